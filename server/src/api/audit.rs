@@ -1,0 +1,86 @@
+//! Reading the audit log (tenant admins and auditors; platform admins for platform entries).
+use super::ApiTags;
+use super::error::ApiResult;
+use super::extract::Auth;
+use super::models::*;
+use crate::app::AppState;
+use crate::audit::{self, AuditFilter};
+use crate::authz::Permission;
+use crate::domain::UserId;
+use crate::store::audit::AuditScope;
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::OpenApi;
+use poem_openapi::param::Query;
+use poem_openapi::payload::Json;
+use std::sync::Arc;
+use uuid::Uuid;
+
+pub struct AuditApi;
+
+#[allow(clippy::too_many_arguments)]
+async fn read(
+    state: &AppState,
+    scope: AuditScope,
+    actor: Option<Uuid>,
+    action: Option<String>,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+    cursor: Option<String>,
+    limit: Option<u32>,
+) -> ApiResult<Json<AuditPage>> {
+    let limit = page_limit(limit)?;
+    let filter = AuditFilter {
+        actor: actor.map(UserId),
+        action,
+        since,
+        until,
+        before_seq: decode_cursor::<i64>(cursor.as_deref())?,
+    };
+    let items = audit::list(&state.store, scope, &filter, limit).await?;
+    let next_cursor = next_cursor(&items, limit, |e| e.seq);
+    Ok(Json(AuditPage { items: items.into_iter().map(Into::into).collect(), next_cursor }))
+}
+
+#[OpenApi(prefix_path = "/v1", tag = "ApiTags::Audit")]
+impl AuditApi {
+    /// The active tenant's audit entries, newest first.
+    #[allow(clippy::too_many_arguments)]
+    #[oai(path = "/audit", method = "get")]
+    async fn tenant_audit(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        /// Only entries by this user.
+        actor: Query<Option<Uuid>>,
+        /// Only this action, e.g. `auth.login_failed`.
+        action: Query<Option<String>>,
+        /// From this time (inclusive).
+        since: Query<Option<DateTime<Utc>>>,
+        /// Before this time.
+        until: Query<Option<DateTime<Utc>>>,
+        cursor: Query<Option<String>>,
+        limit: Query<Option<u32>>,
+    ) -> ApiResult<Json<AuditPage>> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::AUDIT_READ).await?;
+        read(&state, AuditScope::Tenant(scope.tenant), actor.0, action.0, since.0, until.0, cursor.0, limit.0).await
+    }
+
+    /// Installation-wide entries that belong to no tenant (tenant changes, setup, unknown sign-ins).
+    #[allow(clippy::too_many_arguments)]
+    #[oai(path = "/platform/audit", method = "get")]
+    async fn platform_audit(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        actor: Query<Option<Uuid>>,
+        action: Query<Option<String>>,
+        since: Query<Option<DateTime<Utc>>>,
+        until: Query<Option<DateTime<Utc>>>,
+        cursor: Query<Option<String>>,
+        limit: Query<Option<u32>>,
+    ) -> ApiResult<Json<AuditPage>> {
+        state.authz.require_platform(&auth.0, Permission::PLATFORM_AUDIT_READ).await?;
+        read(&state, AuditScope::Platform, actor.0, action.0, since.0, until.0, cursor.0, limit.0).await
+    }
+}

@@ -1,0 +1,90 @@
+//! The authentication extractor every protected endpoint takes. It accepts a session cookie
+//! (with the CSRF header on unsafe methods) or an API token, and appears in the spec as either.
+
+use crate::app::AppState;
+use crate::auth::Principal;
+use crate::error::AppError;
+use poem::Request;
+use poem::RequestBody;
+use poem::http::Method;
+use poem_openapi::registry::{MetaSecurityScheme, Registry};
+use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
+use std::sync::Arc;
+
+pub const SESSION_COOKIE: &str = "confab_session";
+pub const SECURE_SESSION_COOKIE: &str = "__Host-confab_session";
+pub const CSRF_HEADER: &str = "X-CSRF-Token";
+
+/// An authenticated caller.
+pub struct Auth(pub Principal);
+
+impl<'a> ApiExtractor<'a> for Auth {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        registry.create_security_scheme(
+            "SessionCookie",
+            MetaSecurityScheme {
+                ty: "apiKey",
+                description: Some(
+                    "Browser session from `POST /v1/auth/login` (`__Host-confab_session` over HTTPS). \
+                     Unsafe methods also need the `X-CSRF-Token` header from the login response or `/v1/me`.",
+                ),
+                name: Some(SESSION_COOKIE),
+                key_in: Some("cookie"),
+                scheme: None,
+                bearer_format: None,
+                flows: None,
+                openid_connect_url: None,
+            },
+        );
+        registry.create_security_scheme(
+            "ApiToken",
+            MetaSecurityScheme {
+                ty: "http",
+                description: Some("An API token (`cfb_…`), bound to one tenant and a role."),
+                name: None,
+                key_in: None,
+                scheme: Some("bearer"),
+                bearer_format: Some("cfb_…"),
+                flows: None,
+                openid_connect_url: None,
+            },
+        );
+    }
+
+    fn security_schemes() -> Vec<&'static str> {
+        vec!["SessionCookie", "ApiToken"]
+    }
+
+    async fn from_request(
+        req: &'a Request,
+        _body: &mut RequestBody,
+        _opts: ExtractParamOptions<()>,
+    ) -> poem::Result<Self> {
+        let state = req.data::<Arc<AppState>>().ok_or_else(|| {
+            poem::Error::from(crate::api::error::ApiError::from(AppError::Internal("no state".into())))
+        })?;
+        authenticate(state, req).await.map(Auth).map_err(|e| crate::api::error::ApiError::from(e).into())
+    }
+}
+
+async fn authenticate(state: &AppState, req: &Request) -> Result<Principal, AppError> {
+    if let Some(header) = req.headers().get(poem::http::header::AUTHORIZATION) {
+        let value = header.to_str().unwrap_or_default();
+        let token = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .ok_or(AppError::Unauthenticated("the Authorization header must be `Bearer <token>`"))?;
+        return state.auth.authenticate_api_token(token.trim()).await;
+    }
+    let cookie_name = state.session_cookie_name();
+    if let Some(cookie) = req.cookie().get(cookie_name) {
+        let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+        let csrf = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+        return state.auth.authenticate_session(cookie.value_str(), csrf, unsafe_method).await;
+    }
+    Err(AppError::Unauthenticated("sign in, or send a valid API token as `Authorization: Bearer …`"))
+}

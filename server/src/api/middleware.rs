@@ -1,0 +1,174 @@
+//! What every request passes through: a request id, the client address, a tracing span,
+//! metrics, security headers and the body limit.
+
+use crate::app::AppState;
+use crate::context::{self, RequestContext};
+use base64::Engine;
+use poem::http::{HeaderValue, StatusCode, header};
+use poem::{Endpoint, IntoResponse, Middleware, Request, Response};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use std::time::Instant;
+use tracing::Instrument;
+
+pub const REQUEST_ID_HEADER: &str = "X-Request-Id";
+
+/// The default policy: nothing inline, nothing from elsewhere, never framed.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+fn request_id(req: &Request) -> String {
+    req.headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty() && v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string())
+}
+
+fn client_ip(req: &Request, trust_forwarded_for: bool) -> Option<String> {
+    if trust_forwarded_for
+        && let Some(ip) = req
+            .headers()
+            .get("X-Forwarded-For")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|v| v.parse::<std::net::IpAddr>().is_ok())
+    {
+        return Some(ip.to_string());
+    }
+    req.remote_addr().as_socket_addr().map(|a| a.ip().to_string())
+}
+
+pub async fn request_context<E: Endpoint>(next: E, req: Request, state: Arc<AppState>) -> poem::Result<Response> {
+    let started = Instant::now();
+    let ctx = RequestContext {
+        request_id: request_id(&req),
+        ip: client_ip(&req, state.config.server.trust_forwarded_for),
+        user_agent: req
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(512).collect()),
+    };
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let span = tracing::info_span!("request", request_id = %ctx.request_id, %method, path = %path);
+    let id = ctx.request_id.clone();
+    let result = context::scope(
+        ctx,
+        async move { next.call(req).await.map(IntoResponse::into_response) }.instrument(span.clone()),
+    )
+    .await;
+    let mut resp = match result {
+        Ok(resp) => resp,
+        Err(err) => err.into_response(),
+    };
+    let status = resp.status();
+    let elapsed = started.elapsed();
+    state.metrics.observe_request(method.as_str(), status.as_u16(), elapsed);
+    span.in_scope(|| {
+        if status.is_server_error() {
+            tracing::warn!(status = status.as_u16(), ms = elapsed.as_millis() as u64, "request failed");
+        } else {
+            tracing::info!(status = status.as_u16(), ms = elapsed.as_millis() as u64, "request");
+        }
+    });
+    let headers = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        headers.insert(REQUEST_ID_HEADER, v);
+    }
+    headers.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(CSP));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert("Cross-Origin-Opener-Policy", HeaderValue::from_static("same-origin"));
+    headers.insert("Permissions-Policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=()"));
+    if path.starts_with("/v1/") {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if state.config.is_tls() {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
+    Ok(resp)
+}
+
+/// Refuses bodies over the limit with 413, whether or not they declare their length.
+pub async fn limit_body<E: Endpoint>(next: E, mut req: Request, max: usize) -> poem::Result<Response> {
+    let too_large = || poem::Error::from_status(StatusCode::PAYLOAD_TOO_LARGE);
+    if let Some(len) =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok())
+    {
+        if len > max as u64 {
+            return Err(too_large());
+        }
+    } else if req.headers().contains_key(header::TRANSFER_ENCODING) {
+        let bytes = req.take_body().into_bytes_limit(max).await.map_err(|_| too_large())?;
+        req.set_body(bytes);
+    }
+    next.call(req).await.map(IntoResponse::into_response)
+}
+
+/// Overrides the default CSP for one sub-tree.
+pub struct Csp(pub String);
+
+impl<E: Endpoint> Middleware<E> for Csp {
+    type Output = CspEndpoint<E>;
+    fn transform(&self, ep: E) -> Self::Output {
+        CspEndpoint { inner: ep, csp: self.0.clone() }
+    }
+}
+
+pub struct CspEndpoint<E> {
+    inner: E,
+    csp: String,
+}
+
+impl<E: Endpoint> Endpoint for CspEndpoint<E> {
+    type Output = Response;
+    async fn call(&self, req: Request) -> poem::Result<Response> {
+        let mut resp = self.inner.call(req).await?.into_response();
+        if let Ok(v) = HeaderValue::from_str(&self.csp) {
+            resp.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+        }
+        Ok(resp)
+    }
+}
+
+/// The interactive docs page inlines its scripts; rather than allow inline scripts, the policy
+/// names the exact ones by hash. (Swagger UI sets inline styles, which the policy permits there.)
+pub fn docs_csp(spec: &str) -> String {
+    let html = docs_html(spec);
+    let mut hashes = String::new();
+    let mut rest = html.as_str();
+    while let Some(start) = rest.find("<script") {
+        let after_tag = &rest[start..];
+        let Some(open_end) = after_tag.find('>') else { break };
+        let body_start = &after_tag[open_end + 1..];
+        let Some(close) = body_start.find("</script>") else { break };
+        let body = &body_start[..close];
+        let digest = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body.as_bytes()));
+        hashes.push_str(&format!(" 'sha256-{digest}'"));
+        rest = &body_start[close..];
+    }
+    format!(
+        "default-src 'self'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+         connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+fn docs_html(spec: &str) -> String {
+    // Render the page the same way the docs endpoint does, to hash exactly what it serves.
+    let service = super::openapi_service();
+    let ep = service.swagger_ui();
+    let _ = spec;
+    futures::executor::block_on(async move {
+        match ep.call(Request::builder().uri_str("/").finish()).await {
+            Ok(resp) => resp.into_response().into_body().into_string().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    })
+}

@@ -1,0 +1,92 @@
+//! The HTTP surface: poem-openapi endpoint groups (thin), the middleware every request passes,
+//! and the spec at `/openapi.json` with interactive docs at `/docs`.
+
+mod audit;
+pub mod error;
+pub mod extract;
+mod middleware;
+pub mod models;
+mod session;
+mod system;
+mod tenants;
+mod tokens;
+mod users;
+
+use crate::app::AppState;
+use poem::{EndpointExt, Route};
+use poem_openapi::{OpenApiService, Tags};
+use std::sync::Arc;
+
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Signing in and out, the caller's profile and tenants.
+    Session,
+    /// API tokens for SDK clients.
+    Tokens,
+    /// Users of a tenant (tenant admins).
+    Users,
+    /// Tenants of the installation (platform admins).
+    Tenants,
+    /// The hash-chained audit log.
+    Audit,
+}
+
+type Apis = (session::SessionApi, tokens::TokensApi, users::UsersApi, tenants::TenantsApi, audit::AuditApi);
+
+pub fn openapi_service() -> OpenApiService<Apis, ()> {
+    OpenApiService::new(
+        (session::SessionApi, tokens::TokensApi, users::UsersApi, tenants::TenantsApi, audit::AuditApi),
+        "Confab API",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "Confab: a self-hosted, admin-managed enterprise chat platform for large language models. \
+         Every error has the body `{ \"error\": { \"code\", \"message\", \"request_id\" } }`. \
+         Lists take `cursor` and `limit` and return `next_cursor`.",
+    )
+}
+
+/// The OpenAPI document exactly as `GET /openapi.json` serves it.
+pub fn spec_json() -> String {
+    openapi_service().spec()
+}
+
+/// The `Set-Cookie` value for a session (or, with `None`, one that clears it).
+pub fn session_cookie(state: &AppState, token: Option<&str>) -> String {
+    let name = state.session_cookie_name();
+    let secure = if state.config.is_tls() { "; Secure" } else { "" };
+    match token {
+        Some(token) => format!(
+            "{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+            state.config.auth.session_absolute_secs
+        ),
+        None => format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+    }
+}
+
+pub fn routes(state: Arc<AppState>) -> impl poem::Endpoint {
+    let api = openapi_service();
+    let spec = api.spec();
+    let docs = api.swagger_ui();
+    let max_body = state.config.server.max_body_bytes;
+    let docs_csp = middleware::docs_csp(&spec);
+    let route = Route::new()
+        .nest("/", api)
+        .at(
+            "/openapi.json",
+            poem::endpoint::make_sync(move |_| {
+                poem::Response::builder().content_type("application/json").body(spec.clone())
+            }),
+        )
+        .nest("/docs", docs.with(middleware::Csp(docs_csp)))
+        .at("/healthz", poem::get(system::healthz))
+        .at("/readyz", poem::get(system::readyz))
+        .at("/metrics", poem::get(system::metrics));
+    crate::web::mount(route)
+        .with(poem::middleware::CookieJarManager::new())
+        .around(error::uniform_errors)
+        .with(poem::middleware::CatchPanic::new())
+        .around(move |ep, req| middleware::limit_body(ep, req, max_body))
+        .data(state.clone())
+        .around(move |ep, req| middleware::request_context(ep, req, state.clone()))
+}

@@ -1,0 +1,100 @@
+//! API tokens: my own, and (tenant admins) everyone's in the tenant.
+use super::ApiTags;
+use super::error::ApiResult;
+use super::extract::Auth;
+use super::models::*;
+use crate::app::AppState;
+use crate::auth::actor_of;
+use crate::authz::Permission;
+use crate::domain::ApiTokenId;
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+use std::sync::Arc;
+use uuid::Uuid;
+
+pub struct TokensApi;
+
+#[derive(ApiResponse)]
+pub enum TokenCreated {
+    #[oai(status = 201)]
+    Created(Json<CreatedToken>),
+}
+
+#[derive(ApiResponse)]
+pub enum Revoked {
+    #[oai(status = 204)]
+    NoContent,
+}
+
+fn page(items: Vec<crate::store::api_tokens::ApiToken>, limit: u64) -> TokenPage {
+    let next_cursor = next_cursor(&items, limit, |t| t.id.0);
+    TokenPage { items: items.into_iter().map(Into::into).collect(), next_cursor }
+}
+
+#[OpenApi(prefix_path = "/v1", tag = "ApiTags::Tokens")]
+impl TokensApi {
+    /// List my API tokens in the active tenant, newest first.
+    #[oai(path = "/me/tokens", method = "get")]
+    async fn list_mine(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        cursor: Query<Option<String>>,
+        limit: Query<Option<u32>>,
+    ) -> ApiResult<Json<TokenPage>> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::OWN_TOKENS_READ).await?;
+        let limit = page_limit(limit.0)?;
+        let before = decode_cursor::<Uuid>(cursor.0.as_deref())?.map(ApiTokenId);
+        Ok(Json(page(state.auth.list_tokens(&scope, false, before, limit).await?, limit)))
+    }
+
+    /// Create an API token bound to the active tenant. The secret is shown once.
+    #[oai(path = "/me/tokens", method = "post")]
+    async fn create(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        body: Json<CreateTokenRequest>,
+    ) -> ApiResult<TokenCreated> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::OWN_TOKENS_CREATE).await?;
+        let body = body.0;
+        let (token, secret) = state
+            .auth
+            .create_token(&scope, &actor_of(&auth.0), &body.name, body.role.map(Into::into), body.expires_in_days)
+            .await?;
+        Ok(TokenCreated::Created(Json(CreatedToken { token: secret, details: token.into() })))
+    }
+
+    /// Revoke one of my API tokens.
+    #[oai(path = "/me/tokens/:id", method = "delete")]
+    async fn revoke_mine(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Revoked> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::OWN_TOKENS_REVOKE).await?;
+        state.auth.revoke_token(&scope, &actor_of(&auth.0), ApiTokenId(id.0), false).await?;
+        Ok(Revoked::NoContent)
+    }
+
+    /// List every API token in the active tenant (tenant admins).
+    #[oai(path = "/tokens", method = "get")]
+    async fn list_all(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        cursor: Query<Option<String>>,
+        limit: Query<Option<u32>>,
+    ) -> ApiResult<Json<TokenPage>> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::TOKENS_READ).await?;
+        let limit = page_limit(limit.0)?;
+        let before = decode_cursor::<Uuid>(cursor.0.as_deref())?.map(ApiTokenId);
+        Ok(Json(page(state.auth.list_tokens(&scope, true, before, limit).await?, limit)))
+    }
+
+    /// Revoke any API token in the active tenant (tenant admins).
+    #[oai(path = "/tokens/:id", method = "delete")]
+    async fn revoke_any(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Revoked> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::TOKENS_REVOKE).await?;
+        state.auth.revoke_token(&scope, &actor_of(&auth.0), ApiTokenId(id.0), true).await?;
+        Ok(Revoked::NoContent)
+    }
+}

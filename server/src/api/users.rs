@@ -1,0 +1,101 @@
+//! Users of the active tenant (tenant admins).
+use super::ApiTags;
+use super::error::ApiResult;
+use super::extract::Auth;
+use super::models::*;
+use crate::accounts::NewUser;
+use crate::app::AppState;
+use crate::auth::actor_of;
+use crate::authz::Permission;
+use crate::domain::{Status, UserId};
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+use std::sync::Arc;
+use uuid::Uuid;
+
+pub struct UsersApi;
+
+#[derive(ApiResponse)]
+pub enum UserCreated {
+    #[oai(status = 201)]
+    Created(Json<UserView>),
+}
+
+#[OpenApi(prefix_path = "/v1", tag = "ApiTags::Users")]
+impl UsersApi {
+    /// List the users of the active tenant.
+    #[oai(path = "/users", method = "get")]
+    async fn list(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        cursor: Query<Option<String>>,
+        limit: Query<Option<u32>>,
+    ) -> ApiResult<Json<UserPage>> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::USERS_READ).await?;
+        let limit = page_limit(limit.0)?;
+        let after = decode_cursor::<Uuid>(cursor.0.as_deref())?.map(UserId);
+        let items = state.accounts.members(&scope, after, limit).await?;
+        let next_cursor = next_cursor(&items, limit, |m| m.user.id.0);
+        Ok(Json(UserPage { items: items.into_iter().map(Into::into).collect(), next_cursor }))
+    }
+
+    /// Create a user in the active tenant.
+    #[oai(path = "/users", method = "post")]
+    async fn create(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        body: Json<CreateUserRequest>,
+    ) -> ApiResult<UserCreated> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::USERS_CREATE).await?;
+        let new = NewUser {
+            email: &body.email,
+            display_name: body.display_name.as_deref(),
+            password: &body.password,
+            role: body.role.into(),
+        };
+        let member = state.accounts.create_user(&scope, &actor_of(&auth.0), new).await?;
+        Ok(UserCreated::Created(Json(member.into())))
+    }
+
+    /// One user of the active tenant.
+    #[oai(path = "/users/:id", method = "get")]
+    async fn get(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Json<UserView>> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::USERS_READ).await?;
+        Ok(Json(state.accounts.member(&scope, UserId(id.0)).await?.into()))
+    }
+
+    /// Set a user's role in the active tenant. Signs the user out everywhere.
+    #[oai(path = "/users/:id/role", method = "put")]
+    async fn set_role(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        id: Path<Uuid>,
+        body: Json<SetRoleRequest>,
+    ) -> ApiResult<Json<UserView>> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::USERS_UPDATE).await?;
+        let member = state.accounts.set_role(&scope, &actor_of(&auth.0), UserId(id.0), body.role.into()).await?;
+        Ok(Json(member.into()))
+    }
+
+    /// Disable a user in the active tenant: their sessions end and their tokens for this tenant stop working.
+    #[oai(path = "/users/:id/disable", method = "post")]
+    async fn disable(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Json<UserView>> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::USERS_UPDATE).await?;
+        let member =
+            state.accounts.set_member_status(&scope, &actor_of(&auth.0), UserId(id.0), Status::Disabled).await?;
+        Ok(Json(member.into()))
+    }
+
+    /// Re-enable a disabled user in the active tenant.
+    #[oai(path = "/users/:id/enable", method = "post")]
+    async fn enable(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Json<UserView>> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::USERS_UPDATE).await?;
+        let member = state.accounts.set_member_status(&scope, &actor_of(&auth.0), UserId(id.0), Status::Active).await?;
+        Ok(Json(member.into()))
+    }
+}

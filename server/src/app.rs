@@ -1,0 +1,152 @@
+//! Wiring: the only place that knows every part.
+
+use crate::accounts::Accounts;
+use crate::api;
+use crate::auth::{AuthService, secrets};
+use crate::authz::Authorizer;
+use crate::config::Config;
+use crate::error::AppError;
+use crate::limits::InProcessLimiter;
+use crate::metrics::Metrics;
+use crate::store::{self, Store};
+use anyhow::Context;
+use poem::listener::{Acceptor, Listener, TcpListener};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub struct AppState {
+    pub config: Config,
+    pub store: Store,
+    pub authz: Arc<Authorizer>,
+    pub auth: Arc<AuthService>,
+    pub accounts: Accounts,
+    pub metrics: Metrics,
+}
+
+impl AppState {
+    /// Connects to a database whose schema is current and loads the policy.
+    pub async fn build(config: Config, store: Store) -> anyhow::Result<Arc<Self>> {
+        let authz = Arc::new(Authorizer::load(store.clone()).await.map_err(anyhow_app)?);
+        let limiter = Arc::new(InProcessLimiter::new(Duration::from_secs(config.auth.login_window_secs.max(60))));
+        let auth = Arc::new(AuthService::new(store.clone(), config.auth.clone(), limiter, authz.clone()));
+        let accounts = Accounts::new(store.clone(), authz.clone(), auth.clone());
+        Ok(Arc::new(Self { config, store, authz, auth, accounts, metrics: Metrics::default() }))
+    }
+
+    pub fn session_cookie_name(&self) -> &'static str {
+        if self.config.is_tls() { api::extract::SECURE_SESSION_COOKIE } else { api::extract::SESSION_COOKIE }
+    }
+}
+
+pub fn anyhow_app(e: AppError) -> anyhow::Error {
+    anyhow::anyhow!(e.to_string())
+}
+
+/// Opens the configured database. The embedded SQLite database is migrated on the spot; a
+/// PostgreSQL schema must already be current (`confab migrate`, a Helm job in clusters).
+pub async fn open_store(config: &Config, migrate_embedded: bool) -> anyhow::Result<Store> {
+    let store = Store::connect(&config.database.url, config.database.max_connections)
+        .await
+        .with_context(|| format!("database {}", crate::config::redact_url(&config.database.url)))?;
+    if migrate_embedded && config.database.url.starts_with("sqlite:") {
+        let applied = store.migrate().await?;
+        if applied > 0 {
+            tracing::info!(applied, "migrated the embedded database");
+        }
+    }
+    store.check_schema().await?;
+    Ok(store)
+}
+
+/// First run: create the first admin from the bootstrap settings, or print a setup link.
+async fn first_run(state: &AppState) -> anyhow::Result<()> {
+    if state.accounts.has_users().await.map_err(anyhow_app)? {
+        return Ok(());
+    }
+    let b = &state.config.bootstrap;
+    match (&b.email, &b.password) {
+        (Some(email), Some(password)) => {
+            let tenant = b.tenant.clone().unwrap_or_else(|| "Default".into());
+            let done = state
+                .accounts
+                .bootstrap(&crate::audit::Actor::cli(), email, password, &tenant)
+                .await
+                .map_err(|e| anyhow::anyhow!("bootstrap account: {e}"))?;
+            println!(
+                "confab: created the first administrator {} and tenant \"{}\"; sign in at {}/",
+                done.user.email,
+                done.tenant.name,
+                state.config.base_url()
+            );
+        }
+        _ => {
+            let token = secrets::random_token();
+            let expires = store::now() + chrono::Duration::hours(24);
+            store::setup_tokens::insert(state.store.conn(), &secrets::digest(&token), expires)
+                .await
+                .map_err(anyhow_app)?;
+            println!(
+                "confab: no administrator yet. Open this one-time link within 24 hours to create one:\n\n    {}/setup?token={token}\n",
+                state.config.base_url()
+            );
+        }
+    }
+    Ok(())
+}
+
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let store = open_store(&config, true).await?;
+    let listen = config.server.listen.clone();
+    let grace = Duration::from_secs(config.server.shutdown_grace_secs);
+    let acceptor = TcpListener::bind(listen.clone())
+        .into_acceptor()
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr =
+        acceptor.local_addr().first().and_then(|a| a.as_socket_addr().copied()).context("listener has no address")?;
+    let mut config = config;
+    if config.server.public_url.is_none() {
+        // Port 0 means "pick one": tell users the real one.
+        config.server.listen = addr.to_string();
+    }
+    let state = AppState::build(config, store).await?;
+    first_run(&state).await?;
+    let app = api::routes(state.clone());
+    println!("confab: listening on http://{addr} (API docs at {}/docs)", state.config.base_url());
+    tracing::info!(%addr, "listening");
+    poem::Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(app, shutdown_signal(), Some(grace)).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+pub fn init_logging(config: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_new(&config.log.level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match config.log.format {
+        crate::config::LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        crate::config::LogFormat::Human => builder.try_init(),
+    };
+}

@@ -1,0 +1,318 @@
+//! The `confab` command line: serve, migrate, openapi, config check, operator commands and
+//! audit verification. Passwords are read from stdin or a file, never from arguments.
+
+use crate::app::{self, AppState, anyhow_app, open_store};
+use crate::audit::{self, Actor, Verification};
+use crate::config::{Config, redact_url};
+use crate::domain::Role;
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "confab",
+    version,
+    about = "Confab: self-hosted, admin-managed enterprise chat for large language models"
+)]
+struct Cli {
+    /// Configuration file (default: ./confab.toml when present).
+    #[arg(long, global = true, env = "CONFAB_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (migrates an embedded SQLite database on the way).
+    Serve {
+        /// Override `server.listen`, e.g. 0.0.0.0:8080 (port 0 picks a free port).
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Apply pending database migrations.
+    Migrate,
+    /// Print the OpenAPI document.
+    Openapi {
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Configuration commands.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Operator commands (non-interactive).
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Audit log commands.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Validate the configuration and check that the database is reachable and current.
+    Check,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the audit log's hash chain; names the first broken entry.
+    Verify,
+}
+
+#[derive(Args)]
+struct PasswordSource {
+    /// Read the password from this file (first line).
+    #[arg(long)]
+    password_file: Option<PathBuf>,
+}
+
+impl PasswordSource {
+    fn read(&self) -> anyhow::Result<String> {
+        let raw = match &self.password_file {
+            Some(path) => std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
+            None => {
+                let mut s = String::new();
+                std::io::stdin().read_to_string(&mut s).context("reading the password from standard input")?;
+                s
+            }
+        };
+        let password = raw.lines().next().unwrap_or_default().to_string();
+        if password.is_empty() {
+            bail!("no password given: pipe it on standard input or use --password-file");
+        }
+        Ok(password)
+    }
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create the first platform admin and tenant (only on an installation without users).
+    Bootstrap {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Default")]
+        tenant: String,
+        #[command(flatten)]
+        password: PasswordSource,
+    },
+    /// Create a tenant.
+    CreateTenant {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        slug: Option<String>,
+        /// An existing user to make its first tenant admin.
+        #[arg(long)]
+        admin_email: Option<String>,
+    },
+    /// Create a user in a tenant, or add an existing user to it.
+    CreateUser {
+        /// Tenant slug or id.
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, default_value = "member")]
+        role: String,
+        #[command(flatten)]
+        password: PasswordSource,
+    },
+    /// Create an API token for a user in a tenant; prints the secret once.
+    CreateToken {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// At most the user's role; defaults to it.
+        #[arg(long)]
+        role: Option<String>,
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+    },
+    /// Set a user's role in a tenant, or grant/remove platform admin rights.
+    SetRole {
+        #[arg(long)]
+        email: String,
+        /// Tenant slug or id (not with `--role platform_admin`).
+        #[arg(long)]
+        tenant: Option<String>,
+        /// member, auditor, tenant_admin or platform_admin.
+        #[arg(long)]
+        role: String,
+        /// With platform_admin: remove the right instead of granting it.
+        #[arg(long)]
+        revoke: bool,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("confab: invalid configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    app::init_logging(&config);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("confab: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, config)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("confab: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve { listen } => {
+            if let Some(listen) = listen {
+                config.server.listen = listen;
+            }
+            app::serve(config).await?;
+        }
+        Command::Migrate => {
+            let store = crate::store::Store::connect(&config.database.url, 2).await?;
+            let applied = store.migrate().await?;
+            println!("confab: {applied} migration(s) applied; the schema is current");
+        }
+        Command::Openapi { output } => {
+            let spec = crate::api::spec_json();
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, spec + "\n").with_context(|| format!("writing {}", path.display()))?
+                }
+                None => println!("{spec}"),
+            }
+        }
+        Command::Config { command: ConfigCommand::Check } => {
+            println!("configuration: ok");
+            println!("  server.listen     = {}", config.server.listen);
+            println!("  server.public_url = {}", config.base_url());
+            println!("  database.url      = {}", redact_url(&config.database.url));
+            println!("  log               = {:?} {}", config.log.format, config.log.level);
+            let store = match crate::store::Store::connect(&config.database.url, 1).await {
+                Ok(s) => s,
+                Err(e) => {
+                    println!("database: unreachable: {e}");
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            match store.check_schema().await {
+                Ok(()) => println!("database: reachable; schema current"),
+                Err(e) if config.database.url.starts_with("sqlite:") => {
+                    println!("database: reachable; {e} (serve migrates the embedded database itself)")
+                }
+                Err(e) => {
+                    println!("database: reachable; {e}");
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+        }
+        Command::Admin { command } => admin(command, config).await?,
+        Command::Audit { command: AuditCommand::Verify } => {
+            let store = open_store(&config, false).await?;
+            match audit::verify(&store).await.map_err(anyhow_app)? {
+                Verification::Intact { entries } => println!("audit log intact: {entries} entries verified"),
+                Verification::Broken { seq, id, reason } => {
+                    println!("audit log BROKEN at entry #{seq} ({id}): {reason}");
+                    return Ok(ExitCode::FAILURE);
+                }
+                Verification::Truncated { expected, found } => {
+                    println!(
+                        "audit log BROKEN: entries after #{found} are missing (the chain head records #{expected})"
+                    );
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_role(raw: &str) -> anyhow::Result<Role> {
+    Role::parse(raw).map_err(|e| anyhow::anyhow!("--role {}", e.reason))
+}
+
+async fn admin(command: AdminCommand, config: Config) -> anyhow::Result<()> {
+    let store = open_store(&config, true).await?;
+    let state = AppState::build(config, store).await?;
+    let actor = Actor::cli();
+    let accounts = &state.accounts;
+    match command {
+        AdminCommand::Bootstrap { email, tenant, password } => {
+            let done = accounts.bootstrap(&actor, &email, &password.read()?, &tenant).await.map_err(anyhow_app)?;
+            println!("created platform admin {} and tenant {} ({})", done.user.email, done.tenant.slug, done.tenant.id);
+        }
+        AdminCommand::CreateTenant { name, slug, admin_email } => {
+            let t = accounts
+                .create_tenant(&actor, &name, slug.as_deref(), admin_email.as_deref())
+                .await
+                .map_err(anyhow_app)?;
+            println!("created tenant {} ({})", t.slug, t.id);
+        }
+        AdminCommand::CreateUser { tenant, email, name, role, password } => {
+            let role = parse_role(&role)?;
+            let tenant = accounts.find_tenant(&tenant).await.map_err(anyhow_app)?;
+            let existing = accounts.find_user(&email).await.is_ok();
+            let pw = if existing { None } else { Some(password.read()?) };
+            let user = accounts
+                .upsert_member(&actor, tenant.id, &email, name.as_deref(), pw.as_deref(), role)
+                .await
+                .map_err(anyhow_app)?;
+            println!("{} is {role} in {} (user {})", user.email, tenant.slug, user.id);
+        }
+        AdminCommand::CreateToken { tenant, email, name, role, expires_in_days } => {
+            let tenant = accounts.find_tenant(&tenant).await.map_err(anyhow_app)?;
+            let user = accounts.find_user(&email).await.map_err(anyhow_app)?;
+            let member = crate::store::memberships::get(state.store.conn(), tenant.id, user.id)
+                .await
+                .map_err(anyhow_app)?
+                .context("the user is not a member of that tenant")?;
+            let scope = crate::authz::TenantScope { tenant: tenant.id, user: user.id, role: member.role };
+            let role = role.as_deref().map(parse_role).transpose()?;
+            let (token, secret) =
+                state.auth.create_token(&scope, &actor, &name, role, expires_in_days).await.map_err(anyhow_app)?;
+            eprintln!("created API token {} ({}, role {}); it is shown only once:", token.name, token.id, token.role);
+            println!("{secret}");
+        }
+        AdminCommand::SetRole { email, tenant, role, revoke } => {
+            if role == "platform_admin" {
+                let user = accounts.set_platform_admin(&actor, &email, !revoke).await.map_err(anyhow_app)?;
+                println!("{}: platform_admin {}", user.email, if revoke { "removed" } else { "granted" });
+            } else {
+                let role = parse_role(&role)?;
+                let tenant = tenant.context("--tenant is required for tenant roles")?;
+                let tenant = accounts.find_tenant(&tenant).await.map_err(anyhow_app)?;
+                accounts.find_user(&email).await.map_err(anyhow_app)?;
+                let user =
+                    accounts.upsert_member(&actor, tenant.id, &email, None, None, role).await.map_err(anyhow_app)?;
+                println!("{} is {role} in {}", user.email, tenant.slug);
+            }
+        }
+    }
+    Ok(())
+}

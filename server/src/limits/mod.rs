@@ -1,0 +1,99 @@
+//! Rate limits. The in-process implementation serves the embedded tier; the scale-out tier
+//! replaces it with a Redis one behind the same trait.
+
+use async_trait::async_trait;
+use moka::future::Cache;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+
+#[async_trait]
+pub trait RateLimiter: Send + Sync {
+    /// Counts one event against `key`; refuses (with when to retry) once `limit` events fell in
+    /// the current `window`.
+    async fn hit(&self, key: &str, limit: u32, window: Duration) -> Result<(), Duration>;
+    /// Like `hit` but without counting.
+    async fn check(&self, key: &str, limit: u32, window: Duration) -> Result<(), Duration>;
+    /// Forgets `key` (e.g. failures after a successful sign-in).
+    async fn reset(&self, key: &str);
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    started: Instant,
+    count: u32,
+}
+
+/// Fixed windows per key, kept in a bounded cache that forgets idle keys.
+pub struct InProcessLimiter {
+    windows: Cache<String, Arc<Mutex<Window>>>,
+}
+
+impl InProcessLimiter {
+    pub fn new(max_window: Duration) -> Self {
+        Self { windows: Cache::builder().max_capacity(100_000).time_to_idle(max_window).build() }
+    }
+
+    async fn window(&self, key: &str) -> Arc<Mutex<Window>> {
+        self.windows
+            .get_with(key.to_string(), async { Arc::new(Mutex::new(Window { started: Instant::now(), count: 0 })) })
+            .await
+    }
+}
+
+#[async_trait]
+impl RateLimiter for InProcessLimiter {
+    async fn hit(&self, key: &str, limit: u32, window: Duration) -> Result<(), Duration> {
+        let slot = self.window(key).await;
+        let mut w = slot.lock().await;
+        let now = Instant::now();
+        if now.duration_since(w.started) >= window {
+            *w = Window { started: now, count: 0 };
+        }
+        if w.count >= limit {
+            return Err(window.saturating_sub(now.duration_since(w.started)));
+        }
+        w.count += 1;
+        Ok(())
+    }
+
+    async fn check(&self, key: &str, limit: u32, window: Duration) -> Result<(), Duration> {
+        let slot = self.window(key).await;
+        let w = slot.lock().await;
+        let elapsed = Instant::now().duration_since(w.started);
+        if elapsed < window && w.count >= limit { Err(window.saturating_sub(elapsed)) } else { Ok(()) }
+    }
+
+    async fn reset(&self, key: &str) {
+        self.windows.invalidate(key).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn refuses_after_limit_and_resets() {
+        let limiter = InProcessLimiter::new(Duration::from_secs(60));
+        let w = Duration::from_secs(60);
+        assert!(limiter.hit("k", 2, w).await.is_ok());
+        assert!(limiter.hit("k", 2, w).await.is_ok());
+        let retry = limiter.hit("k", 2, w).await.err();
+        assert!(retry.is_some_and(|d| d > Duration::from_secs(55)));
+        assert!(limiter.check("k", 2, w).await.is_err());
+        assert!(limiter.check("other", 2, w).await.is_ok());
+        limiter.reset("k").await;
+        assert!(limiter.hit("k", 2, w).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn window_expires() {
+        let limiter = InProcessLimiter::new(Duration::from_secs(60));
+        let w = Duration::from_millis(50);
+        assert!(limiter.hit("k", 1, w).await.is_ok());
+        assert!(limiter.hit("k", 1, w).await.is_err());
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        assert!(limiter.hit("k", 1, w).await.is_ok());
+    }
+}

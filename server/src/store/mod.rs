@@ -1,0 +1,129 @@
+//! Persistence: sea-orm over SQLite (embedded default) or PostgreSQL.
+//!
+//! Repositories are plain functions over any connection (`&impl ConnectionTrait`), so a service
+//! can run several of them in one transaction. Every function over tenant-owned rows takes the
+//! `TenantId` and filters by it in the query.
+
+pub mod api_tokens;
+pub mod audit;
+mod entities;
+pub mod memberships;
+pub mod policy;
+pub mod sessions;
+pub mod setup_tokens;
+pub mod tenants;
+pub mod users;
+
+use confab_migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use std::time::Duration;
+
+pub use sea_orm::{DatabaseTransaction, TransactionTrait};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the database: {0}")]
+    Connect(String),
+    #[error(
+        "the database schema is behind this Confab version ({pending} migration(s) pending: {names}); run `confab migrate` first"
+    )]
+    SchemaBehind { pending: usize, names: String },
+    #[error("the database schema is newer than this Confab version (unknown migration {0}); upgrade Confab")]
+    SchemaAhead(String),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+#[derive(Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+impl Store {
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        let mut opts = ConnectOptions::new(url.to_string());
+        opts.max_connections(max_connections)
+            .min_connections(1)
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(10))
+            .sqlx_logging(false);
+        if url.starts_with("sqlite:") {
+            if let Some(parent) = sqlite_path(url).and_then(|p| p.parent().map(|d| d.to_path_buf()))
+                && !parent.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(&parent)
+                    .map_err(|e| StoreError::Connect(format!("cannot create {}: {e}", parent.display())))?;
+            }
+            // WAL lets readers proceed while one writer commits; the busy timeout makes
+            // concurrent writers wait for each other instead of failing.
+            opts.map_sqlx_sqlite_opts(|o: SqliteConnectOptions| {
+                o.create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+            });
+        }
+        let db = Database::connect(opts).await.map_err(|e| StoreError::Connect(e.to_string()))?;
+        Ok(Self { db })
+    }
+
+    pub fn conn(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    pub async fn begin(&self) -> Result<DatabaseTransaction, DbErr> {
+        self.db.begin().await
+    }
+
+    /// Applies every pending migration.
+    pub async fn migrate(&self) -> Result<usize, StoreError> {
+        let pending = Migrator::get_pending_migrations(&self.db).await?.len();
+        Migrator::up(&self.db, None).await?;
+        Ok(pending)
+    }
+
+    /// Fails unless the schema is exactly the one this binary was built for.
+    pub async fn check_schema(&self) -> Result<(), StoreError> {
+        let known: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_string()).collect();
+        let applied = Migrator::get_applied_migrations_read_only(&self.db).await.unwrap_or_default();
+        if let Some(unknown) = applied.iter().find(|m| !known.iter().any(|k| k == m.name())) {
+            return Err(StoreError::SchemaAhead(unknown.name().to_string()));
+        }
+        let pending: Vec<String> =
+            known.iter().filter(|k| !applied.iter().any(|m| m.name() == k.as_str())).cloned().collect();
+        if !pending.is_empty() {
+            return Err(StoreError::SchemaBehind { pending: pending.len(), names: pending.join(", ") });
+        }
+        Ok(())
+    }
+
+    /// True when the database answers a trivial query.
+    pub async fn ping(&self) -> bool {
+        self.db.ping().await.is_ok()
+    }
+}
+
+fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    if path.is_empty() || path == ":memory:" { None } else { Some(path.into()) }
+}
+
+pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
+    // Microsecond precision: what PostgreSQL keeps, so values round-trip identically everywhere.
+    let now = chrono::Utc::now();
+    chrono::DurationRound::duration_trunc(now, chrono::Duration::microseconds(1)).unwrap_or(now)
+}
+
+/// Runs a statement that must touch exactly one row.
+pub(crate) fn expect_one(rows: u64, what: &'static str) -> Result<(), crate::error::AppError> {
+    if rows == 1 { Ok(()) } else { Err(crate::error::AppError::NotFound(what)) }
+}
+
+pub(crate) use sea_orm::ConnectionTrait as Conn;

@@ -8,6 +8,15 @@ use sea_orm_migration::prelude::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
+/// A counter bumped in the same transaction as any change to roles, memberships or rules, so
+/// every server process can tell cheaply that its loaded policy is stale.
+#[derive(DeriveIden)]
+enum PolicyVersion {
+    Table,
+    Id,
+    Version,
+}
+
 #[derive(DeriveIden)]
 enum CasbinRules {
     Table,
@@ -83,6 +92,24 @@ impl MigrationTrait for Migration {
                     .col(CasbinRules::V4)
                     .col(CasbinRules::V5)
                     .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(PolicyVersion::Table)
+                    .col(ColumnDef::new(PolicyVersion::Id).integer().not_null().primary_key())
+                    .col(ColumnDef::new(PolicyVersion::Version).big_integer().not_null())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .exec_stmt(
+                Query::insert()
+                    .into_table(PolicyVersion::Table)
+                    .columns([PolicyVersion::Id, PolicyVersion::Version])
+                    .values_panic([1.into(), 1i64.into()])
                     .to_owned(),
             )
             .await?;

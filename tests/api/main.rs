@@ -1,1 +1,11 @@
+//! Confab's end-to-end suite: one binary, a module per area. Each test spawns the real server
+//! and runs on SQLite and on PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod audit;
+mod auth;
+mod authz;
+mod cli;
+mod input;
+mod system;
+mod tokens;

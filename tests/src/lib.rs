@@ -1,1 +1,407 @@
+//! Confab's test kit: spawns the real `confab` binary on port 0 against a fresh database
+//! (a temporary SQLite file, or a randomly named PostgreSQL database) and talks to it over HTTP.
+//!
+//! PostgreSQL tests need `CONFAB_TEST_PG_URL` (an admin URL such as
+//! `postgres://postgres@127.0.0.1:5432/postgres`); `scripts/test.sh` starts a throw-away cluster
+//! and sets it. Without it PostgreSQL tests fail rather than pass silently.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use rand::Rng;
+use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub const ADMIN_EMAIL: &str = "admin@acme.example";
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
+pub const PASSWORD: &str = "plenty-of-entropy-42";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The `confab` binary built from this workspace.
+pub fn confab_bin() -> PathBuf {
+    if let Ok(bin) = std::env::var("CONFAB_BIN") {
+        return bin.into();
+    }
+    // target/<profile>/deps/api-… → target/<profile>/confab
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe.parent().and_then(Path::parent).unwrap().join("confab");
+    assert!(
+        bin.exists(),
+        "{} is missing: build it first (`cargo build -p confab-server`, done by scripts/test.sh)",
+        bin.display()
+    );
+    bin
+}
+
+fn random_suffix() -> String {
+    let n: u64 = rand::thread_rng().r#gen();
+    format!("{n:016x}")
+}
+
+/// A fresh, empty database for one test.
+pub struct TestDb {
+    pub backend: Backend,
+    pub url: String,
+    pub dir: PathBuf,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> TestDb {
+        let dir = std::env::temp_dir().join(format!("confab-test-{}", random_suffix()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = match backend {
+            Backend::Sqlite => format!("sqlite://{}", dir.join("confab.db").display()),
+            Backend::Postgres => {
+                let admin = std::env::var("CONFAB_TEST_PG_URL").expect(
+                    "CONFAB_TEST_PG_URL is not set: run the suite with scripts/test.sh, which starts PostgreSQL",
+                );
+                let name = format!("confab_test_{}", random_suffix());
+                let conn = Database::connect(admin.as_str()).await.unwrap();
+                conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+                conn.close().await.ok();
+                let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
+                format!("{base}/{name}")
+            }
+        };
+        TestDb { backend, url, dir }
+    }
+
+    pub async fn connect(&self) -> DatabaseConnection {
+        Database::connect(self.url.as_str()).await.unwrap()
+    }
+}
+
+/// Options for a spawned server.
+#[derive(Default, Clone)]
+pub struct Options {
+    /// Extra `CONFAB_…` variables.
+    pub env: Vec<(String, String)>,
+    /// Start without bootstrap credentials (prints a setup link instead).
+    pub no_bootstrap: bool,
+}
+
+impl Options {
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub db: TestDb,
+    pub stdout_lines: Vec<String>,
+    child: Child,
+    opts: Options,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Base environment for any `confab` invocation against this database.
+fn base_env(db: &TestDb, opts: &Options) -> Vec<(String, String)> {
+    let mut env = vec![
+        ("CONFAB_DATABASE__URL".to_string(), db.url.clone()),
+        ("CONFAB_LOG__LEVEL".to_string(), "warn".to_string()),
+    ];
+    if !opts.no_bootstrap {
+        env.push(("CONFAB_BOOTSTRAP_EMAIL".into(), ADMIN_EMAIL.into()));
+        env.push(("CONFAB_BOOTSTRAP_PASSWORD".into(), ADMIN_PASSWORD.into()));
+        env.push(("CONFAB_BOOTSTRAP_TENANT".into(), "Acme".into()));
+    }
+    env.extend(opts.env.iter().cloned());
+    env
+}
+
+/// A `confab` command with a clean environment (no stray CONFAB_ variables).
+pub fn confab_command(env: &[(String, String)], cwd: &Path) -> Command {
+    let mut cmd = Command::new(confab_bin());
+    cmd.env_clear();
+    for key in ["PATH", "HOME", "TMPDIR", "RUST_BACKTRACE"] {
+        if let Ok(v) = std::env::var(key) {
+            cmd.env(key, v);
+        }
+    }
+    cmd.envs(env.iter().map(|(k, v)| (k, v))).current_dir(cwd);
+    cmd
+}
+
+/// The output of a finished `confab` command.
+pub struct CliOutput {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, Options::default()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, opts: Options) -> TestApp {
+        let db = TestDb::new(backend).await;
+        if backend == Backend::Postgres {
+            let out = run_cli(&base_env(&db, &opts), &db.dir, &["migrate"], None);
+            assert_eq!(out.code, 0, "confab migrate failed: {}", out.stderr);
+        }
+        Self::start(db, opts)
+    }
+
+    /// Starts `confab serve` on an existing database and waits until it listens.
+    pub fn start(db: TestDb, opts: Options) -> TestApp {
+        let env = base_env(&db, &opts);
+        let stderr = std::fs::File::create(db.dir.join("server.log")).unwrap();
+        let mut child = confab_command(&env, &db.dir)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut lines = Vec::new();
+        let base = loop {
+            match rx.recv_timeout(Duration::from_secs(60)) {
+                Ok(line) => {
+                    let found = line
+                        .strip_prefix("confab: listening on ")
+                        .and_then(|rest| rest.split_whitespace().next())
+                        .map(str::to_string);
+                    lines.push(line);
+                    if let Some(base) = found {
+                        break base;
+                    }
+                }
+                Err(_) => {
+                    let log = std::fs::read_to_string(db.dir.join("server.log")).unwrap_or_default();
+                    panic!("confab serve did not start; stdout: {lines:?}\nstderr: {log}");
+                }
+            }
+        };
+        TestApp { base, db, stdout_lines: lines, child, opts }
+    }
+
+    /// Runs a `confab` CLI command against this server's database.
+    pub fn cli(&self, args: &[&str], stdin: Option<&str>) -> CliOutput {
+        run_cli(&base_env(&self.db, &self.opts), &self.db.dir, args, stdin)
+    }
+
+    pub fn server_log(&self) -> String {
+        std::fs::read_to_string(self.db.dir.join("server.log")).unwrap_or_default()
+    }
+
+    /// Sends SIGTERM and waits for the process to end; returns its exit code.
+    pub fn terminate(&mut self) -> Option<i32> {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        for _ in 0..100 {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        None
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// A client with no credentials.
+    pub fn anonymous(&self) -> Api {
+        Api { app_base: self.base.clone(), client: Client::new(), csrf: None, bearer: None }
+    }
+
+    /// Signs in with e-mail and password; panics unless it succeeds.
+    pub async fn login(&self, email: &str, password: &str) -> Api {
+        let api = Api {
+            app_base: self.base.clone(),
+            client: Client::builder().cookie_store(true).build().unwrap(),
+            csrf: None,
+            bearer: None,
+        };
+        let resp = api.post("/v1/auth/login", json!({ "email": email, "password": password })).await;
+        let status = resp.status();
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "login of {email} failed: {body}");
+        Api { csrf: body["csrf_token"].as_str().map(str::to_string), ..api }
+    }
+
+    pub async fn admin(&self) -> Api {
+        self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await
+    }
+
+    /// A client that authenticates with an API token.
+    pub fn with_token(&self, token: &str) -> Api {
+        Api { app_base: self.base.clone(), client: Client::new(), csrf: None, bearer: Some(token.to_string()) }
+    }
+
+    /// Creates a user in the admin's active tenant and returns its id.
+    pub async fn create_user(&self, admin: &Api, email: &str, role: &str) -> String {
+        let resp = admin.post("/v1/users", json!({ "email": email, "password": PASSWORD, "role": role })).await;
+        let status = resp.status();
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "creating {email}: {body}");
+        body["id"].as_str().unwrap().to_string()
+    }
+
+    /// Creates a second tenant with its own admin, through the platform admin. Returns
+    /// (tenant id, that tenant's admin signed in).
+    pub async fn second_tenant(&self, slug: &str) -> (String, Api) {
+        let out = self.cli(&["admin", "create-tenant", "--name", slug, "--slug", slug], None);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let email = format!("admin@{slug}.example");
+        let out = self.cli(
+            &["admin", "create-user", "--tenant", slug, "--email", &email, "--role", "tenant_admin"],
+            Some(PASSWORD),
+        );
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        // The running server notices policy changes made elsewhere within a second.
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        let api = self.login(&email, PASSWORD).await;
+        let me = api.get_json("/v1/me").await;
+        (me["active_tenant"]["id"].as_str().unwrap().to_string(), api)
+    }
+
+    /// Audit entries of the caller's tenant with the given action.
+    pub async fn audit_count(&self, reader: &Api, action: &str) -> usize {
+        let page = reader.get_json(&format!("/v1/audit?action={action}&limit=200")).await;
+        page["items"].as_array().map_or(0, Vec::len)
+    }
+}
+
+pub fn run_cli(env: &[(String, String)], cwd: &Path, args: &[&str], stdin: Option<&str>) -> CliOutput {
+    use std::io::Write;
+    let mut child = confab_command(env, cwd)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        let mut input = child.stdin.take().unwrap();
+        if let Some(s) = stdin {
+            input.write_all(s.as_bytes()).unwrap();
+            input.write_all(b"\n").unwrap();
+        }
+    }
+    let out = child.wait_with_output().unwrap();
+    CliOutput {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// An HTTP client bound to one credential (cookie session with CSRF token, or bearer token).
+#[derive(Clone)]
+pub struct Api {
+    pub app_base: String,
+    pub client: Client,
+    pub csrf: Option<String>,
+    pub bearer: Option<String>,
+}
+
+impl Api {
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let mut req = self.client.request(method.clone(), format!("{}{}", self.app_base, path));
+        if let Some(token) = &self.bearer {
+            req = req.bearer_auth(token);
+        }
+        if method != Method::GET
+            && let Some(csrf) = &self.csrf
+        {
+            req = req.header("X-CSRF-Token", csrf);
+        }
+        req
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.request(Method::GET, path).send().await.unwrap()
+    }
+
+    pub async fn get_json(&self, path: &str) -> Value {
+        let resp = self.get(path).await;
+        let status = resp.status();
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
+        body
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Response {
+        self.request(Method::POST, path).json(&body).send().await.unwrap()
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> Response {
+        self.request(Method::PUT, path).json(&body).send().await.unwrap()
+    }
+
+    pub async fn delete(&self, path: &str) -> Response {
+        self.request(Method::DELETE, path).send().await.unwrap()
+    }
+
+    /// Sends and returns (status, JSON body or Null).
+    pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut req = self.request(method, path);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Creates an API token for the caller; returns (secret, id).
+    pub async fn create_token(&self, body: Value) -> (String, String) {
+        let resp = self.post("/v1/me/tokens", body).await;
+        let status = resp.status();
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "creating a token: {body}");
+        (body["token"].as_str().unwrap().to_string(), body["details"]["id"].as_str().unwrap().to_string())
+    }
+}
+
+/// Asserts the documented error body and returns its code.
+pub fn error_code(status: StatusCode, body: &Value, expected_status: u16) -> String {
+    assert_eq!(status.as_u16(), expected_status, "unexpected status; body: {body}");
+    let err = &body["error"];
+    assert!(err["message"].as_str().is_some_and(|m| !m.is_empty()), "error body without message: {body}");
+    assert!(err["request_id"].as_str().is_some_and(|m| !m.is_empty()), "error body without request_id: {body}");
+    err["code"].as_str().unwrap_or_else(|| panic!("error body without code: {body}")).to_string()
+}
+
+/// Runs each test function on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::Backend::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::Backend::Postgres).await })*
+        }
+    };
+}

@@ -42,7 +42,7 @@ async fn read(
     Ok(Json(AuditPage { items: items.into_iter().map(Into::into).collect(), next_cursor }))
 }
 
-#[OpenApi(prefix_path = "/v1", tag = "ApiTags::Audit")]
+#[OpenApi(tag = "ApiTags::Audit")]
 impl AuditApi {
     /// The active tenant's audit entries, newest first.
     #[allow(clippy::too_many_arguments)]

@@ -39,6 +39,7 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
         "Confab API",
         env!("CARGO_PKG_VERSION"),
     )
+    .url_prefix("/v1")
     .description(
         "Confab: a self-hosted, admin-managed enterprise chat platform for large language models. \
          Every error has the body `{ \"error\": { \"code\", \"message\", \"request_id\" } }`. \
@@ -71,7 +72,7 @@ pub fn routes(state: Arc<AppState>) -> impl poem::Endpoint {
     let max_body = state.config.server.max_body_bytes;
     let docs_csp = middleware::docs_csp(&spec);
     let route = Route::new()
-        .nest("/", api)
+        .nest("/v1", api)
         .at(
             "/openapi.json",
             poem::endpoint::make_sync(move |_| {
@@ -84,9 +85,9 @@ pub fn routes(state: Arc<AppState>) -> impl poem::Endpoint {
         .at("/metrics", poem::get(system::metrics));
     crate::web::mount(route)
         .with(poem::middleware::CookieJarManager::new())
+        .around(move |ep, req| middleware::limit_body(ep, req, max_body))
         .around(error::uniform_errors)
         .with(poem::middleware::CatchPanic::new())
-        .around(move |ep, req| middleware::limit_body(ep, req, max_body))
         .data(state.clone())
         .around(move |ep, req| middleware::request_context(ep, req, state.clone()))
 }

@@ -35,7 +35,7 @@ pub enum PasswordChanged {
     Ok(Json<MeView>, #[oai(header = "Set-Cookie")] Option<String>),
 }
 
-#[OpenApi(prefix_path = "/v1", tag = "ApiTags::Session")]
+#[OpenApi(tag = "ApiTags::Session")]
 impl SessionApi {
     /// Sign in with e-mail and password.
     ///

@@ -22,7 +22,7 @@ pub enum TenantCreated {
     Created(Json<TenantView>),
 }
 
-#[OpenApi(prefix_path = "/v1", tag = "ApiTags::Tenants")]
+#[OpenApi(tag = "ApiTags::Tenants")]
 impl TenantsApi {
     /// List tenants.
     #[oai(path = "/tenants", method = "get")]

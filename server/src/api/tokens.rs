@@ -33,7 +33,7 @@ fn page(items: Vec<crate::store::api_tokens::ApiToken>, limit: u64) -> TokenPage
     TokenPage { items: items.into_iter().map(Into::into).collect(), next_cursor }
 }
 
-#[OpenApi(prefix_path = "/v1", tag = "ApiTags::Tokens")]
+#[OpenApi(tag = "ApiTags::Tokens")]
 impl TokensApi {
     /// List my API tokens in the active tenant, newest first.
     #[oai(path = "/me/tokens", method = "get")]

@@ -23,7 +23,7 @@ pub enum UserCreated {
     Created(Json<UserView>),
 }
 
-#[OpenApi(prefix_path = "/v1", tag = "ApiTags::Users")]
+#[OpenApi(tag = "ApiTags::Users")]
 impl UsersApi {
     /// List the users of the active tenant.
     #[oai(path = "/users", method = "get")]

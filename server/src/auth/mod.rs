@@ -19,14 +19,15 @@ use crate::store::api_tokens::{ApiToken, NewApiToken};
 use crate::store::sessions::NewSession;
 use crate::store::users::User;
 use crate::store::{self, Store, now};
-use chrono::Duration as ChronoDuration;
+use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use moka::future::Cache;
 use std::sync::Arc;
 use std::time::Duration;
 
 const INVALID_CREDENTIALS: &str = "the e-mail address or password is incorrect";
 const NOT_SIGNED_IN: &str = "sign in, or send a valid API token as `Authorization: Bearer …`";
-/// How stale `last_seen_at` / `last_used_at` may get before a request writes them again.
+/// How stale `last_seen_at` / `last_used_at` may get before a request writes them again
+/// (at most half the idle timeout, so activity always keeps a session alive).
 const TOUCH_INTERVAL_SECS: i64 = 60;
 
 pub struct AuthService {
@@ -34,7 +35,8 @@ pub struct AuthService {
     config: AuthConfig,
     limiter: Arc<dyn RateLimiter>,
     authz: Arc<Authorizer>,
-    principals: Cache<String, Principal>,
+    /// Resolved principals by credential digest, with the instant they stop being valid.
+    principals: Cache<String, (Principal, DateTime<Utc>)>,
 }
 
 /// A new browser session: the cookie value (shown only now) and its CSRF token.
@@ -180,10 +182,10 @@ impl AuthService {
     ) -> AppResult<Principal> {
         let key = format!("s:{}", secrets::digest(token));
         let principal = match self.principals.get(&key).await {
-            Some(p) => p,
-            None => {
-                let p = self.load_session_principal(token).await?;
-                self.principals.insert(key, p.clone()).await;
+            Some((p, valid_until)) if now() < valid_until => p,
+            _ => {
+                let (p, valid_until) = self.load_session_principal(token).await?;
+                self.principals.insert(key, (p.clone(), valid_until)).await;
                 p
             }
         };
@@ -199,7 +201,7 @@ impl AuthService {
         Ok(principal)
     }
 
-    async fn load_session_principal(&self, token: &str) -> AppResult<Principal> {
+    async fn load_session_principal(&self, token: &str) -> AppResult<(Principal, DateTime<Utc>)> {
         let conn = self.store.conn();
         let session = store::sessions::find_by_token_hash(conn, &secrets::digest(token))
             .await?
@@ -213,10 +215,17 @@ impl AuthService {
         if user.status != Status::Active {
             return Err(AppError::Unauthenticated(NOT_SIGNED_IN));
         }
-        if (at - session.last_seen_at).num_seconds() >= TOUCH_INTERVAL_SECS {
+        let idle = ChronoDuration::seconds(self.config.session_idle_secs as i64);
+        let touch_every = ChronoDuration::seconds(TOUCH_INTERVAL_SECS).min(idle / 2);
+        let mut last_seen = session.last_seen_at;
+        if at - last_seen >= touch_every {
             store::sessions::touch(conn, session.id).await?;
+            last_seen = at;
         }
-        self.session_principal(&user, session.active_tenant_id, session.id, token).await
+        // The cached principal lapses when the session would, or when it is time to record
+        // activity again (so an active session's idle deadline keeps moving).
+        let valid_until = session.expires_at.min(last_seen + idle).min(last_seen + touch_every);
+        Ok((self.session_principal(&user, session.active_tenant_id, session.id, token).await?, valid_until))
     }
 
     async fn session_principal(
@@ -259,15 +268,17 @@ impl AuthService {
 
     pub async fn authenticate_api_token(&self, token: &str) -> AppResult<Principal> {
         let key = format!("t:{}", secrets::digest(token));
-        if let Some(p) = self.principals.get(&key).await {
+        if let Some((p, valid_until)) = self.principals.get(&key).await
+            && now() < valid_until
+        {
             return Ok(p);
         }
-        let p = self.load_token_principal(token).await?;
-        self.principals.insert(key, p.clone()).await;
+        let (p, valid_until) = self.load_token_principal(token).await?;
+        self.principals.insert(key, (p.clone(), valid_until)).await;
         Ok(p)
     }
 
-    async fn load_token_principal(&self, token: &str) -> AppResult<Principal> {
+    async fn load_token_principal(&self, token: &str) -> AppResult<(Principal, DateTime<Utc>)> {
         const BAD_TOKEN: &str = "the API token is invalid, expired or revoked";
         if !token.starts_with(secrets::API_TOKEN_PREFIX) {
             return Err(AppError::Unauthenticated(BAD_TOKEN));
@@ -291,14 +302,15 @@ impl AuthService {
         if record.last_used_at.is_none_or(|t| (at - t).num_seconds() >= TOUCH_INTERVAL_SECS) {
             store::api_tokens::touch(conn, record.id).await?;
         }
-        Ok(Principal {
+        let principal = Principal {
             user_id: user.id,
             email: user.email,
             display_name: user.display_name,
             is_platform_admin: user.is_platform_admin,
             tenant: Some(tenant),
             credential: Credential::ApiToken { id: record.id, scope: record.role },
-        })
+        };
+        Ok((principal, record.expires_at.unwrap_or(chrono::DateTime::<Utc>::MAX_UTC)))
     }
 
     /// Switches a session's active tenant to another of the user's tenants.

@@ -103,23 +103,58 @@ pub struct PlatformScope {
 pub struct Authorizer {
     enforcer: RwLock<Enforcer>,
     store: Store,
+    /// The policy version loaded, and when the store was last asked for the current one.
+    loaded: std::sync::Mutex<(i64, std::time::Instant)>,
 }
+
+/// How long a process may go without checking whether the policy changed elsewhere (another
+/// replica, an operator command). Changes made through this process apply at once.
+const FRESHNESS: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl Authorizer {
     pub async fn load(store: Store) -> AppResult<Self> {
         let model = DefaultModel::from_str(MODEL).await.map_err(|e| AppError::Internal(e.to_string()))?;
         let adapter = adapter::StoreAdapter::new(store.clone());
+        let version = crate::store::policy::version(store.conn()).await?;
         let enforcer = Enforcer::new(model, adapter).await.map_err(casbin_err)?;
-        Ok(Self { enforcer: RwLock::new(enforcer), store })
+        Ok(Self {
+            enforcer: RwLock::new(enforcer),
+            store,
+            loaded: std::sync::Mutex::new((version, std::time::Instant::now())),
+        })
     }
 
     /// Re-reads every rule and membership. Called after any change to roles or memberships.
     pub async fn reload(&self) -> AppResult<()> {
-        let _ = &self.store;
-        self.enforcer.write().await.load_policy().await.map_err(casbin_err)
+        let version = crate::store::policy::version(self.store.conn()).await?;
+        self.enforcer.write().await.load_policy().await.map_err(casbin_err)?;
+        if let Ok(mut loaded) = self.loaded.lock() {
+            *loaded = (version, std::time::Instant::now());
+        }
+        Ok(())
+    }
+
+    /// Reloads when the stored policy version moved since we loaded (checked at most once per
+    /// `FRESHNESS`).
+    async fn ensure_fresh(&self) -> AppResult<()> {
+        let loaded_version = match self.loaded.lock() {
+            Ok(mut loaded) if loaded.1.elapsed() >= FRESHNESS => {
+                loaded.1 = std::time::Instant::now();
+                Some(loaded.0)
+            }
+            _ => None,
+        };
+        if let Some(loaded_version) = loaded_version
+            && crate::store::policy::version(self.store.conn()).await? != loaded_version
+        {
+            tracing::info!("authorization policy changed elsewhere; reloading");
+            self.reload().await?;
+        }
+        Ok(())
     }
 
     async fn enforce(&self, sub: &str, dom: &str, obj: &str, act: &str) -> AppResult<bool> {
+        self.ensure_fresh().await?;
         self.enforcer.read().await.enforce((sub, dom, obj, act)).map_err(casbin_err)
     }
 

@@ -57,6 +57,7 @@ pub async fn insert(conn: &impl Conn, tenant: TenantId, user: UserId, role: Role
     }
     .insert(conn)
     .await?;
+    super::policy::bump_version(conn).await?;
     to_membership(model)
 }
 
@@ -78,6 +79,7 @@ pub async fn set_role(conn: &impl Conn, tenant: TenantId, user: UserId, role: Ro
         .filter(membership::Column::UserId.eq(user.0))
         .exec(conn)
         .await?;
+    super::policy::bump_version(conn).await?;
     super::expect_one(res.rows_affected, "user")
 }
 
@@ -89,6 +91,7 @@ pub async fn set_status(conn: &impl Conn, tenant: TenantId, user: UserId, status
         .filter(membership::Column::UserId.eq(user.0))
         .exec(conn)
         .await?;
+    super::policy::bump_version(conn).await?;
     super::expect_one(res.rows_affected, "user")
 }
 

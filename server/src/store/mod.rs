@@ -16,7 +16,7 @@ pub mod users;
 
 use confab_migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
 use std::time::Duration;
 
 pub use sea_orm::{DatabaseTransaction, TransactionTrait};
@@ -81,26 +81,45 @@ impl Store {
         self.db.begin().await
     }
 
-    /// Applies every pending migration.
+    /// Applies every pending migration (refusing a schema newer than this binary).
     pub async fn migrate(&self) -> Result<usize, StoreError> {
-        let pending = Migrator::get_pending_migrations(&self.db).await?.len();
+        let (pending, ahead) = self.schema_state().await?;
+        if let Some(unknown) = ahead {
+            return Err(StoreError::SchemaAhead(unknown));
+        }
         Migrator::up(&self.db, None).await?;
-        Ok(pending)
+        Ok(pending.len())
     }
 
     /// Fails unless the schema is exactly the one this binary was built for.
     pub async fn check_schema(&self) -> Result<(), StoreError> {
-        let known: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_string()).collect();
-        let applied = Migrator::get_applied_migrations_read_only(&self.db).await.unwrap_or_default();
-        if let Some(unknown) = applied.iter().find(|m| !known.iter().any(|k| k == m.name())) {
-            return Err(StoreError::SchemaAhead(unknown.name().to_string()));
+        let (pending, ahead) = self.schema_state().await?;
+        if let Some(unknown) = ahead {
+            return Err(StoreError::SchemaAhead(unknown));
         }
-        let pending: Vec<String> =
-            known.iter().filter(|k| !applied.iter().any(|m| m.name() == k.as_str())).cloned().collect();
         if !pending.is_empty() {
             return Err(StoreError::SchemaBehind { pending: pending.len(), names: pending.join(", ") });
         }
         Ok(())
+    }
+
+    /// (migrations this binary knows that are not applied, an applied migration it does not know).
+    async fn schema_state(&self) -> Result<(Vec<String>, Option<String>), StoreError> {
+        use sea_orm::{ConnectionTrait, Statement};
+        let known: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_string()).collect();
+        // Read the ledger directly: sea-orm's helpers refuse to list versions they do not know.
+        let applied: Vec<String> = match self
+            .db
+            .query_all_raw(Statement::from_string(self.backend(), "SELECT version FROM seaql_migrations"))
+            .await
+        {
+            Ok(rows) => rows.iter().filter_map(|r| r.try_get::<String>("", "version").ok()).collect(),
+            Err(_) if !self.ping().await => return Err(StoreError::Connect("the database does not answer".into())),
+            Err(_) => vec![],
+        };
+        let ahead = applied.iter().find(|a| !known.contains(a)).cloned();
+        let pending = known.into_iter().filter(|k| !applied.contains(k)).collect();
+        Ok((pending, ahead))
     }
 
     /// True when the database answers a trivial query.

@@ -1,8 +1,9 @@
 //! casbin policy rows in our own table.
 use super::Conn;
-use super::entities::casbin_rule;
+use super::entities::{casbin_rule, policy_version};
 use crate::error::AppResult;
-use sea_orm::{EntityTrait, QueryOrder};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 /// Every stored rule as (ptype, values without trailing empties).
 pub async fn all_rules(conn: &impl Conn) -> AppResult<Vec<(String, Vec<String>)>> {
@@ -19,4 +20,19 @@ pub async fn all_rules(conn: &impl Conn) -> AppResult<Vec<(String, Vec<String>)>
             (r.ptype, values)
         })
         .collect())
+}
+
+/// Marks the policy changed. Called by every repository function that changes roles,
+/// memberships, tenant status or platform admins, inside the caller's transaction.
+pub async fn bump_version(conn: &impl Conn) -> AppResult<()> {
+    policy_version::Entity::update_many()
+        .col_expr(policy_version::Column::Version, Expr::col(policy_version::Column::Version).add(1))
+        .filter(policy_version::Column::Id.eq(1))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn version(conn: &impl Conn) -> AppResult<i64> {
+    Ok(policy_version::Entity::find_by_id(1).one(conn).await?.map_or(0, |v| v.version))
 }

@@ -66,6 +66,7 @@ pub async fn set_status(conn: &impl Conn, id: TenantId, status: Status) -> AppRe
         .filter(tenant::Column::Id.eq(id.0))
         .exec(conn)
         .await?;
+    super::policy::bump_version(conn).await?;
     super::expect_one(res.rows_affected, "tenant")
 }
 

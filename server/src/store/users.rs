@@ -59,6 +59,9 @@ pub async fn insert(
     }
     .insert(conn)
     .await?;
+    if is_platform_admin {
+        super::policy::bump_version(conn).await?;
+    }
     Ok(model.into())
 }
 
@@ -111,6 +114,7 @@ pub async fn set_platform_admin(conn: &impl Conn, id: UserId, value: bool) -> Ap
         .filter(user::Column::Id.eq(id.0))
         .exec(conn)
         .await?;
+    super::policy::bump_version(conn).await?;
     super::expect_one(res.rows_affected, "user")
 }
 

@@ -4,6 +4,7 @@ pub mod audit_chain;
 pub mod audit_log;
 pub mod casbin_rule;
 pub mod membership;
+pub mod policy_version;
 pub mod session;
 pub mod setup_token;
 pub mod tenant;

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Runs Confab's whole test suite on a fresh Debian/Ubuntu machine with Rust installed:
+# installs what the tests need (PostgreSQL), starts a throw-away PostgreSQL cluster, checks
+# formatting, lints and the OpenAPI contract, and runs every test on SQLite and PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/confab-target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+
+if [ -z "$(pg_bin)" ]; then
+  echo "== installing PostgreSQL (Debian package)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+fi
+PG_BIN="$(pg_bin)"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# A private cluster for this run: its own directory and port, stopped by its pid file.
+PG_DIR="$(mktemp -d /tmp/confab-pg.XXXXXX)"
+PG_PORT="$(free_port)"
+pg_user_run() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+if [ "$(id -u)" = 0 ]; then chown postgres "$PG_DIR"; fi
+cleanup() {
+  pg_user_run "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$PG_DIR"
+}
+trap cleanup EXIT
+echo "== starting PostgreSQL on 127.0.0.1:$PG_PORT"
+pg_user_run "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 >/dev/null
+pg_user_run "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
+  -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+  start >/dev/null
+export CONFAB_TEST_PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+
+echo "== format and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+echo "== building the confab binary"
+cargo build -p confab-server --quiet
+
+echo "== OpenAPI contract"
+"$CARGO_TARGET_DIR/debug/confab" openapi | diff -q - openapi/openapi.json >/dev/null || {
+  echo "openapi/openapi.json is stale: run scripts/openapi.sh and commit the result" >&2
+  exit 1
+}
+
+echo "== tests (SQLite and PostgreSQL)"
+LOG="$PG_DIR/test-output.log"
+set +e
+cargo test --workspace --all-targets -- --test-threads "${CONFAB_TEST_THREADS:-4}" "$@" 2>&1 | tee "$LOG"
+status=${PIPESTATUS[0]}
+set -e
+# One closing line for the whole run, summed over every test binary.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } }
+     END { printf "confab: %d passed, %d failed\n", p, f }' "$LOG"
+exit "$status"

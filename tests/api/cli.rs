@@ -1,0 +1,250 @@
+//! The `confab` command line: configuration, first run, migrations and operator commands.
+use confab_tests::*;
+use reqwest::Method;
+use serde_json::json;
+
+fn env(db: &TestDb, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut env = vec![("CONFAB_DATABASE__URL".to_string(), db.url.clone())];
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    env
+}
+
+async fn invalid_configuration_fails_fast_naming_the_key(b: Backend) {
+    let db = TestDb::new(b).await;
+    for (extra, key) in [
+        (vec![("CONFAB_SERVER__LISTEN", "nonsense")], "server.listen"),
+        (vec![("CONFAB_DATABASE__URL", "mysql://x")], "database.url"),
+        (vec![("CONFAB_AUTH__SESSION_IDLE_SECS", "many")], "auth.session_idle_secs"),
+        (vec![("CONFAB_LOG__FORMAT", "xml")], "log.format"),
+        (vec![("CONFAB_SERVR__LISTEN", "127.0.0.1:1")], "servr"),
+        (vec![("CONFAB_LISTEN", "127.0.0.1:1")], "CONFAB_LISTEN"),
+    ] {
+        let out = run_cli(&env(&db, &extra), &db.dir, &["config", "check"], None);
+        assert_eq!(out.code, 2, "{extra:?}: {}", out.stderr);
+        assert!(out.stderr.contains(key), "{extra:?} should name {key}: {}", out.stderr);
+    }
+    std::fs::write(db.dir.join("confab.toml"), "[server]\nlisten = \"127.0.0.1:9\"\nmax_body_bytes = 10\n").unwrap();
+    let out = run_cli(&env(&db, &[]), &db.dir, &["config", "check"], None);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("server.max_body_bytes"), "{}", out.stderr);
+    let out = run_cli(&env(&db, &[]), &db.dir, &["--config", "missing.toml", "config", "check"], None);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("missing.toml"), "{}", out.stderr);
+}
+
+async fn config_check_reports_the_database_without_its_password(b: Backend) {
+    let db = TestDb::new(b).await;
+    let out = run_cli(&env(&db, &[]), &db.dir, &["config", "check"], None);
+    match b {
+        Backend::Sqlite => assert_eq!(out.code, 0, "{} {}", out.stdout, out.stderr),
+        Backend::Postgres => {
+            assert_ne!(out.code, 0, "an unmigrated PostgreSQL schema is reported");
+            assert!(out.stdout.contains("confab migrate"), "{}", out.stdout);
+        }
+    }
+    assert!(out.stdout.contains("database: reachable"), "{}", out.stdout);
+    let with_password = env(&db, &[("CONFAB_DATABASE__URL", "postgres://confab:s3cret-pw@127.0.0.1:1/confab")]);
+    let out = run_cli(&with_password, &db.dir, &["config", "check"], None);
+    assert!(!out.stdout.contains("s3cret-pw") && !out.stderr.contains("s3cret-pw"), "{} {}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("unreachable"), "{}", out.stdout);
+}
+
+async fn secrets_can_come_from_files(b: Backend) {
+    let db = TestDb::new(b).await;
+    let password_file = db.dir.join("bootstrap-password");
+    std::fs::write(&password_file, format!("{ADMIN_PASSWORD}\n")).unwrap();
+    let url_file = db.dir.join("database-url");
+    std::fs::write(&url_file, &db.url).unwrap();
+    let opts = Options { no_bootstrap: true, ..Options::default() }
+        .env("CONFAB_BOOTSTRAP_EMAIL", ADMIN_EMAIL)
+        .env("CONFAB_BOOTSTRAP_PASSWORD_FILE", password_file.to_str().unwrap())
+        .env("CONFAB_DATABASE__URL_FILE", url_file.to_str().unwrap());
+    if b == Backend::Postgres {
+        assert_eq!(run_cli(&env(&db, &[]), &db.dir, &["migrate"], None).code, 0);
+    }
+    let app = TestApp::start(db, opts);
+    app.admin().await;
+}
+
+async fn first_run_without_credentials_prints_a_one_time_setup_link(b: Backend) {
+    let app = TestApp::spawn_with(b, Options { no_bootstrap: true, ..Options::default() }).await;
+    let line = app.stdout_lines.iter().find(|l| l.contains("/setup?token=")).expect("a setup link on the console");
+    let link = line.trim().to_string();
+    let token = link.split("token=").nth(1).unwrap().to_string();
+    let client = reqwest::Client::new();
+    let page = client.get(&link).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("name=\"tenant\""));
+    let (s, _) = app.anonymous().send(Method::GET, "/setup?token=not-the-token", None).await;
+    assert_eq!(s, 404);
+    let form = [
+        ("token", token.as_str()),
+        ("email", "founder@acme.example"),
+        ("password", ADMIN_PASSWORD),
+        ("tenant", "Acme Corp"),
+    ];
+    let resp = client.post(app.url("/setup")).form(&form).send().await.unwrap();
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let admin = app.login("founder@acme.example", ADMIN_PASSWORD).await;
+    let me = admin.get_json("/v1/me").await;
+    assert_eq!(me["is_platform_admin"], true);
+    assert_eq!(me["active_tenant"]["slug"], "acme-corp");
+    // The link works once.
+    let resp = client.post(app.url("/setup")).form(&form).send().await.unwrap();
+    assert_eq!(resp.status(), 404);
+    assert_eq!(client.get(&link).send().await.unwrap().status(), 404);
+}
+
+async fn serve_refuses_a_schema_that_is_behind(b: Backend) {
+    let db = TestDb::new(b).await;
+    let envs = env(&db, &[]);
+    match b {
+        Backend::Postgres => {
+            let out = run_cli(&envs, &db.dir, &["serve", "--listen", "127.0.0.1:0"], None);
+            assert_ne!(out.code, 0);
+            assert!(out.stderr.contains("run `confab migrate` first"), "{}", out.stderr);
+            let out = run_cli(&envs, &db.dir, &["migrate"], None);
+            assert_eq!(out.code, 0, "{}", out.stderr);
+            assert!(out.stdout.contains("4 migration(s) applied"), "{}", out.stdout);
+            let out = run_cli(&envs, &db.dir, &["migrate"], None);
+            assert!(out.stdout.contains("0 migration(s) applied"), "{}", out.stdout);
+        }
+        Backend::Sqlite => {
+            // The embedded tier migrates itself; a schema from a newer Confab is refused.
+            let out = run_cli(&envs, &db.dir, &["migrate"], None);
+            assert_eq!(out.code, 0, "{}", out.stderr);
+            let conn = db.connect().await;
+            use sea_orm::ConnectionTrait;
+            conn.execute_unprepared(
+                "INSERT INTO seaql_migrations (version, applied_at) VALUES ('m20991231_000001_from_the_future', 0)",
+            )
+            .await
+            .unwrap();
+            let out = run_cli(&envs, &db.dir, &["serve", "--listen", "127.0.0.1:0"], None);
+            assert_ne!(out.code, 0);
+            assert!(out.stderr.contains("newer than this Confab"), "{}", out.stderr);
+        }
+    }
+}
+
+async fn operator_commands_manage_tenants_users_and_tokens(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let out = app.cli(&["admin", "create-tenant", "--name", "Globex Corporation"], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("globex-corporation"), "{}", out.stdout);
+    // Passwords come from stdin or a file, never the command line.
+    let out = app.cli(
+        &[
+            "admin",
+            "create-user",
+            "--tenant",
+            "globex-corporation",
+            "--email",
+            "gus@globex.example",
+            "--password",
+            PASSWORD,
+        ],
+        None,
+    );
+    assert_ne!(out.code, 0, "a --password flag must not exist");
+    let out = app.cli(
+        &[
+            "admin",
+            "create-user",
+            "--tenant",
+            "globex-corporation",
+            "--email",
+            "gus@globex.example",
+            "--role",
+            "tenant_admin",
+        ],
+        Some(PASSWORD),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let pw_file = app.db.dir.join("pw");
+    std::fs::write(&pw_file, PASSWORD).unwrap();
+    let out = app.cli(
+        &[
+            "admin",
+            "create-user",
+            "--tenant",
+            "globex-corporation",
+            "--email",
+            "hank@globex.example",
+            "--password-file",
+            pw_file.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = app.cli(
+        &["admin", "create-user", "--tenant", "globex-corporation", "--email", "weak@globex.example"],
+        Some("short"),
+    );
+    assert_ne!(out.code, 0);
+    assert!(out.stderr.contains("password"), "{}", out.stderr);
+
+    let out = app.cli(
+        &[
+            "admin",
+            "create-token",
+            "--tenant",
+            "globex-corporation",
+            "--email",
+            "gus@globex.example",
+            "--name",
+            "etl",
+            "--role",
+            "member",
+        ],
+        None,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let token = out.stdout.trim().to_string();
+    assert!(token.starts_with("cfb_"), "{token}");
+    let me = app.with_token(&token).get_json("/v1/me").await;
+    assert_eq!(me["active_tenant"]["slug"], "globex-corporation");
+    assert_eq!(me["active_tenant"]["role"], "member");
+
+    let out = app.cli(
+        &["admin", "set-role", "--tenant", "globex-corporation", "--email", "hank@globex.example", "--role", "auditor"],
+        None,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let hank = app.login("hank@globex.example", PASSWORD).await;
+    assert_eq!(hank.get_json("/v1/me").await["active_tenant"]["role"], "auditor");
+    assert_eq!(hank.send(Method::GET, "/v1/audit", None).await.0, 200, "the running server picked up the new role");
+    let log = hank.get_json("/v1/audit?limit=200").await;
+    let actions: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["actor"] == "cli")
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"user.created")
+            && actions.contains(&"token.created")
+            && actions.contains(&"user.role_changed"),
+        "{actions:?}"
+    );
+
+    let out = app.cli(&["admin", "bootstrap", "--email", "again@acme.example"], Some(PASSWORD));
+    assert_ne!(out.code, 0);
+    assert!(out.stderr.contains("already set up"), "{}", out.stderr);
+    let out = app.cli(&["openapi"], None);
+    assert_eq!(out.code, 0);
+    let spec: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(spec["info"]["title"], "Confab API");
+    let _ = json!({});
+}
+
+both_backends!(
+    invalid_configuration_fails_fast_naming_the_key,
+    config_check_reports_the_database_without_its_password,
+    secrets_can_come_from_files,
+    first_run_without_credentials_prints_a_one_time_setup_link,
+    serve_refuses_a_schema_that_is_behind,
+    operator_commands_manage_tenants_users_and_tokens,
+);

@@ -32,6 +32,15 @@ async fn invalid_configuration_fails_fast_naming_the_key(b: Backend) {
     assert!(out.stderr.contains("missing.toml"), "{}", out.stderr);
 }
 
+async fn the_example_configuration_is_valid(b: Backend) {
+    let db = TestDb::new(b).await;
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../confab.example.toml");
+    std::fs::copy(example, db.dir.join("confab.toml")).unwrap();
+    // The file's own database URL (a relative SQLite path) is overridden by the environment.
+    let out = run_cli(&env(&db, &[]), &db.dir, &["config", "check"], None);
+    assert!(out.stdout.starts_with("configuration: ok"), "{} {}", out.stdout, out.stderr);
+}
+
 async fn config_check_reports_the_database_without_its_password(b: Backend) {
     let db = TestDb::new(b).await;
     let out = run_cli(&env(&db, &[]), &db.dir, &["config", "check"], None);
@@ -242,6 +251,7 @@ async fn operator_commands_manage_tenants_users_and_tokens(b: Backend) {
 
 both_backends!(
     invalid_configuration_fails_fast_naming_the_key,
+    the_example_configuration_is_valid,
     config_check_reports_the_database_without_its_password,
     secrets_can_come_from_files,
     first_run_without_credentials_prints_a_one_time_setup_link,

@@ -69,7 +69,7 @@ async fn first_run(state: &AppState) -> anyhow::Result<()> {
             let tenant = b.tenant.clone().unwrap_or_else(|| "Default".into());
             let done = state
                 .accounts
-                .bootstrap(&crate::audit::Actor::cli(), email, password, &tenant)
+                .bootstrap(&crate::audit::Actor::cli(), email, password, &tenant, None)
                 .await
                 .map_err(|e| anyhow::anyhow!("bootstrap account: {e}"))?;
             println!(

@@ -264,7 +264,8 @@ async fn admin(command: AdminCommand, config: Config) -> anyhow::Result<()> {
     let accounts = &state.accounts;
     match command {
         AdminCommand::Bootstrap { email, tenant, password } => {
-            let done = accounts.bootstrap(&actor, &email, &password.read()?, &tenant).await.map_err(anyhow_app)?;
+            let done =
+                accounts.bootstrap(&actor, &email, &password.read()?, &tenant, None).await.map_err(anyhow_app)?;
             println!("created platform admin {} and tenant {} ({})", done.user.email, done.tenant.slug, done.tenant.id);
         }
         AdminCommand::CreateTenant { name, slug, admin_email } => {

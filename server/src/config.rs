@@ -79,8 +79,9 @@ pub struct AuthConfig {
     pub session_absolute_secs: u64,
     /// Failed sign-ins allowed per account per window before 429.
     pub login_failures_per_account: u32,
-    /// Sign-in attempts allowed per client address per window before 429.
-    pub login_attempts_per_ip: u32,
+    /// Failed sign-ins allowed per client address per window before 429. Counts failures only,
+    /// so a whole office behind one NAT address can still sign in.
+    pub login_failures_per_ip: u32,
     /// The window for both sign-in limits, in seconds.
     pub login_window_secs: u64,
     /// Default lifetime of new API tokens when the request gives none, in days (0 = no expiry).
@@ -95,7 +96,7 @@ impl Default for AuthConfig {
             session_idle_secs: 12 * 3600,
             session_absolute_secs: 7 * 24 * 3600,
             login_failures_per_account: 10,
-            login_attempts_per_ip: 30,
+            login_failures_per_ip: 100,
             login_window_secs: 15 * 60,
             api_token_default_days: 90,
             min_password_length: 12,
@@ -256,7 +257,7 @@ impl Config {
         if self.auth.min_password_length < 8 {
             return Err(invalid("auth.min_password_length", "must be at least 8".into()));
         }
-        if self.auth.login_failures_per_account == 0 || self.auth.login_attempts_per_ip == 0 {
+        if self.auth.login_failures_per_account == 0 || self.auth.login_failures_per_ip == 0 {
             return Err(invalid("auth.login_failures_per_account", "limits must be above zero".into()));
         }
         tracing_subscriber::EnvFilter::try_new(&self.log.level).map_err(|e| invalid("log.level", e.to_string()))?;

@@ -158,9 +158,8 @@ async fn setup_submit(state: Data<&Arc<AppState>>, req: &poem::Request, form: Fo
     if !store::setup_tokens::is_valid(state.store.conn(), &digest).await.unwrap_or(false) {
         return (StatusCode::NOT_FOUND, page("Setup", "<p>This setup link is not valid.</p>")).into_response();
     }
-    match state.accounts.bootstrap(&Actor::anonymous("setup"), &form.email, &form.password, &form.tenant).await {
+    match state.accounts.bootstrap(&Actor::anonymous("setup"), &form.email, &form.password, &form.tenant, Some(&digest)).await {
         Ok(done) => {
-            let _ = store::setup_tokens::consume(state.store.conn(), &digest).await;
             page(
                 "Ready",
                 &format!(

@@ -105,7 +105,7 @@ async fn login_is_rate_limited_per_account(b: Backend) {
 }
 
 async fn login_is_rate_limited_per_address(b: Backend) {
-    let app = TestApp::spawn_with(b, Options::default().env("CONFAB_AUTH__LOGIN_ATTEMPTS_PER_IP", "4")).await;
+    let app = TestApp::spawn_with(b, Options::default().env("CONFAB_AUTH__LOGIN_FAILURES_PER_IP", "4")).await;
     let anon = app.anonymous();
     for i in 0..4 {
         let (s, _) = anon

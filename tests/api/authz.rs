@@ -68,7 +68,7 @@ fn cases(tenant: &str, member_id: &str) -> Vec<Case> {
 }
 
 async fn every_endpoint_answers_each_role_as_the_policy_says(b: Backend) {
-    let app = TestApp::spawn_with(b, Options::default().env("CONFAB_AUTH__LOGIN_ATTEMPTS_PER_IP", "1000")).await;
+    let app = TestApp::spawn_with(b, Options::default().env("CONFAB_AUTH__LOGIN_FAILURES_PER_IP", "1000")).await;
     let admin = app.admin().await;
     let tenant = admin.get_json("/v1/me").await["active_tenant"]["id"].as_str().unwrap().to_string();
     let member_id = app.create_user(&admin, "member@acme.example", "member").await;

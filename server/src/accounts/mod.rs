@@ -332,12 +332,15 @@ impl Accounts {
 
     /// First run: the first platform admin, the first tenant, and that admin as its tenant admin.
     /// Refused once any user exists.
+    /// With `setup_token` (the digest of a one-time setup link), the link is used up in the same
+    /// transaction, so two racing submissions cannot both succeed.
     pub async fn bootstrap(
         &self,
         actor: &Actor,
         email: &str,
         password: &str,
         tenant_name: &str,
+        setup_token: Option<&str>,
     ) -> AppResult<Bootstrapped> {
         let email = Email::parse(email)?;
         let pw = NewPassword::parse(password, self.auth_config().min_password_length, Some(&email))?;
@@ -345,6 +348,11 @@ impl Accounts {
         let slug = TenantSlug::from_name(&tenant_name)?;
         let hash = password::hash(&pw).await?;
         let txn = self.store.begin().await?;
+        if let Some(digest) = setup_token
+            && !store::setup_tokens::consume(&txn, digest).await?
+        {
+            return Err(AppError::NotFound("setup link"));
+        }
         if store::users::count(&txn).await? > 0 {
             return Err(AppError::Conflict("Confab is already set up".into()));
         }

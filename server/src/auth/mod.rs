@@ -72,7 +72,7 @@ impl AuthService {
         let window = Duration::from_secs(self.config.login_window_secs);
         let ip_key = format!("login-ip:{}", ip.unwrap_or("unknown"));
         self.limiter
-            .hit(&ip_key, self.config.login_attempts_per_ip, window)
+            .check(&ip_key, self.config.login_failures_per_ip, window)
             .await
             .map_err(|retry_after| AppError::RateLimited { retry_after })?;
         let email = Email::parse(email)?;
@@ -104,6 +104,7 @@ impl AuthService {
         };
         if let Some(reason) = failure {
             let _ = self.limiter.hit(&account_key, self.config.login_failures_per_account, window).await;
+            let _ = self.limiter.hit(&ip_key, self.config.login_failures_per_ip, window).await;
             let tenant = tenants.first().map(|t| t.tenant_id);
             let actor = match &user {
                 Some(u) => Actor::user(u.id, &u.email),

@@ -77,8 +77,17 @@ impl Store {
         self.db.get_database_backend()
     }
 
+    /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`),
+    /// so a transaction that reads before it writes waits its turn instead of failing when
+    /// another writer got there first.
     pub async fn begin(&self) -> Result<DatabaseTransaction, DbErr> {
-        self.db.begin().await
+        use sea_orm::{SqliteTransactionMode, TransactionOptions};
+        self.db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..TransactionOptions::default()
+            })
+            .await
     }
 
     /// Applies every pending migration (refusing a schema newer than this binary).

@@ -8,6 +8,8 @@ mod m20261129_000001_identity;
 mod m20261129_000002_credentials;
 mod m20261129_000003_authorization;
 mod m20261129_000004_audit;
+mod m20261129_000005_chat;
+mod m20261129_000006_chat_policy;
 
 pub struct Migrator;
 
@@ -19,6 +21,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_credentials::Migration),
             Box::new(m20261129_000003_authorization::Migration),
             Box::new(m20261129_000004_audit::Migration),
+            Box::new(m20261129_000005_chat::Migration),
+            Box::new(m20261129_000006_chat_policy::Migration),
         ]
     }
 }

@@ -4,10 +4,12 @@ use crate::accounts::Accounts;
 use crate::api;
 use crate::auth::{AuthService, secrets};
 use crate::authz::Authorizer;
+use crate::chat::ChatService;
 use crate::config::Config;
 use crate::error::AppError;
 use crate::limits::InProcessLimiter;
 use crate::metrics::Metrics;
+use crate::providers::Catalogue;
 use crate::store::{self, Store};
 use anyhow::Context;
 use poem::listener::{Acceptor, Listener, TcpListener};
@@ -20,6 +22,7 @@ pub struct AppState {
     pub authz: Arc<Authorizer>,
     pub auth: Arc<AuthService>,
     pub accounts: Accounts,
+    pub chat: ChatService,
     pub metrics: Metrics,
 }
 
@@ -28,9 +31,12 @@ impl AppState {
     pub async fn build(config: Config, store: Store) -> anyhow::Result<Arc<Self>> {
         let authz = Arc::new(Authorizer::load(store.clone()).await.map_err(anyhow_app)?);
         let limiter = Arc::new(InProcessLimiter::new(Duration::from_secs(config.auth.login_window_secs.max(60))));
-        let auth = Arc::new(AuthService::new(store.clone(), config.auth.clone(), limiter, authz.clone()));
+        let auth = Arc::new(AuthService::new(store.clone(), config.auth.clone(), limiter.clone(), authz.clone()));
         let accounts = Accounts::new(store.clone(), authz.clone(), auth.clone());
-        Ok(Arc::new(Self { config, store, authz, auth, accounts, metrics: Metrics::default() }))
+        let catalogue =
+            Arc::new(Catalogue::new(store.clone(), &config).map_err(|e| anyhow::anyhow!("catalogue: {e}"))?);
+        let chat = ChatService::new(store.clone(), config.chat.clone(), catalogue, limiter);
+        Ok(Arc::new(Self { config, store, authz, auth, accounts, chat, metrics: Metrics::default() }))
     }
 
     pub fn session_cookie_name(&self) -> &'static str {
@@ -110,6 +116,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         config.server.listen = addr.to_string();
     }
     let state = AppState::build(config, store).await?;
+    let settled = state.chat.settle_interrupted_messages().await.map_err(anyhow_app)?;
+    if settled > 0 {
+        tracing::warn!(settled, "settled answers interrupted by the previous shutdown (partial or failed)");
+    }
     first_run(&state).await?;
     let app = api::routes(state.clone());
     println!("confab: listening on http://{addr} (API docs at {}/docs)", state.config.base_url());

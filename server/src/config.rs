@@ -6,6 +6,7 @@
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -17,6 +18,12 @@ pub struct Config {
     pub auth: AuthConfig,
     pub log: LogConfig,
     pub bootstrap: BootstrapConfig,
+    /// Model providers by name (`[providers.openai]`), defined by the operator.
+    pub providers: BTreeMap<String, ProviderConfig>,
+    /// The installation's model catalogue (`[[models]]`), offered to every tenant.
+    pub models: Vec<ModelConfig>,
+    pub chat: ChatConfig,
+    pub secrets: SecretsConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -101,6 +108,140 @@ impl Default for AuthConfig {
             api_token_default_days: 90,
             min_password_length: 12,
         }
+    }
+}
+
+/// Which wire protocol a provider speaks.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderKind {
+    /// OpenAI Chat Completions: OpenAI, Azure OpenAI, vLLM, Ollama, llama.cpp, LiteLLM.
+    Openai,
+    /// Anthropic Messages.
+    Anthropic,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderConfig {
+    pub kind: ProviderKind,
+    /// e.g. `https://api.openai.com/v1`, `https://api.anthropic.com/v1`,
+    /// `https://NAME.openai.azure.com` (with `api_version`), `http://localhost:11434/v1`.
+    pub base_url: String,
+    /// The key (also `CONFAB_PROVIDERS__NAME__API_KEY` or `…_API_KEY_FILE`). Tenants may store
+    /// their own through the API.
+    #[serde(default)]
+    pub api_key: Option<String>,
+    /// Azure OpenAI: the `api-version`; deployments are addressed by the model's upstream name.
+    #[serde(default)]
+    pub api_version: Option<String>,
+    #[serde(default = "defaults::connect_timeout_ms")]
+    pub connect_timeout_ms: u64,
+    /// Longest wait for the response and its first bytes.
+    #[serde(default = "defaults::first_byte_timeout_ms")]
+    pub first_byte_timeout_ms: u64,
+    /// Longest silence between two chunks of a stream.
+    #[serde(default = "defaults::idle_timeout_ms")]
+    pub idle_timeout_ms: u64,
+    /// Retries of connection failures and 502/503/504, only before the first byte.
+    #[serde(default = "defaults::max_retries")]
+    pub max_retries: u32,
+}
+
+impl std::fmt::Debug for ProviderConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderConfig")
+            .field("kind", &self.kind)
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("api_version", &self.api_version)
+            .finish_non_exhaustive()
+    }
+}
+
+mod defaults {
+    pub fn connect_timeout_ms() -> u64 {
+        5_000
+    }
+    pub fn first_byte_timeout_ms() -> u64 {
+        60_000
+    }
+    pub fn idle_timeout_ms() -> u64 {
+        60_000
+    }
+    pub fn max_retries() -> u32 {
+        2
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    /// What users pick, e.g. `gpt-4o`.
+    pub id: String,
+    /// A key of `[providers]`.
+    pub provider: String,
+    /// The provider's name for it (Azure: the deployment); defaults to `id`.
+    #[serde(default)]
+    pub upstream_model: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    pub context_window: u32,
+    pub max_output_tokens: u32,
+    #[serde(default)]
+    pub input_price_per_million: f64,
+    #[serde(default)]
+    pub output_price_per_million: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChatConfig {
+    /// Offer the built-in demo model (labelled as such), so a fresh install works.
+    pub demo_model: bool,
+    /// Streamed text is written to the database at least this often…
+    pub flush_interval_ms: u64,
+    /// …or whenever this many bytes are pending.
+    pub flush_bytes: usize,
+    /// SSE comments sent while the upstream is silent.
+    pub heartbeat_secs: u64,
+    /// Turns allowed per minute, per user, per tenant and per client address.
+    pub turns_per_minute_per_user: u32,
+    pub turns_per_minute_per_tenant: u32,
+    pub turns_per_minute_per_ip: u32,
+    /// Longest accepted message, in characters.
+    pub max_message_chars: usize,
+    /// How long idempotency keys are remembered (at least 24).
+    pub idempotency_hours: u32,
+}
+
+impl Default for ChatConfig {
+    fn default() -> Self {
+        Self {
+            demo_model: true,
+            flush_interval_ms: 250,
+            flush_bytes: 2048,
+            heartbeat_secs: 15,
+            turns_per_minute_per_user: 30,
+            turns_per_minute_per_tenant: 600,
+            turns_per_minute_per_ip: 120,
+            max_message_chars: 100_000,
+            idempotency_hours: 24,
+        }
+    }
+}
+
+#[derive(Clone, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecretsConfig {
+    /// 32 random bytes, base64 (`openssl rand -base64 32`), that encrypt provider keys tenants
+    /// store. Also `CONFAB_SECRETS__MASTER_KEY_FILE`.
+    pub master_key: Option<String>,
+}
+
+impl std::fmt::Debug for SecretsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretsConfig").field("master_key", &self.master_key.as_ref().map(|_| "<redacted>")).finish()
     }
 }
 

@@ -35,6 +35,8 @@ id_type!(TenantId, "A tenant (a casbin domain).");
 id_type!(UserId, "A user identity, which may belong to several tenants.");
 id_type!(SessionId, "A browser session.");
 id_type!(ApiTokenId, "An API token.");
+id_type!(ConversationId, "A conversation (owned by one user in one tenant).");
+id_type!(MessageId, "A message in a conversation's tree.");
 
 /// Why a value was refused at the boundary: the field and a sentence for the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,6 +163,75 @@ impl Role {
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageRole {
+    System,
+    User,
+    Assistant,
+}
+
+impl MessageRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageRole::System => "system",
+            MessageRole::User => "user",
+            MessageRole::Assistant => "assistant",
+        }
+    }
+
+    pub fn from_db(raw: &str) -> Self {
+        match raw {
+            "system" => MessageRole::System,
+            "assistant" => MessageRole::Assistant,
+            _ => MessageRole::User,
+        }
+    }
+}
+
+/// Where a message is in its lifecycle:
+/// `queued → streaming → completed | cancelled | failed | partial`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageStatus {
+    Queued,
+    Streaming,
+    Completed,
+    Cancelled,
+    Failed,
+    /// The stream broke after some output; the user can continue it.
+    Partial,
+}
+
+impl MessageStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageStatus::Queued => "queued",
+            MessageStatus::Streaming => "streaming",
+            MessageStatus::Completed => "completed",
+            MessageStatus::Cancelled => "cancelled",
+            MessageStatus::Failed => "failed",
+            MessageStatus::Partial => "partial",
+        }
+    }
+
+    pub fn from_db(raw: &str) -> Self {
+        match raw {
+            "queued" => MessageStatus::Queued,
+            "streaming" => MessageStatus::Streaming,
+            "completed" => MessageStatus::Completed,
+            "cancelled" => MessageStatus::Cancelled,
+            "partial" => MessageStatus::Partial,
+            _ => MessageStatus::Failed,
+        }
+    }
+
+    pub fn is_terminal(self) -> bool {
+        !matches!(self, MessageStatus::Queued | MessageStatus::Streaming)
     }
 }
 

@@ -20,6 +20,9 @@ pub enum AppError {
     /// The request conflicts with current state (409).
     #[error("{0}")]
     Conflict(String),
+    /// An idempotency key was reused with a different request (422).
+    #[error("this Idempotency-Key was already used for a different request")]
+    IdempotencyMismatch,
     /// Too many requests (429).
     #[error("too many attempts; try again in {} seconds", retry_after.as_secs().max(1))]
     RateLimited { retry_after: Duration },

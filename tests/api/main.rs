@@ -9,3 +9,4 @@ mod cli;
 mod input;
 mod system;
 mod tokens;
+mod upstream;

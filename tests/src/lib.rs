@@ -6,6 +6,8 @@
 //! and sets it. Without it PostgreSQL tests fail rather than pass silently.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod upstream;
+
 use rand::Rng;
 use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};

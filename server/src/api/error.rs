@@ -93,6 +93,11 @@ impl From<AppError> for ApiError {
             }
             AppError::NotFound(what) => ApiError::NotFound(ErrorBody::new("not_found", format!("{what} not found"))),
             AppError::Conflict(msg) => ApiError::Conflict(ErrorBody::new("conflict", msg)),
+            e @ AppError::IdempotencyMismatch => {
+                let mut body = ErrorBody::new("idempotency_key_reused", e.to_string());
+                body.0.error.field = Some("Idempotency-Key".into());
+                ApiError::Unprocessable(body)
+            }
             e @ AppError::RateLimited { retry_after } => {
                 ApiError::TooManyRequests(ErrorBody::new("rate_limited", e.to_string()), retry_after.as_secs().max(1))
             }

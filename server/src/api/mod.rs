@@ -2,6 +2,8 @@
 //! and the spec at `/openapi.json` with interactive docs at `/docs`.
 
 mod audit;
+mod catalogue;
+mod chat;
 pub mod error;
 pub mod extract;
 mod middleware;
@@ -29,13 +31,33 @@ pub enum ApiTags {
     Tenants,
     /// The hash-chained audit log.
     Audit,
+    /// Conversations and streamed answers.
+    Chat,
+    /// The model catalogue and provider keys.
+    Models,
 }
 
-type Apis = (session::SessionApi, tokens::TokensApi, users::UsersApi, tenants::TenantsApi, audit::AuditApi);
+type Apis = (
+    session::SessionApi,
+    tokens::TokensApi,
+    users::UsersApi,
+    tenants::TenantsApi,
+    audit::AuditApi,
+    chat::ChatApi,
+    catalogue::CatalogueApi,
+);
 
 pub fn openapi_service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
-        (session::SessionApi, tokens::TokensApi, users::UsersApi, tenants::TenantsApi, audit::AuditApi),
+        (
+            session::SessionApi,
+            tokens::TokensApi,
+            users::UsersApi,
+            tenants::TenantsApi,
+            audit::AuditApi,
+            chat::ChatApi,
+            catalogue::CatalogueApi,
+        ),
         "Confab API",
         env!("CARGO_PKG_VERSION"),
     )

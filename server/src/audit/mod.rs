@@ -27,6 +27,10 @@ pub mod action {
     pub const TENANT_ENABLED: &str = "tenant.enabled";
     pub const PLATFORM_ADMIN_GRANTED: &str = "platform.admin_granted";
     pub const SETUP_COMPLETED: &str = "platform.setup_completed";
+    pub const MODEL_SET: &str = "catalogue.model_set";
+    pub const MODEL_DELETED: &str = "catalogue.model_deleted";
+    pub const PROVIDER_KEY_SET: &str = "provider.key_set";
+    pub const PROVIDER_KEY_DELETED: &str = "provider.key_deleted";
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -84,6 +84,11 @@ permissions! {
     TENANTS_CREATE = ("tenants", "create", Platform);
     TENANTS_UPDATE = ("tenants", "update", Platform);
     PLATFORM_AUDIT_READ = ("audit", "read", Platform);
+    CONVERSATIONS_READ = ("conversations", "read", Tenant);
+    CONVERSATIONS_WRITE = ("conversations", "write", Tenant);
+    MODELS_READ = ("models", "read", Tenant);
+    MODELS_MANAGE = ("models", "manage", Tenant);
+    PROVIDERS_MANAGE = ("providers", "manage", Tenant);
 }
 
 /// Proof that the caller may act in one tenant: the only way handlers obtain a tenant id.

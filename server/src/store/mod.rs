@@ -6,8 +6,12 @@
 
 pub mod api_tokens;
 pub mod audit;
+pub mod catalogue;
+pub mod conversations;
 mod entities;
+pub mod idempotency;
 pub mod memberships;
+pub mod messages;
 pub mod policy;
 pub mod sessions;
 pub mod setup_tokens;

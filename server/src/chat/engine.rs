@@ -1,0 +1,321 @@
+//! The turn engine: runs each assistant answer as a task that belongs to the message, not to an
+//! HTTP connection. Deltas go to everyone attached and are flushed to the store by time and size;
+//! only `cancel` stops a turn. Readers resume by byte offset, from memory while the turn is live
+//! and from the store afterwards.
+
+use crate::config::ChatConfig;
+use crate::domain::{MessageId, MessageStatus, TenantId};
+use crate::providers::{ChatRequest, Provider, ProviderError, StreamItem};
+use crate::store::messages::{Finish, Message, MessageError};
+use crate::store::{self, Store};
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+/// How long a finished turn stays in memory for quick reattaches.
+const LINGER: Duration = Duration::from_secs(30);
+
+/// One event of a message's stream. Deltas carry the content length in bytes after them, which
+/// is what a client sends back to resume: it then gets exactly the rest.
+#[derive(Debug, Clone)]
+pub enum ChatEvent {
+    Created { user_message_id: Option<MessageId>, message: Message },
+    Delta { message_id: MessageId, content: String, offset: usize },
+    Finished(Message),
+}
+
+struct LiveState {
+    content: String,
+    finished: Option<Message>,
+}
+
+pub struct Live {
+    state: Mutex<LiveState>,
+    notify: Notify,
+    cancel: CancellationToken,
+}
+
+impl Live {
+    fn lock(&self) -> std::sync::MutexGuard<'_, LiveState> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+pub struct Engine {
+    store: Store,
+    config: ChatConfig,
+    live: Mutex<HashMap<MessageId, Arc<Live>>>,
+}
+
+/// What a turn needs to run.
+pub struct TurnJob {
+    pub tenant: TenantId,
+    pub message: Message,
+    pub provider: Arc<dyn Provider>,
+    pub api_key: Option<String>,
+    pub request: ChatRequest,
+    /// Prompt size as counted locally, used when the provider reports no usage.
+    pub prompt_tokens: usize,
+}
+
+impl Engine {
+    pub fn new(store: Store, config: ChatConfig) -> Self {
+        Self { store, config, live: Mutex::new(HashMap::new()) }
+    }
+
+    fn registry(&self) -> std::sync::MutexGuard<'_, HashMap<MessageId, Arc<Live>>> {
+        self.live.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub fn live(&self, id: MessageId) -> Option<Arc<Live>> {
+        self.registry().get(&id).cloned()
+    }
+
+    pub fn open_streams(&self) -> usize {
+        self.registry().values().filter(|l| l.lock().finished.is_none()).count()
+    }
+
+    /// Starts a turn in the background. The message must be `queued`.
+    pub fn start(self: &Arc<Self>, job: TurnJob) {
+        let live = Arc::new(Live {
+            state: Mutex::new(LiveState { content: job.message.content.clone(), finished: None }),
+            notify: Notify::new(),
+            cancel: CancellationToken::new(),
+        });
+        self.registry().insert(job.message.id, live.clone());
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let id = job.message.id;
+            engine.run(job, &live).await;
+            live.notify.notify_waiters();
+            tokio::time::sleep(LINGER).await;
+            engine.registry().remove(&id);
+        });
+    }
+
+    /// Asks a live turn to stop; true if it was running here.
+    pub fn cancel(&self, id: MessageId) -> bool {
+        match self.live(id) {
+            Some(live) if live.lock().finished.is_none() => {
+                live.cancel.cancel();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Waits until a live turn has finished (after `cancel`).
+    pub async fn finished(&self, id: MessageId) -> Option<Message> {
+        let live = self.live(id)?;
+        loop {
+            let notified = live.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(m) = live.lock().finished.clone() {
+                return Some(m);
+            }
+            notified.await;
+        }
+    }
+
+    async fn run(&self, job: TurnJob, live: &Live) {
+        let TurnJob { tenant, message, provider, api_key, request, prompt_tokens } = job;
+        let id = message.id;
+        let started_with = message.content.len();
+        if let Err(e) = store::messages::set_status(self.store.conn(), tenant, id, MessageStatus::Streaming).await {
+            tracing::warn!(error = %e, "could not mark the message streaming");
+        }
+        let mut usage: Option<(u64, u64)> = None;
+        let outcome: Result<(), Outcome> = async {
+            let mut stream = tokio::select! {
+                _ = live.cancel.cancelled() => return Err(Outcome::Cancelled),
+                s = provider.stream(request, api_key) => s.map_err(Outcome::Failed)?,
+            };
+            let mut ticker = tokio::time::interval(Duration::from_millis(self.config.flush_interval_ms));
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut pending = 0usize;
+            loop {
+                tokio::select! {
+                    biased;
+                    _ = live.cancel.cancelled() => return Err(Outcome::Cancelled),
+                    item = stream.next() => match item {
+                        Some(Ok(StreamItem::Delta(text))) => {
+                            pending += text.len();
+                            live.lock().content.push_str(&text);
+                            live.notify.notify_waiters();
+                            if pending >= self.config.flush_bytes {
+                                self.flush(tenant, id, live).await;
+                                pending = 0;
+                            }
+                        }
+                        Some(Ok(StreamItem::Usage { input_tokens, output_tokens })) => usage = Some((input_tokens, output_tokens)),
+                        Some(Err(e)) => return Err(Outcome::Failed(e)),
+                        None => return Ok(()),
+                    },
+                    _ = ticker.tick() => if pending > 0 {
+                        self.flush(tenant, id, live).await;
+                        pending = 0;
+                    },
+                }
+            }
+        }
+        .await;
+        let content = live.lock().content.clone();
+        let produced = content.len() > started_with;
+        let (status, error) = match &outcome {
+            Ok(()) => (MessageStatus::Completed, None),
+            Err(Outcome::Cancelled) => (MessageStatus::Cancelled, None),
+            Err(Outcome::Failed(e)) => {
+                let status = if content.is_empty() { MessageStatus::Failed } else { MessageStatus::Partial };
+                tracing::info!(error = %e, produced, "turn ended early");
+                (status, Some(provider_error(e)))
+            }
+        };
+        let (input_tokens, output_tokens) = usage.unwrap_or_else(|| {
+            (prompt_tokens as u64, crate::chat::tokens::estimate(&content[started_with.min(content.len())..]) as u64)
+        });
+        let finish = Finish {
+            status,
+            content: &content,
+            error: error.as_ref(),
+            input_tokens: Some(input_tokens as i64),
+            output_tokens: Some(output_tokens as i64),
+        };
+        // The final write must land: retry through a short database outage.
+        let mut delay = Duration::from_millis(100);
+        for attempt in 0..8 {
+            match store::messages::finish(self.store.conn(), tenant, id, Finish { ..finish }).await {
+                Ok(()) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, attempt, "could not record the end of a turn; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+        let finished = Message {
+            status,
+            content,
+            error,
+            input_tokens: Some(input_tokens as i64),
+            output_tokens: Some(output_tokens as i64),
+            updated_at: store::now(),
+            ..message
+        };
+        live.lock().finished = Some(finished);
+    }
+
+    async fn flush(&self, tenant: TenantId, id: MessageId, live: &Live) {
+        let content = live.lock().content.clone();
+        if let Err(e) = store::messages::flush_content(self.store.conn(), tenant, id, &content).await {
+            // Kept in memory; the next flush or the final write carries it.
+            tracing::warn!(error = %e, "could not flush streamed content");
+        }
+    }
+
+    /// The events of a message after `after` (a previous event id), ending with its final
+    /// event. `created` is sent first when the reader starts from the beginning.
+    pub fn events(
+        self: &Arc<Self>,
+        tenant: TenantId,
+        message: Message,
+        after: Option<usize>,
+        user_message_id: Option<MessageId>,
+    ) -> BoxStream<'static, ChatEvent> {
+        let engine = self.clone();
+        let id = message.id;
+        let created = after.is_none().then(|| ChatEvent::Created { user_message_id, message: message.clone() });
+        let state = Reader { engine, tenant, id, offset: after.unwrap_or(0), done: false, last: message };
+        let rest = futures::stream::unfold(state, |mut r| async move {
+            if r.done {
+                return None;
+            }
+            let event = r.next_event().await;
+            if matches!(event, ChatEvent::Finished(_)) {
+                r.done = true;
+            }
+            Some((event, r))
+        });
+        futures::stream::iter(created).chain(rest).boxed()
+    }
+}
+
+enum Outcome {
+    Cancelled,
+    Failed(ProviderError),
+}
+
+fn provider_error(e: &ProviderError) -> MessageError {
+    MessageError { code: e.code().into(), message: e.to_string(), retry_after_secs: e.retry_after().map(|s| s as i64) }
+}
+
+struct Reader {
+    engine: Arc<Engine>,
+    tenant: TenantId,
+    id: MessageId,
+    offset: usize,
+    done: bool,
+    last: Message,
+}
+
+impl Reader {
+    fn delta_from(&mut self, content: &str) -> Option<ChatEvent> {
+        if content.len() > self.offset && content.is_char_boundary(self.offset) {
+            let event = ChatEvent::Delta {
+                message_id: self.id,
+                content: content[self.offset..].to_string(),
+                offset: content.len(),
+            };
+            self.offset = content.len();
+            Some(event)
+        } else {
+            None
+        }
+    }
+
+    async fn next_event(&mut self) -> ChatEvent {
+        loop {
+            if let Some(live) = self.engine.live(self.id) {
+                let notified = live.notify.notified();
+                tokio::pin!(notified);
+                notified.as_mut().enable();
+                let (delta, finished) = {
+                    let state = live.lock();
+                    let delta = self.delta_from(&state.content.clone());
+                    (delta, state.finished.clone())
+                };
+                if let Some(delta) = delta {
+                    return delta;
+                }
+                if let Some(finished) = finished {
+                    return ChatEvent::Finished(finished);
+                }
+                notified.await;
+                continue;
+            }
+            // Not running here: the store has the truth.
+            match store::messages::get(self.engine.store.conn(), self.tenant, self.id).await {
+                Ok(Some(m)) => {
+                    if let Some(delta) = self.delta_from(&m.content) {
+                        self.last = m;
+                        return delta;
+                    }
+                    if m.status.is_terminal() {
+                        return ChatEvent::Finished(m);
+                    }
+                    self.last = m;
+                }
+                Ok(None) => {
+                    // Deleted while being read: end with what we know.
+                    return ChatEvent::Finished(Message { status: MessageStatus::Cancelled, ..self.last.clone() });
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot read a message to stream it; retrying"),
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+}

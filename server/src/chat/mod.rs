@@ -1,0 +1,588 @@
+//! Conversations and durable streamed turns: send, reattach, cancel, regenerate, continue, edit,
+//! branches, idempotency and the per-turn limits. Handlers call `ChatService`; the engine runs
+//! the turns.
+
+pub mod context;
+pub mod engine;
+pub mod tokens;
+
+use crate::authz::TenantScope;
+use crate::config::ChatConfig;
+use crate::domain::{ConversationId, MessageId, MessageRole, MessageStatus};
+use crate::error::{AppError, AppResult};
+use crate::limits::RateLimiter;
+use crate::providers::{Catalogue, ChatRequest, ModelSpec};
+use crate::store::conversations::Conversation;
+use crate::store::idempotency::{Claim, Scope};
+use crate::store::messages::{Message, NewMessage};
+use crate::store::{self, DatabaseTransaction, Store};
+use engine::{ChatEvent, Engine, TurnJob};
+use futures::stream::BoxStream;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const DEFAULT_TITLE: &str = "New chat";
+
+/// The messages a send (or regenerate, continue, edit) created — or, on an idempotent replay,
+/// created the first time.
+#[derive(Debug, Clone)]
+pub struct Turn {
+    pub conversation_id: ConversationId,
+    pub user_message: Option<Message>,
+    pub assistant_message: Message,
+    pub replayed: bool,
+}
+
+/// The client's idempotency key for one request.
+pub struct Idempotency<'a> {
+    pub key: &'a str,
+}
+
+impl Idempotency<'_> {
+    pub fn parse(raw: Option<&str>) -> AppResult<Idempotency<'_>> {
+        let key = raw.ok_or(AppError::Validation {
+            field: "Idempotency-Key",
+            reason: "header is required: send a unique value per user action (e.g. a UUID) and reuse it on retries"
+                .into(),
+        })?;
+        if key.is_empty() || key.len() > 255 || key.chars().any(|c| c.is_control()) {
+            return Err(AppError::Validation {
+                field: "Idempotency-Key",
+                reason: "must be 1–255 printable characters".into(),
+            });
+        }
+        Ok(Idempotency { key })
+    }
+}
+
+pub struct ChatService {
+    store: Store,
+    config: ChatConfig,
+    catalogue: Arc<Catalogue>,
+    engine: Arc<Engine>,
+    limiter: Arc<dyn RateLimiter>,
+}
+
+/// A turn prepared inside the transaction, started after commit.
+struct Prepared {
+    turn: Turn,
+    job: Option<TurnJob>,
+}
+
+enum Action<'a> {
+    Send { conversation: ConversationId, content: &'a str, model: Option<&'a str>, parent: Option<MessageId> },
+    Regenerate { message: MessageId, model: Option<&'a str> },
+    Continue { message: MessageId },
+    Edit { message: MessageId, content: &'a str, model: Option<&'a str> },
+}
+
+impl Action<'_> {
+    fn route(&self) -> String {
+        match self {
+            Action::Send { conversation, .. } => format!("send:{conversation}"),
+            Action::Regenerate { message, .. } => format!("regenerate:{message}"),
+            Action::Continue { message } => format!("continue:{message}"),
+            Action::Edit { message, .. } => format!("edit:{message}"),
+        }
+    }
+
+    fn fingerprint(&self) -> String {
+        let canonical = match self {
+            Action::Send { content, model, parent, .. } => {
+                serde_json::json!(["send", content, model, parent.map(|p| p.0)])
+            }
+            Action::Regenerate { model, .. } => serde_json::json!(["regenerate", model]),
+            Action::Continue { .. } => serde_json::json!(["continue"]),
+            Action::Edit { content, model, .. } => serde_json::json!(["edit", content, model]),
+        };
+        hex::encode(Sha256::digest(format!("{}|{canonical}", self.route()).as_bytes()))
+    }
+}
+
+impl ChatService {
+    pub fn new(store: Store, config: ChatConfig, catalogue: Arc<Catalogue>, limiter: Arc<dyn RateLimiter>) -> Self {
+        let engine = Arc::new(Engine::new(store.clone(), config.clone()));
+        Self { store, config, catalogue, engine, limiter }
+    }
+
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
+    pub fn catalogue(&self) -> &Arc<Catalogue> {
+        &self.catalogue
+    }
+
+    /// Settles turns a dead process left behind. Run once at start-up, before serving.
+    pub async fn settle_interrupted_messages(&self) -> AppResult<u64> {
+        store::messages::settle_interrupted(self.store.conn()).await
+    }
+
+    pub async fn create_conversation(&self, scope: &TenantScope, title: Option<&str>) -> AppResult<Conversation> {
+        let title = match title {
+            Some(t) => crate::domain::display_name("title", t, 200)?,
+            None => DEFAULT_TITLE.to_string(),
+        };
+        store::conversations::insert(self.store.conn(), scope.tenant, scope.user, &title).await
+    }
+
+    pub async fn conversations(
+        &self,
+        scope: &TenantScope,
+        archived: bool,
+        before: Option<ConversationId>,
+        limit: u64,
+    ) -> AppResult<Vec<Conversation>> {
+        store::conversations::list(self.store.conn(), scope.tenant, scope.user, archived, before, limit).await
+    }
+
+    pub async fn conversation(
+        &self,
+        scope: &TenantScope,
+        id: ConversationId,
+    ) -> AppResult<(Conversation, Vec<Message>)> {
+        let conversation = self.owned_conversation(self.store.conn(), scope, id).await?;
+        let messages = store::messages::of_conversation(self.store.conn(), scope.tenant, id).await?;
+        Ok((conversation, messages))
+    }
+
+    async fn owned_conversation(
+        &self,
+        conn: &impl store::Conn,
+        scope: &TenantScope,
+        id: ConversationId,
+    ) -> AppResult<Conversation> {
+        store::conversations::get(conn, scope.tenant, scope.user, id).await?.ok_or(AppError::NotFound("conversation"))
+    }
+
+    pub async fn update_conversation(
+        &self,
+        scope: &TenantScope,
+        id: ConversationId,
+        title: Option<&str>,
+        archived: Option<bool>,
+    ) -> AppResult<Conversation> {
+        let title = title.map(|t| crate::domain::display_name("title", t, 200)).transpose()?;
+        store::conversations::update(self.store.conn(), scope.tenant, scope.user, id, title.as_deref(), archived)
+            .await?;
+        self.owned_conversation(self.store.conn(), scope, id).await
+    }
+
+    pub async fn delete_conversation(&self, scope: &TenantScope, id: ConversationId) -> AppResult<()> {
+        let (_, messages) = self.conversation(scope, id).await?;
+        for m in messages.iter().filter(|m| !m.status.is_terminal()) {
+            self.engine.cancel(m.id);
+        }
+        store::conversations::delete(self.store.conn(), scope.tenant, scope.user, id).await
+    }
+
+    /// Makes the branch ending at `leaf` the one the conversation shows and continues.
+    pub async fn set_active_branch(&self, scope: &TenantScope, id: ConversationId, leaf: MessageId) -> AppResult<()> {
+        let txn = self.store.begin().await?;
+        self.owned_conversation(&txn, scope, id).await?;
+        let message = store::messages::get(&txn, scope.tenant, leaf).await?;
+        if message.is_none_or(|m| m.conversation_id != id) {
+            return Err(AppError::Validation {
+                field: "message_id",
+                reason: "is not a message of this conversation".into(),
+            });
+        }
+        store::conversations::set_active_leaf(&txn, scope.tenant, id, leaf).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    pub async fn message(&self, scope: &TenantScope, id: MessageId) -> AppResult<Message> {
+        store::messages::get_owned(self.store.conn(), scope.tenant, scope.user, id)
+            .await?
+            .ok_or(AppError::NotFound("message"))
+    }
+
+    /// A message's events after `after` (from `Last-Event-ID`).
+    pub async fn events(
+        &self,
+        scope: &TenantScope,
+        id: MessageId,
+        after: Option<usize>,
+    ) -> AppResult<BoxStream<'static, ChatEvent>> {
+        let message = self.message(scope, id).await?;
+        if message.role != MessageRole::Assistant {
+            return Err(AppError::Validation {
+                field: "id",
+                reason: "only assistant messages have event streams".into(),
+            });
+        }
+        let user_message_id = match message.parent_id {
+            Some(p) => store::messages::get(self.store.conn(), scope.tenant, p)
+                .await?
+                .filter(|m| m.role == MessageRole::User)
+                .map(|m| m.id),
+            None => None,
+        };
+        Ok(self.engine.events(scope.tenant, message, after, user_message_id))
+    }
+
+    pub async fn cancel(&self, scope: &TenantScope, id: MessageId) -> AppResult<Message> {
+        let message = self.message(scope, id).await?;
+        if message.status.is_terminal() {
+            return Ok(message);
+        }
+        if self.engine.cancel(id) {
+            if let Some(done) = self.engine.finished(id).await {
+                return Ok(done);
+            }
+        } else {
+            // Not running in this process (it will be settled on restart): record the stop.
+            store::messages::set_status(self.store.conn(), scope.tenant, id, MessageStatus::Cancelled).await?;
+        }
+        self.message(scope, id).await
+    }
+
+    async fn check_limits(&self, scope: &TenantScope, ip: Option<&str>) -> AppResult<()> {
+        let minute = Duration::from_secs(60);
+        let c = &self.config;
+        let checks = [
+            (format!("turn-user:{}:{}", scope.tenant, scope.user), c.turns_per_minute_per_user),
+            (format!("turn-tenant:{}", scope.tenant), c.turns_per_minute_per_tenant),
+            (format!("turn-ip:{}", ip.unwrap_or("unknown")), c.turns_per_minute_per_ip),
+        ];
+        for (key, limit) in checks {
+            self.limiter.hit(&key, limit, minute).await.map_err(|retry_after| AppError::RateLimited { retry_after })?;
+        }
+        Ok(())
+    }
+
+    fn check_content(&self, content: &str) -> AppResult<()> {
+        if content.trim().is_empty() {
+            return Err(AppError::Validation { field: "content", reason: "must not be empty".into() });
+        }
+        if content.chars().count() > self.config.max_message_chars {
+            return Err(AppError::Validation {
+                field: "content",
+                reason: format!("must be at most {} characters", self.config.max_message_chars),
+            });
+        }
+        Ok(())
+    }
+
+    pub async fn send(
+        &self,
+        scope: &TenantScope,
+        ip: Option<&str>,
+        idem: Idempotency<'_>,
+        conversation: ConversationId,
+        content: &str,
+        model: Option<&str>,
+        parent: Option<MessageId>,
+    ) -> AppResult<Turn> {
+        self.check_content(content)?;
+        self.run_action(scope, ip, idem, Action::Send { conversation, content, model, parent }).await
+    }
+
+    pub async fn regenerate(
+        &self,
+        scope: &TenantScope,
+        ip: Option<&str>,
+        idem: Idempotency<'_>,
+        message: MessageId,
+        model: Option<&str>,
+    ) -> AppResult<Turn> {
+        self.run_action(scope, ip, idem, Action::Regenerate { message, model }).await
+    }
+
+    pub async fn continue_partial(
+        &self,
+        scope: &TenantScope,
+        ip: Option<&str>,
+        idem: Idempotency<'_>,
+        message: MessageId,
+    ) -> AppResult<Turn> {
+        self.run_action(scope, ip, idem, Action::Continue { message }).await
+    }
+
+    pub async fn edit(
+        &self,
+        scope: &TenantScope,
+        ip: Option<&str>,
+        idem: Idempotency<'_>,
+        message: MessageId,
+        content: &str,
+        model: Option<&str>,
+    ) -> AppResult<Turn> {
+        self.check_content(content)?;
+        self.run_action(scope, ip, idem, Action::Edit { message, content, model }).await
+    }
+
+    async fn run_action(
+        &self,
+        scope: &TenantScope,
+        ip: Option<&str>,
+        idem: Idempotency<'_>,
+        action: Action<'_>,
+    ) -> AppResult<Turn> {
+        let route = action.route();
+        let fingerprint = action.fingerprint();
+        let claim_scope = Scope { tenant: scope.tenant, user: scope.user, route: &route, key: idem.key };
+        // A replay must not count against the limits: check for one first.
+        if let Some(turn) = self.replay(&claim_scope, &fingerprint).await? {
+            return Ok(turn);
+        }
+        self.check_limits(scope, ip).await?;
+        for attempt in 0..2 {
+            let txn = self.store.begin().await?;
+            if let Some(claim) = store::idempotency::find(&txn, &claim_scope).await? {
+                drop(txn);
+                return self.replay_claim(&claim_scope, claim, &fingerprint).await;
+            }
+            let prepared = self.prepare(&txn, scope, &action).await?;
+            let claim = Claim {
+                fingerprint: fingerprint.clone(),
+                user_message_id: prepared.turn.user_message.as_ref().map(|m| m.id),
+                assistant_message_id: prepared.turn.assistant_message.id,
+            };
+            let expires = store::now() + chrono::Duration::hours(self.config.idempotency_hours as i64);
+            match store::idempotency::insert(&txn, &claim_scope, &claim, expires).await {
+                Ok(()) => {}
+                // A concurrent duplicate committed first: replay it instead.
+                Err(AppError::Conflict(_)) if attempt == 0 => continue,
+                Err(e) => return Err(e),
+            }
+            txn.commit().await?;
+            if let Some(job) = prepared.job {
+                self.engine.start(job);
+            }
+            return Ok(prepared.turn);
+        }
+        self.replay(&claim_scope, &fingerprint)
+            .await?
+            .ok_or_else(|| AppError::Conflict("the request is being processed; retry".into()))
+    }
+
+    async fn replay(&self, claim_scope: &Scope<'_>, fingerprint: &str) -> AppResult<Option<Turn>> {
+        match store::idempotency::find(self.store.conn(), claim_scope).await? {
+            Some(claim) => self.replay_claim(claim_scope, claim, fingerprint).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn replay_claim(&self, claim_scope: &Scope<'_>, claim: Claim, fingerprint: &str) -> AppResult<Turn> {
+        if claim.fingerprint != fingerprint {
+            return Err(AppError::IdempotencyMismatch);
+        }
+        let conn = self.store.conn();
+        let assistant = store::messages::get(conn, claim_scope.tenant, claim.assistant_message_id)
+            .await?
+            .ok_or(AppError::NotFound("message"))?;
+        let user_message = match claim.user_message_id {
+            Some(id) => store::messages::get(conn, claim_scope.tenant, id).await?,
+            None => None,
+        };
+        Ok(Turn {
+            conversation_id: assistant.conversation_id,
+            user_message,
+            assistant_message: assistant,
+            replayed: true,
+        })
+    }
+
+    /// Writes the messages of an action and prepares its turn, inside `txn`.
+    async fn prepare(
+        &self,
+        txn: &DatabaseTransaction,
+        scope: &TenantScope,
+        action: &Action<'_>,
+    ) -> AppResult<Prepared> {
+        match *action {
+            Action::Send { conversation, content, model, parent } => {
+                let conv = self.owned_conversation(txn, scope, conversation).await?;
+                let all = store::messages::of_conversation(txn, scope.tenant, conversation).await?;
+                let parent = match parent {
+                    Some(p) if all.iter().any(|m| m.id == p) => Some(p),
+                    Some(_) => {
+                        return Err(AppError::Validation {
+                            field: "parent_id",
+                            reason: "is not a message of this conversation".into(),
+                        });
+                    }
+                    None => conv.active_leaf_id,
+                };
+                let spec = self.catalogue.resolve(scope.tenant, model).await?;
+                self.new_exchange(txn, scope, &conv, &all, parent, content, spec).await
+            }
+            Action::Edit { message, content, model } => {
+                let original = self.owned_message(txn, scope, message).await?;
+                if original.role != MessageRole::User {
+                    return Err(AppError::Validation {
+                        field: "id",
+                        reason: "only user messages can be edited".into(),
+                    });
+                }
+                let conv = self.owned_conversation(txn, scope, original.conversation_id).await?;
+                let all = store::messages::of_conversation(txn, scope.tenant, conv.id).await?;
+                let spec = self.catalogue.resolve(scope.tenant, model.or(original.model.as_deref())).await?;
+                self.new_exchange(txn, scope, &conv, &all, original.parent_id, content, spec).await
+            }
+            Action::Regenerate { message, model } => {
+                let target = self.owned_message(txn, scope, message).await?;
+                let parent = match target.role {
+                    MessageRole::Assistant => target.parent_id.ok_or(AppError::Validation {
+                        field: "id",
+                        reason: "this answer has no question to answer again".into(),
+                    })?,
+                    _ => target.id,
+                };
+                let conv = self.owned_conversation(txn, scope, target.conversation_id).await?;
+                let all = store::messages::of_conversation(txn, scope.tenant, conv.id).await?;
+                let model =
+                    model.or(if target.role == MessageRole::Assistant { target.model.as_deref() } else { None });
+                let spec = self.catalogue.resolve(scope.tenant, model).await?;
+                let history = context::path_to(&all, Some(parent));
+                let ctx = context::build(&spec, None, &history, None);
+                let assistant = self.insert_assistant(txn, scope, conv.id, parent, &spec, &ctx.record).await?;
+                store::conversations::set_active_leaf(txn, scope.tenant, conv.id, assistant.id).await?;
+                let job = self.job(scope, &assistant, &spec, ctx).await?;
+                Ok(Prepared {
+                    turn: Turn {
+                        conversation_id: conv.id,
+                        user_message: None,
+                        assistant_message: assistant,
+                        replayed: false,
+                    },
+                    job: Some(job),
+                })
+            }
+            Action::Continue { message } => {
+                let target = self.owned_message(txn, scope, message).await?;
+                if target.role != MessageRole::Assistant || target.status != MessageStatus::Partial {
+                    return Err(AppError::Conflict(format!(
+                        "only a partial answer can be continued; this message is {}",
+                        target.status.as_str()
+                    )));
+                }
+                let all = store::messages::of_conversation(txn, scope.tenant, target.conversation_id).await?;
+                let spec = self.catalogue.resolve(scope.tenant, target.model.as_deref()).await?;
+                let history = context::path_to(&all, target.parent_id);
+                let ctx = context::build(&spec, None, &history, Some(&target.content));
+                let record = serde_json::to_value(&ctx.record).unwrap_or_default();
+                if !store::messages::reopen_for_continue(txn, scope.tenant, target.id, &record).await? {
+                    return Err(AppError::Conflict("the answer is already being continued".into()));
+                }
+                let assistant =
+                    Message { status: MessageStatus::Queued, error: None, model_config: Some(record), ..target };
+                store::conversations::set_active_leaf(txn, scope.tenant, assistant.conversation_id, assistant.id)
+                    .await?;
+                let job = self.job(scope, &assistant, &spec, ctx).await?;
+                Ok(Prepared {
+                    turn: Turn {
+                        conversation_id: assistant.conversation_id,
+                        user_message: None,
+                        assistant_message: assistant,
+                        replayed: false,
+                    },
+                    job: Some(job),
+                })
+            }
+        }
+    }
+
+    async fn owned_message(&self, conn: &impl store::Conn, scope: &TenantScope, id: MessageId) -> AppResult<Message> {
+        store::messages::get_owned(conn, scope.tenant, scope.user, id).await?.ok_or(AppError::NotFound("message"))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn new_exchange(
+        &self,
+        txn: &DatabaseTransaction,
+        scope: &TenantScope,
+        conv: &Conversation,
+        all: &[Message],
+        parent: Option<MessageId>,
+        content: &str,
+        spec: ModelSpec,
+    ) -> AppResult<Prepared> {
+        let user = store::messages::insert(
+            txn,
+            NewMessage {
+                tenant_id: scope.tenant,
+                conversation_id: conv.id,
+                parent_id: parent,
+                role: MessageRole::User,
+                status: MessageStatus::Completed,
+                content,
+                model: Some(&spec.id),
+                model_config: None,
+            },
+        )
+        .await?;
+        let mut history = context::path_to(all, parent);
+        history.push(user.clone());
+        let ctx = context::build(&spec, None, &history, None);
+        let assistant = self.insert_assistant(txn, scope, conv.id, user.id, &spec, &ctx.record).await?;
+        store::conversations::set_active_leaf(txn, scope.tenant, conv.id, assistant.id).await?;
+        if conv.title == DEFAULT_TITLE && all.is_empty() {
+            let title: String = content.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(60).collect();
+            store::conversations::update(txn, scope.tenant, scope.user, conv.id, Some(&title), None).await?;
+        }
+        let job = self.job(scope, &assistant, &spec, ctx).await?;
+        Ok(Prepared {
+            turn: Turn {
+                conversation_id: conv.id,
+                user_message: Some(user),
+                assistant_message: assistant,
+                replayed: false,
+            },
+            job: Some(job),
+        })
+    }
+
+    async fn insert_assistant(
+        &self,
+        txn: &DatabaseTransaction,
+        scope: &TenantScope,
+        conversation: ConversationId,
+        parent: MessageId,
+        spec: &ModelSpec,
+        record: &context::ContextRecord,
+    ) -> AppResult<Message> {
+        let record = serde_json::to_value(record).unwrap_or_default();
+        store::messages::insert(
+            txn,
+            NewMessage {
+                tenant_id: scope.tenant,
+                conversation_id: conversation,
+                parent_id: Some(parent),
+                role: MessageRole::Assistant,
+                status: MessageStatus::Queued,
+                content: "",
+                model: Some(&spec.id),
+                model_config: Some(&record),
+            },
+        )
+        .await
+    }
+
+    async fn job(
+        &self,
+        scope: &TenantScope,
+        assistant: &Message,
+        spec: &ModelSpec,
+        ctx: context::Context,
+    ) -> AppResult<TurnJob> {
+        let (provider, api_key) = self.catalogue.provider_for(scope.tenant, spec).await?;
+        Ok(TurnJob {
+            tenant: scope.tenant,
+            message: assistant.clone(),
+            provider,
+            api_key,
+            prompt_tokens: ctx.record.prompt_tokens,
+            request: ChatRequest {
+                model: spec.upstream_model.clone(),
+                system: None,
+                messages: ctx.messages,
+                max_tokens: spec.max_output_tokens,
+                temperature: None,
+            },
+        })
+    }
+}

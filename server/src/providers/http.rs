@@ -1,0 +1,181 @@
+//! What the HTTP adapters share: sending with timeouts and retries before the first byte, mapping
+//! error statuses, and turning a response body into SSE events with first-byte and idle timeouts.
+
+use super::sse::{SseEvent, SseParser};
+use super::{ProviderError, ProviderStream, StreamItem};
+use crate::config::ProviderConfig;
+use futures::stream::{BoxStream, StreamExt};
+use std::collections::VecDeque;
+use std::time::Duration;
+
+pub fn client(config: &ProviderConfig) -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_millis(config.connect_timeout_ms))
+        .pool_idle_timeout(Duration::from_secs(90))
+        .build()
+        .unwrap_or_default()
+}
+
+fn retry_after(resp: &reqwest::Response) -> Option<u64> {
+    resp.headers().get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim().parse().ok()
+}
+
+/// Sends the request; retries connection failures and 502/503/504 (never once a byte of the
+/// answer arrived, so nothing is generated — or billed — twice).
+pub async fn send(
+    config: &ProviderConfig,
+    build: impl Fn() -> reqwest::RequestBuilder,
+    error_message: impl Fn(&serde_json::Value) -> Option<String>,
+) -> Result<reqwest::Response, ProviderError> {
+    let first_byte = Duration::from_millis(config.first_byte_timeout_ms);
+    let mut attempt = 0;
+    loop {
+        let err = match tokio::time::timeout(first_byte, build().send()).await {
+            Err(_) => {
+                return Err(ProviderError::Timeout {
+                    phase: "waiting for the response",
+                    secs: first_byte.as_secs().max(1),
+                });
+            }
+            Ok(Err(e)) if e.is_connect() => ProviderError::Connect(e.without_url().to_string()),
+            Ok(Err(e)) if e.is_timeout() => {
+                return Err(ProviderError::Timeout {
+                    phase: "connecting",
+                    secs: (config.connect_timeout_ms / 1000).max(1),
+                });
+            }
+            Ok(Err(e)) => return Err(ProviderError::Connect(e.without_url().to_string())),
+            Ok(Ok(resp)) if resp.status().is_success() => return Ok(resp),
+            Ok(Ok(resp)) => {
+                let status = resp.status().as_u16();
+                let retry = retry_after(&resp);
+                let body = resp.text().await.unwrap_or_default();
+                let message = serde_json::from_str::<serde_json::Value>(&body)
+                    .ok()
+                    .and_then(|v| error_message(&v))
+                    .unwrap_or_else(|| body.chars().take(300).collect());
+                let err = match status {
+                    429 => ProviderError::RateLimited { retry_after: retry },
+                    401 | 403 => ProviderError::Unauthorized,
+                    _ => ProviderError::Upstream { status, message, retry_after: retry },
+                };
+                if !matches!(status, 502..=504) {
+                    return Err(err);
+                }
+                err
+            }
+        };
+        if attempt >= config.max_retries {
+            return Err(err);
+        }
+        attempt += 1;
+        tracing::info!(attempt, error = %err, "retrying the model provider before the first byte");
+        tokio::time::sleep(Duration::from_millis(200 * 2u64.pow(attempt - 1))).await;
+    }
+}
+
+struct EventState {
+    body: BoxStream<'static, reqwest::Result<bytes::Bytes>>,
+    parser: SseParser,
+    pending: VecDeque<SseEvent>,
+    first: bool,
+    first_byte: Duration,
+    idle: Duration,
+}
+
+/// The response body as SSE events. The first chunk must come within the first-byte timeout,
+/// every later one within the idle timeout.
+pub fn events(config: &ProviderConfig, resp: reqwest::Response) -> BoxStream<'static, Result<SseEvent, ProviderError>> {
+    let state = EventState {
+        body: resp.bytes_stream().boxed(),
+        parser: SseParser::default(),
+        pending: VecDeque::new(),
+        first: true,
+        first_byte: Duration::from_millis(config.first_byte_timeout_ms),
+        idle: Duration::from_millis(config.idle_timeout_ms),
+    };
+    futures::stream::unfold(Some(state), |state| async move {
+        let mut s = state?;
+        loop {
+            if let Some(event) = s.pending.pop_front() {
+                return Some((Ok(event), Some(s)));
+            }
+            let wait = if s.first { s.first_byte } else { s.idle };
+            match tokio::time::timeout(wait, s.body.next()).await {
+                Err(_) => {
+                    let phase = if s.first { "waiting for the first token" } else { "between tokens" };
+                    return Some((Err(ProviderError::Timeout { phase, secs: wait.as_secs().max(1) }), None));
+                }
+                Ok(None) => return None,
+                Ok(Some(Err(e))) => return Some((Err(ProviderError::Broken(e.without_url().to_string())), None)),
+                Ok(Some(Ok(bytes))) => {
+                    s.first = false;
+                    s.pending.extend(s.parser.push(&bytes));
+                }
+            }
+        }
+    })
+    .boxed()
+}
+
+/// What an adapter made of one SSE event.
+#[derive(Default)]
+pub struct Parsed {
+    pub items: Vec<Result<StreamItem, ProviderError>>,
+    /// The provider said the answer is complete (a finish reason).
+    pub finished: bool,
+    /// The protocol's end marker: stop reading.
+    pub end: bool,
+}
+
+struct AdaptState<F> {
+    events: BoxStream<'static, Result<SseEvent, ProviderError>>,
+    parse: F,
+    pending: VecDeque<Result<StreamItem, ProviderError>>,
+    finished: bool,
+    over: bool,
+}
+
+/// Turns SSE events into stream items with `parse`. A body that ends before the provider said
+/// it finished is a broken stream, not a complete answer.
+pub fn adapt<F>(events: BoxStream<'static, Result<SseEvent, ProviderError>>, parse: F) -> ProviderStream
+where
+    F: FnMut(SseEvent) -> Parsed + Send + 'static,
+{
+    let state = AdaptState { events, parse, pending: VecDeque::new(), finished: false, over: false };
+    futures::stream::unfold(state, |mut s| async move {
+        loop {
+            if let Some(item) = s.pending.pop_front() {
+                if item.is_err() {
+                    s.over = true;
+                    s.pending.clear();
+                }
+                return Some((item, s));
+            }
+            if s.over {
+                return None;
+            }
+            match s.events.next().await {
+                Some(Ok(event)) => {
+                    let parsed = (s.parse)(event);
+                    s.finished |= parsed.finished || parsed.end;
+                    s.pending.extend(parsed.items);
+                    s.over = parsed.end;
+                }
+                Some(Err(e)) => {
+                    s.over = true;
+                    return Some((Err(e), s));
+                }
+                None if s.finished => return None,
+                None => {
+                    s.over = true;
+                    return Some((
+                        Err(ProviderError::Broken("the connection closed before the answer was finished".into())),
+                        s,
+                    ));
+                }
+            }
+        }
+    })
+    .boxed()
+}

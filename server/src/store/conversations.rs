@@ -1,0 +1,131 @@
+//! Conversations. Every query names the tenant and the owner: a conversation is private to the
+//! user who started it.
+use super::entities::conversation;
+use super::{Conn, now};
+use crate::domain::{ConversationId, MessageId, TenantId, UserId};
+use crate::error::AppResult;
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+
+#[derive(Debug, Clone)]
+pub struct Conversation {
+    pub id: ConversationId,
+    pub tenant_id: TenantId,
+    pub owner_id: UserId,
+    pub title: String,
+    pub archived: bool,
+    pub active_leaf_id: Option<MessageId>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<conversation::Model> for Conversation {
+    fn from(m: conversation::Model) -> Self {
+        Self {
+            id: ConversationId(m.id),
+            tenant_id: TenantId(m.tenant_id),
+            owner_id: UserId(m.owner_id),
+            title: m.title,
+            archived: m.archived,
+            active_leaf_id: m.active_leaf_id.map(MessageId),
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+pub async fn insert(conn: &impl Conn, tenant: TenantId, owner: UserId, title: &str) -> AppResult<Conversation> {
+    let at = now();
+    Ok(conversation::ActiveModel {
+        id: Set(ConversationId::new().0),
+        tenant_id: Set(tenant.0),
+        owner_id: Set(owner.0),
+        title: Set(title.to_string()),
+        archived: Set(false),
+        active_leaf_id: Set(None),
+        created_at: Set(at),
+        updated_at: Set(at),
+    }
+    .insert(conn)
+    .await?
+    .into())
+}
+
+fn scoped(tenant: TenantId, owner: UserId) -> sea_orm::Select<conversation::Entity> {
+    conversation::Entity::find()
+        .filter(conversation::Column::TenantId.eq(tenant.0))
+        .filter(conversation::Column::OwnerId.eq(owner.0))
+}
+
+pub async fn get(
+    conn: &impl Conn,
+    tenant: TenantId,
+    owner: UserId,
+    id: ConversationId,
+) -> AppResult<Option<Conversation>> {
+    Ok(scoped(tenant, owner).filter(conversation::Column::Id.eq(id.0)).one(conn).await?.map(Into::into))
+}
+
+/// The owner's conversations, newest first, before the cursor.
+pub async fn list(
+    conn: &impl Conn,
+    tenant: TenantId,
+    owner: UserId,
+    archived: bool,
+    before: Option<ConversationId>,
+    limit: u64,
+) -> AppResult<Vec<Conversation>> {
+    let mut q = scoped(tenant, owner)
+        .filter(conversation::Column::Archived.eq(archived))
+        .order_by_desc(conversation::Column::Id)
+        .limit(limit);
+    if let Some(before) = before {
+        q = q.filter(conversation::Column::Id.lt(before.0));
+    }
+    Ok(q.all(conn).await?.into_iter().map(Into::into).collect())
+}
+
+pub async fn update(
+    conn: &impl Conn,
+    tenant: TenantId,
+    owner: UserId,
+    id: ConversationId,
+    title: Option<&str>,
+    archived: Option<bool>,
+) -> AppResult<()> {
+    let mut q = conversation::Entity::update_many().col_expr(conversation::Column::UpdatedAt, now().into());
+    if let Some(title) = title {
+        q = q.col_expr(conversation::Column::Title, title.into());
+    }
+    if let Some(archived) = archived {
+        q = q.col_expr(conversation::Column::Archived, archived.into());
+    }
+    let res = q
+        .filter(conversation::Column::Id.eq(id.0))
+        .filter(conversation::Column::TenantId.eq(tenant.0))
+        .filter(conversation::Column::OwnerId.eq(owner.0))
+        .exec(conn)
+        .await?;
+    super::expect_one(res.rows_affected, "conversation")
+}
+
+pub async fn set_active_leaf(conn: &impl Conn, tenant: TenantId, id: ConversationId, leaf: MessageId) -> AppResult<()> {
+    let res = conversation::Entity::update_many()
+        .col_expr(conversation::Column::ActiveLeafId, Some(leaf.0).into())
+        .col_expr(conversation::Column::UpdatedAt, now().into())
+        .filter(conversation::Column::Id.eq(id.0))
+        .filter(conversation::Column::TenantId.eq(tenant.0))
+        .exec(conn)
+        .await?;
+    super::expect_one(res.rows_affected, "conversation")
+}
+
+pub async fn delete(conn: &impl Conn, tenant: TenantId, owner: UserId, id: ConversationId) -> AppResult<()> {
+    let res = conversation::Entity::delete_many()
+        .filter(conversation::Column::Id.eq(id.0))
+        .filter(conversation::Column::TenantId.eq(tenant.0))
+        .filter(conversation::Column::OwnerId.eq(owner.0))
+        .exec(conn)
+        .await?;
+    super::expect_one(res.rows_affected, "conversation")
+}

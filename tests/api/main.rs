@@ -5,6 +5,7 @@
 mod audit;
 mod auth;
 mod authz;
+mod chat;
 mod cli;
 mod input;
 mod system;

@@ -8,6 +8,8 @@
 
 pub mod upstream;
 
+pub use upstream::ScriptedUpstream;
+
 use rand::Rng;
 use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -88,11 +90,79 @@ pub struct Options {
     pub env: Vec<(String, String)>,
     /// Start without bootstrap credentials (prints a setup link instead).
     pub no_bootstrap: bool,
+    /// Written as `confab.toml` in the server's working directory.
+    pub config_toml: Option<String>,
 }
 
 impl Options {
     pub fn env(mut self, key: &str, value: &str) -> Self {
         self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Providers and models served by a scripted upstream:
+    /// `gpt-4o` (OpenAI), `claude` (Anthropic), `azure-gpt` (Azure OpenAI deployment `gpt4-deploy`)
+    /// and `tiny` (OpenAI, a 200-token window with 50 reserved for output).
+    pub fn upstream(mut self, upstream: &upstream::ScriptedUpstream) -> Self {
+        let base = upstream.base_url();
+        self.config_toml = Some(format!(
+            r#"
+[chat]
+flush_interval_ms = 100
+flush_bytes = 64
+heartbeat_secs = 1
+
+[providers.openai]
+kind = "openai"
+base_url = "{base}/v1"
+api_key = "sk-test-installation"
+first_byte_timeout_ms = 2000
+idle_timeout_ms = 1000
+max_retries = 2
+
+[providers.anthropic]
+kind = "anthropic"
+base_url = "{base}/v1"
+api_key = "ak-test-installation"
+first_byte_timeout_ms = 2000
+idle_timeout_ms = 1000
+
+[providers.azure]
+kind = "openai"
+base_url = "{base}"
+api_key = "az-test"
+api_version = "2024-06-01"
+
+[[models]]
+id = "gpt-4o"
+provider = "openai"
+context_window = 128000
+max_output_tokens = 1024
+input_price_per_million = 2.5
+output_price_per_million = 10.0
+
+[[models]]
+id = "claude"
+provider = "anthropic"
+upstream_model = "claude-sonnet-4"
+context_window = 200000
+max_output_tokens = 1024
+
+[[models]]
+id = "azure-gpt"
+provider = "azure"
+upstream_model = "gpt4-deploy"
+context_window = 128000
+max_output_tokens = 1024
+
+[[models]]
+id = "tiny"
+provider = "openai"
+upstream_model = "gpt-4o"
+context_window = 200
+max_output_tokens = 50
+"#
+        ));
         self
     }
 }
@@ -164,7 +234,10 @@ impl TestApp {
     /// Starts `confab serve` on an existing database and waits until it listens.
     pub fn start(db: TestDb, opts: Options) -> TestApp {
         let env = base_env(&db, &opts);
-        let stderr = std::fs::File::create(db.dir.join("server.log")).unwrap();
+        if let Some(toml) = &opts.config_toml {
+            std::fs::write(db.dir.join("confab.toml"), toml).unwrap();
+        }
+        let stderr = std::fs::OpenOptions::new().create(true).append(true).open(db.dir.join("server.log")).unwrap();
         let mut child = confab_command(&env, &db.dir)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .stdout(Stdio::piped())
@@ -209,6 +282,14 @@ impl TestApp {
 
     pub fn server_log(&self) -> String {
         std::fs::read_to_string(self.db.dir.join("server.log")).unwrap_or_default()
+    }
+
+    /// Kills the server without warning (SIGKILL) and returns its database, to restart on it.
+    pub fn kill(mut self) -> (TestDb, Options) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let db = TestDb { backend: self.db.backend, url: self.db.url.clone(), dir: self.db.dir.clone() };
+        (db, self.opts.clone())
     }
 
     /// Sends SIGTERM and waits for the process to end; returns its exit code.
@@ -374,6 +455,54 @@ impl Api {
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
+    /// `POST` with an `Idempotency-Key`, asking for an event stream.
+    pub async fn stream(&self, path: &str, key: &str, body: Value) -> Response {
+        self.request(Method::POST, path)
+            .header("Idempotency-Key", key)
+            .header("Accept", "text/event-stream")
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `POST` with an `Idempotency-Key`, asking for JSON; returns (status, body).
+    pub async fn post_idem(&self, path: &str, key: &str, body: Value) -> (StatusCode, Value) {
+        let resp = self.request(Method::POST, path).header("Idempotency-Key", key).json(&body).send().await.unwrap();
+        let status = resp.status();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Attaches to a message's events (optionally after `Last-Event-ID`).
+    pub async fn attach(&self, message_id: &str, last_event_id: Option<&str>) -> SseReader {
+        let mut req = self.request(Method::GET, &format!("/v1/messages/{message_id}/events"));
+        if let Some(id) = last_event_id {
+            req = req.header("Last-Event-ID", id);
+        }
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        SseReader::new(resp)
+    }
+
+    /// Creates a conversation; returns its id.
+    pub async fn conversation(&self) -> String {
+        let (s, body) = self.send(Method::POST, "/v1/conversations", Some(json!({}))).await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+        body["id"].as_str().unwrap().to_string()
+    }
+
+    /// Polls a message until it reaches a final status.
+    pub async fn wait_final(&self, message_id: &str) -> Value {
+        for _ in 0..300 {
+            let m = self.get_json(&format!("/v1/messages/{message_id}")).await;
+            if !matches!(m["status"].as_str(), Some("queued" | "streaming")) {
+                return m;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("message {message_id} never finished");
+    }
+
     /// Creates an API token for the caller; returns (secret, id).
     pub async fn create_token(&self, body: Value) -> (String, String) {
         let resp = self.post("/v1/me/tokens", body).await;
@@ -382,6 +511,94 @@ impl Api {
         assert_eq!(status, StatusCode::CREATED, "creating a token: {body}");
         (body["token"].as_str().unwrap().to_string(), body["details"]["id"].as_str().unwrap().to_string())
     }
+}
+
+/// One server-sent event as the client saw it.
+#[derive(Debug, Clone)]
+pub struct SseEvent {
+    pub id: Option<String>,
+    pub event: String,
+    pub data: Value,
+}
+
+/// Reads server-sent events from a streaming response.
+pub struct SseReader {
+    body: std::pin::Pin<Box<dyn futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>,
+    buffer: String,
+    pub heartbeats: usize,
+}
+
+impl SseReader {
+    pub fn new(resp: Response) -> SseReader {
+        use futures::StreamExt;
+        assert!(
+            resp.headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("text/event-stream")),
+            "not an event stream: {:?}",
+            resp.headers()
+        );
+        SseReader { body: resp.bytes_stream().boxed(), buffer: String::new(), heartbeats: 0 }
+    }
+
+    /// The next event, or `None` when the stream ends.
+    pub async fn next(&mut self) -> Option<SseEvent> {
+        use futures::StreamExt;
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let (mut id, mut event, mut data) = (None, String::new(), Vec::new());
+                let mut comment_only = true;
+                for line in block.lines() {
+                    if line.starts_with(':') {
+                        continue;
+                    }
+                    comment_only = false;
+                    match line.split_once(':') {
+                        Some(("id", v)) => id = Some(v.trim().to_string()),
+                        Some(("event", v)) => event = v.trim().to_string(),
+                        Some(("data", v)) => data.push(v.strip_prefix(' ').unwrap_or(v).to_string()),
+                        _ => {}
+                    }
+                }
+                if comment_only {
+                    self.heartbeats += 1;
+                    continue;
+                }
+                let data = serde_json::from_str(&data.join("\n")).unwrap_or(Value::Null);
+                return Some(SseEvent { id, event, data });
+            }
+            match self.body.next().await {
+                Some(Ok(bytes)) => self.buffer.push_str(&String::from_utf8_lossy(&bytes)),
+                _ => return None,
+            }
+        }
+    }
+
+    /// Every remaining event, until the final one (completed, failed or cancelled).
+    pub async fn rest(&mut self) -> Vec<SseEvent> {
+        let mut out = Vec::new();
+        while let Some(e) =
+            tokio::time::timeout(Duration::from_secs(30), self.next()).await.expect("the stream went quiet")
+        {
+            let last = matches!(e.event.as_str(), "message.completed" | "message.failed" | "message.cancelled");
+            out.push(e);
+            if last {
+                break;
+            }
+        }
+        out
+    }
+}
+
+/// The text of every delta, concatenated.
+pub fn deltas(events: &[SseEvent]) -> String {
+    events
+        .iter()
+        .filter(|e| e.event == "message.delta")
+        .map(|e| e.data["content"].as_str().unwrap().to_string())
+        .collect()
 }
 
 /// Asserts the documented error body and returns its code.

@@ -7,7 +7,7 @@ use super::models::{decode_cursor, next_cursor, page_limit};
 use crate::app::AppState;
 use crate::authz::Permission;
 use crate::chat::engine::ChatEvent;
-use crate::chat::{Idempotency, Turn};
+use crate::chat::{Draft, Idempotency, Turn};
 use crate::domain::{ConversationId, MessageId, MessageRole, MessageStatus};
 use crate::error::AppError;
 use crate::store::conversations::Conversation;
@@ -357,6 +357,8 @@ fn sse(stream: BoxStream<'static, ChatEvent>, heartbeat: Duration) -> Events {
     })
 }
 
+// The stream variant is the common one; boxing it would only move the allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(ApiResponse)]
 pub enum TurnResponse {
     /// `Accept: text/event-stream`: the turn's events, from `message.created` to its final event.
@@ -543,9 +545,7 @@ impl ChatApi {
                 client_ip().as_deref(),
                 idem,
                 ConversationId(id.0),
-                &body.content,
-                body.model.as_deref(),
-                body.parent_id.map(MessageId),
+                Draft { content: &body.content, model: body.model.as_deref(), parent: body.parent_id.map(MessageId) },
             )
             .await?;
         respond(&state, &scope, req, turn).await

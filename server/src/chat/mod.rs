@@ -34,6 +34,14 @@ pub struct Turn {
     pub replayed: bool,
 }
 
+/// A new user message: its text, the model to answer with, and where in the tree it goes.
+pub struct Draft<'a> {
+    pub content: &'a str,
+    pub model: Option<&'a str>,
+    /// The message it follows; the active branch's leaf when `None`.
+    pub parent: Option<MessageId>,
+}
+
 /// The client's idempotency key for one request.
 pub struct Idempotency<'a> {
     pub key: &'a str,
@@ -272,11 +280,10 @@ impl ChatService {
         ip: Option<&str>,
         idem: Idempotency<'_>,
         conversation: ConversationId,
-        content: &str,
-        model: Option<&str>,
-        parent: Option<MessageId>,
+        draft: Draft<'_>,
     ) -> AppResult<Turn> {
-        self.check_content(content)?;
+        self.check_content(draft.content)?;
+        let Draft { content, model, parent } = draft;
         self.run_action(scope, ip, idem, Action::Send { conversation, content, model, parent }).await
     }
 

@@ -227,10 +227,8 @@ impl Catalogue {
         if m.max_output_tokens == 0 || m.context_window <= m.max_output_tokens {
             return Err(invalid("context_window", "must exceed max_output_tokens, which must be above zero"));
         }
-        if !(m.input_price_per_million >= 0.0 && m.output_price_per_million >= 0.0)
-            || !m.input_price_per_million.is_finite()
-            || !m.output_price_per_million.is_finite()
-        {
+        let price_ok = |p: f64| p.is_finite() && p >= 0.0;
+        if !price_ok(m.input_price_per_million) || !price_ok(m.output_price_per_million) {
             return Err(invalid("input_price_per_million", "prices must be zero or more"));
         }
         Ok(())

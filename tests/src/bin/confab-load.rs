@@ -1,0 +1,950 @@
+//! `confab-load`: the streaming load benchmark of Confab's chat engine.
+//!
+//! In one run it starts a scripted upstream model provider (in this process, on its own tokio
+//! runtime) and a `confab serve` process configured to use it, then measures:
+//!
+//! 1. **direct** — N concurrent streaming Chat Completions requests straight to the upstream;
+//! 2. **via confab** — N concurrent streamed turns through Confab (`POST
+//!    /v1/conversations/{id}/messages`, SSE), each in its own conversation;
+//! 3. **memory per open stream** — the server's RSS with N long-running streams open, minus its
+//!    idle RSS, divided by N.
+//!
+//! Every request asks the upstream for the same reply (`--tokens` tokens, `--delay-ms` before
+//! each), so the difference between the two latency rows is what Confab adds. Client connections
+//! are opened before each timed phase, so neither phase pays for connecting to its target.
+//!
+//! Usage: `confab-load --turns 200 [--tokens 64] [--delay-ms 5]` (see `--help`). The `confab`
+//! binary is taken from `--confab-bin`, `$CONFAB_BIN`, or next to this executable.
+//! Exit status: 0 when every measured turn succeeded, 2 when some failed (the table is printed
+//! either way), 1 when the run could not be set up.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use clap::Parser;
+use confab_tests::upstream::ScriptedUpstream;
+use futures::StreamExt;
+use reqwest::{Client, StatusCode, header};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+const ADMIN_EMAIL: &str = "admin@bench.example";
+const ADMIN_PASSWORD: &str = "bench-password-not-secret";
+const MODEL: &str = "bench";
+/// Concurrency of set-up requests (creating conversations, cancelling).
+const SETUP_CONCURRENCY: usize = 16;
+
+#[derive(Parser, Debug, Clone)]
+#[command(name = "confab-load", about = "Streaming load benchmark: N concurrent turns via Confab vs. direct upstream")]
+struct Args {
+    /// Concurrent streaming turns per phase (N).
+    #[arg(long, default_value_t = 200)]
+    turns: usize,
+    /// Tokens in each scripted reply.
+    #[arg(long, default_value_t = 64)]
+    tokens: usize,
+    /// Milliseconds the upstream waits before each token.
+    #[arg(long, default_value_t = 5)]
+    delay_ms: u64,
+    /// Warm-up turns (direct and via Confab) before measuring.
+    #[arg(long, default_value_t = 5)]
+    warmup: usize,
+    /// Tokens of each long-running stream in the memory phase (cancelled once measured).
+    #[arg(long, default_value_t = 120)]
+    mem_tokens: usize,
+    /// Milliseconds before each token in the memory phase.
+    #[arg(long, default_value_t = 1000)]
+    mem_delay_ms: u64,
+    /// Skip the memory-per-open-stream phase.
+    #[arg(long)]
+    skip_memory: bool,
+    /// Upper bound on any one phase (and on each turn in it), in seconds.
+    #[arg(long, default_value_t = 300)]
+    timeout_secs: u64,
+    /// The `confab` binary (default: `$CONFAB_BIN`, else `confab` next to this executable).
+    #[arg(long, env = "CONFAB_BIN")]
+    confab_bin: Option<PathBuf>,
+    /// Keep the server's working directory (database, config, server.log) after the run.
+    #[arg(long)]
+    keep: bool,
+}
+
+fn main() {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(clean) => std::process::exit(if clean { 0 } else { 2 }),
+        Err(e) => {
+            eprintln!("confab-load: {e:#}");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<bool> {
+    if args.turns == 0 {
+        bail!("--turns must be at least 1");
+    }
+    check_open_files(args.turns);
+    // The upstream gets its own runtime, so that its serving and the load client's work are
+    // scheduled independently (the upstream's tasks run on the runtime that started it).
+    let upstream_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("upstream")
+        .enable_all()
+        .build()
+        .context("upstream runtime")?;
+    let client_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("client")
+        .enable_all()
+        .build()
+        .context("client runtime")?;
+    let upstream = upstream_rt.block_on(ScriptedUpstream::start());
+    let server = Server::start(args, &upstream.base_url())?;
+    let outcome = client_rt.block_on(bench(args, &upstream, &server));
+    if outcome.is_err() || matches!(outcome, Ok(false)) {
+        server.print_log_excerpt();
+    }
+    drop(server);
+    drop(upstream);
+    client_rt.shutdown_timeout(Duration::from_secs(1));
+    upstream_rt.shutdown_timeout(Duration::from_secs(1));
+    outcome
+}
+
+/// Warns when the open-file limit is too low for N streams (each needs a socket on each side, on
+/// the client and on the upstream, and both of Confab's).
+fn check_open_files(n: usize) {
+    let Ok(limits) = std::fs::read_to_string("/proc/self/limits") else { return };
+    let soft = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .and_then(|l| l.split_whitespace().nth(3))
+        .and_then(|v| v.parse::<usize>().ok());
+    if let Some(soft) = soft {
+        let needed = 2 * n + 256;
+        if soft < needed {
+            eprintln!(
+                "confab-load: warning: open-file limit {soft} is below the ~{needed} sockets {n} streams need; \
+                 raise it with `ulimit -n`"
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server under test
+// ---------------------------------------------------------------------------------------------
+
+/// A `confab serve` process in a temporary directory; killed (and the directory removed unless
+/// `--keep`) when dropped.
+struct Server {
+    child: Child,
+    dir: PathBuf,
+    base: String,
+    keep: bool,
+}
+
+impl Server {
+    fn start(args: &Args, upstream_base: &str) -> Result<Server> {
+        let bin = match &args.confab_bin {
+            Some(bin) => bin.clone(),
+            None => std::env::current_exe()?.parent().context("executable directory")?.join("confab"),
+        };
+        if !bin.exists() {
+            bail!("{} is missing: build it with `cargo build --release -p confab-server`", bin.display());
+        }
+        let dir = std::env::temp_dir().join(format!("confab-load-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir)?;
+        let config = format!(
+            r#"[database]
+url = "sqlite://{db}"
+[log]
+level = "warn"
+[chat]
+turns_per_minute_per_user = 100000
+turns_per_minute_per_tenant = 100000
+turns_per_minute_per_ip = 100000
+[auth]
+login_failures_per_ip = 100000
+[providers.scripted]
+kind = "openai"
+base_url = "{upstream_base}/v1"
+api_key = "sk-bench"
+first_byte_timeout_ms = 60000
+idle_timeout_ms = 60000
+[[models]]
+id = "{MODEL}"
+provider = "scripted"
+upstream_model = "gpt-4o"
+context_window = 128000
+max_output_tokens = 4096
+"#,
+            db = dir.join("confab.db").display(),
+        );
+        std::fs::write(dir.join("confab.toml"), config)?;
+        let log = std::fs::File::create(dir.join("server.log"))?;
+        let mut cmd = Command::new(&bin);
+        cmd.env_clear();
+        for key in ["PATH", "HOME", "TMPDIR"] {
+            if let Some(v) = std::env::var_os(key) {
+                cmd.env(key, v);
+            }
+        }
+        let mut child = cmd
+            .env("CONFAB_BOOTSTRAP_EMAIL", ADMIN_EMAIL)
+            .env("CONFAB_BOOTSTRAP_PASSWORD", ADMIN_PASSWORD)
+            .env("CONFAB_BOOTSTRAP_TENANT", "Bench")
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .current_dir(&dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .with_context(|| format!("starting {}", bin.display()))?;
+        let stdout = child.stdout.take().context("server stdout")?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        // Reads stdout to its end, so that the server never blocks on a full pipe.
+        std::thread::spawn(move || {
+            let mut tx = Some(tx);
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(sender) = &tx
+                    && sender.send(line).is_err()
+                {
+                    tx = None;
+                }
+            }
+        });
+        let mut server = Server { child, dir, base: String::new(), keep: args.keep };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) => {
+                    if let Some(base) =
+                        line.strip_prefix("confab: listening on ").and_then(|rest| rest.split_whitespace().next())
+                    {
+                        server.base = base.to_owned();
+                        return Ok(server);
+                    }
+                }
+                Err(_) => {
+                    server.print_log_excerpt();
+                    bail!("confab serve did not report that it listens within 60 s");
+                }
+            }
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Resident set size in KiB, from `/proc/<pid>/status`.
+    fn rss_kib(&self) -> Result<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .context("no VmRSS in /proc/<pid>/status")
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
+    }
+
+    fn print_log_excerpt(&self) {
+        let log = self.log();
+        let lines: Vec<&str> = log.lines().collect();
+        if lines.is_empty() {
+            return;
+        }
+        eprintln!("server log ({} lines, at most 20 shown):", lines.len());
+        for line in lines.iter().take(20) {
+            eprintln!("  {line}");
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if self.keep {
+            eprintln!("confab-load: kept {}", self.dir.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server-sent events
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug)]
+struct SseEvent {
+    event: String,
+    data: String,
+}
+
+/// An incremental SSE parser: events end with a blank line; `event:` and `data:` fields (several
+/// `data:` lines join with newlines); `id:`/`retry:` are ignored; `:` lines are comments
+/// (heartbeats). Lines may end with LF or CRLF and may be split across chunks anywhere.
+#[derive(Default)]
+struct SseParser {
+    buf: Vec<u8>,
+    event: String,
+    data: String,
+    has_data: bool,
+}
+
+impl SseParser {
+    fn push(&mut self, chunk: &[u8], out: &mut Vec<SseEvent>) {
+        self.buf.extend_from_slice(chunk);
+        let buf = std::mem::take(&mut self.buf);
+        let mut start = 0;
+        while let Some(pos) = buf[start..].iter().position(|&b| b == b'\n') {
+            let mut line = &buf[start..start + pos];
+            if let Some(stripped) = line.strip_suffix(b"\r") {
+                line = stripped;
+            }
+            self.line(&String::from_utf8_lossy(line), out);
+            start += pos + 1;
+        }
+        self.buf = buf;
+        self.buf.drain(..start);
+    }
+
+    fn line(&mut self, line: &str, out: &mut Vec<SseEvent>) {
+        if line.is_empty() {
+            if self.has_data {
+                let event = if self.event.is_empty() { "message".to_owned() } else { std::mem::take(&mut self.event) };
+                out.push(SseEvent { event, data: std::mem::take(&mut self.data) });
+            }
+            self.event.clear();
+            self.data.clear();
+            self.has_data = false;
+            return;
+        }
+        if line.starts_with(':') {
+            return;
+        }
+        let (field, value) = match line.split_once(':') {
+            Some((field, value)) => (field, value.strip_prefix(' ').unwrap_or(value)),
+            None => (line, ""),
+        };
+        match field {
+            "event" => value.clone_into(&mut self.event),
+            "data" => {
+                if self.has_data {
+                    self.data.push('\n');
+                }
+                self.data.push_str(value);
+                self.has_data = true;
+            }
+            _ => {}
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One request
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    ttft: Duration,
+    total: Duration,
+}
+
+/// How a turn through Confab ended, when it ended with a final event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Final {
+    Completed,
+    Cancelled,
+}
+
+/// Progress of a turn, for the memory phase.
+#[derive(Debug)]
+enum Signal {
+    Created(String),
+    FirstDelta,
+    /// The turn ended (any way); whether it had received a delta.
+    Ended {
+        had_delta: bool,
+    },
+}
+
+fn knobs(tokens: usize, delay_ms: u64) -> String {
+    format!("[upstream tokens={tokens} delay_ms={delay_ms}]")
+}
+
+fn expected_reply(tokens: usize) -> String {
+    (0..tokens).map(|i| format!("t{i} ")).collect()
+}
+
+/// The error code of a Confab error body, or the start of the body.
+async fn error_of(resp: reqwest::Response) -> String {
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap_or_default();
+    let code = serde_json::from_str::<Value>(&text)
+        .ok()
+        .and_then(|v| v["error"]["code"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| text.chars().take(80).collect());
+    format!("http {status} {code}")
+}
+
+fn transport_error(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timeout"
+    } else if e.is_connect() {
+        "connect"
+    } else if e.is_body() || e.is_decode() {
+        "body"
+    } else {
+        "request"
+    };
+    // The innermost cause says what happened (e.g. "Too many open files").
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    format!("{kind} error: {cause}")
+}
+
+/// One streaming request straight to the upstream. TTFT is the first chunk with non-empty
+/// `delta.content`; total is `[DONE]`.
+async fn direct_request(client: Client, url: String, content: String, expected: Arc<String>) -> Result<Sample, String> {
+    let body = json!({
+        "model": "gpt-4o",
+        "stream": true,
+        "stream_options": {"include_usage": true},
+        "messages": [{"role": "user", "content": content}],
+    });
+    let start = Instant::now();
+    let resp = client.post(url).json(&body).send().await.map_err(|e| transport_error(&e))?;
+    if resp.status() != StatusCode::OK {
+        return Err(format!("http {}", resp.status().as_u16()));
+    }
+    let mut stream = resp.bytes_stream();
+    let mut parser = SseParser::default();
+    let mut events = Vec::new();
+    let mut ttft = None;
+    let mut text = String::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| transport_error(&e))?;
+        parser.push(&chunk, &mut events);
+        for event in events.drain(..) {
+            if event.data == "[DONE]" {
+                let total = start.elapsed();
+                if text != *expected {
+                    return Err("reply differs from the script".into());
+                }
+                return Ok(Sample { ttft: ttft.ok_or("no token before [DONE]")?, total });
+            }
+            let chunk: Value = serde_json::from_str(&event.data).map_err(|_| "chunk is not JSON".to_owned())?;
+            if let Some(piece) = chunk["choices"][0]["delta"]["content"].as_str()
+                && !piece.is_empty()
+            {
+                ttft.get_or_insert_with(|| start.elapsed());
+                text.push_str(piece);
+            }
+        }
+    }
+    Err("stream ended before [DONE]".into())
+}
+
+/// What a turn through Confab needs.
+#[derive(Clone)]
+struct ConfabCtx {
+    client: Client,
+    base: String,
+    token: String,
+}
+
+/// One streamed turn through Confab. TTFT is the first `message.delta`; total is the final event.
+async fn confab_turn(
+    ctx: ConfabCtx,
+    conversation: String,
+    content: String,
+    expected: Option<Arc<String>>,
+    signals: Option<mpsc::UnboundedSender<Signal>>,
+) -> Result<(Sample, Final), String> {
+    let signal = |s: Signal| {
+        if let Some(tx) = &signals {
+            let _ = tx.send(s);
+        }
+    };
+    let mut had_delta = false;
+    let result = async {
+        let start = Instant::now();
+        let resp = ctx
+            .client
+            .post(format!("{}/v1/conversations/{conversation}/messages", ctx.base))
+            .bearer_auth(&ctx.token)
+            .header(header::ACCEPT, "text/event-stream")
+            .header("Idempotency-Key", uuid::Uuid::new_v4().to_string())
+            .json(&json!({"content": content, "model": MODEL}))
+            .send()
+            .await
+            .map_err(|e| transport_error(&e))?;
+        if resp.status() != StatusCode::OK {
+            return Err(error_of(resp).await);
+        }
+        let mut stream = resp.bytes_stream();
+        let mut parser = SseParser::default();
+        let mut events = Vec::new();
+        let mut ttft = None;
+        let mut text = String::new();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| transport_error(&e))?;
+            parser.push(&chunk, &mut events);
+            for event in events.drain(..) {
+                let data: Value =
+                    serde_json::from_str(&event.data).map_err(|_| format!("{} data is not JSON", event.event))?;
+                match event.event.as_str() {
+                    "message.created" => {
+                        if let Some(id) = data["assistant_message_id"].as_str() {
+                            signal(Signal::Created(id.to_owned()));
+                        }
+                    }
+                    "message.delta" => {
+                        if ttft.is_none() {
+                            ttft = Some(start.elapsed());
+                            had_delta = true;
+                            signal(Signal::FirstDelta);
+                        }
+                        text.push_str(data["content"].as_str().unwrap_or_default());
+                    }
+                    "message.completed" => {
+                        let total = start.elapsed();
+                        if let Some(expected) = &expected
+                            && text != **expected
+                        {
+                            return Err("reply differs from the script".into());
+                        }
+                        let ttft = ttft.ok_or("completed without a delta")?;
+                        return Ok((Sample { ttft, total }, Final::Completed));
+                    }
+                    "message.cancelled" => {
+                        let total = start.elapsed();
+                        return Ok((Sample { ttft: ttft.unwrap_or(total), total }, Final::Cancelled));
+                    }
+                    "message.failed" => {
+                        let status = data["message"]["status"].as_str().unwrap_or("?");
+                        let code = data["message"]["error"]["code"].as_str().unwrap_or("?");
+                        return Err(format!("message.failed ({status}) {code}"));
+                    }
+                    other => return Err(format!("unexpected event {other}")),
+                }
+            }
+        }
+        Err("stream ended without a final event".into())
+    }
+    .await;
+    signal(Signal::Ended { had_delta });
+    result
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phases
+// ---------------------------------------------------------------------------------------------
+
+/// The outcome of a phase: samples of successful requests, error counts by kind, wall time.
+struct PhaseResult {
+    samples: Vec<Sample>,
+    errors: BTreeMap<String, usize>,
+    wall: Duration,
+}
+
+impl PhaseResult {
+    fn error_count(&self) -> usize {
+        self.errors.values().sum()
+    }
+}
+
+/// Runs every future concurrently (each as its own task, bounded by `limit`) and collects them.
+async fn run_all<F>(futures: Vec<F>, limit: Duration) -> PhaseResult
+where
+    F: Future<Output = Result<Sample, String>> + Send + 'static,
+{
+    let start = Instant::now();
+    let handles: Vec<_> =
+        futures.into_iter().map(|f| tokio::spawn(async move { tokio::time::timeout(limit, f).await })).collect();
+    let mut samples = Vec::with_capacity(handles.len());
+    let mut errors = BTreeMap::new();
+    for handle in handles {
+        match handle.await {
+            Ok(Ok(Ok(sample))) => samples.push(sample),
+            Ok(Ok(Err(e))) => *errors.entry(e).or_default() += 1,
+            Ok(Err(_)) => *errors.entry(format!("no end within {} s", limit.as_secs())).or_default() += 1,
+            Err(e) => *errors.entry(format!("task failed: {e}")).or_default() += 1,
+        }
+    }
+    PhaseResult { samples, errors, wall: start.elapsed() }
+}
+
+/// Opens up to `n` client connections to `url`'s host by sending `n` concurrent GETs to it, so
+/// that the timed phase that follows finds them in the pool.
+async fn open_connections(client: &Client, url: &str, n: usize) {
+    let requests = (0..n).map(|_| {
+        let request = client.get(url).send();
+        async move {
+            if let Ok(resp) = request.await {
+                let _ = resp.bytes().await;
+            }
+        }
+    });
+    futures::future::join_all(requests).await;
+}
+
+/// Signs in as the bootstrap admin and creates an API token.
+async fn api_token(base: &str) -> Result<String> {
+    let client = Client::builder().cookie_store(true).no_proxy().build()?;
+    let resp = client
+        .post(format!("{base}/v1/auth/login"))
+        .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+        .send()
+        .await?;
+    let status = resp.status();
+    let body: Value = resp.json().await.unwrap_or_default();
+    if status != StatusCode::OK {
+        bail!("sign-in failed with {status}: {body}");
+    }
+    let csrf = body["csrf_token"].as_str().context("no csrf_token in the sign-in answer")?;
+    let resp = client
+        .post(format!("{base}/v1/me/tokens"))
+        .header("X-CSRF-Token", csrf)
+        .json(&json!({"name": "bench"}))
+        .send()
+        .await?;
+    let status = resp.status();
+    let body: Value = resp.json().await.unwrap_or_default();
+    if status != StatusCode::CREATED {
+        bail!("creating an API token failed with {status}: {body}");
+    }
+    Ok(body["token"].as_str().context("no token in the answer")?.to_owned())
+}
+
+/// Creates `n` conversations (a few at a time, so as not to open many connections).
+async fn create_conversations(ctx: &ConfabCtx, n: usize) -> Result<Vec<String>> {
+    let results: Vec<Result<String>> = futures::stream::iter(0..n)
+        .map(|_| {
+            let ctx = ctx.clone();
+            async move {
+                let resp = ctx
+                    .client
+                    .post(format!("{}/v1/conversations", ctx.base))
+                    .bearer_auth(&ctx.token)
+                    .json(&json!({}))
+                    .send()
+                    .await?;
+                if resp.status() != StatusCode::CREATED {
+                    bail!("creating a conversation: {}", error_of(resp).await);
+                }
+                let body: Value = resp.json().await?;
+                Ok(body["id"].as_str().context("conversation without id")?.to_owned())
+            }
+        })
+        .buffer_unordered(SETUP_CONCURRENCY)
+        .collect()
+        .await;
+    results.into_iter().collect()
+}
+
+struct MemoryReport {
+    idle_kib: u64,
+    open_kib: u64,
+    /// Streams open (first delta received, not yet ended) when the RSS was read.
+    open: usize,
+    /// How the N long streams ended: cancelled, completed, failed.
+    cancelled: usize,
+    completed: usize,
+    errors: BTreeMap<String, usize>,
+    cancel_failures: usize,
+}
+
+async fn memory_phase(args: &Args, ctx: &ConfabCtx, server: &Server) -> Result<MemoryReport> {
+    let n = args.turns;
+    let limit = Duration::from_secs(args.timeout_secs);
+    let conversations = create_conversations(ctx, n).await?;
+    // Let the server settle (flushes, finished warm-up turns) before reading its idle size.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let idle_kib = server.rss_kib()?;
+
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let handles: Vec<_> = conversations
+        .into_iter()
+        .enumerate()
+        .map(|(i, conversation)| {
+            let content = format!("long stream {i} {}", knobs(args.mem_tokens, args.mem_delay_ms));
+            let turn = confab_turn(ctx.clone(), conversation, content, None, Some(tx.clone()));
+            tokio::spawn(async move { tokio::time::timeout(limit, turn).await })
+        })
+        .collect();
+    drop(tx);
+
+    let mut ids = Vec::with_capacity(n);
+    let (mut opened, mut closed_after_open) = (0usize, 0usize);
+    let deadline = tokio::time::Instant::now() + limit;
+    while opened < n {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(Signal::Created(id))) => ids.push(id),
+            Ok(Some(Signal::FirstDelta)) => opened += 1,
+            Ok(Some(Signal::Ended { had_delta })) => closed_after_open += usize::from(had_delta),
+            Ok(None) | Err(_) => break,
+        }
+    }
+    // Count what arrived in the meantime, so `open` is exact at the time of the reading.
+    while let Ok(signal) = rx.try_recv() {
+        match signal {
+            Signal::Created(id) => ids.push(id),
+            Signal::FirstDelta => opened += 1,
+            Signal::Ended { had_delta } => closed_after_open += usize::from(had_delta),
+        }
+    }
+    let open_kib = server.rss_kib()?;
+    let open = opened - closed_after_open;
+    if opened < n {
+        eprintln!("confab-load: memory phase: only {opened} of {n} streams received a delta in time");
+    }
+
+    // Stop the long streams.
+    let cancels: Vec<bool> = futures::stream::iter(ids)
+        .map(|id| {
+            let ctx = ctx.clone();
+            async move {
+                ctx.client
+                    .post(format!("{}/v1/messages/{id}/cancel", ctx.base))
+                    .bearer_auth(&ctx.token)
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().is_success())
+            }
+        })
+        .buffer_unordered(SETUP_CONCURRENCY * 4)
+        .collect()
+        .await;
+    let cancel_failures = cancels.iter().filter(|ok| !**ok).count();
+    let (mut cancelled, mut completed) = (0, 0);
+    let mut errors = BTreeMap::new();
+    for handle in handles {
+        match handle.await {
+            Ok(Ok(Ok((_, Final::Cancelled)))) => cancelled += 1,
+            Ok(Ok(Ok((_, Final::Completed)))) => completed += 1,
+            Ok(Ok(Err(e))) => *errors.entry(e).or_default() += 1,
+            Ok(Err(_)) => *errors.entry("no end within the time limit".to_owned()).or_default() += 1,
+            Err(e) => *errors.entry(format!("task failed: {e}")).or_default() += 1,
+        }
+    }
+    Ok(MemoryReport { idle_kib, open_kib, open, cancelled, completed, errors, cancel_failures })
+}
+
+async fn bench(args: &Args, upstream: &ScriptedUpstream, server: &Server) -> Result<bool> {
+    let n = args.turns;
+    let limit = Duration::from_secs(args.timeout_secs);
+    let client = Client::builder()
+        .no_proxy()
+        .tcp_nodelay(true)
+        .pool_max_idle_per_host(n + args.warmup + 16)
+        .pool_idle_timeout(Duration::from_secs(600))
+        .build()?;
+    let token = api_token(&server.base).await?;
+    let ctx = ConfabCtx { client: client.clone(), base: server.base.clone(), token };
+    let direct_url = format!("{}/v1/chat/completions", upstream.base_url());
+    let text = knobs(args.tokens, args.delay_ms);
+    let expected = Arc::new(expected_reply(args.tokens));
+
+    // Warm-up: a few turns each way; any failure here means the set-up is wrong.
+    let warm = args.warmup.max(1);
+    let warm_direct = run_all(
+        (0..warm)
+            .map(|i| {
+                direct_request(client.clone(), direct_url.clone(), format!("warm-up {i} {text}"), expected.clone())
+            })
+            .collect(),
+        limit,
+    )
+    .await;
+    let conversations = create_conversations(&ctx, warm).await?;
+    let warm_confab = run_all(
+        conversations
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let turn = confab_turn(ctx.clone(), c, format!("warm-up {i} {text}"), Some(expected.clone()), None);
+                async move { turn.await.map(|(sample, _)| sample) }
+            })
+            .collect(),
+        limit,
+    )
+    .await;
+    if warm_direct.error_count() + warm_confab.error_count() > 0 {
+        return Err(anyhow!("warm-up failed: direct {:?}, via confab {:?}", warm_direct.errors, warm_confab.errors));
+    }
+
+    // Memory per open stream (first, while the server's heap is still small).
+    let memory = if args.skip_memory { None } else { Some(memory_phase(args, &ctx, server).await?) };
+
+    // Direct.
+    open_connections(&client, &format!("{}/", upstream.base_url()), n).await;
+    let calls_before = upstream.calls();
+    let direct = run_all(
+        (0..n)
+            .map(|i| direct_request(client.clone(), direct_url.clone(), format!("direct {i} {text}"), expected.clone()))
+            .collect(),
+        limit,
+    )
+    .await;
+
+    // Through Confab.
+    let conversations = create_conversations(&ctx, n).await?;
+    open_connections(&client, &server.url("/healthz"), n).await;
+    let confab = run_all(
+        conversations
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let turn = confab_turn(ctx.clone(), c, format!("turn {i} {text}"), Some(expected.clone()), None);
+                async move { turn.await.map(|(sample, _)| sample) }
+            })
+            .collect(),
+        limit,
+    )
+    .await;
+    let upstream_calls = upstream.calls() - calls_before;
+    let requests_by_status = metrics_summary(&client, &server.url("/metrics")).await;
+
+    // Report.
+    println!("confab-load  N={n}  tokens={}  delay={}ms", args.tokens, args.delay_ms);
+    let d = Stats::of(&direct.samples);
+    let c = Stats::of(&confab.samples);
+    println!("{:<17}{:>12}{:>12}{:>12}{:>12}", "", "TTFT p50", "TTFT p99", "total p50", "total p99");
+    println!("{:<17}{:>12}{:>12}{:>12}{:>12}", "direct", ms(d.ttft50), ms(d.ttft99), ms(d.total50), ms(d.total99));
+    println!("{:<17}{:>12}{:>12}{:>12}{:>12}", "via confab", ms(c.ttft50), ms(c.ttft99), ms(c.total50), ms(c.total99));
+    println!(
+        "{:<17}{:>12}{:>12}{:>12}{:>12}",
+        "added",
+        added(c.ttft50, d.ttft50),
+        added(c.ttft99, d.ttft99),
+        added(c.total50, d.total50),
+        added(c.total99, d.total99)
+    );
+    let turns_per_sec = n as f64 / confab.wall.as_secs_f64();
+    println!(
+        "turns/s via confab: {turns_per_sec:.1}   errors: {} (direct: {})   upstream calls: {upstream_calls} (expected {})",
+        confab.error_count(),
+        direct.error_count(),
+        2 * n
+    );
+    print_errors("via confab errors", &confab.errors);
+    print_errors("direct errors", &direct.errors);
+    let mut clean = confab.error_count() == 0 && direct.error_count() == 0 && upstream_calls == 2 * n;
+    if let Some(m) = memory {
+        let per_stream = (m.open_kib as f64 - m.idle_kib as f64) / m.open.max(1) as f64;
+        println!(
+            "memory per open stream: {per_stream:.1} KiB (idle RSS {:.1} MiB, with {} open {:.1} MiB)",
+            m.idle_kib as f64 / 1024.0,
+            m.open,
+            m.open_kib as f64 / 1024.0
+        );
+        let errors: usize = m.errors.values().sum();
+        if m.open != n || m.completed > 0 || errors > 0 || m.cancel_failures > 0 {
+            println!(
+                "memory phase: {} open at reading (of {n}); afterwards {} cancelled, {} completed, {errors} failed, \
+                 {} cancel requests failed",
+                m.open, m.cancelled, m.completed, m.cancel_failures
+            );
+            print_errors("memory phase errors", &m.errors);
+            clean = false;
+        }
+    }
+    if let Some(summary) = requests_by_status {
+        println!("server responses by status: {summary}");
+    }
+    Ok(clean)
+}
+
+/// `confab_http_requests_total` summed by status, e.g. `200=412 201=205`.
+async fn metrics_summary(client: &Client, url: &str) -> Option<String> {
+    let resp = client.get(url).send().await.ok()?;
+    if !resp.status().is_success() {
+        return None;
+    }
+    let text = resp.text().await.ok()?;
+    let mut by_status: BTreeMap<String, u64> = BTreeMap::new();
+    for line in text.lines().filter(|l| l.starts_with("confab_http_requests_total{")) {
+        let status = line.split("status=\"").nth(1).and_then(|rest| rest.split('"').next());
+        let count = line.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok());
+        if let (Some(status), Some(count)) = (status, count) {
+            *by_status.entry(status.to_owned()).or_default() += count as u64;
+        }
+    }
+    Some(by_status.iter().map(|(s, n)| format!("{s}={n}")).collect::<Vec<_>>().join(" "))
+}
+
+fn print_errors(label: &str, errors: &BTreeMap<String, usize>) {
+    if errors.is_empty() {
+        return;
+    }
+    let list: Vec<String> = errors.iter().map(|(e, n)| format!("{e} ×{n}")).collect();
+    println!("{label}: {}", list.join(", "));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics
+// ---------------------------------------------------------------------------------------------
+
+struct Stats {
+    ttft50: Option<Duration>,
+    ttft99: Option<Duration>,
+    total50: Option<Duration>,
+    total99: Option<Duration>,
+}
+
+impl Stats {
+    fn of(samples: &[Sample]) -> Stats {
+        let mut ttft: Vec<Duration> = samples.iter().map(|s| s.ttft).collect();
+        let mut total: Vec<Duration> = samples.iter().map(|s| s.total).collect();
+        ttft.sort_unstable();
+        total.sort_unstable();
+        Stats {
+            ttft50: percentile(&ttft, 50.0),
+            ttft99: percentile(&ttft, 99.0),
+            total50: percentile(&total, 50.0),
+            total99: percentile(&total, 99.0),
+        }
+    }
+}
+
+/// Nearest-rank percentile of sorted values.
+fn percentile(sorted: &[Duration], p: f64) -> Option<Duration> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    Some(sorted[rank.clamp(1, sorted.len()) - 1])
+}
+
+fn ms(d: Option<Duration>) -> String {
+    d.map_or_else(|| "-".to_owned(), |d| format!("{:.2}ms", d.as_secs_f64() * 1000.0))
+}
+
+fn added(via: Option<Duration>, direct: Option<Duration>) -> String {
+    match (via, direct) {
+        (Some(v), Some(d)) => format!("{:+.2}ms", (v.as_secs_f64() - d.as_secs_f64()) * 1000.0),
+        _ => "-".to_owned(),
+    }
+}

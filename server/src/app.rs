@@ -23,7 +23,7 @@ pub struct AppState {
     pub auth: Arc<AuthService>,
     pub accounts: Accounts,
     pub chat: ChatService,
-    pub metrics: Metrics,
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -35,8 +35,9 @@ impl AppState {
         let accounts = Accounts::new(store.clone(), authz.clone(), auth.clone());
         let catalogue =
             Arc::new(Catalogue::new(store.clone(), &config).map_err(|e| anyhow::anyhow!("catalogue: {e}"))?);
-        let chat = ChatService::new(store.clone(), config.chat.clone(), catalogue, limiter);
-        Ok(Arc::new(Self { config, store, authz, auth, accounts, chat, metrics: Metrics::default() }))
+        let metrics = Arc::new(Metrics::default());
+        let chat = ChatService::new(store.clone(), config.chat.clone(), catalogue, limiter, metrics.clone());
+        Ok(Arc::new(Self { config, store, authz, auth, accounts, chat, metrics }))
     }
 
     pub fn session_cookie_name(&self) -> &'static str {

@@ -135,6 +135,25 @@ async fn reattaching_mid_stream_gives_the_rest_with_no_gap_or_duplicate(b: Backe
     assert_eq!(resp.status(), 422);
 }
 
+async fn heartbeats_keep_a_silent_stream_open(b: Backend) {
+    let (upstream, _app, admin) = setup(b).await;
+    let conv = admin.conversation().await;
+    // The upstream is silent for 2.5 s before each token; heartbeats go out every second.
+    let resp = admin
+        .stream(
+            &format!("/v1/conversations/{conv}/messages"),
+            "k1",
+            json!({ "content": "[upstream tokens=1 delay_ms=2500] slow", "model": "azure-gpt" }),
+        )
+        .await;
+    let mut sse = SseReader::new(resp);
+    let events = sse.rest().await;
+    assert!(events.iter().all(|e| e.event.starts_with("message.")), "heartbeats are comments, not events");
+    assert_eq!(events.last().unwrap().event, "message.completed");
+    assert!(sse.heartbeats >= 2, "heartbeats while the upstream was silent: {}", sse.heartbeats);
+    assert_eq!(upstream.calls(), 1);
+}
+
 async fn closing_the_connection_does_not_stop_the_answer(b: Backend) {
     let (upstream, _app, admin) = setup(b).await;
     let conv = admin.conversation().await;
@@ -259,6 +278,18 @@ async fn upstream_failures_end_turns_with_clear_states(b: Backend) {
     let (text, last) = run("malformed", "[upstream malformed_at=2 tokens=5] g").await;
     assert_eq!(last.event, "message.completed");
     assert_eq!(text, "t0 t1 t3 t4 ");
+    // Operators see the outcomes.
+    let metrics = admin.get("/metrics").await.text().await.unwrap();
+    for line in [
+        "confab_chat_turns_total{outcome=\"partial\"} 2",
+        "confab_chat_turns_total{outcome=\"failed\"} 3",
+        "confab_chat_turns_total{outcome=\"completed\"} 2",
+        "confab_provider_errors_total{code=\"upstream_timeout\"} 2",
+        "confab_chat_open_streams 0",
+    ] {
+        assert!(metrics.contains(line), "{line} missing from:\n{metrics}");
+    }
+    assert!(metrics.contains("confab_chat_time_to_first_token_seconds_count 4"), "{metrics}");
 }
 
 async fn cancel_stops_the_answer_and_keeps_the_text(b: Backend) {
@@ -735,6 +766,7 @@ both_backends!(
     a_json_send_answers_at_once_and_the_stream_can_be_attached,
     reattaching_mid_stream_gives_the_rest_with_no_gap_or_duplicate,
     closing_the_connection_does_not_stop_the_answer,
+    heartbeats_keep_a_silent_stream_open,
     a_killed_server_leaves_a_partial_answer_that_can_be_continued,
     upstream_failures_end_turns_with_clear_states,
     cancel_stops_the_answer_and_keeps_the_text,

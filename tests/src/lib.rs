@@ -551,7 +551,7 @@ impl SseReader {
                 let (mut id, mut event, mut data) = (None, String::new(), Vec::new());
                 let mut comment_only = true;
                 for line in block.lines() {
-                    if line.starts_with(':') {
+                    if line.is_empty() || line.starts_with(':') {
                         continue;
                     }
                     comment_only = false;

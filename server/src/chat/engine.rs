@@ -48,6 +48,7 @@ impl Live {
 pub struct Engine {
     store: Store,
     config: ChatConfig,
+    metrics: Arc<crate::metrics::Metrics>,
     live: Mutex<HashMap<MessageId, Arc<Live>>>,
 }
 
@@ -63,8 +64,8 @@ pub struct TurnJob {
 }
 
 impl Engine {
-    pub fn new(store: Store, config: ChatConfig) -> Self {
-        Self { store, config, live: Mutex::new(HashMap::new()) }
+    pub fn new(store: Store, config: ChatConfig, metrics: Arc<crate::metrics::Metrics>) -> Self {
+        Self { store, config, metrics, live: Mutex::new(HashMap::new()) }
     }
 
     fn registry(&self) -> std::sync::MutexGuard<'_, HashMap<MessageId, Arc<Live>>> {
@@ -126,6 +127,9 @@ impl Engine {
         let TurnJob { tenant, message, provider, api_key, request, prompt_tokens } = job;
         let id = message.id;
         let started_with = message.content.len();
+        let started = std::time::Instant::now();
+        let mut first_token = true;
+        self.metrics.turn_started();
         if let Err(e) = store::messages::set_status(self.store.conn(), tenant, id, MessageStatus::Streaming).await {
             tracing::warn!(error = %e, "could not mark the message streaming");
         }
@@ -144,6 +148,10 @@ impl Engine {
                     _ = live.cancel.cancelled() => return Err(Outcome::Cancelled),
                     item = stream.next() => match item {
                         Some(Ok(StreamItem::Delta(text))) => {
+                            if first_token {
+                                first_token = false;
+                                self.metrics.first_token(started.elapsed());
+                            }
                             pending += text.len();
                             live.lock().content.push_str(&text);
                             live.notify.notify_waiters();
@@ -175,6 +183,11 @@ impl Engine {
                 (status, Some(provider_error(e)))
             }
         };
+        let provider_code = match &outcome {
+            Err(Outcome::Failed(e)) => Some(e.code()),
+            _ => None,
+        };
+        self.metrics.turn_finished(status.as_str(), provider_code);
         let (input_tokens, output_tokens) = usage.unwrap_or_else(|| {
             (prompt_tokens as u64, crate::chat::tokens::estimate(&content[started_with.min(content.len())..]) as u64)
         });

@@ -109,8 +109,14 @@ impl Action<'_> {
 }
 
 impl ChatService {
-    pub fn new(store: Store, config: ChatConfig, catalogue: Arc<Catalogue>, limiter: Arc<dyn RateLimiter>) -> Self {
-        let engine = Arc::new(Engine::new(store.clone(), config.clone()));
+    pub fn new(
+        store: Store,
+        config: ChatConfig,
+        catalogue: Arc<Catalogue>,
+        limiter: Arc<dyn RateLimiter>,
+        metrics: Arc<crate::metrics::Metrics>,
+    ) -> Self {
+        let engine = Arc::new(Engine::new(store.clone(), config.clone(), metrics));
         Self { store, config, catalogue, engine, limiter }
     }
 

@@ -16,6 +16,7 @@ use poem_openapi::payload::Json;
 use std::sync::Arc;
 use uuid::Uuid;
 
+#[derive(Default)]
 pub struct AuditApi;
 
 #[allow(clippy::too_many_arguments)]

@@ -17,6 +17,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use std::sync::Arc;
 
+#[derive(Default)]
 pub struct CatalogueApi;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]

@@ -24,6 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
 
+#[derive(Default)]
 pub struct ChatApi;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]

@@ -49,15 +49,7 @@ type Apis = (
 
 pub fn openapi_service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
-        (
-            session::SessionApi,
-            tokens::TokensApi,
-            users::UsersApi,
-            tenants::TenantsApi,
-            audit::AuditApi,
-            chat::ChatApi,
-            catalogue::CatalogueApi,
-        ),
+        Apis::default(),
         "Confab API",
         env!("CARGO_PKG_VERSION"),
     )

@@ -12,6 +12,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use std::sync::Arc;
 
+#[derive(Default)]
 pub struct SessionApi;
 
 #[derive(ApiResponse)]

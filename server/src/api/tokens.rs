@@ -14,6 +14,7 @@ use poem_openapi::{ApiResponse, OpenApi};
 use std::sync::Arc;
 use uuid::Uuid;
 
+#[derive(Default)]
 pub struct TokensApi;
 
 #[derive(ApiResponse)]

@@ -15,6 +15,7 @@ use poem_openapi::{ApiResponse, OpenApi};
 use std::sync::Arc;
 use uuid::Uuid;
 
+#[derive(Default)]
 pub struct UsersApi;
 
 #[derive(ApiResponse)]

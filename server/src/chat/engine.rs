@@ -298,7 +298,7 @@ impl Reader {
                 notified.as_mut().enable();
                 let (delta, finished) = {
                     let state = live.lock();
-                    let delta = self.delta_from(&state.content.clone());
+                    let delta = self.delta_from(&state.content);
                     (delta, state.finished.clone())
                 };
                 if let Some(delta) = delta {

@@ -7,7 +7,8 @@
 //! 2. **via confab** — N concurrent streamed turns through Confab (`POST
 //!    /v1/conversations/{id}/messages`, SSE), each in its own conversation;
 //! 3. **memory per open stream** — the server's RSS with N long-running streams open, minus its
-//!    idle RSS, divided by N.
+//!    idle RSS, divided by N. These streams are opened a few at a time (`--mem-open-concurrency`)
+//!    and cancelled once measured; the phase runs first, while the server's heap is still small.
 //!
 //! Every request asks the upstream for the same reply (`--tokens` tokens, `--delay-ms` before
 //! each), so the difference between the two latency rows is what Confab adds. Client connections
@@ -30,8 +31,9 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 const ADMIN_EMAIL: &str = "admin@bench.example";
 const ADMIN_PASSWORD: &str = "bench-password-not-secret";
@@ -55,11 +57,14 @@ struct Args {
     #[arg(long, default_value_t = 5)]
     warmup: usize,
     /// Tokens of each long-running stream in the memory phase (cancelled once measured).
-    #[arg(long, default_value_t = 120)]
+    #[arg(long, default_value_t = 90)]
     mem_tokens: usize,
     /// Milliseconds before each token in the memory phase.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 2000)]
     mem_delay_ms: u64,
+    /// How many sends of the memory phase may be in flight at once (until `message.created`).
+    #[arg(long, default_value_t = 4)]
+    mem_open_concurrency: usize,
     /// Skip the memory-per-open-stream phase.
     #[arg(long)]
     skip_memory: bool,
@@ -69,9 +74,17 @@ struct Args {
     /// The `confab` binary (default: `$CONFAB_BIN`, else `confab` next to this executable).
     #[arg(long, env = "CONFAB_BIN")]
     confab_bin: Option<PathBuf>,
+    /// Extra environment for the server, `KEY=VALUE` (repeatable), e.g.
+    /// `CONFAB_DATABASE__MAX_CONNECTIONS=64`.
+    #[arg(long = "server-env", value_name = "KEY=VALUE", value_parser = parse_env)]
+    server_env: Vec<(String, String)>,
     /// Keep the server's working directory (database, config, server.log) after the run.
     #[arg(long)]
     keep: bool,
+}
+
+fn parse_env(s: &str) -> Result<(String, String), String> {
+    s.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())).ok_or_else(|| format!("`{s}` is not KEY=VALUE"))
 }
 
 fn main() {
@@ -200,6 +213,7 @@ max_output_tokens = 4096
             .env("CONFAB_BOOTSTRAP_EMAIL", ADMIN_EMAIL)
             .env("CONFAB_BOOTSTRAP_PASSWORD", ADMIN_PASSWORD)
             .env("CONFAB_BOOTSTRAP_TENANT", "Bench")
+            .envs(args.server_env.iter().map(|(k, v)| (k, v)))
             .args(["serve", "--listen", "127.0.0.1:0"])
             .current_dir(&dir)
             .stdin(Stdio::null())
@@ -264,17 +278,55 @@ max_output_tokens = 4096
         std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
     }
 
+    /// The server's log lines, timestamps and numbers elided so that alike lines group, most
+    /// frequent first.
     fn print_log_excerpt(&self) {
         let log = self.log();
-        let lines: Vec<&str> = log.lines().collect();
-        if lines.is_empty() {
+        let mut groups: BTreeMap<String, usize> = BTreeMap::new();
+        for line in log.lines() {
+            let line = strip_ansi(line);
+            let rest = line.split_once(' ').map_or(line.as_str(), |(_, rest)| rest).trim();
+            let mut shape = String::with_capacity(rest.len());
+            for c in rest.chars() {
+                if c.is_ascii_digit() {
+                    if !shape.ends_with('#') {
+                        shape.push('#');
+                    }
+                } else {
+                    shape.push(c);
+                }
+            }
+            *groups.entry(shape).or_default() += 1;
+        }
+        if groups.is_empty() {
             return;
         }
-        eprintln!("server log ({} lines, at most 20 shown):", lines.len());
-        for line in lines.iter().take(20) {
-            eprintln!("  {line}");
+        let mut groups: Vec<(String, usize)> = groups.into_iter().collect();
+        groups.sort_by_key(|g| std::cmp::Reverse(g.1));
+        eprintln!("server log ({} lines; # stands for digits):", log.lines().count());
+        for (shape, count) in groups.iter().take(12) {
+            eprintln!("  {count:>6} × {shape}");
         }
     }
+}
+
+/// The text of a log line without its terminal colour codes.
+fn strip_ansi(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // CSI: ESC [ parameters… final byte in @..~
+            for c in chars.by_ref() {
+                if ('@'..='~').contains(&c) && c != '[' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 impl Drop for Server {
@@ -481,6 +533,7 @@ async fn confab_turn(
     content: String,
     expected: Option<Arc<String>>,
     signals: Option<mpsc::UnboundedSender<Signal>>,
+    mut gate: Option<OwnedSemaphorePermit>,
 ) -> Result<(Sample, Final), String> {
     let signal = |s: Signal| {
         if let Some(tx) = &signals {
@@ -516,6 +569,8 @@ async fn confab_turn(
                     serde_json::from_str(&event.data).map_err(|_| format!("{} data is not JSON", event.event))?;
                 match event.event.as_str() {
                     "message.created" => {
+                        // The turn's write transaction is over: let the next one start.
+                        drop(gate.take());
                         if let Some(id) = data["assistant_message_id"].as_str() {
                             signal(Signal::Created(id.to_owned()));
                         }
@@ -596,6 +651,14 @@ where
     PhaseResult { samples, errors, wall: start.elapsed() }
 }
 
+/// A latency-phase turn: only a completed answer counts.
+async fn completed(turn: impl Future<Output = Result<(Sample, Final), String>>) -> Result<Sample, String> {
+    match turn.await? {
+        (sample, Final::Completed) => Ok(sample),
+        (_, Final::Cancelled) => Err("message.cancelled".into()),
+    }
+}
+
 /// Opens up to `n` client connections to `url`'s host by sending `n` concurrent GETs to it, so
 /// that the timed phase that follows finds them in the pool.
 async fn open_connections(client: &Client, url: &str, n: usize) {
@@ -664,6 +727,30 @@ async fn create_conversations(ctx: &ConfabCtx, n: usize) -> Result<Vec<String>> 
     results.into_iter().collect()
 }
 
+/// The streams of the memory phase so far.
+#[derive(Default)]
+struct Progress {
+    /// Assistant message ids, to cancel.
+    ids: Vec<String>,
+    /// Streams that received their first delta.
+    opened: usize,
+    /// …of which ended since.
+    ended_open: usize,
+    /// Streams that ended without a delta.
+    ended_unopened: usize,
+}
+
+impl Progress {
+    fn count(&mut self, signal: Signal) {
+        match signal {
+            Signal::Created(id) => self.ids.push(id),
+            Signal::FirstDelta => self.opened += 1,
+            Signal::Ended { had_delta: true } => self.ended_open += 1,
+            Signal::Ended { had_delta: false } => self.ended_unopened += 1,
+        }
+    }
+}
+
 struct MemoryReport {
     idle_kib: u64,
     open_kib: u64,
@@ -674,55 +761,17 @@ struct MemoryReport {
     completed: usize,
     errors: BTreeMap<String, usize>,
     cancel_failures: usize,
+    /// `confab_chat_open_streams` right after the reading.
+    server_open: Option<f64>,
+    /// Answers still running (or queued) in conversations whose send the client saw fail.
+    orphans: usize,
+    /// Streams not started because the reading was taken first (after a timeout).
+    not_started: usize,
 }
 
-async fn memory_phase(args: &Args, ctx: &ConfabCtx, server: &Server) -> Result<MemoryReport> {
-    let n = args.turns;
-    let limit = Duration::from_secs(args.timeout_secs);
-    let conversations = create_conversations(ctx, n).await?;
-    // Let the server settle (flushes, finished warm-up turns) before reading its idle size.
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let idle_kib = server.rss_kib()?;
-
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let handles: Vec<_> = conversations
-        .into_iter()
-        .enumerate()
-        .map(|(i, conversation)| {
-            let content = format!("long stream {i} {}", knobs(args.mem_tokens, args.mem_delay_ms));
-            let turn = confab_turn(ctx.clone(), conversation, content, None, Some(tx.clone()));
-            tokio::spawn(async move { tokio::time::timeout(limit, turn).await })
-        })
-        .collect();
-    drop(tx);
-
-    let mut ids = Vec::with_capacity(n);
-    let (mut opened, mut closed_after_open) = (0usize, 0usize);
-    let deadline = tokio::time::Instant::now() + limit;
-    while opened < n {
-        match tokio::time::timeout_at(deadline, rx.recv()).await {
-            Ok(Some(Signal::Created(id))) => ids.push(id),
-            Ok(Some(Signal::FirstDelta)) => opened += 1,
-            Ok(Some(Signal::Ended { had_delta })) => closed_after_open += usize::from(had_delta),
-            Ok(None) | Err(_) => break,
-        }
-    }
-    // Count what arrived in the meantime, so `open` is exact at the time of the reading.
-    while let Ok(signal) = rx.try_recv() {
-        match signal {
-            Signal::Created(id) => ids.push(id),
-            Signal::FirstDelta => opened += 1,
-            Signal::Ended { had_delta } => closed_after_open += usize::from(had_delta),
-        }
-    }
-    let open_kib = server.rss_kib()?;
-    let open = opened - closed_after_open;
-    if opened < n {
-        eprintln!("confab-load: memory phase: only {opened} of {n} streams received a delta in time");
-    }
-
-    // Stop the long streams.
-    let cancels: Vec<bool> = futures::stream::iter(ids)
+/// Cancels these assistant messages; whether each cancel succeeded.
+async fn cancel_all(ctx: &ConfabCtx, ids: Vec<String>) -> Vec<bool> {
+    futures::stream::iter(ids)
         .map(|id| {
             let ctx = ctx.clone();
             async move {
@@ -736,20 +785,149 @@ async fn memory_phase(args: &Args, ctx: &ConfabCtx, server: &Server) -> Result<M
         })
         .buffer_unordered(SETUP_CONCURRENCY * 4)
         .collect()
+        .await
+}
+
+/// Ids of assistant messages still queued or streaming in these conversations.
+async fn unfinished_answers(ctx: &ConfabCtx, conversations: Vec<String>) -> Vec<String> {
+    let found: Vec<Vec<String>> = futures::stream::iter(conversations)
+        .map(|conversation| {
+            let ctx = ctx.clone();
+            async move {
+                let Ok(resp) = ctx
+                    .client
+                    .get(format!("{}/v1/conversations/{conversation}?view=tree", ctx.base))
+                    .bearer_auth(&ctx.token)
+                    .send()
+                    .await
+                else {
+                    return Vec::new();
+                };
+                let body: Value = resp.json().await.unwrap_or_default();
+                body["messages"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|m| m["role"] == "assistant" && (m["status"] == "queued" || m["status"] == "streaming"))
+                    .filter_map(|m| m["id"].as_str().map(str::to_owned))
+                    .collect()
+            }
+        })
+        .buffer_unordered(SETUP_CONCURRENCY)
+        .collect()
         .await;
-    let cancel_failures = cancels.iter().filter(|ok| !**ok).count();
-    let (mut cancelled, mut completed) = (0, 0);
-    let mut errors = BTreeMap::new();
-    for handle in handles {
-        match handle.await {
-            Ok(Ok(Ok((_, Final::Cancelled)))) => cancelled += 1,
-            Ok(Ok(Ok((_, Final::Completed)))) => completed += 1,
-            Ok(Ok(Err(e))) => *errors.entry(e).or_default() += 1,
-            Ok(Err(_)) => *errors.entry("no end within the time limit".to_owned()).or_default() += 1,
-            Err(e) => *errors.entry(format!("task failed: {e}")).or_default() += 1,
+    found.into_iter().flatten().collect()
+}
+
+async fn memory_phase(args: &Args, ctx: &ConfabCtx, server: &Server) -> Result<MemoryReport> {
+    let n = args.turns;
+    let limit = Duration::from_secs(args.timeout_secs);
+    let conversations = create_conversations(ctx, n).await?;
+    // Let the server settle (flushes, finished warm-up turns) before reading its idle size.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let idle_kib = server.rss_kib()?;
+
+    // Streams are opened a few at a time: this phase measures open streams, not a burst of sends.
+    let concurrency = args.mem_open_concurrency.clamp(1, 1024);
+    let gate = Arc::new(Semaphore::new(concurrency));
+    // Set once the reading is taken: streams not started by then are not started at all.
+    let stop = Arc::new(AtomicBool::new(false));
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let handles: Vec<_> = conversations
+        .into_iter()
+        .enumerate()
+        .map(|(i, conversation)| {
+            let content = format!("long stream {i} {}", knobs(args.mem_tokens, args.mem_delay_ms));
+            let (ctx, tx, gate, stop, id) = (ctx.clone(), tx.clone(), gate.clone(), stop.clone(), conversation.clone());
+            let handle = tokio::spawn(async move {
+                let permit = gate.acquire_owned().await.expect("the gate is never closed");
+                if stop.load(Ordering::SeqCst) {
+                    return None;
+                }
+                Some(
+                    tokio::time::timeout(limit, confab_turn(ctx, conversation, content, None, Some(tx), Some(permit)))
+                        .await,
+                )
+            });
+            (id, handle)
+        })
+        .collect();
+    drop(tx);
+
+    // Wait until every stream is open (has had its first delta) or has ended without opening.
+    let mut progress = Progress::default();
+    let deadline = tokio::time::Instant::now() + limit;
+    while progress.opened + progress.ended_unopened < n {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(signal)) => progress.count(signal),
+            Ok(None) | Err(_) => break,
         }
     }
-    Ok(MemoryReport { idle_kib, open_kib, open, cancelled, completed, errors, cancel_failures })
+    // Count what arrived in the meantime, so that `open` is exact at the time of the reading.
+    while let Ok(signal) = rx.try_recv() {
+        progress.count(signal);
+    }
+    let open_kib = server.rss_kib()?;
+    let server_open = metrics(&ctx.client, &format!("{}/metrics", ctx.base))
+        .await
+        .and_then(|text| metric_value(&text, "confab_chat_open_streams"));
+    let (opened, ended_open, ended_unopened) = (progress.opened, progress.ended_open, progress.ended_unopened);
+    let open = opened - ended_open;
+    if open < n {
+        eprintln!(
+            "confab-load: memory phase: {open} of {n} streams open at the reading ({opened} received a delta, \
+             {ended_unopened} ended without one)"
+        );
+    }
+
+    // Stop the long streams, after the sends in flight got their answer's id.
+    stop.store(true, Ordering::SeqCst);
+    let _ = tokio::time::timeout(limit, gate.acquire_many(concurrency as u32)).await;
+    while let Ok(signal) = rx.try_recv() {
+        progress.count(signal);
+    }
+    let cancels = cancel_all(ctx, progress.ids).await;
+    let mut cancel_failures = cancels.iter().filter(|ok| !**ok).count();
+    let (mut cancelled, mut completed, mut not_started) = (0, 0, 0);
+    let mut errors = BTreeMap::new();
+    let mut failed_conversations = Vec::new();
+    for (conversation, handle) in handles {
+        let error = match handle.await {
+            Ok(None) => {
+                not_started += 1;
+                continue;
+            }
+            Ok(Some(Ok(Ok((_, Final::Cancelled))))) => {
+                cancelled += 1;
+                continue;
+            }
+            Ok(Some(Ok(Ok((_, Final::Completed))))) => {
+                completed += 1;
+                continue;
+            }
+            Ok(Some(Ok(Err(e)))) => e,
+            Ok(Some(Err(_))) => "no end within the time limit".to_owned(),
+            Err(e) => format!("task failed: {e}"),
+        };
+        *errors.entry(error).or_default() += 1;
+        failed_conversations.push(conversation);
+    }
+    // A send that failed may still have started its turn: find such answers and stop them too.
+    let orphans = unfinished_answers(ctx, failed_conversations).await;
+    let orphan_count = orphans.len();
+    cancel_failures += cancel_all(ctx, orphans).await.iter().filter(|ok| !**ok).count();
+    Ok(MemoryReport {
+        idle_kib,
+        open_kib,
+        open,
+        cancelled,
+        completed,
+        errors,
+        cancel_failures,
+        server_open,
+        orphans: orphan_count,
+        not_started,
+    })
 }
 
 async fn bench(args: &Args, upstream: &ScriptedUpstream, server: &Server) -> Result<bool> {
@@ -784,8 +962,9 @@ async fn bench(args: &Args, upstream: &ScriptedUpstream, server: &Server) -> Res
             .into_iter()
             .enumerate()
             .map(|(i, c)| {
-                let turn = confab_turn(ctx.clone(), c, format!("warm-up {i} {text}"), Some(expected.clone()), None);
-                async move { turn.await.map(|(sample, _)| sample) }
+                let turn =
+                    confab_turn(ctx.clone(), c, format!("warm-up {i} {text}"), Some(expected.clone()), None, None);
+                completed(turn)
             })
             .collect(),
         limit,
@@ -817,15 +996,15 @@ async fn bench(args: &Args, upstream: &ScriptedUpstream, server: &Server) -> Res
             .into_iter()
             .enumerate()
             .map(|(i, c)| {
-                let turn = confab_turn(ctx.clone(), c, format!("turn {i} {text}"), Some(expected.clone()), None);
-                async move { turn.await.map(|(sample, _)| sample) }
+                let turn = confab_turn(ctx.clone(), c, format!("turn {i} {text}"), Some(expected.clone()), None, None);
+                completed(turn)
             })
             .collect(),
         limit,
     )
     .await;
     let upstream_calls = upstream.calls() - calls_before;
-    let requests_by_status = metrics_summary(&client, &server.url("/metrics")).await;
+    let server_metrics = metrics(&client, &server.url("/metrics")).await;
 
     // Report.
     println!("confab-load  N={n}  tokens={}  delay={}ms", args.tokens, args.delay_ms);
@@ -849,50 +1028,96 @@ async fn bench(args: &Args, upstream: &ScriptedUpstream, server: &Server) -> Res
         direct.error_count(),
         2 * n
     );
+    if confab.error_count() > 0 || direct.error_count() > 0 {
+        println!(
+            "(percentiles over successful requests only: {} of {n} via confab, {} of {n} direct)",
+            confab.samples.len(),
+            direct.samples.len()
+        );
+    }
     print_errors("via confab errors", &confab.errors);
     print_errors("direct errors", &direct.errors);
     let mut clean = confab.error_count() == 0 && direct.error_count() == 0 && upstream_calls == 2 * n;
     if let Some(m) = memory {
-        let per_stream = (m.open_kib as f64 - m.idle_kib as f64) / m.open.max(1) as f64;
-        println!(
-            "memory per open stream: {per_stream:.1} KiB (idle RSS {:.1} MiB, with {} open {:.1} MiB)",
-            m.idle_kib as f64 / 1024.0,
-            m.open,
-            m.open_kib as f64 / 1024.0
-        );
-        let errors: usize = m.errors.values().sum();
-        if m.open != n || m.completed > 0 || errors > 0 || m.cancel_failures > 0 {
+        let idle = m.idle_kib as f64 / 1024.0;
+        let with = m.open_kib as f64 / 1024.0;
+        // With most streams failed, the difference is mostly what the failures left behind.
+        if m.open * 10 < n * 9 {
             println!(
-                "memory phase: {} open at reading (of {n}); afterwards {} cancelled, {} completed, {errors} failed, \
-                 {} cancel requests failed",
-                m.open, m.cancelled, m.completed, m.cancel_failures
+                "memory per open stream: n/a, only {} of {n} streams open (idle RSS {idle:.1} MiB, at the reading \
+                 {with:.1} MiB)",
+                m.open
+            );
+        } else {
+            let per_stream = (m.open_kib as f64 - m.idle_kib as f64) / m.open as f64;
+            println!(
+                "memory per open stream: {per_stream:.1} KiB (idle RSS {idle:.1} MiB, with {} open {with:.1} MiB)",
+                m.open
+            );
+        }
+        let errors: usize = m.errors.values().sum();
+        let server_open = m.server_open.map_or(m.open, |v| v as usize);
+        if m.open != n
+            || server_open != m.open
+            || m.orphans > 0
+            || m.not_started > 0
+            || m.completed > 0
+            || errors > 0
+            || m.cancel_failures > 0
+        {
+            println!(
+                "memory phase: {} open at reading of {n} (server's confab_chat_open_streams: {}); afterwards {} \
+                 cancelled, {} completed, {errors} failed ({} of those had started an answer anyway), {} cancel \
+                 requests failed, {} not started",
+                m.open,
+                m.server_open.map_or_else(|| "-".to_owned(), |v| v.to_string()),
+                m.cancelled,
+                m.completed,
+                m.orphans,
+                m.cancel_failures,
+                m.not_started
             );
             print_errors("memory phase errors", &m.errors);
             clean = false;
         }
     }
-    if let Some(summary) = requests_by_status {
-        println!("server responses by status: {summary}");
+    if let Some(text) = server_metrics {
+        println!(
+            "server totals: responses by status {}; turns by outcome {}",
+            by_label(&text, "confab_http_requests_total", "status"),
+            by_label(&text, "confab_chat_turns_total", "outcome")
+        );
     }
     Ok(clean)
 }
 
-/// `confab_http_requests_total` summed by status, e.g. `200=412 201=205`.
-async fn metrics_summary(client: &Client, url: &str) -> Option<String> {
+/// The server's Prometheus text, when `/metrics` answers.
+async fn metrics(client: &Client, url: &str) -> Option<String> {
     let resp = client.get(url).send().await.ok()?;
     if !resp.status().is_success() {
         return None;
     }
-    let text = resp.text().await.ok()?;
-    let mut by_status: BTreeMap<String, u64> = BTreeMap::new();
-    for line in text.lines().filter(|l| l.starts_with("confab_http_requests_total{")) {
-        let status = line.split("status=\"").nth(1).and_then(|rest| rest.split('"').next());
+    resp.text().await.ok()
+}
+
+/// The samples of metric `name` summed by the value of `label`, e.g. `200=412 201=205`.
+fn by_label(metrics: &str, name: &str, label: &str) -> String {
+    let prefix = format!("{name}{{");
+    let key = format!("{label}=\"");
+    let mut sums: BTreeMap<&str, f64> = BTreeMap::new();
+    for line in metrics.lines().filter(|l| l.starts_with(&prefix)) {
+        let value = line.split(key.as_str()).nth(1).and_then(|rest| rest.split('"').next());
         let count = line.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok());
-        if let (Some(status), Some(count)) = (status, count) {
-            *by_status.entry(status.to_owned()).or_default() += count as u64;
+        if let (Some(value), Some(count)) = (value, count) {
+            *sums.entry(value).or_default() += count;
         }
     }
-    Some(by_status.iter().map(|(s, n)| format!("{s}={n}")).collect::<Vec<_>>().join(" "))
+    sums.iter().map(|(v, n)| format!("{v}={n}")).collect::<Vec<_>>().join(" ")
+}
+
+/// The value of an unlabelled metric.
+fn metric_value(metrics: &str, name: &str) -> Option<f64> {
+    metrics.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
 }
 
 fn print_errors(label: &str, errors: &BTreeMap<String, usize>) {

@@ -105,10 +105,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let store = open_store(&config, true).await?;
     let listen = config.server.listen.clone();
     let grace = Duration::from_secs(config.server.shutdown_grace_secs);
-    let acceptor = TcpListener::bind(listen.clone())
-        .into_acceptor()
-        .await
-        .with_context(|| format!("cannot listen on {listen}"))?;
+    let acceptor = NoDelay(
+        TcpListener::bind(listen.clone())
+            .into_acceptor()
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?,
+    );
     let addr =
         acceptor.local_addr().first().and_then(|a| a.as_socket_addr().copied()).context("listener has no address")?;
     let mut config = config;
@@ -128,6 +130,28 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     poem::Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(app, shutdown_signal(), Some(grace)).await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Accepts TCP connections with Nagle's algorithm off: a streamed token is a small write, and
+/// without this it waits for the client's delayed ACK (about 40 ms) before leaving.
+struct NoDelay(poem::listener::TcpAcceptor);
+
+impl Acceptor for NoDelay {
+    type Io = tokio::net::TcpStream;
+
+    fn local_addr(&self) -> Vec<poem::web::LocalAddr> {
+        self.0.local_addr()
+    }
+
+    async fn accept(
+        &mut self,
+    ) -> std::io::Result<(Self::Io, poem::web::LocalAddr, poem::web::RemoteAddr, poem::http::uri::Scheme)> {
+        let (io, local, remote, scheme) = self.0.accept().await?;
+        if let Err(e) = io.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not disable Nagle's algorithm");
+        }
+        Ok((io, local, remote, scheme))
+    }
 }
 
 async fn shutdown_signal() {

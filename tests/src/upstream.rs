@@ -166,6 +166,8 @@ impl Acceptor for CuttableAcceptor {
 
     async fn accept(&mut self) -> io::Result<(Connection, LocalAddr, RemoteAddr, Scheme)> {
         let (stream, peer) = self.listener.accept().await?;
+        // Tokens are small writes: do not hold them back for the peer's delayed ACK.
+        stream.set_nodelay(true)?;
         let cut = Arc::new(AtomicBool::new(false));
         self.state.connections().insert(peer, cut.clone());
         let connection = Connection { stream, peer, cut, state: self.state.clone() };

@@ -108,7 +108,7 @@ impl CatalogueApi {
         let items = state
             .chat
             .catalogue()
-            .models(scope.tenant)
+            .models(state.store.conn(), scope.tenant)
             .await?
             .into_iter()
             .map(|m| ModelView {

@@ -48,13 +48,7 @@ type Apis = (
 );
 
 pub fn openapi_service() -> OpenApiService<Apis, ()> {
-    OpenApiService::new(
-        Apis::default(),
-        "Confab API",
-        env!("CARGO_PKG_VERSION"),
-    )
-    .url_prefix("/v1")
-    .description(
+    OpenApiService::new(Apis::default(), "Confab API", env!("CARGO_PKG_VERSION")).url_prefix("/v1").description(
         "Confab: a self-hosted, admin-managed enterprise chat platform for large language models. \
          Every error has the body `{ \"error\": { \"code\", \"message\", \"request_id\" } }`. \
          Lists take `cursor` and `limit` and return `next_cursor`.",

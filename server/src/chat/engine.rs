@@ -48,6 +48,9 @@ impl Live {
 pub struct Engine {
     store: Store,
     config: ChatConfig,
+    /// Streams whose text grew since the last flush.
+    dirty: Mutex<HashMap<MessageId, (TenantId, Arc<Live>)>>,
+    flush_now: Notify,
     metrics: Arc<crate::metrics::Metrics>,
     live: Mutex<HashMap<MessageId, Arc<Live>>>,
 }
@@ -65,7 +68,14 @@ pub struct TurnJob {
 
 impl Engine {
     pub fn new(store: Store, config: ChatConfig, metrics: Arc<crate::metrics::Metrics>) -> Self {
-        Self { store, config, metrics, live: Mutex::new(HashMap::new()) }
+        Self {
+            store,
+            config,
+            metrics,
+            dirty: Mutex::new(HashMap::new()),
+            flush_now: Notify::new(),
+            live: Mutex::new(HashMap::new()),
+        }
     }
 
     fn registry(&self) -> std::sync::MutexGuard<'_, HashMap<MessageId, Arc<Live>>> {
@@ -92,6 +102,7 @@ impl Engine {
         tokio::spawn(async move {
             let id = job.message.id;
             engine.run(job, &live).await;
+            engine.dirty.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&id);
             live.notify.notify_waiters();
             tokio::time::sleep(LINGER).await;
             engine.registry().remove(&id);
@@ -123,24 +134,19 @@ impl Engine {
         }
     }
 
-    async fn run(&self, job: TurnJob, live: &Live) {
+    async fn run(&self, job: TurnJob, live: &Arc<Live>) {
         let TurnJob { tenant, message, provider, api_key, request, prompt_tokens } = job;
         let id = message.id;
         let started_with = message.content.len();
         let started = std::time::Instant::now();
         let mut first_token = true;
         self.metrics.turn_started();
-        if let Err(e) = store::messages::set_status(self.store.conn(), tenant, id, MessageStatus::Streaming).await {
-            tracing::warn!(error = %e, "could not mark the message streaming");
-        }
         let mut usage: Option<(u64, u64)> = None;
         let outcome: Result<(), Outcome> = async {
             let mut stream = tokio::select! {
                 _ = live.cancel.cancelled() => return Err(Outcome::Cancelled),
                 s = provider.stream(request, api_key) => s.map_err(Outcome::Failed)?,
             };
-            let mut ticker = tokio::time::interval(Duration::from_millis(self.config.flush_interval_ms));
-            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut pending = 0usize;
             loop {
                 tokio::select! {
@@ -155,18 +161,15 @@ impl Engine {
                             pending += text.len();
                             live.lock().content.push_str(&text);
                             live.notify.notify_waiters();
+                            self.mark_dirty(id, tenant, live);
                             if pending >= self.config.flush_bytes {
-                                self.flush(tenant, id, live).await;
+                                self.flush_now.notify_one();
                                 pending = 0;
                             }
                         }
                         Some(Ok(StreamItem::Usage { input_tokens, output_tokens })) => usage = Some((input_tokens, output_tokens)),
                         Some(Err(e)) => return Err(Outcome::Failed(e)),
                         None => return Ok(()),
-                    },
-                    _ = ticker.tick() => if pending > 0 {
-                        self.flush(tenant, id, live).await;
-                        pending = 0;
                     },
                 }
             }
@@ -222,12 +225,53 @@ impl Engine {
         live.lock().finished = Some(finished);
     }
 
-    async fn flush(&self, tenant: TenantId, id: MessageId, live: &Live) {
-        let content = live.lock().content.clone();
-        if let Err(e) = store::messages::flush_content(self.store.conn(), tenant, id, &content).await {
-            // Kept in memory; the next flush or the final write carries it.
-            tracing::warn!(error = %e, "could not flush streamed content");
+    fn mark_dirty(&self, id: MessageId, tenant: TenantId, live: &Arc<Live>) {
+        self.dirty
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(id)
+            .or_insert_with(|| (tenant, live.clone()));
+    }
+
+    /// Writes the text of every stream that grew since the last flush, all in one transaction,
+    /// every `flush_interval_ms` or as soon as one stream has `flush_bytes` pending. One writer
+    /// for all streams keeps the database's write lock free for new turns.
+    pub async fn flusher(self: Arc<Self>) {
+        let interval = Duration::from_millis(self.config.flush_interval_ms);
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = self.flush_now.notified() => {}
+            }
+            let batch: Vec<(MessageId, TenantId, Arc<Live>)> = {
+                let mut dirty = self.dirty.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                dirty.drain().map(|(id, (tenant, live))| (id, tenant, live)).collect()
+            };
+            if batch.is_empty() {
+                continue;
+            }
+            let snapshot: Vec<(MessageId, TenantId, String)> =
+                batch.iter().map(|(id, tenant, live)| (*id, *tenant, live.lock().content.clone())).collect();
+            if let Err(e) = self.write_batch(&snapshot).await {
+                // Still in memory; the next round (or the final write) carries it.
+                tracing::warn!(error = %e, streams = snapshot.len(), "could not flush streamed content");
+                let mut dirty = self.dirty.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                for (id, tenant, live) in batch {
+                    if live.lock().finished.is_none() {
+                        dirty.entry(id).or_insert((tenant, live));
+                    }
+                }
+            }
         }
+    }
+
+    async fn write_batch(&self, batch: &[(MessageId, TenantId, String)]) -> crate::error::AppResult<()> {
+        let txn = self.store.begin().await?;
+        for (id, tenant, content) in batch {
+            store::messages::flush_content(&txn, *tenant, *id, content).await?;
+        }
+        txn.commit().await?;
+        Ok(())
     }
 
     /// The events of a message after `after` (a previous event id), ending with its final

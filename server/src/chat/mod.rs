@@ -117,6 +117,7 @@ impl ChatService {
         metrics: Arc<crate::metrics::Metrics>,
     ) -> Self {
         let engine = Arc::new(Engine::new(store.clone(), config.clone(), metrics));
+        tokio::spawn(engine.clone().flusher());
         Self { store, config, catalogue, engine, limiter }
     }
 
@@ -420,7 +421,7 @@ impl ChatService {
                     }
                     None => conv.active_leaf_id,
                 };
-                let spec = self.catalogue.resolve(scope.tenant, model).await?;
+                let spec = self.catalogue.resolve(txn, scope.tenant, model).await?;
                 self.new_exchange(txn, scope, &conv, &all, parent, content, spec).await
             }
             Action::Edit { message, content, model } => {
@@ -433,7 +434,7 @@ impl ChatService {
                 }
                 let conv = self.owned_conversation(txn, scope, original.conversation_id).await?;
                 let all = store::messages::of_conversation(txn, scope.tenant, conv.id).await?;
-                let spec = self.catalogue.resolve(scope.tenant, model.or(original.model.as_deref())).await?;
+                let spec = self.catalogue.resolve(txn, scope.tenant, model.or(original.model.as_deref())).await?;
                 self.new_exchange(txn, scope, &conv, &all, original.parent_id, content, spec).await
             }
             Action::Regenerate { message, model } => {
@@ -449,12 +450,12 @@ impl ChatService {
                 let all = store::messages::of_conversation(txn, scope.tenant, conv.id).await?;
                 let model =
                     model.or(if target.role == MessageRole::Assistant { target.model.as_deref() } else { None });
-                let spec = self.catalogue.resolve(scope.tenant, model).await?;
+                let spec = self.catalogue.resolve(txn, scope.tenant, model).await?;
                 let history = context::path_to(&all, Some(parent));
                 let ctx = context::build(&spec, None, &history, None);
                 let assistant = self.insert_assistant(txn, scope, conv.id, parent, &spec, &ctx.record).await?;
                 store::conversations::set_active_leaf(txn, scope.tenant, conv.id, assistant.id).await?;
-                let job = self.job(scope, &assistant, &spec, ctx).await?;
+                let job = self.job(txn, scope, &assistant, &spec, ctx).await?;
                 Ok(Prepared {
                     turn: Turn {
                         conversation_id: conv.id,
@@ -474,7 +475,7 @@ impl ChatService {
                     )));
                 }
                 let all = store::messages::of_conversation(txn, scope.tenant, target.conversation_id).await?;
-                let spec = self.catalogue.resolve(scope.tenant, target.model.as_deref()).await?;
+                let spec = self.catalogue.resolve(txn, scope.tenant, target.model.as_deref()).await?;
                 let history = context::path_to(&all, target.parent_id);
                 let ctx = context::build(&spec, None, &history, Some(&target.content));
                 let record = serde_json::to_value(&ctx.record).unwrap_or_default();
@@ -485,7 +486,7 @@ impl ChatService {
                     Message { status: MessageStatus::Queued, error: None, model_config: Some(record), ..target };
                 store::conversations::set_active_leaf(txn, scope.tenant, assistant.conversation_id, assistant.id)
                     .await?;
-                let job = self.job(scope, &assistant, &spec, ctx).await?;
+                let job = self.job(txn, scope, &assistant, &spec, ctx).await?;
                 Ok(Prepared {
                     turn: Turn {
                         conversation_id: assistant.conversation_id,
@@ -537,7 +538,7 @@ impl ChatService {
             let title: String = content.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(60).collect();
             store::conversations::update(txn, scope.tenant, scope.user, conv.id, Some(&title), None).await?;
         }
-        let job = self.job(scope, &assistant, &spec, ctx).await?;
+        let job = self.job(txn, scope, &assistant, &spec, ctx).await?;
         Ok(Prepared {
             turn: Turn {
                 conversation_id: conv.id,
@@ -577,12 +578,13 @@ impl ChatService {
 
     async fn job(
         &self,
+        txn: &DatabaseTransaction,
         scope: &TenantScope,
         assistant: &Message,
         spec: &ModelSpec,
         ctx: context::Context,
     ) -> AppResult<TurnJob> {
-        let (provider, api_key) = self.catalogue.provider_for(scope.tenant, spec).await?;
+        let (provider, api_key) = self.catalogue.provider_for(txn, scope.tenant, spec).await?;
         Ok(TurnJob {
             tenant: scope.tenant,
             message: assistant.clone(),

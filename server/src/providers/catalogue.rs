@@ -101,7 +101,7 @@ impl Catalogue {
 
     /// Every model the tenant may use: the installation's, the tenant's own (which win on the
     /// same id), and the demo when enabled.
-    pub async fn models(&self, tenant: TenantId) -> AppResult<Vec<ModelSpec>> {
+    pub async fn models(&self, conn: &impl store::Conn, tenant: TenantId) -> AppResult<Vec<ModelSpec>> {
         let mut out: Vec<ModelSpec> = self
             .config
             .models
@@ -119,7 +119,7 @@ impl Catalogue {
                 source: Source::Installation,
             })
             .collect();
-        for t in store::catalogue::models(self.store.conn(), tenant).await? {
+        for t in store::catalogue::models(conn, tenant).await? {
             let spec = ModelSpec {
                 kind: self.config.providers.get(&t.provider).map(|p| p.kind),
                 id: t.model_id,
@@ -144,8 +144,15 @@ impl Catalogue {
     }
 
     /// The model to use: the one asked for, or the first in the catalogue.
-    pub async fn resolve(&self, tenant: TenantId, model: Option<&str>) -> AppResult<ModelSpec> {
-        let models = self.models(tenant).await?;
+    /// Reads through `conn`, so a caller inside a transaction never waits for a second
+    /// connection from the pool.
+    pub async fn resolve(
+        &self,
+        conn: &impl store::Conn,
+        tenant: TenantId,
+        model: Option<&str>,
+    ) -> AppResult<ModelSpec> {
+        let models = self.models(conn, tenant).await?;
         match model {
             Some(id) => models.into_iter().find(|m| m.id == id).ok_or_else(|| AppError::Validation {
                 field: "model",
@@ -162,6 +169,7 @@ impl Catalogue {
     /// installation's).
     pub async fn provider_for(
         &self,
+        conn: &impl store::Conn,
         tenant: TenantId,
         spec: &ModelSpec,
     ) -> AppResult<(Arc<dyn Provider>, Option<String>)> {
@@ -171,7 +179,7 @@ impl Catalogue {
         let provider = self.providers.get(&spec.provider).cloned().ok_or_else(|| {
             AppError::Unavailable(format!("the provider `{}` is not configured any more", spec.provider))
         })?;
-        let tenant_key = match store::catalogue::provider_key(self.store.conn(), tenant, &spec.provider).await? {
+        let tenant_key = match store::catalogue::provider_key(conn, tenant, &spec.provider).await? {
             Some(sealed) => {
                 let key = self.master_key.as_ref().ok_or_else(|| {
                     AppError::Unavailable("a stored provider key cannot be used: no master key is configured".into())

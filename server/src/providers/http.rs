@@ -11,6 +11,7 @@ use std::time::Duration;
 pub fn client(config: &ProviderConfig) -> reqwest::Client {
     reqwest::Client::builder()
         .connect_timeout(Duration::from_millis(config.connect_timeout_ms))
+        .tcp_nodelay(true)
         .pool_idle_timeout(Duration::from_secs(90))
         .build()
         .unwrap_or_default()

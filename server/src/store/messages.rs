@@ -140,7 +140,8 @@ pub async fn get(conn: &impl Conn, tenant: TenantId, id: MessageId) -> AppResult
         .map(Into::into))
 }
 
-/// Writes the content streamed so far (a periodic flush, not per token).
+/// Writes the content streamed so far (a periodic flush, not per token). Never touches a
+/// message that already reached a final state, so a late flush cannot undo the final write.
 pub async fn flush_content(conn: &impl Conn, tenant: TenantId, id: MessageId, content: &str) -> AppResult<()> {
     message::Entity::update_many()
         .col_expr(message::Column::Content, content.into())
@@ -148,6 +149,7 @@ pub async fn flush_content(conn: &impl Conn, tenant: TenantId, id: MessageId, co
         .col_expr(message::Column::UpdatedAt, now().into())
         .filter(message::Column::Id.eq(id.0))
         .filter(message::Column::TenantId.eq(tenant.0))
+        .filter(message::Column::Status.is_in([MessageStatus::Queued.as_str(), MessageStatus::Streaming.as_str()]))
         .exec(conn)
         .await?;
     Ok(())

@@ -78,6 +78,27 @@ struct Prepared {
     job: Option<TurnJob>,
 }
 
+/// An action's reads, done before the write transaction.
+struct Plan {
+    conversation: ConversationId,
+    kind: PlanKind,
+    spec: ModelSpec,
+    ctx: context::Context,
+    provider: Arc<dyn crate::providers::Provider>,
+    api_key: Option<String>,
+    /// A title from the first message of a new conversation.
+    title: Option<String>,
+}
+
+enum PlanKind {
+    /// A new user message (not yet written) and its answer.
+    Exchange { user: Message },
+    /// A new answer to an existing message.
+    Answer { parent: MessageId },
+    /// More of a partial answer.
+    Continue { target: Message },
+}
+
 enum Action<'a> {
     Send { conversation: ConversationId, content: &'a str, model: Option<&'a str>, parent: Option<MessageId> },
     Regenerate { message: MessageId, model: Option<&'a str> },
@@ -344,12 +365,13 @@ impl ChatService {
         }
         self.check_limits(scope, ip).await?;
         for attempt in 0..2 {
+            let plan = self.plan(scope, &action).await?;
             let txn = self.store.begin().await?;
             if let Some(claim) = store::idempotency::find(&txn, &claim_scope).await? {
                 drop(txn);
                 return self.replay_claim(&claim_scope, claim, &fingerprint).await;
             }
-            let prepared = self.prepare(&txn, scope, &action).await?;
+            let prepared = self.apply(&txn, scope, plan).await?;
             let claim = Claim {
                 fingerprint: fingerprint.clone(),
                 user_message_id: prepared.turn.user_message.as_ref().map(|m| m.id),
@@ -400,17 +422,15 @@ impl ChatService {
         })
     }
 
-    /// Writes the messages of an action and prepares its turn, inside `txn`.
-    async fn prepare(
-        &self,
-        txn: &DatabaseTransaction,
-        scope: &TenantScope,
-        action: &Action<'_>,
-    ) -> AppResult<Prepared> {
-        match *action {
+    /// Everything an action needs that can be read before taking the write lock: the target,
+    /// the model, the provider and its key, and the context to send. Reading here (not inside
+    /// the write transaction) keeps SQLite's single writer free for as short a time as possible.
+    async fn plan(&self, scope: &TenantScope, action: &Action<'_>) -> AppResult<Plan> {
+        let conn = self.store.conn();
+        let (conversation, kind, spec, ctx, title) = match *action {
             Action::Send { conversation, content, model, parent } => {
-                let conv = self.owned_conversation(txn, scope, conversation).await?;
-                let all = store::messages::of_conversation(txn, scope.tenant, conversation).await?;
+                let conv = self.owned_conversation(conn, scope, conversation).await?;
+                let all = store::messages::of_conversation(conn, scope.tenant, conversation).await?;
                 let parent = match parent {
                     Some(p) if all.iter().any(|m| m.id == p) => Some(p),
                     Some(_) => {
@@ -421,24 +441,27 @@ impl ChatService {
                     }
                     None => conv.active_leaf_id,
                 };
-                let spec = self.catalogue.resolve(txn, scope.tenant, model).await?;
-                self.new_exchange(txn, scope, &conv, &all, parent, content, spec).await
+                let spec = self.catalogue.resolve(conn, scope.tenant, model).await?;
+                let title = (conv.title == DEFAULT_TITLE && all.is_empty()).then(|| title_from(content));
+                let (user, ctx) = exchange(scope, &conv, &all, parent, content, &spec);
+                (conv.id, PlanKind::Exchange { user }, spec, ctx, title)
             }
             Action::Edit { message, content, model } => {
-                let original = self.owned_message(txn, scope, message).await?;
+                let original = self.owned_message(conn, scope, message).await?;
                 if original.role != MessageRole::User {
                     return Err(AppError::Validation {
                         field: "id",
                         reason: "only user messages can be edited".into(),
                     });
                 }
-                let conv = self.owned_conversation(txn, scope, original.conversation_id).await?;
-                let all = store::messages::of_conversation(txn, scope.tenant, conv.id).await?;
-                let spec = self.catalogue.resolve(txn, scope.tenant, model.or(original.model.as_deref())).await?;
-                self.new_exchange(txn, scope, &conv, &all, original.parent_id, content, spec).await
+                let conv = self.owned_conversation(conn, scope, original.conversation_id).await?;
+                let all = store::messages::of_conversation(conn, scope.tenant, conv.id).await?;
+                let spec = self.catalogue.resolve(conn, scope.tenant, model.or(original.model.as_deref())).await?;
+                let (user, ctx) = exchange(scope, &conv, &all, original.parent_id, content, &spec);
+                (conv.id, PlanKind::Exchange { user }, spec, ctx, None)
             }
             Action::Regenerate { message, model } => {
-                let target = self.owned_message(txn, scope, message).await?;
+                let target = self.owned_message(conn, scope, message).await?;
                 let parent = match target.role {
                     MessageRole::Assistant => target.parent_id.ok_or(AppError::Validation {
                         field: "id",
@@ -446,146 +469,90 @@ impl ChatService {
                     })?,
                     _ => target.id,
                 };
-                let conv = self.owned_conversation(txn, scope, target.conversation_id).await?;
-                let all = store::messages::of_conversation(txn, scope.tenant, conv.id).await?;
+                let all = store::messages::of_conversation(conn, scope.tenant, target.conversation_id).await?;
                 let model =
                     model.or(if target.role == MessageRole::Assistant { target.model.as_deref() } else { None });
-                let spec = self.catalogue.resolve(txn, scope.tenant, model).await?;
-                let history = context::path_to(&all, Some(parent));
-                let ctx = context::build(&spec, None, &history, None);
-                let assistant = self.insert_assistant(txn, scope, conv.id, parent, &spec, &ctx.record).await?;
-                store::conversations::set_active_leaf(txn, scope.tenant, conv.id, assistant.id).await?;
-                let job = self.job(txn, scope, &assistant, &spec, ctx).await?;
-                Ok(Prepared {
-                    turn: Turn {
-                        conversation_id: conv.id,
-                        user_message: None,
-                        assistant_message: assistant,
-                        replayed: false,
-                    },
-                    job: Some(job),
-                })
+                let spec = self.catalogue.resolve(conn, scope.tenant, model).await?;
+                let ctx = context::build(&spec, None, &context::path_to(&all, Some(parent)), None);
+                (target.conversation_id, PlanKind::Answer { parent }, spec, ctx, None)
             }
             Action::Continue { message } => {
-                let target = self.owned_message(txn, scope, message).await?;
+                let target = self.owned_message(conn, scope, message).await?;
                 if target.role != MessageRole::Assistant || target.status != MessageStatus::Partial {
                     return Err(AppError::Conflict(format!(
                         "only a partial answer can be continued; this message is {}",
                         target.status.as_str()
                     )));
                 }
-                let all = store::messages::of_conversation(txn, scope.tenant, target.conversation_id).await?;
-                let spec = self.catalogue.resolve(txn, scope.tenant, target.model.as_deref()).await?;
+                let all = store::messages::of_conversation(conn, scope.tenant, target.conversation_id).await?;
+                let spec = self.catalogue.resolve(conn, scope.tenant, target.model.as_deref()).await?;
                 let history = context::path_to(&all, target.parent_id);
                 let ctx = context::build(&spec, None, &history, Some(&target.content));
-                let record = serde_json::to_value(&ctx.record).unwrap_or_default();
+                (target.conversation_id, PlanKind::Continue { target }, spec, ctx, None)
+            }
+        };
+        let (provider, api_key) = self.catalogue.provider_for(conn, scope.tenant, &spec).await?;
+        Ok(Plan { conversation, kind, spec, ctx, provider, api_key, title })
+    }
+
+    /// Writes a planned action inside the write transaction and prepares its turn.
+    async fn apply(&self, txn: &DatabaseTransaction, scope: &TenantScope, plan: Plan) -> AppResult<Prepared> {
+        let Plan { conversation, kind, spec, ctx, provider, api_key, title } = plan;
+        // Deleted meanwhile? Then there is nothing to answer in.
+        self.owned_conversation(txn, scope, conversation).await?;
+        let record = serde_json::to_value(&ctx.record).unwrap_or_default();
+        let new_assistant = |parent: MessageId| NewMessage {
+            id: MessageId::new(),
+            tenant_id: scope.tenant,
+            conversation_id: conversation,
+            parent_id: Some(parent),
+            role: MessageRole::Assistant,
+            status: MessageStatus::Queued,
+            content: "",
+            model: Some(&spec.id),
+            model_config: Some(&record),
+        };
+        let (user_message, assistant) = match kind {
+            PlanKind::Exchange { user } => {
+                let user = store::messages::insert(
+                    txn,
+                    NewMessage {
+                        id: user.id,
+                        tenant_id: scope.tenant,
+                        conversation_id: conversation,
+                        parent_id: user.parent_id,
+                        role: MessageRole::User,
+                        status: MessageStatus::Completed,
+                        content: &user.content,
+                        model: Some(&spec.id),
+                        model_config: None,
+                    },
+                )
+                .await?;
+                let assistant = store::messages::insert(txn, new_assistant(user.id)).await?;
+                (Some(user), assistant)
+            }
+            PlanKind::Answer { parent } => (None, store::messages::insert(txn, new_assistant(parent)).await?),
+            PlanKind::Continue { target } => {
                 if !store::messages::reopen_for_continue(txn, scope.tenant, target.id, &record).await? {
                     return Err(AppError::Conflict("the answer is already being continued".into()));
                 }
-                let assistant =
-                    Message { status: MessageStatus::Queued, error: None, model_config: Some(record), ..target };
-                store::conversations::set_active_leaf(txn, scope.tenant, assistant.conversation_id, assistant.id)
-                    .await?;
-                let job = self.job(txn, scope, &assistant, &spec, ctx).await?;
-                Ok(Prepared {
-                    turn: Turn {
-                        conversation_id: assistant.conversation_id,
-                        user_message: None,
-                        assistant_message: assistant,
-                        replayed: false,
+                (
+                    None,
+                    Message {
+                        status: MessageStatus::Queued,
+                        error: None,
+                        model_config: Some(record.clone()),
+                        ..target
                     },
-                    job: Some(job),
-                })
+                )
             }
+        };
+        store::conversations::set_active_leaf(txn, scope.tenant, conversation, assistant.id).await?;
+        if let Some(title) = title {
+            store::conversations::update(txn, scope.tenant, scope.user, conversation, Some(&title), None).await?;
         }
-    }
-
-    async fn owned_message(&self, conn: &impl store::Conn, scope: &TenantScope, id: MessageId) -> AppResult<Message> {
-        store::messages::get_owned(conn, scope.tenant, scope.user, id).await?.ok_or(AppError::NotFound("message"))
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn new_exchange(
-        &self,
-        txn: &DatabaseTransaction,
-        scope: &TenantScope,
-        conv: &Conversation,
-        all: &[Message],
-        parent: Option<MessageId>,
-        content: &str,
-        spec: ModelSpec,
-    ) -> AppResult<Prepared> {
-        let user = store::messages::insert(
-            txn,
-            NewMessage {
-                tenant_id: scope.tenant,
-                conversation_id: conv.id,
-                parent_id: parent,
-                role: MessageRole::User,
-                status: MessageStatus::Completed,
-                content,
-                model: Some(&spec.id),
-                model_config: None,
-            },
-        )
-        .await?;
-        let mut history = context::path_to(all, parent);
-        history.push(user.clone());
-        let ctx = context::build(&spec, None, &history, None);
-        let assistant = self.insert_assistant(txn, scope, conv.id, user.id, &spec, &ctx.record).await?;
-        store::conversations::set_active_leaf(txn, scope.tenant, conv.id, assistant.id).await?;
-        if conv.title == DEFAULT_TITLE && all.is_empty() {
-            let title: String = content.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(60).collect();
-            store::conversations::update(txn, scope.tenant, scope.user, conv.id, Some(&title), None).await?;
-        }
-        let job = self.job(txn, scope, &assistant, &spec, ctx).await?;
-        Ok(Prepared {
-            turn: Turn {
-                conversation_id: conv.id,
-                user_message: Some(user),
-                assistant_message: assistant,
-                replayed: false,
-            },
-            job: Some(job),
-        })
-    }
-
-    async fn insert_assistant(
-        &self,
-        txn: &DatabaseTransaction,
-        scope: &TenantScope,
-        conversation: ConversationId,
-        parent: MessageId,
-        spec: &ModelSpec,
-        record: &context::ContextRecord,
-    ) -> AppResult<Message> {
-        let record = serde_json::to_value(record).unwrap_or_default();
-        store::messages::insert(
-            txn,
-            NewMessage {
-                tenant_id: scope.tenant,
-                conversation_id: conversation,
-                parent_id: Some(parent),
-                role: MessageRole::Assistant,
-                status: MessageStatus::Queued,
-                content: "",
-                model: Some(&spec.id),
-                model_config: Some(&record),
-            },
-        )
-        .await
-    }
-
-    async fn job(
-        &self,
-        txn: &DatabaseTransaction,
-        scope: &TenantScope,
-        assistant: &Message,
-        spec: &ModelSpec,
-        ctx: context::Context,
-    ) -> AppResult<TurnJob> {
-        let (provider, api_key) = self.catalogue.provider_for(txn, scope.tenant, spec).await?;
-        Ok(TurnJob {
+        let job = TurnJob {
             tenant: scope.tenant,
             message: assistant.clone(),
             provider,
@@ -598,6 +565,50 @@ impl ChatService {
                 max_tokens: spec.max_output_tokens,
                 temperature: None,
             },
+        };
+        Ok(Prepared {
+            turn: Turn { conversation_id: conversation, user_message, assistant_message: assistant, replayed: false },
+            job: Some(job),
         })
     }
+
+    async fn owned_message(&self, conn: &impl store::Conn, scope: &TenantScope, id: MessageId) -> AppResult<Message> {
+        store::messages::get_owned(conn, scope.tenant, scope.user, id).await?.ok_or(AppError::NotFound("message"))
+    }
+}
+
+/// A user message about to be written, and the context that answers it.
+fn exchange(
+    scope: &TenantScope,
+    conv: &Conversation,
+    all: &[Message],
+    parent: Option<MessageId>,
+    content: &str,
+    spec: &ModelSpec,
+) -> (Message, context::Context) {
+    let now = store::now();
+    let user = Message {
+        id: MessageId::new(),
+        tenant_id: scope.tenant,
+        conversation_id: conv.id,
+        parent_id: parent,
+        role: MessageRole::User,
+        status: MessageStatus::Completed,
+        content: content.to_string(),
+        model: Some(spec.id.clone()),
+        model_config: None,
+        error: None,
+        input_tokens: None,
+        output_tokens: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut history = context::path_to(all, parent);
+    history.push(user.clone());
+    let ctx = context::build(spec, None, &history, None);
+    (user, ctx)
+}
+
+fn title_from(content: &str) -> String {
+    content.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(60).collect()
 }

@@ -60,6 +60,7 @@ impl From<message::Model> for Message {
 }
 
 pub struct NewMessage<'a> {
+    pub id: MessageId,
     pub tenant_id: TenantId,
     pub conversation_id: ConversationId,
     pub parent_id: Option<MessageId>,
@@ -73,7 +74,7 @@ pub struct NewMessage<'a> {
 pub async fn insert(conn: &impl Conn, new: NewMessage<'_>) -> AppResult<Message> {
     let at = now();
     Ok(message::ActiveModel {
-        id: Set(MessageId::new().0),
+        id: Set(new.id.0),
         tenant_id: Set(new.tenant_id.0),
         conversation_id: Set(new.conversation_id.0),
         parent_id: Set(new.parent_id.map(|p| p.0)),

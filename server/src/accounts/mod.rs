@@ -63,13 +63,13 @@ impl Accounts {
     pub async fn create_user(&self, scope: &TenantScope, actor: &Actor, new: NewUser<'_>) -> AppResult<TenantMember> {
         let (email, name, hash) = self.parse_new_user(&new).await?;
         let txn = self.store.begin().await?;
-        if store::users::find_by_email(&txn, &email).await?.is_some() {
+        if store::users::find_by_email(&*txn, &email).await?.is_some() {
             return Err(AppError::Conflict("a user with this e-mail address already exists".into()));
         }
-        let user = store::users::insert(&txn, &email, &name, &hash, false).await?;
-        store::memberships::insert(&txn, scope.tenant, user.id, new.role).await?;
+        let user = store::users::insert(&*txn, &email, &name, &hash, false).await?;
+        store::memberships::insert(&*txn, scope.tenant, user.id, new.role).await?;
         audit::record(
-            &txn,
+            &*txn,
             NewEntry::new(Some(scope.tenant), actor, action::USER_CREATED)
                 .target("user", user.id)
                 .details(serde_json::json!({ "email": email.as_str(), "role": new.role.as_str() })),
@@ -116,18 +116,18 @@ impl Accounts {
         role: Role,
     ) -> AppResult<TenantMember> {
         let txn = self.store.begin().await?;
-        let member = store::memberships::member(&txn, scope.tenant, user).await?.ok_or(AppError::NotFound("user"))?;
+        let member = store::memberships::member(&*txn, scope.tenant, user).await?.ok_or(AppError::NotFound("user"))?;
         if member.role == role {
             return Ok(member);
         }
         if member.role == Role::TenantAdmin {
-            self.ensure_other_admin(&txn, scope.tenant, user).await?;
+            self.ensure_other_admin(&*txn, scope.tenant, user).await?;
         }
-        store::memberships::set_role(&txn, scope.tenant, user, role).await?;
+        store::memberships::set_role(&*txn, scope.tenant, user, role).await?;
         // A changed role must take effect at once, including in browsers already signed in.
-        store::sessions::revoke_all_for_user(&txn, user).await?;
+        store::sessions::revoke_all_for_user(&*txn, user).await?;
         audit::record(
-            &txn,
+            &*txn,
             NewEntry::new(Some(scope.tenant), actor, action::ROLE_CHANGED)
                 .target("user", user)
                 .details(serde_json::json!({ "from": member.role.as_str(), "to": role.as_str() })),
@@ -149,19 +149,19 @@ impl Accounts {
             return Err(AppError::Conflict("you cannot disable yourself".into()));
         }
         let txn = self.store.begin().await?;
-        let member = store::memberships::member(&txn, scope.tenant, user).await?.ok_or(AppError::NotFound("user"))?;
+        let member = store::memberships::member(&*txn, scope.tenant, user).await?.ok_or(AppError::NotFound("user"))?;
         if member.status == status {
             return Ok(member);
         }
         if status == Status::Disabled && member.role == Role::TenantAdmin {
-            self.ensure_other_admin(&txn, scope.tenant, user).await?;
+            self.ensure_other_admin(&*txn, scope.tenant, user).await?;
         }
-        store::memberships::set_status(&txn, scope.tenant, user, status).await?;
+        store::memberships::set_status(&*txn, scope.tenant, user, status).await?;
         if status == Status::Disabled {
-            store::sessions::revoke_all_for_user(&txn, user).await?;
+            store::sessions::revoke_all_for_user(&*txn, user).await?;
         }
         let act = if status == Status::Disabled { action::USER_DISABLED } else { action::USER_ENABLED };
-        audit::record(&txn, NewEntry::new(Some(scope.tenant), actor, act).target("user", user)).await?;
+        audit::record(&*txn, NewEntry::new(Some(scope.tenant), actor, act).target("user", user)).await?;
         txn.commit().await?;
         self.changed().await?;
         Ok(TenantMember { status, ..member })
@@ -190,25 +190,25 @@ impl Accounts {
         };
         let admin_email = admin_email.map(Email::parse).transpose()?;
         let txn = self.store.begin().await?;
-        if store::tenants::find_by_slug(&txn, slug.as_str()).await?.is_some() {
+        if store::tenants::find_by_slug(&*txn, slug.as_str()).await?.is_some() {
             return Err(AppError::Conflict(format!("the tenant slug `{}` is taken", slug.as_str())));
         }
-        let tenant = store::tenants::insert(&txn, &slug, &name).await?;
+        let tenant = store::tenants::insert(&*txn, &slug, &name).await?;
         audit::record(
-            &txn,
+            &*txn,
             NewEntry::new(None, actor, action::TENANT_CREATED)
                 .target("tenant", tenant.id)
                 .details(serde_json::json!({ "slug": slug.as_str(), "name": name })),
         )
         .await?;
         if let Some(email) = admin_email {
-            let user = store::users::find_by_email(&txn, &email).await?.ok_or(AppError::Validation {
+            let user = store::users::find_by_email(&*txn, &email).await?.ok_or(AppError::Validation {
                 field: "admin_email",
                 reason: "no user has this e-mail address; create the user first".into(),
             })?;
-            store::memberships::insert(&txn, tenant.id, user.id, Role::TenantAdmin).await?;
+            store::memberships::insert(&*txn, tenant.id, user.id, Role::TenantAdmin).await?;
             audit::record(
-                &txn,
+                &*txn,
                 NewEntry::new(Some(tenant.id), actor, action::MEMBERSHIP_ADDED)
                     .target("user", user.id)
                     .details(serde_json::json!({ "role": Role::TenantAdmin.as_str() })),
@@ -222,11 +222,11 @@ impl Accounts {
 
     pub async fn set_tenant_status(&self, actor: &Actor, id: TenantId, status: Status) -> AppResult<Tenant> {
         let txn = self.store.begin().await?;
-        let tenant = store::tenants::get(&txn, id).await?.ok_or(AppError::NotFound("tenant"))?;
+        let tenant = store::tenants::get(&*txn, id).await?.ok_or(AppError::NotFound("tenant"))?;
         if tenant.status != status {
-            store::tenants::set_status(&txn, id, status).await?;
+            store::tenants::set_status(&*txn, id, status).await?;
             let act = if status == Status::Disabled { action::TENANT_DISABLED } else { action::TENANT_ENABLED };
-            audit::record(&txn, NewEntry::new(None, actor, act).target("tenant", id)).await?;
+            audit::record(&*txn, NewEntry::new(None, actor, act).target("tenant", id)).await?;
         }
         txn.commit().await?;
         self.changed().await?;
@@ -265,9 +265,9 @@ impl Accounts {
                     None => email.as_str().split('@').next().unwrap_or_default().to_string(),
                 };
                 let u =
-                    store::users::insert(&txn, &email, &name, new_hash.as_deref().unwrap_or_default(), false).await?;
+                    store::users::insert(&*txn, &email, &name, new_hash.as_deref().unwrap_or_default(), false).await?;
                 audit::record(
-                    &txn,
+                    &*txn,
                     NewEntry::new(Some(tenant), actor, action::USER_CREATED)
                         .target("user", u.id)
                         .details(serde_json::json!({ "email": email.as_str(), "role": role.as_str() })),
@@ -276,13 +276,13 @@ impl Accounts {
                 u
             }
         };
-        match store::memberships::get(&txn, tenant, user.id).await? {
+        match store::memberships::get(&*txn, tenant, user.id).await? {
             Some(m) if m.role == role => {}
             Some(m) => {
-                store::memberships::set_role(&txn, tenant, user.id, role).await?;
-                store::sessions::revoke_all_for_user(&txn, user.id).await?;
+                store::memberships::set_role(&*txn, tenant, user.id, role).await?;
+                store::sessions::revoke_all_for_user(&*txn, user.id).await?;
                 audit::record(
-                    &txn,
+                    &*txn,
                     NewEntry::new(Some(tenant), actor, action::ROLE_CHANGED)
                         .target("user", user.id)
                         .details(serde_json::json!({ "from": m.role.as_str(), "to": role.as_str() })),
@@ -290,9 +290,9 @@ impl Accounts {
                 .await?;
             }
             None => {
-                store::memberships::insert(&txn, tenant, user.id, role).await?;
+                store::memberships::insert(&*txn, tenant, user.id, role).await?;
                 audit::record(
-                    &txn,
+                    &*txn,
                     NewEntry::new(Some(tenant), actor, action::MEMBERSHIP_ADDED)
                         .target("user", user.id)
                         .details(serde_json::json!({ "role": role.as_str() })),
@@ -309,13 +309,13 @@ impl Accounts {
     pub async fn set_platform_admin(&self, actor: &Actor, email: &str, value: bool) -> AppResult<User> {
         let email = Email::parse(email)?;
         let txn = self.store.begin().await?;
-        let user = store::users::find_by_email(&txn, &email).await?.ok_or(AppError::NotFound("user"))?;
-        store::users::set_platform_admin(&txn, user.id, value).await?;
+        let user = store::users::find_by_email(&*txn, &email).await?.ok_or(AppError::NotFound("user"))?;
+        store::users::set_platform_admin(&*txn, user.id, value).await?;
         if !value {
-            store::sessions::revoke_all_for_user(&txn, user.id).await?;
+            store::sessions::revoke_all_for_user(&*txn, user.id).await?;
         }
         audit::record(
-            &txn,
+            &*txn,
             NewEntry::new(None, actor, action::PLATFORM_ADMIN_GRANTED)
                 .target("user", user.id)
                 .details(serde_json::json!({ "platform_admin": value })),
@@ -349,26 +349,26 @@ impl Accounts {
         let hash = password::hash(&pw).await?;
         let txn = self.store.begin().await?;
         if let Some(digest) = setup_token
-            && !store::setup_tokens::consume(&txn, digest).await?
+            && !store::setup_tokens::consume(&*txn, digest).await?
         {
             return Err(AppError::NotFound("setup link"));
         }
-        if store::users::count(&txn).await? > 0 {
+        if store::users::count(&*txn).await? > 0 {
             return Err(AppError::Conflict("Confab is already set up".into()));
         }
         let name = email.as_str().split('@').next().unwrap_or_default().to_string();
-        let user = store::users::insert(&txn, &email, &name, &hash, true).await?;
-        let tenant = store::tenants::insert(&txn, &slug, &tenant_name).await?;
-        store::memberships::insert(&txn, tenant.id, user.id, Role::TenantAdmin).await?;
+        let user = store::users::insert(&*txn, &email, &name, &hash, true).await?;
+        let tenant = store::tenants::insert(&*txn, &slug, &tenant_name).await?;
+        store::memberships::insert(&*txn, tenant.id, user.id, Role::TenantAdmin).await?;
         audit::record(
-            &txn,
+            &*txn,
             NewEntry::new(None, actor, action::SETUP_COMPLETED)
                 .target("user", user.id)
                 .details(serde_json::json!({ "email": email.as_str(), "tenant": slug.as_str() })),
         )
         .await?;
         audit::record(
-            &txn,
+            &*txn,
             NewEntry::new(Some(tenant.id), actor, action::TENANT_CREATED)
                 .target("tenant", tenant.id)
                 .details(serde_json::json!({ "slug": slug.as_str(), "name": tenant_name })),

@@ -153,9 +153,9 @@ impl CatalogueApi {
         };
         state.chat.catalogue().validate_tenant_model(&model)?;
         let txn = state.store.begin().await.map_err(AppError::from)?;
-        store::catalogue::upsert_model(&txn, scope.tenant, &model).await?;
+        store::catalogue::upsert_model(&*txn, scope.tenant, &model).await?;
         audit::record(
-            &txn,
+            &*txn,
             NewEntry::new(Some(scope.tenant), &actor_of(&auth.0), action::MODEL_SET)
                 .target("model", &model.model_id)
                 .details(serde_json::json!({
@@ -185,11 +185,11 @@ impl CatalogueApi {
     async fn delete(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<String>) -> ApiResult<Done> {
         let scope = state.authz.require_tenant(&auth.0, Permission::MODELS_MANAGE).await?;
         let txn = state.store.begin().await.map_err(AppError::from)?;
-        if !store::catalogue::delete_model(&txn, scope.tenant, &id.0).await? {
+        if !store::catalogue::delete_model(&*txn, scope.tenant, &id.0).await? {
             return Err(AppError::NotFound("model").into());
         }
         audit::record(
-            &txn,
+            &*txn,
             NewEntry::new(Some(scope.tenant), &actor_of(&auth.0), action::MODEL_DELETED).target("model", &id.0),
         )
         .await?;
@@ -236,9 +236,9 @@ impl CatalogueApi {
         }
         let sealed = state.chat.catalogue().seal_key(scope.tenant, &name.0, key)?;
         let txn = state.store.begin().await.map_err(AppError::from)?;
-        store::catalogue::set_provider_key(&txn, scope.tenant, &name.0, &sealed).await?;
+        store::catalogue::set_provider_key(&*txn, scope.tenant, &name.0, &sealed).await?;
         audit::record(
-            &txn,
+            &*txn,
             NewEntry::new(Some(scope.tenant), &actor_of(&auth.0), action::PROVIDER_KEY_SET).target("provider", &name.0),
         )
         .await?;
@@ -251,11 +251,11 @@ impl CatalogueApi {
     async fn delete_key(&self, state: Data<&Arc<AppState>>, auth: Auth, name: Path<String>) -> ApiResult<Done> {
         let scope = state.authz.require_tenant(&auth.0, Permission::PROVIDERS_MANAGE).await?;
         let txn = state.store.begin().await.map_err(AppError::from)?;
-        if !store::catalogue::delete_provider_key(&txn, scope.tenant, &name.0).await? {
+        if !store::catalogue::delete_provider_key(&*txn, scope.tenant, &name.0).await? {
             return Err(AppError::NotFound("provider key").into());
         }
         audit::record(
-            &txn,
+            &*txn,
             NewEntry::new(Some(scope.tenant), &actor_of(&auth.0), action::PROVIDER_KEY_DELETED)
                 .target("provider", &name.0),
         )

@@ -103,13 +103,42 @@ pub async fn limit_body<E: Endpoint>(next: E, mut req: Request, max: usize) -> p
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok())
     {
         if len > max as u64 {
+            // Read and discard a moderately oversized body so the client, still sending it,
+            // reliably gets the 413 instead of a reset connection; refuse huge ones outright.
+            if len <= (max as u64).saturating_mul(4).max(64 * 1024) {
+                discard(req.take_body()).await;
+            }
             return Err(too_large());
         }
     } else if req.headers().contains_key(header::TRANSFER_ENCODING) {
-        let bytes = req.take_body().into_bytes_limit(max).await.map_err(|_| too_large())?;
-        req.set_body(bytes);
+        let body = req.take_body();
+        let mut stream = body.into_bytes_stream();
+        let mut collected = Vec::new();
+        use futures::StreamExt;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|_| too_large())?;
+            if collected.len() + chunk.len() > max {
+                // Same courtesy as above, within the same bound.
+                let mut seen = collected.len() + chunk.len();
+                while seen <= max.saturating_mul(4).max(64 * 1024) {
+                    match stream.next().await {
+                        Some(Ok(c)) => seen += c.len(),
+                        _ => break,
+                    }
+                }
+                return Err(too_large());
+            }
+            collected.extend_from_slice(&chunk);
+        }
+        req.set_body(collected);
     }
     next.call(req).await.map(IntoResponse::into_response)
+}
+
+async fn discard(body: poem::Body) {
+    use futures::StreamExt;
+    let mut stream = body.into_bytes_stream();
+    while let Some(Ok(_)) = stream.next().await {}
 }
 
 /// Overrides the default CSP for one sub-tree.

@@ -112,7 +112,7 @@ impl AuthService {
             };
             let txn = self.store.begin().await?;
             audit::record(
-                &txn,
+                &*txn,
                 NewEntry::new(tenant, &actor, action::LOGIN_FAILED)
                     .failed()
                     .details(serde_json::json!({ "reason": reason })),
@@ -133,7 +133,7 @@ impl AuthService {
         let token = secrets::random_token();
         let txn = self.store.begin().await?;
         let session = store::sessions::insert(
-            &txn,
+            &*txn,
             NewSession {
                 token_hash: &secrets::digest(&token),
                 user_id: user.id,
@@ -145,7 +145,7 @@ impl AuthService {
         )
         .await?;
         audit::record(
-            &txn,
+            &*txn,
             NewEntry::new(active_id, &Actor::user(user.id, &user.email), action::LOGIN).target("session", session.id),
         )
         .await?;
@@ -162,9 +162,9 @@ impl AuthService {
             });
         };
         let txn = self.store.begin().await?;
-        store::sessions::revoke(&txn, session).await?;
+        store::sessions::revoke(&*txn, session).await?;
         audit::record(
-            &txn,
+            &*txn,
             NewEntry::new(principal.tenant.as_ref().map(|t| t.id), &actor_of(principal), action::LOGOUT)
                 .target("session", session),
         )
@@ -350,10 +350,10 @@ impl AuthService {
         let new_hash = password::hash(&new).await?;
         let tenant = principal.tenant.as_ref().map(|t| t.id);
         let txn = self.store.begin().await?;
-        store::users::set_password_hash(&txn, principal.user_id, &new_hash).await?;
-        let revoked = store::sessions::revoke_all_for_user(&txn, principal.user_id).await?;
+        store::users::set_password_hash(&*txn, principal.user_id, &new_hash).await?;
+        let revoked = store::sessions::revoke_all_for_user(&*txn, principal.user_id).await?;
         audit::record(
-            &txn,
+            &*txn,
             NewEntry::new(tenant, &actor_of(principal), action::PASSWORD_CHANGED)
                 .target("user", principal.user_id)
                 .details(serde_json::json!({ "sessions_revoked": revoked })),
@@ -363,7 +363,7 @@ impl AuthService {
             Credential::Session { .. } => {
                 let token = secrets::random_token();
                 let session = store::sessions::insert(
-                    &txn,
+                    &*txn,
                     NewSession {
                         token_hash: &secrets::digest(&token),
                         user_id: principal.user_id,
@@ -416,7 +416,7 @@ impl AuthService {
         let prefix: String = secret.chars().take(12).collect();
         let txn = self.store.begin().await?;
         let token = store::api_tokens::insert(
-            &txn,
+            &*txn,
             NewApiToken {
                 tenant_id: scope.tenant,
                 user_id: scope.user,
@@ -429,7 +429,7 @@ impl AuthService {
         )
         .await?;
         audit::record(
-            &txn,
+            &*txn,
             NewEntry::new(Some(scope.tenant), actor, action::TOKEN_CREATED)
                 .target("api_token", token.id)
                 .details(serde_json::json!({ "name": name, "role": role.as_str(), "expires_at": expires_at })),
@@ -454,15 +454,15 @@ impl AuthService {
     /// Revokes a token in the scope's tenant; only the caller's own unless `any`.
     pub async fn revoke_token(&self, scope: &TenantScope, actor: &Actor, id: ApiTokenId, any: bool) -> AppResult<()> {
         let txn = self.store.begin().await?;
-        let token = store::api_tokens::get(&txn, scope.tenant, id).await?.ok_or(AppError::NotFound("API token"))?;
+        let token = store::api_tokens::get(&*txn, scope.tenant, id).await?.ok_or(AppError::NotFound("API token"))?;
         if !any && token.user_id != scope.user {
             return Err(AppError::NotFound("API token"));
         }
-        if !store::api_tokens::revoke(&txn, scope.tenant, id).await? {
+        if !store::api_tokens::revoke(&*txn, scope.tenant, id).await? {
             return Err(AppError::Conflict("the token is already revoked".into()));
         }
         audit::record(
-            &txn,
+            &*txn,
             NewEntry::new(Some(scope.tenant), actor, action::TOKEN_REVOKED)
                 .target("api_token", id)
                 .details(serde_json::json!({ "owner": token.user_id })),

@@ -204,7 +204,7 @@ impl Engine {
         // The final write must land: retry through a short database outage.
         let mut delay = Duration::from_millis(100);
         for attempt in 0..8 {
-            match store::messages::finish(self.store.conn(), tenant, id, Finish { ..finish }).await {
+            match self.write_finish(tenant, id, Finish { ..finish }).await {
                 Ok(()) => break,
                 Err(e) => {
                     tracing::warn!(error = %e, attempt, "could not record the end of a turn; retrying");
@@ -265,10 +265,17 @@ impl Engine {
         }
     }
 
+    async fn write_finish(&self, tenant: TenantId, id: MessageId, finish: Finish<'_>) -> crate::error::AppResult<()> {
+        let txn = self.store.begin().await?;
+        store::messages::finish(&*txn, tenant, id, finish).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
     async fn write_batch(&self, batch: &[(MessageId, TenantId, String)]) -> crate::error::AppResult<()> {
         let txn = self.store.begin().await?;
         for (id, tenant, content) in batch {
-            store::messages::flush_content(&txn, *tenant, *id, content).await?;
+            store::messages::flush_content(&*txn, *tenant, *id, content).await?;
         }
         txn.commit().await?;
         Ok(())

@@ -216,15 +216,15 @@ impl ChatService {
     /// Makes the branch ending at `leaf` the one the conversation shows and continues.
     pub async fn set_active_branch(&self, scope: &TenantScope, id: ConversationId, leaf: MessageId) -> AppResult<()> {
         let txn = self.store.begin().await?;
-        self.owned_conversation(&txn, scope, id).await?;
-        let message = store::messages::get(&txn, scope.tenant, leaf).await?;
+        self.owned_conversation(&*txn, scope, id).await?;
+        let message = store::messages::get(&*txn, scope.tenant, leaf).await?;
         if message.is_none_or(|m| m.conversation_id != id) {
             return Err(AppError::Validation {
                 field: "message_id",
                 reason: "is not a message of this conversation".into(),
             });
         }
-        store::conversations::set_active_leaf(&txn, scope.tenant, id, leaf).await?;
+        store::conversations::set_active_leaf(&*txn, scope.tenant, id, leaf).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -367,7 +367,7 @@ impl ChatService {
         for attempt in 0..2 {
             let plan = self.plan(scope, &action).await?;
             let txn = self.store.begin().await?;
-            if let Some(claim) = store::idempotency::find(&txn, &claim_scope).await? {
+            if let Some(claim) = store::idempotency::find(&*txn, &claim_scope).await? {
                 drop(txn);
                 return self.replay_claim(&claim_scope, claim, &fingerprint).await;
             }
@@ -378,7 +378,7 @@ impl ChatService {
                 assistant_message_id: prepared.turn.assistant_message.id,
             };
             let expires = store::now() + chrono::Duration::hours(self.config.idempotency_hours as i64);
-            match store::idempotency::insert(&txn, &claim_scope, &claim, expires).await {
+            match store::idempotency::insert(&*txn, &claim_scope, &claim, expires).await {
                 Ok(()) => {}
                 // A concurrent duplicate committed first: replay it instead.
                 Err(AppError::Conflict(_)) if attempt == 0 => continue,

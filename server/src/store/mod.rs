@@ -42,6 +42,28 @@ pub enum StoreError {
 #[derive(Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    /// SQLite has one writer. Writers queue here, in order, instead of polling SQLite's busy
+    /// handler (which sleeps up to 100 ms between tries); `None` on PostgreSQL.
+    write_lock: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
+}
+
+/// A write transaction. On SQLite it also holds this process's writer turn until it ends.
+pub struct WriteTxn {
+    txn: DatabaseTransaction,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl std::ops::Deref for WriteTxn {
+    type Target = DatabaseTransaction;
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+}
+
+impl WriteTxn {
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
 }
 
 impl Store {
@@ -69,8 +91,9 @@ impl Store {
                     .foreign_keys(true)
             });
         }
+        let sqlite = url.starts_with("sqlite:");
         let db = Database::connect(opts).await.map_err(|e| StoreError::Connect(e.to_string()))?;
-        Ok(Self { db })
+        Ok(Self { db, write_lock: sqlite.then(|| std::sync::Arc::new(tokio::sync::Mutex::new(()))) })
     }
 
     pub fn conn(&self) -> &DatabaseConnection {
@@ -84,14 +107,20 @@ impl Store {
     /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`),
     /// so a transaction that reads before it writes waits its turn instead of failing when
     /// another writer got there first.
-    pub async fn begin(&self) -> Result<DatabaseTransaction, DbErr> {
+    pub async fn begin(&self) -> Result<WriteTxn, DbErr> {
         use sea_orm::{SqliteTransactionMode, TransactionOptions};
-        self.db
+        let turn = match &self.write_lock {
+            Some(lock) => Some(lock.clone().lock_owned().await),
+            None => None,
+        };
+        let txn = self
+            .db
             .begin_with_options(TransactionOptions {
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
                 ..TransactionOptions::default()
             })
-            .await
+            .await?;
+        Ok(WriteTxn { txn, _turn: turn })
     }
 
     /// Applies every pending migration (refusing a schema newer than this binary).

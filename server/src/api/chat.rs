@@ -396,7 +396,7 @@ async fn respond(
     turn: Turn,
 ) -> ApiResult<TurnResponse> {
     if wants_sse(req) {
-        let events = state.chat.events(scope, turn.assistant_message.id, None).await?;
+        let events = state.chat.turn_events(scope, &turn);
         Ok(TurnResponse::Stream(sse(events, heartbeat(state))))
     } else {
         Ok(TurnResponse::Accepted(Json(turn.into())))

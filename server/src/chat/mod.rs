@@ -236,6 +236,14 @@ impl ChatService {
     }
 
     /// A message's events after `after` (from `Last-Event-ID`).
+    /// The events of a turn just created (or replayed), from `message.created` on. Needs no
+    /// database read: the turn has its messages, so a send that committed always streams.
+    pub fn turn_events(&self, scope: &TenantScope, turn: &Turn) -> BoxStream<'static, ChatEvent> {
+        // An answer's parent is always the user message it answers.
+        let user_message_id = turn.user_message.as_ref().map(|m| m.id).or(turn.assistant_message.parent_id);
+        self.engine.events(scope.tenant, turn.assistant_message.clone(), None, user_message_id)
+    }
+
     pub async fn events(
         &self,
         scope: &TenantScope,

@@ -41,7 +41,7 @@ pg_user_run "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 
 pg_user_run "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
   -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
   start >/dev/null
-export CONFAB_TEST_PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+export TEST_PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
 
 echo "== format and lints"
 cargo fmt --all -- --check

@@ -31,7 +31,7 @@ impl AppState {
     pub async fn build(config: Config, store: Store) -> anyhow::Result<Arc<Self>> {
         let authz = Arc::new(Authorizer::load(store.clone()).await.map_err(anyhow_app)?);
         let limiter = Arc::new(InProcessLimiter::new(Duration::from_secs(config.auth.login_window_secs.max(60))));
-        let auth = Arc::new(AuthService::new(store.clone(), config.auth.clone(), limiter.clone(), authz.clone()));
+        let auth = Arc::new(AuthService::new(store.clone(), config.auth.clone(), limiter.clone()));
         let accounts = Accounts::new(store.clone(), authz.clone(), auth.clone());
         let catalogue =
             Arc::new(Catalogue::new(store.clone(), &config).map_err(|e| anyhow::anyhow!("catalogue: {e}"))?);
@@ -124,7 +124,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         tracing::warn!(settled, "settled answers interrupted by the previous shutdown (partial or failed)");
     }
     first_run(&state).await?;
-    let app = api::routes(state.clone());
+    let app = api::routes(state.clone()).await;
     println!("confab: listening on http://{addr} (API docs at {}/docs)", state.config.base_url());
     tracing::info!(%addr, "listening");
     poem::Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(app, shutdown_signal(), Some(grace)).await?;

@@ -348,7 +348,7 @@ impl Config {
                     reason: format!("cannot read {var}={value}: {e}"),
                 })?;
                 figment = figment.merge(Serialized::default(&key, contents.trim_end_matches(['\n', '\r']).to_string()));
-            } else if !name.contains("__") && !NON_KEY_VARS.contains(&name) && !name.starts_with("TEST_") {
+            } else if !name.contains("__") && !NON_KEY_VARS.contains(&name) {
                 return Err(ConfigError::Invalid {
                     key: var.clone(),
                     reason:

@@ -11,6 +11,12 @@ pub enum AppError {
     /// Missing, expired or revoked credentials; wrong password (401).
     #[error("{0}")]
     Unauthenticated(&'static str),
+    /// Sign-in refused: wrong password, unknown or disabled account — deliberately one answer (401).
+    #[error("the e-mail address or password is incorrect")]
+    InvalidCredentials,
+    /// A cookie-authenticated change without the session's CSRF token (403).
+    #[error("missing or wrong X-CSRF-Token header (cookie-authenticated changes need the token from /v1/me)")]
+    CsrfFailed,
     /// Authenticated, but the policy does not allow it (403).
     #[error("{0}")]
     Forbidden(String),

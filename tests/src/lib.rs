@@ -1,7 +1,7 @@
 //! Confab's test kit: spawns the real `confab` binary on port 0 against a fresh database
 //! (a temporary SQLite file, or a randomly named PostgreSQL database) and talks to it over HTTP.
 //!
-//! PostgreSQL tests need `CONFAB_TEST_PG_URL` (an admin URL such as
+//! PostgreSQL tests need `TEST_PG_URL` (an admin URL such as
 //! `postgres://postgres@127.0.0.1:5432/postgres`); `scripts/test.sh` starts a throw-away cluster
 //! and sets it. Without it PostgreSQL tests fail rather than pass silently.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -64,9 +64,8 @@ impl TestDb {
         let url = match backend {
             Backend::Sqlite => format!("sqlite://{}", dir.join("confab.db").display()),
             Backend::Postgres => {
-                let admin = std::env::var("CONFAB_TEST_PG_URL").expect(
-                    "CONFAB_TEST_PG_URL is not set: run the suite with scripts/test.sh, which starts PostgreSQL",
-                );
+                let admin = std::env::var("TEST_PG_URL")
+                    .expect("TEST_PG_URL is not set: run the suite with scripts/test.sh, which starts PostgreSQL");
                 let name = format!("confab_test_{}", random_suffix());
                 let conn = Database::connect(admin.as_str()).await.unwrap();
                 conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();

@@ -82,15 +82,12 @@ impl From<AppError> for ApiError {
                 body.0.error.field = Some(field.to_string());
                 ApiError::Unprocessable(body)
             }
-            AppError::Unauthenticated(msg) => {
-                let code =
-                    if msg.contains("password is incorrect") { "invalid_credentials" } else { "unauthenticated" };
-                ApiError::Unauthorized(ErrorBody::new(code, msg))
+            AppError::Unauthenticated(msg) => ApiError::Unauthorized(ErrorBody::new("unauthenticated", msg)),
+            e @ AppError::InvalidCredentials => {
+                ApiError::Unauthorized(ErrorBody::new("invalid_credentials", e.to_string()))
             }
-            AppError::Forbidden(msg) => {
-                let code = if msg.contains("X-CSRF-Token") { "csrf_failed" } else { "forbidden" };
-                ApiError::Forbidden(ErrorBody::new(code, msg))
-            }
+            e @ AppError::CsrfFailed => ApiError::Forbidden(ErrorBody::new("csrf_failed", e.to_string())),
+            AppError::Forbidden(msg) => ApiError::Forbidden(ErrorBody::new("forbidden", msg)),
             AppError::NotFound(what) => ApiError::NotFound(ErrorBody::new("not_found", format!("{what} not found"))),
             AppError::Conflict(msg) => ApiError::Conflict(ErrorBody::new("conflict", msg)),
             e @ AppError::IdempotencyMismatch => {

@@ -99,46 +99,46 @@ pub async fn request_context<E: Endpoint>(next: E, req: Request, state: Arc<AppS
 /// Refuses bodies over the limit with 413, whether or not they declare their length.
 pub async fn limit_body<E: Endpoint>(next: E, mut req: Request, max: usize) -> poem::Result<Response> {
     let too_large = || poem::Error::from_status(StatusCode::PAYLOAD_TOO_LARGE);
-    if let Some(len) =
-        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok())
-    {
-        if len > max as u64 {
-            // Read and discard a moderately oversized body so the client, still sending it,
-            // reliably gets the 413 instead of a reset connection; refuse huge ones outright.
-            if len <= (max as u64).saturating_mul(4).max(64 * 1024) {
-                discard(req.take_body()).await;
+    // A client still sending an oversized body gets the 413 reliably only if we read (and drop)
+    // what it sends; beyond this bound we stop reading and the connection is closed.
+    let drain = max.saturating_mul(4).max(64 * 1024);
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    match declared {
+        Some(len) if len > max as u64 => {
+            if len <= drain as u64 {
+                let _ = read_limited(req.take_body(), max, drain).await;
             }
             return Err(too_large());
         }
-    } else if req.headers().contains_key(header::TRANSFER_ENCODING) {
-        let body = req.take_body();
-        let mut stream = body.into_bytes_stream();
-        let mut collected = Vec::new();
-        use futures::StreamExt;
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|_| too_large())?;
-            if collected.len() + chunk.len() > max {
-                // Same courtesy as above, within the same bound.
-                let mut seen = collected.len() + chunk.len();
-                while seen <= max.saturating_mul(4).max(64 * 1024) {
-                    match stream.next().await {
-                        Some(Ok(c)) => seen += c.len(),
-                        _ => break,
-                    }
-                }
-                return Err(too_large());
-            }
-            collected.extend_from_slice(&chunk);
+        Some(_) => {}
+        // Chunked bodies declare no length: count as they arrive.
+        None if req.headers().contains_key(header::TRANSFER_ENCODING) => {
+            let body = read_limited(req.take_body(), max, drain).await.ok_or_else(too_large)?;
+            req.set_body(body);
         }
-        req.set_body(collected);
+        None => {}
     }
     next.call(req).await.map(IntoResponse::into_response)
 }
 
-async fn discard(body: poem::Body) {
+/// The body if it is at most `max` bytes; reads no further than `drain` bytes either way.
+async fn read_limited(body: poem::Body, max: usize, drain: usize) -> Option<Vec<u8>> {
     use futures::StreamExt;
     let mut stream = body.into_bytes_stream();
-    while let Some(Ok(_)) = stream.next().await {}
+    let mut collected = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.ok()?;
+        seen += chunk.len();
+        if seen > drain {
+            return None;
+        }
+        if seen <= max {
+            collected.extend_from_slice(&chunk);
+        }
+    }
+    (seen <= max).then_some(collected)
 }
 
 /// Overrides the default CSP for one sub-tree.
@@ -169,8 +169,12 @@ impl<E: Endpoint> Endpoint for CspEndpoint<E> {
 
 /// The interactive docs page inlines its scripts; rather than allow inline scripts, the policy
 /// names the exact ones by hash. (Swagger UI sets inline styles, which the policy permits there.)
-pub fn docs_csp(spec: &str) -> String {
-    let html = docs_html(spec);
+pub async fn docs_csp(docs: &impl Endpoint) -> String {
+    // Render the page exactly as the docs endpoint serves it, and hash its scripts.
+    let html = match docs.call(Request::builder().uri_str("/").finish()).await {
+        Ok(resp) => resp.into_response().into_body().into_string().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    };
     let mut hashes = String::new();
     let mut rest = html.as_str();
     while let Some(start) = rest.find("<script") {
@@ -187,17 +191,4 @@ pub fn docs_csp(spec: &str) -> String {
         "default-src 'self'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
          connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
-}
-
-fn docs_html(spec: &str) -> String {
-    // Render the page the same way the docs endpoint does, to hash exactly what it serves.
-    let service = super::openapi_service();
-    let ep = service.swagger_ui();
-    let _ = spec;
-    futures::executor::block_on(async move {
-        match ep.call(Request::builder().uri_str("/").finish()).await {
-            Ok(resp) => resp.into_response().into_body().into_string().await.unwrap_or_default(),
-            Err(_) => String::new(),
-        }
-    })
 }

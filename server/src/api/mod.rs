@@ -73,12 +73,12 @@ pub fn session_cookie(state: &AppState, token: Option<&str>) -> String {
     }
 }
 
-pub fn routes(state: Arc<AppState>) -> impl poem::Endpoint {
+pub async fn routes(state: Arc<AppState>) -> impl poem::Endpoint {
     let api = openapi_service();
     let spec = api.spec();
     let docs = api.swagger_ui();
     let max_body = state.config.server.max_body_bytes;
-    let docs_csp = middleware::docs_csp(&spec);
+    let docs_csp = middleware::docs_csp(&docs).await;
     let route = Route::new()
         .nest("/v1", api)
         .at(

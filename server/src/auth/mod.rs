@@ -10,7 +10,7 @@ pub mod secrets;
 pub use principal::{ActiveTenant, Credential, Principal};
 
 use crate::audit::{self, Actor, NewEntry, action};
-use crate::authz::{Authorizer, TenantScope};
+use crate::authz::TenantScope;
 use crate::config::AuthConfig;
 use crate::domain::{ApiTokenId, Email, NewPassword, Role, Status, TenantId, UserId};
 use crate::error::{AppError, AppResult};
@@ -24,7 +24,6 @@ use moka::future::Cache;
 use std::sync::Arc;
 use std::time::Duration;
 
-const INVALID_CREDENTIALS: &str = "the e-mail address or password is incorrect";
 const NOT_SIGNED_IN: &str = "sign in, or send a valid API token as `Authorization: Bearer …`";
 /// How stale `last_seen_at` / `last_used_at` may get before a request writes them again
 /// (at most half the idle timeout, so activity always keeps a session alive).
@@ -34,7 +33,6 @@ pub struct AuthService {
     store: Store,
     config: AuthConfig,
     limiter: Arc<dyn RateLimiter>,
-    authz: Arc<Authorizer>,
     /// Resolved principals by credential digest, with the instant they stop being valid.
     principals: Cache<String, (Principal, DateTime<Utc>)>,
 }
@@ -47,9 +45,9 @@ pub struct IssuedSession {
 }
 
 impl AuthService {
-    pub fn new(store: Store, config: AuthConfig, limiter: Arc<dyn RateLimiter>, authz: Arc<Authorizer>) -> Self {
+    pub fn new(store: Store, config: AuthConfig, limiter: Arc<dyn RateLimiter>) -> Self {
         let principals = Cache::builder().max_capacity(50_000).time_to_live(Duration::from_secs(5)).build();
-        Self { store, config, limiter, authz, principals }
+        Self { store, config, limiter, principals }
     }
 
     pub fn config(&self) -> &AuthConfig {
@@ -120,9 +118,9 @@ impl AuthService {
             .await?;
             txn.commit().await?;
             tracing::info!(reason, "sign-in refused");
-            return Err(AppError::Unauthenticated(INVALID_CREDENTIALS));
+            return Err(AppError::InvalidCredentials);
         }
-        let Some(user) = user else { return Err(AppError::Unauthenticated(INVALID_CREDENTIALS)) };
+        let Some(user) = user else { return Err(AppError::InvalidCredentials) };
         self.limiter.reset(&account_key).await;
 
         let active = match tenant_slug {
@@ -193,10 +191,7 @@ impl AuthService {
         if unsafe_method {
             let expected = secrets::csrf_token(token);
             if !csrf_header.is_some_and(|h| secrets::constant_time_eq(h, &expected)) {
-                return Err(AppError::Forbidden(
-                    "missing or wrong X-CSRF-Token header (cookie-authenticated changes need the token from /v1/me)"
-                        .into(),
-                ));
+                return Err(AppError::CsrfFailed);
             }
         }
         Ok(principal)
@@ -471,10 +466,6 @@ impl AuthService {
         txn.commit().await?;
         self.forget_cached();
         Ok(())
-    }
-
-    pub fn authz(&self) -> &Authorizer {
-        &self.authz
     }
 }
 

@@ -86,10 +86,6 @@ impl Engine {
         self.registry().get(&id).cloned()
     }
 
-    pub fn open_streams(&self) -> usize {
-        self.registry().values().filter(|l| l.lock().finished.is_none()).count()
-    }
-
     /// Starts a turn in the background. The message must be `queued`.
     pub fn start(self: &Arc<Self>, job: TurnJob) {
         let live = Arc::new(Live {

@@ -192,10 +192,6 @@ impl Catalogue {
         Ok((provider, key))
     }
 
-    pub fn provider_names(&self) -> impl Iterator<Item = &String> {
-        self.config.providers.keys()
-    }
-
     pub async fn providers(&self, tenant: TenantId) -> AppResult<Vec<ProviderInfo>> {
         let with_keys = store::catalogue::providers_with_keys(self.store.conn(), tenant).await?;
         Ok(self

@@ -10,6 +10,10 @@ mod m20261129_000003_authorization;
 mod m20261129_000004_audit;
 mod m20261129_000005_chat;
 mod m20261129_000006_chat_policy;
+mod m20261129_000007_governance_policy;
+mod m20261129_000008_presets_usage;
+mod m20261129_000009_search;
+mod m20261129_000010_shares;
 
 pub struct Migrator;
 
@@ -23,6 +27,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_audit::Migration),
             Box::new(m20261129_000005_chat::Migration),
             Box::new(m20261129_000006_chat_policy::Migration),
+            Box::new(m20261129_000007_governance_policy::Migration),
+            Box::new(m20261129_000008_presets_usage::Migration),
+            Box::new(m20261129_000009_search::Migration),
+            Box::new(m20261129_000010_shares::Migration),
         ]
     }
 }

@@ -23,6 +23,8 @@ pub struct AppState {
     pub auth: Arc<AuthService>,
     pub accounts: Accounts,
     pub chat: ChatService,
+    pub search: crate::search::SearchService,
+    pub shares: crate::shares::ShareService,
     pub metrics: Arc<Metrics>,
 }
 
@@ -37,7 +39,9 @@ impl AppState {
             Arc::new(Catalogue::new(store.clone(), &config).map_err(|e| anyhow::anyhow!("catalogue: {e}"))?);
         let metrics = Arc::new(Metrics::default());
         let chat = ChatService::new(store.clone(), config.chat.clone(), catalogue, limiter, metrics.clone());
-        Ok(Arc::new(Self { config, store, authz, auth, accounts, chat, metrics }))
+        let search = crate::search::SearchService::new(store.clone());
+        let shares = crate::shares::ShareService::new(store.clone());
+        Ok(Arc::new(Self { config, store, authz, auth, accounts, chat, search, shares, metrics }))
     }
 
     pub fn session_cookie_name(&self) -> &'static str {

@@ -20,5 +20,7 @@ pub mod error;
 pub mod limits;
 pub mod metrics;
 pub mod providers;
+pub mod search;
+pub mod shares;
 pub mod store;
 pub mod web;

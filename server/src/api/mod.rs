@@ -8,7 +8,9 @@ pub mod error;
 pub mod extract;
 mod middleware;
 pub mod models;
+mod search;
 mod session;
+mod shares;
 mod system;
 mod tenants;
 mod tokens;
@@ -35,6 +37,14 @@ pub enum ApiTags {
     Chat,
     /// The model catalogue and provider keys.
     Models,
+    /// Presets: named, versioned model settings and system prompts.
+    Presets,
+    /// Token usage and quotas.
+    Usage,
+    /// Share snapshots of a conversation branch.
+    Shares,
+    /// Search over the caller's conversation history.
+    Search,
 }
 
 type Apis = (
@@ -45,6 +55,8 @@ type Apis = (
     audit::AuditApi,
     chat::ChatApi,
     catalogue::CatalogueApi,
+    search::SearchApi,
+    shares::SharesApi,
 );
 
 pub fn openapi_service() -> OpenApiService<Apis, ()> {

@@ -31,6 +31,15 @@ pub mod action {
     pub const MODEL_DELETED: &str = "catalogue.model_deleted";
     pub const PROVIDER_KEY_SET: &str = "provider.key_set";
     pub const PROVIDER_KEY_DELETED: &str = "provider.key_deleted";
+    pub const PRESET_CREATED: &str = "preset.created";
+    pub const PRESET_UPDATED: &str = "preset.updated";
+    pub const PRESET_DELETED: &str = "preset.deleted";
+    pub const PRESET_MODELS_SET: &str = "preset.allowed_models_set";
+    pub const QUOTA_SET: &str = "quota.set";
+    pub const QUOTA_DELETED: &str = "quota.deleted";
+    pub const SHARE_CREATED: &str = "share.created";
+    pub const SHARE_REVOKED: &str = "share.revoked";
+    pub const SHARING_SETTINGS_CHANGED: &str = "share.settings_changed";
 }
 
 #[derive(Debug, Clone, Copy)]

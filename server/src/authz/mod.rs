@@ -89,6 +89,15 @@ permissions! {
     MODELS_READ = ("models", "read", Tenant);
     MODELS_MANAGE = ("models", "manage", Tenant);
     PROVIDERS_MANAGE = ("providers", "manage", Tenant);
+    PRESETS_READ = ("presets", "read", Tenant);
+    PRESETS_WRITE = ("presets", "write", Tenant);
+    TENANT_PRESETS_MANAGE = ("tenant_presets", "manage", Tenant);
+    USAGE_READ = ("usage", "read", Tenant);
+    TENANT_USAGE_READ = ("tenant_usage", "read", Tenant);
+    QUOTAS_MANAGE = ("quotas", "manage", Tenant);
+    SHARES_READ = ("shares", "read", Tenant);
+    SHARES_WRITE = ("shares", "write", Tenant);
+    TENANT_SHARES_MANAGE = ("tenant_shares", "manage", Tenant);
 }
 
 /// Proof that the caller may act in one tenant: the only way handlers obtain a tenant id.

@@ -23,6 +23,8 @@ pub struct AppState {
     pub auth: Arc<AuthService>,
     pub accounts: Accounts,
     pub chat: ChatService,
+    pub presets: Arc<crate::presets::PresetService>,
+    pub usage: Arc<crate::usage::UsageService>,
     pub search: crate::search::SearchService,
     pub shares: crate::shares::ShareService,
     pub metrics: Arc<Metrics>,
@@ -38,10 +40,22 @@ impl AppState {
         let catalogue =
             Arc::new(Catalogue::new(store.clone(), &config).map_err(|e| anyhow::anyhow!("catalogue: {e}"))?);
         let metrics = Arc::new(Metrics::default());
-        let chat = ChatService::new(store.clone(), config.chat.clone(), catalogue, limiter, metrics.clone());
+        let presets = Arc::new(crate::presets::PresetService::new(store.clone(), catalogue.clone()));
+        let ledger =
+            Arc::new(crate::limits::quota::InProcessLedger::new(Arc::new(crate::usage::StoredUsage(store.clone()))));
+        let usage = Arc::new(crate::usage::UsageService::new(store.clone(), ledger));
+        let chat = ChatService::new(
+            store.clone(),
+            config.chat.clone(),
+            catalogue,
+            limiter,
+            metrics.clone(),
+            presets.clone(),
+            usage.clone(),
+        );
         let search = crate::search::SearchService::new(store.clone());
         let shares = crate::shares::ShareService::new(store.clone());
-        Ok(Arc::new(Self { config, store, authz, auth, accounts, chat, search, shares, metrics }))
+        Ok(Arc::new(Self { config, store, authz, auth, accounts, chat, presets, usage, search, shares, metrics }))
     }
 
     pub fn session_cookie_name(&self) -> &'static str {

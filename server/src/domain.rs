@@ -37,6 +37,8 @@ id_type!(SessionId, "A browser session.");
 id_type!(ApiTokenId, "An API token.");
 id_type!(ConversationId, "A conversation (owned by one user in one tenant).");
 id_type!(MessageId, "A message in a conversation's tree.");
+id_type!(PresetId, "A preset: a tenant's (admin-managed) or a user's personal one.");
+id_type!(PresetVersionId, "One immutable version of a preset; conversations pin one.");
 
 /// Why a value was refused at the boundary: the field and a sentence for the user.
 #[derive(Debug, Clone, PartialEq, Eq)]

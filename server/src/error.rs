@@ -32,6 +32,9 @@ pub enum AppError {
     /// Too many requests (429).
     #[error("too many attempts; try again in {} seconds", retry_after.as_secs().max(1))]
     RateLimited { retry_after: Duration },
+    /// A token quota does not cover the request (429 `quota_exceeded`).
+    #[error("{}", .0.message())]
+    QuotaExceeded(Box<crate::usage::QuotaRefusal>),
     /// A dependency (the database) is unavailable (503).
     #[error("{0}")]
     Unavailable(String),

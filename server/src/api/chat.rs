@@ -8,7 +8,7 @@ use crate::app::AppState;
 use crate::authz::Permission;
 use crate::chat::engine::ChatEvent;
 use crate::chat::{Draft, Idempotency, Turn};
-use crate::domain::{ConversationId, MessageId, MessageRole, MessageStatus};
+use crate::domain::{ConversationId, MessageId, MessageRole, MessageStatus, PresetId};
 use crate::error::AppError;
 use crate::store::conversations::Conversation;
 use crate::store::messages::Message;
@@ -149,6 +149,9 @@ pub struct ConversationView {
     pub archived: bool,
     /// The last message of the branch being shown; sends without `parent_id` continue it.
     pub active_leaf_id: Option<Uuid>,
+    /// The preset version the conversation is pinned to; it changes only through
+    /// `PUT /v1/conversations/{id}/preset`.
+    pub preset_version_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -160,6 +163,7 @@ impl From<Conversation> for ConversationView {
             title: c.title,
             archived: c.archived,
             active_leaf_id: c.active_leaf_id.map(|m| m.0),
+            preset_version_id: c.preset_version_id.map(|v| v.0),
             created_at: c.created_at,
             updated_at: c.updated_at,
         }
@@ -184,6 +188,8 @@ pub enum TreeView {
 #[derive(Debug, Object)]
 pub struct ConversationDetail {
     pub conversation: ConversationView,
+    /// The pinned preset version, when there is one (and its preset is visible to the caller).
+    pub preset: Option<PinnedPreset>,
     pub view: TreeView,
     pub messages: Vec<MessageView>,
 }
@@ -192,6 +198,25 @@ pub struct ConversationDetail {
 #[oai(deny_unknown_fields)]
 pub struct CreateConversation {
     pub title: Option<String>,
+    /// Pins the conversation to this preset's current version.
+    pub preset_id: Option<Uuid>,
+}
+
+/// A conversation's preset version, briefly.
+#[derive(Debug, Object)]
+pub struct PinnedPreset {
+    pub preset_id: Uuid,
+    pub version_id: Uuid,
+    pub version: i32,
+    pub name: String,
+    pub model: Option<String>,
+}
+
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct SwitchPreset {
+    /// The preset whose current version to pin; `null` to use none.
+    pub preset_id: Option<Uuid>,
 }
 
 #[derive(Debug, Object)]
@@ -422,6 +447,20 @@ fn branch(messages: Vec<Message>, leaf: Option<MessageId>) -> Vec<MessageView> {
         .collect()
 }
 
+async fn pinned(
+    state: &AppState,
+    scope: &crate::authz::TenantScope,
+    conversation: &Conversation,
+) -> ApiResult<Option<PinnedPreset>> {
+    Ok(state.chat.pinned_preset(scope, conversation).await?.map(|v| PinnedPreset {
+        preset_id: v.preset_id.0,
+        version_id: v.id.0,
+        version: v.version,
+        name: v.settings.name,
+        model: v.settings.model,
+    }))
+}
+
 fn client_ip() -> Option<String> {
     crate::context::current().ip
 }
@@ -437,7 +476,7 @@ impl ChatApi {
         body: Json<CreateConversation>,
     ) -> ApiResult<ConversationCreated> {
         let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;
-        let c = state.chat.create_conversation(&scope, body.title.as_deref()).await?;
+        let c = state.chat.create_conversation(&scope, body.title.as_deref(), body.preset_id.map(PresetId)).await?;
         Ok(ConversationCreated::Created(Json(c.into())))
     }
 
@@ -476,7 +515,23 @@ impl ChatApi {
             TreeView::Branch => branch(messages, conversation.active_leaf_id),
             TreeView::Tree => messages.into_iter().map(Into::into).collect(),
         };
-        Ok(Json(ConversationDetail { conversation: conversation.into(), view, messages }))
+        let preset = pinned(&state, &scope, &conversation).await?;
+        Ok(Json(ConversationDetail { conversation: conversation.into(), preset, view, messages }))
+    }
+
+    /// Switch the conversation to another preset (its current version) or to none. Editing a
+    /// preset never changes a conversation; this does.
+    #[oai(path = "/conversations/:id/preset", method = "put")]
+    async fn switch_preset(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        id: Path<Uuid>,
+        body: Json<SwitchPreset>,
+    ) -> ApiResult<Json<ConversationView>> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;
+        let c = state.chat.switch_preset(&scope, ConversationId(id.0), body.preset_id.map(PresetId)).await?;
+        Ok(Json(c.into()))
     }
 
     /// Rename or (un)archive a conversation.
@@ -516,7 +571,8 @@ impl ChatApi {
         state.chat.set_active_branch(&scope, cid, MessageId(body.message_id)).await?;
         let (conversation, messages) = state.chat.conversation(&scope, cid).await?;
         let messages = branch(messages, conversation.active_leaf_id);
-        Ok(Json(ConversationDetail { conversation: conversation.into(), view: TreeView::Branch, messages }))
+        let preset = pinned(&state, &scope, &conversation).await?;
+        Ok(Json(ConversationDetail { conversation: conversation.into(), preset, view: TreeView::Branch, messages }))
     }
 
     /// Send a message and get the answer.

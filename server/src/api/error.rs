@@ -18,6 +18,24 @@ pub struct ErrorDetail {
     /// The request field at fault, for validation errors.
     #[oai(skip_serializing_if_is_none)]
     pub field: Option<String>,
+    /// For `quota_exceeded`: the budget that refused the request.
+    #[oai(skip_serializing_if_is_none)]
+    pub quota: Option<QuotaExceededDetail>,
+}
+
+/// The token budget that refused a request, what is left of it and when it resets.
+#[derive(Debug, Clone, Object)]
+pub struct QuotaExceededDetail {
+    /// `user` (the caller's own budget) or `tenant` (everyone's together).
+    pub scope: String,
+    /// `day` or `month` (UTC).
+    pub period: String,
+    pub limit: u64,
+    pub used: u64,
+    pub remaining: u64,
+    /// The most this request could use: its estimated input plus its maximum output.
+    pub requested: u64,
+    pub resets_at: chrono::DateTime<chrono::Utc>,
 }
 
 #[derive(Debug, Clone, Object)]
@@ -33,6 +51,7 @@ impl ErrorBody {
                 message: message.into(),
                 request_id: crate::context::current().request_id,
                 field: None,
+                quota: None,
             },
         })
     }
@@ -61,7 +80,8 @@ pub enum ApiError {
     /// Well-formed but unacceptable values (`validation_failed`, with `field`).
     #[oai(status = 422)]
     Unprocessable(Json<ErrorBody>),
-    /// Rate limited; retry after the given number of seconds.
+    /// Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
+    /// retry after the given number of seconds.
     #[oai(status = 429)]
     TooManyRequests(Json<ErrorBody>, #[oai(header = "Retry-After")] u64),
     /// Unexpected server error.
@@ -97,6 +117,20 @@ impl From<AppError> for ApiError {
             }
             e @ AppError::RateLimited { retry_after } => {
                 ApiError::TooManyRequests(ErrorBody::new("rate_limited", e.to_string()), retry_after.as_secs().max(1))
+            }
+            AppError::QuotaExceeded(refusal) => {
+                let retry_after = (refusal.resets_at - chrono::Utc::now()).num_seconds().max(1) as u64;
+                let mut body = ErrorBody::new("quota_exceeded", refusal.message());
+                body.0.error.quota = Some(QuotaExceededDetail {
+                    scope: refusal.scope.to_string(),
+                    period: refusal.period.as_str().to_string(),
+                    limit: refusal.limit,
+                    used: refusal.used,
+                    remaining: refusal.remaining,
+                    requested: refusal.requested,
+                    resets_at: refusal.resets_at,
+                });
+                ApiError::TooManyRequests(body, retry_after)
             }
             AppError::Unavailable(msg) => {
                 tracing::warn!(error = %msg, "dependency unavailable");

@@ -8,12 +8,14 @@ pub mod error;
 pub mod extract;
 mod middleware;
 pub mod models;
+mod presets;
 mod search;
 mod session;
 mod shares;
 mod system;
 mod tenants;
 mod tokens;
+mod usage;
 mod users;
 
 use crate::app::AppState;
@@ -55,6 +57,8 @@ type Apis = (
     audit::AuditApi,
     chat::ChatApi,
     catalogue::CatalogueApi,
+    presets::PresetsApi,
+    usage::UsageApi,
     search::SearchApi,
     shares::SharesApi,
 );

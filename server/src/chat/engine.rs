@@ -5,9 +5,12 @@
 
 use crate::config::ChatConfig;
 use crate::domain::{MessageId, MessageStatus, TenantId};
+use crate::limits::quota::QuotaLedger;
 use crate::providers::{ChatRequest, Provider, ProviderError, StreamItem};
 use crate::store::messages::{Finish, Message, MessageError};
+use crate::store::usage::NewUsage;
 use crate::store::{self, Store};
+use crate::usage::Ticket;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use std::collections::HashMap;
@@ -53,6 +56,7 @@ pub struct Engine {
     flush_now: Notify,
     metrics: Arc<crate::metrics::Metrics>,
     live: Mutex<HashMap<MessageId, Arc<Live>>>,
+    ledger: Arc<dyn QuotaLedger>,
 }
 
 /// What a turn needs to run.
@@ -64,14 +68,22 @@ pub struct TurnJob {
     pub request: ChatRequest,
     /// Prompt size as counted locally, used when the provider reports no usage.
     pub prompt_tokens: usize,
+    /// The turn's quota reservation, settled to its real usage when it ends.
+    pub ticket: Ticket,
 }
 
 impl Engine {
-    pub fn new(store: Store, config: ChatConfig, metrics: Arc<crate::metrics::Metrics>) -> Self {
+    pub fn new(
+        store: Store,
+        config: ChatConfig,
+        metrics: Arc<crate::metrics::Metrics>,
+        ledger: Arc<dyn QuotaLedger>,
+    ) -> Self {
         Self {
             store,
             config,
             metrics,
+            ledger,
             dirty: Mutex::new(HashMap::new()),
             flush_now: Notify::new(),
             live: Mutex::new(HashMap::new()),
@@ -131,7 +143,7 @@ impl Engine {
     }
 
     async fn run(&self, job: TurnJob, live: &Arc<Live>) {
-        let TurnJob { tenant, message, provider, api_key, request, prompt_tokens } = job;
+        let TurnJob { tenant, message, provider, api_key, request, prompt_tokens, ticket } = job;
         let id = message.id;
         let started_with = message.content.len();
         let started = std::time::Instant::now();
@@ -197,10 +209,23 @@ impl Engine {
             input_tokens: Some(input_tokens as i64),
             output_tokens: Some(output_tokens as i64),
         };
+        let usage = NewUsage {
+            tenant,
+            user: ticket.user,
+            conversation: ticket.conversation,
+            message: id,
+            model: &ticket.model,
+            input_tokens: input_tokens as i64,
+            output_tokens: output_tokens as i64,
+            cost: ticket.cost(input_tokens, output_tokens),
+            outcome: status.as_str(),
+            day: &ticket.day,
+            month: &ticket.month,
+        };
         // The final write must land: retry through a short database outage.
         let mut delay = Duration::from_millis(100);
         for attempt in 0..8 {
-            match self.write_finish(tenant, id, Finish { ..finish }).await {
+            match self.write_finish(tenant, id, Finish { ..finish }, &usage).await {
                 Ok(()) => break,
                 Err(e) => {
                     tracing::warn!(error = %e, attempt, "could not record the end of a turn; retrying");
@@ -209,6 +234,7 @@ impl Engine {
                 }
             }
         }
+        self.ledger.settle(&ticket.windows, ticket.reserved, input_tokens + output_tokens).await;
         let finished = Message {
             status,
             content,
@@ -261,9 +287,17 @@ impl Engine {
         }
     }
 
-    async fn write_finish(&self, tenant: TenantId, id: MessageId, finish: Finish<'_>) -> crate::error::AppResult<()> {
+    /// The end of a turn and its usage event, in one transaction.
+    async fn write_finish(
+        &self,
+        tenant: TenantId,
+        id: MessageId,
+        finish: Finish<'_>,
+        usage: &NewUsage<'_>,
+    ) -> crate::error::AppResult<()> {
         let txn = self.store.begin().await?;
         store::messages::finish(&*txn, tenant, id, finish).await?;
+        store::usage::record(&*txn, *usage).await?;
         txn.commit().await?;
         Ok(())
     }

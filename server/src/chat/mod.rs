@@ -8,14 +8,17 @@ pub mod tokens;
 
 use crate::authz::TenantScope;
 use crate::config::ChatConfig;
+use crate::domain::PresetId;
 use crate::domain::{ConversationId, MessageId, MessageRole, MessageStatus};
 use crate::error::{AppError, AppResult};
 use crate::limits::RateLimiter;
+use crate::presets::PresetService;
 use crate::providers::{Catalogue, ChatRequest, ModelSpec};
 use crate::store::conversations::Conversation;
 use crate::store::idempotency::{Claim, Scope};
 use crate::store::messages::{Message, NewMessage};
 use crate::store::{self, DatabaseTransaction, Store};
+use crate::usage::{Ticket, UsageService};
 use engine::{ChatEvent, Engine, TurnJob};
 use futures::stream::BoxStream;
 use sha2::{Digest, Sha256};
@@ -70,6 +73,17 @@ pub struct ChatService {
     catalogue: Arc<Catalogue>,
     engine: Arc<Engine>,
     limiter: Arc<dyn RateLimiter>,
+    presets: Arc<PresetService>,
+    usage: Arc<UsageService>,
+}
+
+/// How the write half of an action ended.
+enum Written {
+    Started(Box<Turn>),
+    /// Someone sent the same key first: answer with their turn.
+    Replay(Claim),
+    /// A concurrent duplicate won the race; try again (it will be a replay).
+    Retry,
 }
 
 /// A turn prepared inside the transaction, started after commit.
@@ -88,6 +102,9 @@ struct Plan {
     api_key: Option<String>,
     /// A title from the first message of a new conversation.
     title: Option<String>,
+    /// From the conversation's pinned preset version.
+    system: Option<String>,
+    temperature: Option<f32>,
 }
 
 enum PlanKind {
@@ -136,10 +153,12 @@ impl ChatService {
         catalogue: Arc<Catalogue>,
         limiter: Arc<dyn RateLimiter>,
         metrics: Arc<crate::metrics::Metrics>,
+        presets: Arc<PresetService>,
+        usage: Arc<UsageService>,
     ) -> Self {
-        let engine = Arc::new(Engine::new(store.clone(), config.clone(), metrics));
+        let engine = Arc::new(Engine::new(store.clone(), config.clone(), metrics, usage.ledger().clone()));
         tokio::spawn(engine.clone().flusher());
-        Self { store, config, catalogue, engine, limiter }
+        Self { store, config, catalogue, engine, limiter, presets, usage }
     }
 
     pub fn engine(&self) -> &Arc<Engine> {
@@ -155,12 +174,50 @@ impl ChatService {
         store::messages::settle_interrupted(self.store.conn()).await
     }
 
-    pub async fn create_conversation(&self, scope: &TenantScope, title: Option<&str>) -> AppResult<Conversation> {
+    /// Starts a conversation, pinned to the current version of `preset` when one is given.
+    pub async fn create_conversation(
+        &self,
+        scope: &TenantScope,
+        title: Option<&str>,
+        preset: Option<PresetId>,
+    ) -> AppResult<Conversation> {
         let title = match title {
             Some(t) => crate::domain::display_name("title", t, 200)?,
             None => DEFAULT_TITLE.to_string(),
         };
-        store::conversations::insert(self.store.conn(), scope.tenant, scope.user, &title).await
+        let version = match preset {
+            Some(id) => Some(self.presets.pin(scope, id).await?.id),
+            None => None,
+        };
+        store::conversations::insert(self.store.conn(), scope.tenant, scope.user, &title, version).await
+    }
+
+    /// Switches the conversation to the current version of another preset (or to none). The
+    /// only way a conversation's preset changes.
+    pub async fn switch_preset(
+        &self,
+        scope: &TenantScope,
+        id: ConversationId,
+        preset: Option<PresetId>,
+    ) -> AppResult<Conversation> {
+        let version = match preset {
+            Some(p) => Some(self.presets.pin(scope, p).await?.id),
+            None => None,
+        };
+        store::conversations::set_preset_version(self.store.conn(), scope.tenant, scope.user, id, version).await?;
+        self.owned_conversation(self.store.conn(), scope, id).await
+    }
+
+    /// The preset version a conversation is pinned to, if the caller may see it.
+    pub async fn pinned_preset(
+        &self,
+        scope: &TenantScope,
+        conversation: &Conversation,
+    ) -> AppResult<Option<crate::store::presets::PresetVersion>> {
+        match conversation.preset_version_id {
+            Some(v) => self.presets.version_by_id(scope, v).await,
+            None => Ok(None),
+        }
     }
 
     pub async fn conversations(
@@ -374,33 +431,61 @@ impl ChatService {
         self.check_limits(scope, ip).await?;
         for attempt in 0..2 {
             let plan = self.plan(scope, &action).await?;
-            let txn = self.store.begin().await?;
-            if let Some(claim) = store::idempotency::find(&*txn, &claim_scope).await? {
-                drop(txn);
-                return self.replay_claim(&claim_scope, claim, &fingerprint).await;
+            // The worst case (the prompt and the longest answer allowed) must fit every token
+            // budget before anything is written or sent upstream.
+            let amount = (plan.ctx.record.prompt_tokens as u64) + u64::from(plan.spec.max_output_tokens);
+            let ticket = self.usage.reserve(scope, plan.conversation, &plan.spec, amount).await?;
+            match self.write_action(scope, &claim_scope, &fingerprint, plan, ticket.clone(), attempt).await {
+                Ok(Written::Started(turn)) => return Ok(*turn),
+                Ok(Written::Replay(claim)) => {
+                    self.usage.release(&ticket).await;
+                    return self.replay_claim(&claim_scope, claim, &fingerprint).await;
+                }
+                Ok(Written::Retry) => self.usage.release(&ticket).await,
+                Err(e) => {
+                    self.usage.release(&ticket).await;
+                    return Err(e);
+                }
             }
-            let prepared = self.apply(&txn, scope, plan).await?;
-            let claim = Claim {
-                fingerprint: fingerprint.clone(),
-                user_message_id: prepared.turn.user_message.as_ref().map(|m| m.id),
-                assistant_message_id: prepared.turn.assistant_message.id,
-            };
-            let expires = store::now() + chrono::Duration::hours(self.config.idempotency_hours as i64);
-            match store::idempotency::insert(&*txn, &claim_scope, &claim, expires).await {
-                Ok(()) => {}
-                // A concurrent duplicate committed first: replay it instead.
-                Err(AppError::Conflict(_)) if attempt == 0 => continue,
-                Err(e) => return Err(e),
-            }
-            txn.commit().await?;
-            if let Some(job) = prepared.job {
-                self.engine.start(job);
-            }
-            return Ok(prepared.turn);
         }
         self.replay(&claim_scope, &fingerprint)
             .await?
             .ok_or_else(|| AppError::Conflict("the request is being processed; retry".into()))
+    }
+
+    /// The write half of an action: the idempotency claim, the messages, and the turn started
+    /// after commit.
+    async fn write_action(
+        &self,
+        scope: &TenantScope,
+        claim_scope: &Scope<'_>,
+        fingerprint: &str,
+        plan: Plan,
+        ticket: Ticket,
+        attempt: usize,
+    ) -> AppResult<Written> {
+        let txn = self.store.begin().await?;
+        if let Some(claim) = store::idempotency::find(&*txn, claim_scope).await? {
+            return Ok(Written::Replay(claim));
+        }
+        let prepared = self.apply(&txn, scope, plan, ticket).await?;
+        let claim = Claim {
+            fingerprint: fingerprint.to_string(),
+            user_message_id: prepared.turn.user_message.as_ref().map(|m| m.id),
+            assistant_message_id: prepared.turn.assistant_message.id,
+        };
+        let expires = store::now() + chrono::Duration::hours(self.config.idempotency_hours as i64);
+        match store::idempotency::insert(&*txn, claim_scope, &claim, expires).await {
+            Ok(()) => {}
+            // A concurrent duplicate committed first: replay it instead.
+            Err(AppError::Conflict(_)) if attempt == 0 => return Ok(Written::Retry),
+            Err(e) => return Err(e),
+        }
+        txn.commit().await?;
+        if let Some(job) = prepared.job {
+            self.engine.start(job);
+        }
+        Ok(Written::Started(Box::new(prepared.turn)))
     }
 
     async fn replay(&self, claim_scope: &Scope<'_>, fingerprint: &str) -> AppResult<Option<Turn>> {
@@ -435,26 +520,12 @@ impl ChatService {
     /// the write transaction) keeps SQLite's single writer free for as short a time as possible.
     async fn plan(&self, scope: &TenantScope, action: &Action<'_>) -> AppResult<Plan> {
         let conn = self.store.conn();
-        let (conversation, kind, spec, ctx, title) = match *action {
-            Action::Send { conversation, content, model, parent } => {
-                let conv = self.owned_conversation(conn, scope, conversation).await?;
-                let all = store::messages::of_conversation(conn, scope.tenant, conversation).await?;
-                let parent = match parent {
-                    Some(p) if all.iter().any(|m| m.id == p) => Some(p),
-                    Some(_) => {
-                        return Err(AppError::Validation {
-                            field: "parent_id",
-                            reason: "is not a message of this conversation".into(),
-                        });
-                    }
-                    None => conv.active_leaf_id,
-                };
-                let spec = self.catalogue.resolve(conn, scope.tenant, model).await?;
-                let title = (conv.title == DEFAULT_TITLE && all.is_empty()).then(|| title_from(content));
-                let (user, ctx) = exchange(scope, &conv, &all, parent, content, &spec);
-                (conv.id, PlanKind::Exchange { user }, spec, ctx, title)
+        // The target conversation (and message), and the model the caller or the message names.
+        let (conv, target, requested) = match *action {
+            Action::Send { conversation, model, .. } => {
+                (self.owned_conversation(conn, scope, conversation).await?, None, model.map(str::to_string))
             }
-            Action::Edit { message, content, model } => {
+            Action::Edit { message, model, .. } => {
                 let original = self.owned_message(conn, scope, message).await?;
                 if original.role != MessageRole::User {
                     return Err(AppError::Validation {
@@ -462,27 +533,17 @@ impl ChatService {
                         reason: "only user messages can be edited".into(),
                     });
                 }
-                let conv = self.owned_conversation(conn, scope, original.conversation_id).await?;
-                let all = store::messages::of_conversation(conn, scope.tenant, conv.id).await?;
-                let spec = self.catalogue.resolve(conn, scope.tenant, model.or(original.model.as_deref())).await?;
-                let (user, ctx) = exchange(scope, &conv, &all, original.parent_id, content, &spec);
-                (conv.id, PlanKind::Exchange { user }, spec, ctx, None)
+                let model = model.map(str::to_string).or(original.model.clone());
+                (self.owned_conversation(conn, scope, original.conversation_id).await?, Some(original), model)
             }
             Action::Regenerate { message, model } => {
                 let target = self.owned_message(conn, scope, message).await?;
-                let parent = match target.role {
-                    MessageRole::Assistant => target.parent_id.ok_or(AppError::Validation {
-                        field: "id",
-                        reason: "this answer has no question to answer again".into(),
-                    })?,
-                    _ => target.id,
-                };
-                let all = store::messages::of_conversation(conn, scope.tenant, target.conversation_id).await?;
-                let model =
-                    model.or(if target.role == MessageRole::Assistant { target.model.as_deref() } else { None });
-                let spec = self.catalogue.resolve(conn, scope.tenant, model).await?;
-                let ctx = context::build(&spec, None, &context::path_to(&all, Some(parent)), None);
-                (target.conversation_id, PlanKind::Answer { parent }, spec, ctx, None)
+                let model = model.map(str::to_string).or(if target.role == MessageRole::Assistant {
+                    target.model.clone()
+                } else {
+                    None
+                });
+                (self.owned_conversation(conn, scope, target.conversation_id).await?, Some(target), model)
             }
             Action::Continue { message } => {
                 let target = self.owned_message(conn, scope, message).await?;
@@ -492,20 +553,75 @@ impl ChatService {
                         target.status.as_str()
                     )));
                 }
-                let all = store::messages::of_conversation(conn, scope.tenant, target.conversation_id).await?;
-                let spec = self.catalogue.resolve(conn, scope.tenant, target.model.as_deref()).await?;
-                let history = context::path_to(&all, target.parent_id);
-                let ctx = context::build(&spec, None, &history, Some(&target.content));
-                (target.conversation_id, PlanKind::Continue { target }, spec, ctx, None)
+                let model = target.model.clone();
+                (self.owned_conversation(conn, scope, target.conversation_id).await?, Some(target), model)
             }
         };
+        // The pinned preset version supplies the system prompt, sampling and output limit, and
+        // the model when the caller names none.
+        let preset = match conv.preset_version_id {
+            Some(v) => store::presets::version_by_id(conn, scope.tenant, v).await?.map(|v| v.settings),
+            None => None,
+        };
+        let model = requested.or_else(|| preset.as_ref().and_then(|p| p.model.clone()));
+        let mut spec = self.catalogue.resolve(conn, scope.tenant, model.as_deref()).await?;
+        if let Some(max) = preset.as_ref().and_then(|p| p.max_tokens) {
+            spec.max_output_tokens = spec.max_output_tokens.min(u32::try_from(max.max(1)).unwrap_or(u32::MAX));
+        }
+        let system = preset.as_ref().map(|p| p.system_prompt.clone()).filter(|p| !p.trim().is_empty());
+        let temperature = preset.as_ref().and_then(|p| p.temperature).map(|t| t as f32);
+        let all = store::messages::of_conversation(conn, scope.tenant, conv.id).await?;
+        let (kind, ctx, title) = match (action, target) {
+            (Action::Send { content, parent, .. }, _) => {
+                let parent = match *parent {
+                    Some(p) if all.iter().any(|m| m.id == p) => Some(p),
+                    Some(_) => {
+                        return Err(AppError::Validation {
+                            field: "parent_id",
+                            reason: "is not a message of this conversation".into(),
+                        });
+                    }
+                    None => conv.active_leaf_id,
+                };
+                let title = (conv.title == DEFAULT_TITLE && all.is_empty()).then(|| title_from(content));
+                let (user, ctx) = exchange(scope, &conv, &all, parent, content, &spec, system.as_deref());
+                (PlanKind::Exchange { user }, ctx, title)
+            }
+            (Action::Edit { content, .. }, Some(original)) => {
+                let (user, ctx) = exchange(scope, &conv, &all, original.parent_id, content, &spec, system.as_deref());
+                (PlanKind::Exchange { user }, ctx, None)
+            }
+            (Action::Regenerate { .. }, Some(target)) => {
+                let parent = match target.role {
+                    MessageRole::Assistant => target.parent_id.ok_or(AppError::Validation {
+                        field: "id",
+                        reason: "this answer has no question to answer again".into(),
+                    })?,
+                    _ => target.id,
+                };
+                let ctx = context::build(&spec, system.as_deref(), &context::path_to(&all, Some(parent)), None);
+                (PlanKind::Answer { parent }, ctx, None)
+            }
+            (Action::Continue { .. }, Some(target)) => {
+                let history = context::path_to(&all, target.parent_id);
+                let ctx = context::build(&spec, system.as_deref(), &history, Some(&target.content));
+                (PlanKind::Continue { target }, ctx, None)
+            }
+            _ => return Err(AppError::Internal("an action without its target message".into())),
+        };
         let (provider, api_key) = self.catalogue.provider_for(conn, scope.tenant, &spec).await?;
-        Ok(Plan { conversation, kind, spec, ctx, provider, api_key, title })
+        Ok(Plan { conversation: conv.id, kind, spec, ctx, provider, api_key, title, system, temperature })
     }
 
     /// Writes a planned action inside the write transaction and prepares its turn.
-    async fn apply(&self, txn: &DatabaseTransaction, scope: &TenantScope, plan: Plan) -> AppResult<Prepared> {
-        let Plan { conversation, kind, spec, ctx, provider, api_key, title } = plan;
+    async fn apply(
+        &self,
+        txn: &DatabaseTransaction,
+        scope: &TenantScope,
+        plan: Plan,
+        ticket: Ticket,
+    ) -> AppResult<Prepared> {
+        let Plan { conversation, kind, spec, ctx, provider, api_key, title, system, temperature } = plan;
         // Deleted meanwhile? Then there is nothing to answer in.
         self.owned_conversation(txn, scope, conversation).await?;
         let record = serde_json::to_value(&ctx.record).unwrap_or_default();
@@ -566,12 +682,13 @@ impl ChatService {
             provider,
             api_key,
             prompt_tokens: ctx.record.prompt_tokens,
+            ticket,
             request: ChatRequest {
                 model: spec.upstream_model.clone(),
-                system: None,
+                system,
                 messages: ctx.messages,
                 max_tokens: spec.max_output_tokens,
-                temperature: None,
+                temperature,
             },
         };
         Ok(Prepared {
@@ -593,6 +710,7 @@ fn exchange(
     parent: Option<MessageId>,
     content: &str,
     spec: &ModelSpec,
+    system: Option<&str>,
 ) -> (Message, context::Context) {
     let now = store::now();
     let user = Message {
@@ -613,7 +731,7 @@ fn exchange(
     };
     let mut history = context::path_to(all, parent);
     history.push(user.clone());
-    let ctx = context::build(spec, None, &history, None);
+    let ctx = context::build(spec, system, &history, None);
     (user, ctx)
 }
 

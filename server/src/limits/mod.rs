@@ -1,6 +1,8 @@
 //! Rate limits. The in-process implementation serves the embedded tier; the scale-out tier
 //! replaces it with a Redis one behind the same trait.
 
+pub mod quota;
+
 use async_trait::async_trait;
 use moka::future::Cache;
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! user who started it.
 use super::entities::conversation;
 use super::{Conn, now};
-use crate::domain::{ConversationId, MessageId, TenantId, UserId};
+use crate::domain::{ConversationId, MessageId, PresetVersionId, TenantId, UserId};
 use crate::error::AppResult;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
@@ -15,6 +15,8 @@ pub struct Conversation {
     pub title: String,
     pub archived: bool,
     pub active_leaf_id: Option<MessageId>,
+    /// The preset version the conversation is pinned to.
+    pub preset_version_id: Option<PresetVersionId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -28,13 +30,20 @@ impl From<conversation::Model> for Conversation {
             title: m.title,
             archived: m.archived,
             active_leaf_id: m.active_leaf_id.map(MessageId),
+            preset_version_id: m.preset_version_id.map(PresetVersionId),
             created_at: m.created_at,
             updated_at: m.updated_at,
         }
     }
 }
 
-pub async fn insert(conn: &impl Conn, tenant: TenantId, owner: UserId, title: &str) -> AppResult<Conversation> {
+pub async fn insert(
+    conn: &impl Conn,
+    tenant: TenantId,
+    owner: UserId,
+    title: &str,
+    preset_version: Option<PresetVersionId>,
+) -> AppResult<Conversation> {
     let at = now();
     Ok(conversation::ActiveModel {
         id: Set(ConversationId::new().0),
@@ -43,6 +52,7 @@ pub async fn insert(conn: &impl Conn, tenant: TenantId, owner: UserId, title: &s
         title: Set(title.to_string()),
         archived: Set(false),
         active_leaf_id: Set(None),
+        preset_version_id: Set(preset_version.map(|v| v.0)),
         created_at: Set(at),
         updated_at: Set(at),
     }
@@ -122,6 +132,25 @@ pub async fn set_active_leaf(conn: &impl Conn, tenant: TenantId, id: Conversatio
 
 pub async fn delete(conn: &impl Conn, tenant: TenantId, owner: UserId, id: ConversationId) -> AppResult<()> {
     let res = conversation::Entity::delete_many()
+        .filter(conversation::Column::Id.eq(id.0))
+        .filter(conversation::Column::TenantId.eq(tenant.0))
+        .filter(conversation::Column::OwnerId.eq(owner.0))
+        .exec(conn)
+        .await?;
+    super::expect_one(res.rows_affected, "conversation")
+}
+
+/// Pins the conversation to a preset version (or to none). Only an explicit switch calls this.
+pub async fn set_preset_version(
+    conn: &impl Conn,
+    tenant: TenantId,
+    owner: UserId,
+    id: ConversationId,
+    version: Option<PresetVersionId>,
+) -> AppResult<()> {
+    let res = conversation::Entity::update_many()
+        .col_expr(conversation::Column::PresetVersionId, version.map(|v| v.0).into())
+        .col_expr(conversation::Column::UpdatedAt, now().into())
         .filter(conversation::Column::Id.eq(id.0))
         .filter(conversation::Column::TenantId.eq(tenant.0))
         .filter(conversation::Column::OwnerId.eq(owner.0))

@@ -13,9 +13,11 @@ pub mod idempotency;
 pub mod memberships;
 pub mod messages;
 pub mod policy;
+pub mod presets;
 pub mod sessions;
 pub mod setup_tokens;
 pub mod tenants;
+pub mod usage;
 pub mod users;
 
 use confab_migrations::{Migrator, MigratorTrait};

@@ -10,6 +10,7 @@ pub struct Model {
     pub title: String,
     pub archived: bool,
     pub active_leaf_id: Option<Uuid>,
+    pub preset_version_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -1,0 +1,321 @@
+//! Token usage (mine, and the tenant's for the console's charts) and the quotas tenant admins set.
+use super::ApiTags;
+use super::error::ApiResult;
+use super::extract::Auth;
+use crate::app::AppState;
+use crate::auth::actor_of;
+use crate::authz::Permission;
+use crate::domain::UserId;
+use crate::error::AppError;
+use crate::store::usage::{Grouping, Period, Quota, QuotaSubject, UsageRow};
+use crate::usage::QuotaStatus;
+use chrono::{DateTime, NaiveDate, Utc};
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use std::sync::Arc;
+use uuid::Uuid;
+
+#[derive(Default)]
+pub struct UsageApi;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum PeriodName {
+    /// A UTC calendar day.
+    Day,
+    /// A UTC calendar month.
+    Month,
+}
+
+impl From<Period> for PeriodName {
+    fn from(p: Period) -> Self {
+        match p {
+            Period::Day => PeriodName::Day,
+            Period::Month => PeriodName::Month,
+        }
+    }
+}
+
+impl From<PeriodName> for Period {
+    fn from(p: PeriodName) -> Self {
+        match p {
+            PeriodName::Day => Period::Day,
+            PeriodName::Month => Period::Month,
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct UsageTotals {
+    /// Turns (answers) that ran, whatever their outcome.
+    pub turns: i64,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    /// In the currency of the catalogue's prices.
+    pub cost: f64,
+}
+
+impl From<&UsageRow> for UsageTotals {
+    fn from(r: &UsageRow) -> Self {
+        Self { turns: r.turns, input_tokens: r.input_tokens, output_tokens: r.output_tokens, cost: r.cost }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct QuotaStatusView {
+    /// `user` (my own budget) or `tenant` (everyone's together).
+    pub scope: String,
+    pub period: PeriodName,
+    pub limit: u64,
+    /// Settled usage in the current period.
+    pub used: u64,
+    /// Held by answers still being written.
+    pub reserved: u64,
+    pub remaining: u64,
+    pub resets_at: DateTime<Utc>,
+}
+
+impl From<QuotaStatus> for QuotaStatusView {
+    fn from(q: QuotaStatus) -> Self {
+        Self {
+            scope: q.scope.into(),
+            period: q.period.into(),
+            limit: q.limit,
+            used: q.used,
+            reserved: q.reserved,
+            remaining: q.limit.saturating_sub(q.used + q.reserved),
+            resets_at: q.resets_at,
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct MyUsageView {
+    /// Today (UTC), `YYYY-MM-DD`.
+    pub day: String,
+    /// This month (UTC), `YYYY-MM`.
+    pub month: String,
+    pub today: UsageTotals,
+    pub this_month: UsageTotals,
+    /// The budgets that apply to me; none when no quota is set.
+    pub quotas: Vec<QuotaStatusView>,
+}
+
+#[derive(Debug, Object)]
+pub struct UsageRowView {
+    #[oai(skip_serializing_if_is_none)]
+    pub day: Option<String>,
+    #[oai(skip_serializing_if_is_none)]
+    pub user_id: Option<Uuid>,
+    #[oai(skip_serializing_if_is_none)]
+    pub model: Option<String>,
+    #[oai(flatten)]
+    pub totals: UsageTotals,
+}
+
+#[derive(Debug, Object)]
+pub struct TenantUsageView {
+    pub from: String,
+    pub to: String,
+    /// One row per group, days ascending when grouped by day.
+    pub rows: Vec<UsageRowView>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum QuotaSubjectName {
+    /// The whole tenant, all users together.
+    Tenant,
+    /// Each user, unless the user has a quota of their own.
+    UserDefault,
+    /// One user (`user_id`).
+    User,
+}
+
+#[derive(Debug, Object)]
+pub struct QuotaView {
+    pub id: Uuid,
+    pub subject: QuotaSubjectName,
+    pub user_id: Option<Uuid>,
+    pub period: PeriodName,
+    /// Input plus output tokens allowed per period.
+    pub token_limit: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Quota> for QuotaView {
+    fn from(q: Quota) -> Self {
+        let (subject, user_id) = match q.subject {
+            QuotaSubject::Tenant => (QuotaSubjectName::Tenant, None),
+            QuotaSubject::UserDefault => (QuotaSubjectName::UserDefault, None),
+            QuotaSubject::User(u) => (QuotaSubjectName::User, Some(u.0)),
+        };
+        Self {
+            id: q.id,
+            subject,
+            user_id,
+            period: q.period.into(),
+            token_limit: q.token_limit,
+            updated_at: q.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct QuotaList {
+    pub items: Vec<QuotaView>,
+}
+
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct SetQuota {
+    pub subject: QuotaSubjectName,
+    /// Required for `user`, refused otherwise.
+    pub user_id: Option<Uuid>,
+    pub period: PeriodName,
+    /// Input plus output tokens per period; 0 stops all turns.
+    pub token_limit: i64,
+}
+
+#[derive(ApiResponse)]
+pub enum QuotaDeleted {
+    #[oai(status = 204)]
+    NoContent,
+}
+
+fn parse_day(field: &'static str, raw: &str) -> Result<NaiveDate, AppError> {
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .map_err(|_| AppError::Validation { field, reason: "must be a date like 2026-11-29".into() })
+}
+
+#[OpenApi(tag = "ApiTags::Usage")]
+impl UsageApi {
+    /// My token usage today and this month, and what is left of my quotas.
+    #[oai(path = "/usage", method = "get")]
+    async fn mine(&self, state: Data<&Arc<AppState>>, auth: Auth) -> ApiResult<Json<MyUsageView>> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::USAGE_READ).await?;
+        let u = state.usage.my_usage(&scope).await?;
+        Ok(Json(MyUsageView {
+            day: u.day,
+            month: u.month,
+            today: (&u.today).into(),
+            this_month: (&u.this_month).into(),
+            quotas: u.quotas.into_iter().map(Into::into).collect(),
+        }))
+    }
+
+    /// The tenant's token usage between two UTC days (inclusive; default the last 30 days),
+    /// grouped by any of `day`, `user` and `model` (comma-separated; default all three).
+    #[oai(path = "/tenant/usage", method = "get")]
+    async fn tenant(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        from: Query<Option<String>>,
+        to: Query<Option<String>>,
+        group_by: Query<Option<String>>,
+        user_id: Query<Option<Uuid>>,
+    ) -> ApiResult<Json<TenantUsageView>> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::TENANT_USAGE_READ).await?;
+        let today = Utc::now().date_naive();
+        let to_day = match to.0.as_deref() {
+            Some(raw) => parse_day("to", raw)?,
+            None => today,
+        };
+        let from_day = match from.0.as_deref() {
+            Some(raw) => parse_day("from", raw)?,
+            None => to_day - chrono::Duration::days(29),
+        };
+        if from_day > to_day {
+            return Err(AppError::Validation { field: "from", reason: "must not be after `to`".into() }.into());
+        }
+        if (to_day - from_day).num_days() > 366 {
+            return Err(
+                AppError::Validation { field: "from", reason: "the range may span at most 367 days".into() }.into()
+            );
+        }
+        let mut grouping = Grouping::default();
+        match group_by.0.as_deref() {
+            None => grouping = Grouping { day: true, user: true, model: true },
+            Some(raw) => {
+                for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                    match part {
+                        "day" => grouping.day = true,
+                        "user" => grouping.user = true,
+                        "model" => grouping.model = true,
+                        _ => {
+                            return Err(AppError::Validation {
+                                field: "group_by",
+                                reason: "takes `day`, `user` and `model`, comma-separated".into(),
+                            }
+                            .into());
+                        }
+                    }
+                }
+            }
+        }
+        let (from_s, to_s) = (from_day.format("%Y-%m-%d").to_string(), to_day.format("%Y-%m-%d").to_string());
+        let rows = state.usage.tenant_usage(&scope, user_id.0.map(UserId), &from_s, &to_s, grouping).await?;
+        Ok(Json(TenantUsageView {
+            from: from_s,
+            to: to_s,
+            rows: rows
+                .iter()
+                .map(|r| UsageRowView {
+                    day: r.day.clone(),
+                    user_id: r.user_id.map(|u| u.0),
+                    model: r.model.clone(),
+                    totals: r.into(),
+                })
+                .collect(),
+        }))
+    }
+
+    /// The tenant's quotas.
+    #[oai(path = "/tenant/quotas", method = "get")]
+    async fn quotas(&self, state: Data<&Arc<AppState>>, auth: Auth) -> ApiResult<Json<QuotaList>> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::TENANT_USAGE_READ).await?;
+        let items = state.usage.quotas(&scope).await?;
+        Ok(Json(QuotaList { items: items.into_iter().map(Into::into).collect() }))
+    }
+
+    /// Set a quota (tenant admins): the tenant's, the default per user, or one user's, per day
+    /// or per month. Replaces the quota of the same subject and period.
+    #[oai(path = "/tenant/quotas", method = "put")]
+    async fn set_quota(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        body: Json<SetQuota>,
+    ) -> ApiResult<Json<QuotaView>> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::QUOTAS_MANAGE).await?;
+        let subject = match (body.subject, body.user_id) {
+            (QuotaSubjectName::User, Some(u)) => QuotaSubject::User(UserId(u)),
+            (QuotaSubjectName::User, None) => {
+                return Err(
+                    AppError::Validation { field: "user_id", reason: "is required for a user quota".into() }.into()
+                );
+            }
+            (_, Some(_)) => {
+                return Err(
+                    AppError::Validation { field: "user_id", reason: "is only for `user` quotas".into() }.into()
+                );
+            }
+            (QuotaSubjectName::Tenant, None) => QuotaSubject::Tenant,
+            (QuotaSubjectName::UserDefault, None) => QuotaSubject::UserDefault,
+        };
+        let quota =
+            state.usage.set_quota(&scope, &actor_of(&auth.0), subject, body.period.into(), body.token_limit).await?;
+        Ok(Json(quota.into()))
+    }
+
+    /// Remove a quota (tenant admins).
+    #[oai(path = "/tenant/quotas/:id", method = "delete")]
+    async fn delete_quota(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<QuotaDeleted> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::QUOTAS_MANAGE).await?;
+        state.usage.delete_quota(&scope, &actor_of(&auth.0), id.0).await?;
+        Ok(QuotaDeleted::NoContent)
+    }
+}

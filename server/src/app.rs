@@ -54,7 +54,11 @@ impl AppState {
             usage.clone(),
         );
         let search = crate::search::SearchService::new(store.clone());
-        let shares = crate::shares::ShareService::new(store.clone());
+        let share_key = config.secrets.master_key.as_deref().map(crate::crypto::MasterKey::parse).transpose();
+        let shares = crate::shares::ShareService::new(
+            store.clone(),
+            share_key.map_err(|e| anyhow::anyhow!("secrets.master_key: {e}"))?,
+        );
         Ok(Arc::new(Self { config, store, authz, auth, accounts, chat, presets, usage, search, shares, metrics }))
     }
 

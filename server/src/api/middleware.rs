@@ -43,6 +43,14 @@ fn client_ip(req: &Request, trust_forwarded_for: bool) -> Option<String> {
     req.remote_addr().as_socket_addr().map(|a| a.ip().to_string())
 }
 
+/// The path as logged: a share link's token is a credential, so it never reaches the logs.
+fn loggable_path(path: &str) -> String {
+    match path.strip_prefix("/v1/public/snapshots/") {
+        Some(_) => "/v1/public/snapshots/{token}".to_string(),
+        None => path.to_string(),
+    }
+}
+
 pub async fn request_context<E: Endpoint>(next: E, req: Request, state: Arc<AppState>) -> poem::Result<Response> {
     let started = Instant::now();
     let ctx = RequestContext {
@@ -55,7 +63,7 @@ pub async fn request_context<E: Endpoint>(next: E, req: Request, state: Arc<AppS
             .map(|s| s.chars().take(512).collect()),
     };
     let method = req.method().clone();
-    let path = req.uri().path().to_string();
+    let path = loggable_path(req.uri().path());
     let span = tracing::info_span!("request", request_id = %ctx.request_id, %method, path = %path);
     let id = ctx.request_id.clone();
     let result = context::scope(

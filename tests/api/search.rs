@@ -186,6 +186,28 @@ async fn never_shows_another_users_or_another_tenants_conversations(b: Backend) 
     assert_eq!(search(&globex, globex_only).await.len(), 3, "title, question and answer");
     assert!(search(&admin, globex_only).await.is_empty());
     assert!(search(&bob, globex_only).await.is_empty());
+
+    // One person in two tenants: each tenant shows only that tenant's conversations of theirs.
+    let acme = admin.get_json("/v1/me").await["active_tenant"]["id"].as_str().unwrap().to_string();
+    let globex_id = globex.get_json("/v1/me").await["active_tenant"]["id"].as_str().unwrap().to_string();
+    let out = app.cli(&["admin", "set-role", "--tenant", "globex", "--email", ADMIN_EMAIL, "--role", "member"], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let me = app.admin().await;
+    let switch = |tenant: String| {
+        let me = me.clone();
+        async move {
+            let (s, body) = me.send(Method::PUT, "/v1/me/active-tenant", Some(json!({ "tenant_id": tenant }))).await;
+            assert_eq!(s, StatusCode::OK, "{body}");
+        }
+    };
+    switch(globex_id).await;
+    assert!(search(&me, canary).await.is_empty(), "my Acme conversation is not in Globex");
+    let in_globex = me.conversation().await;
+    turn(&me, &in_globex, &format!("the {canary} again")).await;
+    assert_eq!(conversations_of(&search(&me, canary).await), HashSet::from([in_globex.clone()]));
+    switch(acme).await;
+    assert_eq!(conversations_of(&search(&me, canary).await), HashSet::from([owned[0].1.clone()]));
 }
 
 async fn follows_renames_and_deletes(b: Backend) {

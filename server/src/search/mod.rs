@@ -1,15 +1,150 @@
-//! History search over the caller's own conversations. The embedded tier searches in SQL
-//! (SQLite FTS5, PostgreSQL full-text); the scale-out tier puts OpenSearch behind the same trait.
+//! History search over the caller's own conversations: titles and message text, in the active
+//! tenant, archived conversations included.
+//!
+//! The query is parsed here ([`SearchQuery`]: plain words, never the user's syntax) and answered
+//! by a [`SearchBackend`]. The embedded tier searches in SQL ([`sql`]): SQLite FTS5 or PostgreSQL
+//! full-text, over an index that database triggers keep in the same transaction as every write
+//! (see the `m20261129_000009_search` migration for what is indexed when).
+//!
+//! Whatever the backend, a hit is only returned for a conversation that the query itself proves
+//! belongs to the caller (tenant and owner), so a stale index entry can never show another
+//! user's text.
+//!
+//! # OpenSearch (the scaled-out tier)
+//! An `OpenSearchBackend` will implement [`SearchBackend`] with the same inputs and the same page:
+//! a `bool` query with `filter` terms on `tenant_id` and `owner_id` and a `match` (`operator: and`)
+//! on the words of [`SearchQuery::terms`] (never `query_string`, which would parse user syntax),
+//! highlights mapped to [`Segment`]s, and `search_after` on `(_score, hit_id)` as the
+//! [`SearchCursor`]. The index is fed from the
+//! transactional outbox rather than triggers: the write that finishes a message (or renames or
+//! deletes a conversation) also writes an outbox row in its transaction, and an indexer upserts
+//! or deletes the document after commit, retrying until OpenSearch acknowledges; a re-index
+//! replays the SQL tables. The SQL triggers can stay: they cost little and keep the embedded
+//! index ready as a fallback. [`SearchService::new`] picks the backend.
 
+mod query;
+mod snippet;
+pub mod sql;
+
+pub use query::{MAX_QUERY_CHARS, MAX_TERMS, SearchQuery};
+pub use snippet::{MAX_SNIPPET_CHARS, Segment};
+
+use crate::authz::TenantScope;
+use crate::domain::{ConversationId, MessageId, MessageRole, TenantId, UserId};
+use crate::error::AppResult;
 use crate::store::Store;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// One match: a conversation's title, or one of its messages.
+#[derive(Debug, Clone)]
+pub struct SearchHit {
+    pub conversation_id: ConversationId,
+    pub conversation_title: String,
+    pub conversation_archived: bool,
+    /// The message that matched, with its author; `None` when the title matched.
+    pub message: Option<(MessageId, MessageRole)>,
+    /// The matched text around the first match.
+    pub snippet: Vec<Segment>,
+    /// When the message was written (for a title: when the conversation was started).
+    pub created_at: DateTime<Utc>,
+}
+
+/// A page of hits, best first.
+#[derive(Debug, Clone, Default)]
+pub struct SearchPage {
+    pub hits: Vec<SearchHit>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<SearchCursor>,
+}
+
+/// A position in a result list: the last hit's score and id. Pages are cut by comparing with it
+/// (keyset), not by counting, so the next page starts right after the last hit shown even when
+/// other documents were added or removed meanwhile.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SearchCursor {
+    /// The backend's own score, compared exactly (its bits travel in the cursor).
+    pub score: f64,
+    /// The message id, or the conversation id for a title hit; breaks ties.
+    pub hit: Uuid,
+}
+
+impl std::fmt::Display for SearchCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:016x}.{}", self.score.to_bits(), self.hit.simple())
+    }
+}
+
+impl std::str::FromStr for SearchCursor {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        let (score, hit) = s.split_once('.').ok_or(())?;
+        let score = f64::from_bits(u64::from_str_radix(score, 16).map_err(|_| ())?);
+        if !score.is_finite() {
+            return Err(());
+        }
+        Ok(Self { score, hit: Uuid::parse_str(hit).map_err(|_| ())? })
+    }
+}
+
+/// Where a search runs. Every call names the tenant and the user; a backend returns only hits in
+/// conversations of that user in that tenant.
+#[async_trait]
+pub trait SearchBackend: Send + Sync {
+    /// Up to `limit` hits for a non-empty `query`, best first, after `after` when given.
+    async fn search(
+        &self,
+        tenant: TenantId,
+        owner: UserId,
+        query: &SearchQuery,
+        after: Option<&SearchCursor>,
+        limit: u64,
+    ) -> AppResult<SearchPage>;
+}
 
 pub struct SearchService {
-    #[allow(dead_code)]
-    store: Store,
+    backend: Arc<dyn SearchBackend>,
 }
 
 impl SearchService {
+    /// The SQL backend of the store's database.
     pub fn new(store: Store) -> Self {
-        Self { store }
+        Self { backend: sql::backend(store) }
+    }
+
+    /// Searches the caller's conversations. `raw` is the user's text: a blank or oversized query
+    /// is refused; one with nothing searchable in it (only punctuation, say) finds nothing.
+    #[tracing::instrument(skip_all, fields(tenant = %scope.tenant, user = %scope.user))]
+    pub async fn search(
+        &self,
+        scope: &TenantScope,
+        raw: &str,
+        after: Option<SearchCursor>,
+        limit: u64,
+    ) -> AppResult<SearchPage> {
+        let query = SearchQuery::parse(raw)?;
+        if query.is_empty() {
+            return Ok(SearchPage::default());
+        }
+        self.backend.search(scope.tenant, scope.user, &query, after.as_ref(), limit).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_exactly() {
+        for score in [0.0, -1.0324909747292e-6, 0.0607927, f64::MIN_POSITIVE, -123456.789] {
+            let c = SearchCursor { score, hit: Uuid::now_v7() };
+            let back = c.to_string().parse::<SearchCursor>().map(|b| (b.score.to_bits(), b.hit));
+            assert_eq!(back, Ok((score.to_bits(), c.hit)), "{c}");
+        }
+        for bad in ["", "x", "12.", ".abc", "7ff8000000000000.0190c5a8b1c37e3a8d1d6e2f9c0b4a51", "zz.00"] {
+            assert!(bad.parse::<SearchCursor>().is_err(), "{bad}");
+        }
     }
 }

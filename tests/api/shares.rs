@@ -363,6 +363,25 @@ async fn users_visibility_reaches_only_listed_members(b: Backend) {
         )
         .await;
     assert_eq!(error_code(s, &body, 422), "validation_failed");
+
+    // Members cannot list the tenant's users, so recipients may also be named by e-mail address;
+    // an unknown address, another tenant's user and a disabled member get the same refusal.
+    let by_email = share(&alice, &conv, json!({ "visibility": "users", "user_emails": ["Carol@acme.example"] })).await;
+    let path = format!("/v1/snapshots/{}", id(&by_email));
+    assert_eq!(carol.get_json(&path).await["messages"].as_array().unwrap().len(), 4);
+    expect_404(&bob, &path).await;
+    for stranger in ["nobody@acme.example", "admin@globex.example", "dave@acme.example", "not an address"] {
+        let (s, body) = alice
+            .send(
+                Method::POST,
+                &format!("/v1/conversations/{conv}/shares"),
+                Some(json!({ "visibility": "users", "user_emails": [stranger] })),
+            )
+            .await;
+        assert_eq!(error_code(s, &body, 422), "validation_failed", "{stranger}");
+        assert_eq!(body["error"]["field"], "user_emails");
+        assert!(body["error"]["message"].as_str().unwrap().contains("is not an active member of this tenant"));
+    }
 }
 
 async fn link_shares_follow_the_tenant_setting(b: Backend) {

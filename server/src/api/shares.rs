@@ -91,6 +91,8 @@ pub struct CreateShare {
     pub visibility: ShareVisibility,
     /// With `users` visibility: the active members of the tenant who may read it.
     pub user_ids: Option<Vec<Uuid>>,
+    /// With `users` visibility: the same, by e-mail address (combined with `user_ids`).
+    pub user_emails: Option<Vec<String>>,
     /// When it stops being readable; in the future, at most 365 days away. Never, when absent.
     pub expires_at: Option<DateTime<Utc>>,
     /// The snapshot's title; the conversation's title when absent.
@@ -316,6 +318,7 @@ impl SharesApi {
                     leaf: body.leaf_message_id.map(MessageId),
                     visibility: body.visibility.into(),
                     user_ids: body.user_ids.as_deref(),
+                    user_emails: body.user_emails.as_deref(),
                     expires_at: body.expires_at,
                     title: body.title.as_deref(),
                 },

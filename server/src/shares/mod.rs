@@ -166,6 +166,8 @@ pub struct NewShare<'a> {
     pub leaf: Option<MessageId>,
     pub visibility: Visibility,
     pub user_ids: Option<&'a [Uuid]>,
+    /// Recipients by e-mail address (members cannot list the tenant's users to find ids).
+    pub user_emails: Option<&'a [String]>,
     pub expires_at: Option<DateTime<Utc>>,
     pub title: Option<&'a str>,
 }
@@ -218,6 +220,33 @@ impl ShareService {
         Self { store, master_key }
     }
 
+    /// The ids of the active members of the caller's tenant with these addresses. An unknown
+    /// address and a non-member get the same answer, so this reveals nothing beyond the tenant.
+    async fn recipients_by_email(&self, scope: &TenantScope, emails: &[String]) -> AppResult<Vec<Uuid>> {
+        if emails.len() > MAX_RECIPIENTS {
+            return Err(AppError::Validation {
+                field: "user_emails",
+                reason: format!("may list at most {MAX_RECIPIENTS} users"),
+            });
+        }
+        let conn = self.store.conn();
+        let mut out = Vec::with_capacity(emails.len());
+        for raw in emails {
+            let not_member = || AppError::Validation {
+                field: "user_emails",
+                reason: format!("{} is not an active member of this tenant", raw.trim()),
+            };
+            let email = crate::domain::Email::parse(raw).map_err(|_| not_member())?;
+            let user = db::users::find_by_email(conn, &email).await?.ok_or_else(not_member)?;
+            let member = db::memberships::member(conn, scope.tenant, user.id).await?;
+            if !member.is_some_and(|m| m.status == Status::Active && m.user.status == Status::Active) {
+                return Err(not_member());
+            }
+            out.push(user.id.0);
+        }
+        Ok(out)
+    }
+
     /// Snapshots a branch of one of the caller's conversations.
     #[tracing::instrument(skip_all, fields(tenant = %scope.tenant, conversation = %conversation))]
     pub async fn create(
@@ -229,7 +258,9 @@ impl ShareService {
     ) -> AppResult<ShareDetail> {
         let title = new.title.map(|t| crate::domain::display_name("title", t, 200)).transpose()?;
         let expires_at = validate_expiry(new.expires_at, db::now())?;
-        let requested = validate_recipients(new.visibility, new.user_ids, scope.user)?;
+        let mut ids: Vec<Uuid> = new.user_ids.map(<[Uuid]>::to_vec).unwrap_or_default();
+        ids.extend(self.recipients_by_email(scope, new.user_emails.unwrap_or_default()).await?);
+        let requested = validate_recipients(new.visibility, Some(&ids), scope.user)?;
 
         let txn = self.store.begin().await?;
         let source = db::conversations::get(&*txn, scope.tenant, scope.user, conversation)

@@ -172,12 +172,18 @@ pub struct TestApp {
     pub stdout_lines: Vec<String>,
     child: Child,
     opts: Options,
+    /// The database outlives this server (`kill`, to restart on it).
+    handed_over: bool,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // A failing test keeps its directory (database, config, server.log) for a look.
+        if !self.handed_over && !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.db.dir);
+        }
     }
 }
 
@@ -271,7 +277,7 @@ impl TestApp {
                 }
             }
         };
-        TestApp { base, db, stdout_lines: lines, child, opts }
+        TestApp { base, db, stdout_lines: lines, child, opts, handed_over: false }
     }
 
     /// Runs a `confab` CLI command against this server's database.
@@ -288,6 +294,7 @@ impl TestApp {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let db = TestDb { backend: self.db.backend, url: self.db.url.clone(), dir: self.db.dir.clone() };
+        self.handed_over = true;
         (db, self.opts.clone())
     }
 

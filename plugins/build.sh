@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Builds the example plugins from source into components:
+#   plugins/dist/<name>-<version>.wasm and plugins/dist/<name>.manifest.json
+# Guests are compiled for wasm32-unknown-unknown by Debian's Rust (which ships the standard
+# library's source, so -Zbuild-std works without rustup downloading a target), then wrapped as
+# components by plugins/tools (`componentize`, built with the main workspace's toolchain).
+#
+#   plugins/build.sh              build the components
+#   plugins/build.sh unit-tests   run the guest crates' own unit tests natively
+set -euo pipefail
+cd "$(dirname "$0")"
+plugins_dir="$PWD"
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if [ ! -x /usr/bin/rustc ] || [ ! -x /usr/bin/cargo ] || [ ! -d /usr/lib/rustlib/src/rust/library ] \
+   || [ ! -x /usr/lib/llvm-19/bin/wasm-ld ]; then
+  echo "== installing Debian's Rust with its std source and wasm-ld (rustc-web cargo-web rust-web-src lld-19)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rustc-web cargo-web rust-web-src lld-19 >/dev/null
+fi
+
+guest_target="${CONFAB_GUEST_TARGET_DIR:-$HOME/.cache/confab-guest-target}"
+guest_cargo() {
+  env CARGO_TARGET_DIR="$guest_target" RUSTC=/usr/bin/rustc /usr/bin/cargo "$@"
+}
+
+if [ "${1:-}" = unit-tests ]; then
+  guest_cargo test --workspace
+  exit 0
+fi
+
+echo "== building plugins for wasm32-unknown-unknown"
+RUSTC_BOOTSTRAP=1 RUSTFLAGS="-C linker=/usr/lib/llvm-19/bin/wasm-ld" \
+  guest_cargo build --release --quiet -Zbuild-std=std,panic_abort --target wasm32-unknown-unknown --workspace
+
+echo "== making components"
+main_target="${CARGO_TARGET_DIR:-$HOME/.cache/confab-target}"
+(cd .. && env CARGO_TARGET_DIR="$main_target" cargo build --quiet -p confab-plugin-tools --bin componentize)
+rm -rf dist
+for dir in examples/*/; do
+  name="$(basename "$dir")"
+  "$main_target/debug/componentize" package \
+    "$guest_target/wasm32-unknown-unknown/release/${name//-/_}.wasm" "$dir/manifest.json" "$plugins_dir/dist"
+done

@@ -1,0 +1,476 @@
+//! The engine, the upload checks and the calls.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use wasmtime::component::{Component, HasSelf, Instance, InstancePre, Linker};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
+
+use crate::bindings::confab::plugin::host::{Host, LogLevel};
+use crate::bindings::exports::confab::plugin::{presets, request_hook, response_hook};
+use crate::bindings::{self, ChatRequest, Context, Outcome, Preset};
+use crate::limits::{Breach, CallLimiter, Limits};
+use crate::output;
+use crate::{Hook, Manifest, PluginConfig, PluginError};
+
+/// The only imports a plugin may have: the host interface, and the types-only instance that
+/// `wit-component` imports when exported interfaces `use` the shared types.
+pub const ALLOWED_IMPORTS: [&str; 2] = ["confab:plugin/host@0.1.0", "confab:plugin/types@0.1.0"];
+
+/// The plugin engine: one per process. Cheap to clone.
+///
+/// It owns a wasmtime [`Engine`] with epoch interruption (advanced by a ticker thread every
+/// [`Limits::epoch_tick`]), optional fuel metering, an explicit `max_wasm_stack` and a pooling
+/// instance allocator sized by [`Limits::max_concurrent_calls`]; and a [`Linker`] that offers
+/// nothing but `confab:plugin/host`. Plugins are compiled once by [`PluginRuntime::load`] and
+/// called through the returned [`LoadedPlugin`].
+#[derive(Clone)]
+pub struct PluginRuntime {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    engine: Engine,
+    linker: Linker<CallState>,
+    limits: Limits,
+    permits: Arc<tokio::sync::Semaphore>,
+}
+
+/// What validation found out about a component.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComponentInfo {
+    /// The hooks the component exports (equal to the manifest's).
+    pub hooks: BTreeSet<Hook>,
+    /// The component's imports (a subset of [`ALLOWED_IMPORTS`]).
+    pub imports: Vec<String>,
+    /// The component's exports.
+    pub exports: Vec<String>,
+    /// Size of the component in bytes.
+    pub size_bytes: usize,
+    /// SHA-256 of the component, hex: identifies a plugin version's code.
+    pub sha256: String,
+}
+
+impl PluginRuntime {
+    /// Sets up the engine and starts its epoch ticker thread (which ends by itself once the
+    /// last clone of the runtime and every [`LoadedPlugin`] are dropped).
+    pub fn new(limits: Limits) -> Result<Self, PluginError> {
+        if limits.epoch_tick.is_zero() || limits.max_concurrent_calls == 0 {
+            return Err(PluginError::Internal("epoch_tick and max_concurrent_calls must not be zero".into()));
+        }
+        let internal = |e: wasmtime::Error| PluginError::Internal(format!("{e:#}"));
+        let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let slots = limits.max_concurrent_calls;
+
+        let mut pool = PoolingAllocationConfig::new();
+        pool.total_component_instances(slots)
+            .total_core_instances(slots.saturating_mul(to_u32(limits.instances)))
+            .total_memories(slots.saturating_mul(to_u32(limits.memories)))
+            .total_tables(slots.saturating_mul(to_u32(limits.tables)))
+            .max_core_instances_per_component(to_u32(limits.instances))
+            .max_memories_per_component(to_u32(limits.memories))
+            .max_tables_per_component(to_u32(limits.tables))
+            .max_memory_size(limits.memory_bytes)
+            .table_elements(limits.table_elements)
+            // Keep the first pages of each slot mapped between calls and reset them with memset:
+            // cheaper than returning them to the kernel for the small heaps plugins use.
+            .linear_memory_keep_resident(1 << 20)
+            .table_keep_resident(64 << 10);
+
+        let mut config = Config::new();
+        config
+            .wasm_component_model(true)
+            .epoch_interruption(true)
+            .consume_fuel(limits.fuel.is_some())
+            .max_wasm_stack(limits.max_wasm_stack)
+            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        let engine = Engine::new(&config).map_err(internal)?;
+
+        let mut linker = Linker::new(&engine);
+        bindings::Plugin::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |state| state)
+            .map_err(internal)?;
+
+        spawn_epoch_ticker(&engine, limits.epoch_tick)?;
+        let permits = Arc::new(tokio::sync::Semaphore::new(slots as usize));
+        Ok(Self { shared: Arc::new(Shared { engine, linker, limits, permits }) })
+    }
+
+    /// The limits calls run under.
+    pub fn limits(&self) -> &Limits {
+        &self.shared.limits
+    }
+
+    /// Checks an upload without keeping it: see [`PluginRuntime::load`].
+    pub fn validate(&self, manifest: &Manifest, bytes: &[u8]) -> Result<ComponentInfo, PluginError> {
+        self.load(manifest.clone(), bytes).map(|plugin| plugin.info.clone())
+    }
+
+    /// Compiles and checks a plugin: the bytes must be a component (not a core module), import
+    /// nothing but [`ALLOWED_IMPORTS`], export exactly the hooks the manifest declares with the
+    /// right types, and instantiate within the limits. Compile once per plugin version and keep
+    /// the result: calls then only instantiate.
+    pub fn load(&self, manifest: Manifest, bytes: &[u8]) -> Result<Arc<LoadedPlugin>, PluginError> {
+        let limits = &self.shared.limits;
+        let engine = &self.shared.engine;
+        if bytes.len() > limits.max_component_bytes {
+            return Err(invalid(format!(
+                "component is {} bytes, more than the {} allowed",
+                bytes.len(),
+                limits.max_component_bytes
+            )));
+        }
+        check_header(bytes)?;
+        let component = Component::new(engine, bytes).map_err(|e| invalid(format!("not a valid component: {e:#}")))?;
+
+        let ty = component.component_type();
+        let imports: Vec<String> = ty.imports(engine).map(|(name, _)| name.to_string()).collect();
+        if let Some(bad) = imports.iter().find(|name| !ALLOWED_IMPORTS.contains(&name.as_str())) {
+            return Err(invalid(format!(
+                "the component imports `{bad}`; plugins may import only {}",
+                ALLOWED_IMPORTS.map(|i| format!("`{i}`")).join(" and ")
+            )));
+        }
+        let exports: Vec<String> = ty.exports(engine).map(|(name, _)| name.to_string()).collect();
+        let mut hooks = BTreeSet::new();
+        for name in &exports {
+            let hook = Hook::from_interface(name).ok_or_else(|| {
+                invalid(format!("the component exports `{name}`, which is not a hook of confab:plugin@0.1.0"))
+            })?;
+            hooks.insert(hook);
+        }
+        if &hooks != manifest.hooks() {
+            let missing: Vec<&str> = manifest.hooks().difference(&hooks).map(|h| h.name()).collect();
+            let extra: Vec<&str> = hooks.difference(manifest.hooks()).map(|h| h.name()).collect();
+            return Err(invalid(format!(
+                "the component's exports do not match the manifest's hooks (declared but not exported: [{}]; exported but not declared: [{}])",
+                missing.join(", "),
+                extra.join(", ")
+            )));
+        }
+
+        let pre = self
+            .shared
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| invalid(format!("imports do not match: {e:#}")))?;
+        let index = |e: wasmtime::Error| invalid(format!("{e:#}"));
+        let hooks_of = |hook| manifest.has_hook(hook);
+        let plugin = LoadedPlugin {
+            presets: hooks_of(Hook::Presets).then(|| presets::GuestIndices::new(&pre)).transpose().map_err(index)?,
+            request: hooks_of(Hook::TransformRequest)
+                .then(|| request_hook::GuestIndices::new(&pre))
+                .transpose()
+                .map_err(index)?,
+            response: hooks_of(Hook::TransformResponse)
+                .then(|| response_hook::GuestIndices::new(&pre))
+                .transpose()
+                .map_err(index)?,
+            pre,
+            label: format!("{}@{}", manifest.name(), manifest.version()).into(),
+            info: ComponentInfo {
+                hooks,
+                imports,
+                exports,
+                size_bytes: bytes.len(),
+                sha256: hex(&Sha256::digest(bytes)),
+            },
+            manifest,
+            shared: Arc::clone(&self.shared),
+        };
+        plugin.trial_instantiation()?;
+        Ok(Arc::new(plugin))
+    }
+}
+
+fn invalid(message: String) -> PluginError {
+    PluginError::Invalid(message)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Tells the three kinds of uploads apart before handing them to the compiler, so that a core
+/// module gets a helpful message instead of a parse error.
+fn check_header(bytes: &[u8]) -> Result<(), PluginError> {
+    const MAGIC: &[u8] = b"\0asm";
+    match (bytes.get(..4), bytes.get(4..8)) {
+        (Some(MAGIC), Some([0x0d, 0x00, 0x01, 0x00])) => Ok(()),
+        (Some(MAGIC), Some([0x01, 0x00, 0x00, 0x00])) => Err(invalid(
+            "this is a core WebAssembly module, not a component: turn it into one with \
+             `wasm-tools component new` (see the plugin SDK's build instructions)"
+                .into(),
+        )),
+        (Some(MAGIC), _) => Err(invalid("unsupported WebAssembly binary version".into())),
+        _ => Err(invalid("not a WebAssembly binary".into())),
+    }
+}
+
+/// Advances the engine's epoch every `tick` until the engine is gone. A plain thread: it must
+/// keep ticking while every async worker is busy, and it costs one wake-up per tick.
+fn spawn_epoch_ticker(engine: &Engine, tick: Duration) -> Result<(), PluginError> {
+    let weak = engine.weak();
+    thread::Builder::new()
+        .name("confab-plugin-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                thread::sleep(tick);
+            }
+        })
+        .map(|_| ())
+        .map_err(|e| PluginError::Internal(format!("cannot start the epoch ticker: {e}")))
+}
+
+/// A compiled, checked plugin version, ready to be called. Every call instantiates it afresh
+/// in its own [`Store`] (pre-instantiated, from the instance pool), so calls share nothing and
+/// a plugin keeps no state between them.
+pub struct LoadedPlugin {
+    shared: Arc<Shared>,
+    manifest: Manifest,
+    info: ComponentInfo,
+    label: Arc<str>,
+    pre: InstancePre<CallState>,
+    presets: Option<presets::GuestIndices>,
+    request: Option<request_hook::GuestIndices>,
+    response: Option<response_hook::GuestIndices>,
+}
+
+/// The per-call part of a plugin call: for whom, with which configuration, within what time.
+#[derive(Debug, Clone, Copy)]
+pub struct Call<'a> {
+    /// Who the call is for.
+    pub ctx: &'a Context,
+    /// The tenant's configuration of the plugin.
+    pub config: &'a PluginConfig,
+    /// Overrides [`Limits::time_budget`] for this call.
+    pub time_budget: Option<Duration>,
+}
+
+impl<'a> Call<'a> {
+    /// A call with the runtime's default time budget.
+    pub fn new(ctx: &'a Context, config: &'a PluginConfig) -> Self {
+        Self { ctx, config, time_budget: None }
+    }
+
+    /// The same call with its own time budget.
+    pub fn with_time_budget(self, budget: Duration) -> Self {
+        Self { time_budget: Some(budget), ..self }
+    }
+}
+
+impl LoadedPlugin {
+    /// The plugin's manifest.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// What validation found.
+    pub fn info(&self) -> &ComponentInfo {
+        &self.info
+    }
+
+    /// Hook `presets`: the presets this plugin offers the user.
+    pub fn list_presets(&self, call: Call<'_>) -> Result<Vec<Preset>, PluginError> {
+        let indices = self.hook(&self.presets, Hook::Presets)?;
+        let presets =
+            self.run(call, |store, instance| indices.load(&mut *store, instance)?.call_list_presets(store, call.ctx))?;
+        output::check_presets(&presets, self.shared.limits.max_output_bytes)?;
+        Ok(presets)
+    }
+
+    /// Hook `presets`: the system prompt of one of this plugin's presets, rendered for the user.
+    /// The plugin's own error (an unknown id) is [`PluginError::Rejected`].
+    pub fn render_system_prompt(&self, call: Call<'_>, preset_id: &str) -> Result<String, PluginError> {
+        let indices = self.hook(&self.presets, Hook::Presets)?;
+        let rendered = self.run(call, |store, instance| {
+            indices.load(&mut *store, instance)?.call_render_system_prompt(store, preset_id, call.ctx)
+        })?;
+        output::check_rendered(rendered, self.shared.limits.max_output_bytes)
+    }
+
+    /// Hook `transform_request`: what to do with the outgoing request. A rejection is
+    /// [`Outcome::Reject`], not an error. A replaced request may name another model or change
+    /// parameters: the caller must apply its own policy to it as to any request.
+    pub fn transform_request(&self, call: Call<'_>, request: &ChatRequest) -> Result<Outcome, PluginError> {
+        let indices = self.hook(&self.request, Hook::TransformRequest)?;
+        let outcome = self.run(call, |store, instance| {
+            indices.load(&mut *store, instance)?.call_transform_request(store, call.ctx, request)
+        })?;
+        output::check_outcome(&outcome, output::request_bytes(request), self.shared.limits.max_output_bytes)?;
+        Ok(outcome)
+    }
+
+    /// Hook `transform_response`: the text to keep instead of the model's answer, if any.
+    pub fn transform_response(&self, call: Call<'_>, text: &str) -> Result<Option<String>, PluginError> {
+        let indices = self.hook(&self.response, Hook::TransformResponse)?;
+        let replaced = self.run(call, |store, instance| {
+            indices.load(&mut *store, instance)?.call_transform_response(store, call.ctx, text)
+        })?;
+        if let Some(new) = &replaced {
+            output::check_size(new.len(), text.len().saturating_add(self.shared.limits.max_output_bytes))?;
+        }
+        Ok(replaced)
+    }
+
+    /// Runs a blocking call (one of the methods above) on tokio's blocking pool, at most
+    /// [`Limits::max_concurrent_calls`] at once (later calls wait their turn).
+    ///
+    /// Plugin calls are short bursts of CPU that end by their deadline at the latest, so they
+    /// run synchronously on a blocking thread rather than as async wasmtime calls on fibers:
+    /// no async worker is ever held by a plugin, and there is no per-call fiber stack to set up.
+    pub async fn spawn<T, F>(self: &Arc<Self>, f: F) -> Result<T, PluginError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&LoadedPlugin) -> Result<T, PluginError> + Send + 'static,
+    {
+        let permit = Arc::clone(&self.shared.permits)
+            .acquire_owned()
+            .await
+            .map_err(|_| PluginError::Internal("the plugin runtime is shutting down".into()))?;
+        let plugin = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            f(&plugin)
+        })
+        .await
+        .map_err(|e| PluginError::Internal(format!("plugin worker failed: {e}")))?
+    }
+
+    fn hook<'s, I>(&self, indices: &'s Option<I>, hook: Hook) -> Result<&'s I, PluginError> {
+        indices
+            .as_ref()
+            .ok_or_else(|| PluginError::Invalid(format!("plugin {} does not implement hook {hook}", self.label)))
+    }
+
+    /// Instantiates the plugin in a fresh store under the limits and runs `body`; every failure
+    /// becomes a [`PluginError`].
+    fn run<T>(
+        &self,
+        call: Call<'_>,
+        body: impl FnOnce(&mut Store<CallState>, &Instance) -> wasmtime::Result<T>,
+    ) -> Result<T, PluginError> {
+        let limits = &self.shared.limits;
+        let budget = call.time_budget.unwrap_or(limits.time_budget);
+        let mut store = self.new_store(call.config.clone(), budget)?;
+        let result = self.pre.instantiate(&mut store).and_then(|instance| body(&mut store, &instance));
+        result.map_err(|e| classify(&e, store.data(), budget, limits))
+    }
+
+    fn new_store(&self, config: PluginConfig, budget: Duration) -> Result<Store<CallState>, PluginError> {
+        let limits = &self.shared.limits;
+        let state = CallState {
+            limiter: CallLimiter::new(limits),
+            config,
+            label: Arc::clone(&self.label),
+            log_lines: 0,
+            max_log_lines: limits.max_log_lines,
+            max_log_line_bytes: limits.max_log_line_bytes,
+        };
+        let mut store = Store::new(&self.shared.engine, state);
+        store.limiter(|state| &mut state.limiter);
+        store.set_epoch_deadline(limits.deadline_ticks(budget));
+        store.epoch_deadline_trap();
+        if let Some(fuel) = limits.fuel {
+            store.set_fuel(fuel).map_err(|e| PluginError::Internal(format!("{e:#}")))?;
+        }
+        Ok(store)
+    }
+
+    /// Instantiates once and type-checks every declared hook's exports, so that a component
+    /// that cannot run is refused at upload rather than failing on every call.
+    fn trial_instantiation(&self) -> Result<(), PluginError> {
+        let limits = &self.shared.limits;
+        let config = PluginConfig::empty();
+        let mut store = self.new_store(config, limits.time_budget)?;
+        let instance = self.pre.instantiate(&mut store).map_err(|e| {
+            invalid(format!(
+                "cannot be instantiated within the limits: {}",
+                classify(&e, store.data(), limits.time_budget, limits)
+            ))
+        })?;
+        let typecheck = |hook: Hook| {
+            move |e: wasmtime::Error| invalid(format!("hook {hook} (`{}`) has the wrong type: {e:#}", hook.interface()))
+        };
+        if let Some(i) = &self.presets {
+            i.load(&mut store, &instance).map_err(typecheck(Hook::Presets))?;
+        }
+        if let Some(i) = &self.request {
+            i.load(&mut store, &instance).map_err(typecheck(Hook::TransformRequest))?;
+        }
+        if let Some(i) = &self.response {
+            i.load(&mut store, &instance).map_err(typecheck(Hook::TransformResponse))?;
+        }
+        Ok(())
+    }
+}
+
+/// Turns what wasmtime reported into what went wrong, from the plugin's point of view.
+fn classify(error: &wasmtime::Error, state: &CallState, budget: Duration, limits: &Limits) -> PluginError {
+    match state.limiter.breach {
+        Some(Breach::Memory) => return PluginError::MemoryLimit { limit_bytes: limits.memory_bytes },
+        Some(Breach::Table) => {
+            return PluginError::ResourceLimit(format!("more than {} table elements", limits.table_elements));
+        }
+        None => {}
+    }
+    if error.is::<wasmtime::PoolConcurrencyLimitError>() {
+        return PluginError::Busy;
+    }
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => PluginError::Timeout { budget },
+        Some(Trap::OutOfFuel) => PluginError::OutOfFuel,
+        Some(Trap::StackOverflow) => PluginError::StackOverflow,
+        Some(trap) => PluginError::Trap(trap.to_string()),
+        None => PluginError::Trap(format!("{error:#}")),
+    }
+}
+
+/// What a call's [`Store`] holds: its limits, the tenant's configuration and the log budget.
+pub(crate) struct CallState {
+    limiter: CallLimiter,
+    config: PluginConfig,
+    label: Arc<str>,
+    log_lines: usize,
+    max_log_lines: usize,
+    max_log_line_bytes: usize,
+}
+
+impl Host for CallState {
+    fn log(&mut self, level: LogLevel, message: String, fields: Vec<(String, String)>) {
+        self.log_lines += 1;
+        if self.log_lines > self.max_log_lines {
+            return;
+        }
+        let mut line = message;
+        for (key, value) in fields {
+            line.push_str(&format!(" {key}={value:?}"));
+        }
+        if line.len() > self.max_log_line_bytes {
+            let mut cut = self.max_log_line_bytes;
+            while !line.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            line.truncate(cut);
+            line.push('…');
+        }
+        let plugin = &*self.label;
+        match level {
+            LogLevel::Trace => tracing::trace!(target: "confab::plugin", plugin, "{line}"),
+            LogLevel::Debug => tracing::debug!(target: "confab::plugin", plugin, "{line}"),
+            LogLevel::Info => tracing::info!(target: "confab::plugin", plugin, "{line}"),
+            LogLevel::Warn => tracing::warn!(target: "confab::plugin", plugin, "{line}"),
+            LogLevel::Error => tracing::error!(target: "confab::plugin", plugin, "{line}"),
+        }
+    }
+
+    fn get_config(&mut self) -> String {
+        self.config.as_str().to_string()
+    }
+}
+
+impl bindings::confab::plugin::types::Host for CallState {}

@@ -1,0 +1,108 @@
+//! Plugins that misbehave: each is stopped by its limit with a typed error, and the host goes on.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use confab_plugin_host::{Call, Limits, LoadedPlugin, PluginConfig, PluginError, PluginRuntime};
+
+use crate::fixtures;
+use crate::support::{assert_host_still_works, context, runtime};
+
+fn load(name: &str, wat: &str) -> Arc<LoadedPlugin> {
+    runtime().load(fixtures::manifest(name), &fixtures::component("response-transform", wat)).unwrap()
+}
+
+fn call(plugin: &LoadedPlugin, budget: Duration) -> Result<Option<String>, PluginError> {
+    let ctx = context(&[]);
+    plugin.transform_response(Call::new(&ctx, &PluginConfig::empty()).with_time_budget(budget), "The answer.")
+}
+
+#[test]
+fn a_well_behaved_fixture_runs() {
+    // The fixtures' scaffolding itself is sound: only their bodies misbehave.
+    let plugin = load("quiet", &fixtures::quiet());
+    assert_eq!(call(&plugin, Duration::from_millis(50)), Ok(None));
+}
+
+#[test]
+fn an_endless_loop_is_stopped_at_its_deadline() {
+    let plugin = load("spinner", &fixtures::endless_loop());
+    let limits = runtime().limits();
+    let budget = Duration::from_millis(30);
+    let started = Instant::now();
+    let result = call(&plugin, budget);
+    let elapsed = started.elapsed();
+    assert_eq!(result, Err(PluginError::Timeout { budget }));
+    // The deadline is the budget plus at most one epoch tick; allow generous slack for a busy
+    // machine (the point is "stopped", not a precise figure: the benchmark measures that).
+    assert!(elapsed >= budget, "stopped early: {elapsed:?}");
+    assert!(elapsed < budget + limits.epoch_tick + Duration::from_millis(250), "stopped late: {elapsed:?}");
+    assert_host_still_works();
+}
+
+#[test]
+fn a_memory_bomb_is_stopped_at_the_memory_limit() {
+    let plugin = load("bomb", &fixtures::memory_bomb());
+    let result = call(&plugin, Duration::from_secs(5));
+    assert_eq!(result, Err(PluginError::MemoryLimit { limit_bytes: runtime().limits().memory_bytes }));
+    assert_host_still_works();
+}
+
+#[test]
+fn deep_recursion_is_a_stack_overflow() {
+    let plugin = load("recursion", &fixtures::deep_recursion());
+    assert_eq!(call(&plugin, Duration::from_secs(5)), Err(PluginError::StackOverflow));
+    assert_host_still_works();
+}
+
+#[test]
+fn a_huge_output_is_refused() {
+    let plugin = load("flood", &fixtures::huge_output());
+    let limit = "The answer.".len() + runtime().limits().max_output_bytes;
+    assert_eq!(
+        call(&plugin, Duration::from_secs(5)),
+        Err(PluginError::OutputTooLarge { limit_bytes: limit, actual_bytes: 10 << 20 })
+    );
+    assert_host_still_works();
+}
+
+#[test]
+fn a_trap_is_reported_as_such() {
+    let plugin = load("trap", &fixtures::trap());
+    match call(&plugin, Duration::from_secs(5)) {
+        Err(PluginError::Trap(message)) => assert!(message.contains("unreachable"), "{message}"),
+        other => panic!("expected a trap, got {other:?}"),
+    }
+    assert_host_still_works();
+}
+
+#[test]
+fn fuel_stops_a_loop_when_it_runs_out_first() {
+    let runtime = PluginRuntime::new(Limits { fuel: Some(100_000), ..Limits::default() }).unwrap();
+    let plugin = runtime
+        .load(fixtures::manifest("spinner"), &fixtures::component("response-transform", &fixtures::endless_loop()))
+        .unwrap();
+    assert_eq!(call(&plugin, Duration::from_secs(5)), Err(PluginError::OutOfFuel));
+}
+
+#[test]
+fn hostile_calls_in_parallel_leave_good_calls_unharmed() {
+    let spinner = load("spinner", &fixtures::endless_loop());
+    let bomb = load("bomb", &fixtures::memory_bomb());
+    let threads: Vec<_> = (0..4)
+        .map(|i| {
+            let (spinner, bomb) = (Arc::clone(&spinner), Arc::clone(&bomb));
+            std::thread::spawn(move || {
+                if i % 2 == 0 {
+                    assert!(matches!(call(&spinner, Duration::from_millis(20)), Err(PluginError::Timeout { .. })));
+                } else {
+                    assert!(matches!(call(&bomb, Duration::from_secs(5)), Err(PluginError::MemoryLimit { .. })));
+                }
+                assert_host_still_works();
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+}

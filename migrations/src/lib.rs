@@ -14,6 +14,7 @@ mod m20261129_000007_governance_policy;
 mod m20261129_000008_presets_usage;
 mod m20261129_000009_search;
 mod m20261129_000010_shares;
+mod m20261129_000011_plugins;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000008_presets_usage::Migration),
             Box::new(m20261129_000009_search::Migration),
             Box::new(m20261129_000010_shares::Migration),
+            Box::new(m20261129_000011_plugins::Migration),
         ]
     }
 }

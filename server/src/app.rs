@@ -25,6 +25,7 @@ pub struct AppState {
     pub chat: ChatService,
     pub presets: Arc<crate::presets::PresetService>,
     pub usage: Arc<crate::usage::UsageService>,
+    pub plugins: Arc<crate::plugins::PluginService>,
     pub search: crate::search::SearchService,
     pub shares: crate::shares::ShareService,
     pub metrics: Arc<Metrics>,
@@ -44,14 +45,18 @@ impl AppState {
         let ledger =
             Arc::new(crate::limits::quota::InProcessLedger::new(Arc::new(crate::usage::StoredUsage(store.clone()))));
         let usage = Arc::new(crate::usage::UsageService::new(store.clone(), ledger));
+        let plugins = Arc::new(crate::plugins::PluginService::new(store.clone()).map_err(anyhow_app)?);
         let chat = ChatService::new(
             store.clone(),
             config.chat.clone(),
-            catalogue,
-            limiter,
-            metrics.clone(),
-            presets.clone(),
-            usage.clone(),
+            crate::chat::Collaborators {
+                catalogue,
+                limiter,
+                metrics: metrics.clone(),
+                presets: presets.clone(),
+                usage: usage.clone(),
+                plugins: plugins.clone(),
+            },
         );
         let search = crate::search::SearchService::new(store.clone());
         let share_key = config.secrets.master_key.as_deref().map(crate::crypto::MasterKey::parse).transpose();
@@ -59,7 +64,20 @@ impl AppState {
             store.clone(),
             share_key.map_err(|e| anyhow::anyhow!("secrets.master_key: {e}"))?,
         );
-        Ok(Arc::new(Self { config, store, authz, auth, accounts, chat, presets, usage, search, shares, metrics }))
+        Ok(Arc::new(Self {
+            config,
+            store,
+            authz,
+            auth,
+            accounts,
+            chat,
+            presets,
+            usage,
+            plugins,
+            search,
+            shares,
+            metrics,
+        }))
     }
 
     pub fn session_cookie_name(&self) -> &'static str {

@@ -19,6 +19,7 @@ pub mod domain;
 pub mod error;
 pub mod limits;
 pub mod metrics;
+pub mod plugins;
 pub mod presets;
 pub mod providers;
 pub mod search;

@@ -96,6 +96,10 @@ pub struct MessageView {
     pub usage: Option<UsageView>,
     /// For assistant messages: what was sent upstream.
     pub context: Option<ContextView>,
+    /// For assistant messages: what each plugin of the tenant's chain did to the request
+    /// (`unchanged`, `changed`, `rejected`, `failed_open`, `failed`), in chain order.
+    #[oai(skip_serializing_if_is_none)]
+    pub plugins: Option<Vec<PluginRunView>>,
     /// Ids of this message and its siblings (same parent), oldest first — for ‹ 2 / 3 › navigation.
     /// Only in the branch view.
     #[oai(skip_serializing_if_is_none)]
@@ -104,8 +108,29 @@ pub struct MessageView {
     pub updated_at: DateTime<Utc>,
 }
 
+#[derive(Debug, Clone, Object)]
+pub struct PluginRunView {
+    pub plugin: String,
+    pub version: String,
+    pub outcome: String,
+    /// The rejection reason, or what went wrong.
+    pub detail: Option<String>,
+    pub elapsed_us: u64,
+}
+
 impl From<Message> for MessageView {
     fn from(m: Message) -> Self {
+        let plugins = m.plugin_runs.as_ref().and_then(|runs| runs.as_array()).map(|runs| {
+            runs.iter()
+                .map(|r| PluginRunView {
+                    plugin: r["plugin"].as_str().unwrap_or_default().to_string(),
+                    version: r["version"].as_str().unwrap_or_default().to_string(),
+                    outcome: r["outcome"].as_str().unwrap_or_default().to_string(),
+                    detail: r["detail"].as_str().map(str::to_string),
+                    elapsed_us: r["elapsed_us"].as_u64().unwrap_or_default(),
+                })
+                .collect()
+        });
         let context = m.model_config.as_ref().and_then(|c| {
             Some(ContextView {
                 sent_message_ids: serde_json::from_value(c.get("sent_message_ids")?.clone()).ok()?,
@@ -135,6 +160,7 @@ impl From<Message> for MessageView {
             content: m.content,
             model: m.model,
             context,
+            plugins,
             sibling_ids: None,
             created_at: m.created_at,
             updated_at: m.updated_at,

@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 mod middleware;
 pub mod models;
+mod plugins;
 mod presets;
 mod search;
 mod session;
@@ -47,6 +48,8 @@ pub enum ApiTags {
     Shares,
     /// Search over the caller's conversation history.
     Search,
+    /// WebAssembly plugins and each tenant's plugin chain.
+    Plugins,
 }
 
 type Apis = (
@@ -61,6 +64,7 @@ type Apis = (
     usage::UsageApi,
     search::SearchApi,
     shares::SharesApi,
+    plugins::PluginsApi,
 );
 
 pub fn openapi_service() -> OpenApiService<Apis, ()> {
@@ -109,7 +113,12 @@ pub async fn routes(state: Arc<AppState>) -> impl poem::Endpoint {
         .at("/metrics", poem::get(system::metrics));
     crate::web::mount(route)
         .with(poem::middleware::CookieJarManager::new())
-        .around(move |ep, req| middleware::limit_body(ep, req, max_body))
+        .around(move |ep, req| {
+            // Plugin uploads carry a component; everything else keeps the configured limit.
+            let max =
+                if req.uri().path() == "/v1/plugins" { max_body.max(plugins::MAX_UPLOAD_BODY_BYTES) } else { max_body };
+            middleware::limit_body(ep, req, max)
+        })
         .around(error::uniform_errors)
         .with(poem::middleware::CatchPanic::new())
         .data(state.clone())

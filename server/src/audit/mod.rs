@@ -40,6 +40,10 @@ pub mod action {
     pub const SHARE_CREATED: &str = "share.created";
     pub const SHARE_REVOKED: &str = "share.revoked";
     pub const SHARING_SETTINGS_CHANGED: &str = "share.settings_changed";
+    pub const PLUGIN_UPLOADED: &str = "plugin.uploaded";
+    pub const PLUGIN_CONFIGURED: &str = "plugin.configured";
+    pub const PLUGIN_REMOVED: &str = "plugin.removed";
+    pub const PLUGIN_CHAIN_ORDERED: &str = "plugin.chain_ordered";
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -98,6 +98,10 @@ permissions! {
     SHARES_READ = ("shares", "read", Tenant);
     SHARES_WRITE = ("shares", "write", Tenant);
     TENANT_SHARES_MANAGE = ("tenant_shares", "manage", Tenant);
+    PLUGINS_MANAGE = ("plugins", "manage", Platform);
+    PLUGINS_READ = ("plugins", "read", Platform);
+    TENANT_PLUGINS_MANAGE = ("tenant_plugins", "manage", Tenant);
+    TENANT_PLUGINS_READ = ("tenant_plugins", "read", Tenant);
 }
 
 /// Proof that the caller may act in one tenant: the only way handlers obtain a tenant id.

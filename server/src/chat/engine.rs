@@ -70,6 +70,8 @@ pub struct TurnJob {
     pub prompt_tokens: usize,
     /// The turn's quota reservation, settled to its real usage when it ends.
     pub ticket: Ticket,
+    /// The tenant's request transforms, run before the request leaves.
+    pub chain: Option<crate::plugins::RequestChain>,
 }
 
 impl Engine {
@@ -143,14 +145,30 @@ impl Engine {
     }
 
     async fn run(&self, job: TurnJob, live: &Arc<Live>) {
-        let TurnJob { tenant, message, provider, api_key, request, prompt_tokens, ticket } = job;
+        let TurnJob { tenant, message, provider, api_key, request, prompt_tokens, ticket, chain } = job;
         let id = message.id;
         let started_with = message.content.len();
         let started = std::time::Instant::now();
         let mut first_token = true;
         self.metrics.turn_started();
         let mut usage: Option<(u64, u64)> = None;
+        // The tenant's plugins see (and may rewrite or refuse) the request before it leaves.
+        let mut request = request;
+        let mut plugin_runs: Option<serde_json::Value> = None;
+        let mut stop: Option<MessageError> = None;
+        if let Some(chain) = chain {
+            let result = chain.run(request).await;
+            plugin_runs = serde_json::to_value(&result.runs).ok();
+            request = result.request;
+            if let Some((code, message)) = result.stop {
+                stop = Some(MessageError { code: code.into(), message, retry_after_secs: None });
+                usage = Some((0, 0));
+            }
+        }
         let outcome: Result<(), Outcome> = async {
+            if let Some(stopped) = stop {
+                return Err(Outcome::Stopped(stopped));
+            }
             let mut stream = tokio::select! {
                 _ = live.cancel.cancelled() => return Err(Outcome::Cancelled),
                 s = provider.stream(request, api_key) => s.map_err(Outcome::Failed)?,
@@ -188,6 +206,8 @@ impl Engine {
         let (status, error) = match &outcome {
             Ok(()) => (MessageStatus::Completed, None),
             Err(Outcome::Cancelled) => (MessageStatus::Cancelled, None),
+            // Nothing was sent: the turn failed, whatever text an earlier part left.
+            Err(Outcome::Stopped(e)) => (MessageStatus::Failed, Some(e.clone())),
             Err(Outcome::Failed(e)) => {
                 let status = if content.is_empty() { MessageStatus::Failed } else { MessageStatus::Partial };
                 tracing::info!(error = %e, produced, "turn ended early");
@@ -208,6 +228,7 @@ impl Engine {
             error: error.as_ref(),
             input_tokens: Some(input_tokens as i64),
             output_tokens: Some(output_tokens as i64),
+            plugin_runs: plugin_runs.as_ref(),
         };
         let usage = NewUsage {
             tenant,
@@ -241,6 +262,7 @@ impl Engine {
             error,
             input_tokens: Some(input_tokens as i64),
             output_tokens: Some(output_tokens as i64),
+            plugin_runs,
             updated_at: store::now(),
             ..message
         };
@@ -341,6 +363,8 @@ impl Engine {
 enum Outcome {
     Cancelled,
     Failed(ProviderError),
+    /// A plugin refused the request, or failed under `fail_closed`.
+    Stopped(MessageError),
 }
 
 fn provider_error(e: &ProviderError) -> MessageError {

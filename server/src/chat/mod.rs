@@ -75,6 +75,7 @@ pub struct ChatService {
     limiter: Arc<dyn RateLimiter>,
     presets: Arc<PresetService>,
     usage: Arc<UsageService>,
+    plugins: Arc<crate::plugins::PluginService>,
 }
 
 /// How the write half of an action ended.
@@ -105,6 +106,8 @@ struct Plan {
     /// From the conversation's pinned preset version.
     system: Option<String>,
     temperature: Option<f32>,
+    /// The tenant's request transforms.
+    chain: Option<crate::plugins::RequestChain>,
 }
 
 enum PlanKind {
@@ -146,19 +149,22 @@ impl Action<'_> {
     }
 }
 
+/// The services a turn consults besides the store.
+pub struct Collaborators {
+    pub catalogue: Arc<Catalogue>,
+    pub limiter: Arc<dyn RateLimiter>,
+    pub metrics: Arc<crate::metrics::Metrics>,
+    pub presets: Arc<PresetService>,
+    pub usage: Arc<UsageService>,
+    pub plugins: Arc<crate::plugins::PluginService>,
+}
+
 impl ChatService {
-    pub fn new(
-        store: Store,
-        config: ChatConfig,
-        catalogue: Arc<Catalogue>,
-        limiter: Arc<dyn RateLimiter>,
-        metrics: Arc<crate::metrics::Metrics>,
-        presets: Arc<PresetService>,
-        usage: Arc<UsageService>,
-    ) -> Self {
+    pub fn new(store: Store, config: ChatConfig, with: Collaborators) -> Self {
+        let Collaborators { catalogue, limiter, metrics, presets, usage, plugins } = with;
         let engine = Arc::new(Engine::new(store.clone(), config.clone(), metrics, usage.ledger().clone()));
         tokio::spawn(engine.clone().flusher());
-        Self { store, config, catalogue, engine, limiter, presets, usage }
+        Self { store, config, catalogue, engine, limiter, presets, usage, plugins }
     }
 
     pub fn engine(&self) -> &Arc<Engine> {
@@ -610,7 +616,8 @@ impl ChatService {
             _ => return Err(AppError::Internal("an action without its target message".into())),
         };
         let (provider, api_key) = self.catalogue.provider_for(conn, scope.tenant, &spec).await?;
-        Ok(Plan { conversation: conv.id, kind, spec, ctx, provider, api_key, title, system, temperature })
+        let chain = self.plugins.request_chain(scope.tenant, scope.user, &spec.id).await?;
+        Ok(Plan { conversation: conv.id, kind, spec, ctx, provider, api_key, title, system, temperature, chain })
     }
 
     /// Writes a planned action inside the write transaction and prepares its turn.
@@ -621,7 +628,7 @@ impl ChatService {
         plan: Plan,
         ticket: Ticket,
     ) -> AppResult<Prepared> {
-        let Plan { conversation, kind, spec, ctx, provider, api_key, title, system, temperature } = plan;
+        let Plan { conversation, kind, spec, ctx, provider, api_key, title, system, temperature, chain } = plan;
         // Deleted meanwhile? Then there is nothing to answer in.
         self.owned_conversation(txn, scope, conversation).await?;
         let record = serde_json::to_value(&ctx.record).unwrap_or_default();
@@ -683,6 +690,7 @@ impl ChatService {
             api_key,
             prompt_tokens: ctx.record.prompt_tokens,
             ticket,
+            chain,
             request: ChatRequest {
                 model: spec.upstream_model.clone(),
                 system,
@@ -726,6 +734,7 @@ fn exchange(
         error: None,
         input_tokens: None,
         output_tokens: None,
+        plugin_runs: None,
         created_at: now,
         updated_at: now,
     };

@@ -53,6 +53,8 @@ pub async fn insert(
         archived: Set(false),
         active_leaf_id: Set(None),
         preset_version_id: Set(preset_version.map(|v| v.0)),
+        plugin_preset_version_id: Set(None),
+        plugin_preset_id: Set(None),
         created_at: Set(at),
         updated_at: Set(at),
     }

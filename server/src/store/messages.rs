@@ -22,6 +22,8 @@ pub struct Message {
     pub error: Option<MessageError>,
     pub input_tokens: Option<i64>,
     pub output_tokens: Option<i64>,
+    /// What the tenant's plugin chain did to the turn (a JSON list), when a chain ran.
+    pub plugin_runs: Option<serde_json::Value>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -53,6 +55,7 @@ impl From<message::Model> for Message {
             }),
             input_tokens: m.input_tokens,
             output_tokens: m.output_tokens,
+            plugin_runs: m.plugin_runs.and_then(|r| serde_json::from_str(&r).ok()),
             created_at: m.created_at,
             updated_at: m.updated_at,
         }
@@ -88,6 +91,7 @@ pub async fn insert(conn: &impl Conn, new: NewMessage<'_>) -> AppResult<Message>
         retry_after_secs: Set(None),
         input_tokens: Set(None),
         output_tokens: Set(None),
+        plugin_runs: Set(None),
         created_at: Set(at),
         updated_at: Set(at),
     }
@@ -174,6 +178,7 @@ pub struct Finish<'a> {
     pub error: Option<&'a MessageError>,
     pub input_tokens: Option<i64>,
     pub output_tokens: Option<i64>,
+    pub plugin_runs: Option<&'a serde_json::Value>,
 }
 
 pub async fn finish(conn: &impl Conn, tenant: TenantId, id: MessageId, f: Finish<'_>) -> AppResult<()> {
@@ -185,6 +190,7 @@ pub async fn finish(conn: &impl Conn, tenant: TenantId, id: MessageId, f: Finish
         .col_expr(message::Column::RetryAfterSecs, f.error.and_then(|e| e.retry_after_secs).into())
         .col_expr(message::Column::InputTokens, f.input_tokens.into())
         .col_expr(message::Column::OutputTokens, f.output_tokens.into())
+        .col_expr(message::Column::PluginRuns, f.plugin_runs.map(|r| r.to_string()).into())
         .col_expr(message::Column::UpdatedAt, now().into())
         .filter(message::Column::Id.eq(id.0))
         .filter(message::Column::TenantId.eq(tenant.0))

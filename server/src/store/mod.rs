@@ -12,6 +12,7 @@ mod entities;
 pub mod idempotency;
 pub mod memberships;
 pub mod messages;
+pub mod plugins;
 pub mod policy;
 pub mod presets;
 pub mod sessions;

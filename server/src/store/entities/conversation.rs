@@ -11,6 +11,8 @@ pub struct Model {
     pub archived: bool,
     pub active_leaf_id: Option<Uuid>,
     pub preset_version_id: Option<Uuid>,
+    pub plugin_preset_version_id: Option<Uuid>,
+    pub plugin_preset_id: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -18,6 +18,7 @@ pub struct Model {
     pub retry_after_secs: Option<i64>,
     pub input_tokens: Option<i64>,
     pub output_tokens: Option<i64>,
+    pub plugin_runs: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

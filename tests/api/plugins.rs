@@ -1,0 +1,386 @@
+//! Plugins end to end: uploads and their validation, each tenant's chain, the example plugins
+//! doing their jobs on real chat turns against the scripted upstream, a hostile plugin under
+//! both failure policies, tenant isolation and who may do what.
+use base64::Engine;
+use confab_tests::*;
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+fn plugins_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../plugins")
+}
+
+/// An example plugin as `plugins/build.sh` built it: (manifest, component in base64).
+fn example(name: &str) -> (Value, String) {
+    let dist = plugins_dir().join("dist");
+    let read = |file: String| {
+        std::fs::read(dist.join(&file))
+            .unwrap_or_else(|e| panic!("plugins/dist/{file}: {e}; build the example plugins first (plugins/build.sh)"))
+    };
+    let manifest: Value = serde_json::from_slice(&read(format!("{name}.manifest.json"))).unwrap();
+    let component = read(format!("{name}-{}.wasm", manifest["version"].as_str().unwrap()));
+    (manifest, base64::engine::general_purpose::STANDARD.encode(component))
+}
+
+/// A request transform written in WAT, made a component the way plugin toolchains do.
+/// `transform-request` takes its arguments through one pointer (more than 16 flat values)
+/// and returns a pointer to its outcome.
+fn request_fixture(body: &str) -> String {
+    let wat = format!(
+        r#"(module
+  (memory (export "memory") 1)
+  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32) (i32.const 1024))
+  (func (export "confab:plugin/request-hook@0.1.0#transform-request") (param i32) (result i32) {body}))"#
+    );
+    let mut resolve = wit_parser::Resolve::default();
+    resolve.push_dir(plugins_dir().join("wit/confab-plugin@0.1.0")).unwrap();
+    let package =
+        resolve.push_file(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/request-hook.wit")).unwrap();
+    let world = resolve.select_world(&[package], Some("request-transform")).unwrap();
+    let mut module = wat::parse_str(wat).unwrap();
+    wit_component::embed_component_metadata(&mut module, &resolve, world, wit_component::StringEncoding::UTF8).unwrap();
+    let component =
+        wit_component::ComponentEncoder::default().module(&module).unwrap().validate(true).encode().unwrap();
+    base64::engine::general_purpose::STANDARD.encode(component)
+}
+
+async fn upload(api: &Api, manifest: &Value, component: &str) -> (reqwest::StatusCode, Value) {
+    api.send(Method::POST, "/v1/plugins", Some(json!({ "manifest": manifest, "component_base64": component }))).await
+}
+
+async fn install(admin: &Api, name: &str) {
+    let (manifest, component) = example(name);
+    let (s, body) = upload(admin, &manifest, &component).await;
+    assert_eq!(s, 201, "{body}");
+}
+
+async fn enable(admin: &Api, name: &str, body: Value) -> Value {
+    let (s, chain) = admin.send(Method::PUT, &format!("/v1/tenant/plugins/{name}"), Some(body)).await;
+    assert_eq!(s, 200, "{chain}");
+    chain
+}
+
+async fn setup(b: Backend) -> (ScriptedUpstream, TestApp, Api) {
+    let upstream = ScriptedUpstream::start().await;
+    let app = TestApp::spawn_with(b, Options::default().upstream(&upstream)).await;
+    let admin = app.admin().await;
+    (upstream, app, admin)
+}
+
+/// Sends `content` and waits for the answer.
+async fn turn(api: &Api, key: &str, content: &str) -> Value {
+    let conv = api.conversation().await;
+    let (s, body) = api
+        .post_idem(&format!("/v1/conversations/{conv}/messages"), key, json!({ "content": content, "model": "gpt-4o" }))
+        .await;
+    assert_eq!(s, 202, "{body}");
+    api.wait_final(body["assistant_message"]["id"].as_str().unwrap()).await
+}
+
+fn last_sent(upstream: &ScriptedUpstream) -> Value {
+    upstream.requests().last().unwrap().body.clone()
+}
+
+fn user_text(request: &Value) -> String {
+    let messages = request["messages"].as_array().unwrap();
+    messages.iter().rev().find(|m| m["role"] == "user").unwrap()["content"].as_str().unwrap().to_string()
+}
+
+async fn the_example_plugins_do_their_jobs_on_real_turns(b: Backend) {
+    let (upstream, app, admin) = setup(b).await;
+    for name in ["pii-redactor", "policy-preamble", "keyword-guard"] {
+        install(&admin, name).await;
+    }
+    enable(&admin, "pii-redactor", json!({ "version": "0.1.0", "enabled": true })).await;
+    enable(
+        &admin,
+        "policy-preamble",
+        json!({ "version": "0.1.0", "enabled": true,
+        "config": { "text": "Follow the Acme acceptable-use policy." } }),
+    )
+    .await;
+    let chain = enable(
+        &admin,
+        "keyword-guard",
+        json!({ "version": "0.1.0", "enabled": true,
+        "config": { "patterns": ["project phoenix"], "reason": "Project Phoenix is confidential." } }),
+    )
+    .await;
+    let names: Vec<&str> = chain["chain"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["pii-redactor", "policy-preamble", "keyword-guard"]);
+    assert_eq!(chain["chain"][0]["failure_policy"], "fail_closed", "the manifest's default");
+
+    // PII never reaches the provider; the preamble does.
+    let secret =
+        "Mail ada@example.com or call +41 44 668 18 00, card 4111 1111 1111 1111, IBAN CH93 0076 2011 6238 5295 7.";
+    let done = turn(&admin, "k1", secret).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    let sent = last_sent(&upstream);
+    let text = user_text(&sent);
+    for leaked in ["ada@example.com", "4111 1111 1111 1111", "668 18 00", "CH93"] {
+        assert!(!text.contains(leaked), "{leaked} reached the provider: {text}");
+    }
+    for placeholder in ["[EMAIL]", "[PHONE]", "[CARD]", "[IBAN]"] {
+        assert!(text.contains(placeholder), "{placeholder} missing: {text}");
+    }
+    assert_eq!(sent["messages"][0]["role"], "system");
+    assert!(sent["messages"][0]["content"].as_str().unwrap().contains("Acme acceptable-use policy"), "{sent}");
+    let runs: Vec<(String, String)> = done["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["plugin"].as_str().unwrap().into(), r["outcome"].as_str().unwrap().into()))
+        .collect();
+    assert_eq!(
+        runs,
+        [
+            ("pii-redactor".to_string(), "changed".to_string()),
+            ("policy-preamble".into(), "changed".into()),
+            ("keyword-guard".into(), "unchanged".into())
+        ]
+    );
+    // The user's own message is stored as written; only the request was redacted.
+    let conv = admin.get_json(&format!("/v1/conversations/{}", done["conversation_id"].as_str().unwrap())).await;
+    assert_eq!(conv["messages"][0]["content"], secret);
+
+    // A guarded keyword ends the turn before anything is sent.
+    let calls = upstream.calls();
+    let refused = turn(&admin, "k2", "What is the status of PROJECT PHOENIX?").await;
+    assert_eq!(refused["status"], "failed");
+    assert_eq!(refused["error"]["code"], "plugin_rejected");
+    assert_eq!(refused["error"]["message"], "Project Phoenix is confidential.");
+    assert_eq!(refused["plugins"][2]["outcome"], "rejected");
+    assert_eq!(upstream.calls(), calls, "a rejected turn must not reach the provider");
+    assert_eq!(refused["usage"]["input_tokens"], 0);
+
+    // Order and on/off are the tenant admin's: the guard first, the redactor off.
+    let (s, body) = admin
+        .send(
+            Method::PUT,
+            "/v1/tenant/plugin-order",
+            Some(json!({ "names": ["keyword-guard", "pii-redactor", "policy-preamble"] })),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    enable(&admin, "pii-redactor", json!({ "version": "0.1.0", "enabled": false })).await;
+    let done = turn(&admin, "k3", "write to bob@example.com").await;
+    assert!(user_text(&last_sent(&upstream)).contains("bob@example.com"), "a disabled plugin does not run");
+    let runs: Vec<&str> = done["plugins"].as_array().unwrap().iter().map(|r| r["plugin"].as_str().unwrap()).collect();
+    assert_eq!(runs, ["keyword-guard", "policy-preamble"]);
+    let (s, body) =
+        admin.send(Method::PUT, "/v1/tenant/plugin-order", Some(json!({ "names": ["keyword-guard"] }))).await;
+    assert_eq!(error_code(s, &body, 422), "validation_failed");
+
+    assert_eq!(app.audit_count(&admin, "plugin.configured").await, 4);
+    assert_eq!(app.audit_count(&admin, "plugin.chain_ordered").await, 1);
+}
+
+async fn a_hostile_plugin_is_stopped_and_its_failure_policy_decides(b: Backend) {
+    let (upstream, _app, admin) = setup(b).await;
+    let spinner = request_fixture("(loop $spin (br $spin)) (i32.const 16)");
+    let manifest = json!({ "name": "spinner", "version": "0.0.1", "hooks": ["transform_request"],
+                           "failure_policy": "fail_closed" });
+    let (s, body) = upload(&admin, &manifest, &spinner).await;
+    assert_eq!(s, 201, "{body}");
+    enable(&admin, "spinner", json!({ "version": "0.0.1", "enabled": true, "time_budget_ms": 20 })).await;
+
+    // Fail-closed: the turn fails, nothing is sent, and the server keeps serving meanwhile.
+    let conv = admin.conversation().await;
+    let started = Instant::now();
+    let (s, body) = admin
+        .post_idem(
+            &format!("/v1/conversations/{conv}/messages"),
+            "k1",
+            json!({ "content": "hello", "model": "gpt-4o" }),
+        )
+        .await;
+    assert_eq!(s, 202, "{body}");
+    let me = admin.get_json("/v1/me").await;
+    assert!(me["id"].is_string());
+    let failed = admin.wait_final(body["assistant_message"]["id"].as_str().unwrap()).await;
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert_eq!(failed["error"]["code"], "plugin_failed");
+    assert!(failed["error"]["message"].as_str().unwrap().contains("spinner"), "{failed}");
+    assert_eq!(failed["plugins"][0]["outcome"], "failed");
+    assert!(failed["plugins"][0]["detail"].as_str().unwrap().contains("time budget"), "{failed}");
+    assert_eq!(upstream.calls(), 0);
+
+    // Fail-open: the turn goes on without it, and says so.
+    enable(
+        &admin,
+        "spinner",
+        json!({ "version": "0.0.1", "enabled": true, "time_budget_ms": 20,
+                                      "failure_policy": "fail_open" }),
+    )
+    .await;
+    let done = turn(&admin, "k2", "hello again").await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["plugins"][0]["outcome"], "failed_open");
+    assert_eq!(upstream.calls(), 1);
+
+    // A trap is a failure like any other.
+    let crasher = request_fixture("unreachable");
+    let manifest = json!({ "name": "crasher", "version": "0.0.1", "hooks": ["transform_request"],
+                           "failure_policy": "fail_closed" });
+    let (s, _) = upload(&admin, &manifest, &crasher).await;
+    assert_eq!(s, 201);
+    let resp = admin.delete("/v1/tenant/plugins/spinner").await;
+    assert_eq!(resp.status(), 204);
+    enable(&admin, "crasher", json!({ "version": "0.0.1", "enabled": true })).await;
+    let failed = turn(&admin, "k3", "and again").await;
+    assert_eq!(failed["error"]["code"], "plugin_failed");
+    assert!(failed["plugins"][0]["detail"].as_str().unwrap().contains("trap"), "{failed}");
+    assert_eq!(upstream.calls(), 1);
+}
+
+async fn uploads_are_validated_and_reserved_to_platform_admins(b: Backend) {
+    let (_upstream, app, admin) = setup(b).await;
+    let (manifest, component) = example("pii-redactor");
+    app.create_user(&admin, "tina@acme.example", "tenant_admin").await;
+    let tenant_admin = app.login("tina@acme.example", PASSWORD).await;
+    let (s, body) = upload(&tenant_admin, &manifest, &component).await;
+    assert_eq!(error_code(s, &body, 403), "forbidden");
+
+    let refusals = [
+        (json!(manifest), "not base64!".to_string(), "component_base64", ""),
+        (json!(manifest), base64::engine::general_purpose::STANDARD.encode(b"\0asm garbage"), "component", ""),
+        // A core module, not a component.
+        (
+            json!(manifest),
+            base64::engine::general_purpose::STANDARD.encode(wat::parse_str("(module)").unwrap()),
+            "component",
+            "component",
+        ),
+        // The manifest claims a hook the component does not export.
+        (
+            {
+                let mut m = manifest.clone();
+                m["hooks"] = json!(["presets"]);
+                m
+            },
+            component.clone(),
+            "component",
+            "presets",
+        ),
+        (
+            {
+                let mut m = manifest.clone();
+                m["hooks"] = json!(["teleport"]);
+                m
+            },
+            component.clone(),
+            "manifest",
+            "teleport",
+        ),
+        (
+            {
+                let mut m = manifest.clone();
+                m["version"] = json!("one");
+                m
+            },
+            component.clone(),
+            "manifest",
+            "",
+        ),
+    ];
+    for (manifest, component, field, mentions) in refusals {
+        let (s, body) = upload(&admin, &manifest, &component).await;
+        assert_eq!(error_code(s, &body, 422), "validation_failed", "{manifest}");
+        assert_eq!(body["error"]["field"], field, "{body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains(mentions), "{body}");
+    }
+    let (s, body) = upload(&admin, &manifest, &component).await;
+    assert_eq!(s, 201, "{body}");
+    assert_eq!(body["hooks"], json!(["transform_request"]));
+    assert_eq!(body["sha256"].as_str().unwrap().len(), 64);
+    let (s, body) = upload(&admin, &manifest, &component).await;
+    assert_eq!(error_code(s, &body, 409), "conflict", "versions are immutable");
+    let list = admin.get_json("/v1/plugins").await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    assert_eq!(app.audit_count(&admin, "plugin.uploaded").await, 0, "platform entries are not a tenant's");
+
+    // Configuration is checked against the manifest's schema; members cannot configure.
+    let (s, body) = admin
+        .send(
+            Method::PUT,
+            "/v1/tenant/plugins/pii-redactor",
+            Some(json!({ "version": "0.1.0", "enabled": true,
+            "config": { "kinds": ["dna"] } })),
+        )
+        .await;
+    assert_eq!(error_code(s, &body, 422), "validation_failed");
+    assert_eq!(body["error"]["field"], "config");
+    for bad in [
+        json!({ "version": "9.9.9", "enabled": true }),
+        json!({ "version": "0.1.0", "enabled": true, "time_budget_ms": 0 }),
+    ] {
+        let (s, body) = admin.send(Method::PUT, "/v1/tenant/plugins/pii-redactor", Some(bad)).await;
+        assert_eq!(error_code(s, &body, 422), "validation_failed");
+    }
+    let (s, body) = admin
+        .send(Method::PUT, "/v1/tenant/plugins/nonexistent", Some(json!({ "version": "0.1.0", "enabled": true })))
+        .await;
+    assert_eq!(error_code(s, &body, 404), "not_found");
+    app.create_user(&admin, "mo@acme.example", "member").await;
+    let member = app.login("mo@acme.example", PASSWORD).await;
+    let (s, body) = member
+        .send(Method::PUT, "/v1/tenant/plugins/pii-redactor", Some(json!({ "version": "0.1.0", "enabled": true })))
+        .await;
+    assert_eq!(error_code(s, &body, 403), "forbidden");
+    for path in ["/v1/tenant/plugins/available", "/v1/plugins"] {
+        let (s, body) = member.send(Method::GET, path, None).await;
+        assert_eq!(error_code(s, &body, 403), "forbidden", "{path}");
+    }
+    let resp = member.delete("/v1/tenant/plugins/pii-redactor").await;
+    assert_eq!(resp.status(), 403);
+    // Members see which plugins run on their prompts, but not their configuration.
+    enable(&admin, "pii-redactor", json!({ "version": "0.1.0", "enabled": true, "config": { "kinds": ["email"] } }))
+        .await;
+    let seen = member.get_json("/v1/tenant/plugins").await;
+    assert_eq!(seen["chain"][0]["name"], "pii-redactor");
+    assert_eq!(seen["chain"][0]["config"], json!({}));
+    assert_eq!(admin.get_json("/v1/tenant/plugins").await["chain"][0]["config"], json!({ "kinds": ["email"] }));
+}
+
+async fn a_plugin_enabled_for_one_tenant_never_runs_for_another(b: Backend) {
+    let (upstream, app, admin) = setup(b).await;
+    install(&admin, "policy-preamble").await;
+    enable(
+        &admin,
+        "policy-preamble",
+        json!({ "version": "0.1.0", "enabled": true, "config": { "text": "Acme rules." } }),
+    )
+    .await;
+    let (_, globex) = app.second_tenant("globex").await;
+    assert_eq!(globex.get_json("/v1/tenant/plugins").await["chain"], json!([]));
+    let done = turn(&globex, "g1", "hello from globex").await;
+    assert_eq!(done["status"], "completed");
+    assert!(done.get("plugins").is_none() || done["plugins"].is_null(), "{done}");
+    let sent = last_sent(&upstream);
+    assert_ne!(sent["messages"][0]["role"], "system", "Acme's preamble must not reach Globex's request: {sent}");
+    // Each tenant configures its own copy.
+    enable(
+        &globex,
+        "policy-preamble",
+        json!({ "version": "0.1.0", "enabled": true, "config": { "text": "Globex rules." } }),
+    )
+    .await;
+    turn(&globex, "g2", "hello").await;
+    assert_eq!(last_sent(&upstream)["messages"][0]["content"], "Globex rules.");
+    turn(&admin, "a1", "hello").await;
+    assert_eq!(last_sent(&upstream)["messages"][0]["content"], "Acme rules.");
+    let resp = globex.delete("/v1/tenant/plugins/policy-preamble").await;
+    assert_eq!(resp.status(), 204);
+    turn(&admin, "a2", "still there?").await;
+    assert_eq!(last_sent(&upstream)["messages"][0]["content"], "Acme rules.", "removing it for Globex leaves Acme's");
+}
+
+both_backends!(
+    the_example_plugins_do_their_jobs_on_real_turns,
+    a_hostile_plugin_is_stopped_and_its_failure_policy_decides,
+    uploads_are_validated_and_reserved_to_platform_admins,
+    a_plugin_enabled_for_one_tenant_never_runs_for_another,
+);

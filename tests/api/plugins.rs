@@ -378,9 +378,106 @@ async fn a_plugin_enabled_for_one_tenant_never_runs_for_another(b: Backend) {
     assert_eq!(last_sent(&upstream)["messages"][0]["content"], "Acme rules.", "removing it for Globex leaves Acme's");
 }
 
+async fn plugin_presets_are_offered_pinned_and_rendered_per_turn(b: Backend) {
+    let (upstream, app, admin) = setup(b).await;
+    install(&admin, "preset-pack").await;
+    enable(
+        &admin,
+        "preset-pack",
+        json!({ "version": "0.1.0", "enabled": true, "config": { "organisation": "ACME AG" } }),
+    )
+    .await;
+    let list = admin.get_json("/v1/presets").await;
+    let offered = list["plugin_items"].as_array().unwrap();
+    let ids: Vec<&str> = offered.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"legal-reviewer") && ids.contains(&"sql-helper"), "{list}");
+    let legal = offered.iter().find(|p| p["id"] == "legal-reviewer").unwrap();
+    assert_eq!(legal["source"], "plugin");
+    assert_eq!(legal["plugin"], "preset-pack");
+    assert_eq!(legal["plugin_version"], "0.1.0");
+    let v1 = legal["plugin_version_id"].as_str().unwrap().to_string();
+
+    let choice = json!({ "plugin_preset": { "plugin": "preset-pack", "preset_id": "legal-reviewer" } });
+    let (s, conv) = admin.send(Method::POST, "/v1/conversations", Some(choice.clone())).await;
+    assert_eq!(s, 201, "{conv}");
+    assert_eq!(conv["plugin_preset"]["plugin_version_id"], v1.as_str());
+    let id = conv["id"].as_str().unwrap().to_string();
+    let send = |key: &'static str| {
+        let (admin, id) = (&admin, id.clone());
+        async move {
+            let (s, body) = admin
+                .post_idem(
+                    &format!("/v1/conversations/{id}/messages"),
+                    key,
+                    json!({ "content": "Review this clause." }),
+                )
+                .await;
+            (s, body)
+        }
+    };
+    let (s, body) = send("k1").await;
+    assert_eq!(s, 202, "{body}");
+    admin.wait_final(body["assistant_message"]["id"].as_str().unwrap()).await;
+    let system = last_sent(&upstream)["messages"][0].clone();
+    assert_eq!(system["role"], "system");
+    let prompt = system["content"].as_str().unwrap();
+    assert!(prompt.starts_with("You are a careful legal reviewer") && prompt.contains("ACME AG"), "{prompt}");
+
+    // The tenant moves to a new version of the plugin; the conversation keeps the one it pinned.
+    let (manifest, component) = example("preset-pack");
+    let mut newer = manifest.clone();
+    newer["version"] = json!("0.2.0");
+    let (s, body) = upload(&admin, &newer, &component).await;
+    assert_eq!(s, 201, "{body}");
+    enable(
+        &admin,
+        "preset-pack",
+        json!({ "version": "0.2.0", "enabled": true, "config": { "organisation": "ACME AG" } }),
+    )
+    .await;
+    let detail = admin.get_json(&format!("/v1/conversations/{id}")).await;
+    assert_eq!(detail["conversation"]["plugin_preset"]["plugin_version_id"], v1.as_str());
+    let (s, fresh) = admin.send(Method::POST, "/v1/conversations", Some(choice.clone())).await;
+    assert_eq!(s, 201);
+    assert_ne!(fresh["plugin_preset"]["plugin_version_id"], v1.as_str(), "a new conversation pins the new version");
+    let (s, body) = send("k2").await;
+    assert_eq!(s, 202, "{body}");
+
+    // Refusals: an unknown preset, two presets at once, another tenant, a disabled plugin.
+    let (s, body) = admin
+        .send(
+            Method::POST,
+            "/v1/conversations",
+            Some(json!({ "plugin_preset": { "plugin": "preset-pack", "preset_id": "nope" } })),
+        )
+        .await;
+    assert_eq!(error_code(s, &body, 404), "not_found");
+    let mut both = choice.clone();
+    both["preset_id"] = json!(uuid::Uuid::now_v7());
+    let (s, body) = admin.send(Method::POST, "/v1/conversations", Some(both)).await;
+    assert_eq!(error_code(s, &body, 422), "validation_failed");
+    let (_, globex) = app.second_tenant("globex").await;
+    assert_eq!(globex.get_json("/v1/presets").await["plugin_items"], json!([]));
+    let (s, body) = globex.send(Method::POST, "/v1/conversations", Some(choice.clone())).await;
+    assert_eq!(error_code(s, &body, 404), "not_found");
+    enable(&admin, "preset-pack", json!({ "version": "0.2.0", "enabled": false })).await;
+    let calls = upstream.calls();
+    let (s, body) = send("k3").await;
+    assert_eq!(error_code(s, &body, 409), "conflict");
+    assert!(body["error"]["message"].as_str().unwrap().contains("no longer enabled"), "{body}");
+    assert_eq!(upstream.calls(), calls);
+    // Switching the conversation away from the plugin preset makes it usable again.
+    let (s, _) =
+        admin.send(Method::PUT, &format!("/v1/conversations/{id}/preset"), Some(json!({ "preset_id": null }))).await;
+    assert_eq!(s, 200);
+    let (s, body) = send("k4").await;
+    assert_eq!(s, 202, "{body}");
+}
+
 both_backends!(
     the_example_plugins_do_their_jobs_on_real_turns,
     a_hostile_plugin_is_stopped_and_its_failure_policy_decides,
     uploads_are_validated_and_reserved_to_platform_admins,
     a_plugin_enabled_for_one_tenant_never_runs_for_another,
+    plugin_presets_are_offered_pinned_and_rendered_per_turn,
 );

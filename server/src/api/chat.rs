@@ -178,8 +178,16 @@ pub struct ConversationView {
     /// The preset version the conversation is pinned to; it changes only through
     /// `PUT /v1/conversations/{id}/preset`.
     pub preset_version_id: Option<Uuid>,
+    /// Or a plugin's preset, pinned to the plugin version that offered it.
+    pub plugin_preset: Option<PinnedPluginPreset>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Object)]
+pub struct PinnedPluginPreset {
+    pub plugin_version_id: Uuid,
+    pub preset_id: String,
 }
 
 impl From<Conversation> for ConversationView {
@@ -190,6 +198,9 @@ impl From<Conversation> for ConversationView {
             archived: c.archived,
             active_leaf_id: c.active_leaf_id.map(|m| m.0),
             preset_version_id: c.preset_version_id.map(|v| v.0),
+            plugin_preset: c
+                .plugin_preset
+                .map(|(plugin_version_id, preset_id)| PinnedPluginPreset { plugin_version_id, preset_id }),
             created_at: c.created_at,
             updated_at: c.updated_at,
         }
@@ -226,6 +237,30 @@ pub struct CreateConversation {
     pub title: Option<String>,
     /// Pins the conversation to this preset's current version.
     pub preset_id: Option<Uuid>,
+    /// Or to a plugin's preset (from `GET /v1/presets`, `plugin_items`).
+    pub plugin_preset: Option<PluginPresetRef>,
+}
+
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct PluginPresetRef {
+    pub plugin: String,
+    pub preset_id: String,
+}
+
+fn preset_choice(
+    preset_id: Option<Uuid>,
+    plugin: Option<PluginPresetRef>,
+) -> Result<Option<crate::chat::PresetChoice>, crate::error::AppError> {
+    match (preset_id, plugin) {
+        (Some(_), Some(_)) => Err(crate::error::AppError::Validation {
+            field: "plugin_preset",
+            reason: "choose either `preset_id` or `plugin_preset`, not both".into(),
+        }),
+        (Some(id), None) => Ok(Some(crate::chat::PresetChoice::Preset(PresetId(id)))),
+        (None, Some(p)) => Ok(Some(crate::chat::PresetChoice::Plugin { plugin: p.plugin, preset: p.preset_id })),
+        (None, None) => Ok(None),
+    }
 }
 
 /// A conversation's preset version, briefly.
@@ -241,8 +276,10 @@ pub struct PinnedPreset {
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct SwitchPreset {
-    /// The preset whose current version to pin; `null` to use none.
+    /// The preset whose current version to pin; `null` (and no `plugin_preset`) to use none.
     pub preset_id: Option<Uuid>,
+    /// Or a plugin's preset.
+    pub plugin_preset: Option<PluginPresetRef>,
 }
 
 #[derive(Debug, Object)]
@@ -502,7 +539,9 @@ impl ChatApi {
         body: Json<CreateConversation>,
     ) -> ApiResult<ConversationCreated> {
         let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;
-        let c = state.chat.create_conversation(&scope, body.title.as_deref(), body.preset_id.map(PresetId)).await?;
+        let Json(body) = body;
+        let choice = preset_choice(body.preset_id, body.plugin_preset)?;
+        let c = state.chat.create_conversation(&scope, body.title.as_deref(), choice).await?;
         Ok(ConversationCreated::Created(Json(c.into())))
     }
 
@@ -556,7 +595,9 @@ impl ChatApi {
         body: Json<SwitchPreset>,
     ) -> ApiResult<Json<ConversationView>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;
-        let c = state.chat.switch_preset(&scope, ConversationId(id.0), body.preset_id.map(PresetId)).await?;
+        let Json(body) = body;
+        let choice = preset_choice(body.preset_id, body.plugin_preset)?;
+        let c = state.chat.switch_preset(&scope, ConversationId(id.0), choice).await?;
         Ok(Json(c.into()))
     }
 

@@ -95,6 +95,28 @@ impl From<Preset> for PresetView {
 pub struct PresetList {
     /// Tenant presets first, then the caller's own, each by name.
     pub items: Vec<PresetView>,
+    /// Presets offered by the tenant's enabled plugins (source `plugin`). Pin one with
+    /// `plugin_preset` when starting or switching a conversation.
+    pub plugin_items: Vec<PluginPresetView>,
+}
+
+/// A preset a plugin offers.
+#[derive(Debug, Object)]
+pub struct PluginPresetView {
+    /// Always `plugin`.
+    pub source: String,
+    pub plugin: String,
+    /// The plugin version offering it; a conversation using it pins this version.
+    pub plugin_version: String,
+    pub plugin_version_id: Uuid,
+    /// The preset's id within the plugin.
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub model: Option<String>,
+    pub temperature: Option<f32>,
+    /// Suggested first messages.
+    pub starters: Vec<String>,
 }
 
 #[derive(Debug, Object)]
@@ -190,7 +212,25 @@ impl PresetsApi {
     async fn list(&self, state: Data<&Arc<AppState>>, auth: Auth) -> ApiResult<Json<PresetList>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::PRESETS_READ).await?;
         let items = state.presets.list(&scope).await?;
-        Ok(Json(PresetList { items: items.into_iter().map(Into::into).collect() }))
+        let plugin_items = state
+            .plugins
+            .presets(scope.tenant, scope.user)
+            .await?
+            .into_iter()
+            .map(|p| PluginPresetView {
+                source: "plugin".into(),
+                plugin: p.plugin,
+                plugin_version: p.version,
+                plugin_version_id: p.version_id,
+                id: p.preset.id,
+                name: p.preset.name,
+                description: p.preset.description,
+                model: p.preset.model,
+                temperature: p.preset.temperature,
+                starters: p.preset.starters,
+            })
+            .collect();
+        Ok(Json(PresetList { items: items.into_iter().map(Into::into).collect(), plugin_items }))
     }
 
     /// Create a personal preset, or a tenant preset (tenant admins).

@@ -45,6 +45,12 @@ pub struct Draft<'a> {
     pub parent: Option<MessageId>,
 }
 
+/// A conversation's preset: one of the tenant's or the user's presets, or a plugin's.
+pub enum PresetChoice {
+    Preset(PresetId),
+    Plugin { plugin: String, preset: String },
+}
+
 /// The client's idempotency key for one request.
 pub struct Idempotency<'a> {
     pub key: &'a str,
@@ -180,22 +186,35 @@ impl ChatService {
         store::messages::settle_interrupted(self.store.conn()).await
     }
 
-    /// Starts a conversation, pinned to the current version of `preset` when one is given.
+    /// Starts a conversation, pinned to the current version of a preset when one is given.
     pub async fn create_conversation(
         &self,
         scope: &TenantScope,
         title: Option<&str>,
-        preset: Option<PresetId>,
+        preset: Option<PresetChoice>,
     ) -> AppResult<Conversation> {
         let title = match title {
             Some(t) => crate::domain::display_name("title", t, 200)?,
             None => DEFAULT_TITLE.to_string(),
         };
-        let version = match preset {
-            Some(id) => Some(self.presets.pin(scope, id).await?.id),
-            None => None,
-        };
-        store::conversations::insert(self.store.conn(), scope.tenant, scope.user, &title, version).await
+        let (version, plugin) = self.pin(scope, preset).await?;
+        let plugin = plugin.as_ref().map(|(v, id)| (*v, id.as_str()));
+        store::conversations::insert(self.store.conn(), scope.tenant, scope.user, &title, version, plugin).await
+    }
+
+    async fn pin(
+        &self,
+        scope: &TenantScope,
+        preset: Option<PresetChoice>,
+    ) -> AppResult<(Option<crate::domain::PresetVersionId>, Option<(uuid::Uuid, String)>)> {
+        Ok(match preset {
+            None => (None, None),
+            Some(PresetChoice::Preset(id)) => (Some(self.presets.pin(scope, id).await?.id), None),
+            Some(PresetChoice::Plugin { plugin, preset }) => {
+                let version = self.plugins.pin_preset(scope.tenant, scope.user, &plugin, &preset).await?;
+                (None, Some((version, preset)))
+            }
+        })
     }
 
     /// Switches the conversation to the current version of another preset (or to none). The
@@ -204,13 +223,12 @@ impl ChatService {
         &self,
         scope: &TenantScope,
         id: ConversationId,
-        preset: Option<PresetId>,
+        preset: Option<PresetChoice>,
     ) -> AppResult<Conversation> {
-        let version = match preset {
-            Some(p) => Some(self.presets.pin(scope, p).await?.id),
-            None => None,
-        };
-        store::conversations::set_preset_version(self.store.conn(), scope.tenant, scope.user, id, version).await?;
+        let (version, plugin) = self.pin(scope, preset).await?;
+        let plugin = plugin.as_ref().map(|(v, id)| (*v, id.as_str()));
+        store::conversations::set_preset_version(self.store.conn(), scope.tenant, scope.user, id, version, plugin)
+            .await?;
         self.owned_conversation(self.store.conn(), scope, id).await
     }
 
@@ -564,11 +582,24 @@ impl ChatService {
             }
         };
         // The pinned preset version supplies the system prompt, sampling and output limit, and
-        // the model when the caller names none.
-        let preset = match conv.preset_version_id {
+        // the model when the caller names none; a plugin's preset is rendered for the turn.
+        let mut preset = match conv.preset_version_id {
             Some(v) => store::presets::version_by_id(conn, scope.tenant, v).await?.map(|v| v.settings),
             None => None,
         };
+        if let Some((version, preset_id)) = &conv.plugin_preset {
+            let default_model = requested.clone().unwrap_or_default();
+            let rendered =
+                self.plugins.render_preset(scope.tenant, scope.user, *version, preset_id, &default_model).await?;
+            preset = Some(crate::store::presets::PresetSettings {
+                name: preset_id.clone(),
+                description: String::new(),
+                model: rendered.model,
+                system_prompt: rendered.system_prompt,
+                temperature: rendered.temperature.map(f64::from),
+                max_tokens: None,
+            });
+        }
         let model = requested.or_else(|| preset.as_ref().and_then(|p| p.model.clone()));
         let mut spec = self.catalogue.resolve(conn, scope.tenant, model.as_deref()).await?;
         if let Some(max) = preset.as_ref().and_then(|p| p.max_tokens) {

@@ -332,6 +332,104 @@ impl PluginService {
     }
 }
 
+/// A preset a plugin offers, with the plugin version that offers it.
+#[derive(Debug, Clone)]
+pub struct PluginPreset {
+    pub plugin: String,
+    pub version: String,
+    pub version_id: Uuid,
+    pub preset: host::Preset,
+}
+
+/// A plugin preset rendered for one turn.
+#[derive(Debug, Clone)]
+pub struct RenderedPreset {
+    pub system_prompt: String,
+    pub model: Option<String>,
+    pub temperature: Option<f32>,
+}
+
+impl PluginService {
+    /// The presets the tenant's enabled plugins offer this user. A plugin that fails to list is
+    /// left out (and logged): a broken plugin must not take the preset picker down with it.
+    pub async fn presets(&self, tenant: TenantId, user: UserId) -> AppResult<Vec<PluginPreset>> {
+        let mut out = Vec::new();
+        for entry in store::plugins::chain(self.store.conn(), tenant).await?.into_iter().filter(|e| e.enabled) {
+            let plugin = self.load(entry.version_id).await?;
+            if !plugin.manifest().has_hook(Hook::Presets) {
+                continue;
+            }
+            let e = chain_entry(plugin.clone(), &entry)?;
+            let ctx = context(tenant, user, "");
+            let (config, budget) = (e.config.clone(), e.budget);
+            match plugin.spawn(move |p| p.list_presets(Call::new(&ctx, &config).with_time_budget(budget))).await {
+                Ok(presets) => out.extend(presets.into_iter().map(|preset| PluginPreset {
+                    plugin: e.name.clone(),
+                    version: e.version.clone(),
+                    version_id: entry.version_id,
+                    preset,
+                })),
+                Err(err) => tracing::warn!(plugin = %e.name, error = %err, "plugin could not list its presets"),
+            }
+        }
+        Ok(out)
+    }
+
+    /// The version to pin for one of a plugin's presets: the version the tenant runs now.
+    pub async fn pin_preset(&self, tenant: TenantId, user: UserId, plugin: &str, preset_id: &str) -> AppResult<Uuid> {
+        self.presets(tenant, user)
+            .await?
+            .into_iter()
+            .find(|p| p.plugin == plugin && p.preset.id == preset_id)
+            .map(|p| p.version_id)
+            .ok_or(AppError::NotFound("plugin preset"))
+    }
+
+    /// Renders a pinned plugin preset for a turn, with the pinned version (the tenant's current
+    /// configuration). The plugin must still be enabled in the tenant's chain.
+    pub async fn render_preset(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        version_id: Uuid,
+        preset_id: &str,
+        model: &str,
+    ) -> AppResult<RenderedPreset> {
+        let plugin = self.load(version_id).await?;
+        let conn = self.store.conn();
+        let meta = store::plugins::version(conn, version_id).await?.ok_or(AppError::NotFound("plugin version"))?;
+        let entry = store::plugins::chain(conn, tenant)
+            .await?
+            .into_iter()
+            .find(|e| e.enabled && e.plugin_id == meta.plugin_id)
+            .ok_or_else(|| {
+                AppError::Conflict(format!(
+                    "the {} plugin, which provides this conversation's preset, is no longer enabled; switch the preset",
+                    plugin.manifest().name().as_str()
+                ))
+            })?;
+        let e = chain_entry(plugin.clone(), &entry)?;
+        let ctx = context(tenant, user, model);
+        let (config, budget, id) = (e.config.clone(), e.budget, preset_id.to_string());
+        let failed = |err: PluginError| {
+            AppError::Unavailable(format!("the {} plugin could not render this conversation's preset ({err})", e.name))
+        };
+        let (presets, system_prompt) = plugin
+            .spawn(move |p| {
+                let call = Call::new(&ctx, &config).with_time_budget(budget);
+                Ok((p.list_presets(call)?, p.render_system_prompt(call, &id)?))
+            })
+            .await
+            .map_err(failed)?;
+        let preset = presets.into_iter().find(|p| p.id == preset_id);
+        Ok(RenderedPreset {
+            system_prompt,
+            model: preset.as_ref().and_then(|p| p.model.clone()),
+            temperature: preset.and_then(|p| p.temperature),
+        })
+    }
+}
+
 fn chain_entry(plugin: Arc<LoadedPlugin>, entry: &TenantPlugin) -> AppResult<ChainEntry> {
     let config_value: serde_json::Value = serde_json::from_str(&entry.config).unwrap_or(serde_json::json!({}));
     let config = plugin.manifest().parse_config(&config_value).map_err(from_plugin)?;

@@ -17,6 +17,8 @@ pub struct Conversation {
     pub active_leaf_id: Option<MessageId>,
     /// The preset version the conversation is pinned to.
     pub preset_version_id: Option<PresetVersionId>,
+    /// A plugin's preset instead: the pinned plugin version and the preset's id.
+    pub plugin_preset: Option<(uuid::Uuid, String)>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -31,6 +33,7 @@ impl From<conversation::Model> for Conversation {
             archived: m.archived,
             active_leaf_id: m.active_leaf_id.map(MessageId),
             preset_version_id: m.preset_version_id.map(PresetVersionId),
+            plugin_preset: m.plugin_preset_version_id.zip(m.plugin_preset_id),
             created_at: m.created_at,
             updated_at: m.updated_at,
         }
@@ -43,6 +46,7 @@ pub async fn insert(
     owner: UserId,
     title: &str,
     preset_version: Option<PresetVersionId>,
+    plugin_preset: Option<(uuid::Uuid, &str)>,
 ) -> AppResult<Conversation> {
     let at = now();
     Ok(conversation::ActiveModel {
@@ -53,8 +57,8 @@ pub async fn insert(
         archived: Set(false),
         active_leaf_id: Set(None),
         preset_version_id: Set(preset_version.map(|v| v.0)),
-        plugin_preset_version_id: Set(None),
-        plugin_preset_id: Set(None),
+        plugin_preset_version_id: Set(plugin_preset.map(|p| p.0)),
+        plugin_preset_id: Set(plugin_preset.map(|p| p.1.to_string())),
         created_at: Set(at),
         updated_at: Set(at),
     }
@@ -142,16 +146,19 @@ pub async fn delete(conn: &impl Conn, tenant: TenantId, owner: UserId, id: Conve
     super::expect_one(res.rows_affected, "conversation")
 }
 
-/// Pins the conversation to a preset version (or to none). Only an explicit switch calls this.
+/// Pins the conversation to a preset version, or a plugin's preset, or to none. Only an explicit switch calls this.
 pub async fn set_preset_version(
     conn: &impl Conn,
     tenant: TenantId,
     owner: UserId,
     id: ConversationId,
     version: Option<PresetVersionId>,
+    plugin_preset: Option<(uuid::Uuid, &str)>,
 ) -> AppResult<()> {
     let res = conversation::Entity::update_many()
         .col_expr(conversation::Column::PresetVersionId, version.map(|v| v.0).into())
+        .col_expr(conversation::Column::PluginPresetVersionId, plugin_preset.map(|p| p.0).into())
+        .col_expr(conversation::Column::PluginPresetId, plugin_preset.map(|p| p.1.to_string()).into())
         .col_expr(conversation::Column::UpdatedAt, now().into())
         .filter(conversation::Column::Id.eq(id.0))
         .filter(conversation::Column::TenantId.eq(tenant.0))

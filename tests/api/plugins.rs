@@ -28,17 +28,39 @@ fn example(name: &str) -> (Value, String) {
 /// `transform-request` takes its arguments through one pointer (more than 16 flat values)
 /// and returns a pointer to its outcome.
 fn request_fixture(body: &str) -> String {
-    let wat = format!(
-        r#"(module
+    fixture(
+        "request-transform",
+        &format!(
+            r#"(module
   (memory (export "memory") 1)
   (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32) (i32.const 1024))
   (func (export "confab:plugin/request-hook@0.1.0#transform-request") (param i32) (result i32) {body}))"#
-    );
+        ),
+    )
+}
+
+/// An answer transform written in WAT: `transform-response` gets 14 flat values (the
+/// context's six strings and the text) and returns a pointer to an `option<string>`.
+fn response_fixture(body: &str, data: &str) -> String {
+    fixture(
+        "response-transform",
+        &format!(
+            r#"(module
+  (memory (export "memory") 1)
+  {data}
+  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32) (i32.const 1024))
+  (func (export "confab:plugin/response-hook@0.1.0#transform-response")
+    (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32) {body}))"#
+        ),
+    )
+}
+
+fn fixture(world: &str, wat: &str) -> String {
     let mut resolve = wit_parser::Resolve::default();
     resolve.push_dir(plugins_dir().join("wit/confab-plugin@0.1.0")).unwrap();
     let package =
         resolve.push_file(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/request-hook.wit")).unwrap();
-    let world = resolve.select_world(&[package], Some("request-transform")).unwrap();
+    let world = resolve.select_world(&[package], Some(world)).unwrap();
     let mut module = wat::parse_str(wat).unwrap();
     wit_component::embed_component_metadata(&mut module, &resolve, world, wit_component::StringEncoding::UTF8).unwrap();
     let component =
@@ -474,10 +496,54 @@ async fn plugin_presets_are_offered_pinned_and_rendered_per_turn(b: Backend) {
     assert_eq!(s, 202, "{body}");
 }
 
+async fn answer_transforms_run_on_completed_answers(b: Backend) {
+    let (upstream, _app, admin) = setup(b).await;
+    // Replaces every answer with a fixed notice.
+    let notice = "[answer withheld by policy]";
+    let stamp = response_fixture(
+        &format!(
+            "(i32.store8 (i32.const 32) (i32.const 1)) (i32.store (i32.const 36) (i32.const 64))
+             (i32.store (i32.const 40) (i32.const {})) (i32.const 32)",
+            notice.len()
+        ),
+        &format!(r#"(data (i32.const 64) "{notice}")"#),
+    );
+    let manifest = json!({ "name": "answer-stamp", "version": "1.0.0", "hooks": ["transform_response"],
+                           "failure_policy": "fail_closed" });
+    let (s, body) = upload(&admin, &manifest, &stamp).await;
+    assert_eq!(s, 201, "{body}");
+    enable(&admin, "answer-stamp", json!({ "version": "1.0.0", "enabled": true })).await;
+    let done = turn(&admin, "k1", "[upstream tokens=3] hi").await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["content"], notice);
+    assert_eq!(done["plugins"][0]["outcome"], "changed");
+    assert_eq!(upstream.calls(), 1, "answer transforms run after the provider, not instead of it");
+
+    // A failing answer transform under fail-closed: the answer is not kept.
+    let crash = response_fixture("unreachable", "");
+    let manifest = json!({ "name": "answer-crash", "version": "1.0.0", "hooks": ["transform_response"],
+                           "failure_policy": "fail_closed" });
+    let (s, _) = upload(&admin, &manifest, &crash).await;
+    assert_eq!(s, 201);
+    admin.delete("/v1/tenant/plugins/answer-stamp").await;
+    enable(&admin, "answer-crash", json!({ "version": "1.0.0", "enabled": true })).await;
+    let failed = turn(&admin, "k2", "[upstream tokens=3] hi").await;
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert_eq!(failed["error"]["code"], "plugin_failed");
+    assert_eq!(failed["content"], "");
+    // Under fail-open the answer is kept as the provider wrote it.
+    enable(&admin, "answer-crash", json!({ "version": "1.0.0", "enabled": true, "failure_policy": "fail_open" })).await;
+    let kept = turn(&admin, "k3", "[upstream tokens=3] hi").await;
+    assert_eq!(kept["status"], "completed");
+    assert_eq!(kept["content"], "t0 t1 t2 ");
+    assert_eq!(kept["plugins"][0]["outcome"], "failed_open");
+}
+
 both_backends!(
     the_example_plugins_do_their_jobs_on_real_turns,
     a_hostile_plugin_is_stopped_and_its_failure_policy_decides,
     uploads_are_validated_and_reserved_to_platform_admins,
     a_plugin_enabled_for_one_tenant_never_runs_for_another,
     plugin_presets_are_offered_pinned_and_rendered_per_turn,
+    answer_transforms_run_on_completed_answers,
 );

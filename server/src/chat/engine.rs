@@ -156,7 +156,7 @@ impl Engine {
         let mut request = request;
         let mut plugin_runs: Option<serde_json::Value> = None;
         let mut stop: Option<MessageError> = None;
-        if let Some(chain) = chain {
+        if let Some(chain) = &chain {
             let result = chain.run(request).await;
             plugin_runs = serde_json::to_value(&result.runs).ok();
             request = result.request;
@@ -201,8 +201,26 @@ impl Engine {
             }
         }
         .await;
-        let content = live.lock().content.clone();
+        let mut content = live.lock().content.clone();
         let produced = content.len() > started_with;
+        let mut outcome = outcome;
+        // A completed answer passes the tenant's answer transforms before it is kept.
+        if let (Ok(()), Some(chain)) = (&outcome, &chain)
+            && chain.has_response_hooks()
+        {
+            let result = chain.run_response(&content).await;
+            if let Some(text) = result.text {
+                content = text;
+            }
+            let mut runs: Vec<serde_json::Value> =
+                plugin_runs.take().and_then(|r| serde_json::from_value(r).ok()).unwrap_or_default();
+            runs.extend(result.runs.iter().filter_map(|r| serde_json::to_value(r).ok()));
+            plugin_runs = Some(serde_json::Value::Array(runs));
+            if let Some((code, message)) = result.stop {
+                content.clear();
+                outcome = Err(Outcome::Stopped(MessageError { code: code.into(), message, retry_after_secs: None }));
+            }
+        }
         let (status, error) = match &outcome {
             Ok(()) => (MessageStatus::Completed, None),
             Err(Outcome::Cancelled) => (MessageStatus::Cancelled, None),

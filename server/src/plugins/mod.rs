@@ -313,14 +313,15 @@ impl PluginService {
         Ok(loaded)
     }
 
-    /// The request transforms a turn runs, in chain order: the tenant's enabled plugins with
-    /// the `transform_request` hook. `None` when there are none.
+    /// The transforms a turn runs, in chain order: the tenant's enabled plugins with the
+    /// `transform_request` or `transform_response` hook. `None` when there are none.
     pub async fn request_chain(&self, tenant: TenantId, user: UserId, model: &str) -> AppResult<Option<RequestChain>> {
         let entries = store::plugins::chain(self.store.conn(), tenant).await?;
         let mut out = Vec::new();
         for entry in entries.into_iter().filter(|e| e.enabled) {
             let plugin = self.load(entry.version_id).await?;
-            if !plugin.manifest().has_hook(Hook::TransformRequest) {
+            let manifest = plugin.manifest();
+            if !manifest.has_hook(Hook::TransformRequest) && !manifest.has_hook(Hook::TransformResponse) {
                 continue;
             }
             out.push(chain_entry(plugin, &entry)?);
@@ -498,7 +499,7 @@ impl RequestChain {
     pub async fn run(&self, request: ChatRequest) -> ChainResult {
         let mut request = request;
         let mut runs = Vec::with_capacity(self.entries.len());
-        for entry in &self.entries {
+        for entry in self.entries.iter().filter(|e| e.plugin.manifest().has_hook(Hook::TransformRequest)) {
             let started = Instant::now();
             let input = to_plugin(&request);
             let ctx = self.ctx.clone();
@@ -548,6 +549,67 @@ impl RequestChain {
             }
         }
         ChainResult { request, runs, stop: None }
+    }
+}
+
+/// The chain's verdict on a finished answer.
+pub struct ResponseResult {
+    /// The text to keep instead, when a plugin replaced it.
+    pub text: Option<String>,
+    pub runs: Vec<Run>,
+    /// Set when the answer must not be kept: (error code, message).
+    pub stop: Option<(&'static str, String)>,
+}
+
+impl RequestChain {
+    /// Whether any plugin of the chain transforms answers.
+    pub fn has_response_hooks(&self) -> bool {
+        self.entries.iter().any(|e| e.plugin.manifest().has_hook(Hook::TransformResponse))
+    }
+
+    /// Runs every answer transform in order on a completed answer. A failure under
+    /// `fail_closed` means the answer is not kept (`plugin_failed`); under `fail_open` it is
+    /// kept as the previous plugin left it.
+    pub async fn run_response(&self, text: &str) -> ResponseResult {
+        let mut current: Option<String> = None;
+        let mut runs = Vec::new();
+        for entry in self.entries.iter().filter(|e| e.plugin.manifest().has_hook(Hook::TransformResponse)) {
+            let started = Instant::now();
+            let input = current.clone().unwrap_or_else(|| text.to_string());
+            let (ctx, config, budget) = (self.ctx.clone(), entry.config.clone(), entry.budget);
+            let result = entry
+                .plugin
+                .spawn(move |p| p.transform_response(Call::new(&ctx, &config).with_time_budget(budget), &input))
+                .await;
+            let elapsed_us = started.elapsed().as_micros() as u64;
+            let run = |outcome: &'static str, detail: Option<String>| Run {
+                plugin: entry.name.clone(),
+                version: entry.version.clone(),
+                outcome,
+                detail,
+                elapsed_us,
+            };
+            match result {
+                Ok(None) => runs.push(run("unchanged", None)),
+                Ok(Some(new)) => {
+                    current = Some(new);
+                    runs.push(run("changed", None));
+                }
+                Err(e) => {
+                    tracing::warn!(plugin = %entry.name, error = %e, "answer transform failed");
+                    match entry.policy {
+                        FailurePolicy::FailOpen => runs.push(run("failed_open", Some(e.to_string()))),
+                        FailurePolicy::FailClosed => {
+                            runs.push(run("failed", Some(e.to_string())));
+                            let message =
+                                format!("the {} plugin could not check this answer ({e}); it was not kept", entry.name);
+                            return ResponseResult { text: current, runs, stop: Some(("plugin_failed", message)) };
+                        }
+                    }
+                }
+            }
+        }
+        ResponseResult { text: current, runs, stop: None }
     }
 }
 

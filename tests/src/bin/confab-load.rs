@@ -81,6 +81,10 @@ struct Args {
     /// Keep the server's working directory (database, config, server.log) after the run.
     #[arg(long)]
     keep: bool,
+    /// Upload every plugin in this directory (`plugins/dist`, built by `plugins/build.sh`) and
+    /// enable them all in the benchmark's tenant, so each turn runs the chain.
+    #[arg(long, value_name = "DIR")]
+    plugins: Option<PathBuf>,
 }
 
 fn parse_env(s: &str) -> Result<(String, String), String> {
@@ -701,6 +705,60 @@ async fn api_token(base: &str) -> Result<String> {
     Ok(body["token"].as_str().context("no token in the answer")?.to_owned())
 }
 
+/// Uploads every `<name>.manifest.json` + `<name>-<version>.wasm` in `dir` and enables each in
+/// the admin's tenant with a configuration that lets turns through (uploads need a signed-in
+/// platform admin: API tokens never carry platform rights).
+async fn install_plugins(base: &str, dir: &std::path::Path) -> Result<Vec<String>> {
+    use base64::Engine;
+    let client = Client::builder().cookie_store(true).no_proxy().build()?;
+    let resp = client
+        .post(format!("{base}/v1/auth/login"))
+        .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+        .send()
+        .await?;
+    let body: Value = resp.json().await.unwrap_or_default();
+    let csrf = body["csrf_token"].as_str().context("no csrf_token in the sign-in answer")?.to_owned();
+    let mut manifests: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("{} (build the plugins with plugins/build.sh)", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".manifest.json"))
+        .collect();
+    manifests.sort();
+    let mut names = Vec::new();
+    for path in manifests {
+        let manifest: Value = serde_json::from_slice(&std::fs::read(&path)?)?;
+        let name = manifest["name"].as_str().context("manifest without name")?.to_owned();
+        let version = manifest["version"].as_str().context("manifest without version")?.to_owned();
+        let component = std::fs::read(dir.join(format!("{name}-{version}.wasm")))?;
+        let resp = client
+            .post(format!("{base}/v1/plugins"))
+            .header("X-CSRF-Token", &csrf)
+            .json(&json!({ "manifest": manifest,
+                           "component_base64": base64::engine::general_purpose::STANDARD.encode(component) }))
+            .send()
+            .await?;
+        if resp.status() != StatusCode::CREATED {
+            bail!("uploading {name}: {}", error_of(resp).await);
+        }
+        let config = match name.as_str() {
+            "policy-preamble" => json!({ "text": "Use of this assistant follows the bench acceptable-use policy." }),
+            "keyword-guard" => json!({ "patterns": ["zz-never-in-a-bench-prompt"], "reason": "not in a bench" }),
+            _ => json!({}),
+        };
+        let resp = client
+            .put(format!("{base}/v1/tenant/plugins/{name}"))
+            .header("X-CSRF-Token", &csrf)
+            .json(&json!({ "version": version, "enabled": true, "config": config }))
+            .send()
+            .await?;
+        if resp.status() != StatusCode::OK {
+            bail!("enabling {name}: {}", error_of(resp).await);
+        }
+        names.push(name);
+    }
+    Ok(names)
+}
+
 /// Creates `n` conversations (a few at a time, so as not to open many connections).
 async fn create_conversations(ctx: &ConfabCtx, n: usize) -> Result<Vec<String>> {
     let results: Vec<Result<String>> = futures::stream::iter(0..n)
@@ -940,6 +998,10 @@ async fn bench(args: &Args, upstream: &ScriptedUpstream, server: &Server) -> Res
         .pool_idle_timeout(Duration::from_secs(600))
         .build()?;
     let token = api_token(&server.base).await?;
+    if let Some(dir) = &args.plugins {
+        let names = install_plugins(&server.base, dir).await?;
+        println!("plugin chain enabled: {}", names.join(", "));
+    }
     let ctx = ConfabCtx { client: client.clone(), base: server.base.clone(), token };
     let direct_url = format!("{}/v1/chat/completions", upstream.base_url());
     let text = knobs(args.tokens, args.delay_ms);

@@ -177,7 +177,7 @@ impl PluginRuntime {
                 imports,
                 exports,
                 size_bytes: bytes.len(),
-                sha256: hex(&Sha256::digest(bytes)),
+                sha256: hex::encode(Sha256::digest(bytes)),
             },
             manifest,
             shared: Arc::clone(&self.shared),
@@ -189,10 +189,6 @@ impl PluginRuntime {
 
 fn invalid(message: String) -> PluginError {
     PluginError::Invalid(message)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Tells the three kinds of uploads apart before handing them to the compiler, so that a core

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs Confab's whole test suite on a fresh Debian/Ubuntu machine with Rust installed:
 # installs what the tests need (PostgreSQL), starts a throw-away PostgreSQL cluster, checks
-# formatting, lints and the OpenAPI contract, and runs every test on SQLite and PostgreSQL.
+# formatting, lints and the OpenAPI contract, builds the example wasm plugins from source
+# (plugins/build.sh) and runs every test on SQLite and PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/confab-target}"
@@ -56,11 +57,17 @@ echo "== OpenAPI contract"
   exit 1
 }
 
-echo "== tests (SQLite and PostgreSQL)"
+echo "== plugins: the example components, built from source for the plugin host's tests"
+bash plugins/build.sh
+
+echo "== tests (plugin guest crates natively; then SQLite and PostgreSQL)"
 LOG="$PG_DIR/test-output.log"
 set +e
-cargo test --workspace --all-targets -- --test-threads "${CONFAB_TEST_THREADS:-4}" "$@" 2>&1 | tee "$LOG"
+bash plugins/build.sh unit-tests 2>&1 | tee "$LOG"
+guest_status=${PIPESTATUS[0]}
+cargo test --workspace --all-targets -- --test-threads "${CONFAB_TEST_THREADS:-4}" "$@" 2>&1 | tee -a "$LOG"
 status=${PIPESTATUS[0]}
+[ "$guest_status" = 0 ] || status=$guest_status
 set -e
 # One closing line for the whole run, summed over every test binary.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } }

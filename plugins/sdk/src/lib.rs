@@ -54,7 +54,17 @@
 //! A component is a core wasm module (built for `wasm32-unknown-unknown`) wrapped by
 //! `wit-component`, which reads the interface description this SDK embeds in the module.
 //!
-//! On a normal machine with rustup:
+//! Link with a small stack: Rust's default of 1 MiB puts the plugin's data and heap beyond the
+//! part of memory Confab resets cheaply between calls, and makes every call slower. 64 KiB is
+//! plenty for hook code (an overflow traps; it cannot corrupt anything). On a normal machine
+//! with rustup, put this in the plugin's `.cargo/config.toml`:
+//!
+//! ```toml
+//! [target.wasm32-unknown-unknown]
+//! rustflags = ["-C", "link-arg=-zstack-size=65536"]
+//! ```
+//!
+//! and build:
 //!
 //! ```sh
 //! rustup target add wasm32-unknown-unknown
@@ -69,7 +79,7 @@
 //!
 //! ```sh
 //! RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
-//! RUSTFLAGS="-C linker=/usr/lib/llvm-19/bin/wasm-ld" \
+//! RUSTFLAGS="-C linker=/usr/lib/llvm-19/bin/wasm-ld -C link-arg=-zstack-size=65536" \
 //! /usr/bin/cargo build --release -Zbuild-std=std,panic_abort --target wasm32-unknown-unknown
 //! ```
 //!

@@ -50,38 +50,65 @@ pub struct Finding {
     pub range: Range<usize>,
 }
 
-/// All non-overlapping findings of the given kinds, in text order. Where two overlap, the kind
-/// earlier in [`Kind`] order wins (an e-mail address may contain digits, an IBAN may look like a
-/// phone number), then the one starting first.
+/// All non-overlapping findings of the given kinds, in text order. E-mail addresses are found
+/// first (they may contain digits); then one pass over the rest of the text tries, at each word
+/// start, an IBAN, a card number and a phone number in that order, and the first that matches
+/// claims the run.
 pub fn find(text: &str, kinds: &[Kind]) -> Vec<Finding> {
     let bytes = text.as_bytes();
-    let mut accepted: Vec<Finding> = Vec::new();
-    // Account-number-shaped text whose checksum fails is nobody's IBAN, and its digits are not
-    // a card or phone number either: keep the other scanners out of it.
-    let mut occupied: Vec<Range<usize>> = Vec::new();
-    let mut kinds = kinds.to_vec();
-    kinds.sort();
-    kinds.dedup();
-    for kind in kinds {
-        let candidates = match kind {
-            Kind::Email => find_emails(text),
-            Kind::Iban => {
-                let (valid, invalid) = find_ibans(bytes);
-                occupied.extend(invalid);
-                valid
-            }
-            Kind::Card => find_runs(bytes, card_at),
-            Kind::Phone => find_runs(bytes, phone_at),
-        };
-        for range in candidates {
-            let overlaps = |r: &Range<usize>| r.start < range.end && range.start < r.end;
-            if !accepted.iter().any(|f| overlaps(&f.range)) && !occupied.iter().any(overlaps) {
-                accepted.push(Finding { kind, range });
+    let emails: Vec<Range<usize>> = if kinds.contains(&Kind::Email) { find_emails(text) } else { Vec::new() };
+    let mut found: Vec<Finding> = emails.iter().map(|r| Finding { kind: Kind::Email, range: r.clone() }).collect();
+    let mut next_email = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(email) = emails.get(next_email)
+            && i >= email.start
+        {
+            i = email.end;
+            next_email += 1;
+            continue;
+        }
+        let at_boundary = i == 0 || !(is_word_byte(bytes[i - 1]) || bytes[i - 1] == b'+');
+        if at_boundary && let Some((kind, end)) = run_at(bytes, i, kinds) {
+            let before_next_email = emails.get(next_email).is_none_or(|e| end <= e.start);
+            if before_next_email {
+                if let Some(kind) = kind {
+                    found.push(Finding { kind, range: i..end });
+                }
+                i = end;
+                continue;
             }
         }
+        i += 1;
     }
-    accepted.sort_by_key(|f| f.range.start);
-    accepted
+    found.sort_by_key(|f| f.range.start);
+    found
+}
+
+/// The run starting at a word start, if any: its kind and end. `None` as the kind marks an
+/// IBAN-shaped run whose checksum fails: nobody's account number, and its digits are not a card
+/// or phone number either, so it is claimed but left as it is.
+fn run_at(bytes: &[u8], i: usize, kinds: &[Kind]) -> Option<(Option<Kind>, usize)> {
+    let b = bytes[i];
+    if b.is_ascii_alphabetic() {
+        if !kinds.contains(&Kind::Iban) {
+            return None;
+        }
+        let end = iban_shaped_at(bytes, i)?;
+        let compact: Vec<u8> =
+            bytes[i..end].iter().filter(|b| b.is_ascii_alphanumeric()).map(u8::to_ascii_uppercase).collect();
+        return Some((iban_checksum_valid(&compact).then_some(Kind::Iban), end));
+    }
+    if b.is_ascii_digit()
+        && kinds.contains(&Kind::Card)
+        && let Some(end) = card_at(bytes, i)
+    {
+        return Some((Some(Kind::Card), end));
+    }
+    if kinds.contains(&Kind::Phone) {
+        return phone_at(bytes, i).map(|end| (Some(Kind::Phone), end));
+    }
+    None
 }
 
 /// `text` with every finding replaced by its placeholder, and the findings.
@@ -103,23 +130,6 @@ pub fn redact(text: &str, kinds: &[Kind]) -> (String, Vec<Finding>) {
 
 fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
-}
-
-/// Runs `matcher` at every position that starts a word (the previous byte is not part of a word
-/// or number) and collects its non-overlapping matches.
-fn find_runs(bytes: &[u8], matcher: fn(&[u8], usize) -> Option<usize>) -> Vec<Range<usize>> {
-    let mut found = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        let at_boundary = i == 0 || !(is_word_byte(bytes[i - 1]) || bytes[i - 1] == b'+');
-        if at_boundary && let Some(end) = matcher(bytes, i) {
-            found.push(i..end);
-            i = end;
-            continue;
-        }
-        i += 1;
-    }
-    found
 }
 
 /// The next byte after a match must not continue a word or a number.
@@ -434,17 +444,6 @@ pub fn iban_checksum_valid(iban: &[u8]) -> bool {
         }
     }
     remainder == 1
-}
-
-/// IBAN-shaped runs: those whose checksum holds, and those whose checksum fails.
-fn find_ibans(bytes: &[u8]) -> (Vec<Range<usize>>, Vec<Range<usize>>) {
-    let (mut valid, mut invalid) = (Vec::new(), Vec::new());
-    for range in find_runs(bytes, iban_shaped_at) {
-        let compact: Vec<u8> =
-            bytes[range.clone()].iter().filter(|b| b.is_ascii_alphanumeric()).map(u8::to_ascii_uppercase).collect();
-        if iban_checksum_valid(&compact) { valid.push(range) } else { invalid.push(range) }
-    }
-    (valid, invalid)
 }
 
 /// The end of an IBAN-shaped run at `start`: a known country code, two digits, and exactly that

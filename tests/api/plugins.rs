@@ -58,6 +58,9 @@ fn response_fixture(body: &str, data: &str) -> String {
 fn fixture(world: &str, wat: &str) -> String {
     let mut resolve = wit_parser::Resolve::default();
     resolve.push_dir(plugins_dir().join("wit/confab-plugin@0.1.0")).unwrap();
+    // Stand-ins for WASI packages, for would-be plugins that import them.
+    resolve.push_file(plugins_dir().join("fixtures/deps/wasi-filesystem.wit")).unwrap();
+    resolve.push_file(plugins_dir().join("fixtures/deps/wasi-sockets.wit")).unwrap();
     let package =
         resolve.push_file(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/request-hook.wit")).unwrap();
     let world = resolve.select_world(&[package], Some(world)).unwrap();
@@ -539,6 +542,114 @@ async fn answer_transforms_run_on_completed_answers(b: Backend) {
     assert_eq!(kept["plugins"][0]["outcome"], "failed_open");
 }
 
+/// Every kind of misbehaviour, under both failure policies: fail-closed ends the turn with a
+/// clear error and sends nothing; fail-open goes on and records it; the server keeps serving.
+async fn every_hostile_kind_is_contained_under_both_policies(b: Backend) {
+    let (upstream, _app, admin) = setup(b).await;
+    let request_hook = |body: &str| request_fixture(body);
+    let hostile = [
+        ("spin", request_hook("(loop $spin (br $spin)) (i32.const 16)"), "transform_request", "time budget"),
+        (
+            "grow",
+            request_hook("(loop $grow (drop (memory.grow (i32.const 16))) (br $grow)) (i32.const 16)"),
+            "transform_request",
+            "memory",
+        ),
+        ("trap", request_hook("unreachable"), "transform_request", "trap"),
+        (
+            "dive",
+            fixture(
+                "request-transform",
+                r#"(module
+  (memory (export "memory") 1)
+  (func $down (param i32) (result i32) (i32.add (call $down (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))
+  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32) (i32.const 1024))
+  (func (export "confab:plugin/request-hook@0.1.0#transform-request") (param i32) (result i32)
+    (drop (call $down (i32.const 0))) (i32.const 16)))"#,
+            ),
+            "transform_request",
+            "stack",
+        ),
+        (
+            "flood",
+            response_fixture(
+                "(drop (memory.grow (i32.const 161)))
+                 (i32.store8 (i32.const 32) (i32.const 1))
+                 (i32.store (i32.const 36) (i32.const 131072))
+                 (i32.store (i32.const 40) (i32.const 10485760))
+                 (i32.const 32)",
+                "",
+            ),
+            "transform_response",
+            "more than",
+        ),
+    ];
+    let mut calls = 0;
+    for (i, (name, component, hook, mentions)) in hostile.into_iter().enumerate() {
+        let manifest = json!({ "name": name, "version": "0.0.1", "hooks": [hook], "failure_policy": "fail_closed" });
+        let (s, body) = upload(&admin, &manifest, &component).await;
+        assert_eq!(s, 201, "{name}: {body}");
+        enable(&admin, name, json!({ "version": "0.0.1", "enabled": true, "time_budget_ms": 30 })).await;
+        let failed = turn(&admin, &format!("closed-{i}"), "[upstream tokens=2] hello").await;
+        assert_eq!(failed["status"], "failed", "{name}: {failed}");
+        assert_eq!(failed["error"]["code"], "plugin_failed", "{name}");
+        let detail = failed["plugins"][0]["detail"].as_str().unwrap_or_default();
+        assert!(detail.contains(mentions), "{name}: {detail}");
+        if hook == "transform_request" {
+            assert_eq!(upstream.calls(), calls, "{name}: nothing may be sent under fail-closed");
+        } else {
+            calls += 1;
+            assert_eq!(failed["content"], "", "{name}: an unchecked answer is not kept");
+        }
+        // The server answers other requests as usual.
+        assert_eq!(admin.get_json("/v1/me").await["email"], "admin@acme.example");
+        enable(
+            &admin,
+            name,
+            json!({ "version": "0.0.1", "enabled": true, "time_budget_ms": 30,
+                                     "failure_policy": "fail_open" }),
+        )
+        .await;
+        let done = turn(&admin, &format!("open-{i}"), "[upstream tokens=2] hello").await;
+        calls += 1;
+        assert_eq!(done["status"], "completed", "{name}: {done}");
+        assert_eq!(done["content"], "t0 t1 ");
+        assert_eq!(done["plugins"][0]["outcome"], "failed_open", "{name}");
+        assert_eq!(upstream.calls(), calls);
+        let resp = admin.delete(&format!("/v1/tenant/plugins/{name}")).await;
+        assert_eq!(resp.status(), 204);
+    }
+}
+
+async fn components_that_reach_for_wasi_are_refused_at_upload(b: Backend) {
+    let (_upstream, _app, admin) = setup(b).await;
+    for (world, import) in [
+        ("filesystem-user", r#"(import "wasi:filesystem/preopens@0.2.0" "get-directories" (func (param i32)))"#),
+        (
+            "sockets-user",
+            r#"(import "wasi:sockets/tcp-create-socket@0.2.0" "create-tcp-socket" (func (param i32 i32)))"#,
+        ),
+    ] {
+        let component = fixture(
+            world,
+            &format!(
+                r#"(module
+  {import}
+  (memory (export "memory") 1)
+  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32) (i32.const 1024))
+  (func (export "confab:plugin/request-hook@0.1.0#transform-request") (param i32) (result i32) (i32.const 16)))"#
+            ),
+        );
+        let manifest = json!({ "name": world, "version": "0.0.1", "hooks": ["transform_request"],
+                               "failure_policy": "fail_closed" });
+        let (s, body) = upload(&admin, &manifest, &component).await;
+        assert_eq!(error_code(s, &body, 422), "validation_failed", "{world}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains("wasi:"), "the refusal names the import: {message}");
+    }
+    assert_eq!(admin.get_json("/v1/plugins").await["items"], json!([]), "nothing was stored");
+}
+
 both_backends!(
     the_example_plugins_do_their_jobs_on_real_turns,
     a_hostile_plugin_is_stopped_and_its_failure_policy_decides,
@@ -546,4 +657,6 @@ both_backends!(
     a_plugin_enabled_for_one_tenant_never_runs_for_another,
     plugin_presets_are_offered_pinned_and_rendered_per_turn,
     answer_transforms_run_on_completed_answers,
+    every_hostile_kind_is_contained_under_both_policies,
+    components_that_reach_for_wasi_are_refused_at_upload,
 );

@@ -101,7 +101,10 @@ impl PluginService {
         component: Vec<u8>,
     ) -> AppResult<VersionSummary> {
         let manifest = Manifest::parse(manifest_json).map_err(|e| match e {
-            PluginError::Invalid(msg) => AppError::Validation { field: "manifest", reason: msg },
+            PluginError::Invalid(msg) => AppError::Validation {
+                field: "manifest",
+                reason: msg.strip_prefix("manifest: ").unwrap_or(&msg).to_string(),
+            },
             other => from_plugin(other),
         })?;
         let runtime = self.runtime.clone();

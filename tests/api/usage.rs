@@ -192,6 +192,7 @@ async fn usage_sums_match_the_providers_token_counts(b: Backend) {
     assert_eq!(rows[0]["day"], usage["day"]);
     assert_eq!(rows[0]["output_tokens"], expected_out);
     assert!(rows[0]["user_id"].is_string() && rows[0].get("model").is_none());
+    assert_eq!(rows[0]["email"], "admin@acme.example");
     let empty = admin.get_json("/v1/tenant/usage?from=2020-01-01&to=2020-01-31").await;
     assert_eq!(empty["rows"], json!([]));
     for bad in ["from=2020-02-01&to=2020-01-01", "from=yesterday", "group_by=color", "from=2020-01-01&to=2022-01-01"] {

@@ -109,6 +109,9 @@ pub struct UsageRowView {
     pub day: Option<String>,
     #[oai(skip_serializing_if_is_none)]
     pub user_id: Option<Uuid>,
+    /// The user's e-mail address, when grouped by user.
+    #[oai(skip_serializing_if_is_none)]
+    pub email: Option<String>,
     #[oai(skip_serializing_if_is_none)]
     pub model: Option<String>,
     #[oai(flatten)]
@@ -266,6 +269,7 @@ impl UsageApi {
                 .map(|r| UsageRowView {
                     day: r.day.clone(),
                     user_id: r.user_id.map(|u| u.0),
+                    email: r.email.clone(),
                     model: r.model.clone(),
                     totals: r.into(),
                 })

@@ -1,6 +1,6 @@
 //! Token quotas set by tenant admins, and usage events: one row per finished turn with its
 //! input and output tokens and cost, bucketed by UTC day and month for quotas and charts.
-use super::entities::{quota, usage_event};
+use super::entities::{quota, usage_event, user};
 use super::{Conn, now};
 use crate::domain::{ConversationId, MessageId, TenantId, UserId};
 use crate::error::AppResult;
@@ -223,6 +223,7 @@ pub async fn tokens_used(
 pub struct UsageRow {
     pub day: Option<String>,
     pub user_id: Option<UserId>,
+    pub email: Option<String>,
     pub model: Option<String>,
     pub turns: i64,
     pub input_tokens: i64,
@@ -264,7 +265,15 @@ pub async fn summarize(
             .order_by(usage_event::Column::Day, sea_orm::sea_query::Order::Asc);
     }
     if group.user {
-        q.column(usage_event::Column::UserId).group_by_col(usage_event::Column::UserId);
+        // With the user's address, for charts people can read.
+        q.column((usage_event::Entity, usage_event::Column::UserId))
+            .expr_as(Expr::col((user::Entity, user::Column::Email)), Alias::new("email"))
+            .left_join(
+                user::Entity,
+                Expr::col((usage_event::Entity, usage_event::Column::UserId)).equals((user::Entity, user::Column::Id)),
+            )
+            .group_by_col((usage_event::Entity, usage_event::Column::UserId))
+            .group_by_col((user::Entity, user::Column::Email));
     }
     if group.model {
         q.column(usage_event::Column::Model).group_by_col(usage_event::Column::Model);
@@ -275,6 +284,7 @@ pub async fn summarize(
         out.push(UsageRow {
             day: if group.day { Some(r.try_get::<String>("", "day")?) } else { None },
             user_id: if group.user { Some(UserId(r.try_get::<Uuid>("", "user_id")?)) } else { None },
+            email: if group.user { r.try_get::<Option<String>>("", "email")? } else { None },
             model: if group.model { Some(r.try_get::<String>("", "model")?) } else { None },
             turns: r.try_get("", "turns")?,
             input_tokens: r.try_get("", "input_tokens")?,

@@ -20,7 +20,8 @@ if [ ! -x /usr/bin/rustc ] || [ ! -x /usr/bin/cargo ] || [ ! -d /usr/lib/rustlib
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rustc-web cargo-web rust-web-src lld-19 >/dev/null
 fi
 
-guest_target="${CONFAB_GUEST_TARGET_DIR:-$HOME/.cache/confab-guest-target}"
+# Not a CONFAB_ variable: those are the server's configuration, and it refuses unknown ones.
+guest_target="${PLUGINS_GUEST_TARGET_DIR:-$HOME/.cache/confab-guest-target}"
 guest_cargo() {
   env CARGO_TARGET_DIR="$guest_target" RUSTC=/usr/bin/rustc /usr/bin/cargo "$@"
 }

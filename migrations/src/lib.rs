@@ -49,3 +49,52 @@ pub(crate) fn timestamp_null(col: impl IntoIden) -> ColumnDef {
 pub(crate) fn uuid_pk(col: impl IntoIden) -> ColumnDef {
     ColumnDef::new(col).uuid().not_null().primary_key().take()
 }
+
+/// A `tenant_id` column's foreign key to its tenant; rows go with their tenant.
+pub(crate) fn tenant_fk(table: impl IntoIden) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .from_tbl(table)
+        .from_col(Alias::new("tenant_id"))
+        .to(m20261129_000001_identity::Tenants::Table, m20261129_000001_identity::Tenants::Id)
+        .on_delete(ForeignKeyAction::Cascade)
+        .to_owned()
+}
+
+#[derive(DeriveIden)]
+enum CasbinRules {
+    Table,
+    Ptype,
+    V0,
+    V1,
+    V2,
+    V3,
+}
+
+#[derive(DeriveIden)]
+enum PolicyVersion {
+    Table,
+    Id,
+    Version,
+}
+
+/// Adds role templates — `(role, object, action)`, valid in every tenant — and bumps the policy
+/// version so running servers reload their policy.
+pub(crate) async fn grant(manager: &SchemaManager<'_>, policy: &[(&str, &str, &str)]) -> Result<(), DbErr> {
+    let mut insert = Query::insert()
+        .into_table(CasbinRules::Table)
+        .columns([CasbinRules::Ptype, CasbinRules::V0, CasbinRules::V1, CasbinRules::V2, CasbinRules::V3])
+        .to_owned();
+    for (role, obj, act) in policy {
+        insert.values_panic(["p".into(), (*role).into(), "*".into(), (*obj).into(), (*act).into()]);
+    }
+    manager.exec_stmt(insert).await?;
+    manager
+        .exec_stmt(
+            Query::update()
+                .table(PolicyVersion::Table)
+                .value(PolicyVersion::Version, Expr::col(PolicyVersion::Version).add(1))
+                .and_where(Expr::col(PolicyVersion::Id).eq(1))
+                .to_owned(),
+        )
+        .await
+}

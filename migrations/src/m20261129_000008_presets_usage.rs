@@ -1,7 +1,7 @@
 //! Presets with immutable versions (and the conversation's pinned version), each tenant's list of
 //! models presets may use, token quotas, and usage events.
-use crate::m20261129_000001_identity::{Tenants, Users};
-use crate::{timestamp, uuid_pk};
+use crate::m20261129_000001_identity::Users;
+use crate::{tenant_fk, timestamp, uuid_pk};
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -79,15 +79,6 @@ enum UsageEvents {
     Day,
     Month,
     CreatedAt,
-}
-
-fn tenant_fk(table: impl IntoIden) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from_tbl(table)
-        .from_col(Alias::new("tenant_id"))
-        .to(Tenants::Table, Tenants::Id)
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
 }
 
 #[async_trait::async_trait]

@@ -4,8 +4,8 @@
 //! instead of pointing at `conversations`/`messages`: edits, continuations, regenerations and
 //! deleting the source must never change what was shared. So there is deliberately no foreign key
 //! to the source conversation.
-use crate::m20261129_000001_identity::{Tenants, Users};
-use crate::{timestamp, timestamp_null, uuid_pk};
+use crate::m20261129_000001_identity::Users;
+use crate::{tenant_fk, timestamp, timestamp_null, uuid_pk};
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -67,15 +67,6 @@ enum SharingSettings {
     LinksAllowed,
     UpdatedBy,
     UpdatedAt,
-}
-
-fn tenant_fk(table: impl IntoIden) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from_tbl(table)
-        .from_col(Alias::new("tenant_id"))
-        .to(Tenants::Table, Tenants::Id)
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
 }
 
 fn share_fk(table: impl IntoIden) -> ForeignKeyCreateStatement {

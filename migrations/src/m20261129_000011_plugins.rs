@@ -1,8 +1,7 @@
 //! Plugins: uploaded WebAssembly components and their manifests (platform admins), and each
 //! tenant's chain — which plugin versions run, in what order, with what configuration, failure
 //! policy and time budget (tenant admins).
-use crate::m20261129_000001_identity::Tenants;
-use crate::{timestamp, uuid_pk};
+use crate::{tenant_fk, timestamp, uuid_pk};
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -58,23 +57,6 @@ enum Conversations {
     Table,
     PluginPresetVersionId,
     PluginPresetId,
-}
-
-#[derive(DeriveIden)]
-enum CasbinRules {
-    Table,
-    Ptype,
-    V0,
-    V1,
-    V2,
-    V3,
-}
-
-#[derive(DeriveIden)]
-enum PolicyVersion {
-    Table,
-    Id,
-    Version,
 }
 
 const POLICY: &[(&str, &str, &str)] = &[
@@ -155,13 +137,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(TenantPlugins::TimeBudgetMs).integer().not_null())
                     .col(timestamp(TenantPlugins::CreatedAt))
                     .col(timestamp(TenantPlugins::UpdatedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from_tbl(TenantPlugins::Table)
-                            .from_col(TenantPlugins::TenantId)
-                            .to(Tenants::Table, Tenants::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut tenant_fk(TenantPlugins::Table))
                     .foreign_key(
                         ForeignKey::create()
                             .from(TenantPlugins::Table, TenantPlugins::PluginId)
@@ -214,22 +190,6 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        let mut insert = Query::insert()
-            .into_table(CasbinRules::Table)
-            .columns([CasbinRules::Ptype, CasbinRules::V0, CasbinRules::V1, CasbinRules::V2, CasbinRules::V3])
-            .to_owned();
-        for (role, obj, act) in POLICY {
-            insert.values_panic(["p".into(), (*role).into(), "*".into(), (*obj).into(), (*act).into()]);
-        }
-        manager.exec_stmt(insert).await?;
-        manager
-            .exec_stmt(
-                Query::update()
-                    .table(PolicyVersion::Table)
-                    .value(PolicyVersion::Version, Expr::col(PolicyVersion::Version).add(1))
-                    .and_where(Expr::col(PolicyVersion::Id).eq(1))
-                    .to_owned(),
-            )
-            .await
+        crate::grant(manager, POLICY).await
     }
 }

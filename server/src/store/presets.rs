@@ -141,13 +141,27 @@ pub async fn get(conn: &impl Conn, tenant: TenantId, user: UserId, id: PresetId)
 /// The presets a user can choose from: the tenant's and their own, not archived, by name.
 pub async fn list(conn: &impl Conn, tenant: TenantId, user: UserId) -> AppResult<Vec<Preset>> {
     let rows = visible_to(tenant, user).filter(preset::Column::Archived.eq(false)).all(conn).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let id = PresetId(row.id);
-        if let Some(current) = version(conn, tenant, id, row.current_version).await? {
-            out.push(assemble(row, current));
-        }
+    if rows.is_empty() {
+        return Ok(Vec::new());
     }
+    // Every current version in one query.
+    let current = rows.iter().fold(Condition::any(), |any, row| {
+        any.add(
+            Condition::all()
+                .add(preset_version::Column::PresetId.eq(row.id))
+                .add(preset_version::Column::Version.eq(row.current_version)),
+        )
+    });
+    let mut versions: std::collections::HashMap<uuid::Uuid, PresetVersion> = preset_version::Entity::find()
+        .filter(preset_version::Column::TenantId.eq(tenant.0))
+        .filter(current)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|v| (v.preset_id, v.into()))
+        .collect();
+    let mut out: Vec<Preset> =
+        rows.into_iter().filter_map(|row| versions.remove(&row.id).map(|current| assemble(row, current))).collect();
     out.sort_by(|a, b| {
         (a.owner_id.is_some(), a.current.settings.name.to_lowercase())
             .cmp(&(b.owner_id.is_some(), b.current.settings.name.to_lowercase()))

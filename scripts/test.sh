@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs Confab's whole test suite on a fresh Debian/Ubuntu machine with Rust installed:
-# installs what the tests need (PostgreSQL), starts a throw-away PostgreSQL cluster, checks
+# installs what the tests need (PostgreSQL, Redis), starts a throw-away PostgreSQL cluster, checks
 # formatting, lints and the OpenAPI contract, builds the example wasm plugins from source
 # (plugins/build.sh) and runs every test on SQLite and PostgreSQL.
 set -euo pipefail
@@ -16,6 +16,8 @@ missing=()
 [ -n "$(pg_bin)" ] || missing+=(postgresql)
 command -v cc >/dev/null 2>&1 || missing+=(build-essential)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+# Redis: the scale-out tests start a private redis-server per test (and stop it to play outages).
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "== installing ${missing[*]} (Debian packages)"
   as_root apt-get update -qq

@@ -29,21 +29,34 @@ pub struct AppState {
     pub search: crate::search::SearchService,
     pub shares: crate::shares::ShareService,
     pub metrics: Arc<Metrics>,
+    /// Redis, when this is one of several replicas (scale-out tier).
+    pub cluster: Option<Arc<crate::cluster::Cluster>>,
 }
 
 impl AppState {
     /// Connects to a database whose schema is current and loads the policy.
     pub async fn build(config: Config, store: Store) -> anyhow::Result<Arc<Self>> {
         let authz = Arc::new(Authorizer::load(store.clone()).await.map_err(anyhow_app)?);
-        let limiter = Arc::new(InProcessLimiter::new(Duration::from_secs(config.auth.login_window_secs.max(60))));
+        let max_window = Duration::from_secs(config.auth.login_window_secs.max(60));
+        let cluster = match &config.redis.url {
+            Some(_) => Some(crate::cluster::Cluster::connect(&config.redis)?),
+            None => None,
+        };
+        let limiter: Arc<dyn crate::limits::RateLimiter> = match &cluster {
+            Some(c) => Arc::new(crate::cluster::limits::RedisLimiter::new(c.clone(), max_window)),
+            None => Arc::new(InProcessLimiter::new(max_window)),
+        };
         let auth = Arc::new(AuthService::new(store.clone(), config.auth.clone(), limiter.clone()));
         let accounts = Accounts::new(store.clone(), authz.clone(), auth.clone());
         let catalogue =
             Arc::new(Catalogue::new(store.clone(), &config).map_err(|e| anyhow::anyhow!("catalogue: {e}"))?);
         let metrics = Arc::new(Metrics::default());
         let presets = Arc::new(crate::presets::PresetService::new(store.clone(), catalogue.clone()));
-        let ledger =
-            Arc::new(crate::limits::quota::InProcessLedger::new(Arc::new(crate::usage::StoredUsage(store.clone()))));
+        let stored_usage = Arc::new(crate::usage::StoredUsage(store.clone()));
+        let ledger: Arc<dyn crate::limits::quota::QuotaLedger> = match &cluster {
+            Some(c) => Arc::new(crate::cluster::quota::RedisLedger::new(c.clone(), stored_usage)),
+            None => Arc::new(crate::limits::quota::InProcessLedger::new(stored_usage)),
+        };
         let usage = Arc::new(crate::usage::UsageService::new(store.clone(), ledger));
         let plugins = Arc::new(crate::plugins::PluginService::new(store.clone()).map_err(anyhow_app)?);
         let chat = ChatService::new(
@@ -64,6 +77,13 @@ impl AppState {
             store.clone(),
             share_key.map_err(|e| anyhow::anyhow!("secrets.master_key: {e}"))?,
         );
+        if let Some(c) = &cluster {
+            let bus = crate::cluster::bus::Bus::new(c.clone());
+            auth.set_bus(bus.clone());
+            chat.engine().set_shared(crate::chat::engine::Shared { cluster: c.clone(), bus: bus.clone() });
+            follow_bus(&bus, auth.clone(), authz.clone(), chat.engine().clone());
+            bus.run();
+        }
         Ok(Arc::new(Self {
             config,
             store,
@@ -77,12 +97,41 @@ impl AppState {
             search,
             shares,
             metrics,
+            cluster,
         }))
     }
 
     pub fn session_cookie_name(&self) -> &'static str {
         if self.config.is_tls() { api::extract::SECURE_SESSION_COOKIE } else { api::extract::SESSION_COOKIE }
     }
+}
+
+/// Applies what other replicas say: stale caches, turns to stop.
+fn follow_bus(
+    bus: &Arc<crate::cluster::bus::Bus>,
+    auth: Arc<AuthService>,
+    authz: Arc<Authorizer>,
+    engine: Arc<crate::chat::engine::Engine>,
+) {
+    use crate::cluster::bus::Signal;
+    use tokio::sync::broadcast::error::RecvError;
+    let mut signals = bus.subscribe();
+    tokio::spawn(async move {
+        loop {
+            match signals.recv().await {
+                Ok(Signal::Invalidate) | Err(RecvError::Lagged(_)) => {
+                    auth.forget_local();
+                    if let Err(e) = authz.reload().await {
+                        tracing::warn!(error = %e, "cannot reload the authorization policy");
+                    }
+                }
+                Ok(Signal::Cancel(id)) => {
+                    engine.cancel(id);
+                }
+                Err(RecvError::Closed) => return,
+            }
+        }
+    });
 }
 
 pub fn anyhow_app(e: AppError) -> anyhow::Error {
@@ -162,6 +211,21 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let settled = state.chat.settle_interrupted_messages().await.map_err(anyhow_app)?;
     if settled > 0 {
         tracing::warn!(settled, "settled answers interrupted by the previous shutdown (partial or failed)");
+    }
+    if state.cluster.is_some() {
+        // Replicas come and go: answers a vanished replica was writing are settled by the others.
+        let sweeper = state.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(30));
+            loop {
+                tick.tick().await;
+                match sweeper.chat.settle_interrupted_messages().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::warn!(settled = n, "settled answers whose replica stopped writing them"),
+                    Err(e) => tracing::warn!(error = %e, "cannot settle interrupted answers"),
+                }
+            }
+        });
     }
     first_run(&state).await?;
     let app = api::routes(state.clone()).await;

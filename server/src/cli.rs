@@ -231,6 +231,19 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::FAILURE);
                 }
             }
+            match &config.redis.url {
+                None => println!("redis: not configured (embedded tier: in-process limits and caches, one replica)"),
+                Some(url) => {
+                    let cluster = crate::cluster::Cluster::connect(&config.redis)?;
+                    match cluster.ping().await {
+                        Ok(()) => println!("redis: reachable ({})", redact_url(url)),
+                        Err(e) => {
+                            println!("redis: unreachable ({}): {e}", redact_url(url));
+                            return Ok(ExitCode::FAILURE);
+                        }
+                    }
+                }
+            }
         }
         Command::Admin { command } => admin(command, config).await?,
         Command::Audit { command: AuditCommand::Verify } => {

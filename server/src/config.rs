@@ -24,6 +24,8 @@ pub struct Config {
     pub models: Vec<ModelConfig>,
     pub chat: ChatConfig,
     pub secrets: SecretsConfig,
+    /// Redis, for running several replicas (scale-out tier). Unset: everything stays in-process.
+    pub redis: RedisConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -245,6 +247,67 @@ impl std::fmt::Debug for SecretsConfig {
     }
 }
 
+/// What replicas share through Redis: rate limits, quota reservations, live answer streams and
+/// cache invalidation.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RedisConfig {
+    /// `redis://[user:password@]host:port[/db]`, or `rediss://…` for TLS. Unset: the embedded
+    /// tier (in-process limits and caches; one replica).
+    pub url: Option<String>,
+    /// ACL user name and password, when not in the URL (`CONFAB_REDIS__PASSWORD_FILE` works).
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// Prefix of every key and channel, so several installations can share one Redis.
+    pub key_prefix: String,
+    /// While Redis is unreachable: `refuse` answers turns and sign-ins (anything whose limits
+    /// cannot be checked) with 503; `local` falls back to this replica's own limits.
+    pub on_outage: RedisOutage,
+    /// Each Redis command fails after this long (so an outage is noticed quickly).
+    pub timeout_ms: u64,
+    /// How long a live answer stream stays in Redis after its last event, and how many events
+    /// it keeps (older ones are trimmed; readers then take the text from the database).
+    pub stream_ttl_secs: u64,
+    pub stream_max_events: usize,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RedisOutage {
+    Refuse,
+    Local,
+}
+
+impl Default for RedisConfig {
+    fn default() -> Self {
+        Self {
+            url: None,
+            username: None,
+            password: None,
+            key_prefix: "confab".into(),
+            on_outage: RedisOutage::Refuse,
+            timeout_ms: 1000,
+            stream_ttl_secs: 600,
+            stream_max_events: 10_000,
+        }
+    }
+}
+
+impl std::fmt::Debug for RedisConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisConfig")
+            .field("url", &self.url.as_deref().map(redact_url))
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("key_prefix", &self.key_prefix)
+            .field("on_outage", &self.on_outage)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("stream_ttl_secs", &self.stream_ttl_secs)
+            .field("stream_max_events", &self.stream_max_events)
+            .finish()
+    }
+}
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
@@ -402,6 +465,21 @@ impl Config {
             return Err(invalid("auth.login_failures_per_account", "limits must be above zero".into()));
         }
         tracing_subscriber::EnvFilter::try_new(&self.log.level).map_err(|e| invalid("log.level", e.to_string()))?;
+        if let Some(url) = &self.redis.url {
+            let parsed = url::Url::parse(url).map_err(|e| invalid("redis.url", e.to_string()))?;
+            if !matches!(parsed.scheme(), "redis" | "rediss") {
+                return Err(invalid("redis.url", "must start with redis:// or rediss:// (TLS)".into()));
+            }
+        }
+        if self.redis.key_prefix.is_empty() || self.redis.key_prefix.contains(char::is_whitespace) {
+            return Err(invalid("redis.key_prefix", "must be a non-empty word".into()));
+        }
+        if self.redis.timeout_ms == 0 || self.redis.stream_ttl_secs == 0 || self.redis.stream_max_events < 100 {
+            return Err(invalid(
+                "redis.timeout_ms",
+                "timeout_ms and stream_ttl_secs must be above zero, stream_max_events at least 100".into(),
+            ));
+        }
         Ok(())
     }
 

@@ -10,6 +10,7 @@ mod cli;
 mod input;
 mod plugins;
 mod presets;
+mod scale;
 mod search;
 mod shares;
 mod system;

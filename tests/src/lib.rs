@@ -6,6 +6,7 @@
 //! and sets it. Without it PostgreSQL tests fail rather than pass silently.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod redis;
 pub mod upstream;
 
 pub use upstream::ScriptedUpstream;
@@ -280,6 +281,20 @@ impl TestApp {
         TestApp { base, db, stdout_lines: lines, child, opts, handed_over: false }
     }
 
+    /// Starts another replica on the same database and configuration (plus `extra` variables),
+    /// as a load balancer would see it: a second process on its own port.
+    pub fn replica(&self, extra: &[(&str, &str)]) -> TestApp {
+        let dir = self.db.dir.join(format!("replica-{}", random_suffix()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = TestDb { backend: self.db.backend, url: self.db.url.clone(), dir };
+        let mut opts = self.opts.clone();
+        opts.env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let mut app = Self::start(db, opts);
+        // The first replica owns the database and its directory.
+        app.handed_over = true;
+        app
+    }
+
     /// Runs a `confab` CLI command against this server's database.
     pub fn cli(&self, args: &[&str], stdin: Option<&str>) -> CliOutput {
         run_cli(&base_env(&self.db, &self.opts), &self.db.dir, args, stdin)
@@ -447,6 +462,11 @@ impl Api {
 
     pub async fn delete(&self, path: &str) -> Response {
         self.request(Method::DELETE, path).send().await.unwrap()
+    }
+
+    /// The same client (cookies, CSRF token, bearer token) talking to another replica.
+    pub fn on(&self, app: &TestApp) -> Api {
+        Api { app_base: app.base.clone(), ..self.clone() }
     }
 
     /// Sends and returns (status, JSON body or Null).

@@ -18,13 +18,23 @@ pub async fn readyz(state: Data<&Arc<AppState>>) -> Response {
     let database = state.store.ping().await;
     let schema = if database { state.store.check_schema().await.err().map(|e| e.to_string()) } else { None };
     let ready = database && schema.is_none();
-    let body = serde_json::json!({
-        "status": if ready { "ready" } else { "unavailable" },
+    // Redis down degrades a replica (no new turns or sign-ins unless local limits are allowed)
+    // but it still serves reads, so it stays in the load balancer.
+    let redis = match &state.cluster {
+        None => None,
+        Some(c) => Some(if c.ping().await.is_ok() { "ok" } else { "unreachable" }),
+    };
+    let degraded = redis == Some("unreachable");
+    let mut body = serde_json::json!({
+        "status": if !ready { "unavailable" } else if degraded { "degraded" } else { "ready" },
         "checks": {
             "database": if database { "ok" } else { "unreachable" },
             "schema": match (&schema, database) { (None, true) => "current".to_string(), (Some(e), _) => e.clone(), (None, false) => "unknown".into() },
         }
     });
+    if let Some(redis) = redis {
+        body["checks"]["redis"] = serde_json::json!(redis);
+    }
     let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (status, Json(body)).into_response()
 }

@@ -35,6 +35,8 @@ pub struct AuthService {
     limiter: Arc<dyn RateLimiter>,
     /// Resolved principals by credential digest, with the instant they stop being valid.
     principals: Cache<String, (Principal, DateTime<Utc>)>,
+    /// Other replicas to tell when cached principals go stale (scale-out tier).
+    bus: std::sync::OnceLock<Arc<crate::cluster::bus::Bus>>,
 }
 
 /// A new browser session: the cookie value (shown only now) and its CSRF token.
@@ -47,7 +49,7 @@ pub struct IssuedSession {
 impl AuthService {
     pub fn new(store: Store, config: AuthConfig, limiter: Arc<dyn RateLimiter>) -> Self {
         let principals = Cache::builder().max_capacity(50_000).time_to_live(Duration::from_secs(5)).build();
-        Self { store, config, limiter, principals }
+        Self { store, config, limiter, principals, bus: std::sync::OnceLock::new() }
     }
 
     pub fn config(&self) -> &AuthConfig {
@@ -57,6 +59,19 @@ impl AuthService {
     /// Drops every cached principal; called after changes to users, roles, tenants or sessions.
     pub fn forget_cached(&self) {
         self.principals.invalidate_all();
+        if let Some(bus) = self.bus.get() {
+            bus.publish(crate::cluster::bus::Signal::Invalidate);
+        }
+    }
+
+    /// Drops cached principals here only (another replica said they are stale).
+    pub fn forget_local(&self) {
+        self.principals.invalidate_all();
+    }
+
+    /// Connects the cache to the other replicas.
+    pub fn set_bus(&self, bus: Arc<crate::cluster::bus::Bus>) {
+        let _ = self.bus.set(bus);
     }
 
     pub async fn login(
@@ -69,16 +84,10 @@ impl AuthService {
     ) -> AppResult<IssuedSession> {
         let window = Duration::from_secs(self.config.login_window_secs);
         let ip_key = format!("login-ip:{}", ip.unwrap_or("unknown"));
-        self.limiter
-            .check(&ip_key, self.config.login_failures_per_ip, window)
-            .await
-            .map_err(|retry_after| AppError::RateLimited { retry_after })?;
+        self.limiter.check(&ip_key, self.config.login_failures_per_ip, window).await?;
         let email = Email::parse(email)?;
         let account_key = format!("login-account:{email}");
-        self.limiter
-            .check(&account_key, self.config.login_failures_per_account, window)
-            .await
-            .map_err(|retry_after| AppError::RateLimited { retry_after })?;
+        self.limiter.check(&account_key, self.config.login_failures_per_account, window).await?;
 
         let creds = store::users::credentials_by_email(self.store.conn(), &email).await?;
         let (user, hash) = match creds {

@@ -57,6 +57,15 @@ pub struct Engine {
     metrics: Arc<crate::metrics::Metrics>,
     live: Mutex<HashMap<MessageId, Arc<Live>>>,
     ledger: Arc<dyn QuotaLedger>,
+    /// The scale-out tier: live text is fanned out to other replicas through Redis.
+    shared: std::sync::OnceLock<Shared>,
+}
+
+/// What the engine uses of the Redis tier.
+#[derive(Clone)]
+pub struct Shared {
+    pub cluster: Arc<crate::cluster::Cluster>,
+    pub bus: Arc<crate::cluster::bus::Bus>,
 }
 
 /// What a turn needs to run.
@@ -89,7 +98,17 @@ impl Engine {
             dirty: Mutex::new(HashMap::new()),
             flush_now: Notify::new(),
             live: Mutex::new(HashMap::new()),
+            shared: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Connects the engine to the other replicas (scale-out tier).
+    pub fn set_shared(&self, shared: Shared) {
+        let _ = self.shared.set(shared);
+    }
+
+    pub fn shared(&self) -> Option<&Shared> {
+        self.shared.get()
     }
 
     fn registry(&self) -> std::sync::MutexGuard<'_, HashMap<MessageId, Arc<Live>>> {
@@ -108,6 +127,9 @@ impl Engine {
             cancel: CancellationToken::new(),
         });
         self.registry().insert(job.message.id, live.clone());
+        if let Some(shared) = self.shared.get() {
+            tokio::spawn(publish(shared.cluster.clone(), job.message.id, live.clone(), job.message.content.len()));
+        }
         let engine = self.clone();
         tokio::spawn(async move {
             let id = job.message.id;
@@ -273,7 +295,7 @@ impl Engine {
                 }
             }
         }
-        self.ledger.settle(&ticket.windows, ticket.reserved, input_tokens + output_tokens).await;
+        self.ledger.settle(ticket.reservation, &ticket.windows, ticket.reserved, input_tokens + output_tokens).await;
         let finished = Message {
             status,
             content,
@@ -363,7 +385,16 @@ impl Engine {
         let engine = self.clone();
         let id = message.id;
         let created = after.is_none().then(|| ChatEvent::Created { user_message_id, message: message.clone() });
-        let state = Reader { engine, tenant, id, offset: after.unwrap_or(0), done: false, last: message };
+        let state = Reader {
+            engine,
+            tenant,
+            id,
+            offset: after.unwrap_or(0),
+            done: false,
+            last: message,
+            pending: std::collections::VecDeque::new(),
+            remote: None,
+        };
         let rest = futures::stream::unfold(state, |mut r| async move {
             if r.done {
                 return None;
@@ -389,6 +420,63 @@ fn provider_error(e: &ProviderError) -> MessageError {
     MessageError { code: e.code().into(), message: e.to_string(), retry_after_secs: e.retry_after().map(|s| s as i64) }
 }
 
+/// Copies a live turn's text to its Redis stream as it grows, coalescing whatever arrived while
+/// the previous write was in flight, then marks the stream final. Redis being away never slows
+/// the turn: this task only falls behind and catches up (other replicas' readers meanwhile take
+/// the text from the database).
+async fn publish(cluster: Arc<crate::cluster::Cluster>, id: MessageId, live: Arc<Live>, mut published: usize) {
+    use crate::cluster::streams;
+    let mut failures = 0u32;
+    let _ = streams::claim(&cluster, id).await;
+    let mut renewed = std::time::Instant::now();
+    loop {
+        if renewed.elapsed() >= streams::LEASE / 3 {
+            let _ = streams::claim(&cluster, id).await;
+            renewed = std::time::Instant::now();
+        }
+        let notified = live.notify.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let (text, finished) = {
+            let state = live.lock();
+            let text = state.content.get(published..).filter(|t| !t.is_empty()).map(str::to_string);
+            (text, state.finished.is_some())
+        };
+        let result = match (&text, finished) {
+            (Some(text), _) => streams::append(&cluster, id, published, text).await,
+            (None, true) => streams::finish(&cluster, id).await,
+            (None, false) => {
+                let _ = tokio::time::timeout(streams::LEASE / 3, notified).await;
+                continue;
+            }
+        };
+        match result {
+            Ok(()) => {
+                failures = 0;
+                match text {
+                    Some(text) => published += text.len(),
+                    None => {
+                        let _ = streams::release(&cluster, id).await;
+                        return;
+                    }
+                }
+            }
+            Err(e) => {
+                failures += 1;
+                if failures == 1 {
+                    tracing::warn!(error = %e, message = %id, "cannot fan out an answer through redis; retrying");
+                }
+                // A finished answer whose end cannot be announced is read from the database.
+                if finished && failures > 20 {
+                    let _ = streams::release(&cluster, id).await;
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        }
+    }
+}
+
 struct Reader {
     engine: Arc<Engine>,
     tenant: TenantId,
@@ -396,6 +484,10 @@ struct Reader {
     offset: usize,
     done: bool,
     last: Message,
+    /// Events decided but not yet returned.
+    pending: std::collections::VecDeque<ChatEvent>,
+    /// The answer's Redis stream, when it is generated on another replica.
+    remote: Option<crate::cluster::streams::StreamReader>,
 }
 
 impl Reader {
@@ -413,8 +505,108 @@ impl Reader {
         }
     }
 
+    /// Queues a delta, merged into the one before it when they follow each other.
+    fn push_delta(&mut self, text: &str, end: usize) {
+        if let Some(ChatEvent::Delta { content, offset, .. }) = self.pending.back_mut() {
+            content.push_str(text);
+            *offset = end;
+        } else {
+            self.pending.push_back(ChatEvent::Delta { message_id: self.id, content: text.to_string(), offset: end });
+        }
+        self.offset = end;
+    }
+
+    /// Reads the message from the store: queues any text past our offset, and its end when it
+    /// is final. True when it is final.
+    async fn read_store(&mut self) -> bool {
+        match store::messages::get(self.engine.store.conn(), self.tenant, self.id).await {
+            Ok(Some(m)) => {
+                if let Some(delta) = self.delta_from(&m.content) {
+                    self.pending.push_back(delta);
+                }
+                let terminal = m.status.is_terminal();
+                if terminal {
+                    self.pending.push_back(ChatEvent::Finished(m.clone()));
+                }
+                self.last = m;
+                terminal
+            }
+            Ok(None) => {
+                // Deleted while being read: end with what we know.
+                self.pending
+                    .push_back(ChatEvent::Finished(Message { status: MessageStatus::Cancelled, ..self.last.clone() }));
+                true
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read a message to stream it; retrying");
+                false
+            }
+        }
+    }
+
+    /// Follows the answer's Redis stream (it is being generated on another replica). False
+    /// when Redis cannot be used right now.
+    async fn follow_redis(&mut self) -> bool {
+        use crate::cluster::streams::{Entry, StreamReader};
+        let Some(shared) = self.engine.shared.get().cloned() else { return false };
+        if self.remote.is_none() {
+            match StreamReader::open(&shared.cluster, self.id).await {
+                Ok(reader) => self.remote = Some(reader),
+                Err(_) => return false,
+            }
+        }
+        let Some(reader) = self.remote.as_mut() else { return false };
+        let entries = match reader.next().await {
+            Ok(entries) => entries,
+            Err(e) => {
+                tracing::debug!(error = %e, "lost the redis stream of an answer; reading the database");
+                self.remote = None;
+                return false;
+            }
+        };
+        if entries.is_empty() {
+            // Quiet for a while: the answer may have ended where no final mark could be sent.
+            self.read_store().await;
+            return true;
+        }
+        for entry in entries {
+            match entry {
+                Entry::Text { start, text } => {
+                    if start > self.offset {
+                        // Trimmed from the stream: the database has it (it is flushed often).
+                        for _ in 0..40 {
+                            self.read_store().await;
+                            if self.offset >= start || self.pending.iter().any(|e| matches!(e, ChatEvent::Finished(_)))
+                            {
+                                break;
+                            }
+                            tokio::time::sleep(Duration::from_millis(250)).await;
+                        }
+                        if self.pending.iter().any(|e| matches!(e, ChatEvent::Finished(_))) {
+                            return true;
+                        }
+                    }
+                    let end = start + text.len();
+                    if end > self.offset && self.offset >= start && text.is_char_boundary(self.offset - start) {
+                        let rest = text[self.offset - start..].to_string();
+                        self.push_delta(&rest, end);
+                    }
+                }
+                Entry::Final => {
+                    // The final message (answer transforms may have changed its text) is stored.
+                    self.read_store().await;
+                    return true;
+                }
+            }
+        }
+        true
+    }
+
     async fn next_event(&mut self) -> ChatEvent {
         loop {
+            if let Some(event) = self.pending.pop_front() {
+                return event;
+            }
             if let Some(live) = self.engine.live(self.id) {
                 let notified = live.notify.notified();
                 tokio::pin!(notified);
@@ -433,24 +625,18 @@ impl Reader {
                 notified.await;
                 continue;
             }
-            // Not running here: the store has the truth.
-            match store::messages::get(self.engine.store.conn(), self.tenant, self.id).await {
-                Ok(Some(m)) => {
-                    if let Some(delta) = self.delta_from(&m.content) {
-                        self.last = m;
-                        return delta;
-                    }
-                    if m.status.is_terminal() {
-                        return ChatEvent::Finished(m);
-                    }
-                    self.last = m;
-                }
-                Ok(None) => {
-                    // Deleted while being read: end with what we know.
-                    return ChatEvent::Finished(Message { status: MessageStatus::Cancelled, ..self.last.clone() });
-                }
-                Err(e) => tracing::warn!(error = %e, "cannot read a message to stream it; retrying"),
+            // Not running here. Once: the store may already have the end.
+            if self.remote.is_none() && self.read_store().await {
+                continue;
             }
+            if !self.pending.is_empty() {
+                continue;
+            }
+            // Running on another replica: its Redis stream has the live text.
+            if self.follow_redis().await {
+                continue;
+            }
+            // No Redis (embedded tier, or an outage): the store has the truth, a little behind.
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
     }

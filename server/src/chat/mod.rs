@@ -182,8 +182,22 @@ impl ChatService {
     }
 
     /// Settles turns a dead process left behind. Run once at start-up, before serving.
+    /// Settles answers that no process is writing any more. Embedded tier (at start-up): every
+    /// unfinished one. Scale-out tier (at start-up and then periodically): those idle for a
+    /// while whose replica no longer holds their lease in Redis; none while Redis cannot say.
     pub async fn settle_interrupted_messages(&self) -> AppResult<u64> {
-        store::messages::settle_interrupted(self.store.conn()).await
+        let Some(shared) = self.engine.shared() else {
+            return store::messages::settle_interrupted(self.store.conn(), None).await;
+        };
+        let idle_since = store::now() - chrono::Duration::seconds(30);
+        let candidates = store::messages::unfinished_since(self.store.conn(), idle_since, 500).await?;
+        if candidates.is_empty() {
+            return Ok(0);
+        }
+        let Ok(leased) = crate::cluster::streams::leased(&shared.cluster, &candidates).await else { return Ok(0) };
+        let orphans: Vec<MessageId> =
+            candidates.iter().zip(leased).filter(|(_, leased)| !leased).map(|(id, _)| *id).collect();
+        store::messages::settle_interrupted(self.store.conn(), Some(&orphans)).await
     }
 
     /// Starts a conversation, pinned to the current version of a preset when one is given.
@@ -357,11 +371,38 @@ impl ChatService {
             if let Some(done) = self.engine.finished(id).await {
                 return Ok(done);
             }
+        } else if let Some(done) = self.cancel_elsewhere(scope, id).await? {
+            return Ok(done);
         } else {
-            // Not running in this process (it will be settled on restart): record the stop.
+            // Not running anywhere (it will be settled on restart): record the stop.
             store::messages::set_status(self.store.conn(), scope.tenant, id, MessageStatus::Cancelled).await?;
         }
         self.message(scope, id).await
+    }
+
+    /// Scale-out tier: asks the replica generating the answer to stop it, and waits (briefly)
+    /// for it to settle. `None` when no replica is generating it.
+    async fn cancel_elsewhere(&self, scope: &TenantScope, id: MessageId) -> AppResult<Option<Message>> {
+        let Some(shared) = self.engine.shared() else { return Ok(None) };
+        match crate::cluster::streams::is_live(&shared.cluster, id).await {
+            Ok(true) => {}
+            Ok(false) => return Ok(None),
+            Err(_) => {
+                return Err(AppError::Unavailable(
+                    "cannot reach the replica generating this answer (redis is unreachable)".into(),
+                ));
+            }
+        }
+        shared.bus.publish(crate::cluster::bus::Signal::Cancel(id));
+        for _ in 0..50 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let message = self.message(scope, id).await?;
+            if message.status.is_terminal() {
+                return Ok(Some(message));
+            }
+        }
+        // The replica did not answer within five seconds: it is gone.
+        Ok(None)
     }
 
     async fn check_limits(&self, scope: &TenantScope, ip: Option<&str>) -> AppResult<()> {
@@ -373,7 +414,7 @@ impl ChatService {
             (format!("turn-ip:{}", ip.unwrap_or("unknown")), c.turns_per_minute_per_ip),
         ];
         for (key, limit) in checks {
-            self.limiter.hit(&key, limit, minute).await.map_err(|retry_after| AppError::RateLimited { retry_after })?;
+            self.limiter.hit(&key, limit, minute).await?;
         }
         Ok(())
     }

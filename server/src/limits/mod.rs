@@ -9,13 +9,34 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
+/// Why a limiter said no.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limited {
+    /// Over the limit: retry after this long.
+    Retry(Duration),
+    /// The shared limiter cannot be reached, and the operator chose not to fall back to local
+    /// limits: nothing may pass unchecked.
+    Unavailable,
+}
+
+impl From<Limited> for crate::error::AppError {
+    fn from(l: Limited) -> Self {
+        match l {
+            Limited::Retry(retry_after) => crate::error::AppError::RateLimited { retry_after },
+            Limited::Unavailable => crate::error::AppError::Unavailable(
+                "rate limits cannot be checked right now (the shared limiter is unreachable)".into(),
+            ),
+        }
+    }
+}
+
 #[async_trait]
 pub trait RateLimiter: Send + Sync {
     /// Counts one event against `key`; refuses (with when to retry) once `limit` events fell in
     /// the current `window`.
-    async fn hit(&self, key: &str, limit: u32, window: Duration) -> Result<(), Duration>;
+    async fn hit(&self, key: &str, limit: u32, window: Duration) -> Result<(), Limited>;
     /// Like `hit` but without counting.
-    async fn check(&self, key: &str, limit: u32, window: Duration) -> Result<(), Duration>;
+    async fn check(&self, key: &str, limit: u32, window: Duration) -> Result<(), Limited>;
     /// Forgets `key` (e.g. failures after a successful sign-in).
     async fn reset(&self, key: &str);
 }
@@ -45,7 +66,7 @@ impl InProcessLimiter {
 
 #[async_trait]
 impl RateLimiter for InProcessLimiter {
-    async fn hit(&self, key: &str, limit: u32, window: Duration) -> Result<(), Duration> {
+    async fn hit(&self, key: &str, limit: u32, window: Duration) -> Result<(), Limited> {
         let slot = self.window(key).await;
         let mut w = slot.lock().await;
         let now = Instant::now();
@@ -53,17 +74,17 @@ impl RateLimiter for InProcessLimiter {
             *w = Window { started: now, count: 0 };
         }
         if w.count >= limit {
-            return Err(window.saturating_sub(now.duration_since(w.started)));
+            return Err(Limited::Retry(window.saturating_sub(now.duration_since(w.started))));
         }
         w.count += 1;
         Ok(())
     }
 
-    async fn check(&self, key: &str, limit: u32, window: Duration) -> Result<(), Duration> {
+    async fn check(&self, key: &str, limit: u32, window: Duration) -> Result<(), Limited> {
         let slot = self.window(key).await;
         let w = slot.lock().await;
         let elapsed = Instant::now().duration_since(w.started);
-        if elapsed < window && w.count >= limit { Err(window.saturating_sub(elapsed)) } else { Ok(()) }
+        if elapsed < window && w.count >= limit { Err(Limited::Retry(window.saturating_sub(elapsed))) } else { Ok(()) }
     }
 
     async fn reset(&self, key: &str) {
@@ -82,7 +103,7 @@ mod tests {
         assert!(limiter.hit("k", 2, w).await.is_ok());
         assert!(limiter.hit("k", 2, w).await.is_ok());
         let retry = limiter.hit("k", 2, w).await.err();
-        assert!(retry.is_some_and(|d| d > Duration::from_secs(55)));
+        assert!(matches!(retry, Some(Limited::Retry(d)) if d > Duration::from_secs(55)));
         assert!(limiter.check("k", 2, w).await.is_err());
         assert!(limiter.check("other", 2, w).await.is_ok());
         limiter.reset("k").await;

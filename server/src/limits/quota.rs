@@ -11,6 +11,7 @@ use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::Mutex;
+use uuid::Uuid;
 
 /// Whose budget a window counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -102,10 +103,10 @@ pub trait UsageSource: Send + Sync {
 #[async_trait]
 pub trait QuotaLedger: Send + Sync {
     /// Reserves `amount` tokens in every window, or in none: `Ok(Err(..))` names the window that
-    /// has too little left.
-    async fn reserve(&self, windows: &[Window], amount: u64) -> AppResult<Result<(), Refusal>>;
+    /// has too little left. `id` names the reservation until it is settled.
+    async fn reserve(&self, id: Uuid, windows: &[Window], amount: u64) -> AppResult<Result<(), Refusal>>;
     /// Ends a reservation: releases `reserved` and counts `actual` (zero when the turn never ran).
-    async fn settle(&self, windows: &[Window], reserved: u64, actual: u64);
+    async fn settle(&self, id: Uuid, windows: &[Window], reserved: u64, actual: u64);
     /// The current balance of a window (for "my usage").
     async fn balance(&self, window: &Window) -> AppResult<Balance>;
 }
@@ -146,7 +147,7 @@ impl InProcessLedger {
 
 #[async_trait]
 impl QuotaLedger for InProcessLedger {
-    async fn reserve(&self, windows: &[Window], amount: u64) -> AppResult<Result<(), Refusal>> {
+    async fn reserve(&self, _id: Uuid, windows: &[Window], amount: u64) -> AppResult<Result<(), Refusal>> {
         let mut counters = self.counters.lock().await;
         self.load(&mut counters, windows).await?;
         for w in windows {
@@ -164,7 +165,7 @@ impl QuotaLedger for InProcessLedger {
         Ok(Ok(()))
     }
 
-    async fn settle(&self, windows: &[Window], reserved: u64, actual: u64) {
+    async fn settle(&self, _id: Uuid, windows: &[Window], reserved: u64, actual: u64) {
         let mut counters = self.counters.lock().await;
         for w in windows {
             // A counter is present from its reservation until its window ends; one that ended
@@ -206,13 +207,13 @@ mod tests {
     async fn reservations_count_until_settled_and_settle_to_actual_usage() {
         let ledger = InProcessLedger::new(Arc::new(Fixed(AtomicU64::new(10))));
         let w = [window(100)];
-        assert!(ledger.reserve(&w, 60).await.unwrap().is_ok());
-        let refused = ledger.reserve(&w, 60).await.unwrap().unwrap_err();
+        assert!(ledger.reserve(Uuid::nil(), &w, 60).await.unwrap().is_ok());
+        let refused = ledger.reserve(Uuid::nil(), &w, 60).await.unwrap().unwrap_err();
         assert_eq!(refused.used, 70);
         assert_eq!(refused.remaining(), 30);
-        ledger.settle(&w, 60, 15).await;
+        ledger.settle(Uuid::nil(), &w, 60, 15).await;
         assert_eq!(ledger.balance(&w[0]).await.unwrap(), Balance { used: 25, reserved: 0 });
-        assert!(ledger.reserve(&w, 75).await.unwrap().is_ok());
+        assert!(ledger.reserve(Uuid::nil(), &w, 75).await.unwrap().is_ok());
     }
 
     #[tokio::test]
@@ -220,7 +221,7 @@ mod tests {
         let ledger = InProcessLedger::new(Arc::new(Fixed(AtomicU64::new(0))));
         let roomy = window(1000);
         let tight = window(10);
-        assert!(ledger.reserve(&[roomy.clone(), tight.clone()], 20).await.unwrap().is_err());
+        assert!(ledger.reserve(Uuid::nil(), &[roomy.clone(), tight.clone()], 20).await.unwrap().is_err());
         assert_eq!(ledger.balance(&roomy).await.unwrap().reserved, 0);
     }
 

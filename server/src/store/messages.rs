@@ -6,7 +6,9 @@ use crate::domain::{ConversationId, MessageId, MessageRole, MessageStatus, Tenan
 use crate::error::AppResult;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+};
 
 #[derive(Debug, Clone)]
 pub struct Message {
@@ -223,8 +225,33 @@ pub async fn reopen_for_continue(
 
 /// After a crash: every turn a dead process left `queued` or `streaming` becomes `partial`
 /// (it has content) or `failed` (it has none). Returns how many were settled.
-pub async fn settle_interrupted(conn: &impl Conn) -> AppResult<u64> {
+/// Unfinished answers (queued or streaming) not touched since `before`: candidates for
+/// settling when no replica is generating them any more.
+pub async fn unfinished_since(conn: &impl Conn, before: DateTime<Utc>, limit: u64) -> AppResult<Vec<MessageId>> {
     let interrupted = [MessageStatus::Queued.as_str(), MessageStatus::Streaming.as_str()];
+    Ok(message::Entity::find()
+        .select_only()
+        .column(message::Column::Id)
+        .filter(message::Column::Status.is_in(interrupted))
+        .filter(message::Column::UpdatedAt.lt(before))
+        .limit(limit)
+        .into_tuple::<uuid::Uuid>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(MessageId)
+        .collect())
+}
+
+/// Settles answers left unfinished by a process that stopped: `partial` when some text was
+/// kept, `failed` otherwise. All of them (`None`, at start-up of the embedded tier) or the
+/// given ones (the scale-out tier, where other replicas may still be writing the rest).
+pub async fn settle_interrupted(conn: &impl Conn, only: Option<&[MessageId]>) -> AppResult<u64> {
+    let interrupted = [MessageStatus::Queued.as_str(), MessageStatus::Streaming.as_str()];
+    let ids: Option<Vec<uuid::Uuid>> = only.map(|ids| ids.iter().map(|i| i.0).collect());
+    if ids.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(0);
+    }
     let at = now();
     let partial = message::Entity::update_many()
         .col_expr(message::Column::Status, MessageStatus::Partial.as_str().into())
@@ -236,6 +263,7 @@ pub async fn settle_interrupted(conn: &impl Conn) -> AppResult<u64> {
         .col_expr(message::Column::UpdatedAt, at.into())
         .filter(message::Column::Status.is_in(interrupted))
         .filter(message::Column::Content.ne(""))
+        .apply_if(ids.clone(), |q, ids| q.filter(message::Column::Id.is_in(ids)))
         .exec(conn)
         .await?;
     let failed = message::Entity::update_many()
@@ -247,6 +275,7 @@ pub async fn settle_interrupted(conn: &impl Conn) -> AppResult<u64> {
         )
         .col_expr(message::Column::UpdatedAt, at.into())
         .filter(message::Column::Status.is_in(interrupted))
+        .apply_if(ids, |q, ids| q.filter(message::Column::Id.is_in(ids)))
         .exec(conn)
         .await?;
     Ok(partial.rows_affected + failed.rows_affected)

@@ -51,6 +51,8 @@ pub struct Ticket {
     pub output_price_per_million: f64,
     pub windows: Vec<Window>,
     pub reserved: u64,
+    /// Names the reservation in the ledger until it is settled.
+    pub reservation: uuid::Uuid,
     pub day: String,
     pub month: String,
 }
@@ -135,7 +137,8 @@ impl UsageService {
     ) -> AppResult<Ticket> {
         let now = Utc::now();
         let windows = self.windows(scope.tenant, scope.user, now).await?;
-        if let Err(refusal) = self.ledger.reserve(&windows, amount).await? {
+        let reservation = uuid::Uuid::new_v4();
+        if let Err(refusal) = self.ledger.reserve(reservation, &windows, amount).await? {
             let w = &refusal.window;
             return Err(AppError::QuotaExceeded(Box::new(QuotaRefusal {
                 scope: if w.user().is_some() { "user" } else { "tenant" },
@@ -156,6 +159,7 @@ impl UsageService {
             output_price_per_million: spec.output_price_per_million,
             windows,
             reserved: amount,
+            reservation,
             day: bucket_of(Period::Day, now).0,
             month: bucket_of(Period::Month, now).0,
         })
@@ -163,7 +167,7 @@ impl UsageService {
 
     /// Gives a reservation back unused (the turn never started).
     pub async fn release(&self, ticket: &Ticket) {
-        self.ledger.settle(&ticket.windows, ticket.reserved, 0).await;
+        self.ledger.settle(ticket.reservation, &ticket.windows, ticket.reserved, 0).await;
     }
 
     pub async fn my_usage(&self, scope: &TenantScope) -> AppResult<MyUsage> {

@@ -1,0 +1,446 @@
+//! The scale-out tier with Redis: two replicas of the real binary on different ports sharing one
+//! PostgreSQL database and one (private, per test) Redis server. Limits hold across replicas,
+//! idempotent retries and reattaches work on either, a stop reaches the replica doing the work,
+//! revocations apply everywhere within two seconds, and a Redis outage behaves as documented.
+use confab_tests::redis::RedisServer;
+use confab_tests::*;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+struct Pair {
+    upstream: ScriptedUpstream,
+    redis: RedisServer,
+    a: TestApp,
+    b: TestApp,
+    /// The administrator, signed in once; `admin.on(&b)` is the same session on replica B.
+    admin: Api,
+}
+
+async fn pair(extra: &[(&str, &str)]) -> Pair {
+    let upstream = ScriptedUpstream::start().await;
+    let redis = RedisServer::start();
+    let mut opts = Options::default().upstream(&upstream).env("CONFAB_REDIS__URL", &redis.url());
+    for (k, v) in extra {
+        opts = opts.env(k, v);
+    }
+    let a = TestApp::spawn_with(Backend::Postgres, opts).await;
+    let b = a.replica(&[]);
+    let admin = a.admin().await;
+    Pair { upstream, redis, a, b, admin }
+}
+
+fn messages_path(conv: &str) -> String {
+    format!("/v1/conversations/{conv}/messages")
+}
+
+#[tokio::test]
+async fn a_burst_over_both_replicas_admits_no_more_than_the_limit() {
+    let p = pair(&[("CONFAB_CHAT__TURNS_PER_MINUTE_PER_USER", "10")]).await;
+    let conv = p.admin.conversation().await;
+    let (on_a, on_b) = (p.admin.clone(), p.admin.on(&p.b));
+    let started = Instant::now();
+    let sends = (0..30).map(|i| {
+        let api = if i % 2 == 0 { on_a.clone() } else { on_b.clone() };
+        let path = messages_path(&conv);
+        async move {
+            api.post_idem(
+                &path,
+                &format!("burst-{i}"),
+                json!({ "content": format!("[upstream tokens=2] n{i}"), "model": "gpt-4o" }),
+            )
+            .await
+        }
+    });
+    let results = futures::future::join_all(sends).await;
+    let elapsed = started.elapsed();
+    let admitted = results.iter().filter(|(s, _)| *s == StatusCode::ACCEPTED).count();
+    for (s, body) in results.iter().filter(|(s, _)| *s != StatusCode::ACCEPTED) {
+        assert_eq!(error_code(*s, body, 429), "rate_limited");
+    }
+    // GCRA: a burst of 10, then one more every 6 s. The margin is what the burst's own duration
+    // earned (zero unless it took over six seconds).
+    let margin = (elapsed.as_secs_f64() / 6.0).floor() as usize;
+    assert!(
+        (10..=10 + margin).contains(&admitted),
+        "admitted {admitted} of 30 with a limit of 10 (margin {margin}, burst took {elapsed:?})"
+    );
+    for (_, body) in results.iter().filter(|(s, _)| *s == StatusCode::ACCEPTED) {
+        p.admin.wait_final(body["assistant_message"]["id"].as_str().unwrap()).await;
+    }
+    assert_eq!(p.upstream.calls(), admitted, "refused turns never reach the provider");
+}
+
+#[tokio::test]
+async fn a_retry_on_the_other_replica_returns_the_same_turn_and_calls_the_provider_once() {
+    let p = pair(&[]).await;
+    let conv = p.admin.conversation().await;
+    let body = json!({ "content": "[upstream tokens=5 delay_ms=20] hello", "model": "gpt-4o" });
+    let (s1, first) = p.admin.post_idem(&messages_path(&conv), "same-key", body.clone()).await;
+    assert_eq!(s1, StatusCode::ACCEPTED, "{first}");
+    let (s2, again) = p.admin.on(&p.b).post_idem(&messages_path(&conv), "same-key", body).await;
+    assert!(s2.is_success(), "{again}");
+    assert_eq!(again["user_message"]["id"], first["user_message"]["id"]);
+    assert_eq!(again["assistant_message"]["id"], first["assistant_message"]["id"]);
+    let done = p.admin.on(&p.b).wait_final(first["assistant_message"]["id"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "completed");
+    assert_eq!(p.upstream.calls(), 1);
+    let conversation = p.admin.on(&p.b).get_json(&format!("/v1/conversations/{conv}")).await;
+    assert_eq!(
+        conversation["messages"].as_array().unwrap().len(),
+        2,
+        "one user message and one answer: {conversation}"
+    );
+
+    // The same key sent to both replicas at the same moment: one turn, one provider call.
+    let race = json!({ "content": "[upstream tokens=3] race", "model": "gpt-4o" });
+    let (on_a, on_b) = (p.admin.clone(), p.admin.on(&p.b));
+    let path = messages_path(&conv);
+    let ((sa, a), (sb, b)) =
+        tokio::join!(on_a.post_idem(&path, "race-key", race.clone()), on_b.post_idem(&path, "race-key", race));
+    assert!(sa.is_success() && sb.is_success(), "{a} {b}");
+    assert_eq!(a["assistant_message"]["id"], b["assistant_message"]["id"]);
+    p.admin.wait_final(a["assistant_message"]["id"].as_str().unwrap()).await;
+    assert_eq!(p.upstream.calls(), 2);
+    let conversation = p.admin.get_json(&format!("/v1/conversations/{conv}")).await;
+    assert_eq!(conversation["messages"].as_array().unwrap().len(), 4, "{conversation}");
+}
+
+#[tokio::test]
+async fn a_stream_started_on_one_replica_continues_on_the_other_without_gap_or_duplicate() {
+    let p = pair(&[]).await;
+    let conv = p.admin.conversation().await;
+    let resp = p
+        .admin
+        .stream(
+            &messages_path(&conv),
+            "k1",
+            json!({ "content": "[upstream tokens=60 delay_ms=40] go", "model": "gpt-4o" }),
+        )
+        .await;
+    let mut sse = SseReader::new(resp);
+    let created = sse.next().await.unwrap();
+    let id = created.data["assistant_message_id"].as_str().unwrap().to_string();
+    let mut seen = Vec::new();
+    while seen.len() < 5 {
+        seen.push(sse.next().await.unwrap());
+    }
+    drop(sse); // the client loses replica A…
+    let last_id = seen.last().unwrap().id.clone().unwrap();
+    // …and its load balancer sends the reattach to replica B while A is still generating.
+    let rest = p.admin.on(&p.b).attach(&id, Some(&last_id)).await.rest().await;
+    assert!(rest.iter().all(|e| e.event != "message.created"));
+    let live_deltas = rest.iter().filter(|e| e.event == "message.delta").count();
+    assert!(live_deltas >= 2, "B relays the rest live as it is generated, not all at the end: {live_deltas}");
+    let expected: String = (0..60).map(|i| format!("t{i} ")).collect();
+    assert_eq!(deltas(&seen) + &deltas(&rest), expected);
+    let last = rest.last().unwrap();
+    assert_eq!(last.event, "message.completed");
+    assert_eq!(last.data["message"]["content"].as_str().unwrap(), expected);
+    // Every delta id is the content length after it, so ids only grow.
+    let ids: Vec<usize> = seen.iter().chain(&rest).filter_map(|e| e.id.as_ref()?.parse().ok()).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "event ids increase: {ids:?}");
+    assert_eq!(p.upstream.calls(), 1);
+}
+
+#[tokio::test]
+async fn stop_on_the_other_replica_stops_the_turn_where_it_runs() {
+    let p = pair(&[]).await;
+    let conv = p.admin.conversation().await;
+    let (s, body) = p
+        .admin
+        .post_idem(
+            &messages_path(&conv),
+            "k1",
+            json!({ "content": "[upstream tokens=400 delay_ms=30] long", "model": "gpt-4o" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{body}");
+    let id = body["assistant_message"]["id"].as_str().unwrap().to_string();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let on_b = p.admin.on(&p.b);
+    let (s, stopped) = on_b.send(Method::POST, &format!("/v1/messages/{id}/cancel"), None).await;
+    assert_eq!(s, StatusCode::OK, "{stopped}");
+    assert_eq!(stopped["status"], "cancelled", "{stopped}");
+    let kept = stopped["content"].as_str().unwrap().len();
+    assert!(kept > 0, "the text so far is kept");
+    // Replica A really stopped: the stored answer does not grow any more.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let later = p.admin.get_json(&format!("/v1/messages/{id}")).await;
+    assert_eq!(later["status"], "cancelled");
+    assert_eq!(later["content"].as_str().unwrap().len(), kept);
+}
+
+/// Polls `api` on `path` until the status is not 200; returns how long that took.
+async fn refused_within(api: &Api, path: &str, limit: Duration) -> Duration {
+    let started = Instant::now();
+    loop {
+        let status = api.get(path).await.status();
+        if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+            return started.elapsed();
+        }
+        assert_eq!(status, StatusCode::OK);
+        assert!(started.elapsed() < limit, "still allowed {:?} after the change", started.elapsed());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn revocations_on_one_replica_apply_on_the_other_within_two_seconds() {
+    let p = pair(&[]).await;
+    // A disabled user: their session is refused on B.
+    let id = p.a.create_user(&p.admin, "ann@acme.example", "member").await;
+    let ann_on_b = p.a.login("ann@acme.example", PASSWORD).await.on(&p.b);
+    // Warm B's cache of Ann's principal.
+    for _ in 0..3 {
+        assert_eq!(ann_on_b.get("/v1/conversations").await.status(), StatusCode::OK);
+    }
+    let (s, _) = p.admin.send(Method::POST, &format!("/v1/users/{id}/disable"), None).await;
+    assert_eq!(s, StatusCode::OK);
+    let took = refused_within(&ann_on_b, "/v1/conversations", Duration::from_secs(2)).await;
+    eprintln!("disabled user refused on the other replica after {took:?}");
+
+    // A demoted admin: the tenant-admin route is refused on B.
+    let id = p.a.create_user(&p.admin, "bob@acme.example", "tenant_admin").await;
+    let bob_on_b = p.a.login("bob@acme.example", PASSWORD).await.on(&p.b);
+    for _ in 0..3 {
+        assert_eq!(bob_on_b.get("/v1/users").await.status(), StatusCode::OK);
+    }
+    let (s, body) = p.admin.send(Method::PUT, &format!("/v1/users/{id}/role"), Some(json!({ "role": "member" }))).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let took = refused_within(&bob_on_b, "/v1/users", Duration::from_secs(2)).await;
+    eprintln!("demoted admin refused on the other replica after {took:?}");
+
+    // A revoked API token (nothing in the policy changes: only B's cached principal is stale).
+    let cy = p.a.create_user(&p.admin, "cy@acme.example", "member").await;
+    assert!(!cy.is_empty());
+    let cy_session = p.a.login("cy@acme.example", PASSWORD).await;
+    let (secret, token_id) = cy_session.create_token(json!({ "name": "ci" })).await;
+    let token_on_b = p.a.with_token(&secret).on(&p.b);
+    for _ in 0..3 {
+        assert_eq!(token_on_b.get("/v1/conversations").await.status(), StatusCode::OK);
+    }
+    let resp = cy_session.delete(&format!("/v1/me/tokens/{token_id}")).await;
+    assert!(resp.status().is_success(), "{}", resp.status());
+    let took = refused_within(&token_on_b, "/v1/conversations", Duration::from_secs(2)).await;
+    eprintln!("revoked token refused on the other replica after {took:?}");
+}
+
+#[tokio::test]
+async fn quota_reservations_are_shared_by_both_replicas() {
+    let p = pair(&[]).await;
+    // One gpt-4o turn reserves its prompt plus 1024 output tokens: 1500 holds one, not two.
+    let (s, q) = p
+        .admin
+        .send(
+            Method::PUT,
+            "/v1/tenant/quotas",
+            Some(json!({ "subject": "tenant", "period": "day", "token_limit": 1500 })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{q}");
+    let conv = p.admin.conversation().await;
+    let slow = json!({ "content": "[upstream tokens=40 delay_ms=50] slow", "model": "gpt-4o" });
+    let (s1, first) = p.admin.post_idem(&messages_path(&conv), "q1", slow.clone()).await;
+    assert_eq!(s1, StatusCode::ACCEPTED, "{first}");
+    // While A's turn holds its reservation, B refuses a second one.
+    let (s2, second) = p.admin.on(&p.b).post_idem(&messages_path(&conv), "q2", slow).await;
+    assert_eq!(error_code(s2, &second, 429), "quota_exceeded");
+    let usage = p.admin.on(&p.b).get_json("/v1/usage").await;
+    let tenant_day = usage["quotas"].as_array().unwrap().iter().find(|q| q["scope"] == "tenant").unwrap().clone();
+    assert!(tenant_day["reserved"].as_u64().unwrap() > 1000, "B sees A's reservation: {tenant_day}");
+    p.admin.wait_final(first["assistant_message"]["id"].as_str().unwrap()).await;
+    // Settled to the real (small) usage: B admits the next turn.
+    let (s3, third) = p
+        .admin
+        .on(&p.b)
+        .post_idem(&messages_path(&conv), "q3", json!({ "content": "[upstream tokens=3] again", "model": "gpt-4o" }))
+        .await;
+    assert_eq!(s3, StatusCode::ACCEPTED, "{third}");
+    p.admin.wait_final(third["assistant_message"]["id"].as_str().unwrap()).await;
+    assert_eq!(p.upstream.calls(), 2, "the refused turn never reached the provider");
+}
+
+async fn readyz(app: &TestApp) -> (StatusCode, Value) {
+    let resp = reqwest::get(app.url("/readyz")).await.unwrap();
+    (resp.status(), resp.json().await.unwrap())
+}
+
+/// Waits until `check` passes, for at most `limit`.
+async fn eventually<F, Fut>(limit: Duration, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = Instant::now();
+    while !check().await {
+        assert!(started.elapsed() < limit, "{what}: not within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_redis_outage_keeps_reads_refuses_new_turns_loses_nothing_and_recovers() {
+    let mut p = pair(&[]).await;
+    let conv = p.admin.conversation().await;
+    let (s, done) = p
+        .admin
+        .post_idem(
+            &messages_path(&conv),
+            "before",
+            json!({ "content": "[upstream tokens=3] before", "model": "gpt-4o" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    p.admin.wait_final(done["assistant_message"]["id"].as_str().unwrap()).await;
+    assert_eq!(readyz(&p.a).await.1["checks"]["redis"], "ok");
+    // A turn is running when Redis goes away.
+    let (s, running) = p
+        .admin
+        .post_idem(
+            &messages_path(&conv),
+            "during",
+            json!({ "content": "[upstream tokens=40 delay_ms=50] during", "model": "gpt-4o" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{running}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    p.redis.stop();
+
+    // Readiness says what is down, and the replica stays in the load balancer (it serves reads).
+    let (status, body) = readyz(&p.a).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "degraded");
+    assert_eq!(body["checks"]["redis"], "unreachable");
+    // Signed-in users keep reading, on both replicas.
+    for api in [p.admin.clone(), p.admin.on(&p.b)] {
+        let list = api.get_json("/v1/conversations").await;
+        assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
+        let (s, c) = api.send(Method::GET, &format!("/v1/conversations/{conv}"), None).await;
+        assert_eq!(s, StatusCode::OK, "{c}");
+    }
+    // New turns cannot have their limits checked: a clear 503, and nothing written or sent.
+    let calls = p.upstream.calls();
+    let (s, refused) =
+        p.admin.post_idem(&messages_path(&conv), "refused", json!({ "content": "no", "model": "gpt-4o" })).await;
+    assert_eq!(error_code(s, &refused, 503), "unavailable");
+    // So do sign-ins (their failure limits cannot be checked).
+    let login =
+        p.a.anonymous()
+            .send(Method::POST, "/v1/auth/login", Some(json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD })))
+            .await;
+    assert_eq!(error_code(login.0, &login.1, 503), "unavailable");
+    // The running turn finishes and is stored in full.
+    let finished = p.admin.wait_final(running["assistant_message"]["id"].as_str().unwrap()).await;
+    assert_eq!(finished["status"], "completed");
+    let expected: String = (0..40).map(|i| format!("t{i} ")).collect();
+    assert_eq!(finished["content"], expected.as_str());
+    assert_eq!(p.upstream.calls(), calls, "the refused turn never reached the provider");
+    let after = p.admin.get_json(&format!("/v1/conversations/{conv}")).await;
+    assert_eq!(after["messages"].as_array().unwrap().len(), 4, "two turns, nothing extra: {after}");
+
+    // Redis comes back (empty: persistence is off): everything recovers by itself.
+    p.redis.resume();
+    let admin = p.admin.clone();
+    let path = messages_path(&conv);
+    let mut n = 0;
+    eventually(Duration::from_secs(15), "turns accepted again", || {
+        n += 1;
+        let (admin, path) = (admin.clone(), path.clone());
+        async move {
+            let (s, _) = admin
+                .post_idem(
+                    &path,
+                    &format!("after-{n}"),
+                    json!({ "content": "[upstream tokens=2] after", "model": "gpt-4o" }),
+                )
+                .await;
+            s == StatusCode::ACCEPTED
+        }
+    })
+    .await;
+    let b = &p.b;
+    eventually(Duration::from_secs(15), "replica B ready again", || async { readyz(b).await.1["status"] == "ready" })
+        .await;
+    let (s, _) =
+        p.b.anonymous()
+            .send(Method::POST, "/v1/auth/login", Some(json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD })))
+            .await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn with_local_fallback_a_redis_outage_still_admits_turns_under_local_limits() {
+    let mut p = pair(&[("CONFAB_REDIS__ON_OUTAGE", "local"), ("CONFAB_CHAT__TURNS_PER_MINUTE_PER_USER", "3")]).await;
+    let conv = p.admin.conversation().await;
+    p.redis.stop();
+    let mut statuses = Vec::new();
+    for i in 0..4 {
+        let (s, body) = p
+            .admin
+            .post_idem(
+                &messages_path(&conv),
+                &format!("l{i}"),
+                json!({ "content": "[upstream tokens=2] hi", "model": "gpt-4o" }),
+            )
+            .await;
+        if s == StatusCode::ACCEPTED {
+            p.admin.wait_final(body["assistant_message"]["id"].as_str().unwrap()).await;
+        }
+        statuses.push(s.as_u16());
+    }
+    assert_eq!(statuses, vec![202, 202, 202, 429], "this replica's own limit applies during the outage");
+}
+
+#[tokio::test]
+async fn redis_with_an_acl_user_works_and_a_wrong_password_is_reported() {
+    // Only the `confab` user may connect; the default user is off.
+    let redis = RedisServer::start_with(&[
+        "--user",
+        "default",
+        "off",
+        "--user",
+        "confab",
+        "on",
+        ">s3cret-pass",
+        "~*",
+        "&*",
+        "+@all",
+    ]);
+    let upstream = ScriptedUpstream::start().await;
+    let opts = Options::default()
+        .upstream(&upstream)
+        .env("CONFAB_REDIS__URL", &redis.url())
+        .env("CONFAB_REDIS__USERNAME", "confab")
+        .env("CONFAB_REDIS__PASSWORD", "s3cret-pass");
+    let app = TestApp::spawn_with(Backend::Postgres, opts).await;
+    let admin = app.admin().await;
+    let conv = admin.conversation().await;
+    let (s, body) = admin
+        .post_idem(&messages_path(&conv), "k", json!({ "content": "[upstream tokens=2] hi", "model": "gpt-4o" }))
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(admin.wait_final(body["assistant_message"]["id"].as_str().unwrap()).await["status"], "completed");
+    assert_eq!(readyz(&app).await.1["checks"]["redis"], "ok");
+    let check = app.cli(&["config", "check"], None);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+    assert!(check.stdout.contains("redis: reachable"), "{}", check.stdout);
+    assert!(
+        !check.stdout.contains("s3cret-pass") && !app.server_log().contains("s3cret-pass"),
+        "no secret in output or logs"
+    );
+
+    // The same installation with a wrong password: config check says so, readiness too.
+    let wrong = app.replica(&[("CONFAB_REDIS__PASSWORD", "wrong-pass")]);
+    let (status, body) = readyz(&wrong).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["checks"]["redis"], "unreachable", "{body}");
+    let mut env: Vec<(String, String)> = vec![("CONFAB_REDIS__PASSWORD".into(), "wrong-pass".into())];
+    env.insert(0, ("CONFAB_DATABASE__URL".into(), app.db.url.clone()));
+    env.push(("CONFAB_REDIS__URL".into(), redis.url()));
+    env.push(("CONFAB_REDIS__USERNAME".into(), "confab".into()));
+    let check = run_cli(&env, &app.db.dir, &["config", "check"], None);
+    assert_ne!(check.code, 0, "{}", check.stdout);
+    assert!(check.stdout.contains("redis: unreachable"), "{}", check.stdout);
+    assert!(!check.stdout.contains("wrong-pass"), "{}", check.stdout);
+}

@@ -28,7 +28,7 @@ function tooMany(e: ApiError): string {
   if (q) {
     const who = q.scope === 'tenant' ? 'Your organisation has' : 'You have';
     const resets = new Date(q.resets_at).toLocaleString();
-    return `${who} used ${q.used.toLocaleString()} of ${q.limit.toLocaleString()} tokens this ${q.period}; ${q.remaining.toLocaleString()} left, and this needs up to ${q.requested.toLocaleString()}. The budget resets ${resets}.`;
+    return `${who} used ${q.used.toLocaleString()} of ${q.limit.toLocaleString()} tokens ${q.period === 'day' ? 'today' : `this ${q.period}`}; ${q.remaining.toLocaleString()} left, and this needs up to ${q.requested.toLocaleString()}. The budget resets ${resets}.`;
   }
   const when = e.retryAfterSecs ? `in ${e.retryAfterSecs} second${e.retryAfterSecs === 1 ? '' : 's'}` : 'in a moment';
   return `Too many requests right now. Please try again ${when}.`;

@@ -99,7 +99,12 @@ export async function attachStream(o: AttachOptions): Promise<boolean> {
 
   while (!o.signal.aborted) {
     const connection = new AbortController();
-    const abort = () => connection.abort();
+    let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+    // Aborting the request also ends a body already being read.
+    const abort = () => {
+      connection.abort();
+      void reader?.cancel().catch(() => {});
+    };
     o.signal.addEventListener('abort', abort);
     let idle: ReturnType<typeof setTimeout> | undefined;
     const arm = () => {
@@ -118,7 +123,7 @@ export async function attachStream(o: AttachOptions): Promise<boolean> {
         throw new RetryableError();
       }
       if (!response.body) throw new RetryableError();
-      const reader = response.body.getReader();
+      reader = response.body.getReader();
       const parser = new SseParser();
       for (;;) {
         const { done, value } = await reader.read();

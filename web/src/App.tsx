@@ -128,7 +128,7 @@ function Shell() {
   const switchTenant = async (id: string) => {
     try {
       const m = await call(api.PUT('/v1/me/active-tenant', { body: { tenant_id: id } }));
-      setCsrfToken(m.csrf_token ?? null);
+      if (m.csrf_token) setCsrfToken(m.csrf_token);
       setMe(m);
       setListVersion((v) => v + 1);
       navigate('/');

@@ -8,6 +8,7 @@ import { describeError } from '../errors';
 import { navigate } from '../router';
 import { useNotify } from '../toast';
 import { Composer } from './Composer';
+import { preloadMarkdown } from './LazyMarkdown';
 import { MessageRow } from './MessageRow';
 import { ShareDialog } from './ShareDialog';
 
@@ -115,6 +116,7 @@ export function Chat({ conversationId, me, catalogue, onChanged }: Props) {
   }, [conversationId]);
 
   useEffect(() => {
+    preloadMarkdown();
     void load();
     const all = streams.current;
     return () => {

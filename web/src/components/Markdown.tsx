@@ -7,7 +7,7 @@ let highlighter: Promise<typeof import('../highlight')> | null = null;
  * Sanitized markdown (see markdown.ts). Code blocks get a copy button, and syntax highlighting
  * once the text is final (the highlighter is a lazily loaded chunk).
  */
-export const Markdown = memo(function Markdown({ source, final }: { source: string; final: boolean }) {
+const Markdown = memo(function Markdown({ source, final }: { source: string; final: boolean }) {
   const ref = useRef<HTMLDivElement>(null);
   useLayoutEffect(() => {
     const el = ref.current;
@@ -38,3 +38,5 @@ export const Markdown = memo(function Markdown({ source, final }: { source: stri
   }, [source, final]);
   return <div className="md" ref={ref} />;
 });
+
+export default Markdown;

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { Message } from '../api/client';
-import { Markdown } from './Markdown';
+import { LazyMarkdown as Markdown } from './LazyMarkdown';
 
 interface Props {
   message: Message;

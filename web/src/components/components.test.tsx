@@ -54,13 +54,14 @@ describe('MessageRow', () => {
     expect(onEdit).toHaveBeenCalledWith('New');
   });
 
-  it('renders model output as sanitized markdown and user text as plain text', () => {
+  it('renders model output as sanitized markdown and user text as plain text', async () => {
     const { container } = render(
       <>
         <MessageRow message={message({ content: '**bold** <b onclick="x()">raw</b>' })} busy={false} onBranch={noop} onRegenerate={noop} onContinue={noop} onEdit={noop} />
         <MessageRow message={message({ id: 'u', role: 'user', content: '**not markdown**' })} busy={false} onBranch={noop} onRegenerate={noop} onContinue={noop} onEdit={noop} />
       </>,
     );
+    expect((await screen.findByText('bold')).tagName).toBe('STRONG'); // the renderer loads lazily
     expect(container.querySelector('.md strong')?.textContent).toBe('bold');
     expect(container.querySelector('[onclick]')).toBeNull();
     expect(container.querySelector('.user-text')?.textContent).toBe('**not markdown**');
@@ -103,6 +104,8 @@ describe('friendly errors', () => {
     expect(describeError(new ApiError(429, 'rate_limited', 'slow down', 12))).toBe('Too many requests right now. Please try again in 12 seconds.');
     expect(describeError(new ApiError(503, 'unavailable', 'x'))).toMatch(/temporarily unavailable/);
     expect(describeError(new ApiError(404, 'not_found', 'x'))).toMatch(/not found/);
+    expect(describeError(new ApiError(403, 'forbidden', 'public links are turned off'))).toBe('You are not allowed to do this: public links are turned off.');
+    expect(describeError(new ApiError(401, 'unauthenticated', 'x'))).toMatch(/sign in again/);
     expect(describeError(new NetworkError())).toMatch(/could not be reached/);
     expect(describeError(new ApiError(500, 'internal', 'x', null, null, 'req-1'))).toMatch(/req-1/);
   });

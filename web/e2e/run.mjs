@@ -280,6 +280,29 @@ test('a send whose answer is lost is retried with the same key: no duplicate', a
   await assertClean(page, incidents);
 });
 
+test('partial and failed answers are shown as such, with Continue and Retry', async ({ page, incidents }) => {
+  await signIn(page);
+  await send(page, 'Cut short [upstream tokens=20 drop_after=5]');
+  const answer = assistants(page).last();
+  await waitStatus(answer, 'partial');
+  await answer.getByText('This answer was interrupted before it finished.').waitFor();
+  const continued = page.waitForResponse((r) => r.url().endsWith('/continue') && r.request().method() === 'POST');
+  await answer.getByRole('button', { name: 'Continue' }).click();
+  assert((await continued).status() === 202, 'Continue started a turn');
+
+  await newChat(page);
+  await send(page, 'Broken provider [upstream status=400]');
+  const failed = assistants(page).last();
+  await waitStatus(failed, 'failed');
+  await failed.getByText(/This answer failed\./).waitFor();
+  await shot(page, 'failed-answer');
+  const retried = page.waitForResponse((r) => r.url().endsWith('/regenerate') && r.request().method() === 'POST');
+  await failed.getByRole('button', { name: 'Retry' }).click();
+  assert((await retried).status() === 202, 'Retry started a new answer');
+  await assistants(page).last().getByText('2 / 2').waitFor();
+  await assertClean(page, incidents);
+});
+
 test('an unsent draft survives a reload', async ({ page, incidents }) => {
   await signIn(page);
   await composer(page).fill('Half-written thought');
@@ -424,6 +447,17 @@ test('conversation list: rename, search with highlights, archive, delete with un
   await assertClean(page, incidents);
 });
 
+test('the conversation list is newest first and loads more as it scrolls', async ({ page, incidents }) => {
+  await signIn(page, seed.many_conversations_user);
+  const links = page.locator('nav .conversations a');
+  await eventually('the first page', async () => (await links.count()) === 30);
+  assert((await links.first().textContent()) === 'Topic 45', 'newest first');
+  await page.locator('nav .conversations').evaluate((el) => (el.scrollTop = el.scrollHeight));
+  await eventually('the rest', async () => (await links.count()) === 45);
+  assert((await links.last().textContent()) === 'Topic 1', 'oldest last');
+  await assertClean(page, incidents);
+});
+
 test('personal presets: create, edit into a new version, see versions, pick in a new chat', async ({ page, incidents }) => {
   await signIn(page);
   await page.getByRole('link', { name: 'My presets' }).click();
@@ -444,6 +478,25 @@ test('personal presets: create, edit into a new version, see versions, pick in a
   await page.getByLabel('Preset').selectOption({ label: 'Terse · v2 · personal' });
   await send(page, 'Hello preset [upstream tokens=2]');
   await page.locator('.chat-head').getByText('Terse · v2').waitFor();
+  await assertClean(page, incidents);
+});
+
+test('a member of two tenants switches between them; sign out', async ({ page, incidents }) => {
+  await signIn(page, seed.two_tenant_user);
+  await send(page, 'Acme only [upstream tokens=2]');
+  await waitStatus(assistants(page).last(), 'completed');
+  const nav = page.locator('nav');
+  await nav.getByRole('link', { name: /Acme only/ }).waitFor();
+  const tenant = nav.getByLabel('Organisation');
+  await tenant.selectOption({ label: 'globex' });
+  await nav.getByText('No conversations yet.').waitFor();
+  assert((await nav.getByRole('link', { name: /Acme only/ }).count()) === 0, "another tenant's conversation is not listed");
+  await tenant.selectOption({ label: 'Acme' });
+  await nav.getByRole('link', { name: /Acme only/ }).waitFor();
+  await nav.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  const me = await page.request.get(`${BASE}/v1/me`);
+  assert(me.status() === 401, `signed out for real (${me.status()})`);
   await assertClean(page, incidents);
 });
 

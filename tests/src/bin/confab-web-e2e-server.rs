@@ -53,6 +53,24 @@ async fn main() {
     // Another tenant, for "a user of another tenant cannot read a tenant share".
     let (_, _other) = app.second_tenant("globex").await;
 
+    // A member of both tenants, for the tenant switcher.
+    let both_email = "dave@acme.example";
+    app.create_user(&admin, both_email, "member").await;
+    let out = app.cli(&["admin", "create-user", "--tenant", "globex", "--email", both_email, "--role", "member"], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // The running server notices memberships made elsewhere within a second.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+
+    // A user with more conversations than one page of the list holds.
+    let many_email = "erin@acme.example";
+    app.create_user(&admin, many_email, "member").await;
+    let erin = app.login(many_email, PASSWORD).await;
+    for i in 1..=45 {
+        let (s, body) =
+            erin.send(reqwest::Method::POST, "/v1/conversations", Some(json!({ "title": format!("Topic {i}") }))).await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+    }
+
     let long_conversation = if args.long_turns > 0 { Some(seed_long(&admin, args.long_turns).await) } else { None };
 
     println!(
@@ -63,6 +81,8 @@ async fn main() {
             "admin": { "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD },
             "quota_user": { "email": quota_email, "password": PASSWORD },
             "other_tenant_user": { "email": "admin@globex.example", "password": PASSWORD },
+            "two_tenant_user": { "email": both_email, "password": PASSWORD },
+            "many_conversations_user": { "email": many_email, "password": PASSWORD },
             "long_conversation": long_conversation,
         })
     );

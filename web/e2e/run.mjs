@@ -116,8 +116,10 @@ async function assertClean(page, incidents) {
 }
 
 // ---- helpers ---------------------------------------------------------------------------------
-async function signIn(page, user = seed.admin) {
+async function signIn(page, user = seed.admin, screenshot = null) {
   await page.goto(`${BASE}/`);
+  await page.getByLabel('E-mail').waitFor();
+  if (screenshot) await shot(page, screenshot);
   await page.getByLabel('E-mail').fill(user.email);
   await page.getByLabel('Password').fill(user.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -159,7 +161,7 @@ async function shot(page, name) {
 
 // ---- the tests -------------------------------------------------------------------------------
 test('sign in, send, and watch the answer stream token by token', async ({ page, incidents }) => {
-  await signIn(page);
+  await signIn(page, seed.admin, 'sign-in');
   await shot(page, 'home-light');
   await send(page, 'Stream please [upstream tokens=40 delay_ms=40]');
   const answer = assistants(page).last();
@@ -336,6 +338,9 @@ test('share a link snapshot: readable signed out; a tenant share is not found in
   await anon.page.getByText('Read-only snapshot').waitFor();
   assert(tokens((await anon.page.locator('.md').first().textContent()) ?? '') === expected(7), 'the answer is in the snapshot');
   await shot(anon.page, 'snapshot-signed-out');
+  await anon.page.setViewportSize({ width: 360, height: 740 });
+  assert((await anon.page.evaluate(() => document.documentElement.scrollWidth)) <= 360, 'snapshot fits 360 px');
+  await shot(anon.page, 'snapshot-narrow');
   await assertClean(anon.page, anon.incidents);
   await anon.context.close();
 

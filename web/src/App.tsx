@@ -173,6 +173,7 @@ function Shell() {
         themeToggle={themeToggle}
         onClose={() => setSidebarOpen(false)}
       />
+      <button type="button" className="backdrop" tabIndex={-1} aria-hidden="true" onClick={() => setSidebarOpen(false)} />
       <div className="main-column">
         <div className="topbar">
           <button type="button" className="ghost menu-button" aria-label="Show conversations" aria-expanded={sidebarOpen} onClick={() => setSidebarOpen(!sidebarOpen)}>☰</button>

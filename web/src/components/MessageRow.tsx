@@ -71,7 +71,7 @@ export function MessageRow({ message: m, busy, onBranch, onRegenerate, onContinu
       )}
       {STATUS_NOTE[m.status] && (
         <p className={`status-note${m.status === 'cancelled' ? '' : ' warn'}`}>
-          {STATUS_NOTE[m.status]} {m.error && m.status !== 'cancelled' ? m.error.message : ''}
+          {STATUS_NOTE[m.status]} {m.error && m.status !== 'cancelled' ? sentence(m.error.message) : ''}
           {m.error?.retry_after_secs ? ` You can retry in ${m.error.retry_after_secs} s.` : ''}
         </p>
       )}
@@ -86,4 +86,11 @@ export function MessageRow({ message: m, busy, onBranch, onRegenerate, onContinu
       )}
     </article>
   );
+}
+
+/** A server message as a sentence: capitalised, ending with a full stop. */
+function sentence(text: string): string {
+  const t = text.trim();
+  if (!t) return '';
+  return t[0]?.toUpperCase() + t.slice(1) + (/[.!?]$/.test(t) ? '' : '.');
 }

@@ -14,6 +14,10 @@ if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
 fi
 
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
+  echo "the web chat needs Node.js 20.19 or newer (found $(node --version)); Debian 13 (trixie) ships it" >&2
+  exit 1
+fi
 echo "== building the web chat (web/ → web/dist)"
 (cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
 

@@ -90,6 +90,10 @@ web_stage() {
   fi
 }
 web_started=$SECONDS
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
+  echo "the web chat needs Node.js 20.19 or newer (found $(node --version)); Debian 13 (trixie) ships it" >&2
+  status=1
+fi
 set +e
 cargo build -p confab-tests --bin confab-web-e2e-server --quiet
 [ $? = 0 ] || status=1

@@ -469,6 +469,7 @@ test('personal presets: create, edit into a new version, see versions, pick in a
   await page.getByRole('button', { name: 'New preset' }).click();
   await page.getByLabel('Name', { exact: true }).fill('Terse');
   await page.getByLabel('System prompt', { exact: true }).fill('Answer in one line.');
+  await page.locator('.preset-form select[name="model"]').selectOption('claude');
   await page.getByRole('button', { name: 'Create' }).click();
   const row = page.locator('.preset-list li').filter({ hasText: 'Terse' });
   await row.getByText('v1').waitFor();
@@ -483,6 +484,9 @@ test('personal presets: create, edit into a new version, see versions, pick in a
   await page.getByLabel('Preset').selectOption({ label: 'Terse · v2 · personal' });
   await send(page, 'Hello preset [upstream tokens=2]');
   await page.locator('.chat-head').getByText('Terse · v2').waitFor();
+  // The composer leaves the model to the preset: the answer comes from the preset's model.
+  await waitStatus(assistants(page).last(), 'completed');
+  assert((await assistants(page).last().locator('.message-meta .who').textContent()) === 'claude', "the preset's model answered");
   await assertClean(page, incidents);
 });
 

@@ -139,10 +139,6 @@ export function Chat({ conversationId, me, catalogue, onChanged }: Props) {
     };
   }, [draftKey]);
 
-  useEffect(() => {
-    if (!model && catalogue?.models[0]) setModel(detail?.preset?.model ?? catalogue.models[0].id);
-  }, [catalogue, detail, model]);
-
   const messages = detail?.messages ?? [];
   const streaming = messages.filter((m) => m.role === 'assistant' && LIVE.has(m.status));
 
@@ -356,6 +352,7 @@ export function Chat({ conversationId, me, catalogue, onChanged }: Props) {
           key={`${draftKey}:${composerGeneration}`}
           initial={draft.text}
           models={catalogue?.models ?? []}
+          defaultLabel={detail?.preset?.model ? `Preset's model (${detail.preset.model})` : 'Default model'}
           model={model}
           onModel={setModel}
           streaming={streaming.length > 0}

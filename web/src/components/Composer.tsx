@@ -4,6 +4,9 @@ import type { Schemas } from '../api/client';
 interface Props {
   initial: string;
   models: Schemas['ModelView'][];
+  /** The label of the empty choice: the preset's or the organisation's default model. */
+  defaultLabel?: string;
+  /** '' sends no model, so the conversation's preset (or the tenant default) decides. */
   model: string;
   onModel: (id: string) => void;
   streaming: boolean;
@@ -17,7 +20,7 @@ interface Props {
  * The message box: Enter sends, Shift+Enter starts a new line, Esc stops an answer.
  * `initial` is read when it mounts (the parent remounts it to clear it after a send).
  */
-export function Composer({ initial, models, model, onModel, streaming, busy, onDraft, onSend, onStop }: Props) {
+export function Composer({ initial, models, defaultLabel = 'Default model', model, onModel, streaming, busy, onDraft, onSend, onStop }: Props) {
   const [text, setText] = useState(initial);
   const box = useRef<HTMLTextAreaElement>(null);
   useEffect(() => {
@@ -63,6 +66,7 @@ export function Composer({ initial, models, model, onModel, streaming, busy, onD
         <label>
           <span className="visually-hidden">Model</span>
           <select aria-label="Model" value={model} onChange={(e) => onModel(e.target.value)}>
+            <option value="">{defaultLabel}</option>
             {models.map((m) => (
               <option key={m.id} value={m.id}>{m.display_name}{m.is_demo ? ' (demo)' : ''}</option>
             ))}

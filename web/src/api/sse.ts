@@ -160,13 +160,16 @@ export async function attachStream(o: AttachOptions): Promise<boolean> {
 
 class RetryableError extends Error {}
 
+/** Waits before reconnecting; the browser coming back online cuts the wait short. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
+    globalThis.addEventListener?.('online', done, { once: true });
     function done() {
       clearTimeout(timer);
       signal.removeEventListener('abort', done);
+      globalThis.removeEventListener?.('online', done);
       resolve();
     }
   });

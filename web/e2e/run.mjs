@@ -426,6 +426,7 @@ test('conversation list: rename, search with highlights, archive, delete with un
   await signIn(page);
   await send(page, 'Pelicans migrate in autumn [upstream tokens=3]');
   await waitStatus(assistants(page).last(), 'completed');
+  const id = await conversationId(page);
   const nav = page.locator('nav');
   await nav.getByRole('button', { name: /^Rename “Pelicans/ }).click();
   await nav.getByLabel('New title').fill('Bird notes');
@@ -449,6 +450,15 @@ test('conversation list: rename, search with highlights, archive, delete with un
   await eventually('gone', async () => (await nav.getByRole('link', { name: 'Bird notes' }).count()) === 0);
   await page.getByRole('status').filter({ hasText: 'deleted' }).getByRole('button', { name: 'Undo' }).click();
   await nav.getByRole('link', { name: 'Bird notes' }).waitFor();
+  assert((await page.request.get(`${BASE}/v1/conversations/${id}`)).status() === 200, 'undone: still there');
+
+  // Without undo, the deletion happens once the undo window (6 s) has passed.
+  await nav.getByRole('button', { name: 'Delete “Bird notes”' }).click();
+  await page.getByRole('button', { name: '+ New chat' }).waitFor();
+  await eventually('deleted on the server', async () => (await page.request.get(`${BASE}/v1/conversations/${id}`)).status() === 404, 12000);
+  await page.reload();
+  await page.getByRole('button', { name: '+ New chat' }).waitFor();
+  assert((await nav.getByRole('link', { name: 'Bird notes' }).count()) === 0, 'gone after a reload');
   await assertClean(page, incidents);
 });
 

@@ -365,6 +365,38 @@ test('share a link snapshot: readable signed out; a tenant share is not found in
   await assertClean(page, incidents);
 });
 
+test('a share with named people opens for them only', async ({ page, incidents }) => {
+  await signIn(page);
+  await send(page, 'For Carol only [upstream tokens=3]');
+  await waitStatus(assistants(page).last(), 'completed');
+  await page.getByRole('button', { name: 'Share' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Who can see it').selectOption('users');
+  await dialog.getByLabel('E-mail addresses').fill(seed.quota_user.email);
+  await dialog.getByLabel('Expires').selectOption({ label: '7 days' });
+  await dialog.getByRole('button', { name: 'Create link' }).click();
+  const link = await eventually('a link', async () => {
+    const v = await dialog.getByLabel('Share link').inputValue();
+    return v.includes('/shared/') && v;
+  });
+  await dialog.getByText(/Only the people I name · until/).waitFor();
+
+  const named = await newContext();
+  await signIn(named.page, seed.quota_user);
+  await named.page.goto(link);
+  await named.page.getByRole('heading', { name: /For Carol only/ }).waitFor();
+  await named.page.getByText(/available until/).waitFor();
+  await assertClean(named.page, named.incidents);
+  await named.context.close();
+
+  const colleague = await newContext();
+  await signIn(colleague.page, seed.many_conversations_user);
+  await colleague.page.goto(link);
+  await colleague.page.getByRole('heading', { name: 'Snapshot unavailable' }).waitFor();
+  await colleague.context.close();
+  await assertClean(page, incidents);
+});
+
 test('a spent quota is explained: what is left and when it resets', async ({ page, incidents }) => {
   await signIn(page, seed.quota_user);
   await send(page, 'Anything');

@@ -524,6 +524,8 @@ test('personal presets: create, edit into a new version, see versions, pick in a
   await shot(page, 'presets');
   await newChat(page);
   await page.getByLabel('Preset').selectOption({ label: 'Terse · v2 · personal' });
+  const modelChoice = await page.locator('.composer select').evaluate((el) => el.options[el.selectedIndex].text);
+  assert(modelChoice === "Preset's model (claude)", `the model picker names the preset's model: ${modelChoice}`);
   await send(page, 'Hello preset [upstream tokens=2]');
   await page.locator('.chat-head').getByText('Terse · v2').waitFor();
   // The composer leaves the model to the preset: the answer comes from the preset's model.

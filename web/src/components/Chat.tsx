@@ -261,6 +261,10 @@ export function Chat({ conversationId, me, catalogue, onChanged }: Props) {
   }
 
   const presets = catalogue?.presets;
+  const presetModel =
+    detail?.preset?.model ??
+    (presets?.items.find((p) => `preset:${p.id}` === presetChoice)?.current.model ||
+      presets?.plugin_items.find((p) => `plugin:${p.plugin}:${p.id}` === presetChoice)?.model);
   return (
     <section className="chat" aria-label="Chat">
       <header className="chat-head">
@@ -352,7 +356,13 @@ export function Chat({ conversationId, me, catalogue, onChanged }: Props) {
           key={`${draftKey}:${composerGeneration}`}
           initial={draft.text}
           models={catalogue?.models ?? []}
-          defaultLabel={detail?.preset?.model ? `Preset's model (${detail.preset.model})` : 'Default model'}
+          defaultLabel={
+            presetModel
+              ? `Preset's model (${presetModel})`
+              : catalogue?.models[0] // the API's documented default: the catalogue's first model
+                ? `Default (${catalogue.models[0].display_name})`
+                : 'Default model'
+          }
           model={model}
           onModel={setModel}
           streaming={streaming.length > 0}

@@ -25,7 +25,7 @@ export function MessageRow({ message: m, busy, onBranch, onRegenerate, onContinu
   const live = m.status === 'queued' || m.status === 'streaming';
 
   return (
-    <article className={`message message-${m.role} status-${m.status}`} aria-label={m.role === 'user' ? 'You' : 'Assistant'} data-status={m.status}>
+    <article className={`message message-${m.role} status-${m.status}`} aria-label={m.role === 'user' ? 'You' : 'Assistant'} aria-busy={live} data-status={m.status}>
       <div className="message-meta">
         <span className="who">{m.role === 'user' ? 'You' : m.model ?? 'Assistant'}</span>
         {siblings.length > 1 && index >= 0 && (

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs Confab's whole test suite on a fresh Debian/Ubuntu machine with Rust installed:
-# installs what the tests need (PostgreSQL, Redis), starts a throw-away PostgreSQL cluster, checks
-# formatting, lints and the OpenAPI contract, builds the example wasm plugins from source
-# (plugins/build.sh) and runs every test on SQLite and PostgreSQL.
+# installs what the tests need (PostgreSQL, Redis, Node.js/npm, Chromium), starts a throw-away
+# PostgreSQL cluster, checks formatting, lints and the OpenAPI contract, builds the example wasm
+# plugins from source (plugins/build.sh), runs every test on SQLite and PostgreSQL, then the web
+# chat's checks and tests (web/: typecheck, generated-client drift, Vitest, build, browser e2e).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/confab-target}"
@@ -18,6 +19,10 @@ command -v cc >/dev/null 2>&1 || missing+=(build-essential)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 # Redis: the scale-out tests start a private redis-server per test (and stop it to play outages).
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# The web chat: Node.js 20.19+ and npm build and test it; Debian's chromium runs its e2e tests.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "== installing ${missing[*]} (Debian packages)"
   as_root apt-get update -qq
@@ -71,6 +76,45 @@ cargo test --workspace --all-targets -- --test-threads "${CONFAB_TEST_THREADS:-4
 status=${PIPESTATUS[0]}
 [ "$guest_status" = 0 ] || status=$guest_status
 set -e
+# ==== web chat (web/) =========================================================================
+# Each stage that runs tests prints a cargo-style `test result:` line into the log, so the
+# closing sum counts them; any failing stage fails the run.
+web_stage() {
+  local name="$1"
+  shift
+  echo "== web chat: $name"
+  "$@" 2>&1 | tee -a "$LOG"
+  local rc=${PIPESTATUS[0]}
+  if [ "$rc" != 0 ]; then
+    echo "web chat: $name failed" | tee -a "$LOG" >&2
+    status=1
+    return 1
+  fi
+}
+web_started=$SECONDS
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
+  echo "the web chat needs Node.js 20.19 or newer (found $(node --version)); Debian 13 (trixie) ships it" >&2
+  status=1
+fi
+set +e
+cargo build -p confab-tests --bin confab-web-e2e-server --quiet
+[ $? = 0 ] || status=1
+(
+  status=0
+  cd web &&
+    web_stage "npm ci" npm ci --no-audit --no-fund --loglevel=error &&
+    web_stage "typecheck (tsc, strict)" npm run --silent typecheck
+  web_stage "generated client matches openapi/openapi.json" npm run --silent check-gen
+  web_stage "Vitest (components, stream reader)" npm test --silent
+  web_stage "build" npm run --silent build &&
+    web_stage "end-to-end in headless Chromium" env E2E_SERVER_BIN="$CARGO_TARGET_DIR/debug/confab-web-e2e-server" npm run --silent e2e
+  exit "$status"
+)
+[ $? = 0 ] || status=1
+set -e
+echo "== web chat: done in $((SECONDS - web_started)) s"
+# ==== end of web chat =========================================================================
+
 # One closing line for the whole run, summed over every test binary.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } }
      END { printf "confab: %d passed, %d failed\n", p, f }' "$LOG"

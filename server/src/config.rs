@@ -41,6 +41,9 @@ pub struct ServerConfig {
     pub trust_forwarded_for: bool,
     /// Seconds in-flight requests get to finish after SIGTERM.
     pub shutdown_grace_secs: u64,
+    /// The built web chat (`npm run build` in `web/`), served at `/`. A relative path is taken
+    /// from the working directory; without an `index.html` there, `/` shows a plain sign-in page.
+    pub web_dir: PathBuf,
 }
 
 impl Default for ServerConfig {
@@ -51,6 +54,7 @@ impl Default for ServerConfig {
             max_body_bytes: 1024 * 1024,
             trust_forwarded_for: false,
             shutdown_grace_secs: 20,
+            web_dir: PathBuf::from("web/dist"),
         }
     }
 }

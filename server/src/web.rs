@@ -1,5 +1,9 @@
-//! The server-rendered pages a fresh installation needs before the web chat lands: a start page
-//! with sign-in, and the one-time setup page. No inline scripts or styles (strict CSP).
+//! The web pages: the web chat (a single-page app built from `web/`, served from
+//! `server.web_dir`), and the server-rendered pages it does not replace — the one-time setup page,
+//! and a plain sign-in start page for installations whose web chat is not built.
+//! No inline scripts or styles anywhere (strict CSP).
+
+mod spa;
 
 use crate::app::AppState;
 use crate::audit::Actor;
@@ -13,13 +17,18 @@ use std::sync::Arc;
 
 const CSS: &str = include_str!("web/confab.css");
 
-/// Adds the pages to the server's routes.
-pub fn mount(route: Route) -> Route {
-    route
-        .at("/", get(index))
+/// Adds the pages to the server's routes: the web chat's document at `/` and at each of its
+/// client-side routes, its hashed assets, and the server-rendered pages.
+pub fn mount(route: Route, web_dir: &std::path::Path) -> Route {
+    let app = spa::WebApp::open(web_dir);
+    let route = route
         .at("/login", poem::post(login_form))
         .at("/setup", get(setup_page).post(setup_submit))
-        .at("/assets/confab.css", get(css))
+        .at("/assets/confab.css", get(css));
+    match app {
+        Some(app) => spa::mount(route, app),
+        None => route.at("/", get(index)),
+    }
 }
 
 fn escape(s: &str) -> String {

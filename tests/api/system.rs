@@ -77,7 +77,9 @@ async fn the_served_spec_matches_the_committed_file(b: Backend) {
     }
 }
 
-async fn the_start_page_signs_in_without_inline_script(b: Backend) {
+/// Without a built web chat (`server.web_dir` has no index.html, as in a fresh checkout before
+/// `npm run build`), `/` is a plain server-rendered sign-in page.
+async fn without_a_built_web_chat_the_start_page_signs_in_without_inline_script(b: Backend) {
     let app = TestApp::spawn(b).await;
     let client =
         reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::limited(3)).build().unwrap();
@@ -111,6 +113,52 @@ async fn the_start_page_signs_in_without_inline_script(b: Backend) {
     assert_eq!(resp.status(), 403);
 }
 
+/// A built web chat: index.html for `/` and every client-side route (never cached, so a release
+/// is picked up at once), hashed assets cached for a year, and the server's own paths unchanged.
+async fn the_web_chat_is_served_at_its_routes_and_the_server_paths_keep_theirs(b: Backend) {
+    let dir = std::env::temp_dir().join(format!("confab-web-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(dir.join("assets")).unwrap();
+    let index = "<!doctype html><div id=\"root\"></div><script type=\"module\" src=\"/assets/app-1a2b3c.js\"></script>";
+    std::fs::write(dir.join("index.html"), index).unwrap();
+    std::fs::write(dir.join("assets/app-1a2b3c.js"), "console.log('confab')").unwrap();
+    let app = TestApp::spawn_with(b, Options::default().env("CONFAB_SERVER__WEB_DIR", dir.to_str().unwrap())).await;
+    let client = reqwest::Client::new();
+
+    for path in ["/", "/c/0193a5b0-7a4e-7c3b-9f00-000000000001", "/s/some-share-token", "/shared/abc", "/presets"] {
+        let resp = client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        let h = resp.headers().clone();
+        assert_eq!(h["cache-control"], "no-cache", "{path}");
+        assert!(h["content-type"].to_str().unwrap().starts_with("text/html"), "{path}");
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(resp.text().await.unwrap(), index, "{path}");
+    }
+
+    let resp = client.get(app.url("/assets/app-1a2b3c.js")).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
+    assert_eq!(resp.text().await.unwrap(), "console.log('confab')");
+    for missing in ["/assets/app-000000.js", "/assets/..%2Findex.html", "/nowhere", "/c/1/extra"] {
+        assert_eq!(client.get(app.url(missing)).send().await.unwrap().status(), 404, "{missing}");
+    }
+
+    // The API, docs, probes, setup and the old stylesheet are untouched.
+    let (status, body) = app.anonymous().send(Method::GET, "/v1/nowhere", None).await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error"]["code"], "not_found", "{body}");
+    assert_eq!(app.anonymous().send(Method::GET, "/v1/me", None).await.0, 401);
+    assert_eq!(app.anonymous().get_json("/healthz").await["status"], "ok");
+    assert!(app.anonymous().get("/docs").await.text().await.unwrap().contains("SwaggerUIBundle"));
+    assert!(app.anonymous().get("/metrics").await.text().await.unwrap().contains("confab_database_up"));
+    let setup = app.anonymous().get("/setup?token=not-a-token").await;
+    assert_eq!(setup.status(), 404);
+    assert!(setup.text().await.unwrap().contains("setup link is not valid"));
+    assert_eq!(app.anonymous().get("/assets/confab.css").await.status(), 200);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 async fn sigterm_shuts_down_gracefully(b: Backend) {
     let mut app = TestApp::spawn(b).await;
     assert_eq!(app.anonymous().send(Method::GET, "/healthz", None).await.0, 200);
@@ -122,6 +170,7 @@ both_backends!(
     every_response_carries_security_headers_and_a_request_id,
     the_docs_page_runs_under_a_hash_pinned_policy,
     the_served_spec_matches_the_committed_file,
-    the_start_page_signs_in_without_inline_script,
+    without_a_built_web_chat_the_start_page_signs_in_without_inline_script,
+    the_web_chat_is_served_at_its_routes_and_the_server_paths_keep_theirs,
     sigterm_shuts_down_gracefully,
 );

@@ -35,8 +35,13 @@ pub fn confab_bin() -> PathBuf {
     if let Ok(bin) = std::env::var("CONFAB_BIN") {
         return bin.into();
     }
-    // target/<profile>/deps/api-… → target/<profile>/confab
+    // A test: target/<profile>/deps/api-… → target/<profile>/confab; a tool binary of this crate
+    // (e.g. confab-web-e2e-server) sits beside it in target/<profile>/.
     let exe = std::env::current_exe().unwrap();
+    let beside = exe.parent().unwrap().join("confab");
+    if beside.exists() {
+        return beside;
+    }
     let bin = exe.parent().and_then(Path::parent).unwrap().join("confab");
     assert!(
         bin.exists(),

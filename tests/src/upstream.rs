@@ -18,6 +18,7 @@
 //! | `hang_before_headers=1` | never send the response headers |
 //! | `malformed_at=N` | send a line that is not JSON in place of token N (non-streaming: a truncated body) |
 //! | `usage=0` | leave usage out, even when asked for |
+//! | `corpus=xss` | reply with [`XSS_CORPUS`], cut into 5-character tokens (`tokens` is ignored) |
 //!
 //! Unknown keys and unparsable values are ignored. Prompt tokens are the whitespace-separated words of
 //! every message (and of Anthropic's `system`); completion tokens are the tokens emitted.
@@ -42,6 +43,39 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
+
+/// Hostile model output: payloads that stored-XSS bugs in chat apps have let through (raw HTML,
+/// event handlers, SVG, `srcdoc`, `javascript:` and `data:` links, markdown link and image
+/// tricks, mutation-XSS). A renderer must show all of it as inert text or safe markup.
+pub const XSS_CORPUS: &str = r#"# Hostile output
+<script>window.__xss = 'script'; alert('script')</script>
+<img src=x onerror="window.__xss='img'; alert('img')">
+<svg onload="window.__xss='svg'; alert('svg')"><script>alert('svg-script')</script></svg>
+<iframe srcdoc="<script>parent.alert('srcdoc')</script>"></iframe>
+<details open ontoggle="alert('details')">toggle</details>
+<div style="background:url(javascript:alert('css'))">styled</div>
+<a href="javascript:alert('raw-a')">raw anchor</a>
+<form action="javascript:alert('form')"><button>go</button></form>
+<math><mtext><table><mglyph><style><img src=x onerror=alert('mxss')></style></mglyph></table></mtext></math>
+
+[click me](javascript:alert('link')) and [entity](jav&#x61;script:alert('entity')) and [spaced]( javascript:alert('spaced'))
+[data link](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==) and [vb](vbscript:msgbox(1))
+[ref link][evil] and <javascript:alert('autolink')>
+
+[evil]: javascript:alert('reference')
+
+![image](x" onerror="alert('md-img')) ![pixel](https://evil.example/pixel.png)
+
+| cell | payload |
+|---|---|
+| one | <img src=x onerror=alert('table')> |
+
+```html
+<script>alert('in code')</script>
+```
+
+A safe link: [Confab](https://example.com/docs).
+"#;
 
 /// Tokens in a reply unless `tokens=N` says otherwise.
 const DEFAULT_TOKENS: usize = 8;
@@ -311,13 +345,18 @@ async fn handle(state: &State, mut req: Request) -> Response {
         return error_response(provider, StatusCode::GATEWAY_TIMEOUT, "scripted hang ended", None);
     }
 
-    let wanted = knobs.tokens.unwrap_or(DEFAULT_TOKENS);
+    let corpus = knobs.corpus.then(|| {
+        let chars: Vec<char> = XSS_CORPUS.chars().collect();
+        chars.chunks(5).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>()
+    });
+    let wanted = corpus.as_ref().map_or(knobs.tokens.unwrap_or(DEFAULT_TOKENS), Vec::len);
     let count = prompt.max_tokens.map_or(wanted, |cap| cap.min(wanted));
     let reply = Reply {
         tokens: (0..count)
-            .map(|i| match &knobs.text {
-                Some(word) => format!("{word} "),
-                None => format!("t{i} "),
+            .map(|i| match (&corpus, &knobs.text) {
+                (Some(pieces), _) => pieces[i].clone(),
+                (None, Some(word)) => format!("{word} "),
+                (None, None) => format!("t{i} "),
             })
             .collect(),
         capped: count < wanted,
@@ -410,6 +449,7 @@ struct Knobs {
     hang_before_headers: bool,
     malformed_at: Option<usize>,
     no_usage: bool,
+    corpus: bool,
 }
 
 impl Knobs {
@@ -451,6 +491,7 @@ impl Knobs {
             "hang_before_headers" => self.hang_before_headers = number.is_some_and(|n| n != 0),
             "malformed_at" => self.malformed_at = number.or(self.malformed_at),
             "usage" => self.no_usage = number == Some(0),
+            "corpus" => self.corpus = value == "xss",
             _ => {}
         }
     }

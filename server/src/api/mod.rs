@@ -98,6 +98,7 @@ pub async fn routes(state: Arc<AppState>) -> impl poem::Endpoint {
     let spec = api.spec();
     let docs = api.swagger_ui();
     let max_body = state.config.server.max_body_bytes;
+    let web_dir = state.config.server.web_dir.clone();
     let docs_csp = middleware::docs_csp(&docs).await;
     let route = Route::new()
         .nest("/v1", api)
@@ -111,7 +112,7 @@ pub async fn routes(state: Arc<AppState>) -> impl poem::Endpoint {
         .at("/healthz", poem::get(system::healthz))
         .at("/readyz", poem::get(system::readyz))
         .at("/metrics", poem::get(system::metrics));
-    crate::web::mount(route)
+    crate::web::mount(route, &web_dir)
         .with(poem::middleware::CookieJarManager::new())
         .around(move |ep, req| {
             // Plugin uploads carry a component; everything else keeps the configured limit.

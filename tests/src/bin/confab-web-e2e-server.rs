@@ -1,0 +1,114 @@
+//! `confab-web-e2e-server`: the real parts the web chat's end-to-end tests (`web/e2e/`) run
+//! against. It starts the scripted upstream (in this process) and a `confab serve` process wired to
+//! it and serving the built web chat, seeds the accounts the tests sign in with, prints one JSON
+//! line with the URLs and credentials, and runs until its standard input closes.
+//!
+//! Usage: `confab-web-e2e-server --web-dir web/dist [--long-turns 500]`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use clap::Parser;
+use confab_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, Backend, Options, PASSWORD, ScriptedUpstream, TestApp};
+use reqwest::StatusCode;
+use serde_json::json;
+use std::io::Read;
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+struct Args {
+    /// The built web chat (`npm run build`).
+    #[arg(long)]
+    web_dir: PathBuf,
+    /// Turns of the long conversation seeded for the scrolling test (two messages each).
+    #[arg(long, default_value_t = 0)]
+    long_turns: usize,
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    let web_dir = std::fs::canonicalize(&args.web_dir).expect("the web directory exists");
+    let upstream = ScriptedUpstream::start().await;
+    let opts = Options::default()
+        .upstream(&upstream)
+        .env("CONFAB_SERVER__WEB_DIR", web_dir.to_str().unwrap())
+        // The tests send many turns quickly; the limiter is tested elsewhere.
+        .env("CONFAB_CHAT__TURNS_PER_MINUTE_PER_USER", "100000")
+        .env("CONFAB_CHAT__TURNS_PER_MINUTE_PER_TENANT", "100000")
+        .env("CONFAB_CHAT__TURNS_PER_MINUTE_PER_IP", "100000");
+    let app = TestApp::spawn_with(Backend::Sqlite, opts).await;
+    let admin = app.admin().await;
+
+    // A member whose token budget is spent, to see a quota refusal.
+    let quota_email = "carol@acme.example";
+    let carol = app.create_user(&admin, quota_email, "member").await;
+    let resp = admin
+        .put("/v1/tenant/quotas", json!({ "subject": "user", "user_id": carol, "period": "day", "token_limit": 0 }))
+        .await;
+    assert!(resp.status().is_success(), "setting carol's quota: {}", resp.text().await.unwrap());
+
+    // Link shares are off until a tenant admin allows them.
+    let resp = admin.put("/v1/tenant/sharing", json!({ "links_allowed": true })).await;
+    assert!(resp.status().is_success(), "allowing link shares: {}", resp.text().await.unwrap());
+
+    // Another tenant, for "a user of another tenant cannot read a tenant share".
+    let (_, _other) = app.second_tenant("globex").await;
+
+    // A member of both tenants, for the tenant switcher.
+    let both_email = "dave@acme.example";
+    app.create_user(&admin, both_email, "member").await;
+    let out = app.cli(&["admin", "create-user", "--tenant", "globex", "--email", both_email, "--role", "member"], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // The running server notices memberships made elsewhere within a second.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+
+    // A user with more conversations than one page of the list holds.
+    let many_email = "erin@acme.example";
+    app.create_user(&admin, many_email, "member").await;
+    let erin = app.login(many_email, PASSWORD).await;
+    for i in 1..=45 {
+        let (s, body) =
+            erin.send(reqwest::Method::POST, "/v1/conversations", Some(json!({ "title": format!("Topic {i}") }))).await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+    }
+
+    let long_conversation = if args.long_turns > 0 { Some(seed_long(&admin, args.long_turns).await) } else { None };
+
+    println!(
+        "{}",
+        json!({
+            "base": app.base,
+            "upstream": upstream.base_url(),
+            "admin": { "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD },
+            "quota_user": { "email": quota_email, "password": PASSWORD },
+            "other_tenant_user": { "email": "admin@globex.example", "password": PASSWORD },
+            "two_tenant_user": { "email": both_email, "password": PASSWORD },
+            "many_conversations_user": { "email": many_email, "password": PASSWORD },
+            "long_conversation": long_conversation,
+        })
+    );
+    // Serve until the test runner closes our standard input (or dies).
+    let _ = tokio::task::spawn_blocking(|| std::io::stdin().read_to_end(&mut Vec::new())).await;
+    drop(app);
+    drop(upstream);
+}
+
+/// A conversation of `turns` question/answer pairs, sent one after another.
+async fn seed_long(admin: &confab_tests::Api, turns: usize) -> String {
+    let (s, body) = admin
+        .send(reqwest::Method::POST, "/v1/conversations", Some(json!({ "title": "A very long conversation" })))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let id = body["id"].as_str().unwrap().to_string();
+    for i in 0..turns {
+        let body = json!({
+            "content": format!("Question number {i}: what comes next? [upstream tokens=12]"),
+            "model": "gpt-4o",
+        });
+        // Asking for the event stream and reading it to the end waits for the answer.
+        let resp = admin.stream(&format!("/v1/conversations/{id}/messages"), &format!("long-{i}"), body).await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        let events = resp.text().await.unwrap();
+        assert!(events.contains("message.completed"), "{events}");
+    }
+    id
+}

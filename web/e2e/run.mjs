@@ -1,0 +1,626 @@
+// End-to-end tests of the web chat in headless Chromium (Debian's /usr/bin/chromium, driven by
+// playwright-core) against the real `confab` binary and the scripted upstream, both started by
+// the Rust tool `confab-web-e2e-server`. Prints one cargo-style `test result:` line.
+//
+//   npm run e2e            (after `npm run build` and `cargo build -p confab-server -p confab-tests`)
+//   E2E_ONLY=stream npm run e2e      runs the tests whose name contains "stream"
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const TARGET = process.env.CARGO_TARGET_DIR ?? join(process.env.HOME ?? '', '.cache/confab-target');
+const SERVER_BIN = process.env.E2E_SERVER_BIN ?? join(TARGET, 'debug/confab-web-e2e-server');
+const CHROMIUM = process.env.E2E_CHROMIUM ?? '/usr/bin/chromium';
+const OUT = new URL('../e2e-output/', import.meta.url).pathname;
+const LONG_TURNS = Number(process.env.E2E_LONG_TURNS ?? 500);
+mkdirSync(OUT, { recursive: true });
+
+// ---- the real server -------------------------------------------------------------------------
+const server = spawn(SERVER_BIN, ['--web-dir', 'dist', '--long-turns', String(LONG_TURNS)], { stdio: ['pipe', 'pipe', 'inherit'] });
+const seed = await new Promise((resolve, reject) => {
+  let buffer = '';
+  server.on('exit', (code) => reject(new Error(`confab-web-e2e-server exited (${code})`)));
+  server.stdout.on('data', (d) => {
+    buffer += d;
+    const nl = buffer.indexOf('\n');
+    if (nl >= 0) resolve(JSON.parse(buffer.slice(0, nl)));
+  });
+});
+const BASE = seed.base;
+console.log(`e2e: confab at ${BASE}, scripted upstream at ${seed.upstream}`);
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
+/** A TCP proxy in front of Confab whose connections can all be cut at once: a real network drop. */
+async function cuttableProxy(target) {
+  const { hostname, port } = new URL(target);
+  const sockets = new Set();
+  const proxy = createServer((client) => {
+    const upstream = connect(Number(port), hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {});
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${proxy.address().port}`,
+    cut: () => sockets.forEach((s) => s.destroy()),
+    close: () => proxy.close(),
+  };
+}
+
+// ---- a tiny harness --------------------------------------------------------------------------
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+
+class Failure extends Error {}
+function assert(condition, message) {
+  if (!condition) throw new Failure(message);
+}
+async function eventually(what, fn, timeout = 15000) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      const value = await fn();
+      if (value) return value;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Failure(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A browser context whose pages record what must never happen: dialogs, CSP violations, errors. */
+async function newContext(options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+  context.setDefaultTimeout(12000);
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
+  const incidents = [];
+  await context.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  context.on('page', (page) => watch(page, incidents));
+  const page = await context.newPage();
+  return { context, page, incidents };
+}
+function watch(page, incidents) {
+  page.on('dialog', (d) => {
+    incidents.push(`dialog: ${d.message()}`);
+    void d.dismiss();
+  });
+  page.on('pageerror', (e) => incidents.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) incidents.push(`CSP: ${m.text()}`);
+  });
+}
+async function assertClean(page, incidents) {
+  const violations = await page.evaluate(() => window.__violations ?? []);
+  const xss = await page.evaluate(() => window.__xss ?? null);
+  assert(violations.length === 0, `CSP violations: ${violations.join('; ')}`);
+  assert(xss === null, `injected script ran: ${xss}`);
+  assert(incidents.length === 0, `incidents: ${incidents.join('; ')}`);
+}
+
+// ---- helpers ---------------------------------------------------------------------------------
+async function signIn(page, user = seed.admin, screenshot = null) {
+  await page.goto(`${BASE}/`);
+  await page.getByLabel('E-mail').waitFor();
+  if (screenshot) await shot(page, screenshot);
+  await page.getByLabel('E-mail').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: '+ New chat' }).waitFor();
+}
+const composer = (page) => page.locator('#composer-text');
+async function send(page, text) {
+  await composer(page).fill(text);
+  await composer(page).press('Enter');
+}
+const assistants = (page) => page.locator('article.message-assistant');
+const users = (page) => page.locator('article.message-user');
+async function status(locator) {
+  return locator.getAttribute('data-status');
+}
+async function waitStatus(locator, wanted, timeout = 20000) {
+  await eventually(`status ${wanted}`, async () => (await status(locator)) === wanted, timeout);
+}
+function tokens(text) {
+  return (text.match(/\bt\d+\b/g) ?? []).join(' ');
+}
+function expected(n) {
+  return Array.from({ length: n }, (_, i) => `t${i}`).join(' ');
+}
+async function answerText(locator) {
+  return (await locator.locator('.md').textContent()) ?? '';
+}
+async function newChat(page) {
+  await page.getByRole('button', { name: '+ New chat' }).click();
+  await composer(page).waitFor();
+}
+async function conversationId(page) {
+  await eventually('a conversation URL', async () => /\/c\//.test(page.url()));
+  return page.url().split('/c/')[1];
+}
+async function shot(page, name) {
+  await page.screenshot({ path: join(OUT, `${name}.png`) });
+}
+
+// ---- the tests -------------------------------------------------------------------------------
+test('sign in, send, and watch the answer stream token by token', async ({ page, incidents }) => {
+  await signIn(page, seed.admin, 'sign-in');
+  await shot(page, 'home-light');
+  await send(page, 'Stream please [upstream tokens=40 delay_ms=40]');
+  const answer = assistants(page).last();
+  // Seen mid-stream: some tokens, not yet the last one.
+  await eventually('a partly streamed answer', async () => {
+    const t = tokens(await answerText(answer));
+    return t.includes('t5') && !t.includes('t39');
+  });
+  await waitStatus(answer, 'completed');
+  assert(tokens(await answerText(answer)) === expected(40), 'the whole answer, once, in order');
+  await page.locator('nav').getByRole('link', { name: /Stream please/ }).waitFor();
+  await shot(page, 'chat-light');
+  await assertClean(page, incidents);
+});
+
+test('Escape stops an answer and keeps what was written', async ({ page, incidents }) => {
+  await signIn(page);
+  await send(page, 'A long one [upstream tokens=400 delay_ms=30]');
+  const answer = assistants(page).last();
+  await eventually('streaming', async () => tokens(await answerText(answer)).includes('t5'));
+  await page.keyboard.press('Escape');
+  await waitStatus(answer, 'cancelled');
+  await answer.getByText('Stopped.').waitFor();
+  const t = tokens(await answerText(answer));
+  assert(t.startsWith('t0 t1') && !t.includes('t399'), `kept a prefix only: ${t.slice(-40)}`);
+  await assertClean(page, incidents);
+});
+
+test('regenerate, then navigate the answers ‹ 1 / 2 ›', async ({ page, incidents }) => {
+  await signIn(page);
+  await send(page, 'Regenerate me [upstream tokens=5]');
+  await waitStatus(assistants(page).last(), 'completed');
+  await assistants(page).last().getByRole('button', { name: 'Regenerate' }).click();
+  const answer = assistants(page).last();
+  await answer.getByText('2 / 2').waitFor();
+  await waitStatus(answer, 'completed');
+  await answer.getByRole('button', { name: 'Previous version' }).click();
+  await assistants(page).last().getByText('1 / 2').waitFor();
+  await assistants(page).last().getByRole('button', { name: 'Next version' }).click();
+  await assistants(page).last().getByText('2 / 2').waitFor();
+  await assertClean(page, incidents);
+});
+
+test('editing a message makes a new branch; both stay reachable', async ({ page, incidents }) => {
+  await signIn(page);
+  await send(page, 'Original question [upstream tokens=4]');
+  await waitStatus(assistants(page).last(), 'completed');
+  await users(page).last().getByRole('button', { name: 'Edit' }).click();
+  await page.getByLabel('Edit message').fill('Edited question [upstream tokens=6]');
+  await page.getByRole('button', { name: 'Save and send' }).click();
+  await users(page).last().getByText('2 / 2').waitFor();
+  await users(page).last().getByText('Edited question').waitFor();
+  await waitStatus(assistants(page).last(), 'completed');
+  assert(tokens(await answerText(assistants(page).last())) === expected(6), 'the new branch has the new answer');
+  await users(page).last().getByRole('button', { name: 'Previous version' }).click();
+  await users(page).last().getByText('Original question').waitFor();
+  await users(page).last().getByText('1 / 2').waitFor();
+  await eventually('the old answer', async () => tokens(await answerText(assistants(page).last())) === expected(4));
+  await assertClean(page, incidents);
+});
+
+test('a reload mid-stream reattaches and completes without duplication', async ({ page, incidents }) => {
+  await signIn(page);
+  await send(page, 'Survive a reload [upstream tokens=80 delay_ms=40]');
+  await eventually('streaming', async () => tokens(await answerText(assistants(page).last())).includes('t10'));
+  await page.reload();
+  const answer = assistants(page).last();
+  await waitStatus(answer, 'completed');
+  const t = tokens(await answerText(answer));
+  assert(t === expected(80), `exactly t0..t79 once each, got ${t.length} chars`);
+  assert((await users(page).count()) === 1, 'one question');
+  await assertClean(page, incidents);
+});
+
+test('a network drop mid-stream reconnects with Last-Event-ID and shows the rest', async ({ page, incidents }) => {
+  const proxy = await cuttableProxy(BASE);
+  try {
+    await page.goto(`${proxy.url}/`);
+    await page.getByLabel('E-mail').fill(seed.admin.email);
+    await page.getByLabel('Password').fill(seed.admin.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await send(page, 'Survive a drop [upstream tokens=80 delay_ms=40]');
+    const answer = assistants(page).last();
+    await eventually('streaming', async () => tokens(await answerText(answer)).includes('t10'));
+    const attaches = [];
+    page.on('request', (r) => r.url().includes('/events') && attaches.push(r.headers()['last-event-id']));
+    proxy.cut();
+    await waitStatus(answer, 'completed');
+    assert(tokens(await answerText(answer)) === expected(80), 'no gap, no duplicate');
+    assert(attaches.some((id) => id && Number(id) > 0), `reattached after the drop with Last-Event-ID (${attaches})`);
+    await assertClean(page, incidents);
+  } finally {
+    proxy.close();
+  }
+});
+
+test('a send whose answer is lost is retried with the same key: no duplicate', async ({ page, incidents }) => {
+  await signIn(page);
+  await send(page, 'First [upstream tokens=2]');
+  await waitStatus(assistants(page).last(), 'completed');
+  const id = await conversationId(page);
+  let cut = false;
+  await page.route('**/v1/conversations/*/messages', async (route) => {
+    if (cut) return route.continue();
+    cut = true;
+    await route.fetch(); // the server gets it and creates the turn…
+    await route.abort('failed'); // …but the browser never sees the answer
+  });
+  await send(page, 'Exactly once [upstream tokens=3]');
+  await page.getByText('Confab could not be reached').waitFor();
+  await page.getByRole('button', { name: 'Retry' }).click();
+  await eventually('two answers', async () => (await assistants(page).count()) === 2);
+  await waitStatus(assistants(page).last(), 'completed');
+  assert((await users(page).filter({ hasText: 'Exactly once' }).count()) === 1, 'shown once');
+  const detail = await (await page.request.get(`${BASE}/v1/conversations/${id}?view=tree`)).json();
+  const copies = detail.messages.filter((m) => m.content.startsWith('Exactly once'));
+  assert(copies.length === 1, `stored once, found ${copies.length}`);
+  await assertClean(page, incidents);
+});
+
+test('partial and failed answers are shown as such, with Continue and Retry', async ({ page, incidents }) => {
+  await signIn(page);
+  await send(page, 'Cut short [upstream tokens=20 drop_after=5]');
+  const answer = assistants(page).last();
+  await waitStatus(answer, 'partial');
+  await answer.getByText('This answer was interrupted before it finished.').waitFor();
+  const continued = page.waitForResponse((r) => r.url().endsWith('/continue') && r.request().method() === 'POST');
+  await answer.getByRole('button', { name: 'Continue' }).click();
+  assert((await continued).status() === 202, 'Continue started a turn');
+
+  await newChat(page);
+  await send(page, 'Broken provider [upstream status=400]');
+  const failed = assistants(page).last();
+  await waitStatus(failed, 'failed');
+  await failed.getByText(/This answer failed\./).waitFor();
+  await shot(page, 'failed-answer');
+  const retried = page.waitForResponse((r) => r.url().endsWith('/regenerate') && r.request().method() === 'POST');
+  await failed.getByRole('button', { name: 'Retry' }).click();
+  assert((await retried).status() === 202, 'Retry started a new answer');
+  await assistants(page).last().getByText('2 / 2').waitFor();
+  await assertClean(page, incidents);
+});
+
+test('an unsent draft survives a reload', async ({ page, incidents }) => {
+  await signIn(page);
+  await composer(page).fill('Half-written thought');
+  await page.waitForTimeout(300);
+  await page.reload();
+  await eventually('the draft back', async () => (await composer(page).inputValue()) === 'Half-written thought');
+  await composer(page).press('Shift+Enter');
+  await composer(page).type('second line');
+  const value = await composer(page).inputValue();
+  assert(value === 'Half-written thought\nsecond line', `Shift+Enter is a new line: ${JSON.stringify(value)}`);
+  assert((await users(page).count()) === 0, 'nothing was sent');
+  await composer(page).fill('');
+  await assertClean(page, incidents);
+});
+
+test('share a link snapshot: readable signed out; a tenant share is not found in another tenant', async ({ page, incidents }) => {
+  await signIn(page);
+  await send(page, 'Worth sharing [upstream tokens=7]');
+  await waitStatus(assistants(page).last(), 'completed');
+  await page.getByRole('button', { name: 'Share' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Who can see it').selectOption('link');
+  await dialog.getByRole('button', { name: 'Create link' }).click();
+  const link = await eventually('a link', async () => dialog.getByLabel('Share link').inputValue());
+  assert(link.includes('/s/'), link);
+  await shot(page, 'share-dialog-light');
+
+  const anon = await newContext();
+  await anon.page.goto(link);
+  await anon.page.getByRole('heading', { name: /Worth sharing/ }).waitFor();
+  await anon.page.getByText('Read-only snapshot').waitFor();
+  assert(tokens((await anon.page.locator('.md').first().textContent()) ?? '') === expected(7), 'the answer is in the snapshot');
+  await shot(anon.page, 'snapshot-signed-out');
+  await anon.page.setViewportSize({ width: 360, height: 740 });
+  assert((await anon.page.evaluate(() => document.documentElement.scrollWidth)) <= 360, 'snapshot fits 360 px');
+  await shot(anon.page, 'snapshot-narrow');
+  await assertClean(anon.page, anon.incidents);
+  await anon.context.close();
+
+  await dialog.getByLabel('Who can see it').selectOption('tenant');
+  await dialog.getByRole('button', { name: 'Create link' }).click();
+  const tenantLink = await eventually('a tenant link', async () => {
+    const v = await dialog.getByLabel('Share link').inputValue();
+    return v.includes('/shared/') && v;
+  });
+  await eventually('two shares listed', async () => (await dialog.getByRole('button', { name: 'Revoke' }).count()) === 2);
+
+  const other = await newContext();
+  await signIn(other.page, seed.other_tenant_user);
+  await other.page.goto(tenantLink);
+  await other.page.getByRole('heading', { name: 'Snapshot unavailable' }).waitFor();
+  await other.page.getByText('not found').waitFor();
+  await other.context.close();
+
+  // Revoking the link share makes its page unavailable.
+  await dialog.getByRole('button', { name: 'Revoke' }).first().click();
+  await eventually('one share left', async () => (await dialog.getByRole('button', { name: 'Revoke' }).count()) === 1);
+  await assertClean(page, incidents);
+});
+
+test('a share with named people opens for them only', async ({ page, incidents }) => {
+  await signIn(page);
+  await send(page, 'For Carol only [upstream tokens=3]');
+  await waitStatus(assistants(page).last(), 'completed');
+  await page.getByRole('button', { name: 'Share' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Who can see it').selectOption('users');
+  await dialog.getByLabel('E-mail addresses').fill(seed.quota_user.email);
+  await dialog.getByLabel('Expires').selectOption({ label: '7 days' });
+  await dialog.getByRole('button', { name: 'Create link' }).click();
+  const link = await eventually('a link', async () => {
+    const v = await dialog.getByLabel('Share link').inputValue();
+    return v.includes('/shared/') && v;
+  });
+  await dialog.getByText(/Only the people I name · until/).waitFor();
+
+  const named = await newContext();
+  await signIn(named.page, seed.quota_user);
+  await named.page.goto(link);
+  await named.page.getByRole('heading', { name: /For Carol only/ }).waitFor();
+  await named.page.getByText(/available until/).waitFor();
+  await assertClean(named.page, named.incidents);
+  await named.context.close();
+
+  const colleague = await newContext();
+  await signIn(colleague.page, seed.many_conversations_user);
+  await colleague.page.goto(link);
+  await colleague.page.getByRole('heading', { name: 'Snapshot unavailable' }).waitFor();
+  await colleague.context.close();
+  await assertClean(page, incidents);
+});
+
+test('a spent quota is explained: what is left and when it resets', async ({ page, incidents }) => {
+  await signIn(page, seed.quota_user);
+  await send(page, 'Anything');
+  const alert = page.getByRole('alert').filter({ hasText: 'tokens' });
+  await alert.waitFor();
+  const text = await alert.textContent();
+  assert(/0 left/.test(text) && /resets/.test(text), text);
+  await shot(page, 'quota-429');
+  await assertClean(page, incidents);
+});
+
+test('hostile model output runs no script, in the chat and in the snapshot page', async ({ page, incidents }) => {
+  await signIn(page);
+  await send(page, 'Render this [upstream corpus=xss delay_ms=3]');
+  const answer = assistants(page).last();
+  await waitStatus(answer, 'completed', 30000);
+  await answer.getByRole('heading', { name: 'Hostile output' }).waitFor();
+  await page.waitForTimeout(500); // give any handler (onerror, ontoggle) its chance
+  const check = async (p) => {
+    const bad = await p.evaluate(() => {
+      const root = document.querySelectorAll('.md');
+      const found = [];
+      for (const md of root) {
+        for (const el of md.querySelectorAll('*')) {
+          const tag = el.tagName.toLowerCase();
+          if (['script', 'iframe', 'svg', 'img', 'style', 'math', 'form', 'details', 'object', 'embed'].includes(tag)) found.push(tag);
+          for (const a of el.attributes) {
+            if (/^on/i.test(a.name) || a.name === 'style' || a.name === 'srcdoc') found.push(`${tag}[${a.name}]`);
+            if (a.name === 'href' && !/^(https?:|mailto:|#)/i.test(a.value)) found.push(`href=${a.value}`);
+          }
+        }
+      }
+      const safe = [...document.querySelectorAll('.md a[href="https://example.com/docs"]')];
+      return { found, safe: safe.map((a) => a.getAttribute('rel')) };
+    });
+    assert(bad.found.length === 0, `injected markup: ${bad.found.join(', ')}`);
+    assert(bad.safe.length === 1 && bad.safe[0].includes('noopener') && bad.safe[0].includes('noreferrer'), `safe link kept: ${bad.safe}`);
+  };
+  await check(page);
+  assert((await answer.textContent()).includes("<script>window.__xss = 'script'"), 'raw HTML is shown as text');
+  await shot(page, 'hostile-output');
+  await assertClean(page, incidents);
+
+  await page.getByRole('button', { name: 'Share' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Who can see it').selectOption('link');
+  await dialog.getByRole('button', { name: 'Create link' }).click();
+  const link = await eventually('a link', async () => dialog.getByLabel('Share link').inputValue());
+  const anon = await newContext();
+  await anon.page.goto(link);
+  await anon.page.getByRole('heading', { name: 'Hostile output' }).waitFor();
+  await anon.page.waitForTimeout(500);
+  await check(anon.page);
+  await assertClean(anon.page, anon.incidents);
+  await anon.context.close();
+});
+
+test('conversation list: rename, search with highlights, archive, delete with undo', async ({ page, incidents }) => {
+  await signIn(page);
+  await send(page, 'Pelicans migrate in autumn [upstream tokens=3]');
+  await waitStatus(assistants(page).last(), 'completed');
+  const id = await conversationId(page);
+  const nav = page.locator('nav');
+  await nav.getByRole('button', { name: /^Rename “Pelicans/ }).click();
+  await nav.getByLabel('New title').fill('Bird notes');
+  await nav.getByRole('button', { name: 'Save' }).click();
+  await nav.getByRole('link', { name: 'Bird notes' }).waitFor();
+
+  await nav.getByLabel('Search conversations').fill('pelicans');
+  await eventually('a highlighted hit', async () => ((await nav.locator('mark').first().textContent()) ?? '').toLowerCase() === 'pelicans');
+  await shot(page, 'search');
+  await nav.getByLabel('Search conversations').fill('');
+
+  await nav.getByRole('button', { name: 'Archive “Bird notes”' }).click();
+  await eventually('gone from the list', async () => (await nav.getByRole('link', { name: 'Bird notes' }).count()) === 0);
+  await nav.getByLabel('Show archived').check();
+  await nav.getByRole('link', { name: 'Bird notes' }).waitFor();
+  await nav.getByRole('button', { name: 'Unarchive “Bird notes”' }).click();
+  await nav.getByLabel('Show archived').uncheck();
+  await nav.getByRole('link', { name: 'Bird notes' }).waitFor();
+
+  await nav.getByRole('button', { name: 'Delete “Bird notes”' }).click();
+  await eventually('gone', async () => (await nav.getByRole('link', { name: 'Bird notes' }).count()) === 0);
+  await page.getByRole('status').filter({ hasText: 'deleted' }).getByRole('button', { name: 'Undo' }).click();
+  await nav.getByRole('link', { name: 'Bird notes' }).waitFor();
+  assert((await page.request.get(`${BASE}/v1/conversations/${id}`)).status() === 200, 'undone: still there');
+
+  // Without undo, the deletion happens once the undo window (6 s) has passed.
+  await nav.getByRole('button', { name: 'Delete “Bird notes”' }).click();
+  await page.getByRole('button', { name: '+ New chat' }).waitFor();
+  await eventually('deleted on the server', async () => (await page.request.get(`${BASE}/v1/conversations/${id}`)).status() === 404, 12000);
+  await page.reload();
+  await page.getByRole('button', { name: '+ New chat' }).waitFor();
+  assert((await nav.getByRole('link', { name: 'Bird notes' }).count()) === 0, 'gone after a reload');
+  await assertClean(page, incidents);
+});
+
+test('the conversation list is newest first and loads more as it scrolls', async ({ page, incidents }) => {
+  await signIn(page, seed.many_conversations_user);
+  const links = page.locator('nav .conversations a');
+  await eventually('the first page', async () => (await links.count()) === 30);
+  assert((await links.first().textContent()) === 'Topic 45', 'newest first');
+  await page.locator('nav .conversations').evaluate((el) => (el.scrollTop = el.scrollHeight));
+  await eventually('the rest', async () => (await links.count()) === 45);
+  assert((await links.last().textContent()) === 'Topic 1', 'oldest last');
+  await assertClean(page, incidents);
+});
+
+test('personal presets: create, edit into a new version, see versions, pick in a new chat', async ({ page, incidents }) => {
+  await signIn(page);
+  await page.getByRole('link', { name: 'My presets' }).click();
+  await page.getByRole('button', { name: 'New preset' }).click();
+  await page.getByLabel('Name', { exact: true }).fill('Terse');
+  await page.getByLabel('System prompt', { exact: true }).fill('Answer in one line.');
+  await page.locator('.preset-form select[name="model"]').selectOption('claude');
+  await page.getByRole('button', { name: 'Create' }).click();
+  const row = page.locator('.preset-list li').filter({ hasText: 'Terse' });
+  await row.getByText('v1').waitFor();
+  await row.getByRole('button', { name: 'Edit' }).click();
+  await page.getByLabel('Description', { exact: true }).fill('Short answers');
+  await page.getByRole('button', { name: 'Save as new version' }).click();
+  await row.getByText('v2').waitFor();
+  await row.getByRole('button', { name: 'Versions' }).click();
+  await eventually('two versions', async () => (await page.locator('.versions li').count()) === 2);
+  await shot(page, 'presets');
+  await newChat(page);
+  await page.getByLabel('Preset').selectOption({ label: 'Terse · v2 · personal' });
+  const modelChoice = await page.locator('.composer select').evaluate((el) => el.options[el.selectedIndex].text);
+  assert(modelChoice === "Preset's model (claude)", `the model picker names the preset's model: ${modelChoice}`);
+  await send(page, 'Hello preset [upstream tokens=2]');
+  await page.locator('.chat-head').getByText('Terse · v2').waitFor();
+  // The composer leaves the model to the preset: the answer comes from the preset's model.
+  await waitStatus(assistants(page).last(), 'completed');
+  assert((await assistants(page).last().locator('.message-meta .who').textContent()) === 'claude', "the preset's model answered");
+  await assertClean(page, incidents);
+});
+
+test('a member of two tenants switches between them; sign out', async ({ page, incidents }) => {
+  await signIn(page, seed.two_tenant_user);
+  await send(page, 'Acme only [upstream tokens=2]');
+  await waitStatus(assistants(page).last(), 'completed');
+  const nav = page.locator('nav');
+  await nav.getByRole('link', { name: /Acme only/ }).waitFor();
+  const tenant = nav.getByLabel('Organisation');
+  await tenant.selectOption({ label: 'globex' });
+  await nav.getByText('No conversations yet.').waitFor();
+  assert((await nav.getByRole('link', { name: /Acme only/ }).count()) === 0, "another tenant's conversation is not listed");
+  await tenant.selectOption({ label: 'Acme' });
+  await nav.getByRole('link', { name: /Acme only/ }).waitFor();
+  await nav.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  const me = await page.request.get(`${BASE}/v1/me`);
+  assert(me.status() === 401, `signed out for real (${me.status()})`);
+  await assertClean(page, incidents);
+});
+
+test('an ended session returns to sign-in with a message', async ({ context, page, incidents }) => {
+  await signIn(page);
+  await context.clearCookies();
+  await send(page, 'After the session ended');
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  await page.getByText('Your session has ended').first().waitFor();
+  await assertClean(page, incidents);
+});
+
+test('dark theme and a 360 px wide screen', async ({ page, incidents }) => {
+  await signIn(page);
+  await send(page, 'Show me a table and code\n\n[upstream corpus=xss]');
+  await waitStatus(assistants(page).last(), 'completed');
+  await page.locator('.md table').waitFor();
+  await page.getByRole('button', { name: 'Switch to dark theme' }).click();
+  assert((await page.evaluate(() => document.documentElement.dataset.theme)) === 'dark', 'dark theme');
+  await shot(page, 'chat-dark');
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.waitForTimeout(200);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert(width <= 360, `no sideways scrolling at 360 px (${width})`);
+  await shot(page, 'chat-narrow-dark');
+  await page.getByRole('button', { name: 'Show conversations' }).click();
+  await page.waitForTimeout(300);
+  await shot(page, 'sidebar-narrow-dark');
+  await page.getByRole('button', { name: 'Hide conversations' }).click();
+  await assertClean(page, incidents);
+});
+
+test('a long conversation opens fast and renders only what is in view', async ({ page, incidents }) => {
+  if (!seed.long_conversation) return;
+  await signIn(page);
+  const started = Date.now();
+  await page.goto(`${BASE}/c/${seed.long_conversation}`);
+  await page.getByText(`Question number ${LONG_TURNS - 1}:`).waitFor();
+  const openMs = Date.now() - started;
+  const rendered = await page.locator('article.message').count();
+  assert(rendered < 60, `virtualised: ${rendered} rows in the DOM for ${LONG_TURNS * 2} messages`);
+  // Scroll to the top and back; the first question appears.
+  await page.locator('.messages').evaluate((el) => (el.scrollTop = 0));
+  await page.getByText('Question number 0:').waitFor();
+  console.log(`e2e: ${LONG_TURNS * 2}-message conversation opened in ${openMs} ms (${rendered} rows rendered)`);
+  await shot(page, 'long-conversation');
+  await assertClean(page, incidents);
+});
+
+// ---- run -------------------------------------------------------------------------------------
+const only = process.env.E2E_ONLY;
+const started = Date.now();
+let passed = 0;
+let failed = 0;
+for (const t of tests) {
+  if (only && !t.name.includes(only)) continue;
+  const ctx = await newContext();
+  try {
+    await Promise.race([t.fn(ctx), new Promise((_, reject) => setTimeout(() => reject(new Failure('test timed out (90 s)')), 90000))]);
+    passed += 1;
+    console.log(`test web e2e: ${t.name} ... ok`);
+  } catch (e) {
+    failed += 1;
+    console.log(`test web e2e: ${t.name} ... FAILED\n    ${e instanceof Failure ? e.message : e.stack}`);
+    await ctx.page.screenshot({ path: join(OUT, `FAILED-${passed + failed}.png`) }).catch(() => {});
+  } finally {
+    await ctx.context.close();
+  }
+}
+await browser.close();
+server.stdin.end();
+const secs = ((Date.now() - started) / 1000).toFixed(1);
+console.log(`\ntest result: ${failed ? 'FAILED' : 'ok'}. ${passed} passed; ${failed} failed; 0 ignored; 0 measured; 0 filtered out; finished in ${secs}s (web e2e)`);
+process.exit(failed ? 1 : 0);

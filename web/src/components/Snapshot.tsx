@@ -1,0 +1,63 @@
+import { useEffect, useState, type ReactNode } from 'react';
+import { api, call, type Schemas } from '../api/client';
+import { describeError } from '../errors';
+import { LazyMarkdown as Markdown } from './LazyMarkdown';
+
+interface Props {
+  /** A link share's secret (`/s/<token>`, readable signed out)… */
+  token?: string;
+  /** …or a share's id (`/shared/<id>`, for signed-in readers it is shared with). */
+  shareId?: string;
+  signedIn: boolean;
+  themeToggle: ReactNode;
+}
+
+/** The read-only page of a shared snapshot. */
+export function Snapshot({ token, shareId, signedIn, themeToggle }: Props) {
+  const [snapshot, setSnapshot] = useState<Schemas['SnapshotView'] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    const request = token
+      ? call(api.GET('/v1/public/snapshots/{token}', { params: { path: { token } } }), { quiet401: true })
+      : call(api.GET('/v1/snapshots/{id}', { params: { path: { id: shareId ?? '' } } }));
+    request.then(setSnapshot).catch((e: unknown) => setError(describeError(e)));
+  }, [token, shareId]);
+
+  return (
+    <div className="snapshot-page">
+      <header className="snapshot-head">
+        <a href="/" className="brand">Confab</a>
+        <span className="badge">Read-only snapshot</span>
+        {themeToggle}
+        {!signedIn && <a href="/">Sign in</a>}
+      </header>
+      <main className="snapshot" id="main">
+        {error && (
+          <div className="empty-state" role="alert">
+            <h1>Snapshot unavailable</h1>
+            <p>{error}</p>
+          </div>
+        )}
+        {!error && !snapshot && <p aria-busy="true">Loading…</p>}
+        {snapshot && (
+          <>
+            <h1>{snapshot.title}</h1>
+            <p className="muted">
+              Shared {new Date(snapshot.shared_at).toLocaleString()}
+              {snapshot.shared_by ? ` by ${snapshot.shared_by}` : ''}
+              {snapshot.expires_at ? ` · available until ${new Date(snapshot.expires_at).toLocaleString()}` : ''}
+            </p>
+            {snapshot.messages.map((m) => (
+              <article key={m.position} className={`message message-${m.role}`} aria-label={m.role === 'user' ? 'Question' : 'Answer'}>
+                <div className="message-meta"><span className="who">{m.role === 'user' ? 'Question' : m.model ?? 'Answer'}</span></div>
+                {m.role === 'user' ? <div className="user-text">{m.content}</div> : <Markdown source={m.content} final />}
+                {m.status !== 'completed' && m.role === 'assistant' && <p className="status-note warn">This answer is {m.status}.</p>}
+              </article>
+            ))}
+          </>
+        )}
+      </main>
+    </div>
+  );
+}

@@ -20,8 +20,6 @@ command -v python3 >/dev/null 2>&1 || missing+=(python3)
 # Redis: the scale-out tests start a private redis-server per test (and stop it to play outages).
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 # The web chat: Node.js 20.19+ and npm build and test it; Debian's chromium runs its e2e tests.
-command -v node >/dev/null 2>&1 || missing+=(nodejs)
-command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "== installing ${missing[*]} (Debian packages)"
@@ -92,10 +90,9 @@ web_stage() {
   fi
 }
 web_started=$SECONDS
-if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
-  echo "the web chat needs Node.js 20.19 or newer (found $(node --version)); Debian 13 (trixie) ships it" >&2
-  status=1
-fi
+# shellcheck source=scripts/node.sh
+. scripts/node.sh
+ensure_node || status=1
 set +e
 cargo build -p confab-tests --bin confab-web-e2e-server --quiet
 [ $? = 0 ] || status=1

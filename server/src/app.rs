@@ -212,11 +212,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     if settled > 0 {
         tracing::warn!(settled, "settled answers interrupted by the previous shutdown (partial or failed)");
     }
-    if state.cluster.is_some() {
+    if let Some(cluster) = &state.cluster {
         // Replicas come and go: answers a vanished replica was writing are settled by the others.
         let sweeper = state.clone();
+        let every = Duration::from_secs(cluster.config.orphan_after_secs.min(30));
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(30));
+            let mut tick = tokio::time::interval(every);
             loop {
                 tick.tick().await;
                 match sweeper.chat.settle_interrupted_messages().await {

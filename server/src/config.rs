@@ -273,6 +273,9 @@ pub struct RedisConfig {
     /// it keeps (older ones are trimmed; readers then take the text from the database).
     pub stream_ttl_secs: u64,
     pub stream_max_events: usize,
+    /// An unfinished answer whose replica stopped renewing its lease (15 s) and that has been
+    /// idle this long is settled by the other replicas (`partial`, or `failed` without text).
+    pub orphan_after_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -293,6 +296,7 @@ impl Default for RedisConfig {
             timeout_ms: 1000,
             stream_ttl_secs: 600,
             stream_max_events: 10_000,
+            orphan_after_secs: 30,
         }
     }
 }
@@ -308,6 +312,7 @@ impl std::fmt::Debug for RedisConfig {
             .field("timeout_ms", &self.timeout_ms)
             .field("stream_ttl_secs", &self.stream_ttl_secs)
             .field("stream_max_events", &self.stream_max_events)
+            .field("orphan_after_secs", &self.orphan_after_secs)
             .finish()
     }
 }
@@ -478,10 +483,15 @@ impl Config {
         if self.redis.key_prefix.is_empty() || self.redis.key_prefix.contains(char::is_whitespace) {
             return Err(invalid("redis.key_prefix", "must be a non-empty word".into()));
         }
-        if self.redis.timeout_ms == 0 || self.redis.stream_ttl_secs == 0 || self.redis.stream_max_events < 100 {
+        if self.redis.timeout_ms == 0
+            || self.redis.stream_ttl_secs == 0
+            || self.redis.orphan_after_secs == 0
+            || self.redis.stream_max_events < 100
+        {
             return Err(invalid(
                 "redis.timeout_ms",
-                "timeout_ms and stream_ttl_secs must be above zero, stream_max_events at least 100".into(),
+                "timeout_ms, stream_ttl_secs and orphan_after_secs must be above zero, stream_max_events at least 100"
+                    .into(),
             ));
         }
         Ok(())

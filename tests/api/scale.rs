@@ -444,3 +444,61 @@ async fn redis_with_an_acl_user_works_and_a_wrong_password_is_reported() {
     assert!(check.stdout.contains("redis: unreachable"), "{}", check.stdout);
     assert!(!check.stdout.contains("wrong-pass"), "{}", check.stdout);
 }
+
+#[tokio::test]
+async fn an_answer_whose_replica_died_is_settled_by_the_other_and_readers_there_see_the_end() {
+    let p = pair(&[("CONFAB_REDIS__ORPHAN_AFTER_SECS", "1")]).await;
+    let conv = p.admin.conversation().await;
+    let (s, body) = p
+        .admin
+        .post_idem(
+            &messages_path(&conv),
+            "k",
+            json!({ "content": "[upstream tokens=400 delay_ms=40] long", "model": "gpt-4o" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{body}");
+    let id = body["assistant_message"]["id"].as_str().unwrap().to_string();
+    // A reader on B follows the answer live through Redis.
+    let on_b = p.admin.on(&p.b);
+    let mut sse = on_b.attach(&id, None).await;
+    let mut text = String::new();
+    while text.len() < 40 {
+        let e = sse.next().await.unwrap();
+        if e.event == "message.delta" {
+            text.push_str(e.data["content"].as_str().unwrap());
+        }
+    }
+    // Replica A vanishes mid-answer (no shutdown, its lease is not renewed).
+    let Pair { a, b, upstream: _upstream, redis: _redis, .. } = p;
+    let (db, _) = a.kill();
+    // B settles it once the lease lapses (15 s) and it has been idle a second; B's reader ends.
+    let started = Instant::now();
+    let rest = tokio::time::timeout(Duration::from_secs(45), async {
+        let mut events = Vec::new();
+        while let Some(e) = sse.next().await {
+            let last = e.event != "message.delta" && e.event != "message.created";
+            events.push(e);
+            if last {
+                break;
+            }
+        }
+        events
+    })
+    .await
+    .expect("the reader on B got the end");
+    let end = rest.last().unwrap();
+    assert_eq!(end.event, "message.failed", "{:?}", end.data);
+    assert_eq!(end.data["message"]["status"], "partial");
+    assert_eq!(end.data["message"]["error"]["code"], "interrupted");
+    let kept = end.data["message"]["content"].as_str().unwrap();
+    // Nothing A generated is lost: the text it streamed after its last flush is kept too.
+    assert!(kept.starts_with(&text), "everything the reader saw is kept: {kept:?} vs {text:?}");
+    assert_eq!(text + &deltas(&rest), kept, "no gap or duplicate before the end");
+    eprintln!("settled by the other replica after {:?}", started.elapsed());
+    let stored = on_b.get_json(&format!("/v1/messages/{id}")).await;
+    assert_eq!(stored["status"], "partial");
+    assert_eq!(stored["content"], kept, "what B's reader saw live is what is kept");
+    drop(b);
+    let _ = std::fs::remove_dir_all(&db.dir);
+}

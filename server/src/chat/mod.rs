@@ -189,14 +189,28 @@ impl ChatService {
         let Some(shared) = self.engine.shared() else {
             return store::messages::settle_interrupted(self.store.conn(), None).await;
         };
-        let idle_since = store::now() - chrono::Duration::seconds(30);
+        let idle_since = store::now() - chrono::Duration::seconds(shared.cluster.config.orphan_after_secs as i64);
         let candidates = store::messages::unfinished_since(self.store.conn(), idle_since, 500).await?;
         if candidates.is_empty() {
             return Ok(0);
         }
-        let Ok(leased) = crate::cluster::streams::leased(&shared.cluster, &candidates).await else { return Ok(0) };
-        let orphans: Vec<MessageId> =
-            candidates.iter().zip(leased).filter(|(_, leased)| !leased).map(|(id, _)| *id).collect();
+        let ids: Vec<MessageId> = candidates.iter().map(|(_, id, _)| *id).collect();
+        let Ok(leased) = crate::cluster::streams::leased(&shared.cluster, &ids).await else { return Ok(0) };
+        let mut orphans = Vec::new();
+        for ((tenant, id, stored), leased) in candidates.into_iter().zip(leased) {
+            if leased {
+                continue;
+            }
+            // Keep what the vanished replica generated after its last flush: its stream has it.
+            match crate::cluster::streams::recover(&shared.cluster, id, &stored).await {
+                Ok(text) if text.len() > stored.len() => {
+                    store::messages::flush_content(self.store.conn(), tenant, id, &text).await?;
+                }
+                Ok(_) => {}
+                Err(_) => return Ok(0),
+            }
+            orphans.push(id);
+        }
         store::messages::settle_interrupted(self.store.conn(), Some(&orphans)).await
     }
 

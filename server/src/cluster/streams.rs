@@ -95,6 +95,29 @@ pub async fn leased(cluster: &Cluster, ids: &[MessageId]) -> redis::RedisResult<
     result
 }
 
+/// The answer's text as far as its stream knows it: `stored` (what the database has) extended
+/// by the stream's text past it. Used to keep everything a vanished replica had generated.
+pub async fn recover(cluster: &Cluster, id: MessageId, stored: &str) -> redis::RedisResult<String> {
+    let mut conn = cluster.conn();
+    let result: redis::RedisResult<redis::streams::StreamRangeReply> =
+        redis::cmd("XRANGE").arg(key(cluster, id)).arg("-").arg("+").query_async(&mut conn).await;
+    cluster.observe(&result);
+    let mut text = stored.to_string();
+    for entry in result?.ids {
+        let (Some(start), Some(piece)) =
+            (entry.get::<String>("s").and_then(|s| s.parse::<usize>().ok()), entry.get::<String>("t"))
+        else {
+            continue;
+        };
+        let end = start + piece.len();
+        if start <= text.len() && end > text.len() && piece.is_char_boundary(text.len() - start) {
+            let tail = piece[text.len() - start..].to_string();
+            text.push_str(&tail);
+        }
+    }
+    Ok(text)
+}
+
 /// A reader of one answer's stream on a connection of its own.
 pub struct StreamReader {
     conn: redis::aio::MultiplexedConnection,

@@ -226,20 +226,26 @@ pub async fn reopen_for_continue(
 /// After a crash: every turn a dead process left `queued` or `streaming` becomes `partial`
 /// (it has content) or `failed` (it has none). Returns how many were settled.
 /// Unfinished answers (queued or streaming) not touched since `before`: candidates for
-/// settling when no replica is generating them any more.
-pub async fn unfinished_since(conn: &impl Conn, before: DateTime<Utc>, limit: u64) -> AppResult<Vec<MessageId>> {
+/// settling when no replica is generating them any more. (tenant, id, text stored so far)
+pub async fn unfinished_since(
+    conn: &impl Conn,
+    before: DateTime<Utc>,
+    limit: u64,
+) -> AppResult<Vec<(TenantId, MessageId, String)>> {
     let interrupted = [MessageStatus::Queued.as_str(), MessageStatus::Streaming.as_str()];
     Ok(message::Entity::find()
         .select_only()
+        .column(message::Column::TenantId)
         .column(message::Column::Id)
+        .column(message::Column::Content)
         .filter(message::Column::Status.is_in(interrupted))
         .filter(message::Column::UpdatedAt.lt(before))
         .limit(limit)
-        .into_tuple::<uuid::Uuid>()
+        .into_tuple::<(uuid::Uuid, uuid::Uuid, String)>()
         .all(conn)
         .await?
         .into_iter()
-        .map(MessageId)
+        .map(|(t, m, c)| (TenantId(t), MessageId(m), c))
         .collect())
 }
 

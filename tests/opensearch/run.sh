@@ -4,6 +4,7 @@
 # Prints "READY <port>" when the node has started (then wait for yellow health before use).
 # Builds the launcher with Maven on first use (tests/opensearch/target/, cached in ~/.m2; runs
 # offline once the dependencies are cached). `run.sh build` only builds.
+# OPENSEARCH_HEAP sets the JVM heap (default 1g).
 # Stop it with SIGTERM to its pid: the node closes cleanly and its data directory can be reused.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -28,6 +29,6 @@ if [ "${1:-}" = build ]; then exit 0; fi
 port="${1:?usage: run.sh <http-port> <data-dir>}"
 data="${2:?usage: run.sh <http-port> <data-dir>}"
 mkdir -p "$data"
-exec java -Xms512m -Xmx1g -XX:+UseSerialGC -Dopensearch.set.netty.runtime.available.processors=false \
+exec java -Xms512m -Xmx"${OPENSEARCH_HEAP:-1g}" -XX:+UseSerialGC -Dopensearch.set.netty.runtime.available.processors=false \
   -Dlog4j2.disable.jmx=true -Djava.awt.headless=true \
   -cp "$here/target/classes:$(cat "$cp_file")" dev.confab.opensearch.TestNode "$port" "$data"

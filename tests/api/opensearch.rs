@@ -17,10 +17,14 @@ struct Setup {
 }
 
 async fn setup_on(url: &str) -> Setup {
+    setup_with(Backend::Postgres, url).await
+}
+
+async fn setup_with(backend: Backend, url: &str) -> Setup {
     let upstream = ScriptedUpstream::start().await;
     let prefix = os::random_prefix();
     let opts = os::options(Options::default().upstream(&upstream), url, &prefix);
-    let app = TestApp::spawn_with(Backend::Postgres, opts).await;
+    let app = TestApp::spawn_with(backend, opts).await;
     let admin = app.admin().await;
     Setup { _upstream: upstream, app, admin, url: url.to_string(), prefix }
 }
@@ -145,7 +149,17 @@ async fn each_tenant_and_user_finds_only_their_own_canary_with_highlights() {
 
 #[tokio::test]
 async fn renames_and_deleted_conversations_leave_the_results() {
-    let s = setup().await;
+    renames_and_deletes(Backend::Postgres).await;
+}
+
+/// The embedded database can feed OpenSearch too (its triggers and indexer differ).
+#[tokio::test]
+async fn renames_and_deleted_conversations_leave_the_results_on_sqlite() {
+    renames_and_deletes(Backend::Sqlite).await;
+}
+
+async fn renames_and_deletes(backend: Backend) {
+    let s = setup_with(backend, &os::shared_url()).await;
     let admin = &s.admin;
     let doomed = titled_conversation(admin, "Alphaoldtitle notes").await;
     let (doomed_q, doomed_a) = turn(admin, &doomed, "[upstream text=nebula] quasar nebula").await;

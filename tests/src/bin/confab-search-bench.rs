@@ -225,6 +225,8 @@ async fn main() -> Result<()> {
     let client = Client::builder().pool_max_idle_per_host(4).build()?;
     let mut sql_times = Vec::new();
     let mut os_times = Vec::new();
+    // Per query class (see `queries`): (sql, opensearch) latencies.
+    let mut by_class: Vec<(Vec<f64>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); CLASSES.len()];
     let mut sql_hits = 0usize;
     let mut os_hits = 0usize;
     println!("\n== query: {} timed queries per backend (after 20 warm-up), one at a time", args.queries);
@@ -234,6 +236,8 @@ async fn main() -> Result<()> {
         if i >= 20 {
             sql_times.push(t_sql);
             os_times.push(t_os);
+            by_class[i % CLASSES.len()].0.push(t_sql);
+            by_class[i % CLASSES.len()].1.push(t_os);
             sql_hits += h_sql;
             os_hits += h_os;
         }
@@ -256,6 +260,13 @@ async fn main() -> Result<()> {
         println!("{label:<28} {p50:>9.1} {p99:>9.1} {mean:>9.1} {:>12.1}", hits as f64 / times.len() as f64);
     }
     println!("{:<28} {:>9.0} docs/s", "OpenSearch outbox drain", drain_rate);
+    println!("\nBy query kind (p50 / p99 ms)");
+    println!("{:<34} {:>19} {:>19}", "query", "PostgreSQL", "OpenSearch");
+    for (name, (sql, os)) in CLASSES.iter().zip(by_class.iter_mut()) {
+        let (s50, s99, _) = stats(sql);
+        let (o50, o99, _) = stats(os);
+        println!("{name:<34} {:>8.1} / {:>8.1} {:>8.1} / {:>8.1}", s50, s99, o50, o99);
+    }
     drop(sql_server);
     drop(os_server);
     conn.close().await.ok();
@@ -350,6 +361,15 @@ async fn scalar_uuid(conn: &DatabaseConnection, sql: &str) -> Result<uuid::Uuid>
     let row = conn.query_one_raw(Statement::from_string(DbBackend::Postgres, sql)).await?.context("no row")?;
     Ok(row.try_get_by_index::<uuid::Uuid>(0)?)
 }
+
+/// The kinds of query, in the order `queries` cycles through them.
+const CLASSES: [&str; 5] = [
+    "common word (rank < 20)",
+    "medium word (rank 100-2000)",
+    "rare word (rank 10000+)",
+    "two medium words",
+    "prefix (4 letters, medium word)",
+];
 
 /// The benchmark's queries, by word frequency class (rank in the log-uniform vocabulary).
 async fn queries(conn: &DatabaseConnection, count: usize) -> Result<Vec<String>> {

@@ -131,6 +131,26 @@ async fn each_tenant_and_user_finds_only_their_own_canary_with_highlights() {
         let a = hits.iter().find(|h| h["message_id"] == answer.as_str()).unwrap();
         assert_eq!(a["role"], "assistant");
         assert!(hits.iter().all(|h| rendered(h).to_lowercase().contains(&format!("[{canary}]"))), "{hits:?}");
+        // The filter is OpenSearch's own, not only the SQL check of each page: walking pages of
+        // one gives exactly my three hits, none empty (other owners' documents never rank in).
+        let mut cursor: Option<String> = None;
+        let mut pages = Vec::new();
+        loop {
+            let mut params = vec![("q", canary.to_string()), ("limit", "1".to_string())];
+            if let Some(c) = &cursor {
+                params.push(("cursor", c.clone()));
+            }
+            let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let (st, body) = search_raw(api, &params).await;
+            assert_eq!(st, StatusCode::OK, "{body}");
+            pages.push(body["items"].as_array().unwrap().len());
+            match body["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_string()),
+                None => break,
+            }
+            assert!(pages.len() < 12, "pagination does not end: {pages:?}");
+        }
+        assert_eq!(pages, [1, 1, 1], "pages of one: {pages:?}");
         // A prefix of the last word finds the same, and every word must match.
         assert_eq!(search(api, "quetzalcan").await.len(), 3);
         assert!(search(api, &format!("{canary} penguin")).await.is_empty());

@@ -76,6 +76,29 @@ async fn turn(api: &Api, conv: &str, content: &str) -> (String, String) {
     (body["user_message"]["id"].as_str().unwrap().to_string(), assistant)
 }
 
+/// How many hits each page holds when walking `q`'s results one by one. Hits the SQL check hides
+/// (another owner's, another tenant's) would show up as empty pages.
+async fn pages_of_one(api: &Api, q: &str) -> Vec<usize> {
+    let mut cursor: Option<String> = None;
+    let mut pages = Vec::new();
+    loop {
+        let mut params = vec![("q", q.to_string()), ("limit", "1".to_string())];
+        if let Some(c) = &cursor {
+            params.push(("cursor", c.clone()));
+        }
+        let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (st, body) = search_raw(api, &params).await;
+        assert_eq!(st, StatusCode::OK, "{body}");
+        pages.push(body["items"].as_array().unwrap().len());
+        match body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_string()),
+            None => break,
+        }
+        assert!(pages.len() < 12, "pagination does not end: {pages:?}");
+    }
+    pages
+}
+
 fn rendered(hit: &Value) -> String {
     hit["snippet"]
         .as_array()
@@ -133,23 +156,7 @@ async fn each_tenant_and_user_finds_only_their_own_canary_with_highlights() {
         assert!(hits.iter().all(|h| rendered(h).to_lowercase().contains(&format!("[{canary}]"))), "{hits:?}");
         // The filter is OpenSearch's own, not only the SQL check of each page: walking pages of
         // one gives exactly my three hits, none empty (other owners' documents never rank in).
-        let mut cursor: Option<String> = None;
-        let mut pages = Vec::new();
-        loop {
-            let mut params = vec![("q", canary.to_string()), ("limit", "1".to_string())];
-            if let Some(c) = &cursor {
-                params.push(("cursor", c.clone()));
-            }
-            let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let (st, body) = search_raw(api, &params).await;
-            assert_eq!(st, StatusCode::OK, "{body}");
-            pages.push(body["items"].as_array().unwrap().len());
-            match body["next_cursor"].as_str() {
-                Some(next) => cursor = Some(next.to_string()),
-                None => break,
-            }
-            assert!(pages.len() < 12, "pagination does not end: {pages:?}");
-        }
+        let pages = pages_of_one(api, canary).await;
         assert_eq!(pages, [1, 1, 1], "pages of one: {pages:?}");
         // A prefix of the last word finds the same, and every word must match.
         assert_eq!(search(api, "quetzalcan").await.len(), 3);
@@ -157,6 +164,15 @@ async fn each_tenant_and_user_finds_only_their_own_canary_with_highlights() {
     }
     assert!(search(&carol, canary).await.is_empty(), "a colleague with no such conversation sees nothing");
     assert!(search(&initech, canary).await.is_empty(), "a tenant with no such conversation sees nothing");
+    // One person in two tenants: in Globex, the admin's Acme canary is not even ranked.
+    let out = app.cli(&["admin", "set-role", "--tenant", "globex", "--email", ADMIN_EMAIL, "--role", "member"], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let me = app.admin().await;
+    let globex_id = globex.get_json("/v1/me").await["active_tenant"]["id"].as_str().unwrap().to_string();
+    let (st, body) = me.send(Method::PUT, "/v1/me/active-tenant", Some(json!({ "tenant_id": globex_id }))).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert_eq!(pages_of_one(&me, canary).await, [0], "one empty page: nothing of Acme is ranked in Globex");
     // The documents are in the index: isolation is the query's doing, not an empty index.
     assert!(os::count(&s.url, &s.prefix).await.unwrap() >= 9);
 

@@ -21,6 +21,11 @@ command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 # The web chat: Node.js 20.19+ and npm build and test it; Debian's chromium runs its e2e tests.
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# >>> OpenSearch (search tests): Java 17 and Maven build and run a real node from Maven Central.
+command -v mvn >/dev/null 2>&1 || missing+=(maven)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+{ command -v javac >/dev/null 2>&1 && javac -version 2>&1 | grep -qE 'javac (1[7-9]|2[0-9])'; } || missing+=(openjdk-17-jdk-headless)
+# <<< OpenSearch
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "== installing ${missing[*]} (Debian packages)"
   as_root apt-get update -qq
@@ -38,6 +43,9 @@ pg_user_run() {
 }
 if [ "$(id -u)" = 0 ]; then chown postgres "$PG_DIR"; fi
 cleanup() {
+  # >>> OpenSearch
+  if [ -n "${OS_PID:-}" ]; then kill "$OS_PID" 2>/dev/null || true; wait "$OS_PID" 2>/dev/null || true; fi
+  # <<< OpenSearch
   pg_user_run "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$PG_DIR"
 }
@@ -48,6 +56,35 @@ pg_user_run "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
   -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
   start >/dev/null
 export TEST_PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+
+# >>> OpenSearch: one shared node for the run, started now so it boots while Rust builds.
+# Tests that stop and restart a node start their own through the launcher.
+export TEST_OPENSEARCH_LAUNCHER="$PWD/tests/opensearch/run.sh"
+# OpenSearch 2.19 runs on Java 17: prefer it when the default java is another version.
+if [ -d /usr/lib/jvm/java-17-openjdk-amd64 ] && ! java -version 2>&1 | grep -q 'version "17'; then
+  export JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64 PATH="/usr/lib/jvm/java-17-openjdk-amd64/bin:$PATH"
+fi
+echo "== building the test OpenSearch node (Maven; offline once cached)"
+bash "$TEST_OPENSEARCH_LAUNCHER" build
+OS_PORT="$(free_port)"
+OS_START=$(date +%s)
+bash "$TEST_OPENSEARCH_LAUNCHER" "$OS_PORT" "$PG_DIR/opensearch" >"$PG_DIR/opensearch.log" 2>&1 &
+OS_PID=$!
+export TEST_OPENSEARCH_URL="http://127.0.0.1:$OS_PORT"
+wait_for_opensearch() {
+  for _ in $(seq 1 180); do
+    if curl -fsS "$TEST_OPENSEARCH_URL/_cluster/health?wait_for_status=yellow&timeout=1s" >/dev/null 2>&1; then
+      echo "== OpenSearch ready at $TEST_OPENSEARCH_URL ($(( $(date +%s) - OS_START )) s after start)"
+      return 0
+    fi
+    kill -0 "$OS_PID" 2>/dev/null || break
+    sleep 1
+  done
+  echo "OpenSearch did not start; its log:" >&2
+  tail -n 50 "$PG_DIR/opensearch.log" >&2
+  return 1
+}
+# <<< OpenSearch
 
 echo "== format and lints"
 cargo fmt --all -- --check
@@ -64,6 +101,10 @@ echo "== OpenAPI contract"
 
 echo "== plugins: the example components, built from source for the plugin host's tests"
 bash plugins/build.sh
+
+# >>> OpenSearch
+wait_for_opensearch
+# <<< OpenSearch
 
 echo "== tests (plugin guest crates natively; then SQLite and PostgreSQL)"
 LOG="$PG_DIR/test-output.log"

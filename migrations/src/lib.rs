@@ -15,6 +15,7 @@ mod m20261129_000008_presets_usage;
 mod m20261129_000009_search;
 mod m20261129_000010_shares;
 mod m20261129_000011_plugins;
+mod m20261129_000012_search_outbox;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000009_search::Migration),
             Box::new(m20261129_000010_shares::Migration),
             Box::new(m20261129_000011_plugins::Migration),
+            Box::new(m20261129_000012_search_outbox::Migration),
         ]
     }
 }

@@ -71,7 +71,8 @@ impl AppState {
                 plugins: plugins.clone(),
             },
         );
-        let search = crate::search::SearchService::new(store.clone());
+        let search =
+            crate::search::SearchService::new(store.clone(), &config).map_err(|e| anyhow::anyhow!("search: {e}"))?;
         let share_key = config.secrets.master_key.as_deref().map(crate::crypto::MasterKey::parse).transpose();
         let shares = crate::shares::ShareService::new(
             store.clone(),
@@ -229,12 +230,37 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         });
     }
     first_run(&state).await?;
+    let background = tokio_util::sync::CancellationToken::new();
+    spawn_search_indexing(&state, background.clone());
     let app = api::routes(state.clone()).await;
     println!("confab: listening on http://{addr} (API docs at {}/docs)", state.config.base_url());
     tracing::info!(%addr, "listening");
     poem::Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(app, shutdown_signal(), Some(grace)).await?;
+    background.cancel();
     tracing::info!("stopped");
     Ok(())
+}
+
+/// With OpenSearch, this replica drains the search outbox (others may too); without it, rows
+/// nobody will drain are pruned.
+fn spawn_search_indexing(state: &AppState, stop: tokio_util::sync::CancellationToken) {
+    use crate::search::opensearch::indexer;
+    match state.search.opensearch() {
+        Some(os) => {
+            let c = &state.config.opensearch;
+            let worker = indexer::Indexer::new(
+                state.store.clone(),
+                os.clone(),
+                c.batch_size,
+                Duration::from_millis(c.poll_interval_ms),
+            );
+            tracing::info!(url = os.display_url(), index = os.index_name(), "search: OpenSearch, indexer started");
+            tokio::spawn(worker.run(stop));
+        }
+        None => {
+            tokio::spawn(indexer::prune_undrained(state.store.clone(), stop));
+        }
+    }
 }
 
 /// Accepts TCP connections with Nagle's algorithm off: a streamed token is a small write, and

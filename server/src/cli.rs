@@ -56,6 +56,28 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// History search commands (OpenSearch).
+    Search {
+        #[command(subcommand)]
+        command: SearchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SearchCommand {
+    /// Rebuild the OpenSearch index from the database. Resumable: an interrupted run continues
+    /// where it stopped when started again. Safe while servers run.
+    Reindex {
+        /// Delete the index first and start over (discards an interrupted run's position).
+        #[arg(long)]
+        recreate: bool,
+        /// Documents per transaction and per bulk request.
+        #[arg(long, default_value_t = 1000)]
+        batch_size: u32,
+        /// Queue at most this many documents in this run, then stop; run again to continue.
+        #[arg(long)]
+        max_docs: Option<u64>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -244,6 +266,16 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
                     }
                 }
             }
+            if !check_search(&config).await {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Search { command: SearchCommand::Reindex { recreate, batch_size, max_docs } } => {
+            return reindex(
+                config,
+                crate::search::opensearch::reindex::ReindexOptions { recreate, batch_size, max_docs },
+            )
+            .await;
         }
         Command::Admin { command } => admin(command, config).await?,
         Command::Audit { command: AuditCommand::Verify } => {
@@ -264,6 +296,126 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `config check`'s search lines; false when OpenSearch is configured but does not answer.
+async fn check_search(config: &Config) -> bool {
+    use crate::config::SearchBackendKind;
+    match config.search.backend {
+        SearchBackendKind::Sql => {
+            println!("search: sql (the database's full-text index)");
+            true
+        }
+        SearchBackendKind::Opensearch => {
+            let os = match crate::search::opensearch::OpenSearch::new(&config.opensearch) {
+                Ok(os) => os,
+                Err(e) => {
+                    println!("search: opensearch: {e}");
+                    return false;
+                }
+            };
+            match os.ping(std::time::Duration::from_millis(config.opensearch.timeout_ms)).await {
+                Ok(()) => {
+                    println!("search: opensearch at {} reachable; index {}", os.display_url(), os.index_name());
+                    true
+                }
+                Err(e) => {
+                    println!("search: opensearch at {} unreachable: {e}", os.display_url());
+                    false
+                }
+            }
+        }
+    }
+}
+
+async fn reindex(
+    config: Config,
+    options: crate::search::opensearch::reindex::ReindexOptions,
+) -> anyhow::Result<ExitCode> {
+    use crate::search::opensearch::reindex::{Outcome, reindex};
+    if config.search.backend != crate::config::SearchBackendKind::Opensearch {
+        bail!("search.backend is not \"opensearch\": there is no index to rebuild");
+    }
+    let store = open_store(&config, false).await?;
+    let os = crate::search::opensearch::OpenSearch::new(&config.opensearch)?;
+    os.ping(std::time::Duration::from_millis(config.opensearch.timeout_ms))
+        .await
+        .with_context(|| format!("OpenSearch at {}", os.display_url()))?;
+    let mut progress = ReindexProgress::new();
+    match reindex(&store, &os, &options, &mut progress).await? {
+        Outcome::Done { documents, resumed } => {
+            let how = if resumed { "resumed and finished" } else { "finished" };
+            println!("reindex {how}: {documents} documents from the database are in {}", os.index_name());
+        }
+        Outcome::Paused { queued, total } => {
+            println!("reindex paused after --max-docs: {queued} of {total} documents queued; run again to continue");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A progress bar on a terminal; on anything else (logs, CI) a line per phase and about every
+/// tenth of it.
+struct ReindexProgress {
+    bar: Option<indicatif::ProgressBar>,
+    tty: bool,
+    name: String,
+    total: u64,
+    done: u64,
+    last_line: u64,
+}
+
+impl ReindexProgress {
+    fn new() -> Self {
+        use std::io::IsTerminal;
+        Self { bar: None, tty: std::io::stdout().is_terminal(), name: String::new(), total: 0, done: 0, last_line: 0 }
+    }
+}
+
+impl crate::search::opensearch::reindex::Progress for ReindexProgress {
+    fn phase(&mut self, name: &str, total: u64, done: u64) {
+        self.name = name.to_string();
+        self.total = total;
+        self.done = done;
+        self.last_line = done;
+        if self.tty {
+            let bar = indicatif::ProgressBar::new(total);
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("{msg:>9} [{bar:40}] {pos}/{len} ({per_sec}, eta {eta})")
+            {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.set_message(name.to_string());
+            bar.set_position(done);
+            self.bar = Some(bar);
+        } else {
+            println!("{name}: {done}/{total}");
+        }
+    }
+
+    fn set(&mut self, done: u64) {
+        self.done = done;
+        match &self.bar {
+            Some(bar) => bar.set_position(done),
+            None => {
+                if done >= self.last_line + (self.total / 10).max(1) {
+                    println!("{}: {done}/{}", self.name, self.total);
+                    self.last_line = done;
+                }
+            }
+        }
+    }
+
+    fn finish(&mut self) {
+        match self.bar.take() {
+            Some(bar) => bar.finish(),
+            None => {
+                if self.last_line != self.done {
+                    println!("{}: {}/{}", self.name, self.done, self.total);
+                }
+            }
+        }
+    }
 }
 
 fn parse_role(raw: &str) -> anyhow::Result<Role> {

@@ -26,6 +26,8 @@ pub struct Config {
     pub secrets: SecretsConfig,
     /// Redis, for running several replicas (scale-out tier). Unset: everything stays in-process.
     pub redis: RedisConfig,
+    pub search: SearchConfig,
+    pub opensearch: OpenSearchConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -248,6 +250,76 @@ pub struct SecretsConfig {
 impl std::fmt::Debug for SecretsConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SecretsConfig").field("master_key", &self.master_key.as_ref().map(|_| "<redacted>")).finish()
+    }
+}
+
+/// Where history search runs.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SearchBackendKind {
+    /// The database's own full-text index (SQLite FTS5, PostgreSQL `tsvector`): the embedded tier.
+    #[default]
+    Sql,
+    /// OpenSearch, fed from the transactional outbox: the scaled-out tier (`[opensearch]`).
+    Opensearch,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct SearchConfig {
+    /// `sql` (default) or `opensearch`.
+    pub backend: SearchBackendKind,
+}
+
+/// The OpenSearch cluster, used when `search.backend = "opensearch"`.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OpenSearchConfig {
+    /// e.g. `https://opensearch.internal:9200` (credentials go in `username`/`password`).
+    pub url: Option<String>,
+    /// Basic authentication (also `CONFAB_OPENSEARCH__USERNAME`).
+    pub username: Option<String>,
+    /// Also `CONFAB_OPENSEARCH__PASSWORD` or `…_PASSWORD_FILE`. Never logged.
+    pub password: Option<String>,
+    /// Names of Confab's index and index template start with this (one cluster may serve several
+    /// installations).
+    pub index_prefix: String,
+    /// Primary shards of the search index (set when it is created).
+    pub shards: u32,
+    /// Replicas of each shard (0 on a single-node cluster).
+    pub replicas: u32,
+    /// Outbox rows the indexer drains per bulk request.
+    pub batch_size: u32,
+    /// How often an idle indexer looks for new outbox rows, in milliseconds.
+    pub poll_interval_ms: u64,
+    /// Longest wait for one OpenSearch request, in milliseconds.
+    pub timeout_ms: u64,
+}
+
+impl Default for OpenSearchConfig {
+    fn default() -> Self {
+        Self {
+            url: None,
+            username: None,
+            password: None,
+            index_prefix: "confab".into(),
+            shards: 1,
+            replicas: 1,
+            batch_size: 500,
+            poll_interval_ms: 500,
+            timeout_ms: 10_000,
+        }
+    }
+}
+
+impl std::fmt::Debug for OpenSearchConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenSearchConfig")
+            .field("url", &self.url.as_deref().map(redact_url))
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("index_prefix", &self.index_prefix)
+            .finish_non_exhaustive()
     }
 }
 
@@ -492,6 +564,49 @@ impl Config {
                 "redis.timeout_ms",
                 "timeout_ms, stream_ttl_secs and orphan_after_secs must be above zero, stream_max_events at least 100"
                     .into(),
+            ));
+        }
+        self.validate_opensearch()
+    }
+
+    fn validate_opensearch(&self) -> Result<(), ConfigError> {
+        let invalid = |key: &str, reason: &str| ConfigError::Invalid { key: key.into(), reason: reason.into() };
+        let os = &self.opensearch;
+        match (&os.url, self.search.backend) {
+            (None, SearchBackendKind::Opensearch) => {
+                return Err(invalid("opensearch.url", "is required when search.backend = \"opensearch\""));
+            }
+            (Some(url), _) => {
+                let parsed = url::Url::parse(url).map_err(|e| invalid("opensearch.url", &e.to_string()))?;
+                if !matches!(parsed.scheme(), "http" | "https") {
+                    return Err(invalid("opensearch.url", "must start with http:// or https://"));
+                }
+                if parsed.password().is_some() || !parsed.username().is_empty() {
+                    return Err(invalid(
+                        "opensearch.url",
+                        "must not carry credentials: use opensearch.username and opensearch.password",
+                    ));
+                }
+            }
+            (None, SearchBackendKind::Sql) => {}
+        }
+        if os.password.is_some() != os.username.is_some() {
+            return Err(invalid("opensearch.password", "opensearch.username and opensearch.password go together"));
+        }
+        let prefix_ok = !os.index_prefix.is_empty()
+            && os.index_prefix.len() <= 100
+            && os.index_prefix.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+            && !os.index_prefix.starts_with(['-', '_']);
+        if !prefix_ok {
+            return Err(invalid(
+                "opensearch.index_prefix",
+                "must be 1-100 lowercase letters, digits, `-` or `_`, not starting with `-` or `_`",
+            ));
+        }
+        if os.shards == 0 || os.batch_size == 0 || os.poll_interval_ms == 0 || os.timeout_ms == 0 {
+            return Err(invalid(
+                "opensearch",
+                "shards, batch_size, poll_interval_ms and timeout_ms must be above zero",
             ));
         }
         Ok(())

@@ -8,6 +8,7 @@ mod authz;
 mod chat;
 mod cli;
 mod input;
+mod opensearch;
 mod plugins;
 mod presets;
 mod scale;

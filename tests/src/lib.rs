@@ -6,6 +6,7 @@
 //! and sets it. Without it PostgreSQL tests fail rather than pass silently.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod opensearch;
 pub mod redis;
 pub mod upstream;
 

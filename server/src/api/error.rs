@@ -87,7 +87,8 @@ pub enum ApiError {
     /// Unexpected server error.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
-    /// A dependency (the database) is unavailable; nothing was changed.
+    /// A dependency (the database, or for search the search cluster) is unavailable; nothing was
+    /// changed.
     #[oai(status = 503)]
     Unavailable(Json<ErrorBody>),
 }

@@ -105,11 +105,12 @@ impl SearchApi {
     /// so a `q` made only of them finds nothing (an empty page, not an error).
     ///
     /// Best matches first; follow `next_cursor` for more. A message that is still being written
-    /// becomes searchable when it ends.
+    /// becomes searchable when it ends (on OpenSearch installations, within about a second after).
     ///
     /// Errors: `validation_failed` (422) with `field` `q` for an empty or blank `q`, one longer
     /// than 256 characters or with more than 32 words; with `field` `limit` or `cursor` for a bad
     /// page size or a cursor this endpoint did not return. `bad_request` (400) without `q`.
+    /// `unavailable` (503) while the search cluster (OpenSearch) is down; chat is not affected.
     #[oai(path = "/search", method = "get")]
     async fn search(
         &self,

@@ -13,23 +13,41 @@ pub async fn healthz() -> Json<serde_json::Value> {
 }
 
 /// Ready: the database answers and its schema is the one this binary expects.
+///
+/// With OpenSearch, a `search` check reports whether the cluster answers and how many changes wait
+/// in the outbox. An unreachable OpenSearch makes the status `degraded` but keeps the replica
+/// ready (200): chat works without it (only search answers 503), and taking every replica out
+/// of the load balancer would turn a search outage into a full one. Likewise with Redis
+/// (`checks.redis`): without it a replica still serves reads, so it stays in the load balancer.
 #[handler]
 pub async fn readyz(state: Data<&Arc<AppState>>) -> Response {
     let database = state.store.ping().await;
     let schema = if database { state.store.check_schema().await.err().map(|e| e.to_string()) } else { None };
     let ready = database && schema.is_none();
-    // Redis down degrades a replica (no new turns or sign-ins unless local limits are allowed)
-    // but it still serves reads, so it stays in the load balancer.
+    let search = match state.search.opensearch() {
+        None => serde_json::json!({ "backend": "sql", "status": if database { "ok" } else { "unreachable" } }),
+        Some(os) => {
+            let reachable = os.ping(std::time::Duration::from_secs(2)).await.is_ok();
+            let backlog =
+                if database { crate::search::opensearch::indexer::backlog(&state.store).await.ok() } else { None };
+            serde_json::json!({
+                "backend": "opensearch",
+                "status": if reachable { "ok" } else { "unreachable" },
+                "outbox_backlog": backlog,
+            })
+        }
+    };
     let redis = match &state.cluster {
         None => None,
         Some(c) => Some(if c.ping().await.is_ok() { "ok" } else { "unreachable" }),
     };
-    let degraded = redis == Some("unreachable");
+    let degraded = search.get("status").and_then(|s| s.as_str()) != Some("ok") || redis == Some("unreachable");
     let mut body = serde_json::json!({
         "status": if !ready { "unavailable" } else if degraded { "degraded" } else { "ready" },
         "checks": {
             "database": if database { "ok" } else { "unreachable" },
             "schema": match (&schema, database) { (None, true) => "current".to_string(), (Some(e), _) => e.clone(), (None, false) => "unknown".into() },
+            "search": search,
         }
     });
     if let Some(redis) = redis {

@@ -11,17 +11,16 @@
 //! user's text.
 //!
 //! # OpenSearch (the scaled-out tier)
-//! An `OpenSearchBackend` will implement [`SearchBackend`] with the same inputs and the same page:
-//! a `bool` query with `filter` terms on `tenant_id` and `owner_id` and a `match` (`operator: and`)
-//! on the words of [`SearchQuery::terms`] (never `query_string`, which would parse user syntax),
-//! highlights mapped to [`Segment`]s, and `search_after` on `(_score, hit_id)` as the
-//! [`SearchCursor`]. The index is fed from the
-//! transactional outbox rather than triggers: the write that finishes a message (or renames or
-//! deletes a conversation) also writes an outbox row in its transaction, and an indexer upserts
-//! or deletes the document after commit, retrying until OpenSearch acknowledges; a re-index
-//! replays the SQL tables. The SQL triggers can stay: they cost little and keep the embedded
-//! index ready as a fallback. [`SearchService::new`] picks the backend.
+//! With `search.backend = "opensearch"`, [`opensearch::OpenSearchBackend`] answers the same
+//! queries from OpenSearch (tenant and owner filters always applied by the server, highlights,
+//! `search_after` cursors), fed by the transactional outbox (`search_outbox`, written by triggers in
+//! every write's own transaction) that [`opensearch::indexer`] drains; `confab search reindex`
+//! rebuilds the index from SQL. The SQL triggers stay: they cost little and keep the embedded
+//! index ready as a fallback. While OpenSearch is down, search answers 503 and chat carries on;
+//! the outbox keeps every change until the indexer can deliver it. See [`opensearch`] for the
+//! index layout. [`SearchService::new`] picks the backend.
 
+pub mod opensearch;
 mod query;
 mod snippet;
 pub mod sql;
@@ -30,6 +29,7 @@ pub use query::{MAX_QUERY_CHARS, MAX_TERMS, SearchQuery};
 pub use snippet::{MAX_SNIPPET_CHARS, Segment};
 
 use crate::authz::TenantScope;
+use crate::config::{Config, SearchBackendKind};
 use crate::domain::{ConversationId, MessageId, MessageRole, TenantId, UserId};
 use crate::error::AppResult;
 use crate::store::Store;
@@ -106,12 +106,25 @@ pub trait SearchBackend: Send + Sync {
 
 pub struct SearchService {
     backend: Arc<dyn SearchBackend>,
+    opensearch: Option<opensearch::OpenSearch>,
 }
 
 impl SearchService {
-    /// The SQL backend of the store's database.
-    pub fn new(store: Store) -> Self {
-        Self { backend: sql::backend(store) }
+    /// The backend `config` names: the store's own SQL full-text, or OpenSearch.
+    pub fn new(store: Store, config: &Config) -> Result<Self, opensearch::OpenSearchError> {
+        match config.search.backend {
+            SearchBackendKind::Sql => Ok(Self { backend: sql::backend(store), opensearch: None }),
+            SearchBackendKind::Opensearch => {
+                let os = opensearch::OpenSearch::new(&config.opensearch)?;
+                let backend = Arc::new(opensearch::OpenSearchBackend::new(os.clone(), store));
+                Ok(Self { backend, opensearch: Some(os) })
+            }
+        }
+    }
+
+    /// The OpenSearch cluster, when search runs there.
+    pub fn opensearch(&self) -> Option<&opensearch::OpenSearch> {
+        self.opensearch.as_ref()
     }
 
     /// Searches the caller's conversations. `raw` is the user's text: a blank or oversized query

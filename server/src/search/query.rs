@@ -54,6 +54,11 @@ impl SearchQuery {
         &self.terms
     }
 
+    /// True when the last word may also be the start of a longer word.
+    pub fn prefix_last(&self) -> bool {
+        self.prefix_last
+    }
+
     /// An FTS5 expression: every word as a quoted string (FTS5 reads nothing inside one as
     /// syntax), joined with AND; `*` after the last for a prefix match.
     pub fn fts5(&self) -> String {

@@ -126,7 +126,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -255,7 +258,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -382,7 +388,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -516,7 +525,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -652,7 +664,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -782,7 +797,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -901,7 +919,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1031,7 +1052,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1160,7 +1184,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1292,7 +1319,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1421,7 +1451,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1540,7 +1573,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1669,7 +1705,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1805,7 +1844,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1937,7 +1979,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2068,7 +2113,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2198,7 +2246,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2317,7 +2368,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2446,7 +2500,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2579,7 +2636,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2710,7 +2770,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2848,7 +2911,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2984,7 +3050,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -3118,7 +3187,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -3237,7 +3309,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -3368,7 +3443,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -3484,7 +3562,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -3606,7 +3687,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -3739,7 +3823,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -3874,7 +3961,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -4029,7 +4119,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -4158,7 +4251,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -4295,7 +4391,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -4428,7 +4527,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -4575,7 +4677,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -4718,7 +4823,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -4865,7 +4973,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -4992,7 +5103,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -5128,7 +5242,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -5243,7 +5360,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -5369,7 +5489,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -5503,7 +5626,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -5618,7 +5744,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -5744,7 +5873,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -5863,7 +5995,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -5992,7 +6127,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -6112,7 +6250,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -6227,7 +6368,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -6355,7 +6499,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -6487,7 +6634,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -6621,7 +6771,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -6750,7 +6903,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -6871,7 +7027,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -6999,7 +7158,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -7136,7 +7298,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -7265,7 +7430,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -7386,7 +7554,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -7517,7 +7688,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -7550,11 +7724,12 @@ export interface paths {
          *     so a `q` made only of them finds nothing (an empty page, not an error).
          *
          *     Best matches first; follow `next_cursor` for more. A message that is still being written
-         *     becomes searchable when it ends.
+         *     becomes searchable when it ends (on OpenSearch installations, within about a second after).
          *
          *     Errors: `validation_failed` (422) with `field` `q` for an empty or blank `q`, one longer
          *     than 256 characters or with more than 32 words; with `field` `limit` or `cursor` for a bad
          *     page size or a cursor this endpoint did not return. `bad_request` (400) without `q`.
+         *     `unavailable` (503) while the search cluster (OpenSearch) is down; chat is not affected.
          */
         get: {
             parameters: {
@@ -7665,7 +7840,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -7808,7 +7986,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -7939,7 +8120,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -8074,7 +8258,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -8205,7 +8392,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -8322,7 +8512,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -8453,7 +8646,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -8587,7 +8783,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -8721,7 +8920,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -8850,7 +9052,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -8971,7 +9176,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -9099,7 +9307,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -9222,7 +9433,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -9349,7 +9563,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -9481,7 +9698,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -9617,7 +9837,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -9732,7 +9955,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -9863,7 +10089,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description A dependency (the database) is unavailable; nothing was changed. */
+                /**
+                 * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
+                 *     changed.
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;

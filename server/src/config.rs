@@ -334,6 +334,10 @@ pub struct RedisConfig {
     /// ACL user name and password, when not in the URL (`CONFAB_REDIS__PASSWORD_FILE` works).
     pub username: Option<String>,
     pub password: Option<String>,
+    /// With `rediss://`: the PEM certificate of the authority that signed Redis's certificate,
+    /// when it is not in the system's trust store (a private CA). Usually mounted as a file:
+    /// `CONFAB_REDIS__CA_CERT_FILE=/run/secrets/redis-ca.pem`.
+    pub ca_cert: Option<String>,
     /// Prefix of every key and channel, so several installations can share one Redis.
     pub key_prefix: String,
     /// While Redis is unreachable: `refuse` answers turns and sign-ins (anything whose limits
@@ -363,6 +367,7 @@ impl Default for RedisConfig {
             url: None,
             username: None,
             password: None,
+            ca_cert: None,
             key_prefix: "confab".into(),
             on_outage: RedisOutage::Refuse,
             timeout_ms: 1000,
@@ -379,6 +384,7 @@ impl std::fmt::Debug for RedisConfig {
             .field("url", &self.url.as_deref().map(redact_url))
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("ca_cert", &self.ca_cert.as_ref().map(|_| "<pem>"))
             .field("key_prefix", &self.key_prefix)
             .field("on_outage", &self.on_outage)
             .field("timeout_ms", &self.timeout_ms)
@@ -550,6 +556,9 @@ impl Config {
             let parsed = url::Url::parse(url).map_err(|e| invalid("redis.url", e.to_string()))?;
             if !matches!(parsed.scheme(), "redis" | "rediss") {
                 return Err(invalid("redis.url", "must start with redis:// or rediss:// (TLS)".into()));
+            }
+            if self.redis.ca_cert.is_some() && parsed.scheme() != "rediss" {
+                return Err(invalid("redis.ca_cert", "is for TLS: redis.url must start with rediss://".into()));
             }
         }
         if self.redis.key_prefix.is_empty() || self.redis.key_prefix.contains(char::is_whitespace) {

@@ -502,3 +502,32 @@ async fn an_answer_whose_replica_died_is_settled_by_the_other_and_readers_there_
     drop(b);
     let _ = std::fs::remove_dir_all(&db.dir);
 }
+
+#[tokio::test]
+async fn redis_over_tls_with_a_private_ca() {
+    let dir = std::env::temp_dir().join(format!("confab-redis-tls-{}", uuid::Uuid::new_v4()));
+    let (redis, ca) = RedisServer::start_tls(&dir);
+    let url = format!("rediss://127.0.0.1:{}", redis.port);
+    let upstream = ScriptedUpstream::start().await;
+    let opts = Options::default()
+        .upstream(&upstream)
+        .env("CONFAB_REDIS__URL", &url)
+        .env("CONFAB_REDIS__CA_CERT_FILE", &ca.display().to_string());
+    let app = TestApp::spawn_with(Backend::Postgres, opts).await;
+    let admin = app.admin().await;
+    assert_eq!(readyz(&app).await.1["checks"]["redis"], "ok");
+    let conv = admin.conversation().await;
+    let (s, body) = admin
+        .post_idem(&messages_path(&conv), "k", json!({ "content": "[upstream tokens=2] hi", "model": "gpt-4o" }))
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(admin.wait_final(body["assistant_message"]["id"].as_str().unwrap()).await["status"], "completed");
+    // Without the CA, the certificate is not trusted: Confab does not talk to that Redis.
+    let other = TestDb { backend: Backend::Postgres, url: app.db.url.clone(), dir: dir.join("untrusting") };
+    std::fs::create_dir_all(&other.dir).unwrap();
+    let untrusting = TestApp::start(other, Options::default().upstream(&upstream).env("CONFAB_REDIS__URL", &url));
+    let (_, ready) = readyz(&untrusting).await;
+    assert_eq!(ready["checks"]["redis"], "unreachable", "{ready}");
+    drop(untrusting);
+    let _ = std::fs::remove_dir_all(&dir);
+}

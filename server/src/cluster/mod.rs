@@ -47,8 +47,14 @@ impl Cluster {
     pub fn connect(config: &RedisConfig) -> anyhow::Result<Arc<Self>> {
         let url = config.url.as_deref().context("redis.url is not set")?;
         let url = with_credentials(url, config.username.as_deref(), config.password.as_deref())?;
-        let client = redis::Client::open(url.as_str())
-            .map_err(|e| anyhow::anyhow!("redis.url {}: {e}", crate::config::redact_url(&url)))?;
+        let client = match &config.ca_cert {
+            None => redis::Client::open(url.as_str()),
+            Some(pem) => redis::Client::build_with_tls(
+                url.as_str(),
+                redis::TlsCertificates { client_tls: None, root_cert: Some(pem.clone().into_bytes()) },
+            ),
+        }
+        .map_err(|e| anyhow::anyhow!("redis.url {}: {e}", crate::config::redact_url(&url)))?;
         let timeout = Duration::from_millis(config.timeout_ms);
         let manager = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(timeout))

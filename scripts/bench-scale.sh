@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The scale-out tier's benchmark in one command: history search on PostgreSQL full text vs
+# OpenSearch over MESSAGES seeded messages with the outbox drain's throughput
+# (scripts/bench-search.sh), then the shared Redis rate limiter's checks per second and latency
+# next to the in-process one (confab-bench-limits, release build, a private redis-server).
+#   scripts/bench-scale.sh [MESSAGES]          (default 1000000)
+#   BENCH_LIMITS_ONLY=1 scripts/bench-scale.sh  (only the rate limiter)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/confab-target}"
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+if ! command -v redis-server >/dev/null 2>&1; then
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+fi
+
+if [ -z "${BENCH_LIMITS_ONLY:-}" ]; then
+  bash scripts/bench-search.sh "$@"
+fi
+
+echo "== rate limits: shared (Redis) vs in-process"
+cargo build --release -q -p confab-tests --bin confab-bench-limits
+"$CARGO_TARGET_DIR/release/confab-bench-limits" --concurrency "${BENCH_CONCURRENCY:-64}" --seconds "${BENCH_SECONDS:-10}"

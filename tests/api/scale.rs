@@ -34,6 +34,13 @@ fn messages_path(conv: &str) -> String {
     format!("/v1/conversations/{conv}/messages")
 }
 
+/// Sends `content` to gpt-4o with an idempotency key; asserts it was accepted; returns the body.
+async fn send_turn(api: &Api, conv: &str, key: &str, content: &str) -> Value {
+    let (s, body) = api.post_idem(&messages_path(conv), key, json!({ "content": content, "model": "gpt-4o" })).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{body}");
+    body
+}
+
 #[tokio::test]
 async fn a_burst_over_both_replicas_admits_no_more_than_the_limit() {
     let p = pair(&[("CONFAB_CHAT__TURNS_PER_MINUTE_PER_USER", "10")]).await;
@@ -147,15 +154,7 @@ async fn a_stream_started_on_one_replica_continues_on_the_other_without_gap_or_d
 async fn stop_on_the_other_replica_stops_the_turn_where_it_runs() {
     let p = pair(&[]).await;
     let conv = p.admin.conversation().await;
-    let (s, body) = p
-        .admin
-        .post_idem(
-            &messages_path(&conv),
-            "k1",
-            json!({ "content": "[upstream tokens=400 delay_ms=30] long", "model": "gpt-4o" }),
-        )
-        .await;
-    assert_eq!(s, StatusCode::ACCEPTED, "{body}");
+    let body = send_turn(&p.admin, &conv, "k1", "[upstream tokens=400 delay_ms=30] long").await;
     let id = body["assistant_message"]["id"].as_str().unwrap().to_string();
     tokio::time::sleep(Duration::from_millis(500)).await;
     let on_b = p.admin.on(&p.b);
@@ -283,27 +282,11 @@ where
 async fn a_redis_outage_keeps_reads_refuses_new_turns_loses_nothing_and_recovers() {
     let mut p = pair(&[]).await;
     let conv = p.admin.conversation().await;
-    let (s, done) = p
-        .admin
-        .post_idem(
-            &messages_path(&conv),
-            "before",
-            json!({ "content": "[upstream tokens=3] before", "model": "gpt-4o" }),
-        )
-        .await;
-    assert_eq!(s, StatusCode::ACCEPTED);
+    let done = send_turn(&p.admin, &conv, "before", "[upstream tokens=3] before").await;
     p.admin.wait_final(done["assistant_message"]["id"].as_str().unwrap()).await;
     assert_eq!(readyz(&p.a).await.1["checks"]["redis"], "ok");
     // A turn is running when Redis goes away.
-    let (s, running) = p
-        .admin
-        .post_idem(
-            &messages_path(&conv),
-            "during",
-            json!({ "content": "[upstream tokens=40 delay_ms=50] during", "model": "gpt-4o" }),
-        )
-        .await;
-    assert_eq!(s, StatusCode::ACCEPTED, "{running}");
+    let running = send_turn(&p.admin, &conv, "during", "[upstream tokens=40 delay_ms=50] during").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     p.redis.stop();
 
@@ -416,10 +399,7 @@ async fn redis_with_an_acl_user_works_and_a_wrong_password_is_reported() {
     let app = TestApp::spawn_with(Backend::Postgres, opts).await;
     let admin = app.admin().await;
     let conv = admin.conversation().await;
-    let (s, body) = admin
-        .post_idem(&messages_path(&conv), "k", json!({ "content": "[upstream tokens=2] hi", "model": "gpt-4o" }))
-        .await;
-    assert_eq!(s, StatusCode::ACCEPTED, "{body}");
+    let body = send_turn(&admin, &conv, "k", "[upstream tokens=2] hi").await;
     assert_eq!(admin.wait_final(body["assistant_message"]["id"].as_str().unwrap()).await["status"], "completed");
     assert_eq!(readyz(&app).await.1["checks"]["redis"], "ok");
     let check = app.cli(&["config", "check"], None);
@@ -449,15 +429,7 @@ async fn redis_with_an_acl_user_works_and_a_wrong_password_is_reported() {
 async fn an_answer_whose_replica_died_is_settled_by_the_other_and_readers_there_see_the_end() {
     let p = pair(&[("CONFAB_REDIS__ORPHAN_AFTER_SECS", "1")]).await;
     let conv = p.admin.conversation().await;
-    let (s, body) = p
-        .admin
-        .post_idem(
-            &messages_path(&conv),
-            "k",
-            json!({ "content": "[upstream tokens=400 delay_ms=40] long", "model": "gpt-4o" }),
-        )
-        .await;
-    assert_eq!(s, StatusCode::ACCEPTED, "{body}");
+    let body = send_turn(&p.admin, &conv, "k", "[upstream tokens=400 delay_ms=40] long").await;
     let id = body["assistant_message"]["id"].as_str().unwrap().to_string();
     // A reader on B follows the answer live through Redis.
     let on_b = p.admin.on(&p.b);
@@ -517,10 +489,7 @@ async fn redis_over_tls_with_a_private_ca() {
     let admin = app.admin().await;
     assert_eq!(readyz(&app).await.1["checks"]["redis"], "ok");
     let conv = admin.conversation().await;
-    let (s, body) = admin
-        .post_idem(&messages_path(&conv), "k", json!({ "content": "[upstream tokens=2] hi", "model": "gpt-4o" }))
-        .await;
-    assert_eq!(s, StatusCode::ACCEPTED, "{body}");
+    let body = send_turn(&admin, &conv, "k", "[upstream tokens=2] hi").await;
     assert_eq!(admin.wait_final(body["assistant_message"]["id"].as_str().unwrap()).await["status"], "completed");
     // Without the CA, the certificate is not trusted: Confab does not talk to that Redis.
     let other = TestDb { backend: Backend::Postgres, url: app.db.url.clone(), dir: dir.join("untrusting") };

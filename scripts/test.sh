@@ -111,7 +111,7 @@ LOG="$PG_DIR/test-output.log"
 set +e
 bash plugins/build.sh unit-tests 2>&1 | tee "$LOG"
 guest_status=${PIPESTATUS[0]}
-cargo test --workspace --all-targets -- --test-threads "${CONFAB_TEST_THREADS:-4}" "$@" 2>&1 | tee -a "$LOG"
+cargo test --workspace --all-targets -- --test-threads "${TEST_THREADS:-4}" "$@" 2>&1 | tee -a "$LOG"
 status=${PIPESTATUS[0]}
 [ "$guest_status" = 0 ] || status=$guest_status
 set -e

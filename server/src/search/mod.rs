@@ -52,6 +52,42 @@ pub struct SearchHit {
     pub created_at: DateTime<Utc>,
 }
 
+/// The columns every backend reads from SQL for a hit it shows (joined on tenant and owner).
+#[derive(Debug, sea_orm::FromQueryResult)]
+pub(crate) struct HitColumns {
+    hit_id: Uuid,
+    message_id: Option<Uuid>,
+    conversation_id: Uuid,
+    title: String,
+    archived: bool,
+    conversation_created_at: DateTime<Utc>,
+    role: Option<String>,
+    message_created_at: Option<DateTime<Utc>>,
+}
+
+impl HitColumns {
+    fn into_hit(self, snippet: Vec<Segment>) -> SearchHit {
+        let message =
+            self.message_id.map(|id| (MessageId(id), MessageRole::from_db(self.role.as_deref().unwrap_or(""))));
+        SearchHit {
+            conversation_id: ConversationId(self.conversation_id),
+            conversation_title: self.title,
+            conversation_archived: self.archived,
+            message,
+            snippet,
+            created_at: self.message_created_at.unwrap_or(self.conversation_created_at),
+        }
+    }
+}
+
+/// Cuts `limit + 1` ranked rows to a page and the cursor of the next one.
+fn page<R>(mut rows: Vec<R>, limit: u64, cursor: impl Fn(&R) -> SearchCursor) -> (Vec<R>, Option<SearchCursor>) {
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    let next = if more { rows.last().map(cursor) } else { None };
+    (rows, next)
+}
+
 /// A page of hits, best first.
 #[derive(Debug, Clone, Default)]
 pub struct SearchPage {

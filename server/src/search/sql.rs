@@ -13,16 +13,14 @@
 //! right at the boundary may then be shown twice or skipped. Keyset paging keeps that to the
 //! boundary (offsets would shift whole pages).
 use super::snippet::{self, START, STOP};
-use super::{SearchBackend, SearchCursor, SearchHit, SearchPage, SearchQuery};
-use crate::domain::{ConversationId, MessageId, MessageRole, TenantId, UserId};
+use super::{HitColumns, SearchBackend, SearchCursor, SearchHit, SearchPage, SearchQuery, page};
+use crate::domain::{TenantId, UserId};
 use crate::error::AppResult;
 use crate::store::{Conn, Store};
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use sea_orm::{DbBackend, FromQueryResult, Statement, TransactionTrait, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
-use uuid::Uuid;
 
 /// The SQL backend for the store's database.
 pub fn backend(store: Store) -> Arc<dyn SearchBackend> {
@@ -35,45 +33,22 @@ pub fn backend(store: Store) -> Arc<dyn SearchBackend> {
 /// Tokens of context `snippet()` keeps (the result is then cut to about 200 characters).
 const SNIPPET_TOKENS: i64 = 24;
 
-/// The columns both backends return for a hit.
+/// A hit as ranked in SQL: what is shown, and its score.
 #[derive(Debug, FromQueryResult)]
 struct HitRow {
-    hit_id: Uuid,
-    message_id: Option<Uuid>,
-    conversation_id: Uuid,
-    title: String,
-    archived: bool,
-    conversation_created_at: DateTime<Utc>,
-    role: Option<String>,
-    message_created_at: Option<DateTime<Utc>>,
+    #[sea_orm(nested)]
+    columns: HitColumns,
     score: f64,
 }
 
 impl HitRow {
     fn cursor(&self) -> SearchCursor {
-        SearchCursor { score: self.score, hit: self.hit_id }
+        SearchCursor { score: self.score, hit: self.columns.hit_id }
     }
 
     fn into_hit(self, snippet: Vec<snippet::Segment>) -> SearchHit {
-        let message =
-            self.message_id.map(|id| (MessageId(id), MessageRole::from_db(self.role.as_deref().unwrap_or(""))));
-        SearchHit {
-            conversation_id: ConversationId(self.conversation_id),
-            conversation_title: self.title,
-            conversation_archived: self.archived,
-            message,
-            snippet,
-            created_at: self.message_created_at.unwrap_or(self.conversation_created_at),
-        }
+        self.columns.into_hit(snippet)
     }
-}
-
-/// Cuts `limit + 1` rows to a page and its cursor.
-fn page<R>(mut rows: Vec<R>, limit: u64, cursor: impl Fn(&R) -> SearchCursor) -> (Vec<R>, Option<SearchCursor>) {
-    let more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
-    let next = if more { rows.last().map(cursor) } else { None };
-    (rows, next)
 }
 
 fn cursor_values(after: Option<&SearchCursor>) -> [Value; 3] {

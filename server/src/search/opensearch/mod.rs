@@ -32,13 +32,12 @@ pub mod indexer;
 pub mod reindex;
 
 use super::snippet::{self, START, STOP};
-use super::{SearchBackend, SearchCursor, SearchHit, SearchPage, SearchQuery};
+use super::{HitColumns, SearchBackend, SearchCursor, SearchPage, SearchQuery, page};
 use crate::config::{OpenSearchConfig, redact_url};
-use crate::domain::{ConversationId, MessageId, MessageRole, TenantId, UserId};
+use crate::domain::{TenantId, UserId};
 use crate::error::{AppError, AppResult};
 use crate::store::Store;
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use opensearch::http::request::JsonBody;
 use opensearch::http::transport::{SingleNodeConnectionPool, TransportBuilder};
 use opensearch::http::{Method, StatusCode, headers::HeaderMap};
@@ -264,17 +263,11 @@ struct RankedHit {
     marked: Option<String>,
 }
 
-/// What SQL knows of a hit.
+/// What SQL knows of a hit: what is shown, and the text the highlight was cut from.
 #[derive(Debug, FromQueryResult)]
 struct HitRow {
-    hit_id: Uuid,
-    message_id: Option<Uuid>,
-    conversation_id: Uuid,
-    title: String,
-    archived: bool,
-    conversation_created_at: DateTime<Utc>,
-    role: Option<String>,
-    message_created_at: Option<DateTime<Utc>>,
+    #[sea_orm(nested)]
+    columns: HitColumns,
     body: String,
 }
 
@@ -332,10 +325,7 @@ impl SearchBackend for OpenSearchBackend {
         if !status.is_success() {
             return Err(OpenSearchError::Refused(format!("search: {status}: {}", error_reason(&body))).into());
         }
-        let mut ranked = parse_hits(&body);
-        let more = ranked.len() as u64 > limit;
-        ranked.truncate(limit as usize);
-        let next = if more { ranked.last().map(|h| SearchCursor { score: h.score, hit: h.hit }) } else { None };
+        let (ranked, next) = page(parse_hits(&body), limit, |h| SearchCursor { score: h.score, hit: h.hit });
         let mut rows = self.load(tenant, owner, &ranked).await?;
         let hits = ranked
             .into_iter()
@@ -343,17 +333,7 @@ impl SearchBackend for OpenSearchBackend {
                 let row = rows.remove(&r.hit)?;
                 let marked = r.marked.unwrap_or_default();
                 let (cut_before, cut_after) = cut(&row.body, &marked);
-                let snippet = snippet::segments(&marked, cut_before, cut_after);
-                let message =
-                    row.message_id.map(|id| (MessageId(id), MessageRole::from_db(row.role.as_deref().unwrap_or(""))));
-                Some(SearchHit {
-                    conversation_id: ConversationId(row.conversation_id),
-                    conversation_title: row.title,
-                    conversation_archived: row.archived,
-                    message,
-                    snippet,
-                    created_at: row.message_created_at.unwrap_or(row.conversation_created_at),
-                })
+                Some(row.columns.into_hit(snippet::segments(&marked, cut_before, cut_after)))
             })
             .collect();
         Ok(SearchPage { hits, next })
@@ -391,45 +371,60 @@ impl OpenSearchBackend {
     async fn load(&self, tenant: TenantId, owner: UserId, ranked: &[RankedHit]) -> AppResult<HashMap<Uuid, HitRow>> {
         let messages: Vec<Uuid> = ranked.iter().filter(|r| r.hit != r.conversation).map(|r| r.hit).collect();
         let titles: Vec<Uuid> = ranked.iter().filter(|r| r.hit == r.conversation).map(|r| r.hit).collect();
-        let backend = self.store.backend();
-        let mut out = HashMap::new();
-        if !messages.is_empty() {
-            let ids = placeholders(backend, 3, messages.len());
-            let sql = format!(
+        let mut out = self
+            .rows(
                 "SELECT m.id AS hit_id, m.id AS message_id, c.id AS conversation_id, c.title, c.archived,
                         c.created_at AS conversation_created_at, m.role, m.created_at AS message_created_at,
                         m.content AS body
-                 FROM messages m JOIN conversations c ON c.id = m.conversation_id AND c.tenant_id = m.tenant_id
-                 WHERE c.tenant_id = {} AND c.owner_id = {} AND m.id IN ({ids})",
-                placeholder(backend, 1),
-                placeholder(backend, 2),
-            );
-            let mut values: Vec<Value> = vec![tenant.0.into(), owner.0.into()];
-            values.extend(messages.iter().map(|id| Value::from(*id)));
-            let rows = HitRow::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
-                .all(self.store.conn())
-                .await?;
-            out.extend(rows.into_iter().map(|r| (r.hit_id, r)));
-        }
-        if !titles.is_empty() {
-            let ids = placeholders(backend, 3, titles.len());
-            let sql = format!(
+                 FROM messages m JOIN conversations c ON c.id = m.conversation_id AND c.tenant_id = m.tenant_id",
+                "m.id",
+                tenant,
+                owner,
+                &messages,
+            )
+            .await?;
+        out.extend(
+            self.rows(
                 "SELECT c.id AS hit_id, NULL AS message_id, c.id AS conversation_id, c.title, c.archived,
                         c.created_at AS conversation_created_at, NULL AS role, NULL AS message_created_at,
                         c.title AS body
-                 FROM conversations c
-                 WHERE c.tenant_id = {} AND c.owner_id = {} AND c.id IN ({ids})",
-                placeholder(backend, 1),
-                placeholder(backend, 2),
-            );
-            let mut values: Vec<Value> = vec![tenant.0.into(), owner.0.into()];
-            values.extend(titles.iter().map(|id| Value::from(*id)));
-            let rows = HitRow::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
-                .all(self.store.conn())
-                .await?;
-            out.extend(rows.into_iter().map(|r| (r.hit_id, r)));
-        }
+                 FROM conversations c",
+                "c.id",
+                tenant,
+                owner,
+                &titles,
+            )
+            .await?,
+        );
         Ok(out)
+    }
+
+    /// Runs `select` (over `conversations c`) for the rows whose `id_column` is in `ids`, in
+    /// conversations of `owner` in `tenant`.
+    async fn rows(
+        &self,
+        select: &str,
+        id_column: &str,
+        tenant: TenantId,
+        owner: UserId,
+        ids: &[Uuid],
+    ) -> AppResult<HashMap<Uuid, HitRow>> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let backend = self.store.backend();
+        let sql = format!(
+            "{select} WHERE c.tenant_id = {} AND c.owner_id = {} AND {id_column} IN ({})",
+            placeholder(backend, 1),
+            placeholder(backend, 2),
+            placeholders(backend, 3, ids.len()),
+        );
+        let mut values: Vec<Value> = vec![tenant.0.into(), owner.0.into()];
+        values.extend(ids.iter().map(|id| Value::from(*id)));
+        let rows = HitRow::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+            .all(self.store.conn())
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.columns.hit_id, r)).collect())
     }
 }
 

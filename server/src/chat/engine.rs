@@ -420,8 +420,11 @@ fn provider_error(e: &ProviderError) -> MessageError {
     MessageError { code: e.code().into(), message: e.to_string(), retry_after_secs: e.retry_after().map(|s| s as i64) }
 }
 
-/// Copies a live turn's text to its Redis stream as it grows, coalescing whatever arrived while
-/// the previous write was in flight, then marks the stream final. Redis being away never slows
+/// How often, at most, a live answer's new text is written to its Redis stream.
+const FANOUT_INTERVAL: Duration = Duration::from_millis(20);
+
+/// Copies a live turn's text to its Redis stream as it grows, coalescing whatever arrived during
+/// the previous write and `FANOUT_INTERVAL`, then marks the stream final. Redis being away never slows
 /// the turn: this task only falls behind and catches up (other replicas' readers meanwhile take
 /// the text from the database).
 async fn publish(cluster: Arc<crate::cluster::Cluster>, id: MessageId, live: Arc<Live>, mut published: usize) {
@@ -454,7 +457,11 @@ async fn publish(cluster: Arc<crate::cluster::Cluster>, id: MessageId, live: Arc
             Ok(()) => {
                 failures = 0;
                 match text {
-                    Some(text) => published += text.len(),
+                    Some(text) => {
+                        published += text.len();
+                        // At most one write per interval and answer, whatever the token rate.
+                        tokio::time::sleep(FANOUT_INTERVAL).await;
+                    }
                     None => {
                         let _ = streams::release(&cluster, id).await;
                         return;

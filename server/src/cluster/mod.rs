@@ -36,6 +36,7 @@ pub struct Cluster {
     conn: ConnectionManager,
     prefix: String,
     pub(crate) config: RedisConfig,
+    /// Whether the last command reached Redis (to log each change of state once).
     up: AtomicBool,
     /// Names this process in pub/sub messages, so it can ignore its own.
     replica: uuid::Uuid,
@@ -119,11 +120,6 @@ impl Cluster {
             }
             Err(_) => {}
         }
-    }
-
-    /// Whether the last command reached Redis.
-    pub fn is_up(&self) -> bool {
-        self.up.load(Ordering::Relaxed)
     }
 
     /// Asks Redis for a PONG (for `/readyz` and `config check`).

@@ -250,7 +250,8 @@ impl Indexer {
                     tracing::error!(
                         id = result.get("_id").and_then(Json::as_str).unwrap_or(""),
                         status = code,
-                        error = %result.get("error").map(Json::to_string).unwrap_or_default(),
+                        // The type only: a reason may quote the document, i.e. message text.
+                        error = result.pointer("/error/type").and_then(Json::as_str).unwrap_or("unknown"),
                         "search indexer: OpenSearch refused a document; skipping it"
                     );
                 }

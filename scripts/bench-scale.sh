@@ -2,7 +2,7 @@
 # The scale-out tier's benchmark in one command: history search on PostgreSQL full text vs
 # OpenSearch over MESSAGES seeded messages with the outbox drain's throughput
 # (scripts/bench-search.sh), then the shared Redis rate limiter's checks per second and latency
-# next to the in-process one (confab-bench-limits, release build, a private redis-server).
+# next to the in-process one (bench-limits, release build, a private redis-server).
 #   scripts/bench-scale.sh [MESSAGES]          (default 1000000)
 #   BENCH_LIMITS_ONLY=1 scripts/bench-scale.sh  (only the rate limiter)
 set -euo pipefail
@@ -20,5 +20,5 @@ if [ -z "${BENCH_LIMITS_ONLY:-}" ]; then
 fi
 
 echo "== rate limits: shared (Redis) vs in-process"
-cargo build --release -q -p confab-tests --bin confab-bench-limits
-"$CARGO_TARGET_DIR/release/confab-bench-limits" --concurrency "${BENCH_CONCURRENCY:-64}" --seconds "${BENCH_SECONDS:-10}"
+cargo build --release -q -p confab-core --example bench-limits
+"$CARGO_TARGET_DIR/release/examples/bench-limits" --concurrency "${BENCH_CONCURRENCY:-64}" --seconds "${BENCH_SECONDS:-10}"

@@ -1,12 +1,13 @@
 //! The `confab` command line: serve, migrate, openapi, config check, operator commands and
 //! audit verification. Passwords are read from stdin or a file, never from arguments.
 
-use crate::app::{self, AppState, anyhow_app, open_store};
-use crate::audit::{self, Actor, Verification};
-use crate::config::{Config, redact_url};
-use crate::domain::Role;
+use crate::serve;
+use crate::state::{AppState, anyhow_app, open_store};
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
+use confab_core::audit::{self, Actor, Verification};
+use confab_core::config::{Config, redact_url};
+use confab_core::domain::Role;
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -191,7 +192,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    app::init_logging(&config);
+    serve::init_logging(&config);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -214,10 +215,10 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
             if let Some(listen) = listen {
                 config.server.listen = listen;
             }
-            app::serve(config).await?;
+            serve::serve(config).await?;
         }
         Command::Migrate => {
-            let store = crate::store::Store::connect(&config.database.url, 2).await?;
+            let store = confab_core::store::Store::connect(&config.database.url, 2).await?;
             let applied = store.migrate().await?;
             println!("confab: {applied} migration(s) applied; the schema is current");
         }
@@ -236,7 +237,7 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
             println!("  server.public_url = {}", config.base_url());
             println!("  database.url      = {}", redact_url(&config.database.url));
             println!("  log               = {:?} {}", config.log.format, config.log.level);
-            let store = match crate::store::Store::connect(&config.database.url, 1).await {
+            let store = match confab_core::store::Store::connect(&config.database.url, 1).await {
                 Ok(s) => s,
                 Err(e) => {
                     println!("database: unreachable: {e}");
@@ -256,7 +257,7 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
             match &config.redis.url {
                 None => println!("redis: not configured (embedded tier: in-process limits and caches, one replica)"),
                 Some(url) => {
-                    let cluster = crate::cluster::Cluster::connect(&config.redis)?;
+                    let cluster = confab_core::cluster::Cluster::connect(&config.redis)?;
                     match cluster.ping().await {
                         Ok(()) => println!("redis: reachable ({})", redact_url(url)),
                         Err(e) => {
@@ -273,7 +274,7 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
         Command::Search { command: SearchCommand::Reindex { recreate, batch_size, max_docs } } => {
             return reindex(
                 config,
-                crate::search::opensearch::reindex::ReindexOptions { recreate, batch_size, max_docs },
+                confab_core::search::opensearch::reindex::ReindexOptions { recreate, batch_size, max_docs },
             )
             .await;
         }
@@ -300,14 +301,14 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
 
 /// `config check`'s search lines; false when OpenSearch is configured but does not answer.
 async fn check_search(config: &Config) -> bool {
-    use crate::config::SearchBackendKind;
+    use confab_core::config::SearchBackendKind;
     match config.search.backend {
         SearchBackendKind::Sql => {
             println!("search: sql (the database's full-text index)");
             true
         }
         SearchBackendKind::Opensearch => {
-            let os = match crate::search::opensearch::OpenSearch::new(&config.opensearch) {
+            let os = match confab_core::search::opensearch::OpenSearch::new(&config.opensearch) {
                 Ok(os) => os,
                 Err(e) => {
                     println!("search: opensearch: {e}");
@@ -330,14 +331,14 @@ async fn check_search(config: &Config) -> bool {
 
 async fn reindex(
     config: Config,
-    options: crate::search::opensearch::reindex::ReindexOptions,
+    options: confab_core::search::opensearch::reindex::ReindexOptions,
 ) -> anyhow::Result<ExitCode> {
-    use crate::search::opensearch::reindex::{Outcome, reindex};
-    if config.search.backend != crate::config::SearchBackendKind::Opensearch {
+    use confab_core::search::opensearch::reindex::{Outcome, reindex};
+    if config.search.backend != confab_core::config::SearchBackendKind::Opensearch {
         bail!("search.backend is not \"opensearch\": there is no index to rebuild");
     }
     let store = open_store(&config, false).await?;
-    let os = crate::search::opensearch::OpenSearch::new(&config.opensearch)?;
+    let os = confab_core::search::opensearch::OpenSearch::new(&config.opensearch)?;
     os.ping(std::time::Duration::from_millis(config.opensearch.timeout_ms))
         .await
         .with_context(|| format!("OpenSearch at {}", os.display_url()))?;
@@ -372,7 +373,7 @@ impl ReindexProgress {
     }
 }
 
-impl crate::search::opensearch::reindex::Progress for ReindexProgress {
+impl confab_core::search::opensearch::reindex::Progress for ReindexProgress {
     fn phase(&mut self, name: &str, total: u64, done: u64) {
         self.name = name.to_string();
         self.total = total;
@@ -454,11 +455,11 @@ async fn admin(command: AdminCommand, config: Config) -> anyhow::Result<()> {
         AdminCommand::CreateToken { tenant, email, name, role, expires_in_days } => {
             let tenant = accounts.find_tenant(&tenant).await.map_err(anyhow_app)?;
             let user = accounts.find_user(&email).await.map_err(anyhow_app)?;
-            let member = crate::store::memberships::get(state.store.conn(), tenant.id, user.id)
+            let member = confab_core::store::memberships::get(state.store.conn(), tenant.id, user.id)
                 .await
                 .map_err(anyhow_app)?
                 .context("the user is not a member of that tenant")?;
-            let scope = crate::authz::TenantScope { tenant: tenant.id, user: user.id, role: member.role };
+            let scope = confab_core::domain::TenantScope { tenant: tenant.id, user: user.id, role: member.role };
             let role = role.as_deref().map(parse_role).transpose()?;
             let (token, secret) =
                 state.auth.create_token(&scope, &actor, &name, role, expires_in_days).await.map_err(anyhow_app)?;

@@ -5,10 +5,10 @@
 
 mod spa;
 
-use crate::app::AppState;
-use crate::audit::Actor;
-use crate::auth::secrets;
-use crate::store;
+use crate::state::AppState;
+use confab_core::audit::Actor;
+use confab_core::auth::secrets;
+
 use poem::http::StatusCode;
 use poem::web::{Data, Form, Html, Query};
 use poem::{IntoResponse, Response, Route, get, handler};
@@ -86,20 +86,20 @@ async fn login_form(state: Data<&Arc<AppState>>, req: &poem::Request, form: Form
     if !same_origin(req) {
         return (StatusCode::FORBIDDEN, page("Refused", "<p>Cross-site sign-in refused.</p>")).into_response();
     }
-    let ctx = crate::context::current();
+    let ctx = confab_core::context::current();
     match state.auth.login(&form.email, &form.password, None, ctx.ip.as_deref(), ctx.user_agent.as_deref()).await {
         Ok(issued) => Response::builder()
             .status(StatusCode::SEE_OTHER)
             .header("Location", "/")
-            .header("Set-Cookie", crate::api::session_cookie(&state, Some(&issued.token)))
+            .header("Set-Cookie", crate::cookie::session_cookie(&state.config, Some(&issued.token)))
             .finish(),
         Err(e) => {
             let status = match e {
-                crate::error::AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+                confab_core::error::AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
                 _ => StatusCode::UNAUTHORIZED,
             };
             let msg = match e {
-                crate::error::AppError::RateLimited { .. } => e.to_string(),
+                confab_core::error::AppError::RateLimited { .. } => e.to_string(),
                 _ => "The e-mail address or password is incorrect.".into(),
             };
             (
@@ -126,7 +126,7 @@ struct SetupQuery {
 #[handler]
 async fn setup_page(state: Data<&Arc<AppState>>, q: Query<SetupQuery>) -> Response {
     let token = q.token.clone().unwrap_or_default();
-    let valid = store::setup_tokens::is_valid(state.store.conn(), &secrets::digest(&token)).await.unwrap_or(false);
+    let valid = state.accounts.setup_token_valid(&token).await.unwrap_or(false);
     if !valid || state.accounts.has_users().await.unwrap_or(true) {
         return (
             StatusCode::NOT_FOUND,
@@ -164,7 +164,7 @@ async fn setup_submit(state: Data<&Arc<AppState>>, req: &poem::Request, form: Fo
         return (StatusCode::FORBIDDEN, page("Refused", "<p>Cross-site request refused.</p>")).into_response();
     }
     let digest = secrets::digest(&form.token);
-    if !store::setup_tokens::is_valid(state.store.conn(), &digest).await.unwrap_or(false) {
+    if !state.accounts.setup_token_valid(&form.token).await.unwrap_or(false) {
         return (StatusCode::NOT_FOUND, page("Setup", "<p>This setup link is not valid.</p>")).into_response();
     }
     match state.accounts.bootstrap(&Actor::anonymous("setup"), &form.email, &form.password, &form.tenant, Some(&digest)).await {

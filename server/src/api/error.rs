@@ -1,7 +1,7 @@
 //! The one place that maps errors to HTTP: every error body is
 //! `{ "error": { "code", "message", "request_id" } }`, listed in the OpenAPI spec.
 
-use crate::error::AppError;
+use confab_core::error::AppError;
 use poem::http::StatusCode;
 use poem::{Endpoint, IntoResponse, Request, Response};
 use poem_openapi::payload::Json;
@@ -49,7 +49,7 @@ impl ErrorBody {
             error: ErrorDetail {
                 code: code.to_string(),
                 message: message.into(),
-                request_id: crate::context::current().request_id,
+                request_id: confab_core::context::current().request_id,
                 field: None,
                 quota: None,
             },

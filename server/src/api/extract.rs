@@ -1,9 +1,9 @@
 //! The authentication extractor every protected endpoint takes. It accepts a session cookie
 //! (with the CSRF header on unsafe methods) or an API token, and appears in the spec as either.
 
-use crate::app::AppState;
-use crate::auth::Principal;
-use crate::error::AppError;
+use crate::state::AppState;
+use confab_core::domain::Principal;
+use confab_core::error::AppError;
 use poem::Request;
 use poem::RequestBody;
 use poem::http::Method;
@@ -11,8 +11,7 @@ use poem_openapi::registry::{MetaSecurityScheme, Registry};
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
 use std::sync::Arc;
 
-pub const SESSION_COOKIE: &str = "confab_session";
-pub const SECURE_SESSION_COOKIE: &str = "__Host-confab_session";
+use crate::cookie::SESSION_COOKIE;
 pub const CSRF_HEADER: &str = "X-CSRF-Token";
 
 /// An authenticated caller.

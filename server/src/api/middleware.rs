@@ -1,15 +1,37 @@
 //! What every request passes through: a request id, the client address, a tracing span,
 //! metrics, security headers and the body limit.
 
-use crate::app::AppState;
-use crate::context::{self, RequestContext};
+use crate::state::AppState;
 use base64::Engine;
+use confab_core::context::{self, RequestContext};
 use poem::http::{HeaderValue, StatusCode, header};
-use poem::{Endpoint, IntoResponse, Middleware, Request, Response};
+use poem::{Endpoint, EndpointExt, IntoResponse, Middleware, Request, Response};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Instant;
 use tracing::Instrument;
+
+/// Wraps the server's routes in what every request passes, outermost last: the request context
+/// (id, address, span, metrics), the state, panics as 500s, uniform error bodies, body limits
+/// and cookies.
+pub fn stack(routes: impl Endpoint + 'static, state: Arc<AppState>) -> impl Endpoint {
+    let max_body = state.config.server.max_body_bytes;
+    routes
+        .with(poem::middleware::CookieJarManager::new())
+        .around(move |ep, req| {
+            // Plugin uploads carry a component; everything else keeps the configured limit.
+            let max = if req.uri().path() == "/v1/plugins" {
+                max_body.max(super::plugins::MAX_UPLOAD_BODY_BYTES)
+            } else {
+                max_body
+            };
+            limit_body(ep, req, max)
+        })
+        .around(super::error::uniform_errors)
+        .with(poem::middleware::CatchPanic::new())
+        .data(state.clone())
+        .around(move |ep, req| request_context(ep, req, state.clone()))
+}
 
 pub const REQUEST_ID_HEADER: &str = "X-Request-Id";
 

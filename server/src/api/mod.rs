@@ -6,7 +6,7 @@ mod catalogue;
 mod chat;
 pub mod error;
 pub mod extract;
-mod middleware;
+pub mod middleware;
 pub mod models;
 mod plugins;
 mod presets;
@@ -19,10 +19,8 @@ mod tokens;
 mod usage;
 mod users;
 
-use crate::app::AppState;
 use poem::{EndpointExt, Route};
 use poem_openapi::{OpenApiService, Tags};
-use std::sync::Arc;
 
 #[derive(Tags)]
 pub enum ApiTags {
@@ -80,27 +78,14 @@ pub fn spec_json() -> String {
     openapi_service().spec()
 }
 
-/// The `Set-Cookie` value for a session (or, with `None`, one that clears it).
-pub fn session_cookie(state: &AppState, token: Option<&str>) -> String {
-    let name = state.session_cookie_name();
-    let secure = if state.config.is_tls() { "; Secure" } else { "" };
-    match token {
-        Some(token) => format!(
-            "{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-            state.config.auth.session_absolute_secs
-        ),
-        None => format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
-    }
-}
-
-pub async fn routes(state: Arc<AppState>) -> impl poem::Endpoint {
+/// The API's routes: `/v1`, the OpenAPI document and its docs, health and metrics. The server
+/// mounts the web pages beside them and wraps both in [`middleware::stack`].
+pub async fn routes() -> Route {
     let api = openapi_service();
     let spec = api.spec();
     let docs = api.swagger_ui();
-    let max_body = state.config.server.max_body_bytes;
-    let web_dir = state.config.server.web_dir.clone();
     let docs_csp = middleware::docs_csp(&docs).await;
-    let route = Route::new()
+    Route::new()
         .nest("/v1", api)
         .at(
             "/openapi.json",
@@ -111,17 +96,5 @@ pub async fn routes(state: Arc<AppState>) -> impl poem::Endpoint {
         .nest("/docs", docs.with(middleware::Csp(docs_csp)))
         .at("/healthz", poem::get(system::healthz))
         .at("/readyz", poem::get(system::readyz))
-        .at("/metrics", poem::get(system::metrics));
-    crate::web::mount(route, &web_dir)
-        .with(poem::middleware::CookieJarManager::new())
-        .around(move |ep, req| {
-            // Plugin uploads carry a component; everything else keeps the configured limit.
-            let max =
-                if req.uri().path() == "/v1/plugins" { max_body.max(plugins::MAX_UPLOAD_BODY_BYTES) } else { max_body };
-            middleware::limit_body(ep, req, max)
-        })
-        .around(error::uniform_errors)
-        .with(poem::middleware::CatchPanic::new())
-        .data(state.clone())
-        .around(move |ep, req| middleware::request_context(ep, req, state.clone()))
+        .at("/metrics", poem::get(system::metrics))
 }

@@ -1,16 +1,16 @@
 //! Request and response bodies of the v1 API. Request bodies deny unknown fields, so a role or
 //! tenant smuggled into a body is refused rather than silently considered.
 
-use crate::audit::Entry;
-use crate::auth::Principal;
-use crate::domain::{Role, Status};
-use crate::error::AppError;
-use crate::store::api_tokens::ApiToken;
-use crate::store::memberships::{TenantMember, UserTenant};
-use crate::store::tenants::Tenant;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
+use confab_core::audit::Entry;
+use confab_core::domain::Principal;
+use confab_core::domain::{Role, Status};
+use confab_core::error::AppError;
+use confab_core::store::api_tokens::ApiToken;
+use confab_core::store::memberships::{TenantMember, UserTenant};
+use confab_core::store::tenants::Tenant;
 use poem_openapi::{Enum, Object};
 use uuid::Uuid;
 
@@ -100,7 +100,7 @@ pub struct MeView {
 
 impl MeView {
     pub fn new(p: &Principal, tenants: Vec<UserTenant>) -> Self {
-        use crate::auth::Credential;
+        use confab_core::domain::Credential;
         let (credential, csrf_token) = match &p.credential {
             Credential::Session { csrf_token, .. } => (CredentialKind::Session, Some(csrf_token.clone())),
             Credential::ApiToken { .. } => (CredentialKind::ApiToken, None),

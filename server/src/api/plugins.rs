@@ -3,13 +3,13 @@
 use super::ApiTags;
 use super::error::ApiResult;
 use super::extract::Auth;
-use crate::app::AppState;
-use crate::auth::actor_of;
-use crate::authz::Permission;
-use crate::error::AppError;
-use crate::plugins::{ChainEntryInfo, Settings, VersionSummary};
+use crate::state::AppState;
 use base64::Engine;
 use chrono::{DateTime, Utc};
+use confab_core::auth::actor_of;
+use confab_core::authz::Permission;
+use confab_core::error::AppError;
+use confab_core::plugins::{ChainEntryInfo, Settings, VersionSummary};
 use confab_plugin_host::{FailurePolicy, Hook};
 use poem::web::Data;
 use poem_openapi::param::Path;

@@ -3,13 +3,13 @@
 use super::ApiTags;
 use super::error::ApiResult;
 use super::extract::Auth;
-use crate::app::AppState;
-use crate::auth::actor_of;
-use crate::authz::Permission;
-use crate::domain::PresetId;
-use crate::presets::{Change, LineOp, PresetInput};
-use crate::store::presets::{Preset, PresetVersion};
+use crate::state::AppState;
 use chrono::{DateTime, Utc};
+use confab_core::auth::actor_of;
+use confab_core::authz::Permission;
+use confab_core::domain::PresetId;
+use confab_core::presets::{Change, LineOp, PresetInput};
+use confab_core::store::presets::{Preset, PresetVersion};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -387,7 +387,7 @@ impl PresetsApi {
 
 /// Edits need `presets:write` for one's own presets and `tenant_presets:manage` for the
 /// tenant's. Others' personal presets are not found.
-async fn editable(state: &AppState, auth: &Auth, id: PresetId) -> ApiResult<crate::authz::TenantScope> {
+async fn editable(state: &AppState, auth: &Auth, id: PresetId) -> ApiResult<confab_core::domain::TenantScope> {
     let scope = state.authz.require_tenant(&auth.0, Permission::PRESETS_WRITE).await?;
     let preset = state.presets.get(&scope, id).await?;
     if preset.owner_id.is_none() {

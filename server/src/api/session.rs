@@ -1,12 +1,13 @@
 //! Signing in and out, the caller's own profile, tenant switching and password changes.
+use super::ApiTags;
 use super::error::ApiResult;
 use super::extract::Auth;
 use super::models::*;
-use super::{ApiTags, session_cookie};
-use crate::app::AppState;
-use crate::authz::Permission;
-use crate::context;
-use crate::store;
+use crate::cookie::session_cookie;
+use crate::state::AppState;
+use confab_core::authz::Permission;
+use confab_core::context;
+use confab_core::store;
 use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
@@ -52,7 +53,7 @@ impl SessionApi {
         let tenants = store::memberships::tenants_of(state.store.conn(), issued.principal.user_id)
             .await
             .map_err(Into::into) as ApiResult<_>;
-        let cookie = session_cookie(&state, Some(&issued.token));
+        let cookie = session_cookie(&state.config, Some(&issued.token));
         Ok(SignedIn::Ok(Json(MeView::new(&issued.principal, tenants?)), cookie))
     }
 
@@ -60,7 +61,7 @@ impl SessionApi {
     #[oai(path = "/auth/logout", method = "post")]
     async fn logout(&self, state: Data<&Arc<AppState>>, auth: Auth) -> ApiResult<SignedOut> {
         state.auth.logout(&auth.0).await?;
-        Ok(SignedOut::NoContent(session_cookie(&state, None)))
+        Ok(SignedOut::NoContent(session_cookie(&state.config, None)))
     }
 
     /// Who am I: the user, the active tenant and role, and the tenants I can switch to.
@@ -78,12 +79,16 @@ impl SessionApi {
         auth: Auth,
         body: Json<SwitchTenantRequest>,
     ) -> ApiResult<Json<MeView>> {
-        state.auth.switch_tenant(&auth.0, crate::domain::TenantId(body.tenant_id)).await?;
+        state.auth.switch_tenant(&auth.0, confab_core::domain::TenantId(body.tenant_id)).await?;
         let mut principal = auth.0;
         let tenants = store::memberships::tenants_of(state.store.conn(), principal.user_id).await?;
-        principal.tenant = tenants.iter().find(|t| t.tenant_id.0 == body.tenant_id).map(|t| {
-            crate::auth::ActiveTenant { id: t.tenant_id, slug: t.slug.clone(), name: t.name.clone(), role: t.role }
-        });
+        principal.tenant =
+            tenants.iter().find(|t| t.tenant_id.0 == body.tenant_id).map(|t| confab_core::domain::ActiveTenant {
+                id: t.tenant_id,
+                slug: t.slug.clone(),
+                name: t.name.clone(),
+                role: t.role,
+            });
         Ok(Json(MeView::new(&principal, tenants)))
     }
 
@@ -113,7 +118,7 @@ impl SessionApi {
         Ok(match issued {
             Some(s) => PasswordChanged::Ok(
                 Json(MeView::new(&s.principal, tenants)),
-                Some(session_cookie(&state, Some(&s.token))),
+                Some(session_cookie(&state.config, Some(&s.token))),
             ),
             None => PasswordChanged::Ok(Json(MeView::new(&auth.0, tenants)), None),
         })

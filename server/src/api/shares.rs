@@ -5,15 +5,15 @@ use super::chat::{RoleView, StatusView};
 use super::error::ApiResult;
 use super::extract::Auth;
 use super::models::{decode_cursor, next_cursor, page_limit};
-use crate::app::AppState;
-use crate::auth::actor_of;
-use crate::authz::Permission;
-use crate::domain::{ConversationId, MessageId, MessageRole, UserId};
-use crate::error::AppError;
-use crate::shares::{
+use crate::state::AppState;
+use chrono::{DateTime, Utc};
+use confab_core::auth::actor_of;
+use confab_core::authz::Permission;
+use confab_core::domain::{ConversationId, MessageId, MessageRole, UserId};
+use confab_core::error::AppError;
+use confab_core::shares::{
     Manager, NewShare, Settings, Share, ShareDetail, ShareId, ShareState, Snapshot, SnapshotMessage, View, Visibility,
 };
-use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;

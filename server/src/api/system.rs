@@ -1,5 +1,5 @@
 //! Health, readiness and metrics, for load balancers and Prometheus.
-use crate::app::AppState;
+use crate::state::AppState;
 use poem::handler;
 use poem::http::StatusCode;
 use poem::web::{Data, Json};
@@ -28,8 +28,11 @@ pub async fn readyz(state: Data<&Arc<AppState>>) -> Response {
         None => serde_json::json!({ "backend": "sql", "status": if database { "ok" } else { "unreachable" } }),
         Some(os) => {
             let reachable = os.ping(std::time::Duration::from_secs(2)).await.is_ok();
-            let backlog =
-                if database { crate::search::opensearch::indexer::backlog(&state.store).await.ok() } else { None };
+            let backlog = if database {
+                confab_core::search::opensearch::indexer::backlog(&state.store).await.ok()
+            } else {
+                None
+            };
             serde_json::json!({
                 "backend": "opensearch",
                 "status": if reachable { "ok" } else { "unreachable" },

@@ -3,10 +3,10 @@ use super::ApiTags;
 use super::error::ApiResult;
 use super::extract::Auth;
 use super::models::*;
-use crate::app::AppState;
-use crate::auth::actor_of;
-use crate::authz::Permission;
-use crate::domain::ApiTokenId;
+use crate::state::AppState;
+use confab_core::auth::actor_of;
+use confab_core::authz::Permission;
+use confab_core::domain::ApiTokenId;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -29,7 +29,7 @@ pub enum Revoked {
     NoContent,
 }
 
-fn page(items: Vec<crate::store::api_tokens::ApiToken>, limit: u64) -> TokenPage {
+fn page(items: Vec<confab_core::store::api_tokens::ApiToken>, limit: u64) -> TokenPage {
     let next_cursor = next_cursor(&items, limit, |t| t.id.0);
     TokenPage { items: items.into_iter().map(Into::into).collect(), next_cursor }
 }

@@ -1,0 +1,148 @@
+//! The conversation half of `ChatService`: create, list, read, rename, archive, delete, switch
+//! preset, pick the active branch.
+
+use super::{ChatService, PresetChoice};
+use crate::domain::{ConversationId, MessageId, TenantScope};
+use crate::error::{AppError, AppResult};
+use crate::store::conversations::Conversation;
+use crate::store::messages::Message;
+use crate::store::{self};
+
+pub const DEFAULT_TITLE: &str = "New chat";
+
+impl ChatService {
+    /// Starts a conversation, pinned to the current version of a preset when one is given.
+    pub async fn create_conversation(
+        &self,
+        scope: &TenantScope,
+        title: Option<&str>,
+        preset: Option<PresetChoice>,
+    ) -> AppResult<Conversation> {
+        let title = match title {
+            Some(t) => crate::domain::display_name("title", t, 200)?,
+            None => DEFAULT_TITLE.to_string(),
+        };
+        let (version, plugin) = self.pin(scope, preset).await?;
+        let plugin = plugin.as_ref().map(|(v, id)| (*v, id.as_str()));
+        store::conversations::insert(self.store.conn(), scope.tenant, scope.user, &title, version, plugin).await
+    }
+
+    async fn pin(
+        &self,
+        scope: &TenantScope,
+        preset: Option<PresetChoice>,
+    ) -> AppResult<(Option<crate::domain::PresetVersionId>, Option<(uuid::Uuid, String)>)> {
+        Ok(match preset {
+            None => (None, None),
+            Some(PresetChoice::Preset(id)) => (Some(self.presets.pin(scope, id).await?.id), None),
+            Some(PresetChoice::Plugin { plugin, preset }) => {
+                let version = self.plugins.pin_preset(scope.tenant, scope.user, &plugin, &preset).await?;
+                (None, Some((version, preset)))
+            }
+        })
+    }
+
+    /// Switches the conversation to the current version of another preset (or to none). The
+    /// only way a conversation's preset changes.
+    pub async fn switch_preset(
+        &self,
+        scope: &TenantScope,
+        id: ConversationId,
+        preset: Option<PresetChoice>,
+    ) -> AppResult<Conversation> {
+        let (version, plugin) = self.pin(scope, preset).await?;
+        let plugin = plugin.as_ref().map(|(v, id)| (*v, id.as_str()));
+        store::conversations::set_preset_version(self.store.conn(), scope.tenant, scope.user, id, version, plugin)
+            .await?;
+        self.owned_conversation(self.store.conn(), scope, id).await
+    }
+
+    /// The preset version a conversation is pinned to, if the caller may see it.
+    pub async fn pinned_preset(
+        &self,
+        scope: &TenantScope,
+        conversation: &Conversation,
+    ) -> AppResult<Option<crate::store::presets::PresetVersion>> {
+        match conversation.preset_version_id {
+            Some(v) => self.presets.version_by_id(scope, v).await,
+            None => Ok(None),
+        }
+    }
+
+    pub async fn conversations(
+        &self,
+        scope: &TenantScope,
+        archived: bool,
+        before: Option<ConversationId>,
+        limit: u64,
+    ) -> AppResult<Vec<Conversation>> {
+        store::conversations::list(self.store.conn(), scope.tenant, scope.user, archived, before, limit).await
+    }
+
+    pub async fn conversation(
+        &self,
+        scope: &TenantScope,
+        id: ConversationId,
+    ) -> AppResult<(Conversation, Vec<Message>)> {
+        let conversation = self.owned_conversation(self.store.conn(), scope, id).await?;
+        let messages = store::messages::of_conversation(self.store.conn(), scope.tenant, id).await?;
+        Ok((conversation, messages))
+    }
+
+    pub(super) async fn owned_conversation(
+        &self,
+        conn: &impl store::Conn,
+        scope: &TenantScope,
+        id: ConversationId,
+    ) -> AppResult<Conversation> {
+        store::conversations::get(conn, scope.tenant, scope.user, id).await?.ok_or(AppError::NotFound("conversation"))
+    }
+
+    pub async fn update_conversation(
+        &self,
+        scope: &TenantScope,
+        id: ConversationId,
+        title: Option<&str>,
+        archived: Option<bool>,
+    ) -> AppResult<Conversation> {
+        let title = title.map(|t| crate::domain::display_name("title", t, 200)).transpose()?;
+        store::conversations::update(self.store.conn(), scope.tenant, scope.user, id, title.as_deref(), archived)
+            .await?;
+        self.owned_conversation(self.store.conn(), scope, id).await
+    }
+
+    pub async fn delete_conversation(&self, scope: &TenantScope, id: ConversationId) -> AppResult<()> {
+        let (_, messages) = self.conversation(scope, id).await?;
+        for m in messages.iter().filter(|m| !m.status.is_terminal()) {
+            self.engine.cancel(m.id);
+        }
+        store::conversations::delete(self.store.conn(), scope.tenant, scope.user, id).await
+    }
+
+    /// Makes the branch ending at `leaf` the one the conversation shows and continues.
+    pub async fn set_active_branch(&self, scope: &TenantScope, id: ConversationId, leaf: MessageId) -> AppResult<()> {
+        let txn = self.store.begin().await?;
+        self.owned_conversation(&*txn, scope, id).await?;
+        let message = store::messages::get(&*txn, scope.tenant, leaf).await?;
+        if message.is_none_or(|m| m.conversation_id != id) {
+            return Err(AppError::Validation {
+                field: "message_id",
+                reason: "is not a message of this conversation".into(),
+            });
+        }
+        store::conversations::set_active_leaf(&*txn, scope.tenant, id, leaf).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    pub async fn message(&self, scope: &TenantScope, id: MessageId) -> AppResult<Message> {
+        store::messages::get_owned(self.store.conn(), scope.tenant, scope.user, id)
+            .await?
+            .ok_or(AppError::NotFound("message"))
+    }
+}
+
+/// A title from the first message of a new conversation.
+pub(super) fn title_from(content: &str) -> String {
+    content.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(60).collect()
+}

@@ -1,0 +1,646 @@
+//! The turn engine: runs each assistant answer as a task that belongs to the message, not to an
+//! HTTP connection. Deltas go to everyone attached and are flushed to the store by time and size;
+//! only `cancel` stops a turn. Readers resume by byte offset, from memory while the turn is live
+//! and from the store afterwards.
+
+use crate::config::ChatConfig;
+use crate::domain::{MessageId, MessageStatus, TenantId};
+use crate::limits::quota::QuotaLedger;
+use crate::providers::{ChatRequest, Provider, ProviderError, StreamItem};
+use crate::store::messages::{Finish, Message, MessageError};
+use crate::store::usage::NewUsage;
+use crate::store::{self, Store};
+use crate::usage::Ticket;
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+/// How long a finished turn stays in memory for quick reattaches.
+const LINGER: Duration = Duration::from_secs(30);
+
+/// One event of a message's stream. Deltas carry the content length in bytes after them, which
+/// is what a client sends back to resume: it then gets exactly the rest.
+#[derive(Debug, Clone)]
+pub enum ChatEvent {
+    Created { user_message_id: Option<MessageId>, message: Message },
+    Delta { message_id: MessageId, content: String, offset: usize },
+    Finished(Message),
+}
+
+struct LiveState {
+    content: String,
+    finished: Option<Message>,
+}
+
+pub struct Live {
+    state: Mutex<LiveState>,
+    notify: Notify,
+    cancel: CancellationToken,
+}
+
+impl Live {
+    fn lock(&self) -> std::sync::MutexGuard<'_, LiveState> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+pub struct Engine {
+    store: Store,
+    config: ChatConfig,
+    /// Streams whose text grew since the last flush.
+    dirty: Mutex<HashMap<MessageId, (TenantId, Arc<Live>)>>,
+    flush_now: Notify,
+    metrics: Arc<crate::metrics::Metrics>,
+    live: Mutex<HashMap<MessageId, Arc<Live>>>,
+    ledger: Arc<dyn QuotaLedger>,
+    /// The scale-out tier: live text is fanned out to other replicas through Redis.
+    shared: Option<Shared>,
+}
+
+/// What the engine uses of the Redis tier.
+#[derive(Clone)]
+pub struct Shared {
+    pub cluster: Arc<crate::cluster::Cluster>,
+    pub bus: Arc<crate::cluster::bus::Bus>,
+}
+
+/// What a turn needs to run.
+pub struct TurnJob {
+    pub tenant: TenantId,
+    pub message: Message,
+    pub provider: Arc<dyn Provider>,
+    pub api_key: Option<String>,
+    pub request: ChatRequest,
+    /// Prompt size as counted locally, used when the provider reports no usage.
+    pub prompt_tokens: usize,
+    /// The turn's quota reservation, settled to its real usage when it ends.
+    pub ticket: Ticket,
+    /// The tenant's request transforms, run before the request leaves.
+    pub chain: Option<crate::plugins::RequestChain>,
+}
+
+impl Engine {
+    pub fn new(
+        store: Store,
+        config: ChatConfig,
+        metrics: Arc<crate::metrics::Metrics>,
+        ledger: Arc<dyn QuotaLedger>,
+        shared: Option<Shared>,
+    ) -> Self {
+        Self {
+            store,
+            config,
+            metrics,
+            ledger,
+            dirty: Mutex::new(HashMap::new()),
+            flush_now: Notify::new(),
+            live: Mutex::new(HashMap::new()),
+            shared,
+        }
+    }
+
+    pub fn shared(&self) -> Option<&Shared> {
+        self.shared.as_ref()
+    }
+
+    fn registry(&self) -> std::sync::MutexGuard<'_, HashMap<MessageId, Arc<Live>>> {
+        self.live.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub fn live(&self, id: MessageId) -> Option<Arc<Live>> {
+        self.registry().get(&id).cloned()
+    }
+
+    /// Starts a turn in the background. The message must be `queued`.
+    pub fn start(self: &Arc<Self>, job: TurnJob) {
+        let live = Arc::new(Live {
+            state: Mutex::new(LiveState { content: job.message.content.clone(), finished: None }),
+            notify: Notify::new(),
+            cancel: CancellationToken::new(),
+        });
+        self.registry().insert(job.message.id, live.clone());
+        if let Some(shared) = &self.shared {
+            tokio::spawn(publish(shared.cluster.clone(), job.message.id, live.clone(), job.message.content.len()));
+        }
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let id = job.message.id;
+            engine.run(job, &live).await;
+            engine.dirty.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&id);
+            live.notify.notify_waiters();
+            tokio::time::sleep(LINGER).await;
+            engine.registry().remove(&id);
+        });
+    }
+
+    /// Asks a live turn to stop; true if it was running here.
+    pub fn cancel(&self, id: MessageId) -> bool {
+        match self.live(id) {
+            Some(live) if live.lock().finished.is_none() => {
+                live.cancel.cancel();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Waits until a live turn has finished (after `cancel`).
+    pub async fn finished(&self, id: MessageId) -> Option<Message> {
+        let live = self.live(id)?;
+        loop {
+            let notified = live.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(m) = live.lock().finished.clone() {
+                return Some(m);
+            }
+            notified.await;
+        }
+    }
+
+    async fn run(&self, job: TurnJob, live: &Arc<Live>) {
+        let TurnJob { tenant, message, provider, api_key, request, prompt_tokens, ticket, chain } = job;
+        let id = message.id;
+        let started_with = message.content.len();
+        let started = std::time::Instant::now();
+        let mut first_token = true;
+        self.metrics.turn_started();
+        let mut usage: Option<(u64, u64)> = None;
+        // The tenant's plugins see (and may rewrite or refuse) the request before it leaves.
+        let mut request = request;
+        let mut plugin_runs: Option<serde_json::Value> = None;
+        let mut stop: Option<MessageError> = None;
+        if let Some(chain) = &chain {
+            let result = chain.run(request).await;
+            plugin_runs = serde_json::to_value(&result.runs).ok();
+            request = result.request;
+            if let Some((code, message)) = result.stop {
+                stop = Some(MessageError { code: code.into(), message, retry_after_secs: None });
+                usage = Some((0, 0));
+            }
+        }
+        let outcome: Result<(), Outcome> = async {
+            if let Some(stopped) = stop {
+                return Err(Outcome::Stopped(stopped));
+            }
+            let mut stream = tokio::select! {
+                _ = live.cancel.cancelled() => return Err(Outcome::Cancelled),
+                s = provider.stream(request, api_key) => s.map_err(Outcome::Failed)?,
+            };
+            let mut pending = 0usize;
+            loop {
+                tokio::select! {
+                    biased;
+                    _ = live.cancel.cancelled() => return Err(Outcome::Cancelled),
+                    item = stream.next() => match item {
+                        Some(Ok(StreamItem::Delta(text))) => {
+                            if first_token {
+                                first_token = false;
+                                self.metrics.first_token(started.elapsed());
+                            }
+                            pending += text.len();
+                            live.lock().content.push_str(&text);
+                            live.notify.notify_waiters();
+                            self.mark_dirty(id, tenant, live);
+                            if pending >= self.config.flush_bytes {
+                                self.flush_now.notify_one();
+                                pending = 0;
+                            }
+                        }
+                        Some(Ok(StreamItem::Usage { input_tokens, output_tokens })) => usage = Some((input_tokens, output_tokens)),
+                        Some(Err(e)) => return Err(Outcome::Failed(e)),
+                        None => return Ok(()),
+                    },
+                }
+            }
+        }
+        .await;
+        let mut content = live.lock().content.clone();
+        let produced = content.len() > started_with;
+        let mut outcome = outcome;
+        // A completed answer passes the tenant's answer transforms before it is kept.
+        if let (Ok(()), Some(chain)) = (&outcome, &chain)
+            && chain.has_response_hooks()
+        {
+            let result = chain.run_response(&content).await;
+            if let Some(text) = result.text {
+                content = text;
+            }
+            let mut runs: Vec<serde_json::Value> =
+                plugin_runs.take().and_then(|r| serde_json::from_value(r).ok()).unwrap_or_default();
+            runs.extend(result.runs.iter().filter_map(|r| serde_json::to_value(r).ok()));
+            plugin_runs = Some(serde_json::Value::Array(runs));
+            if let Some((code, message)) = result.stop {
+                content.clear();
+                outcome = Err(Outcome::Stopped(MessageError { code: code.into(), message, retry_after_secs: None }));
+            }
+        }
+        let (status, error) = match &outcome {
+            Ok(()) => (MessageStatus::Completed, None),
+            Err(Outcome::Cancelled) => (MessageStatus::Cancelled, None),
+            // Nothing was sent: the turn failed, whatever text an earlier part left.
+            Err(Outcome::Stopped(e)) => (MessageStatus::Failed, Some(e.clone())),
+            Err(Outcome::Failed(e)) => {
+                let status = if content.is_empty() { MessageStatus::Failed } else { MessageStatus::Partial };
+                tracing::info!(error = %e, produced, "turn ended early");
+                (status, Some(provider_error(e)))
+            }
+        };
+        let provider_code = match &outcome {
+            Err(Outcome::Failed(e)) => Some(e.code()),
+            _ => None,
+        };
+        self.metrics.turn_finished(status.as_str(), provider_code);
+        let (input_tokens, output_tokens) = usage.unwrap_or_else(|| {
+            (prompt_tokens as u64, crate::chat::tokens::estimate(&content[started_with.min(content.len())..]) as u64)
+        });
+        let finish = Finish {
+            status,
+            content: &content,
+            error: error.as_ref(),
+            input_tokens: Some(input_tokens as i64),
+            output_tokens: Some(output_tokens as i64),
+            plugin_runs: plugin_runs.as_ref(),
+        };
+        let usage = NewUsage {
+            tenant,
+            user: ticket.user,
+            conversation: ticket.conversation,
+            message: id,
+            model: &ticket.model,
+            input_tokens: input_tokens as i64,
+            output_tokens: output_tokens as i64,
+            cost: ticket.cost(input_tokens, output_tokens),
+            outcome: status.as_str(),
+            day: &ticket.day,
+            month: &ticket.month,
+        };
+        // The final write must land: retry through a short database outage.
+        let mut delay = Duration::from_millis(100);
+        for attempt in 0..8 {
+            match self.write_finish(tenant, id, Finish { ..finish }, &usage).await {
+                Ok(()) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, attempt, "could not record the end of a turn; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+        self.ledger.settle(ticket.reservation, &ticket.windows, ticket.reserved, input_tokens + output_tokens).await;
+        let finished = Message {
+            status,
+            content,
+            error,
+            input_tokens: Some(input_tokens as i64),
+            output_tokens: Some(output_tokens as i64),
+            plugin_runs,
+            updated_at: store::now(),
+            ..message
+        };
+        live.lock().finished = Some(finished);
+    }
+
+    fn mark_dirty(&self, id: MessageId, tenant: TenantId, live: &Arc<Live>) {
+        self.dirty
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(id)
+            .or_insert_with(|| (tenant, live.clone()));
+    }
+
+    /// Writes the text of every stream that grew since the last flush, all in one transaction,
+    /// every `flush_interval_ms` or as soon as one stream has `flush_bytes` pending. One writer
+    /// for all streams keeps the database's write lock free for new turns.
+    pub async fn flusher(self: Arc<Self>) {
+        let interval = Duration::from_millis(self.config.flush_interval_ms);
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = self.flush_now.notified() => {}
+            }
+            let batch: Vec<(MessageId, TenantId, Arc<Live>)> = {
+                let mut dirty = self.dirty.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                dirty.drain().map(|(id, (tenant, live))| (id, tenant, live)).collect()
+            };
+            if batch.is_empty() {
+                continue;
+            }
+            let snapshot: Vec<(MessageId, TenantId, String)> =
+                batch.iter().map(|(id, tenant, live)| (*id, *tenant, live.lock().content.clone())).collect();
+            if let Err(e) = self.write_batch(&snapshot).await {
+                // Still in memory; the next round (or the final write) carries it.
+                tracing::warn!(error = %e, streams = snapshot.len(), "could not flush streamed content");
+                let mut dirty = self.dirty.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                for (id, tenant, live) in batch {
+                    if live.lock().finished.is_none() {
+                        dirty.entry(id).or_insert((tenant, live));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The end of a turn and its usage event, in one transaction.
+    async fn write_finish(
+        &self,
+        tenant: TenantId,
+        id: MessageId,
+        finish: Finish<'_>,
+        usage: &NewUsage<'_>,
+    ) -> crate::error::AppResult<()> {
+        let txn = self.store.begin().await?;
+        store::messages::finish(&*txn, tenant, id, finish).await?;
+        store::usage::record(&*txn, *usage).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    async fn write_batch(&self, batch: &[(MessageId, TenantId, String)]) -> crate::error::AppResult<()> {
+        let txn = self.store.begin().await?;
+        for (id, tenant, content) in batch {
+            store::messages::flush_content(&*txn, *tenant, *id, content).await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The events of a message after `after` (a previous event id), ending with its final
+    /// event. `created` is sent first when the reader starts from the beginning.
+    pub fn events(
+        self: &Arc<Self>,
+        tenant: TenantId,
+        message: Message,
+        after: Option<usize>,
+        user_message_id: Option<MessageId>,
+    ) -> BoxStream<'static, ChatEvent> {
+        let engine = self.clone();
+        let id = message.id;
+        let created = after.is_none().then(|| ChatEvent::Created { user_message_id, message: message.clone() });
+        let state = Reader {
+            engine,
+            tenant,
+            id,
+            offset: after.unwrap_or(0),
+            done: false,
+            last: message,
+            pending: std::collections::VecDeque::new(),
+            remote: None,
+        };
+        let rest = futures::stream::unfold(state, |mut r| async move {
+            if r.done {
+                return None;
+            }
+            let event = r.next_event().await;
+            if matches!(event, ChatEvent::Finished(_)) {
+                r.done = true;
+            }
+            Some((event, r))
+        });
+        futures::stream::iter(created).chain(rest).boxed()
+    }
+}
+
+enum Outcome {
+    Cancelled,
+    Failed(ProviderError),
+    /// A plugin refused the request, or failed under `fail_closed`.
+    Stopped(MessageError),
+}
+
+fn provider_error(e: &ProviderError) -> MessageError {
+    MessageError { code: e.code().into(), message: e.to_string(), retry_after_secs: e.retry_after().map(|s| s as i64) }
+}
+
+/// How often, at most, a live answer's new text is written to its Redis stream.
+const FANOUT_INTERVAL: Duration = Duration::from_millis(20);
+
+/// Copies a live turn's text to its Redis stream as it grows, coalescing whatever arrived during
+/// the previous write and `FANOUT_INTERVAL`, then marks the stream final. Redis being away never slows
+/// the turn: this task only falls behind and catches up (other replicas' readers meanwhile take
+/// the text from the database).
+async fn publish(cluster: Arc<crate::cluster::Cluster>, id: MessageId, live: Arc<Live>, mut published: usize) {
+    use crate::cluster::streams;
+    let mut failures = 0u32;
+    let _ = streams::claim(&cluster, id).await;
+    let mut renewed = std::time::Instant::now();
+    loop {
+        if renewed.elapsed() >= streams::LEASE / 3 {
+            let _ = streams::claim(&cluster, id).await;
+            renewed = std::time::Instant::now();
+        }
+        let notified = live.notify.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let (text, finished) = {
+            let state = live.lock();
+            let text = state.content.get(published..).filter(|t| !t.is_empty()).map(str::to_string);
+            (text, state.finished.is_some())
+        };
+        let result = match (&text, finished) {
+            (Some(text), _) => streams::append(&cluster, id, published, text).await,
+            (None, true) => streams::finish(&cluster, id).await,
+            (None, false) => {
+                let _ = tokio::time::timeout(streams::LEASE / 3, notified).await;
+                continue;
+            }
+        };
+        match result {
+            Ok(()) => {
+                failures = 0;
+                match text {
+                    Some(text) => {
+                        published += text.len();
+                        // At most one write per interval and answer, whatever the token rate.
+                        tokio::time::sleep(FANOUT_INTERVAL).await;
+                    }
+                    None => {
+                        let _ = streams::release(&cluster, id).await;
+                        return;
+                    }
+                }
+            }
+            Err(e) => {
+                failures += 1;
+                if failures == 1 {
+                    tracing::warn!(error = %e, message = %id, "cannot fan out an answer through redis; retrying");
+                }
+                // A finished answer whose end cannot be announced is read from the database.
+                if finished && failures > 20 {
+                    let _ = streams::release(&cluster, id).await;
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        }
+    }
+}
+
+struct Reader {
+    engine: Arc<Engine>,
+    tenant: TenantId,
+    id: MessageId,
+    offset: usize,
+    done: bool,
+    last: Message,
+    /// Events decided but not yet returned.
+    pending: std::collections::VecDeque<ChatEvent>,
+    /// The answer's Redis stream, when it is generated on another replica.
+    remote: Option<crate::cluster::streams::StreamReader>,
+}
+
+impl Reader {
+    fn delta_from(&mut self, content: &str) -> Option<ChatEvent> {
+        if content.len() > self.offset && content.is_char_boundary(self.offset) {
+            let event = ChatEvent::Delta {
+                message_id: self.id,
+                content: content[self.offset..].to_string(),
+                offset: content.len(),
+            };
+            self.offset = content.len();
+            Some(event)
+        } else {
+            None
+        }
+    }
+
+    /// Queues a delta, merged into the one before it when they follow each other.
+    fn push_delta(&mut self, text: &str, end: usize) {
+        if let Some(ChatEvent::Delta { content, offset, .. }) = self.pending.back_mut() {
+            content.push_str(text);
+            *offset = end;
+        } else {
+            self.pending.push_back(ChatEvent::Delta { message_id: self.id, content: text.to_string(), offset: end });
+        }
+        self.offset = end;
+    }
+
+    /// Reads the message from the store: queues any text past our offset, and its end when it
+    /// is final. True when it is final.
+    async fn read_store(&mut self) -> bool {
+        match store::messages::get(self.engine.store.conn(), self.tenant, self.id).await {
+            Ok(Some(m)) => {
+                if let Some(delta) = self.delta_from(&m.content) {
+                    self.pending.push_back(delta);
+                }
+                let terminal = m.status.is_terminal();
+                if terminal {
+                    self.pending.push_back(ChatEvent::Finished(m.clone()));
+                }
+                self.last = m;
+                terminal
+            }
+            Ok(None) => {
+                // Deleted while being read: end with what we know.
+                self.pending
+                    .push_back(ChatEvent::Finished(Message { status: MessageStatus::Cancelled, ..self.last.clone() }));
+                true
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read a message to stream it; retrying");
+                false
+            }
+        }
+    }
+
+    /// Follows the answer's Redis stream (it is being generated on another replica). False
+    /// when Redis cannot be used right now.
+    async fn follow_redis(&mut self) -> bool {
+        use crate::cluster::streams::{Entry, StreamReader};
+        let Some(shared) = self.engine.shared.clone() else { return false };
+        if self.remote.is_none() {
+            match StreamReader::open(&shared.cluster, self.id).await {
+                Ok(reader) => self.remote = Some(reader),
+                Err(_) => return false,
+            }
+        }
+        let Some(reader) = self.remote.as_mut() else { return false };
+        let entries = match reader.next().await {
+            Ok(entries) => entries,
+            Err(e) => {
+                tracing::debug!(error = %e, "lost the redis stream of an answer; reading the database");
+                self.remote = None;
+                return false;
+            }
+        };
+        if entries.is_empty() {
+            // Quiet for a while: the answer may have ended where no final mark could be sent.
+            self.read_store().await;
+            return true;
+        }
+        for entry in entries {
+            match entry {
+                Entry::Text { start, text } => {
+                    if start > self.offset {
+                        // Trimmed from the stream: the database has it (it is flushed often).
+                        for _ in 0..40 {
+                            self.read_store().await;
+                            if self.offset >= start || self.pending.iter().any(|e| matches!(e, ChatEvent::Finished(_)))
+                            {
+                                break;
+                            }
+                            tokio::time::sleep(Duration::from_millis(250)).await;
+                        }
+                        if self.pending.iter().any(|e| matches!(e, ChatEvent::Finished(_))) {
+                            return true;
+                        }
+                    }
+                    let end = start + text.len();
+                    if end > self.offset && self.offset >= start && text.is_char_boundary(self.offset - start) {
+                        let rest = text[self.offset - start..].to_string();
+                        self.push_delta(&rest, end);
+                    }
+                }
+                Entry::Final => {
+                    // The final message (answer transforms may have changed its text) is stored.
+                    self.read_store().await;
+                    return true;
+                }
+            }
+        }
+        true
+    }
+
+    async fn next_event(&mut self) -> ChatEvent {
+        loop {
+            if let Some(event) = self.pending.pop_front() {
+                return event;
+            }
+            if let Some(live) = self.engine.live(self.id) {
+                let notified = live.notify.notified();
+                tokio::pin!(notified);
+                notified.as_mut().enable();
+                let (delta, finished) = {
+                    let state = live.lock();
+                    let delta = self.delta_from(&state.content);
+                    (delta, state.finished.clone())
+                };
+                if let Some(delta) = delta {
+                    return delta;
+                }
+                if let Some(finished) = finished {
+                    return ChatEvent::Finished(finished);
+                }
+                notified.await;
+                continue;
+            }
+            // Not running here. Once: the store may already have the end.
+            if self.remote.is_none() && self.read_store().await {
+                continue;
+            }
+            if !self.pending.is_empty() {
+                continue;
+            }
+            // Running on another replica: its Redis stream has the live text.
+            if self.follow_redis().await {
+                continue;
+            }
+            // No Redis (embedded tier, or an outage): the store has the truth, a little behind.
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+}

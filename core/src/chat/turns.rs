@@ -1,0 +1,613 @@
+//! The turn half of `ChatService`: every action that makes an answer (send, regenerate,
+//! continue, edit) goes through one pipeline — limits, an idempotency claim, a plan read before
+//! the write transaction, the write (user message, queued answer, quota reservation), then the
+//! engine starts the turn after commit. Replays answer with the first turn; reattach and cancel
+//! find the turn wherever it runs.
+
+use super::conversations::title_from;
+use super::engine::{ChatEvent, TurnJob};
+use super::{ChatService, DEFAULT_TITLE, Draft, Idempotency, Turn, context};
+use crate::domain::TenantScope;
+use crate::domain::{ConversationId, MessageId, MessageRole, MessageStatus};
+use crate::error::{AppError, AppResult};
+use crate::providers::{ChatRequest, ModelSpec};
+use crate::store::conversations::Conversation;
+use crate::store::idempotency::{Claim, Scope};
+use crate::store::messages::{Message, NewMessage};
+use crate::store::{self, DatabaseTransaction};
+use crate::usage::Ticket;
+use futures::stream::BoxStream;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How the write half of an action ended.
+enum Written {
+    Started(Box<Turn>),
+    /// Someone sent the same key first: answer with their turn.
+    Replay(Claim),
+    /// A concurrent duplicate won the race; try again (it will be a replay).
+    Retry,
+}
+
+/// A turn prepared inside the transaction, started after commit.
+struct Prepared {
+    turn: Turn,
+    job: Option<TurnJob>,
+}
+
+/// An action's reads, done before the write transaction.
+struct Plan {
+    conversation: ConversationId,
+    kind: PlanKind,
+    spec: ModelSpec,
+    ctx: context::Context,
+    provider: Arc<dyn crate::providers::Provider>,
+    api_key: Option<String>,
+    /// A title from the first message of a new conversation.
+    title: Option<String>,
+    /// From the conversation's pinned preset version.
+    system: Option<String>,
+    temperature: Option<f32>,
+    /// The tenant's request transforms.
+    chain: Option<crate::plugins::RequestChain>,
+}
+
+enum PlanKind {
+    /// A new user message (not yet written) and its answer.
+    Exchange { user: Message },
+    /// A new answer to an existing message.
+    Answer { parent: MessageId },
+    /// More of a partial answer.
+    Continue { target: Message },
+}
+
+enum Action<'a> {
+    Send { conversation: ConversationId, content: &'a str, model: Option<&'a str>, parent: Option<MessageId> },
+    Regenerate { message: MessageId, model: Option<&'a str> },
+    Continue { message: MessageId },
+    Edit { message: MessageId, content: &'a str, model: Option<&'a str> },
+}
+
+impl Action<'_> {
+    fn route(&self) -> String {
+        match self {
+            Action::Send { conversation, .. } => format!("send:{conversation}"),
+            Action::Regenerate { message, .. } => format!("regenerate:{message}"),
+            Action::Continue { message } => format!("continue:{message}"),
+            Action::Edit { message, .. } => format!("edit:{message}"),
+        }
+    }
+
+    fn fingerprint(&self) -> String {
+        let canonical = match self {
+            Action::Send { content, model, parent, .. } => {
+                serde_json::json!(["send", content, model, parent.map(|p| p.0)])
+            }
+            Action::Regenerate { model, .. } => serde_json::json!(["regenerate", model]),
+            Action::Continue { .. } => serde_json::json!(["continue"]),
+            Action::Edit { content, model, .. } => serde_json::json!(["edit", content, model]),
+        };
+        hex::encode(Sha256::digest(format!("{}|{canonical}", self.route()).as_bytes()))
+    }
+}
+
+impl ChatService {
+    /// Settles turns a dead process left behind. Run once at start-up, before serving.
+    /// Settles answers that no process is writing any more. Embedded tier (at start-up): every
+    /// unfinished one. Scale-out tier (at start-up and then periodically): those idle for a
+    /// while whose replica no longer holds their lease in Redis; none while Redis cannot say.
+    pub async fn settle_interrupted_messages(&self) -> AppResult<u64> {
+        let Some(shared) = self.engine.shared() else {
+            return store::messages::settle_interrupted(self.store.conn(), None).await;
+        };
+        let idle_since = store::now() - chrono::Duration::seconds(shared.cluster.config.orphan_after_secs as i64);
+        let candidates = store::messages::unfinished_since(self.store.conn(), idle_since, 500).await?;
+        if candidates.is_empty() {
+            return Ok(0);
+        }
+        let ids: Vec<MessageId> = candidates.iter().map(|(_, id, _)| *id).collect();
+        let Ok(leased) = crate::cluster::streams::leased(&shared.cluster, &ids).await else { return Ok(0) };
+        let mut orphans = Vec::new();
+        for ((tenant, id, stored), leased) in candidates.into_iter().zip(leased) {
+            if leased {
+                continue;
+            }
+            // Keep what the vanished replica generated after its last flush: its stream has it.
+            match crate::cluster::streams::recover(&shared.cluster, id, &stored).await {
+                Ok(text) if text.len() > stored.len() => {
+                    store::messages::flush_content(self.store.conn(), tenant, id, &text).await?;
+                }
+                Ok(_) => {}
+                Err(_) => return Ok(0),
+            }
+            orphans.push(id);
+        }
+        store::messages::settle_interrupted(self.store.conn(), Some(&orphans)).await
+    }
+
+    /// A message's events after `after` (from `Last-Event-ID`).
+    /// The events of a turn just created (or replayed), from `message.created` on. Needs no
+    /// database read: the turn has its messages, so a send that committed always streams.
+    pub fn turn_events(&self, scope: &TenantScope, turn: &Turn) -> BoxStream<'static, ChatEvent> {
+        // An answer's parent is always the user message it answers.
+        let user_message_id = turn.user_message.as_ref().map(|m| m.id).or(turn.assistant_message.parent_id);
+        self.engine.events(scope.tenant, turn.assistant_message.clone(), None, user_message_id)
+    }
+
+    pub async fn events(
+        &self,
+        scope: &TenantScope,
+        id: MessageId,
+        after: Option<usize>,
+    ) -> AppResult<BoxStream<'static, ChatEvent>> {
+        let message = self.message(scope, id).await?;
+        if message.role != MessageRole::Assistant {
+            return Err(AppError::Validation {
+                field: "id",
+                reason: "only assistant messages have event streams".into(),
+            });
+        }
+        let user_message_id = match message.parent_id {
+            Some(p) => store::messages::get(self.store.conn(), scope.tenant, p)
+                .await?
+                .filter(|m| m.role == MessageRole::User)
+                .map(|m| m.id),
+            None => None,
+        };
+        Ok(self.engine.events(scope.tenant, message, after, user_message_id))
+    }
+
+    pub async fn cancel(&self, scope: &TenantScope, id: MessageId) -> AppResult<Message> {
+        let message = self.message(scope, id).await?;
+        if message.status.is_terminal() {
+            return Ok(message);
+        }
+        if self.engine.cancel(id) {
+            if let Some(done) = self.engine.finished(id).await {
+                return Ok(done);
+            }
+        } else if let Some(done) = self.cancel_elsewhere(scope, id).await? {
+            return Ok(done);
+        } else {
+            // Not running anywhere (it will be settled on restart): record the stop.
+            store::messages::set_status(self.store.conn(), scope.tenant, id, MessageStatus::Cancelled).await?;
+        }
+        self.message(scope, id).await
+    }
+
+    /// Scale-out tier: asks the replica generating the answer to stop it, and waits (briefly)
+    /// for it to settle. `None` when no replica is generating it.
+    async fn cancel_elsewhere(&self, scope: &TenantScope, id: MessageId) -> AppResult<Option<Message>> {
+        let Some(shared) = self.engine.shared() else { return Ok(None) };
+        match crate::cluster::streams::is_live(&shared.cluster, id).await {
+            Ok(true) => {}
+            Ok(false) => return Ok(None),
+            Err(_) => {
+                return Err(AppError::Unavailable(
+                    "cannot reach the replica generating this answer (redis is unreachable)".into(),
+                ));
+            }
+        }
+        shared.bus.publish(crate::cluster::bus::Signal::Cancel(id));
+        for _ in 0..50 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let message = self.message(scope, id).await?;
+            if message.status.is_terminal() {
+                return Ok(Some(message));
+            }
+        }
+        // The replica did not answer within five seconds: it is gone.
+        Ok(None)
+    }
+
+    async fn check_limits(&self, scope: &TenantScope, ip: Option<&str>) -> AppResult<()> {
+        let minute = Duration::from_secs(60);
+        let c = &self.config;
+        let checks = [
+            (format!("turn-user:{}:{}", scope.tenant, scope.user), c.turns_per_minute_per_user),
+            (format!("turn-tenant:{}", scope.tenant), c.turns_per_minute_per_tenant),
+            (format!("turn-ip:{}", ip.unwrap_or("unknown")), c.turns_per_minute_per_ip),
+        ];
+        for (key, limit) in checks {
+            self.limiter.hit(&key, limit, minute).await?;
+        }
+        Ok(())
+    }
+
+    fn check_content(&self, content: &str) -> AppResult<()> {
+        if content.trim().is_empty() {
+            return Err(AppError::Validation { field: "content", reason: "must not be empty".into() });
+        }
+        if content.chars().count() > self.config.max_message_chars {
+            return Err(AppError::Validation {
+                field: "content",
+                reason: format!("must be at most {} characters", self.config.max_message_chars),
+            });
+        }
+        Ok(())
+    }
+
+    pub async fn send(
+        &self,
+        scope: &TenantScope,
+        ip: Option<&str>,
+        idem: Idempotency<'_>,
+        conversation: ConversationId,
+        draft: Draft<'_>,
+    ) -> AppResult<Turn> {
+        self.check_content(draft.content)?;
+        let Draft { content, model, parent } = draft;
+        self.run_action(scope, ip, idem, Action::Send { conversation, content, model, parent }).await
+    }
+
+    pub async fn regenerate(
+        &self,
+        scope: &TenantScope,
+        ip: Option<&str>,
+        idem: Idempotency<'_>,
+        message: MessageId,
+        model: Option<&str>,
+    ) -> AppResult<Turn> {
+        self.run_action(scope, ip, idem, Action::Regenerate { message, model }).await
+    }
+
+    pub async fn continue_partial(
+        &self,
+        scope: &TenantScope,
+        ip: Option<&str>,
+        idem: Idempotency<'_>,
+        message: MessageId,
+    ) -> AppResult<Turn> {
+        self.run_action(scope, ip, idem, Action::Continue { message }).await
+    }
+
+    pub async fn edit(
+        &self,
+        scope: &TenantScope,
+        ip: Option<&str>,
+        idem: Idempotency<'_>,
+        message: MessageId,
+        content: &str,
+        model: Option<&str>,
+    ) -> AppResult<Turn> {
+        self.check_content(content)?;
+        self.run_action(scope, ip, idem, Action::Edit { message, content, model }).await
+    }
+
+    async fn run_action(
+        &self,
+        scope: &TenantScope,
+        ip: Option<&str>,
+        idem: Idempotency<'_>,
+        action: Action<'_>,
+    ) -> AppResult<Turn> {
+        let route = action.route();
+        let fingerprint = action.fingerprint();
+        let claim_scope = Scope { tenant: scope.tenant, user: scope.user, route: &route, key: idem.key };
+        // A replay must not count against the limits: check for one first.
+        if let Some(turn) = self.replay(&claim_scope, &fingerprint).await? {
+            return Ok(turn);
+        }
+        self.check_limits(scope, ip).await?;
+        for attempt in 0..2 {
+            let plan = self.plan(scope, &action).await?;
+            // The worst case (the prompt and the longest answer allowed) must fit every token
+            // budget before anything is written or sent upstream.
+            let amount = (plan.ctx.record.prompt_tokens as u64) + u64::from(plan.spec.max_output_tokens);
+            let ticket = self.usage.reserve(scope, plan.conversation, &plan.spec, amount).await?;
+            match self.write_action(scope, &claim_scope, &fingerprint, plan, ticket.clone(), attempt).await {
+                Ok(Written::Started(turn)) => return Ok(*turn),
+                Ok(Written::Replay(claim)) => {
+                    self.usage.release(&ticket).await;
+                    return self.replay_claim(&claim_scope, claim, &fingerprint).await;
+                }
+                Ok(Written::Retry) => self.usage.release(&ticket).await,
+                Err(e) => {
+                    self.usage.release(&ticket).await;
+                    return Err(e);
+                }
+            }
+        }
+        self.replay(&claim_scope, &fingerprint)
+            .await?
+            .ok_or_else(|| AppError::Conflict("the request is being processed; retry".into()))
+    }
+
+    /// The write half of an action: the idempotency claim, the messages, and the turn started
+    /// after commit.
+    async fn write_action(
+        &self,
+        scope: &TenantScope,
+        claim_scope: &Scope<'_>,
+        fingerprint: &str,
+        plan: Plan,
+        ticket: Ticket,
+        attempt: usize,
+    ) -> AppResult<Written> {
+        let txn = self.store.begin().await?;
+        if let Some(claim) = store::idempotency::find(&*txn, claim_scope).await? {
+            return Ok(Written::Replay(claim));
+        }
+        let prepared = self.apply(&txn, scope, plan, ticket).await?;
+        let claim = Claim {
+            fingerprint: fingerprint.to_string(),
+            user_message_id: prepared.turn.user_message.as_ref().map(|m| m.id),
+            assistant_message_id: prepared.turn.assistant_message.id,
+        };
+        let expires = store::now() + chrono::Duration::hours(self.config.idempotency_hours as i64);
+        match store::idempotency::insert(&*txn, claim_scope, &claim, expires).await {
+            Ok(()) => {}
+            // A concurrent duplicate committed first: replay it instead.
+            Err(AppError::Conflict(_)) if attempt == 0 => return Ok(Written::Retry),
+            Err(e) => return Err(e),
+        }
+        txn.commit().await?;
+        if let Some(job) = prepared.job {
+            self.engine.start(job);
+        }
+        Ok(Written::Started(Box::new(prepared.turn)))
+    }
+
+    async fn replay(&self, claim_scope: &Scope<'_>, fingerprint: &str) -> AppResult<Option<Turn>> {
+        match store::idempotency::find(self.store.conn(), claim_scope).await? {
+            Some(claim) => self.replay_claim(claim_scope, claim, fingerprint).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn replay_claim(&self, claim_scope: &Scope<'_>, claim: Claim, fingerprint: &str) -> AppResult<Turn> {
+        if claim.fingerprint != fingerprint {
+            return Err(AppError::IdempotencyMismatch);
+        }
+        let conn = self.store.conn();
+        let assistant = store::messages::get(conn, claim_scope.tenant, claim.assistant_message_id)
+            .await?
+            .ok_or(AppError::NotFound("message"))?;
+        let user_message = match claim.user_message_id {
+            Some(id) => store::messages::get(conn, claim_scope.tenant, id).await?,
+            None => None,
+        };
+        Ok(Turn {
+            conversation_id: assistant.conversation_id,
+            user_message,
+            assistant_message: assistant,
+            replayed: true,
+        })
+    }
+
+    /// Everything an action needs that can be read before taking the write lock: the target,
+    /// the model, the provider and its key, and the context to send. Reading here (not inside
+    /// the write transaction) keeps SQLite's single writer free for as short a time as possible.
+    async fn plan(&self, scope: &TenantScope, action: &Action<'_>) -> AppResult<Plan> {
+        let conn = self.store.conn();
+        // The target conversation (and message), and the model the caller or the message names.
+        let (conv, target, requested) = match *action {
+            Action::Send { conversation, model, .. } => {
+                (self.owned_conversation(conn, scope, conversation).await?, None, model.map(str::to_string))
+            }
+            Action::Edit { message, model, .. } => {
+                let original = self.owned_message(conn, scope, message).await?;
+                if original.role != MessageRole::User {
+                    return Err(AppError::Validation {
+                        field: "id",
+                        reason: "only user messages can be edited".into(),
+                    });
+                }
+                let model = model.map(str::to_string).or(original.model.clone());
+                (self.owned_conversation(conn, scope, original.conversation_id).await?, Some(original), model)
+            }
+            Action::Regenerate { message, model } => {
+                let target = self.owned_message(conn, scope, message).await?;
+                let model = model.map(str::to_string).or(if target.role == MessageRole::Assistant {
+                    target.model.clone()
+                } else {
+                    None
+                });
+                (self.owned_conversation(conn, scope, target.conversation_id).await?, Some(target), model)
+            }
+            Action::Continue { message } => {
+                let target = self.owned_message(conn, scope, message).await?;
+                if target.role != MessageRole::Assistant || target.status != MessageStatus::Partial {
+                    return Err(AppError::Conflict(format!(
+                        "only a partial answer can be continued; this message is {}",
+                        target.status.as_str()
+                    )));
+                }
+                let model = target.model.clone();
+                (self.owned_conversation(conn, scope, target.conversation_id).await?, Some(target), model)
+            }
+        };
+        // The pinned preset version supplies the system prompt, sampling and output limit, and
+        // the model when the caller names none; a plugin's preset is rendered for the turn.
+        let mut preset = match conv.preset_version_id {
+            Some(v) => store::presets::version_by_id(conn, scope.tenant, v).await?.map(|v| v.settings),
+            None => None,
+        };
+        if let Some((version, preset_id)) = &conv.plugin_preset {
+            let default_model = requested.clone().unwrap_or_default();
+            let rendered =
+                self.plugins.render_preset(scope.tenant, scope.user, *version, preset_id, &default_model).await?;
+            preset = Some(crate::store::presets::PresetSettings {
+                name: preset_id.clone(),
+                description: String::new(),
+                model: rendered.model,
+                system_prompt: rendered.system_prompt,
+                temperature: rendered.temperature.map(f64::from),
+                max_tokens: None,
+            });
+        }
+        let model = requested.or_else(|| preset.as_ref().and_then(|p| p.model.clone()));
+        let mut spec = self.catalogue.resolve(conn, scope.tenant, model.as_deref()).await?;
+        if let Some(max) = preset.as_ref().and_then(|p| p.max_tokens) {
+            spec.max_output_tokens = spec.max_output_tokens.min(u32::try_from(max.max(1)).unwrap_or(u32::MAX));
+        }
+        let system = preset.as_ref().map(|p| p.system_prompt.clone()).filter(|p| !p.trim().is_empty());
+        let temperature = preset.as_ref().and_then(|p| p.temperature).map(|t| t as f32);
+        let all = store::messages::of_conversation(conn, scope.tenant, conv.id).await?;
+        let (kind, ctx, title) = match (action, target) {
+            (Action::Send { content, parent, .. }, _) => {
+                let parent = match *parent {
+                    Some(p) if all.iter().any(|m| m.id == p) => Some(p),
+                    Some(_) => {
+                        return Err(AppError::Validation {
+                            field: "parent_id",
+                            reason: "is not a message of this conversation".into(),
+                        });
+                    }
+                    None => conv.active_leaf_id,
+                };
+                let title = (conv.title == DEFAULT_TITLE && all.is_empty()).then(|| title_from(content));
+                let (user, ctx) = exchange(scope, &conv, &all, parent, content, &spec, system.as_deref());
+                (PlanKind::Exchange { user }, ctx, title)
+            }
+            (Action::Edit { content, .. }, Some(original)) => {
+                let (user, ctx) = exchange(scope, &conv, &all, original.parent_id, content, &spec, system.as_deref());
+                (PlanKind::Exchange { user }, ctx, None)
+            }
+            (Action::Regenerate { .. }, Some(target)) => {
+                let parent = match target.role {
+                    MessageRole::Assistant => target.parent_id.ok_or(AppError::Validation {
+                        field: "id",
+                        reason: "this answer has no question to answer again".into(),
+                    })?,
+                    _ => target.id,
+                };
+                let ctx = context::build(&spec, system.as_deref(), &context::path_to(&all, Some(parent)), None);
+                (PlanKind::Answer { parent }, ctx, None)
+            }
+            (Action::Continue { .. }, Some(target)) => {
+                let history = context::path_to(&all, target.parent_id);
+                let ctx = context::build(&spec, system.as_deref(), &history, Some(&target.content));
+                (PlanKind::Continue { target }, ctx, None)
+            }
+            _ => return Err(AppError::Internal("an action without its target message".into())),
+        };
+        let (provider, api_key) = self.catalogue.provider_for(conn, scope.tenant, &spec).await?;
+        let chain = self.plugins.request_chain(scope.tenant, scope.user, &spec.id).await?;
+        Ok(Plan { conversation: conv.id, kind, spec, ctx, provider, api_key, title, system, temperature, chain })
+    }
+
+    /// Writes a planned action inside the write transaction and prepares its turn.
+    async fn apply(
+        &self,
+        txn: &DatabaseTransaction,
+        scope: &TenantScope,
+        plan: Plan,
+        ticket: Ticket,
+    ) -> AppResult<Prepared> {
+        let Plan { conversation, kind, spec, ctx, provider, api_key, title, system, temperature, chain } = plan;
+        // Deleted meanwhile? Then there is nothing to answer in.
+        self.owned_conversation(txn, scope, conversation).await?;
+        let record = serde_json::to_value(&ctx.record).unwrap_or_default();
+        let new_assistant = |parent: MessageId| NewMessage {
+            id: MessageId::new(),
+            tenant_id: scope.tenant,
+            conversation_id: conversation,
+            parent_id: Some(parent),
+            role: MessageRole::Assistant,
+            status: MessageStatus::Queued,
+            content: "",
+            model: Some(&spec.id),
+            model_config: Some(&record),
+        };
+        let (user_message, assistant) = match kind {
+            PlanKind::Exchange { user } => {
+                let user = store::messages::insert(
+                    txn,
+                    NewMessage {
+                        id: user.id,
+                        tenant_id: scope.tenant,
+                        conversation_id: conversation,
+                        parent_id: user.parent_id,
+                        role: MessageRole::User,
+                        status: MessageStatus::Completed,
+                        content: &user.content,
+                        model: Some(&spec.id),
+                        model_config: None,
+                    },
+                )
+                .await?;
+                let assistant = store::messages::insert(txn, new_assistant(user.id)).await?;
+                (Some(user), assistant)
+            }
+            PlanKind::Answer { parent } => (None, store::messages::insert(txn, new_assistant(parent)).await?),
+            PlanKind::Continue { target } => {
+                if !store::messages::reopen_for_continue(txn, scope.tenant, target.id, &record).await? {
+                    return Err(AppError::Conflict("the answer is already being continued".into()));
+                }
+                (
+                    None,
+                    Message {
+                        status: MessageStatus::Queued,
+                        error: None,
+                        model_config: Some(record.clone()),
+                        ..target
+                    },
+                )
+            }
+        };
+        store::conversations::set_active_leaf(txn, scope.tenant, conversation, assistant.id).await?;
+        if let Some(title) = title {
+            store::conversations::update(txn, scope.tenant, scope.user, conversation, Some(&title), None).await?;
+        }
+        let job = TurnJob {
+            tenant: scope.tenant,
+            message: assistant.clone(),
+            provider,
+            api_key,
+            prompt_tokens: ctx.record.prompt_tokens,
+            ticket,
+            chain,
+            request: ChatRequest {
+                model: spec.upstream_model.clone(),
+                system,
+                messages: ctx.messages,
+                max_tokens: spec.max_output_tokens,
+                temperature,
+            },
+        };
+        Ok(Prepared {
+            turn: Turn { conversation_id: conversation, user_message, assistant_message: assistant, replayed: false },
+            job: Some(job),
+        })
+    }
+
+    async fn owned_message(&self, conn: &impl store::Conn, scope: &TenantScope, id: MessageId) -> AppResult<Message> {
+        store::messages::get_owned(conn, scope.tenant, scope.user, id).await?.ok_or(AppError::NotFound("message"))
+    }
+}
+
+/// A user message about to be written, and the context that answers it.
+fn exchange(
+    scope: &TenantScope,
+    conv: &Conversation,
+    all: &[Message],
+    parent: Option<MessageId>,
+    content: &str,
+    spec: &ModelSpec,
+    system: Option<&str>,
+) -> (Message, context::Context) {
+    let now = store::now();
+    let user = Message {
+        id: MessageId::new(),
+        tenant_id: scope.tenant,
+        conversation_id: conv.id,
+        parent_id: parent,
+        role: MessageRole::User,
+        status: MessageStatus::Completed,
+        content: content.to_string(),
+        model: Some(spec.id.clone()),
+        model_config: None,
+        error: None,
+        input_tokens: None,
+        output_tokens: None,
+        plugin_runs: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut history = context::path_to(all, parent);
+    history.push(user.clone());
+    let ctx = context::build(spec, system, &history, None);
+    (user, ctx)
+}

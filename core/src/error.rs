@@ -1,0 +1,72 @@
+//! The domain's error type. `api::error` is the one place that turns it into HTTP.
+
+use crate::domain::Invalid;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The request is well-formed but a value is not acceptable (422).
+    #[error("{field} {reason}")]
+    Validation { field: &'static str, reason: String },
+    /// Missing, expired or revoked credentials; wrong password (401).
+    #[error("{0}")]
+    Unauthenticated(&'static str),
+    /// Sign-in refused: wrong password, unknown or disabled account — deliberately one answer (401).
+    #[error("the e-mail address or password is incorrect")]
+    InvalidCredentials,
+    /// A cookie-authenticated change without the session's CSRF token (403).
+    #[error("missing or wrong X-CSRF-Token header (cookie-authenticated changes need the token from /v1/me)")]
+    CsrfFailed,
+    /// Authenticated, but the policy does not allow it (403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// The object does not exist for this caller (404) — also for other tenants' objects.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The request conflicts with current state (409).
+    #[error("{0}")]
+    Conflict(String),
+    /// An idempotency key was reused with a different request (422).
+    #[error("this Idempotency-Key was already used for a different request")]
+    IdempotencyMismatch,
+    /// Too many requests (429).
+    #[error("too many attempts; try again in {} seconds", retry_after.as_secs().max(1))]
+    RateLimited { retry_after: Duration },
+    /// A token quota does not cover the request (429 `quota_exceeded`).
+    #[error("{}", .0.message())]
+    QuotaExceeded(Box<crate::domain::QuotaRefusal>),
+    /// A dependency (the database) is unavailable (503).
+    #[error("{0}")]
+    Unavailable(String),
+    /// A bug or an unexpected state (500). The message is logged, not shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<Invalid> for AppError {
+    fn from(invalid: Invalid) -> Self {
+        AppError::Validation { field: invalid.field, reason: invalid.reason }
+    }
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        use sea_orm::{DbErr, SqlErr};
+        if let Some(SqlErr::UniqueConstraintViolation(_)) = err.sql_err() {
+            return AppError::Conflict("that value is already in use".into());
+        }
+        match err {
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => AppError::Unavailable("the database is unavailable".into()),
+            other => {
+                let text = other.to_string();
+                if text.contains("database is locked") || text.contains("connection") && text.contains("refused") {
+                    AppError::Unavailable("the database is unavailable".into())
+                } else {
+                    AppError::Internal(text)
+                }
+            }
+        }
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,238 @@
+//! Token quotas: a turn reserves its worst case (estimated input + maximum output) in every
+//! window that applies to it before anything goes upstream, and settles to the real usage when
+//! it ends — completed, cancelled, failed or partial. The in-process ledger serves the embedded
+//! tier; the scale-out tier puts an atomic Redis ledger behind the same trait.
+
+use crate::domain::Period;
+use crate::domain::{TenantId, UserId};
+use crate::error::AppResult;
+use async_trait::async_trait;
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::Mutex;
+use uuid::Uuid;
+
+/// Whose budget a window counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Holder {
+    Tenant(TenantId),
+    User(TenantId, UserId),
+}
+
+/// One budget for one period: the tenant's or a user's day or month.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Window {
+    pub holder: Holder,
+    pub period: Period,
+    /// `YYYY-MM-DD` or `YYYY-MM` (UTC).
+    pub bucket: String,
+    pub limit: u64,
+    pub resets_at: DateTime<Utc>,
+}
+
+impl Window {
+    pub fn new(holder: Holder, period: Period, limit: u64, at: DateTime<Utc>) -> Self {
+        let (bucket, resets_at) = bucket_of(period, at);
+        Self { holder, period, bucket, limit, resets_at }
+    }
+
+    /// The ledger key: one counter per holder, period and bucket (so a new day is a new counter).
+    pub fn key(&self) -> String {
+        match self.holder {
+            Holder::Tenant(t) => format!("quota:{t}:tenant:{}", self.bucket),
+            Holder::User(t, u) => format!("quota:{t}:user:{u}:{}", self.bucket),
+        }
+    }
+
+    pub fn user(&self) -> Option<UserId> {
+        match self.holder {
+            Holder::Tenant(_) => None,
+            Holder::User(_, u) => Some(u),
+        }
+    }
+}
+
+/// The bucket of `at` and when it ends (midnight UTC; the first of the next month).
+pub fn bucket_of(period: Period, at: DateTime<Utc>) -> (String, DateTime<Utc>) {
+    let day = at.date_naive();
+    match period {
+        Period::Day => {
+            let next = day.succ_opt().unwrap_or(day);
+            (day.format("%Y-%m-%d").to_string(), midnight(next))
+        }
+        Period::Month => {
+            let (y, m) = if day.month() == 12 { (day.year() + 1, 1) } else { (day.year(), day.month() + 1) };
+            let next = NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(day);
+            (day.format("%Y-%m").to_string(), midnight(next))
+        }
+    }
+}
+
+fn midnight(day: NaiveDate) -> DateTime<Utc> {
+    Utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
+}
+
+/// Why a reservation did not fit: the first window that refused it.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub window: Window,
+    pub used: u64,
+    pub requested: u64,
+}
+
+impl Refusal {
+    pub fn remaining(&self) -> u64 {
+        self.window.limit.saturating_sub(self.used)
+    }
+}
+
+/// A window's state: settled usage and reservations of turns still running.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Balance {
+    pub used: u64,
+    pub reserved: u64,
+}
+
+/// Where a ledger learns what a window used before it started counting (the usage events).
+#[async_trait]
+pub trait UsageSource: Send + Sync {
+    async fn used(&self, window: &Window) -> AppResult<u64>;
+}
+
+#[async_trait]
+pub trait QuotaLedger: Send + Sync {
+    /// Reserves `amount` tokens in every window, or in none: `Ok(Err(..))` names the window that
+    /// has too little left. `id` names the reservation until it is settled.
+    async fn reserve(&self, id: Uuid, windows: &[Window], amount: u64) -> AppResult<Result<(), Refusal>>;
+    /// Ends a reservation: releases `reserved` and counts `actual` (zero when the turn never ran).
+    async fn settle(&self, id: Uuid, windows: &[Window], reserved: u64, actual: u64);
+    /// The current balance of a window (for "my usage").
+    async fn balance(&self, window: &Window) -> AppResult<Balance>;
+}
+
+/// One process's ledger: counters in memory, each loaded once from the usage events when first
+/// needed, so a restart loses no settled usage. Reservations of a process that dies go with it
+/// (its turns are settled as interrupted at the next start).
+pub struct InProcessLedger {
+    source: Arc<dyn UsageSource>,
+    counters: Mutex<HashMap<String, Counter>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Counter {
+    balance: Balance,
+    resets_at: DateTime<Utc>,
+}
+
+impl InProcessLedger {
+    pub fn new(source: Arc<dyn UsageSource>) -> Self {
+        Self { source, counters: Mutex::new(HashMap::new()) }
+    }
+
+    /// Loads missing counters while holding the lock, so a counter is loaded exactly once and
+    /// no settlement can slip between the load and its first use.
+    async fn load(&self, counters: &mut HashMap<String, Counter>, windows: &[Window]) -> AppResult<()> {
+        let now = Utc::now();
+        counters.retain(|_, c| c.resets_at > now);
+        for w in windows {
+            if let std::collections::hash_map::Entry::Vacant(slot) = counters.entry(w.key()) {
+                let used = self.source.used(w).await?;
+                slot.insert(Counter { balance: Balance { used, reserved: 0 }, resets_at: w.resets_at });
+            }
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl QuotaLedger for InProcessLedger {
+    async fn reserve(&self, _id: Uuid, windows: &[Window], amount: u64) -> AppResult<Result<(), Refusal>> {
+        let mut counters = self.counters.lock().await;
+        self.load(&mut counters, windows).await?;
+        for w in windows {
+            let b = counters.get(&w.key()).map(|c| c.balance).unwrap_or_default();
+            let committed = b.used + b.reserved;
+            if committed + amount > w.limit {
+                return Ok(Err(Refusal { window: w.clone(), used: committed, requested: amount }));
+            }
+        }
+        for w in windows {
+            if let Some(c) = counters.get_mut(&w.key()) {
+                c.balance.reserved += amount;
+            }
+        }
+        Ok(Ok(()))
+    }
+
+    async fn settle(&self, _id: Uuid, windows: &[Window], reserved: u64, actual: u64) {
+        let mut counters = self.counters.lock().await;
+        for w in windows {
+            // A counter is present from its reservation until its window ends; one that ended
+            // meanwhile needs nothing (the usage event is in the store for the record).
+            if let Some(c) = counters.get_mut(&w.key()) {
+                c.balance.reserved = c.balance.reserved.saturating_sub(reserved);
+                c.balance.used += actual;
+            }
+        }
+    }
+
+    async fn balance(&self, window: &Window) -> AppResult<Balance> {
+        let mut counters = self.counters.lock().await;
+        self.load(&mut counters, std::slice::from_ref(window)).await?;
+        Ok(counters.get(&window.key()).map(|c| c.balance).unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    struct Fixed(AtomicU64);
+
+    #[async_trait]
+    impl UsageSource for Fixed {
+        async fn used(&self, _: &Window) -> AppResult<u64> {
+            Ok(self.0.fetch_add(0, Ordering::SeqCst))
+        }
+    }
+
+    fn window(limit: u64) -> Window {
+        Window::new(Holder::Tenant(TenantId::new()), Period::Day, limit, Utc::now())
+    }
+
+    #[tokio::test]
+    async fn reservations_count_until_settled_and_settle_to_actual_usage() {
+        let ledger = InProcessLedger::new(Arc::new(Fixed(AtomicU64::new(10))));
+        let w = [window(100)];
+        assert!(ledger.reserve(Uuid::nil(), &w, 60).await.unwrap().is_ok());
+        let refused = ledger.reserve(Uuid::nil(), &w, 60).await.unwrap().unwrap_err();
+        assert_eq!(refused.used, 70);
+        assert_eq!(refused.remaining(), 30);
+        ledger.settle(Uuid::nil(), &w, 60, 15).await;
+        assert_eq!(ledger.balance(&w[0]).await.unwrap(), Balance { used: 25, reserved: 0 });
+        assert!(ledger.reserve(Uuid::nil(), &w, 75).await.unwrap().is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_refusal_in_one_window_reserves_in_none() {
+        let ledger = InProcessLedger::new(Arc::new(Fixed(AtomicU64::new(0))));
+        let roomy = window(1000);
+        let tight = window(10);
+        assert!(ledger.reserve(Uuid::nil(), &[roomy.clone(), tight.clone()], 20).await.unwrap().is_err());
+        assert_eq!(ledger.balance(&roomy).await.unwrap().reserved, 0);
+    }
+
+    #[test]
+    fn buckets_end_at_midnight_and_month_end() {
+        let at = Utc.with_ymd_and_hms(2026, 12, 31, 23, 59, 59).unwrap();
+        let (day, reset) = bucket_of(Period::Day, at);
+        assert_eq!(day, "2026-12-31");
+        assert_eq!(reset, Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap());
+        let (month, reset) = bucket_of(Period::Month, at);
+        assert_eq!(month, "2026-12");
+        assert_eq!(reset, Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap());
+    }
+}

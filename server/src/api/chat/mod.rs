@@ -1,0 +1,341 @@
+//! Conversations and messages: sending (streamed over SSE or answered at once), reattaching,
+//! cancelling, regenerating, continuing, editing and choosing branches. The types are in
+//! `views`, the event stream in `events`; this file holds the handlers.
+
+mod events;
+mod views;
+
+pub use views::*;
+
+use super::ApiTags;
+use super::error::ApiResult;
+use super::extract::Auth;
+use super::models::{decode_cursor, next_cursor, page_limit};
+use crate::state::AppState;
+use confab_core::authz::Permission;
+use confab_core::chat::{Draft, Idempotency, Turn};
+use confab_core::domain::{ConversationId, MessageId};
+use confab_core::error::AppError;
+use confab_core::store::conversations::Conversation;
+use events::{Events, sse};
+use poem::web::Data;
+use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+use std::sync::Arc;
+use std::time::Duration;
+use uuid::Uuid;
+
+#[derive(Default)]
+pub struct ChatApi;
+
+#[allow(clippy::large_enum_variant)]
+#[derive(ApiResponse)]
+pub enum TurnResponse {
+    /// `Accept: text/event-stream`: the turn's events, from `message.created` to its final event.
+    #[oai(status = 200)]
+    Stream(Events),
+    /// Otherwise: the created messages; attach with `GET /v1/messages/{id}/events`.
+    #[oai(status = 202)]
+    Accepted(Json<TurnView>),
+}
+
+#[derive(ApiResponse)]
+pub enum ConversationCreated {
+    #[oai(status = 201)]
+    Created(Json<ConversationView>),
+}
+
+#[derive(ApiResponse)]
+pub enum Deleted {
+    #[oai(status = 204)]
+    NoContent,
+}
+
+fn wants_sse(req: &poem::Request) -> bool {
+    req.headers()
+        .get(poem::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/event-stream"))
+}
+
+async fn respond(
+    state: &AppState,
+    scope: &confab_core::domain::TenantScope,
+    req: &poem::Request,
+    turn: Turn,
+) -> ApiResult<TurnResponse> {
+    if wants_sse(req) {
+        let events = state.chat.turn_events(scope, &turn);
+        Ok(TurnResponse::Stream(sse(events, heartbeat(state))))
+    } else {
+        Ok(TurnResponse::Accepted(Json(turn.into())))
+    }
+}
+
+fn heartbeat(state: &AppState) -> Duration {
+    Duration::from_secs(state.config.chat.heartbeat_secs)
+}
+
+async fn pinned(
+    state: &AppState,
+    scope: &confab_core::domain::TenantScope,
+    conversation: &Conversation,
+) -> ApiResult<Option<PinnedPreset>> {
+    Ok(state.chat.pinned_preset(scope, conversation).await?.map(|v| PinnedPreset {
+        preset_id: v.preset_id.0,
+        version_id: v.id.0,
+        version: v.version,
+        name: v.settings.name,
+        model: v.settings.model,
+    }))
+}
+
+fn client_ip() -> Option<String> {
+    confab_core::context::current().ip
+}
+
+#[OpenApi(tag = "ApiTags::Chat")]
+impl ChatApi {
+    /// Start a conversation.
+    #[oai(path = "/conversations", method = "post")]
+    async fn create_conversation(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        body: Json<CreateConversation>,
+    ) -> ApiResult<ConversationCreated> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;
+        let Json(body) = body;
+        let choice = preset_choice(body.preset_id, body.plugin_preset)?;
+        let c = state.chat.create_conversation(&scope, body.title.as_deref(), choice).await?;
+        Ok(ConversationCreated::Created(Json(c.into())))
+    }
+
+    /// My conversations, newest first.
+    #[oai(path = "/conversations", method = "get")]
+    async fn list_conversations(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        /// Archived conversations instead of current ones.
+        archived: Query<Option<bool>>,
+        cursor: Query<Option<String>>,
+        limit: Query<Option<u32>>,
+    ) -> ApiResult<Json<ConversationPage>> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_READ).await?;
+        let limit = page_limit(limit.0)?;
+        let before = decode_cursor::<Uuid>(cursor.0.as_deref())?.map(ConversationId);
+        let items = state.chat.conversations(&scope, archived.0.unwrap_or(false), before, limit).await?;
+        let next_cursor = next_cursor(&items, limit, |c| c.id.0);
+        Ok(Json(ConversationPage { items: items.into_iter().map(Into::into).collect(), next_cursor }))
+    }
+
+    /// One conversation with its active branch (default) or its whole message tree.
+    #[oai(path = "/conversations/:id", method = "get")]
+    async fn get_conversation(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        id: Path<Uuid>,
+        view: Query<Option<TreeView>>,
+    ) -> ApiResult<Json<ConversationDetail>> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_READ).await?;
+        let (conversation, messages) = state.chat.conversation(&scope, ConversationId(id.0)).await?;
+        let view = view.0.unwrap_or(TreeView::Branch);
+        let messages = match view {
+            TreeView::Branch => branch(messages, conversation.active_leaf_id),
+            TreeView::Tree => messages.into_iter().map(Into::into).collect(),
+        };
+        let preset = pinned(&state, &scope, &conversation).await?;
+        Ok(Json(ConversationDetail { conversation: conversation.into(), preset, view, messages }))
+    }
+
+    /// Switch the conversation to another preset (its current version) or to none. Editing a
+    /// preset never changes a conversation; this does.
+    #[oai(path = "/conversations/:id/preset", method = "put")]
+    async fn switch_preset(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        id: Path<Uuid>,
+        body: Json<SwitchPreset>,
+    ) -> ApiResult<Json<ConversationView>> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;
+        let Json(body) = body;
+        let choice = preset_choice(body.preset_id, body.plugin_preset)?;
+        let c = state.chat.switch_preset(&scope, ConversationId(id.0), choice).await?;
+        Ok(Json(c.into()))
+    }
+
+    /// Rename or (un)archive a conversation.
+    #[oai(path = "/conversations/:id", method = "patch")]
+    async fn update_conversation(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        id: Path<Uuid>,
+        body: Json<UpdateConversation>,
+    ) -> ApiResult<Json<ConversationView>> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;
+        let c =
+            state.chat.update_conversation(&scope, ConversationId(id.0), body.title.as_deref(), body.archived).await?;
+        Ok(Json(c.into()))
+    }
+
+    /// Delete a conversation and all its messages (running turns are stopped).
+    #[oai(path = "/conversations/:id", method = "delete")]
+    async fn delete_conversation(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Deleted> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;
+        state.chat.delete_conversation(&scope, ConversationId(id.0)).await?;
+        Ok(Deleted::NoContent)
+    }
+
+    /// Choose the branch the conversation shows and continues.
+    #[oai(path = "/conversations/:id/active-branch", method = "put")]
+    async fn set_active_branch(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        id: Path<Uuid>,
+        body: Json<SetActiveBranch>,
+    ) -> ApiResult<Json<ConversationDetail>> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;
+        let cid = ConversationId(id.0);
+        state.chat.set_active_branch(&scope, cid, MessageId(body.message_id)).await?;
+        let (conversation, messages) = state.chat.conversation(&scope, cid).await?;
+        let messages = branch(messages, conversation.active_leaf_id);
+        let preset = pinned(&state, &scope, &conversation).await?;
+        Ok(Json(ConversationDetail { conversation: conversation.into(), preset, view: TreeView::Branch, messages }))
+    }
+
+    /// Send a message and get the answer.
+    ///
+    /// With `Accept: text/event-stream` the answer streams as server-sent events; otherwise the
+    /// created messages come back at once (202) and the answer runs on — attach to it with
+    /// `GET /v1/messages/{id}/events`. Closing the connection does not stop the answer; only
+    /// cancel does. A retry with the same `Idempotency-Key` returns the same messages and stream.
+    #[oai(path = "/conversations/:id/messages", method = "post")]
+    async fn send(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        req: &poem::Request,
+        id: Path<Uuid>,
+        /// Required: a unique value per user action, reused on retries.
+        #[oai(name = "Idempotency-Key")]
+        idempotency_key: Header<Option<String>>,
+        body: Json<SendMessage>,
+    ) -> ApiResult<TurnResponse> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;
+        let idem = Idempotency::parse(idempotency_key.0.as_deref())?;
+        let turn = state
+            .chat
+            .send(
+                &scope,
+                client_ip().as_deref(),
+                idem,
+                ConversationId(id.0),
+                Draft { content: &body.content, model: body.model.as_deref(), parent: body.parent_id.map(MessageId) },
+            )
+            .await?;
+        respond(&state, &scope, req, turn).await
+    }
+
+    /// One message.
+    #[oai(path = "/messages/:id", method = "get")]
+    async fn get_message(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<MessageView>> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_READ).await?;
+        Ok(Json(state.chat.message(&scope, MessageId(id.0)).await?.into()))
+    }
+
+    /// Attach to an assistant message's events, live or finished.
+    ///
+    /// With `Last-Event-ID` (the id of the last event received) the stream resumes right after
+    /// it, with no gap and no duplicate; without it, it starts at `message.created`.
+    #[oai(path = "/messages/:id/events", method = "get")]
+    async fn events(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        id: Path<Uuid>,
+        #[oai(name = "Last-Event-ID")] last_event_id: Header<Option<String>>,
+    ) -> ApiResult<Events> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_READ).await?;
+        let after = match last_event_id.0.as_deref() {
+            None => None,
+            Some(raw) => Some(raw.trim().parse::<usize>().map_err(|_| AppError::Validation {
+                field: "Last-Event-ID",
+                reason: "must be the id of an event of this message".into(),
+            })?),
+        };
+        let events = state.chat.events(&scope, MessageId(id.0), after).await?;
+        Ok(sse(events, heartbeat(&state)))
+    }
+
+    /// Stop an answer. It keeps the text written so far, with status `cancelled`.
+    #[oai(path = "/messages/:id/cancel", method = "post")]
+    async fn cancel(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Json<MessageView>> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;
+        Ok(Json(state.chat.cancel(&scope, MessageId(id.0)).await?.into()))
+    }
+
+    /// Answer again: a new assistant message beside this one (or, for a user message, a new answer to it).
+    #[oai(path = "/messages/:id/regenerate", method = "post")]
+    async fn regenerate(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        req: &poem::Request,
+        id: Path<Uuid>,
+        #[oai(name = "Idempotency-Key")] idempotency_key: Header<Option<String>>,
+        body: Json<RegenerateMessage>,
+    ) -> ApiResult<TurnResponse> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;
+        let idem = Idempotency::parse(idempotency_key.0.as_deref())?;
+        let turn =
+            state.chat.regenerate(&scope, client_ip().as_deref(), idem, MessageId(id.0), body.model.as_deref()).await?;
+        respond(&state, &scope, req, turn).await
+    }
+
+    /// Continue a `partial` answer where it stopped.
+    #[oai(path = "/messages/:id/continue", method = "post")]
+    async fn continue_partial(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        req: &poem::Request,
+        id: Path<Uuid>,
+        #[oai(name = "Idempotency-Key")] idempotency_key: Header<Option<String>>,
+    ) -> ApiResult<TurnResponse> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;
+        let idem = Idempotency::parse(idempotency_key.0.as_deref())?;
+        let turn = state.chat.continue_partial(&scope, client_ip().as_deref(), idem, MessageId(id.0)).await?;
+        respond(&state, &scope, req, turn).await
+    }
+
+    /// Edit a user message: a new user message beside it (a new branch) with a new answer.
+    #[oai(path = "/messages/:id/edit", method = "post")]
+    async fn edit(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        req: &poem::Request,
+        id: Path<Uuid>,
+        #[oai(name = "Idempotency-Key")] idempotency_key: Header<Option<String>>,
+        body: Json<EditMessage>,
+    ) -> ApiResult<TurnResponse> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;
+        let idem = Idempotency::parse(idempotency_key.0.as_deref())?;
+        let turn = state
+            .chat
+            .edit(&scope, client_ip().as_deref(), idem, MessageId(id.0), &body.content, body.model.as_deref())
+            .await?;
+        respond(&state, &scope, req, turn).await
+    }
+}

@@ -1,0 +1,175 @@
+//! Serving: open the store, build the state, start background work, and run the HTTP server
+//! with the API, the web pages and the middleware every request goes through.
+
+use crate::state::{AppState, anyhow_app, open_store};
+use crate::{api, web};
+use anyhow::Context;
+use confab_core::config::Config;
+use poem::listener::{Acceptor, Listener, TcpListener};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// First run: create the first admin from the bootstrap settings, or print a setup link.
+async fn first_run(state: &AppState) -> anyhow::Result<()> {
+    if state.accounts.has_users().await.map_err(anyhow_app)? {
+        return Ok(());
+    }
+    let b = &state.config.bootstrap;
+    match (&b.email, &b.password) {
+        (Some(email), Some(password)) => {
+            let tenant = b.tenant.clone().unwrap_or_else(|| "Default".into());
+            let done = state
+                .accounts
+                .bootstrap(&confab_core::audit::Actor::cli(), email, password, &tenant, None)
+                .await
+                .map_err(|e| anyhow::anyhow!("bootstrap account: {e}"))?;
+            println!(
+                "confab: created the first administrator {} and tenant \"{}\"; sign in at {}/",
+                done.user.email,
+                done.tenant.name,
+                state.config.base_url()
+            );
+        }
+        _ => {
+            let token = state.accounts.issue_setup_token().await.map_err(anyhow_app)?;
+            println!(
+                "confab: no administrator yet. Open this one-time link within 24 hours to create one:\n\n    {}/setup?token={token}\n",
+                state.config.base_url()
+            );
+        }
+    }
+    Ok(())
+}
+
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let store = open_store(&config, true).await?;
+    let listen = config.server.listen.clone();
+    let grace = Duration::from_secs(config.server.shutdown_grace_secs);
+    let acceptor = NoDelay(
+        TcpListener::bind(listen.clone())
+            .into_acceptor()
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?,
+    );
+    let addr =
+        acceptor.local_addr().first().and_then(|a| a.as_socket_addr().copied()).context("listener has no address")?;
+    let mut config = config;
+    if config.server.public_url.is_none() {
+        // Port 0 means "pick one": tell users the real one.
+        config.server.listen = addr.to_string();
+    }
+    let state = AppState::build(config, store).await?;
+    let settled = state.chat.settle_interrupted_messages().await.map_err(anyhow_app)?;
+    if settled > 0 {
+        tracing::warn!(settled, "settled answers interrupted by the previous shutdown (partial or failed)");
+    }
+    if state.cluster.is_some() {
+        // Replicas come and go: answers a vanished replica was writing are settled by the others.
+        let sweeper = state.clone();
+        let every = Duration::from_secs(sweeper.config.redis.orphan_after_secs.min(30));
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                match sweeper.chat.settle_interrupted_messages().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::warn!(settled = n, "settled answers whose replica stopped writing them"),
+                    Err(e) => tracing::warn!(error = %e, "cannot settle interrupted answers"),
+                }
+            }
+        });
+    }
+    first_run(&state).await?;
+    let background = tokio_util::sync::CancellationToken::new();
+    spawn_search_indexing(&state, background.clone());
+    let app = app(state.clone()).await;
+    println!("confab: listening on http://{addr} (API docs at {}/docs)", state.config.base_url());
+    tracing::info!(%addr, "listening");
+    poem::Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(app, shutdown_signal(), Some(grace)).await?;
+    background.cancel();
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Everything this server answers: the API and its documents, the web pages, and the middleware
+/// every request goes through.
+pub async fn app(state: Arc<AppState>) -> impl poem::Endpoint {
+    let web_dir = state.config.server.web_dir.clone();
+    api::middleware::stack(web::mount(api::routes().await, &web_dir), state)
+}
+
+/// With OpenSearch, this replica drains the search outbox (others may too); without it, rows
+/// nobody will drain are pruned.
+fn spawn_search_indexing(state: &AppState, stop: tokio_util::sync::CancellationToken) {
+    use confab_core::search::opensearch::indexer;
+    match state.search.opensearch() {
+        Some(os) => {
+            let c = &state.config.opensearch;
+            let worker = indexer::Indexer::new(
+                state.store.clone(),
+                os.clone(),
+                c.batch_size,
+                Duration::from_millis(c.poll_interval_ms),
+            );
+            tracing::info!(url = os.display_url(), index = os.index_name(), "search: OpenSearch, indexer started");
+            tokio::spawn(worker.run(stop));
+        }
+        None => {
+            tokio::spawn(indexer::prune_undrained(state.store.clone(), stop));
+        }
+    }
+}
+
+/// Accepts TCP connections with Nagle's algorithm off: a streamed token is a small write, and
+/// without this it waits for the client's delayed ACK (about 40 ms) before leaving.
+struct NoDelay(poem::listener::TcpAcceptor);
+
+impl Acceptor for NoDelay {
+    type Io = tokio::net::TcpStream;
+
+    fn local_addr(&self) -> Vec<poem::web::LocalAddr> {
+        self.0.local_addr()
+    }
+
+    async fn accept(
+        &mut self,
+    ) -> std::io::Result<(Self::Io, poem::web::LocalAddr, poem::web::RemoteAddr, poem::http::uri::Scheme)> {
+        let (io, local, remote, scheme) = self.0.accept().await?;
+        if let Err(e) = io.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not disable Nagle's algorithm");
+        }
+        Ok((io, local, remote, scheme))
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+pub fn init_logging(config: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_new(&config.log.level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match config.log.format {
+        confab_core::config::LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        confab_core::config::LogFormat::Human => builder.try_init(),
+    };
+}

@@ -1,0 +1,161 @@
+//! The application state: every service of the core, built once in dependency order (Redis and
+//! its bus first, then the services that use them), and shared by the API and the web pages.
+
+use anyhow::Context;
+use confab_core::accounts::Accounts;
+use confab_core::auth::AuthService;
+use confab_core::authz::Authorizer;
+use confab_core::chat::ChatService;
+use confab_core::config::Config;
+use confab_core::error::AppError;
+use confab_core::limits::InProcessLimiter;
+use confab_core::metrics::Metrics;
+use confab_core::providers::Catalogue;
+use confab_core::store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub struct AppState {
+    pub config: Config,
+    pub store: Store,
+    pub authz: Arc<Authorizer>,
+    pub auth: Arc<AuthService>,
+    pub accounts: Accounts,
+    pub chat: ChatService,
+    pub presets: Arc<confab_core::presets::PresetService>,
+    pub usage: Arc<confab_core::usage::UsageService>,
+    pub plugins: Arc<confab_core::plugins::PluginService>,
+    pub search: confab_core::search::SearchService,
+    pub shares: confab_core::shares::ShareService,
+    pub metrics: Arc<Metrics>,
+    /// Redis, when this is one of several replicas (scale-out tier).
+    pub cluster: Option<Arc<confab_core::cluster::Cluster>>,
+}
+
+impl AppState {
+    /// Connects to a database whose schema is current and loads the policy.
+    pub async fn build(config: Config, store: Store) -> anyhow::Result<Arc<Self>> {
+        let authz = Arc::new(Authorizer::load(store.clone()).await.map_err(anyhow_app)?);
+        let max_window = Duration::from_secs(config.auth.login_window_secs.max(60));
+        let cluster = match &config.redis.url {
+            Some(_) => Some(confab_core::cluster::Cluster::connect(&config.redis)?),
+            None => None,
+        };
+        let limiter: Arc<dyn confab_core::limits::RateLimiter> = match &cluster {
+            Some(c) => Arc::new(confab_core::cluster::limits::RedisLimiter::new(c.clone(), max_window)),
+            None => Arc::new(InProcessLimiter::new(max_window)),
+        };
+        let bus = cluster.as_ref().map(|c| confab_core::cluster::bus::Bus::new(c.clone()));
+        let auth = Arc::new(AuthService::new(store.clone(), config.auth.clone(), limiter.clone(), bus.clone()));
+        let accounts = Accounts::new(store.clone(), authz.clone(), auth.clone());
+        let catalogue =
+            Arc::new(Catalogue::new(store.clone(), &config).map_err(|e| anyhow::anyhow!("catalogue: {e}"))?);
+        let metrics = Arc::new(Metrics::default());
+        let presets = Arc::new(confab_core::presets::PresetService::new(store.clone(), catalogue.clone()));
+        let stored_usage = Arc::new(confab_core::usage::StoredUsage(store.clone()));
+        let ledger: Arc<dyn confab_core::limits::quota::QuotaLedger> = match &cluster {
+            Some(c) => Arc::new(confab_core::cluster::quota::RedisLedger::new(c.clone(), stored_usage)),
+            None => Arc::new(confab_core::limits::quota::InProcessLedger::new(stored_usage)),
+        };
+        let usage = Arc::new(confab_core::usage::UsageService::new(store.clone(), ledger));
+        let plugins = Arc::new(confab_core::plugins::PluginService::new(store.clone()).map_err(anyhow_app)?);
+        let chat = ChatService::new(
+            store.clone(),
+            config.chat.clone(),
+            confab_core::chat::Collaborators {
+                catalogue,
+                limiter,
+                metrics: metrics.clone(),
+                presets: presets.clone(),
+                usage: usage.clone(),
+                plugins: plugins.clone(),
+                shared: cluster
+                    .iter()
+                    .zip(&bus)
+                    .map(|(cluster, bus)| confab_core::chat::engine::Shared {
+                        cluster: cluster.clone(),
+                        bus: bus.clone(),
+                    })
+                    .next(),
+            },
+        );
+        let search = confab_core::search::SearchService::new(store.clone(), &config)
+            .map_err(|e| anyhow::anyhow!("search: {e}"))?;
+        let share_key = config.secrets.master_key.as_deref().map(confab_core::crypto::MasterKey::parse).transpose();
+        let shares = confab_core::shares::ShareService::new(
+            store.clone(),
+            share_key.map_err(|e| anyhow::anyhow!("secrets.master_key: {e}"))?,
+        );
+        if let Some(bus) = &bus {
+            follow_bus(bus, auth.clone(), authz.clone(), chat.engine().clone());
+            bus.run();
+        }
+        Ok(Arc::new(Self {
+            config,
+            store,
+            authz,
+            auth,
+            accounts,
+            chat,
+            presets,
+            usage,
+            plugins,
+            search,
+            shares,
+            metrics,
+            cluster,
+        }))
+    }
+
+    pub fn session_cookie_name(&self) -> &'static str {
+        crate::cookie::cookie_name(&self.config)
+    }
+}
+
+/// Applies what other replicas say: stale caches, turns to stop.
+fn follow_bus(
+    bus: &Arc<confab_core::cluster::bus::Bus>,
+    auth: Arc<AuthService>,
+    authz: Arc<Authorizer>,
+    engine: Arc<confab_core::chat::engine::Engine>,
+) {
+    use confab_core::cluster::bus::Signal;
+    use tokio::sync::broadcast::error::RecvError;
+    let mut signals = bus.subscribe();
+    tokio::spawn(async move {
+        loop {
+            match signals.recv().await {
+                Ok(Signal::Invalidate) | Err(RecvError::Lagged(_)) => {
+                    auth.forget_local();
+                    if let Err(e) = authz.reload().await {
+                        tracing::warn!(error = %e, "cannot reload the authorization policy");
+                    }
+                }
+                Ok(Signal::Cancel(id)) => {
+                    engine.cancel(id);
+                }
+                Err(RecvError::Closed) => return,
+            }
+        }
+    });
+}
+
+pub fn anyhow_app(e: AppError) -> anyhow::Error {
+    anyhow::anyhow!(e.to_string())
+}
+
+/// Opens the configured database. The embedded SQLite database is migrated on the spot; a
+/// PostgreSQL schema must already be current (`confab migrate`, a Helm job in clusters).
+pub async fn open_store(config: &Config, migrate_embedded: bool) -> anyhow::Result<Store> {
+    let store = Store::connect(&config.database.url, config.database.max_connections)
+        .await
+        .with_context(|| format!("database {}", confab_core::config::redact_url(&config.database.url)))?;
+    if migrate_embedded && config.database.url.starts_with("sqlite:") {
+        let applied = store.migrate().await?;
+        if applied > 0 {
+            tracing::info!(applied, "migrated the embedded database");
+        }
+    }
+    store.check_schema().await?;
+    Ok(store)
+}

@@ -10,15 +10,15 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 plugins_dir="$PWD"
+# shellcheck source=scripts/lib.sh
+. ../scripts/lib.sh
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-
-if [ ! -x /usr/bin/rustc ] || [ ! -x /usr/bin/cargo ] || [ ! -d /usr/lib/rustlib/src/rust/library ] \
-   || [ ! -x /usr/lib/llvm-19/bin/wasm-ld ]; then
-  echo "== installing Debian's Rust with its std source and wasm-ld (rustc-web cargo-web rust-web-src lld-19)"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rustc-web cargo-web rust-web-src lld-19 >/dev/null
-fi
+# Debian's Rust with its std source, and wasm-ld.
+want_package rustc-web test -x /usr/bin/rustc
+want_package cargo-web test -x /usr/bin/cargo
+want_package rust-web-src test -d /usr/lib/rustlib/src/rust/library
+want_package lld-19 test -x /usr/lib/llvm-19/bin/wasm-ld
+ensure_packages
 
 # Not a CONFAB_ variable: those are the server's configuration, and it refuses unknown ones.
 guest_target="${PLUGINS_GUEST_TARGET_DIR:-$HOME/.cache/confab-guest-target}"
@@ -38,8 +38,8 @@ RUSTC_BOOTSTRAP=1 RUSTFLAGS="-C linker=/usr/lib/llvm-19/bin/wasm-ld -C link-arg=
   guest_cargo build --release --quiet -Zbuild-std=std,panic_abort --target wasm32-unknown-unknown --workspace
 
 echo "== making components"
-main_target="${CARGO_TARGET_DIR:-$HOME/.cache/confab-target}"
-(cd .. && env CARGO_TARGET_DIR="$main_target" cargo build --quiet -p confab-plugin-tools --bin componentize)
+main_target="$CARGO_TARGET_DIR"
+(cd .. && cargo build --quiet -p confab-plugin-tools --bin componentize)
 rm -rf dist
 for dir in examples/*/; do
   name="$(basename "$dir")"

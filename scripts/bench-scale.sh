@@ -7,13 +7,11 @@
 #   BENCH_LIMITS_ONLY=1 scripts/bench-scale.sh  (only the rate limiter)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/confab-target}"
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-if ! command -v redis-server >/dev/null 2>&1; then
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
-fi
+want_package redis-server command -v redis-server
+ensure_packages
 
 if [ -z "${BENCH_LIMITS_ONLY:-}" ]; then
   bash scripts/bench-search.sh "$@"

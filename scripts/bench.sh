@@ -10,8 +10,8 @@
 # Arguments after `--` go to every confab-load run (see `confab-load --help`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/confab-target}"
-export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 extra=()
 if [ "${1:-}" = "--" ]; then

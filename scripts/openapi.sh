@@ -2,6 +2,7 @@
 # Regenerates openapi/openapi.json from the server's own description of its API.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/confab-target}"
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 cargo run -p confab-server --quiet -- openapi --output openapi/openapi.json
 echo "wrote openapi/openapi.json"

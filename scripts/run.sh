@@ -1,15 +1,13 @@
 #!/usr/bin/env bash
 # Runs Confab with its web chat on a fresh Debian/Ubuntu machine with Rust installed: installs
-# Node.js 20.19+ and npm when missing (scripts/node.sh), builds the web chat into web/dist (served at /,
+# Node.js 20.19+ and npm when missing (ensure_node in scripts/lib.sh), builds the web chat into web/dist (served at /,
 # see `server.web_dir`), then builds and starts the server. Arguments go to `confab`
 # (default: `serve`), e.g. `scripts/run.sh serve --listen 0.0.0.0:8080`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-
-# shellcheck source=scripts/node.sh
-. scripts/node.sh
 ensure_node
 echo "== building the web chat (web/ → web/dist)"
 (cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)

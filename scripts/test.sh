@@ -1,159 +1,251 @@
 #!/usr/bin/env bash
-# Runs Confab's whole test suite on a fresh Debian/Ubuntu machine with Rust installed:
-# installs what the tests need (PostgreSQL, Redis, Node.js/npm, Chromium), starts a throw-away
-# PostgreSQL cluster, checks formatting, lints and the OpenAPI contract, builds the example wasm
-# plugins from source (plugins/build.sh), runs every test on SQLite and PostgreSQL, then the web
-# chat's checks and tests (web/: typecheck, generated-client drift, Vitest, build, browser e2e).
+# Confab's test command, in stages (`scripts/test.sh --help` lists them):
+#   scripts/test.sh [STAGE...] [-- CARGO-TEST-ARGS...]
+# Without a stage it runs all of them, which is what CI runs (.ci/run). On a fresh Debian/Ubuntu
+# machine with Rust it installs what the chosen stages need (scripts/lib.sh), starts only the
+# services they need (a throw-away PostgreSQL cluster; one OpenSearch node, booting while Rust
+# builds), runs the stages in the order of STAGES, appends their output to one log and closes with
+# one line summed over every `test result:` line. It exits non-zero when any stage failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/confab-target}"
-export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+STAGES=(lint plugins api scale search web)
 
-pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+usage() {
+  cat <<'EOF'
+usage: scripts/test.sh [STAGE...] [-- CARGO-TEST-ARGS...]
 
-missing=()
-[ -n "$(pg_bin)" ] || missing+=(postgresql)
-command -v cc >/dev/null 2>&1 || missing+=(build-essential)
-command -v python3 >/dev/null 2>&1 || missing+=(python3)
-# Redis: the scale-out tests start a private redis-server per test (and stop it to play outages).
-command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
-# The web chat: Node.js 20.19+ and npm build and test it; Debian's chromium runs its e2e tests.
-[ -x /usr/bin/chromium ] || missing+=(chromium)
-# >>> OpenSearch (search tests): Java 17 and Maven build and run a real node from Maven Central.
-command -v mvn >/dev/null 2>&1 || missing+=(maven)
-command -v curl >/dev/null 2>&1 || missing+=(curl)
-{ command -v javac >/dev/null 2>&1 && javac -version 2>&1 | grep -qE 'javac (1[7-9]|2[0-9])'; } || missing+=(openjdk-17-jdk-headless)
-# <<< OpenSearch
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "== installing ${missing[*]} (Debian packages)"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+Stages (default: all, in this order; CI runs all):
+  lint     cargo fmt --check, clippy -D warnings, and the OpenAPI contract (builds confab and diffs
+           its spec with openapi/openapi.json)
+  plugins  builds the example plugins from source (plugins/build.sh), runs the guest crates' unit
+           tests and the plugin host's tests against the built components
+  api      the Rust workspace tests on SQLite and PostgreSQL, except the scale and search stages'
+           (it skips test names containing scale:: or opensearch::); starts PostgreSQL and builds
+           the example plugins (the API's plugin tests install them)
+  scale    the Redis scale-out tests (names containing scale::): two replicas on PostgreSQL and a
+           private redis-server per test; starts PostgreSQL
+  search   the OpenSearch tests (names containing opensearch::); starts PostgreSQL and OpenSearch
+  web      the web chat (web/): npm ci, strict typecheck, generated-client drift, Vitest, the
+           production build and end-to-end tests in headless Chromium
+
+A failing stage does not stop the later ones, except lint, which stops the run.
+Arguments after -- go to every `cargo test` of the chosen stages, after its own `--` (libtest
+arguments); test names there narrow each stage's tests, e.g.
+  scripts/test.sh api -- chat::sqlite::
+  scripts/test.sh scale -- redis_over_tls --nocapture
+TEST_THREADS sets libtest's --test-threads (default 4).
+EOF
+}
+
+selected=()
+test_args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -h | --help) usage; exit 0 ;;
+    --) shift; test_args=("$@"); break ;;
+    all) selected+=("${STAGES[@]}") ;;
+    lint | plugins | api | scale | search | web) selected+=("$1") ;;
+    *) echo "scripts/test.sh: unknown stage '$1' (test arguments go after --)" >&2; usage >&2; exit 2 ;;
+  esac
+  shift
+done
+[ "${#selected[@]}" -gt 0 ] || selected=("${STAGES[@]}")
+wants() { case " ${selected[*]} " in *" $1 "*) return 0 ;; esac; return 1; }
+THREADS="${TEST_THREADS:-4}"
+
+# The test names among the arguments after `--` (libtest ORs them), apart from the options.
+name_filters=()
+test_opts=()
+i=0
+while [ "$i" -lt "${#test_args[@]}" ]; do
+  arg="${test_args[$i]}"
+  case "$arg" in
+    --test-threads | --skip | --logfile | --format | --color | --shuffle-seed | -Z)
+      test_opts+=("$arg" "${test_args[$((i + 1))]:-}"); i=$((i + 1)) ;;
+    -*) test_opts+=("$arg") ;;
+    *) name_filters+=("$arg") ;;
+  esac
+  i=$((i + 1))
+done
+
+# ---- What the chosen stages need ---------------------------------------------------------------
+want_package build-essential command -v cc
+if wants api || wants scale || wants search; then want_postgres_packages; fi
+# The scale-out tests start a private redis-server per test (and stop it to play outages).
+if wants scale; then want_package redis-server command -v redis-server; fi
+# A real OpenSearch node, built and run from Maven Central with Java 17.
+if wants search; then want_opensearch_packages; fi
+# Node.js and npm come in the web stage (ensure_node); Debian's chromium runs the e2e tests.
+if wants web; then want_package chromium test -x /usr/bin/chromium; fi
+ensure_packages
+
+make_run_dir confab-test
+LOG="$RUN_DIR/test-output.log"
+: >"$LOG"
+if wants api || wants scale || wants search; then
+  start_postgres "$RUN_DIR" -c full_page_writes=off -c max_connections=300
 fi
-PG_BIN="$(pg_bin)"
+# Started now so that it boots while Rust builds; the search stage waits for it.
+if wants search; then start_opensearch "$RUN_DIR"; fi
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-# A private cluster for this run: its own directory and port, stopped by its pid file.
-PG_DIR="$(mktemp -d /tmp/confab-pg.XXXXXX)"
-PG_PORT="$(free_port)"
-pg_user_run() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-if [ "$(id -u)" = 0 ]; then chown postgres "$PG_DIR"; fi
-cleanup() {
-  # >>> OpenSearch
-  if [ -n "${OS_PID:-}" ]; then kill "$OS_PID" 2>/dev/null || true; wait "$OS_PID" 2>/dev/null || true; fi
-  # <<< OpenSearch
-  pg_user_run "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
-  rm -rf "$PG_DIR"
-}
-trap cleanup EXIT
-echo "== starting PostgreSQL on 127.0.0.1:$PG_PORT"
-pg_user_run "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 >/dev/null
-pg_user_run "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
-  -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
-  start >/dev/null
-export TEST_PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
-
-# >>> OpenSearch: one shared node for the run, started now so it boots while Rust builds.
-# Tests that stop and restart a node start their own through the launcher.
-export TEST_OPENSEARCH_LAUNCHER="$PWD/tests/opensearch/run.sh"
-# OpenSearch 2.19 runs on Java 17: prefer it when the default java is another version.
-if [ -d /usr/lib/jvm/java-17-openjdk-amd64 ] && ! java -version 2>&1 | grep -q 'version "17'; then
-  export JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64 PATH="/usr/lib/jvm/java-17-openjdk-amd64/bin:$PATH"
-fi
-echo "== building the test OpenSearch node (Maven; offline once cached)"
-bash "$TEST_OPENSEARCH_LAUNCHER" build
-OS_PORT="$(free_port)"
-OS_START=$(date +%s)
-bash "$TEST_OPENSEARCH_LAUNCHER" "$OS_PORT" "$PG_DIR/opensearch" >"$PG_DIR/opensearch.log" 2>&1 &
-OS_PID=$!
-export TEST_OPENSEARCH_URL="http://127.0.0.1:$OS_PORT"
-wait_for_opensearch() {
-  for _ in $(seq 1 180); do
-    if curl -fsS "$TEST_OPENSEARCH_URL/_cluster/health?wait_for_status=yellow&timeout=1s" >/dev/null 2>&1; then
-      echo "== OpenSearch ready at $TEST_OPENSEARCH_URL ($(( $(date +%s) - OS_START )) s after start)"
-      return 0
-    fi
-    kill -0 "$OS_PID" 2>/dev/null || break
-    sleep 1
-  done
-  echo "OpenSearch did not start; its log:" >&2
-  tail -n 50 "$PG_DIR/opensearch.log" >&2
-  return 1
-}
-# <<< OpenSearch
-
-echo "== format and lints"
-cargo fmt --all -- --check
-cargo clippy --workspace --all-targets --quiet -- -D warnings
-
-echo "== building the confab binary"
-cargo build -p confab-server --quiet
-
-echo "== OpenAPI contract"
-"$CARGO_TARGET_DIR/debug/confab" openapi | diff -q - openapi/openapi.json >/dev/null || {
-  echo "openapi/openapi.json is stale: run scripts/openapi.sh and commit the result" >&2
-  exit 1
+# ---- Builds several stages share (stages run in subshells, so a file marks what is done) --------
+build_confab() {
+  [ ! -e "$RUN_DIR/built-confab" ] || return 0
+  echo "== building the confab binary"
+  cargo build -p confab-server --quiet || return 1
+  touch "$RUN_DIR/built-confab"
 }
 
-echo "== plugins: the example components, built from source for the plugin host's tests"
-bash plugins/build.sh
+build_plugins() {
+  [ ! -e "$RUN_DIR/built-plugins" ] || return 0
+  echo "== plugins: the example components, built from source"
+  bash plugins/build.sh || return 1
+  touch "$RUN_DIR/built-plugins"
+}
 
-# >>> OpenSearch
-wait_for_opensearch
-# <<< OpenSearch
+# The Rust tests of api, scale and search: one cargo command, split between the stages by test name.
+# The plugin host's tests are the plugins stage's. (Narrowing cargo's package set instead would
+# resolve dependency features differently and rebuild wasmtime.)
+rust_tests() {
+  cargo test --workspace --exclude confab-plugin-host --all-targets -- --test-threads "$THREADS" "$@"
+}
 
-echo "== tests (plugin guest crates natively; then SQLite and PostgreSQL)"
-LOG="$PG_DIR/test-output.log"
-set +e
-bash plugins/build.sh unit-tests 2>&1 | tee "$LOG"
-guest_status=${PIPESTATUS[0]}
-cargo test --workspace --all-targets -- --test-threads "${TEST_THREADS:-4}" "$@" 2>&1 | tee -a "$LOG"
-status=${PIPESTATUS[0]}
-[ "$guest_status" = 0 ] || status=$guest_status
-set -e
-# ==== web chat (web/) =========================================================================
-# Each stage that runs tests prints a cargo-style `test result:` line into the log, so the
-# closing sum counts them; any failing stage fails the run.
-web_stage() {
+# `stage_tests INCLUDE [SKIP...]`: the tests whose name contains INCLUDE and no SKIP, narrowed by the
+# test names given after `--`. libtest ORs name filters, so with given names it lists the matching
+# tests and keeps this stage's.
+stage_tests() {
+  local include="$1" skips=() skip listing names
+  shift
+  for skip in "$@"; do skips+=(--skip "$skip"); done
+  if [ "${#name_filters[@]}" = 0 ]; then
+    rust_tests "$include" "${skips[@]}" "${test_opts[@]}"
+    return
+  fi
+  listing="$(rust_tests --list --format terse "${name_filters[@]}" "${skips[@]}")" || return 1
+  names="$(printf '%s\n' "$listing" | sed -n 's/: test$//p' | grep -F -- "$include" | sort -u)" || true
+  if [ -z "$names" ]; then
+    echo "== no $include tests match: ${name_filters[*]}"
+    return 0
+  fi
+  # shellcheck disable=SC2086 # one test name per word
+  rust_tests --exact $names "${test_opts[@]}"
+}
+
+# ---- Stages ------------------------------------------------------------------------------------
+stage_lint() {
+  echo "== format and lints"
+  cargo fmt --all -- --check
+  cargo clippy --workspace --all-targets --quiet -- -D warnings
+  build_confab
+  echo "== OpenAPI contract"
+  "$CARGO_TARGET_DIR/debug/confab" openapi | diff -q - openapi/openapi.json >/dev/null || {
+    echo "openapi/openapi.json is stale: run scripts/openapi.sh and commit the result" >&2
+    return 1
+  }
+}
+
+stage_plugins() {
+  local status=0
+  build_plugins
+  echo "== plugins: the guest crates' unit tests (natively)"
+  bash plugins/build.sh unit-tests || status=1
+  echo "== plugins: the plugin host's tests against the built components"
+  # confab-tests (whose library has no tests) only makes cargo resolve features as for the whole
+  # workspace, so the host's wasmtime is the build the other stages use.
+  cargo test -p confab-plugin-host -p confab-tests --lib --test plugins -- \
+    --test-threads "$THREADS" "${test_args[@]}" || status=1
+  return "$status"
+}
+
+stage_api() {
+  build_confab
+  build_plugins # the API's plugin tests install the example components from plugins/dist
+  echo "== Rust workspace tests on SQLite and PostgreSQL (without scale:: and opensearch::)"
+  rust_tests --skip scale:: --skip opensearch:: "${test_args[@]}"
+}
+
+stage_scale() {
+  build_confab
+  echo "== scale-out tests (scale::): two replicas on PostgreSQL, a redis-server per test"
+  stage_tests scale:: opensearch::
+}
+
+stage_search() {
+  build_confab
+  wait_for_opensearch
+  echo "== OpenSearch tests (opensearch::)"
+  stage_tests opensearch::
+}
+
+# Each step that runs tests prints a cargo-style `test result:` line, so the closing sum counts them.
+web_step() {
   local name="$1"
   shift
   echo "== web chat: $name"
-  "$@" 2>&1 | tee -a "$LOG"
-  local rc=${PIPESTATUS[0]}
-  if [ "$rc" != 0 ]; then
-    echo "web chat: $name failed" | tee -a "$LOG" >&2
-    status=1
+  "$@" || {
+    echo "web chat: $name failed" >&2
     return 1
+  }
+}
+
+stage_web() {
+  local status=0 started=$SECONDS
+  ensure_node || status=1
+  build_confab || status=1
+  cargo build -p confab-tests --bin confab-web-e2e-server --quiet || status=1
+  cd web
+  if web_step "npm ci" npm ci --no-audit --no-fund --loglevel=error; then
+    web_step "typecheck (tsc, strict)" npm run --silent typecheck || status=1
+  else
+    status=1
+  fi
+  web_step "generated client matches openapi/openapi.json" npm run --silent check-gen || status=1
+  web_step "Vitest (components, stream reader)" npm test --silent || status=1
+  if web_step "build" npm run --silent build; then
+    web_step "end-to-end in headless Chromium" \
+      env E2E_SERVER_BIN="$CARGO_TARGET_DIR/debug/confab-web-e2e-server" npm run --silent e2e || status=1
+  else
+    status=1
+  fi
+  echo "== web chat: done in $((SECONDS - started)) s"
+  return "$status"
+}
+
+# ---- Run ---------------------------------------------------------------------------------------
+failed=()
+run_stage() {
+  local stage="$1" started=$SECONDS rc
+  echo "==== $stage" | tee -a "$LOG"
+  # Not in an `if`: there bash would ignore the stage's `set -e`.
+  set +e
+  (
+    set -e
+    "stage_$stage"
+  ) 2>&1 | tee -a "$LOG"
+  rc=${PIPESTATUS[0]}
+  set -e
+  if [ "$rc" = 0 ]; then
+    echo "==== $stage: ok ($((SECONDS - started)) s)"
+  else
+    echo "==== $stage: FAILED ($((SECONDS - started)) s)"
+    failed+=("$stage")
   fi
 }
-web_started=$SECONDS
-# shellcheck source=scripts/node.sh
-. scripts/node.sh
-ensure_node || status=1
-set +e
-cargo build -p confab-tests --bin confab-web-e2e-server --quiet
-[ $? = 0 ] || status=1
-(
-  status=0
-  cd web &&
-    web_stage "npm ci" npm ci --no-audit --no-fund --loglevel=error &&
-    web_stage "typecheck (tsc, strict)" npm run --silent typecheck
-  web_stage "generated client matches openapi/openapi.json" npm run --silent check-gen
-  web_stage "Vitest (components, stream reader)" npm test --silent
-  web_stage "build" npm run --silent build &&
-    web_stage "end-to-end in headless Chromium" env E2E_SERVER_BIN="$CARGO_TARGET_DIR/debug/confab-web-e2e-server" npm run --silent e2e
-  exit "$status"
-)
-[ $? = 0 ] || status=1
-set -e
-echo "== web chat: done in $((SECONDS - web_started)) s"
-# ==== end of web chat =========================================================================
 
+for stage in "${STAGES[@]}"; do
+  wants "$stage" || continue
+  run_stage "$stage"
+  if [ "$stage" = lint ] && [ "${#failed[@]}" -gt 0 ]; then
+    echo "==== lint failed: not running the later stages"
+    break
+  fi
+done
+
+[ "${#failed[@]}" = 0 ] || echo "==== failed: ${failed[*]}"
 # One closing line for the whole run, summed over every test binary.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } }
      END { printf "confab: %d passed, %d failed\n", p, f }' "$LOG"
-exit "$status"
+[ "${#failed[@]}" = 0 ]

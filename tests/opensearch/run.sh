@@ -16,7 +16,6 @@ build() {
      && [ "$here/target/classes/dev/confab/opensearch/TestNode.class" -nt "$here/src/main/java/dev/confab/opensearch/TestNode.java" ]; then
     return 0
   fi
-  local offline=()
   # Offline when everything is already cached; fall back to a normal build otherwise.
   if mvn -q -B -o -f "$here/pom.xml" compile dependency:build-classpath -Dmdep.outputFile="$cp_file" >/dev/null 2>&1; then
     return 0

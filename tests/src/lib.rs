@@ -556,7 +556,9 @@ pub struct SseEvent {
 /// Reads server-sent events from a streaming response.
 pub struct SseReader {
     body: std::pin::Pin<Box<dyn futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>,
-    buffer: String,
+    parser: confab_sse::Parser,
+    pending: std::collections::VecDeque<confab_sse::Event>,
+    /// Comment lines seen so far: the server's keep-alives.
     pub heartbeats: usize,
 }
 
@@ -571,38 +573,27 @@ impl SseReader {
             "not an event stream: {:?}",
             resp.headers()
         );
-        SseReader { body: resp.bytes_stream().boxed(), buffer: String::new(), heartbeats: 0 }
+        SseReader {
+            body: resp.bytes_stream().boxed(),
+            parser: confab_sse::Parser::new(),
+            pending: Default::default(),
+            heartbeats: 0,
+        }
     }
 
     /// The next event, or `None` when the stream ends.
     pub async fn next(&mut self) -> Option<SseEvent> {
         use futures::StreamExt;
         loop {
-            if let Some(end) = self.buffer.find("\n\n") {
-                let block: String = self.buffer.drain(..end + 2).collect();
-                let (mut id, mut event, mut data) = (None, String::new(), Vec::new());
-                let mut comment_only = true;
-                for line in block.lines() {
-                    if line.is_empty() || line.starts_with(':') {
-                        continue;
-                    }
-                    comment_only = false;
-                    match line.split_once(':') {
-                        Some(("id", v)) => id = Some(v.trim().to_string()),
-                        Some(("event", v)) => event = v.trim().to_string(),
-                        Some(("data", v)) => data.push(v.strip_prefix(' ').unwrap_or(v).to_string()),
-                        _ => {}
-                    }
-                }
-                if comment_only {
-                    self.heartbeats += 1;
-                    continue;
-                }
-                let data = serde_json::from_str(&data.join("\n")).unwrap_or(Value::Null);
-                return Some(SseEvent { id, event, data });
+            if let Some(e) = self.pending.pop_front() {
+                let data = serde_json::from_str(&e.data).unwrap_or(Value::Null);
+                return Some(SseEvent { id: e.id, event: e.event, data });
             }
             match self.body.next().await {
-                Some(Ok(bytes)) => self.buffer.push_str(&String::from_utf8_lossy(&bytes)),
+                Some(Ok(bytes)) => {
+                    self.pending.extend(self.parser.push(&bytes));
+                    self.heartbeats = self.parser.comments() as usize;
+                }
                 _ => return None,
             }
         }

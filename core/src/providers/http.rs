@@ -1,9 +1,9 @@
 //! What the HTTP adapters share: sending with timeouts and retries before the first byte, mapping
 //! error statuses, and turning a response body into SSE events with first-byte and idle timeouts.
 
-use super::sse::{SseEvent, SseParser};
 use super::{ProviderError, ProviderStream, StreamItem};
 use crate::config::ProviderConfig;
+use confab_sse::Event as SseEvent;
 use futures::stream::{BoxStream, StreamExt};
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -26,7 +26,7 @@ fn retry_after(resp: &reqwest::Response) -> Option<u64> {
 pub async fn send(
     config: &ProviderConfig,
     build: impl Fn() -> reqwest::RequestBuilder,
-    error_message: impl Fn(&serde_json::Value) -> Option<String>,
+    error_message: impl Fn(&str) -> Option<String>,
 ) -> Result<reqwest::Response, ProviderError> {
     let first_byte = Duration::from_millis(config.first_byte_timeout_ms);
     let mut attempt = 0;
@@ -51,10 +51,7 @@ pub async fn send(
                 let status = resp.status().as_u16();
                 let retry = retry_after(&resp);
                 let body = resp.text().await.unwrap_or_default();
-                let message = serde_json::from_str::<serde_json::Value>(&body)
-                    .ok()
-                    .and_then(|v| error_message(&v))
-                    .unwrap_or_else(|| body.chars().take(300).collect());
+                let message = error_message(&body).unwrap_or_else(|| body.chars().take(300).collect());
                 let err = match status {
                     429 => ProviderError::RateLimited { retry_after: retry },
                     401 | 403 => ProviderError::Unauthorized,
@@ -77,7 +74,7 @@ pub async fn send(
 
 struct EventState {
     body: BoxStream<'static, reqwest::Result<bytes::Bytes>>,
-    parser: SseParser,
+    parser: confab_sse::Parser,
     pending: VecDeque<SseEvent>,
     first: bool,
     first_byte: Duration,
@@ -89,7 +86,7 @@ struct EventState {
 pub fn events(config: &ProviderConfig, resp: reqwest::Response) -> BoxStream<'static, Result<SseEvent, ProviderError>> {
     let state = EventState {
         body: resp.bytes_stream().boxed(),
-        parser: SseParser::default(),
+        parser: confab_sse::Parser::new(),
         pending: VecDeque::new(),
         first: true,
         first_byte: Duration::from_millis(config.first_byte_timeout_ms),
@@ -127,6 +124,28 @@ pub struct Parsed {
     pub finished: bool,
     /// The protocol's end marker: stop reading.
     pub end: bool,
+}
+
+/// A [`Parsed`] that tests can compare: errors become their message.
+#[cfg(test)]
+#[derive(Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub items: Vec<Result<StreamItem, String>>,
+    pub finished: bool,
+    pub end: bool,
+}
+
+#[cfg(test)]
+impl Outcome {
+    pub fn of(parsed: Vec<Parsed>) -> Outcome {
+        let mut outcome = Outcome { items: Vec::new(), finished: false, end: false };
+        for p in parsed {
+            outcome.items.extend(p.items.into_iter().map(|item| item.map_err(|e| e.to_string())));
+            outcome.finished |= p.finished;
+            outcome.end |= p.end;
+        }
+        outcome
+    }
 }
 
 struct AdaptState<F> {

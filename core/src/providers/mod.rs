@@ -6,7 +6,6 @@ pub mod catalogue;
 mod demo;
 mod http;
 mod openai;
-mod sse;
 
 use futures::stream::BoxStream;
 

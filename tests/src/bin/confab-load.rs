@@ -346,76 +346,6 @@ impl Drop for Server {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Server-sent events
-// ---------------------------------------------------------------------------------------------
-
-#[derive(Debug)]
-struct SseEvent {
-    event: String,
-    data: String,
-}
-
-/// An incremental SSE parser: events end with a blank line; `event:` and `data:` fields (several
-/// `data:` lines join with newlines); `id:`/`retry:` are ignored; `:` lines are comments
-/// (heartbeats). Lines may end with LF or CRLF and may be split across chunks anywhere.
-#[derive(Default)]
-struct SseParser {
-    buf: Vec<u8>,
-    event: String,
-    data: String,
-    has_data: bool,
-}
-
-impl SseParser {
-    fn push(&mut self, chunk: &[u8], out: &mut Vec<SseEvent>) {
-        self.buf.extend_from_slice(chunk);
-        let buf = std::mem::take(&mut self.buf);
-        let mut start = 0;
-        while let Some(pos) = buf[start..].iter().position(|&b| b == b'\n') {
-            let mut line = &buf[start..start + pos];
-            if let Some(stripped) = line.strip_suffix(b"\r") {
-                line = stripped;
-            }
-            self.line(&String::from_utf8_lossy(line), out);
-            start += pos + 1;
-        }
-        self.buf = buf;
-        self.buf.drain(..start);
-    }
-
-    fn line(&mut self, line: &str, out: &mut Vec<SseEvent>) {
-        if line.is_empty() {
-            if self.has_data {
-                let event = if self.event.is_empty() { "message".to_owned() } else { std::mem::take(&mut self.event) };
-                out.push(SseEvent { event, data: std::mem::take(&mut self.data) });
-            }
-            self.event.clear();
-            self.data.clear();
-            self.has_data = false;
-            return;
-        }
-        if line.starts_with(':') {
-            return;
-        }
-        let (field, value) = match line.split_once(':') {
-            Some((field, value)) => (field, value.strip_prefix(' ').unwrap_or(value)),
-            None => (line, ""),
-        };
-        match field {
-            "event" => value.clone_into(&mut self.event),
-            "data" => {
-                if self.has_data {
-                    self.data.push('\n');
-                }
-                self.data.push_str(value);
-                self.has_data = true;
-            }
-            _ => {}
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // One request
 // ---------------------------------------------------------------------------------------------
 
@@ -495,14 +425,12 @@ async fn direct_request(client: Client, url: String, content: String, expected: 
         return Err(format!("http {}", resp.status().as_u16()));
     }
     let mut stream = resp.bytes_stream();
-    let mut parser = SseParser::default();
-    let mut events = Vec::new();
+    let mut parser = confab_sse::Parser::new();
     let mut ttft = None;
     let mut text = String::new();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| transport_error(&e))?;
-        parser.push(&chunk, &mut events);
-        for event in events.drain(..) {
+        for event in parser.push(&chunk) {
             if event.data == "[DONE]" {
                 let total = start.elapsed();
                 if text != *expected {
@@ -561,14 +489,12 @@ async fn confab_turn(
             return Err(error_of(resp).await);
         }
         let mut stream = resp.bytes_stream();
-        let mut parser = SseParser::default();
-        let mut events = Vec::new();
+        let mut parser = confab_sse::Parser::new();
         let mut ttft = None;
         let mut text = String::new();
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| transport_error(&e))?;
-            parser.push(&chunk, &mut events);
-            for event in events.drain(..) {
+            for event in parser.push(&chunk) {
                 let data: Value =
                     serde_json::from_str(&event.data).map_err(|_| format!("{} data is not JSON", event.event))?;
                 match event.event.as_str() {

@@ -5,7 +5,7 @@ use crate::api;
 use crate::auth::{AuthService, secrets};
 use crate::authz::Authorizer;
 use crate::chat::ChatService;
-use crate::config::Config;
+use crate::config::{Config, ExposeSecret};
 use crate::error::AppError;
 use crate::limits::InProcessLimiter;
 use crate::metrics::Metrics;
@@ -73,7 +73,8 @@ impl AppState {
         );
         let search =
             crate::search::SearchService::new(store.clone(), &config).map_err(|e| anyhow::anyhow!("search: {e}"))?;
-        let share_key = config.secrets.master_key.as_deref().map(crate::crypto::MasterKey::parse).transpose();
+        let share_key =
+            config.secrets.master_key.as_ref().map(|k| crate::crypto::MasterKey::parse(k.expose_secret())).transpose();
         let shares = crate::shares::ShareService::new(
             store.clone(),
             share_key.map_err(|e| anyhow::anyhow!("secrets.master_key: {e}"))?,
@@ -142,10 +143,10 @@ pub fn anyhow_app(e: AppError) -> anyhow::Error {
 /// Opens the configured database. The embedded SQLite database is migrated on the spot; a
 /// PostgreSQL schema must already be current (`confab migrate`, a Helm job in clusters).
 pub async fn open_store(config: &Config, migrate_embedded: bool) -> anyhow::Result<Store> {
-    let store = Store::connect(&config.database.url, config.database.max_connections)
+    let store = Store::connect(config.database.url.expose_secret(), config.database.max_connections)
         .await
-        .with_context(|| format!("database {}", crate::config::redact_url(&config.database.url)))?;
-    if migrate_embedded && config.database.url.starts_with("sqlite:") {
+        .with_context(|| format!("database {}", config.database.url))?;
+    if migrate_embedded && config.database.url.scheme() == "sqlite" {
         let applied = store.migrate().await?;
         if applied > 0 {
             tracing::info!(applied, "migrated the embedded database");
@@ -166,7 +167,7 @@ async fn first_run(state: &AppState) -> anyhow::Result<()> {
             let tenant = b.tenant.clone().unwrap_or_else(|| "Default".into());
             let done = state
                 .accounts
-                .bootstrap(&crate::audit::Actor::cli(), email, password, &tenant, None)
+                .bootstrap(&crate::audit::Actor::cli(), email, password.expose_secret(), &tenant, None)
                 .await
                 .map_err(|e| anyhow::anyhow!("bootstrap account: {e}"))?;
             println!(

@@ -3,7 +3,7 @@
 
 use crate::app::{self, AppState, anyhow_app, open_store};
 use crate::audit::{self, Actor, Verification};
-use crate::config::{Config, redact_url};
+use crate::config::{Config, ExposeSecret};
 use crate::domain::Role;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
@@ -217,7 +217,7 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
             app::serve(config).await?;
         }
         Command::Migrate => {
-            let store = crate::store::Store::connect(&config.database.url, 2).await?;
+            let store = crate::store::Store::connect(config.database.url.expose_secret(), 2).await?;
             let applied = store.migrate().await?;
             println!("confab: {applied} migration(s) applied; the schema is current");
         }
@@ -234,9 +234,9 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
             println!("configuration: ok");
             println!("  server.listen     = {}", config.server.listen);
             println!("  server.public_url = {}", config.base_url());
-            println!("  database.url      = {}", redact_url(&config.database.url));
+            println!("  database.url      = {}", config.database.url);
             println!("  log               = {:?} {}", config.log.format, config.log.level);
-            let store = match crate::store::Store::connect(&config.database.url, 1).await {
+            let store = match crate::store::Store::connect(config.database.url.expose_secret(), 1).await {
                 Ok(s) => s,
                 Err(e) => {
                     println!("database: unreachable: {e}");
@@ -245,7 +245,7 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
             };
             match store.check_schema().await {
                 Ok(()) => println!("database: reachable; schema current"),
-                Err(e) if config.database.url.starts_with("sqlite:") => {
+                Err(e) if config.database.url.scheme() == "sqlite" => {
                     println!("database: reachable; {e} (serve migrates the embedded database itself)")
                 }
                 Err(e) => {
@@ -258,9 +258,9 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
                 Some(url) => {
                     let cluster = crate::cluster::Cluster::connect(&config.redis)?;
                     match cluster.ping().await {
-                        Ok(()) => println!("redis: reachable ({})", redact_url(url)),
+                        Ok(()) => println!("redis: reachable ({url})"),
                         Err(e) => {
-                            println!("redis: unreachable ({}): {e}", redact_url(url));
+                            println!("redis: unreachable ({url}): {e}");
                             return Ok(ExitCode::FAILURE);
                         }
                     }

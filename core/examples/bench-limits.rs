@@ -87,7 +87,7 @@ async fn main() {
         }
     };
     let config =
-        RedisConfig { url: Some(url), key_prefix: format!("bench{}", std::process::id()), ..Default::default() };
+        RedisConfig { url: Some(url.into()), key_prefix: format!("bench{}", std::process::id()), ..Default::default() };
     let cluster = Cluster::connect(&config).unwrap();
     cluster.ping().await.expect("redis answers");
     let redis: Arc<dyn RateLimiter> = Arc::new(RedisLimiter::new(cluster, Duration::from_secs(60)));

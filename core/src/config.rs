@@ -2,13 +2,20 @@
 //! `CONFAB_…` environment variables (nested keys joined with `__`, e.g. `CONFAB_SERVER__LISTEN`).
 //! Any key may instead be read from a file named by `…_FILE` (e.g. `CONFAB_DATABASE__URL_FILE`),
 //! which is how container platforms mount secrets.
+//!
+//! Secrets (keys, passwords, URLs that may carry a password) are [`SecretString`]s and
+//! [`SecretUrl`]s: their `Debug` never shows them, they are never serialized, and code reads
+//! them only through [`ExposeSecret::expose_secret`], at the point they are handed to a library.
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+
+pub use secrecy::{ExposeSecret, SecretString};
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
@@ -61,22 +68,13 @@ impl Default for ServerConfig {
     }
 }
 
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DatabaseConfig {
     /// `sqlite://path/to/file.db` (embedded default) or `postgres://user:pass@host/db`.
-    pub url: String,
+    #[serde(skip_serializing)]
+    pub url: SecretUrl,
     pub max_connections: u32,
-}
-
-impl std::fmt::Debug for DatabaseConfig {
-    // The URL may carry a password.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DatabaseConfig")
-            .field("url", &redact_url(&self.url))
-            .field("max_connections", &self.max_connections)
-            .finish()
-    }
 }
 
 impl Default for DatabaseConfig {
@@ -129,7 +127,7 @@ pub enum ProviderKind {
     Anthropic,
 }
 
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderConfig {
     pub kind: ProviderKind,
@@ -138,8 +136,8 @@ pub struct ProviderConfig {
     pub base_url: String,
     /// The key (also `CONFAB_PROVIDERS__NAME__API_KEY` or `…_API_KEY_FILE`). Tenants may store
     /// their own through the API.
-    #[serde(default)]
-    pub api_key: Option<String>,
+    #[serde(default, skip_serializing)]
+    pub api_key: Option<SecretString>,
     /// Azure OpenAI: the `api-version`; deployments are addressed by the model's upstream name.
     #[serde(default)]
     pub api_version: Option<String>,
@@ -154,17 +152,6 @@ pub struct ProviderConfig {
     /// Retries of connection failures and 502/503/504, only before the first byte.
     #[serde(default = "defaults::max_retries")]
     pub max_retries: u32,
-}
-
-impl std::fmt::Debug for ProviderConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ProviderConfig")
-            .field("kind", &self.kind)
-            .field("base_url", &self.base_url)
-            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
-            .field("api_version", &self.api_version)
-            .finish_non_exhaustive()
-    }
 }
 
 mod defaults {
@@ -239,18 +226,13 @@ impl Default for ChatConfig {
     }
 }
 
-#[derive(Clone, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct SecretsConfig {
     /// 32 random bytes, base64 (`openssl rand -base64 32`), that encrypt provider keys tenants
     /// store. Also `CONFAB_SECRETS__MASTER_KEY_FILE`.
-    pub master_key: Option<String>,
-}
-
-impl std::fmt::Debug for SecretsConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SecretsConfig").field("master_key", &self.master_key.as_ref().map(|_| "<redacted>")).finish()
-    }
+    #[serde(skip_serializing)]
+    pub master_key: Option<SecretString>,
 }
 
 /// Where history search runs.
@@ -272,7 +254,7 @@ pub struct SearchConfig {
 }
 
 /// The OpenSearch cluster, used when `search.backend = "opensearch"`.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct OpenSearchConfig {
     /// e.g. `https://opensearch.internal:9200` (credentials go in `username`/`password`).
@@ -280,7 +262,8 @@ pub struct OpenSearchConfig {
     /// Basic authentication (also `CONFAB_OPENSEARCH__USERNAME`).
     pub username: Option<String>,
     /// Also `CONFAB_OPENSEARCH__PASSWORD` or `…_PASSWORD_FILE`. Never logged.
-    pub password: Option<String>,
+    #[serde(skip_serializing)]
+    pub password: Option<SecretString>,
     /// Names of Confab's index and index template start with this (one cluster may serve several
     /// installations).
     pub index_prefix: String,
@@ -312,28 +295,19 @@ impl Default for OpenSearchConfig {
     }
 }
 
-impl std::fmt::Debug for OpenSearchConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OpenSearchConfig")
-            .field("url", &self.url.as_deref().map(redact_url))
-            .field("username", &self.username)
-            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
-            .field("index_prefix", &self.index_prefix)
-            .finish_non_exhaustive()
-    }
-}
-
 /// What replicas share through Redis: rate limits, quota reservations, live answer streams and
 /// cache invalidation.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RedisConfig {
     /// `redis://[user:password@]host:port[/db]`, or `rediss://…` for TLS. Unset: the embedded
     /// tier (in-process limits and caches; one replica).
-    pub url: Option<String>,
+    #[serde(skip_serializing)]
+    pub url: Option<SecretUrl>,
     /// ACL user name and password, when not in the URL (`CONFAB_REDIS__PASSWORD_FILE` works).
     pub username: Option<String>,
-    pub password: Option<String>,
+    #[serde(skip_serializing)]
+    pub password: Option<SecretString>,
     /// With `rediss://`: the PEM certificate of the authority that signed Redis's certificate,
     /// when it is not in the system's trust store (a private CA). Usually mounted as a file:
     /// `CONFAB_REDIS__CA_CERT_FILE=/run/secrets/redis-ca.pem`.
@@ -378,23 +352,6 @@ impl Default for RedisConfig {
     }
 }
 
-impl std::fmt::Debug for RedisConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisConfig")
-            .field("url", &self.url.as_deref().map(redact_url))
-            .field("username", &self.username)
-            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
-            .field("ca_cert", &self.ca_cert.as_ref().map(|_| "<pem>"))
-            .field("key_prefix", &self.key_prefix)
-            .field("on_outage", &self.on_outage)
-            .field("timeout_ms", &self.timeout_ms)
-            .field("stream_ttl_secs", &self.stream_ttl_secs)
-            .field("stream_max_events", &self.stream_max_events)
-            .field("orphan_after_secs", &self.orphan_after_secs)
-            .finish()
-    }
-}
-
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
@@ -417,22 +374,13 @@ impl Default for LogConfig {
 }
 
 /// First-run account, used only while the installation has no user at all.
-#[derive(Clone, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct BootstrapConfig {
     pub email: Option<String>,
-    pub password: Option<String>,
+    #[serde(skip_serializing)]
+    pub password: Option<SecretString>,
     pub tenant: Option<String>,
-}
-
-impl std::fmt::Debug for BootstrapConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BootstrapConfig")
-            .field("email", &self.email)
-            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
-            .field("tenant", &self.tenant)
-            .finish()
-    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -530,9 +478,10 @@ impl Config {
         if self.server.max_body_bytes < 1024 {
             return Err(invalid("server.max_body_bytes", "must be at least 1024".into()));
         }
-        if !(self.database.url.starts_with("sqlite:")
-            || self.database.url.starts_with("postgres://")
-            || self.database.url.starts_with("postgresql://"))
+        let database_url = self.database.url.expose_secret();
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
         {
             return Err(invalid("database.url", "must start with sqlite:, postgres:// or postgresql://".into()));
         }
@@ -553,7 +502,8 @@ impl Config {
         }
         tracing_subscriber::EnvFilter::try_new(&self.log.level).map_err(|e| invalid("log.level", e.to_string()))?;
         if let Some(url) = &self.redis.url {
-            let parsed = url::Url::parse(url).map_err(|e| invalid("redis.url", e.to_string()))?;
+            // `url`'s errors describe the problem without quoting the input.
+            let parsed = url::Url::parse(url.expose_secret()).map_err(|e| invalid("redis.url", e.to_string()))?;
             if !matches!(parsed.scheme(), "redis" | "rediss") {
                 return Err(invalid("redis.url", "must start with redis:// or rediss:// (TLS)".into()));
             }
@@ -634,13 +584,247 @@ impl Config {
     }
 }
 
-/// The database URL with any password replaced, for logs and `config check`.
+/// A connection URL that may carry a password (`postgres://user:password@host/db`,
+/// `redis://:password@host`). `Debug` and `Display` show it with the password masked, since
+/// operators want to see where it points; the whole URL only through `expose_secret`.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct SecretUrl(SecretString);
+
+impl SecretUrl {
+    /// `sqlite`, `postgres`, `redis`…: what kind of URL it is, without exposing it.
+    pub fn scheme(&self) -> &str {
+        self.0.expose_secret().split_once(':').map_or("", |(scheme, _)| scheme)
+    }
+}
+
+impl ExposeSecret<str> for SecretUrl {
+    fn expose_secret(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl From<String> for SecretUrl {
+    fn from(url: String) -> Self {
+        Self(url.into())
+    }
+}
+
+impl From<&str> for SecretUrl {
+    fn from(url: &str) -> Self {
+        Self(url.into())
+    }
+}
+
+impl fmt::Display for SecretUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&redact_url(self.0.expose_secret()))
+    }
+}
+
+impl fmt::Debug for SecretUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&redact_url(self.0.expose_secret()), f)
+    }
+}
+
+/// `url` with its password, and the values of query parameters that look like credentials
+/// (`?password=…`, which PostgreSQL accepts), replaced by `***`. A URL that does not parse is not
+/// shown at all: where a password would be in it cannot be told.
 pub fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
+    const MASK: &str = "***";
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return "[redacted]".into();
+    };
+    let mut changed = false;
+    if parsed.password().is_some() {
+        changed |= parsed.set_password(Some(MASK)).is_ok();
+    }
+    let sensitive = |name: &str| {
+        let name = name.to_ascii_lowercase();
+        ["pass", "secret", "token", "key"].iter().any(|word| name.contains(word))
+    };
+    if parsed.query_pairs().any(|(name, _)| sensitive(&name)) {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(name, value)| {
+                let value = if sensitive(&name) { MASK.to_string() } else { value.into_owned() };
+                (name.into_owned(), value)
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+        changed = true;
+    }
+    if changed { parsed.to_string() } else { url.to_string() }
+}
+
+#[cfg(test)]
+// `Jail`'s closures return figment's own (large) error type.
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::result_large_err)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    const PROVIDER_KEY: &str = "sk-provider-0f3c9a";
+    const DATABASE_PASSWORD: &str = "db-pw-7e21b4";
+    const MASTER_KEY: &str = "bWFzdGVyLWtleS0zMi1ieXRlcy1vZi1yYW5kb21uZXM=";
+    const REDIS_URL_PASSWORD: &str = "redis-url-pw-9d0e3f";
+    const REDIS_PASSWORD: &str = "redis-pw-55ab1c";
+    const OPENSEARCH_PASSWORD: &str = "os-pw-c4d2a8";
+    const BOOTSTRAP_PASSWORD: &str = "bootstrap-pw-1b6f07";
+    const EVERY_SECRET: [&str; 7] = [
+        PROVIDER_KEY,
+        DATABASE_PASSWORD,
+        MASTER_KEY,
+        REDIS_URL_PASSWORD,
+        REDIS_PASSWORD,
+        OPENSEARCH_PASSWORD,
+        BOOTSTRAP_PASSWORD,
+    ];
+
+    fn database_url() -> String {
+        format!("postgres://confab:{DATABASE_PASSWORD}@db.internal:5432/confab")
+    }
+
+    fn redis_url() -> String {
+        format!("redis://confab:{REDIS_URL_PASSWORD}@cache.internal:6379/0")
+    }
+
+    /// Every secret the configuration has, as an operator writes them in `confab.toml`.
+    fn toml_with_every_secret() -> String {
+        format!(
+            r#"
+[database]
+url = "{database_url}"
+
+[providers.openai]
+kind = "openai"
+base_url = "https://api.openai.com/v1"
+api_key = "{PROVIDER_KEY}"
+
+[secrets]
+master_key = "{MASTER_KEY}"
+
+[redis]
+url = "{redis_url}"
+password = "{REDIS_PASSWORD}"
+
+[search]
+backend = "opensearch"
+
+[opensearch]
+url = "https://search.internal:9200"
+username = "confab"
+password = "{OPENSEARCH_PASSWORD}"
+
+[bootstrap]
+email = "admin@acme.example"
+password = "{BOOTSTRAP_PASSWORD}"
+"#,
+            database_url = database_url(),
+            redis_url = redis_url(),
+        )
+    }
+
+    fn exposed(secret: &Option<SecretString>) -> Option<&str> {
+        secret.as_ref().map(|s| s.expose_secret())
+    }
+
+    fn assert_every_secret_read(c: &Config) {
+        assert_eq!(c.database.url.expose_secret(), database_url());
+        assert_eq!(exposed(&c.providers["openai"].api_key), Some(PROVIDER_KEY));
+        assert_eq!(exposed(&c.secrets.master_key), Some(MASTER_KEY));
+        assert_eq!(c.redis.url.as_ref().map(|u| u.expose_secret().to_string()), Some(redis_url()));
+        assert_eq!(exposed(&c.redis.password), Some(REDIS_PASSWORD));
+        assert_eq!(exposed(&c.opensearch.password), Some(OPENSEARCH_PASSWORD));
+        assert_eq!(exposed(&c.bootstrap.password), Some(BOOTSTRAP_PASSWORD));
+    }
+
+    #[test]
+    fn secrets_are_read_from_the_configuration_file() {
+        Jail::expect_with(|jail| {
+            jail.create_file("confab.toml", &toml_with_every_secret())?;
+            assert_every_secret_read(&Config::load(None).unwrap());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn secrets_are_read_from_the_environment_and_from_files() {
+        Jail::expect_with(|jail| {
+            jail.create_file("master-key", &format!("{MASTER_KEY}\n"))?;
+            for (var, value) in [
+                ("CONFAB_DATABASE__URL", database_url().as_str()),
+                ("CONFAB_PROVIDERS__OPENAI__KIND", "openai"),
+                ("CONFAB_PROVIDERS__OPENAI__BASE_URL", "https://api.openai.com/v1"),
+                ("CONFAB_PROVIDERS__OPENAI__API_KEY", PROVIDER_KEY),
+                ("CONFAB_SECRETS__MASTER_KEY_FILE", "master-key"),
+                ("CONFAB_REDIS__URL", redis_url().as_str()),
+                ("CONFAB_REDIS__PASSWORD", REDIS_PASSWORD),
+                ("CONFAB_SEARCH__BACKEND", "opensearch"),
+                ("CONFAB_OPENSEARCH__URL", "https://search.internal:9200"),
+                ("CONFAB_OPENSEARCH__USERNAME", "confab"),
+                ("CONFAB_OPENSEARCH__PASSWORD", OPENSEARCH_PASSWORD),
+                ("CONFAB_BOOTSTRAP_EMAIL", "admin@acme.example"),
+                ("CONFAB_BOOTSTRAP_PASSWORD", BOOTSTRAP_PASSWORD),
+            ] {
+                jail.set_env(var, value);
+            }
+            assert_every_secret_read(&Config::load(None).unwrap());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn no_part_of_the_configuration_shows_a_secret() {
+        Jail::expect_with(|jail| {
+            jail.create_file("confab.toml", &toml_with_every_secret())?;
+            let c = Config::load(None).unwrap();
+            assert_every_secret_read(&c);
+            let shown = [
+                ("Config", format!("{c:?}")),
+                ("Config, pretty", format!("{c:#?}")),
+                ("Config, serialized", serde_json::to_string(&c).unwrap()),
+                ("DatabaseConfig", format!("{:?}", c.database)),
+                ("ProviderConfig", format!("{:?}", c.providers["openai"])),
+                ("SecretsConfig", format!("{:?}", c.secrets)),
+                ("RedisConfig", format!("{:?}", c.redis)),
+                ("OpenSearchConfig", format!("{:?}", c.opensearch)),
+                ("BootstrapConfig", format!("{:?}", c.bootstrap)),
+            ];
+            for (part, text) in &shown {
+                for secret in EVERY_SECRET {
+                    assert!(!text.contains(secret), "{part} shows {secret}: {text}");
+                }
+            }
+            // Where things are stays visible.
+            assert!(shown[3].1.contains("postgres://confab:***@db.internal:5432/confab"), "{}", shown[3].1);
+            assert!(shown[6].1.contains("redis://confab:***@cache.internal:6379/0"), "{}", shown[6].1);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_url_shows_where_it_points_but_not_its_password() {
+        for (url, shown) in [
+            ("postgres://confab:s3cret@db.internal:5432/confab", "postgres://confab:***@db.internal:5432/confab"),
+            (
+                "postgresql://confab@db.internal/confab?sslmode=require&password=s3cret",
+                "postgresql://confab@db.internal/confab?sslmode=require&password=***",
+            ),
+            ("redis://:s3cret@cache:6379/2", "redis://:***@cache:6379/2"),
+            ("rediss://confab@cache", "rediss://confab@cache"),
+            ("sqlite://./data/confab.db", "sqlite://./data/confab.db"),
+            ("sqlite::memory:", "sqlite::memory:"),
+            // Unparseable: the password's place cannot be told, so nothing is shown.
+            ("postgres://confab:s3cret@[::1/confab", "[redacted]"),
+        ] {
+            let secret = SecretUrl::from(url);
+            assert_eq!(secret.to_string(), shown, "{url}");
+            assert_eq!(format!("{secret:?}"), format!("{shown:?}"), "{url}");
+            assert_eq!(secret.expose_secret(), url);
         }
-        _ => url.to_string(),
+        assert_eq!(SecretUrl::from("sqlite://./data/confab.db").scheme(), "sqlite");
+        assert_eq!(SecretUrl::from("postgres://confab:s3cret@db/confab").scheme(), "postgres");
     }
 }

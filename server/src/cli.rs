@@ -6,7 +6,7 @@ use crate::state::{AppState, anyhow_app, open_store};
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use confab_core::audit::{self, Actor, Verification};
-use confab_core::config::{Config, redact_url};
+use confab_core::config::{Config, ExposeSecret};
 use confab_core::domain::Role;
 use std::io::Read;
 use std::path::PathBuf;
@@ -218,7 +218,7 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
             serve::serve(config).await?;
         }
         Command::Migrate => {
-            let store = confab_core::store::Store::connect(&config.database.url, 2).await?;
+            let store = confab_core::store::Store::connect(config.database.url.expose_secret(), 2).await?;
             let applied = store.migrate().await?;
             println!("confab: {applied} migration(s) applied; the schema is current");
         }
@@ -235,9 +235,9 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
             println!("configuration: ok");
             println!("  server.listen     = {}", config.server.listen);
             println!("  server.public_url = {}", config.base_url());
-            println!("  database.url      = {}", redact_url(&config.database.url));
+            println!("  database.url      = {}", config.database.url);
             println!("  log               = {:?} {}", config.log.format, config.log.level);
-            let store = match confab_core::store::Store::connect(&config.database.url, 1).await {
+            let store = match confab_core::store::Store::connect(config.database.url.expose_secret(), 1).await {
                 Ok(s) => s,
                 Err(e) => {
                     println!("database: unreachable: {e}");
@@ -246,7 +246,7 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
             };
             match store.check_schema().await {
                 Ok(()) => println!("database: reachable; schema current"),
-                Err(e) if config.database.url.starts_with("sqlite:") => {
+                Err(e) if config.database.url.scheme() == "sqlite" => {
                     println!("database: reachable; {e} (serve migrates the embedded database itself)")
                 }
                 Err(e) => {
@@ -259,9 +259,9 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
                 Some(url) => {
                     let cluster = confab_core::cluster::Cluster::connect(&config.redis)?;
                     match cluster.ping().await {
-                        Ok(()) => println!("redis: reachable ({})", redact_url(url)),
+                        Ok(()) => println!("redis: reachable ({url})"),
                         Err(e) => {
-                            println!("redis: unreachable ({}): {e}", redact_url(url));
+                            println!("redis: unreachable ({url}): {e}");
                             return Ok(ExitCode::FAILURE);
                         }
                     }

@@ -4,7 +4,7 @@
 use crate::state::{AppState, anyhow_app, open_store};
 use crate::{api, web};
 use anyhow::Context;
-use confab_core::config::Config;
+use confab_core::config::{Config, ExposeSecret};
 use poem::listener::{Acceptor, Listener, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,7 +20,7 @@ async fn first_run(state: &AppState) -> anyhow::Result<()> {
             let tenant = b.tenant.clone().unwrap_or_else(|| "Default".into());
             let done = state
                 .accounts
-                .bootstrap(&confab_core::audit::Actor::cli(), email, password, &tenant, None)
+                .bootstrap(&confab_core::audit::Actor::cli(), email, password.expose_secret(), &tenant, None)
                 .await
                 .map_err(|e| anyhow::anyhow!("bootstrap account: {e}"))?;
             println!(

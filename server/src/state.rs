@@ -6,7 +6,7 @@ use confab_core::accounts::Accounts;
 use confab_core::auth::AuthService;
 use confab_core::authz::Authorizer;
 use confab_core::chat::ChatService;
-use confab_core::config::Config;
+use confab_core::config::{Config, ExposeSecret};
 use confab_core::error::AppError;
 use confab_core::limits::InProcessLimiter;
 use confab_core::metrics::Metrics;
@@ -81,7 +81,12 @@ impl AppState {
         );
         let search = confab_core::search::SearchService::new(store.clone(), &config)
             .map_err(|e| anyhow::anyhow!("search: {e}"))?;
-        let share_key = config.secrets.master_key.as_deref().map(confab_core::crypto::MasterKey::parse).transpose();
+        let share_key = config
+            .secrets
+            .master_key
+            .as_ref()
+            .map(|k| confab_core::crypto::MasterKey::parse(k.expose_secret()))
+            .transpose();
         let shares = confab_core::shares::ShareService::new(
             store.clone(),
             share_key.map_err(|e| anyhow::anyhow!("secrets.master_key: {e}"))?,
@@ -147,10 +152,10 @@ pub fn anyhow_app(e: AppError) -> anyhow::Error {
 /// Opens the configured database. The embedded SQLite database is migrated on the spot; a
 /// PostgreSQL schema must already be current (`confab migrate`, a Helm job in clusters).
 pub async fn open_store(config: &Config, migrate_embedded: bool) -> anyhow::Result<Store> {
-    let store = Store::connect(&config.database.url, config.database.max_connections)
+    let store = Store::connect(config.database.url.expose_secret(), config.database.max_connections)
         .await
-        .with_context(|| format!("database {}", confab_core::config::redact_url(&config.database.url)))?;
-    if migrate_embedded && config.database.url.starts_with("sqlite:") {
+        .with_context(|| format!("database {}", config.database.url))?;
+    if migrate_embedded && config.database.url.scheme() == "sqlite" {
         let applied = store.migrate().await?;
         if applied > 0 {
             tracing::info!(applied, "migrated the embedded database");

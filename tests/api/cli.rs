@@ -57,6 +57,64 @@ async fn config_check_reports_the_database_without_its_password(b: Backend) {
     assert!(out.stdout.contains("unreachable"), "{}", out.stdout);
 }
 
+async fn config_check_shows_no_secret(b: Backend) {
+    let db = TestDb::new(b).await;
+    assert_eq!(run_cli(&env(&db, &[]), &db.dir, &["migrate"], None).code, 0);
+    let master_key = "c2VjcmV0LW1hc3Rlci1rZXktMzItYnl0ZXMtbG9uZyE=";
+    let key_file = db.dir.join("master-key");
+    std::fs::write(&key_file, format!("{master_key}\n")).unwrap();
+    let common = [
+        ("CONFAB_LOG__LEVEL", "debug"),
+        ("CONFAB_PROVIDERS__OPENAI__KIND", "openai"),
+        ("CONFAB_PROVIDERS__OPENAI__BASE_URL", "http://127.0.0.1:1/v1"),
+        ("CONFAB_PROVIDERS__OPENAI__API_KEY", "sk-check-provider-key"),
+        ("CONFAB_SECRETS__MASTER_KEY_FILE", key_file.to_str().unwrap()),
+        ("CONFAB_BOOTSTRAP_EMAIL", ADMIN_EMAIL),
+        ("CONFAB_BOOTSTRAP_PASSWORD", "check-bootstrap-password"),
+    ];
+    let secrets = [
+        "sk-check-provider-key",
+        master_key,
+        "check-bootstrap-password",
+        "check-redis-url-password",
+        "check-redis-password",
+        "check-opensearch-password",
+    ];
+    // Redis and OpenSearch each stop the check when unreachable, so one run each.
+    let redis = [
+        ("CONFAB_REDIS__URL", "redis://confab:check-redis-url-password@127.0.0.1:1/0"),
+        ("CONFAB_REDIS__TIMEOUT_MS", "200"),
+    ];
+    let redis_password =
+        [("CONFAB_REDIS__URL", "redis://127.0.0.1:1/0"), ("CONFAB_REDIS__PASSWORD", "check-redis-password")];
+    let opensearch = [
+        ("CONFAB_SEARCH__BACKEND", "opensearch"),
+        ("CONFAB_OPENSEARCH__URL", "http://127.0.0.1:1"),
+        ("CONFAB_OPENSEARCH__USERNAME", "confab"),
+        ("CONFAB_OPENSEARCH__PASSWORD", "check-opensearch-password"),
+        ("CONFAB_OPENSEARCH__TIMEOUT_MS", "200"),
+    ];
+    for (extra, expected) in [
+        (&redis[..], "redis: unreachable (redis://confab:***@127.0.0.1:1/0)"),
+        (&redis_password[..], "redis: unreachable (redis://127.0.0.1:1/0)"),
+        (&opensearch[..], "search: opensearch at http://127.0.0.1:1 unreachable"),
+    ] {
+        let vars: Vec<_> = common.iter().chain(extra).copied().collect();
+        let out = run_cli(&env(&db, &vars), &db.dir, &["config", "check"], None);
+        assert!(out.stdout.contains("database: reachable; schema current"), "{} {}", out.stdout, out.stderr);
+        assert!(out.stdout.contains(expected), "{expected}: {} {}", out.stdout, out.stderr);
+        assert_eq!(out.code, 1, "{} {}", out.stdout, out.stderr);
+        for secret in secrets {
+            assert!(
+                !out.stdout.contains(secret) && !out.stderr.contains(secret),
+                "{secret}: {} {}",
+                out.stdout,
+                out.stderr
+            );
+        }
+    }
+}
+
 async fn secrets_can_come_from_files(b: Backend) {
     let db = TestDb::new(b).await;
     let password_file = db.dir.join("bootstrap-password");
@@ -251,6 +309,7 @@ both_backends!(
     invalid_configuration_fails_fast_naming_the_key,
     the_example_configuration_is_valid,
     config_check_reports_the_database_without_its_password,
+    config_check_shows_no_secret,
     secrets_can_come_from_files,
     first_run_without_credentials_prints_a_one_time_setup_link,
     serve_refuses_a_schema_that_is_behind,

@@ -3,7 +3,7 @@
 //! only `cancel` stops a turn. Readers resume by byte offset, from memory while the turn is live
 //! and from the store afterwards.
 
-use crate::config::ChatConfig;
+use crate::config::{ChatConfig, ExposeSecret};
 use crate::domain::{MessageId, MessageStatus, TenantId};
 use crate::limits::quota::QuotaLedger;
 use crate::providers::{ChatRequest, Provider, ProviderError, StreamItem};
@@ -73,7 +73,7 @@ pub struct TurnJob {
     pub tenant: TenantId,
     pub message: Message,
     pub provider: Arc<dyn Provider>,
-    pub api_key: Option<String>,
+    pub api_key: Option<crate::config::SecretString>,
     pub request: ChatRequest,
     /// Prompt size as counted locally, used when the provider reports no usage.
     pub prompt_tokens: usize,
@@ -189,7 +189,10 @@ impl Engine {
             }
             let mut stream = tokio::select! {
                 _ = live.cancel.cancelled() => return Err(Outcome::Cancelled),
-                s = provider.stream(request, api_key) => s.map_err(Outcome::Failed)?,
+                // The adapter puts it straight into the request header.
+                s = provider.stream(request, api_key.as_ref().map(|k| k.expose_secret().to_string())) => {
+                    s.map_err(Outcome::Failed)?
+                }
             };
             let mut pending = 0usize;
             loop {

@@ -43,7 +43,7 @@ struct Plan {
     spec: ModelSpec,
     ctx: context::Context,
     provider: Arc<dyn crate::providers::Provider>,
-    api_key: Option<String>,
+    api_key: Option<crate::config::SecretString>,
     /// A title from the first message of a new conversation.
     title: Option<String>,
     /// From the conversation's pinned preset version.

@@ -22,7 +22,7 @@ pub mod limits;
 pub mod quota;
 pub mod streams;
 
-use crate::config::RedisConfig;
+use crate::config::{ExposeSecret, RedisConfig, SecretString, SecretUrl};
 use anyhow::Context as _;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
 use std::sync::Arc;
@@ -46,16 +46,16 @@ impl Cluster {
     /// Prepares the connection without waiting for Redis: a replica starts (and serves reads)
     /// while Redis is down, and connects as soon as it is back.
     pub fn connect(config: &RedisConfig) -> anyhow::Result<Arc<Self>> {
-        let url = config.url.as_deref().context("redis.url is not set")?;
-        let url = with_credentials(url, config.username.as_deref(), config.password.as_deref())?;
+        let url = config.url.as_ref().context("redis.url is not set")?;
+        let url = with_credentials(url, config.username.as_deref(), config.password.as_ref())?;
         let client = match &config.ca_cert {
-            None => redis::Client::open(url.as_str()),
+            None => redis::Client::open(url.expose_secret()),
             Some(pem) => redis::Client::build_with_tls(
-                url.as_str(),
+                url.expose_secret(),
                 redis::TlsCertificates { client_tls: None, root_cert: Some(pem.clone().into_bytes()) },
             ),
         }
-        .map_err(|e| anyhow::anyhow!("redis.url {}: {e}", crate::config::redact_url(&url)))?;
+        .map_err(|e| anyhow::anyhow!("redis.url {url}: {e}"))?;
         let timeout = Duration::from_millis(config.timeout_ms);
         let manager = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(timeout))
@@ -137,20 +137,24 @@ pub fn is_outage(e: &redis::RedisError) -> bool {
 }
 
 /// Puts `redis.username` / `redis.password` into the URL when they are configured separately.
-fn with_credentials(url: &str, username: Option<&str>, password: Option<&str>) -> anyhow::Result<String> {
+fn with_credentials(
+    url: &SecretUrl,
+    username: Option<&str>,
+    password: Option<&SecretString>,
+) -> anyhow::Result<SecretUrl> {
     if username.is_none() && password.is_none() {
-        return Ok(url.to_string());
+        return Ok(url.clone());
     }
-    let mut parsed = url::Url::parse(url).context("redis.url")?;
+    let mut parsed = url::Url::parse(url.expose_secret()).context("redis.url")?;
     if let Some(user) = username {
         parsed.set_username(user).map_err(|()| anyhow::anyhow!("redis.username cannot be used in this URL"))?;
     }
     if let Some(password) = password {
         parsed
-            .set_password(Some(password))
+            .set_password(Some(password.expose_secret()))
             .map_err(|()| anyhow::anyhow!("redis.password cannot be used in this URL"))?;
     }
-    Ok(parsed.to_string())
+    Ok(String::from(parsed).into())
 }
 
 #[cfg(test)]
@@ -160,8 +164,10 @@ mod tests {
 
     #[test]
     fn credentials_go_into_the_url_percent_encoded() {
-        let url = with_credentials("redis://cache:6379/2", Some("confab"), Some("p@ss:word")).unwrap();
-        assert_eq!(url, "redis://confab:p%40ss%3Aword@cache:6379/2");
-        assert_eq!(with_credentials("rediss://cache", None, None).unwrap(), "rediss://cache");
+        let password = SecretString::from("p@ss:word");
+        let url = with_credentials(&"redis://cache:6379/2".into(), Some("confab"), Some(&password)).unwrap();
+        assert_eq!(url.expose_secret(), "redis://confab:p%40ss%3Aword@cache:6379/2");
+        assert_eq!(url.to_string(), "redis://confab:***@cache:6379/2");
+        assert_eq!(with_credentials(&"rediss://cache".into(), None, None).unwrap().expose_secret(), "rediss://cache");
     }
 }

@@ -6,7 +6,7 @@ use super::anthropic::Anthropic;
 use super::demo::Demo;
 use super::openai::OpenAi;
 use super::{DEMO_MODEL, DEMO_PROVIDER, Provider};
-use crate::config::{Config, ProviderKind};
+use crate::config::{Config, ExposeSecret, ProviderKind, SecretString};
 use crate::crypto::MasterKey;
 use crate::domain::TenantId;
 use crate::error::{AppError, AppResult};
@@ -89,7 +89,7 @@ impl Catalogue {
                 (name.clone(), provider)
             })
             .collect();
-        let master_key = config.secrets.master_key.as_deref().map(MasterKey::parse).transpose()?;
+        let master_key = config.secrets.master_key.as_ref().map(|k| MasterKey::parse(k.expose_secret())).transpose()?;
         Ok(Self {
             store,
             config: config.clone(),
@@ -172,7 +172,7 @@ impl Catalogue {
         conn: &impl store::Conn,
         tenant: TenantId,
         spec: &ModelSpec,
-    ) -> AppResult<(Arc<dyn Provider>, Option<String>)> {
+    ) -> AppResult<(Arc<dyn Provider>, Option<SecretString>)> {
         if spec.is_demo() {
             return Ok((self.demo.clone(), None));
         }
@@ -184,7 +184,8 @@ impl Catalogue {
                 let key = self.master_key.as_ref().ok_or_else(|| {
                     AppError::Unavailable("a stored provider key cannot be used: no master key is configured".into())
                 })?;
-                Some(key.decrypt(&sealed, &key_context(tenant, &spec.provider)).map_err(AppError::Internal)?)
+                let plain = key.decrypt(&sealed, &key_context(tenant, &spec.provider)).map_err(AppError::Internal)?;
+                Some(SecretString::from(plain))
             }
             None => None,
         };

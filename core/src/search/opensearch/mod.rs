@@ -33,7 +33,7 @@ pub mod reindex;
 
 use super::snippet::{self, START, STOP};
 use super::{HitColumns, SearchBackend, SearchCursor, SearchPage, SearchQuery, page};
-use crate::config::{OpenSearchConfig, redact_url};
+use crate::config::{ExposeSecret, OpenSearchConfig, redact_url};
 use crate::domain::{TenantId, UserId};
 use crate::error::{AppError, AppResult};
 use crate::store::Store;
@@ -101,7 +101,8 @@ impl OpenSearch {
             .timeout(Duration::from_millis(config.timeout_ms))
             .disable_proxy();
         if let (Some(user), Some(password)) = (&config.username, &config.password) {
-            builder = builder.auth(opensearch::auth::Credentials::Basic(user.clone(), password.clone()));
+            let password = password.expose_secret().to_string();
+            builder = builder.auth(opensearch::auth::Credentials::Basic(user.clone(), password));
         }
         let transport = builder.build().map_err(|e| OpenSearchError::Refused(e.to_string()))?;
         let prefix = &config.index_prefix;

@@ -310,6 +310,17 @@ async fn uploads_are_validated_and_reserved_to_platform_admins(b: Backend) {
             "manifest",
             "",
         ),
+        // A version of the plugin interface this Confab does not implement.
+        (
+            {
+                let mut m = manifest.clone();
+                m["interface_version"] = json!("0.9.0");
+                m
+            },
+            component.clone(),
+            "manifest",
+            "interface_version `0.9.0` is not supported",
+        ),
     ];
     for (manifest, component, field, mentions) in refusals {
         let (s, body) = upload(&admin, &manifest, &component).await;

@@ -171,22 +171,23 @@ impl Engine {
         self.metrics.turn_started();
         let mut usage: Option<(u64, u64)> = None;
         // The tenant's plugins see (and may rewrite or refuse) the request before it leaves.
-        let mut request = request;
-        let mut plugin_runs: Option<serde_json::Value> = None;
-        let mut stop: Option<MessageError> = None;
-        if let Some(chain) = &chain {
-            let result = chain.run(request).await;
-            plugin_runs = serde_json::to_value(&result.runs).ok();
-            request = result.request;
-            if let Some((code, message)) = result.stop {
-                stop = Some(MessageError { code: code.into(), message, retry_after_secs: None });
-                usage = Some((0, 0));
+        let mut plugin_runs: Vec<crate::plugins::Run> = Vec::new();
+        let request: Result<ChatRequest, MessageError> = match &chain {
+            None => Ok(request),
+            Some(chain) => {
+                let verdict = chain.run(request).await;
+                plugin_runs = verdict.runs;
+                match verdict.decision {
+                    crate::plugins::RequestDecision::Send(request) => Ok(request),
+                    crate::plugins::RequestDecision::Stop(stop) => {
+                        usage = Some((0, 0));
+                        Err(stopped_by_plugin(stop))
+                    }
+                }
             }
-        }
+        };
         let outcome: Result<(), Outcome> = async {
-            if let Some(stopped) = stop {
-                return Err(Outcome::Stopped(stopped));
-            }
+            let request = request.map_err(Outcome::Stopped)?;
             let mut stream = tokio::select! {
                 _ = live.cancel.cancelled() => return Err(Outcome::Cancelled),
                 // The adapter puts it straight into the request header.
@@ -229,19 +230,19 @@ impl Engine {
         if let (Ok(()), Some(chain)) = (&outcome, &chain)
             && chain.has_response_hooks()
         {
-            let result = chain.run_response(&content).await;
-            if let Some(text) = result.text {
-                content = text;
-            }
-            let mut runs: Vec<serde_json::Value> =
-                plugin_runs.take().and_then(|r| serde_json::from_value(r).ok()).unwrap_or_default();
-            runs.extend(result.runs.iter().filter_map(|r| serde_json::to_value(r).ok()));
-            plugin_runs = Some(serde_json::Value::Array(runs));
-            if let Some((code, message)) = result.stop {
-                content.clear();
-                outcome = Err(Outcome::Stopped(MessageError { code: code.into(), message, retry_after_secs: None }));
+            let verdict = chain.run_response(&content).await;
+            plugin_runs.extend(verdict.runs);
+            match verdict.decision {
+                crate::plugins::AnswerDecision::Keep => {}
+                crate::plugins::AnswerDecision::Replace(text) => content = text,
+                crate::plugins::AnswerDecision::Withhold(stop) => {
+                    content.clear();
+                    outcome = Err(Outcome::Stopped(stopped_by_plugin(stop)));
+                }
             }
         }
+        // Recorded with the message whenever the tenant has a chain, even if no plugin ran.
+        let plugin_runs = chain.as_ref().and_then(|_| serde_json::to_value(&plugin_runs).ok());
         let (status, error) = match &outcome {
             Ok(()) => (MessageStatus::Completed, None),
             Err(Outcome::Cancelled) => (MessageStatus::Cancelled, None),
@@ -417,6 +418,10 @@ enum Outcome {
 
 fn provider_error(e: &ProviderError) -> MessageError {
     MessageError { code: e.code().into(), message: e.to_string(), retry_after_secs: e.retry_after().map(|s| s as i64) }
+}
+
+fn stopped_by_plugin(stop: crate::plugins::Stop) -> MessageError {
+    MessageError { code: stop.reason.code().into(), message: stop.message, retry_after_secs: None }
 }
 
 /// How often, at most, a live answer's new text is written to its Redis stream.

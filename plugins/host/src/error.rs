@@ -12,6 +12,13 @@ pub enum PluginError {
     /// that differ from the manifest, a bad manifest. The message says which.
     #[error("invalid plugin: {0}")]
     Invalid(String),
+    /// The manifest names a version of the plugin interface (`interface_version`) this host
+    /// does not implement.
+    #[error(
+        "interface_version `{requested}` is not supported; this Confab implements {}",
+        supported.join(", ")
+    )]
+    UnsupportedInterface { requested: String, supported: Vec<&'static str> },
     /// The tenant's configuration does not match the manifest's config schema.
     #[error("invalid plugin configuration: {0}")]
     Config(String),
@@ -57,6 +64,13 @@ impl PluginError {
     /// Whether the plugin (not the host, not an admin's upload or configuration) caused this.
     /// These are the failures a tenant's failure policy decides about.
     pub fn is_plugin_fault(&self) -> bool {
-        !matches!(self, PluginError::Invalid(_) | PluginError::Config(_) | PluginError::Busy | PluginError::Internal(_))
+        !matches!(
+            self,
+            PluginError::Invalid(_)
+                | PluginError::UnsupportedInterface { .. }
+                | PluginError::Config(_)
+                | PluginError::Busy
+                | PluginError::Internal(_)
+        )
     }
 }

@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::PluginError;
 use crate::schema::ConfigSchema;
+use crate::{InterfaceVersion, PluginError};
 
-/// A hook: one interface of `confab:plugin@0.1.0` a plugin can export.
+/// A hook: one interface of `confab:plugin` a plugin can export. Its export's name depends on
+/// the interface version ([`InterfaceVersion::export_name`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Hook {
@@ -24,20 +25,6 @@ pub enum Hook {
 impl Hook {
     /// Every hook, in a stable order.
     pub const ALL: [Hook; 3] = [Hook::Presets, Hook::TransformRequest, Hook::TransformResponse];
-
-    /// The name of the component export that implements this hook.
-    pub fn interface(self) -> &'static str {
-        match self {
-            Hook::Presets => "confab:plugin/presets@0.1.0",
-            Hook::TransformRequest => "confab:plugin/request-hook@0.1.0",
-            Hook::TransformResponse => "confab:plugin/response-hook@0.1.0",
-        }
-    }
-
-    /// The hook a component export implements, if any.
-    pub fn from_interface(name: &str) -> Option<Hook> {
-        Hook::ALL.into_iter().find(|h| h.interface() == name)
-    }
 
     /// The name used in manifests.
     pub fn name(self) -> &'static str {
@@ -111,6 +98,10 @@ impl fmt::Display for PluginName {
 struct ManifestJson {
     name: PluginName,
     version: semver::Version,
+    /// The version of `confab:plugin` the component implements; checked after parsing, so
+    /// that an unknown one gets its own error.
+    #[serde(default = "undeclared_interface")]
+    interface_version: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     description: String,
     hooks: BTreeSet<Hook>,
@@ -119,20 +110,28 @@ struct ManifestJson {
     failure_policy: FailurePolicy,
 }
 
+fn undeclared_interface() -> String {
+    InterfaceVersion::UNDECLARED.as_str().to_string()
+}
+
 /// A parsed and checked plugin manifest, e.g.
 ///
 /// ```json
-/// { "name": "pii-redactor", "version": "0.1.0", "hooks": ["transform_request"],
+/// { "name": "pii-redactor", "version": "0.1.0", "interface_version": "0.1.0",
+///   "hooks": ["transform_request"],
 ///   "config_schema": { "type": "object", "properties": { "kinds": { "type": "array" } } },
 ///   "failure_policy": "fail_closed" }
 /// ```
 ///
-/// `failure_policy` is the default; a tenant may choose differently when enabling the plugin.
-/// `config_schema` is a subset of JSON Schema (see [`ConfigSchema`]); without one the plugin
-/// takes no configuration and only `{}` is accepted.
+/// `interface_version` is the version of `confab:plugin` the component implements (0.1.0 when
+/// absent; one this host does not implement is refused). `failure_policy` is the default; a
+/// tenant may choose differently when enabling the plugin. `config_schema` is a subset of JSON
+/// Schema (see [`ConfigSchema`]); without one the plugin takes no configuration and only `{}` is
+/// accepted.
 #[derive(Debug, Clone)]
 pub struct Manifest {
     json: ManifestJson,
+    interface: InterfaceVersion,
     schema: Option<Arc<ConfigSchema>>,
 }
 
@@ -147,6 +146,7 @@ impl Manifest {
         }
         let json: ManifestJson =
             serde_json::from_str(json).map_err(|e| PluginError::Invalid(format!("manifest: {e}")))?;
+        let interface = InterfaceVersion::parse(&json.interface_version)?;
         if json.hooks.is_empty() {
             return Err(PluginError::Invalid("manifest: `hooks` must name at least one hook".into()));
         }
@@ -157,7 +157,7 @@ impl Manifest {
             )),
             None => None,
         };
-        Ok(Self { json, schema })
+        Ok(Self { json, interface, schema })
     }
 
     /// The manifest as JSON text, for storing it.
@@ -174,6 +174,11 @@ impl Manifest {
     /// The plugin's version.
     pub fn version(&self) -> &semver::Version {
         &self.json.version
+    }
+
+    /// The version of the plugin interface the component implements.
+    pub fn interface(&self) -> InterfaceVersion {
+        self.interface
     }
 
     /// A sentence or two for admins.
@@ -269,6 +274,22 @@ mod tests {
         assert_eq!(m.failure_policy(), FailurePolicy::FailClosed);
         let again = Manifest::parse(&m.to_json()).unwrap();
         assert_eq!(again.json, m.json);
+    }
+
+    #[test]
+    fn the_interface_version_defaults_to_0_1_0_and_unknown_ones_are_refused() {
+        let undeclared = manifest(json!({})).unwrap();
+        assert_eq!(undeclared.interface(), InterfaceVersion::V0_1);
+        assert!(undeclared.to_json().contains(r#""interface_version":"0.1.0""#), "stored explicitly");
+        assert_eq!(manifest(json!({ "interface_version": "0.1.0" })).unwrap().interface(), InterfaceVersion::V0_1);
+        for unknown in ["0.2.0", "0.1", "confab:plugin@0.1.0", ""] {
+            let err = manifest(json!({ "interface_version": unknown })).unwrap_err();
+            assert_eq!(
+                err,
+                PluginError::UnsupportedInterface { requested: unknown.into(), supported: vec!["0.1.0"] },
+                "{unknown}"
+            );
+        }
     }
 
     #[test]

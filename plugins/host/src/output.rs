@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use crate::PluginError;
-use crate::bindings::{ChatRequest, Outcome, Preset};
+use crate::{ChatRequest, Outcome, Preset};
 
 /// Presets one plugin may offer.
 const MAX_PRESETS: usize = 100;
@@ -112,7 +112,7 @@ pub(crate) fn check_outcome(outcome: &Outcome, input_bytes: usize, max_output_by
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bindings::{ChatMessage, Role};
+    use crate::{ChatMessage, Role};
 
     fn preset(id: &str) -> Preset {
         Preset {

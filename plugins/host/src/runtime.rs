@@ -1,32 +1,26 @@
 //! The engine, the upload checks and the calls.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
-use wasmtime::component::{Component, HasSelf, Instance, InstancePre, Linker};
+use wasmtime::component::{Component, Instance, InstancePre, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
 
-use crate::bindings::confab::plugin::host::{Host, LogLevel};
-use crate::bindings::exports::confab::plugin::{presets, request_hook, response_hook};
-use crate::bindings::{self, ChatRequest, Context, Outcome, Preset};
+use crate::bindings::{Exports, InterfaceVersion};
 use crate::limits::{Breach, CallLimiter, Limits};
 use crate::output;
-use crate::{Hook, Manifest, PluginConfig, PluginError};
-
-/// The only imports a plugin may have: the host interface, and the types-only instance that
-/// `wit-component` imports when exported interfaces `use` the shared types.
-pub const ALLOWED_IMPORTS: [&str; 2] = ["confab:plugin/host@0.1.0", "confab:plugin/types@0.1.0"];
+use crate::{ChatRequest, Context, Hook, Manifest, Outcome, PluginConfig, PluginError, Preset};
 
 /// The plugin engine: one per process. Cheap to clone.
 ///
 /// It owns a wasmtime [`Engine`] with epoch interruption (advanced by a ticker thread every
 /// [`Limits::epoch_tick`]), optional fuel metering, an explicit `max_wasm_stack` and a pooling
-/// instance allocator sized by [`Limits::max_concurrent_calls`]; and a [`Linker`] that offers
-/// nothing but `confab:plugin/host`. Plugins are compiled once by [`PluginRuntime::load`] and
-/// called through the returned [`LoadedPlugin`].
+/// instance allocator sized by [`Limits::max_concurrent_calls`]; and per interface version a
+/// [`Linker`] that offers nothing but that version's `confab:plugin/host`. Plugins are compiled
+/// once by [`PluginRuntime::load`] and called through the returned [`LoadedPlugin`].
 #[derive(Clone)]
 pub struct PluginRuntime {
     shared: Arc<Shared>,
@@ -34,7 +28,8 @@ pub struct PluginRuntime {
 
 struct Shared {
     engine: Engine,
-    linker: Linker<CallState>,
+    /// One linker per interface version: a plugin links against the version its manifest names.
+    linkers: BTreeMap<InterfaceVersion, Linker<CallState>>,
     limits: Limits,
     permits: Arc<tokio::sync::Semaphore>,
 }
@@ -44,7 +39,7 @@ struct Shared {
 pub struct ComponentInfo {
     /// The hooks the component exports (equal to the manifest's).
     pub hooks: BTreeSet<Hook>,
-    /// The component's imports (a subset of [`ALLOWED_IMPORTS`]).
+    /// The component's imports (a subset of [`InterfaceVersion::allowed_imports`]).
     pub imports: Vec<String>,
     /// The component's exports.
     pub exports: Vec<String>,
@@ -91,13 +86,16 @@ impl PluginRuntime {
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&config).map_err(internal)?;
 
-        let mut linker = Linker::new(&engine);
-        bindings::Plugin::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |state| state)
-            .map_err(internal)?;
+        let mut linkers = BTreeMap::new();
+        for version in InterfaceVersion::ALL {
+            let mut linker = Linker::new(&engine);
+            version.add_to_linker(&mut linker).map_err(internal)?;
+            linkers.insert(version, linker);
+        }
 
         spawn_epoch_ticker(&engine, limits.epoch_tick)?;
         let permits = Arc::new(tokio::sync::Semaphore::new(slots as usize));
-        Ok(Self { shared: Arc::new(Shared { engine, linker, limits, permits }) })
+        Ok(Self { shared: Arc::new(Shared { engine, linkers, limits, permits }) })
     }
 
     /// The limits calls run under.
@@ -111,9 +109,10 @@ impl PluginRuntime {
     }
 
     /// Compiles and checks a plugin: the bytes must be a component (not a core module), import
-    /// nothing but [`ALLOWED_IMPORTS`], export exactly the hooks the manifest declares with the
-    /// right types, and instantiate within the limits. Compile once per plugin version and keep
-    /// the result: calls then only instantiate.
+    /// nothing but the [`InterfaceVersion::allowed_imports`] of the manifest's interface version,
+    /// export exactly the hooks the manifest declares with that version's types, and
+    /// instantiate within the limits. Compile once per plugin version and keep the result:
+    /// calls then only instantiate.
     pub fn load(&self, manifest: Manifest, bytes: &[u8]) -> Result<Arc<LoadedPlugin>, PluginError> {
         let limits = &self.shared.limits;
         let engine = &self.shared.engine;
@@ -127,20 +126,22 @@ impl PluginRuntime {
         check_header(bytes)?;
         let component = Component::new(engine, bytes).map_err(|e| invalid(format!("not a valid component: {e:#}")))?;
 
+        let version = manifest.interface();
+        let allowed = version.allowed_imports();
         let ty = component.component_type();
         let imports: Vec<String> = ty.imports(engine).map(|(name, _)| name.to_string()).collect();
-        if let Some(bad) = imports.iter().find(|name| !ALLOWED_IMPORTS.contains(&name.as_str())) {
+        if let Some(bad) = imports.iter().find(|name| !allowed.contains(&name.as_str())) {
             return Err(invalid(format!(
-                "the component imports `{bad}`; plugins may import only {}",
-                ALLOWED_IMPORTS.map(|i| format!("`{i}`")).join(" and ")
+                "the component imports `{bad}`; plugins of {version} may import only {}",
+                allowed.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(" and ")
             )));
         }
         let exports: Vec<String> = ty.exports(engine).map(|(name, _)| name.to_string()).collect();
         let mut hooks = BTreeSet::new();
         for name in &exports {
-            let hook = Hook::from_interface(name).ok_or_else(|| {
-                invalid(format!("the component exports `{name}`, which is not a hook of confab:plugin@0.1.0"))
-            })?;
+            let hook = version
+                .hook_of_export(name)
+                .ok_or_else(|| invalid(format!("the component exports `{name}`, which is not a hook of {version}")))?;
             hooks.insert(hook);
         }
         if &hooks != manifest.hooks() {
@@ -153,23 +154,14 @@ impl PluginRuntime {
             )));
         }
 
-        let pre = self
+        let linker = self
             .shared
-            .linker
-            .instantiate_pre(&component)
-            .map_err(|e| invalid(format!("imports do not match: {e:#}")))?;
-        let index = |e: wasmtime::Error| invalid(format!("{e:#}"));
-        let hooks_of = |hook| manifest.has_hook(hook);
+            .linkers
+            .get(&version)
+            .ok_or_else(|| PluginError::Internal(format!("no linker for {version}")))?;
+        let pre = linker.instantiate_pre(&component).map_err(|e| invalid(format!("imports do not match: {e:#}")))?;
         let plugin = LoadedPlugin {
-            presets: hooks_of(Hook::Presets).then(|| presets::GuestIndices::new(&pre)).transpose().map_err(index)?,
-            request: hooks_of(Hook::TransformRequest)
-                .then(|| request_hook::GuestIndices::new(&pre))
-                .transpose()
-                .map_err(index)?,
-            response: hooks_of(Hook::TransformResponse)
-                .then(|| response_hook::GuestIndices::new(&pre))
-                .transpose()
-                .map_err(index)?,
+            exports: Exports::new(version, &pre, manifest.hooks()).map_err(|e| invalid(format!("{e:#}")))?,
             pre,
             label: format!("{}@{}", manifest.name(), manifest.version()).into(),
             info: ComponentInfo {
@@ -233,9 +225,7 @@ pub struct LoadedPlugin {
     info: ComponentInfo,
     label: Arc<str>,
     pre: InstancePre<CallState>,
-    presets: Option<presets::GuestIndices>,
-    request: Option<request_hook::GuestIndices>,
-    response: Option<response_hook::GuestIndices>,
+    exports: Exports,
 }
 
 /// The per-call part of a plugin call: for whom, with which configuration, within what time.
@@ -274,9 +264,8 @@ impl LoadedPlugin {
 
     /// Hook `presets`: the presets this plugin offers the user.
     pub fn list_presets(&self, call: Call<'_>) -> Result<Vec<Preset>, PluginError> {
-        let indices = self.hook(&self.presets, Hook::Presets)?;
-        let presets =
-            self.run(call, |store, instance| indices.load(&mut *store, instance)?.call_list_presets(store, call.ctx))?;
+        self.require(Hook::Presets)?;
+        let presets = self.run(call, |store, instance| self.exports.list_presets(store, instance, call.ctx))?;
         output::check_presets(&presets, self.shared.limits.max_output_bytes)?;
         Ok(presets)
     }
@@ -284,10 +273,9 @@ impl LoadedPlugin {
     /// Hook `presets`: the system prompt of one of this plugin's presets, rendered for the user.
     /// The plugin's own error (an unknown id) is [`PluginError::Rejected`].
     pub fn render_system_prompt(&self, call: Call<'_>, preset_id: &str) -> Result<String, PluginError> {
-        let indices = self.hook(&self.presets, Hook::Presets)?;
-        let rendered = self.run(call, |store, instance| {
-            indices.load(&mut *store, instance)?.call_render_system_prompt(store, preset_id, call.ctx)
-        })?;
+        self.require(Hook::Presets)?;
+        let rendered =
+            self.run(call, |store, instance| self.exports.render_system_prompt(store, instance, call.ctx, preset_id))?;
         output::check_rendered(rendered, self.shared.limits.max_output_bytes)
     }
 
@@ -295,20 +283,18 @@ impl LoadedPlugin {
     /// [`Outcome::Reject`], not an error. A replaced request may name another model or change
     /// parameters: the caller must apply its own policy to it as to any request.
     pub fn transform_request(&self, call: Call<'_>, request: &ChatRequest) -> Result<Outcome, PluginError> {
-        let indices = self.hook(&self.request, Hook::TransformRequest)?;
-        let outcome = self.run(call, |store, instance| {
-            indices.load(&mut *store, instance)?.call_transform_request(store, call.ctx, request)
-        })?;
+        self.require(Hook::TransformRequest)?;
+        let outcome =
+            self.run(call, |store, instance| self.exports.transform_request(store, instance, call.ctx, request))?;
         output::check_outcome(&outcome, output::request_bytes(request), self.shared.limits.max_output_bytes)?;
         Ok(outcome)
     }
 
     /// Hook `transform_response`: the text to keep instead of the model's answer, if any.
     pub fn transform_response(&self, call: Call<'_>, text: &str) -> Result<Option<String>, PluginError> {
-        let indices = self.hook(&self.response, Hook::TransformResponse)?;
-        let replaced = self.run(call, |store, instance| {
-            indices.load(&mut *store, instance)?.call_transform_response(store, call.ctx, text)
-        })?;
+        self.require(Hook::TransformResponse)?;
+        let replaced =
+            self.run(call, |store, instance| self.exports.transform_response(store, instance, call.ctx, text))?;
         if let Some(new) = &replaced {
             output::check_size(new.len(), text.len().saturating_add(self.shared.limits.max_output_bytes))?;
         }
@@ -339,10 +325,12 @@ impl LoadedPlugin {
         .map_err(|e| PluginError::Internal(format!("plugin worker failed: {e}")))?
     }
 
-    fn hook<'s, I>(&self, indices: &'s Option<I>, hook: Hook) -> Result<&'s I, PluginError> {
-        indices
-            .as_ref()
-            .ok_or_else(|| PluginError::Invalid(format!("plugin {} does not implement hook {hook}", self.label)))
+    fn require(&self, hook: Hook) -> Result<(), PluginError> {
+        if self.manifest.has_hook(hook) {
+            Ok(())
+        } else {
+            Err(PluginError::Invalid(format!("plugin {} does not implement hook {hook}", self.label)))
+        }
     }
 
     /// Instantiates the plugin in a fresh store under the limits and runs `body`; every failure
@@ -391,19 +379,10 @@ impl LoadedPlugin {
                 classify(&e, store.data(), limits.time_budget, limits)
             ))
         })?;
-        let typecheck = |hook: Hook| {
-            move |e: wasmtime::Error| invalid(format!("hook {hook} (`{}`) has the wrong type: {e:#}", hook.interface()))
-        };
-        if let Some(i) = &self.presets {
-            i.load(&mut store, &instance).map_err(typecheck(Hook::Presets))?;
-        }
-        if let Some(i) = &self.request {
-            i.load(&mut store, &instance).map_err(typecheck(Hook::TransformRequest))?;
-        }
-        if let Some(i) = &self.response {
-            i.load(&mut store, &instance).map_err(typecheck(Hook::TransformResponse))?;
-        }
-        Ok(())
+        self.exports.typecheck(&mut store, &instance).map_err(|(hook, e)| {
+            let export = self.manifest.interface().export_name(hook);
+            invalid(format!("hook {hook} (`{export}`) has the wrong type: {e:#}"))
+        })
     }
 }
 
@@ -438,13 +417,25 @@ pub(crate) struct CallState {
     max_log_line_bytes: usize,
 }
 
-impl Host for CallState {
-    fn log(&mut self, level: LogLevel, message: String, fields: Vec<(String, String)>) {
+/// A log line's level, whatever interface version the plugin speaks.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum LogLevel {
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+/// What the host interface offers, for every version's bindings to call.
+impl CallState {
+    /// Writes a plugin's log line, attributed to it, within the call's log budget.
+    pub(crate) fn log(&mut self, level: LogLevel, message: &str, fields: &[(String, String)]) {
         self.log_lines += 1;
         if self.log_lines > self.max_log_lines {
             return;
         }
-        let line = log_line(&message, &fields, self.max_log_line_bytes);
+        let line = log_line(message, fields, self.max_log_line_bytes);
         let plugin = &*self.label;
         match level {
             LogLevel::Trace => tracing::trace!(target: "confab::plugin", plugin, "{line}"),
@@ -455,12 +446,11 @@ impl Host for CallState {
         }
     }
 
-    fn get_config(&mut self) -> String {
-        self.config.as_str().to_string()
+    /// The tenant's configuration of the plugin, as JSON text.
+    pub(crate) fn config_json(&self) -> &str {
+        self.config.as_str()
     }
 }
-
-impl bindings::confab::plugin::types::Host for CallState {}
 
 /// `message key="value" …`, cut to at most `max_bytes` (then marked with an ellipsis) without
 /// ever formatting more than that: a plugin may send megabytes in one field.

@@ -101,6 +101,7 @@
 //! {
 //!   "name": "shouty",
 //!   "version": "0.1.0",
+//!   "interface_version": "0.1.0",
 //!   "description": "Upper-cases what users type",
 //!   "hooks": ["transform_request"],
 //!   "config_schema": { "type": "object", "properties": {}, "additionalProperties": false },
@@ -108,6 +109,8 @@
 //! }
 //! ```
 //!
+//! `interface_version` is the version of `confab:plugin` this SDK builds against (0.1.0; a
+//! manifest without it means 0.1.0 too). Confab refuses a version it does not implement.
 //! `failure_policy` says what Confab does when the plugin fails (trap, timeout, limit):
 //! `fail_open` sends the turn on without the plugin, `fail_closed` stops the turn.
 //! `config_schema` is a small subset of JSON Schema: objects with typed properties

@@ -1,9 +1,9 @@
 //! What uploads are refused, and why: the message names the problem.
 
-use confab_plugin_host::{ALLOWED_IMPORTS, Hook, Limits, Manifest, PluginError, PluginRuntime};
+use confab_plugin_host::{Hook, InterfaceVersion, Limits, Manifest, PluginError, PluginRuntime};
 
 use crate::fixtures;
-use crate::support::{example_files, runtime};
+use crate::support::{dist_dir, example_files, runtime};
 
 fn refused(manifest: &Manifest, bytes: &[u8]) -> String {
     match runtime().validate(manifest, bytes) {
@@ -23,8 +23,13 @@ fn every_example_plugin_validates_with_only_allowed_imports() {
         let (manifest, bytes) = example_files(name);
         let info = runtime().validate(&manifest, &bytes).unwrap();
         assert_eq!(info.hooks.into_iter().collect::<Vec<_>>(), [hook], "{name}");
-        assert_eq!(info.exports, [hook.interface()], "{name}");
-        assert!(info.imports.iter().all(|i| ALLOWED_IMPORTS.contains(&i.as_str())), "{name}: {:?}", info.imports);
+        let version = manifest.interface();
+        assert_eq!(info.exports, [version.export_name(hook)], "{name}");
+        assert!(
+            info.imports.iter().all(|i| version.allowed_imports().contains(&i.as_str())),
+            "{name}: {:?}",
+            info.imports
+        );
         assert_eq!(info.size_bytes, bytes.len());
         assert_eq!(info.sha256.len(), 64);
     }
@@ -102,4 +107,34 @@ fn an_oversized_component_is_refused() {
         Err(PluginError::Invalid(message)) => assert!(message.contains("more than the 1000 allowed"), "{message}"),
         other => panic!("expected a refusal, got {other:?}"),
     }
+}
+
+/// An example's manifest as JSON, to edit.
+fn example_manifest_json(name: &str) -> serde_json::Value {
+    let path = dist_dir().join(format!("{name}.manifest.json"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+#[test]
+fn a_manifest_without_an_interface_version_loads_as_0_1_0() {
+    let (_, bytes) = example_files("keyword-guard");
+    let mut json = example_manifest_json("keyword-guard");
+    json.as_object_mut().unwrap().remove("interface_version");
+    let manifest = Manifest::parse(&json.to_string()).unwrap();
+    assert_eq!(manifest.interface(), InterfaceVersion::V0_1);
+    assert_eq!(manifest.interface().to_string(), "confab:plugin@0.1.0");
+    let plugin = runtime().load(manifest, &bytes).unwrap();
+    assert_eq!(plugin.info().exports, ["confab:plugin/request-hook@0.1.0"]);
+    crate::support::assert_host_still_works();
+}
+
+#[test]
+fn a_manifest_naming_an_unknown_interface_version_is_refused() {
+    let mut json = example_manifest_json("keyword-guard");
+    json["interface_version"] = "0.9.0".into();
+    let err = Manifest::parse(&json.to_string()).unwrap_err();
+    assert_eq!(err, PluginError::UnsupportedInterface { requested: "0.9.0".into(), supported: vec!["0.1.0"] });
+    let message = err.to_string();
+    assert!(message.contains("`0.9.0` is not supported") && message.contains("0.1.0"), "{message}");
+    assert!(!err.is_plugin_fault(), "an upload's fault, not a running plugin's");
 }

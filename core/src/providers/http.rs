@@ -23,6 +23,7 @@ fn retry_after(resp: &reqwest::Response) -> Option<u64> {
 
 /// Sends the request; retries connection failures and 502/503/504 (never once a byte of the
 /// answer arrived, so nothing is generated — or billed — twice).
+/// `error_message` picks the provider's own message out of an error body.
 pub async fn send(
     config: &ProviderConfig,
     build: impl Fn() -> reqwest::RequestBuilder,

@@ -115,7 +115,7 @@ struct ChunkUsage {
     completion_tokens: Option<u64>,
 }
 
-/// The error body of a failed request, and of an error chunk.
+/// The body of a failed request.
 #[derive(Debug, Deserialize)]
 struct ErrorBody {
     error: Option<ErrorDetail>,

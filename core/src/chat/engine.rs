@@ -162,106 +162,101 @@ impl Engine {
         }
     }
 
+    /// One turn, in phases: the request transforms, the relay of the provider's stream, the
+    /// answer transforms, settling how it ended, and recording that durably.
     async fn run(&self, job: TurnJob, live: &Arc<Live>) {
         let TurnJob { tenant, message, provider, api_key, request, prompt_tokens, ticket, chain } = job;
-        let id = message.id;
         let started_with = message.content.len();
-        let started = std::time::Instant::now();
-        let mut first_token = true;
         self.metrics.turn_started();
+        let mut runs: Vec<crate::plugins::Run> = Vec::new();
         let mut usage: Option<(u64, u64)> = None;
-        // The tenant's plugins see (and may rewrite or refuse) the request before it leaves.
-        let mut plugin_runs: Vec<crate::plugins::Run> = Vec::new();
-        let request: Result<ChatRequest, MessageError> = match &chain {
-            None => Ok(request),
-            Some(chain) => {
-                let verdict = chain.run(request).await;
-                plugin_runs = verdict.runs;
-                match verdict.decision {
-                    crate::plugins::RequestDecision::Send(request) => Ok(request),
-                    crate::plugins::RequestDecision::Stop(stop) => {
-                        usage = Some((0, 0));
-                        Err(stopped_by_plugin(stop))
-                    }
-                }
+        let mut outcome = match transform_request(chain.as_ref(), request, &mut runs).await {
+            Ok(request) => {
+                // The adapter puts the key straight into the request header.
+                let api_key = api_key.as_ref().map(|k| k.expose_secret().to_string());
+                self.relay(tenant, message.id, live, provider.as_ref(), request, api_key, &mut usage).await
+            }
+            Err(stopped) => {
+                usage = Some((0, 0));
+                Err(Outcome::Stopped(stopped))
             }
         };
-        let outcome: Result<(), Outcome> = async {
-            let request = request.map_err(Outcome::Stopped)?;
-            let mut stream = tokio::select! {
-                _ = live.cancel.cancelled() => return Err(Outcome::Cancelled),
-                // The adapter puts it straight into the request header.
-                s = provider.stream(request, api_key.as_ref().map(|k| k.expose_secret().to_string())) => {
-                    s.map_err(Outcome::Failed)?
-                }
-            };
-            let mut pending = 0usize;
-            loop {
-                tokio::select! {
-                    biased;
-                    _ = live.cancel.cancelled() => return Err(Outcome::Cancelled),
-                    item = stream.next() => match item {
-                        Some(Ok(StreamItem::Delta(text))) => {
-                            if first_token {
-                                first_token = false;
-                                self.metrics.first_token(started.elapsed());
-                            }
-                            pending += text.len();
-                            live.lock().content.push_str(&text);
-                            live.notify.notify_waiters();
-                            self.mark_dirty(id, tenant, live);
-                            if pending >= self.config.flush_bytes {
-                                self.flush_now.notify_one();
-                                pending = 0;
-                            }
-                        }
-                        Some(Ok(StreamItem::Usage { input_tokens, output_tokens })) => usage = Some((input_tokens, output_tokens)),
-                        Some(Err(e)) => return Err(Outcome::Failed(e)),
-                        None => return Ok(()),
-                    },
-                }
-            }
-        }
-        .await;
         let mut content = live.lock().content.clone();
-        let produced = content.len() > started_with;
-        let mut outcome = outcome;
-        // A completed answer passes the tenant's answer transforms before it is kept.
-        if let (Ok(()), Some(chain)) = (&outcome, &chain)
-            && chain.has_response_hooks()
+        if outcome.is_ok()
+            && let Some(chain) = &chain
+            && let Err(stopped) = transform_answer(chain, &mut content, &mut runs).await
         {
-            let verdict = chain.run_response(&content).await;
-            plugin_runs.extend(verdict.runs);
-            match verdict.decision {
-                crate::plugins::AnswerDecision::Keep => {}
-                crate::plugins::AnswerDecision::Replace(text) => content = text,
-                crate::plugins::AnswerDecision::Withhold(stop) => {
-                    content.clear();
-                    outcome = Err(Outcome::Stopped(stopped_by_plugin(stop)));
-                }
+            outcome = Err(Outcome::Stopped(stopped));
+        }
+        let settled = settle(&outcome, &content, started_with, usage, prompt_tokens);
+        self.metrics.turn_finished(settled.status.as_str(), settled.provider_code);
+        // Recorded with the message whenever the tenant has a chain, even if no plugin ran.
+        let plugin_runs = chain.as_ref().and_then(|_| serde_json::to_value(&runs).ok());
+        self.record(message, ticket, settled, content, plugin_runs, live).await;
+    }
+
+    /// Relays the provider's stream into the live answer until it ends, fails or is cancelled;
+    /// the flusher writes what arrives, by time and by size.
+    #[allow(clippy::too_many_arguments)]
+    async fn relay(
+        &self,
+        tenant: TenantId,
+        id: MessageId,
+        live: &Arc<Live>,
+        provider: &dyn Provider,
+        request: ChatRequest,
+        api_key: Option<String>,
+        usage: &mut Option<(u64, u64)>,
+    ) -> Result<(), Outcome> {
+        let started = std::time::Instant::now();
+        let mut stream = tokio::select! {
+            _ = live.cancel.cancelled() => return Err(Outcome::Cancelled),
+            s = provider.stream(request, api_key) => s.map_err(Outcome::Failed)?,
+        };
+        let mut first_token = true;
+        let mut pending = 0usize;
+        loop {
+            tokio::select! {
+                biased;
+                _ = live.cancel.cancelled() => return Err(Outcome::Cancelled),
+                item = stream.next() => match item {
+                    Some(Ok(StreamItem::Delta(text))) => {
+                        if first_token {
+                            first_token = false;
+                            self.metrics.first_token(started.elapsed());
+                        }
+                        pending += text.len();
+                        live.lock().content.push_str(&text);
+                        live.notify.notify_waiters();
+                        self.mark_dirty(id, tenant, live);
+                        if pending >= self.config.flush_bytes {
+                            self.flush_now.notify_one();
+                            pending = 0;
+                        }
+                    }
+                    Some(Ok(StreamItem::Usage { input_tokens, output_tokens })) => {
+                        *usage = Some((input_tokens, output_tokens));
+                    }
+                    Some(Err(e)) => return Err(Outcome::Failed(e)),
+                    None => return Ok(()),
+                },
             }
         }
-        // Recorded with the message whenever the tenant has a chain, even if no plugin ran.
-        let plugin_runs = chain.as_ref().and_then(|_| serde_json::to_value(&plugin_runs).ok());
-        let (status, error) = match &outcome {
-            Ok(()) => (MessageStatus::Completed, None),
-            Err(Outcome::Cancelled) => (MessageStatus::Cancelled, None),
-            // Nothing was sent: the turn failed, whatever text an earlier part left.
-            Err(Outcome::Stopped(e)) => (MessageStatus::Failed, Some(e.clone())),
-            Err(Outcome::Failed(e)) => {
-                let status = if content.is_empty() { MessageStatus::Failed } else { MessageStatus::Partial };
-                tracing::info!(error = %e, produced, "turn ended early");
-                (status, Some(provider_error(e)))
-            }
-        };
-        let provider_code = match &outcome {
-            Err(Outcome::Failed(e)) => Some(e.code()),
-            _ => None,
-        };
-        self.metrics.turn_finished(status.as_str(), provider_code);
-        let (input_tokens, output_tokens) = usage.unwrap_or_else(|| {
-            (prompt_tokens as u64, crate::chat::tokens::estimate(&content[started_with.min(content.len())..]) as u64)
-        });
+    }
+
+    /// Writes the turn's end (retrying through a short database outage: it must land), settles
+    /// its quota reservation, and hands the finished message to everyone attached.
+    async fn record(
+        &self,
+        message: Message,
+        ticket: Ticket,
+        settled: Settled,
+        content: String,
+        plugin_runs: Option<serde_json::Value>,
+        live: &Arc<Live>,
+    ) {
+        let Settled { status, error, input_tokens, output_tokens, .. } = settled;
+        let (tenant, id) = (message.tenant_id, message.id);
         let finish = Finish {
             status,
             content: &content,
@@ -283,7 +278,6 @@ impl Engine {
             day: &ticket.day,
             month: &ticket.month,
         };
-        // The final write must land: retry through a short database outage.
         let mut delay = Duration::from_millis(100);
         for attempt in 0..8 {
             match self.write_finish(tenant, id, Finish { ..finish }, &usage).await {
@@ -414,6 +408,82 @@ enum Outcome {
     Failed(ProviderError),
     /// A plugin refused the request, or failed under `fail_closed`.
     Stopped(MessageError),
+}
+
+/// How a turn ended: its state, error and token counts (the provider's, or counted here).
+struct Settled {
+    status: MessageStatus,
+    error: Option<MessageError>,
+    provider_code: Option<&'static str>,
+    input_tokens: u64,
+    output_tokens: u64,
+}
+
+fn settle(
+    outcome: &Result<(), Outcome>,
+    content: &str,
+    started_with: usize,
+    usage: Option<(u64, u64)>,
+    prompt_tokens: usize,
+) -> Settled {
+    let (status, error) = match outcome {
+        Ok(()) => (MessageStatus::Completed, None),
+        Err(Outcome::Cancelled) => (MessageStatus::Cancelled, None),
+        // Nothing was sent: the turn failed, whatever text an earlier part left.
+        Err(Outcome::Stopped(e)) => (MessageStatus::Failed, Some(e.clone())),
+        Err(Outcome::Failed(e)) => {
+            let status = if content.is_empty() { MessageStatus::Failed } else { MessageStatus::Partial };
+            tracing::info!(error = %e, produced = content.len() > started_with, "turn ended early");
+            (status, Some(provider_error(e)))
+        }
+    };
+    let provider_code = match outcome {
+        Err(Outcome::Failed(e)) => Some(e.code()),
+        _ => None,
+    };
+    let (input_tokens, output_tokens) = usage.unwrap_or_else(|| {
+        (prompt_tokens as u64, crate::chat::tokens::estimate(&content[started_with.min(content.len())..]) as u64)
+    });
+    Settled { status, error, provider_code, input_tokens, output_tokens }
+}
+
+/// The tenant's plugins see (and may rewrite or refuse) the request before it leaves.
+async fn transform_request(
+    chain: Option<&crate::plugins::RequestChain>,
+    request: ChatRequest,
+    runs: &mut Vec<crate::plugins::Run>,
+) -> Result<ChatRequest, MessageError> {
+    let Some(chain) = chain else { return Ok(request) };
+    let verdict = chain.run(request).await;
+    runs.extend(verdict.runs);
+    match verdict.decision {
+        crate::plugins::RequestDecision::Send(request) => Ok(request),
+        crate::plugins::RequestDecision::Stop(stop) => Err(stopped_by_plugin(stop)),
+    }
+}
+
+/// A completed answer passes the tenant's answer transforms before it is kept.
+async fn transform_answer(
+    chain: &crate::plugins::RequestChain,
+    content: &mut String,
+    runs: &mut Vec<crate::plugins::Run>,
+) -> Result<(), MessageError> {
+    if !chain.has_response_hooks() {
+        return Ok(());
+    }
+    let verdict = chain.run_response(content).await;
+    runs.extend(verdict.runs);
+    match verdict.decision {
+        crate::plugins::AnswerDecision::Keep => Ok(()),
+        crate::plugins::AnswerDecision::Replace(text) => {
+            *content = text;
+            Ok(())
+        }
+        crate::plugins::AnswerDecision::Withhold(stop) => {
+            content.clear();
+            Err(stopped_by_plugin(stop))
+        }
+    }
 }
 
 fn provider_error(e: &ProviderError) -> MessageError {

@@ -3,8 +3,8 @@
 //! chain and the presets draw on.
 
 use crate::audit::{self, Actor, NewEntry, action};
-use crate::domain::{PlatformScope, TenantScope};
 use crate::domain::TenantId;
+use crate::domain::{PlatformScope, TenantScope};
 use crate::error::{AppError, AppResult};
 use crate::store::plugins::{ChainSettings, NewVersion, Plugin, VersionMeta};
 use crate::store::{self, Store};

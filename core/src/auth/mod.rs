@@ -3,7 +3,7 @@
 //! Every credential is a 256-bit random token; only its digest is stored. Resolved principals
 //! are cached briefly in-process and dropped whenever anything that could change them changes.
 
-pub mod password;
+pub(crate) mod password;
 pub mod secrets;
 
 use crate::audit::{self, Actor, NewEntry, action};

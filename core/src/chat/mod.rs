@@ -6,7 +6,7 @@
 pub mod context;
 mod conversations;
 pub mod engine;
-pub mod tokens;
+pub(crate) mod tokens;
 mod turns;
 
 pub use conversations::DEFAULT_TITLE;

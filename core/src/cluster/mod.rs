@@ -20,7 +20,7 @@
 pub mod bus;
 pub mod limits;
 pub mod quota;
-pub mod streams;
+pub(crate) mod streams;
 
 use crate::config::{ExposeSecret, RedisConfig, SecretString, SecretUrl};
 use anyhow::Context as _;

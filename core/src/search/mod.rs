@@ -23,7 +23,7 @@
 pub mod opensearch;
 mod query;
 mod snippet;
-pub mod sql;
+pub(crate) mod sql;
 
 pub use query::{MAX_QUERY_CHARS, MAX_TERMS, SearchQuery};
 pub use snippet::{MAX_SNIPPET_CHARS, Segment};

@@ -97,16 +97,6 @@ pub async fn set_password_hash(conn: &impl Conn, id: UserId, hash: &str) -> AppR
     super::expect_one(res.rows_affected, "user")
 }
 
-pub async fn set_status(conn: &impl Conn, id: UserId, status: Status) -> AppResult<()> {
-    let res = user::Entity::update_many()
-        .col_expr(user::Column::Status, status.as_str().into())
-        .col_expr(user::Column::UpdatedAt, now().into())
-        .filter(user::Column::Id.eq(id.0))
-        .exec(conn)
-        .await?;
-    super::expect_one(res.rows_affected, "user")
-}
-
 pub async fn set_platform_admin(conn: &impl Conn, id: UserId, value: bool) -> AppResult<()> {
     let res = user::Entity::update_many()
         .col_expr(user::Column::IsPlatformAdmin, value.into())

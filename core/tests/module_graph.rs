@@ -35,13 +35,18 @@ fn references(text: &str) -> BTreeSet<String> {
     for (i, _) in text.match_indices("crate::") {
         let rest = &text[i + "crate::".len()..];
         if let Some(group) = rest.strip_prefix('{') {
-            let end = group.find('}').unwrap_or(group.len());
-            // Nested groups hold paths below a first-level name, so only first-level names count.
+            // Nested groups hold paths below a first-level name, so only first-level names count;
+            // the group ends at its matching brace.
             let mut depth = 0;
             let mut start = 0;
-            for (j, c) in group[..end].char_indices() {
+            let mut end = group.len();
+            for (j, c) in group.char_indices() {
                 match c {
                     '{' => depth += 1,
+                    '}' if depth == 0 => {
+                        end = j;
+                        break;
+                    }
                     '}' => depth -= 1,
                     ',' if depth == 0 => {
                         found.insert(ident(group[start..j].trim()));

@@ -81,61 +81,43 @@ impl Actor {
     }
 }
 
-pub struct NewEntry {
-    pub tenant_id: Option<TenantId>,
-    pub actor_user_id: Option<UserId>,
-    pub actor_label: String,
-    pub action: &'static str,
-    pub target_type: Option<&'static str>,
-    pub target_id: Option<String>,
-    pub outcome: Outcome,
-    pub details: serde_json::Value,
-}
+/// An entry to record: built with its tenant, actor and action, then target, outcome and details.
+pub struct NewEntry(NewRow);
 
 impl NewEntry {
     pub fn new(tenant: Option<TenantId>, actor: &Actor, action: &'static str) -> Self {
-        Self {
+        Self(NewRow {
             tenant_id: tenant,
             actor_user_id: actor.user_id,
             actor_label: actor.label.clone(),
             action,
             target_type: None,
             target_id: None,
-            outcome: Outcome::Success,
-            details: serde_json::json!({}),
-        }
+            outcome: Outcome::Success.as_str(),
+            details: "{}".into(),
+        })
     }
 
     pub fn target(mut self, kind: &'static str, id: impl ToString) -> Self {
-        self.target_type = Some(kind);
-        self.target_id = Some(id.to_string());
+        self.0.target_type = Some(kind);
+        self.0.target_id = Some(id.to_string());
         self
     }
 
     pub fn failed(mut self) -> Self {
-        self.outcome = Outcome::Failure;
+        self.0.outcome = Outcome::Failure.as_str();
         self
     }
 
     pub fn details(mut self, details: serde_json::Value) -> Self {
-        self.details = details;
+        self.0.details = details.to_string();
         self
     }
 }
 
 /// Appends an entry inside the caller's transaction.
 pub async fn record(conn: &impl store::Conn, entry: NewEntry) -> AppResult<()> {
-    let row = NewRow {
-        tenant_id: entry.tenant_id,
-        actor_user_id: entry.actor_user_id,
-        actor_label: entry.actor_label,
-        action: entry.action,
-        target_type: entry.target_type,
-        target_id: entry.target_id,
-        outcome: entry.outcome.as_str(),
-        details: entry.details.to_string(),
-    };
-    store::audit::append(conn, row).await.map(|_| ())
+    store::audit::append(conn, entry.0).await.map(|_| ())
 }
 
 pub async fn list(store: &Store, scope: AuditScope, filter: &AuditFilter, limit: u64) -> AppResult<Vec<Entry>> {

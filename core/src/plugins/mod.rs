@@ -13,6 +13,7 @@ mod presets;
 mod service;
 
 pub use chain::{AnswerDecision, ChainVerdict, RequestChain, RequestDecision, Run, RunOutcome, Stop, StopReason};
+pub use confab_plugin_host::{FailurePolicy, Hook};
 pub use presets::{PluginPreset, RenderedPreset};
 pub use service::{
     ChainEntryInfo, DEFAULT_TIME_BUDGET_MS, MAX_TIME_BUDGET_MS, MIN_TIME_BUDGET_MS, PluginService, PluginSummary,

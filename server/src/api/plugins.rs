@@ -10,7 +10,7 @@ use confab_core::auth::actor_of;
 use confab_core::authz::Permission;
 use confab_core::error::AppError;
 use confab_core::plugins::{ChainEntryInfo, Settings, VersionSummary};
-use confab_plugin_host::{FailurePolicy, Hook};
+use confab_core::plugins::{FailurePolicy, Hook};
 use poem::web::Data;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;

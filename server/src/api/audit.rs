@@ -47,7 +47,7 @@ async fn read(
 impl AuditApi {
     /// The active tenant's audit entries, newest first.
     #[allow(clippy::too_many_arguments)]
-    #[oai(path = "/audit", method = "get")]
+    #[oai(path = "/audit", method = "get", operation_id = "audit_list")]
     async fn tenant_audit(
         &self,
         state: Data<&Arc<AppState>>,
@@ -69,7 +69,7 @@ impl AuditApi {
 
     /// Installation-wide entries that belong to no tenant (tenant changes, setup, unknown sign-ins).
     #[allow(clippy::too_many_arguments)]
-    #[oai(path = "/platform/audit", method = "get")]
+    #[oai(path = "/platform/audit", method = "get", operation_id = "platform_audit_list")]
     async fn platform_audit(
         &self,
         state: Data<&Arc<AppState>>,

@@ -102,7 +102,7 @@ pub enum Done {
 #[OpenApi(tag = "ApiTags::Models")]
 impl CatalogueApi {
     /// The models I may use in the active tenant.
-    #[oai(path = "/models", method = "get")]
+    #[oai(path = "/models", method = "get", operation_id = "models_list")]
     async fn list(&self, state: Data<&Arc<AppState>>, auth: Auth) -> ApiResult<Json<ModelList>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::MODELS_READ).await?;
         let items = state
@@ -131,7 +131,7 @@ impl CatalogueApi {
     }
 
     /// Add or replace one of the tenant's own models (tenant admins).
-    #[oai(path = "/models/:id", method = "put")]
+    #[oai(path = "/models/:id", method = "put", operation_id = "models_set")]
     async fn put(
         &self,
         state: Data<&Arc<AppState>>,
@@ -181,7 +181,7 @@ impl CatalogueApi {
     }
 
     /// Remove one of the tenant's own models (tenant admins).
-    #[oai(path = "/models/:id", method = "delete")]
+    #[oai(path = "/models/:id", method = "delete", operation_id = "models_delete")]
     async fn delete(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<String>) -> ApiResult<Done> {
         let scope = state.authz.require_tenant(&auth.0, Permission::MODELS_MANAGE).await?;
         let txn = state.store.begin().await.map_err(AppError::from)?;
@@ -198,7 +198,7 @@ impl CatalogueApi {
     }
 
     /// The providers the operator configured, and whether keys are set (tenant admins).
-    #[oai(path = "/providers", method = "get")]
+    #[oai(path = "/providers", method = "get", operation_id = "providers_list")]
     async fn providers(&self, state: Data<&Arc<AppState>>, auth: Auth) -> ApiResult<Json<ProviderList>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::PROVIDERS_MANAGE).await?;
         let items = state
@@ -221,7 +221,7 @@ impl CatalogueApi {
     }
 
     /// Store the tenant's own key for a provider, encrypted (tenant admins).
-    #[oai(path = "/providers/:name/key", method = "put")]
+    #[oai(path = "/providers/:name/key", method = "put", operation_id = "provider_keys_set")]
     async fn put_key(
         &self,
         state: Data<&Arc<AppState>>,
@@ -247,7 +247,7 @@ impl CatalogueApi {
     }
 
     /// Remove the tenant's own key for a provider (tenant admins).
-    #[oai(path = "/providers/:name/key", method = "delete")]
+    #[oai(path = "/providers/:name/key", method = "delete", operation_id = "provider_keys_delete")]
     async fn delete_key(&self, state: Data<&Arc<AppState>>, auth: Auth, name: Path<String>) -> ApiResult<Done> {
         let scope = state.authz.require_tenant(&auth.0, Permission::PROVIDERS_MANAGE).await?;
         let txn = state.store.begin().await.map_err(AppError::from)?;

@@ -98,3 +98,33 @@ pub async fn routes() -> Route {
         .at("/readyz", poem::get(system::readyz))
         .at("/metrics", poem::get(system::metrics))
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    /// Generated SDKs name their methods after operation ids, so every operation has one, unique,
+    /// in the `<resource>_<action>` scheme (`conversations_create`, `messages_send`); once an SDK
+    /// ships they are a public contract and never change.
+    #[test]
+    fn every_operation_has_a_unique_stable_operation_id() {
+        let spec: serde_json::Value = serde_json::from_str(&super::spec_json()).unwrap();
+        let mut seen = std::collections::BTreeSet::new();
+        let mut missing = Vec::new();
+        for (path, operations) in spec["paths"].as_object().unwrap() {
+            for (method, operation) in operations.as_object().unwrap() {
+                match operation["operationId"].as_str() {
+                    None => missing.push(format!("{} {path}", method.to_uppercase())),
+                    Some(id) => {
+                        let well_formed = id.split('_').count() >= 2
+                            && id.split('_').all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase()));
+                        assert!(well_formed, "{method} {path}: operationId {id:?} is not <resource>_<action>");
+                        assert!(seen.insert(id.to_string()), "operationId {id:?} is used twice");
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "operations without an operationId: {missing:?}");
+        assert!(seen.len() > 70, "expected every operation, found {}", seen.len());
+    }
+}

@@ -179,7 +179,7 @@ impl PluginsApi {
     /// Upload a plugin version (platform admins). The component must import nothing but
     /// Confab's host interface and export exactly the hooks its manifest declares; versions are
     /// immutable.
-    #[oai(path = "/plugins", method = "post")]
+    #[oai(path = "/plugins", method = "post", operation_id = "plugins_upload")]
     async fn upload(
         &self,
         state: Data<&Arc<AppState>>,
@@ -198,14 +198,14 @@ impl PluginsApi {
     }
 
     /// Every plugin and version of the installation (platform admins).
-    #[oai(path = "/plugins", method = "get")]
+    #[oai(path = "/plugins", method = "get", operation_id = "plugins_list")]
     async fn list(&self, state: Data<&Arc<AppState>>, auth: Auth) -> ApiResult<Json<PluginList>> {
         state.authz.require_platform(&auth.0, Permission::PLUGINS_READ).await?;
         available(&state).await
     }
 
     /// The plugins a tenant admin can add to the chain.
-    #[oai(path = "/tenant/plugins/available", method = "get")]
+    #[oai(path = "/tenant/plugins/available", method = "get", operation_id = "tenant_plugins_available")]
     async fn available(&self, state: Data<&Arc<AppState>>, auth: Auth) -> ApiResult<Json<PluginList>> {
         state.authz.require_tenant(&auth.0, Permission::TENANT_PLUGINS_MANAGE).await?;
         available(&state).await
@@ -213,7 +213,7 @@ impl PluginsApi {
 
     /// The tenant's plugin chain: which plugins run on its prompts, in order. Everyone in the
     /// tenant may see it; configurations are shown to tenant admins only.
-    #[oai(path = "/tenant/plugins", method = "get")]
+    #[oai(path = "/tenant/plugins", method = "get", operation_id = "tenant_plugins_list")]
     async fn chain(&self, state: Data<&Arc<AppState>>, auth: Auth) -> ApiResult<Json<TenantPlugins>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::TENANT_PLUGINS_READ).await?;
         let admin = state.authz.require_tenant(&auth.0, Permission::TENANT_PLUGINS_MANAGE).await.is_ok();
@@ -233,7 +233,7 @@ impl PluginsApi {
     }
 
     /// Add a plugin to the tenant's chain (at the end) or change its entry (tenant admins).
-    #[oai(path = "/tenant/plugins/:name", method = "put")]
+    #[oai(path = "/tenant/plugins/:name", method = "put", operation_id = "tenant_plugins_set")]
     async fn configure(
         &self,
         state: Data<&Arc<AppState>>,
@@ -262,7 +262,7 @@ impl PluginsApi {
     }
 
     /// Remove a plugin from the tenant's chain (tenant admins).
-    #[oai(path = "/tenant/plugins/:name", method = "delete")]
+    #[oai(path = "/tenant/plugins/:name", method = "delete", operation_id = "tenant_plugins_remove")]
     async fn remove(&self, state: Data<&Arc<AppState>>, auth: Auth, name: Path<String>) -> ApiResult<PluginRemoved> {
         let scope = state.authz.require_tenant(&auth.0, Permission::TENANT_PLUGINS_MANAGE).await?;
         state.plugins.remove(&scope, &actor_of(&auth.0), &name.0).await?;
@@ -270,7 +270,7 @@ impl PluginsApi {
     }
 
     /// Order the tenant's chain (tenant admins).
-    #[oai(path = "/tenant/plugin-order", method = "put")]
+    #[oai(path = "/tenant/plugin-order", method = "put", operation_id = "tenant_plugin_order_set")]
     async fn order(
         &self,
         state: Data<&Arc<AppState>>,

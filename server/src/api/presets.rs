@@ -208,7 +208,7 @@ pub enum PresetDeleted {
 #[OpenApi(tag = "ApiTags::Presets")]
 impl PresetsApi {
     /// The presets I can use: the tenant's and my own.
-    #[oai(path = "/presets", method = "get")]
+    #[oai(path = "/presets", method = "get", operation_id = "presets_list")]
     async fn list(&self, state: Data<&Arc<AppState>>, auth: Auth) -> ApiResult<Json<PresetList>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::PRESETS_READ).await?;
         let items = state.presets.list(&scope).await?;
@@ -234,7 +234,7 @@ impl PresetsApi {
     }
 
     /// Create a personal preset, or a tenant preset (tenant admins).
-    #[oai(path = "/presets", method = "post")]
+    #[oai(path = "/presets", method = "post", operation_id = "presets_create")]
     async fn create(
         &self,
         state: Data<&Arc<AppState>>,
@@ -258,14 +258,14 @@ impl PresetsApi {
     }
 
     /// One preset with its current version.
-    #[oai(path = "/presets/:id", method = "get")]
+    #[oai(path = "/presets/:id", method = "get", operation_id = "presets_get")]
     async fn get(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Json<PresetView>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::PRESETS_READ).await?;
         Ok(Json(state.presets.get(&scope, PresetId(id.0)).await?.into()))
     }
 
     /// Edit a preset: writes a new version. Conversations pinned to an older version keep it.
-    #[oai(path = "/presets/:id", method = "put")]
+    #[oai(path = "/presets/:id", method = "put", operation_id = "presets_update")]
     async fn update(
         &self,
         state: Data<&Arc<AppState>>,
@@ -288,7 +288,7 @@ impl PresetsApi {
     }
 
     /// Delete a preset from the pickers. Conversations pinned to it keep working.
-    #[oai(path = "/presets/:id", method = "delete")]
+    #[oai(path = "/presets/:id", method = "delete", operation_id = "presets_delete")]
     async fn delete(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<PresetDeleted> {
         let scope = editable(&state, &auth, PresetId(id.0)).await?;
         state.presets.delete(&scope, &actor_of(&auth.0), PresetId(id.0)).await?;
@@ -296,7 +296,7 @@ impl PresetsApi {
     }
 
     /// Every version of a preset, newest first.
-    #[oai(path = "/presets/:id/versions", method = "get")]
+    #[oai(path = "/presets/:id/versions", method = "get", operation_id = "preset_versions_list")]
     async fn versions(
         &self,
         state: Data<&Arc<AppState>>,
@@ -309,7 +309,7 @@ impl PresetsApi {
     }
 
     /// One version of a preset.
-    #[oai(path = "/presets/:id/versions/:version", method = "get")]
+    #[oai(path = "/presets/:id/versions/:version", method = "get", operation_id = "preset_versions_get")]
     async fn version(
         &self,
         state: Data<&Arc<AppState>>,
@@ -322,7 +322,7 @@ impl PresetsApi {
     }
 
     /// What changed between two versions of a preset.
-    #[oai(path = "/presets/:id/diff", method = "get")]
+    #[oai(path = "/presets/:id/diff", method = "get", operation_id = "presets_diff")]
     async fn diff(
         &self,
         state: Data<&Arc<AppState>>,
@@ -363,7 +363,7 @@ impl PresetsApi {
     }
 
     /// The models presets of this tenant may use.
-    #[oai(path = "/tenant/preset-policy", method = "get")]
+    #[oai(path = "/tenant/preset-policy", method = "get", operation_id = "preset_policy_get")]
     async fn policy(&self, state: Data<&Arc<AppState>>, auth: Auth) -> ApiResult<Json<PresetPolicy>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::PRESETS_READ).await?;
         Ok(Json(PresetPolicy { allowed_models: state.presets.allowed_models(&scope).await? }))
@@ -371,7 +371,7 @@ impl PresetsApi {
 
     /// Restrict the models presets may use (tenant admins). Applies to new versions; existing
     /// versions are immutable.
-    #[oai(path = "/tenant/preset-policy", method = "put")]
+    #[oai(path = "/tenant/preset-policy", method = "put", operation_id = "preset_policy_set")]
     async fn set_policy(
         &self,
         state: Data<&Arc<AppState>>,

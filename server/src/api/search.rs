@@ -111,7 +111,7 @@ impl SearchApi {
     /// than 256 characters or with more than 32 words; with `field` `limit` or `cursor` for a bad
     /// page size or a cursor this endpoint did not return. `bad_request` (400) without `q`.
     /// `unavailable` (503) while the search cluster (OpenSearch) is down; chat is not affected.
-    #[oai(path = "/search", method = "get")]
+    #[oai(path = "/search", method = "get", operation_id = "history_search")]
     async fn search(
         &self,
         state: Data<&Arc<AppState>>,

@@ -43,7 +43,7 @@ impl SessionApi {
     ///
     /// Rate limited per account and per client address. The error never says whether the
     /// account exists.
-    #[oai(path = "/auth/login", method = "post")]
+    #[oai(path = "/auth/login", method = "post", operation_id = "auth_login")]
     async fn login(&self, state: Data<&Arc<AppState>>, body: Json<LoginRequest>) -> ApiResult<SignedIn> {
         let ctx = context::current();
         let issued = state
@@ -58,21 +58,21 @@ impl SessionApi {
     }
 
     /// Sign out of this browser session.
-    #[oai(path = "/auth/logout", method = "post")]
+    #[oai(path = "/auth/logout", method = "post", operation_id = "auth_logout")]
     async fn logout(&self, state: Data<&Arc<AppState>>, auth: Auth) -> ApiResult<SignedOut> {
         state.auth.logout(&auth.0).await?;
         Ok(SignedOut::NoContent(session_cookie(&state.config, None)))
     }
 
     /// Who am I: the user, the active tenant and role, and the tenants I can switch to.
-    #[oai(path = "/me", method = "get")]
+    #[oai(path = "/me", method = "get", operation_id = "me_get")]
     async fn me(&self, state: Data<&Arc<AppState>>, auth: Auth) -> ApiResult<Json<MeView>> {
         let tenants = store::memberships::tenants_of(state.store.conn(), auth.0.user_id).await?;
         Ok(Json(MeView::new(&auth.0, tenants)))
     }
 
     /// Switch this session's active tenant.
-    #[oai(path = "/me/active-tenant", method = "put")]
+    #[oai(path = "/me/active-tenant", method = "put", operation_id = "me_set_active_tenant")]
     async fn switch_tenant(
         &self,
         state: Data<&Arc<AppState>>,
@@ -93,7 +93,7 @@ impl SessionApi {
     }
 
     /// Change my password. Signs out every session of mine.
-    #[oai(path = "/me/password", method = "post")]
+    #[oai(path = "/me/password", method = "post", operation_id = "me_change_password")]
     async fn change_password(
         &self,
         state: Data<&Arc<AppState>>,

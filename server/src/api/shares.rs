@@ -298,7 +298,7 @@ impl SharesApi {
     /// regenerations or deleting the conversation do not change it. Refused with 409 while an
     /// answer on the branch is still being written, and with 403 for a `link` share while the
     /// tenant does not allow public links.
-    #[oai(path = "/conversations/:id/shares", method = "post")]
+    #[oai(path = "/conversations/:id/shares", method = "post", operation_id = "shares_create")]
     async fn create(
         &self,
         state: Data<&Arc<AppState>>,
@@ -328,7 +328,7 @@ impl SharesApi {
     }
 
     /// My shares, newest first.
-    #[oai(path = "/shares", method = "get")]
+    #[oai(path = "/shares", method = "get", operation_id = "shares_list")]
     async fn list_mine(
         &self,
         state: Data<&Arc<AppState>>,
@@ -353,7 +353,7 @@ impl SharesApi {
     }
 
     /// Every share of the tenant, newest first (tenant admins).
-    #[oai(path = "/tenant/shares", method = "get")]
+    #[oai(path = "/tenant/shares", method = "get", operation_id = "tenant_shares_list")]
     async fn list_tenant(
         &self,
         state: Data<&Arc<AppState>>,
@@ -382,7 +382,7 @@ impl SharesApi {
     }
 
     /// One share, with its recipients and counts (its owner, or a tenant admin).
-    #[oai(path = "/shares/:id", method = "get")]
+    #[oai(path = "/shares/:id", method = "get", operation_id = "shares_get")]
     async fn get(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Json<ShareView>> {
         let manager = manager(&state, &auth, Permission::SHARES_READ).await?;
         let detail = state.shares.get(manager, ShareId(id.0)).await?;
@@ -390,7 +390,7 @@ impl SharesApi {
     }
 
     /// Revoke a share (its owner, or a tenant admin). It stops being readable at once.
-    #[oai(path = "/shares/:id", method = "delete")]
+    #[oai(path = "/shares/:id", method = "delete", operation_id = "shares_revoke")]
     async fn revoke(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<ShareRevoked> {
         let manager = manager(&state, &auth, Permission::SHARES_WRITE).await?;
         state.shares.revoke(manager, &actor_of(&auth.0), ShareId(id.0)).await?;
@@ -398,7 +398,7 @@ impl SharesApi {
     }
 
     /// Who read a share and when, newest first (its owner, or a tenant admin).
-    #[oai(path = "/shares/:id/views", method = "get")]
+    #[oai(path = "/shares/:id/views", method = "get", operation_id = "share_views_list")]
     async fn views(
         &self,
         state: Data<&Arc<AppState>>,
@@ -417,7 +417,7 @@ impl SharesApi {
 
     /// Read a snapshot, signed in: mine, a `tenant` share of my tenant, or a `users` share that
     /// lists me. Any other — revoked, expired, or not for me — is `not_found`.
-    #[oai(path = "/snapshots/:id", method = "get")]
+    #[oai(path = "/snapshots/:id", method = "get", operation_id = "snapshots_get")]
     async fn read(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Json<SnapshotView>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::SHARES_READ).await?;
         let snapshot = state.shares.read(&scope, ShareId(id.0)).await?;
@@ -426,14 +426,14 @@ impl SharesApi {
 
     /// Read a link share, signed out. `not_found` unless the link is live and its tenant
     /// (still active) allows public links.
-    #[oai(path = "/public/snapshots/:token", method = "get")]
+    #[oai(path = "/public/snapshots/:token", method = "get", operation_id = "public_snapshots_get")]
     async fn read_public(&self, state: Data<&Arc<AppState>>, token: Path<String>) -> ApiResult<Json<SnapshotView>> {
         let snapshot = state.shares.read_public(&token.0).await?;
         Ok(Json(snapshot_view(snapshot)))
     }
 
     /// The tenant's sharing settings (any member: the web chat shows what is allowed).
-    #[oai(path = "/tenant/sharing", method = "get")]
+    #[oai(path = "/tenant/sharing", method = "get", operation_id = "sharing_settings_get")]
     async fn settings(&self, state: Data<&Arc<AppState>>, auth: Auth) -> ApiResult<Json<SharingSettingsView>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::SHARES_READ).await?;
         Ok(Json(state.shares.settings(&scope).await?.into()))
@@ -441,7 +441,7 @@ impl SharesApi {
 
     /// Change the tenant's sharing settings (tenant admins). Turning links off makes every
     /// existing link share unreadable at once; turning them back on restores the live ones.
-    #[oai(path = "/tenant/sharing", method = "put")]
+    #[oai(path = "/tenant/sharing", method = "put", operation_id = "sharing_settings_set")]
     async fn put_settings(
         &self,
         state: Data<&Arc<AppState>>,

@@ -26,7 +26,7 @@ pub enum TenantCreated {
 #[OpenApi(tag = "ApiTags::Tenants")]
 impl TenantsApi {
     /// List tenants.
-    #[oai(path = "/tenants", method = "get")]
+    #[oai(path = "/tenants", method = "get", operation_id = "tenants_list")]
     async fn list(
         &self,
         state: Data<&Arc<AppState>>,
@@ -43,7 +43,7 @@ impl TenantsApi {
     }
 
     /// Create a tenant, optionally with an existing user as its first tenant admin.
-    #[oai(path = "/tenants", method = "post")]
+    #[oai(path = "/tenants", method = "post", operation_id = "tenants_create")]
     async fn create(
         &self,
         state: Data<&Arc<AppState>>,
@@ -59,21 +59,21 @@ impl TenantsApi {
     }
 
     /// One tenant.
-    #[oai(path = "/tenants/:id", method = "get")]
+    #[oai(path = "/tenants/:id", method = "get", operation_id = "tenants_get")]
     async fn get(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Json<TenantView>> {
         let scope = state.authz.require_platform(&auth.0, Permission::TENANTS_READ).await?;
         Ok(Json(state.accounts.tenant(&scope, TenantId(id.0)).await?.into()))
     }
 
     /// Disable a tenant: its members can no longer act in it and its API tokens stop working.
-    #[oai(path = "/tenants/:id/disable", method = "post")]
+    #[oai(path = "/tenants/:id/disable", method = "post", operation_id = "tenants_disable")]
     async fn disable(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Json<TenantView>> {
         state.authz.require_platform(&auth.0, Permission::TENANTS_UPDATE).await?;
         Ok(Json(state.accounts.set_tenant_status(&actor_of(&auth.0), TenantId(id.0), Status::Disabled).await?.into()))
     }
 
     /// Re-enable a tenant.
-    #[oai(path = "/tenants/:id/enable", method = "post")]
+    #[oai(path = "/tenants/:id/enable", method = "post", operation_id = "tenants_enable")]
     async fn enable(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Json<TenantView>> {
         state.authz.require_platform(&auth.0, Permission::TENANTS_UPDATE).await?;
         Ok(Json(state.accounts.set_tenant_status(&actor_of(&auth.0), TenantId(id.0), Status::Active).await?.into()))

@@ -37,7 +37,7 @@ fn page(items: Vec<confab_core::store::api_tokens::ApiToken>, limit: u64) -> Tok
 #[OpenApi(tag = "ApiTags::Tokens")]
 impl TokensApi {
     /// List my API tokens in the active tenant, newest first.
-    #[oai(path = "/me/tokens", method = "get")]
+    #[oai(path = "/me/tokens", method = "get", operation_id = "my_tokens_list")]
     async fn list_mine(
         &self,
         state: Data<&Arc<AppState>>,
@@ -52,7 +52,7 @@ impl TokensApi {
     }
 
     /// Create an API token bound to the active tenant. The secret is shown once.
-    #[oai(path = "/me/tokens", method = "post")]
+    #[oai(path = "/me/tokens", method = "post", operation_id = "my_tokens_create")]
     async fn create(
         &self,
         state: Data<&Arc<AppState>>,
@@ -69,7 +69,7 @@ impl TokensApi {
     }
 
     /// Revoke one of my API tokens.
-    #[oai(path = "/me/tokens/:id", method = "delete")]
+    #[oai(path = "/me/tokens/:id", method = "delete", operation_id = "my_tokens_revoke")]
     async fn revoke_mine(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Revoked> {
         let scope = state.authz.require_tenant(&auth.0, Permission::OWN_TOKENS_REVOKE).await?;
         state.auth.revoke_token(&scope, &actor_of(&auth.0), ApiTokenId(id.0), false).await?;
@@ -77,7 +77,7 @@ impl TokensApi {
     }
 
     /// List every API token in the active tenant (tenant admins).
-    #[oai(path = "/tokens", method = "get")]
+    #[oai(path = "/tokens", method = "get", operation_id = "tokens_list")]
     async fn list_all(
         &self,
         state: Data<&Arc<AppState>>,
@@ -92,7 +92,7 @@ impl TokensApi {
     }
 
     /// Revoke any API token in the active tenant (tenant admins).
-    #[oai(path = "/tokens/:id", method = "delete")]
+    #[oai(path = "/tokens/:id", method = "delete", operation_id = "tokens_revoke")]
     async fn revoke_any(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Revoked> {
         let scope = state.authz.require_tenant(&auth.0, Permission::TOKENS_REVOKE).await?;
         state.auth.revoke_token(&scope, &actor_of(&auth.0), ApiTokenId(id.0), true).await?;

@@ -197,7 +197,7 @@ fn parse_day(field: &'static str, raw: &str) -> Result<NaiveDate, AppError> {
 #[OpenApi(tag = "ApiTags::Usage")]
 impl UsageApi {
     /// My token usage today and this month, and what is left of my quotas.
-    #[oai(path = "/usage", method = "get")]
+    #[oai(path = "/usage", method = "get", operation_id = "usage_get")]
     async fn mine(&self, state: Data<&Arc<AppState>>, auth: Auth) -> ApiResult<Json<MyUsageView>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::USAGE_READ).await?;
         let u = state.usage.my_usage(&scope).await?;
@@ -212,7 +212,7 @@ impl UsageApi {
 
     /// The tenant's token usage between two UTC days (inclusive; default the last 30 days),
     /// grouped by any of `day`, `user` and `model` (comma-separated; default all three).
-    #[oai(path = "/tenant/usage", method = "get")]
+    #[oai(path = "/tenant/usage", method = "get", operation_id = "tenant_usage_get")]
     async fn tenant(
         &self,
         state: Data<&Arc<AppState>>,
@@ -279,7 +279,7 @@ impl UsageApi {
     }
 
     /// The tenant's quotas.
-    #[oai(path = "/tenant/quotas", method = "get")]
+    #[oai(path = "/tenant/quotas", method = "get", operation_id = "quotas_list")]
     async fn quotas(&self, state: Data<&Arc<AppState>>, auth: Auth) -> ApiResult<Json<QuotaList>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::TENANT_USAGE_READ).await?;
         let items = state.usage.quotas(&scope).await?;
@@ -288,7 +288,7 @@ impl UsageApi {
 
     /// Set a quota (tenant admins): the tenant's, the default per user, or one user's, per day
     /// or per month. Replaces the quota of the same subject and period.
-    #[oai(path = "/tenant/quotas", method = "put")]
+    #[oai(path = "/tenant/quotas", method = "put", operation_id = "quotas_set")]
     async fn set_quota(
         &self,
         state: Data<&Arc<AppState>>,
@@ -317,7 +317,7 @@ impl UsageApi {
     }
 
     /// Remove a quota (tenant admins).
-    #[oai(path = "/tenant/quotas/:id", method = "delete")]
+    #[oai(path = "/tenant/quotas/:id", method = "delete", operation_id = "quotas_delete")]
     async fn delete_quota(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<QuotaDeleted> {
         let scope = state.authz.require_tenant(&auth.0, Permission::QUOTAS_MANAGE).await?;
         state.usage.delete_quota(&scope, &actor_of(&auth.0), id.0).await?;

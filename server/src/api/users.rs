@@ -27,7 +27,7 @@ pub enum UserCreated {
 #[OpenApi(tag = "ApiTags::Users")]
 impl UsersApi {
     /// List the users of the active tenant.
-    #[oai(path = "/users", method = "get")]
+    #[oai(path = "/users", method = "get", operation_id = "users_list")]
     async fn list(
         &self,
         state: Data<&Arc<AppState>>,
@@ -44,7 +44,7 @@ impl UsersApi {
     }
 
     /// Create a user in the active tenant.
-    #[oai(path = "/users", method = "post")]
+    #[oai(path = "/users", method = "post", operation_id = "users_create")]
     async fn create(
         &self,
         state: Data<&Arc<AppState>>,
@@ -63,14 +63,14 @@ impl UsersApi {
     }
 
     /// One user of the active tenant.
-    #[oai(path = "/users/:id", method = "get")]
+    #[oai(path = "/users/:id", method = "get", operation_id = "users_get")]
     async fn get(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Json<UserView>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::USERS_READ).await?;
         Ok(Json(state.accounts.member(&scope, UserId(id.0)).await?.into()))
     }
 
     /// Set a user's role in the active tenant. Signs the user out everywhere.
-    #[oai(path = "/users/:id/role", method = "put")]
+    #[oai(path = "/users/:id/role", method = "put", operation_id = "users_set_role")]
     async fn set_role(
         &self,
         state: Data<&Arc<AppState>>,
@@ -84,7 +84,7 @@ impl UsersApi {
     }
 
     /// Disable a user in the active tenant: their sessions end and their tokens for this tenant stop working.
-    #[oai(path = "/users/:id/disable", method = "post")]
+    #[oai(path = "/users/:id/disable", method = "post", operation_id = "users_disable")]
     async fn disable(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Json<UserView>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::USERS_UPDATE).await?;
         let member =
@@ -93,7 +93,7 @@ impl UsersApi {
     }
 
     /// Re-enable a disabled user in the active tenant.
-    #[oai(path = "/users/:id/enable", method = "post")]
+    #[oai(path = "/users/:id/enable", method = "post", operation_id = "users_enable")]
     async fn enable(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Json<UserView>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::USERS_UPDATE).await?;
         let member = state.accounts.set_member_status(&scope, &actor_of(&auth.0), UserId(id.0), Status::Active).await?;

@@ -98,7 +98,7 @@ fn client_ip() -> Option<String> {
 #[OpenApi(tag = "ApiTags::Chat")]
 impl ChatApi {
     /// Start a conversation.
-    #[oai(path = "/conversations", method = "post")]
+    #[oai(path = "/conversations", method = "post", operation_id = "conversations_create")]
     async fn create_conversation(
         &self,
         state: Data<&Arc<AppState>>,
@@ -113,7 +113,7 @@ impl ChatApi {
     }
 
     /// My conversations, newest first.
-    #[oai(path = "/conversations", method = "get")]
+    #[oai(path = "/conversations", method = "get", operation_id = "conversations_list")]
     async fn list_conversations(
         &self,
         state: Data<&Arc<AppState>>,
@@ -132,7 +132,7 @@ impl ChatApi {
     }
 
     /// One conversation with its active branch (default) or its whole message tree.
-    #[oai(path = "/conversations/:id", method = "get")]
+    #[oai(path = "/conversations/:id", method = "get", operation_id = "conversations_get")]
     async fn get_conversation(
         &self,
         state: Data<&Arc<AppState>>,
@@ -153,7 +153,7 @@ impl ChatApi {
 
     /// Switch the conversation to another preset (its current version) or to none. Editing a
     /// preset never changes a conversation; this does.
-    #[oai(path = "/conversations/:id/preset", method = "put")]
+    #[oai(path = "/conversations/:id/preset", method = "put", operation_id = "conversations_set_preset")]
     async fn switch_preset(
         &self,
         state: Data<&Arc<AppState>>,
@@ -169,7 +169,7 @@ impl ChatApi {
     }
 
     /// Rename or (un)archive a conversation.
-    #[oai(path = "/conversations/:id", method = "patch")]
+    #[oai(path = "/conversations/:id", method = "patch", operation_id = "conversations_update")]
     async fn update_conversation(
         &self,
         state: Data<&Arc<AppState>>,
@@ -184,7 +184,7 @@ impl ChatApi {
     }
 
     /// Delete a conversation and all its messages (running turns are stopped).
-    #[oai(path = "/conversations/:id", method = "delete")]
+    #[oai(path = "/conversations/:id", method = "delete", operation_id = "conversations_delete")]
     async fn delete_conversation(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Deleted> {
         let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;
         state.chat.delete_conversation(&scope, ConversationId(id.0)).await?;
@@ -192,7 +192,7 @@ impl ChatApi {
     }
 
     /// Choose the branch the conversation shows and continues.
-    #[oai(path = "/conversations/:id/active-branch", method = "put")]
+    #[oai(path = "/conversations/:id/active-branch", method = "put", operation_id = "conversations_set_active_branch")]
     async fn set_active_branch(
         &self,
         state: Data<&Arc<AppState>>,
@@ -215,7 +215,7 @@ impl ChatApi {
     /// created messages come back at once (202) and the answer runs on — attach to it with
     /// `GET /v1/messages/{id}/events`. Closing the connection does not stop the answer; only
     /// cancel does. A retry with the same `Idempotency-Key` returns the same messages and stream.
-    #[oai(path = "/conversations/:id/messages", method = "post")]
+    #[oai(path = "/conversations/:id/messages", method = "post", operation_id = "messages_send")]
     async fn send(
         &self,
         state: Data<&Arc<AppState>>,
@@ -243,7 +243,7 @@ impl ChatApi {
     }
 
     /// One message.
-    #[oai(path = "/messages/:id", method = "get")]
+    #[oai(path = "/messages/:id", method = "get", operation_id = "messages_get")]
     async fn get_message(
         &self,
         state: Data<&Arc<AppState>>,
@@ -258,7 +258,7 @@ impl ChatApi {
     ///
     /// With `Last-Event-ID` (the id of the last event received) the stream resumes right after
     /// it, with no gap and no duplicate; without it, it starts at `message.created`.
-    #[oai(path = "/messages/:id/events", method = "get")]
+    #[oai(path = "/messages/:id/events", method = "get", operation_id = "messages_events")]
     async fn events(
         &self,
         state: Data<&Arc<AppState>>,
@@ -279,14 +279,14 @@ impl ChatApi {
     }
 
     /// Stop an answer. It keeps the text written so far, with status `cancelled`.
-    #[oai(path = "/messages/:id/cancel", method = "post")]
+    #[oai(path = "/messages/:id/cancel", method = "post", operation_id = "messages_cancel")]
     async fn cancel(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Json<MessageView>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;
         Ok(Json(state.chat.cancel(&scope, MessageId(id.0)).await?.into()))
     }
 
     /// Answer again: a new assistant message beside this one (or, for a user message, a new answer to it).
-    #[oai(path = "/messages/:id/regenerate", method = "post")]
+    #[oai(path = "/messages/:id/regenerate", method = "post", operation_id = "messages_regenerate")]
     async fn regenerate(
         &self,
         state: Data<&Arc<AppState>>,
@@ -304,7 +304,7 @@ impl ChatApi {
     }
 
     /// Continue a `partial` answer where it stopped.
-    #[oai(path = "/messages/:id/continue", method = "post")]
+    #[oai(path = "/messages/:id/continue", method = "post", operation_id = "messages_continue")]
     async fn continue_partial(
         &self,
         state: Data<&Arc<AppState>>,
@@ -320,7 +320,7 @@ impl ChatApi {
     }
 
     /// Edit a user message: a new user message beside it (a new branch) with a new answer.
-    #[oai(path = "/messages/:id/edit", method = "post")]
+    #[oai(path = "/messages/:id/edit", method = "post", operation_id = "messages_edit")]
     async fn edit(
         &self,
         state: Data<&Arc<AppState>>,

@@ -70,13 +70,9 @@ impl AppState {
                 usage: usage.clone(),
                 plugins: plugins.clone(),
                 shared: cluster
-                    .iter()
-                    .zip(&bus)
-                    .map(|(cluster, bus)| confab_core::chat::engine::Shared {
-                        cluster: cluster.clone(),
-                        bus: bus.clone(),
-                    })
-                    .next(),
+                    .clone()
+                    .zip(bus.clone())
+                    .map(|(cluster, bus)| confab_core::chat::engine::Shared { cluster, bus }),
             },
         );
         let search = confab_core::search::SearchService::new(store.clone(), &config)

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
-STAGES=(lint plugins api scale search web)
+STAGES=(lint plugins api scale search sdk web)
 
 usage() {
   cat <<'EOF'
@@ -28,6 +28,10 @@ Stages (default: all, in this order; CI runs all):
   scale    the Redis scale-out tests (names containing scale::): two replicas on PostgreSQL and a
            private redis-server per test; starts PostgreSQL
   search   the OpenSearch tests (names containing opensearch::); starts PostgreSQL and OpenSearch
+  sdk      the developer platform from outside Rust, against a real server (confab-sdk-e2e-server):
+           the generated Python and TypeScript SDKs (drift, build, their README examples and
+           tests), the OpenAI-compatible endpoint through the official `openai` Python package, and
+           schemathesis over the spec (SCHEMATHESIS_EXAMPLES per operation; default 20 for CI)
   web      the web chat (web/): npm ci, strict typecheck, generated-client drift, Vitest, the
            production build and end-to-end tests in headless Chromium
 
@@ -47,7 +51,7 @@ while [ $# -gt 0 ]; do
     -h | --help) usage; exit 0 ;;
     --) shift; test_args=("$@"); break ;;
     all) selected+=("${STAGES[@]}") ;;
-    lint | plugins | api | scale | search | web) selected+=("$1") ;;
+    lint | plugins | api | scale | search | sdk | web) selected+=("$1") ;;
     *) echo "scripts/test.sh: unknown stage '$1' (test arguments go after --)" >&2; usage >&2; exit 2 ;;
   esac
   shift
@@ -80,6 +84,8 @@ if wants scale; then want_package redis-server command -v redis-server; fi
 if wants search; then want_opensearch_packages; fi
 # Node.js and npm come in the web stage (ensure_node); Debian's chromium runs the e2e tests.
 if wants web; then want_package chromium test -x /usr/bin/chromium; fi
+# The sdk stage's Python suites each run in a fresh virtualenv (packages from PyPI).
+if wants sdk; then want_package python3-venv python3 -c 'import ensurepip'; fi
 ensure_packages
 
 make_run_dir confab-test
@@ -178,6 +184,33 @@ stage_search() {
   wait_for_opensearch
   echo "== OpenSearch tests (opensearch::)"
   stage_tests opensearch::
+}
+
+# `stage_sdk`: each suite is a script that starts its own confab-sdk-e2e-server (SDK_E2E_SERVER_BIN)
+# and prints a cargo-style `test result:` line. A failing suite does not stop the others.
+SDK_SUITES=(
+  openapi/sdks/python/test.sh
+  openapi/sdks/typescript/test.sh
+  tests/openai/run.sh
+  tests/schemathesis/run.sh
+)
+
+stage_sdk() {
+  local status=0 suite started=$SECONDS
+  ensure_node || status=1
+  build_confab || return 1
+  cargo build -p confab-tests --bin confab-sdk-e2e-server --quiet || return 1
+  export CONFAB_BIN="$CARGO_TARGET_DIR/debug/confab"
+  export SDK_E2E_SERVER_BIN="$CARGO_TARGET_DIR/debug/confab-sdk-e2e-server"
+  for suite in "${SDK_SUITES[@]}"; do
+    echo "== sdk: $suite"
+    bash "$suite" || {
+      echo "sdk: $suite failed" >&2
+      status=1
+    }
+  done
+  echo "== sdk: done in $((SECONDS - started)) s"
+  return "$status"
 }
 
 # Each step that runs tests prints a cargo-style `test result:` line, so the closing sum counts them.

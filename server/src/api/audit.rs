@@ -3,6 +3,7 @@ use super::ApiTags;
 use super::error::ApiResult;
 use super::extract::Auth;
 use super::models::*;
+use super::paging::{Cursor, PageLimit, decode_cursor, next_cursor, page_limit};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use confab_core::audit::{self, AuditFilter};
@@ -27,8 +28,8 @@ async fn read(
     action: Option<String>,
     since: Option<DateTime<Utc>>,
     until: Option<DateTime<Utc>>,
-    cursor: Option<String>,
-    limit: Option<u32>,
+    cursor: Option<Cursor>,
+    limit: Option<PageLimit>,
 ) -> ApiResult<Json<AuditPage>> {
     let limit = page_limit(limit)?;
     let filter = AuditFilter {
@@ -60,26 +61,31 @@ impl AuditApi {
         since: Query<Option<DateTime<Utc>>>,
         /// Before this time.
         until: Query<Option<DateTime<Utc>>>,
-        cursor: Query<Option<String>>,
-        limit: Query<Option<u32>>,
+        cursor: Query<Option<Cursor>>,
+        limit: Query<Option<PageLimit>>,
     ) -> ApiResult<Json<AuditPage>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::AUDIT_READ).await?;
         read(&state, AuditScope::Tenant(scope.tenant), actor.0, action.0, since.0, until.0, cursor.0, limit.0).await
     }
 
-    /// Installation-wide entries that belong to no tenant (tenant changes, setup, unknown sign-ins).
+    /// Installation-wide entries that belong to no tenant (tenant changes, setup, unknown
+    /// sign-ins).
     #[allow(clippy::too_many_arguments)]
     #[oai(path = "/platform/audit", method = "get", operation_id = "platform_audit_list")]
     async fn platform_audit(
         &self,
         state: Data<&Arc<AppState>>,
         auth: Auth,
+        /// Only entries by this user.
         actor: Query<Option<Uuid>>,
+        /// Only this action, e.g. `tenant.created`.
         action: Query<Option<String>>,
+        /// From this time (inclusive).
         since: Query<Option<DateTime<Utc>>>,
+        /// Before this time.
         until: Query<Option<DateTime<Utc>>>,
-        cursor: Query<Option<String>>,
-        limit: Query<Option<u32>>,
+        cursor: Query<Option<Cursor>>,
+        limit: Query<Option<PageLimit>>,
     ) -> ApiResult<Json<AuditPage>> {
         state.authz.require_platform(&auth.0, Permission::PLATFORM_AUDIT_READ).await?;
         read(&state, AuditScope::Platform, actor.0, action.0, since.0, until.0, cursor.0, limit.0).await

@@ -20,6 +20,7 @@ use std::sync::Arc;
 #[derive(Default)]
 pub struct CatalogueApi;
 
+/// Where a model comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename_all = "snake_case")]
 pub enum ModelSource {
@@ -31,49 +32,72 @@ pub enum ModelSource {
     Tenant,
 }
 
+/// A model of the catalogue.
 #[derive(Debug, Object)]
 pub struct ModelView {
+    /// The id to send as `model`.
     pub id: String,
+    /// Its name for people.
     pub display_name: String,
+    /// The provider that serves it.
     pub provider: String,
     /// True for the built-in demo model, which streams a fixed text.
     pub is_demo: bool,
+    /// Where it comes from.
     pub source: ModelSource,
+    /// The most tokens of prompt and answer together.
     pub context_window: u32,
+    /// The most tokens of one answer.
     pub max_output_tokens: u32,
+    /// Price of a million prompt tokens, in the installation's currency (0 when unknown).
     pub input_price_per_million: f64,
+    /// Price of a million answer tokens, in the installation's currency (0 when unknown).
     pub output_price_per_million: f64,
 }
 
+/// The models the caller may use in the active tenant.
 #[derive(Debug, Object)]
 pub struct ModelList {
+    /// The models, in catalogue order.
     pub items: Vec<ModelView>,
 }
 
+/// A model the tenant adds to its catalogue (or changes).
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct PutModel {
     /// A provider configured by the operator (`GET /v1/providers`).
     pub provider: String,
     /// The provider's model name (Azure: the deployment); defaults to the id.
+    #[oai(nullable)]
     pub upstream_model: Option<String>,
+    /// Its name for people; the id when absent.
+    #[oai(nullable)]
     pub display_name: Option<String>,
+    /// The most tokens of prompt and answer together.
     pub context_window: u32,
+    /// The most tokens of one answer.
     pub max_output_tokens: u32,
+    /// Price of a million prompt tokens (for usage reports).
     pub input_price_per_million: f64,
+    /// Price of a million answer tokens (for usage reports).
     pub output_price_per_million: f64,
 }
 
+/// The wire protocol a provider speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "snake_case")]
+#[oai(rename = "ProviderKind", rename_all = "snake_case")]
 pub enum ProviderKindView {
     Openai,
     Anthropic,
 }
 
+/// A model provider: where models are served from.
 #[derive(Debug, Object)]
 pub struct ProviderView {
+    /// The provider's name in the configuration.
     pub name: String,
+    /// The wire protocol it speaks.
     pub kind: ProviderKindView,
     /// The operator configured a key for everyone.
     pub installation_key: bool,
@@ -81,11 +105,14 @@ pub struct ProviderView {
     pub tenant_key: bool,
 }
 
+/// The model providers of the installation and the active tenant.
 #[derive(Debug, Object)]
 pub struct ProviderList {
+    /// The providers.
     pub items: Vec<ProviderView>,
 }
 
+/// The tenant's own API key for a provider.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct PutProviderKey {
@@ -136,6 +163,7 @@ impl CatalogueApi {
         &self,
         state: Data<&Arc<AppState>>,
         auth: Auth,
+        /// The model's id in the catalogue.
         id: Path<String>,
         body: Json<PutModel>,
     ) -> ApiResult<Json<ModelView>> {
@@ -182,7 +210,13 @@ impl CatalogueApi {
 
     /// Remove one of the tenant's own models (tenant admins).
     #[oai(path = "/models/:id", method = "delete", operation_id = "models_delete")]
-    async fn delete(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<String>) -> ApiResult<Done> {
+    async fn delete(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        /// The model's id in the catalogue.
+        id: Path<String>,
+    ) -> ApiResult<Done> {
         let scope = state.authz.require_tenant(&auth.0, Permission::MODELS_MANAGE).await?;
         let txn = state.store.begin().await.map_err(AppError::from)?;
         if !store::catalogue::delete_model(&*txn, scope.tenant, &id.0).await? {
@@ -226,6 +260,7 @@ impl CatalogueApi {
         &self,
         state: Data<&Arc<AppState>>,
         auth: Auth,
+        /// The provider's name.
         name: Path<String>,
         body: Json<PutProviderKey>,
     ) -> ApiResult<Done> {
@@ -248,7 +283,13 @@ impl CatalogueApi {
 
     /// Remove the tenant's own key for a provider (tenant admins).
     #[oai(path = "/providers/:name/key", method = "delete", operation_id = "provider_keys_delete")]
-    async fn delete_key(&self, state: Data<&Arc<AppState>>, auth: Auth, name: Path<String>) -> ApiResult<Done> {
+    async fn delete_key(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        /// The provider's name.
+        name: Path<String>,
+    ) -> ApiResult<Done> {
         let scope = state.authz.require_tenant(&auth.0, Permission::PROVIDERS_MANAGE).await?;
         let txn = state.store.begin().await.map_err(AppError::from)?;
         if !store::catalogue::delete_provider_key(&*txn, scope.tenant, &name.0).await? {

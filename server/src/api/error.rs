@@ -5,21 +5,66 @@ use confab_core::error::AppError;
 use poem::http::StatusCode;
 use poem::{Endpoint, IntoResponse, Request, Response};
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Object};
+use poem_openapi::{ApiResponse, Enum, Object};
 
+/// What went wrong, stable and machine-readable: clients branch on it. Each response status
+/// lists the codes it carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// 400: the request could not be read (not JSON, wrong types, unknown fields, a malformed
+    /// parameter).
+    BadRequest,
+    /// 401: no valid session or API token.
+    Unauthenticated,
+    /// 401: the e-mail address and password (or the API token) do not match an active account.
+    InvalidCredentials,
+    /// 403: a cookie-authenticated change without the session's `X-CSRF-Token` header.
+    CsrfFailed,
+    /// 403: authenticated, but the caller's role does not allow this action.
+    Forbidden,
+    /// 404: no such object for this caller (another tenant's or user's objects included), or no
+    /// such endpoint.
+    NotFound,
+    /// 405: the endpoint exists but does not accept this method.
+    MethodNotAllowed,
+    /// 409: conflicts with the current state (a duplicate name, a stale version, a turn still
+    /// running).
+    Conflict,
+    /// 413: the request body is larger than the server accepts.
+    PayloadTooLarge,
+    /// 415: the body was not sent as `application/json`.
+    UnsupportedMediaType,
+    /// 422: well-formed but unacceptable values; `field` names the one at fault.
+    ValidationFailed,
+    /// 422: the `Idempotency-Key` was already used with a different request body.
+    IdempotencyKeyReused,
+    /// 429: too many requests; retry after `Retry-After` seconds.
+    RateLimited,
+    /// 429: a token budget is spent; `quota` says which and when it resets.
+    QuotaExceeded,
+    /// 500: an unexpected error on the server's side; quote `request_id` when reporting it.
+    Internal,
+    /// 503: a dependency (the database, the cache cluster, the search cluster) is unavailable;
+    /// nothing was changed, retry shortly.
+    Unavailable,
+}
+
+/// The body of every error response.
 #[derive(Debug, Clone, Object)]
 pub struct ErrorDetail {
-    /// Stable, snake_case; clients branch on it.
-    pub code: String,
+    /// Stable and snake_case; clients branch on it.
+    pub code: ErrorCode,
     /// A sentence for people.
     pub message: String,
     /// Quote it when reporting a problem; it is in the server's logs.
     pub request_id: String,
-    /// The request field at fault, for validation errors.
-    #[oai(skip_serializing_if_is_none)]
+    /// The request field at fault, for `validation_failed` and `idempotency_key_reused`; absent
+    /// otherwise.
+    #[oai(nullable, skip_serializing_if_is_none)]
     pub field: Option<String>,
-    /// For `quota_exceeded`: the budget that refused the request.
-    #[oai(skip_serializing_if_is_none)]
+    /// For `quota_exceeded`: the budget that refused the request; absent otherwise.
+    #[oai(nullable, skip_serializing_if_is_none)]
     pub quota: Option<QuotaExceededDetail>,
 }
 
@@ -30,24 +75,30 @@ pub struct QuotaExceededDetail {
     pub scope: String,
     /// `day` or `month` (UTC).
     pub period: String,
+    /// Tokens the budget allows per period.
     pub limit: u64,
+    /// Tokens used (or reserved by turns still running) in the current period.
     pub used: u64,
+    /// Tokens left in the current period.
     pub remaining: u64,
     /// The most this request could use: its estimated input plus its maximum output.
     pub requested: u64,
+    /// When the period ends and the budget is whole again.
     pub resets_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// Every error response: `{ "error": { "code", "message", "request_id" } }`.
 #[derive(Debug, Clone, Object)]
 pub struct ErrorBody {
+    /// What went wrong.
     pub error: ErrorDetail,
 }
 
 impl ErrorBody {
-    pub fn new(code: &str, message: impl Into<String>) -> Json<Self> {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Json<Self> {
         Json(ErrorBody {
             error: ErrorDetail {
-                code: code.to_string(),
+                code,
                 message: message.into(),
                 request_id: confab_core::context::current().request_id,
                 field: None,
@@ -59,36 +110,45 @@ impl ErrorBody {
 
 #[derive(Debug, ApiResponse)]
 pub enum ApiError {
-    /// Malformed request: not JSON, wrong types, unknown fields.
+    /// `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+    /// malformed parameter).
     #[oai(status = 400)]
     BadRequest(Json<ErrorBody>),
-    /// No valid session or API token (`unauthenticated`, `invalid_credentials`).
+    /// `unauthenticated` (no valid session or API token) or `invalid_credentials`.
     #[oai(status = 401)]
     Unauthorized(Json<ErrorBody>),
-    /// Authenticated, but not allowed (`forbidden`, `csrf_failed`).
+    /// `forbidden` (the caller's role does not allow it) or `csrf_failed`.
     #[oai(status = 403)]
     Forbidden(Json<ErrorBody>),
-    /// No such object for this caller (objects of other tenants included).
+    /// `not_found`: no such object for this caller (objects of other tenants and users included).
     #[oai(status = 404)]
     NotFound(Json<ErrorBody>),
-    /// Conflicts with the current state (`conflict`).
+    /// `conflict`: conflicts with the current state.
     #[oai(status = 409)]
     Conflict(Json<ErrorBody>),
-    /// Request body larger than the server accepts.
+    /// `payload_too_large`: the request body is larger than the server accepts.
     #[oai(status = 413)]
     PayloadTooLarge(Json<ErrorBody>),
-    /// Well-formed but unacceptable values (`validation_failed`, with `field`).
+    /// `unsupported_media_type`: a request body not sent as `application/json`.
+    #[oai(status = 415)]
+    UnsupportedMediaType(Json<ErrorBody>),
+    /// `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+    /// or `idempotency_key_reused`.
     #[oai(status = 422)]
     Unprocessable(Json<ErrorBody>),
-    /// Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-    /// retry after the given number of seconds.
+    /// `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds.
     #[oai(status = 429)]
-    TooManyRequests(Json<ErrorBody>, #[oai(header = "Retry-After")] u64),
-    /// Unexpected server error.
+    TooManyRequests(
+        Json<ErrorBody>,
+        /// Seconds to wait before retrying.
+        #[oai(header = "Retry-After")]
+        u64,
+    ),
+    /// `internal`: an unexpected error on the server's side.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
-    /// A dependency (the database, or for search the search cluster) is unavailable; nothing was
-    /// changed.
+    /// `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+    /// nothing was changed.
     #[oai(status = 503)]
     Unavailable(Json<ErrorBody>),
 }
@@ -99,29 +159,32 @@ impl From<AppError> for ApiError {
     fn from(err: AppError) -> Self {
         match err {
             AppError::Validation { field, reason } => {
-                let mut body = ErrorBody::new("validation_failed", format!("{field} {reason}"));
+                let mut body = ErrorBody::new(ErrorCode::ValidationFailed, format!("{field} {reason}"));
                 body.0.error.field = Some(field.to_string());
                 ApiError::Unprocessable(body)
             }
-            AppError::Unauthenticated(msg) => ApiError::Unauthorized(ErrorBody::new("unauthenticated", msg)),
+            AppError::Unauthenticated(msg) => ApiError::Unauthorized(ErrorBody::new(ErrorCode::Unauthenticated, msg)),
             e @ AppError::InvalidCredentials => {
-                ApiError::Unauthorized(ErrorBody::new("invalid_credentials", e.to_string()))
+                ApiError::Unauthorized(ErrorBody::new(ErrorCode::InvalidCredentials, e.to_string()))
             }
-            e @ AppError::CsrfFailed => ApiError::Forbidden(ErrorBody::new("csrf_failed", e.to_string())),
-            AppError::Forbidden(msg) => ApiError::Forbidden(ErrorBody::new("forbidden", msg)),
-            AppError::NotFound(what) => ApiError::NotFound(ErrorBody::new("not_found", format!("{what} not found"))),
-            AppError::Conflict(msg) => ApiError::Conflict(ErrorBody::new("conflict", msg)),
+            e @ AppError::CsrfFailed => ApiError::Forbidden(ErrorBody::new(ErrorCode::CsrfFailed, e.to_string())),
+            AppError::Forbidden(msg) => ApiError::Forbidden(ErrorBody::new(ErrorCode::Forbidden, msg)),
+            AppError::NotFound(what) => {
+                ApiError::NotFound(ErrorBody::new(ErrorCode::NotFound, format!("{what} not found")))
+            }
+            AppError::Conflict(msg) => ApiError::Conflict(ErrorBody::new(ErrorCode::Conflict, msg)),
             e @ AppError::IdempotencyMismatch => {
-                let mut body = ErrorBody::new("idempotency_key_reused", e.to_string());
+                let mut body = ErrorBody::new(ErrorCode::IdempotencyKeyReused, e.to_string());
                 body.0.error.field = Some("Idempotency-Key".into());
                 ApiError::Unprocessable(body)
             }
-            e @ AppError::RateLimited { retry_after } => {
-                ApiError::TooManyRequests(ErrorBody::new("rate_limited", e.to_string()), retry_after.as_secs().max(1))
-            }
+            e @ AppError::RateLimited { retry_after } => ApiError::TooManyRequests(
+                ErrorBody::new(ErrorCode::RateLimited, e.to_string()),
+                retry_after.as_secs().max(1),
+            ),
             AppError::QuotaExceeded(refusal) => {
                 let retry_after = (refusal.resets_at - chrono::Utc::now()).num_seconds().max(1) as u64;
-                let mut body = ErrorBody::new("quota_exceeded", refusal.message());
+                let mut body = ErrorBody::new(ErrorCode::QuotaExceeded, refusal.message());
                 body.0.error.quota = Some(QuotaExceededDetail {
                     scope: refusal.scope.to_string(),
                     period: refusal.period.as_str().to_string(),
@@ -135,11 +198,11 @@ impl From<AppError> for ApiError {
             }
             AppError::Unavailable(msg) => {
                 tracing::warn!(error = %msg, "dependency unavailable");
-                ApiError::Unavailable(ErrorBody::new("unavailable", format!("{msg}; please retry shortly")))
+                ApiError::Unavailable(ErrorBody::new(ErrorCode::Unavailable, format!("{msg}; please retry shortly")))
             }
             AppError::Internal(msg) => {
                 tracing::error!(error = %msg, "internal error");
-                ApiError::Internal(ErrorBody::new("internal", "something went wrong on our side"))
+                ApiError::Internal(ErrorBody::new(ErrorCode::Internal, "something went wrong on our side"))
             }
         }
     }
@@ -158,15 +221,19 @@ pub async fn uniform_errors<E: Endpoint>(next: E, req: Request) -> poem::Result<
 fn poem_error_response(err: &poem::Error) -> Response {
     let status = err.status();
     let (code, message) = match status {
-        StatusCode::NOT_FOUND => ("not_found", "no such endpoint".to_string()),
-        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "this endpoint does not accept that method".into()),
-        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "the request body is too large".into()),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "send the body as application/json".into()),
-        StatusCode::UNAUTHORIZED => ("unauthenticated", "sign in, or send a valid API token".into()),
-        s if s.is_client_error() => ("bad_request", err.to_string()),
+        StatusCode::NOT_FOUND => (ErrorCode::NotFound, "no such endpoint".to_string()),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            (ErrorCode::MethodNotAllowed, "this endpoint does not accept that method".into())
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => (ErrorCode::PayloadTooLarge, "the request body is too large".into()),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            (ErrorCode::UnsupportedMediaType, "send the body as application/json".into())
+        }
+        StatusCode::UNAUTHORIZED => (ErrorCode::Unauthenticated, "sign in, or send a valid API token".into()),
+        s if s.is_client_error() => (ErrorCode::BadRequest, err.to_string()),
         _ => {
             tracing::error!(error = %err, "unhandled error");
-            ("internal", "something went wrong on our side".into())
+            (ErrorCode::Internal, "something went wrong on our side".into())
         }
     };
     let body = ErrorBody::new(code, message);

@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod middleware;
 pub mod models;
+pub mod paging;
 mod plugins;
 mod presets;
 mod search;
@@ -75,14 +76,57 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
 
 /// The OpenAPI document exactly as `GET /openapi.json` serves it.
 pub fn spec_json() -> String {
-    openapi_service().spec()
+    finish_spec(&openapi_service().spec())
+}
+
+/// poem-openapi leaves the description of a response whose body is a bare `Json<T>` (or none)
+/// empty; OpenAPI requires one and generators put it in their docs. Such a response is described
+/// by its schema's description, or by what its status means.
+fn finish_spec(spec: &str) -> String {
+    let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(spec) else { return spec.to_string() };
+    // The answer stream's event union is only named in the event-stream responses' descriptions,
+    // so poem-openapi drops it as unused: put it back, and point each event-stream body at it.
+    let mut events = poem_openapi::registry::Registry::new();
+    chat::register_stream_events(&mut events);
+    if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
+        for (name, schema) in events.schemas {
+            if let Ok(schema) = serde_json::to_value(schema) {
+                schemas.entry(name).or_insert(schema);
+            }
+        }
+    }
+    let schemas = doc["components"]["schemas"].clone();
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for operation in paths.values_mut().filter_map(|ops| ops.as_object_mut()).flat_map(|ops| ops.values_mut()) {
+            let Some(responses) = operation["responses"].as_object_mut() else { continue };
+            for (status, response) in responses.iter_mut() {
+                if let Some(stream) = response["content"].get_mut("text/event-stream") {
+                    stream["x-event-schema"] = serde_json::json!({ "$ref": "#/components/schemas/StreamEvent" });
+                }
+                if response["description"].as_str().is_some_and(|d| !d.is_empty()) {
+                    continue;
+                }
+                let schema = response["content"]["application/json; charset=utf-8"]["schema"]["$ref"]
+                    .as_str()
+                    .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                    .and_then(|name| schemas[name]["description"].as_str());
+                let description = match (status.as_str(), schema) {
+                    (_, Some(schema)) => schema.to_string(),
+                    ("204", None) => "Done; no body.".to_string(),
+                    (status, None) => format!("Status {status}."),
+                };
+                response["description"] = description.into();
+            }
+        }
+    }
+    serde_json::to_string(&doc).unwrap_or_else(|_| spec.to_string())
 }
 
 /// The API's routes: `/v1`, the OpenAPI document and its docs, health and metrics. The server
 /// mounts the web pages beside them and wraps both in [`middleware::stack`].
 pub async fn routes() -> Route {
     let api = openapi_service();
-    let spec = api.spec();
+    let spec = spec_json();
     let docs = api.swagger_ui();
     let docs_csp = middleware::docs_csp(&docs).await;
     Route::new()
@@ -126,5 +170,74 @@ mod tests {
         }
         assert!(missing.is_empty(), "operations without an operationId: {missing:?}");
         assert!(seen.len() > 70, "expected every operation, found {}", seen.len());
+    }
+
+    /// Generators turn descriptions into SDK docs, and a strict client rejects a `null` the spec
+    /// did not declare: every schema, property, parameter and response is described, and every
+    /// optional property is nullable (our responses send `null` for what is absent) or has a
+    /// default.
+    #[test]
+    fn every_schema_property_parameter_and_response_is_described() {
+        let spec: serde_json::Value = serde_json::from_str(&super::spec_json()).unwrap();
+        let described = |v: &serde_json::Value| v["description"].as_str().is_some_and(|d| !d.trim().is_empty());
+        let mut gaps = Vec::new();
+        for (name, schema) in spec["components"]["schemas"].as_object().unwrap() {
+            if !described(schema) {
+                gaps.push(format!("schema {name}"));
+            }
+            let required: Vec<&str> = schema["required"]
+                .as_array()
+                .map(|r| r.iter().filter_map(|v| v.as_str()).collect())
+                .unwrap_or_default();
+            for (property, value) in schema["properties"].as_object().into_iter().flatten() {
+                if !described(value) {
+                    gaps.push(format!("property {name}.{property}"));
+                }
+                let optional = !required.contains(&property.as_str());
+                if optional && value["nullable"] != true && value.get("default").is_none() {
+                    gaps.push(format!("optional property {name}.{property} is not nullable"));
+                }
+            }
+        }
+        for (path, operations) in spec["paths"].as_object().unwrap() {
+            for (method, operation) in operations.as_object().unwrap() {
+                let at = format!("{} {path}", method.to_uppercase());
+                if !described(operation) && operation["summary"].as_str().is_none_or(str::is_empty) {
+                    gaps.push(format!("operation {at}"));
+                }
+                for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                    if !described(parameter) && !described(&parameter["schema"]) {
+                        gaps.push(format!("parameter {} of {at}", parameter["name"]));
+                    }
+                }
+                for (status, response) in operation["responses"].as_object().unwrap() {
+                    if !described(response) {
+                        gaps.push(format!("response {status} of {at}"));
+                    }
+                }
+            }
+        }
+        assert!(gaps.is_empty(), "{} gaps in the spec:\n{}", gaps.len(), gaps.join("\n"));
+    }
+
+    /// Every operation that reads a JSON body lists 415, and every operation lists the error
+    /// body with the error-code enum.
+    #[test]
+    fn json_body_operations_list_415_and_errors_carry_the_code_enum() {
+        let spec: serde_json::Value = serde_json::from_str(&super::spec_json()).unwrap();
+        for (path, operations) in spec["paths"].as_object().unwrap() {
+            for (method, operation) in operations.as_object().unwrap() {
+                if operation["requestBody"]["content"].as_object().is_some_and(|c| c.keys().any(|k| k.contains("json")))
+                {
+                    assert!(operation["responses"]["415"].is_object(), "{method} {path} does not list 415");
+                }
+            }
+        }
+        let code = &spec["components"]["schemas"]["ErrorDetail"]["properties"]["code"];
+        assert_eq!(code["allOf"][0]["$ref"], "#/components/schemas/ErrorCode", "{code}");
+        let codes = spec["components"]["schemas"]["ErrorCode"]["enum"].as_array().unwrap();
+        for expected in ["validation_failed", "unsupported_media_type", "quota_exceeded", "not_found", "unavailable"] {
+            assert!(codes.iter().any(|c| c == expected), "ErrorCode lacks {expected}");
+        }
     }
 }

@@ -24,8 +24,10 @@ pub const MAX_UPLOAD_BODY_BYTES: usize = 23 << 20;
 #[derive(Default)]
 pub struct PluginsApi;
 
+/// What a turn does when a plugin fails (traps, times out, exceeds a limit): `fail_closed` refuses
+/// the turn, `fail_open` goes on without the plugin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "snake_case")]
+#[oai(rename = "FailurePolicy", rename_all = "snake_case")]
 pub enum FailurePolicyName {
     /// Go on without the plugin's contribution, and record that it failed.
     FailOpen,
@@ -51,6 +53,7 @@ impl From<FailurePolicyName> for FailurePolicy {
     }
 }
 
+/// A plugin version to upload: its manifest and WebAssembly component.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct UploadPlugin {
@@ -61,18 +64,29 @@ pub struct UploadPlugin {
     pub component_base64: String,
 }
 
+/// One uploaded version of a plugin.
 #[derive(Debug, Object)]
 pub struct PluginVersionView {
+    /// The version's id.
     pub id: Uuid,
+    /// The plugin's name.
     pub name: String,
+    /// The version (semver).
     pub version: String,
+    /// What the plugin does.
     pub description: String,
+    /// The hooks it implements: `presets`, `transform_request`, `transform_response`.
     pub hooks: Vec<String>,
     /// JSON Schema (a subset) of the per-tenant configuration.
+    #[oai(nullable)]
     pub config_schema: Option<serde_json::Value>,
+    /// The failure policy a tenant gets unless it chooses another.
     pub default_failure_policy: FailurePolicyName,
+    /// SHA-256 of the component (hex).
     pub sha256: String,
+    /// The component's size in bytes.
     pub size_bytes: i64,
+    /// When it was uploaded.
     pub created_at: DateTime<Utc>,
 }
 
@@ -91,30 +105,44 @@ fn version_view(name: &str, v: &VersionSummary) -> PluginVersionView {
     }
 }
 
+/// A plugin and its uploaded versions.
 #[derive(Debug, Object)]
 pub struct PluginView {
+    /// The plugin's name.
     pub name: String,
     /// Oldest first.
     pub versions: Vec<PluginVersionView>,
 }
 
+/// The plugins uploaded to the installation.
 #[derive(Debug, Object)]
 pub struct PluginList {
+    /// The plugins.
     pub items: Vec<PluginView>,
 }
 
+/// One plugin in the tenant's chain, with its configuration.
 #[derive(Debug, Object)]
 pub struct ChainEntryView {
+    /// The plugin's name.
     pub name: String,
+    /// The version that runs (semver).
     pub version: String,
+    /// The id of the uploaded version that runs.
     pub version_id: Uuid,
+    /// The hooks this version implements: `presets`, `transform_request`, `transform_response`.
     pub hooks: Vec<String>,
+    /// Whether it runs; a disabled plugin keeps its place and configuration.
     pub enabled: bool,
     /// 1 runs first.
     pub position: i32,
+    /// The tenant's configuration for it, valid against the plugin's `config_schema`.
     pub config: serde_json::Value,
+    /// What a turn does when this plugin fails.
     pub failure_policy: FailurePolicyName,
+    /// The most time one call of the plugin may take, in milliseconds.
     pub time_budget_ms: i32,
+    /// When the tenant last changed this entry.
     pub updated_at: DateTime<Utc>,
 }
 
@@ -135,26 +163,33 @@ impl From<ChainEntryInfo> for ChainEntryView {
     }
 }
 
+/// The tenant's plugin chain.
 #[derive(Debug, Object)]
 pub struct TenantPlugins {
     /// The tenant's chain, in the order it runs.
     pub chain: Vec<ChainEntryView>,
 }
 
+/// Adds a plugin to the tenant's chain or changes its configuration.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct ConfigurePlugin {
     /// The version to run (an uploaded one).
     pub version: String,
+    /// Whether it runs.
     pub enabled: bool,
     /// Checked against the version's configuration schema; `{}` when absent.
+    #[oai(nullable)]
     pub config: Option<serde_json::Value>,
     /// The plugin manifest's default when absent.
+    #[oai(nullable)]
     pub failure_policy: Option<FailurePolicyName>,
     /// Per call, 1–2000 ms; 50 when absent.
+    #[oai(nullable)]
     pub time_budget_ms: Option<i32>,
 }
 
+/// The order of the tenant's plugin chain.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct OrderChain {
@@ -238,6 +273,7 @@ impl PluginsApi {
         &self,
         state: Data<&Arc<AppState>>,
         auth: Auth,
+        /// The plugin's name.
         name: Path<String>,
         body: Json<ConfigurePlugin>,
     ) -> ApiResult<Json<TenantPlugins>> {
@@ -263,7 +299,13 @@ impl PluginsApi {
 
     /// Remove a plugin from the tenant's chain (tenant admins).
     #[oai(path = "/tenant/plugins/:name", method = "delete", operation_id = "tenant_plugins_remove")]
-    async fn remove(&self, state: Data<&Arc<AppState>>, auth: Auth, name: Path<String>) -> ApiResult<PluginRemoved> {
+    async fn remove(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        /// The plugin's name.
+        name: Path<String>,
+    ) -> ApiResult<PluginRemoved> {
         let scope = state.authz.require_tenant(&auth.0, Permission::TENANT_PLUGINS_MANAGE).await?;
         state.plugins.remove(&scope, &actor_of(&auth.0), &name.0).await?;
         Ok(PluginRemoved::NoContent)

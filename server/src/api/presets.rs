@@ -20,6 +20,7 @@ use uuid::Uuid;
 #[derive(Default)]
 pub struct PresetsApi;
 
+/// Who owns a preset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename_all = "snake_case")]
 pub enum PresetSource {
@@ -32,19 +33,31 @@ pub enum PresetSource {
 /// One immutable version of a preset.
 #[derive(Debug, Object)]
 pub struct PresetVersionView {
+    /// The version's id.
     pub id: Uuid,
+    /// The preset's id.
     pub preset_id: Uuid,
     /// 1 for the first version, one more for each edit.
     pub version: i32,
+    /// The preset's name at this version.
     pub name: String,
+    /// What it is for.
     pub description: String,
     /// The model turns use when the sender names none; the tenant's default when absent.
+    #[oai(nullable)]
     pub model: Option<String>,
+    /// The system prompt.
     pub system_prompt: String,
+    /// Sampling temperature; null for the provider's default.
+    #[oai(nullable)]
     pub temperature: Option<f64>,
     /// Caps the answer length (never above the model's own maximum).
+    #[oai(nullable)]
     pub max_tokens: Option<i64>,
+    /// The user who saved this version; null when that user is gone.
+    #[oai(nullable)]
     pub created_by: Option<Uuid>,
+    /// When this version was saved.
     pub created_at: DateTime<Utc>,
 }
 
@@ -66,15 +79,20 @@ impl From<PresetVersion> for PresetVersionView {
     }
 }
 
+/// A preset and its latest version.
 #[derive(Debug, Object)]
 pub struct PresetView {
+    /// The preset's id.
     pub id: Uuid,
+    /// Who owns it.
     pub source: PresetSource,
     /// Deleted presets are kept for the conversations pinned to them.
     pub deleted: bool,
     /// The current version.
     pub current: PresetVersionView,
+    /// When it was created.
     pub created_at: DateTime<Utc>,
+    /// When its latest version was saved.
     pub updated_at: DateTime<Utc>,
 }
 
@@ -91,6 +109,7 @@ impl From<Preset> for PresetView {
     }
 }
 
+/// The presets the caller may use: the tenant's and their own.
 #[derive(Debug, Object)]
 pub struct PresetList {
     /// Tenant presets first, then the caller's own, each by name.
@@ -105,30 +124,51 @@ pub struct PresetList {
 pub struct PluginPresetView {
     /// Always `plugin`.
     pub source: String,
+    /// The plugin that provides it.
     pub plugin: String,
     /// The plugin version offering it; a conversation using it pins this version.
     pub plugin_version: String,
+    /// The plugin version that provides it.
     pub plugin_version_id: Uuid,
     /// The preset's id within the plugin.
     pub id: String,
+    /// Its name.
     pub name: String,
+    /// What it is for.
     pub description: String,
+    /// The model it uses; null to use the conversation's model.
+    #[oai(nullable)]
     pub model: Option<String>,
+    /// Its sampling temperature; null for the provider's default.
+    #[oai(nullable)]
     pub temperature: Option<f32>,
     /// Suggested first messages.
     pub starters: Vec<String>,
 }
 
+/// A new preset: a named model, settings and system prompt (its version 1).
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct CreatePreset {
     /// `personal` (default) or `tenant` (tenant admins only).
+    #[oai(nullable)]
     pub source: Option<PresetSource>,
+    /// Its name, unique among the presets of the same source.
     pub name: String,
+    /// What it is for.
+    #[oai(nullable)]
     pub description: Option<String>,
+    /// The model it uses; the conversation's model when absent.
+    #[oai(nullable)]
     pub model: Option<String>,
+    /// The system prompt it puts first in every turn.
+    #[oai(nullable)]
     pub system_prompt: Option<String>,
+    /// Sampling temperature, 0–2; the provider's default when absent.
+    #[oai(nullable)]
     pub temperature: Option<f64>,
+    /// The most tokens an answer may have; the model's limit when absent.
+    #[oai(nullable)]
     pub max_tokens: Option<i64>,
 }
 
@@ -137,21 +177,35 @@ pub struct CreatePreset {
 #[oai(deny_unknown_fields)]
 pub struct UpdatePreset {
     /// The version the edit started from; a newer current version is a conflict (409).
+    #[oai(nullable)]
     pub base_version: Option<i32>,
+    /// A new name; unchanged when absent.
     pub name: String,
+    /// A new description; unchanged when absent.
+    #[oai(nullable)]
     pub description: Option<String>,
+    /// A new model; unchanged when absent.
+    #[oai(nullable)]
     pub model: Option<String>,
+    /// A new system prompt; unchanged when absent.
+    #[oai(nullable)]
     pub system_prompt: Option<String>,
+    /// A new temperature; unchanged when absent.
+    #[oai(nullable)]
     pub temperature: Option<f64>,
+    /// A new answer size limit; unchanged when absent.
+    #[oai(nullable)]
     pub max_tokens: Option<i64>,
 }
 
+/// Every version of a preset, newest first.
 #[derive(Debug, Object)]
 pub struct PresetVersionList {
     /// Newest first.
     pub items: Vec<PresetVersionView>,
 }
 
+/// A diff line's kind: `equal` (in both), `delete` (old only), `insert` (new only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename_all = "snake_case")]
 pub enum DiffOp {
@@ -160,36 +214,48 @@ pub enum DiffOp {
     Insert,
 }
 
+/// One line of a text diff.
 #[derive(Debug, Object)]
 pub struct DiffLine {
+    /// Whether the line is in both versions, only the old one or only the new one.
     pub op: DiffOp,
+    /// The line, without its line break.
     pub text: String,
 }
 
 /// One changed field. Scalar fields carry `from` and `to`; the system prompt carries `lines`.
 #[derive(Debug, Object)]
 pub struct FieldChange {
+    /// The setting, e.g. `model`, `temperature`, `system_prompt`.
     pub field: String,
-    #[oai(skip_serializing_if_is_none)]
+    /// The old value (null when unset); absent for `system_prompt`, which has `lines`.
+    #[oai(nullable, skip_serializing_if_is_none)]
     pub from: Option<serde_json::Value>,
-    #[oai(skip_serializing_if_is_none)]
+    /// The new value (null when unset); absent for `system_prompt`, which has `lines`.
+    #[oai(nullable, skip_serializing_if_is_none)]
     pub to: Option<serde_json::Value>,
-    #[oai(skip_serializing_if_is_none)]
+    /// For `system_prompt`: a line diff; absent otherwise.
+    #[oai(nullable, skip_serializing_if_is_none)]
     pub lines: Option<Vec<DiffLine>>,
 }
 
+/// What changed between two versions of a preset.
 #[derive(Debug, Object)]
 pub struct PresetDiff {
+    /// The older version's number.
     pub from: i32,
+    /// The newer version's number.
     pub to: i32,
     /// Empty when the versions are the same.
     pub changes: Vec<FieldChange>,
 }
 
+/// The tenant's rules for presets.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct PresetPolicy {
     /// Model ids presets may use; `null` allows every model of the tenant's catalogue.
+    #[oai(nullable)]
     pub allowed_models: Option<Vec<String>>,
 }
 
@@ -259,7 +325,13 @@ impl PresetsApi {
 
     /// One preset with its current version.
     #[oai(path = "/presets/:id", method = "get", operation_id = "presets_get")]
-    async fn get(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Json<PresetView>> {
+    async fn get(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        /// The preset's id.
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<PresetView>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::PRESETS_READ).await?;
         Ok(Json(state.presets.get(&scope, PresetId(id.0)).await?.into()))
     }
@@ -270,6 +342,7 @@ impl PresetsApi {
         &self,
         state: Data<&Arc<AppState>>,
         auth: Auth,
+        /// The preset's id.
         id: Path<Uuid>,
         body: Json<UpdatePreset>,
     ) -> ApiResult<Json<PresetView>> {
@@ -289,7 +362,13 @@ impl PresetsApi {
 
     /// Delete a preset from the pickers. Conversations pinned to it keep working.
     #[oai(path = "/presets/:id", method = "delete", operation_id = "presets_delete")]
-    async fn delete(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<PresetDeleted> {
+    async fn delete(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        /// The preset's id.
+        id: Path<Uuid>,
+    ) -> ApiResult<PresetDeleted> {
         let scope = editable(&state, &auth, PresetId(id.0)).await?;
         state.presets.delete(&scope, &actor_of(&auth.0), PresetId(id.0)).await?;
         Ok(PresetDeleted::NoContent)
@@ -301,6 +380,7 @@ impl PresetsApi {
         &self,
         state: Data<&Arc<AppState>>,
         auth: Auth,
+        /// The preset's id.
         id: Path<Uuid>,
     ) -> ApiResult<Json<PresetVersionList>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::PRESETS_READ).await?;
@@ -314,7 +394,9 @@ impl PresetsApi {
         &self,
         state: Data<&Arc<AppState>>,
         auth: Auth,
+        /// The preset's id.
         id: Path<Uuid>,
+        /// The version's number (1, 2, …).
         version: Path<i32>,
     ) -> ApiResult<Json<PresetVersionView>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::PRESETS_READ).await?;
@@ -327,8 +409,11 @@ impl PresetsApi {
         &self,
         state: Data<&Arc<AppState>>,
         auth: Auth,
+        /// The preset's id.
         id: Path<Uuid>,
+        /// The older version's number.
         from: Query<i32>,
+        /// The newer version's number.
         to: Query<i32>,
     ) -> ApiResult<Json<PresetDiff>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::PRESETS_READ).await?;

@@ -3,12 +3,11 @@ use super::ApiTags;
 use super::chat::RoleView;
 use super::error::ApiResult;
 use super::extract::Auth;
-use super::models::{decode_cursor, encode_cursor};
+use super::paging::{Cursor, SearchLimit, decode_cursor, encode_cursor};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use confab_core::authz::Permission;
 use confab_core::domain::MessageRole;
-use confab_core::error::AppError;
 use confab_core::search::{SearchCursor, SearchHit, SearchPage, Segment};
 use poem::web::Data;
 use poem_openapi::param::Query;
@@ -24,6 +23,7 @@ pub struct SearchApi;
 /// Plain text, never markup.
 #[derive(Debug, Clone, Object)]
 pub struct SnippetSegment {
+    /// A piece of the snippet's text.
     pub text: String,
     /// True for text that matched the query.
     pub highlight: bool,
@@ -32,13 +32,17 @@ pub struct SnippetSegment {
 /// One match: a conversation's title (`message_id` and `role` are null) or one of its messages.
 #[derive(Debug, Clone, Object)]
 pub struct SearchHitView {
+    /// The conversation that matched.
     pub conversation_id: Uuid,
+    /// Its title.
     pub conversation_title: String,
     /// Archived conversations are searched too; this flags them.
     pub conversation_archived: bool,
     /// The message that matched; null when the title matched.
+    #[oai(nullable)]
     pub message_id: Option<Uuid>,
     /// The message's author; null when the title matched.
+    #[oai(nullable)]
     pub role: Option<RoleView>,
     /// The matching text around the first match (about 200 characters), `…` where it was cut.
     pub snippet: Vec<SnippetSegment>,
@@ -49,8 +53,10 @@ pub struct SearchHitView {
 /// Matches, best first.
 #[derive(Debug, Object)]
 pub struct SearchResults {
+    /// The matches, best first.
     pub items: Vec<SearchHitView>,
     /// Pass as `cursor` for the next page; null on the last page.
+    #[oai(nullable)]
     pub next_cursor: Option<String>,
 }
 
@@ -85,14 +91,6 @@ impl From<SearchPage> for SearchResults {
 }
 
 /// Page size: 1–100, 20 when absent.
-fn search_limit(limit: Option<u32>) -> Result<u64, AppError> {
-    match limit {
-        None => Ok(20),
-        Some(l @ 1..=100) => Ok(l.into()),
-        Some(_) => Err(AppError::Validation { field: "limit", reason: "must be between 1 and 100".into() }),
-    }
-}
-
 #[OpenApi(tag = "ApiTags::Search")]
 impl SearchApi {
     /// Search my conversations.
@@ -119,12 +117,12 @@ impl SearchApi {
         /// The words to find: at most 256 characters and 32 words.
         q: Query<String>,
         /// `next_cursor` from the previous page of the same query.
-        cursor: Query<Option<String>>,
+        cursor: Query<Option<Cursor>>,
         /// Matches per page, 1–100 (default 20).
-        limit: Query<Option<u32>>,
+        limit: Query<Option<SearchLimit>>,
     ) -> ApiResult<Json<SearchResults>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_READ).await?;
-        let limit = search_limit(limit.0)?;
+        let limit = SearchLimit::resolve(limit.0)?;
         let after = decode_cursor::<SearchCursor>(cursor.0.as_deref())?;
         let page = state.search.search(&scope, &q.0, after, limit).await?;
         Ok(Json(page.into()))

@@ -4,7 +4,7 @@ use super::ApiTags;
 use super::chat::{RoleView, StatusView};
 use super::error::ApiResult;
 use super::extract::Auth;
-use super::models::{decode_cursor, next_cursor, page_limit};
+use super::paging::{Cursor, PageLimit, decode_cursor, next_cursor, page_limit};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use confab_core::auth::actor_of;
@@ -24,6 +24,7 @@ use uuid::Uuid;
 #[derive(Default)]
 pub struct SharesApi;
 
+/// Who may read a share snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename_all = "snake_case")]
 pub enum ShareVisibility {
@@ -55,6 +56,7 @@ impl From<Visibility> for ShareVisibility {
     }
 }
 
+/// A share's state: `active`, `revoked` by its owner or an admin, or `expired`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename_all = "snake_case")]
 pub enum ShareStatus {
@@ -83,22 +85,30 @@ impl From<ShareState> for ShareStatus {
     }
 }
 
+/// A share snapshot of a branch of one of the caller's conversations.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct CreateShare {
     /// The last message of the branch to share; the conversation's active branch when absent.
+    #[oai(nullable)]
     pub leaf_message_id: Option<Uuid>,
+    /// Who may read it.
     pub visibility: ShareVisibility,
     /// With `users` visibility: the active members of the tenant who may read it.
+    #[oai(nullable)]
     pub user_ids: Option<Vec<Uuid>>,
     /// With `users` visibility: the same, by e-mail address (combined with `user_ids`).
+    #[oai(nullable)]
     pub user_emails: Option<Vec<String>>,
     /// When it stops being readable; in the future, at most 365 days away. Never, when absent.
+    #[oai(nullable)]
     pub expires_at: Option<DateTime<Utc>>,
     /// The snapshot's title; the conversation's title when absent.
+    #[oai(nullable)]
     pub title: Option<String>,
 }
 
+/// The secret link of a `link` share: shown when the share is created, and to its owner.
 #[derive(Debug, Object)]
 pub struct ShareLink {
     /// The secret that opens the snapshot: `GET /v1/public/snapshots/{token}`.
@@ -109,47 +119,71 @@ pub struct ShareLink {
     pub url: String,
 }
 
+/// A share snapshot: an immutable copy of a conversation branch and who may read it.
 #[derive(Debug, Object)]
 pub struct ShareView {
+    /// The share's id.
     pub id: Uuid,
+    /// Its title.
     pub title: String,
+    /// Who may read it.
     pub visibility: ShareVisibility,
+    /// Its state.
     pub status: ShareStatus,
+    /// The user who shared it.
     pub owner_id: Uuid,
     /// The conversation it was copied from (which may since have changed or been deleted).
+    #[oai(nullable)]
     pub source_conversation_id: Option<Uuid>,
     /// A link share's link: in the response that creates it and, for its owner, while the share
     /// is live and the installation can recover it (a master key is configured). Otherwise only
     /// `has_link`.
+    #[oai(nullable)]
     pub link: Option<ShareLink>,
+    /// Whether it has a secret link (`link` visibility).
     pub has_link: bool,
+    /// When it stops being readable; null for never.
+    #[oai(nullable)]
     pub expires_at: Option<DateTime<Utc>>,
+    /// When it was revoked; null while not revoked.
+    #[oai(nullable)]
     pub revoked_at: Option<DateTime<Utc>>,
+    /// When it was shared.
     pub created_at: DateTime<Utc>,
     /// With `users` visibility: who may read it. Only on a single share.
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable, skip_serializing_if_is_none)]
     pub user_ids: Option<Vec<Uuid>>,
     /// Only on a single share.
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable, skip_serializing_if_is_none)]
     pub message_count: Option<u64>,
     /// Only on a single share.
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable, skip_serializing_if_is_none)]
     pub view_count: Option<u64>,
 }
 
+/// A page of share snapshots, newest first.
 #[derive(Debug, Object)]
 pub struct SharePage {
+    /// This page's items.
     pub items: Vec<ShareView>,
+    /// Pass it as `cursor` to get the next page; null on the last page.
+    #[oai(nullable)]
     pub next_cursor: Option<String>,
 }
 
+/// One message of a share snapshot, as it was when shared.
 #[derive(Debug, Object)]
 pub struct SnapshotMessageView {
     /// 0 for the first message of the branch.
     pub position: u32,
+    /// Who wrote it.
     pub role: RoleView,
+    /// Its state when shared.
     pub status: StatusView,
+    /// Its text (Markdown).
     pub content: String,
+    /// For answers: the model that wrote it; null for user messages.
+    #[oai(nullable)]
     pub model: Option<String>,
     /// When the original message was written.
     pub created_at: DateTime<Utc>,
@@ -158,44 +192,62 @@ pub struct SnapshotMessageView {
 /// A shared branch as it was when shared. Holds nothing outside the copy.
 #[derive(Debug, Object)]
 pub struct SnapshotView {
+    /// The snapshot's title.
     pub title: String,
+    /// When it was shared.
     pub shared_at: DateTime<Utc>,
+    /// When it stops being readable; null for never.
+    #[oai(nullable)]
     pub expires_at: Option<DateTime<Utc>>,
     /// The sharer's display name; for signed-in readers only.
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable, skip_serializing_if_is_none)]
     pub shared_by: Option<String>,
+    /// The shared branch, root to leaf.
     pub messages: Vec<SnapshotMessageView>,
 }
 
+/// One reading of a share snapshot.
 #[derive(Debug, Object)]
 pub struct ShareViewEntry {
+    /// The entry's id.
     pub id: Uuid,
     /// Null for an anonymous read through a link.
+    #[oai(nullable)]
     pub viewer_id: Option<Uuid>,
     /// The viewer's display name, when still a member of the tenant.
+    #[oai(nullable)]
     pub viewer_name: Option<String>,
+    /// When it was read.
     pub viewed_at: DateTime<Utc>,
 }
 
+/// A page of a share's readings, newest first.
 #[derive(Debug, Object)]
 pub struct ShareViewPage {
+    /// This page's items.
     pub items: Vec<ShareViewEntry>,
     /// Every recorded read of the share.
     pub total: u64,
+    /// Pass it as `cursor` to get the next page; null on the last page.
+    #[oai(nullable)]
     pub next_cursor: Option<String>,
 }
 
+/// The tenant's sharing settings.
 #[derive(Debug, Object)]
 pub struct SharingSettingsView {
     /// Whether link shares (readable signed out) may be created and opened. Off by default.
     pub links_allowed: bool,
     /// Null until a tenant admin first changes the settings.
+    #[oai(nullable)]
     pub updated_at: Option<DateTime<Utc>>,
 }
 
+/// The tenant's sharing settings.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct PutSharingSettings {
+    /// Whether link shares (readable signed out) may be created and opened.
     pub links_allowed: bool,
 }
 
@@ -303,6 +355,7 @@ impl SharesApi {
         &self,
         state: Data<&Arc<AppState>>,
         auth: Auth,
+        /// The conversation's id.
         id: Path<Uuid>,
         body: Json<CreateShare>,
     ) -> ApiResult<ShareCreated> {
@@ -333,9 +386,10 @@ impl SharesApi {
         &self,
         state: Data<&Arc<AppState>>,
         auth: Auth,
+        /// Only shares in this state.
         status: Query<Option<ShareStatus>>,
-        cursor: Query<Option<String>>,
-        limit: Query<Option<u32>>,
+        cursor: Query<Option<Cursor>>,
+        limit: Query<Option<PageLimit>>,
     ) -> ApiResult<Json<SharePage>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::SHARES_READ).await?;
         let limit = page_limit(limit.0)?;
@@ -358,11 +412,12 @@ impl SharesApi {
         &self,
         state: Data<&Arc<AppState>>,
         auth: Auth,
+        /// Only shares in this state.
         status: Query<Option<ShareStatus>>,
         /// Only this user's shares.
         owner_id: Query<Option<Uuid>>,
-        cursor: Query<Option<String>>,
-        limit: Query<Option<u32>>,
+        cursor: Query<Option<Cursor>>,
+        limit: Query<Option<PageLimit>>,
     ) -> ApiResult<Json<SharePage>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::TENANT_SHARES_MANAGE).await?;
         let limit = page_limit(limit.0)?;
@@ -383,7 +438,13 @@ impl SharesApi {
 
     /// One share, with its recipients and counts (its owner, or a tenant admin).
     #[oai(path = "/shares/:id", method = "get", operation_id = "shares_get")]
-    async fn get(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Json<ShareView>> {
+    async fn get(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        /// The share's id.
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<ShareView>> {
         let manager = manager(&state, &auth, Permission::SHARES_READ).await?;
         let detail = state.shares.get(manager, ShareId(id.0)).await?;
         Ok(Json(detail_view(&state, detail)))
@@ -391,7 +452,13 @@ impl SharesApi {
 
     /// Revoke a share (its owner, or a tenant admin). It stops being readable at once.
     #[oai(path = "/shares/:id", method = "delete", operation_id = "shares_revoke")]
-    async fn revoke(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<ShareRevoked> {
+    async fn revoke(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        /// The share's id.
+        id: Path<Uuid>,
+    ) -> ApiResult<ShareRevoked> {
         let manager = manager(&state, &auth, Permission::SHARES_WRITE).await?;
         state.shares.revoke(manager, &actor_of(&auth.0), ShareId(id.0)).await?;
         Ok(ShareRevoked::NoContent)
@@ -403,9 +470,10 @@ impl SharesApi {
         &self,
         state: Data<&Arc<AppState>>,
         auth: Auth,
+        /// The share's id.
         id: Path<Uuid>,
-        cursor: Query<Option<String>>,
-        limit: Query<Option<u32>>,
+        cursor: Query<Option<Cursor>>,
+        limit: Query<Option<PageLimit>>,
     ) -> ApiResult<Json<ShareViewPage>> {
         let manager = manager(&state, &auth, Permission::SHARES_READ).await?;
         let limit = page_limit(limit.0)?;
@@ -418,7 +486,13 @@ impl SharesApi {
     /// Read a snapshot, signed in: mine, a `tenant` share of my tenant, or a `users` share that
     /// lists me. Any other — revoked, expired, or not for me — is `not_found`.
     #[oai(path = "/snapshots/:id", method = "get", operation_id = "snapshots_get")]
-    async fn read(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Json<SnapshotView>> {
+    async fn read(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        /// The share's id.
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<SnapshotView>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::SHARES_READ).await?;
         let snapshot = state.shares.read(&scope, ShareId(id.0)).await?;
         Ok(Json(snapshot_view(snapshot)))
@@ -427,7 +501,12 @@ impl SharesApi {
     /// Read a link share, signed out. `not_found` unless the link is live and its tenant
     /// (still active) allows public links.
     #[oai(path = "/public/snapshots/:token", method = "get", operation_id = "public_snapshots_get")]
-    async fn read_public(&self, state: Data<&Arc<AppState>>, token: Path<String>) -> ApiResult<Json<SnapshotView>> {
+    async fn read_public(
+        &self,
+        state: Data<&Arc<AppState>>,
+        /// The share's secret link token.
+        token: Path<String>,
+    ) -> ApiResult<Json<SnapshotView>> {
         let snapshot = state.shares.read_public(&token.0).await?;
         Ok(Json(snapshot_view(snapshot)))
     }

@@ -3,6 +3,7 @@ use super::ApiTags;
 use super::error::ApiResult;
 use super::extract::Auth;
 use super::models::*;
+use super::paging::{Cursor, PageLimit, decode_cursor, next_cursor, page_limit};
 use crate::state::AppState;
 use confab_core::auth::actor_of;
 use confab_core::authz::Permission;
@@ -31,8 +32,8 @@ impl TenantsApi {
         &self,
         state: Data<&Arc<AppState>>,
         auth: Auth,
-        cursor: Query<Option<String>>,
-        limit: Query<Option<u32>>,
+        cursor: Query<Option<Cursor>>,
+        limit: Query<Option<PageLimit>>,
     ) -> ApiResult<Json<TenantPage>> {
         let scope = state.authz.require_platform(&auth.0, Permission::TENANTS_READ).await?;
         let limit = page_limit(limit.0)?;
@@ -60,21 +61,39 @@ impl TenantsApi {
 
     /// One tenant.
     #[oai(path = "/tenants/:id", method = "get", operation_id = "tenants_get")]
-    async fn get(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Json<TenantView>> {
+    async fn get(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        /// The tenant's id.
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<TenantView>> {
         let scope = state.authz.require_platform(&auth.0, Permission::TENANTS_READ).await?;
         Ok(Json(state.accounts.tenant(&scope, TenantId(id.0)).await?.into()))
     }
 
     /// Disable a tenant: its members can no longer act in it and its API tokens stop working.
     #[oai(path = "/tenants/:id/disable", method = "post", operation_id = "tenants_disable")]
-    async fn disable(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Json<TenantView>> {
+    async fn disable(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        /// The tenant's id.
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<TenantView>> {
         state.authz.require_platform(&auth.0, Permission::TENANTS_UPDATE).await?;
         Ok(Json(state.accounts.set_tenant_status(&actor_of(&auth.0), TenantId(id.0), Status::Disabled).await?.into()))
     }
 
     /// Re-enable a tenant.
     #[oai(path = "/tenants/:id/enable", method = "post", operation_id = "tenants_enable")]
-    async fn enable(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Json<TenantView>> {
+    async fn enable(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        /// The tenant's id.
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<TenantView>> {
         state.authz.require_platform(&auth.0, Permission::TENANTS_UPDATE).await?;
         Ok(Json(state.accounts.set_tenant_status(&actor_of(&auth.0), TenantId(id.0), Status::Active).await?.into()))
     }

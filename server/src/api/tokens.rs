@@ -3,6 +3,7 @@ use super::ApiTags;
 use super::error::ApiResult;
 use super::extract::Auth;
 use super::models::*;
+use super::paging::{Cursor, PageLimit, decode_cursor, next_cursor, page_limit};
 use crate::state::AppState;
 use confab_core::auth::actor_of;
 use confab_core::authz::Permission;
@@ -42,8 +43,8 @@ impl TokensApi {
         &self,
         state: Data<&Arc<AppState>>,
         auth: Auth,
-        cursor: Query<Option<String>>,
-        limit: Query<Option<u32>>,
+        cursor: Query<Option<Cursor>>,
+        limit: Query<Option<PageLimit>>,
     ) -> ApiResult<Json<TokenPage>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::OWN_TOKENS_READ).await?;
         let limit = page_limit(limit.0)?;
@@ -70,7 +71,13 @@ impl TokensApi {
 
     /// Revoke one of my API tokens.
     #[oai(path = "/me/tokens/:id", method = "delete", operation_id = "my_tokens_revoke")]
-    async fn revoke_mine(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Revoked> {
+    async fn revoke_mine(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        /// The token's id.
+        id: Path<Uuid>,
+    ) -> ApiResult<Revoked> {
         let scope = state.authz.require_tenant(&auth.0, Permission::OWN_TOKENS_REVOKE).await?;
         state.auth.revoke_token(&scope, &actor_of(&auth.0), ApiTokenId(id.0), false).await?;
         Ok(Revoked::NoContent)
@@ -82,8 +89,8 @@ impl TokensApi {
         &self,
         state: Data<&Arc<AppState>>,
         auth: Auth,
-        cursor: Query<Option<String>>,
-        limit: Query<Option<u32>>,
+        cursor: Query<Option<Cursor>>,
+        limit: Query<Option<PageLimit>>,
     ) -> ApiResult<Json<TokenPage>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::TOKENS_READ).await?;
         let limit = page_limit(limit.0)?;
@@ -93,7 +100,13 @@ impl TokensApi {
 
     /// Revoke any API token in the active tenant (tenant admins).
     #[oai(path = "/tokens/:id", method = "delete", operation_id = "tokens_revoke")]
-    async fn revoke_any(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Revoked> {
+    async fn revoke_any(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        /// The token's id.
+        id: Path<Uuid>,
+    ) -> ApiResult<Revoked> {
         let scope = state.authz.require_tenant(&auth.0, Permission::TOKENS_REVOKE).await?;
         state.auth.revoke_token(&scope, &actor_of(&auth.0), ApiTokenId(id.0), true).await?;
         Ok(Revoked::NoContent)

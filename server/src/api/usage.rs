@@ -21,8 +21,9 @@ use uuid::Uuid;
 #[derive(Default)]
 pub struct UsageApi;
 
+/// A quota period, in UTC: a calendar `day` or `month`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "snake_case")]
+#[oai(rename = "QuotaPeriod", rename_all = "snake_case")]
 pub enum PeriodName {
     /// A UTC calendar day.
     Day,
@@ -48,11 +49,14 @@ impl From<PeriodName> for Period {
     }
 }
 
+/// Token totals over a period.
 #[derive(Debug, Object)]
 pub struct UsageTotals {
     /// Turns (answers) that ran, whatever their outcome.
     pub turns: i64,
+    /// Prompt tokens.
     pub input_tokens: i64,
+    /// Answer tokens.
     pub output_tokens: i64,
     /// In the currency of the catalogue's prices.
     pub cost: f64,
@@ -64,17 +68,22 @@ impl From<&UsageRow> for UsageTotals {
     }
 }
 
+/// A quota that applies to the caller, and how much of it is left.
 #[derive(Debug, Object)]
 pub struct QuotaStatusView {
     /// `user` (my own budget) or `tenant` (everyone's together).
     pub scope: String,
+    /// Its period.
     pub period: PeriodName,
+    /// Tokens allowed per period.
     pub limit: u64,
     /// Settled usage in the current period.
     pub used: u64,
     /// Held by answers still being written.
     pub reserved: u64,
+    /// Tokens left in the current period.
     pub remaining: u64,
+    /// When the current period ends.
     pub resets_at: DateTime<Utc>,
 }
 
@@ -92,43 +101,54 @@ impl From<QuotaStatus> for QuotaStatusView {
     }
 }
 
+/// The caller's own token usage and the quotas that apply to them.
 #[derive(Debug, Object)]
 pub struct MyUsageView {
     /// Today (UTC), `YYYY-MM-DD`.
     pub day: String,
     /// This month (UTC), `YYYY-MM`.
     pub month: String,
+    /// Today's usage (UTC).
     pub today: UsageTotals,
+    /// This month's usage (UTC).
     pub this_month: UsageTotals,
     /// The budgets that apply to me; none when no quota is set.
     pub quotas: Vec<QuotaStatusView>,
 }
 
+/// Tokens used on one day, by one user, with one model.
 #[derive(Debug, Object)]
 pub struct UsageRowView {
-    #[oai(skip_serializing_if_is_none)]
+    /// The day (UTC, `YYYY-MM-DD`); null unless grouped by day (`group_by`).
+    #[oai(nullable, skip_serializing_if_is_none)]
     pub day: Option<String>,
-    #[oai(skip_serializing_if_is_none)]
+    /// The user; null unless grouped by user.
+    #[oai(nullable, skip_serializing_if_is_none)]
     pub user_id: Option<Uuid>,
     /// The user's e-mail address, when grouped by user.
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable, skip_serializing_if_is_none)]
     pub email: Option<String>,
-    #[oai(skip_serializing_if_is_none)]
+    /// The model; null unless grouped by model.
+    #[oai(nullable, skip_serializing_if_is_none)]
     pub model: Option<String>,
     #[oai(flatten)]
     pub totals: UsageTotals,
 }
 
+/// Token usage of the active tenant over a date range, by day, user and model.
 #[derive(Debug, Object)]
 pub struct TenantUsageView {
+    /// The first day counted (UTC).
     pub from: String,
+    /// The last day counted (UTC).
     pub to: String,
     /// One row per group, days ascending when grouped by day.
     pub rows: Vec<UsageRowView>,
 }
 
+/// Whose tokens a quota counts: one `user`'s, or the whole `tenant`'s.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "snake_case")]
+#[oai(rename = "QuotaSubject", rename_all = "snake_case")]
 pub enum QuotaSubjectName {
     /// The whole tenant, all users together.
     Tenant,
@@ -138,14 +158,21 @@ pub enum QuotaSubjectName {
     User,
 }
 
+/// A token quota: a budget per period for one user or the whole tenant.
 #[derive(Debug, Object)]
 pub struct QuotaView {
+    /// The quota's id.
     pub id: Uuid,
+    /// Whose tokens it counts.
     pub subject: QuotaSubjectName,
+    /// For a `user` quota: the user; null for a `tenant` quota.
+    #[oai(nullable)]
     pub user_id: Option<Uuid>,
+    /// Its period.
     pub period: PeriodName,
     /// Input plus output tokens allowed per period.
     pub token_limit: i64,
+    /// When it was last set.
     pub updated_at: DateTime<Utc>,
 }
 
@@ -167,17 +194,23 @@ impl From<Quota> for QuotaView {
     }
 }
 
+/// The tenant's token quotas.
 #[derive(Debug, Object)]
 pub struct QuotaList {
+    /// The quotas.
     pub items: Vec<QuotaView>,
 }
 
+/// Sets (creates or replaces) a token quota.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct SetQuota {
+    /// Whose tokens it counts.
     pub subject: QuotaSubjectName,
     /// Required for `user`, refused otherwise.
+    #[oai(nullable)]
     pub user_id: Option<Uuid>,
+    /// Its period.
     pub period: PeriodName,
     /// Input plus output tokens per period; 0 stops all turns.
     pub token_limit: i64,
@@ -217,9 +250,13 @@ impl UsageApi {
         &self,
         state: Data<&Arc<AppState>>,
         auth: Auth,
+        /// The first day to count (UTC, `YYYY-MM-DD`).
         from: Query<Option<String>>,
+        /// The last day to count (UTC, `YYYY-MM-DD`).
         to: Query<Option<String>>,
+        /// How to split the rows: `day`, `user` or `model`.
         group_by: Query<Option<String>>,
+        /// Only this user's usage.
         user_id: Query<Option<Uuid>>,
     ) -> ApiResult<Json<TenantUsageView>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::TENANT_USAGE_READ).await?;
@@ -318,7 +355,13 @@ impl UsageApi {
 
     /// Remove a quota (tenant admins).
     #[oai(path = "/tenant/quotas/:id", method = "delete", operation_id = "quotas_delete")]
-    async fn delete_quota(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<QuotaDeleted> {
+    async fn delete_quota(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        /// The quota's id.
+        id: Path<Uuid>,
+    ) -> ApiResult<QuotaDeleted> {
         let scope = state.authz.require_tenant(&auth.0, Permission::QUOTAS_MANAGE).await?;
         state.usage.delete_quota(&scope, &actor_of(&auth.0), id.0).await?;
         Ok(QuotaDeleted::NoContent)

@@ -3,6 +3,7 @@ use super::ApiTags;
 use super::error::ApiResult;
 use super::extract::Auth;
 use super::models::*;
+use super::paging::{Cursor, PageLimit, decode_cursor, next_cursor, page_limit};
 use crate::state::AppState;
 use confab_core::accounts::NewUser;
 use confab_core::auth::actor_of;
@@ -32,8 +33,8 @@ impl UsersApi {
         &self,
         state: Data<&Arc<AppState>>,
         auth: Auth,
-        cursor: Query<Option<String>>,
-        limit: Query<Option<u32>>,
+        cursor: Query<Option<Cursor>>,
+        limit: Query<Option<PageLimit>>,
     ) -> ApiResult<Json<UserPage>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::USERS_READ).await?;
         let limit = page_limit(limit.0)?;
@@ -64,7 +65,13 @@ impl UsersApi {
 
     /// One user of the active tenant.
     #[oai(path = "/users/:id", method = "get", operation_id = "users_get")]
-    async fn get(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Json<UserView>> {
+    async fn get(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        /// The user's id.
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<UserView>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::USERS_READ).await?;
         Ok(Json(state.accounts.member(&scope, UserId(id.0)).await?.into()))
     }
@@ -75,6 +82,7 @@ impl UsersApi {
         &self,
         state: Data<&Arc<AppState>>,
         auth: Auth,
+        /// The user's id.
         id: Path<Uuid>,
         body: Json<SetRoleRequest>,
     ) -> ApiResult<Json<UserView>> {
@@ -83,9 +91,16 @@ impl UsersApi {
         Ok(Json(member.into()))
     }
 
-    /// Disable a user in the active tenant: their sessions end and their tokens for this tenant stop working.
+    /// Disable a user in the active tenant: their sessions end and their tokens for this tenant
+    /// stop working.
     #[oai(path = "/users/:id/disable", method = "post", operation_id = "users_disable")]
-    async fn disable(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Json<UserView>> {
+    async fn disable(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        /// The user's id.
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<UserView>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::USERS_UPDATE).await?;
         let member =
             state.accounts.set_member_status(&scope, &actor_of(&auth.0), UserId(id.0), Status::Disabled).await?;
@@ -94,7 +109,13 @@ impl UsersApi {
 
     /// Re-enable a disabled user in the active tenant.
     #[oai(path = "/users/:id/enable", method = "post", operation_id = "users_enable")]
-    async fn enable(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Json<UserView>> {
+    async fn enable(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        /// The user's id.
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<UserView>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::USERS_UPDATE).await?;
         let member = state.accounts.set_member_status(&scope, &actor_of(&auth.0), UserId(id.0), Status::Active).await?;
         Ok(Json(member.into()))

@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The active tenant's audit entries, newest first. */
+        get: operations["audit_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/login": {
         parameters: {
             query?: never;
@@ -36,6 +53,126 @@ export interface paths {
         put?: never;
         /** Sign out of this browser session. */
         post: operations["auth_logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My conversations, newest first. */
+        get: operations["conversations_list"];
+        put?: never;
+        /** Start a conversation. */
+        post: operations["conversations_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One conversation with its active branch (default) or its whole message tree. */
+        get: operations["conversations_get"];
+        put?: never;
+        post?: never;
+        /** Delete a conversation and all its messages (running turns are stopped). */
+        delete: operations["conversations_delete"];
+        options?: never;
+        head?: never;
+        /** Rename or (un)archive a conversation. */
+        patch: operations["conversations_update"];
+        trace?: never;
+    };
+    "/v1/conversations/{id}/active-branch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Choose the branch the conversation shows and continues. */
+        put: operations["conversations_set_active_branch"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a message and get the answer.
+         * @description With `Accept: text/event-stream` the answer streams as server-sent events; otherwise the
+         *     created messages come back at once (202) and the answer runs on — attach to it with
+         *     `GET /v1/messages/{id}/events`. Closing the connection does not stop the answer; only
+         *     cancel does. A retry with the same `Idempotency-Key` returns the same messages and stream.
+         */
+        post: operations["messages_send"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{id}/preset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Switch the conversation to another preset (its current version) or to none. Editing a
+         *     preset never changes a conversation; this does.
+         */
+        put: operations["conversations_set_preset"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{id}/shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Share a branch of one of my conversations as an immutable snapshot.
+         * @description The branch (root to `leaf_message_id`) is copied now; later edits, continuations,
+         *     regenerations or deleting the conversation do not change it. Refused with 409 while an
+         *     answer on the branch is still being written, and with 403 for a `link` share while the
+         *     tenant does not allow public links.
+         */
+        post: operations["shares_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -128,15 +265,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/tokens": {
+    "/v1/messages/{id}": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** List every API token in the active tenant (tenant admins). */
-        get: operations["tokens_list"];
+        /** One message. */
+        get: operations["messages_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -145,7 +282,538 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/tokens/{id}": {
+    "/v1/messages/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop an answer. It keeps the text written so far, with status `cancelled`. */
+        post: operations["messages_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/messages/{id}/continue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Continue a `partial` answer where it stopped. */
+        post: operations["messages_continue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/messages/{id}/edit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Edit a user message: a new user message beside it (a new branch) with a new answer. */
+        post: operations["messages_edit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/messages/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Attach to an assistant message's events, live or finished.
+         * @description With `Last-Event-ID` (the id of the last event received) the stream resumes right after
+         *     it, with no gap and no duplicate; without it, it starts at `message.created`.
+         */
+        get: operations["messages_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/messages/{id}/regenerate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer again: a new assistant message beside this one (or, for a user message, a new answer
+         *     to it).
+         */
+        post: operations["messages_regenerate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The models I may use in the active tenant. */
+        get: operations["models_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Add or replace one of the tenant's own models (tenant admins). */
+        put: operations["models_set"];
+        post?: never;
+        /** Remove one of the tenant's own models (tenant admins). */
+        delete: operations["models_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/platform/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Installation-wide entries that belong to no tenant (tenant changes, setup, unknown
+         *     sign-ins).
+         */
+        get: operations["platform_audit_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/plugins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every plugin and version of the installation (platform admins). */
+        get: operations["plugins_list"];
+        put?: never;
+        /**
+         * Upload a plugin version (platform admins). The component must import nothing but
+         *     Confab's host interface and export exactly the hooks its manifest declares; versions are
+         *     immutable.
+         */
+        post: operations["plugins_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/presets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The presets I can use: the tenant's and my own. */
+        get: operations["presets_list"];
+        put?: never;
+        /** Create a personal preset, or a tenant preset (tenant admins). */
+        post: operations["presets_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/presets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One preset with its current version. */
+        get: operations["presets_get"];
+        /** Edit a preset: writes a new version. Conversations pinned to an older version keep it. */
+        put: operations["presets_update"];
+        post?: never;
+        /** Delete a preset from the pickers. Conversations pinned to it keep working. */
+        delete: operations["presets_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/presets/{id}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What changed between two versions of a preset. */
+        get: operations["presets_diff"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/presets/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every version of a preset, newest first. */
+        get: operations["preset_versions_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/presets/{id}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One version of a preset. */
+        get: operations["preset_versions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The providers the operator configured, and whether keys are set (tenant admins). */
+        get: operations["providers_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/providers/{name}/key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Store the tenant's own key for a provider, encrypted (tenant admins). */
+        put: operations["provider_keys_set"];
+        post?: never;
+        /** Remove the tenant's own key for a provider (tenant admins). */
+        delete: operations["provider_keys_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/public/snapshots/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a link share, signed out. `not_found` unless the link is live and its tenant
+         *     (still active) allows public links.
+         */
+        get: operations["public_snapshots_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search my conversations.
+         * @description Finds conversation titles and messages (mine and the answers I got) that contain every word
+         *     of `q`, in my own conversations in the active tenant, archived ones included. The last word
+         *     also matches as the start of a longer word (`dep` finds `deploy`) unless `q` ends with a
+         *     space. Case does not matter; on SQLite accents do not either. Words are letters and digits:
+         *     punctuation and operators (`"`, `*`, `-`, `:`, `(`, `OR`, `NEAR` …) have no special meaning,
+         *     so a `q` made only of them finds nothing (an empty page, not an error).
+         *
+         *     Best matches first; follow `next_cursor` for more. A message that is still being written
+         *     becomes searchable when it ends (on OpenSearch installations, within about a second after).
+         *
+         *     Errors: `validation_failed` (422) with `field` `q` for an empty or blank `q`, one longer
+         *     than 256 characters or with more than 32 words; with `field` `limit` or `cursor` for a bad
+         *     page size or a cursor this endpoint did not return. `bad_request` (400) without `q`.
+         *     `unavailable` (503) while the search cluster (OpenSearch) is down; chat is not affected.
+         */
+        get: operations["history_search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My shares, newest first. */
+        get: operations["shares_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/shares/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One share, with its recipients and counts (its owner, or a tenant admin). */
+        get: operations["shares_get"];
+        put?: never;
+        post?: never;
+        /** Revoke a share (its owner, or a tenant admin). It stops being readable at once. */
+        delete: operations["shares_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/shares/{id}/views": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who read a share and when, newest first (its owner, or a tenant admin). */
+        get: operations["share_views_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/snapshots/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a snapshot, signed in: mine, a `tenant` share of my tenant, or a `users` share that
+         *     lists me. Any other — revoked, expired, or not for me — is `not_found`.
+         */
+        get: operations["snapshots_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenant/plugin-order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Order the tenant's chain (tenant admins). */
+        put: operations["tenant_plugin_order_set"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenant/plugins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's plugin chain: which plugins run on its prompts, in order. Everyone in the
+         *     tenant may see it; configurations are shown to tenant admins only.
+         */
+        get: operations["tenant_plugins_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenant/plugins/available": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The plugins a tenant admin can add to the chain. */
+        get: operations["tenant_plugins_available"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenant/plugins/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Add a plugin to the tenant's chain (at the end) or change its entry (tenant admins). */
+        put: operations["tenant_plugins_set"];
+        post?: never;
+        /** Remove a plugin from the tenant's chain (tenant admins). */
+        delete: operations["tenant_plugins_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenant/preset-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The models presets of this tenant may use. */
+        get: operations["preset_policy_get"];
+        /**
+         * Restrict the models presets may use (tenant admins). Applies to new versions; existing
+         *     versions are immutable.
+         */
+        put: operations["preset_policy_set"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenant/quotas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's quotas. */
+        get: operations["quotas_list"];
+        /**
+         * Set a quota (tenant admins): the tenant's, the default per user, or one user's, per day
+         *     or per month. Replaces the quota of the same subject and period.
+         */
+        put: operations["quotas_set"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenant/quotas/{id}": {
         parameters: {
             query?: never;
             header?: never;
@@ -155,40 +823,22 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke any API token in the active tenant (tenant admins). */
-        delete: operations["tokens_revoke"];
+        /** Remove a quota (tenant admins). */
+        delete: operations["quotas_delete"];
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/v1/users": {
+    "/v1/tenant/shares": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** List the users of the active tenant. */
-        get: operations["users_list"];
-        put?: never;
-        /** Create a user in the active tenant. */
-        post: operations["users_create"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/users/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One user of the active tenant. */
-        get: operations["users_get"];
+        /** Every share of the tenant, newest first (tenant admins). */
+        get: operations["tenant_shares_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -197,16 +847,20 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/users/{id}/role": {
+    "/v1/tenant/sharing": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
-        /** Set a user's role in the active tenant. Signs the user out everywhere. */
-        put: operations["users_set_role"];
+        /** The tenant's sharing settings (any member: the web chat shows what is allowed). */
+        get: operations["sharing_settings_get"];
+        /**
+         * Change the tenant's sharing settings (tenant admins). Turning links off makes every
+         *     existing link share unreadable at once; turning them back on restores the live ones.
+         */
+        put: operations["sharing_settings_set"];
         post?: never;
         delete?: never;
         options?: never;
@@ -214,34 +868,20 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/users/{id}/disable": {
+    "/v1/tenant/usage": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The tenant's token usage between two UTC days (inclusive; default the last 30 days),
+         *     grouped by any of `day`, `user` and `model` (comma-separated; default all three).
+         */
+        get: operations["tenant_usage_get"];
         put?: never;
-        /** Disable a user in the active tenant: their sessions end and their tokens for this tenant stop working. */
-        post: operations["users_disable"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/users/{id}/enable": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Re-enable a disabled user in the active tenant. */
-        post: operations["users_enable"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -317,15 +957,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/audit": {
+    "/v1/tokens": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** The active tenant's audit entries, newest first. */
-        get: operations["audit_list"];
+        /** List every API token in the active tenant (tenant admins). */
+        get: operations["tokens_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -334,98 +974,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/platform/audit": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Installation-wide entries that belong to no tenant (tenant changes, setup, unknown sign-ins). */
-        get: operations["platform_audit_list"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/conversations": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** My conversations, newest first. */
-        get: operations["conversations_list"];
-        put?: never;
-        /** Start a conversation. */
-        post: operations["conversations_create"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/conversations/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One conversation with its active branch (default) or its whole message tree. */
-        get: operations["conversations_get"];
-        put?: never;
-        post?: never;
-        /** Delete a conversation and all its messages (running turns are stopped). */
-        delete: operations["conversations_delete"];
-        options?: never;
-        head?: never;
-        /** Rename or (un)archive a conversation. */
-        patch: operations["conversations_update"];
-        trace?: never;
-    };
-    "/v1/conversations/{id}/preset": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /**
-         * Switch the conversation to another preset (its current version) or to none. Editing a
-         *     preset never changes a conversation; this does.
-         */
-        put: operations["conversations_set_preset"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/conversations/{id}/active-branch": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /** Choose the branch the conversation shows and continues. */
-        put: operations["conversations_set_active_branch"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/conversations/{id}/messages": {
+    "/v1/tokens/{id}": {
         parameters: {
             query?: never;
             header?: never;
@@ -434,300 +983,9 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Send a message and get the answer.
-         * @description With `Accept: text/event-stream` the answer streams as server-sent events; otherwise the
-         *     created messages come back at once (202) and the answer runs on — attach to it with
-         *     `GET /v1/messages/{id}/events`. Closing the connection does not stop the answer; only
-         *     cancel does. A retry with the same `Idempotency-Key` returns the same messages and stream.
-         */
-        post: operations["messages_send"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/messages/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One message. */
-        get: operations["messages_get"];
-        put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/messages/{id}/events": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Attach to an assistant message's events, live or finished.
-         * @description With `Last-Event-ID` (the id of the last event received) the stream resumes right after
-         *     it, with no gap and no duplicate; without it, it starts at `message.created`.
-         */
-        get: operations["messages_events"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/messages/{id}/cancel": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Stop an answer. It keeps the text written so far, with status `cancelled`. */
-        post: operations["messages_cancel"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/messages/{id}/regenerate": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Answer again: a new assistant message beside this one (or, for a user message, a new answer to it). */
-        post: operations["messages_regenerate"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/messages/{id}/continue": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Continue a `partial` answer where it stopped. */
-        post: operations["messages_continue"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/messages/{id}/edit": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Edit a user message: a new user message beside it (a new branch) with a new answer. */
-        post: operations["messages_edit"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/models": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The models I may use in the active tenant. */
-        get: operations["models_list"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/models/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /** Add or replace one of the tenant's own models (tenant admins). */
-        put: operations["models_set"];
-        post?: never;
-        /** Remove one of the tenant's own models (tenant admins). */
-        delete: operations["models_delete"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/providers": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The providers the operator configured, and whether keys are set (tenant admins). */
-        get: operations["providers_list"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/providers/{name}/key": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /** Store the tenant's own key for a provider, encrypted (tenant admins). */
-        put: operations["provider_keys_set"];
-        post?: never;
-        /** Remove the tenant's own key for a provider (tenant admins). */
-        delete: operations["provider_keys_delete"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/presets": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The presets I can use: the tenant's and my own. */
-        get: operations["presets_list"];
-        put?: never;
-        /** Create a personal preset, or a tenant preset (tenant admins). */
-        post: operations["presets_create"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/presets/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One preset with its current version. */
-        get: operations["presets_get"];
-        /** Edit a preset: writes a new version. Conversations pinned to an older version keep it. */
-        put: operations["presets_update"];
-        post?: never;
-        /** Delete a preset from the pickers. Conversations pinned to it keep working. */
-        delete: operations["presets_delete"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/presets/{id}/versions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Every version of a preset, newest first. */
-        get: operations["preset_versions_list"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/presets/{id}/versions/{version}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One version of a preset. */
-        get: operations["preset_versions_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/presets/{id}/diff": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** What changed between two versions of a preset. */
-        get: operations["presets_diff"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/tenant/preset-policy": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The models presets of this tenant may use. */
-        get: operations["preset_policy_get"];
-        /**
-         * Restrict the models presets may use (tenant admins). Applies to new versions; existing
-         *     versions are immutable.
-         */
-        put: operations["preset_policy_set"];
-        post?: never;
-        delete?: never;
+        /** Revoke any API token in the active tenant (tenant admins). */
+        delete: operations["tokens_revoke"];
         options?: never;
         head?: never;
         patch?: never;
@@ -750,18 +1008,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/tenant/usage": {
+    "/v1/users": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /**
-         * The tenant's token usage between two UTC days (inclusive; default the last 30 days),
-         *     grouped by any of `day`, `user` and `model` (comma-separated; default all three).
-         */
-        get: operations["tenant_usage_get"];
+        /** List the users of the active tenant. */
+        get: operations["users_list"];
+        put?: never;
+        /** Create a user in the active tenant. */
+        post: operations["users_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One user of the active tenant. */
+        get: operations["users_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -770,78 +1043,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/tenant/quotas": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The tenant's quotas. */
-        get: operations["quotas_list"];
-        /**
-         * Set a quota (tenant admins): the tenant's, the default per user, or one user's, per day
-         *     or per month. Replaces the quota of the same subject and period.
-         */
-        put: operations["quotas_set"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/tenant/quotas/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /** Remove a quota (tenant admins). */
-        delete: operations["quotas_delete"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/search": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Search my conversations.
-         * @description Finds conversation titles and messages (mine and the answers I got) that contain every word
-         *     of `q`, in my own conversations in the active tenant, archived ones included. The last word
-         *     also matches as the start of a longer word (`dep` finds `deploy`) unless `q` ends with a
-         *     space. Case does not matter; on SQLite accents do not either. Words are letters and digits:
-         *     punctuation and operators (`"`, `*`, `-`, `:`, `(`, `OR`, `NEAR` …) have no special meaning,
-         *     so a `q` made only of them finds nothing (an empty page, not an error).
-         *
-         *     Best matches first; follow `next_cursor` for more. A message that is still being written
-         *     becomes searchable when it ends (on OpenSearch installations, within about a second after).
-         *
-         *     Errors: `validation_failed` (422) with `field` `q` for an empty or blank `q`, one longer
-         *     than 256 characters or with more than 32 words; with `field` `limit` or `cursor` for a bad
-         *     page size or a cursor this endpoint did not return. `bad_request` (400) without `q`.
-         *     `unavailable` (503) while the search cluster (OpenSearch) is down; chat is not affected.
-         */
-        get: operations["history_search"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/conversations/{id}/shares": {
+    "/v1/users/{id}/disable": {
         parameters: {
             query?: never;
             header?: never;
@@ -851,209 +1053,17 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Share a branch of one of my conversations as an immutable snapshot.
-         * @description The branch (root to `leaf_message_id`) is copied now; later edits, continuations,
-         *     regenerations or deleting the conversation do not change it. Refused with 409 while an
-         *     answer on the branch is still being written, and with 403 for a `link` share while the
-         *     tenant does not allow public links.
+         * Disable a user in the active tenant: their sessions end and their tokens for this tenant
+         *     stop working.
          */
-        post: operations["shares_create"];
+        post: operations["users_disable"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/v1/shares": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** My shares, newest first. */
-        get: operations["shares_list"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/tenant/shares": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Every share of the tenant, newest first (tenant admins). */
-        get: operations["tenant_shares_list"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/shares/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One share, with its recipients and counts (its owner, or a tenant admin). */
-        get: operations["shares_get"];
-        put?: never;
-        post?: never;
-        /** Revoke a share (its owner, or a tenant admin). It stops being readable at once. */
-        delete: operations["shares_revoke"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/shares/{id}/views": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Who read a share and when, newest first (its owner, or a tenant admin). */
-        get: operations["share_views_list"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/snapshots/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Read a snapshot, signed in: mine, a `tenant` share of my tenant, or a `users` share that
-         *     lists me. Any other — revoked, expired, or not for me — is `not_found`.
-         */
-        get: operations["snapshots_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/public/snapshots/{token}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Read a link share, signed out. `not_found` unless the link is live and its tenant
-         *     (still active) allows public links.
-         */
-        get: operations["public_snapshots_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/tenant/sharing": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The tenant's sharing settings (any member: the web chat shows what is allowed). */
-        get: operations["sharing_settings_get"];
-        /**
-         * Change the tenant's sharing settings (tenant admins). Turning links off makes every
-         *     existing link share unreadable at once; turning them back on restores the live ones.
-         */
-        put: operations["sharing_settings_set"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/plugins": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Every plugin and version of the installation (platform admins). */
-        get: operations["plugins_list"];
-        put?: never;
-        /**
-         * Upload a plugin version (platform admins). The component must import nothing but
-         *     Confab's host interface and export exactly the hooks its manifest declares; versions are
-         *     immutable.
-         */
-        post: operations["plugins_upload"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/tenant/plugins/available": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The plugins a tenant admin can add to the chain. */
-        get: operations["tenant_plugins_available"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/tenant/plugins": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The tenant's plugin chain: which plugins run on its prompts, in order. Everyone in the
-         *     tenant may see it; configurations are shown to tenant admins only.
-         */
-        get: operations["tenant_plugins_list"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/tenant/plugins/{name}": {
+    "/v1/users/{id}/enable": {
         parameters: {
             query?: never;
             header?: never;
@@ -1061,17 +1071,16 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Add a plugin to the tenant's chain (at the end) or change its entry (tenant admins). */
-        put: operations["tenant_plugins_set"];
-        post?: never;
-        /** Remove a plugin from the tenant's chain (tenant admins). */
-        delete: operations["tenant_plugins_remove"];
+        put?: never;
+        /** Re-enable a disabled user in the active tenant. */
+        post: operations["users_enable"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/v1/tenant/plugin-order": {
+    "/v1/users/{id}/role": {
         parameters: {
             query?: never;
             header?: never;
@@ -1079,8 +1088,8 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Order the tenant's chain (tenant admins). */
-        put: operations["tenant_plugin_order_set"];
+        /** Set a user's role in the active tenant. Signs the user out everywhere. */
+        put: operations["users_set_role"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1092,320 +1101,524 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** AuditEntryView */
+        /**
+         * @description Whether an account or tenant may sign in and be used.
+         * @enum {string}
+         */
+        ActivationStatus: "active" | "disabled";
+        /**
+         * AuditEntryView
+         * @description One entry of the hash-chained audit log: who did what to which object, with what outcome.
+         */
         AuditEntryView: {
-            /** Format: uuid */
+            /** @description What happened, `<object>.<verb>`, e.g. `auth.login`, `conversation.deleted`. */
+            action: string;
+            /** @description The actor's e-mail address at the time, or `cli` for operator commands. */
+            actor: string;
+            /**
+             * Format: uuid
+             * @description The user who acted; null for the system or an unknown sign-in.
+             */
+            actor_user_id?: string | null;
+            /**
+             * Format: date-time
+             * @description When it happened (RFC 3339, UTC).
+             */
+            created_at: string;
+            /** @description Action-specific facts (never message content or secrets). */
+            details: unknown;
+            /**
+             * @description SHA-256 over this entry and the previous entry's hash (hex): the chain that makes tampering
+             *     evident.
+             */
+            hash: string;
+            /**
+             * Format: uuid
+             * @description The entry's id.
+             */
             id: string;
+            /** @description The client's IP address; null for actions without a request (the CLI, background work). */
+            ip?: string | null;
+            /** @description `success` or `failure`. */
+            outcome: string;
+            /** @description The request that caused it (matches the server's logs); null without a request. */
+            request_id?: string | null;
             /**
              * Format: int64
              * @description Position in the installation-wide hash chain.
              */
             seq: number;
-            /** Format: uuid */
-            tenant_id?: string;
-            /** Format: uuid */
-            actor_user_id?: string;
-            /** @description The actor's e-mail address at the time, or `cli` for operator commands. */
-            actor: string;
-            action: string;
-            target_type?: string;
-            target_id?: string;
-            /** @description `success` or `failure`. */
-            outcome: string;
-            ip?: string;
-            request_id?: string;
-            details: unknown;
-            /** Format: date-time */
-            created_at: string;
-            hash: string;
+            /** @description The id of the object acted on; null when none. */
+            target_id?: string | null;
+            /** @description The kind of object acted on, e.g. `user`, `conversation`; null when none. */
+            target_type?: string | null;
+            /**
+             * Format: uuid
+             * @description The tenant the action belongs to; null for installation-wide actions.
+             */
+            tenant_id?: string | null;
         };
-        /** AuditPage */
+        /**
+         * AuditPage
+         * @description A page of audit entries, newest first.
+         */
         AuditPage: {
+            /** @description This page's items. */
             items: components["schemas"]["AuditEntryView"][];
-            next_cursor?: string;
+            /** @description Pass it as `cursor` to get the next page; null on the last page. */
+            next_cursor?: string | null;
         };
-        /** ChainEntryView */
+        /**
+         * ChainEntryView
+         * @description One plugin in the tenant's chain, with its configuration.
+         */
         ChainEntryView: {
-            name: string;
-            version: string;
-            /** Format: uuid */
-            version_id: string;
-            hooks: string[];
+            /** @description The tenant's configuration for it, valid against the plugin's `config_schema`. */
+            config: unknown;
+            /** @description Whether it runs; a disabled plugin keeps its place and configuration. */
             enabled: boolean;
+            /** @description What a turn does when this plugin fails. */
+            failure_policy: components["schemas"]["FailurePolicy"] & unknown;
+            /** @description The hooks this version implements: `presets`, `transform_request`, `transform_response`. */
+            hooks: string[];
+            /** @description The plugin's name. */
+            name: string;
             /**
              * Format: int32
              * @description 1 runs first.
              */
             position: number;
-            config: unknown;
-            failure_policy: components["schemas"]["FailurePolicyName"];
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description The most time one call of the plugin may take, in milliseconds.
+             */
             time_budget_ms: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the tenant last changed this entry.
+             */
             updated_at: string;
+            /** @description The version that runs (semver). */
+            version: string;
+            /**
+             * Format: uuid
+             * @description The id of the uploaded version that runs.
+             */
+            version_id: string;
         };
-        /** ChangePasswordRequest */
+        /**
+         * ChangePasswordRequest
+         * @description A new password for the signed-in user.
+         */
         ChangePasswordRequest: {
+            /** @description The password in use now. */
             current_password: string;
+            /** @description The new password, at least the installation's minimum length (`auth.min_password_length`). */
             new_password: string;
         };
-        /** ConfigurePlugin */
+        /**
+         * ConfigurePlugin
+         * @description Adds a plugin to the tenant's chain or changes its configuration.
+         */
         ConfigurePlugin: {
-            /** @description The version to run (an uploaded one). */
-            version: string;
-            enabled: boolean;
             /** @description Checked against the version's configuration schema; `{}` when absent. */
             config?: unknown;
+            /** @description Whether it runs. */
+            enabled: boolean;
             /** @description The plugin manifest's default when absent. */
-            failure_policy?: components["schemas"]["FailurePolicyName"] & unknown;
+            failure_policy?: (components["schemas"]["FailurePolicy"] & unknown) | null;
             /**
              * Format: int32
              * @description Per call, 1–2000 ms; 50 when absent.
              */
-            time_budget_ms?: number;
+            time_budget_ms?: number | null;
+            /** @description The version to run (an uploaded one). */
+            version: string;
         };
-        /** ContextView */
+        /**
+         * ContextView
+         * @description What was sent upstream for an answer: which messages fitted the model's context window.
+         */
         ContextView: {
-            /** @description The messages sent upstream for this answer, oldest first. */
-            sent_message_ids: string[];
             /** @description Older messages left out to fit the model's context window. */
             dropped_message_ids: string[];
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The prompt's estimated size in tokens.
+             */
             prompt_tokens: number;
+            /** @description The messages sent upstream for this answer, oldest first. */
+            sent_message_ids: string[];
         };
-        /** ConversationDetail */
+        /**
+         * ConversationDetail
+         * @description A conversation with its messages: the active branch or the whole tree.
+         */
         ConversationDetail: {
-            conversation: components["schemas"]["ConversationView"];
-            /** @description The pinned preset version, when there is one (and its preset is visible to the caller). */
-            preset?: components["schemas"]["PinnedPreset"] & unknown;
-            view: components["schemas"]["TreeView"];
+            /** @description The conversation. */
+            conversation: components["schemas"]["ConversationView"] & unknown;
+            /** @description The messages, as `view` says. */
             messages: components["schemas"]["MessageView"][];
+            /** @description The pinned preset version, when there is one (and its preset is visible to the caller). */
+            preset?: (components["schemas"]["PinnedPreset"] & unknown) | null;
+            /** @description Which messages `messages` holds. */
+            view: components["schemas"]["TreeView"] & unknown;
         };
-        /** ConversationPage */
+        /**
+         * ConversationPage
+         * @description A page of the caller's conversations, newest first.
+         */
         ConversationPage: {
+            /** @description This page's items. */
             items: components["schemas"]["ConversationView"][];
-            next_cursor?: string;
+            /** @description Pass it as `cursor` to get the next page; null on the last page. */
+            next_cursor?: string | null;
         };
-        /** ConversationView */
+        /**
+         * ConversationView
+         * @description A conversation: a tree of messages owned by one user in one tenant.
+         */
         ConversationView: {
-            /** Format: uuid */
-            id: string;
-            title: string;
-            archived: boolean;
             /**
              * Format: uuid
              * @description The last message of the branch being shown; sends without `parent_id` continue it.
              */
-            active_leaf_id?: string;
+            active_leaf_id?: string | null;
+            /** @description Archived conversations leave the default list but stay searchable. */
+            archived: boolean;
+            /**
+             * Format: date-time
+             * @description When it was created (RFC 3339, UTC).
+             */
+            created_at: string;
+            /**
+             * Format: uuid
+             * @description The conversation's id.
+             */
+            id: string;
+            /** @description Or a plugin's preset, pinned to the plugin version that offered it. */
+            plugin_preset?: (components["schemas"]["PinnedPluginPreset"] & unknown) | null;
             /**
              * Format: uuid
              * @description The preset version the conversation is pinned to; it changes only through
              *     `PUT /v1/conversations/{id}/preset`.
              */
-            preset_version_id?: string;
-            /** @description Or a plugin's preset, pinned to the plugin version that offered it. */
-            plugin_preset?: components["schemas"]["PinnedPluginPreset"] & unknown;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
+            preset_version_id?: string | null;
+            /** @description Its title. */
+            title: string;
+            /**
+             * Format: date-time
+             * @description When it last changed: a message, a title, a branch switch.
+             */
             updated_at: string;
         };
-        /** CreateConversation */
+        /**
+         * CreateConversation
+         * @description A new, empty conversation.
+         */
         CreateConversation: {
-            title?: string;
+            /** @description Or to a plugin's preset (from `GET /v1/presets`, `plugin_items`). */
+            plugin_preset?: (components["schemas"]["PluginPresetRef"] & unknown) | null;
             /**
              * Format: uuid
              * @description Pins the conversation to this preset's current version.
              */
-            preset_id?: string;
-            /** @description Or to a plugin's preset (from `GET /v1/presets`, `plugin_items`). */
-            plugin_preset?: components["schemas"]["PluginPresetRef"] & unknown;
+            preset_id?: string | null;
+            /** @description Its title; `New conversation` when absent. */
+            title?: string | null;
         };
-        /** CreatePreset */
+        /**
+         * CreatePreset
+         * @description A new preset: a named model, settings and system prompt (its version 1).
+         */
         CreatePreset: {
-            /** @description `personal` (default) or `tenant` (tenant admins only). */
-            source?: components["schemas"]["PresetSource"] & unknown;
-            name: string;
-            description?: string;
-            model?: string;
-            system_prompt?: string;
-            /** Format: double */
-            temperature?: number;
-            /** Format: int64 */
-            max_tokens?: number;
-        };
-        /** CreateShare */
-        CreateShare: {
+            /** @description What it is for. */
+            description?: string | null;
             /**
-             * Format: uuid
-             * @description The last message of the branch to share; the conversation's active branch when absent.
+             * Format: int64
+             * @description The most tokens an answer may have; the model's limit when absent.
              */
-            leaf_message_id?: string;
-            visibility: components["schemas"]["ShareVisibility"];
-            /** @description With `users` visibility: the active members of the tenant who may read it. */
-            user_ids?: string[];
-            /** @description With `users` visibility: the same, by e-mail address (combined with `user_ids`). */
-            user_emails?: string[];
+            max_tokens?: number | null;
+            /** @description The model it uses; the conversation's model when absent. */
+            model?: string | null;
+            /** @description Its name, unique among the presets of the same source. */
+            name: string;
+            /** @description `personal` (default) or `tenant` (tenant admins only). */
+            source?: (components["schemas"]["PresetSource"] & unknown) | null;
+            /** @description The system prompt it puts first in every turn. */
+            system_prompt?: string | null;
+            /**
+             * Format: double
+             * @description Sampling temperature, 0–2; the provider's default when absent.
+             */
+            temperature?: number | null;
+        };
+        /**
+         * CreateShare
+         * @description A share snapshot of a branch of one of the caller's conversations.
+         */
+        CreateShare: {
             /**
              * Format: date-time
              * @description When it stops being readable; in the future, at most 365 days away. Never, when absent.
              */
-            expires_at?: string;
+            expires_at?: string | null;
+            /**
+             * Format: uuid
+             * @description The last message of the branch to share; the conversation's active branch when absent.
+             */
+            leaf_message_id?: string | null;
             /** @description The snapshot's title; the conversation's title when absent. */
-            title?: string;
+            title?: string | null;
+            /** @description With `users` visibility: the same, by e-mail address (combined with `user_ids`). */
+            user_emails?: string[] | null;
+            /** @description With `users` visibility: the active members of the tenant who may read it. */
+            user_ids?: string[] | null;
+            /** @description Who may read it. */
+            visibility: components["schemas"]["ShareVisibility"] & unknown;
         };
-        /** CreateTenantRequest */
+        /**
+         * CreateTenantRequest
+         * @description A new tenant.
+         */
         CreateTenantRequest: {
+            /** @description An existing user to make the tenant's first tenant admin. */
+            admin_email?: string | null;
+            /** @description Its display name. */
             name: string;
             /** @description URL-safe short name; derived from the name when absent. */
-            slug?: string;
-            /** @description An existing user to make the tenant's first tenant admin. */
-            admin_email?: string;
+            slug?: string | null;
         };
-        /** CreateTokenRequest */
+        /**
+         * CreateTokenRequest
+         * @description A new API token for the caller (shown once).
+         */
         CreateTokenRequest: {
-            /** @description What the token is for, e.g. "CI reporting". */
-            name: string;
-            /** @description The most the token may do; at most your own role. Defaults to your role. */
-            role?: components["schemas"]["RoleName"] & unknown;
             /**
              * Format: uint32
              * @description Lifetime in days (0 = never expires). Defaults to the installation's setting.
              */
-            expires_in_days?: number;
+            expires_in_days?: number | null;
+            /** @description What the token is for, e.g. "CI reporting". */
+            name: string;
+            /** @description The most the token may do; at most your own role. Defaults to your role. */
+            role?: (components["schemas"]["TenantRole"] & unknown) | null;
         };
-        /** CreateUserRequest */
+        /**
+         * CreateUserRequest
+         * @description A new user in the active tenant.
+         */
         CreateUserRequest: {
+            /** @description Their name as others see it; the e-mail address when absent. */
+            display_name?: string | null;
+            /** @description Their e-mail address, used to sign in. */
             email: string;
-            display_name?: string;
             /** @description The initial password; the user should change it. */
             password: string;
-            role: components["schemas"]["RoleName"];
+            /** @description Their role in the tenant. */
+            role: components["schemas"]["TenantRole"] & unknown;
         };
-        /** CreatedToken */
+        /**
+         * CreatedToken
+         * @description A newly created API token: the secret is in this response only.
+         */
         CreatedToken: {
+            /** @description The token's details, as listed later. */
+            details: components["schemas"]["TokenView"] & unknown;
             /** @description The secret. Shown only in this response; store it now. */
             token: string;
-            details: components["schemas"]["TokenView"];
         };
-        /** @enum {string} */
+        /**
+         * @description How the caller is signed in: a browser `session` or an `api_token`.
+         * @enum {string}
+         */
         CredentialKind: "session" | "api_token";
-        /** DiffLine */
+        /**
+         * DiffLine
+         * @description One line of a text diff.
+         */
         DiffLine: {
-            op: components["schemas"]["DiffOp"];
+            /** @description Whether the line is in both versions, only the old one or only the new one. */
+            op: components["schemas"]["DiffOp"] & unknown;
+            /** @description The line, without its line break. */
             text: string;
         };
-        /** @enum {string} */
+        /**
+         * @description A diff line's kind: `equal` (in both), `delete` (old only), `insert` (new only).
+         * @enum {string}
+         */
         DiffOp: "equal" | "delete" | "insert";
-        /** EditMessage */
+        /**
+         * EditMessage
+         * @description A new version of a user message: a sibling branch with a new answer.
+         */
         EditMessage: {
             /** @description The new text: a new user message beside the edited one, with a new answer. */
             content: string;
-            model?: string;
+            /** @description The model for the new answer; the original's when absent. */
+            model?: string | null;
         };
-        /** ErrorBody */
+        /**
+         * ErrorBody
+         * @description Every error response: `{ "error": { "code", "message", "request_id" } }`.
+         */
         ErrorBody: {
-            error: components["schemas"]["ErrorDetail"];
+            /** @description What went wrong. */
+            error: components["schemas"]["ErrorDetail"] & unknown;
         };
-        /** ErrorDetail */
+        /**
+         * @description What went wrong, stable and machine-readable: clients branch on it. Each response status
+         *     lists the codes it carries.
+         * @enum {string}
+         */
+        ErrorCode: "bad_request" | "unauthenticated" | "invalid_credentials" | "csrf_failed" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "rate_limited" | "quota_exceeded" | "internal" | "unavailable";
+        /**
+         * ErrorDetail
+         * @description The body of every error response.
+         */
         ErrorDetail: {
-            /** @description Stable, snake_case; clients branch on it. */
-            code: string;
+            /** @description Stable and snake_case; clients branch on it. */
+            code: components["schemas"]["ErrorCode"] & unknown;
+            /**
+             * @description The request field at fault, for `validation_failed` and `idempotency_key_reused`; absent
+             *     otherwise.
+             */
+            field?: string | null;
             /** @description A sentence for people. */
             message: string;
+            /** @description For `quota_exceeded`: the budget that refused the request; absent otherwise. */
+            quota?: (components["schemas"]["QuotaExceededDetail"] & unknown) | null;
             /** @description Quote it when reporting a problem; it is in the server's logs. */
             request_id: string;
-            /** @description The request field at fault, for validation errors. */
-            field?: string;
-            /** @description For `quota_exceeded`: the budget that refused the request. */
-            quota?: components["schemas"]["QuotaExceededDetail"] & unknown;
         };
-        /** @enum {string} */
-        FailurePolicyName: "fail_open" | "fail_closed";
+        /**
+         * @description What a turn does when a plugin fails (traps, times out, exceeds a limit): `fail_closed` refuses
+         *     the turn, `fail_open` goes on without the plugin.
+         * @enum {string}
+         */
+        FailurePolicy: "fail_open" | "fail_closed";
         /**
          * FieldChange
          * @description One changed field. Scalar fields carry `from` and `to`; the system prompt carries `lines`.
          */
         FieldChange: {
+            /** @description The setting, e.g. `model`, `temperature`, `system_prompt`. */
             field: string;
+            /** @description The old value (null when unset); absent for `system_prompt`, which has `lines`. */
             from?: unknown;
+            /** @description For `system_prompt`: a line diff; absent otherwise. */
+            lines?: components["schemas"]["DiffLine"][] | null;
+            /** @description The new value (null when unset); absent for `system_prompt`, which has `lines`. */
             to?: unknown;
-            lines?: components["schemas"]["DiffLine"][];
         };
-        /** LoginRequest */
+        /**
+         * LoginRequest
+         * @description An e-mail address and password to sign in with.
+         */
         LoginRequest: {
+            /** @description The account's e-mail address. */
             email: string;
+            /** @description The account's password. */
             password: string;
             /** @description Slug of the tenant to start in; the user's first tenant when absent. */
-            tenant?: string;
+            tenant?: string | null;
         };
-        /** MeView */
+        /**
+         * MeView
+         * @description The signed-in caller: who they are, their tenants and the active one.
+         */
         MeView: {
-            /** Format: uuid */
-            id: string;
-            email: string;
-            display_name: string;
-            is_platform_admin: boolean;
+            /** @description The tenant requests act in (an API token's own tenant), with the effective role. */
+            active_tenant?: (components["schemas"]["TenantMembershipView"] & unknown) | null;
             /** @description How this request was authenticated. */
             credential: components["schemas"]["CredentialKind"] & unknown;
-            /** @description The tenant requests act in (an API token's own tenant), with the effective role. */
-            active_tenant?: components["schemas"]["TenantMembershipView"] & unknown;
+            /** @description Send as `X-CSRF-Token` on cookie-authenticated POST/PUT/PATCH/DELETE requests. */
+            csrf_token?: string | null;
+            /** @description The user's name as others see it. */
+            display_name: string;
+            /** @description The user's e-mail address. */
+            email: string;
+            /**
+             * Format: uuid
+             * @description The user's id.
+             */
+            id: string;
+            /** @description Whether the user operates the installation (manages tenants). */
+            is_platform_admin: boolean;
             /** @description Every tenant the user may switch to. */
             tenants: components["schemas"]["TenantMembershipView"][];
-            /** @description Send as `X-CSRF-Token` on cookie-authenticated POST/PUT/PATCH/DELETE requests. */
-            csrf_token?: string;
         };
         /**
          * MessageCancelled
          * @description `message.cancelled`: stopped by the user; `message.content` has the text so far.
          */
         MessageCancelled: {
-            message: components["schemas"]["MessageView"];
+            /** @description The answer as it was when stopped. */
+            message: components["schemas"]["MessageView"] & unknown;
         };
         /**
          * MessageCompleted
          * @description `message.completed`: the answer is complete.
          */
         MessageCompleted: {
-            message: components["schemas"]["MessageView"];
+            /** @description The finished answer. */
+            message: components["schemas"]["MessageView"] & unknown;
         };
         /**
          * MessageCreated
          * @description `message.created`: the turn exists; always the first event of a new stream.
          */
         MessageCreated: {
-            /** Format: uuid */
-            conversation_id: string;
-            /** Format: uuid */
-            user_message_id?: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The answer being written: the id to attach to and to cancel.
+             */
             assistant_message_id: string;
-            model?: string;
+            /**
+             * Format: uuid
+             * @description The conversation.
+             */
+            conversation_id: string;
+            /** @description The model writing the answer. */
+            model?: string | null;
+            /**
+             * Format: uuid
+             * @description The user message this turn added; null for turns without one (regenerate, continue).
+             */
+            user_message_id?: string | null;
         };
         /**
          * MessageDelta
          * @description `message.delta`: the next piece of the answer.
          */
         MessageDelta: {
-            /** Format: uuid */
-            message_id: string;
+            /** @description The next piece of its text, to append. */
             content: string;
+            /**
+             * Format: uuid
+             * @description The answer.
+             */
+            message_id: string;
             /**
              * Format: uint64
              * @description The answer's length in bytes after this delta (also the event's `id`).
              */
             offset: number;
         };
-        /** MessageErrorView */
+        /**
+         * MessageErrorView
+         * @description Why an answer failed or stopped early.
+         */
         MessageErrorView: {
             /** @description e.g. `upstream_rate_limited`, `upstream_timeout`, `upstream_stream_broken`, `interrupted`. */
             code: string;
+            /** @description A sentence for people. */
             message: string;
             /**
              * Format: int64
              * @description From the provider's `Retry-After`, when it gave one.
              */
-            retry_after_secs?: number;
+            retry_after_secs?: number | null;
         };
         /**
          * MessageFailed
@@ -1413,84 +1626,161 @@ export interface components {
          *     `partial` (some text; it can be continued).
          */
         MessageFailed: {
-            message: components["schemas"]["MessageView"];
+            /** @description The answer as it ended, with its `error`. */
+            message: components["schemas"]["MessageView"] & unknown;
         };
-        /** MessageView */
+        /**
+         * @description Who wrote a message.
+         * @enum {string}
+         */
+        MessageRole: "system" | "user" | "assistant";
+        /**
+         * @description The lifecycle state of a message: `queued` → `streaming` → `completed`, or `cancelled` (stopped
+         *     by
+         *     the user), `failed` (an error before any text) or `partial` (an error after some text; the text
+         *     is kept and the answer can be continued).
+         * @enum {string}
+         */
+        MessageStatus: "queued" | "streaming" | "completed" | "cancelled" | "failed" | "partial";
+        /**
+         * MessageView
+         * @description One message of a conversation, with its lifecycle state.
+         */
         MessageView: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            conversation_id: string;
-            /** Format: uuid */
-            parent_id?: string;
-            role: components["schemas"]["RoleView"];
-            status: components["schemas"]["StatusView"];
+            /** @description Its text (Markdown); for an answer still streaming, the text so far. */
             content: string;
-            model?: string;
-            error?: components["schemas"]["MessageErrorView"];
-            usage?: components["schemas"]["UsageView"];
             /** @description For assistant messages: what was sent upstream. */
-            context?: components["schemas"]["ContextView"] & unknown;
+            context?: (components["schemas"]["ContextView"] & unknown) | null;
+            /**
+             * Format: uuid
+             * @description The conversation it belongs to.
+             */
+            conversation_id: string;
+            /**
+             * Format: date-time
+             * @description When it was created (RFC 3339, UTC).
+             */
+            created_at: string;
+            /** @description For `failed` and `partial` answers: what went wrong; null otherwise. */
+            error?: (components["schemas"]["MessageErrorView"] & unknown) | null;
+            /**
+             * Format: uuid
+             * @description The message's id.
+             */
+            id: string;
+            /** @description For answers: the model that wrote it; null for user messages. */
+            model?: string | null;
+            /**
+             * Format: uuid
+             * @description The message it answers or follows; null for the first message.
+             */
+            parent_id?: string | null;
             /**
              * @description For assistant messages: what each plugin of the tenant's chain did to the request
              *     (`unchanged`, `changed`, `rejected`, `failed_open`, `failed`), in chain order.
              */
-            plugins?: components["schemas"]["PluginRunView"][];
+            plugins?: components["schemas"]["PluginRunView"][] | null;
+            /** @description Who wrote it. */
+            role: components["schemas"]["MessageRole"] & unknown;
             /**
              * @description Ids of this message and its siblings (same parent), oldest first — for ‹ 2 / 3 › navigation.
              *     Only in the branch view.
              */
-            sibling_ids?: string[];
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
+            sibling_ids?: string[] | null;
+            /** @description Its lifecycle state. */
+            status: components["schemas"]["MessageStatus"] & unknown;
+            /**
+             * Format: date-time
+             * @description When it last changed.
+             */
             updated_at: string;
+            /** @description For finished answers: tokens used; null until known. */
+            usage?: (components["schemas"]["UsageView"] & unknown) | null;
         };
-        /** ModelList */
+        /**
+         * ModelList
+         * @description The models the caller may use in the active tenant.
+         */
         ModelList: {
+            /** @description The models, in catalogue order. */
             items: components["schemas"]["ModelView"][];
         };
-        /** @enum {string} */
+        /**
+         * @description Where a model comes from.
+         * @enum {string}
+         */
         ModelSource: "built_in" | "installation" | "tenant";
-        /** ModelView */
+        /**
+         * ModelView
+         * @description A model of the catalogue.
+         */
         ModelView: {
-            id: string;
+            /**
+             * Format: uint32
+             * @description The most tokens of prompt and answer together.
+             */
+            context_window: number;
+            /** @description Its name for people. */
             display_name: string;
-            provider: string;
+            /** @description The id to send as `model`. */
+            id: string;
+            /**
+             * Format: double
+             * @description Price of a million prompt tokens, in the installation's currency (0 when unknown).
+             */
+            input_price_per_million: number;
             /** @description True for the built-in demo model, which streams a fixed text. */
             is_demo: boolean;
-            source: components["schemas"]["ModelSource"];
-            /** Format: uint32 */
-            context_window: number;
-            /** Format: uint32 */
+            /**
+             * Format: uint32
+             * @description The most tokens of one answer.
+             */
             max_output_tokens: number;
-            /** Format: double */
-            input_price_per_million: number;
-            /** Format: double */
+            /**
+             * Format: double
+             * @description Price of a million answer tokens, in the installation's currency (0 when unknown).
+             */
             output_price_per_million: number;
+            /** @description The provider that serves it. */
+            provider: string;
+            /** @description Where it comes from. */
+            source: components["schemas"]["ModelSource"] & unknown;
         };
-        /** MyUsageView */
+        /**
+         * MyUsageView
+         * @description The caller's own token usage and the quotas that apply to them.
+         */
         MyUsageView: {
             /** @description Today (UTC), `YYYY-MM-DD`. */
             day: string;
             /** @description This month (UTC), `YYYY-MM`. */
             month: string;
-            today: components["schemas"]["UsageTotals"];
-            this_month: components["schemas"]["UsageTotals"];
             /** @description The budgets that apply to me; none when no quota is set. */
             quotas: components["schemas"]["QuotaStatusView"][];
+            /** @description This month's usage (UTC). */
+            this_month: components["schemas"]["UsageTotals"] & unknown;
+            /** @description Today's usage (UTC). */
+            today: components["schemas"]["UsageTotals"] & unknown;
         };
-        /** OrderChain */
+        /**
+         * OrderChain
+         * @description The order of the tenant's plugin chain.
+         */
         OrderChain: {
             /** @description Every plugin of the chain, once, in the order to run them. */
             names: string[];
         };
-        /** @enum {string} */
-        PeriodName: "day" | "month";
-        /** PinnedPluginPreset */
+        /**
+         * PinnedPluginPreset
+         * @description A plugin preset pinned to a conversation, at the plugin version it came from.
+         */
         PinnedPluginPreset: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The plugin version that provides it.
+             */
             plugin_version_id: string;
+            /** @description The preset's id within the plugin. */
             preset_id: string;
         };
         /**
@@ -1498,22 +1788,42 @@ export interface components {
          * @description A conversation's preset version, briefly.
          */
         PinnedPreset: {
-            /** Format: uuid */
-            preset_id: string;
-            /** Format: uuid */
-            version_id: string;
-            /** Format: int32 */
-            version: number;
+            /** @description The model that version uses; null to use the conversation's model. */
+            model?: string | null;
+            /** @description The preset's name at that version. */
             name: string;
-            model?: string;
+            /**
+             * Format: uuid
+             * @description The preset's id.
+             */
+            preset_id: string;
+            /**
+             * Format: int32
+             * @description The pinned version's number (1, 2, …).
+             */
+            version: number;
+            /**
+             * Format: uuid
+             * @description The pinned version's id.
+             */
+            version_id: string;
         };
-        /** PluginList */
+        /**
+         * PluginList
+         * @description The plugins uploaded to the installation.
+         */
         PluginList: {
+            /** @description The plugins. */
             items: components["schemas"]["PluginView"][];
         };
-        /** PluginPresetRef */
+        /**
+         * PluginPresetRef
+         * @description A preset provided by a plugin of the tenant's chain.
+         */
         PluginPresetRef: {
+            /** @description The plugin's name. */
             plugin: string;
+            /** @description The preset's id within the plugin. */
             preset_id: string;
         };
         /**
@@ -1521,66 +1831,123 @@ export interface components {
          * @description A preset a plugin offers.
          */
         PluginPresetView: {
-            /** @description Always `plugin`. */
-            source: string;
+            /** @description What it is for. */
+            description: string;
+            /** @description The preset's id within the plugin. */
+            id: string;
+            /** @description The model it uses; null to use the conversation's model. */
+            model?: string | null;
+            /** @description Its name. */
+            name: string;
+            /** @description The plugin that provides it. */
             plugin: string;
             /** @description The plugin version offering it; a conversation using it pins this version. */
             plugin_version: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The plugin version that provides it.
+             */
             plugin_version_id: string;
-            /** @description The preset's id within the plugin. */
-            id: string;
-            name: string;
-            description: string;
-            model?: string;
-            /** Format: float */
-            temperature?: number;
+            /** @description Always `plugin`. */
+            source: string;
             /** @description Suggested first messages. */
             starters: string[];
+            /**
+             * Format: float
+             * @description Its sampling temperature; null for the provider's default.
+             */
+            temperature?: number | null;
         };
-        /** PluginRunView */
+        /**
+         * PluginRunView
+         * @description One plugin call during a turn.
+         */
         PluginRunView: {
-            plugin: string;
-            version: string;
-            outcome: string;
             /** @description The rejection reason, or what went wrong. */
-            detail?: string;
-            /** Format: uint64 */
+            detail?: string | null;
+            /**
+             * Format: uint64
+             * @description How long the call took, in microseconds.
+             */
             elapsed_us: number;
-        };
-        /** PluginVersionView */
-        PluginVersionView: {
-            /** Format: uuid */
-            id: string;
-            name: string;
+            /**
+             * @description `unchanged`, `changed` (it rewrote the request or answer), `rejected` (it refused the turn),
+             *     `failed_open` (it failed and the turn went on without it) or `failed` (it failed and ended
+             *     the turn).
+             */
+            outcome: string;
+            /** @description The plugin's name. */
+            plugin: string;
+            /** @description The version that ran. */
             version: string;
-            description: string;
-            hooks: string[];
+        };
+        /**
+         * PluginVersionView
+         * @description One uploaded version of a plugin.
+         */
+        PluginVersionView: {
             /** @description JSON Schema (a subset) of the per-tenant configuration. */
             config_schema?: unknown;
-            default_failure_policy: components["schemas"]["FailurePolicyName"];
-            sha256: string;
-            /** Format: int64 */
-            size_bytes: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was uploaded.
+             */
             created_at: string;
+            /** @description The failure policy a tenant gets unless it chooses another. */
+            default_failure_policy: components["schemas"]["FailurePolicy"] & unknown;
+            /** @description What the plugin does. */
+            description: string;
+            /** @description The hooks it implements: `presets`, `transform_request`, `transform_response`. */
+            hooks: string[];
+            /**
+             * Format: uuid
+             * @description The version's id.
+             */
+            id: string;
+            /** @description The plugin's name. */
+            name: string;
+            /** @description SHA-256 of the component (hex). */
+            sha256: string;
+            /**
+             * Format: int64
+             * @description The component's size in bytes.
+             */
+            size_bytes: number;
+            /** @description The version (semver). */
+            version: string;
         };
-        /** PluginView */
+        /**
+         * PluginView
+         * @description A plugin and its uploaded versions.
+         */
         PluginView: {
+            /** @description The plugin's name. */
             name: string;
             /** @description Oldest first. */
             versions: components["schemas"]["PluginVersionView"][];
         };
-        /** PresetDiff */
+        /**
+         * PresetDiff
+         * @description What changed between two versions of a preset.
+         */
         PresetDiff: {
-            /** Format: int32 */
-            from: number;
-            /** Format: int32 */
-            to: number;
             /** @description Empty when the versions are the same. */
             changes: components["schemas"]["FieldChange"][];
+            /**
+             * Format: int32
+             * @description The older version's number.
+             */
+            from: number;
+            /**
+             * Format: int32
+             * @description The newer version's number.
+             */
+            to: number;
         };
-        /** PresetList */
+        /**
+         * PresetList
+         * @description The presets the caller may use: the tenant's and their own.
+         */
         PresetList: {
             /** @description Tenant presets first, then the caller's own, each by name. */
             items: components["schemas"]["PresetView"][];
@@ -1590,14 +1957,23 @@ export interface components {
              */
             plugin_items: components["schemas"]["PluginPresetView"][];
         };
-        /** PresetPolicy */
+        /**
+         * PresetPolicy
+         * @description The tenant's rules for presets.
+         */
         PresetPolicy: {
             /** @description Model ids presets may use; `null` allows every model of the tenant's catalogue. */
-            allowed_models?: string[];
+            allowed_models?: string[] | null;
         };
-        /** @enum {string} */
+        /**
+         * @description Who owns a preset.
+         * @enum {string}
+         */
         PresetSource: "tenant" | "personal";
-        /** PresetVersionList */
+        /**
+         * PresetVersionList
+         * @description Every version of a preset, newest first.
+         */
         PresetVersionList: {
             /** @description Newest first. */
             items: components["schemas"]["PresetVersionView"][];
@@ -1607,84 +1983,150 @@ export interface components {
          * @description One immutable version of a preset.
          */
         PresetVersionView: {
-            /** Format: uuid */
+            /**
+             * Format: date-time
+             * @description When this version was saved.
+             */
+            created_at: string;
+            /**
+             * Format: uuid
+             * @description The user who saved this version; null when that user is gone.
+             */
+            created_by?: string | null;
+            /** @description What it is for. */
+            description: string;
+            /**
+             * Format: uuid
+             * @description The version's id.
+             */
             id: string;
-            /** Format: uuid */
+            /**
+             * Format: int64
+             * @description Caps the answer length (never above the model's own maximum).
+             */
+            max_tokens?: number | null;
+            /** @description The model turns use when the sender names none; the tenant's default when absent. */
+            model?: string | null;
+            /** @description The preset's name at this version. */
+            name: string;
+            /**
+             * Format: uuid
+             * @description The preset's id.
+             */
             preset_id: string;
+            /** @description The system prompt. */
+            system_prompt: string;
+            /**
+             * Format: double
+             * @description Sampling temperature; null for the provider's default.
+             */
+            temperature?: number | null;
             /**
              * Format: int32
              * @description 1 for the first version, one more for each edit.
              */
             version: number;
-            name: string;
-            description: string;
-            /** @description The model turns use when the sender names none; the tenant's default when absent. */
-            model?: string;
-            system_prompt: string;
-            /** Format: double */
-            temperature?: number;
-            /**
-             * Format: int64
-             * @description Caps the answer length (never above the model's own maximum).
-             */
-            max_tokens?: number;
-            /** Format: uuid */
-            created_by?: string;
-            /** Format: date-time */
-            created_at: string;
         };
-        /** PresetView */
+        /**
+         * PresetView
+         * @description A preset and its latest version.
+         */
         PresetView: {
-            /** Format: uuid */
-            id: string;
-            source: components["schemas"]["PresetSource"];
-            /** @description Deleted presets are kept for the conversations pinned to them. */
-            deleted: boolean;
+            /**
+             * Format: date-time
+             * @description When it was created.
+             */
+            created_at: string;
             /** @description The current version. */
             current: components["schemas"]["PresetVersionView"] & unknown;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
+            /** @description Deleted presets are kept for the conversations pinned to them. */
+            deleted: boolean;
+            /**
+             * Format: uuid
+             * @description The preset's id.
+             */
+            id: string;
+            /** @description Who owns it. */
+            source: components["schemas"]["PresetSource"] & unknown;
+            /**
+             * Format: date-time
+             * @description When its latest version was saved.
+             */
             updated_at: string;
         };
-        /** @enum {string} */
-        ProviderKindView: "openai" | "anthropic";
-        /** ProviderList */
+        /**
+         * @description The wire protocol a provider speaks.
+         * @enum {string}
+         */
+        ProviderKind: "openai" | "anthropic";
+        /**
+         * ProviderList
+         * @description The model providers of the installation and the active tenant.
+         */
         ProviderList: {
+            /** @description The providers. */
             items: components["schemas"]["ProviderView"][];
         };
-        /** ProviderView */
+        /**
+         * ProviderView
+         * @description A model provider: where models are served from.
+         */
         ProviderView: {
-            name: string;
-            kind: components["schemas"]["ProviderKindView"];
             /** @description The operator configured a key for everyone. */
             installation_key: boolean;
+            /** @description The wire protocol it speaks. */
+            kind: components["schemas"]["ProviderKind"] & unknown;
+            /** @description The provider's name in the configuration. */
+            name: string;
             /** @description This tenant stored its own key (used instead). */
             tenant_key: boolean;
         };
-        /** PutModel */
+        /**
+         * PutModel
+         * @description A model the tenant adds to its catalogue (or changes).
+         */
         PutModel: {
+            /**
+             * Format: uint32
+             * @description The most tokens of prompt and answer together.
+             */
+            context_window: number;
+            /** @description Its name for people; the id when absent. */
+            display_name?: string | null;
+            /**
+             * Format: double
+             * @description Price of a million prompt tokens (for usage reports).
+             */
+            input_price_per_million: number;
+            /**
+             * Format: uint32
+             * @description The most tokens of one answer.
+             */
+            max_output_tokens: number;
+            /**
+             * Format: double
+             * @description Price of a million answer tokens (for usage reports).
+             */
+            output_price_per_million: number;
             /** @description A provider configured by the operator (`GET /v1/providers`). */
             provider: string;
             /** @description The provider's model name (Azure: the deployment); defaults to the id. */
-            upstream_model?: string;
-            display_name?: string;
-            /** Format: uint32 */
-            context_window: number;
-            /** Format: uint32 */
-            max_output_tokens: number;
-            /** Format: double */
-            input_price_per_million: number;
-            /** Format: double */
-            output_price_per_million: number;
+            upstream_model?: string | null;
         };
-        /** PutProviderKey */
+        /**
+         * PutProviderKey
+         * @description The tenant's own API key for a provider.
+         */
         PutProviderKey: {
             /** @description Stored encrypted; never shown again. */
             api_key: string;
         };
-        /** PutSharingSettings */
+        /**
+         * PutSharingSettings
+         * @description The tenant's sharing settings.
+         */
         PutSharingSettings: {
+            /** @description Whether link shares (readable signed out) may be created and opened. */
             links_allowed: boolean;
         };
         /**
@@ -1692,122 +2134,188 @@ export interface components {
          * @description The token budget that refused a request, what is left of it and when it resets.
          */
         QuotaExceededDetail: {
-            /** @description `user` (the caller's own budget) or `tenant` (everyone's together). */
-            scope: string;
+            /**
+             * Format: uint64
+             * @description Tokens the budget allows per period.
+             */
+            limit: number;
             /** @description `day` or `month` (UTC). */
             period: string;
-            /** Format: uint64 */
-            limit: number;
-            /** Format: uint64 */
-            used: number;
-            /** Format: uint64 */
+            /**
+             * Format: uint64
+             * @description Tokens left in the current period.
+             */
             remaining: number;
             /**
              * Format: uint64
              * @description The most this request could use: its estimated input plus its maximum output.
              */
             requested: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the period ends and the budget is whole again.
+             */
             resets_at: string;
-        };
-        /** QuotaList */
-        QuotaList: {
-            items: components["schemas"]["QuotaView"][];
-        };
-        /** QuotaStatusView */
-        QuotaStatusView: {
-            /** @description `user` (my own budget) or `tenant` (everyone's together). */
+            /** @description `user` (the caller's own budget) or `tenant` (everyone's together). */
             scope: string;
-            period: components["schemas"]["PeriodName"];
-            /** Format: uint64 */
-            limit: number;
             /**
              * Format: uint64
-             * @description Settled usage in the current period.
+             * @description Tokens used (or reserved by turns still running) in the current period.
              */
             used: number;
+        };
+        /**
+         * QuotaList
+         * @description The tenant's token quotas.
+         */
+        QuotaList: {
+            /** @description The quotas. */
+            items: components["schemas"]["QuotaView"][];
+        };
+        /**
+         * @description A quota period, in UTC: a calendar `day` or `month`.
+         * @enum {string}
+         */
+        QuotaPeriod: "day" | "month";
+        /**
+         * QuotaStatusView
+         * @description A quota that applies to the caller, and how much of it is left.
+         */
+        QuotaStatusView: {
+            /**
+             * Format: uint64
+             * @description Tokens allowed per period.
+             */
+            limit: number;
+            /** @description Its period. */
+            period: components["schemas"]["QuotaPeriod"] & unknown;
+            /**
+             * Format: uint64
+             * @description Tokens left in the current period.
+             */
+            remaining: number;
             /**
              * Format: uint64
              * @description Held by answers still being written.
              */
             reserved: number;
-            /** Format: uint64 */
-            remaining: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the current period ends.
+             */
             resets_at: string;
+            /** @description `user` (my own budget) or `tenant` (everyone's together). */
+            scope: string;
+            /**
+             * Format: uint64
+             * @description Settled usage in the current period.
+             */
+            used: number;
         };
-        /** @enum {string} */
-        QuotaSubjectName: "tenant" | "user_default" | "user";
-        /** QuotaView */
+        /**
+         * @description Whose tokens a quota counts: one `user`'s, or the whole `tenant`'s.
+         * @enum {string}
+         */
+        QuotaSubject: "tenant" | "user_default" | "user";
+        /**
+         * QuotaView
+         * @description A token quota: a budget per period for one user or the whole tenant.
+         */
         QuotaView: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The quota's id.
+             */
             id: string;
-            subject: components["schemas"]["QuotaSubjectName"];
-            /** Format: uuid */
-            user_id?: string;
-            period: components["schemas"]["PeriodName"];
+            /** @description Its period. */
+            period: components["schemas"]["QuotaPeriod"] & unknown;
+            /** @description Whose tokens it counts. */
+            subject: components["schemas"]["QuotaSubject"] & unknown;
             /**
              * Format: int64
              * @description Input plus output tokens allowed per period.
              */
             token_limit: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was last set.
+             */
             updated_at: string;
+            /**
+             * Format: uuid
+             * @description For a `user` quota: the user; null for a `tenant` quota.
+             */
+            user_id?: string | null;
         };
-        /** RegenerateMessage */
+        /**
+         * RegenerateMessage
+         * @description Another answer to the same user message: a sibling branch.
+         */
         RegenerateMessage: {
-            model?: string;
+            /** @description The model for the new answer; the original's when absent. */
+            model?: string | null;
         };
-        /** @enum {string} */
-        RoleName: "member" | "auditor" | "tenant_admin";
-        /** @enum {string} */
-        RoleView: "system" | "user" | "assistant";
         /**
          * SearchHitView
          * @description One match: a conversation's title (`message_id` and `role` are null) or one of its messages.
          */
         SearchHitView: {
-            /** Format: uuid */
-            conversation_id: string;
-            conversation_title: string;
             /** @description Archived conversations are searched too; this flags them. */
             conversation_archived: boolean;
             /**
              * Format: uuid
-             * @description The message that matched; null when the title matched.
+             * @description The conversation that matched.
              */
-            message_id?: string;
-            /** @description The message's author; null when the title matched. */
-            role?: components["schemas"]["RoleView"] & unknown;
-            /** @description The matching text around the first match (about 200 characters), `…` where it was cut. */
-            snippet: components["schemas"]["SnippetSegment"][];
+            conversation_id: string;
+            /** @description Its title. */
+            conversation_title: string;
             /**
              * Format: date-time
              * @description When the message was written; for a title, when the conversation was started.
              */
             created_at: string;
+            /**
+             * Format: uuid
+             * @description The message that matched; null when the title matched.
+             */
+            message_id?: string | null;
+            /** @description The message's author; null when the title matched. */
+            role?: (components["schemas"]["MessageRole"] & unknown) | null;
+            /** @description The matching text around the first match (about 200 characters), `…` where it was cut. */
+            snippet: components["schemas"]["SnippetSegment"][];
         };
         /**
          * SearchResults
          * @description Matches, best first.
          */
         SearchResults: {
+            /** @description The matches, best first. */
             items: components["schemas"]["SearchHitView"][];
             /** @description Pass as `cursor` for the next page; null on the last page. */
-            next_cursor?: string;
+            next_cursor?: string | null;
         };
-        /** SendMessage */
+        /**
+         * SendMessage
+         * @description A user message to add to a conversation, and the answer to ask for.
+         */
         SendMessage: {
+            /**
+             * @description The message's text: not blank, at most `chat.max_message_chars` characters (100,000 by
+             *     default).
+             */
             content: string;
             /** @description A model id from `GET /v1/models`; the first model of the catalogue when absent. */
-            model?: string;
+            model?: string | null;
             /**
              * Format: uuid
              * @description The message to answer after; the active branch's last message when absent.
              */
-            parent_id?: string;
+            parent_id?: string | null;
         };
-        /** SetActiveBranch */
+        /**
+         * SetActiveBranch
+         * @description The branch a conversation shows and continues from.
+         */
         SetActiveBranch: {
             /**
              * Format: uuid
@@ -1815,108 +2323,170 @@ export interface components {
              */
             message_id: string;
         };
-        /** SetQuota */
+        /**
+         * SetQuota
+         * @description Sets (creates or replaces) a token quota.
+         */
         SetQuota: {
-            subject: components["schemas"]["QuotaSubjectName"];
-            /**
-             * Format: uuid
-             * @description Required for `user`, refused otherwise.
-             */
-            user_id?: string;
-            period: components["schemas"]["PeriodName"];
+            /** @description Its period. */
+            period: components["schemas"]["QuotaPeriod"] & unknown;
+            /** @description Whose tokens it counts. */
+            subject: components["schemas"]["QuotaSubject"] & unknown;
             /**
              * Format: int64
              * @description Input plus output tokens per period; 0 stops all turns.
              */
             token_limit: number;
+            /**
+             * Format: uuid
+             * @description Required for `user`, refused otherwise.
+             */
+            user_id?: string | null;
         };
-        /** SetRoleRequest */
+        /**
+         * SetRoleRequest
+         * @description A user's new role in the active tenant.
+         */
         SetRoleRequest: {
-            role: components["schemas"]["RoleName"];
+            /** @description The new role. */
+            role: components["schemas"]["TenantRole"] & unknown;
         };
-        /** ShareLink */
+        /**
+         * ShareLink
+         * @description The secret link of a `link` share: shown when the share is created, and to its owner.
+         */
         ShareLink: {
-            /** @description The secret that opens the snapshot: `GET /v1/public/snapshots/{token}`. */
-            token: string;
             /** @description The web chat's page for it, `/s/{token}`. */
             path: string;
+            /** @description The secret that opens the snapshot: `GET /v1/public/snapshots/{token}`. */
+            token: string;
             /** @description The same page as an absolute URL. */
             url: string;
         };
-        /** SharePage */
+        /**
+         * SharePage
+         * @description A page of share snapshots, newest first.
+         */
         SharePage: {
+            /** @description This page's items. */
             items: components["schemas"]["ShareView"][];
-            next_cursor?: string;
+            /** @description Pass it as `cursor` to get the next page; null on the last page. */
+            next_cursor?: string | null;
         };
-        /** @enum {string} */
+        /**
+         * @description A share's state: `active`, `revoked` by its owner or an admin, or `expired`.
+         * @enum {string}
+         */
         ShareStatus: "active" | "revoked" | "expired";
-        /** ShareView */
+        /**
+         * ShareView
+         * @description A share snapshot: an immutable copy of a conversation branch and who may read it.
+         */
         ShareView: {
-            /** Format: uuid */
-            id: string;
-            title: string;
-            visibility: components["schemas"]["ShareVisibility"];
-            status: components["schemas"]["ShareStatus"];
-            /** Format: uuid */
-            owner_id: string;
+            /**
+             * Format: date-time
+             * @description When it was shared.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it stops being readable; null for never.
+             */
+            expires_at?: string | null;
+            /** @description Whether it has a secret link (`link` visibility). */
+            has_link: boolean;
             /**
              * Format: uuid
-             * @description The conversation it was copied from (which may since have changed or been deleted).
+             * @description The share's id.
              */
-            source_conversation_id?: string;
+            id: string;
             /**
              * @description A link share's link: in the response that creates it and, for its owner, while the share
              *     is live and the installation can recover it (a master key is configured). Otherwise only
              *     `has_link`.
              */
-            link?: components["schemas"]["ShareLink"] & unknown;
-            has_link: boolean;
-            /** Format: date-time */
-            expires_at?: string;
-            /** Format: date-time */
-            revoked_at?: string;
-            /** Format: date-time */
-            created_at: string;
+            link?: (components["schemas"]["ShareLink"] & unknown) | null;
+            /**
+             * Format: uint64
+             * @description Only on a single share.
+             */
+            message_count?: number | null;
+            /**
+             * Format: uuid
+             * @description The user who shared it.
+             */
+            owner_id: string;
+            /**
+             * Format: date-time
+             * @description When it was revoked; null while not revoked.
+             */
+            revoked_at?: string | null;
+            /**
+             * Format: uuid
+             * @description The conversation it was copied from (which may since have changed or been deleted).
+             */
+            source_conversation_id?: string | null;
+            /** @description Its state. */
+            status: components["schemas"]["ShareStatus"] & unknown;
+            /** @description Its title. */
+            title: string;
             /** @description With `users` visibility: who may read it. Only on a single share. */
-            user_ids?: string[];
+            user_ids?: string[] | null;
             /**
              * Format: uint64
              * @description Only on a single share.
              */
-            message_count?: number;
-            /**
-             * Format: uint64
-             * @description Only on a single share.
-             */
-            view_count?: number;
+            view_count?: number | null;
+            /** @description Who may read it. */
+            visibility: components["schemas"]["ShareVisibility"] & unknown;
         };
-        /** ShareViewEntry */
+        /**
+         * ShareViewEntry
+         * @description One reading of a share snapshot.
+         */
         ShareViewEntry: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The entry's id.
+             */
             id: string;
+            /**
+             * Format: date-time
+             * @description When it was read.
+             */
+            viewed_at: string;
             /**
              * Format: uuid
              * @description Null for an anonymous read through a link.
              */
-            viewer_id?: string;
+            viewer_id?: string | null;
             /** @description The viewer's display name, when still a member of the tenant. */
-            viewer_name?: string;
-            /** Format: date-time */
-            viewed_at: string;
+            viewer_name?: string | null;
         };
-        /** ShareViewPage */
+        /**
+         * ShareViewPage
+         * @description A page of a share's readings, newest first.
+         */
         ShareViewPage: {
+            /** @description This page's items. */
             items: components["schemas"]["ShareViewEntry"][];
+            /** @description Pass it as `cursor` to get the next page; null on the last page. */
+            next_cursor?: string | null;
             /**
              * Format: uint64
              * @description Every recorded read of the share.
              */
             total: number;
-            next_cursor?: string;
         };
-        /** @enum {string} */
+        /**
+         * @description Who may read a share snapshot.
+         * @enum {string}
+         */
         ShareVisibility: "tenant" | "users" | "link";
-        /** SharingSettingsView */
+        /**
+         * SharingSettingsView
+         * @description The tenant's sharing settings.
+         */
         SharingSettingsView: {
             /** @description Whether link shares (readable signed out) may be created and opened. Off by default. */
             links_allowed: boolean;
@@ -1924,38 +2494,53 @@ export interface components {
              * Format: date-time
              * @description Null until a tenant admin first changes the settings.
              */
-            updated_at?: string;
+            updated_at?: string | null;
         };
-        /** SnapshotMessageView */
+        /**
+         * SnapshotMessageView
+         * @description One message of a share snapshot, as it was when shared.
+         */
         SnapshotMessageView: {
-            /**
-             * Format: uint32
-             * @description 0 for the first message of the branch.
-             */
-            position: number;
-            role: components["schemas"]["RoleView"];
-            status: components["schemas"]["StatusView"];
+            /** @description Its text (Markdown). */
             content: string;
-            model?: string;
             /**
              * Format: date-time
              * @description When the original message was written.
              */
             created_at: string;
+            /** @description For answers: the model that wrote it; null for user messages. */
+            model?: string | null;
+            /**
+             * Format: uint32
+             * @description 0 for the first message of the branch.
+             */
+            position: number;
+            /** @description Who wrote it. */
+            role: components["schemas"]["MessageRole"] & unknown;
+            /** @description Its state when shared. */
+            status: components["schemas"]["MessageStatus"] & unknown;
         };
         /**
          * SnapshotView
          * @description A shared branch as it was when shared. Holds nothing outside the copy.
          */
         SnapshotView: {
-            title: string;
-            /** Format: date-time */
-            shared_at: string;
-            /** Format: date-time */
-            expires_at?: string;
-            /** @description The sharer's display name; for signed-in readers only. */
-            shared_by?: string;
+            /**
+             * Format: date-time
+             * @description When it stops being readable; null for never.
+             */
+            expires_at?: string | null;
+            /** @description The shared branch, root to leaf. */
             messages: components["schemas"]["SnapshotMessageView"][];
+            /**
+             * Format: date-time
+             * @description When it was shared.
+             */
+            shared_at: string;
+            /** @description The sharer's display name; for signed-in readers only. */
+            shared_by?: string | null;
+            /** @description The snapshot's title. */
+            title: string;
         };
         /**
          * SnippetSegment
@@ -1963,14 +2548,11 @@ export interface components {
          *     Plain text, never markup.
          */
         SnippetSegment: {
-            text: string;
             /** @description True for text that matched the query. */
             highlight: boolean;
+            /** @description A piece of the snippet's text. */
+            text: string;
         };
-        /** @enum {string} */
-        StatusName: "active" | "disabled";
-        /** @enum {string} */
-        StatusView: "queued" | "streaming" | "completed" | "cancelled" | "failed" | "partial";
         /**
          * @description One server-sent event. Its SSE `event:` field is the `type`; its `id:` is the message's
          *     content length in bytes after the event (send it back as `Last-Event-ID` to resume).
@@ -2031,96 +2613,191 @@ export interface components {
              */
             type: "message.failed";
         } & components["schemas"]["MessageFailed"];
-        /** SwitchPreset */
+        /**
+         * SwitchPreset
+         * @description The preset a conversation uses from its next turn on (or none).
+         */
         SwitchPreset: {
+            /** @description Or a plugin's preset. */
+            plugin_preset?: (components["schemas"]["PluginPresetRef"] & unknown) | null;
             /**
              * Format: uuid
              * @description The preset whose current version to pin; `null` (and no `plugin_preset`) to use none.
              */
-            preset_id?: string;
-            /** @description Or a plugin's preset. */
-            plugin_preset?: components["schemas"]["PluginPresetRef"] & unknown;
+            preset_id?: string | null;
         };
-        /** SwitchTenantRequest */
+        /**
+         * SwitchTenantRequest
+         * @description The tenant to make active for this session.
+         */
         SwitchTenantRequest: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description One of the caller's tenants.
+             */
             tenant_id: string;
         };
-        /** TenantMembershipView */
+        /**
+         * TenantMembershipView
+         * @description A tenant the caller belongs to, and their role in it.
+         */
         TenantMembershipView: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The tenant's id.
+             */
             id: string;
-            slug: string;
+            /** @description Its display name. */
             name: string;
-            role: components["schemas"]["RoleName"];
+            /** @description The caller's role in it. */
+            role: components["schemas"]["TenantRole"] & unknown;
+            /** @description Its short name (in URLs and sign-in). */
+            slug: string;
         };
-        /** TenantPage */
+        /**
+         * TenantPage
+         * @description A page of the installation's tenants.
+         */
         TenantPage: {
+            /** @description This page's items. */
             items: components["schemas"]["TenantView"][];
-            next_cursor?: string;
+            /** @description Pass it as `cursor` to get the next page; null on the last page. */
+            next_cursor?: string | null;
         };
-        /** TenantPlugins */
+        /**
+         * TenantPlugins
+         * @description The tenant's plugin chain.
+         */
         TenantPlugins: {
             /** @description The tenant's chain, in the order it runs. */
             chain: components["schemas"]["ChainEntryView"][];
         };
-        /** TenantUsageView */
+        /**
+         * @description A user's role in a tenant: `member` (chat), `auditor` (also reads audit and usage) or
+         *     `tenant_admin` (manages the tenant).
+         * @enum {string}
+         */
+        TenantRole: "member" | "auditor" | "tenant_admin";
+        /**
+         * TenantUsageView
+         * @description Token usage of the active tenant over a date range, by day, user and model.
+         */
         TenantUsageView: {
+            /** @description The first day counted (UTC). */
             from: string;
-            to: string;
             /** @description One row per group, days ascending when grouped by day. */
             rows: components["schemas"]["UsageRowView"][];
+            /** @description The last day counted (UTC). */
+            to: string;
         };
-        /** TenantView */
+        /**
+         * TenantView
+         * @description A tenant: one organisation's isolated space.
+         */
         TenantView: {
-            /** Format: uuid */
-            id: string;
-            slug: string;
-            name: string;
-            status: components["schemas"]["StatusName"];
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was created.
+             */
             created_at: string;
-        };
-        /** TokenPage */
-        TokenPage: {
-            items: components["schemas"]["TokenView"][];
-            next_cursor?: string;
-        };
-        /** TokenView */
-        TokenView: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The tenant's id.
+             */
             id: string;
+            /** @description Its display name. */
+            name: string;
+            /** @description Its short name (in URLs and sign-in). */
+            slug: string;
+            /** @description Whether its users may sign in. */
+            status: components["schemas"]["ActivationStatus"] & unknown;
+        };
+        /**
+         * TokenPage
+         * @description A page of API tokens, newest first.
+         */
+        TokenPage: {
+            /** @description This page's items. */
+            items: components["schemas"]["TokenView"][];
+            /** @description Pass it as `cursor` to get the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /**
+         * TokenView
+         * @description An API token (never its secret).
+         */
+        TokenView: {
+            /**
+             * Format: date-time
+             * @description When it was created.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it stops working; null for never.
+             */
+            expires_at?: string | null;
+            /**
+             * Format: uuid
+             * @description The token's id.
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When it last authenticated a request; null when never used.
+             */
+            last_used_at?: string | null;
+            /** @description Its name, to tell tokens apart. */
             name: string;
             /** @description The first characters of the token, to recognise it. */
             prefix: string;
-            role: components["schemas"]["RoleName"];
-            /** Format: uuid */
+            /**
+             * Format: date-time
+             * @description When it was revoked; null while not revoked.
+             */
+            revoked_at?: string | null;
+            /** @description The role it acts with. */
+            role: components["schemas"]["TenantRole"] & unknown;
+            /**
+             * Format: uuid
+             * @description Its owner.
+             */
             user_id: string;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            expires_at?: string;
-            /** Format: date-time */
-            last_used_at?: string;
-            /** Format: date-time */
-            revoked_at?: string;
         };
-        /** @enum {string} */
+        /**
+         * @description Which messages of a conversation to return.
+         * @enum {string}
+         */
         TreeView: "branch" | "tree";
-        /** TurnView */
+        /**
+         * TurnView
+         * @description A turn that was accepted: the user message (if any) and the answer being written.
+         */
         TurnView: {
-            /** Format: uuid */
+            /** @description The answer, `queued` or `streaming`; attach to `GET /v1/messages/{id}/events` for its text. */
+            assistant_message: components["schemas"]["MessageView"] & unknown;
+            /**
+             * Format: uuid
+             * @description The conversation.
+             */
             conversation_id: string;
-            /** @description The user message this turn created (none for regenerate and continue). */
-            user_message?: components["schemas"]["MessageView"] & unknown;
-            assistant_message: components["schemas"]["MessageView"];
-            /** @description True when this answers a retry with an `Idempotency-Key` already used: nothing new was created. */
+            /**
+             * @description True when this answers a retry with an `Idempotency-Key` already used: nothing new was
+             *     created.
+             */
             replayed: boolean;
+            /** @description The user message this turn created (none for regenerate and continue). */
+            user_message?: (components["schemas"]["MessageView"] & unknown) | null;
         };
-        /** UpdateConversation */
+        /**
+         * UpdateConversation
+         * @description Changes to a conversation; absent (or null) fields stay as they are.
+         */
         UpdateConversation: {
-            title?: string;
-            archived?: boolean;
+            /** @description Archive or unarchive it. */
+            archived?: boolean | null;
+            /** @description A new title. */
+            title?: string | null;
         };
         /**
          * UpdatePreset
@@ -2131,89 +2808,151 @@ export interface components {
              * Format: int32
              * @description The version the edit started from; a newer current version is a conflict (409).
              */
-            base_version?: number;
+            base_version?: number | null;
+            /** @description A new description; unchanged when absent. */
+            description?: string | null;
+            /**
+             * Format: int64
+             * @description A new answer size limit; unchanged when absent.
+             */
+            max_tokens?: number | null;
+            /** @description A new model; unchanged when absent. */
+            model?: string | null;
+            /** @description A new name; unchanged when absent. */
             name: string;
-            description?: string;
-            model?: string;
-            system_prompt?: string;
-            /** Format: double */
-            temperature?: number;
-            /** Format: int64 */
-            max_tokens?: number;
+            /** @description A new system prompt; unchanged when absent. */
+            system_prompt?: string | null;
+            /**
+             * Format: double
+             * @description A new temperature; unchanged when absent.
+             */
+            temperature?: number | null;
         };
-        /** UploadPlugin */
+        /**
+         * UploadPlugin
+         * @description A plugin version to upload: its manifest and WebAssembly component.
+         */
         UploadPlugin: {
+            /** @description The WebAssembly component, base64. */
+            component_base64: string;
             /**
              * @description The manifest: `name`, `version` (semver), `description`, `hooks` (`presets`,
              *     `transform_request`, `transform_response`), `config_schema`, `failure_policy`.
              */
             manifest: unknown;
-            /** @description The WebAssembly component, base64. */
-            component_base64: string;
         };
-        /** UsageRowView */
+        /**
+         * UsageRowView
+         * @description Tokens used on one day, by one user, with one model.
+         */
         UsageRowView: {
-            day?: string;
-            /** Format: uuid */
-            user_id?: string;
-            /** @description The user's e-mail address, when grouped by user. */
-            email?: string;
-            model?: string;
-            /**
-             * Format: int64
-             * @description Turns (answers) that ran, whatever their outcome.
-             */
-            turns: number;
-            /** Format: int64 */
-            input_tokens: number;
-            /** Format: int64 */
-            output_tokens: number;
             /**
              * Format: double
              * @description In the currency of the catalogue's prices.
              */
             cost: number;
+            /** @description The day (UTC, `YYYY-MM-DD`); null unless grouped by day (`group_by`). */
+            day?: string | null;
+            /** @description The user's e-mail address, when grouped by user. */
+            email?: string | null;
+            /**
+             * Format: int64
+             * @description Prompt tokens.
+             */
+            input_tokens: number;
+            /** @description The model; null unless grouped by model. */
+            model?: string | null;
+            /**
+             * Format: int64
+             * @description Answer tokens.
+             */
+            output_tokens: number;
+            /**
+             * Format: int64
+             * @description Turns (answers) that ran, whatever their outcome.
+             */
+            turns: number;
+            /**
+             * Format: uuid
+             * @description The user; null unless grouped by user.
+             */
+            user_id?: string | null;
         };
-        /** UsageTotals */
+        /**
+         * UsageTotals
+         * @description Token totals over a period.
+         */
         UsageTotals: {
             /**
-             * Format: int64
-             * @description Turns (answers) that ran, whatever their outcome.
-             */
-            turns: number;
-            /** Format: int64 */
-            input_tokens: number;
-            /** Format: int64 */
-            output_tokens: number;
-            /**
              * Format: double
              * @description In the currency of the catalogue's prices.
              */
             cost: number;
-        };
-        /** UsageView */
-        UsageView: {
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Prompt tokens.
+             */
             input_tokens: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Answer tokens.
+             */
+            output_tokens: number;
+            /**
+             * Format: int64
+             * @description Turns (answers) that ran, whatever their outcome.
+             */
+            turns: number;
+        };
+        /**
+         * UsageView
+         * @description Tokens an answer used, as the provider reported them (or estimated when it did not).
+         */
+        UsageView: {
+            /**
+             * Format: int64
+             * @description Prompt tokens.
+             */
+            input_tokens: number;
+            /**
+             * Format: int64
+             * @description Answer tokens.
+             */
             output_tokens: number;
         };
-        /** UserPage */
+        /**
+         * UserPage
+         * @description A page of the tenant's users.
+         */
         UserPage: {
+            /** @description This page's items. */
             items: components["schemas"]["UserView"][];
-            next_cursor?: string;
+            /** @description Pass it as `cursor` to get the next page; null on the last page. */
+            next_cursor?: string | null;
         };
-        /** UserView */
+        /**
+         * UserView
+         * @description A user of the active tenant.
+         */
         UserView: {
-            /** Format: uuid */
-            id: string;
-            email: string;
-            display_name: string;
-            role: components["schemas"]["RoleName"];
-            /** @description The user's status in this tenant. */
-            status: components["schemas"]["StatusName"] & unknown;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the account was created.
+             */
             created_at: string;
+            /** @description Their name as others see it. */
+            display_name: string;
+            /** @description Their e-mail address. */
+            email: string;
+            /**
+             * Format: uuid
+             * @description The user's id.
+             */
+            id: string;
+            /** @description Their role in the tenant. */
+            role: components["schemas"]["TenantRole"] & unknown;
+            /** @description The user's status in this tenant. */
+            status: components["schemas"]["ActivationStatus"] & unknown;
         };
     };
     responses: never;
@@ -2224,6 +2963,147 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    audit_list: {
+        parameters: {
+            query?: {
+                /** @description Only entries by this user. */
+                actor?: string;
+                /** @description Only this action, e.g. `auth.login_failed`. */
+                action?: string;
+                /** @description From this time (inclusive). */
+                since?: string;
+                /** @description Before this time. */
+                until?: string;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of audit entries, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["AuditPage"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     auth_login: {
         parameters: {
             query?: never;
@@ -2247,7 +3127,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["MeView"];
                 };
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2256,7 +3139,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2265,7 +3148,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2274,7 +3157,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2283,7 +3166,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2292,7 +3175,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2301,8 +3184,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2311,11 +3194,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -2323,7 +3216,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2333,8 +3226,8 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {
@@ -2363,7 +3256,10 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2372,7 +3268,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2381,7 +3277,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2390,7 +3286,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2399,7 +3295,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2408,7 +3304,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2417,8 +3313,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2427,11 +3323,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -2439,7 +3345,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2449,8 +3355,1241 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    conversations_list: {
+        parameters: {
+            query?: {
+                /** @description Archived conversations instead of current ones. */
+                archived?: boolean;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the caller's conversations, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ConversationPage"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    conversations_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["CreateConversation"];
+            };
+        };
+        responses: {
+            /** @description A conversation: a tree of messages owned by one user in one tenant. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ConversationView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    conversations_get: {
+        parameters: {
+            query?: {
+                /** @description `branch` (default): the active branch; `tree`: every message. */
+                view?: components["schemas"]["TreeView"];
+            };
+            header?: never;
+            path: {
+                /** @description The conversation's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A conversation with its messages: the active branch or the whole tree. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ConversationDetail"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    conversations_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The conversation's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    conversations_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The conversation's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["UpdateConversation"];
+            };
+        };
+        responses: {
+            /** @description A conversation: a tree of messages owned by one user in one tenant. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ConversationView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    conversations_set_active_branch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The conversation's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["SetActiveBranch"];
+            };
+        };
+        responses: {
+            /** @description A conversation with its messages: the active branch or the whole tree. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ConversationDetail"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    messages_send: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required: a unique value per user action, reused on retries. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The conversation's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["SendMessage"];
+            };
+        };
+        responses: {
+            /** @description `Accept: text/event-stream`: the turn's events, from `message.created` to its final event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Otherwise: the created messages; attach with `GET /v1/messages/{id}/events`. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["TurnView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    conversations_set_preset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The conversation's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["SwitchPreset"];
+            };
+        };
+        responses: {
+            /** @description A conversation: a tree of messages owned by one user in one tenant. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ConversationView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    shares_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The conversation's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["CreateShare"];
+            };
+        };
+        responses: {
+            /** @description A share snapshot: an immutable copy of a conversation branch and who may read it. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ShareView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {
@@ -2471,6 +4610,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The signed-in caller: who they are, their tenants and the active one. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2479,7 +4619,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["MeView"];
                 };
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2488,7 +4631,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2497,7 +4640,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2506,7 +4649,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2515,7 +4658,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2524,7 +4667,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2533,8 +4676,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2543,11 +4686,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -2555,7 +4708,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2565,8 +4718,8 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {
@@ -2591,6 +4744,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The signed-in caller: who they are, their tenants and the active one. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2599,7 +4753,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["MeView"];
                 };
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2608,7 +4765,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2617,7 +4774,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2626,7 +4783,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2635,7 +4792,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2644,7 +4801,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2653,8 +4810,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2663,11 +4820,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -2675,7 +4842,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2685,8 +4852,8 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {
@@ -2721,7 +4888,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["MeView"];
                 };
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2730,7 +4900,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2739,7 +4909,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2748,7 +4918,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2757,7 +4927,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2766,7 +4936,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2775,8 +4945,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2785,11 +4955,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -2797,7 +4977,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2807,8 +4987,8 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {
@@ -2832,6 +5012,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of API tokens, newest first. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2840,7 +5021,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["TokenPage"];
                 };
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2849,7 +5033,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2858,7 +5042,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2867,7 +5051,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2876,7 +5060,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2885,7 +5069,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2894,8 +5078,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2904,11 +5088,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -2916,7 +5110,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2926,8 +5120,8 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {
@@ -2952,6 +5146,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description A newly created API token: the secret is in this response only. */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -2960,7 +5155,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["CreatedToken"];
                 };
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2969,7 +5167,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2978,7 +5176,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2987,7 +5185,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2996,7 +5194,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3005,7 +5203,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3014,8 +5212,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3024,11 +5222,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -3036,7 +5244,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3046,8 +5254,8 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {
@@ -3064,19 +5272,24 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The token's id. */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description Done; no body. */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3085,7 +5298,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3094,7 +5307,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3103,7 +5316,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3112,7 +5325,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3121,7 +5334,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3130,8 +5343,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3140,11 +5353,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -3152,7 +5375,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3162,2779 +5385,8 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    tokens_list: {
-        parameters: {
-            query?: {
-                cursor?: string;
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["TokenPage"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    tokens_revoke: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    users_list: {
-        parameters: {
-            query?: {
-                cursor?: string;
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["UserPage"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    users_create: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json; charset=utf-8": components["schemas"]["CreateUserRequest"];
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["UserView"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    users_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["UserView"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    users_set_role: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json; charset=utf-8": components["schemas"]["SetRoleRequest"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["UserView"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    users_disable: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["UserView"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    users_enable: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["UserView"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    tenants_list: {
-        parameters: {
-            query?: {
-                cursor?: string;
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["TenantPage"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    tenants_create: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json; charset=utf-8": components["schemas"]["CreateTenantRequest"];
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["TenantView"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    tenants_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["TenantView"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    tenants_disable: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["TenantView"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    tenants_enable: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["TenantView"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    audit_list: {
-        parameters: {
-            query?: {
-                /** @description Only entries by this user. */
-                actor?: string;
-                /** @description Only this action, e.g. `auth.login_failed`. */
-                action?: string;
-                /** @description From this time (inclusive). */
-                since?: string;
-                /** @description Before this time. */
-                until?: string;
-                cursor?: string;
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["AuditPage"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    platform_audit_list: {
-        parameters: {
-            query?: {
-                actor?: string;
-                action?: string;
-                since?: string;
-                until?: string;
-                cursor?: string;
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["AuditPage"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    conversations_list: {
-        parameters: {
-            query?: {
-                /** @description Archived conversations instead of current ones. */
-                archived?: boolean;
-                cursor?: string;
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ConversationPage"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    conversations_create: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json; charset=utf-8": components["schemas"]["CreateConversation"];
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ConversationView"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    conversations_get: {
-        parameters: {
-            query?: {
-                view?: components["schemas"]["TreeView"];
-            };
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ConversationDetail"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    conversations_delete: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    conversations_update: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json; charset=utf-8": components["schemas"]["UpdateConversation"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ConversationView"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    conversations_set_preset: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json; charset=utf-8": components["schemas"]["SwitchPreset"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ConversationView"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    conversations_set_active_branch: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json; charset=utf-8": components["schemas"]["SetActiveBranch"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ConversationDetail"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    messages_send: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Required: a unique value per user action, reused on retries. */
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json; charset=utf-8": components["schemas"]["SendMessage"];
-            };
-        };
-        responses: {
-            /** @description `Accept: text/event-stream`: the turn's events, from `message.created` to its final event. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/event-stream": components["schemas"]["StreamEvent"][];
-                };
-            };
-            /** @description Otherwise: the created messages; attach with `GET /v1/messages/{id}/events`. */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["TurnView"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {
@@ -5951,12 +5403,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The message's id. */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description One message of a conversation, with its lifecycle state. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5965,7 +5419,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["MessageView"];
                 };
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5974,7 +5431,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5983,7 +5440,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5992,7 +5449,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6001,7 +5458,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6010,7 +5467,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6019,8 +5476,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6029,11 +5486,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -6041,7 +5508,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -6051,128 +5518,8 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    messages_events: {
-        parameters: {
-            query?: never;
-            header?: {
-                "Last-Event-ID"?: string;
-            };
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/event-stream": components["schemas"]["StreamEvent"][];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {
@@ -6189,12 +5536,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The message's id. */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description One message of a conversation, with its lifecycle state. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6203,7 +5552,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["MessageView"];
                 };
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6212,7 +5564,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6221,7 +5573,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6230,7 +5582,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6239,7 +5591,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6248,7 +5600,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6257,8 +5609,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6267,11 +5619,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -6279,7 +5641,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -6289,142 +5651,8 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    messages_regenerate: {
-        parameters: {
-            query?: never;
-            header?: {
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json; charset=utf-8": components["schemas"]["RegenerateMessage"];
-            };
-        };
-        responses: {
-            /** @description `Accept: text/event-stream`: the turn's events, from `message.created` to its final event. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/event-stream": components["schemas"]["StreamEvent"][];
-                };
-            };
-            /** @description Otherwise: the created messages; attach with `GET /v1/messages/{id}/events`. */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["TurnView"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {
@@ -6440,9 +5668,15 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /**
+                 * @description A unique key per intended action (e.g. a UUID), reused on retries: a retry with the same
+                 *     key and body returns the same messages and stream instead of starting another answer.
+                 *     Optional.
+                 */
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @description The message's id. */
                 id: string;
             };
             cookie?: never;
@@ -6455,7 +5689,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": components["schemas"]["StreamEvent"][];
+                    "text/event-stream": string;
                 };
             };
             /** @description Otherwise: the created messages; attach with `GET /v1/messages/{id}/events`. */
@@ -6467,7 +5701,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["TurnView"];
                 };
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6476,7 +5713,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6485,7 +5722,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6494,7 +5731,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6503,7 +5740,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6512,7 +5749,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6521,8 +5758,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6531,11 +5768,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -6543,7 +5790,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -6553,8 +5800,8 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {
@@ -6570,9 +5817,15 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /**
+                 * @description A unique key per intended action (e.g. a UUID), reused on retries: a retry with the same
+                 *     key and body returns the same messages and stream instead of starting another answer.
+                 *     Optional.
+                 */
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @description The message's id. */
                 id: string;
             };
             cookie?: never;
@@ -6589,7 +5842,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": components["schemas"]["StreamEvent"][];
+                    "text/event-stream": string;
                 };
             };
             /** @description Otherwise: the created messages; attach with `GET /v1/messages/{id}/events`. */
@@ -6601,7 +5854,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["TurnView"];
                 };
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6610,7 +5866,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6619,7 +5875,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6628,7 +5884,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6637,7 +5893,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6646,7 +5902,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6655,8 +5911,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6665,11 +5921,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -6677,7 +5943,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -6687,8 +5953,300 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    messages_events: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The `id:` of the last event received: the stream resumes after it. From the start when
+                 *     absent.
+                 */
+                "Last-Event-ID"?: string;
+            };
+            path: {
+                /** @description The message's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message's events from `Last-Event-ID` on (from the start without it), live until its final event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    messages_regenerate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended action (e.g. a UUID), reused on retries: a retry with the same
+                 *     key and body returns the same messages and stream instead of starting another answer.
+                 *     Optional.
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The message's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["RegenerateMessage"];
+            };
+        };
+        responses: {
+            /** @description `Accept: text/event-stream`: the turn's events, from `message.created` to its final event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Otherwise: the created messages; attach with `GET /v1/messages/{id}/events`. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["TurnView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {
@@ -6709,6 +6267,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The models the caller may use in the active tenant. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6717,7 +6276,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ModelList"];
                 };
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6726,7 +6288,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6735,7 +6297,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6744,7 +6306,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6753,7 +6315,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6762,7 +6324,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6771,8 +6333,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6781,11 +6343,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -6793,7 +6365,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -6803,8 +6375,8 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {
@@ -6821,6 +6393,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The model's id in the catalogue. */
                 id: string;
             };
             cookie?: never;
@@ -6831,6 +6404,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description A model of the catalogue. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6839,7 +6413,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ModelView"];
                 };
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6848,7 +6425,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6857,7 +6434,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6866,7 +6443,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6875,7 +6452,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6884,7 +6461,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6893,8 +6470,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6903,11 +6480,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -6915,7 +6502,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -6925,8 +6512,8 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {
@@ -6943,19 +6530,24 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The model's id in the catalogue. */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description Done; no body. */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6964,7 +6556,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6973,7 +6565,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6982,7 +6574,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6991,7 +6583,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7000,7 +6592,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7009,8 +6601,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7019,11 +6611,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -7031,7 +6633,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -7041,8 +6643,8 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {
@@ -7054,7 +6656,148 @@ export interface operations {
             };
         };
     };
-    providers_list: {
+    platform_audit_list: {
+        parameters: {
+            query?: {
+                /** @description Only entries by this user. */
+                actor?: string;
+                /** @description Only this action, e.g. `tenant.created`. */
+                action?: string;
+                /** @description From this time (inclusive). */
+                since?: string;
+                /** @description Before this time. */
+                until?: string;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of audit entries, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["AuditPage"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    plugins_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -7063,15 +6806,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The plugins uploaded to the installation. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json; charset=utf-8": components["schemas"]["ProviderList"];
+                    "application/json; charset=utf-8": components["schemas"]["PluginList"];
                 };
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7080,7 +6827,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7089,7 +6836,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7098,7 +6845,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7107,7 +6854,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7116,7 +6863,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7125,8 +6872,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7135,11 +6882,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -7147,7 +6904,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -7157,8 +6914,8 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {
@@ -7170,28 +6927,32 @@ export interface operations {
             };
         };
     };
-    provider_keys_set: {
+    plugins_upload: {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                name: string;
-            };
+            path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json; charset=utf-8": components["schemas"]["PutProviderKey"];
+                "application/json; charset=utf-8": components["schemas"]["UploadPlugin"];
             };
         };
         responses: {
-            204: {
+            /** @description One uploaded version of a plugin. */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["PluginVersionView"];
+                };
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7200,7 +6961,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7209,7 +6970,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7218,7 +6979,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7227,7 +6988,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7236,7 +6997,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7245,8 +7006,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7255,11 +7016,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -7267,7 +7038,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -7277,124 +7048,8 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    provider_keys_delete: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                name: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {
@@ -7415,6 +7070,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The presets the caller may use: the tenant's and their own. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7423,7 +7079,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["PresetList"];
                 };
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7432,7 +7091,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7441,7 +7100,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7450,7 +7109,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7459,7 +7118,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7468,7 +7127,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7477,8 +7136,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7487,11 +7146,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -7499,7 +7168,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -7509,8 +7178,8 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {
@@ -7535,6 +7204,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description A preset and its latest version. */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -7543,7 +7213,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["PresetView"];
                 };
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7552,7 +7225,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7561,7 +7234,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7570,7 +7243,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7579,7 +7252,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7588,7 +7261,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7597,8 +7270,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7607,11 +7280,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -7619,7 +7302,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -7629,8 +7312,8 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {
@@ -7647,12 +7330,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The preset's id. */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description A preset and its latest version. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7661,7 +7346,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["PresetView"];
                 };
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7670,7 +7358,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7679,7 +7367,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7688,7 +7376,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7697,7 +7385,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7706,7 +7394,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7715,8 +7403,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7725,11 +7413,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -7737,7 +7435,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -7747,8 +7445,8 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {
@@ -7765,6 +7463,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The preset's id. */
                 id: string;
             };
             cookie?: never;
@@ -7775,6 +7474,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description A preset and its latest version. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7783,7 +7483,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["PresetView"];
                 };
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7792,7 +7495,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7801,7 +7504,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7810,7 +7513,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7819,7 +7522,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7828,7 +7531,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7837,8 +7540,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7847,11 +7550,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -7859,7 +7572,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -7869,8 +7582,8 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {
@@ -7887,19 +7600,24 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The preset's id. */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description Done; no body. */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7908,7 +7626,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7917,7 +7635,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7926,7 +7644,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7935,7 +7653,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7944,7 +7662,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7953,8 +7671,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7963,11 +7681,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -7975,7 +7703,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -7985,8 +7713,146 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    presets_diff: {
+        parameters: {
+            query: {
+                /** @description The older version's number. */
+                from: number;
+                /** @description The newer version's number. */
+                to: number;
+            };
+            header?: never;
+            path: {
+                /** @description The preset's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What changed between two versions of a preset. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["PresetDiff"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {
@@ -8003,12 +7869,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The preset's id. */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description Every version of a preset, newest first. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8017,7 +7885,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["PresetVersionList"];
                 };
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8026,7 +7897,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8035,7 +7906,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8044,7 +7915,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8053,7 +7924,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8062,7 +7933,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8071,8 +7942,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8081,11 +7952,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -8093,7 +7974,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -8103,8 +7984,8 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {
@@ -8121,13 +8002,16 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The preset's id. */
                 id: string;
+                /** @description The version's number (1, 2, …). */
                 version: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description One immutable version of a preset. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8136,7 +8020,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["PresetVersionView"];
                 };
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8145,7 +8032,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8154,7 +8041,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8163,7 +8050,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8172,7 +8059,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8181,7 +8068,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8190,8 +8077,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8200,11 +8087,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -8212,7 +8109,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -8222,8 +8119,8 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {
@@ -8235,128 +8132,7 @@ export interface operations {
             };
         };
     };
-    presets_diff: {
-        parameters: {
-            query: {
-                from: number;
-                to: number;
-            };
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["PresetDiff"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    preset_policy_get: {
+    providers_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -8365,15 +8141,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The model providers of the installation and the active tenant. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json; charset=utf-8": components["schemas"]["PresetPolicy"];
+                    "application/json; charset=utf-8": components["schemas"]["ProviderList"];
                 };
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8382,7 +8162,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8391,7 +8171,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8400,7 +8180,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8409,7 +8189,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8418,7 +8198,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8427,8 +8207,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8437,11 +8217,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -8449,7 +8239,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -8459,8 +8249,8 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {
@@ -8472,617 +8262,33 @@ export interface operations {
             };
         };
     };
-    preset_policy_set: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json; charset=utf-8": components["schemas"]["PresetPolicy"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["PresetPolicy"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    usage_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["MyUsageView"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    tenant_usage_get: {
-        parameters: {
-            query?: {
-                from?: string;
-                to?: string;
-                group_by?: string;
-                user_id?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["TenantUsageView"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    quotas_list: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["QuotaList"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    quotas_set: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json; charset=utf-8": components["schemas"]["SetQuota"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["QuotaView"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    quotas_delete: {
+    provider_keys_set: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                id: string;
+                /** @description The provider's name. */
+                name: string;
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["PutProviderKey"];
+            };
+        };
         responses: {
+            /** @description Done; no body. */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9091,7 +8297,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9100,7 +8306,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9109,7 +8315,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9118,7 +8324,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9127,7 +8333,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -9136,8 +8342,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9146,11 +8352,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -9158,7 +8374,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -9168,8 +8384,272 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    provider_keys_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The provider's name. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    public_snapshots_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The share's secret link token. */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A shared branch as it was when shared. Holds nothing outside the copy. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["SnapshotView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {
@@ -9197,6 +8677,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Matches, best first. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9205,7 +8686,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["SearchResults"];
                 };
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9214,7 +8698,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9223,7 +8707,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9232,7 +8716,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9241,7 +8725,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9250,7 +8734,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -9259,8 +8743,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9269,11 +8753,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -9281,7 +8775,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -9291,130 +8785,8 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    shares_create: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json; charset=utf-8": components["schemas"]["CreateShare"];
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ShareView"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {
@@ -9429,6 +8801,7 @@ export interface operations {
     shares_list: {
         parameters: {
             query?: {
+                /** @description Only shares in this state. */
                 status?: components["schemas"]["ShareStatus"];
                 cursor?: string;
                 limit?: number;
@@ -9439,6 +8812,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A page of share snapshots, newest first. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9447,7 +8821,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["SharePage"];
                 };
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9456,7 +8833,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9465,7 +8842,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9474,7 +8851,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9483,7 +8860,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9492,7 +8869,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -9501,8 +8878,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9511,11 +8888,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -9523,7 +8910,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -9533,130 +8920,8 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    tenant_shares_list: {
-        parameters: {
-            query?: {
-                status?: components["schemas"]["ShareStatus"];
-                /** @description Only this user's shares. */
-                owner_id?: string;
-                cursor?: string;
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["SharePage"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {
@@ -9673,12 +8938,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The share's id. */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description A share snapshot: an immutable copy of a conversation branch and who may read it. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9687,7 +8954,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ShareView"];
                 };
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9696,7 +8966,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9705,7 +8975,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9714,7 +8984,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9723,7 +8993,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9732,7 +9002,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -9741,8 +9011,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9751,11 +9021,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -9763,7 +9043,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -9773,8 +9053,8 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {
@@ -9791,6 +9071,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The share's id. */
                 id: string;
             };
             cookie?: never;
@@ -9804,7 +9085,10 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9813,7 +9097,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9822,7 +9106,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9831,7 +9115,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9840,7 +9124,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9849,7 +9133,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -9858,8 +9142,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9868,11 +9152,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -9880,7 +9174,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -9890,8 +9184,8 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {
@@ -9911,12 +9205,14 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The share's id. */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description A page of a share's readings, newest first. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9925,7 +9221,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ShareViewPage"];
                 };
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9934,7 +9233,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9943,7 +9242,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9952,7 +9251,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9961,7 +9260,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9970,7 +9269,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -9979,8 +9278,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9989,11 +9288,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -10001,7 +9310,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -10011,8 +9320,8 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {
@@ -10029,12 +9338,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The share's id. */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description A shared branch as it was when shared. Holds nothing outside the copy. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10043,7 +9354,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["SnapshotView"];
                 };
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10052,7 +9366,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10061,7 +9375,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10070,7 +9384,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -10079,7 +9393,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -10088,7 +9402,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -10097,8 +9411,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10107,11 +9421,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -10119,7 +9443,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -10129,1068 +9453,8 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    public_snapshots_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                token: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["SnapshotView"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    sharing_settings_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["SharingSettingsView"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    sharing_settings_set: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json; charset=utf-8": components["schemas"]["PutSharingSettings"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["SharingSettingsView"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    plugins_list: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["PluginList"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    plugins_upload: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json; charset=utf-8": components["schemas"]["UploadPlugin"];
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["PluginVersionView"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    tenant_plugins_available: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["PluginList"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    tenant_plugins_list: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["TenantPlugins"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    tenant_plugins_set: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                name: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json; charset=utf-8": components["schemas"]["ConfigurePlugin"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["TenantPlugins"];
-                };
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
-             */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    tenant_plugins_remove: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                name: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such object for this caller (objects of other tenants included). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Conflicts with the current state (`conflict`). */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request body larger than the server accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
-             */
-            429: {
-                headers: {
-                    "RETRY-AFTER": number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unexpected server error. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {
@@ -11215,6 +9479,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The tenant's plugin chain. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11223,7 +9488,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["TenantPlugins"];
                 };
             };
-            /** @description Malformed request: not JSON, wrong types, unknown fields. */
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11232,7 +9500,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No valid session or API token (`unauthenticated`, `invalid_credentials`). */
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11241,7 +9509,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`, `csrf_failed`). */
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11250,7 +9518,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such object for this caller (objects of other tenants included). */
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -11259,7 +9527,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Conflicts with the current state (`conflict`). */
+            /** @description `conflict`: conflicts with the current state. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -11268,7 +9536,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Request body larger than the server accepts. */
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -11277,8 +9545,8 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Well-formed but unacceptable values (`validation_failed`, with `field`). */
-            422: {
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11287,11 +9555,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Rate limited (`rate_limited`) or over a token quota (`quota_exceeded`, with `quota`);
-             *     retry after the given number of seconds.
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
              */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying. */
                     "RETRY-AFTER": number;
                     [name: string]: unknown;
                 };
@@ -11299,7 +9577,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unexpected server error. */
+            /** @description `internal`: an unexpected error on the server's side. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -11309,8 +9587,3598 @@ export interface operations {
                 };
             };
             /**
-             * @description A dependency (the database, or for search the search cluster) is unavailable; nothing was
-             *     changed.
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    tenant_plugins_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tenant's plugin chain. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["TenantPlugins"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    tenant_plugins_available: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The plugins uploaded to the installation. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["PluginList"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    tenant_plugins_set: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The plugin's name. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["ConfigurePlugin"];
+            };
+        };
+        responses: {
+            /** @description The tenant's plugin chain. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["TenantPlugins"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    tenant_plugins_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The plugin's name. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    preset_policy_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tenant's rules for presets. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["PresetPolicy"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    preset_policy_set: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["PresetPolicy"];
+            };
+        };
+        responses: {
+            /** @description The tenant's rules for presets. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["PresetPolicy"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    quotas_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tenant's token quotas. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["QuotaList"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    quotas_set: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["SetQuota"];
+            };
+        };
+        responses: {
+            /** @description A token quota: a budget per period for one user or the whole tenant. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["QuotaView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    quotas_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The quota's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    tenant_shares_list: {
+        parameters: {
+            query?: {
+                /** @description Only shares in this state. */
+                status?: components["schemas"]["ShareStatus"];
+                /** @description Only this user's shares. */
+                owner_id?: string;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of share snapshots, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["SharePage"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sharing_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tenant's sharing settings. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["SharingSettingsView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sharing_settings_set: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["PutSharingSettings"];
+            };
+        };
+        responses: {
+            /** @description The tenant's sharing settings. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["SharingSettingsView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    tenant_usage_get: {
+        parameters: {
+            query?: {
+                /** @description The first day to count (UTC, `YYYY-MM-DD`). */
+                from?: string;
+                /** @description The last day to count (UTC, `YYYY-MM-DD`). */
+                to?: string;
+                /** @description How to split the rows: `day`, `user` or `model`. */
+                group_by?: string;
+                /** @description Only this user's usage. */
+                user_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Token usage of the active tenant over a date range, by day, user and model. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["TenantUsageView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    tenants_list: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the installation's tenants. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["TenantPage"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    tenants_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["CreateTenantRequest"];
+            };
+        };
+        responses: {
+            /** @description A tenant: one organisation's isolated space. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["TenantView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    tenants_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A tenant: one organisation's isolated space. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["TenantView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    tenants_disable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A tenant: one organisation's isolated space. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["TenantView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    tenants_enable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A tenant: one organisation's isolated space. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["TenantView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    tokens_list: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of API tokens, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["TokenPage"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    tokens_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The token's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    usage_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's own token usage and the quotas that apply to them. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["MyUsageView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    users_list: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the tenant's users. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["UserPage"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    users_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["CreateUserRequest"];
+            };
+        };
+        responses: {
+            /** @description A user of the active tenant. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["UserView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    users_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A user of the active tenant. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["UserView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    users_disable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A user of the active tenant. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["UserView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    users_enable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A user of the active tenant. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["UserView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    users_set_role: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["SetRoleRequest"];
+            };
+        };
+        responses: {
+            /** @description A user of the active tenant. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["UserView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
              */
             503: {
                 headers: {

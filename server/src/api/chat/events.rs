@@ -6,24 +6,35 @@ use confab_core::chat::engine::ChatEvent;
 use confab_core::domain::MessageStatus;
 use futures::StreamExt;
 use futures::stream::BoxStream;
-use poem_openapi::payload::EventStream;
-use poem_openapi::{Object, Union};
+use poem::IntoResponse;
+use poem_openapi::payload::{EventStream, Payload};
+use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, MetaSchema, MetaSchemaRef, Registry};
+use poem_openapi::types::Type;
+use poem_openapi::{ApiResponse, Object, Union};
 use std::time::Duration;
 use uuid::Uuid;
 
 /// `message.created`: the turn exists; always the first event of a new stream.
 #[derive(Debug, Clone, Object)]
 pub struct MessageCreated {
+    /// The conversation.
     pub conversation_id: Uuid,
+    /// The user message this turn added; null for turns without one (regenerate, continue).
+    #[oai(nullable)]
     pub user_message_id: Option<Uuid>,
+    /// The answer being written: the id to attach to and to cancel.
     pub assistant_message_id: Uuid,
+    /// The model writing the answer.
+    #[oai(nullable)]
     pub model: Option<String>,
 }
 
 /// `message.delta`: the next piece of the answer.
 #[derive(Debug, Clone, Object)]
 pub struct MessageDelta {
+    /// The answer.
     pub message_id: Uuid,
+    /// The next piece of its text, to append.
     pub content: String,
     /// The answer's length in bytes after this delta (also the event's `id`).
     pub offset: u64,
@@ -32,6 +43,7 @@ pub struct MessageDelta {
 /// `message.completed`: the answer is complete.
 #[derive(Debug, Clone, Object)]
 pub struct MessageCompleted {
+    /// The finished answer.
     pub message: MessageView,
 }
 
@@ -39,12 +51,14 @@ pub struct MessageCompleted {
 /// `partial` (some text; it can be continued).
 #[derive(Debug, Clone, Object)]
 pub struct MessageFailed {
+    /// The answer as it ended, with its `error`.
     pub message: MessageView,
 }
 
 /// `message.cancelled`: stopped by the user; `message.content` has the text so far.
 #[derive(Debug, Clone, Object)]
 pub struct MessageCancelled {
+    /// The answer as it was when stopped.
     pub message: MessageView,
 }
 
@@ -88,7 +102,57 @@ impl StreamEvent {
     }
 }
 
-pub(super) type Events = EventStream<BoxStream<'static, StreamEvent>>;
+/// The answer stream as a response body. Described in the spec as an event stream (a string of
+/// SSE frames whose `data:` is a [`StreamEvent`]), not as poem-openapi's default JSON array, which
+/// validators and generators would read as one JSON document.
+pub struct Events(EventStream<BoxStream<'static, StreamEvent>>);
+
+const EVENT_STREAM_DESCRIPTION: &str = "Server-sent events (`text/event-stream`). Each event has \
+     `event:` (its type: `message.created`, `message.delta`, `message.completed`, `message.failed` \
+     or `message.cancelled`), `id:` (send the last one back as `Last-Event-ID` to resume) and one \
+     `data:` line holding a JSON `StreamEvent` (`#/components/schemas/StreamEvent`, also named by \
+     this media type's `x-event-schema`). Lines starting with `:` are keep-alives. The stream ends \
+     after the final event (`completed`, `failed` or `cancelled`).";
+
+impl Payload for Events {
+    const CONTENT_TYPE: &'static str = "text/event-stream";
+
+    fn schema_ref() -> MetaSchemaRef {
+        MetaSchemaRef::Inline(Box::new(MetaSchema {
+            description: Some(EVENT_STREAM_DESCRIPTION),
+            ..MetaSchema::new_with_format("string", "event-stream")
+        }))
+    }
+
+    fn register(registry: &mut Registry) {
+        StreamEvent::register(registry);
+    }
+}
+
+impl IntoResponse for Events {
+    fn into_response(self) -> poem::Response {
+        self.0.into_response()
+    }
+}
+
+impl ApiResponse for Events {
+    fn meta() -> MetaResponses {
+        MetaResponses {
+            responses: vec![MetaResponse {
+                description: "The message's events from `Last-Event-ID` on (from the start without it), \
+                              live until its final event.",
+                status: Some(200),
+                status_range: None,
+                content: vec![MetaMediaType { content_type: Self::CONTENT_TYPE, schema: Self::schema_ref() }],
+                headers: vec![],
+            }],
+        }
+    }
+
+    fn register(registry: &mut Registry) {
+        StreamEvent::register(registry);
+    }
+}
 
 fn to_wire(event: ChatEvent) -> StreamEvent {
     match event {
@@ -110,8 +174,8 @@ fn to_wire(event: ChatEvent) -> StreamEvent {
 }
 
 pub(super) fn sse(stream: BoxStream<'static, ChatEvent>, heartbeat: Duration) -> Events {
-    EventStream::new(stream.map(to_wire).boxed()).keep_alive(heartbeat).to_event(|event| {
+    Events(EventStream::new(stream.map(to_wire).boxed()).keep_alive(heartbeat).to_event(|event| {
         let data = poem_openapi::types::ToJSON::to_json_string(&event);
         poem::web::sse::Event::message(data).event_type(event.name()).id(event.id().to_string())
-    })
+    }))
 }

@@ -10,7 +10,7 @@ pub use views::*;
 use super::ApiTags;
 use super::error::ApiResult;
 use super::extract::Auth;
-use super::models::{decode_cursor, next_cursor, page_limit};
+use super::paging::{Cursor, PageLimit, decode_cursor, next_cursor, page_limit};
 use crate::state::AppState;
 use confab_core::authz::Permission;
 use confab_core::chat::{Draft, Idempotency, Turn};
@@ -50,6 +50,11 @@ pub enum ConversationCreated {
 pub enum Deleted {
     #[oai(status = 204)]
     NoContent,
+}
+
+/// Registers the answer stream's event union (`StreamEvent` and its variants) for the spec.
+pub(super) fn register_stream_events(registry: &mut poem_openapi::registry::Registry) {
+    <events::StreamEvent as poem_openapi::types::Type>::register(registry);
 }
 
 fn wants_sse(req: &poem::Request) -> bool {
@@ -120,8 +125,8 @@ impl ChatApi {
         auth: Auth,
         /// Archived conversations instead of current ones.
         archived: Query<Option<bool>>,
-        cursor: Query<Option<String>>,
-        limit: Query<Option<u32>>,
+        cursor: Query<Option<Cursor>>,
+        limit: Query<Option<PageLimit>>,
     ) -> ApiResult<Json<ConversationPage>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_READ).await?;
         let limit = page_limit(limit.0)?;
@@ -137,7 +142,9 @@ impl ChatApi {
         &self,
         state: Data<&Arc<AppState>>,
         auth: Auth,
+        /// The conversation's id.
         id: Path<Uuid>,
+        /// `branch` (default): the active branch; `tree`: every message.
         view: Query<Option<TreeView>>,
     ) -> ApiResult<Json<ConversationDetail>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_READ).await?;
@@ -158,6 +165,7 @@ impl ChatApi {
         &self,
         state: Data<&Arc<AppState>>,
         auth: Auth,
+        /// The conversation's id.
         id: Path<Uuid>,
         body: Json<SwitchPreset>,
     ) -> ApiResult<Json<ConversationView>> {
@@ -174,6 +182,7 @@ impl ChatApi {
         &self,
         state: Data<&Arc<AppState>>,
         auth: Auth,
+        /// The conversation's id.
         id: Path<Uuid>,
         body: Json<UpdateConversation>,
     ) -> ApiResult<Json<ConversationView>> {
@@ -185,7 +194,13 @@ impl ChatApi {
 
     /// Delete a conversation and all its messages (running turns are stopped).
     #[oai(path = "/conversations/:id", method = "delete", operation_id = "conversations_delete")]
-    async fn delete_conversation(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Deleted> {
+    async fn delete_conversation(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        /// The conversation's id.
+        id: Path<Uuid>,
+    ) -> ApiResult<Deleted> {
         let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;
         state.chat.delete_conversation(&scope, ConversationId(id.0)).await?;
         Ok(Deleted::NoContent)
@@ -197,6 +212,7 @@ impl ChatApi {
         &self,
         state: Data<&Arc<AppState>>,
         auth: Auth,
+        /// The conversation's id.
         id: Path<Uuid>,
         body: Json<SetActiveBranch>,
     ) -> ApiResult<Json<ConversationDetail>> {
@@ -221,6 +237,7 @@ impl ChatApi {
         state: Data<&Arc<AppState>>,
         auth: Auth,
         req: &poem::Request,
+        /// The conversation's id.
         id: Path<Uuid>,
         /// Required: a unique value per user action, reused on retries.
         #[oai(name = "Idempotency-Key")]
@@ -248,6 +265,7 @@ impl ChatApi {
         &self,
         state: Data<&Arc<AppState>>,
         auth: Auth,
+        /// The message's id.
         id: Path<Uuid>,
     ) -> ApiResult<Json<MessageView>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_READ).await?;
@@ -263,8 +281,12 @@ impl ChatApi {
         &self,
         state: Data<&Arc<AppState>>,
         auth: Auth,
+        /// The message's id.
         id: Path<Uuid>,
-        #[oai(name = "Last-Event-ID")] last_event_id: Header<Option<String>>,
+        /// The `id:` of the last event received: the stream resumes after it. From the start when
+        /// absent.
+        #[oai(name = "Last-Event-ID")]
+        last_event_id: Header<Option<String>>,
     ) -> ApiResult<Events> {
         let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_READ).await?;
         let after = match last_event_id.0.as_deref() {
@@ -280,20 +302,32 @@ impl ChatApi {
 
     /// Stop an answer. It keeps the text written so far, with status `cancelled`.
     #[oai(path = "/messages/:id/cancel", method = "post", operation_id = "messages_cancel")]
-    async fn cancel(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Json<MessageView>> {
+    async fn cancel(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        /// The message's id.
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<MessageView>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;
         Ok(Json(state.chat.cancel(&scope, MessageId(id.0)).await?.into()))
     }
 
-    /// Answer again: a new assistant message beside this one (or, for a user message, a new answer to it).
+    /// Answer again: a new assistant message beside this one (or, for a user message, a new answer
+    /// to it).
     #[oai(path = "/messages/:id/regenerate", method = "post", operation_id = "messages_regenerate")]
     async fn regenerate(
         &self,
         state: Data<&Arc<AppState>>,
         auth: Auth,
         req: &poem::Request,
+        /// The message's id.
         id: Path<Uuid>,
-        #[oai(name = "Idempotency-Key")] idempotency_key: Header<Option<String>>,
+        /// A unique key per intended action (e.g. a UUID), reused on retries: a retry with the same
+        /// key and body returns the same messages and stream instead of starting another answer.
+        /// Optional.
+        #[oai(name = "Idempotency-Key")]
+        idempotency_key: Header<Option<String>>,
         body: Json<RegenerateMessage>,
     ) -> ApiResult<TurnResponse> {
         let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;
@@ -310,8 +344,13 @@ impl ChatApi {
         state: Data<&Arc<AppState>>,
         auth: Auth,
         req: &poem::Request,
+        /// The message's id.
         id: Path<Uuid>,
-        #[oai(name = "Idempotency-Key")] idempotency_key: Header<Option<String>>,
+        /// A unique key per intended action (e.g. a UUID), reused on retries: a retry with the same
+        /// key and body returns the same messages and stream instead of starting another answer.
+        /// Optional.
+        #[oai(name = "Idempotency-Key")]
+        idempotency_key: Header<Option<String>>,
     ) -> ApiResult<TurnResponse> {
         let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;
         let idem = Idempotency::parse(idempotency_key.0.as_deref())?;
@@ -326,8 +365,13 @@ impl ChatApi {
         state: Data<&Arc<AppState>>,
         auth: Auth,
         req: &poem::Request,
+        /// The message's id.
         id: Path<Uuid>,
-        #[oai(name = "Idempotency-Key")] idempotency_key: Header<Option<String>>,
+        /// A unique key per intended action (e.g. a UUID), reused on retries: a retry with the same
+        /// key and body returns the same messages and stream instead of starting another answer.
+        /// Optional.
+        #[oai(name = "Idempotency-Key")]
+        idempotency_key: Header<Option<String>>,
         body: Json<EditMessage>,
     ) -> ApiResult<TurnResponse> {
         let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;

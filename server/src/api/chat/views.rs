@@ -9,8 +9,12 @@ use poem_openapi::{Enum, Object};
 use std::collections::HashMap;
 use uuid::Uuid;
 
+/// The lifecycle state of a message: `queued` → `streaming` → `completed`, or `cancelled` (stopped
+/// by
+/// the user), `failed` (an error before any text) or `partial` (an error after some text; the text
+/// is kept and the answer can be continued).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "snake_case")]
+#[oai(rename = "MessageStatus", rename_all = "snake_case")]
 pub enum StatusView {
     Queued,
     Streaming,
@@ -33,70 +37,104 @@ impl From<MessageStatus> for StatusView {
     }
 }
 
+/// Who wrote a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "snake_case")]
+#[oai(rename = "MessageRole", rename_all = "snake_case")]
 pub enum RoleView {
     System,
     User,
     Assistant,
 }
 
+/// Why an answer failed or stopped early.
 #[derive(Debug, Clone, Object)]
 pub struct MessageErrorView {
     /// e.g. `upstream_rate_limited`, `upstream_timeout`, `upstream_stream_broken`, `interrupted`.
     pub code: String,
+    /// A sentence for people.
     pub message: String,
     /// From the provider's `Retry-After`, when it gave one.
+    #[oai(nullable)]
     pub retry_after_secs: Option<i64>,
 }
 
+/// Tokens an answer used, as the provider reported them (or estimated when it did not).
 #[derive(Debug, Clone, Object)]
 pub struct UsageView {
+    /// Prompt tokens.
     pub input_tokens: i64,
+    /// Answer tokens.
     pub output_tokens: i64,
 }
 
+/// What was sent upstream for an answer: which messages fitted the model's context window.
 #[derive(Debug, Clone, Object)]
 pub struct ContextView {
     /// The messages sent upstream for this answer, oldest first.
     pub sent_message_ids: Vec<Uuid>,
     /// Older messages left out to fit the model's context window.
     pub dropped_message_ids: Vec<Uuid>,
+    /// The prompt's estimated size in tokens.
     pub prompt_tokens: i64,
 }
 
+/// One message of a conversation, with its lifecycle state.
 #[derive(Debug, Clone, Object)]
 pub struct MessageView {
+    /// The message's id.
     pub id: Uuid,
+    /// The conversation it belongs to.
     pub conversation_id: Uuid,
+    /// The message it answers or follows; null for the first message.
+    #[oai(nullable)]
     pub parent_id: Option<Uuid>,
+    /// Who wrote it.
     pub role: RoleView,
+    /// Its lifecycle state.
     pub status: StatusView,
+    /// Its text (Markdown); for an answer still streaming, the text so far.
     pub content: String,
+    /// For answers: the model that wrote it; null for user messages.
+    #[oai(nullable)]
     pub model: Option<String>,
+    /// For `failed` and `partial` answers: what went wrong; null otherwise.
+    #[oai(nullable)]
     pub error: Option<MessageErrorView>,
+    /// For finished answers: tokens used; null until known.
+    #[oai(nullable)]
     pub usage: Option<UsageView>,
     /// For assistant messages: what was sent upstream.
+    #[oai(nullable)]
     pub context: Option<ContextView>,
     /// For assistant messages: what each plugin of the tenant's chain did to the request
     /// (`unchanged`, `changed`, `rejected`, `failed_open`, `failed`), in chain order.
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable, skip_serializing_if_is_none)]
     pub plugins: Option<Vec<PluginRunView>>,
     /// Ids of this message and its siblings (same parent), oldest first — for ‹ 2 / 3 › navigation.
     /// Only in the branch view.
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable, skip_serializing_if_is_none)]
     pub sibling_ids: Option<Vec<Uuid>>,
+    /// When it was created (RFC 3339, UTC).
     pub created_at: DateTime<Utc>,
+    /// When it last changed.
     pub updated_at: DateTime<Utc>,
 }
 
+/// One plugin call during a turn.
 #[derive(Debug, Clone, Object)]
 pub struct PluginRunView {
+    /// The plugin's name.
     pub plugin: String,
+    /// The version that ran.
     pub version: String,
+    /// `unchanged`, `changed` (it rewrote the request or answer), `rejected` (it refused the turn),
+    /// `failed_open` (it failed and the turn went on without it) or `failed` (it failed and ended
+    /// the turn).
     pub outcome: String,
     /// The rejection reason, or what went wrong.
+    #[oai(nullable)]
     pub detail: Option<String>,
+    /// How long the call took, in microseconds.
     pub elapsed_us: u64,
 }
 
@@ -150,25 +188,37 @@ impl From<Message> for MessageView {
     }
 }
 
+/// A conversation: a tree of messages owned by one user in one tenant.
 #[derive(Debug, Object)]
 pub struct ConversationView {
+    /// The conversation's id.
     pub id: Uuid,
+    /// Its title.
     pub title: String,
+    /// Archived conversations leave the default list but stay searchable.
     pub archived: bool,
     /// The last message of the branch being shown; sends without `parent_id` continue it.
+    #[oai(nullable)]
     pub active_leaf_id: Option<Uuid>,
     /// The preset version the conversation is pinned to; it changes only through
     /// `PUT /v1/conversations/{id}/preset`.
+    #[oai(nullable)]
     pub preset_version_id: Option<Uuid>,
     /// Or a plugin's preset, pinned to the plugin version that offered it.
+    #[oai(nullable)]
     pub plugin_preset: Option<PinnedPluginPreset>,
+    /// When it was created (RFC 3339, UTC).
     pub created_at: DateTime<Utc>,
+    /// When it last changed: a message, a title, a branch switch.
     pub updated_at: DateTime<Utc>,
 }
 
+/// A plugin preset pinned to a conversation, at the plugin version it came from.
 #[derive(Debug, Object)]
 pub struct PinnedPluginPreset {
+    /// The plugin version that provides it.
     pub plugin_version_id: Uuid,
+    /// The preset's id within the plugin.
     pub preset_id: String,
 }
 
@@ -189,12 +239,17 @@ impl From<Conversation> for ConversationView {
     }
 }
 
+/// A page of the caller's conversations, newest first.
 #[derive(Debug, Object)]
 pub struct ConversationPage {
+    /// This page's items.
     pub items: Vec<ConversationView>,
+    /// Pass it as `cursor` to get the next page; null on the last page.
+    #[oai(nullable)]
     pub next_cursor: Option<String>,
 }
 
+/// Which messages of a conversation to return.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename_all = "snake_case")]
 pub enum TreeView {
@@ -204,29 +259,42 @@ pub enum TreeView {
     Tree,
 }
 
+/// A conversation with its messages: the active branch or the whole tree.
 #[derive(Debug, Object)]
 pub struct ConversationDetail {
+    /// The conversation.
     pub conversation: ConversationView,
     /// The pinned preset version, when there is one (and its preset is visible to the caller).
+    #[oai(nullable)]
     pub preset: Option<PinnedPreset>,
+    /// Which messages `messages` holds.
     pub view: TreeView,
+    /// The messages, as `view` says.
     pub messages: Vec<MessageView>,
 }
 
+/// A new, empty conversation.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct CreateConversation {
+    /// Its title; `New conversation` when absent.
+    #[oai(nullable)]
     pub title: Option<String>,
     /// Pins the conversation to this preset's current version.
+    #[oai(nullable)]
     pub preset_id: Option<Uuid>,
     /// Or to a plugin's preset (from `GET /v1/presets`, `plugin_items`).
+    #[oai(nullable)]
     pub plugin_preset: Option<PluginPresetRef>,
 }
 
+/// A preset provided by a plugin of the tenant's chain.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct PluginPresetRef {
+    /// The plugin's name.
     pub plugin: String,
+    /// The preset's id within the plugin.
     pub preset_id: String,
 }
 
@@ -248,29 +316,44 @@ pub(super) fn preset_choice(
 /// A conversation's preset version, briefly.
 #[derive(Debug, Object)]
 pub struct PinnedPreset {
+    /// The preset's id.
     pub preset_id: Uuid,
+    /// The pinned version's id.
     pub version_id: Uuid,
+    /// The pinned version's number (1, 2, …).
     pub version: i32,
+    /// The preset's name at that version.
     pub name: String,
+    /// The model that version uses; null to use the conversation's model.
+    #[oai(nullable)]
     pub model: Option<String>,
 }
 
+/// The preset a conversation uses from its next turn on (or none).
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct SwitchPreset {
     /// The preset whose current version to pin; `null` (and no `plugin_preset`) to use none.
+    #[oai(nullable)]
     pub preset_id: Option<Uuid>,
     /// Or a plugin's preset.
+    #[oai(nullable)]
     pub plugin_preset: Option<PluginPresetRef>,
 }
 
+/// Changes to a conversation; absent (or null) fields stay as they are.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct UpdateConversation {
+    /// A new title.
+    #[oai(nullable)]
     pub title: Option<String>,
+    /// Archive or unarchive it.
+    #[oai(nullable)]
     pub archived: Option<bool>,
 }
 
+/// The branch a conversation shows and continues from.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct SetActiveBranch {
@@ -278,37 +361,53 @@ pub struct SetActiveBranch {
     pub message_id: Uuid,
 }
 
+/// A user message to add to a conversation, and the answer to ask for.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct SendMessage {
+    /// The message's text: not blank, at most `chat.max_message_chars` characters (100,000 by
+    /// default).
     pub content: String,
     /// A model id from `GET /v1/models`; the first model of the catalogue when absent.
+    #[oai(nullable)]
     pub model: Option<String>,
     /// The message to answer after; the active branch's last message when absent.
+    #[oai(nullable)]
     pub parent_id: Option<Uuid>,
 }
 
+/// A new version of a user message: a sibling branch with a new answer.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct EditMessage {
     /// The new text: a new user message beside the edited one, with a new answer.
     pub content: String,
+    /// The model for the new answer; the original's when absent.
+    #[oai(nullable)]
     pub model: Option<String>,
 }
 
+/// Another answer to the same user message: a sibling branch.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct RegenerateMessage {
+    /// The model for the new answer; the original's when absent.
+    #[oai(nullable)]
     pub model: Option<String>,
 }
 
+/// A turn that was accepted: the user message (if any) and the answer being written.
 #[derive(Debug, Object)]
 pub struct TurnView {
+    /// The conversation.
     pub conversation_id: Uuid,
     /// The user message this turn created (none for regenerate and continue).
+    #[oai(nullable)]
     pub user_message: Option<MessageView>,
+    /// The answer, `queued` or `streaming`; attach to `GET /v1/messages/{id}/events` for its text.
     pub assistant_message: MessageView,
-    /// True when this answers a retry with an `Idempotency-Key` already used: nothing new was created.
+    /// True when this answers a retry with an `Idempotency-Key` already used: nothing new was
+    /// created.
     pub replayed: bool,
 }
 

@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# Regenerates confab_client/_generated from openapi/openapi.json with the pinned
+# Regenerates confab_client/generated from openapi/openapi.json with the pinned
 # openapi-python-client (generator/requirements.txt). The hand-written layer (the other modules of
 # confab_client) is never touched. Output is deterministic: the same spec and pins give the same bytes.
 #
 # Usage: openapi/sdks/python/generate.sh [OUTPUT_DIR]
-#   OUTPUT_DIR defaults to openapi/sdks/python/confab_client/_generated (test.sh passes a temp dir
+#   OUTPUT_DIR defaults to openapi/sdks/python/confab_client/generated (test.sh passes a temp dir
 #   to check for drift).
 set -euo pipefail
 
 SDK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SPEC="${SPEC:-$SDK_DIR/../../openapi.json}"
-OUT="${1:-$SDK_DIR/confab_client/_generated}"
+OUT="${1:-$SDK_DIR/confab_client/generated}"
 # shellcheck source=openapi/sdks/python/venv.sh
 . "$SDK_DIR/venv.sh"
 
@@ -25,7 +25,7 @@ trap 'rm -rf "$work"' EXIT
   cd "$work"
   PATH="$venv/bin:$PATH" "$venv/bin/openapi-python-client" generate \
     --path "$work/openapi.json" --config "$SDK_DIR/generator/config.yaml" \
-    --meta none --output-path "$work/_generated" >"$work/log" 2>&1
+    --meta none --output-path "$work/generated" >"$work/log" 2>&1
 ) || { cat "$work/log" >&2; echo "generate.sh: openapi-python-client failed" >&2; exit 1; }
 # The generator reports schemas it could not read and then leaves them out; that is a failure here.
 if grep -qE 'Unable to (process|parse)|Skipping|Error' "$work/log"; then
@@ -33,11 +33,11 @@ if grep -qE 'Unable to (process|parse)|Skipping|Error' "$work/log"; then
   echo "generate.sh: openapi-python-client could not read parts of the spec (above)" >&2
   exit 1
 fi
-find "$work/_generated" -name __pycache__ -prune -exec rm -rf {} +
+find "$work/generated" -name __pycache__ -prune -exec rm -rf {} +
 
 rm -rf "$OUT"
 mkdir -p "$(dirname "$OUT")"
-cp -R "$work/_generated" "$OUT"
+cp -R "$work/generated" "$OUT"
 echo "generate.sh: wrote $OUT"
 
 # The distribution's version is the API's (info.version); test.sh checks that they agree.

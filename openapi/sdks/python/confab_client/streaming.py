@@ -6,7 +6,8 @@ connection drops before a final event, the stream reattaches with `GET /v1/messa
 and `Last-Event-ID` set to the last event it yielded; if it dropped before even `message.created`
 (so the message id is unknown), it repeats the turn request with the same `Idempotency-Key`, which
 the server answers with the same turn's stream. Events at or before the last seen position are
-skipped, so the caller sees each piece of text once, in order.
+skipped (and a delta that starts before it is trimmed), so the caller sees each piece of text
+once, in order.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import asyncio
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, AsyncIterator, Iterator
 from uuid import UUID
 
@@ -71,9 +72,12 @@ class _Position:
         except ValueError:
             return False
 
-    def accept(self, event: StreamEvent) -> bool:
+    def accept(self, event: StreamEvent) -> StreamEvent | None:
+        """The event to yield (a delta that overlaps what was seen loses the seen part), or None."""
         if self._seen(event.event_id):
-            return False
+            return None
+        if isinstance(event, MessageDelta):
+            event = self._unseen_part(event)
         if event.event_id is not None:
             self.last_event_id = event.event_id
         if isinstance(event, MessageCreated):
@@ -84,7 +88,20 @@ class _Position:
         elif event.terminal:
             self.final = event  # type: ignore[assignment]
             self.message_id = event.message.id  # type: ignore[union-attr]
-        return True
+        return event
+
+    def _unseen_part(self, delta: MessageDelta) -> MessageDelta:
+        # A delta's text ends at byte `offset` of the answer; if it starts before the position
+        # already seen (a server that resumed at a coarser boundary), keep only the new bytes.
+        try:
+            seen = int(self.last_event_id) if self.last_event_id is not None else 0
+        except ValueError:
+            return delta
+        data = delta.content.encode()
+        start = delta.offset - len(data)
+        if start >= seen:
+            return delta
+        return replace(delta, content=data[seen - start :].decode("utf-8", errors="replace"))
 
     def request(self, http: httpx.Client | httpx.AsyncClient, turn: _Turn | None) -> httpx.Request:
         headers = {"Accept": "text/event-stream"}
@@ -194,8 +211,8 @@ class MessageStream(_StreamView):
                     sse = decoder.decode(line)
                     if sse is None:
                         continue
-                    event = parse_event(sse)
-                    if self._pos.accept(event):
+                    event = self._pos.accept(parse_event(sse))
+                    if event is not None:
                         failures = 0
                         yield event
                         if self._pos.final is not None:
@@ -278,8 +295,8 @@ class AsyncMessageStream(_StreamView):
                     sse = decoder.decode(line)
                     if sse is None:
                         continue
-                    event = parse_event(sse)
-                    if self._pos.accept(event):
+                    event = self._pos.accept(parse_event(sse))
+                    if event is not None:
                         failures = 0
                         yield event
                         if self._pos.final is not None:

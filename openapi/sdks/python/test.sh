@@ -14,7 +14,7 @@ set -uo pipefail
 SDK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SPEC="$SDK_DIR/../../openapi.json"
 SERVER_BIN="${SDK_E2E_SERVER_BIN:-${CARGO_TARGET_DIR:-$HOME/.cache/confab-target}/debug/confab-sdk-e2e-server}"
-# shellcheck source=openapi/sdks/python/venv.sh
+# shellcheck source-path=SCRIPTDIR source=venv.sh
 . "$SDK_DIR/venv.sh"
 
 RUN="$(mktemp -d "${TMPDIR:-/tmp}/confab-pysdk.XXXXXX")"
@@ -122,10 +122,11 @@ fi
 
 echo "== python sdk: pytest"
 # From $RUN, so that `import confab_client` can only find the installed package.
+read -ra pytest_args <<<"${PYTEST_ARGS:-}"
 (
   cd "$RUN" &&
     CONFAB_E2E="$(head -n 1 "$RUN/server.json")" "$RUN/venv/bin/python" -m pytest "$RUN/src/tests" \
-      -p no:cacheprovider --junitxml="$RUN/junit.xml" -q ${PYTEST_ARGS:-}
+      -p no:cacheprovider --junitxml="$RUN/junit.xml" -q "${pytest_args[@]}"
 )
 pytest_status=$?
 read -r tests failures errors skipped < <("$RUN/venv/bin/python" - "$RUN/junit.xml" <<'PY' 2>/dev/null || echo "0 0 1 0"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by generate.sh and test.sh: cached virtualenvs for the tools (never for the SDK itself).
 #
 # `cached_venv NAME REQUIREMENTS...` prints the path of a virtualenv with exactly those pinned

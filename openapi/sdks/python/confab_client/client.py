@@ -43,9 +43,18 @@ class _Turns:
     def _turn(self, path: str, body: dict[str, Any] | None, key: str | None) -> _Turn:
         return _Turn(path=path, body=body, idempotency_key=key or str(uuid.uuid4()))
 
-    def _send(self, conversation_id: UUID | str, content: str, model: str | None, parent_id: UUID | str | None, key: str | None) -> _Turn:
+    def _send(
+        self,
+        conversation_id: UUID | str,
+        content: str,
+        model: str | None,
+        parent_id: UUID | str | None,
+        key: str | None,
+    ) -> _Turn:
         return self._turn(
-            f"/v1/conversations/{conversation_id}/messages", _body(content=content, model=model, parent_id=parent_id), key
+            f"/v1/conversations/{conversation_id}/messages",
+            _body(content=content, model=model, parent_id=parent_id),
+            key,
         )
 
     def _regenerate(self, message_id: UUID | str, model: str | None, key: str | None) -> _Turn:

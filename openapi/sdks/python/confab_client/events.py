@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar
 from uuid import UUID
 
 from ._generated_names import MessageView
@@ -140,10 +140,10 @@ class UnknownEvent:
     data: Any
 
 
-StreamEvent = Union[MessageCreated, MessageDelta, MessageCompleted, MessageFailed, MessageCancelled, UnknownEvent]
+StreamEvent = MessageCreated | MessageDelta | MessageCompleted | MessageFailed | MessageCancelled | UnknownEvent
 """What iterating a `MessageStream` yields."""
 
-FinalEvent = Union[MessageCompleted, MessageFailed, MessageCancelled]
+FinalEvent = MessageCompleted | MessageFailed | MessageCancelled
 
 _FINAL: dict[str, type[_Final]] = {
     MessageCompleted.type: MessageCompleted,

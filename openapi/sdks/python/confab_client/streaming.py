@@ -16,8 +16,9 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
-from typing import Any, AsyncIterator, Iterator
+from typing import Any
 from uuid import UUID
 
 import httpx

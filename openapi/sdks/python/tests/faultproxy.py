@@ -65,8 +65,16 @@ class FaultProxy:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def fail(self, method: str, path: str, status: int, *, times: int = 1, retry_after: str | None = None,
-             forward: bool = False) -> None:
+    def fail(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        *,
+        times: int = 1,
+        retry_after: str | None = None,
+        forward: bool = False,
+    ) -> None:
         """The next `times` requests matching answer `status` (forwarded first when `forward`)."""
         self._add(Rule(method, re.compile(path), times, status=status, retry_after=retry_after, forward=forward))
 
@@ -130,8 +138,9 @@ class _Handler(BaseHTTPRequestHandler):
         return conn.getresponse()
 
     def _error(self, rule: Rule) -> None:
-        payload = json.dumps({"error": {"code": "injected", "message": f"injected {rule.status}",
-                                        "request_id": "proxy"}}).encode()
+        payload = json.dumps(
+            {"error": {"code": "injected", "message": f"injected {rule.status}", "request_id": "proxy"}}
+        ).encode()
         self.send_response(rule.status)
         self.send_header("Content-Type", "application/json")
         if rule.retry_after is not None:

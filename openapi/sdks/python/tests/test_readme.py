@@ -23,5 +23,7 @@ def test_readme_example(index: int, e2e: dict, tmp_path: Path) -> None:
     script = tmp_path / f"example_{index}.py"
     script.write_text(BLOCKS[index], encoding="utf-8")
     env = {**os.environ, "CONFAB_URL": e2e["base"], "CONFAB_TOKEN": e2e["member"]["token"]}
-    run = subprocess.run([sys.executable, str(script)], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [sys.executable, str(script)], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
     assert run.returncode == 0, f"README example {index + 1} failed:\n{BLOCKS[index]}\n{run.stdout}\n{run.stderr}"

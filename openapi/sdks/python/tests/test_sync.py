@@ -26,7 +26,7 @@ from confab_client import (
 )
 from confab_client.generated.api.chat import conversations_create, conversations_get, messages_get, messages_send
 from confab_client.generated.api.session import me_get
-from confab_client.generated.models import CreateConversation, SendMessage, StatusView
+from confab_client.generated.models import CreateConversation, SendMessage
 
 SEND = r"/v1/conversations/[^/]+/messages"
 EVENTS = r"/v1/messages/[^/]+/events"
@@ -57,7 +57,7 @@ def test_streams_an_answer(member: Confab, conversation) -> None:
     assert deltas and all(isinstance(d, MessageDelta) for d in deltas)
     assert_contiguous(deltas)
     assert isinstance(final, MessageCompleted)
-    assert final.message.status == StatusView.COMPLETED
+    assert final.message.status.value == "completed"
     assert stream.text == final.message.content == answer
     assert stream.message_id == created.assistant_message_id == final.message.id
     stored = messages_get.sync(client=member.api, id=created.assistant_message_id)
@@ -135,14 +135,20 @@ def test_gives_up_reattaching_after_bounded_attempts(member: Confab, e2e: dict, 
 def test_the_same_idempotency_key_returns_the_same_turn(member: Confab, conversation) -> None:
     key = str(uuid.uuid4())
     prompt, _ = scripted(tokens=3)
-    first = messages_send.sync(client=member.api, id=conversation.id, body=SendMessage(content=prompt), idempotency_key=key)
-    again = messages_send.sync(client=member.api, id=conversation.id, body=SendMessage(content=prompt), idempotency_key=key)
+    first = messages_send.sync(
+        client=member.api, id=conversation.id, body=SendMessage(content=prompt), idempotency_key=key
+    )
+    again = messages_send.sync(
+        client=member.api, id=conversation.id, body=SendMessage(content=prompt), idempotency_key=key
+    )
     assert again.assistant_message.id == first.assistant_message.id
     assert again.user_message.id == first.user_message.id
     assert (first.replayed, again.replayed) == (False, True)
 
     with pytest.raises(UnprocessableEntityError) as err:
-        messages_send.sync(client=member.api, id=conversation.id, body=SendMessage(content=prompt + "!"), idempotency_key=key)
+        messages_send.sync(
+            client=member.api, id=conversation.id, body=SendMessage(content=prompt + "!"), idempotency_key=key
+        )
     assert err.value.code == "idempotency_key_reused" and err.value.field == "Idempotency-Key"
 
     # A streamed replay of the same key reattaches to the same answer.

@@ -80,7 +80,7 @@ class MessageCreated:
     conversation_id: UUID
     assistant_message_id: UUID
     user_message_id: UUID | None
-    """None for regenerate and continue, which create no user message."""
+    """The user message being answered (for regenerate and continue, the existing one)."""
     model: str | None
     raw: dict[str, Any] = field(repr=False, compare=False)
 

@@ -14,9 +14,11 @@ import confab_client
 from confab_client import (
     AuthenticationError,
     Confab,
+    MessageCancelled,
     MessageCompleted,
     MessageCreated,
     MessageDelta,
+    MessageFailed,
     NotFoundError,
     RateLimitError,
     ReattachPolicy,
@@ -24,7 +26,13 @@ from confab_client import (
     UnavailableError,
     UnprocessableEntityError,
 )
-from confab_client.generated.api.chat import conversations_create, conversations_get, messages_get, messages_send
+from confab_client.generated.api.chat import (
+    conversations_create,
+    conversations_get,
+    messages_cancel,
+    messages_get,
+    messages_send,
+)
 from confab_client.generated.api.session import me_get
 from confab_client.generated.models import CreateConversation, SendMessage
 
@@ -62,6 +70,38 @@ def test_streams_an_answer(member: Confab, conversation) -> None:
     assert stream.message_id == created.assistant_message_id == final.message.id
     stored = messages_get.sync(client=member.api, id=created.assistant_message_id)
     assert stored.content == answer
+
+
+def test_a_failed_answer_ends_with_message_failed(member: Confab, conversation) -> None:
+    final = member.stream_message(conversation.id, "[upstream status=500]").until_done()
+    assert isinstance(final, MessageFailed)
+    assert final.message.status.value == "failed" and final.message.error.code
+
+
+def test_a_cancelled_answer_ends_with_message_cancelled(member: Confab, conversation) -> None:
+    prompt, answer = scripted(tokens=60, delay_ms=30)
+    cancelled = False
+    with member.stream_message(conversation.id, prompt) as stream:
+        for event in stream:
+            if isinstance(event, MessageDelta) and not cancelled:
+                messages_cancel.sync(client=member.api, id=stream.message_id)
+                cancelled = True
+    assert isinstance(stream.final, MessageCancelled)
+    assert stream.final.message.status.value == "cancelled"
+    assert stream.text == stream.final.message.content and answer.startswith(stream.text)
+    assert len(stream.text) < len(answer)
+
+
+def test_regenerate_streams_a_sibling_answer(member: Confab, conversation) -> None:
+    prompt, answer = scripted(tokens=4)
+    first = member.stream_message(conversation.id, prompt).until_done()
+    with member.stream_regenerate(first.message.id) as stream:
+        events = list(stream)
+    created, final = events[0], events[-1]
+    assert isinstance(created, MessageCreated) and created.user_message_id == first.message.parent_id
+    assert isinstance(final, MessageCompleted) and final.message.id != first.message.id
+    assert final.message.parent_id == first.message.parent_id
+    assert stream.text == final.message.content == answer
 
 
 def test_reattaches_with_last_event_id_after_dropping_mid_stream(member: Confab, conversation) -> None:

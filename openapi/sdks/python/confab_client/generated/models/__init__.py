@@ -1,0 +1,237 @@
+"""Contains all the data models used in inputs/outputs"""
+
+from .audit_entry_view import AuditEntryView
+from .audit_page import AuditPage
+from .chain_entry_view import ChainEntryView
+from .change_password_request import ChangePasswordRequest
+from .configure_plugin import ConfigurePlugin
+from .context_view import ContextView
+from .conversation_detail import ConversationDetail
+from .conversation_page import ConversationPage
+from .conversation_view import ConversationView
+from .create_conversation import CreateConversation
+from .create_preset import CreatePreset
+from .create_share import CreateShare
+from .create_tenant_request import CreateTenantRequest
+from .create_token_request import CreateTokenRequest
+from .create_user_request import CreateUserRequest
+from .created_token import CreatedToken
+from .credential_kind import CredentialKind
+from .diff_line import DiffLine
+from .diff_op import DiffOp
+from .edit_message import EditMessage
+from .error_body import ErrorBody
+from .error_detail import ErrorDetail
+from .failure_policy_name import FailurePolicyName
+from .field_change import FieldChange
+from .login_request import LoginRequest
+from .me_view import MeView
+from .message_cancelled import MessageCancelled
+from .message_completed import MessageCompleted
+from .message_created import MessageCreated
+from .message_delta import MessageDelta
+from .message_error_view import MessageErrorView
+from .message_failed import MessageFailed
+from .message_view import MessageView
+from .model_list import ModelList
+from .model_source import ModelSource
+from .model_view import ModelView
+from .my_usage_view import MyUsageView
+from .order_chain import OrderChain
+from .period_name import PeriodName
+from .pinned_plugin_preset import PinnedPluginPreset
+from .pinned_preset import PinnedPreset
+from .plugin_list import PluginList
+from .plugin_preset_ref import PluginPresetRef
+from .plugin_preset_view import PluginPresetView
+from .plugin_run_view import PluginRunView
+from .plugin_version_view import PluginVersionView
+from .plugin_view import PluginView
+from .preset_diff import PresetDiff
+from .preset_list import PresetList
+from .preset_policy import PresetPolicy
+from .preset_source import PresetSource
+from .preset_version_list import PresetVersionList
+from .preset_version_view import PresetVersionView
+from .preset_view import PresetView
+from .provider_kind_view import ProviderKindView
+from .provider_list import ProviderList
+from .provider_view import ProviderView
+from .put_model import PutModel
+from .put_provider_key import PutProviderKey
+from .put_sharing_settings import PutSharingSettings
+from .quota_exceeded_detail import QuotaExceededDetail
+from .quota_list import QuotaList
+from .quota_status_view import QuotaStatusView
+from .quota_subject_name import QuotaSubjectName
+from .quota_view import QuotaView
+from .regenerate_message import RegenerateMessage
+from .role_name import RoleName
+from .role_view import RoleView
+from .search_hit_view import SearchHitView
+from .search_results import SearchResults
+from .send_message import SendMessage
+from .set_active_branch import SetActiveBranch
+from .set_quota import SetQuota
+from .set_role_request import SetRoleRequest
+from .share_link import ShareLink
+from .share_page import SharePage
+from .share_status import ShareStatus
+from .share_view import ShareView
+from .share_view_entry import ShareViewEntry
+from .share_view_page import ShareViewPage
+from .share_visibility import ShareVisibility
+from .sharing_settings_view import SharingSettingsView
+from .snapshot_message_view import SnapshotMessageView
+from .snapshot_view import SnapshotView
+from .snippet_segment import SnippetSegment
+from .status_name import StatusName
+from .status_view import StatusView
+from .stream_event_message_cancelled import StreamEventMessageCancelled
+from .stream_event_message_cancelled_type import StreamEventMessageCancelledType
+from .stream_event_message_completed import StreamEventMessageCompleted
+from .stream_event_message_completed_type import StreamEventMessageCompletedType
+from .stream_event_message_created import StreamEventMessageCreated
+from .stream_event_message_created_type import StreamEventMessageCreatedType
+from .stream_event_message_delta import StreamEventMessageDelta
+from .stream_event_message_delta_type import StreamEventMessageDeltaType
+from .stream_event_message_failed import StreamEventMessageFailed
+from .stream_event_message_failed_type import StreamEventMessageFailedType
+from .switch_preset import SwitchPreset
+from .switch_tenant_request import SwitchTenantRequest
+from .tenant_membership_view import TenantMembershipView
+from .tenant_page import TenantPage
+from .tenant_plugins import TenantPlugins
+from .tenant_usage_view import TenantUsageView
+from .tenant_view import TenantView
+from .token_page import TokenPage
+from .token_view import TokenView
+from .tree_view import TreeView
+from .turn_view import TurnView
+from .update_conversation import UpdateConversation
+from .update_preset import UpdatePreset
+from .upload_plugin import UploadPlugin
+from .usage_row_view import UsageRowView
+from .usage_totals import UsageTotals
+from .usage_view import UsageView
+from .user_page import UserPage
+from .user_view import UserView
+
+__all__ = (
+    "AuditEntryView",
+    "AuditPage",
+    "ChainEntryView",
+    "ChangePasswordRequest",
+    "ConfigurePlugin",
+    "ContextView",
+    "ConversationDetail",
+    "ConversationPage",
+    "ConversationView",
+    "CreateConversation",
+    "CreatePreset",
+    "CreateShare",
+    "CreateTenantRequest",
+    "CreateTokenRequest",
+    "CreateUserRequest",
+    "CreatedToken",
+    "CredentialKind",
+    "DiffLine",
+    "DiffOp",
+    "EditMessage",
+    "ErrorBody",
+    "ErrorDetail",
+    "FailurePolicyName",
+    "FieldChange",
+    "LoginRequest",
+    "MeView",
+    "MessageCancelled",
+    "MessageCompleted",
+    "MessageCreated",
+    "MessageDelta",
+    "MessageErrorView",
+    "MessageFailed",
+    "MessageView",
+    "ModelList",
+    "ModelSource",
+    "ModelView",
+    "MyUsageView",
+    "OrderChain",
+    "PeriodName",
+    "PinnedPluginPreset",
+    "PinnedPreset",
+    "PluginList",
+    "PluginPresetRef",
+    "PluginPresetView",
+    "PluginRunView",
+    "PluginVersionView",
+    "PluginView",
+    "PresetDiff",
+    "PresetList",
+    "PresetPolicy",
+    "PresetSource",
+    "PresetVersionList",
+    "PresetVersionView",
+    "PresetView",
+    "ProviderKindView",
+    "ProviderList",
+    "ProviderView",
+    "PutModel",
+    "PutProviderKey",
+    "PutSharingSettings",
+    "QuotaExceededDetail",
+    "QuotaList",
+    "QuotaStatusView",
+    "QuotaSubjectName",
+    "QuotaView",
+    "RegenerateMessage",
+    "RoleName",
+    "RoleView",
+    "SearchHitView",
+    "SearchResults",
+    "SendMessage",
+    "SetActiveBranch",
+    "SetQuota",
+    "SetRoleRequest",
+    "ShareLink",
+    "SharePage",
+    "ShareStatus",
+    "ShareView",
+    "ShareViewEntry",
+    "ShareViewPage",
+    "ShareVisibility",
+    "SharingSettingsView",
+    "SnapshotMessageView",
+    "SnapshotView",
+    "SnippetSegment",
+    "StatusName",
+    "StatusView",
+    "StreamEventMessageCancelled",
+    "StreamEventMessageCancelledType",
+    "StreamEventMessageCompleted",
+    "StreamEventMessageCompletedType",
+    "StreamEventMessageCreated",
+    "StreamEventMessageCreatedType",
+    "StreamEventMessageDelta",
+    "StreamEventMessageDeltaType",
+    "StreamEventMessageFailed",
+    "StreamEventMessageFailedType",
+    "SwitchPreset",
+    "SwitchTenantRequest",
+    "TenantMembershipView",
+    "TenantPage",
+    "TenantPlugins",
+    "TenantUsageView",
+    "TenantView",
+    "TokenPage",
+    "TokenView",
+    "TreeView",
+    "TurnView",
+    "UpdateConversation",
+    "UpdatePreset",
+    "UploadPlugin",
+    "UsageRowView",
+    "UsageTotals",
+    "UsageView",
+    "UserPage",
+    "UserView",
+)

@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.tree_view import TreeView
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.conversation_view import ConversationView
+    from ..models.message_view import MessageView
+    from ..models.pinned_preset import PinnedPreset
+
+
+T = TypeVar("T", bound="ConversationDetail")
+
+
+@_attrs_define
+class ConversationDetail:
+    """
+    Attributes:
+        conversation (ConversationView):
+        view (TreeView):
+        messages (list[MessageView]):
+        preset (None | PinnedPreset | Unset): The pinned preset version, when there is one (and its preset is visible to
+            the caller).
+    """
+
+    conversation: ConversationView
+    view: TreeView
+    messages: list[MessageView]
+    preset: None | PinnedPreset | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        from ..models.pinned_preset import PinnedPreset
+
+        conversation = self.conversation.to_dict()
+
+        view = self.view.value
+
+        messages = []
+        for messages_item_data in self.messages:
+            messages_item = messages_item_data.to_dict()
+            messages.append(messages_item)
+
+        preset: dict[str, Any] | None | Unset
+        if isinstance(self.preset, Unset):
+            preset = UNSET
+        elif isinstance(self.preset, PinnedPreset):
+            preset = self.preset.to_dict()
+        else:
+            preset = self.preset
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "conversation": conversation,
+                "view": view,
+                "messages": messages,
+            }
+        )
+        if preset is not UNSET:
+            field_dict["preset"] = preset
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.conversation_view import ConversationView
+        from ..models.message_view import MessageView
+        from ..models.pinned_preset import PinnedPreset
+
+        d = dict(src_dict)
+        conversation = ConversationView.from_dict(d.pop("conversation"))
+
+        view = TreeView(d.pop("view"))
+
+        messages = []
+        _messages = d.pop("messages")
+        for messages_item_data in _messages:
+            messages_item = MessageView.from_dict(messages_item_data)
+
+            messages.append(messages_item)
+
+        def _parse_preset(data: object) -> None | PinnedPreset | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                preset_type_1 = PinnedPreset.from_dict(data)
+
+                return preset_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | PinnedPreset | Unset, data)
+
+        preset = _parse_preset(d.pop("preset", UNSET))
+
+        conversation_detail = cls(
+            conversation=conversation,
+            view=view,
+            messages=messages,
+            preset=preset,
+        )
+
+        conversation_detail.additional_properties = d
+        return conversation_detail
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,9 @@
+from enum import StrEnum
+
+
+class FailurePolicyName(StrEnum):
+    FAIL_CLOSED = "fail_closed"
+    FAIL_OPEN = "fail_open"
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -1,0 +1,10 @@
+from enum import StrEnum
+
+
+class RoleName(StrEnum):
+    AUDITOR = "auditor"
+    MEMBER = "member"
+    TENANT_ADMIN = "tenant_admin"
+
+    def __str__(self) -> str:
+        return str(self.value)

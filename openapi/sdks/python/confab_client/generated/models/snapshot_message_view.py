@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.role_view import RoleView
+from ..models.status_view import StatusView
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="SnapshotMessageView")
+
+
+@_attrs_define
+class SnapshotMessageView:
+    """
+    Attributes:
+        position (int): 0 for the first message of the branch.
+        role (RoleView):
+        status (StatusView):
+        content (str):
+        created_at (datetime.datetime): When the original message was written.
+        model (None | str | Unset):
+    """
+
+    position: int
+    role: RoleView
+    status: StatusView
+    content: str
+    created_at: datetime.datetime
+    model: None | str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        position = self.position
+
+        role = self.role.value
+
+        status = self.status.value
+
+        content = self.content
+
+        created_at = self.created_at.isoformat()
+
+        model: None | str | Unset
+        if isinstance(self.model, Unset):
+            model = UNSET
+        else:
+            model = self.model
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "position": position,
+                "role": role,
+                "status": status,
+                "content": content,
+                "created_at": created_at,
+            }
+        )
+        if model is not UNSET:
+            field_dict["model"] = model
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        position = d.pop("position")
+
+        role = RoleView(d.pop("role"))
+
+        status = StatusView(d.pop("status"))
+
+        content = d.pop("content")
+
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+
+        def _parse_model(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        model = _parse_model(d.pop("model", UNSET))
+
+        snapshot_message_view = cls(
+            position=position,
+            role=role,
+            status=status,
+            content=content,
+            created_at=created_at,
+            model=model,
+        )
+
+        snapshot_message_view.additional_properties = d
+        return snapshot_message_view
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -5,7 +5,8 @@ poem-openapi describes a field that refers to another schema as
 `$ref`). openapi-python-client treats any allOf with two members as an object composition and
 drops the whole schema when R is an enum ("Cannot take allOf a non-object"). A member that only
 annotates (description, title, example...) adds no constraint, so it is folded into the outer
-schema; an allOf left with a single `$ref` is what the generator reads as "this type".
+schema; an allOf left with a single `$ref` is what the generator reads as "this type". (poem-openapi
+puts a field's `nullable` in that member too; folded, it applies to the field, as intended.)
 
 An optional property of an object schema also accepts null: poem-openapi serializes an absent
 `Option` as `null` unless the field skips it, and without `nullable` the generated `from_dict`
@@ -18,7 +19,7 @@ Usage: normalize_spec.py IN OUT
 import json
 import sys
 
-ANNOTATIONS = {"description", "title", "example", "examples", "deprecated", "readOnly", "writeOnly", "default"}
+ANNOTATIONS = {"description", "title", "example", "examples", "deprecated", "readOnly", "writeOnly", "default", "nullable"}
 
 
 def normalize(node):

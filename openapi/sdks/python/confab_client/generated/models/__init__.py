@@ -1,5 +1,6 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .activation_status import ActivationStatus
 from .audit_entry_view import AuditEntryView
 from .audit_page import AuditPage
 from .chain_entry_view import ChainEntryView
@@ -21,8 +22,9 @@ from .diff_line import DiffLine
 from .diff_op import DiffOp
 from .edit_message import EditMessage
 from .error_body import ErrorBody
+from .error_code import ErrorCode
 from .error_detail import ErrorDetail
-from .failure_policy_name import FailurePolicyName
+from .failure_policy import FailurePolicy
 from .field_change import FieldChange
 from .login_request import LoginRequest
 from .me_view import MeView
@@ -32,13 +34,14 @@ from .message_created import MessageCreated
 from .message_delta import MessageDelta
 from .message_error_view import MessageErrorView
 from .message_failed import MessageFailed
+from .message_role import MessageRole
+from .message_status import MessageStatus
 from .message_view import MessageView
 from .model_list import ModelList
 from .model_source import ModelSource
 from .model_view import ModelView
 from .my_usage_view import MyUsageView
 from .order_chain import OrderChain
-from .period_name import PeriodName
 from .pinned_plugin_preset import PinnedPluginPreset
 from .pinned_preset import PinnedPreset
 from .plugin_list import PluginList
@@ -54,7 +57,7 @@ from .preset_source import PresetSource
 from .preset_version_list import PresetVersionList
 from .preset_version_view import PresetVersionView
 from .preset_view import PresetView
-from .provider_kind_view import ProviderKindView
+from .provider_kind import ProviderKind
 from .provider_list import ProviderList
 from .provider_view import ProviderView
 from .put_model import PutModel
@@ -62,12 +65,11 @@ from .put_provider_key import PutProviderKey
 from .put_sharing_settings import PutSharingSettings
 from .quota_exceeded_detail import QuotaExceededDetail
 from .quota_list import QuotaList
+from .quota_period import QuotaPeriod
 from .quota_status_view import QuotaStatusView
-from .quota_subject_name import QuotaSubjectName
+from .quota_subject import QuotaSubject
 from .quota_view import QuotaView
 from .regenerate_message import RegenerateMessage
-from .role_name import RoleName
-from .role_view import RoleView
 from .search_hit_view import SearchHitView
 from .search_results import SearchResults
 from .send_message import SendMessage
@@ -85,8 +87,6 @@ from .sharing_settings_view import SharingSettingsView
 from .snapshot_message_view import SnapshotMessageView
 from .snapshot_view import SnapshotView
 from .snippet_segment import SnippetSegment
-from .status_name import StatusName
-from .status_view import StatusView
 from .stream_event_message_cancelled import StreamEventMessageCancelled
 from .stream_event_message_cancelled_type import StreamEventMessageCancelledType
 from .stream_event_message_completed import StreamEventMessageCompleted
@@ -102,6 +102,7 @@ from .switch_tenant_request import SwitchTenantRequest
 from .tenant_membership_view import TenantMembershipView
 from .tenant_page import TenantPage
 from .tenant_plugins import TenantPlugins
+from .tenant_role import TenantRole
 from .tenant_usage_view import TenantUsageView
 from .tenant_view import TenantView
 from .token_page import TokenPage
@@ -118,6 +119,7 @@ from .user_page import UserPage
 from .user_view import UserView
 
 __all__ = (
+    "ActivationStatus",
     "AuditEntryView",
     "AuditPage",
     "ChainEntryView",
@@ -139,8 +141,9 @@ __all__ = (
     "DiffOp",
     "EditMessage",
     "ErrorBody",
+    "ErrorCode",
     "ErrorDetail",
-    "FailurePolicyName",
+    "FailurePolicy",
     "FieldChange",
     "LoginRequest",
     "MeView",
@@ -150,13 +153,14 @@ __all__ = (
     "MessageDelta",
     "MessageErrorView",
     "MessageFailed",
+    "MessageRole",
+    "MessageStatus",
     "MessageView",
     "ModelList",
     "ModelSource",
     "ModelView",
     "MyUsageView",
     "OrderChain",
-    "PeriodName",
     "PinnedPluginPreset",
     "PinnedPreset",
     "PluginList",
@@ -172,7 +176,7 @@ __all__ = (
     "PresetVersionList",
     "PresetVersionView",
     "PresetView",
-    "ProviderKindView",
+    "ProviderKind",
     "ProviderList",
     "ProviderView",
     "PutModel",
@@ -180,12 +184,11 @@ __all__ = (
     "PutSharingSettings",
     "QuotaExceededDetail",
     "QuotaList",
+    "QuotaPeriod",
     "QuotaStatusView",
-    "QuotaSubjectName",
+    "QuotaSubject",
     "QuotaView",
     "RegenerateMessage",
-    "RoleName",
-    "RoleView",
     "SearchHitView",
     "SearchResults",
     "SendMessage",
@@ -203,8 +206,6 @@ __all__ = (
     "SnapshotMessageView",
     "SnapshotView",
     "SnippetSegment",
-    "StatusName",
-    "StatusView",
     "StreamEventMessageCancelled",
     "StreamEventMessageCancelledType",
     "StreamEventMessageCompleted",
@@ -220,6 +221,7 @@ __all__ = (
     "TenantMembershipView",
     "TenantPage",
     "TenantPlugins",
+    "TenantRole",
     "TenantUsageView",
     "TenantView",
     "TokenPage",

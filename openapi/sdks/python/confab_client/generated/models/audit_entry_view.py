@@ -15,64 +15,58 @@ T = TypeVar("T", bound="AuditEntryView")
 
 @_attrs_define
 class AuditEntryView:
-    """
+    """One entry of the hash-chained audit log: who did what to which object, with what outcome.
+
     Attributes:
-        id (UUID):
-        seq (int): Position in the installation-wide hash chain.
+        action (str): What happened, `<object>.<verb>`, e.g. `auth.login`, `conversation.deleted`.
         actor (str): The actor's e-mail address at the time, or `cli` for operator commands.
-        action (str):
+        created_at (datetime.datetime): When it happened (RFC 3339, UTC).
+        details (Any): Action-specific facts (never message content or secrets).
+        hash_ (str): SHA-256 over this entry and the previous entry's hash (hex): the chain that makes tampering
+            evident.
+        id (UUID): The entry's id.
         outcome (str): `success` or `failure`.
-        details (Any):
-        created_at (datetime.datetime):
-        hash_ (str):
-        tenant_id (None | Unset | UUID):
-        actor_user_id (None | Unset | UUID):
-        target_type (None | str | Unset):
-        target_id (None | str | Unset):
-        ip (None | str | Unset):
-        request_id (None | str | Unset):
+        seq (int): Position in the installation-wide hash chain.
+        actor_user_id (None | Unset | UUID): The user who acted; null for the system or an unknown sign-in.
+        ip (None | str | Unset): The client's IP address; null for actions without a request (the CLI, background work).
+        request_id (None | str | Unset): The request that caused it (matches the server's logs); null without a request.
+        target_id (None | str | Unset): The id of the object acted on; null when none.
+        target_type (None | str | Unset): The kind of object acted on, e.g. `user`, `conversation`; null when none.
+        tenant_id (None | Unset | UUID): The tenant the action belongs to; null for installation-wide actions.
     """
 
-    id: UUID
-    seq: int
-    actor: str
     action: str
-    outcome: str
-    details: Any
+    actor: str
     created_at: datetime.datetime
+    details: Any
     hash_: str
-    tenant_id: None | Unset | UUID = UNSET
+    id: UUID
+    outcome: str
+    seq: int
     actor_user_id: None | Unset | UUID = UNSET
-    target_type: None | str | Unset = UNSET
-    target_id: None | str | Unset = UNSET
     ip: None | str | Unset = UNSET
     request_id: None | str | Unset = UNSET
+    target_id: None | str | Unset = UNSET
+    target_type: None | str | Unset = UNSET
+    tenant_id: None | Unset | UUID = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        id = str(self.id)
-
-        seq = self.seq
+        action = self.action
 
         actor = self.actor
 
-        action = self.action
-
-        outcome = self.outcome
+        created_at = self.created_at.isoformat()
 
         details = self.details
 
-        created_at = self.created_at.isoformat()
-
         hash_ = self.hash_
 
-        tenant_id: None | str | Unset
-        if isinstance(self.tenant_id, Unset):
-            tenant_id = UNSET
-        elif isinstance(self.tenant_id, UUID):
-            tenant_id = str(self.tenant_id)
-        else:
-            tenant_id = self.tenant_id
+        id = str(self.id)
+
+        outcome = self.outcome
+
+        seq = self.seq
 
         actor_user_id: None | str | Unset
         if isinstance(self.actor_user_id, Unset):
@@ -81,18 +75,6 @@ class AuditEntryView:
             actor_user_id = str(self.actor_user_id)
         else:
             actor_user_id = self.actor_user_id
-
-        target_type: None | str | Unset
-        if isinstance(self.target_type, Unset):
-            target_type = UNSET
-        else:
-            target_type = self.target_type
-
-        target_id: None | str | Unset
-        if isinstance(self.target_id, Unset):
-            target_id = UNSET
-        else:
-            target_id = self.target_id
 
         ip: None | str | Unset
         if isinstance(self.ip, Unset):
@@ -106,70 +88,73 @@ class AuditEntryView:
         else:
             request_id = self.request_id
 
+        target_id: None | str | Unset
+        if isinstance(self.target_id, Unset):
+            target_id = UNSET
+        else:
+            target_id = self.target_id
+
+        target_type: None | str | Unset
+        if isinstance(self.target_type, Unset):
+            target_type = UNSET
+        else:
+            target_type = self.target_type
+
+        tenant_id: None | str | Unset
+        if isinstance(self.tenant_id, Unset):
+            tenant_id = UNSET
+        elif isinstance(self.tenant_id, UUID):
+            tenant_id = str(self.tenant_id)
+        else:
+            tenant_id = self.tenant_id
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "id": id,
-                "seq": seq,
-                "actor": actor,
                 "action": action,
-                "outcome": outcome,
-                "details": details,
+                "actor": actor,
                 "created_at": created_at,
+                "details": details,
                 "hash": hash_,
+                "id": id,
+                "outcome": outcome,
+                "seq": seq,
             }
         )
-        if tenant_id is not UNSET:
-            field_dict["tenant_id"] = tenant_id
         if actor_user_id is not UNSET:
             field_dict["actor_user_id"] = actor_user_id
-        if target_type is not UNSET:
-            field_dict["target_type"] = target_type
-        if target_id is not UNSET:
-            field_dict["target_id"] = target_id
         if ip is not UNSET:
             field_dict["ip"] = ip
         if request_id is not UNSET:
             field_dict["request_id"] = request_id
+        if target_id is not UNSET:
+            field_dict["target_id"] = target_id
+        if target_type is not UNSET:
+            field_dict["target_type"] = target_type
+        if tenant_id is not UNSET:
+            field_dict["tenant_id"] = tenant_id
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        id = UUID(d.pop("id"))
-
-        seq = d.pop("seq")
+        action = d.pop("action")
 
         actor = d.pop("actor")
 
-        action = d.pop("action")
-
-        outcome = d.pop("outcome")
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
         details = d.pop("details")
 
-        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
-
         hash_ = d.pop("hash")
 
-        def _parse_tenant_id(data: object) -> None | Unset | UUID:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                tenant_id_type_0 = UUID(data)
+        id = UUID(d.pop("id"))
 
-                return tenant_id_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Unset | UUID, data)
+        outcome = d.pop("outcome")
 
-        tenant_id = _parse_tenant_id(d.pop("tenant_id", UNSET))
+        seq = d.pop("seq")
 
         def _parse_actor_user_id(data: object) -> None | Unset | UUID:
             if data is None:
@@ -187,24 +172,6 @@ class AuditEntryView:
             return cast(None | Unset | UUID, data)
 
         actor_user_id = _parse_actor_user_id(d.pop("actor_user_id", UNSET))
-
-        def _parse_target_type(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        target_type = _parse_target_type(d.pop("target_type", UNSET))
-
-        def _parse_target_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        target_id = _parse_target_id(d.pop("target_id", UNSET))
 
         def _parse_ip(data: object) -> None | str | Unset:
             if data is None:
@@ -224,21 +191,56 @@ class AuditEntryView:
 
         request_id = _parse_request_id(d.pop("request_id", UNSET))
 
+        def _parse_target_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        target_id = _parse_target_id(d.pop("target_id", UNSET))
+
+        def _parse_target_type(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        target_type = _parse_target_type(d.pop("target_type", UNSET))
+
+        def _parse_tenant_id(data: object) -> None | Unset | UUID:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                tenant_id_type_0 = UUID(data)
+
+                return tenant_id_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Unset | UUID, data)
+
+        tenant_id = _parse_tenant_id(d.pop("tenant_id", UNSET))
+
         audit_entry_view = cls(
-            id=id,
-            seq=seq,
-            actor=actor,
             action=action,
-            outcome=outcome,
-            details=details,
+            actor=actor,
             created_at=created_at,
+            details=details,
             hash_=hash_,
-            tenant_id=tenant_id,
+            id=id,
+            outcome=outcome,
+            seq=seq,
             actor_user_id=actor_user_id,
-            target_type=target_type,
-            target_id=target_id,
             ip=ip,
             request_id=request_id,
+            target_id=target_id,
+            target_type=target_type,
+            tenant_id=tenant_id,
         )
 
         audit_entry_view.additional_properties = d

@@ -17,10 +17,11 @@ T = TypeVar("T", bound="AuditPage")
 
 @_attrs_define
 class AuditPage:
-    """
+    """A page of audit entries, newest first.
+
     Attributes:
-        items (list[AuditEntryView]):
-        next_cursor (None | str | Unset):
+        items (list[AuditEntryView]): This page's items.
+        next_cursor (None | str | Unset): Pass it as `cursor` to get the next page; null on the last page.
     """
 
     items: list[AuditEntryView]

@@ -8,74 +8,77 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.failure_policy_name import FailurePolicyName
+from ..models.failure_policy import FailurePolicy
 
 T = TypeVar("T", bound="ChainEntryView")
 
 
 @_attrs_define
 class ChainEntryView:
-    """
+    """One plugin in the tenant's chain, with its configuration.
+
     Attributes:
-        name (str):
-        version (str):
-        version_id (UUID):
-        hooks (list[str]):
-        enabled (bool):
+        config (Any): The tenant's configuration for it, valid against the plugin's `config_schema`.
+        enabled (bool): Whether it runs; a disabled plugin keeps its place and configuration.
+        failure_policy (FailurePolicy): What a turn does when a plugin fails (traps, times out, exceeds a limit):
+            `fail_closed` refuses
+            the turn, `fail_open` goes on without the plugin.
+        hooks (list[str]): The hooks this version implements: `presets`, `transform_request`, `transform_response`.
+        name (str): The plugin's name.
         position (int): 1 runs first.
-        config (Any):
-        failure_policy (FailurePolicyName):
-        time_budget_ms (int):
-        updated_at (datetime.datetime):
+        time_budget_ms (int): The most time one call of the plugin may take, in milliseconds.
+        updated_at (datetime.datetime): When the tenant last changed this entry.
+        version (str): The version that runs (semver).
+        version_id (UUID): The id of the uploaded version that runs.
     """
 
-    name: str
-    version: str
-    version_id: UUID
-    hooks: list[str]
-    enabled: bool
-    position: int
     config: Any
-    failure_policy: FailurePolicyName
+    enabled: bool
+    failure_policy: FailurePolicy
+    hooks: list[str]
+    name: str
+    position: int
     time_budget_ms: int
     updated_at: datetime.datetime
+    version: str
+    version_id: UUID
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        name = self.name
-
-        version = self.version
-
-        version_id = str(self.version_id)
-
-        hooks = self.hooks
+        config = self.config
 
         enabled = self.enabled
 
-        position = self.position
-
-        config = self.config
-
         failure_policy = self.failure_policy.value
+
+        hooks = self.hooks
+
+        name = self.name
+
+        position = self.position
 
         time_budget_ms = self.time_budget_ms
 
         updated_at = self.updated_at.isoformat()
 
+        version = self.version
+
+        version_id = str(self.version_id)
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "name": name,
-                "version": version,
-                "version_id": version_id,
-                "hooks": hooks,
-                "enabled": enabled,
-                "position": position,
                 "config": config,
+                "enabled": enabled,
                 "failure_policy": failure_policy,
+                "hooks": hooks,
+                "name": name,
+                "position": position,
                 "time_budget_ms": time_budget_ms,
                 "updated_at": updated_at,
+                "version": version,
+                "version_id": version_id,
             }
         )
 
@@ -84,37 +87,37 @@ class ChainEntryView:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        name = d.pop("name")
-
-        version = d.pop("version")
-
-        version_id = UUID(d.pop("version_id"))
-
-        hooks = cast(list[str], d.pop("hooks"))
+        config = d.pop("config")
 
         enabled = d.pop("enabled")
 
+        failure_policy = FailurePolicy(d.pop("failure_policy"))
+
+        hooks = cast(list[str], d.pop("hooks"))
+
+        name = d.pop("name")
+
         position = d.pop("position")
-
-        config = d.pop("config")
-
-        failure_policy = FailurePolicyName(d.pop("failure_policy"))
 
         time_budget_ms = d.pop("time_budget_ms")
 
         updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
 
+        version = d.pop("version")
+
+        version_id = UUID(d.pop("version_id"))
+
         chain_entry_view = cls(
-            name=name,
-            version=version,
-            version_id=version_id,
-            hooks=hooks,
-            enabled=enabled,
-            position=position,
             config=config,
+            enabled=enabled,
             failure_policy=failure_policy,
+            hooks=hooks,
+            name=name,
+            position=position,
             time_budget_ms=time_budget_ms,
             updated_at=updated_at,
+            version=version,
+            version_id=version_id,
         )
 
         chain_entry_view.additional_properties = d

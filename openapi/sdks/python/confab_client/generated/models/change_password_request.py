@@ -11,10 +11,11 @@ T = TypeVar("T", bound="ChangePasswordRequest")
 
 @_attrs_define
 class ChangePasswordRequest:
-    """
+    """A new password for the signed-in user.
+
     Attributes:
-        current_password (str):
-        new_password (str):
+        current_password (str): The password in use now.
+        new_password (str): The new password, at least the installation's minimum length (`auth.min_password_length`).
     """
 
     current_password: str

@@ -6,7 +6,7 @@ from typing import Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.failure_policy_name import FailurePolicyName
+from ..models.failure_policy import FailurePolicy
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ConfigurePlugin")
@@ -14,33 +14,34 @@ T = TypeVar("T", bound="ConfigurePlugin")
 
 @_attrs_define
 class ConfigurePlugin:
-    """
+    """Adds a plugin to the tenant's chain or changes its configuration.
+
     Attributes:
+        enabled (bool): Whether it runs.
         version (str): The version to run (an uploaded one).
-        enabled (bool):
         config (Any | Unset): Checked against the version's configuration schema; `{}` when absent.
-        failure_policy (FailurePolicyName | None | Unset): The plugin manifest's default when absent.
+        failure_policy (FailurePolicy | None | Unset): The plugin manifest's default when absent.
         time_budget_ms (int | None | Unset): Per call, 1–2000 ms; 50 when absent.
     """
 
-    version: str
     enabled: bool
+    version: str
     config: Any | Unset = UNSET
-    failure_policy: FailurePolicyName | None | Unset = UNSET
+    failure_policy: FailurePolicy | None | Unset = UNSET
     time_budget_ms: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        version = self.version
-
         enabled = self.enabled
+
+        version = self.version
 
         config = self.config
 
         failure_policy: None | str | Unset
         if isinstance(self.failure_policy, Unset):
             failure_policy = UNSET
-        elif isinstance(self.failure_policy, FailurePolicyName):
+        elif isinstance(self.failure_policy, FailurePolicy):
             failure_policy = self.failure_policy.value
         else:
             failure_policy = self.failure_policy
@@ -55,8 +56,8 @@ class ConfigurePlugin:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "version": version,
                 "enabled": enabled,
+                "version": version,
             }
         )
         if config is not UNSET:
@@ -71,13 +72,13 @@ class ConfigurePlugin:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        version = d.pop("version")
-
         enabled = d.pop("enabled")
+
+        version = d.pop("version")
 
         config = d.pop("config", UNSET)
 
-        def _parse_failure_policy(data: object) -> FailurePolicyName | None | Unset:
+        def _parse_failure_policy(data: object) -> FailurePolicy | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -85,12 +86,12 @@ class ConfigurePlugin:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                failure_policy_type_1 = FailurePolicyName(data)
+                failure_policy_type_1 = FailurePolicy(data)
 
                 return failure_policy_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(FailurePolicyName | None | Unset, data)
+            return cast(FailurePolicy | None | Unset, data)
 
         failure_policy = _parse_failure_policy(d.pop("failure_policy", UNSET))
 
@@ -104,8 +105,8 @@ class ConfigurePlugin:
         time_budget_ms = _parse_time_budget_ms(d.pop("time_budget_ms", UNSET))
 
         configure_plugin = cls(
-            version=version,
             enabled=enabled,
+            version=version,
             config=config,
             failure_policy=failure_policy,
             time_budget_ms=time_budget_ms,

@@ -12,24 +12,20 @@ T = TypeVar("T", bound="ContextView")
 
 @_attrs_define
 class ContextView:
-    """
+    """What was sent upstream for an answer: which messages fitted the model's context window.
+
     Attributes:
-        sent_message_ids (list[UUID]): The messages sent upstream for this answer, oldest first.
         dropped_message_ids (list[UUID]): Older messages left out to fit the model's context window.
-        prompt_tokens (int):
+        prompt_tokens (int): The prompt's estimated size in tokens.
+        sent_message_ids (list[UUID]): The messages sent upstream for this answer, oldest first.
     """
 
-    sent_message_ids: list[UUID]
     dropped_message_ids: list[UUID]
     prompt_tokens: int
+    sent_message_ids: list[UUID]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        sent_message_ids = []
-        for sent_message_ids_item_data in self.sent_message_ids:
-            sent_message_ids_item = str(sent_message_ids_item_data)
-            sent_message_ids.append(sent_message_ids_item)
-
         dropped_message_ids = []
         for dropped_message_ids_item_data in self.dropped_message_ids:
             dropped_message_ids_item = str(dropped_message_ids_item_data)
@@ -37,13 +33,18 @@ class ContextView:
 
         prompt_tokens = self.prompt_tokens
 
+        sent_message_ids = []
+        for sent_message_ids_item_data in self.sent_message_ids:
+            sent_message_ids_item = str(sent_message_ids_item_data)
+            sent_message_ids.append(sent_message_ids_item)
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "sent_message_ids": sent_message_ids,
                 "dropped_message_ids": dropped_message_ids,
                 "prompt_tokens": prompt_tokens,
+                "sent_message_ids": sent_message_ids,
             }
         )
 
@@ -52,13 +53,6 @@ class ContextView:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        sent_message_ids = []
-        _sent_message_ids = d.pop("sent_message_ids")
-        for sent_message_ids_item_data in _sent_message_ids:
-            sent_message_ids_item = UUID(sent_message_ids_item_data)
-
-            sent_message_ids.append(sent_message_ids_item)
-
         dropped_message_ids = []
         _dropped_message_ids = d.pop("dropped_message_ids")
         for dropped_message_ids_item_data in _dropped_message_ids:
@@ -68,10 +62,17 @@ class ContextView:
 
         prompt_tokens = d.pop("prompt_tokens")
 
+        sent_message_ids = []
+        _sent_message_ids = d.pop("sent_message_ids")
+        for sent_message_ids_item_data in _sent_message_ids:
+            sent_message_ids_item = UUID(sent_message_ids_item_data)
+
+            sent_message_ids.append(sent_message_ids_item)
+
         context_view = cls(
-            sent_message_ids=sent_message_ids,
             dropped_message_ids=dropped_message_ids,
             prompt_tokens=prompt_tokens,
+            sent_message_ids=sent_message_ids,
         )
 
         context_view.additional_properties = d

@@ -20,18 +20,19 @@ T = TypeVar("T", bound="ConversationDetail")
 
 @_attrs_define
 class ConversationDetail:
-    """
+    """A conversation with its messages: the active branch or the whole tree.
+
     Attributes:
-        conversation (ConversationView):
-        view (TreeView):
-        messages (list[MessageView]):
+        conversation (ConversationView): A conversation: a tree of messages owned by one user in one tenant.
+        messages (list[MessageView]): The messages, as `view` says.
+        view (TreeView): Which messages of a conversation to return.
         preset (None | PinnedPreset | Unset): The pinned preset version, when there is one (and its preset is visible to
             the caller).
     """
 
     conversation: ConversationView
-    view: TreeView
     messages: list[MessageView]
+    view: TreeView
     preset: None | PinnedPreset | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -40,12 +41,12 @@ class ConversationDetail:
 
         conversation = self.conversation.to_dict()
 
-        view = self.view.value
-
         messages = []
         for messages_item_data in self.messages:
             messages_item = messages_item_data.to_dict()
             messages.append(messages_item)
+
+        view = self.view.value
 
         preset: dict[str, Any] | None | Unset
         if isinstance(self.preset, Unset):
@@ -60,8 +61,8 @@ class ConversationDetail:
         field_dict.update(
             {
                 "conversation": conversation,
-                "view": view,
                 "messages": messages,
+                "view": view,
             }
         )
         if preset is not UNSET:
@@ -78,14 +79,14 @@ class ConversationDetail:
         d = dict(src_dict)
         conversation = ConversationView.from_dict(d.pop("conversation"))
 
-        view = TreeView(d.pop("view"))
-
         messages = []
         _messages = d.pop("messages")
         for messages_item_data in _messages:
             messages_item = MessageView.from_dict(messages_item_data)
 
             messages.append(messages_item)
+
+        view = TreeView(d.pop("view"))
 
         def _parse_preset(data: object) -> None | PinnedPreset | Unset:
             if data is None:
@@ -106,8 +107,8 @@ class ConversationDetail:
 
         conversation_detail = cls(
             conversation=conversation,
-            view=view,
             messages=messages,
+            view=view,
             preset=preset,
         )
 

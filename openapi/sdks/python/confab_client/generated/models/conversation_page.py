@@ -17,10 +17,11 @@ T = TypeVar("T", bound="ConversationPage")
 
 @_attrs_define
 class ConversationPage:
-    """
+    """A page of the caller's conversations, newest first.
+
     Attributes:
-        items (list[ConversationView]):
-        next_cursor (None | str | Unset):
+        items (list[ConversationView]): This page's items.
+        next_cursor (None | str | Unset): Pass it as `cursor` to get the next page; null on the last page.
     """
 
     items: list[ConversationView]

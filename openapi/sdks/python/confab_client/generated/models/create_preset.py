@@ -14,28 +14,47 @@ T = TypeVar("T", bound="CreatePreset")
 
 @_attrs_define
 class CreatePreset:
-    """
+    """A new preset: a named model, settings and system prompt (its version 1).
+
     Attributes:
-        name (str):
+        name (str): Its name, unique among the presets of the same source.
+        description (None | str | Unset): What it is for.
+        max_tokens (int | None | Unset): The most tokens an answer may have; the model's limit when absent.
+        model (None | str | Unset): The model it uses; the conversation's model when absent.
         source (None | PresetSource | Unset): `personal` (default) or `tenant` (tenant admins only).
-        description (None | str | Unset):
-        model (None | str | Unset):
-        system_prompt (None | str | Unset):
-        temperature (float | None | Unset):
-        max_tokens (int | None | Unset):
+        system_prompt (None | str | Unset): The system prompt it puts first in every turn.
+        temperature (float | None | Unset): Sampling temperature, 0–2; the provider's default when absent.
     """
 
     name: str
-    source: None | PresetSource | Unset = UNSET
     description: None | str | Unset = UNSET
+    max_tokens: int | None | Unset = UNSET
     model: None | str | Unset = UNSET
+    source: None | PresetSource | Unset = UNSET
     system_prompt: None | str | Unset = UNSET
     temperature: float | None | Unset = UNSET
-    max_tokens: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name
+
+        description: None | str | Unset
+        if isinstance(self.description, Unset):
+            description = UNSET
+        else:
+            description = self.description
+
+        max_tokens: int | None | Unset
+        if isinstance(self.max_tokens, Unset):
+            max_tokens = UNSET
+        else:
+            max_tokens = self.max_tokens
+
+        model: None | str | Unset
+        if isinstance(self.model, Unset):
+            model = UNSET
+        else:
+            model = self.model
 
         source: None | str | Unset
         if isinstance(self.source, Unset):
@@ -44,18 +63,6 @@ class CreatePreset:
             source = self.source.value
         else:
             source = self.source
-
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
-
-        model: None | str | Unset
-        if isinstance(self.model, Unset):
-            model = UNSET
-        else:
-            model = self.model
 
         system_prompt: None | str | Unset
         if isinstance(self.system_prompt, Unset):
@@ -69,12 +76,6 @@ class CreatePreset:
         else:
             temperature = self.temperature
 
-        max_tokens: int | None | Unset
-        if isinstance(self.max_tokens, Unset):
-            max_tokens = UNSET
-        else:
-            max_tokens = self.max_tokens
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -82,18 +83,18 @@ class CreatePreset:
                 "name": name,
             }
         )
-        if source is not UNSET:
-            field_dict["source"] = source
         if description is not UNSET:
             field_dict["description"] = description
+        if max_tokens is not UNSET:
+            field_dict["max_tokens"] = max_tokens
         if model is not UNSET:
             field_dict["model"] = model
+        if source is not UNSET:
+            field_dict["source"] = source
         if system_prompt is not UNSET:
             field_dict["system_prompt"] = system_prompt
         if temperature is not UNSET:
             field_dict["temperature"] = temperature
-        if max_tokens is not UNSET:
-            field_dict["max_tokens"] = max_tokens
 
         return field_dict
 
@@ -101,6 +102,33 @@ class CreatePreset:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         name = d.pop("name")
+
+        def _parse_description(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        description = _parse_description(d.pop("description", UNSET))
+
+        def _parse_max_tokens(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        max_tokens = _parse_max_tokens(d.pop("max_tokens", UNSET))
+
+        def _parse_model(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        model = _parse_model(d.pop("model", UNSET))
 
         def _parse_source(data: object) -> None | PresetSource | Unset:
             if data is None:
@@ -118,24 +146,6 @@ class CreatePreset:
             return cast(None | PresetSource | Unset, data)
 
         source = _parse_source(d.pop("source", UNSET))
-
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        description = _parse_description(d.pop("description", UNSET))
-
-        def _parse_model(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        model = _parse_model(d.pop("model", UNSET))
 
         def _parse_system_prompt(data: object) -> None | str | Unset:
             if data is None:
@@ -155,23 +165,14 @@ class CreatePreset:
 
         temperature = _parse_temperature(d.pop("temperature", UNSET))
 
-        def _parse_max_tokens(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        max_tokens = _parse_max_tokens(d.pop("max_tokens", UNSET))
-
         create_preset = cls(
             name=name,
-            source=source,
             description=description,
+            max_tokens=max_tokens,
             model=model,
+            source=source,
             system_prompt=system_prompt,
             temperature=temperature,
-            max_tokens=max_tokens,
         )
 
         create_preset.additional_properties = d

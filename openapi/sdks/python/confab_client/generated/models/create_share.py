@@ -16,29 +16,38 @@ T = TypeVar("T", bound="CreateShare")
 
 @_attrs_define
 class CreateShare:
-    """
+    """A share snapshot of a branch of one of the caller's conversations.
+
     Attributes:
-        visibility (ShareVisibility):
-        leaf_message_id (None | Unset | UUID): The last message of the branch to share; the conversation's active branch
-            when absent.
-        user_ids (list[UUID] | None | Unset): With `users` visibility: the active members of the tenant who may read it.
-        user_emails (list[str] | None | Unset): With `users` visibility: the same, by e-mail address (combined with
-            `user_ids`).
+        visibility (ShareVisibility): Who may read a share snapshot.
         expires_at (datetime.datetime | None | Unset): When it stops being readable; in the future, at most 365 days
             away. Never, when absent.
+        leaf_message_id (None | Unset | UUID): The last message of the branch to share; the conversation's active branch
+            when absent.
         title (None | str | Unset): The snapshot's title; the conversation's title when absent.
+        user_emails (list[str] | None | Unset): With `users` visibility: the same, by e-mail address (combined with
+            `user_ids`).
+        user_ids (list[UUID] | None | Unset): With `users` visibility: the active members of the tenant who may read it.
     """
 
     visibility: ShareVisibility
-    leaf_message_id: None | Unset | UUID = UNSET
-    user_ids: list[UUID] | None | Unset = UNSET
-    user_emails: list[str] | None | Unset = UNSET
     expires_at: datetime.datetime | None | Unset = UNSET
+    leaf_message_id: None | Unset | UUID = UNSET
     title: None | str | Unset = UNSET
+    user_emails: list[str] | None | Unset = UNSET
+    user_ids: list[UUID] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         visibility = self.visibility.value
+
+        expires_at: None | str | Unset
+        if isinstance(self.expires_at, Unset):
+            expires_at = UNSET
+        elif isinstance(self.expires_at, datetime.datetime):
+            expires_at = self.expires_at.isoformat()
+        else:
+            expires_at = self.expires_at
 
         leaf_message_id: None | str | Unset
         if isinstance(self.leaf_message_id, Unset):
@@ -47,6 +56,21 @@ class CreateShare:
             leaf_message_id = str(self.leaf_message_id)
         else:
             leaf_message_id = self.leaf_message_id
+
+        title: None | str | Unset
+        if isinstance(self.title, Unset):
+            title = UNSET
+        else:
+            title = self.title
+
+        user_emails: list[str] | None | Unset
+        if isinstance(self.user_emails, Unset):
+            user_emails = UNSET
+        elif isinstance(self.user_emails, list):
+            user_emails = self.user_emails
+
+        else:
+            user_emails = self.user_emails
 
         user_ids: list[str] | None | Unset
         if isinstance(self.user_ids, Unset):
@@ -60,29 +84,6 @@ class CreateShare:
         else:
             user_ids = self.user_ids
 
-        user_emails: list[str] | None | Unset
-        if isinstance(self.user_emails, Unset):
-            user_emails = UNSET
-        elif isinstance(self.user_emails, list):
-            user_emails = self.user_emails
-
-        else:
-            user_emails = self.user_emails
-
-        expires_at: None | str | Unset
-        if isinstance(self.expires_at, Unset):
-            expires_at = UNSET
-        elif isinstance(self.expires_at, datetime.datetime):
-            expires_at = self.expires_at.isoformat()
-        else:
-            expires_at = self.expires_at
-
-        title: None | str | Unset
-        if isinstance(self.title, Unset):
-            title = UNSET
-        else:
-            title = self.title
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -90,16 +91,16 @@ class CreateShare:
                 "visibility": visibility,
             }
         )
-        if leaf_message_id is not UNSET:
-            field_dict["leaf_message_id"] = leaf_message_id
-        if user_ids is not UNSET:
-            field_dict["user_ids"] = user_ids
-        if user_emails is not UNSET:
-            field_dict["user_emails"] = user_emails
         if expires_at is not UNSET:
             field_dict["expires_at"] = expires_at
+        if leaf_message_id is not UNSET:
+            field_dict["leaf_message_id"] = leaf_message_id
         if title is not UNSET:
             field_dict["title"] = title
+        if user_emails is not UNSET:
+            field_dict["user_emails"] = user_emails
+        if user_ids is not UNSET:
+            field_dict["user_ids"] = user_ids
 
         return field_dict
 
@@ -107,6 +108,23 @@ class CreateShare:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         visibility = ShareVisibility(d.pop("visibility"))
+
+        def _parse_expires_at(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                expires_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return expires_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        expires_at = _parse_expires_at(d.pop("expires_at", UNSET))
 
         def _parse_leaf_message_id(data: object) -> None | Unset | UUID:
             if data is None:
@@ -124,6 +142,32 @@ class CreateShare:
             return cast(None | Unset | UUID, data)
 
         leaf_message_id = _parse_leaf_message_id(d.pop("leaf_message_id", UNSET))
+
+        def _parse_title(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        title = _parse_title(d.pop("title", UNSET))
+
+        def _parse_user_emails(data: object) -> list[str] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                user_emails_type_0 = cast(list[str], data)
+
+                return user_emails_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | Unset, data)
+
+        user_emails = _parse_user_emails(d.pop("user_emails", UNSET))
 
         def _parse_user_ids(data: object) -> list[UUID] | None | Unset:
             if data is None:
@@ -147,56 +191,13 @@ class CreateShare:
 
         user_ids = _parse_user_ids(d.pop("user_ids", UNSET))
 
-        def _parse_user_emails(data: object) -> list[str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                user_emails_type_0 = cast(list[str], data)
-
-                return user_emails_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | Unset, data)
-
-        user_emails = _parse_user_emails(d.pop("user_emails", UNSET))
-
-        def _parse_expires_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                expires_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return expires_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        expires_at = _parse_expires_at(d.pop("expires_at", UNSET))
-
-        def _parse_title(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        title = _parse_title(d.pop("title", UNSET))
-
         create_share = cls(
             visibility=visibility,
-            leaf_message_id=leaf_message_id,
-            user_ids=user_ids,
-            user_emails=user_emails,
             expires_at=expires_at,
+            leaf_message_id=leaf_message_id,
             title=title,
+            user_emails=user_emails,
+            user_ids=user_ids,
         )
 
         create_share.additional_properties = d

@@ -13,32 +13,33 @@ T = TypeVar("T", bound="CreateTenantRequest")
 
 @_attrs_define
 class CreateTenantRequest:
-    """
+    """A new tenant.
+
     Attributes:
-        name (str):
-        slug (None | str | Unset): URL-safe short name; derived from the name when absent.
+        name (str): Its display name.
         admin_email (None | str | Unset): An existing user to make the tenant's first tenant admin.
+        slug (None | str | Unset): URL-safe short name; derived from the name when absent.
     """
 
     name: str
-    slug: None | str | Unset = UNSET
     admin_email: None | str | Unset = UNSET
+    slug: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name
-
-        slug: None | str | Unset
-        if isinstance(self.slug, Unset):
-            slug = UNSET
-        else:
-            slug = self.slug
 
         admin_email: None | str | Unset
         if isinstance(self.admin_email, Unset):
             admin_email = UNSET
         else:
             admin_email = self.admin_email
+
+        slug: None | str | Unset
+        if isinstance(self.slug, Unset):
+            slug = UNSET
+        else:
+            slug = self.slug
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -47,10 +48,10 @@ class CreateTenantRequest:
                 "name": name,
             }
         )
-        if slug is not UNSET:
-            field_dict["slug"] = slug
         if admin_email is not UNSET:
             field_dict["admin_email"] = admin_email
+        if slug is not UNSET:
+            field_dict["slug"] = slug
 
         return field_dict
 
@@ -58,15 +59,6 @@ class CreateTenantRequest:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         name = d.pop("name")
-
-        def _parse_slug(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        slug = _parse_slug(d.pop("slug", UNSET))
 
         def _parse_admin_email(data: object) -> None | str | Unset:
             if data is None:
@@ -77,10 +69,19 @@ class CreateTenantRequest:
 
         admin_email = _parse_admin_email(d.pop("admin_email", UNSET))
 
+        def _parse_slug(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        slug = _parse_slug(d.pop("slug", UNSET))
+
         create_tenant_request = cls(
             name=name,
-            slug=slug,
             admin_email=admin_email,
+            slug=slug,
         )
 
         create_tenant_request.additional_properties = d

@@ -6,7 +6,7 @@ from typing import Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.role_name import RoleName
+from ..models.tenant_role import TenantRole
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CreateUserRequest")
@@ -14,17 +14,19 @@ T = TypeVar("T", bound="CreateUserRequest")
 
 @_attrs_define
 class CreateUserRequest:
-    """
+    """A new user in the active tenant.
+
     Attributes:
-        email (str):
+        email (str): Their e-mail address, used to sign in.
         password (str): The initial password; the user should change it.
-        role (RoleName):
-        display_name (None | str | Unset):
+        role (TenantRole): A user's role in a tenant: `member` (chat), `auditor` (also reads audit and usage) or
+            `tenant_admin` (manages the tenant).
+        display_name (None | str | Unset): Their name as others see it; the e-mail address when absent.
     """
 
     email: str
     password: str
-    role: RoleName
+    role: TenantRole
     display_name: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -62,7 +64,7 @@ class CreateUserRequest:
 
         password = d.pop("password")
 
-        role = RoleName(d.pop("role"))
+        role = TenantRole(d.pop("role"))
 
         def _parse_display_name(data: object) -> None | str | Unset:
             if data is None:

@@ -15,27 +15,28 @@ T = TypeVar("T", bound="CreatedToken")
 
 @_attrs_define
 class CreatedToken:
-    """
+    """A newly created API token: the secret is in this response only.
+
     Attributes:
+        details (TokenView): An API token (never its secret).
         token (str): The secret. Shown only in this response; store it now.
-        details (TokenView):
     """
 
-    token: str
     details: TokenView
+    token: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        token = self.token
-
         details = self.details.to_dict()
+
+        token = self.token
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "token": token,
                 "details": details,
+                "token": token,
             }
         )
 
@@ -46,13 +47,13 @@ class CreatedToken:
         from ..models.token_view import TokenView
 
         d = dict(src_dict)
-        token = d.pop("token")
-
         details = TokenView.from_dict(d.pop("details"))
 
+        token = d.pop("token")
+
         created_token = cls(
-            token=token,
             details=details,
+            token=token,
         )
 
         created_token.additional_properties = d

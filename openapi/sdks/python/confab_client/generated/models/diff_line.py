@@ -13,10 +13,11 @@ T = TypeVar("T", bound="DiffLine")
 
 @_attrs_define
 class DiffLine:
-    """
+    """One line of a text diff.
+
     Attributes:
-        op (DiffOp):
-        text (str):
+        op (DiffOp): A diff line's kind: `equal` (in both), `delete` (old only), `insert` (new only).
+        text (str): The line, without its line break.
     """
 
     op: DiffOp

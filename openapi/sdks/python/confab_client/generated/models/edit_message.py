@@ -13,10 +13,11 @@ T = TypeVar("T", bound="EditMessage")
 
 @_attrs_define
 class EditMessage:
-    """
+    """A new version of a user message: a sibling branch with a new answer.
+
     Attributes:
         content (str): The new text: a new user message beside the edited one, with a new answer.
-        model (None | str | Unset):
+        model (None | str | Unset): The model for the new answer; the original's when absent.
     """
 
     content: str

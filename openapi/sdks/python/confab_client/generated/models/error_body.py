@@ -15,9 +15,10 @@ T = TypeVar("T", bound="ErrorBody")
 
 @_attrs_define
 class ErrorBody:
-    """
+    """Every error response: `{ "error": { "code", "message", "request_id" } }`.
+
     Attributes:
-        error (ErrorDetail):
+        error (ErrorDetail): The body of every error response.
     """
 
     error: ErrorDetail

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.error_code import ErrorCode
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -17,16 +18,21 @@ T = TypeVar("T", bound="ErrorDetail")
 
 @_attrs_define
 class ErrorDetail:
-    """
+    """The body of every error response.
+
     Attributes:
-        code (str): Stable, snake_case; clients branch on it.
+        code (ErrorCode): What went wrong, stable and machine-readable: clients branch on it. Each response status
+            lists the codes it carries.
         message (str): A sentence for people.
         request_id (str): Quote it when reporting a problem; it is in the server's logs.
-        field (None | str | Unset): The request field at fault, for validation errors.
-        quota (None | QuotaExceededDetail | Unset): For `quota_exceeded`: the budget that refused the request.
+        field (None | str | Unset): The request field at fault, for `validation_failed` and `idempotency_key_reused`;
+            absent
+            otherwise.
+        quota (None | QuotaExceededDetail | Unset): For `quota_exceeded`: the budget that refused the request; absent
+            otherwise.
     """
 
-    code: str
+    code: ErrorCode
     message: str
     request_id: str
     field: None | str | Unset = UNSET
@@ -36,7 +42,7 @@ class ErrorDetail:
     def to_dict(self) -> dict[str, Any]:
         from ..models.quota_exceeded_detail import QuotaExceededDetail
 
-        code = self.code
+        code = self.code.value
 
         message = self.message
 
@@ -77,7 +83,7 @@ class ErrorDetail:
         from ..models.quota_exceeded_detail import QuotaExceededDetail
 
         d = dict(src_dict)
-        code = d.pop("code")
+        code = ErrorCode(d.pop("code"))
 
         message = d.pop("message")
 

@@ -20,24 +20,22 @@ class FieldChange:
     """One changed field. Scalar fields carry `from` and `to`; the system prompt carries `lines`.
 
     Attributes:
-        field (str):
-        from_ (Any | Unset):
-        to (Any | Unset):
-        lines (list[DiffLine] | None | Unset):
+        field (str): The setting, e.g. `model`, `temperature`, `system_prompt`.
+        from_ (Any | Unset): The old value (null when unset); absent for `system_prompt`, which has `lines`.
+        lines (list[DiffLine] | None | Unset): For `system_prompt`: a line diff; absent otherwise.
+        to (Any | Unset): The new value (null when unset); absent for `system_prompt`, which has `lines`.
     """
 
     field: str
     from_: Any | Unset = UNSET
-    to: Any | Unset = UNSET
     lines: list[DiffLine] | None | Unset = UNSET
+    to: Any | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         field = self.field
 
         from_ = self.from_
-
-        to = self.to
 
         lines: list[dict[str, Any]] | None | Unset
         if isinstance(self.lines, Unset):
@@ -51,6 +49,8 @@ class FieldChange:
         else:
             lines = self.lines
 
+        to = self.to
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -60,10 +60,10 @@ class FieldChange:
         )
         if from_ is not UNSET:
             field_dict["from"] = from_
-        if to is not UNSET:
-            field_dict["to"] = to
         if lines is not UNSET:
             field_dict["lines"] = lines
+        if to is not UNSET:
+            field_dict["to"] = to
 
         return field_dict
 
@@ -75,8 +75,6 @@ class FieldChange:
         field = d.pop("field")
 
         from_ = d.pop("from", UNSET)
-
-        to = d.pop("to", UNSET)
 
         def _parse_lines(data: object) -> list[DiffLine] | None | Unset:
             if data is None:
@@ -100,11 +98,13 @@ class FieldChange:
 
         lines = _parse_lines(d.pop("lines", UNSET))
 
+        to = d.pop("to", UNSET)
+
         field_change = cls(
             field=field,
             from_=from_,
-            to=to,
             lines=lines,
+            to=to,
         )
 
         field_change.additional_properties = d

@@ -13,10 +13,11 @@ T = TypeVar("T", bound="LoginRequest")
 
 @_attrs_define
 class LoginRequest:
-    """
+    """An e-mail address and password to sign in with.
+
     Attributes:
-        email (str):
-        password (str):
+        email (str): The account's e-mail address.
+        password (str): The account's password.
         tenant (None | str | Unset): Slug of the tenant to start in; the user's first tenant when absent.
     """
 

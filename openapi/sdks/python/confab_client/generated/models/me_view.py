@@ -19,24 +19,25 @@ T = TypeVar("T", bound="MeView")
 
 @_attrs_define
 class MeView:
-    """
+    """The signed-in caller: who they are, their tenants and the active one.
+
     Attributes:
-        id (UUID):
-        email (str):
-        display_name (str):
-        is_platform_admin (bool):
-        credential (CredentialKind):
+        credential (CredentialKind): How the caller is signed in: a browser `session` or an `api_token`.
+        display_name (str): The user's name as others see it.
+        email (str): The user's e-mail address.
+        id (UUID): The user's id.
+        is_platform_admin (bool): Whether the user operates the installation (manages tenants).
         tenants (list[TenantMembershipView]): Every tenant the user may switch to.
         active_tenant (None | TenantMembershipView | Unset): The tenant requests act in (an API token's own tenant),
             with the effective role.
         csrf_token (None | str | Unset): Send as `X-CSRF-Token` on cookie-authenticated POST/PUT/PATCH/DELETE requests.
     """
 
-    id: UUID
-    email: str
-    display_name: str
-    is_platform_admin: bool
     credential: CredentialKind
+    display_name: str
+    email: str
+    id: UUID
+    is_platform_admin: bool
     tenants: list[TenantMembershipView]
     active_tenant: None | TenantMembershipView | Unset = UNSET
     csrf_token: None | str | Unset = UNSET
@@ -45,15 +46,15 @@ class MeView:
     def to_dict(self) -> dict[str, Any]:
         from ..models.tenant_membership_view import TenantMembershipView
 
-        id = str(self.id)
-
-        email = self.email
+        credential = self.credential.value
 
         display_name = self.display_name
 
-        is_platform_admin = self.is_platform_admin
+        email = self.email
 
-        credential = self.credential.value
+        id = str(self.id)
+
+        is_platform_admin = self.is_platform_admin
 
         tenants = []
         for tenants_item_data in self.tenants:
@@ -78,11 +79,11 @@ class MeView:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "id": id,
-                "email": email,
-                "display_name": display_name,
-                "is_platform_admin": is_platform_admin,
                 "credential": credential,
+                "display_name": display_name,
+                "email": email,
+                "id": id,
+                "is_platform_admin": is_platform_admin,
                 "tenants": tenants,
             }
         )
@@ -98,15 +99,15 @@ class MeView:
         from ..models.tenant_membership_view import TenantMembershipView
 
         d = dict(src_dict)
-        id = UUID(d.pop("id"))
-
-        email = d.pop("email")
+        credential = CredentialKind(d.pop("credential"))
 
         display_name = d.pop("display_name")
 
-        is_platform_admin = d.pop("is_platform_admin")
+        email = d.pop("email")
 
-        credential = CredentialKind(d.pop("credential"))
+        id = UUID(d.pop("id"))
+
+        is_platform_admin = d.pop("is_platform_admin")
 
         tenants = []
         _tenants = d.pop("tenants")
@@ -142,11 +143,11 @@ class MeView:
         csrf_token = _parse_csrf_token(d.pop("csrf_token", UNSET))
 
         me_view = cls(
-            id=id,
-            email=email,
-            display_name=display_name,
-            is_platform_admin=is_platform_admin,
             credential=credential,
+            display_name=display_name,
+            email=email,
+            id=id,
+            is_platform_admin=is_platform_admin,
             tenants=tenants,
             active_tenant=active_tenant,
             csrf_token=csrf_token,

@@ -18,7 +18,7 @@ class MessageCancelled:
     """`message.cancelled`: stopped by the user; `message.content` has the text so far.
 
     Attributes:
-        message (MessageView):
+        message (MessageView): One message of a conversation, with its lifecycle state.
     """
 
     message: MessageView

@@ -18,7 +18,7 @@ class MessageCompleted:
     """`message.completed`: the answer is complete.
 
     Attributes:
-        message (MessageView):
+        message (MessageView): One message of a conversation, with its lifecycle state.
     """
 
     message: MessageView

@@ -17,22 +17,29 @@ class MessageCreated:
     """`message.created`: the turn exists; always the first event of a new stream.
 
     Attributes:
-        conversation_id (UUID):
-        assistant_message_id (UUID):
-        user_message_id (None | Unset | UUID):
-        model (None | str | Unset):
+        assistant_message_id (UUID): The answer being written: the id to attach to and to cancel.
+        conversation_id (UUID): The conversation.
+        model (None | str | Unset): The model writing the answer.
+        user_message_id (None | Unset | UUID): The user message this turn added; null for turns without one (regenerate,
+            continue).
     """
 
-    conversation_id: UUID
     assistant_message_id: UUID
-    user_message_id: None | Unset | UUID = UNSET
+    conversation_id: UUID
     model: None | str | Unset = UNSET
+    user_message_id: None | Unset | UUID = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        assistant_message_id = str(self.assistant_message_id)
+
         conversation_id = str(self.conversation_id)
 
-        assistant_message_id = str(self.assistant_message_id)
+        model: None | str | Unset
+        if isinstance(self.model, Unset):
+            model = UNSET
+        else:
+            model = self.model
 
         user_message_id: None | str | Unset
         if isinstance(self.user_message_id, Unset):
@@ -42,33 +49,36 @@ class MessageCreated:
         else:
             user_message_id = self.user_message_id
 
-        model: None | str | Unset
-        if isinstance(self.model, Unset):
-            model = UNSET
-        else:
-            model = self.model
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "conversation_id": conversation_id,
                 "assistant_message_id": assistant_message_id,
+                "conversation_id": conversation_id,
             }
         )
-        if user_message_id is not UNSET:
-            field_dict["user_message_id"] = user_message_id
         if model is not UNSET:
             field_dict["model"] = model
+        if user_message_id is not UNSET:
+            field_dict["user_message_id"] = user_message_id
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
+        assistant_message_id = UUID(d.pop("assistant_message_id"))
+
         conversation_id = UUID(d.pop("conversation_id"))
 
-        assistant_message_id = UUID(d.pop("assistant_message_id"))
+        def _parse_model(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        model = _parse_model(d.pop("model", UNSET))
 
         def _parse_user_message_id(data: object) -> None | Unset | UUID:
             if data is None:
@@ -87,20 +97,11 @@ class MessageCreated:
 
         user_message_id = _parse_user_message_id(d.pop("user_message_id", UNSET))
 
-        def _parse_model(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        model = _parse_model(d.pop("model", UNSET))
-
         message_created = cls(
-            conversation_id=conversation_id,
             assistant_message_id=assistant_message_id,
-            user_message_id=user_message_id,
+            conversation_id=conversation_id,
             model=model,
+            user_message_id=user_message_id,
         )
 
         message_created.additional_properties = d

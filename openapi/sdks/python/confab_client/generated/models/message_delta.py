@@ -15,20 +15,20 @@ class MessageDelta:
     """`message.delta`: the next piece of the answer.
 
     Attributes:
-        message_id (UUID):
-        content (str):
+        content (str): The next piece of its text, to append.
+        message_id (UUID): The answer.
         offset (int): The answer's length in bytes after this delta (also the event's `id`).
     """
 
-    message_id: UUID
     content: str
+    message_id: UUID
     offset: int
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        message_id = str(self.message_id)
-
         content = self.content
+
+        message_id = str(self.message_id)
 
         offset = self.offset
 
@@ -36,8 +36,8 @@ class MessageDelta:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "message_id": message_id,
                 "content": content,
+                "message_id": message_id,
                 "offset": offset,
             }
         )
@@ -47,15 +47,15 @@ class MessageDelta:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        message_id = UUID(d.pop("message_id"))
-
         content = d.pop("content")
+
+        message_id = UUID(d.pop("message_id"))
 
         offset = d.pop("offset")
 
         message_delta = cls(
-            message_id=message_id,
             content=content,
+            message_id=message_id,
             offset=offset,
         )
 

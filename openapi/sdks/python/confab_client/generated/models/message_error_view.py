@@ -13,10 +13,11 @@ T = TypeVar("T", bound="MessageErrorView")
 
 @_attrs_define
 class MessageErrorView:
-    """
+    """Why an answer failed or stopped early.
+
     Attributes:
         code (str): e.g. `upstream_rate_limited`, `upstream_timeout`, `upstream_stream_broken`, `interrupted`.
-        message (str):
+        message (str): A sentence for people.
         retry_after_secs (int | None | Unset): From the provider's `Retry-After`, when it gave one.
     """
 

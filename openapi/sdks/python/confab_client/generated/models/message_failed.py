@@ -19,7 +19,7 @@ class MessageFailed:
     `partial` (some text; it can be continued).
 
         Attributes:
-            message (MessageView):
+            message (MessageView): One message of a conversation, with its lifecycle state.
     """
 
     message: MessageView

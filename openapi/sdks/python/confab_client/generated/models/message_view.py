@@ -8,8 +8,8 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.role_view import RoleView
-from ..models.status_view import StatusView
+from ..models.message_role import MessageRole
+from ..models.message_status import MessageStatus
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -24,42 +24,47 @@ T = TypeVar("T", bound="MessageView")
 
 @_attrs_define
 class MessageView:
-    """
+    """One message of a conversation, with its lifecycle state.
+
     Attributes:
-        id (UUID):
-        conversation_id (UUID):
-        role (RoleView):
-        status (StatusView):
-        content (str):
-        created_at (datetime.datetime):
-        updated_at (datetime.datetime):
-        parent_id (None | Unset | UUID):
-        model (None | str | Unset):
-        error (MessageErrorView | None | Unset):
-        usage (None | Unset | UsageView):
+        content (str): Its text (Markdown); for an answer still streaming, the text so far.
+        conversation_id (UUID): The conversation it belongs to.
+        created_at (datetime.datetime): When it was created (RFC 3339, UTC).
+        id (UUID): The message's id.
+        role (MessageRole): Who wrote a message.
+        status (MessageStatus): The lifecycle state of a message: `queued` → `streaming` → `completed`, or `cancelled`
+            (stopped
+            by
+            the user), `failed` (an error before any text) or `partial` (an error after some text; the text
+            is kept and the answer can be continued).
+        updated_at (datetime.datetime): When it last changed.
         context (ContextView | None | Unset): For assistant messages: what was sent upstream.
+        error (MessageErrorView | None | Unset): For `failed` and `partial` answers: what went wrong; null otherwise.
+        model (None | str | Unset): For answers: the model that wrote it; null for user messages.
+        parent_id (None | Unset | UUID): The message it answers or follows; null for the first message.
         plugins (list[PluginRunView] | None | Unset): For assistant messages: what each plugin of the tenant's chain did
             to the request
             (`unchanged`, `changed`, `rejected`, `failed_open`, `failed`), in chain order.
         sibling_ids (list[UUID] | None | Unset): Ids of this message and its siblings (same parent), oldest first — for
             ‹ 2 / 3 › navigation.
             Only in the branch view.
+        usage (None | Unset | UsageView): For finished answers: tokens used; null until known.
     """
 
-    id: UUID
-    conversation_id: UUID
-    role: RoleView
-    status: StatusView
     content: str
+    conversation_id: UUID
     created_at: datetime.datetime
+    id: UUID
+    role: MessageRole
+    status: MessageStatus
     updated_at: datetime.datetime
-    parent_id: None | Unset | UUID = UNSET
-    model: None | str | Unset = UNSET
-    error: MessageErrorView | None | Unset = UNSET
-    usage: None | Unset | UsageView = UNSET
     context: ContextView | None | Unset = UNSET
+    error: MessageErrorView | None | Unset = UNSET
+    model: None | str | Unset = UNSET
+    parent_id: None | Unset | UUID = UNSET
     plugins: list[PluginRunView] | None | Unset = UNSET
     sibling_ids: list[UUID] | None | Unset = UNSET
+    usage: None | Unset | UsageView = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -67,33 +72,27 @@ class MessageView:
         from ..models.message_error_view import MessageErrorView
         from ..models.usage_view import UsageView
 
-        id = str(self.id)
+        content = self.content
 
         conversation_id = str(self.conversation_id)
+
+        created_at = self.created_at.isoformat()
+
+        id = str(self.id)
 
         role = self.role.value
 
         status = self.status.value
 
-        content = self.content
-
-        created_at = self.created_at.isoformat()
-
         updated_at = self.updated_at.isoformat()
 
-        parent_id: None | str | Unset
-        if isinstance(self.parent_id, Unset):
-            parent_id = UNSET
-        elif isinstance(self.parent_id, UUID):
-            parent_id = str(self.parent_id)
+        context: dict[str, Any] | None | Unset
+        if isinstance(self.context, Unset):
+            context = UNSET
+        elif isinstance(self.context, ContextView):
+            context = self.context.to_dict()
         else:
-            parent_id = self.parent_id
-
-        model: None | str | Unset
-        if isinstance(self.model, Unset):
-            model = UNSET
-        else:
-            model = self.model
+            context = self.context
 
         error: dict[str, Any] | None | Unset
         if isinstance(self.error, Unset):
@@ -103,21 +102,19 @@ class MessageView:
         else:
             error = self.error
 
-        usage: dict[str, Any] | None | Unset
-        if isinstance(self.usage, Unset):
-            usage = UNSET
-        elif isinstance(self.usage, UsageView):
-            usage = self.usage.to_dict()
+        model: None | str | Unset
+        if isinstance(self.model, Unset):
+            model = UNSET
         else:
-            usage = self.usage
+            model = self.model
 
-        context: dict[str, Any] | None | Unset
-        if isinstance(self.context, Unset):
-            context = UNSET
-        elif isinstance(self.context, ContextView):
-            context = self.context.to_dict()
+        parent_id: None | str | Unset
+        if isinstance(self.parent_id, Unset):
+            parent_id = UNSET
+        elif isinstance(self.parent_id, UUID):
+            parent_id = str(self.parent_id)
         else:
-            context = self.context
+            parent_id = self.parent_id
 
         plugins: list[dict[str, Any]] | None | Unset
         if isinstance(self.plugins, Unset):
@@ -143,33 +140,41 @@ class MessageView:
         else:
             sibling_ids = self.sibling_ids
 
+        usage: dict[str, Any] | None | Unset
+        if isinstance(self.usage, Unset):
+            usage = UNSET
+        elif isinstance(self.usage, UsageView):
+            usage = self.usage.to_dict()
+        else:
+            usage = self.usage
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "id": id,
+                "content": content,
                 "conversation_id": conversation_id,
+                "created_at": created_at,
+                "id": id,
                 "role": role,
                 "status": status,
-                "content": content,
-                "created_at": created_at,
                 "updated_at": updated_at,
             }
         )
-        if parent_id is not UNSET:
-            field_dict["parent_id"] = parent_id
-        if model is not UNSET:
-            field_dict["model"] = model
-        if error is not UNSET:
-            field_dict["error"] = error
-        if usage is not UNSET:
-            field_dict["usage"] = usage
         if context is not UNSET:
             field_dict["context"] = context
+        if error is not UNSET:
+            field_dict["error"] = error
+        if model is not UNSET:
+            field_dict["model"] = model
+        if parent_id is not UNSET:
+            field_dict["parent_id"] = parent_id
         if plugins is not UNSET:
             field_dict["plugins"] = plugins
         if sibling_ids is not UNSET:
             field_dict["sibling_ids"] = sibling_ids
+        if usage is not UNSET:
+            field_dict["usage"] = usage
 
         return field_dict
 
@@ -181,45 +186,36 @@ class MessageView:
         from ..models.usage_view import UsageView
 
         d = dict(src_dict)
-        id = UUID(d.pop("id"))
+        content = d.pop("content")
 
         conversation_id = UUID(d.pop("conversation_id"))
 
-        role = RoleView(d.pop("role"))
-
-        status = StatusView(d.pop("status"))
-
-        content = d.pop("content")
-
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+
+        id = UUID(d.pop("id"))
+
+        role = MessageRole(d.pop("role"))
+
+        status = MessageStatus(d.pop("status"))
 
         updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
 
-        def _parse_parent_id(data: object) -> None | Unset | UUID:
+        def _parse_context(data: object) -> ContextView | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
             try:
-                if not isinstance(data, str):
+                if not isinstance(data, dict):
                     raise TypeError()
-                parent_id_type_0 = UUID(data)
+                context_type_1 = ContextView.from_dict(data)
 
-                return parent_id_type_0
+                return context_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | Unset | UUID, data)
+            return cast(ContextView | None | Unset, data)
 
-        parent_id = _parse_parent_id(d.pop("parent_id", UNSET))
-
-        def _parse_model(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        model = _parse_model(d.pop("model", UNSET))
+        context = _parse_context(d.pop("context", UNSET))
 
         def _parse_error(data: object) -> MessageErrorView | None | Unset:
             if data is None:
@@ -238,39 +234,31 @@ class MessageView:
 
         error = _parse_error(d.pop("error", UNSET))
 
-        def _parse_usage(data: object) -> None | Unset | UsageView:
+        def _parse_model(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        model = _parse_model(d.pop("model", UNSET))
+
+        def _parse_parent_id(data: object) -> None | Unset | UUID:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
             try:
-                if not isinstance(data, dict):
+                if not isinstance(data, str):
                     raise TypeError()
-                usage_type_1 = UsageView.from_dict(data)
+                parent_id_type_0 = UUID(data)
 
-                return usage_type_1
+                return parent_id_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | Unset | UsageView, data)
+            return cast(None | Unset | UUID, data)
 
-        usage = _parse_usage(d.pop("usage", UNSET))
-
-        def _parse_context(data: object) -> ContextView | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                context_type_1 = ContextView.from_dict(data)
-
-                return context_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ContextView | None | Unset, data)
-
-        context = _parse_context(d.pop("context", UNSET))
+        parent_id = _parse_parent_id(d.pop("parent_id", UNSET))
 
         def _parse_plugins(data: object) -> list[PluginRunView] | None | Unset:
             if data is None:
@@ -318,21 +306,38 @@ class MessageView:
 
         sibling_ids = _parse_sibling_ids(d.pop("sibling_ids", UNSET))
 
+        def _parse_usage(data: object) -> None | Unset | UsageView:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                usage_type_1 = UsageView.from_dict(data)
+
+                return usage_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Unset | UsageView, data)
+
+        usage = _parse_usage(d.pop("usage", UNSET))
+
         message_view = cls(
-            id=id,
+            content=content,
             conversation_id=conversation_id,
+            created_at=created_at,
+            id=id,
             role=role,
             status=status,
-            content=content,
-            created_at=created_at,
             updated_at=updated_at,
-            parent_id=parent_id,
-            model=model,
-            error=error,
-            usage=usage,
             context=context,
+            error=error,
+            model=model,
+            parent_id=parent_id,
             plugins=plugins,
             sibling_ids=sibling_ids,
+            usage=usage,
         )
 
         message_view.additional_properties = d

@@ -15,9 +15,10 @@ T = TypeVar("T", bound="ModelList")
 
 @_attrs_define
 class ModelList:
-    """
+    """The models the caller may use in the active tenant.
+
     Attributes:
-        items (list[ModelView]):
+        items (list[ModelView]): The models, in catalogue order.
     """
 
     items: list[ModelView]

@@ -13,62 +13,65 @@ T = TypeVar("T", bound="ModelView")
 
 @_attrs_define
 class ModelView:
-    """
+    """A model of the catalogue.
+
     Attributes:
-        id (str):
-        display_name (str):
-        provider (str):
+        context_window (int): The most tokens of prompt and answer together.
+        display_name (str): Its name for people.
+        id (str): The id to send as `model`.
+        input_price_per_million (float): Price of a million prompt tokens, in the installation's currency (0 when
+            unknown).
         is_demo (bool): True for the built-in demo model, which streams a fixed text.
-        source (ModelSource):
-        context_window (int):
-        max_output_tokens (int):
-        input_price_per_million (float):
-        output_price_per_million (float):
+        max_output_tokens (int): The most tokens of one answer.
+        output_price_per_million (float): Price of a million answer tokens, in the installation's currency (0 when
+            unknown).
+        provider (str): The provider that serves it.
+        source (ModelSource): Where a model comes from.
     """
 
-    id: str
-    display_name: str
-    provider: str
-    is_demo: bool
-    source: ModelSource
     context_window: int
-    max_output_tokens: int
+    display_name: str
+    id: str
     input_price_per_million: float
+    is_demo: bool
+    max_output_tokens: int
     output_price_per_million: float
+    provider: str
+    source: ModelSource
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        id = self.id
+        context_window = self.context_window
 
         display_name = self.display_name
 
-        provider = self.provider
-
-        is_demo = self.is_demo
-
-        source = self.source.value
-
-        context_window = self.context_window
-
-        max_output_tokens = self.max_output_tokens
+        id = self.id
 
         input_price_per_million = self.input_price_per_million
 
+        is_demo = self.is_demo
+
+        max_output_tokens = self.max_output_tokens
+
         output_price_per_million = self.output_price_per_million
+
+        provider = self.provider
+
+        source = self.source.value
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "id": id,
-                "display_name": display_name,
-                "provider": provider,
-                "is_demo": is_demo,
-                "source": source,
                 "context_window": context_window,
-                "max_output_tokens": max_output_tokens,
+                "display_name": display_name,
+                "id": id,
                 "input_price_per_million": input_price_per_million,
+                "is_demo": is_demo,
+                "max_output_tokens": max_output_tokens,
                 "output_price_per_million": output_price_per_million,
+                "provider": provider,
+                "source": source,
             }
         )
 
@@ -77,34 +80,34 @@ class ModelView:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        id = d.pop("id")
+        context_window = d.pop("context_window")
 
         display_name = d.pop("display_name")
 
-        provider = d.pop("provider")
-
-        is_demo = d.pop("is_demo")
-
-        source = ModelSource(d.pop("source"))
-
-        context_window = d.pop("context_window")
-
-        max_output_tokens = d.pop("max_output_tokens")
+        id = d.pop("id")
 
         input_price_per_million = d.pop("input_price_per_million")
 
+        is_demo = d.pop("is_demo")
+
+        max_output_tokens = d.pop("max_output_tokens")
+
         output_price_per_million = d.pop("output_price_per_million")
 
+        provider = d.pop("provider")
+
+        source = ModelSource(d.pop("source"))
+
         model_view = cls(
-            id=id,
-            display_name=display_name,
-            provider=provider,
-            is_demo=is_demo,
-            source=source,
             context_window=context_window,
-            max_output_tokens=max_output_tokens,
+            display_name=display_name,
+            id=id,
             input_price_per_million=input_price_per_million,
+            is_demo=is_demo,
+            max_output_tokens=max_output_tokens,
             output_price_per_million=output_price_per_million,
+            provider=provider,
+            source=source,
         )
 
         model_view.additional_properties = d

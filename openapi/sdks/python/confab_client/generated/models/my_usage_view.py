@@ -16,20 +16,21 @@ T = TypeVar("T", bound="MyUsageView")
 
 @_attrs_define
 class MyUsageView:
-    """
+    """The caller's own token usage and the quotas that apply to them.
+
     Attributes:
         day (str): Today (UTC), `YYYY-MM-DD`.
         month (str): This month (UTC), `YYYY-MM`.
-        today (UsageTotals):
-        this_month (UsageTotals):
         quotas (list[QuotaStatusView]): The budgets that apply to me; none when no quota is set.
+        this_month (UsageTotals): Token totals over a period.
+        today (UsageTotals): Token totals over a period.
     """
 
     day: str
     month: str
-    today: UsageTotals
-    this_month: UsageTotals
     quotas: list[QuotaStatusView]
+    this_month: UsageTotals
+    today: UsageTotals
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -37,14 +38,14 @@ class MyUsageView:
 
         month = self.month
 
-        today = self.today.to_dict()
-
-        this_month = self.this_month.to_dict()
-
         quotas = []
         for quotas_item_data in self.quotas:
             quotas_item = quotas_item_data.to_dict()
             quotas.append(quotas_item)
+
+        this_month = self.this_month.to_dict()
+
+        today = self.today.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -52,9 +53,9 @@ class MyUsageView:
             {
                 "day": day,
                 "month": month,
-                "today": today,
-                "this_month": this_month,
                 "quotas": quotas,
+                "this_month": this_month,
+                "today": today,
             }
         )
 
@@ -70,10 +71,6 @@ class MyUsageView:
 
         month = d.pop("month")
 
-        today = UsageTotals.from_dict(d.pop("today"))
-
-        this_month = UsageTotals.from_dict(d.pop("this_month"))
-
         quotas = []
         _quotas = d.pop("quotas")
         for quotas_item_data in _quotas:
@@ -81,12 +78,16 @@ class MyUsageView:
 
             quotas.append(quotas_item)
 
+        this_month = UsageTotals.from_dict(d.pop("this_month"))
+
+        today = UsageTotals.from_dict(d.pop("today"))
+
         my_usage_view = cls(
             day=day,
             month=month,
-            today=today,
-            this_month=this_month,
             quotas=quotas,
+            this_month=this_month,
+            today=today,
         )
 
         my_usage_view.additional_properties = d

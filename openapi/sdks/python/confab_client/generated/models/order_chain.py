@@ -11,7 +11,8 @@ T = TypeVar("T", bound="OrderChain")
 
 @_attrs_define
 class OrderChain:
-    """
+    """The order of the tenant's plugin chain.
+
     Attributes:
         names (list[str]): Every plugin of the chain, once, in the order to run them.
     """

@@ -12,10 +12,11 @@ T = TypeVar("T", bound="PinnedPluginPreset")
 
 @_attrs_define
 class PinnedPluginPreset:
-    """
+    """A plugin preset pinned to a conversation, at the plugin version it came from.
+
     Attributes:
-        plugin_version_id (UUID):
-        preset_id (str):
+        plugin_version_id (UUID): The plugin version that provides it.
+        preset_id (str): The preset's id within the plugin.
     """
 
     plugin_version_id: UUID

@@ -17,28 +17,28 @@ class PinnedPreset:
     """A conversation's preset version, briefly.
 
     Attributes:
-        preset_id (UUID):
-        version_id (UUID):
-        version (int):
-        name (str):
-        model (None | str | Unset):
+        name (str): The preset's name at that version.
+        preset_id (UUID): The preset's id.
+        version (int): The pinned version's number (1, 2, …).
+        version_id (UUID): The pinned version's id.
+        model (None | str | Unset): The model that version uses; null to use the conversation's model.
     """
 
-    preset_id: UUID
-    version_id: UUID
-    version: int
     name: str
+    preset_id: UUID
+    version: int
+    version_id: UUID
     model: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        preset_id = str(self.preset_id)
+        name = self.name
 
-        version_id = str(self.version_id)
+        preset_id = str(self.preset_id)
 
         version = self.version
 
-        name = self.name
+        version_id = str(self.version_id)
 
         model: None | str | Unset
         if isinstance(self.model, Unset):
@@ -50,10 +50,10 @@ class PinnedPreset:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "preset_id": preset_id,
-                "version_id": version_id,
-                "version": version,
                 "name": name,
+                "preset_id": preset_id,
+                "version": version,
+                "version_id": version_id,
             }
         )
         if model is not UNSET:
@@ -64,13 +64,13 @@ class PinnedPreset:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        preset_id = UUID(d.pop("preset_id"))
+        name = d.pop("name")
 
-        version_id = UUID(d.pop("version_id"))
+        preset_id = UUID(d.pop("preset_id"))
 
         version = d.pop("version")
 
-        name = d.pop("name")
+        version_id = UUID(d.pop("version_id"))
 
         def _parse_model(data: object) -> None | str | Unset:
             if data is None:
@@ -82,10 +82,10 @@ class PinnedPreset:
         model = _parse_model(d.pop("model", UNSET))
 
         pinned_preset = cls(
-            preset_id=preset_id,
-            version_id=version_id,
-            version=version,
             name=name,
+            preset_id=preset_id,
+            version=version,
+            version_id=version_id,
             model=model,
         )
 

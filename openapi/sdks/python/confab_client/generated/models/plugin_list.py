@@ -15,9 +15,10 @@ T = TypeVar("T", bound="PluginList")
 
 @_attrs_define
 class PluginList:
-    """
+    """The plugins uploaded to the installation.
+
     Attributes:
-        items (list[PluginView]):
+        items (list[PluginView]): The plugins.
     """
 
     items: list[PluginView]

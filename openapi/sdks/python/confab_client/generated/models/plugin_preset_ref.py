@@ -11,10 +11,11 @@ T = TypeVar("T", bound="PluginPresetRef")
 
 @_attrs_define
 class PluginPresetRef:
-    """
+    """A preset provided by a plugin of the tenant's chain.
+
     Attributes:
-        plugin (str):
-        preset_id (str):
+        plugin (str): The plugin's name.
+        preset_id (str): The preset's id within the plugin.
     """
 
     plugin: str

@@ -17,32 +17,36 @@ class PluginPresetView:
     """A preset a plugin offers.
 
     Attributes:
-        source (str): Always `plugin`.
-        plugin (str):
-        plugin_version (str): The plugin version offering it; a conversation using it pins this version.
-        plugin_version_id (UUID):
+        description (str): What it is for.
         id (str): The preset's id within the plugin.
-        name (str):
-        description (str):
+        name (str): Its name.
+        plugin (str): The plugin that provides it.
+        plugin_version (str): The plugin version offering it; a conversation using it pins this version.
+        plugin_version_id (UUID): The plugin version that provides it.
+        source (str): Always `plugin`.
         starters (list[str]): Suggested first messages.
-        model (None | str | Unset):
-        temperature (float | None | Unset):
+        model (None | str | Unset): The model it uses; null to use the conversation's model.
+        temperature (float | None | Unset): Its sampling temperature; null for the provider's default.
     """
 
-    source: str
+    description: str
+    id: str
+    name: str
     plugin: str
     plugin_version: str
     plugin_version_id: UUID
-    id: str
-    name: str
-    description: str
+    source: str
     starters: list[str]
     model: None | str | Unset = UNSET
     temperature: float | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        source = self.source
+        description = self.description
+
+        id = self.id
+
+        name = self.name
 
         plugin = self.plugin
 
@@ -50,11 +54,7 @@ class PluginPresetView:
 
         plugin_version_id = str(self.plugin_version_id)
 
-        id = self.id
-
-        name = self.name
-
-        description = self.description
+        source = self.source
 
         starters = self.starters
 
@@ -74,13 +74,13 @@ class PluginPresetView:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "source": source,
+                "description": description,
+                "id": id,
+                "name": name,
                 "plugin": plugin,
                 "plugin_version": plugin_version,
                 "plugin_version_id": plugin_version_id,
-                "id": id,
-                "name": name,
-                "description": description,
+                "source": source,
                 "starters": starters,
             }
         )
@@ -94,7 +94,11 @@ class PluginPresetView:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        source = d.pop("source")
+        description = d.pop("description")
+
+        id = d.pop("id")
+
+        name = d.pop("name")
 
         plugin = d.pop("plugin")
 
@@ -102,11 +106,7 @@ class PluginPresetView:
 
         plugin_version_id = UUID(d.pop("plugin_version_id"))
 
-        id = d.pop("id")
-
-        name = d.pop("name")
-
-        description = d.pop("description")
+        source = d.pop("source")
 
         starters = cast(list[str], d.pop("starters"))
 
@@ -129,13 +129,13 @@ class PluginPresetView:
         temperature = _parse_temperature(d.pop("temperature", UNSET))
 
         plugin_preset_view = cls(
-            source=source,
+            description=description,
+            id=id,
+            name=name,
             plugin=plugin,
             plugin_version=plugin_version,
             plugin_version_id=plugin_version_id,
-            id=id,
-            name=name,
-            description=description,
+            source=source,
             starters=starters,
             model=model,
             temperature=temperature,

@@ -13,30 +13,33 @@ T = TypeVar("T", bound="PluginRunView")
 
 @_attrs_define
 class PluginRunView:
-    """
+    """One plugin call during a turn.
+
     Attributes:
-        plugin (str):
-        version (str):
-        outcome (str):
-        elapsed_us (int):
+        elapsed_us (int): How long the call took, in microseconds.
+        outcome (str): `unchanged`, `changed` (it rewrote the request or answer), `rejected` (it refused the turn),
+            `failed_open` (it failed and the turn went on without it) or `failed` (it failed and ended
+            the turn).
+        plugin (str): The plugin's name.
+        version (str): The version that ran.
         detail (None | str | Unset): The rejection reason, or what went wrong.
     """
 
+    elapsed_us: int
+    outcome: str
     plugin: str
     version: str
-    outcome: str
-    elapsed_us: int
     detail: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        plugin = self.plugin
-
-        version = self.version
+        elapsed_us = self.elapsed_us
 
         outcome = self.outcome
 
-        elapsed_us = self.elapsed_us
+        plugin = self.plugin
+
+        version = self.version
 
         detail: None | str | Unset
         if isinstance(self.detail, Unset):
@@ -48,10 +51,10 @@ class PluginRunView:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "elapsed_us": elapsed_us,
+                "outcome": outcome,
                 "plugin": plugin,
                 "version": version,
-                "outcome": outcome,
-                "elapsed_us": elapsed_us,
             }
         )
         if detail is not UNSET:
@@ -62,13 +65,13 @@ class PluginRunView:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        plugin = d.pop("plugin")
-
-        version = d.pop("version")
+        elapsed_us = d.pop("elapsed_us")
 
         outcome = d.pop("outcome")
 
-        elapsed_us = d.pop("elapsed_us")
+        plugin = d.pop("plugin")
+
+        version = d.pop("version")
 
         def _parse_detail(data: object) -> None | str | Unset:
             if data is None:
@@ -80,10 +83,10 @@ class PluginRunView:
         detail = _parse_detail(d.pop("detail", UNSET))
 
         plugin_run_view = cls(
+            elapsed_us=elapsed_us,
+            outcome=outcome,
             plugin=plugin,
             version=version,
-            outcome=outcome,
-            elapsed_us=elapsed_us,
             detail=detail,
         )
 

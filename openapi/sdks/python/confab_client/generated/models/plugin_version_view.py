@@ -8,7 +8,7 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.failure_policy_name import FailurePolicyName
+from ..models.failure_policy import FailurePolicy
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PluginVersionView")
@@ -16,50 +16,53 @@ T = TypeVar("T", bound="PluginVersionView")
 
 @_attrs_define
 class PluginVersionView:
-    """
+    """One uploaded version of a plugin.
+
     Attributes:
-        id (UUID):
-        name (str):
-        version (str):
-        description (str):
-        hooks (list[str]):
-        default_failure_policy (FailurePolicyName):
-        sha256 (str):
-        size_bytes (int):
-        created_at (datetime.datetime):
+        created_at (datetime.datetime): When it was uploaded.
+        default_failure_policy (FailurePolicy): What a turn does when a plugin fails (traps, times out, exceeds a
+            limit): `fail_closed` refuses
+            the turn, `fail_open` goes on without the plugin.
+        description (str): What the plugin does.
+        hooks (list[str]): The hooks it implements: `presets`, `transform_request`, `transform_response`.
+        id (UUID): The version's id.
+        name (str): The plugin's name.
+        sha256 (str): SHA-256 of the component (hex).
+        size_bytes (int): The component's size in bytes.
+        version (str): The version (semver).
         config_schema (Any | Unset): JSON Schema (a subset) of the per-tenant configuration.
     """
 
-    id: UUID
-    name: str
-    version: str
+    created_at: datetime.datetime
+    default_failure_policy: FailurePolicy
     description: str
     hooks: list[str]
-    default_failure_policy: FailurePolicyName
+    id: UUID
+    name: str
     sha256: str
     size_bytes: int
-    created_at: datetime.datetime
+    version: str
     config_schema: Any | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        id = str(self.id)
+        created_at = self.created_at.isoformat()
 
-        name = self.name
-
-        version = self.version
+        default_failure_policy = self.default_failure_policy.value
 
         description = self.description
 
         hooks = self.hooks
 
-        default_failure_policy = self.default_failure_policy.value
+        id = str(self.id)
+
+        name = self.name
 
         sha256 = self.sha256
 
         size_bytes = self.size_bytes
 
-        created_at = self.created_at.isoformat()
+        version = self.version
 
         config_schema = self.config_schema
 
@@ -67,15 +70,15 @@ class PluginVersionView:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "id": id,
-                "name": name,
-                "version": version,
+                "created_at": created_at,
+                "default_failure_policy": default_failure_policy,
                 "description": description,
                 "hooks": hooks,
-                "default_failure_policy": default_failure_policy,
+                "id": id,
+                "name": name,
                 "sha256": sha256,
                 "size_bytes": size_bytes,
-                "created_at": created_at,
+                "version": version,
             }
         )
         if config_schema is not UNSET:
@@ -86,36 +89,36 @@ class PluginVersionView:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        id = UUID(d.pop("id"))
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
-        name = d.pop("name")
-
-        version = d.pop("version")
+        default_failure_policy = FailurePolicy(d.pop("default_failure_policy"))
 
         description = d.pop("description")
 
         hooks = cast(list[str], d.pop("hooks"))
 
-        default_failure_policy = FailurePolicyName(d.pop("default_failure_policy"))
+        id = UUID(d.pop("id"))
+
+        name = d.pop("name")
 
         sha256 = d.pop("sha256")
 
         size_bytes = d.pop("size_bytes")
 
-        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+        version = d.pop("version")
 
         config_schema = d.pop("config_schema", UNSET)
 
         plugin_version_view = cls(
-            id=id,
-            name=name,
-            version=version,
+            created_at=created_at,
+            default_failure_policy=default_failure_policy,
             description=description,
             hooks=hooks,
-            default_failure_policy=default_failure_policy,
+            id=id,
+            name=name,
             sha256=sha256,
             size_bytes=size_bytes,
-            created_at=created_at,
+            version=version,
             config_schema=config_schema,
         )
 

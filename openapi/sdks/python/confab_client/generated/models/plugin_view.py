@@ -15,9 +15,10 @@ T = TypeVar("T", bound="PluginView")
 
 @_attrs_define
 class PluginView:
-    """
+    """A plugin and its uploaded versions.
+
     Attributes:
-        name (str):
+        name (str): The plugin's name.
         versions (list[PluginVersionView]): Oldest first.
     """
 

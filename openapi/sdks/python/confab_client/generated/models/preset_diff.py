@@ -15,35 +15,36 @@ T = TypeVar("T", bound="PresetDiff")
 
 @_attrs_define
 class PresetDiff:
-    """
+    """What changed between two versions of a preset.
+
     Attributes:
-        from_ (int):
-        to (int):
         changes (list[FieldChange]): Empty when the versions are the same.
+        from_ (int): The older version's number.
+        to (int): The newer version's number.
     """
 
+    changes: list[FieldChange]
     from_: int
     to: int
-    changes: list[FieldChange]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from_ = self.from_
-
-        to = self.to
-
         changes = []
         for changes_item_data in self.changes:
             changes_item = changes_item_data.to_dict()
             changes.append(changes_item)
 
+        from_ = self.from_
+
+        to = self.to
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "changes": changes,
                 "from": from_,
                 "to": to,
-                "changes": changes,
             }
         )
 
@@ -54,10 +55,6 @@ class PresetDiff:
         from ..models.field_change import FieldChange
 
         d = dict(src_dict)
-        from_ = d.pop("from")
-
-        to = d.pop("to")
-
         changes = []
         _changes = d.pop("changes")
         for changes_item_data in _changes:
@@ -65,10 +62,14 @@ class PresetDiff:
 
             changes.append(changes_item)
 
+        from_ = d.pop("from")
+
+        to = d.pop("to")
+
         preset_diff = cls(
+            changes=changes,
             from_=from_,
             to=to,
-            changes=changes,
         )
 
         preset_diff.additional_properties = d

@@ -16,7 +16,8 @@ T = TypeVar("T", bound="PresetList")
 
 @_attrs_define
 class PresetList:
-    """
+    """The presets the caller may use: the tenant's and their own.
+
     Attributes:
         items (list[PresetView]): Tenant presets first, then the caller's own, each by name.
         plugin_items (list[PluginPresetView]): Presets offered by the tenant's enabled plugins (source `plugin`). Pin

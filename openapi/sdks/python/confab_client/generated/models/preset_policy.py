@@ -13,7 +13,8 @@ T = TypeVar("T", bound="PresetPolicy")
 
 @_attrs_define
 class PresetPolicy:
-    """
+    """The tenant's rules for presets.
+
     Attributes:
         allowed_models (list[str] | None | Unset): Model ids presets may use; `null` allows every model of the tenant's
             catalogue.

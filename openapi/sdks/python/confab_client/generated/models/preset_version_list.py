@@ -15,7 +15,8 @@ T = TypeVar("T", bound="PresetVersionList")
 
 @_attrs_define
 class PresetVersionList:
-    """
+    """Every version of a preset, newest first.
+
     Attributes:
         items (list[PresetVersionView]): Newest first.
     """

@@ -18,46 +18,60 @@ class PresetVersionView:
     """One immutable version of a preset.
 
     Attributes:
-        id (UUID):
-        preset_id (UUID):
+        created_at (datetime.datetime): When this version was saved.
+        description (str): What it is for.
+        id (UUID): The version's id.
+        name (str): The preset's name at this version.
+        preset_id (UUID): The preset's id.
+        system_prompt (str): The system prompt.
         version (int): 1 for the first version, one more for each edit.
-        name (str):
-        description (str):
-        system_prompt (str):
-        created_at (datetime.datetime):
-        model (None | str | Unset): The model turns use when the sender names none; the tenant's default when absent.
-        temperature (float | None | Unset):
+        created_by (None | Unset | UUID): The user who saved this version; null when that user is gone.
         max_tokens (int | None | Unset): Caps the answer length (never above the model's own maximum).
-        created_by (None | Unset | UUID):
+        model (None | str | Unset): The model turns use when the sender names none; the tenant's default when absent.
+        temperature (float | None | Unset): Sampling temperature; null for the provider's default.
     """
 
-    id: UUID
-    preset_id: UUID
-    version: int
-    name: str
-    description: str
-    system_prompt: str
     created_at: datetime.datetime
+    description: str
+    id: UUID
+    name: str
+    preset_id: UUID
+    system_prompt: str
+    version: int
+    created_by: None | Unset | UUID = UNSET
+    max_tokens: int | None | Unset = UNSET
     model: None | str | Unset = UNSET
     temperature: float | None | Unset = UNSET
-    max_tokens: int | None | Unset = UNSET
-    created_by: None | Unset | UUID = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        id = str(self.id)
-
-        preset_id = str(self.preset_id)
-
-        version = self.version
-
-        name = self.name
+        created_at = self.created_at.isoformat()
 
         description = self.description
 
+        id = str(self.id)
+
+        name = self.name
+
+        preset_id = str(self.preset_id)
+
         system_prompt = self.system_prompt
 
-        created_at = self.created_at.isoformat()
+        version = self.version
+
+        created_by: None | str | Unset
+        if isinstance(self.created_by, Unset):
+            created_by = UNSET
+        elif isinstance(self.created_by, UUID):
+            created_by = str(self.created_by)
+        else:
+            created_by = self.created_by
+
+        max_tokens: int | None | Unset
+        if isinstance(self.max_tokens, Unset):
+            max_tokens = UNSET
+        else:
+            max_tokens = self.max_tokens
 
         model: None | str | Unset
         if isinstance(self.model, Unset):
@@ -71,60 +85,72 @@ class PresetVersionView:
         else:
             temperature = self.temperature
 
-        max_tokens: int | None | Unset
-        if isinstance(self.max_tokens, Unset):
-            max_tokens = UNSET
-        else:
-            max_tokens = self.max_tokens
-
-        created_by: None | str | Unset
-        if isinstance(self.created_by, Unset):
-            created_by = UNSET
-        elif isinstance(self.created_by, UUID):
-            created_by = str(self.created_by)
-        else:
-            created_by = self.created_by
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "id": id,
-                "preset_id": preset_id,
-                "version": version,
-                "name": name,
-                "description": description,
-                "system_prompt": system_prompt,
                 "created_at": created_at,
+                "description": description,
+                "id": id,
+                "name": name,
+                "preset_id": preset_id,
+                "system_prompt": system_prompt,
+                "version": version,
             }
         )
+        if created_by is not UNSET:
+            field_dict["created_by"] = created_by
+        if max_tokens is not UNSET:
+            field_dict["max_tokens"] = max_tokens
         if model is not UNSET:
             field_dict["model"] = model
         if temperature is not UNSET:
             field_dict["temperature"] = temperature
-        if max_tokens is not UNSET:
-            field_dict["max_tokens"] = max_tokens
-        if created_by is not UNSET:
-            field_dict["created_by"] = created_by
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        id = UUID(d.pop("id"))
-
-        preset_id = UUID(d.pop("preset_id"))
-
-        version = d.pop("version")
-
-        name = d.pop("name")
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
         description = d.pop("description")
 
+        id = UUID(d.pop("id"))
+
+        name = d.pop("name")
+
+        preset_id = UUID(d.pop("preset_id"))
+
         system_prompt = d.pop("system_prompt")
 
-        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+        version = d.pop("version")
+
+        def _parse_created_by(data: object) -> None | Unset | UUID:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                created_by_type_0 = UUID(data)
+
+                return created_by_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Unset | UUID, data)
+
+        created_by = _parse_created_by(d.pop("created_by", UNSET))
+
+        def _parse_max_tokens(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        max_tokens = _parse_max_tokens(d.pop("max_tokens", UNSET))
 
         def _parse_model(data: object) -> None | str | Unset:
             if data is None:
@@ -144,44 +170,18 @@ class PresetVersionView:
 
         temperature = _parse_temperature(d.pop("temperature", UNSET))
 
-        def _parse_max_tokens(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        max_tokens = _parse_max_tokens(d.pop("max_tokens", UNSET))
-
-        def _parse_created_by(data: object) -> None | Unset | UUID:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_by_type_0 = UUID(data)
-
-                return created_by_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Unset | UUID, data)
-
-        created_by = _parse_created_by(d.pop("created_by", UNSET))
-
         preset_version_view = cls(
-            id=id,
-            preset_id=preset_id,
-            version=version,
-            name=name,
-            description=description,
-            system_prompt=system_prompt,
             created_at=created_at,
+            description=description,
+            id=id,
+            name=name,
+            preset_id=preset_id,
+            system_prompt=system_prompt,
+            version=version,
+            created_by=created_by,
+            max_tokens=max_tokens,
             model=model,
             temperature=temperature,
-            max_tokens=max_tokens,
-            created_by=created_by,
         )
 
         preset_version_view.additional_properties = d

@@ -19,34 +19,35 @@ T = TypeVar("T", bound="PresetView")
 
 @_attrs_define
 class PresetView:
-    """
+    """A preset and its latest version.
+
     Attributes:
-        id (UUID):
-        source (PresetSource):
-        deleted (bool): Deleted presets are kept for the conversations pinned to them.
+        created_at (datetime.datetime): When it was created.
         current (PresetVersionView): One immutable version of a preset.
-        created_at (datetime.datetime):
-        updated_at (datetime.datetime):
+        deleted (bool): Deleted presets are kept for the conversations pinned to them.
+        id (UUID): The preset's id.
+        source (PresetSource): Who owns a preset.
+        updated_at (datetime.datetime): When its latest version was saved.
     """
 
+    created_at: datetime.datetime
+    current: PresetVersionView
+    deleted: bool
     id: UUID
     source: PresetSource
-    deleted: bool
-    current: PresetVersionView
-    created_at: datetime.datetime
     updated_at: datetime.datetime
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        id = str(self.id)
-
-        source = self.source.value
-
-        deleted = self.deleted
+        created_at = self.created_at.isoformat()
 
         current = self.current.to_dict()
 
-        created_at = self.created_at.isoformat()
+        deleted = self.deleted
+
+        id = str(self.id)
+
+        source = self.source.value
 
         updated_at = self.updated_at.isoformat()
 
@@ -54,11 +55,11 @@ class PresetView:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "created_at": created_at,
+                "current": current,
+                "deleted": deleted,
                 "id": id,
                 "source": source,
-                "deleted": deleted,
-                "current": current,
-                "created_at": created_at,
                 "updated_at": updated_at,
             }
         )
@@ -70,24 +71,24 @@ class PresetView:
         from ..models.preset_version_view import PresetVersionView
 
         d = dict(src_dict)
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+
+        current = PresetVersionView.from_dict(d.pop("current"))
+
+        deleted = d.pop("deleted")
+
         id = UUID(d.pop("id"))
 
         source = PresetSource(d.pop("source"))
 
-        deleted = d.pop("deleted")
-
-        current = PresetVersionView.from_dict(d.pop("current"))
-
-        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
-
         updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
 
         preset_view = cls(
+            created_at=created_at,
+            current=current,
+            deleted=deleted,
             id=id,
             source=source,
-            deleted=deleted,
-            current=current,
-            created_at=created_at,
             updated_at=updated_at,
         )
 

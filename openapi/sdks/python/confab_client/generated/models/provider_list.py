@@ -15,9 +15,10 @@ T = TypeVar("T", bound="ProviderList")
 
 @_attrs_define
 class ProviderList:
-    """
+    """The model providers of the installation and the active tenant.
+
     Attributes:
-        items (list[ProviderView]):
+        items (list[ProviderView]): The providers.
     """
 
     items: list[ProviderView]

@@ -6,33 +6,34 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.provider_kind_view import ProviderKindView
+from ..models.provider_kind import ProviderKind
 
 T = TypeVar("T", bound="ProviderView")
 
 
 @_attrs_define
 class ProviderView:
-    """
+    """A model provider: where models are served from.
+
     Attributes:
-        name (str):
-        kind (ProviderKindView):
         installation_key (bool): The operator configured a key for everyone.
+        kind (ProviderKind): The wire protocol a provider speaks.
+        name (str): The provider's name in the configuration.
         tenant_key (bool): This tenant stored its own key (used instead).
     """
 
-    name: str
-    kind: ProviderKindView
     installation_key: bool
+    kind: ProviderKind
+    name: str
     tenant_key: bool
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        name = self.name
+        installation_key = self.installation_key
 
         kind = self.kind.value
 
-        installation_key = self.installation_key
+        name = self.name
 
         tenant_key = self.tenant_key
 
@@ -40,9 +41,9 @@ class ProviderView:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "name": name,
-                "kind": kind,
                 "installation_key": installation_key,
+                "kind": kind,
+                "name": name,
                 "tenant_key": tenant_key,
             }
         )
@@ -52,18 +53,18 @@ class ProviderView:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        name = d.pop("name")
-
-        kind = ProviderKindView(d.pop("kind"))
-
         installation_key = d.pop("installation_key")
+
+        kind = ProviderKind(d.pop("kind"))
+
+        name = d.pop("name")
 
         tenant_key = d.pop("tenant_key")
 
         provider_view = cls(
-            name=name,
-            kind=kind,
             installation_key=installation_key,
+            kind=kind,
+            name=name,
             tenant_key=tenant_key,
         )
 

@@ -13,42 +13,37 @@ T = TypeVar("T", bound="PutModel")
 
 @_attrs_define
 class PutModel:
-    """
+    """A model the tenant adds to its catalogue (or changes).
+
     Attributes:
+        context_window (int): The most tokens of prompt and answer together.
+        input_price_per_million (float): Price of a million prompt tokens (for usage reports).
+        max_output_tokens (int): The most tokens of one answer.
+        output_price_per_million (float): Price of a million answer tokens (for usage reports).
         provider (str): A provider configured by the operator (`GET /v1/providers`).
-        context_window (int):
-        max_output_tokens (int):
-        input_price_per_million (float):
-        output_price_per_million (float):
+        display_name (None | str | Unset): Its name for people; the id when absent.
         upstream_model (None | str | Unset): The provider's model name (Azure: the deployment); defaults to the id.
-        display_name (None | str | Unset):
     """
 
-    provider: str
     context_window: int
-    max_output_tokens: int
     input_price_per_million: float
+    max_output_tokens: int
     output_price_per_million: float
-    upstream_model: None | str | Unset = UNSET
+    provider: str
     display_name: None | str | Unset = UNSET
+    upstream_model: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        provider = self.provider
-
         context_window = self.context_window
-
-        max_output_tokens = self.max_output_tokens
 
         input_price_per_million = self.input_price_per_million
 
+        max_output_tokens = self.max_output_tokens
+
         output_price_per_million = self.output_price_per_million
 
-        upstream_model: None | str | Unset
-        if isinstance(self.upstream_model, Unset):
-            upstream_model = UNSET
-        else:
-            upstream_model = self.upstream_model
+        provider = self.provider
 
         display_name: None | str | Unset
         if isinstance(self.display_name, Unset):
@@ -56,45 +51,42 @@ class PutModel:
         else:
             display_name = self.display_name
 
+        upstream_model: None | str | Unset
+        if isinstance(self.upstream_model, Unset):
+            upstream_model = UNSET
+        else:
+            upstream_model = self.upstream_model
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "provider": provider,
                 "context_window": context_window,
-                "max_output_tokens": max_output_tokens,
                 "input_price_per_million": input_price_per_million,
+                "max_output_tokens": max_output_tokens,
                 "output_price_per_million": output_price_per_million,
+                "provider": provider,
             }
         )
-        if upstream_model is not UNSET:
-            field_dict["upstream_model"] = upstream_model
         if display_name is not UNSET:
             field_dict["display_name"] = display_name
+        if upstream_model is not UNSET:
+            field_dict["upstream_model"] = upstream_model
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        provider = d.pop("provider")
-
         context_window = d.pop("context_window")
-
-        max_output_tokens = d.pop("max_output_tokens")
 
         input_price_per_million = d.pop("input_price_per_million")
 
+        max_output_tokens = d.pop("max_output_tokens")
+
         output_price_per_million = d.pop("output_price_per_million")
 
-        def _parse_upstream_model(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        upstream_model = _parse_upstream_model(d.pop("upstream_model", UNSET))
+        provider = d.pop("provider")
 
         def _parse_display_name(data: object) -> None | str | Unset:
             if data is None:
@@ -105,14 +97,23 @@ class PutModel:
 
         display_name = _parse_display_name(d.pop("display_name", UNSET))
 
+        def _parse_upstream_model(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        upstream_model = _parse_upstream_model(d.pop("upstream_model", UNSET))
+
         put_model = cls(
-            provider=provider,
             context_window=context_window,
-            max_output_tokens=max_output_tokens,
             input_price_per_million=input_price_per_million,
+            max_output_tokens=max_output_tokens,
             output_price_per_million=output_price_per_million,
-            upstream_model=upstream_model,
+            provider=provider,
             display_name=display_name,
+            upstream_model=upstream_model,
         )
 
         put_model.additional_properties = d

@@ -11,7 +11,8 @@ T = TypeVar("T", bound="PutProviderKey")
 
 @_attrs_define
 class PutProviderKey:
-    """
+    """The tenant's own API key for a provider.
+
     Attributes:
         api_key (str): Stored encrypted; never shown again.
     """

@@ -11,9 +11,10 @@ T = TypeVar("T", bound="PutSharingSettings")
 
 @_attrs_define
 class PutSharingSettings:
-    """
+    """The tenant's sharing settings.
+
     Attributes:
-        links_allowed (bool):
+        links_allowed (bool): Whether link shares (readable signed out) may be created and opened.
     """
 
     links_allowed: bool

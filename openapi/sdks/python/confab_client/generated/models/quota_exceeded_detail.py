@@ -15,32 +15,28 @@ class QuotaExceededDetail:
     """The token budget that refused a request, what is left of it and when it resets.
 
     Attributes:
-        scope (str): `user` (the caller's own budget) or `tenant` (everyone's together).
+        limit (int): Tokens the budget allows per period.
         period (str): `day` or `month` (UTC).
-        limit (int):
-        used (int):
-        remaining (int):
+        remaining (int): Tokens left in the current period.
         requested (int): The most this request could use: its estimated input plus its maximum output.
-        resets_at (datetime.datetime):
+        resets_at (datetime.datetime): When the period ends and the budget is whole again.
+        scope (str): `user` (the caller's own budget) or `tenant` (everyone's together).
+        used (int): Tokens used (or reserved by turns still running) in the current period.
     """
 
-    scope: str
-    period: str
     limit: int
-    used: int
+    period: str
     remaining: int
     requested: int
     resets_at: datetime.datetime
+    scope: str
+    used: int
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        scope = self.scope
-
-        period = self.period
-
         limit = self.limit
 
-        used = self.used
+        period = self.period
 
         remaining = self.remaining
 
@@ -48,17 +44,21 @@ class QuotaExceededDetail:
 
         resets_at = self.resets_at.isoformat()
 
+        scope = self.scope
+
+        used = self.used
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "scope": scope,
-                "period": period,
                 "limit": limit,
-                "used": used,
+                "period": period,
                 "remaining": remaining,
                 "requested": requested,
                 "resets_at": resets_at,
+                "scope": scope,
+                "used": used,
             }
         )
 
@@ -67,13 +67,9 @@ class QuotaExceededDetail:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        scope = d.pop("scope")
-
-        period = d.pop("period")
-
         limit = d.pop("limit")
 
-        used = d.pop("used")
+        period = d.pop("period")
 
         remaining = d.pop("remaining")
 
@@ -81,14 +77,18 @@ class QuotaExceededDetail:
 
         resets_at = datetime.datetime.fromisoformat(d.pop("resets_at"))
 
+        scope = d.pop("scope")
+
+        used = d.pop("used")
+
         quota_exceeded_detail = cls(
-            scope=scope,
-            period=period,
             limit=limit,
-            used=used,
+            period=period,
             remaining=remaining,
             requested=requested,
             resets_at=resets_at,
+            scope=scope,
+            used=used,
         )
 
         quota_exceeded_detail.additional_properties = d

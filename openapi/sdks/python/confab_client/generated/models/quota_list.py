@@ -15,9 +15,10 @@ T = TypeVar("T", bound="QuotaList")
 
 @_attrs_define
 class QuotaList:
-    """
+    """The tenant's token quotas.
+
     Attributes:
-        items (list[QuotaView]):
+        items (list[QuotaView]): The quotas.
     """
 
     items: list[QuotaView]

@@ -7,59 +7,60 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.period_name import PeriodName
+from ..models.quota_period import QuotaPeriod
 
 T = TypeVar("T", bound="QuotaStatusView")
 
 
 @_attrs_define
 class QuotaStatusView:
-    """
+    """A quota that applies to the caller, and how much of it is left.
+
     Attributes:
-        scope (str): `user` (my own budget) or `tenant` (everyone's together).
-        period (PeriodName):
-        limit (int):
-        used (int): Settled usage in the current period.
+        limit (int): Tokens allowed per period.
+        period (QuotaPeriod): A quota period, in UTC: a calendar `day` or `month`.
+        remaining (int): Tokens left in the current period.
         reserved (int): Held by answers still being written.
-        remaining (int):
-        resets_at (datetime.datetime):
+        resets_at (datetime.datetime): When the current period ends.
+        scope (str): `user` (my own budget) or `tenant` (everyone's together).
+        used (int): Settled usage in the current period.
     """
 
-    scope: str
-    period: PeriodName
     limit: int
-    used: int
-    reserved: int
+    period: QuotaPeriod
     remaining: int
+    reserved: int
     resets_at: datetime.datetime
+    scope: str
+    used: int
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        scope = self.scope
+        limit = self.limit
 
         period = self.period.value
 
-        limit = self.limit
-
-        used = self.used
+        remaining = self.remaining
 
         reserved = self.reserved
 
-        remaining = self.remaining
-
         resets_at = self.resets_at.isoformat()
+
+        scope = self.scope
+
+        used = self.used
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "scope": scope,
-                "period": period,
                 "limit": limit,
-                "used": used,
-                "reserved": reserved,
+                "period": period,
                 "remaining": remaining,
+                "reserved": reserved,
                 "resets_at": resets_at,
+                "scope": scope,
+                "used": used,
             }
         )
 
@@ -68,28 +69,28 @@ class QuotaStatusView:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        scope = d.pop("scope")
-
-        period = PeriodName(d.pop("period"))
-
         limit = d.pop("limit")
 
-        used = d.pop("used")
-
-        reserved = d.pop("reserved")
+        period = QuotaPeriod(d.pop("period"))
 
         remaining = d.pop("remaining")
 
+        reserved = d.pop("reserved")
+
         resets_at = datetime.datetime.fromisoformat(d.pop("resets_at"))
 
+        scope = d.pop("scope")
+
+        used = d.pop("used")
+
         quota_status_view = cls(
-            scope=scope,
-            period=period,
             limit=limit,
-            used=used,
-            reserved=reserved,
+            period=period,
             remaining=remaining,
+            reserved=reserved,
             resets_at=resets_at,
+            scope=scope,
+            used=used,
         )
 
         quota_status_view.additional_properties = d

@@ -8,8 +8,8 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.period_name import PeriodName
-from ..models.quota_subject_name import QuotaSubjectName
+from ..models.quota_period import QuotaPeriod
+from ..models.quota_subject import QuotaSubject
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="QuotaView")
@@ -17,19 +17,20 @@ T = TypeVar("T", bound="QuotaView")
 
 @_attrs_define
 class QuotaView:
-    """
+    """A token quota: a budget per period for one user or the whole tenant.
+
     Attributes:
-        id (UUID):
-        subject (QuotaSubjectName):
-        period (PeriodName):
+        id (UUID): The quota's id.
+        period (QuotaPeriod): A quota period, in UTC: a calendar `day` or `month`.
+        subject (QuotaSubject): Whose tokens a quota counts: one `user`'s, or the whole `tenant`'s.
         token_limit (int): Input plus output tokens allowed per period.
-        updated_at (datetime.datetime):
-        user_id (None | Unset | UUID):
+        updated_at (datetime.datetime): When it was last set.
+        user_id (None | Unset | UUID): For a `user` quota: the user; null for a `tenant` quota.
     """
 
     id: UUID
-    subject: QuotaSubjectName
-    period: PeriodName
+    period: QuotaPeriod
+    subject: QuotaSubject
     token_limit: int
     updated_at: datetime.datetime
     user_id: None | Unset | UUID = UNSET
@@ -38,9 +39,9 @@ class QuotaView:
     def to_dict(self) -> dict[str, Any]:
         id = str(self.id)
 
-        subject = self.subject.value
-
         period = self.period.value
+
+        subject = self.subject.value
 
         token_limit = self.token_limit
 
@@ -59,8 +60,8 @@ class QuotaView:
         field_dict.update(
             {
                 "id": id,
-                "subject": subject,
                 "period": period,
+                "subject": subject,
                 "token_limit": token_limit,
                 "updated_at": updated_at,
             }
@@ -75,9 +76,9 @@ class QuotaView:
         d = dict(src_dict)
         id = UUID(d.pop("id"))
 
-        subject = QuotaSubjectName(d.pop("subject"))
+        period = QuotaPeriod(d.pop("period"))
 
-        period = PeriodName(d.pop("period"))
+        subject = QuotaSubject(d.pop("subject"))
 
         token_limit = d.pop("token_limit")
 
@@ -102,8 +103,8 @@ class QuotaView:
 
         quota_view = cls(
             id=id,
-            subject=subject,
             period=period,
+            subject=subject,
             token_limit=token_limit,
             updated_at=updated_at,
             user_id=user_id,

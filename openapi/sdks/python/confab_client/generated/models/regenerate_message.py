@@ -13,9 +13,10 @@ T = TypeVar("T", bound="RegenerateMessage")
 
 @_attrs_define
 class RegenerateMessage:
-    """
+    """Another answer to the same user message: a sibling branch.
+
     Attributes:
-        model (None | str | Unset):
+        model (None | str | Unset): The model for the new answer; the original's when absent.
     """
 
     model: None | str | Unset = UNSET

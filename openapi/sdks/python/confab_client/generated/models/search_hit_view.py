@@ -8,7 +8,7 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.role_view import RoleView
+from ..models.message_role import MessageRole
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -23,38 +23,38 @@ class SearchHitView:
     """One match: a conversation's title (`message_id` and `role` are null) or one of its messages.
 
     Attributes:
-        conversation_id (UUID):
-        conversation_title (str):
         conversation_archived (bool): Archived conversations are searched too; this flags them.
+        conversation_id (UUID): The conversation that matched.
+        conversation_title (str): Its title.
+        created_at (datetime.datetime): When the message was written; for a title, when the conversation was started.
         snippet (list[SnippetSegment]): The matching text around the first match (about 200 characters), `…` where it
             was cut.
-        created_at (datetime.datetime): When the message was written; for a title, when the conversation was started.
         message_id (None | Unset | UUID): The message that matched; null when the title matched.
-        role (None | RoleView | Unset): The message's author; null when the title matched.
+        role (MessageRole | None | Unset): The message's author; null when the title matched.
     """
 
+    conversation_archived: bool
     conversation_id: UUID
     conversation_title: str
-    conversation_archived: bool
-    snippet: list[SnippetSegment]
     created_at: datetime.datetime
+    snippet: list[SnippetSegment]
     message_id: None | Unset | UUID = UNSET
-    role: None | RoleView | Unset = UNSET
+    role: MessageRole | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        conversation_archived = self.conversation_archived
+
         conversation_id = str(self.conversation_id)
 
         conversation_title = self.conversation_title
 
-        conversation_archived = self.conversation_archived
+        created_at = self.created_at.isoformat()
 
         snippet = []
         for snippet_item_data in self.snippet:
             snippet_item = snippet_item_data.to_dict()
             snippet.append(snippet_item)
-
-        created_at = self.created_at.isoformat()
 
         message_id: None | str | Unset
         if isinstance(self.message_id, Unset):
@@ -67,7 +67,7 @@ class SearchHitView:
         role: None | str | Unset
         if isinstance(self.role, Unset):
             role = UNSET
-        elif isinstance(self.role, RoleView):
+        elif isinstance(self.role, MessageRole):
             role = self.role.value
         else:
             role = self.role
@@ -76,11 +76,11 @@ class SearchHitView:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "conversation_archived": conversation_archived,
                 "conversation_id": conversation_id,
                 "conversation_title": conversation_title,
-                "conversation_archived": conversation_archived,
-                "snippet": snippet,
                 "created_at": created_at,
+                "snippet": snippet,
             }
         )
         if message_id is not UNSET:
@@ -95,11 +95,13 @@ class SearchHitView:
         from ..models.snippet_segment import SnippetSegment
 
         d = dict(src_dict)
+        conversation_archived = d.pop("conversation_archived")
+
         conversation_id = UUID(d.pop("conversation_id"))
 
         conversation_title = d.pop("conversation_title")
 
-        conversation_archived = d.pop("conversation_archived")
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
         snippet = []
         _snippet = d.pop("snippet")
@@ -107,8 +109,6 @@ class SearchHitView:
             snippet_item = SnippetSegment.from_dict(snippet_item_data)
 
             snippet.append(snippet_item)
-
-        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
         def _parse_message_id(data: object) -> None | Unset | UUID:
             if data is None:
@@ -127,7 +127,7 @@ class SearchHitView:
 
         message_id = _parse_message_id(d.pop("message_id", UNSET))
 
-        def _parse_role(data: object) -> None | RoleView | Unset:
+        def _parse_role(data: object) -> MessageRole | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -135,21 +135,21 @@ class SearchHitView:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                role_type_1 = RoleView(data)
+                role_type_1 = MessageRole(data)
 
                 return role_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | RoleView | Unset, data)
+            return cast(MessageRole | None | Unset, data)
 
         role = _parse_role(d.pop("role", UNSET))
 
         search_hit_view = cls(
+            conversation_archived=conversation_archived,
             conversation_id=conversation_id,
             conversation_title=conversation_title,
-            conversation_archived=conversation_archived,
-            snippet=snippet,
             created_at=created_at,
+            snippet=snippet,
             message_id=message_id,
             role=role,
         )

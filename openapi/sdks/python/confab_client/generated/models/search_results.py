@@ -20,7 +20,7 @@ class SearchResults:
     """Matches, best first.
 
     Attributes:
-        items (list[SearchHitView]):
+        items (list[SearchHitView]): The matches, best first.
         next_cursor (None | str | Unset): Pass as `cursor` for the next page; null on the last page.
     """
 

@@ -14,9 +14,11 @@ T = TypeVar("T", bound="SendMessage")
 
 @_attrs_define
 class SendMessage:
-    """
+    """A user message to add to a conversation, and the answer to ask for.
+
     Attributes:
-        content (str):
+        content (str): The message's text: not blank, at most `chat.max_message_chars` characters (100,000 by
+            default).
         model (None | str | Unset): A model id from `GET /v1/models`; the first model of the catalogue when absent.
         parent_id (None | Unset | UUID): The message to answer after; the active branch's last message when absent.
     """

@@ -12,7 +12,8 @@ T = TypeVar("T", bound="SetActiveBranch")
 
 @_attrs_define
 class SetActiveBranch:
-    """
+    """The branch a conversation shows and continues from.
+
     Attributes:
         message_id (UUID): Any message of the conversation; its branch becomes the active one.
     """

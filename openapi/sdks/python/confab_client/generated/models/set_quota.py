@@ -7,8 +7,8 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.period_name import PeriodName
-from ..models.quota_subject_name import QuotaSubjectName
+from ..models.quota_period import QuotaPeriod
+from ..models.quota_subject import QuotaSubject
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SetQuota")
@@ -16,24 +16,25 @@ T = TypeVar("T", bound="SetQuota")
 
 @_attrs_define
 class SetQuota:
-    """
+    """Sets (creates or replaces) a token quota.
+
     Attributes:
-        subject (QuotaSubjectName):
-        period (PeriodName):
+        period (QuotaPeriod): A quota period, in UTC: a calendar `day` or `month`.
+        subject (QuotaSubject): Whose tokens a quota counts: one `user`'s, or the whole `tenant`'s.
         token_limit (int): Input plus output tokens per period; 0 stops all turns.
         user_id (None | Unset | UUID): Required for `user`, refused otherwise.
     """
 
-    subject: QuotaSubjectName
-    period: PeriodName
+    period: QuotaPeriod
+    subject: QuotaSubject
     token_limit: int
     user_id: None | Unset | UUID = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        subject = self.subject.value
-
         period = self.period.value
+
+        subject = self.subject.value
 
         token_limit = self.token_limit
 
@@ -49,8 +50,8 @@ class SetQuota:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "subject": subject,
                 "period": period,
+                "subject": subject,
                 "token_limit": token_limit,
             }
         )
@@ -62,9 +63,9 @@ class SetQuota:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        subject = QuotaSubjectName(d.pop("subject"))
+        period = QuotaPeriod(d.pop("period"))
 
-        period = PeriodName(d.pop("period"))
+        subject = QuotaSubject(d.pop("subject"))
 
         token_limit = d.pop("token_limit")
 
@@ -86,8 +87,8 @@ class SetQuota:
         user_id = _parse_user_id(d.pop("user_id", UNSET))
 
         set_quota = cls(
-            subject=subject,
             period=period,
+            subject=subject,
             token_limit=token_limit,
             user_id=user_id,
         )

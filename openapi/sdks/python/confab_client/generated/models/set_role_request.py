@@ -6,19 +6,21 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.role_name import RoleName
+from ..models.tenant_role import TenantRole
 
 T = TypeVar("T", bound="SetRoleRequest")
 
 
 @_attrs_define
 class SetRoleRequest:
-    """
+    """A user's new role in the active tenant.
+
     Attributes:
-        role (RoleName):
+        role (TenantRole): A user's role in a tenant: `member` (chat), `auditor` (also reads audit and usage) or
+            `tenant_admin` (manages the tenant).
     """
 
-    role: RoleName
+    role: TenantRole
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -37,7 +39,7 @@ class SetRoleRequest:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        role = RoleName(d.pop("role"))
+        role = TenantRole(d.pop("role"))
 
         set_role_request = cls(
             role=role,

@@ -11,22 +11,23 @@ T = TypeVar("T", bound="ShareLink")
 
 @_attrs_define
 class ShareLink:
-    """
+    """The secret link of a `link` share: shown when the share is created, and to its owner.
+
     Attributes:
-        token (str): The secret that opens the snapshot: `GET /v1/public/snapshots/{token}`.
         path (str): The web chat's page for it, `/s/{token}`.
+        token (str): The secret that opens the snapshot: `GET /v1/public/snapshots/{token}`.
         url (str): The same page as an absolute URL.
     """
 
-    token: str
     path: str
+    token: str
     url: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        token = self.token
-
         path = self.path
+
+        token = self.token
 
         url = self.url
 
@@ -34,8 +35,8 @@ class ShareLink:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "token": token,
                 "path": path,
+                "token": token,
                 "url": url,
             }
         )
@@ -45,15 +46,15 @@ class ShareLink:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        token = d.pop("token")
-
         path = d.pop("path")
+
+        token = d.pop("token")
 
         url = d.pop("url")
 
         share_link = cls(
-            token=token,
             path=path,
+            token=token,
             url=url,
         )
 

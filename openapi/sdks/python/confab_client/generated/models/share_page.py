@@ -17,10 +17,11 @@ T = TypeVar("T", bound="SharePage")
 
 @_attrs_define
 class SharePage:
-    """
+    """A page of share snapshots, newest first.
+
     Attributes:
-        items (list[ShareView]):
-        next_cursor (None | str | Unset):
+        items (list[ShareView]): This page's items.
+        next_cursor (None | str | Unset): Pass it as `cursor` to get the next page; null on the last page.
     """
 
     items: list[ShareView]

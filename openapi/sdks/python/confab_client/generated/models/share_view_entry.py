@@ -15,10 +15,11 @@ T = TypeVar("T", bound="ShareViewEntry")
 
 @_attrs_define
 class ShareViewEntry:
-    """
+    """One reading of a share snapshot.
+
     Attributes:
-        id (UUID):
-        viewed_at (datetime.datetime):
+        id (UUID): The entry's id.
+        viewed_at (datetime.datetime): When it was read.
         viewer_id (None | Unset | UUID): Null for an anonymous read through a link.
         viewer_name (None | str | Unset): The viewer's display name, when still a member of the tenant.
     """

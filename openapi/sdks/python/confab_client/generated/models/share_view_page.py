@@ -17,11 +17,12 @@ T = TypeVar("T", bound="ShareViewPage")
 
 @_attrs_define
 class ShareViewPage:
-    """
+    """A page of a share's readings, newest first.
+
     Attributes:
-        items (list[ShareViewEntry]):
+        items (list[ShareViewEntry]): This page's items.
         total (int): Every recorded read of the share.
-        next_cursor (None | str | Unset):
+        next_cursor (None | str | Unset): Pass it as `cursor` to get the next page; null on the last page.
     """
 
     items: list[ShareViewEntry]

@@ -14,7 +14,8 @@ T = TypeVar("T", bound="SharingSettingsView")
 
 @_attrs_define
 class SharingSettingsView:
-    """
+    """The tenant's sharing settings.
+
     Attributes:
         links_allowed (bool): Whether link shares (readable signed out) may be created and opened. Off by default.
         updated_at (datetime.datetime | None | Unset): Null until a tenant admin first changes the settings.

@@ -7,8 +7,8 @@ from typing import Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.role_view import RoleView
-from ..models.status_view import StatusView
+from ..models.message_role import MessageRole
+from ..models.message_status import MessageStatus
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SnapshotMessageView")
@@ -16,34 +16,39 @@ T = TypeVar("T", bound="SnapshotMessageView")
 
 @_attrs_define
 class SnapshotMessageView:
-    """
+    """One message of a share snapshot, as it was when shared.
+
     Attributes:
-        position (int): 0 for the first message of the branch.
-        role (RoleView):
-        status (StatusView):
-        content (str):
+        content (str): Its text (Markdown).
         created_at (datetime.datetime): When the original message was written.
-        model (None | str | Unset):
+        position (int): 0 for the first message of the branch.
+        role (MessageRole): Who wrote a message.
+        status (MessageStatus): The lifecycle state of a message: `queued` → `streaming` → `completed`, or `cancelled`
+            (stopped
+            by
+            the user), `failed` (an error before any text) or `partial` (an error after some text; the text
+            is kept and the answer can be continued).
+        model (None | str | Unset): For answers: the model that wrote it; null for user messages.
     """
 
-    position: int
-    role: RoleView
-    status: StatusView
     content: str
     created_at: datetime.datetime
+    position: int
+    role: MessageRole
+    status: MessageStatus
     model: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        content = self.content
+
+        created_at = self.created_at.isoformat()
+
         position = self.position
 
         role = self.role.value
 
         status = self.status.value
-
-        content = self.content
-
-        created_at = self.created_at.isoformat()
 
         model: None | str | Unset
         if isinstance(self.model, Unset):
@@ -55,11 +60,11 @@ class SnapshotMessageView:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "content": content,
+                "created_at": created_at,
                 "position": position,
                 "role": role,
                 "status": status,
-                "content": content,
-                "created_at": created_at,
             }
         )
         if model is not UNSET:
@@ -70,15 +75,15 @@ class SnapshotMessageView:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        position = d.pop("position")
-
-        role = RoleView(d.pop("role"))
-
-        status = StatusView(d.pop("status"))
-
         content = d.pop("content")
 
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+
+        position = d.pop("position")
+
+        role = MessageRole(d.pop("role"))
+
+        status = MessageStatus(d.pop("status"))
 
         def _parse_model(data: object) -> None | str | Unset:
             if data is None:
@@ -90,11 +95,11 @@ class SnapshotMessageView:
         model = _parse_model(d.pop("model", UNSET))
 
         snapshot_message_view = cls(
+            content=content,
+            created_at=created_at,
             position=position,
             role=role,
             status=status,
-            content=content,
-            created_at=created_at,
             model=model,
         )
 

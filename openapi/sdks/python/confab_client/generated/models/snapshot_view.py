@@ -21,29 +21,29 @@ class SnapshotView:
     """A shared branch as it was when shared. Holds nothing outside the copy.
 
     Attributes:
-        title (str):
-        shared_at (datetime.datetime):
-        messages (list[SnapshotMessageView]):
-        expires_at (datetime.datetime | None | Unset):
+        messages (list[SnapshotMessageView]): The shared branch, root to leaf.
+        shared_at (datetime.datetime): When it was shared.
+        title (str): The snapshot's title.
+        expires_at (datetime.datetime | None | Unset): When it stops being readable; null for never.
         shared_by (None | str | Unset): The sharer's display name; for signed-in readers only.
     """
 
-    title: str
-    shared_at: datetime.datetime
     messages: list[SnapshotMessageView]
+    shared_at: datetime.datetime
+    title: str
     expires_at: datetime.datetime | None | Unset = UNSET
     shared_by: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        title = self.title
-
-        shared_at = self.shared_at.isoformat()
-
         messages = []
         for messages_item_data in self.messages:
             messages_item = messages_item_data.to_dict()
             messages.append(messages_item)
+
+        shared_at = self.shared_at.isoformat()
+
+        title = self.title
 
         expires_at: None | str | Unset
         if isinstance(self.expires_at, Unset):
@@ -63,9 +63,9 @@ class SnapshotView:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "title": title,
-                "shared_at": shared_at,
                 "messages": messages,
+                "shared_at": shared_at,
+                "title": title,
             }
         )
         if expires_at is not UNSET:
@@ -80,16 +80,16 @@ class SnapshotView:
         from ..models.snapshot_message_view import SnapshotMessageView
 
         d = dict(src_dict)
-        title = d.pop("title")
-
-        shared_at = datetime.datetime.fromisoformat(d.pop("shared_at"))
-
         messages = []
         _messages = d.pop("messages")
         for messages_item_data in _messages:
             messages_item = SnapshotMessageView.from_dict(messages_item_data)
 
             messages.append(messages_item)
+
+        shared_at = datetime.datetime.fromisoformat(d.pop("shared_at"))
+
+        title = d.pop("title")
 
         def _parse_expires_at(data: object) -> datetime.datetime | None | Unset:
             if data is None:
@@ -118,9 +118,9 @@ class SnapshotView:
         shared_by = _parse_shared_by(d.pop("shared_by", UNSET))
 
         snapshot_view = cls(
-            title=title,
-            shared_at=shared_at,
             messages=messages,
+            shared_at=shared_at,
+            title=title,
             expires_at=expires_at,
             shared_by=shared_by,
         )

@@ -15,25 +15,25 @@ class SnippetSegment:
     Plain text, never markup.
 
         Attributes:
-            text (str):
             highlight (bool): True for text that matched the query.
+            text (str): A piece of the snippet's text.
     """
 
-    text: str
     highlight: bool
+    text: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        text = self.text
-
         highlight = self.highlight
+
+        text = self.text
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "text": text,
                 "highlight": highlight,
+                "text": text,
             }
         )
 
@@ -42,13 +42,13 @@ class SnippetSegment:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        text = d.pop("text")
-
         highlight = d.pop("highlight")
 
+        text = d.pop("text")
+
         snippet_segment = cls(
-            text=text,
             highlight=highlight,
+            text=text,
         )
 
         snippet_segment.additional_properties = d

@@ -21,7 +21,7 @@ class StreamEventMessageCancelled:
     content length in bytes after the event (send it back as `Last-Event-ID` to resume).
 
         Attributes:
-            message (MessageView):
+            message (MessageView): One message of a conversation, with its lifecycle state.
             type_ (StreamEventMessageCancelledType):  Example: message.cancelled.
     """
 

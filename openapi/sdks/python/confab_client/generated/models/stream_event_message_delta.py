@@ -18,22 +18,22 @@ class StreamEventMessageDelta:
     content length in bytes after the event (send it back as `Last-Event-ID` to resume).
 
         Attributes:
-            message_id (UUID):
-            content (str):
+            content (str): The next piece of its text, to append.
+            message_id (UUID): The answer.
             offset (int): The answer's length in bytes after this delta (also the event's `id`).
             type_ (StreamEventMessageDeltaType):  Example: message.delta.
     """
 
-    message_id: UUID
     content: str
+    message_id: UUID
     offset: int
     type_: StreamEventMessageDeltaType
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        message_id = str(self.message_id)
-
         content = self.content
+
+        message_id = str(self.message_id)
 
         offset = self.offset
 
@@ -43,8 +43,8 @@ class StreamEventMessageDelta:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "message_id": message_id,
                 "content": content,
+                "message_id": message_id,
                 "offset": offset,
                 "type": type_,
             }
@@ -55,17 +55,17 @@ class StreamEventMessageDelta:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        message_id = UUID(d.pop("message_id"))
-
         content = d.pop("content")
+
+        message_id = UUID(d.pop("message_id"))
 
         offset = d.pop("offset")
 
         type_ = StreamEventMessageDeltaType(d.pop("type"))
 
         stream_event_message_delta = cls(
-            message_id=message_id,
             content=content,
+            message_id=message_id,
             offset=offset,
             type_=type_,
         )

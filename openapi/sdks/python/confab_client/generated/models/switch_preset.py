@@ -18,27 +18,20 @@ T = TypeVar("T", bound="SwitchPreset")
 
 @_attrs_define
 class SwitchPreset:
-    """
+    """The preset a conversation uses from its next turn on (or none).
+
     Attributes:
+        plugin_preset (None | PluginPresetRef | Unset): Or a plugin's preset.
         preset_id (None | Unset | UUID): The preset whose current version to pin; `null` (and no `plugin_preset`) to use
             none.
-        plugin_preset (None | PluginPresetRef | Unset): Or a plugin's preset.
     """
 
-    preset_id: None | Unset | UUID = UNSET
     plugin_preset: None | PluginPresetRef | Unset = UNSET
+    preset_id: None | Unset | UUID = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.plugin_preset_ref import PluginPresetRef
-
-        preset_id: None | str | Unset
-        if isinstance(self.preset_id, Unset):
-            preset_id = UNSET
-        elif isinstance(self.preset_id, UUID):
-            preset_id = str(self.preset_id)
-        else:
-            preset_id = self.preset_id
 
         plugin_preset: dict[str, Any] | None | Unset
         if isinstance(self.plugin_preset, Unset):
@@ -48,13 +41,21 @@ class SwitchPreset:
         else:
             plugin_preset = self.plugin_preset
 
+        preset_id: None | str | Unset
+        if isinstance(self.preset_id, Unset):
+            preset_id = UNSET
+        elif isinstance(self.preset_id, UUID):
+            preset_id = str(self.preset_id)
+        else:
+            preset_id = self.preset_id
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if preset_id is not UNSET:
-            field_dict["preset_id"] = preset_id
         if plugin_preset is not UNSET:
             field_dict["plugin_preset"] = plugin_preset
+        if preset_id is not UNSET:
+            field_dict["preset_id"] = preset_id
 
         return field_dict
 
@@ -63,23 +64,6 @@ class SwitchPreset:
         from ..models.plugin_preset_ref import PluginPresetRef
 
         d = dict(src_dict)
-
-        def _parse_preset_id(data: object) -> None | Unset | UUID:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                preset_id_type_0 = UUID(data)
-
-                return preset_id_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Unset | UUID, data)
-
-        preset_id = _parse_preset_id(d.pop("preset_id", UNSET))
 
         def _parse_plugin_preset(data: object) -> None | PluginPresetRef | Unset:
             if data is None:
@@ -98,9 +82,26 @@ class SwitchPreset:
 
         plugin_preset = _parse_plugin_preset(d.pop("plugin_preset", UNSET))
 
+        def _parse_preset_id(data: object) -> None | Unset | UUID:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                preset_id_type_0 = UUID(data)
+
+                return preset_id_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Unset | UUID, data)
+
+        preset_id = _parse_preset_id(d.pop("preset_id", UNSET))
+
         switch_preset = cls(
-            preset_id=preset_id,
             plugin_preset=plugin_preset,
+            preset_id=preset_id,
         )
 
         switch_preset.additional_properties = d

@@ -12,9 +12,10 @@ T = TypeVar("T", bound="SwitchTenantRequest")
 
 @_attrs_define
 class SwitchTenantRequest:
-    """
+    """The tenant to make active for this session.
+
     Attributes:
-        tenant_id (UUID):
+        tenant_id (UUID): One of the caller's tenants.
     """
 
     tenant_id: UUID

@@ -7,44 +7,46 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.role_name import RoleName
+from ..models.tenant_role import TenantRole
 
 T = TypeVar("T", bound="TenantMembershipView")
 
 
 @_attrs_define
 class TenantMembershipView:
-    """
+    """A tenant the caller belongs to, and their role in it.
+
     Attributes:
-        id (UUID):
-        slug (str):
-        name (str):
-        role (RoleName):
+        id (UUID): The tenant's id.
+        name (str): Its display name.
+        role (TenantRole): A user's role in a tenant: `member` (chat), `auditor` (also reads audit and usage) or
+            `tenant_admin` (manages the tenant).
+        slug (str): Its short name (in URLs and sign-in).
     """
 
     id: UUID
-    slug: str
     name: str
-    role: RoleName
+    role: TenantRole
+    slug: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         id = str(self.id)
 
-        slug = self.slug
-
         name = self.name
 
         role = self.role.value
+
+        slug = self.slug
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "id": id,
-                "slug": slug,
                 "name": name,
                 "role": role,
+                "slug": slug,
             }
         )
 
@@ -55,17 +57,17 @@ class TenantMembershipView:
         d = dict(src_dict)
         id = UUID(d.pop("id"))
 
-        slug = d.pop("slug")
-
         name = d.pop("name")
 
-        role = RoleName(d.pop("role"))
+        role = TenantRole(d.pop("role"))
+
+        slug = d.pop("slug")
 
         tenant_membership_view = cls(
             id=id,
-            slug=slug,
             name=name,
             role=role,
+            slug=slug,
         )
 
         tenant_membership_view.additional_properties = d

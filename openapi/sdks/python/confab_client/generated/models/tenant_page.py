@@ -17,10 +17,11 @@ T = TypeVar("T", bound="TenantPage")
 
 @_attrs_define
 class TenantPage:
-    """
+    """A page of the installation's tenants.
+
     Attributes:
-        items (list[TenantView]):
-        next_cursor (None | str | Unset):
+        items (list[TenantView]): This page's items.
+        next_cursor (None | str | Unset): Pass it as `cursor` to get the next page; null on the last page.
     """
 
     items: list[TenantView]

@@ -15,7 +15,8 @@ T = TypeVar("T", bound="TenantPlugins")
 
 @_attrs_define
 class TenantPlugins:
-    """
+    """The tenant's plugin chain.
+
     Attributes:
         chain (list[ChainEntryView]): The tenant's chain, in the order it runs.
     """

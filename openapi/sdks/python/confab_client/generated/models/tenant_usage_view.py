@@ -15,35 +15,36 @@ T = TypeVar("T", bound="TenantUsageView")
 
 @_attrs_define
 class TenantUsageView:
-    """
+    """Token usage of the active tenant over a date range, by day, user and model.
+
     Attributes:
-        from_ (str):
-        to (str):
+        from_ (str): The first day counted (UTC).
         rows (list[UsageRowView]): One row per group, days ascending when grouped by day.
+        to (str): The last day counted (UTC).
     """
 
     from_: str
-    to: str
     rows: list[UsageRowView]
+    to: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from_ = self.from_
-
-        to = self.to
 
         rows = []
         for rows_item_data in self.rows:
             rows_item = rows_item_data.to_dict()
             rows.append(rows_item)
 
+        to = self.to
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "from": from_,
-                "to": to,
                 "rows": rows,
+                "to": to,
             }
         )
 
@@ -56,8 +57,6 @@ class TenantUsageView:
         d = dict(src_dict)
         from_ = d.pop("from")
 
-        to = d.pop("to")
-
         rows = []
         _rows = d.pop("rows")
         for rows_item_data in _rows:
@@ -65,10 +64,12 @@ class TenantUsageView:
 
             rows.append(rows_item)
 
+        to = d.pop("to")
+
         tenant_usage_view = cls(
             from_=from_,
-            to=to,
             rows=rows,
+            to=to,
         )
 
         tenant_usage_view.additional_properties = d

@@ -8,49 +8,50 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.status_name import StatusName
+from ..models.activation_status import ActivationStatus
 
 T = TypeVar("T", bound="TenantView")
 
 
 @_attrs_define
 class TenantView:
-    """
+    """A tenant: one organisation's isolated space.
+
     Attributes:
-        id (UUID):
-        slug (str):
-        name (str):
-        status (StatusName):
-        created_at (datetime.datetime):
+        created_at (datetime.datetime): When it was created.
+        id (UUID): The tenant's id.
+        name (str): Its display name.
+        slug (str): Its short name (in URLs and sign-in).
+        status (ActivationStatus): Whether an account or tenant may sign in and be used.
     """
 
-    id: UUID
-    slug: str
-    name: str
-    status: StatusName
     created_at: datetime.datetime
+    id: UUID
+    name: str
+    slug: str
+    status: ActivationStatus
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        id = str(self.id)
+        created_at = self.created_at.isoformat()
 
-        slug = self.slug
+        id = str(self.id)
 
         name = self.name
 
-        status = self.status.value
+        slug = self.slug
 
-        created_at = self.created_at.isoformat()
+        status = self.status.value
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "id": id,
-                "slug": slug,
-                "name": name,
-                "status": status,
                 "created_at": created_at,
+                "id": id,
+                "name": name,
+                "slug": slug,
+                "status": status,
             }
         )
 
@@ -59,22 +60,22 @@ class TenantView:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        id = UUID(d.pop("id"))
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
-        slug = d.pop("slug")
+        id = UUID(d.pop("id"))
 
         name = d.pop("name")
 
-        status = StatusName(d.pop("status"))
+        slug = d.pop("slug")
 
-        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+        status = ActivationStatus(d.pop("status"))
 
         tenant_view = cls(
-            id=id,
-            slug=slug,
-            name=name,
-            status=status,
             created_at=created_at,
+            id=id,
+            name=name,
+            slug=slug,
+            status=status,
         )
 
         tenant_view.additional_properties = d

@@ -17,10 +17,11 @@ T = TypeVar("T", bound="TokenPage")
 
 @_attrs_define
 class TokenPage:
-    """
+    """A page of API tokens, newest first.
+
     Attributes:
-        items (list[TokenView]):
-        next_cursor (None | str | Unset):
+        items (list[TokenView]): This page's items.
+        next_cursor (None | str | Unset): Pass it as `cursor` to get the next page; null on the last page.
     """
 
     items: list[TokenView]

@@ -8,7 +8,7 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.role_name import RoleName
+from ..models.tenant_role import TenantRole
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TokenView")
@@ -16,31 +16,35 @@ T = TypeVar("T", bound="TokenView")
 
 @_attrs_define
 class TokenView:
-    """
+    """An API token (never its secret).
+
     Attributes:
-        id (UUID):
-        name (str):
+        created_at (datetime.datetime): When it was created.
+        id (UUID): The token's id.
+        name (str): Its name, to tell tokens apart.
         prefix (str): The first characters of the token, to recognise it.
-        role (RoleName):
-        user_id (UUID):
-        created_at (datetime.datetime):
-        expires_at (datetime.datetime | None | Unset):
-        last_used_at (datetime.datetime | None | Unset):
-        revoked_at (datetime.datetime | None | Unset):
+        role (TenantRole): A user's role in a tenant: `member` (chat), `auditor` (also reads audit and usage) or
+            `tenant_admin` (manages the tenant).
+        user_id (UUID): Its owner.
+        expires_at (datetime.datetime | None | Unset): When it stops working; null for never.
+        last_used_at (datetime.datetime | None | Unset): When it last authenticated a request; null when never used.
+        revoked_at (datetime.datetime | None | Unset): When it was revoked; null while not revoked.
     """
 
+    created_at: datetime.datetime
     id: UUID
     name: str
     prefix: str
-    role: RoleName
+    role: TenantRole
     user_id: UUID
-    created_at: datetime.datetime
     expires_at: datetime.datetime | None | Unset = UNSET
     last_used_at: datetime.datetime | None | Unset = UNSET
     revoked_at: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        created_at = self.created_at.isoformat()
+
         id = str(self.id)
 
         name = self.name
@@ -50,8 +54,6 @@ class TokenView:
         role = self.role.value
 
         user_id = str(self.user_id)
-
-        created_at = self.created_at.isoformat()
 
         expires_at: None | str | Unset
         if isinstance(self.expires_at, Unset):
@@ -81,12 +83,12 @@ class TokenView:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "created_at": created_at,
                 "id": id,
                 "name": name,
                 "prefix": prefix,
                 "role": role,
                 "user_id": user_id,
-                "created_at": created_at,
             }
         )
         if expires_at is not UNSET:
@@ -101,17 +103,17 @@ class TokenView:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+
         id = UUID(d.pop("id"))
 
         name = d.pop("name")
 
         prefix = d.pop("prefix")
 
-        role = RoleName(d.pop("role"))
+        role = TenantRole(d.pop("role"))
 
         user_id = UUID(d.pop("user_id"))
-
-        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
         def _parse_expires_at(data: object) -> datetime.datetime | None | Unset:
             if data is None:
@@ -165,12 +167,12 @@ class TokenView:
         revoked_at = _parse_revoked_at(d.pop("revoked_at", UNSET))
 
         token_view = cls(
+            created_at=created_at,
             id=id,
             name=name,
             prefix=prefix,
             role=role,
             user_id=user_id,
-            created_at=created_at,
             expires_at=expires_at,
             last_used_at=last_used_at,
             revoked_at=revoked_at,

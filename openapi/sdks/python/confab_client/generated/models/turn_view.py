@@ -18,17 +18,19 @@ T = TypeVar("T", bound="TurnView")
 
 @_attrs_define
 class TurnView:
-    """
+    """A turn that was accepted: the user message (if any) and the answer being written.
+
     Attributes:
-        conversation_id (UUID):
-        assistant_message (MessageView):
-        replayed (bool): True when this answers a retry with an `Idempotency-Key` already used: nothing new was created.
+        assistant_message (MessageView): One message of a conversation, with its lifecycle state.
+        conversation_id (UUID): The conversation.
+        replayed (bool): True when this answers a retry with an `Idempotency-Key` already used: nothing new was
+            created.
         user_message (MessageView | None | Unset): The user message this turn created (none for regenerate and
             continue).
     """
 
-    conversation_id: UUID
     assistant_message: MessageView
+    conversation_id: UUID
     replayed: bool
     user_message: MessageView | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -36,9 +38,9 @@ class TurnView:
     def to_dict(self) -> dict[str, Any]:
         from ..models.message_view import MessageView
 
-        conversation_id = str(self.conversation_id)
-
         assistant_message = self.assistant_message.to_dict()
+
+        conversation_id = str(self.conversation_id)
 
         replayed = self.replayed
 
@@ -54,8 +56,8 @@ class TurnView:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "conversation_id": conversation_id,
                 "assistant_message": assistant_message,
+                "conversation_id": conversation_id,
                 "replayed": replayed,
             }
         )
@@ -69,9 +71,9 @@ class TurnView:
         from ..models.message_view import MessageView
 
         d = dict(src_dict)
-        conversation_id = UUID(d.pop("conversation_id"))
-
         assistant_message = MessageView.from_dict(d.pop("assistant_message"))
+
+        conversation_id = UUID(d.pop("conversation_id"))
 
         replayed = d.pop("replayed")
 
@@ -93,8 +95,8 @@ class TurnView:
         user_message = _parse_user_message(d.pop("user_message", UNSET))
 
         turn_view = cls(
-            conversation_id=conversation_id,
             assistant_message=assistant_message,
+            conversation_id=conversation_id,
             replayed=replayed,
             user_message=user_message,
         )

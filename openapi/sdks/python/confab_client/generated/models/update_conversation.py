@@ -13,51 +13,43 @@ T = TypeVar("T", bound="UpdateConversation")
 
 @_attrs_define
 class UpdateConversation:
-    """
+    """Changes to a conversation; absent (or null) fields stay as they are.
+
     Attributes:
-        title (None | str | Unset):
-        archived (bool | None | Unset):
+        archived (bool | None | Unset): Archive or unarchive it.
+        title (None | str | Unset): A new title.
     """
 
-    title: None | str | Unset = UNSET
     archived: bool | None | Unset = UNSET
+    title: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        title: None | str | Unset
-        if isinstance(self.title, Unset):
-            title = UNSET
-        else:
-            title = self.title
-
         archived: bool | None | Unset
         if isinstance(self.archived, Unset):
             archived = UNSET
         else:
             archived = self.archived
 
+        title: None | str | Unset
+        if isinstance(self.title, Unset):
+            title = UNSET
+        else:
+            title = self.title
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if title is not UNSET:
-            field_dict["title"] = title
         if archived is not UNSET:
             field_dict["archived"] = archived
+        if title is not UNSET:
+            field_dict["title"] = title
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-
-        def _parse_title(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        title = _parse_title(d.pop("title", UNSET))
 
         def _parse_archived(data: object) -> bool | None | Unset:
             if data is None:
@@ -68,9 +60,18 @@ class UpdateConversation:
 
         archived = _parse_archived(d.pop("archived", UNSET))
 
+        def _parse_title(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        title = _parse_title(d.pop("title", UNSET))
+
         update_conversation = cls(
-            title=title,
             archived=archived,
+            title=title,
         )
 
         update_conversation.additional_properties = d

@@ -16,23 +16,23 @@ class UpdatePreset:
     """The complete settings of the next version.
 
     Attributes:
-        name (str):
+        name (str): A new name; unchanged when absent.
         base_version (int | None | Unset): The version the edit started from; a newer current version is a conflict
             (409).
-        description (None | str | Unset):
-        model (None | str | Unset):
-        system_prompt (None | str | Unset):
-        temperature (float | None | Unset):
-        max_tokens (int | None | Unset):
+        description (None | str | Unset): A new description; unchanged when absent.
+        max_tokens (int | None | Unset): A new answer size limit; unchanged when absent.
+        model (None | str | Unset): A new model; unchanged when absent.
+        system_prompt (None | str | Unset): A new system prompt; unchanged when absent.
+        temperature (float | None | Unset): A new temperature; unchanged when absent.
     """
 
     name: str
     base_version: int | None | Unset = UNSET
     description: None | str | Unset = UNSET
+    max_tokens: int | None | Unset = UNSET
     model: None | str | Unset = UNSET
     system_prompt: None | str | Unset = UNSET
     temperature: float | None | Unset = UNSET
-    max_tokens: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -49,6 +49,12 @@ class UpdatePreset:
             description = UNSET
         else:
             description = self.description
+
+        max_tokens: int | None | Unset
+        if isinstance(self.max_tokens, Unset):
+            max_tokens = UNSET
+        else:
+            max_tokens = self.max_tokens
 
         model: None | str | Unset
         if isinstance(self.model, Unset):
@@ -68,12 +74,6 @@ class UpdatePreset:
         else:
             temperature = self.temperature
 
-        max_tokens: int | None | Unset
-        if isinstance(self.max_tokens, Unset):
-            max_tokens = UNSET
-        else:
-            max_tokens = self.max_tokens
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -85,14 +85,14 @@ class UpdatePreset:
             field_dict["base_version"] = base_version
         if description is not UNSET:
             field_dict["description"] = description
+        if max_tokens is not UNSET:
+            field_dict["max_tokens"] = max_tokens
         if model is not UNSET:
             field_dict["model"] = model
         if system_prompt is not UNSET:
             field_dict["system_prompt"] = system_prompt
         if temperature is not UNSET:
             field_dict["temperature"] = temperature
-        if max_tokens is not UNSET:
-            field_dict["max_tokens"] = max_tokens
 
         return field_dict
 
@@ -118,6 +118,15 @@ class UpdatePreset:
             return cast(None | str | Unset, data)
 
         description = _parse_description(d.pop("description", UNSET))
+
+        def _parse_max_tokens(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        max_tokens = _parse_max_tokens(d.pop("max_tokens", UNSET))
 
         def _parse_model(data: object) -> None | str | Unset:
             if data is None:
@@ -146,23 +155,14 @@ class UpdatePreset:
 
         temperature = _parse_temperature(d.pop("temperature", UNSET))
 
-        def _parse_max_tokens(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        max_tokens = _parse_max_tokens(d.pop("max_tokens", UNSET))
-
         update_preset = cls(
             name=name,
             base_version=base_version,
             description=description,
+            max_tokens=max_tokens,
             model=model,
             system_prompt=system_prompt,
             temperature=temperature,
-            max_tokens=max_tokens,
         )
 
         update_preset.additional_properties = d

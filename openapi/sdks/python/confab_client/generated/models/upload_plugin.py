@@ -11,28 +11,29 @@ T = TypeVar("T", bound="UploadPlugin")
 
 @_attrs_define
 class UploadPlugin:
-    """
+    """A plugin version to upload: its manifest and WebAssembly component.
+
     Attributes:
+        component_base64 (str): The WebAssembly component, base64.
         manifest (Any): The manifest: `name`, `version` (semver), `description`, `hooks` (`presets`,
             `transform_request`, `transform_response`), `config_schema`, `failure_policy`.
-        component_base64 (str): The WebAssembly component, base64.
     """
 
-    manifest: Any
     component_base64: str
+    manifest: Any
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        manifest = self.manifest
-
         component_base64 = self.component_base64
+
+        manifest = self.manifest
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "manifest": manifest,
                 "component_base64": component_base64,
+                "manifest": manifest,
             }
         )
 
@@ -41,13 +42,13 @@ class UploadPlugin:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        manifest = d.pop("manifest")
-
         component_base64 = d.pop("component_base64")
 
+        manifest = d.pop("manifest")
+
         upload_plugin = cls(
-            manifest=manifest,
             component_base64=component_base64,
+            manifest=manifest,
         )
 
         upload_plugin.additional_properties = d

@@ -14,50 +14,43 @@ T = TypeVar("T", bound="UsageRowView")
 
 @_attrs_define
 class UsageRowView:
-    """
+    """Tokens used on one day, by one user, with one model.
+
     Attributes:
-        turns (int): Turns (answers) that ran, whatever their outcome.
-        input_tokens (int):
-        output_tokens (int):
         cost (float): In the currency of the catalogue's prices.
-        day (None | str | Unset):
-        user_id (None | Unset | UUID):
+        input_tokens (int): Prompt tokens.
+        output_tokens (int): Answer tokens.
+        turns (int): Turns (answers) that ran, whatever their outcome.
+        day (None | str | Unset): The day (UTC, `YYYY-MM-DD`); null unless grouped by day (`group_by`).
         email (None | str | Unset): The user's e-mail address, when grouped by user.
-        model (None | str | Unset):
+        model (None | str | Unset): The model; null unless grouped by model.
+        user_id (None | Unset | UUID): The user; null unless grouped by user.
     """
 
-    turns: int
+    cost: float
     input_tokens: int
     output_tokens: int
-    cost: float
+    turns: int
     day: None | str | Unset = UNSET
-    user_id: None | Unset | UUID = UNSET
     email: None | str | Unset = UNSET
     model: None | str | Unset = UNSET
+    user_id: None | Unset | UUID = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        turns = self.turns
+        cost = self.cost
 
         input_tokens = self.input_tokens
 
         output_tokens = self.output_tokens
 
-        cost = self.cost
+        turns = self.turns
 
         day: None | str | Unset
         if isinstance(self.day, Unset):
             day = UNSET
         else:
             day = self.day
-
-        user_id: None | str | Unset
-        if isinstance(self.user_id, Unset):
-            user_id = UNSET
-        elif isinstance(self.user_id, UUID):
-            user_id = str(self.user_id)
-        else:
-            user_id = self.user_id
 
         email: None | str | Unset
         if isinstance(self.email, Unset):
@@ -71,37 +64,45 @@ class UsageRowView:
         else:
             model = self.model
 
+        user_id: None | str | Unset
+        if isinstance(self.user_id, Unset):
+            user_id = UNSET
+        elif isinstance(self.user_id, UUID):
+            user_id = str(self.user_id)
+        else:
+            user_id = self.user_id
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "turns": turns,
+                "cost": cost,
                 "input_tokens": input_tokens,
                 "output_tokens": output_tokens,
-                "cost": cost,
+                "turns": turns,
             }
         )
         if day is not UNSET:
             field_dict["day"] = day
-        if user_id is not UNSET:
-            field_dict["user_id"] = user_id
         if email is not UNSET:
             field_dict["email"] = email
         if model is not UNSET:
             field_dict["model"] = model
+        if user_id is not UNSET:
+            field_dict["user_id"] = user_id
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        turns = d.pop("turns")
+        cost = d.pop("cost")
 
         input_tokens = d.pop("input_tokens")
 
         output_tokens = d.pop("output_tokens")
 
-        cost = d.pop("cost")
+        turns = d.pop("turns")
 
         def _parse_day(data: object) -> None | str | Unset:
             if data is None:
@@ -111,23 +112,6 @@ class UsageRowView:
             return cast(None | str | Unset, data)
 
         day = _parse_day(d.pop("day", UNSET))
-
-        def _parse_user_id(data: object) -> None | Unset | UUID:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                user_id_type_0 = UUID(data)
-
-                return user_id_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Unset | UUID, data)
-
-        user_id = _parse_user_id(d.pop("user_id", UNSET))
 
         def _parse_email(data: object) -> None | str | Unset:
             if data is None:
@@ -147,15 +131,32 @@ class UsageRowView:
 
         model = _parse_model(d.pop("model", UNSET))
 
+        def _parse_user_id(data: object) -> None | Unset | UUID:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                user_id_type_0 = UUID(data)
+
+                return user_id_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Unset | UUID, data)
+
+        user_id = _parse_user_id(d.pop("user_id", UNSET))
+
         usage_row_view = cls(
-            turns=turns,
+            cost=cost,
             input_tokens=input_tokens,
             output_tokens=output_tokens,
-            cost=cost,
+            turns=turns,
             day=day,
-            user_id=user_id,
             email=email,
             model=model,
+            user_id=user_id,
         )
 
         usage_row_view.additional_properties = d

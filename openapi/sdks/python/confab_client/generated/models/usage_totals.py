@@ -11,37 +11,38 @@ T = TypeVar("T", bound="UsageTotals")
 
 @_attrs_define
 class UsageTotals:
-    """
+    """Token totals over a period.
+
     Attributes:
-        turns (int): Turns (answers) that ran, whatever their outcome.
-        input_tokens (int):
-        output_tokens (int):
         cost (float): In the currency of the catalogue's prices.
+        input_tokens (int): Prompt tokens.
+        output_tokens (int): Answer tokens.
+        turns (int): Turns (answers) that ran, whatever their outcome.
     """
 
-    turns: int
+    cost: float
     input_tokens: int
     output_tokens: int
-    cost: float
+    turns: int
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        turns = self.turns
+        cost = self.cost
 
         input_tokens = self.input_tokens
 
         output_tokens = self.output_tokens
 
-        cost = self.cost
+        turns = self.turns
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "turns": turns,
+                "cost": cost,
                 "input_tokens": input_tokens,
                 "output_tokens": output_tokens,
-                "cost": cost,
+                "turns": turns,
             }
         )
 
@@ -50,19 +51,19 @@ class UsageTotals:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        turns = d.pop("turns")
+        cost = d.pop("cost")
 
         input_tokens = d.pop("input_tokens")
 
         output_tokens = d.pop("output_tokens")
 
-        cost = d.pop("cost")
+        turns = d.pop("turns")
 
         usage_totals = cls(
-            turns=turns,
+            cost=cost,
             input_tokens=input_tokens,
             output_tokens=output_tokens,
-            cost=cost,
+            turns=turns,
         )
 
         usage_totals.additional_properties = d

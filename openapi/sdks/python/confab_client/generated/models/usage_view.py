@@ -11,10 +11,11 @@ T = TypeVar("T", bound="UsageView")
 
 @_attrs_define
 class UsageView:
-    """
+    """Tokens an answer used, as the provider reported them (or estimated when it did not).
+
     Attributes:
-        input_tokens (int):
-        output_tokens (int):
+        input_tokens (int): Prompt tokens.
+        output_tokens (int): Answer tokens.
     """
 
     input_tokens: int

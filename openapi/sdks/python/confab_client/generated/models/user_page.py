@@ -17,10 +17,11 @@ T = TypeVar("T", bound="UserPage")
 
 @_attrs_define
 class UserPage:
-    """
+    """A page of the tenant's users.
+
     Attributes:
-        items (list[UserView]):
-        next_cursor (None | str | Unset):
+        items (list[UserView]): This page's items.
+        next_cursor (None | str | Unset): Pass it as `cursor` to get the next page; null on the last page.
     """
 
     items: list[UserView]

@@ -8,55 +8,57 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.role_name import RoleName
-from ..models.status_name import StatusName
+from ..models.activation_status import ActivationStatus
+from ..models.tenant_role import TenantRole
 
 T = TypeVar("T", bound="UserView")
 
 
 @_attrs_define
 class UserView:
-    """
+    """A user of the active tenant.
+
     Attributes:
-        id (UUID):
-        email (str):
-        display_name (str):
-        role (RoleName):
-        status (StatusName):
-        created_at (datetime.datetime):
+        created_at (datetime.datetime): When the account was created.
+        display_name (str): Their name as others see it.
+        email (str): Their e-mail address.
+        id (UUID): The user's id.
+        role (TenantRole): A user's role in a tenant: `member` (chat), `auditor` (also reads audit and usage) or
+            `tenant_admin` (manages the tenant).
+        status (ActivationStatus): Whether an account or tenant may sign in and be used.
     """
 
-    id: UUID
-    email: str
-    display_name: str
-    role: RoleName
-    status: StatusName
     created_at: datetime.datetime
+    display_name: str
+    email: str
+    id: UUID
+    role: TenantRole
+    status: ActivationStatus
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        id = str(self.id)
+        created_at = self.created_at.isoformat()
+
+        display_name = self.display_name
 
         email = self.email
 
-        display_name = self.display_name
+        id = str(self.id)
 
         role = self.role.value
 
         status = self.status.value
 
-        created_at = self.created_at.isoformat()
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "id": id,
-                "email": email,
+                "created_at": created_at,
                 "display_name": display_name,
+                "email": email,
+                "id": id,
                 "role": role,
                 "status": status,
-                "created_at": created_at,
             }
         )
 
@@ -65,25 +67,25 @@ class UserView:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        id = UUID(d.pop("id"))
-
-        email = d.pop("email")
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
         display_name = d.pop("display_name")
 
-        role = RoleName(d.pop("role"))
+        email = d.pop("email")
 
-        status = StatusName(d.pop("status"))
+        id = UUID(d.pop("id"))
 
-        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+        role = TenantRole(d.pop("role"))
+
+        status = ActivationStatus(d.pop("status"))
 
         user_view = cls(
-            id=id,
-            email=email,
+            created_at=created_at,
             display_name=display_name,
+            email=email,
+            id=id,
             role=role,
             status=status,
-            created_at=created_at,
         )
 
         user_view.additional_properties = d

@@ -19,7 +19,7 @@ def _get_kwargs(
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -94,6 +94,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorBody.from_dict(response.json())
 
@@ -139,7 +144,7 @@ def sync_detailed(
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> Response[AuditPage | ErrorBody]:
     """The active tenant's audit entries, newest first.
 
@@ -148,8 +153,9 @@ def sync_detailed(
         action (str | Unset):
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
-        cursor (str | Unset):
-        limit (int | Unset):
+        cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
+            only for the list that returned it). Omit it for the first page.
+        limit (int | Unset): Items per page. Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -183,7 +189,7 @@ def sync(
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> AuditPage | ErrorBody | None:
     """The active tenant's audit entries, newest first.
 
@@ -192,8 +198,9 @@ def sync(
         action (str | Unset):
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
-        cursor (str | Unset):
-        limit (int | Unset):
+        cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
+            only for the list that returned it). Omit it for the first page.
+        limit (int | Unset): Items per page. Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -222,7 +229,7 @@ async def asyncio_detailed(
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> Response[AuditPage | ErrorBody]:
     """The active tenant's audit entries, newest first.
 
@@ -231,8 +238,9 @@ async def asyncio_detailed(
         action (str | Unset):
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
-        cursor (str | Unset):
-        limit (int | Unset):
+        cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
+            only for the list that returned it). Omit it for the first page.
+        limit (int | Unset): Items per page. Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -264,7 +272,7 @@ async def asyncio(
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> AuditPage | ErrorBody | None:
     """The active tenant's audit entries, newest first.
 
@@ -273,8 +281,9 @@ async def asyncio(
         action (str | Unset):
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
-        cursor (str | Unset):
-        limit (int | Unset):
+        cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
+            only for the list that returned it). Omit it for the first page.
+        limit (int | Unset): Items per page. Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

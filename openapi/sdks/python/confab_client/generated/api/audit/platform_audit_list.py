@@ -19,7 +19,7 @@ def _get_kwargs(
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -94,6 +94,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorBody.from_dict(response.json())
 
@@ -139,17 +144,19 @@ def sync_detailed(
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> Response[AuditPage | ErrorBody]:
-    """Installation-wide entries that belong to no tenant (tenant changes, setup, unknown sign-ins).
+    """Installation-wide entries that belong to no tenant (tenant changes, setup, unknown
+    sign-ins).
 
     Args:
         actor (UUID | Unset):
         action (str | Unset):
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
-        cursor (str | Unset):
-        limit (int | Unset):
+        cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
+            only for the list that returned it). Omit it for the first page.
+        limit (int | Unset): Items per page. Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -183,17 +190,19 @@ def sync(
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> AuditPage | ErrorBody | None:
-    """Installation-wide entries that belong to no tenant (tenant changes, setup, unknown sign-ins).
+    """Installation-wide entries that belong to no tenant (tenant changes, setup, unknown
+    sign-ins).
 
     Args:
         actor (UUID | Unset):
         action (str | Unset):
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
-        cursor (str | Unset):
-        limit (int | Unset):
+        cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
+            only for the list that returned it). Omit it for the first page.
+        limit (int | Unset): Items per page. Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -222,17 +231,19 @@ async def asyncio_detailed(
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> Response[AuditPage | ErrorBody]:
-    """Installation-wide entries that belong to no tenant (tenant changes, setup, unknown sign-ins).
+    """Installation-wide entries that belong to no tenant (tenant changes, setup, unknown
+    sign-ins).
 
     Args:
         actor (UUID | Unset):
         action (str | Unset):
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
-        cursor (str | Unset):
-        limit (int | Unset):
+        cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
+            only for the list that returned it). Omit it for the first page.
+        limit (int | Unset): Items per page. Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -264,17 +275,19 @@ async def asyncio(
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> AuditPage | ErrorBody | None:
-    """Installation-wide entries that belong to no tenant (tenant changes, setup, unknown sign-ins).
+    """Installation-wide entries that belong to no tenant (tenant changes, setup, unknown
+    sign-ins).
 
     Args:
         actor (UUID | Unset):
         action (str | Unset):
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
-        cursor (str | Unset):
-        limit (int | Unset):
+        cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
+            only for the list that returned it). Omit it for the first page.
+        limit (int | Unset): Items per page. Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

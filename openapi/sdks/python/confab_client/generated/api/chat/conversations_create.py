@@ -68,6 +68,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorBody.from_dict(response.json())
 
@@ -113,7 +118,7 @@ def sync_detailed(
     """Start a conversation.
 
     Args:
-        body (CreateConversation):
+        body (CreateConversation): A new, empty conversation.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -142,7 +147,7 @@ def sync(
     """Start a conversation.
 
     Args:
-        body (CreateConversation):
+        body (CreateConversation): A new, empty conversation.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -166,7 +171,7 @@ async def asyncio_detailed(
     """Start a conversation.
 
     Args:
-        body (CreateConversation):
+        body (CreateConversation): A new, empty conversation.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -193,7 +198,7 @@ async def asyncio(
     """Start a conversation.
 
     Args:
-        body (CreateConversation):
+        body (CreateConversation): A new, empty conversation.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

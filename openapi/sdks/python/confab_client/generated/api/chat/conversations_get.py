@@ -78,6 +78,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorBody.from_dict(response.json())
 
@@ -125,7 +130,7 @@ def sync_detailed(
 
     Args:
         id (UUID):
-        view (TreeView | Unset):
+        view (TreeView | Unset): Which messages of a conversation to return.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -157,7 +162,7 @@ def sync(
 
     Args:
         id (UUID):
-        view (TreeView | Unset):
+        view (TreeView | Unset): Which messages of a conversation to return.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -184,7 +189,7 @@ async def asyncio_detailed(
 
     Args:
         id (UUID):
-        view (TreeView | Unset):
+        view (TreeView | Unset): Which messages of a conversation to return.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -214,7 +219,7 @@ async def asyncio(
 
     Args:
         id (UUID):
-        view (TreeView | Unset):
+        view (TreeView | Unset): Which messages of a conversation to return.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

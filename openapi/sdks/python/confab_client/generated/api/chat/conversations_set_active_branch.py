@@ -73,6 +73,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorBody.from_dict(response.json())
 
@@ -120,7 +125,7 @@ def sync_detailed(
 
     Args:
         id (UUID):
-        body (SetActiveBranch):
+        body (SetActiveBranch): The branch a conversation shows and continues from.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -152,7 +157,7 @@ def sync(
 
     Args:
         id (UUID):
-        body (SetActiveBranch):
+        body (SetActiveBranch): The branch a conversation shows and continues from.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -179,7 +184,7 @@ async def asyncio_detailed(
 
     Args:
         id (UUID):
-        body (SetActiveBranch):
+        body (SetActiveBranch): The branch a conversation shows and continues from.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -209,7 +214,7 @@ async def asyncio(
 
     Args:
         id (UUID):
-        body (SetActiveBranch):
+        body (SetActiveBranch): The branch a conversation shows and continues from.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -73,6 +73,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorBody.from_dict(response.json())
 
@@ -121,7 +126,7 @@ def sync_detailed(
 
     Args:
         id (UUID):
-        body (SwitchPreset):
+        body (SwitchPreset): The preset a conversation uses from its next turn on (or none).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -154,7 +159,7 @@ def sync(
 
     Args:
         id (UUID):
-        body (SwitchPreset):
+        body (SwitchPreset): The preset a conversation uses from its next turn on (or none).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -182,7 +187,7 @@ async def asyncio_detailed(
 
     Args:
         id (UUID):
-        body (SwitchPreset):
+        body (SwitchPreset): The preset a conversation uses from its next turn on (or none).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -213,7 +218,7 @@ async def asyncio(
 
     Args:
         id (UUID):
-        body (SwitchPreset):
+        body (SwitchPreset): The preset a conversation uses from its next turn on (or none).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

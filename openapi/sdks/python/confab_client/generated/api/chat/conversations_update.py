@@ -73,6 +73,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorBody.from_dict(response.json())
 
@@ -120,7 +125,8 @@ def sync_detailed(
 
     Args:
         id (UUID):
-        body (UpdateConversation):
+        body (UpdateConversation): Changes to a conversation; absent (or null) fields stay as they
+            are.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -152,7 +158,8 @@ def sync(
 
     Args:
         id (UUID):
-        body (UpdateConversation):
+        body (UpdateConversation): Changes to a conversation; absent (or null) fields stay as they
+            are.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -179,7 +186,8 @@ async def asyncio_detailed(
 
     Args:
         id (UUID):
-        body (UpdateConversation):
+        body (UpdateConversation): Changes to a conversation; absent (or null) fields stay as they
+            are.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -209,7 +217,8 @@ async def asyncio(
 
     Args:
         id (UUID):
-        body (UpdateConversation):
+        body (UpdateConversation): Changes to a conversation; absent (or null) fields stay as they
+            are.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -8,11 +8,6 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_body import ErrorBody
-from ...models.stream_event_message_cancelled import StreamEventMessageCancelled
-from ...models.stream_event_message_completed import StreamEventMessageCompleted
-from ...models.stream_event_message_created import StreamEventMessageCreated
-from ...models.stream_event_message_delta import StreamEventMessageDelta
-from ...models.stream_event_message_failed import StreamEventMessageFailed
 from ...types import UNSET, Response, Unset
 
 
@@ -38,83 +33,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorBody
-    | list[
-        StreamEventMessageCancelled
-        | StreamEventMessageCompleted
-        | StreamEventMessageCreated
-        | StreamEventMessageDelta
-        | StreamEventMessageFailed
-    ]
-    | None
-):
+) -> ErrorBody | str | None:
     if response.status_code == 200:
-        response_200 = []
-        _response_200 = response.text
-        for response_200_item_data in _response_200:
-
-            def _parse_response_200_item(
-                data: object,
-            ) -> (
-                StreamEventMessageCancelled
-                | StreamEventMessageCompleted
-                | StreamEventMessageCreated
-                | StreamEventMessageDelta
-                | StreamEventMessageFailed
-            ):
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_stream_event_type_0 = (
-                        StreamEventMessageCreated.from_dict(data)
-                    )
-
-                    return componentsschemas_stream_event_type_0
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_stream_event_type_1 = (
-                        StreamEventMessageDelta.from_dict(data)
-                    )
-
-                    return componentsschemas_stream_event_type_1
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_stream_event_type_2 = (
-                        StreamEventMessageCompleted.from_dict(data)
-                    )
-
-                    return componentsschemas_stream_event_type_2
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_stream_event_type_3 = (
-                        StreamEventMessageFailed.from_dict(data)
-                    )
-
-                    return componentsschemas_stream_event_type_3
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                if not isinstance(data, dict):
-                    raise TypeError()
-                componentsschemas_stream_event_type_4 = (
-                    StreamEventMessageCancelled.from_dict(data)
-                )
-
-                return componentsschemas_stream_event_type_4
-
-            response_200_item = _parse_response_200_item(response_200_item_data)
-
-            response_200.append(response_200_item)
-
+        response_200 = response.text
         return response_200
 
     if response.status_code == 400:
@@ -147,6 +68,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorBody.from_dict(response.json())
 
@@ -175,16 +101,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorBody
-    | list[
-        StreamEventMessageCancelled
-        | StreamEventMessageCompleted
-        | StreamEventMessageCreated
-        | StreamEventMessageDelta
-        | StreamEventMessageFailed
-    ]
-]:
+) -> Response[ErrorBody | str]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -198,16 +115,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     last_event_id: str | Unset = UNSET,
-) -> Response[
-    ErrorBody
-    | list[
-        StreamEventMessageCancelled
-        | StreamEventMessageCompleted
-        | StreamEventMessageCreated
-        | StreamEventMessageDelta
-        | StreamEventMessageFailed
-    ]
-]:
+) -> Response[ErrorBody | str]:
     """Attach to an assistant message's events, live or finished.
 
      With `Last-Event-ID` (the id of the last event received) the stream resumes right after
@@ -222,7 +130,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody | list[StreamEventMessageCancelled | StreamEventMessageCompleted | StreamEventMessageCreated | StreamEventMessageDelta | StreamEventMessageFailed]]
+        Response[ErrorBody | str]
     """
 
     kwargs = _get_kwargs(
@@ -242,17 +150,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     last_event_id: str | Unset = UNSET,
-) -> (
-    ErrorBody
-    | list[
-        StreamEventMessageCancelled
-        | StreamEventMessageCompleted
-        | StreamEventMessageCreated
-        | StreamEventMessageDelta
-        | StreamEventMessageFailed
-    ]
-    | None
-):
+) -> ErrorBody | str | None:
     """Attach to an assistant message's events, live or finished.
 
      With `Last-Event-ID` (the id of the last event received) the stream resumes right after
@@ -267,7 +165,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody | list[StreamEventMessageCancelled | StreamEventMessageCompleted | StreamEventMessageCreated | StreamEventMessageDelta | StreamEventMessageFailed]
+        ErrorBody | str
     """
 
     return sync_detailed(
@@ -282,16 +180,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     last_event_id: str | Unset = UNSET,
-) -> Response[
-    ErrorBody
-    | list[
-        StreamEventMessageCancelled
-        | StreamEventMessageCompleted
-        | StreamEventMessageCreated
-        | StreamEventMessageDelta
-        | StreamEventMessageFailed
-    ]
-]:
+) -> Response[ErrorBody | str]:
     """Attach to an assistant message's events, live or finished.
 
      With `Last-Event-ID` (the id of the last event received) the stream resumes right after
@@ -306,7 +195,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody | list[StreamEventMessageCancelled | StreamEventMessageCompleted | StreamEventMessageCreated | StreamEventMessageDelta | StreamEventMessageFailed]]
+        Response[ErrorBody | str]
     """
 
     kwargs = _get_kwargs(
@@ -324,17 +213,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     last_event_id: str | Unset = UNSET,
-) -> (
-    ErrorBody
-    | list[
-        StreamEventMessageCancelled
-        | StreamEventMessageCompleted
-        | StreamEventMessageCreated
-        | StreamEventMessageDelta
-        | StreamEventMessageFailed
-    ]
-    | None
-):
+) -> ErrorBody | str | None:
     """Attach to an assistant message's events, live or finished.
 
      With `Last-Event-ID` (the id of the last event received) the stream resumes right after
@@ -349,7 +228,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody | list[StreamEventMessageCancelled | StreamEventMessageCompleted | StreamEventMessageCreated | StreamEventMessageDelta | StreamEventMessageFailed]
+        ErrorBody | str
     """
 
     return (

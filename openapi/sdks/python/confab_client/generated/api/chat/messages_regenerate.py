@@ -9,11 +9,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_body import ErrorBody
 from ...models.regenerate_message import RegenerateMessage
-from ...models.stream_event_message_cancelled import StreamEventMessageCancelled
-from ...models.stream_event_message_completed import StreamEventMessageCompleted
-from ...models.stream_event_message_created import StreamEventMessageCreated
-from ...models.stream_event_message_delta import StreamEventMessageDelta
-from ...models.stream_event_message_failed import StreamEventMessageFailed
 from ...models.turn_view import TurnView
 from ...types import UNSET, Response, Unset
 
@@ -45,84 +40,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorBody
-    | TurnView
-    | list[
-        StreamEventMessageCancelled
-        | StreamEventMessageCompleted
-        | StreamEventMessageCreated
-        | StreamEventMessageDelta
-        | StreamEventMessageFailed
-    ]
-    | None
-):
+) -> ErrorBody | TurnView | str | None:
     if response.status_code == 200:
-        response_200 = []
-        _response_200 = response.text
-        for response_200_item_data in _response_200:
-
-            def _parse_response_200_item(
-                data: object,
-            ) -> (
-                StreamEventMessageCancelled
-                | StreamEventMessageCompleted
-                | StreamEventMessageCreated
-                | StreamEventMessageDelta
-                | StreamEventMessageFailed
-            ):
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_stream_event_type_0 = (
-                        StreamEventMessageCreated.from_dict(data)
-                    )
-
-                    return componentsschemas_stream_event_type_0
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_stream_event_type_1 = (
-                        StreamEventMessageDelta.from_dict(data)
-                    )
-
-                    return componentsschemas_stream_event_type_1
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_stream_event_type_2 = (
-                        StreamEventMessageCompleted.from_dict(data)
-                    )
-
-                    return componentsschemas_stream_event_type_2
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_stream_event_type_3 = (
-                        StreamEventMessageFailed.from_dict(data)
-                    )
-
-                    return componentsschemas_stream_event_type_3
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                if not isinstance(data, dict):
-                    raise TypeError()
-                componentsschemas_stream_event_type_4 = (
-                    StreamEventMessageCancelled.from_dict(data)
-                )
-
-                return componentsschemas_stream_event_type_4
-
-            response_200_item = _parse_response_200_item(response_200_item_data)
-
-            response_200.append(response_200_item)
-
+        response_200 = response.text
         return response_200
 
     if response.status_code == 202:
@@ -160,6 +80,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorBody.from_dict(response.json())
 
@@ -188,17 +113,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorBody
-    | TurnView
-    | list[
-        StreamEventMessageCancelled
-        | StreamEventMessageCompleted
-        | StreamEventMessageCreated
-        | StreamEventMessageDelta
-        | StreamEventMessageFailed
-    ]
-]:
+) -> Response[ErrorBody | TurnView | str]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -213,30 +128,21 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: RegenerateMessage,
     idempotency_key: str | Unset = UNSET,
-) -> Response[
-    ErrorBody
-    | TurnView
-    | list[
-        StreamEventMessageCancelled
-        | StreamEventMessageCompleted
-        | StreamEventMessageCreated
-        | StreamEventMessageDelta
-        | StreamEventMessageFailed
-    ]
-]:
-    """Answer again: a new assistant message beside this one (or, for a user message, a new answer to it).
+) -> Response[ErrorBody | TurnView | str]:
+    """Answer again: a new assistant message beside this one (or, for a user message, a new answer
+    to it).
 
     Args:
         id (UUID):
         idempotency_key (str | Unset):
-        body (RegenerateMessage):
+        body (RegenerateMessage): Another answer to the same user message: a sibling branch.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody | TurnView | list[StreamEventMessageCancelled | StreamEventMessageCompleted | StreamEventMessageCreated | StreamEventMessageDelta | StreamEventMessageFailed]]
+        Response[ErrorBody | TurnView | str]
     """
 
     kwargs = _get_kwargs(
@@ -258,31 +164,21 @@ def sync(
     client: AuthenticatedClient,
     body: RegenerateMessage,
     idempotency_key: str | Unset = UNSET,
-) -> (
-    ErrorBody
-    | TurnView
-    | list[
-        StreamEventMessageCancelled
-        | StreamEventMessageCompleted
-        | StreamEventMessageCreated
-        | StreamEventMessageDelta
-        | StreamEventMessageFailed
-    ]
-    | None
-):
-    """Answer again: a new assistant message beside this one (or, for a user message, a new answer to it).
+) -> ErrorBody | TurnView | str | None:
+    """Answer again: a new assistant message beside this one (or, for a user message, a new answer
+    to it).
 
     Args:
         id (UUID):
         idempotency_key (str | Unset):
-        body (RegenerateMessage):
+        body (RegenerateMessage): Another answer to the same user message: a sibling branch.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody | TurnView | list[StreamEventMessageCancelled | StreamEventMessageCompleted | StreamEventMessageCreated | StreamEventMessageDelta | StreamEventMessageFailed]
+        ErrorBody | TurnView | str
     """
 
     return sync_detailed(
@@ -299,30 +195,21 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: RegenerateMessage,
     idempotency_key: str | Unset = UNSET,
-) -> Response[
-    ErrorBody
-    | TurnView
-    | list[
-        StreamEventMessageCancelled
-        | StreamEventMessageCompleted
-        | StreamEventMessageCreated
-        | StreamEventMessageDelta
-        | StreamEventMessageFailed
-    ]
-]:
-    """Answer again: a new assistant message beside this one (or, for a user message, a new answer to it).
+) -> Response[ErrorBody | TurnView | str]:
+    """Answer again: a new assistant message beside this one (or, for a user message, a new answer
+    to it).
 
     Args:
         id (UUID):
         idempotency_key (str | Unset):
-        body (RegenerateMessage):
+        body (RegenerateMessage): Another answer to the same user message: a sibling branch.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody | TurnView | list[StreamEventMessageCancelled | StreamEventMessageCompleted | StreamEventMessageCreated | StreamEventMessageDelta | StreamEventMessageFailed]]
+        Response[ErrorBody | TurnView | str]
     """
 
     kwargs = _get_kwargs(
@@ -342,31 +229,21 @@ async def asyncio(
     client: AuthenticatedClient,
     body: RegenerateMessage,
     idempotency_key: str | Unset = UNSET,
-) -> (
-    ErrorBody
-    | TurnView
-    | list[
-        StreamEventMessageCancelled
-        | StreamEventMessageCompleted
-        | StreamEventMessageCreated
-        | StreamEventMessageDelta
-        | StreamEventMessageFailed
-    ]
-    | None
-):
-    """Answer again: a new assistant message beside this one (or, for a user message, a new answer to it).
+) -> ErrorBody | TurnView | str | None:
+    """Answer again: a new assistant message beside this one (or, for a user message, a new answer
+    to it).
 
     Args:
         id (UUID):
         idempotency_key (str | Unset):
-        body (RegenerateMessage):
+        body (RegenerateMessage): Another answer to the same user message: a sibling branch.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody | TurnView | list[StreamEventMessageCancelled | StreamEventMessageCompleted | StreamEventMessageCreated | StreamEventMessageDelta | StreamEventMessageFailed]
+        ErrorBody | TurnView | str
     """
 
     return (

@@ -9,11 +9,6 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_body import ErrorBody
 from ...models.send_message import SendMessage
-from ...models.stream_event_message_cancelled import StreamEventMessageCancelled
-from ...models.stream_event_message_completed import StreamEventMessageCompleted
-from ...models.stream_event_message_created import StreamEventMessageCreated
-from ...models.stream_event_message_delta import StreamEventMessageDelta
-from ...models.stream_event_message_failed import StreamEventMessageFailed
 from ...models.turn_view import TurnView
 from ...types import UNSET, Response, Unset
 
@@ -45,84 +40,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> (
-    ErrorBody
-    | TurnView
-    | list[
-        StreamEventMessageCancelled
-        | StreamEventMessageCompleted
-        | StreamEventMessageCreated
-        | StreamEventMessageDelta
-        | StreamEventMessageFailed
-    ]
-    | None
-):
+) -> ErrorBody | TurnView | str | None:
     if response.status_code == 200:
-        response_200 = []
-        _response_200 = response.text
-        for response_200_item_data in _response_200:
-
-            def _parse_response_200_item(
-                data: object,
-            ) -> (
-                StreamEventMessageCancelled
-                | StreamEventMessageCompleted
-                | StreamEventMessageCreated
-                | StreamEventMessageDelta
-                | StreamEventMessageFailed
-            ):
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_stream_event_type_0 = (
-                        StreamEventMessageCreated.from_dict(data)
-                    )
-
-                    return componentsschemas_stream_event_type_0
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_stream_event_type_1 = (
-                        StreamEventMessageDelta.from_dict(data)
-                    )
-
-                    return componentsschemas_stream_event_type_1
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_stream_event_type_2 = (
-                        StreamEventMessageCompleted.from_dict(data)
-                    )
-
-                    return componentsschemas_stream_event_type_2
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_stream_event_type_3 = (
-                        StreamEventMessageFailed.from_dict(data)
-                    )
-
-                    return componentsschemas_stream_event_type_3
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                if not isinstance(data, dict):
-                    raise TypeError()
-                componentsschemas_stream_event_type_4 = (
-                    StreamEventMessageCancelled.from_dict(data)
-                )
-
-                return componentsschemas_stream_event_type_4
-
-            response_200_item = _parse_response_200_item(response_200_item_data)
-
-            response_200.append(response_200_item)
-
+        response_200 = response.text
         return response_200
 
     if response.status_code == 202:
@@ -160,6 +80,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorBody.from_dict(response.json())
 
@@ -188,17 +113,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[
-    ErrorBody
-    | TurnView
-    | list[
-        StreamEventMessageCancelled
-        | StreamEventMessageCompleted
-        | StreamEventMessageCreated
-        | StreamEventMessageDelta
-        | StreamEventMessageFailed
-    ]
-]:
+) -> Response[ErrorBody | TurnView | str]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -213,17 +128,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: SendMessage,
     idempotency_key: str | Unset = UNSET,
-) -> Response[
-    ErrorBody
-    | TurnView
-    | list[
-        StreamEventMessageCancelled
-        | StreamEventMessageCompleted
-        | StreamEventMessageCreated
-        | StreamEventMessageDelta
-        | StreamEventMessageFailed
-    ]
-]:
+) -> Response[ErrorBody | TurnView | str]:
     """Send a message and get the answer.
 
      With `Accept: text/event-stream` the answer streams as server-sent events; otherwise the
@@ -234,14 +139,14 @@ def sync_detailed(
     Args:
         id (UUID):
         idempotency_key (str | Unset):
-        body (SendMessage):
+        body (SendMessage): A user message to add to a conversation, and the answer to ask for.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody | TurnView | list[StreamEventMessageCancelled | StreamEventMessageCompleted | StreamEventMessageCreated | StreamEventMessageDelta | StreamEventMessageFailed]]
+        Response[ErrorBody | TurnView | str]
     """
 
     kwargs = _get_kwargs(
@@ -263,18 +168,7 @@ def sync(
     client: AuthenticatedClient,
     body: SendMessage,
     idempotency_key: str | Unset = UNSET,
-) -> (
-    ErrorBody
-    | TurnView
-    | list[
-        StreamEventMessageCancelled
-        | StreamEventMessageCompleted
-        | StreamEventMessageCreated
-        | StreamEventMessageDelta
-        | StreamEventMessageFailed
-    ]
-    | None
-):
+) -> ErrorBody | TurnView | str | None:
     """Send a message and get the answer.
 
      With `Accept: text/event-stream` the answer streams as server-sent events; otherwise the
@@ -285,14 +179,14 @@ def sync(
     Args:
         id (UUID):
         idempotency_key (str | Unset):
-        body (SendMessage):
+        body (SendMessage): A user message to add to a conversation, and the answer to ask for.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody | TurnView | list[StreamEventMessageCancelled | StreamEventMessageCompleted | StreamEventMessageCreated | StreamEventMessageDelta | StreamEventMessageFailed]
+        ErrorBody | TurnView | str
     """
 
     return sync_detailed(
@@ -309,17 +203,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: SendMessage,
     idempotency_key: str | Unset = UNSET,
-) -> Response[
-    ErrorBody
-    | TurnView
-    | list[
-        StreamEventMessageCancelled
-        | StreamEventMessageCompleted
-        | StreamEventMessageCreated
-        | StreamEventMessageDelta
-        | StreamEventMessageFailed
-    ]
-]:
+) -> Response[ErrorBody | TurnView | str]:
     """Send a message and get the answer.
 
      With `Accept: text/event-stream` the answer streams as server-sent events; otherwise the
@@ -330,14 +214,14 @@ async def asyncio_detailed(
     Args:
         id (UUID):
         idempotency_key (str | Unset):
-        body (SendMessage):
+        body (SendMessage): A user message to add to a conversation, and the answer to ask for.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody | TurnView | list[StreamEventMessageCancelled | StreamEventMessageCompleted | StreamEventMessageCreated | StreamEventMessageDelta | StreamEventMessageFailed]]
+        Response[ErrorBody | TurnView | str]
     """
 
     kwargs = _get_kwargs(
@@ -357,18 +241,7 @@ async def asyncio(
     client: AuthenticatedClient,
     body: SendMessage,
     idempotency_key: str | Unset = UNSET,
-) -> (
-    ErrorBody
-    | TurnView
-    | list[
-        StreamEventMessageCancelled
-        | StreamEventMessageCompleted
-        | StreamEventMessageCreated
-        | StreamEventMessageDelta
-        | StreamEventMessageFailed
-    ]
-    | None
-):
+) -> ErrorBody | TurnView | str | None:
     """Send a message and get the answer.
 
      With `Accept: text/event-stream` the answer streams as server-sent events; otherwise the
@@ -379,14 +252,14 @@ async def asyncio(
     Args:
         id (UUID):
         idempotency_key (str | Unset):
-        body (SendMessage):
+        body (SendMessage): A user message to add to a conversation, and the answer to ask for.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody | TurnView | list[StreamEventMessageCancelled | StreamEventMessageCompleted | StreamEventMessageCreated | StreamEventMessageDelta | StreamEventMessageFailed]
+        ErrorBody | TurnView | str
     """
 
     return (

@@ -72,6 +72,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorBody.from_dict(response.json())
 
@@ -119,7 +124,7 @@ def sync_detailed(
 
     Args:
         id (str):
-        body (PutModel):
+        body (PutModel): A model the tenant adds to its catalogue (or changes).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -151,7 +156,7 @@ def sync(
 
     Args:
         id (str):
-        body (PutModel):
+        body (PutModel): A model the tenant adds to its catalogue (or changes).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -178,7 +183,7 @@ async def asyncio_detailed(
 
     Args:
         id (str):
-        body (PutModel):
+        body (PutModel): A model the tenant adds to its catalogue (or changes).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -208,7 +213,7 @@ async def asyncio(
 
     Args:
         id (str):
-        body (PutModel):
+        body (PutModel): A model the tenant adds to its catalogue (or changes).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -70,6 +70,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorBody.from_dict(response.json())
 
@@ -117,7 +122,7 @@ def sync_detailed(
 
     Args:
         name (str):
-        body (PutProviderKey):
+        body (PutProviderKey): The tenant's own API key for a provider.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -149,7 +154,7 @@ def sync(
 
     Args:
         name (str):
-        body (PutProviderKey):
+        body (PutProviderKey): The tenant's own API key for a provider.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -176,7 +181,7 @@ async def asyncio_detailed(
 
     Args:
         name (str):
-        body (PutProviderKey):
+        body (PutProviderKey): The tenant's own API key for a provider.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -206,7 +211,7 @@ async def asyncio(
 
     Args:
         name (str):
-        body (PutProviderKey):
+        body (PutProviderKey): The tenant's own API key for a provider.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -68,6 +68,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorBody.from_dict(response.json())
 
@@ -115,7 +120,7 @@ def sync_detailed(
     immutable.
 
     Args:
-        body (UploadPlugin):
+        body (UploadPlugin): A plugin version to upload: its manifest and WebAssembly component.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -146,7 +151,7 @@ def sync(
     immutable.
 
     Args:
-        body (UploadPlugin):
+        body (UploadPlugin): A plugin version to upload: its manifest and WebAssembly component.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -172,7 +177,7 @@ async def asyncio_detailed(
     immutable.
 
     Args:
-        body (UploadPlugin):
+        body (UploadPlugin): A plugin version to upload: its manifest and WebAssembly component.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -201,7 +206,7 @@ async def asyncio(
     immutable.
 
     Args:
-        body (UploadPlugin):
+        body (UploadPlugin): A plugin version to upload: its manifest and WebAssembly component.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

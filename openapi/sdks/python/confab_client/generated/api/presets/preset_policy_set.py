@@ -67,6 +67,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorBody.from_dict(response.json())
 
@@ -113,7 +118,7 @@ def sync_detailed(
     versions are immutable.
 
     Args:
-        body (PresetPolicy):
+        body (PresetPolicy): The tenant's rules for presets.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -143,7 +148,7 @@ def sync(
     versions are immutable.
 
     Args:
-        body (PresetPolicy):
+        body (PresetPolicy): The tenant's rules for presets.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -168,7 +173,7 @@ async def asyncio_detailed(
     versions are immutable.
 
     Args:
-        body (PresetPolicy):
+        body (PresetPolicy): The tenant's rules for presets.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -196,7 +201,7 @@ async def asyncio(
     versions are immutable.
 
     Args:
-        body (PresetPolicy):
+        body (PresetPolicy): The tenant's rules for presets.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

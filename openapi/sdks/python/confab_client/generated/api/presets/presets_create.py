@@ -68,6 +68,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorBody.from_dict(response.json())
 
@@ -113,7 +118,8 @@ def sync_detailed(
     """Create a personal preset, or a tenant preset (tenant admins).
 
     Args:
-        body (CreatePreset):
+        body (CreatePreset): A new preset: a named model, settings and system prompt (its version
+            1).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -142,7 +148,8 @@ def sync(
     """Create a personal preset, or a tenant preset (tenant admins).
 
     Args:
-        body (CreatePreset):
+        body (CreatePreset): A new preset: a named model, settings and system prompt (its version
+            1).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -166,7 +173,8 @@ async def asyncio_detailed(
     """Create a personal preset, or a tenant preset (tenant admins).
 
     Args:
-        body (CreatePreset):
+        body (CreatePreset): A new preset: a named model, settings and system prompt (its version
+            1).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -193,7 +201,8 @@ async def asyncio(
     """Create a personal preset, or a tenant preset (tenant admins).
 
     Args:
-        body (CreatePreset):
+        body (CreatePreset): A new preset: a named model, settings and system prompt (its version
+            1).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -14,7 +14,7 @@ def _get_kwargs(
     *,
     q: str,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 20,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -74,6 +74,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorBody.from_dict(response.json())
 
@@ -116,7 +121,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     q: str,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 20,
 ) -> Response[ErrorBody | SearchResults]:
     """Search my conversations.
 
@@ -137,8 +142,9 @@ def sync_detailed(
 
     Args:
         q (str):
-        cursor (str | Unset):
-        limit (int | Unset):
+        cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
+            only for the list that returned it). Omit it for the first page.
+        limit (int | Unset): Items per page. Default: 20.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -166,7 +172,7 @@ def sync(
     client: AuthenticatedClient,
     q: str,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 20,
 ) -> ErrorBody | SearchResults | None:
     """Search my conversations.
 
@@ -187,8 +193,9 @@ def sync(
 
     Args:
         q (str):
-        cursor (str | Unset):
-        limit (int | Unset):
+        cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
+            only for the list that returned it). Omit it for the first page.
+        limit (int | Unset): Items per page. Default: 20.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -211,7 +218,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     q: str,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 20,
 ) -> Response[ErrorBody | SearchResults]:
     """Search my conversations.
 
@@ -232,8 +239,9 @@ async def asyncio_detailed(
 
     Args:
         q (str):
-        cursor (str | Unset):
-        limit (int | Unset):
+        cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
+            only for the list that returned it). Omit it for the first page.
+        limit (int | Unset): Items per page. Default: 20.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -259,7 +267,7 @@ async def asyncio(
     client: AuthenticatedClient,
     q: str,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 20,
 ) -> ErrorBody | SearchResults | None:
     """Search my conversations.
 
@@ -280,8 +288,9 @@ async def asyncio(
 
     Args:
         q (str):
-        cursor (str | Unset):
-        limit (int | Unset):
+        cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
+            only for the list that returned it). Omit it for the first page.
+        limit (int | Unset): Items per page. Default: 20.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

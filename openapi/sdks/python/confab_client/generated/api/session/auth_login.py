@@ -68,6 +68,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorBody.from_dict(response.json())
 
@@ -116,7 +121,7 @@ def sync_detailed(
     account exists.
 
     Args:
-        body (LoginRequest):
+        body (LoginRequest): An e-mail address and password to sign in with.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -148,7 +153,7 @@ def sync(
     account exists.
 
     Args:
-        body (LoginRequest):
+        body (LoginRequest): An e-mail address and password to sign in with.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -175,7 +180,7 @@ async def asyncio_detailed(
     account exists.
 
     Args:
-        body (LoginRequest):
+        body (LoginRequest): An e-mail address and password to sign in with.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -205,7 +210,7 @@ async def asyncio(
     account exists.
 
     Args:
-        body (LoginRequest):
+        body (LoginRequest): An e-mail address and password to sign in with.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

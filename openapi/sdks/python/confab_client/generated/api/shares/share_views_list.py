@@ -16,7 +16,7 @@ def _get_kwargs(
     id: UUID,
     *,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -76,6 +76,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorBody.from_dict(response.json())
 
@@ -118,14 +123,15 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> Response[ErrorBody | ShareViewPage]:
     """Who read a share and when, newest first (its owner, or a tenant admin).
 
     Args:
         id (UUID):
-        cursor (str | Unset):
-        limit (int | Unset):
+        cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
+            only for the list that returned it). Omit it for the first page.
+        limit (int | Unset): Items per page. Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -153,14 +159,15 @@ def sync(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> ErrorBody | ShareViewPage | None:
     """Who read a share and when, newest first (its owner, or a tenant admin).
 
     Args:
         id (UUID):
-        cursor (str | Unset):
-        limit (int | Unset):
+        cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
+            only for the list that returned it). Omit it for the first page.
+        limit (int | Unset): Items per page. Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -183,14 +190,15 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> Response[ErrorBody | ShareViewPage]:
     """Who read a share and when, newest first (its owner, or a tenant admin).
 
     Args:
         id (UUID):
-        cursor (str | Unset):
-        limit (int | Unset):
+        cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
+            only for the list that returned it). Omit it for the first page.
+        limit (int | Unset): Items per page. Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -216,14 +224,15 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> ErrorBody | ShareViewPage | None:
     """Who read a share and when, newest first (its owner, or a tenant admin).
 
     Args:
         id (UUID):
-        cursor (str | Unset):
-        limit (int | Unset):
+        cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
+            only for the list that returned it). Omit it for the first page.
+        limit (int | Unset): Items per page. Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

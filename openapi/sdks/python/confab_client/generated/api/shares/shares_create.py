@@ -73,6 +73,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorBody.from_dict(response.json())
 
@@ -125,7 +130,7 @@ def sync_detailed(
 
     Args:
         id (UUID):
-        body (CreateShare):
+        body (CreateShare): A share snapshot of a branch of one of the caller's conversations.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -162,7 +167,7 @@ def sync(
 
     Args:
         id (UUID):
-        body (CreateShare):
+        body (CreateShare): A share snapshot of a branch of one of the caller's conversations.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -194,7 +199,7 @@ async def asyncio_detailed(
 
     Args:
         id (UUID):
-        body (CreateShare):
+        body (CreateShare): A share snapshot of a branch of one of the caller's conversations.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -229,7 +234,7 @@ async def asyncio(
 
     Args:
         id (UUID):
-        body (CreateShare):
+        body (CreateShare): A share snapshot of a branch of one of the caller's conversations.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -15,7 +15,7 @@ def _get_kwargs(
     *,
     status: ShareStatus | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -79,6 +79,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorBody.from_dict(response.json())
 
@@ -121,14 +126,16 @@ def sync_detailed(
     client: AuthenticatedClient,
     status: ShareStatus | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> Response[ErrorBody | SharePage]:
     """My shares, newest first.
 
     Args:
-        status (ShareStatus | Unset):
-        cursor (str | Unset):
-        limit (int | Unset):
+        status (ShareStatus | Unset): A share's state: `active`, `revoked` by its owner or an
+            admin, or `expired`.
+        cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
+            only for the list that returned it). Omit it for the first page.
+        limit (int | Unset): Items per page. Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -156,14 +163,16 @@ def sync(
     client: AuthenticatedClient,
     status: ShareStatus | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> ErrorBody | SharePage | None:
     """My shares, newest first.
 
     Args:
-        status (ShareStatus | Unset):
-        cursor (str | Unset):
-        limit (int | Unset):
+        status (ShareStatus | Unset): A share's state: `active`, `revoked` by its owner or an
+            admin, or `expired`.
+        cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
+            only for the list that returned it). Omit it for the first page.
+        limit (int | Unset): Items per page. Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -186,14 +195,16 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     status: ShareStatus | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> Response[ErrorBody | SharePage]:
     """My shares, newest first.
 
     Args:
-        status (ShareStatus | Unset):
-        cursor (str | Unset):
-        limit (int | Unset):
+        status (ShareStatus | Unset): A share's state: `active`, `revoked` by its owner or an
+            admin, or `expired`.
+        cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
+            only for the list that returned it). Omit it for the first page.
+        limit (int | Unset): Items per page. Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -219,14 +230,16 @@ async def asyncio(
     client: AuthenticatedClient,
     status: ShareStatus | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> ErrorBody | SharePage | None:
     """My shares, newest first.
 
     Args:
-        status (ShareStatus | Unset):
-        cursor (str | Unset):
-        limit (int | Unset):
+        status (ShareStatus | Unset): A share's state: `active`, `revoked` by its owner or an
+            admin, or `expired`.
+        cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
+            only for the list that returned it). Omit it for the first page.
+        limit (int | Unset): Items per page. Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

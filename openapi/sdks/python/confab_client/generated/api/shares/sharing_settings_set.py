@@ -68,6 +68,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorBody.from_dict(response.json())
 
@@ -114,7 +119,7 @@ def sync_detailed(
     existing link share unreadable at once; turning them back on restores the live ones.
 
     Args:
-        body (PutSharingSettings):
+        body (PutSharingSettings): The tenant's sharing settings.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -144,7 +149,7 @@ def sync(
     existing link share unreadable at once; turning them back on restores the live ones.
 
     Args:
-        body (PutSharingSettings):
+        body (PutSharingSettings): The tenant's sharing settings.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -169,7 +174,7 @@ async def asyncio_detailed(
     existing link share unreadable at once; turning them back on restores the live ones.
 
     Args:
-        body (PutSharingSettings):
+        body (PutSharingSettings): The tenant's sharing settings.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -197,7 +202,7 @@ async def asyncio(
     existing link share unreadable at once; turning them back on restores the live ones.
 
     Args:
-        body (PutSharingSettings):
+        body (PutSharingSettings): The tenant's sharing settings.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -17,7 +17,7 @@ def _get_kwargs(
     status: ShareStatus | Unset = UNSET,
     owner_id: UUID | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -86,6 +86,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorBody.from_dict(response.json())
 
@@ -129,15 +134,17 @@ def sync_detailed(
     status: ShareStatus | Unset = UNSET,
     owner_id: UUID | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> Response[ErrorBody | SharePage]:
     """Every share of the tenant, newest first (tenant admins).
 
     Args:
-        status (ShareStatus | Unset):
+        status (ShareStatus | Unset): A share's state: `active`, `revoked` by its owner or an
+            admin, or `expired`.
         owner_id (UUID | Unset):
-        cursor (str | Unset):
-        limit (int | Unset):
+        cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
+            only for the list that returned it). Omit it for the first page.
+        limit (int | Unset): Items per page. Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -167,15 +174,17 @@ def sync(
     status: ShareStatus | Unset = UNSET,
     owner_id: UUID | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> ErrorBody | SharePage | None:
     """Every share of the tenant, newest first (tenant admins).
 
     Args:
-        status (ShareStatus | Unset):
+        status (ShareStatus | Unset): A share's state: `active`, `revoked` by its owner or an
+            admin, or `expired`.
         owner_id (UUID | Unset):
-        cursor (str | Unset):
-        limit (int | Unset):
+        cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
+            only for the list that returned it). Omit it for the first page.
+        limit (int | Unset): Items per page. Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -200,15 +209,17 @@ async def asyncio_detailed(
     status: ShareStatus | Unset = UNSET,
     owner_id: UUID | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> Response[ErrorBody | SharePage]:
     """Every share of the tenant, newest first (tenant admins).
 
     Args:
-        status (ShareStatus | Unset):
+        status (ShareStatus | Unset): A share's state: `active`, `revoked` by its owner or an
+            admin, or `expired`.
         owner_id (UUID | Unset):
-        cursor (str | Unset):
-        limit (int | Unset):
+        cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
+            only for the list that returned it). Omit it for the first page.
+        limit (int | Unset): Items per page. Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -236,15 +247,17 @@ async def asyncio(
     status: ShareStatus | Unset = UNSET,
     owner_id: UUID | Unset = UNSET,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> ErrorBody | SharePage | None:
     """Every share of the tenant, newest first (tenant admins).
 
     Args:
-        status (ShareStatus | Unset):
+        status (ShareStatus | Unset): A share's state: `active`, `revoked` by its owner or an
+            admin, or `expired`.
         owner_id (UUID | Unset):
-        cursor (str | Unset):
-        limit (int | Unset):
+        cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
+            only for the list that returned it). Omit it for the first page.
+        limit (int | Unset): Items per page. Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -68,6 +68,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorBody.from_dict(response.json())
 
@@ -114,7 +119,7 @@ def sync_detailed(
     or per month. Replaces the quota of the same subject and period.
 
     Args:
-        body (SetQuota):
+        body (SetQuota): Sets (creates or replaces) a token quota.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -144,7 +149,7 @@ def sync(
     or per month. Replaces the quota of the same subject and period.
 
     Args:
-        body (SetQuota):
+        body (SetQuota): Sets (creates or replaces) a token quota.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -169,7 +174,7 @@ async def asyncio_detailed(
     or per month. Replaces the quota of the same subject and period.
 
     Args:
-        body (SetQuota):
+        body (SetQuota): Sets (creates or replaces) a token quota.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -197,7 +202,7 @@ async def asyncio(
     or per month. Replaces the quota of the same subject and period.
 
     Args:
-        body (SetQuota):
+        body (SetQuota): Sets (creates or replaces) a token quota.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -68,6 +68,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorBody.from_dict(response.json())
 
@@ -113,7 +118,7 @@ def sync_detailed(
     """Create a user in the active tenant.
 
     Args:
-        body (CreateUserRequest):
+        body (CreateUserRequest): A new user in the active tenant.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -142,7 +147,7 @@ def sync(
     """Create a user in the active tenant.
 
     Args:
-        body (CreateUserRequest):
+        body (CreateUserRequest): A new user in the active tenant.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -166,7 +171,7 @@ async def asyncio_detailed(
     """Create a user in the active tenant.
 
     Args:
-        body (CreateUserRequest):
+        body (CreateUserRequest): A new user in the active tenant.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -193,7 +198,7 @@ async def asyncio(
     """Create a user in the active tenant.
 
     Args:
-        body (CreateUserRequest):
+        body (CreateUserRequest): A new user in the active tenant.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

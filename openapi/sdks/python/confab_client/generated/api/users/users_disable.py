@@ -64,6 +64,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorBody.from_dict(response.json())
 
@@ -106,8 +111,8 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[ErrorBody | UserView]:
-    """Disable a user in the active tenant: their sessions end and their tokens for this tenant stop
-    working.
+    """Disable a user in the active tenant: their sessions end and their tokens for this tenant
+    stop working.
 
     Args:
         id (UUID):
@@ -136,8 +141,8 @@ def sync(
     *,
     client: AuthenticatedClient,
 ) -> ErrorBody | UserView | None:
-    """Disable a user in the active tenant: their sessions end and their tokens for this tenant stop
-    working.
+    """Disable a user in the active tenant: their sessions end and their tokens for this tenant
+    stop working.
 
     Args:
         id (UUID):
@@ -161,8 +166,8 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[ErrorBody | UserView]:
-    """Disable a user in the active tenant: their sessions end and their tokens for this tenant stop
-    working.
+    """Disable a user in the active tenant: their sessions end and their tokens for this tenant
+    stop working.
 
     Args:
         id (UUID):
@@ -189,8 +194,8 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
 ) -> ErrorBody | UserView | None:
-    """Disable a user in the active tenant: their sessions end and their tokens for this tenant stop
-    working.
+    """Disable a user in the active tenant: their sessions end and their tokens for this tenant
+    stop working.
 
     Args:
         id (UUID):

@@ -13,7 +13,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -71,6 +71,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorBody.from_dict(response.json())
 
@@ -112,13 +117,14 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> Response[ErrorBody | UserPage]:
     """List the users of the active tenant.
 
     Args:
-        cursor (str | Unset):
-        limit (int | Unset):
+        cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
+            only for the list that returned it). Omit it for the first page.
+        limit (int | Unset): Items per page. Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -144,13 +150,14 @@ def sync(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> ErrorBody | UserPage | None:
     """List the users of the active tenant.
 
     Args:
-        cursor (str | Unset):
-        limit (int | Unset):
+        cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
+            only for the list that returned it). Omit it for the first page.
+        limit (int | Unset): Items per page. Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -171,13 +178,14 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> Response[ErrorBody | UserPage]:
     """List the users of the active tenant.
 
     Args:
-        cursor (str | Unset):
-        limit (int | Unset):
+        cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
+            only for the list that returned it). Omit it for the first page.
+        limit (int | Unset): Items per page. Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -201,13 +209,14 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
-    limit: int | Unset = UNSET,
+    limit: int | Unset = 50,
 ) -> ErrorBody | UserPage | None:
     """List the users of the active tenant.
 
     Args:
-        cursor (str | Unset):
-        limit (int | Unset):
+        cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
+            only for the list that returned it). Omit it for the first page.
+        limit (int | Unset): Items per page. Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -1,10 +1,10 @@
 from enum import StrEnum
 
 
-class QuotaSubjectName(StrEnum):
-    TENANT = "tenant"
+class MessageRole(StrEnum):
+    ASSISTANT = "assistant"
+    SYSTEM = "system"
     USER = "user"
-    USER_DEFAULT = "user_default"
 
     def __str__(self) -> str:
         return str(self.value)

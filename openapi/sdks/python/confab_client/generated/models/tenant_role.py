@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class RoleName(StrEnum):
+class TenantRole(StrEnum):
     AUDITOR = "auditor"
     MEMBER = "member"
     TENANT_ADMIN = "tenant_admin"

@@ -1,9 +1,9 @@
 from enum import StrEnum
 
 
-class ProviderKindView(StrEnum):
-    ANTHROPIC = "anthropic"
-    OPENAI = "openai"
+class ActivationStatus(StrEnum):
+    ACTIVE = "active"
+    DISABLED = "disabled"
 
     def __str__(self) -> str:
         return str(self.value)

@@ -1,9 +1,9 @@
 from enum import StrEnum
 
 
-class StatusName(StrEnum):
-    ACTIVE = "active"
-    DISABLED = "disabled"
+class QuotaPeriod(StrEnum):
+    DAY = "day"
+    MONTH = "month"
 
     def __str__(self) -> str:
         return str(self.value)

@@ -1,9 +1,9 @@
 from enum import StrEnum
 
 
-class PeriodName(StrEnum):
-    DAY = "day"
-    MONTH = "month"
+class ProviderKind(StrEnum):
+    ANTHROPIC = "anthropic"
+    OPENAI = "openai"
 
     def __str__(self) -> str:
         return str(self.value)

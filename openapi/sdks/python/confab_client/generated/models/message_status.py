@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class StatusView(StrEnum):
+class MessageStatus(StrEnum):
     CANCELLED = "cancelled"
     COMPLETED = "completed"
     FAILED = "failed"

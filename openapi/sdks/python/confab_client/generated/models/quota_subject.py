@@ -1,10 +1,10 @@
 from enum import StrEnum
 
 
-class RoleView(StrEnum):
-    ASSISTANT = "assistant"
-    SYSTEM = "system"
+class QuotaSubject(StrEnum):
+    TENANT = "tenant"
     USER = "user"
+    USER_DEFAULT = "user_default"
 
     def __str__(self) -> str:
         return str(self.value)

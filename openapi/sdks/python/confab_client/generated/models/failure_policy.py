@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class FailurePolicyName(StrEnum):
+class FailurePolicy(StrEnum):
     FAIL_CLOSED = "fail_closed"
     FAIL_OPEN = "fail_open"
 

@@ -57,11 +57,14 @@ finish() {
   exit
 }
 
-check "npm ci" npm ci --no-audit --no-fund --loglevel=error || finish
+# --ignore-scripts: prepare would build dist/, which the build check does.
+check "npm ci" npm ci --ignore-scripts --no-audit --no-fund --loglevel=error || finish
 check "generated code matches openapi/openapi.json (else: run npm run gen)" node scripts/gen.mjs --check
 check "version is the spec's info.version" node scripts/check-version.mjs
-check "typecheck (tsc, strict; compiles the tests)" bash -c 'npx tsc --noEmit -p tsconfig.json && rm -rf .test-build && npx tsc -p tsconfig.test.json' || finish
-check "build (dist/ with .d.ts)" bash -c 'rm -rf dist && npx tsc -p tsconfig.build.json && test -f dist/index.js && test -f dist/index.d.ts' || finish
+# The build checks src/ alone, without Node's types (it runs in browsers too); the tests' compile
+# checks them with src/.
+check "build (tsc, strict: dist/ with .d.ts)" bash -c 'rm -rf dist && npx tsc -p tsconfig.build.json && test -f dist/index.js && test -f dist/index.d.ts' || finish
+check "typecheck and compile the tests (tsc, strict)" bash -c 'rm -rf .test-build && npx tsc -p tsconfig.test.json' || finish
 # node --test's spec report on the console, its TAP (with the totals) in a file to count.
 reporters() { echo --test-reporter=spec --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination="$TAP"; }
 unit() { node --test $(reporters) .test-build/test/unit/; }

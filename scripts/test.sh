@@ -235,7 +235,8 @@ stage_web() {
   else
     status=1
   fi
-  web_step "generated client matches openapi/openapi.json" npm run --silent check-gen || status=1
+  # The generated client is @confab/client's (openapi/sdks/typescript); web's npm ci built it.
+  web_step "generated client matches openapi/openapi.json" npm --prefix ../openapi/sdks/typescript run --silent check-gen || status=1
   web_step "Vitest (components, stream reader)" npm test --silent || status=1
   if web_step "build" npm run --silent build; then
     web_step "end-to-end in headless Chromium" \

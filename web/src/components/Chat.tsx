@@ -1,8 +1,19 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { Catalogue } from '../App';
-import { api, call, newIdempotencyKey, type ConversationDetail, type Me, type Message, type Schemas } from '../api/client';
-import { attachStream, byteLength, type StreamEvent } from '../api/sse';
+import {
+  api,
+  byteLength,
+  call,
+  confab,
+  isAbortError,
+  newIdempotencyKey,
+  type ConversationDetail,
+  type Me,
+  type Message,
+  type Schemas,
+  type StreamEvent,
+} from '../api/client';
 import { clearDraft, loadDraft, saveDraft } from '../drafts';
 import { describeError } from '../errors';
 import { navigate } from '../router';
@@ -19,7 +30,7 @@ interface Props {
   onChanged: () => void;
 }
 
-// Turns are sent without `Accept: text/event-stream`: the answer (202) is followed with attachStream.
+// Turns are sent without `Accept: text/event-stream`: the answer (202) is followed with confab.events.
 type TurnCall = Promise<{ data?: unknown; error?: unknown; response: Response }>;
 const LIVE = new Set(['queued', 'streaming']);
 /** A send error of a new chat, shown by the conversation page it navigates to. */
@@ -88,18 +99,21 @@ export function Chat({ conversationId, me, catalogue, onChanged }: Props) {
       const controller = new AbortController();
       streams.current.set(m.id, controller);
       known.current.set(m.id, byteLength(m.content));
-      attachStream({
-        messageId: m.id,
+      const events = confab.events(m.id, {
         lastEventId: String(byteLength(m.content)),
         signal: controller.signal,
-        onEvent,
         onReconnect: (attempt) => setReconnecting(attempt > 0),
-      })
-        .catch((e: unknown) => notify.error(describeError(e)))
-        .finally(() => {
+      });
+      void (async () => {
+        try {
+          for await (const event of events) onEvent(event);
+        } catch (e) {
+          if (!isAbortError(e)) notify.error(describeError(e));
+        } finally {
           streams.current.delete(m.id);
           setReconnecting(false);
-        });
+        }
+      })();
     },
     [onEvent, notify],
   );

@@ -1,5 +1,5 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { ApiError, api, call, type Me } from '../api/client';
+import { ConfabError, api, call, type Me } from '../api/client';
 import { describeError } from '../errors';
 
 export function Login({ onSignedIn, themeToggle }: { onSignedIn: (me: Me) => void; themeToggle: ReactNode }) {
@@ -15,7 +15,7 @@ export function Login({ onSignedIn, themeToggle }: { onSignedIn: (me: Me) => voi
     try {
       onSignedIn(await call(api.POST('/v1/auth/login', { body: { email, password } }), { quiet401: true }));
     } catch (err) {
-      setError(err instanceof ApiError && err.status === 401 ? 'The e-mail address or password is incorrect.' : describeError(err));
+      setError(err instanceof ConfabError && err.status === 401 ? 'The e-mail address or password is incorrect.' : describeError(err));
     } finally {
       setBusy(false);
     }

@@ -1,0 +1,186 @@
+// An answer's events as an async iterator: `for await (const event of stream)`. When the
+// connection drops before the final event, it reattaches with `GET /v1/messages/{id}/events` and
+// `Last-Event-ID` (or, when the drop came before `message.created`, repeats the call with the same
+// `Idempotency-Key`, which the server answers with the same turn), so the events continue with no
+// gap and no duplicate.
+import { ConfabError, ConfabNetworkError, isAbortError } from './errors.js';
+import { SseParser } from './sse.js';
+import { sleep } from './retry.js';
+import type { Message, StreamEvent } from './types.js';
+
+export interface ReconnectOptions {
+  /** Reconnections in a row without receiving an event before giving up (default 5; `Infinity` never gives up). */
+  maxAttempts?: number;
+  /** The first wait before reconnecting; doubles per attempt (default 250 ms). */
+  baseDelayMs?: number;
+  /** The longest wait between attempts (default 5 s). */
+  maxDelayMs?: number;
+}
+
+export interface StreamOptions {
+  /** Aborting ends the stream: the iteration rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Silence, not even a heartbeat, for this long counts as a dropped connection (default 45 s). */
+  idleTimeoutMs?: number;
+  reconnect?: ReconnectOptions;
+  /** Called before each reconnection attempt (1, 2, …) and with 0 once events flow again. */
+  onReconnect?: (attempt: number) => void;
+}
+
+/** One opened connection: openapi-fetch's answer with `parseAs: 'stream'`. */
+export interface Opened {
+  data?: ReadableStream<Uint8Array> | null;
+  error?: unknown;
+  response: Response;
+}
+
+/** How a stream connects: `attach` when the assistant message is known, else `start` (a turn call). */
+export interface StreamSource {
+  start?: (signal: AbortSignal) => Promise<Opened>;
+  attach: (messageId: string, lastEventId: string | null, signal: AbortSignal) => Promise<Opened>;
+  toError: (response: Response, body: unknown) => ConfabError;
+}
+
+const FINAL = new Set<string>(['message.completed', 'message.failed', 'message.cancelled']);
+
+/** A typed event stream of one answer. Iterate it once. */
+export class MessageStream implements AsyncIterable<StreamEvent> {
+  /** The assistant message being streamed, once known (from `message.created`, or given). */
+  messageId: string | null;
+  /** The conversation, once `message.created` has been received. */
+  conversationId: string | null = null;
+  /** The id of the last event received: where a reattach resumes. */
+  lastEventId: string | null;
+  /** The `Idempotency-Key` of the turn call that started this stream (null for an attach). */
+  readonly idempotencyKey: string | null;
+  /** Reconnections made so far. */
+  reconnects = 0;
+  /** The final event, once received. */
+  final: Extract<StreamEvent, { message: Message }> | null = null;
+  private used = false;
+
+  constructor(
+    private readonly source: StreamSource,
+    private readonly options: StreamOptions,
+    init: { messageId?: string | null; lastEventId?: string | null; idempotencyKey?: string | null },
+  ) {
+    this.messageId = init.messageId ?? null;
+    this.lastEventId = init.lastEventId ?? null;
+    this.idempotencyKey = init.idempotencyKey ?? null;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<StreamEvent> {
+    if (this.used) throw new Error('a MessageStream can be iterated only once');
+    this.used = true;
+    return this.run();
+  }
+
+  /** Reads the stream to its end and returns the final message (completed, failed or cancelled). */
+  async finalMessage(): Promise<Message> {
+    for await (const _ of this) {
+      // the events themselves are not needed
+    }
+    if (!this.final) throw new ConfabNetworkError('the stream ended without a final event');
+    return this.final.message;
+  }
+
+  private async *run(): AsyncGenerator<StreamEvent, void, undefined> {
+    const { signal } = this.options;
+    const idleTimeout = this.options.idleTimeoutMs ?? 45_000;
+    const maxAttempts = this.options.reconnect?.maxAttempts ?? 5;
+    const baseDelay = this.options.reconnect?.baseDelayMs ?? 250;
+    const maxDelay = this.options.reconnect?.maxDelayMs ?? 5_000;
+    let attempt = 0;
+    let lastFailure: unknown = null;
+
+    for (;;) {
+      signal?.throwIfAborted();
+      const connection = new AbortController();
+      let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+      let idle: ReturnType<typeof setTimeout> | undefined;
+      // Aborting the request also ends a body that is being read.
+      const hangUp = () => {
+        connection.abort();
+        void reader?.cancel().catch(() => {});
+      };
+      const arm = () => {
+        clearTimeout(idle);
+        idle = setTimeout(hangUp, idleTimeout);
+      };
+      signal?.addEventListener('abort', hangUp);
+      try {
+        arm();
+        const opened =
+          this.messageId === null && this.source.start
+            ? await this.source.start(connection.signal)
+            : await this.source.attach(this.required(this.messageId), this.lastEventId, connection.signal);
+        const { response } = opened;
+        if (!response.ok) {
+          const error = this.source.toError(response, opened.error);
+          // 5xx are passing (429 and 503 were already retried as far as `Retry-After` allowed); a
+          // 409 on repeating a turn call means its first try is still being written. Anything
+          // else is final.
+          const replaying = this.messageId === null && attempt > 0 && response.status === 409;
+          if (response.status < 500 && !replaying) throw error;
+          throw new Passing(error);
+        }
+        if (!opened.data) throw new Passing(new ConfabNetworkError('the answer had no body'));
+        reader = opened.data.getReader();
+        const parser = new SseParser();
+        for (;;) {
+          const { done, value } = await reader.read().catch((e: unknown) => {
+            throw isAbortError(e) ? e : new ConfabNetworkError('the connection dropped', { cause: e });
+          });
+          if (done) break;
+          arm();
+          for (const message of parser.push(value)) {
+            const event = JSON.parse(message.data) as StreamEvent;
+            if (message.id !== null) this.lastEventId = message.id;
+            if (event.type === 'message.created') {
+              this.messageId = event.assistant_message_id;
+              this.conversationId = event.conversation_id;
+            }
+            if (attempt > 0) {
+              attempt = 0;
+              this.options.onReconnect?.(0);
+            }
+            if (FINAL.has(event.type)) this.final = event as Extract<StreamEvent, { message: Message }>;
+            yield event;
+            if (this.final) return;
+          }
+        }
+        lastFailure = new ConfabNetworkError('the stream ended before its final event');
+      } catch (e) {
+        if (signal?.aborted) throw signal.reason;
+        if (e instanceof Passing || e instanceof ConfabNetworkError) lastFailure = e instanceof Passing ? e.error : e;
+        else if (isAbortError(e)) lastFailure = new ConfabNetworkError('the stream went silent');
+        else throw e; // an API error, or a bug: reconnecting cannot help
+      } finally {
+        clearTimeout(idle);
+        signal?.removeEventListener('abort', hangUp);
+        // Leaving early (a `break` in `for await`) closes the connection.
+        connection.abort();
+        void reader?.cancel().catch(() => {});
+      }
+      attempt += 1;
+      if (attempt > maxAttempts) {
+        throw lastFailure instanceof Error ? lastFailure : new ConfabNetworkError('the stream could not be resumed');
+      }
+      this.reconnects += 1;
+      this.options.onReconnect?.(attempt);
+      await sleep(Math.min(baseDelay * 2 ** (attempt - 1), maxDelay), signal, true);
+    }
+  }
+
+  private required(id: string | null): string {
+    if (id === null) throw new Error('no message to attach to');
+    return id;
+  }
+}
+
+/** A failure worth reconnecting after. */
+class Passing extends Error {
+  constructor(readonly error: unknown) {
+    super('passing failure');
+  }
+}

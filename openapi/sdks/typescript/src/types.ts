@@ -1,0 +1,35 @@
+// Every name this package's hand-written code takes from the generated types is here, so that a
+// renamed schema in openapi/openapi.json is fixed in one place after `npm run gen`.
+import type { components, paths } from './generated/openapi.js';
+
+export type { components, paths, operations } from './generated/openapi.js';
+
+/** The schemas of the spec, by name: `Schemas['ConversationView']`. */
+export type Schemas = components['schemas'];
+
+/** One server-sent event of an answer (`message.created`, `.delta`, `.completed`, `.failed`, `.cancelled`). */
+export type StreamEvent = Schemas['StreamEvent'];
+export type StreamEventType = StreamEvent['type'];
+/** The event of one type: `EventOf<'message.delta'>`. */
+export type EventOf<T extends StreamEventType> = Extract<StreamEvent, { type: T }>;
+/** A message as the API shows it (what the final events carry). */
+export type Message = EventOf<'message.completed'>['message'];
+
+/** The `error` object of every error body. */
+export type ErrorDetail = Schemas['ErrorBody']['error'];
+/** The token budget that refused a request (`quota_exceeded`). */
+export type QuotaDetail = NonNullable<ErrorDetail['quota']>;
+
+/** The paths whose operations start a turn (they take `Idempotency-Key` and can answer with SSE). */
+export type SendPath = '/v1/conversations/{id}/messages' & keyof paths;
+export type EventsPath = '/v1/messages/{id}/events' & keyof paths;
+/** The body of a request or response, whatever its media type string (`application/json; charset=utf-8`). */
+type ContentOf<T> = T extends { content: infer C } ? C[keyof C] : never;
+/** The JSON body of `POST /v1/conversations/{id}/messages`. */
+export type SendMessageBody = ContentOf<NonNullable<paths[SendPath]['post']['requestBody']>>;
+/** The JSON body of `POST /v1/messages/{id}/regenerate`. */
+export type RegenerateBody = ContentOf<NonNullable<paths['/v1/messages/{id}/regenerate']['post']['requestBody']>>;
+/** The JSON body of `POST /v1/messages/{id}/edit`. */
+export type EditBody = ContentOf<NonNullable<paths['/v1/messages/{id}/edit']['post']['requestBody']>>;
+/** What a turn call answers without SSE (202): the created messages. */
+export type Turn = ContentOf<paths[SendPath]['post']['responses'][202]>;

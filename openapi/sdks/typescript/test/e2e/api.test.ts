@@ -129,7 +129,7 @@ describe('idempotency', () => {
       c.unwrap(c.api.POST('/v1/conversations/{id}/messages', { params: { path: { id }, header: { 'Idempotency-Key': key } }, body: { content } }));
     const first = await send('Once [upstream tokens=3]');
     const again = await send('Once [upstream tokens=3]');
-    assert.ok('assistant_message' in first && 'assistant_message' in again);
+    assert.ok(typeof first === 'object' && 'assistant_message' in first && typeof again === 'object' && 'assistant_message' in again);
     assert.equal(first.replayed, false);
     assert.equal(again.replayed, true);
     assert.equal(again.assistant_message.id, first.assistant_message.id);
@@ -156,7 +156,7 @@ describe('idempotency', () => {
       assert.equal(posts.length, 2, 'the first answer was lost, the client retried');
       assert.ok(posts[0]?.idempotencyKey);
       assert.equal(posts[1]?.idempotencyKey, posts[0]?.idempotencyKey);
-      assert.ok('replayed' in turn && turn.replayed, 'the retry was answered as a replay');
+      assert.ok(typeof turn === 'object' && 'replayed' in turn && turn.replayed, 'the retry was answered as a replay');
       const detail = await c.unwrap(c.api.GET('/v1/conversations/{id}', { params: { path: { id } } }));
       assert.equal(detail.messages.filter((m) => m.role === 'user').length, 1);
     } finally {

@@ -64,7 +64,7 @@ describe('createConfabClient', () => {
     const { impl, calls } = scripted([() => json(503, failure('unavailable'), { 'Retry-After': '1' }), () => json(202, turn)]);
     const client = createConfabClient({ baseUrl: 'http://x', fetch: impl });
     const data = await client.unwrap(client.api.POST('/v1/conversations/{id}/messages', { params: { path: { id: 'c' } }, body: { content: 'hi' } }));
-    assert.ok('assistant_message' in data && data.assistant_message.id === 'a');
+    assert.ok(typeof data === 'object' && 'assistant_message' in data && data.assistant_message.id === 'a');
     assert.equal(calls.length, 2);
     assert.ok(calls[1]!.at - calls[0]!.at >= 950, `waited ${calls[1]!.at - calls[0]!.at} ms`);
     assert.equal(calls[1]?.headers.get('Idempotency-Key'), calls[0]?.headers.get('Idempotency-Key'));

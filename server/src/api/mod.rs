@@ -100,7 +100,7 @@ fn finish_spec(spec: &str) -> String {
         for operation in paths.values_mut().filter_map(|ops| ops.as_object_mut()).flat_map(|ops| ops.values_mut()) {
             let Some(responses) = operation["responses"].as_object_mut() else { continue };
             for (status, response) in responses.iter_mut() {
-                if let Some(stream) = response["content"].get_mut("text/event-stream") {
+                if let Some(stream) = response.get_mut("content").and_then(|c| c.get_mut("text/event-stream")) {
                     stream["x-event-schema"] = serde_json::json!({ "$ref": "#/components/schemas/StreamEvent" });
                 }
                 if response["description"].as_str().is_some_and(|d| !d.is_empty()) {
@@ -218,6 +218,7 @@ mod tests {
             }
         }
         assert!(gaps.is_empty(), "{} gaps in the spec:\n{}", gaps.len(), gaps.join("\n"));
+        assert!(!super::spec_json().contains("\"content\":null"), "a response with a null content");
     }
 
     /// Every operation that reads a JSON body lists 415, and every operation lists the error

@@ -1630,7 +1630,7 @@ general_settings:
         let n = args.turns;
         println!("confab-load --openai-compat  N={n}  tokens={}  delay={}ms", args.tokens, args.delay_ms);
         println!(
-            "{:<19}{:>11}{:>11}{:>11}{:>11}{:>11}{:>11}{:>8}{:>11}{:>11}",
+            "{:<19} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>7} {:>10} {:>10}",
             "",
             "TTFT p50",
             "TTFT p99",
@@ -1652,7 +1652,7 @@ general_settings:
             let m = match outcome {
                 Ok(m) => m,
                 Err(why) => {
-                    println!("{name:<19}not measured: {why}");
+                    println!("{name:<19} not measured: {why}");
                     clean = false;
                     continue;
                 }
@@ -1668,7 +1668,7 @@ general_settings:
                 _ => ("-".to_owned(), "-".to_owned()),
             };
             println!(
-                "{name:<19}{:>11}{:>11}{:>11}{:>11}{:>11}{:>11}{:>8}{:>11}{:>11}",
+                "{name:<19} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>7} {:>10} {:>10}",
                 ms(s.ttft50),
                 ms(s.ttft99),
                 ms(s.total50),

@@ -149,9 +149,10 @@ fn run(args: &Args) -> Result<bool> {
     };
     if outcome.is_err() || matches!(outcome, Ok(false)) {
         server.print_log_excerpt();
-        if let Some(litellm) = &litellm {
-            litellm.print_log_tail();
-        }
+    }
+    // LiteLLM's log starts with a banner: worth reading only when the run could not be set up.
+    if let (Err(_), Some(litellm)) = (&outcome, &litellm) {
+        litellm.print_log_tail();
     }
     drop(litellm);
     drop(server);

@@ -81,6 +81,20 @@ struct Args {
     /// Keep the server's working directory (database, config, server.log) after the run.
     #[arg(long)]
     keep: bool,
+    /// Instead of the phases above, compare Confab's OpenAI-compatible endpoint (`POST
+    /// /openai/v1/chat/completions`, API token as the key) with the upstream called directly and,
+    /// given `--litellm-cmd`, with a LiteLLM proxy in front of the same upstream: the same
+    /// streaming request to each, N at once.
+    #[arg(long)]
+    openai_compat: bool,
+    /// The `litellm` executable of a `litellm[proxy]` install (with `--openai-compat`): it is started
+    /// with one worker on a free port, with the scripted upstream as its `openai/` model.
+    #[arg(long, value_name = "PATH", requires = "openai_compat")]
+    litellm_cmd: Option<PathBuf>,
+    /// Append the pid of every process this tool starts to this file, so that a wrapper script can
+    /// stop them should this tool be killed before it stops them itself.
+    #[arg(long, value_name = "FILE")]
+    pid_file: Option<PathBuf>,
     /// Upload every plugin in this directory (`plugins/dist`, built by `plugins/build.sh`) and
     /// enable them all in the benchmark's tenant, so each turn runs the chain.
     #[arg(long, value_name = "DIR")]
@@ -122,11 +136,25 @@ fn run(args: &Args) -> Result<bool> {
         .build()
         .context("client runtime")?;
     let upstream = upstream_rt.block_on(ScriptedUpstream::start());
+    // LiteLLM first: its start (Python imports) is the slow one, and overlaps the server's.
+    let litellm = match &args.litellm_cmd {
+        Some(cmd) => Some(Litellm::start(args, cmd, &upstream.base_url())?),
+        None => None,
+    };
     let server = Server::start(args, &upstream.base_url())?;
-    let outcome = client_rt.block_on(bench(args, &upstream, &server));
+    let outcome = if args.openai_compat {
+        client_rt.block_on(openai_compat::bench(args, &upstream, &server, litellm.as_ref()))
+    } else {
+        client_rt.block_on(bench(args, &upstream, &server))
+    };
     if outcome.is_err() || matches!(outcome, Ok(false)) {
         server.print_log_excerpt();
     }
+    // LiteLLM's log starts with a banner: worth reading only when the run could not be set up.
+    if let (Err(_), Some(litellm)) = (&outcome, &litellm) {
+        litellm.print_log_tail();
+    }
+    drop(litellm);
     drop(server);
     drop(upstream);
     client_rt.shutdown_timeout(Duration::from_secs(1));
@@ -225,6 +253,7 @@ max_output_tokens = 4096
             .stderr(log)
             .spawn()
             .with_context(|| format!("starting {}", bin.display()))?;
+        record_pid(args, child.id());
         let stdout = child.stdout.take().context("server stdout")?;
         let (tx, rx) = std::sync::mpsc::channel();
         // Reads stdout to its end, so that the server never blocks on a full pipe.
@@ -381,15 +410,27 @@ fn expected_reply(tokens: usize) -> String {
     (0..tokens).map(|i| format!("t{i} ")).collect()
 }
 
-/// The error code of a Confab error body, or the start of the body.
+/// The status and error code of an error answer (Confab's body or OpenAI's), or the start of the
+/// body.
 async fn error_of(resp: reqwest::Response) -> String {
     let status = resp.status().as_u16();
     let text = resp.text().await.unwrap_or_default();
     let code = serde_json::from_str::<Value>(&text)
         .ok()
-        .and_then(|v| v["error"]["code"].as_str().map(str::to_owned))
+        .map(|v| error_text(&v))
+        .filter(|code| !code.is_empty())
         .unwrap_or_else(|| text.chars().take(80).collect());
     format!("http {status} {code}")
+}
+
+/// `error.code` of an error body, else `error.type`, else the start of `error.message`.
+fn error_text(body: &Value) -> String {
+    let error = &body["error"];
+    [&error["code"], &error["type"]]
+        .into_iter()
+        .find_map(|v| v.as_str().map(str::to_owned))
+        .or_else(|| error["message"].as_str().map(|m| m.chars().take(80).collect()))
+        .unwrap_or_default()
 }
 
 fn transport_error(e: &reqwest::Error) -> String {
@@ -410,44 +451,100 @@ fn transport_error(e: &reqwest::Error) -> String {
     format!("{kind} error: {cause}")
 }
 
-/// One streaming request straight to the upstream. TTFT is the first chunk with non-empty
-/// `delta.content`; total is `[DONE]`.
-async fn direct_request(client: Client, url: String, content: String, expected: Arc<String>) -> Result<Sample, String> {
-    let body = json!({
-        "model": "gpt-4o",
-        "stream": true,
-        "stream_options": {"include_usage": true},
-        "messages": [{"role": "user", "content": content}],
-    });
+/// The scripted reply every request asks for, and the checks that a streamed answer carried all of
+/// it: every token in order, `finish_reason: "stop"`, and a usage chunk that counts the tokens.
+struct Script {
+    text: String,
+    tokens: usize,
+}
+
+impl Script {
+    fn new(tokens: usize) -> Script {
+        Script { text: expected_reply(tokens), tokens }
+    }
+
+    fn check(&self, text: &str, finish_reason: Option<&str>, completion_tokens: Option<u64>) -> Result<(), String> {
+        if text != self.text {
+            // Kinds, not counts, so that alike failures group in the report.
+            return Err(if self.text.starts_with(text) {
+                "reply is missing tokens".into()
+            } else {
+                "reply differs from the script".into()
+            });
+        }
+        if finish_reason != Some("stop") {
+            return Err(format!("finish_reason {}", finish_reason.unwrap_or("missing")));
+        }
+        match completion_tokens {
+            Some(n) if n == self.tokens as u64 => Ok(()),
+            Some(_) => Err("usage.completion_tokens differs from the script".into()),
+            None => Err("no usage chunk".into()),
+        }
+    }
+}
+
+/// One streaming Chat Completions request in OpenAI's wire format (to the upstream, or a proxy of
+/// it). TTFT is the first chunk with non-empty `delta.content`; total is `[DONE]`.
+async fn chat_completion(
+    client: Client,
+    url: Arc<str>,
+    key: Option<Arc<str>>,
+    body: Value,
+    script: Arc<Script>,
+) -> Result<Sample, String> {
     let start = Instant::now();
-    let resp = client.post(url).json(&body).send().await.map_err(|e| transport_error(&e))?;
+    let mut request = client.post(&*url).json(&body);
+    if let Some(key) = &key {
+        request = request.bearer_auth(key);
+    }
+    let resp = request.send().await.map_err(|e| transport_error(&e))?;
     if resp.status() != StatusCode::OK {
-        return Err(format!("http {}", resp.status().as_u16()));
+        return Err(error_of(resp).await);
     }
     let mut stream = resp.bytes_stream();
     let mut parser = confab_sse::Parser::new();
     let mut ttft = None;
     let mut text = String::new();
+    let mut finish_reason = None;
+    let mut completion_tokens = None;
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| transport_error(&e))?;
         for event in parser.push(&chunk) {
             if event.data == "[DONE]" {
                 let total = start.elapsed();
-                if text != *expected {
-                    return Err("reply differs from the script".into());
-                }
+                script.check(&text, finish_reason.as_deref(), completion_tokens)?;
                 return Ok(Sample { ttft: ttft.ok_or("no token before [DONE]")?, total });
             }
             let chunk: Value = serde_json::from_str(&event.data).map_err(|_| "chunk is not JSON".to_owned())?;
-            if let Some(piece) = chunk["choices"][0]["delta"]["content"].as_str()
+            if chunk.get("error").is_some() {
+                return Err(format!("error chunk: {}", error_text(&chunk)));
+            }
+            let choice = &chunk["choices"][0];
+            if let Some(piece) = choice["delta"]["content"].as_str()
                 && !piece.is_empty()
             {
                 ttft.get_or_insert_with(|| start.elapsed());
                 text.push_str(piece);
             }
+            if let Some(reason) = choice["finish_reason"].as_str() {
+                finish_reason = Some(reason.to_owned());
+            }
+            if let Some(n) = chunk["usage"]["completion_tokens"].as_u64() {
+                completion_tokens = Some(n);
+            }
         }
     }
     Err("stream ended before [DONE]".into())
+}
+
+/// The streaming request body every latency request sends.
+fn chat_body(model: &str, content: String) -> Value {
+    json!({
+        "model": model,
+        "stream": true,
+        "stream_options": {"include_usage": true},
+        "messages": [{"role": "user", "content": content}],
+    })
 }
 
 /// What a turn through Confab needs.
@@ -929,21 +1026,17 @@ async fn bench(args: &Args, upstream: &ScriptedUpstream, server: &Server) -> Res
         println!("plugin chain enabled: {}", names.join(", "));
     }
     let ctx = ConfabCtx { client: client.clone(), base: server.base.clone(), token };
-    let direct_url = format!("{}/v1/chat/completions", upstream.base_url());
+    let direct_url: Arc<str> = format!("{}/v1/chat/completions", upstream.base_url()).into();
     let text = knobs(args.tokens, args.delay_ms);
     let expected = Arc::new(expected_reply(args.tokens));
+    let script = Arc::new(Script::new(args.tokens));
+    let direct_request = |content: String| {
+        chat_completion(client.clone(), direct_url.clone(), None, chat_body("gpt-4o", content), script.clone())
+    };
 
     // Warm-up: a few turns each way; any failure here means the set-up is wrong.
     let warm = args.warmup.max(1);
-    let warm_direct = run_all(
-        (0..warm)
-            .map(|i| {
-                direct_request(client.clone(), direct_url.clone(), format!("warm-up {i} {text}"), expected.clone())
-            })
-            .collect(),
-        limit,
-    )
-    .await;
+    let warm_direct = run_all((0..warm).map(|i| direct_request(format!("warm-up {i} {text}"))).collect(), limit).await;
     let conversations = create_conversations(&ctx, warm).await?;
     let warm_confab = run_all(
         conversations
@@ -968,13 +1061,7 @@ async fn bench(args: &Args, upstream: &ScriptedUpstream, server: &Server) -> Res
     // Direct.
     open_connections(&client, &format!("{}/", upstream.base_url()), n).await;
     let calls_before = upstream.calls();
-    let direct = run_all(
-        (0..n)
-            .map(|i| direct_request(client.clone(), direct_url.clone(), format!("direct {i} {text}"), expected.clone()))
-            .collect(),
-        limit,
-    )
-    .await;
+    let direct = run_all((0..n).map(|i| direct_request(format!("direct {i} {text}"))).collect(), limit).await;
 
     // Through Confab.
     let conversations = create_conversations(&ctx, n).await?;
@@ -1115,6 +1202,519 @@ fn print_errors(label: &str, errors: &BTreeMap<String, usize>) {
     let list: Vec<String> = errors.iter().map(|(e, n)| format!("{e} ×{n}")).collect();
     println!("{label}: {}", list.join(", "));
 }
+
+/// Appends `pid` to `--pid-file`, if given.
+fn record_pid(args: &Args, pid: u32) {
+    let Some(path) = &args.pid_file else { return };
+    let appended = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut file| std::io::Write::write_all(&mut file, format!("{pid}\n").as_bytes()));
+    if let Err(e) = appended {
+        eprintln!("confab-load: warning: could not record pid {pid} in {}: {e}", path.display());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// --openai-compat: Confab's OpenAI-compatible endpoint vs. direct vs. LiteLLM
+// ---------------------------------------------------------------------------------------------
+
+mod openai_compat {
+    //! The same streaming Chat Completions request (OpenAI's wire format, `stream_options.
+    //! include_usage`) sent N at once to each target in turn: the scripted upstream itself, Confab's
+    //! `/openai/v1`, and a LiteLLM proxy in front of the same upstream. Each target is warmed up and
+    //! its client connections are opened before its phase; a target that fails its warm-up (e.g.
+    //! a Confab without the endpoint, which answers 404) gets a row that says why, and the others
+    //! are still measured.
+
+    use super::*;
+    use std::io::{Read as _, Write as _};
+    use std::net::{TcpListener, TcpStream};
+    use std::path::Path;
+    use std::sync::atomic::AtomicU64;
+
+    /// LiteLLM's master key: the proxy checks a key on every request, as Confab does.
+    const LITELLM_KEY: &str = "sk-bench-litellm-master";
+    /// How long LiteLLM may take to start (its imports take tens of seconds on a busy machine).
+    const LITELLM_START: Duration = Duration::from_secs(180);
+
+    /// A LiteLLM proxy process (one worker) configured with the scripted upstream as model
+    /// [`MODEL`]; killed (and its directory removed unless `--keep`) when dropped.
+    pub(super) struct Litellm {
+        child: Child,
+        dir: PathBuf,
+        base: String,
+        keep: bool,
+    }
+
+    impl Litellm {
+        pub(super) fn start(args: &Args, cmd: &Path, upstream_base: &str) -> Result<Litellm> {
+            let dir = std::env::temp_dir().join(format!("confab-load-litellm-{}", uuid::Uuid::new_v4().simple()));
+            std::fs::create_dir_all(&dir)?;
+            // The upstream as an OpenAI-compatible provider, as a LiteLLM user would configure it.
+            let config = format!(
+                r#"model_list:
+  - model_name: {MODEL}
+    litellm_params:
+      model: openai/gpt-4o
+      api_base: {upstream_base}/v1
+      api_key: sk-bench
+general_settings:
+  master_key: {LITELLM_KEY}
+"#
+            );
+            let config_path = dir.join("litellm.yaml");
+            std::fs::write(&config_path, config)?;
+            // Warnings and errors only: no access log line per request (Confab logs at `warn`).
+            let log_config = json!({
+                "version": 1,
+                "disable_existing_loggers": false,
+                "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
+                "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain",
+                                        "stream": "ext://sys.stderr"}},
+                "loggers": {
+                    "uvicorn": {"handlers": ["stderr"], "level": "WARNING", "propagate": false},
+                    "uvicorn.error": {"level": "WARNING"},
+                    "uvicorn.access": {"handlers": ["stderr"], "level": "WARNING", "propagate": false},
+                },
+            });
+            let log_config_path = dir.join("log-config.json");
+            std::fs::write(&log_config_path, log_config.to_string())?;
+            let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+            let log = std::fs::File::create(dir.join("litellm.log"))?;
+            let mut command = Command::new(cmd);
+            command.env_clear();
+            for key in ["PATH", "HOME", "TMPDIR", "LANG"] {
+                if let Some(v) = std::env::var_os(key) {
+                    command.env(key, v);
+                }
+            }
+            let child = command
+                // Quiet, and no fetch of the model price list from the internet at start.
+                .env("LITELLM_LOG", "ERROR")
+                .env("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+                .env("PYTHONUNBUFFERED", "1")
+                .arg("--config")
+                .arg(&config_path)
+                .arg("--log_config")
+                .arg(&log_config_path)
+                .args([
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    &port.to_string(),
+                    "--num_workers",
+                    "1",
+                    "--telemetry",
+                    "False",
+                ])
+                .current_dir(&dir)
+                .stdin(Stdio::null())
+                .stdout(log.try_clone()?)
+                .stderr(log)
+                .spawn()
+                .with_context(|| format!("starting {}", cmd.display()))?;
+            record_pid(args, child.id());
+            let mut litellm = Litellm { child, dir, base: format!("http://127.0.0.1:{port}"), keep: args.keep };
+            litellm.wait_ready(port)?;
+            Ok(litellm)
+        }
+
+        /// Waits until `GET /health/liveliness` answers 200 (a plain blocking probe: no runtime
+        /// is needed this early).
+        fn wait_ready(&mut self, port: u16) -> Result<()> {
+            let started = Instant::now();
+            loop {
+                if let Some(status) = self.child.try_wait()? {
+                    self.print_log_tail();
+                    bail!("LiteLLM exited during its start ({status})");
+                }
+                if liveliness(port) {
+                    eprintln!("confab-load: LiteLLM ready after {:.1} s", started.elapsed().as_secs_f64());
+                    return Ok(());
+                }
+                if started.elapsed() > LITELLM_START {
+                    self.print_log_tail();
+                    bail!("LiteLLM did not answer /health/liveliness within {} s", LITELLM_START.as_secs());
+                }
+                std::thread::sleep(Duration::from_millis(250));
+            }
+        }
+
+        fn pid(&self) -> u32 {
+            self.child.id()
+        }
+
+        pub(super) fn print_log_tail(&self) {
+            let log = std::fs::read_to_string(self.dir.join("litellm.log")).unwrap_or_default();
+            let lines: Vec<&str> = log.lines().collect();
+            if lines.is_empty() {
+                return;
+            }
+            eprintln!("LiteLLM log (last lines of {}):", lines.len());
+            for line in &lines[lines.len().saturating_sub(20)..] {
+                eprintln!("  {line}");
+            }
+        }
+    }
+
+    fn liveliness(port: u16) -> bool {
+        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else { return false };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+        let request = "GET /health/liveliness HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+        if stream.write_all(request.as_bytes()).is_err() {
+            return false;
+        }
+        let mut head = [0u8; 16];
+        let Ok(read) = stream.read(&mut head) else { return false };
+        String::from_utf8_lossy(&head[..read]).split_whitespace().nth(1) == Some("200")
+    }
+
+    impl Drop for Litellm {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            if self.keep {
+                eprintln!("confab-load: kept {}", self.dir.display());
+            } else {
+                let _ = std::fs::remove_dir_all(&self.dir);
+            }
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Processes: CPU time and memory from /proc
+    // -----------------------------------------------------------------------------------------
+
+    /// A process and its descendants at the time of the call (a proxy may run workers).
+    fn process_tree(root: u32) -> Vec<u32> {
+        let mut parents: Vec<(u32, u32)> = Vec::new();
+        if let Ok(entries) = std::fs::read_dir("/proc") {
+            for entry in entries.flatten() {
+                let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+                if let Some(ppid) = stat_fields(pid).and_then(|f| f.get(1).and_then(|v| v.parse().ok())) {
+                    parents.push((pid, ppid));
+                }
+            }
+        }
+        let mut tree = vec![root];
+        let mut i = 0;
+        while i < tree.len() {
+            let parent = tree[i];
+            tree.extend(parents.iter().filter(|(_, ppid)| *ppid == parent).map(|(pid, _)| *pid));
+            i += 1;
+        }
+        tree
+    }
+
+    /// The fields of `/proc/<pid>/stat` after the command name: `[0]` is field 3 (state).
+    fn stat_fields(pid: u32) -> Option<Vec<String>> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let rest = &stat[stat.rfind(')')? + 1..];
+        Some(rest.split_whitespace().map(str::to_owned).collect())
+    }
+
+    /// User plus system CPU time of these processes, in clock ticks (fields 14 and 15).
+    fn cpu_ticks(pids: &[u32]) -> u64 {
+        pids.iter()
+            .filter_map(|pid| stat_fields(*pid))
+            .map(|f| {
+                let field = |n: usize| f.get(n - 3).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+                field(14) + field(15)
+            })
+            .sum()
+    }
+
+    /// Resident set size of these processes in KiB (`VmRSS`).
+    fn rss_kib(pids: &[u32]) -> u64 {
+        pids.iter()
+            .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/status")).ok())
+            .filter_map(|status| {
+                status.lines().find_map(|l| l.strip_prefix("VmRSS:"))?.split_whitespace().next()?.parse::<u64>().ok()
+            })
+            .sum()
+    }
+
+    /// Clock ticks per second (`getconf CLK_TCK`; 100 on every Linux we run on).
+    fn clock_ticks_per_second() -> f64 {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|out| String::from_utf8(out.stdout).ok())
+            .and_then(|s| s.trim().parse::<f64>().ok())
+            .filter(|v| *v > 0.0)
+            .unwrap_or(100.0)
+    }
+
+    /// Samples the resident memory of processes every 50 ms until stopped; yields the peak.
+    struct RssSampler {
+        stop: Arc<AtomicBool>,
+        task: tokio::task::JoinHandle<u64>,
+    }
+
+    impl RssSampler {
+        fn start(pids: Vec<u32>) -> RssSampler {
+            let stop = Arc::new(AtomicBool::new(false));
+            let peak = Arc::new(AtomicU64::new(0));
+            let task = tokio::spawn({
+                let stop = stop.clone();
+                async move {
+                    loop {
+                        peak.fetch_max(rss_kib(&pids), Ordering::Relaxed);
+                        if stop.load(Ordering::Relaxed) {
+                            return peak.load(Ordering::Relaxed);
+                        }
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                }
+            });
+            RssSampler { stop, task }
+        }
+
+        async fn peak_kib(self) -> Option<u64> {
+            self.stop.store(true, Ordering::Relaxed);
+            self.task.await.ok()
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // The run
+    // -----------------------------------------------------------------------------------------
+
+    /// One row of the table: something that answers OpenAI's streaming Chat Completions.
+    struct Target {
+        name: &'static str,
+        url: Arc<str>,
+        key: Option<Arc<str>>,
+        /// A cheap GET on the same host, to open the client's connections before the phase.
+        connect_url: String,
+        /// The process serving it (`None`: the upstream, in this process).
+        pid: Option<u32>,
+    }
+
+    struct Measured {
+        phase: PhaseResult,
+        /// Requests the upstream received during the phase (N when nothing retried or failed).
+        upstream_calls: usize,
+        cpu_per_turn: Option<Duration>,
+        rss_peak_kib: Option<u64>,
+    }
+
+    pub(super) async fn bench(
+        args: &Args,
+        upstream: &ScriptedUpstream,
+        server: &Server,
+        litellm: Option<&Litellm>,
+    ) -> Result<bool> {
+        let n = args.turns;
+        let limit = Duration::from_secs(args.timeout_secs);
+        let client = Client::builder()
+            .no_proxy()
+            .tcp_nodelay(true)
+            .pool_max_idle_per_host(n + args.warmup + 16)
+            .pool_idle_timeout(Duration::from_secs(600))
+            .build()?;
+        let token: Arc<str> = api_token(&server.base).await?.into();
+        let mut targets = vec![
+            Target {
+                name: "direct",
+                url: format!("{}/v1/chat/completions", upstream.base_url()).into(),
+                key: None,
+                connect_url: format!("{}/", upstream.base_url()),
+                pid: None,
+            },
+            Target {
+                name: "confab /openai/v1",
+                url: server.url("/openai/v1/chat/completions").into(),
+                key: Some(token),
+                connect_url: server.url("/healthz"),
+                pid: Some(server.pid()),
+            },
+        ];
+        if let Some(litellm) = litellm {
+            targets.push(Target {
+                name: "litellm",
+                url: format!("{}/v1/chat/completions", litellm.base).into(),
+                key: Some(LITELLM_KEY.into()),
+                connect_url: format!("{}/health/liveliness", litellm.base),
+                pid: Some(litellm.pid()),
+            });
+        }
+        let script = Arc::new(Script::new(args.tokens));
+        let knobs = knobs(args.tokens, args.delay_ms);
+        let clock_ticks = clock_ticks_per_second();
+
+        let mut rows = Vec::new();
+        for target in &targets {
+            let outcome = match warm_up(&client, target, args, &script, &knobs, limit).await {
+                Ok(()) => Ok(measure(&client, target, args, upstream, &script, &knobs, limit, clock_ticks).await),
+                Err(why) => Err(why),
+            };
+            rows.push((target.name, outcome));
+        }
+        Ok(report(args, &rows))
+    }
+
+    /// One request, then `--warmup` at once, twice; the first failure says why the target is not
+    /// measured.
+    async fn warm_up(
+        client: &Client,
+        target: &Target,
+        args: &Args,
+        script: &Arc<Script>,
+        knobs: &str,
+        limit: Duration,
+    ) -> Result<(), String> {
+        let request = |i: usize| {
+            let body = chat_body(MODEL, format!("warm-up {i} {knobs}"));
+            chat_completion(client.clone(), target.url.clone(), target.key.clone(), body, script.clone())
+        };
+        let first = tokio::time::timeout(limit, request(0)).await.unwrap_or_else(|_| Err("no answer".into()));
+        if let Err(e) = first {
+            return Err(if e.starts_with("http 404") {
+                format!("{} answered 404: this build has no such endpoint ({e})", target.url)
+            } else {
+                format!("warm-up request failed: {e}")
+            });
+        }
+        for _ in 0..2 {
+            let warm = run_all((1..=args.warmup.max(1)).map(request).collect(), limit).await;
+            if let Some((e, _)) = warm.errors.iter().next() {
+                return Err(format!("warm-up request failed: {e}"));
+            }
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn measure(
+        client: &Client,
+        target: &Target,
+        args: &Args,
+        upstream: &ScriptedUpstream,
+        script: &Arc<Script>,
+        knobs: &str,
+        limit: Duration,
+        clock_ticks: f64,
+    ) -> Measured {
+        let n = args.turns;
+        open_connections(client, &target.connect_url, n).await;
+        let pids = target.pid.map(process_tree).unwrap_or_default();
+        let cpu_before = cpu_ticks(&pids);
+        let sampler = target.pid.map(|_| RssSampler::start(pids.clone()));
+        let calls_before = upstream.calls();
+        let phase = run_all(
+            (0..n)
+                .map(|i| {
+                    // The same body for every target: the index and the script.
+                    let body = chat_body(MODEL, format!("stream {i} {knobs}"));
+                    chat_completion(client.clone(), target.url.clone(), target.key.clone(), body, script.clone())
+                })
+                .collect(),
+            limit,
+        )
+        .await;
+        let upstream_calls = upstream.calls() - calls_before;
+        let cpu = cpu_ticks(&pids).saturating_sub(cpu_before);
+        let rss_peak_kib = match sampler {
+            Some(sampler) => sampler.peak_kib().await,
+            None => None,
+        };
+        let cpu_per_turn = target.pid.map(|_| Duration::from_secs_f64(cpu as f64 / clock_ticks / n as f64));
+        Measured { phase, upstream_calls, cpu_per_turn, rss_peak_kib }
+    }
+
+    /// Prints the table; whether every target was measured without an error.
+    fn report(args: &Args, rows: &[(&str, Result<Measured, String>)]) -> bool {
+        let n = args.turns;
+        println!("confab-load --openai-compat  N={n}  tokens={}  delay={}ms", args.tokens, args.delay_ms);
+        println!(
+            "{:<19} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>7} {:>10} {:>10}",
+            "",
+            "TTFT p50",
+            "TTFT p99",
+            "total p50",
+            "total p99",
+            "+TTFT p50",
+            "+TTFT p99",
+            "errors",
+            "CPU/turn",
+            "RSS peak"
+        );
+        let direct = match rows.first() {
+            Some((_, Ok(m))) => Some(Stats::of(&m.phase.samples)),
+            _ => None,
+        };
+        let mut added_p99 = BTreeMap::new();
+        let mut clean = true;
+        for (name, outcome) in rows {
+            let m = match outcome {
+                Ok(m) => m,
+                Err(why) => {
+                    println!("{name:<19} not measured: {why}");
+                    clean = false;
+                    continue;
+                }
+            };
+            let s = Stats::of(&m.phase.samples);
+            let (plus50, plus99) = match (&direct, *name == "direct") {
+                (Some(d), false) => {
+                    if let (Some(v), Some(d)) = (s.ttft99, d.ttft99) {
+                        added_p99.insert(*name, v.as_secs_f64() - d.as_secs_f64());
+                    }
+                    (added(s.ttft50, d.ttft50), added(s.ttft99, d.ttft99))
+                }
+                _ => ("-".to_owned(), "-".to_owned()),
+            };
+            println!(
+                "{name:<19} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>7} {:>10} {:>10}",
+                ms(s.ttft50),
+                ms(s.ttft99),
+                ms(s.total50),
+                ms(s.total99),
+                plus50,
+                plus99,
+                m.phase.error_count(),
+                m.cpu_per_turn.map_or_else(|| "-".to_owned(), |d| format!("{:.2}ms", d.as_secs_f64() * 1000.0)),
+                m.rss_peak_kib.map_or_else(|| "-".to_owned(), |k| format!("{:.1}MiB", k as f64 / 1024.0)),
+            );
+            if m.phase.error_count() > 0 || m.upstream_calls != n {
+                clean = false;
+            }
+        }
+        for (name, outcome) in rows {
+            if let Ok(m) = outcome {
+                print_errors(&format!("{name} errors"), &m.phase.errors);
+                if m.phase.error_count() > 0 {
+                    println!("  ({name}: percentiles over the {} of {n} successful streams)", m.phase.samples.len());
+                }
+                if m.upstream_calls != n {
+                    println!("  ({name}: the upstream received {} requests, expected {n})", m.upstream_calls);
+                }
+            }
+        }
+        match (added_p99.get("confab /openai/v1"), added_p99.get("litellm")) {
+            (Some(c), Some(l)) => {
+                let ratio = if *l > 0.0 { format!("ratio {:.2}", c / l) } else { "ratio n/a".to_owned() };
+                let verdict = if *c <= l / 2.0 { "met" } else { "not met" };
+                println!(
+                    "added TTFT p99: confab {:.2} ms vs litellm {:.2} ms ({ratio}; target confab <= litellm / 2: {verdict})",
+                    c * 1000.0,
+                    l * 1000.0
+                );
+            }
+            (c, l) => {
+                let show = |v: Option<&f64>| v.map_or_else(|| "n/a".to_owned(), |v| format!("{:.2} ms", v * 1000.0));
+                println!("added TTFT p99: confab {} vs litellm {} (no ratio: a row is missing)", show(c), show(l));
+            }
+        }
+        clean
+    }
+}
+
+use openai_compat::Litellm;
 
 // ---------------------------------------------------------------------------------------------
 // Statistics

@@ -17,7 +17,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 SERVER_BIN="${SDK_E2E_SERVER_BIN:-${CARGO_TARGET_DIR:-$HOME/.cache/confab-target}/debug/confab-sdk-e2e-server}"
 EXAMPLES="${SCHEMATHESIS_EXAMPLES:-20}"
-SPEC="${SCHEMATHESIS_SPEC:-$ROOT/openapi/openapi.json}"
+SPEC="$(realpath "${SCHEMATHESIS_SPEC:-$ROOT/openapi/openapi.json}")"
 SEED="${SCHEMATHESIS_SEED:-$(python3 -c 'import random; print(random.getrandbits(64))')}"
 # shellcheck source=openapi/sdks/python/venv.sh
 . "$ROOT/openapi/sdks/python/venv.sh"
@@ -64,6 +64,8 @@ echo "== schemathesis: $EXAMPLES examples per operation and phase, seed $SEED, a
 # Not the stateful phase: it chains real ids through the API and would, as intended by a fuzzer,
 # disable the very admin it runs as; the API tests cover those flows.
 set +e
+# From the run directory, so that nothing schemathesis writes lands in the checkout.
+cd "$RUN"
 "$venv/bin/schemathesis" run "$SPEC" \
   --url "$base" \
   --header "Authorization: Bearer $token" \

@@ -51,6 +51,11 @@ async fn the_docs_page_runs_under_a_hash_pinned_policy(b: Backend) {
     let csp = resp.headers()["content-security-policy"].to_str().unwrap().to_string();
     let html = resp.text().await.unwrap();
     assert!(html.contains("SwaggerUIBundle"));
+    // It shows the document `/openapi.json` serves, with the answer stream's event union.
+    assert!(
+        html.contains("x-event-schema") && html.contains("StreamEvent_MessageDelta"),
+        "the docs page embeds another spec"
+    );
     assert!(csp.contains("'sha256-"), "{csp}");
     assert!(!csp.split("script-src").nth(1).unwrap().split(';').next().unwrap().contains("unsafe-inline"), "{csp}");
 }

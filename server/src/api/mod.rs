@@ -127,7 +127,9 @@ fn finish_spec(spec: &str) -> String {
 pub async fn routes() -> Route {
     let api = openapi_service();
     let spec = spec_json();
-    let docs = api.swagger_ui();
+    // The docs page embeds the document; give it the finished one that `/openapi.json` serves.
+    let docs_html = api.swagger_ui_html().replace(&api.spec(), &spec);
+    let docs = Route::new().at("/", poem::endpoint::make_sync(move |_| poem::web::Html(docs_html.clone())));
     let docs_csp = middleware::docs_csp(&docs).await;
     Route::new()
         .nest("/v1", api)

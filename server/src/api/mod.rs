@@ -98,6 +98,14 @@ fn finish_spec(spec: &str) -> String {
     let schemas = doc["components"]["schemas"].clone();
     if let Some(paths) = doc["paths"].as_object_mut() {
         for operation in paths.values_mut().filter_map(|ops| ops.as_object_mut()).flat_map(|ops| ops.values_mut()) {
+            // Turn operations refuse a missing `Idempotency-Key` with a `validation_failed` that
+            // names the header (a 422 the handler gives, rather than poem-openapi's 400), so the
+            // handlers take it as optional; the contract says what the server enforces.
+            for parameter in operation.get_mut("parameters").and_then(|p| p.as_array_mut()).into_iter().flatten() {
+                if parameter["name"] == "Idempotency-Key" && parameter["in"] == "header" {
+                    parameter["required"] = true.into();
+                }
+            }
             let Some(responses) = operation["responses"].as_object_mut() else { continue };
             for (status, response) in responses.iter_mut() {
                 if let Some(stream) = response.get_mut("content").and_then(|c| c.get_mut("text/event-stream")) {
@@ -221,6 +229,25 @@ mod tests {
         }
         assert!(gaps.is_empty(), "{} gaps in the spec:\n{}", gaps.len(), gaps.join("\n"));
         assert!(!super::spec_json().contains("\"content\":null"), "a response with a null content");
+    }
+
+    /// The server refuses a turn without an `Idempotency-Key` (422), so the spec says it is required.
+    #[test]
+    fn idempotency_keys_are_required_where_the_server_requires_them() {
+        let spec: serde_json::Value = serde_json::from_str(&super::spec_json()).unwrap();
+        let mut seen = Vec::new();
+        for operations in spec["paths"].as_object().unwrap().values() {
+            for operation in operations.as_object().unwrap().values() {
+                for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                    if parameter["name"] == "Idempotency-Key" {
+                        assert_eq!(parameter["required"], true, "{}", operation["operationId"]);
+                        seen.push(operation["operationId"].as_str().unwrap().to_string());
+                    }
+                }
+            }
+        }
+        seen.sort();
+        assert_eq!(seen, ["messages_continue", "messages_edit", "messages_regenerate", "messages_send"]);
     }
 
     /// Every operation that reads a JSON body lists 415, and every operation lists the error

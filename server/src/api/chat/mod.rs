@@ -239,7 +239,10 @@ impl ChatApi {
         req: &poem::Request,
         /// The conversation's id.
         id: Path<Uuid>,
-        /// Required: a unique value per user action, reused on retries.
+        /// Required: a unique key per user action (e.g. a UUID; 1–255 printable characters), reused
+        /// on retries. A retry with the same key and body returns the same messages and stream
+        /// instead of starting another answer; the same key with another body is
+        /// `idempotency_key_reused` (422). Keys are kept `chat.idempotency_hours` (24 by default).
         #[oai(name = "Idempotency-Key")]
         idempotency_key: Header<Option<String>>,
         body: Json<SendMessage>,
@@ -323,9 +326,10 @@ impl ChatApi {
         req: &poem::Request,
         /// The message's id.
         id: Path<Uuid>,
-        /// A unique key per intended action (e.g. a UUID), reused on retries: a retry with the same
-        /// key and body returns the same messages and stream instead of starting another answer.
-        /// Optional.
+        /// Required: a unique key per user action (e.g. a UUID; 1–255 printable characters), reused
+        /// on retries. A retry with the same key and body returns the same messages and stream
+        /// instead of starting another answer; the same key with another body is
+        /// `idempotency_key_reused` (422). Keys are kept `chat.idempotency_hours` (24 by default).
         #[oai(name = "Idempotency-Key")]
         idempotency_key: Header<Option<String>>,
         body: Json<RegenerateMessage>,
@@ -346,9 +350,10 @@ impl ChatApi {
         req: &poem::Request,
         /// The message's id.
         id: Path<Uuid>,
-        /// A unique key per intended action (e.g. a UUID), reused on retries: a retry with the same
-        /// key and body returns the same messages and stream instead of starting another answer.
-        /// Optional.
+        /// Required: a unique key per user action (e.g. a UUID; 1–255 printable characters), reused
+        /// on retries. A retry with the same key and body returns the same messages and stream
+        /// instead of starting another answer; the same key with another body is
+        /// `idempotency_key_reused` (422). Keys are kept `chat.idempotency_hours` (24 by default).
         #[oai(name = "Idempotency-Key")]
         idempotency_key: Header<Option<String>>,
     ) -> ApiResult<TurnResponse> {
@@ -367,9 +372,10 @@ impl ChatApi {
         req: &poem::Request,
         /// The message's id.
         id: Path<Uuid>,
-        /// A unique key per intended action (e.g. a UUID), reused on retries: a retry with the same
-        /// key and body returns the same messages and stream instead of starting another answer.
-        /// Optional.
+        /// Required: a unique key per user action (e.g. a UUID; 1–255 printable characters), reused
+        /// on retries. A retry with the same key and body returns the same messages and stream
+        /// instead of starting another answer; the same key with another body is
+        /// `idempotency_key_reused` (422). Keys are kept `chat.idempotency_hours` (24 by default).
         #[oai(name = "Idempotency-Key")]
         idempotency_key: Header<Option<String>>,
         body: Json<EditMessage>,

@@ -4181,9 +4181,14 @@ export interface operations {
     messages_send: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Required: a unique value per user action, reused on retries. */
-                "Idempotency-Key"?: string;
+            header: {
+                /**
+                 * @description Required: a unique key per user action (e.g. a UUID; 1–255 printable characters), reused
+                 *     on retries. A retry with the same key and body returns the same messages and stream
+                 *     instead of starting another answer; the same key with another body is
+                 *     `idempotency_key_reused` (422). Keys are kept `chat.idempotency_hours` (24 by default).
+                 */
+                "Idempotency-Key": string;
             };
             path: {
                 /** @description The conversation's id. */
@@ -5667,13 +5672,14 @@ export interface operations {
     messages_continue: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /**
-                 * @description A unique key per intended action (e.g. a UUID), reused on retries: a retry with the same
-                 *     key and body returns the same messages and stream instead of starting another answer.
-                 *     Optional.
+                 * @description Required: a unique key per user action (e.g. a UUID; 1–255 printable characters), reused
+                 *     on retries. A retry with the same key and body returns the same messages and stream
+                 *     instead of starting another answer; the same key with another body is
+                 *     `idempotency_key_reused` (422). Keys are kept `chat.idempotency_hours` (24 by default).
                  */
-                "Idempotency-Key"?: string;
+                "Idempotency-Key": string;
             };
             path: {
                 /** @description The message's id. */
@@ -5816,13 +5822,14 @@ export interface operations {
     messages_edit: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /**
-                 * @description A unique key per intended action (e.g. a UUID), reused on retries: a retry with the same
-                 *     key and body returns the same messages and stream instead of starting another answer.
-                 *     Optional.
+                 * @description Required: a unique key per user action (e.g. a UUID; 1–255 printable characters), reused
+                 *     on retries. A retry with the same key and body returns the same messages and stream
+                 *     instead of starting another answer; the same key with another body is
+                 *     `idempotency_key_reused` (422). Keys are kept `chat.idempotency_hours` (24 by default).
                  */
-                "Idempotency-Key"?: string;
+                "Idempotency-Key": string;
             };
             path: {
                 /** @description The message's id. */
@@ -6108,13 +6115,14 @@ export interface operations {
     messages_regenerate: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /**
-                 * @description A unique key per intended action (e.g. a UUID), reused on retries: a retry with the same
-                 *     key and body returns the same messages and stream instead of starting another answer.
-                 *     Optional.
+                 * @description Required: a unique key per user action (e.g. a UUID; 1–255 printable characters), reused
+                 *     on retries. A retry with the same key and body returns the same messages and stream
+                 *     instead of starting another answer; the same key with another body is
+                 *     `idempotency_key_reused` (422). Keys are kept `chat.idempotency_hours` (24 by default).
                  */
-                "Idempotency-Key"?: string;
+                "Idempotency-Key": string;
             };
             path: {
                 /** @description The message's id. */

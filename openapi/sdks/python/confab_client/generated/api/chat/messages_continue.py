@@ -9,17 +9,16 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_body import ErrorBody
 from ...models.turn_view import TurnView
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     id: UUID,
     *,
-    idempotency_key: str | Unset = UNSET,
+    idempotency_key: str,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-    if not isinstance(idempotency_key, Unset):
-        headers["Idempotency-Key"] = idempotency_key
+    headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -120,13 +119,13 @@ def sync_detailed(
     id: UUID,
     *,
     client: AuthenticatedClient,
-    idempotency_key: str | Unset = UNSET,
+    idempotency_key: str,
 ) -> Response[ErrorBody | TurnView | str]:
     """Continue a `partial` answer where it stopped.
 
     Args:
         id (UUID):
-        idempotency_key (str | Unset):
+        idempotency_key (str):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -152,13 +151,13 @@ def sync(
     id: UUID,
     *,
     client: AuthenticatedClient,
-    idempotency_key: str | Unset = UNSET,
+    idempotency_key: str,
 ) -> ErrorBody | TurnView | str | None:
     """Continue a `partial` answer where it stopped.
 
     Args:
         id (UUID):
-        idempotency_key (str | Unset):
+        idempotency_key (str):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -179,13 +178,13 @@ async def asyncio_detailed(
     id: UUID,
     *,
     client: AuthenticatedClient,
-    idempotency_key: str | Unset = UNSET,
+    idempotency_key: str,
 ) -> Response[ErrorBody | TurnView | str]:
     """Continue a `partial` answer where it stopped.
 
     Args:
         id (UUID):
-        idempotency_key (str | Unset):
+        idempotency_key (str):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -209,13 +208,13 @@ async def asyncio(
     id: UUID,
     *,
     client: AuthenticatedClient,
-    idempotency_key: str | Unset = UNSET,
+    idempotency_key: str,
 ) -> ErrorBody | TurnView | str | None:
     """Continue a `partial` answer where it stopped.
 
     Args:
         id (UUID):
-        idempotency_key (str | Unset):
+        idempotency_key (str):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -10,18 +10,17 @@ from ...client import AuthenticatedClient, Client
 from ...models.edit_message import EditMessage
 from ...models.error_body import ErrorBody
 from ...models.turn_view import TurnView
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     id: UUID,
     *,
     body: EditMessage,
-    idempotency_key: str | Unset = UNSET,
+    idempotency_key: str,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-    if not isinstance(idempotency_key, Unset):
-        headers["Idempotency-Key"] = idempotency_key
+    headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -127,13 +126,13 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: EditMessage,
-    idempotency_key: str | Unset = UNSET,
+    idempotency_key: str,
 ) -> Response[ErrorBody | TurnView | str]:
     """Edit a user message: a new user message beside it (a new branch) with a new answer.
 
     Args:
         id (UUID):
-        idempotency_key (str | Unset):
+        idempotency_key (str):
         body (EditMessage): A new version of a user message: a sibling branch with a new answer.
 
     Raises:
@@ -162,13 +161,13 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: EditMessage,
-    idempotency_key: str | Unset = UNSET,
+    idempotency_key: str,
 ) -> ErrorBody | TurnView | str | None:
     """Edit a user message: a new user message beside it (a new branch) with a new answer.
 
     Args:
         id (UUID):
-        idempotency_key (str | Unset):
+        idempotency_key (str):
         body (EditMessage): A new version of a user message: a sibling branch with a new answer.
 
     Raises:
@@ -192,13 +191,13 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: EditMessage,
-    idempotency_key: str | Unset = UNSET,
+    idempotency_key: str,
 ) -> Response[ErrorBody | TurnView | str]:
     """Edit a user message: a new user message beside it (a new branch) with a new answer.
 
     Args:
         id (UUID):
-        idempotency_key (str | Unset):
+        idempotency_key (str):
         body (EditMessage): A new version of a user message: a sibling branch with a new answer.
 
     Raises:
@@ -225,13 +224,13 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: EditMessage,
-    idempotency_key: str | Unset = UNSET,
+    idempotency_key: str,
 ) -> ErrorBody | TurnView | str | None:
     """Edit a user message: a new user message beside it (a new branch) with a new answer.
 
     Args:
         id (UUID):
-        idempotency_key (str | Unset):
+        idempotency_key (str):
         body (EditMessage): A new version of a user message: a sibling branch with a new answer.
 
     Raises:

@@ -10,18 +10,17 @@ from ...client import AuthenticatedClient, Client
 from ...models.error_body import ErrorBody
 from ...models.regenerate_message import RegenerateMessage
 from ...models.turn_view import TurnView
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     id: UUID,
     *,
     body: RegenerateMessage,
-    idempotency_key: str | Unset = UNSET,
+    idempotency_key: str,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-    if not isinstance(idempotency_key, Unset):
-        headers["Idempotency-Key"] = idempotency_key
+    headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -127,14 +126,14 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: RegenerateMessage,
-    idempotency_key: str | Unset = UNSET,
+    idempotency_key: str,
 ) -> Response[ErrorBody | TurnView | str]:
     """Answer again: a new assistant message beside this one (or, for a user message, a new answer
     to it).
 
     Args:
         id (UUID):
-        idempotency_key (str | Unset):
+        idempotency_key (str):
         body (RegenerateMessage): Another answer to the same user message: a sibling branch.
 
     Raises:
@@ -163,14 +162,14 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: RegenerateMessage,
-    idempotency_key: str | Unset = UNSET,
+    idempotency_key: str,
 ) -> ErrorBody | TurnView | str | None:
     """Answer again: a new assistant message beside this one (or, for a user message, a new answer
     to it).
 
     Args:
         id (UUID):
-        idempotency_key (str | Unset):
+        idempotency_key (str):
         body (RegenerateMessage): Another answer to the same user message: a sibling branch.
 
     Raises:
@@ -194,14 +193,14 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: RegenerateMessage,
-    idempotency_key: str | Unset = UNSET,
+    idempotency_key: str,
 ) -> Response[ErrorBody | TurnView | str]:
     """Answer again: a new assistant message beside this one (or, for a user message, a new answer
     to it).
 
     Args:
         id (UUID):
-        idempotency_key (str | Unset):
+        idempotency_key (str):
         body (RegenerateMessage): Another answer to the same user message: a sibling branch.
 
     Raises:
@@ -228,14 +227,14 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: RegenerateMessage,
-    idempotency_key: str | Unset = UNSET,
+    idempotency_key: str,
 ) -> ErrorBody | TurnView | str | None:
     """Answer again: a new assistant message beside this one (or, for a user message, a new answer
     to it).
 
     Args:
         id (UUID):
-        idempotency_key (str | Unset):
+        idempotency_key (str):
         body (RegenerateMessage): Another answer to the same user message: a sibling branch.
 
     Raises:

@@ -10,18 +10,17 @@ from ...client import AuthenticatedClient, Client
 from ...models.error_body import ErrorBody
 from ...models.send_message import SendMessage
 from ...models.turn_view import TurnView
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     id: UUID,
     *,
     body: SendMessage,
-    idempotency_key: str | Unset = UNSET,
+    idempotency_key: str,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-    if not isinstance(idempotency_key, Unset):
-        headers["Idempotency-Key"] = idempotency_key
+    headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -127,7 +126,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: SendMessage,
-    idempotency_key: str | Unset = UNSET,
+    idempotency_key: str,
 ) -> Response[ErrorBody | TurnView | str]:
     """Send a message and get the answer.
 
@@ -138,7 +137,7 @@ def sync_detailed(
 
     Args:
         id (UUID):
-        idempotency_key (str | Unset):
+        idempotency_key (str):
         body (SendMessage): A user message to add to a conversation, and the answer to ask for.
 
     Raises:
@@ -167,7 +166,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: SendMessage,
-    idempotency_key: str | Unset = UNSET,
+    idempotency_key: str,
 ) -> ErrorBody | TurnView | str | None:
     """Send a message and get the answer.
 
@@ -178,7 +177,7 @@ def sync(
 
     Args:
         id (UUID):
-        idempotency_key (str | Unset):
+        idempotency_key (str):
         body (SendMessage): A user message to add to a conversation, and the answer to ask for.
 
     Raises:
@@ -202,7 +201,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: SendMessage,
-    idempotency_key: str | Unset = UNSET,
+    idempotency_key: str,
 ) -> Response[ErrorBody | TurnView | str]:
     """Send a message and get the answer.
 
@@ -213,7 +212,7 @@ async def asyncio_detailed(
 
     Args:
         id (UUID):
-        idempotency_key (str | Unset):
+        idempotency_key (str):
         body (SendMessage): A user message to add to a conversation, and the answer to ask for.
 
     Raises:
@@ -240,7 +239,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: SendMessage,
-    idempotency_key: str | Unset = UNSET,
+    idempotency_key: str,
 ) -> ErrorBody | TurnView | str | None:
     """Send a message and get the answer.
 
@@ -251,7 +250,7 @@ async def asyncio(
 
     Args:
         id (UUID):
-        idempotency_key (str | Unset):
+        idempotency_key (str):
         body (SendMessage): A user message to add to a conversation, and the answer to ask for.
 
     Raises:

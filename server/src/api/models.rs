@@ -153,6 +153,9 @@ pub struct CreateTokenRequest {
     pub role: Option<RoleName>,
     /// Lifetime in days (0 = never expires). Defaults to the installation's setting.
     pub expires_in_days: Option<u32>,
+    /// What the OpenAI-compatible endpoint (`/openai/v1`) keeps of this token's calls.
+    /// Defaults to `metadata`.
+    pub keep: Option<KeepModeName>,
 }
 
 #[derive(Debug, Object)]
@@ -167,6 +170,42 @@ pub struct TokenView {
     pub expires_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// What the OpenAI-compatible endpoint (`/openai/v1`) keeps of this token's calls.
+    pub keep: KeepModeName,
+}
+
+/// What the OpenAI-compatible endpoint keeps of an API token's calls; the usage event (tokens
+/// and cost) is always kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum KeepModeName {
+    /// Only the usage event.
+    Nothing,
+    /// An audit entry per call (model, tokens, cost, outcome), never content.
+    Metadata,
+    /// The audit entry, and the exchange as a conversation in the token owner's history.
+    Conversation,
+}
+
+impl From<KeepModeName> for confab_core::domain::KeepMode {
+    fn from(k: KeepModeName) -> Self {
+        match k {
+            KeepModeName::Nothing => Self::Nothing,
+            KeepModeName::Metadata => Self::Metadata,
+            KeepModeName::Conversation => Self::Conversation,
+        }
+    }
+}
+
+impl From<confab_core::domain::KeepMode> for KeepModeName {
+    fn from(k: confab_core::domain::KeepMode) -> Self {
+        use confab_core::domain::KeepMode;
+        match k {
+            KeepMode::Nothing => Self::Nothing,
+            KeepMode::Metadata => Self::Metadata,
+            KeepMode::Conversation => Self::Conversation,
+        }
+    }
 }
 
 impl From<ApiToken> for TokenView {
@@ -181,6 +220,7 @@ impl From<ApiToken> for TokenView {
             expires_at: t.expires_at,
             last_used_at: t.last_used_at,
             revoked_at: t.revoked_at,
+            keep: t.keep.into(),
         }
     }
 }

@@ -54,8 +54,12 @@ async fn main() {
     // A member whose token budget is spent, to see a quota refusal.
     let quota_email = "carol@acme.example";
     let carol = app.create_user(&admin, quota_email, "member").await;
-    put_ok(&admin, "/v1/tenant/quotas", json!({ "subject": "user", "user_id": carol, "period": "day", "token_limit": 0 }))
-        .await;
+    put_ok(
+        &admin,
+        "/v1/tenant/quotas",
+        json!({ "subject": "user", "user_id": carol, "period": "day", "token_limit": 0 }),
+    )
+    .await;
     let quota = app.login(quota_email, PASSWORD).await;
     let (quota_token, _) = quota.create_token(json!({ "name": "sdk-tests" })).await;
 

@@ -252,7 +252,7 @@ impl Relay {
         vec![wire::ChunkChoice { index, delta, finish_reason, logprobs: None }]
     }
 
-    /// Writes one event; false once the stream is over.
+    /// Writes one event into the buffer; `done` once the stream is over.
     fn write(&mut self, event: CompletionEvent) {
         match event {
             CompletionEvent::Item(item) => match &item {

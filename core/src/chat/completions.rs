@@ -253,7 +253,7 @@ impl ChatService {
             options: input.options,
         };
         let settlement = Settlement {
-            scope: scope.clone(),
+            scope: *scope,
             actor: caller.actor.clone(),
             keep: caller.keep,
             token: caller.token,

@@ -126,6 +126,31 @@ struct ChoiceState {
     finish: Option<String>,
 }
 
+impl ChoiceState {
+    fn apply(&mut self, item: StreamItem) {
+        match item {
+            StreamItem::Delta(text) | StreamItem::ChoiceDelta { text, .. } => self.text.push_str(&text),
+            StreamItem::ToolCall { index, id, name, arguments, .. } => {
+                let i = index as usize;
+                if self.calls.len() <= i && i < 128 {
+                    self.calls.resize_with(i + 1, Call::default);
+                }
+                if let Some(call) = self.calls.get_mut(i) {
+                    if let Some(id) = id {
+                        call.id = id;
+                    }
+                    if let Some(name) = name {
+                        call.name.push_str(&name);
+                    }
+                    call.arguments.push_str(&arguments);
+                }
+            }
+            StreamItem::Finish { reason, .. } => self.finish = Some(reason),
+            StreamItem::Usage { .. } => {}
+        }
+    }
+}
+
 /// A call that is not streamed: the whole answer once it is complete.
 async fn collect(mut completion: Completion, shape: Shape) -> Result<Response, OpenAiError> {
     let mut choices: Vec<ChoiceState> = (0..shape.choices).map(|_| ChoiceState::default()).collect();
@@ -133,32 +158,14 @@ async fn collect(mut completion: Completion, shape: Shape) -> Result<Response, O
     loop {
         match completion.events.recv().await {
             Some(CompletionEvent::Item(item)) => {
-                let (index, apply): (u32, Box<dyn FnOnce(&mut ChoiceState)>) = match item {
-                    StreamItem::Delta(text) => (0, Box::new(move |c| c.text.push_str(&text))),
-                    StreamItem::ChoiceDelta { choice, text } => (choice, Box::new(move |c| c.text.push_str(&text))),
-                    StreamItem::ToolCall { choice, index, id, name, arguments } => (
-                        choice,
-                        Box::new(move |c| {
-                            let i = index as usize;
-                            if c.calls.len() <= i && i < 128 {
-                                c.calls.resize_with(i + 1, Call::default);
-                            }
-                            if let Some(call) = c.calls.get_mut(i) {
-                                if let Some(id) = id {
-                                    call.id = id;
-                                }
-                                if let Some(name) = name {
-                                    call.name.push_str(&name);
-                                }
-                                call.arguments.push_str(&arguments);
-                            }
-                        }),
-                    ),
-                    StreamItem::Finish { choice, reason } => (choice, Box::new(move |c| c.finish = Some(reason))),
-                    StreamItem::Usage { .. } => continue,
+                let index = match &item {
+                    StreamItem::ChoiceDelta { choice, .. }
+                    | StreamItem::ToolCall { choice, .. }
+                    | StreamItem::Finish { choice, .. } => *choice,
+                    StreamItem::Delta(_) | StreamItem::Usage { .. } => 0,
                 };
                 if let Some(choice) = choices.get_mut(index as usize) {
-                    apply(choice);
+                    choice.apply(item);
                 }
             }
             Some(CompletionEvent::Failed(e)) => return Err(e.into()),

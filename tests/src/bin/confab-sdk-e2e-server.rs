@@ -90,8 +90,12 @@ async fn main() {
             let resp = admin.post("/v1/plugins", json!({ "manifest": manifest, "component_base64": component })).await;
             assert_eq!(resp.status(), StatusCode::CREATED, "uploading pii-redactor: {}", resp.text().await.unwrap());
             let (_, initech) = app.second_tenant("initech").await;
-            put_ok(&initech, "/v1/tenant/plugins/pii-redactor", json!({ "version": manifest["version"], "enabled": true }))
-                .await;
+            put_ok(
+                &initech,
+                "/v1/tenant/plugins/pii-redactor",
+                json!({ "version": manifest["version"], "enabled": true }),
+            )
+            .await;
             let (token, _) = initech.create_token(json!({ "name": "sdk-tests" })).await;
             json!({ "email": "admin@initech.example", "password": PASSWORD, "token": token })
         }

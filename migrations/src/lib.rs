@@ -16,6 +16,7 @@ mod m20261129_000009_search;
 mod m20261129_000010_shares;
 mod m20261129_000011_plugins;
 mod m20261129_000012_search_outbox;
+mod m20261215_000013_token_keep;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000010_shares::Migration),
             Box::new(m20261129_000011_plugins::Migration),
             Box::new(m20261129_000012_search_outbox::Migration),
+            Box::new(m20261215_000013_token_keep::Migration),
         ]
     }
 }

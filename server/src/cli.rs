@@ -461,8 +461,11 @@ async fn admin(command: AdminCommand, config: Config) -> anyhow::Result<()> {
                 .context("the user is not a member of that tenant")?;
             let scope = confab_core::domain::TenantScope { tenant: tenant.id, user: user.id, role: member.role };
             let role = role.as_deref().map(parse_role).transpose()?;
-            let (token, secret) =
-                state.auth.create_token(&scope, &actor, &name, role, expires_in_days).await.map_err(anyhow_app)?;
+            let (token, secret) = state
+                .auth
+                .create_token(&scope, &actor, &name, role, expires_in_days, None)
+                .await
+                .map_err(anyhow_app)?;
             eprintln!("created API token {} ({}, role {}); it is shown only once:", token.name, token.id, token.role);
             println!("{secret}");
         }

@@ -8,6 +8,7 @@ mod authz;
 mod chat;
 mod cli;
 mod input;
+mod openai;
 mod opensearch;
 mod plugins;
 mod presets;

@@ -19,6 +19,12 @@
 //! | `malformed_at=N` | send a line that is not JSON in place of token N (non-streaming: a truncated body) |
 //! | `usage=0` | leave usage out, even when asked for |
 //! | `corpus=xss` | reply with [`XSS_CORPUS`], cut into 5-character tokens (`tokens` is ignored) |
+//! | `tool_call=NAME` | answer with a call of tool NAME (OpenAI `tool_calls`, streamed in argument pieces, finish `tool_calls`; Anthropic a `tool_use` block with `input_json_delta`s, stop `tool_use`). Its arguments: each property of the tool's JSON schema in the request (strings `"t0"`, `"t1"`…, numbers their position, booleans `true`), else `{"q":"t0"}` |
+//!
+//! A request that carries a tool result (an OpenAI `tool` message, an Anthropic `tool_result` block)
+//! is answered with text that echoes the last one, `tool said: <result>`, whatever the directives
+//! say, so a tool round trip is observable. `GET /_recorded` returns the recorded requests as JSON
+//! (`[{"path", "body"}]`) for test suites outside this process.
 //!
 //! Unknown keys and unparsable values are ignored. Prompt tokens are the whitespace-separated words of
 //! every message (and of Anthropic's `system`); completion tokens are the tokens emitted.
@@ -309,6 +315,10 @@ impl Endpoint for Upstream {
 }
 
 async fn handle(state: &State, mut req: Request) -> Response {
+    if req.method() == Method::GET && req.uri().path() == "/_recorded" {
+        let recorded: Vec<Value> = state.requests().iter().map(|r| json!({ "path": r.path, "body": r.body })).collect();
+        return Response::builder().content_type("application/json").body(Value::Array(recorded).to_string());
+    }
     let Some((provider, deployment)) = route(req.method(), req.uri().path()) else {
         return StatusCode::NOT_FOUND.into_response();
     };
@@ -364,6 +374,25 @@ async fn handle(state: &State, mut req: Request) -> Response {
     if !prompt.stream && !knobs.delay.is_zero() {
         tokio::time::sleep(knobs.delay.saturating_mul(u32::try_from(count).unwrap_or(u32::MAX))).await;
     }
+    if let Some(result) = &prompt.tool_result {
+        let text = format!("tool said: {result}");
+        let reply = Reply { tokens: text.split_inclusive(' ').map(str::to_owned).collect(), capped: false };
+        return match provider {
+            Provider::OpenAi => openai(&prompt, &knobs, reply, cut),
+            Provider::Anthropic => anthropic(&prompt, &knobs, reply, cut),
+        };
+    }
+    if let Some(name) = &knobs.tool_call {
+        let call = ToolCallReply {
+            id: format!("call_{}", uuid::Uuid::new_v4().simple()),
+            name: name.clone(),
+            arguments: tool_arguments(&body, provider, name).to_string(),
+        };
+        return match provider {
+            Provider::OpenAi => openai_tool_call(&prompt, &knobs, &call),
+            Provider::Anthropic => anthropic_tool_call(&prompt, &knobs, &call),
+        };
+    }
     match provider {
         Provider::OpenAi => openai(&prompt, &knobs, reply, cut),
         Provider::Anthropic => anthropic(&prompt, &knobs, reply, cut),
@@ -380,6 +409,8 @@ struct Prompt {
     prompt_tokens: usize,
     /// Text of the last user message: where the knobs are read from.
     last_user: String,
+    /// The last tool result in the conversation, if any.
+    tool_result: Option<String>,
 }
 
 impl Prompt {
@@ -404,11 +435,20 @@ impl Prompt {
         };
         let mut prompt_tokens = words(&text_of(&body["system"]));
         let mut last_user = String::new();
+        let mut tool_result = None;
         for message in messages {
             let text = text_of(&message["content"]);
             prompt_tokens += words(&text);
             if message["role"] == "user" {
-                last_user = text;
+                last_user = text.clone();
+            }
+            if message["role"] == "tool" {
+                tool_result = Some(text);
+            }
+            for block in message["content"].as_array().into_iter().flatten() {
+                if block["type"] == "tool_result" {
+                    tool_result = Some(text_of(&block["content"]));
+                }
             }
         }
         Ok(Prompt {
@@ -418,6 +458,7 @@ impl Prompt {
             max_tokens: max_tokens.map(|max| usize::try_from(max).unwrap_or(usize::MAX)),
             prompt_tokens,
             last_user,
+            tool_result,
         })
     }
 }
@@ -450,6 +491,7 @@ struct Knobs {
     malformed_at: Option<usize>,
     no_usage: bool,
     corpus: bool,
+    tool_call: Option<String>,
 }
 
 impl Knobs {
@@ -492,6 +534,7 @@ impl Knobs {
             "malformed_at" => self.malformed_at = number.or(self.malformed_at),
             "usage" => self.no_usage = number == Some(0),
             "corpus" => self.corpus = value == "xss",
+            "tool_call" if !value.is_empty() => self.tool_call = Some(value.to_owned()),
             _ => {}
         }
     }
@@ -716,6 +759,138 @@ fn anthropic(prompt: &Prompt, knobs: &Knobs, reply: Reply, cut: Option<Arc<Atomi
     ];
     let malformed = "event: content_block_delta\ndata: {not json\n\n";
     event_stream(script(knobs, preamble, tokens, malformed, epilogue), cut)
+}
+
+/// A scripted tool call.
+struct ToolCallReply {
+    id: String,
+    name: String,
+    /// JSON text.
+    arguments: String,
+}
+
+/// Deterministic arguments for tool `name`: each property of its schema in the request, in key
+/// order (strings `t0`, `t1`…, numbers their position, booleans `true`), else `{"q":"t0"}`.
+fn tool_arguments(body: &Value, provider: Provider, name: &str) -> Value {
+    let schema = body["tools"].as_array().into_iter().flatten().find_map(|tool| match provider {
+        Provider::OpenAi if tool["function"]["name"] == name => Some(&tool["function"]["parameters"]),
+        Provider::Anthropic if tool["name"] == name => Some(&tool["input_schema"]),
+        _ => None,
+    });
+    let Some(properties) = schema.and_then(|s| s["properties"].as_object()).filter(|p| !p.is_empty()) else {
+        return json!({"q": "t0"});
+    };
+    let mut keys: Vec<&String> = properties.keys().collect();
+    keys.sort();
+    let args: serde_json::Map<String, Value> = keys
+        .into_iter()
+        .enumerate()
+        .map(|(i, key)| {
+            let value = match properties[key]["type"].as_str() {
+                Some("integer" | "number") => json!(i),
+                Some("boolean") => json!(true),
+                _ => json!(format!("t{i}")),
+            };
+            (key.clone(), value)
+        })
+        .collect();
+    Value::Object(args)
+}
+
+/// The arguments' JSON text in two pieces, as providers stream them.
+fn halves(text: &str) -> [&str; 2] {
+    let mid = text.char_indices().nth(text.chars().count() / 2).map_or(0, |(i, _)| i);
+    [&text[..mid], &text[mid..]]
+}
+
+fn openai_tool_call(prompt: &Prompt, knobs: &Knobs, call: &ToolCallReply) -> Response {
+    let id = format!("chatcmpl-{}", uuid::Uuid::new_v4().simple());
+    let created = unix_now();
+    let completion_tokens = 5;
+    let usage = json!({
+        "prompt_tokens": prompt.prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt.prompt_tokens + completion_tokens,
+    });
+    if !prompt.stream {
+        let mut body = json!({
+            "id": id, "object": "chat.completion", "created": created, "model": prompt.model,
+            "choices": [{
+                "index": 0,
+                "message": {"role": "assistant", "content": null, "tool_calls": [
+                    {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments}}
+                ]},
+                "finish_reason": "tool_calls",
+            }],
+        });
+        if !knobs.no_usage {
+            body["usage"] = usage;
+        }
+        return json_reply(knobs, &body, None);
+    }
+    let chunk = |choices: Value| json!({"id": id, "object": "chat.completion.chunk", "created": created, "model": prompt.model, "choices": choices});
+    let data = |chunk: Value| format!("data: {chunk}\n\n");
+    let mut steps =
+        vec![data(chunk(json!([{"index": 0, "delta": {"role": "assistant", "content": null, "tool_calls": [
+            {"index": 0, "id": call.id, "type": "function", "function": {"name": call.name, "arguments": ""}}
+        ]}, "finish_reason": null}])))];
+    for piece in halves(&call.arguments) {
+        steps.push(data(chunk(
+            json!([{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}, "finish_reason": null}]),
+        )));
+    }
+    steps.push(data(chunk(json!([{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]))));
+    if prompt.include_usage && !knobs.no_usage {
+        let mut last = chunk(json!([]));
+        last["usage"] = usage;
+        steps.push(data(last));
+    }
+    steps.push("data: [DONE]\n\n".to_owned());
+    event_stream(steps.into_iter().map(Step::Send).collect(), None)
+}
+
+fn anthropic_tool_call(prompt: &Prompt, knobs: &Knobs, call: &ToolCallReply) -> Response {
+    let id = format!("msg_{}", uuid::Uuid::new_v4().simple());
+    let input: Value = serde_json::from_str(&call.arguments).unwrap_or(Value::Null);
+    if !prompt.stream {
+        let mut body = json!({
+            "id": id, "type": "message", "role": "assistant", "model": prompt.model,
+            "content": [{"type": "tool_use", "id": call.id, "name": call.name, "input": input}],
+            "stop_reason": "tool_use", "stop_sequence": null,
+        });
+        if !knobs.no_usage {
+            body["usage"] = json!({"input_tokens": prompt.prompt_tokens, "output_tokens": 5});
+        }
+        return json_reply(knobs, &body, None);
+    }
+    let event = |name: &str, data: Value| format!("event: {name}\ndata: {data}\n\n");
+    let mut steps = vec![
+        event(
+            "message_start",
+            json!({"type": "message_start", "message": {
+            "id": id, "type": "message", "role": "assistant", "model": prompt.model, "content": [],
+            "stop_reason": null, "stop_sequence": null,
+            "usage": {"input_tokens": prompt.prompt_tokens, "output_tokens": 1}}}),
+        ),
+        event(
+            "content_block_start",
+            json!({"type": "content_block_start", "index": 0,
+            "content_block": {"type": "tool_use", "id": call.id, "name": call.name, "input": {}}}),
+        ),
+    ];
+    for piece in halves(&call.arguments) {
+        steps.push(event(
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": 0, "delta": {"type": "input_json_delta", "partial_json": piece}}),
+        ));
+    }
+    steps.push(event("content_block_stop", json!({"type": "content_block_stop", "index": 0})));
+    steps.push(event(
+        "message_delta",
+        json!({"type": "message_delta", "delta": {"stop_reason": "tool_use", "stop_sequence": null}, "usage": {"output_tokens": 5}}),
+    ));
+    steps.push(event("message_stop", json!({"type": "message_stop"})));
+    event_stream(steps.into_iter().map(Step::Send).collect(), None)
 }
 
 /// The provider's error response for `status`, with `Retry-After` when given.

@@ -43,6 +43,8 @@ pub mod action {
     pub const PLUGIN_CONFIGURED: &str = "plugin.configured";
     pub const PLUGIN_REMOVED: &str = "plugin.removed";
     pub const PLUGIN_CHAIN_ORDERED: &str = "plugin.chain_ordered";
+    /// A call of the OpenAI-compatible endpoint (metadata only, never content).
+    pub const COMPLETION: &str = "openai.chat_completion";
 }
 
 #[derive(Debug, Clone, Copy)]

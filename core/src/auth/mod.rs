@@ -9,7 +9,8 @@ pub mod secrets;
 use crate::audit::{self, Actor, NewEntry, action};
 use crate::config::AuthConfig;
 use crate::domain::{
-    ActiveTenant, ApiTokenId, Credential, Email, NewPassword, Principal, Role, Status, TenantId, TenantScope, UserId,
+    ActiveTenant, ApiTokenId, Credential, Email, KeepMode, NewPassword, Principal, Role, Status, TenantId, TenantScope,
+    UserId,
 };
 use crate::error::{AppError, AppResult};
 use crate::limits::RateLimiter;
@@ -312,7 +313,7 @@ impl AuthService {
             display_name: user.display_name,
             is_platform_admin: user.is_platform_admin,
             tenant: Some(tenant),
-            credential: Credential::ApiToken { id: record.id, scope: record.role },
+            credential: Credential::ApiToken { id: record.id, scope: record.role, keep: record.keep },
         };
         Ok((principal, record.expires_at.unwrap_or(chrono::DateTime::<Utc>::MAX_UTC)))
     }
@@ -401,7 +402,9 @@ impl AuthService {
         name: &str,
         role: Option<Role>,
         expires_in_days: Option<u32>,
+        keep: Option<KeepMode>,
     ) -> AppResult<(ApiToken, String)> {
+        let keep = keep.unwrap_or_default();
         let name = crate::domain::display_name("name", name, 100)?;
         let role = role.unwrap_or(scope.role);
         if role > scope.role {
@@ -428,6 +431,7 @@ impl AuthService {
                 token_hash: &secrets::digest(&secret),
                 role,
                 expires_at,
+                keep,
             },
         )
         .await?;
@@ -435,7 +439,8 @@ impl AuthService {
             &*txn,
             NewEntry::new(Some(scope.tenant), actor, action::TOKEN_CREATED)
                 .target("api_token", token.id)
-                .details(serde_json::json!({ "name": name, "role": role.as_str(), "expires_at": expires_at })),
+                .details(serde_json::json!({ "name": name, "role": role.as_str(), "expires_at": expires_at,
+                    "keep": keep.as_str() })),
         )
         .await?;
         txn.commit().await?;

@@ -83,13 +83,12 @@ pub fn build(model: &ModelSpec, system: Option<&str>, history: &[Message], prefi
     dropped.reverse();
     let mut messages: Vec<ChatMessage> = sent
         .iter()
-        .map(|m| ChatMessage {
-            role: if m.role == MessageRole::Assistant { Role::Assistant } else { Role::User },
-            content: m.content.clone(),
+        .map(|m| {
+            ChatMessage::text(if m.role == MessageRole::Assistant { Role::Assistant } else { Role::User }, &m.content)
         })
         .collect();
     if let Some(prefix) = prefix {
-        messages.push(ChatMessage { role: Role::Assistant, content: prefix.to_string() });
+        messages.push(ChatMessage::text(Role::Assistant, prefix));
     }
     Context {
         messages,

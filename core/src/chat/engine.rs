@@ -237,6 +237,8 @@ impl Engine {
                     Some(Ok(StreamItem::Usage { input_tokens, output_tokens })) => {
                         *usage = Some((input_tokens, output_tokens));
                     }
+                    // Chat turns ask for one choice and no tools.
+                    Some(Ok(_)) => {}
                     Some(Err(e)) => return Err(Outcome::Failed(e)),
                     None => return Ok(()),
                 },

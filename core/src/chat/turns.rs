@@ -201,7 +201,7 @@ impl ChatService {
         Ok(None)
     }
 
-    async fn check_limits(&self, scope: &TenantScope, ip: Option<&str>) -> AppResult<()> {
+    pub(super) async fn check_limits(&self, scope: &TenantScope, ip: Option<&str>) -> AppResult<()> {
         let minute = Duration::from_secs(60);
         let c = &self.config;
         let checks = [
@@ -565,6 +565,7 @@ impl ChatService {
                 messages: ctx.messages,
                 max_tokens: spec.max_output_tokens,
                 temperature,
+                options: Default::default(),
             },
         };
         Ok(Prepared {

@@ -176,6 +176,39 @@ impl fmt::Display for Role {
     }
 }
 
+/// What the OpenAI-compatible endpoint keeps of the calls made with an API token. The usage
+/// event (tokens and cost, which quotas count) is kept whatever this says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeepMode {
+    /// Nothing beyond the usage event.
+    Nothing,
+    /// An audit entry per call: model, tokens, cost, outcome; never content.
+    #[default]
+    Metadata,
+    /// The audit entry, and the exchange as a conversation in the user's history.
+    Conversation,
+}
+
+impl KeepMode {
+    pub const ALL: [KeepMode; 3] = [KeepMode::Nothing, KeepMode::Metadata, KeepMode::Conversation];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeepMode::Nothing => "nothing",
+            KeepMode::Metadata => "metadata",
+            KeepMode::Conversation => "conversation",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        KeepMode::ALL
+            .into_iter()
+            .find(|k| k.as_str() == raw)
+            .ok_or_else(|| Invalid::new("keep", "must be one of nothing, metadata, conversation"))
+    }
+}
+
 /// Who wrote a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

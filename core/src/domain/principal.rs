@@ -1,5 +1,5 @@
 //! Who is calling, in which tenant, with which credential.
-use crate::domain::{ApiTokenId, Role, SessionId, TenantId, UserId};
+use crate::domain::{ApiTokenId, KeepMode, Role, SessionId, TenantId, UserId};
 
 #[derive(Debug, Clone)]
 pub struct ActiveTenant {
@@ -12,8 +12,16 @@ pub struct ActiveTenant {
 
 #[derive(Debug, Clone)]
 pub enum Credential {
-    Session { id: SessionId, csrf_token: String },
-    ApiToken { id: ApiTokenId, scope: Role },
+    Session {
+        id: SessionId,
+        csrf_token: String,
+    },
+    /// `keep`: what the OpenAI-compatible endpoint keeps of this token's calls.
+    ApiToken {
+        id: ApiTokenId,
+        scope: Role,
+        keep: KeepMode,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -30,6 +38,14 @@ impl Principal {
     pub fn token_scope(&self) -> Option<Role> {
         match self.credential {
             Credential::ApiToken { scope, .. } => Some(scope),
+            Credential::Session { .. } => None,
+        }
+    }
+
+    /// The API token and what its calls keep; `None` for a browser session.
+    pub fn api_token(&self) -> Option<(ApiTokenId, KeepMode)> {
+        match self.credential {
+            Credential::ApiToken { id, keep, .. } => Some((id, keep)),
             Credential::Session { .. } => None,
         }
     }

@@ -342,12 +342,23 @@ fn from_plugin_request(original: &ChatRequest, new: host::ChatRequest) -> Result
     for m in new.messages {
         match m.role {
             host::Role::System => system.push(m.content),
-            host::Role::User => messages.push(ChatMessage { role: Role::User, content: m.content }),
-            host::Role::Assistant => messages.push(ChatMessage { role: Role::Assistant, content: m.content }),
+            host::Role::User => messages.push(ChatMessage::text(Role::User, m.content)),
+            host::Role::Assistant => messages.push(ChatMessage::text(Role::Assistant, m.content)),
         }
     }
     if !messages.iter().any(|m| m.role == Role::User) {
         return Err("the replaced request has no user message".into());
+    }
+    // Plugins see text only: tool calls and results keep their place, by position.
+    if original.messages.iter().any(|m| m.tool.is_some()) {
+        let same_shape = messages.len() == original.messages.len()
+            && messages.iter().zip(&original.messages).all(|(new, old)| new.role == old.role);
+        if !same_shape {
+            return Err("plugins may not add, remove or reorder the messages of a request that uses tools".into());
+        }
+        for (new, old) in messages.iter_mut().zip(&original.messages) {
+            new.tool = old.tool.clone();
+        }
     }
     Ok(ChatRequest {
         model: original.model.clone(),
@@ -355,6 +366,7 @@ fn from_plugin_request(original: &ChatRequest, new: host::ChatRequest) -> Result
         messages,
         max_tokens: new.max_tokens.map_or(original.max_tokens, |m| m.min(original.max_tokens)),
         temperature: new.temperature,
+        options: original.options.clone(),
     })
 }
 

@@ -1,6 +1,8 @@
 //! Anthropic Messages (streaming).
 use super::http;
-use super::{ChatRequest, Provider, ProviderError, ProviderStream, Role, StreamItem};
+use super::{
+    ChatMessage, ChatRequest, Provider, ProviderError, ProviderStream, Role, StreamItem, ToolChoice, ToolTurn,
+};
 use crate::config::ProviderConfig;
 use serde::{Deserialize, Serialize};
 
@@ -29,29 +31,116 @@ pub struct MessagesRequest<'a> {
     /// The request's `f32` widened exactly, the number this field has always carried.
     #[serde(skip_serializing_if = "Option::is_none")]
     temperature: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    top_p: Option<f64>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    stop_sequences: &'a [String],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tools: Vec<RequestTool<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tool_choice: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Serialize)]
 struct RequestMessage {
     role: Role,
-    content: String,
+    content: Content,
+}
+
+/// Plain text, or content blocks once tools are involved.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum Content {
+    Text(String),
+    Blocks(Vec<Block>),
+}
+
+impl Content {
+    fn into_blocks(self) -> Vec<Block> {
+        match self {
+            Content::Text(text) if text.is_empty() => Vec::new(),
+            Content::Text(text) => vec![Block::Text { text }],
+            Content::Blocks(blocks) => blocks,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Block {
+    Text { text: String },
+    ToolUse { id: String, name: String, input: serde_json::Value },
+    ToolResult { tool_use_id: String, content: String },
+}
+
+#[derive(Debug, Serialize)]
+struct RequestTool<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    input_schema: serde_json::Value,
+}
+
+fn content(m: &ChatMessage) -> Content {
+    match &m.tool {
+        None => Content::Text(m.content.clone()),
+        Some(ToolTurn::Result { call_id }) => {
+            Content::Blocks(vec![Block::ToolResult { tool_use_id: call_id.clone(), content: m.content.clone() }])
+        }
+        Some(ToolTurn::Calls(calls)) => {
+            let mut blocks = Content::Text(m.content.clone()).into_blocks();
+            blocks.extend(calls.iter().map(|c| {
+                Block::ToolUse {
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                    // Anthropic wants the arguments as an object; a model's malformed JSON goes as text.
+                    input: serde_json::from_str(&c.arguments)
+                        .unwrap_or_else(|_| serde_json::Value::String(c.arguments.clone())),
+                }
+            }));
+            Content::Blocks(blocks)
+        }
+    }
+}
+
+fn tool_choice(choice: &ToolChoice) -> serde_json::Value {
+    match choice {
+        ToolChoice::Auto => serde_json::json!({ "type": "auto" }),
+        ToolChoice::None => serde_json::json!({ "type": "none" }),
+        ToolChoice::Required => serde_json::json!({ "type": "any" }),
+        ToolChoice::Function(name) => serde_json::json!({ "type": "tool", "name": name }),
+    }
 }
 
 pub fn body(req: &ChatRequest) -> MessagesRequest<'_> {
     // The Messages API wants alternating roles starting with the user; merge neighbours.
     let mut messages: Vec<RequestMessage> = Vec::new();
     for m in &req.messages {
+        let next = content(m);
         match messages.last_mut() {
             Some(last) if last.role == m.role => {
-                last.content.push_str("\n\n");
-                last.content.push_str(&m.content);
+                let merged = match (std::mem::replace(&mut last.content, Content::Blocks(Vec::new())), next) {
+                    (Content::Text(mut a), Content::Text(b)) => {
+                        a.push_str("\n\n");
+                        a.push_str(&b);
+                        Content::Text(a)
+                    }
+                    (a, b) => {
+                        let mut blocks = a.into_blocks();
+                        blocks.extend(b.into_blocks());
+                        Content::Blocks(blocks)
+                    }
+                };
+                last.content = merged;
             }
-            _ => messages.push(RequestMessage { role: m.role, content: m.content.clone() }),
+            _ => messages.push(RequestMessage { role: m.role, content: next }),
         }
     }
     if messages.first().is_some_and(|m| m.role == Role::Assistant) {
-        messages.insert(0, RequestMessage { role: Role::User, content: "(conversation continues)".into() });
+        messages
+            .insert(0, RequestMessage { role: Role::User, content: Content::Text("(conversation continues)".into()) });
     }
+    let o = &req.options;
     MessagesRequest {
         model: &req.model,
         messages,
@@ -59,6 +148,18 @@ pub fn body(req: &ChatRequest) -> MessagesRequest<'_> {
         stream: true,
         system: req.system.as_deref(),
         temperature: req.temperature.map(f64::from),
+        top_p: o.top_p.map(f64::from),
+        stop_sequences: &o.stop,
+        tools: o
+            .tools
+            .iter()
+            .map(|t| RequestTool {
+                name: &t.name,
+                description: t.description.as_deref(),
+                input_schema: t.parameters.clone().unwrap_or_else(|| serde_json::json!({ "type": "object" })),
+            })
+            .collect(),
+        tool_choice: o.tool_choice.as_ref().map(tool_choice),
     }
 }
 
@@ -68,12 +169,13 @@ pub fn body(req: &ChatRequest) -> MessagesRequest<'_> {
 #[serde(tag = "type", rename_all = "snake_case")]
 enum StreamEvent {
     MessageStart(MessageStart),
+    ContentBlockStart(ContentBlockStart),
     ContentBlockDelta(ContentBlockDelta),
     MessageDelta(MessageDelta),
     MessageStop,
     Ping,
     Error(ErrorBody),
-    /// `content_block_start`, `content_block_stop` and whatever comes later: nothing to do.
+    /// `content_block_stop` and whatever comes later: nothing to do.
     #[serde(other)]
     Other,
 }
@@ -96,7 +198,26 @@ struct Usage {
 }
 
 #[derive(Debug, Deserialize)]
+struct ContentBlockStart {
+    index: Option<u32>,
+    content_block: Option<StartedBlock>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum StartedBlock {
+    ToolUse {
+        id: Option<String>,
+        name: Option<String>,
+    },
+    /// Text (its text comes in deltas), thinking, and later kinds.
+    #[serde(other)]
+    Other,
+}
+
+#[derive(Debug, Deserialize)]
 struct ContentBlockDelta {
+    index: Option<u32>,
     delta: Option<ContentDelta>,
 }
 
@@ -106,7 +227,11 @@ enum ContentDelta {
     TextDelta {
         text: Option<String>,
     },
-    /// Tool input, thinking, signatures, citations: we only ask for text.
+    /// A piece of a tool call's input, as JSON text.
+    InputJsonDelta {
+        partial_json: Option<String>,
+    },
+    /// Thinking, signatures, citations: we only ask for text and tool calls.
     #[serde(other)]
     Other,
 }
@@ -143,6 +268,7 @@ impl StreamEvent {
         Ok(match event.event.as_str() {
             confab_sse::DEFAULT_EVENT => from_str(data)?,
             "message_start" => StreamEvent::MessageStart(from_str(data)?),
+            "content_block_start" => StreamEvent::ContentBlockStart(from_str(data)?),
             "content_block_delta" => StreamEvent::ContentBlockDelta(from_str(data)?),
             "message_delta" => StreamEvent::MessageDelta(from_str(data)?),
             "error" => StreamEvent::Error(from_str(data)?),
@@ -167,6 +293,20 @@ fn error_message(body: &str) -> Option<String> {
 #[derive(Default)]
 struct StreamReader {
     input_tokens: u64,
+    /// The content blocks that are tool calls, in order: their position is OpenAI's tool call
+    /// index.
+    tool_blocks: Vec<u32>,
+}
+
+/// A stop reason in OpenAI's words.
+fn finish_reason(stop_reason: &str) -> &str {
+    match stop_reason {
+        "end_turn" | "stop_sequence" | "pause_turn" => "stop",
+        "max_tokens" => "length",
+        "tool_use" => "tool_calls",
+        "refusal" => "content_filter",
+        other => other,
+    }
 }
 
 impl StreamReader {
@@ -187,13 +327,50 @@ impl StreamReader {
             StreamEvent::MessageStart(start) => {
                 self.input_tokens = start.message.and_then(|m| m.usage).and_then(|u| u.input_tokens).unwrap_or(0);
             }
-            StreamEvent::ContentBlockDelta(ContentBlockDelta { delta: Some(ContentDelta::TextDelta { text }) }) => {
+            StreamEvent::ContentBlockStart(ContentBlockStart {
+                index,
+                content_block: Some(StartedBlock::ToolUse { id, name }),
+            }) => {
+                let block = index.unwrap_or(0);
+                parsed.items.push(Ok(StreamItem::ToolCall {
+                    choice: 0,
+                    index: self.tool_blocks.len() as u32,
+                    id,
+                    name,
+                    arguments: String::new(),
+                }));
+                self.tool_blocks.push(block);
+            }
+            StreamEvent::ContentBlockDelta(ContentBlockDelta {
+                delta: Some(ContentDelta::TextDelta { text }), ..
+            }) => {
                 if let Some(text) = text.filter(|t| !t.is_empty()) {
                     parsed.items.push(Ok(StreamItem::Delta(text)));
                 }
             }
+            StreamEvent::ContentBlockDelta(ContentBlockDelta {
+                index,
+                delta: Some(ContentDelta::InputJsonDelta { partial_json: Some(json) }),
+            }) => {
+                // Only the input of a block that started as a tool call.
+                if let Some(n) = self.tool_blocks.iter().position(|b| Some(*b) == index)
+                    && !json.is_empty()
+                {
+                    parsed.items.push(Ok(StreamItem::ToolCall {
+                        choice: 0,
+                        index: n as u32,
+                        id: None,
+                        name: None,
+                        arguments: json,
+                    }));
+                }
+            }
             StreamEvent::MessageDelta(delta) => {
-                parsed.finished = delta.delta.is_some_and(|d| d.stop_reason.is_some());
+                let stop_reason = delta.delta.and_then(|d| d.stop_reason);
+                parsed.finished = stop_reason.is_some();
+                if let Some(reason) = stop_reason {
+                    parsed.finishes.push((0, finish_reason(&reason).to_string()));
+                }
                 if let Some(output_tokens) = delta.usage.and_then(|u| u.output_tokens) {
                     parsed.items.push(Ok(StreamItem::Usage { input_tokens: self.input_tokens, output_tokens }));
                 }
@@ -208,7 +385,10 @@ impl StreamReader {
                 };
                 parsed.items.push(Err(err));
             }
-            StreamEvent::ContentBlockDelta(_) | StreamEvent::Ping | StreamEvent::Other => {}
+            StreamEvent::ContentBlockStart(_)
+            | StreamEvent::ContentBlockDelta(_)
+            | StreamEvent::Ping
+            | StreamEvent::Other => {}
         }
         parsed
     }
@@ -248,12 +428,10 @@ mod tests {
         ChatRequest {
             model: "claude-sonnet-4".into(),
             system: system.map(str::to_string),
-            messages: messages
-                .iter()
-                .map(|(role, content)| ChatMessage { role: *role, content: content.to_string() })
-                .collect(),
+            messages: messages.iter().map(|(role, content)| ChatMessage::text(*role, *content)).collect(),
             max_tokens: 1024,
             temperature,
+            options: Default::default(),
         }
     }
 
@@ -305,6 +483,117 @@ mod tests {
         for (name, req, expected) in cases {
             assert_eq!(serde_json::to_value(body(&req)).unwrap(), expected, "{name}");
         }
+    }
+
+    #[test]
+    fn tool_calls_and_results_become_blocks() {
+        use crate::providers::{RequestOptions, ToolCall, ToolSpec};
+        let mut req = request(Some("Be brief."), &[(Role::User, "weather?")], None);
+        req.messages.push(ChatMessage {
+            role: Role::Assistant,
+            content: "Looking.".into(),
+            tool: Some(ToolTurn::Calls(vec![ToolCall {
+                id: "toolu_1".into(),
+                name: "weather".into(),
+                arguments: r#"{"city":"Oslo"}"#.into(),
+            }])),
+        });
+        req.messages.push(ChatMessage {
+            role: Role::User,
+            content: "rain".into(),
+            tool: Some(ToolTurn::Result { call_id: "toolu_1".into() }),
+        });
+        req.messages.push(ChatMessage::text(Role::User, "and tomorrow?"));
+        req.options = RequestOptions {
+            tools: vec![ToolSpec { name: "weather".into(), description: None, parameters: None }],
+            tool_choice: Some(ToolChoice::Required),
+            stop: vec!["END".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            serde_json::to_value(body(&req)).unwrap(),
+            json!({
+                "model": "claude-sonnet-4",
+                "messages": [
+                    {"role": "user", "content": "weather?"},
+                    {"role": "assistant", "content": [
+                        {"type": "text", "text": "Looking."},
+                        {"type": "tool_use", "id": "toolu_1", "name": "weather", "input": {"city": "Oslo"}},
+                    ]},
+                    {"role": "user", "content": [
+                        {"type": "tool_result", "tool_use_id": "toolu_1", "content": "rain"},
+                        {"type": "text", "text": "and tomorrow?"},
+                    ]},
+                ],
+                "max_tokens": 1024,
+                "stream": true,
+                "system": "Be brief.",
+                "stop_sequences": ["END"],
+                "tools": [{"name": "weather", "input_schema": {"type": "object"}}],
+                "tool_choice": {"type": "any"},
+            })
+        );
+    }
+
+    #[test]
+    fn a_tool_use_stream_becomes_tool_call_pieces() {
+        let mut reader = StreamReader::default();
+        let events = [
+            (
+                "content_block_start",
+                r#"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#,
+            ),
+            (
+                "content_block_delta",
+                r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Let me check."}}"#,
+            ),
+            (
+                "content_block_start",
+                r#"{"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_1","name":"weather","input":{}}}"#,
+            ),
+            (
+                "content_block_delta",
+                r#"{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":""}}"#,
+            ),
+            (
+                "content_block_delta",
+                r#"{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"city\":"}}"#,
+            ),
+            (
+                "content_block_delta",
+                r#"{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"\"Oslo\"}"}}"#,
+            ),
+            (
+                "message_delta",
+                r#"{"type":"message_delta","delta":{"stop_reason":"tool_use"},"usage":{"output_tokens":9}}"#,
+            ),
+        ];
+        let parsed: Vec<http::Parsed> = events.iter().map(|(n, d)| reader.parse(event(n, d))).collect();
+        let finishes: Vec<(u32, String)> = parsed.iter().flat_map(|p| p.finishes.clone()).collect();
+        assert_eq!(finishes, vec![(0, "tool_calls".to_string())]);
+        let piece = |id: Option<&str>, name: Option<&str>, arguments: &str| {
+            Ok(StreamItem::ToolCall {
+                choice: 0,
+                index: 0,
+                id: id.map(str::to_string),
+                name: name.map(str::to_string),
+                arguments: arguments.into(),
+            })
+        };
+        assert_eq!(
+            Outcome::of(parsed),
+            outcome(
+                vec![
+                    delta("Let me check."),
+                    piece(Some("toolu_1"), Some("weather"), ""),
+                    piece(None, None, r#"{"city":"#),
+                    piece(None, None, r#""Oslo"}"#),
+                    usage(0, 9),
+                ],
+                true,
+                false
+            )
+        );
     }
 
     fn event(name: &str, data: &str) -> confab_sse::Event {

@@ -125,6 +125,8 @@ pub struct Parsed {
     pub finished: bool,
     /// The protocol's end marker: stop reading.
     pub end: bool,
+    /// Choices that ended, and why (OpenAI's words); become [`StreamItem::Finish`] items.
+    pub finishes: Vec<(u32, String)>,
 }
 
 /// A [`Parsed`] that tests can compare: errors become their message.
@@ -181,6 +183,9 @@ where
                     let parsed = (s.parse)(event);
                     s.finished |= parsed.finished || parsed.end;
                     s.pending.extend(parsed.items);
+                    s.pending.extend(
+                        parsed.finishes.into_iter().map(|(choice, reason)| Ok(StreamItem::Finish { choice, reason })),
+                    );
                     s.over = parsed.end;
                 }
                 Some(Err(e)) => {

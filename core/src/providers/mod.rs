@@ -25,6 +25,65 @@ pub enum Role {
 pub struct ChatMessage {
     pub role: Role,
     pub content: String,
+    /// Tool use (only the OpenAI-compatible endpoint sends tools; chat turns never do).
+    #[serde(skip)]
+    pub tool: Option<ToolTurn>,
+}
+
+impl ChatMessage {
+    pub fn text(role: Role, content: impl Into<String>) -> Self {
+        Self { role, content: content.into(), tool: None }
+    }
+}
+
+/// How a message takes part in tool use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ToolTurn {
+    /// An assistant message that called tools; its `content` is any text it said first.
+    Calls(Vec<ToolCall>),
+    /// A user-side message whose `content` is the result of the call `call_id` (OpenAI's `tool`
+    /// role, Anthropic's `tool_result` block).
+    Result { call_id: String },
+}
+
+/// A finished tool call: its id, the function's name and its arguments as JSON text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolCall {
+    pub id: String,
+    pub name: String,
+    pub arguments: String,
+}
+
+/// A function the model may call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolSpec {
+    pub name: String,
+    pub description: Option<String>,
+    /// A JSON schema of the arguments.
+    pub parameters: Option<serde_json::Value>,
+}
+
+/// Whether and which tool the model must call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ToolChoice {
+    Auto,
+    None,
+    Required,
+    Function(String),
+}
+
+/// What a stateless completion may ask of the provider beyond a chat turn; the default asks
+/// nothing, which is what chat turns send.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RequestOptions {
+    pub tools: Vec<ToolSpec>,
+    pub tool_choice: Option<ToolChoice>,
+    /// OpenAI's `response_format`, passed through as given to OpenAI-compatible providers.
+    pub response_format: Option<serde_json::Value>,
+    pub stop: Vec<String>,
+    /// Choices to generate (OpenAI-compatible providers only).
+    pub n: Option<u32>,
+    pub top_p: Option<f32>,
 }
 
 /// One upstream call.
@@ -37,12 +96,36 @@ pub struct ChatRequest {
     pub messages: Vec<ChatMessage>,
     pub max_tokens: u32,
     pub temperature: Option<f32>,
+    pub options: RequestOptions,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StreamItem {
+    /// Text of the first choice.
     Delta(String),
-    Usage { input_tokens: u64, output_tokens: u64 },
+    Usage {
+        input_tokens: u64,
+        output_tokens: u64,
+    },
+    /// Text of another choice (when more than one was asked for).
+    ChoiceDelta {
+        choice: u32,
+        text: String,
+    },
+    /// A piece of tool call `index` of a choice: the first piece carries its id and name, the
+    /// rest more of its arguments' JSON text.
+    ToolCall {
+        choice: u32,
+        index: u32,
+        id: Option<String>,
+        name: Option<String>,
+        arguments: String,
+    },
+    /// Why a choice ended, in OpenAI's words: `stop`, `length`, `tool_calls`, `content_filter`.
+    Finish {
+        choice: u32,
+        reason: String,
+    },
 }
 
 pub type ProviderStream = BoxStream<'static, Result<StreamItem, ProviderError>>;

@@ -1,6 +1,8 @@
 //! OpenAI Chat Completions (streaming): OpenAI, Azure OpenAI, vLLM, Ollama, llama.cpp, LiteLLM.
 use super::http;
-use super::{ChatRequest, Provider, ProviderError, ProviderStream, Role, StreamItem};
+use super::{
+    ChatMessage, ChatRequest, Provider, ProviderError, ProviderStream, Role, StreamItem, ToolChoice, ToolTurn,
+};
 use crate::config::ProviderConfig;
 use serde::{Deserialize, Serialize};
 
@@ -35,12 +37,65 @@ pub struct ChatCompletionRequest<'a> {
     /// The request's `f32` widened exactly, the number this field has always carried.
     #[serde(skip_serializing_if = "Option::is_none")]
     temperature: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    top_p: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    n: Option<u32>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    stop: &'a [String],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tools: Vec<RequestTool<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tool_choice: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response_format: Option<&'a serde_json::Value>,
 }
 
 #[derive(Debug, Serialize)]
 struct RequestMessage<'a> {
     role: RequestRole,
-    content: &'a str,
+    /// `null` only for an assistant message that said nothing before calling tools.
+    content: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_calls: Vec<RequestToolCall<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tool_call_id: Option<&'a str>,
+}
+
+impl<'a> RequestMessage<'a> {
+    fn text(role: RequestRole, content: &'a str) -> Self {
+        Self { role, content: Some(content), tool_calls: Vec::new(), tool_call_id: None }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct RequestToolCall<'a> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    function: FunctionCall<'a>,
+}
+
+#[derive(Debug, Serialize)]
+struct FunctionCall<'a> {
+    name: &'a str,
+    arguments: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+struct RequestTool<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    function: FunctionSpec<'a>,
+}
+
+#[derive(Debug, Serialize)]
+struct FunctionSpec<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parameters: Option<&'a serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -49,6 +104,7 @@ enum RequestRole {
     System,
     User,
     Assistant,
+    Tool,
 }
 
 impl From<Role> for RequestRole {
@@ -68,16 +124,51 @@ struct StreamOptions {
 
 const CONTINUE_PROMPT: &str = "Continue your previous answer exactly where it stopped, without repeating anything.";
 
+fn message(m: &ChatMessage) -> RequestMessage<'_> {
+    match &m.tool {
+        None => RequestMessage::text(m.role.into(), &m.content),
+        Some(ToolTurn::Result { call_id }) => RequestMessage {
+            role: RequestRole::Tool,
+            content: Some(&m.content),
+            tool_calls: Vec::new(),
+            tool_call_id: Some(call_id),
+        },
+        Some(ToolTurn::Calls(calls)) => RequestMessage {
+            role: RequestRole::Assistant,
+            content: (!m.content.is_empty()).then_some(m.content.as_str()),
+            tool_calls: calls
+                .iter()
+                .map(|c| RequestToolCall {
+                    id: &c.id,
+                    kind: "function",
+                    function: FunctionCall { name: &c.name, arguments: &c.arguments },
+                })
+                .collect(),
+            tool_call_id: None,
+        },
+    }
+}
+
+fn tool_choice(choice: &ToolChoice) -> serde_json::Value {
+    match choice {
+        ToolChoice::Auto => "auto".into(),
+        ToolChoice::None => "none".into(),
+        ToolChoice::Required => "required".into(),
+        ToolChoice::Function(name) => serde_json::json!({ "type": "function", "function": { "name": name } }),
+    }
+}
+
 pub fn body(req: &ChatRequest) -> ChatCompletionRequest<'_> {
     let mut messages = Vec::with_capacity(req.messages.len() + 2);
     if let Some(system) = &req.system {
-        messages.push(RequestMessage { role: RequestRole::System, content: system });
+        messages.push(RequestMessage::text(RequestRole::System, system));
     }
-    messages.extend(req.messages.iter().map(|m| RequestMessage { role: m.role.into(), content: &m.content }));
+    messages.extend(req.messages.iter().map(message));
     // OpenAI-compatible servers have no assistant prefill: ask explicitly to go on.
-    if req.messages.last().is_some_and(|m| m.role == Role::Assistant) {
-        messages.push(RequestMessage { role: RequestRole::User, content: CONTINUE_PROMPT });
+    if req.messages.last().is_some_and(|m| m.role == Role::Assistant && m.tool.is_none()) {
+        messages.push(RequestMessage::text(RequestRole::User, CONTINUE_PROMPT));
     }
+    let o = &req.options;
     ChatCompletionRequest {
         model: &req.model,
         messages,
@@ -85,11 +176,29 @@ pub fn body(req: &ChatRequest) -> ChatCompletionRequest<'_> {
         stream_options: StreamOptions { include_usage: true },
         max_tokens: req.max_tokens,
         temperature: req.temperature.map(f64::from),
+        top_p: o.top_p.map(f64::from),
+        n: o.n.filter(|n| *n != 1),
+        stop: &o.stop,
+        tools: o
+            .tools
+            .iter()
+            .map(|t| RequestTool {
+                kind: "function",
+                function: FunctionSpec {
+                    name: &t.name,
+                    description: t.description.as_deref(),
+                    parameters: t.parameters.as_ref(),
+                },
+            })
+            .collect(),
+        tool_choice: o.tool_choice.as_ref().map(tool_choice),
+        response_format: o.response_format.as_ref(),
     }
 }
 
-/// One `data:` chunk of the stream (everything but the `[DONE]` marker). Only the first choice
-/// matters: we never ask for more than one. Every field may be absent or null: servers differ.
+/// One `data:` chunk of the stream (everything but the `[DONE]` marker). The first choice's
+/// text is the answer; other choices exist only when the caller asked for several. Every field
+/// may be absent or null: servers differ.
 #[derive(Debug, Deserialize)]
 struct ChatCompletionChunk {
     choices: Option<Vec<ChunkChoice>>,
@@ -100,6 +209,7 @@ struct ChatCompletionChunk {
 
 #[derive(Debug, Deserialize)]
 struct ChunkChoice {
+    index: Option<u32>,
     delta: Option<ChunkDelta>,
     finish_reason: Option<String>,
 }
@@ -107,6 +217,20 @@ struct ChunkChoice {
 #[derive(Debug, Deserialize)]
 struct ChunkDelta {
     content: Option<String>,
+    tool_calls: Option<Vec<ChunkToolCall>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ChunkToolCall {
+    index: Option<u32>,
+    id: Option<String>,
+    function: Option<ChunkFunction>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ChunkFunction {
+    name: Option<String>,
+    arguments: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -167,11 +291,30 @@ fn parse_chunk(event: confab_sse::Event) -> http::Parsed {
         parsed.items.push(Err(ProviderError::Broken(message)));
         return parsed;
     }
-    if let Some(choice) = chunk.choices.unwrap_or_default().into_iter().next() {
-        if let Some(text) = choice.delta.and_then(|d| d.content).filter(|t| !t.is_empty()) {
-            parsed.items.push(Ok(StreamItem::Delta(text)));
+    for (position, choice) in chunk.choices.unwrap_or_default().into_iter().enumerate() {
+        let index = choice.index.unwrap_or(position as u32);
+        if let Some(delta) = choice.delta {
+            if let Some(text) = delta.content.filter(|t| !t.is_empty()) {
+                parsed.items.push(Ok(match index {
+                    0 => StreamItem::Delta(text),
+                    choice => StreamItem::ChoiceDelta { choice, text },
+                }));
+            }
+            for (n, call) in delta.tool_calls.unwrap_or_default().into_iter().enumerate() {
+                let (name, arguments) = call.function.map_or((None, None), |f| (f.name, f.arguments));
+                parsed.items.push(Ok(StreamItem::ToolCall {
+                    choice: index,
+                    index: call.index.unwrap_or(n as u32),
+                    id: call.id,
+                    name,
+                    arguments: arguments.unwrap_or_default(),
+                }));
+            }
         }
-        parsed.finished = choice.finish_reason.is_some();
+        if let Some(reason) = choice.finish_reason {
+            parsed.finished = true;
+            parsed.finishes.push((index, reason));
+        }
     }
     if let Some(ChunkUsage { prompt_tokens: Some(input), completion_tokens: Some(output) }) = chunk.usage {
         parsed.items.push(Ok(StreamItem::Usage { input_tokens: input, output_tokens: output }));
@@ -191,12 +334,10 @@ mod tests {
         ChatRequest {
             model: "gpt-4o".into(),
             system: system.map(str::to_string),
-            messages: messages
-                .iter()
-                .map(|(role, content)| ChatMessage { role: *role, content: content.to_string() })
-                .collect(),
+            messages: messages.iter().map(|(role, content)| ChatMessage::text(*role, *content)).collect(),
             max_tokens: 256,
             temperature,
+            options: Default::default(),
         }
     }
 
@@ -252,6 +393,60 @@ mod tests {
         }
     }
 
+    #[test]
+    fn tools_and_pass_through_options() {
+        use crate::providers::{RequestOptions, ToolCall, ToolSpec};
+        let mut req = request(None, &[(Role::User, "weather?")], None);
+        req.messages.push(ChatMessage {
+            role: Role::Assistant,
+            content: String::new(),
+            tool: Some(ToolTurn::Calls(vec![ToolCall {
+                id: "call_1".into(),
+                name: "weather".into(),
+                arguments: r#"{"city":"Oslo"}"#.into(),
+            }])),
+        });
+        req.messages.push(ChatMessage {
+            role: Role::User,
+            content: "rain".into(),
+            tool: Some(ToolTurn::Result { call_id: "call_1".into() }),
+        });
+        req.options = RequestOptions {
+            tools: vec![ToolSpec {
+                name: "weather".into(),
+                description: Some("Weather of a city".into()),
+                parameters: Some(json!({"type": "object"})),
+            }],
+            tool_choice: Some(ToolChoice::Function("weather".into())),
+            response_format: Some(json!({"type": "json_object"})),
+            stop: vec!["END".into()],
+            n: Some(2),
+            top_p: Some(0.5),
+        };
+        assert_eq!(
+            serde_json::to_value(body(&req)).unwrap(),
+            json!({
+                "model": "gpt-4o",
+                "messages": [
+                    {"role": "user", "content": "weather?"},
+                    {"role": "assistant", "content": null, "tool_calls": [
+                        {"id": "call_1", "type": "function", "function": {"name": "weather", "arguments": "{\"city\":\"Oslo\"}"}}
+                    ]},
+                    {"role": "tool", "content": "rain", "tool_call_id": "call_1"},
+                ],
+                "stream": true,
+                "stream_options": {"include_usage": true},
+                "max_tokens": 256,
+                "top_p": 0.5,
+                "n": 2,
+                "stop": ["END"],
+                "tools": [{"type": "function", "function": {"name": "weather", "description": "Weather of a city", "parameters": {"type": "object"}}}],
+                "tool_choice": {"type": "function", "function": {"name": "weather"}},
+                "response_format": {"type": "json_object"},
+            })
+        );
+    }
+
     fn data(data: &str) -> confab_sse::Event {
         confab_sse::Event { id: None, event: confab_sse::DEFAULT_EVENT.into(), data: data.into(), retry: None }
     }
@@ -266,6 +461,30 @@ mod tests {
 
     fn usage(input_tokens: u64, output_tokens: u64) -> Result<StreamItem, String> {
         Ok(StreamItem::Usage { input_tokens, output_tokens })
+    }
+
+    fn tool_piece(index: u32, id: Option<&str>, name: Option<&str>, arguments: &str) -> Result<StreamItem, String> {
+        Ok(StreamItem::ToolCall {
+            choice: 0,
+            index,
+            id: id.map(str::to_string),
+            name: name.map(str::to_string),
+            arguments: arguments.into(),
+        })
+    }
+
+    #[test]
+    fn finish_reasons_are_kept_per_choice() {
+        let cases: Vec<(&str, Vec<(u32, &str)>)> = vec![
+            (r#"{"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}"#, vec![(0, "tool_calls")]),
+            (r#"{"choices":[{"index":2,"delta":{},"finish_reason":"length"}]}"#, vec![(2, "length")]),
+            (r#"{"choices":[{"delta":{"content":"x"},"finish_reason":null}]}"#, vec![]),
+        ];
+        for (chunk, expected) in cases {
+            let parsed = parse_chunk(data(chunk));
+            let got: Vec<(u32, &str)> = parsed.finishes.iter().map(|(c, r)| (*c, r.as_str())).collect();
+            assert_eq!(got, expected, "{chunk}");
+        }
     }
 
     #[test]
@@ -329,14 +548,24 @@ mod tests {
                 outcome(vec![], false, false),
             ),
             (
-                "only the first choice counts",
+                "the first choice is the answer, others are told apart",
                 r#"{"choices":[{"index":0,"delta":{"content":"a"},"finish_reason":null},{"index":1,"delta":{"content":"b"},"finish_reason":"stop"}]}"#,
-                outcome(vec![delta("a")], false, false),
+                outcome(vec![delta("a"), Ok(StreamItem::ChoiceDelta { choice: 1, text: "b".into() })], true, false),
             ),
             (
-                "fields we do not use are ignored",
+                "fields we do not use are ignored; tool call pieces are kept",
                 r#"{"choices":[{"index":0,"delta":{"reasoning_content":"hmm","tool_calls":[{"index":0,"function":{"arguments":"{"}}],"content":"x"},"finish_reason":null}]}"#,
-                outcome(vec![delta("x")], false, false),
+                outcome(vec![delta("x"), tool_piece(0, None, None, "{")], false, false),
+            ),
+            (
+                "the first piece of a tool call names it",
+                r#"{"choices":[{"index":0,"delta":{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"lookup","arguments":""}}]},"finish_reason":null}]}"#,
+                outcome(vec![tool_piece(0, Some("call_1"), Some("lookup"), "")], false, false),
+            ),
+            (
+                "a second parallel call",
+                r#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"function":{"arguments":"{\"q\":1}"}}]},"finish_reason":null}]}"#,
+                outcome(vec![tool_piece(1, None, None, r#"{"q":1}"#)], false, false),
             ),
             (
                 "an error chunk breaks the stream",

@@ -1,7 +1,7 @@
 //! API tokens for SDK clients: bound to one tenant, scoped to a role, stored as a digest.
 use super::entities::api_token;
 use super::{Conn, now};
-use crate::domain::{ApiTokenId, Role, TenantId, UserId};
+use crate::domain::{ApiTokenId, KeepMode, Role, TenantId, UserId};
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
@@ -18,6 +18,8 @@ pub struct ApiToken {
     pub expires_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// What the OpenAI-compatible endpoint keeps of this token's calls.
+    pub keep: KeepMode,
 }
 
 impl TryFrom<api_token::Model> for ApiToken {
@@ -34,6 +36,7 @@ impl TryFrom<api_token::Model> for ApiToken {
             expires_at: m.expires_at,
             last_used_at: m.last_used_at,
             revoked_at: m.revoked_at,
+            keep: KeepMode::parse(&m.keep).map_err(|_| AppError::Internal(format!("unknown keep mode {}", m.keep)))?,
         })
     }
 }
@@ -46,6 +49,7 @@ pub struct NewApiToken<'a> {
     pub token_hash: &'a str,
     pub role: Role,
     pub expires_at: Option<DateTime<Utc>>,
+    pub keep: KeepMode,
 }
 
 pub async fn insert(conn: &impl Conn, new: NewApiToken<'_>) -> AppResult<ApiToken> {
@@ -61,6 +65,7 @@ pub async fn insert(conn: &impl Conn, new: NewApiToken<'_>) -> AppResult<ApiToke
         expires_at: Set(new.expires_at),
         last_used_at: Set(None),
         revoked_at: Set(None),
+        keep: Set(new.keep.as_str().into()),
     }
     .insert(conn)
     .await?

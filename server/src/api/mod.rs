@@ -141,6 +141,7 @@ pub async fn routes() -> Route {
     let docs_csp = middleware::docs_csp(&docs).await;
     Route::new()
         .nest("/v1", api)
+        .nest("/openai/v1", crate::openai::routes())
         .at(
             "/openapi.json",
             poem::endpoint::make_sync(move |_| {

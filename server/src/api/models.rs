@@ -178,6 +178,10 @@ pub struct CreateTokenRequest {
     /// Lifetime in days (0 = never expires). Defaults to the installation's setting.
     #[oai(nullable)]
     pub expires_in_days: Option<u32>,
+    /// What the OpenAI-compatible endpoint (`/openai/v1`) keeps of this token's calls.
+    /// Defaults to `metadata`.
+    #[oai(nullable)]
+    pub keep: Option<KeepModeName>,
 }
 
 /// An API token (never its secret).
@@ -204,6 +208,42 @@ pub struct TokenView {
     /// When it was revoked; null while not revoked.
     #[oai(nullable)]
     pub revoked_at: Option<DateTime<Utc>>,
+    /// What the OpenAI-compatible endpoint (`/openai/v1`) keeps of this token's calls.
+    pub keep: KeepModeName,
+}
+
+/// What the OpenAI-compatible endpoint keeps of an API token's calls; the usage event (tokens
+/// and cost) is always kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename = "KeepMode", rename_all = "snake_case")]
+pub enum KeepModeName {
+    /// Only the usage event.
+    Nothing,
+    /// An audit entry per call (model, tokens, cost, outcome), never content.
+    Metadata,
+    /// The audit entry, and the exchange as a conversation in the token owner's history.
+    Conversation,
+}
+
+impl From<KeepModeName> for confab_core::domain::KeepMode {
+    fn from(k: KeepModeName) -> Self {
+        match k {
+            KeepModeName::Nothing => Self::Nothing,
+            KeepModeName::Metadata => Self::Metadata,
+            KeepModeName::Conversation => Self::Conversation,
+        }
+    }
+}
+
+impl From<confab_core::domain::KeepMode> for KeepModeName {
+    fn from(k: confab_core::domain::KeepMode) -> Self {
+        use confab_core::domain::KeepMode;
+        match k {
+            KeepMode::Nothing => Self::Nothing,
+            KeepMode::Metadata => Self::Metadata,
+            KeepMode::Conversation => Self::Conversation,
+        }
+    }
 }
 
 impl From<ApiToken> for TokenView {
@@ -218,6 +258,7 @@ impl From<ApiToken> for TokenView {
             expires_at: t.expires_at,
             last_used_at: t.last_used_at,
             revoked_at: t.revoked_at,
+            keep: t.keep.into(),
         }
     }
 }

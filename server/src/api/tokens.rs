@@ -64,7 +64,14 @@ impl TokensApi {
         let body = body.0;
         let (token, secret) = state
             .auth
-            .create_token(&scope, &actor_of(&auth.0), &body.name, body.role.map(Into::into), body.expires_in_days)
+            .create_token(
+                &scope,
+                &actor_of(&auth.0),
+                &body.name,
+                body.role.map(Into::into),
+                body.expires_in_days,
+                body.keep.map(Into::into),
+            )
             .await?;
         Ok(TokenCreated::Created(Json(CreatedToken { token: secret, details: token.into() })))
     }

@@ -15,6 +15,7 @@ pub struct Model {
     pub expires_at: Option<DateTimeUtc>,
     pub last_used_at: Option<DateTimeUtc>,
     pub revoked_at: Option<DateTimeUtc>,
+    pub keep: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1399,6 +1399,11 @@ export interface components {
              * @description Lifetime in days (0 = never expires). Defaults to the installation's setting.
              */
             expires_in_days?: number | null;
+            /**
+             * @description What the OpenAI-compatible endpoint (`/openai/v1`) keeps of this token's calls.
+             *     Defaults to `metadata`.
+             */
+            keep?: (components["schemas"]["KeepMode"] & unknown) | null;
             /** @description What the token is for, e.g. "CI reporting". */
             name: string;
             /** @description The most the token may do; at most your own role. Defaults to your role. */
@@ -1511,6 +1516,12 @@ export interface components {
             /** @description The new value (null when unset); absent for `system_prompt`, which has `lines`. */
             to?: unknown;
         };
+        /**
+         * @description What the OpenAI-compatible endpoint keeps of an API token's calls; the usage event (tokens
+         *     and cost) is always kept.
+         * @enum {string}
+         */
+        KeepMode: "nothing" | "metadata" | "conversation";
         /**
          * LoginRequest
          * @description An e-mail address and password to sign in with.
@@ -2742,6 +2753,8 @@ export interface components {
              * @description The token's id.
              */
             id: string;
+            /** @description What the OpenAI-compatible endpoint (`/openai/v1`) keeps of this token's calls. */
+            keep: components["schemas"]["KeepMode"] & unknown;
             /**
              * Format: date-time
              * @description When it last authenticated a request; null when never used.

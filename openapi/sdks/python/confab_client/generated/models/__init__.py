@@ -26,6 +26,7 @@ from .error_code import ErrorCode
 from .error_detail import ErrorDetail
 from .failure_policy import FailurePolicy
 from .field_change import FieldChange
+from .keep_mode import KeepMode
 from .login_request import LoginRequest
 from .me_view import MeView
 from .message_cancelled import MessageCancelled
@@ -145,6 +146,7 @@ __all__ = (
     "ErrorDetail",
     "FailurePolicy",
     "FieldChange",
+    "KeepMode",
     "LoginRequest",
     "MeView",
     "MessageCancelled",

@@ -6,6 +6,7 @@ from typing import Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.keep_mode import KeepMode
 from ..models.tenant_role import TenantRole
 from ..types import UNSET, Unset
 
@@ -20,11 +21,14 @@ class CreateTokenRequest:
         name (str): What the token is for, e.g. "CI reporting".
         expires_in_days (int | None | Unset): Lifetime in days (0 = never expires). Defaults to the installation's
             setting.
+        keep (KeepMode | None | Unset): What the OpenAI-compatible endpoint (`/openai/v1`) keeps of this token's calls.
+            Defaults to `metadata`.
         role (None | TenantRole | Unset): The most the token may do; at most your own role. Defaults to your role.
     """
 
     name: str
     expires_in_days: int | None | Unset = UNSET
+    keep: KeepMode | None | Unset = UNSET
     role: None | TenantRole | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -36,6 +40,14 @@ class CreateTokenRequest:
             expires_in_days = UNSET
         else:
             expires_in_days = self.expires_in_days
+
+        keep: None | str | Unset
+        if isinstance(self.keep, Unset):
+            keep = UNSET
+        elif isinstance(self.keep, KeepMode):
+            keep = self.keep.value
+        else:
+            keep = self.keep
 
         role: None | str | Unset
         if isinstance(self.role, Unset):
@@ -54,6 +66,8 @@ class CreateTokenRequest:
         )
         if expires_in_days is not UNSET:
             field_dict["expires_in_days"] = expires_in_days
+        if keep is not UNSET:
+            field_dict["keep"] = keep
         if role is not UNSET:
             field_dict["role"] = role
 
@@ -72,6 +86,23 @@ class CreateTokenRequest:
             return cast(int | None | Unset, data)
 
         expires_in_days = _parse_expires_in_days(d.pop("expires_in_days", UNSET))
+
+        def _parse_keep(data: object) -> KeepMode | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                keep_type_1 = KeepMode(data)
+
+                return keep_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(KeepMode | None | Unset, data)
+
+        keep = _parse_keep(d.pop("keep", UNSET))
 
         def _parse_role(data: object) -> None | TenantRole | Unset:
             if data is None:
@@ -93,6 +124,7 @@ class CreateTokenRequest:
         create_token_request = cls(
             name=name,
             expires_in_days=expires_in_days,
+            keep=keep,
             role=role,
         )
 

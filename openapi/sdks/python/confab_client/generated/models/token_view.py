@@ -8,6 +8,7 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.keep_mode import KeepMode
 from ..models.tenant_role import TenantRole
 from ..types import UNSET, Unset
 
@@ -21,6 +22,8 @@ class TokenView:
     Attributes:
         created_at (datetime.datetime): When it was created.
         id (UUID): The token's id.
+        keep (KeepMode): What the OpenAI-compatible endpoint keeps of an API token's calls; the usage event (tokens
+            and cost) is always kept.
         name (str): Its name, to tell tokens apart.
         prefix (str): The first characters of the token, to recognise it.
         role (TenantRole): A user's role in a tenant: `member` (chat), `auditor` (also reads audit and usage) or
@@ -33,6 +36,7 @@ class TokenView:
 
     created_at: datetime.datetime
     id: UUID
+    keep: KeepMode
     name: str
     prefix: str
     role: TenantRole
@@ -46,6 +50,8 @@ class TokenView:
         created_at = self.created_at.isoformat()
 
         id = str(self.id)
+
+        keep = self.keep.value
 
         name = self.name
 
@@ -85,6 +91,7 @@ class TokenView:
             {
                 "created_at": created_at,
                 "id": id,
+                "keep": keep,
                 "name": name,
                 "prefix": prefix,
                 "role": role,
@@ -106,6 +113,8 @@ class TokenView:
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
         id = UUID(d.pop("id"))
+
+        keep = KeepMode(d.pop("keep"))
 
         name = d.pop("name")
 
@@ -169,6 +178,7 @@ class TokenView:
         token_view = cls(
             created_at=created_at,
             id=id,
+            keep=keep,
             name=name,
             prefix=prefix,
             role=role,

@@ -13,6 +13,10 @@ An optional property of an object schema also accepts null: poem-openapi seriali
 fails on that null. A property already declared nullable (in any form) is left alone, so once the
 spec says so itself this step changes nothing.
 
+The spec requires an `Idempotency-Key` header on the operations that start a turn. The SDK's
+transport adds a fresh key to every such request that has none (and reuses it on that request's
+retries), so the generated functions take it as an optional argument: pass one to choose the key.
+
 Usage: normalize_spec.py IN OUT
 """
 
@@ -38,6 +42,8 @@ def normalize(node):
             else:
                 kept.append(member)
         node["allOf"] = kept
+    if node.get("in") == "header" and node.get("name") == "Idempotency-Key":
+        node["required"] = False
     properties = node.get("properties")
     if node.get("type") == "object" and isinstance(properties, dict):
         required = set(node.get("required", []))

@@ -5,7 +5,7 @@ import { ConfabError, ConfabNetworkError, isAbortError } from './errors.js';
 import { idempotentOperations } from './generated/operations.js';
 import { retryingFetch, type FetchLike, type RetryOptions } from './retry.js';
 import { MessageStream, type Opened, type StreamOptions, type StreamSource } from './stream.js';
-import type { EditBody, RegenerateBody, SendMessageBody, paths } from './types.js';
+import type { ClientPaths, EditBody, RegenerateBody, SendMessageBody } from './types.js';
 
 export interface ConfabClientOptions {
   /** Where Confab is: `https://confab.example.com` (in a browser on the same origin, `location.origin`). */
@@ -49,7 +49,7 @@ export interface ApiAnswer<T> {
 
 export interface ConfabClient {
   /** The generated, typed client: `api.GET('/v1/me')`, `api.POST('/v1/conversations', { body })`. */
-  readonly api: Client<paths>;
+  readonly api: Client<ClientPaths>;
   /** Awaits an `api` call: its data, or throws a `ConfabError` (or `ConfabNetworkError`). */
   unwrap<T>(call: Promise<ApiAnswer<T>>, options?: { quiet401?: boolean }): Promise<T>;
   /** Sets the browser session's CSRF token, sent on every request that changes something. */
@@ -85,7 +85,7 @@ export function createConfabClient(options: ConfabClientOptions): ConfabClient {
   const baseFetch: FetchLike = options.fetch ?? ((request) => globalThis.fetch(request));
   const fetch = options.retry === false ? retryingFetch(baseFetch, { retries: 0 }) : retryingFetch(baseFetch, options.retry);
 
-  const api = createClient<paths>({
+  const api = createClient<ClientPaths>({
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
     fetch,
     ...(options.credentials ? { credentials: options.credentials } : {}),

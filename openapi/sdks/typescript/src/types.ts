@@ -4,6 +4,22 @@ import type { components, paths } from './generated/openapi.js';
 
 export type { components, paths, operations } from './generated/openapi.js';
 
+/**
+ * The paths as the client offers them. The spec requires an `Idempotency-Key` on the operations
+ * that start a turn; the client adds a fresh one to every such call that has none (and reuses it
+ * on that call's retries), so here the header is optional.
+ */
+export type ClientPaths = { [P in keyof paths]: { [M in keyof paths[P]]: AutoKey<paths[P][M]> } };
+type AutoKey<Op> = Op extends { parameters: infer Params }
+  ? Params extends { header: { 'Idempotency-Key': string } }
+    ? Omit<Op, 'parameters'> & {
+        parameters: Omit<Params, 'header'> & {
+          header?: Omit<Params['header'], 'Idempotency-Key'> & { 'Idempotency-Key'?: string };
+        };
+      }
+    : Op
+  : Op;
+
 /** The schemas of the spec, by name: `Schemas['ConversationView']`. */
 export type Schemas = components['schemas'];
 

@@ -9,16 +9,17 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_body import ErrorBody
 from ...models.turn_view import TurnView
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     id: UUID,
     *,
-    idempotency_key: str,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-    headers["Idempotency-Key"] = idempotency_key
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -119,13 +120,13 @@ def sync_detailed(
     id: UUID,
     *,
     client: AuthenticatedClient,
-    idempotency_key: str,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorBody | TurnView | str]:
     """Continue a `partial` answer where it stopped.
 
     Args:
         id (UUID):
-        idempotency_key (str):
+        idempotency_key (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -151,13 +152,13 @@ def sync(
     id: UUID,
     *,
     client: AuthenticatedClient,
-    idempotency_key: str,
+    idempotency_key: str | Unset = UNSET,
 ) -> ErrorBody | TurnView | str | None:
     """Continue a `partial` answer where it stopped.
 
     Args:
         id (UUID):
-        idempotency_key (str):
+        idempotency_key (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -178,13 +179,13 @@ async def asyncio_detailed(
     id: UUID,
     *,
     client: AuthenticatedClient,
-    idempotency_key: str,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorBody | TurnView | str]:
     """Continue a `partial` answer where it stopped.
 
     Args:
         id (UUID):
-        idempotency_key (str):
+        idempotency_key (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -208,13 +209,13 @@ async def asyncio(
     id: UUID,
     *,
     client: AuthenticatedClient,
-    idempotency_key: str,
+    idempotency_key: str | Unset = UNSET,
 ) -> ErrorBody | TurnView | str | None:
     """Continue a `partial` answer where it stopped.
 
     Args:
         id (UUID):
-        idempotency_key (str):
+        idempotency_key (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -10,17 +10,18 @@ from ...client import AuthenticatedClient, Client
 from ...models.edit_message import EditMessage
 from ...models.error_body import ErrorBody
 from ...models.turn_view import TurnView
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     id: UUID,
     *,
     body: EditMessage,
-    idempotency_key: str,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-    headers["Idempotency-Key"] = idempotency_key
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -126,13 +127,13 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: EditMessage,
-    idempotency_key: str,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorBody | TurnView | str]:
     """Edit a user message: a new user message beside it (a new branch) with a new answer.
 
     Args:
         id (UUID):
-        idempotency_key (str):
+        idempotency_key (str | Unset):
         body (EditMessage): A new version of a user message: a sibling branch with a new answer.
 
     Raises:
@@ -161,13 +162,13 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: EditMessage,
-    idempotency_key: str,
+    idempotency_key: str | Unset = UNSET,
 ) -> ErrorBody | TurnView | str | None:
     """Edit a user message: a new user message beside it (a new branch) with a new answer.
 
     Args:
         id (UUID):
-        idempotency_key (str):
+        idempotency_key (str | Unset):
         body (EditMessage): A new version of a user message: a sibling branch with a new answer.
 
     Raises:
@@ -191,13 +192,13 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: EditMessage,
-    idempotency_key: str,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorBody | TurnView | str]:
     """Edit a user message: a new user message beside it (a new branch) with a new answer.
 
     Args:
         id (UUID):
-        idempotency_key (str):
+        idempotency_key (str | Unset):
         body (EditMessage): A new version of a user message: a sibling branch with a new answer.
 
     Raises:
@@ -224,13 +225,13 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: EditMessage,
-    idempotency_key: str,
+    idempotency_key: str | Unset = UNSET,
 ) -> ErrorBody | TurnView | str | None:
     """Edit a user message: a new user message beside it (a new branch) with a new answer.
 
     Args:
         id (UUID):
-        idempotency_key (str):
+        idempotency_key (str | Unset):
         body (EditMessage): A new version of a user message: a sibling branch with a new answer.
 
     Raises:

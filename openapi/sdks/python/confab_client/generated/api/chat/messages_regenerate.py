@@ -10,17 +10,18 @@ from ...client import AuthenticatedClient, Client
 from ...models.error_body import ErrorBody
 from ...models.regenerate_message import RegenerateMessage
 from ...models.turn_view import TurnView
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     id: UUID,
     *,
     body: RegenerateMessage,
-    idempotency_key: str,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-    headers["Idempotency-Key"] = idempotency_key
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -126,14 +127,14 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: RegenerateMessage,
-    idempotency_key: str,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorBody | TurnView | str]:
     """Answer again: a new assistant message beside this one (or, for a user message, a new answer
     to it).
 
     Args:
         id (UUID):
-        idempotency_key (str):
+        idempotency_key (str | Unset):
         body (RegenerateMessage): Another answer to the same user message: a sibling branch.
 
     Raises:
@@ -162,14 +163,14 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: RegenerateMessage,
-    idempotency_key: str,
+    idempotency_key: str | Unset = UNSET,
 ) -> ErrorBody | TurnView | str | None:
     """Answer again: a new assistant message beside this one (or, for a user message, a new answer
     to it).
 
     Args:
         id (UUID):
-        idempotency_key (str):
+        idempotency_key (str | Unset):
         body (RegenerateMessage): Another answer to the same user message: a sibling branch.
 
     Raises:
@@ -193,14 +194,14 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: RegenerateMessage,
-    idempotency_key: str,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorBody | TurnView | str]:
     """Answer again: a new assistant message beside this one (or, for a user message, a new answer
     to it).
 
     Args:
         id (UUID):
-        idempotency_key (str):
+        idempotency_key (str | Unset):
         body (RegenerateMessage): Another answer to the same user message: a sibling branch.
 
     Raises:
@@ -227,14 +228,14 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: RegenerateMessage,
-    idempotency_key: str,
+    idempotency_key: str | Unset = UNSET,
 ) -> ErrorBody | TurnView | str | None:
     """Answer again: a new assistant message beside this one (or, for a user message, a new answer
     to it).
 
     Args:
         id (UUID):
-        idempotency_key (str):
+        idempotency_key (str | Unset):
         body (RegenerateMessage): Another answer to the same user message: a sibling branch.
 
     Raises:

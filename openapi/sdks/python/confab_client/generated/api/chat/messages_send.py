@@ -10,17 +10,18 @@ from ...client import AuthenticatedClient, Client
 from ...models.error_body import ErrorBody
 from ...models.send_message import SendMessage
 from ...models.turn_view import TurnView
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     id: UUID,
     *,
     body: SendMessage,
-    idempotency_key: str,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-    headers["Idempotency-Key"] = idempotency_key
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -126,7 +127,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: SendMessage,
-    idempotency_key: str,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorBody | TurnView | str]:
     """Send a message and get the answer.
 
@@ -137,7 +138,7 @@ def sync_detailed(
 
     Args:
         id (UUID):
-        idempotency_key (str):
+        idempotency_key (str | Unset):
         body (SendMessage): A user message to add to a conversation, and the answer to ask for.
 
     Raises:
@@ -166,7 +167,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: SendMessage,
-    idempotency_key: str,
+    idempotency_key: str | Unset = UNSET,
 ) -> ErrorBody | TurnView | str | None:
     """Send a message and get the answer.
 
@@ -177,7 +178,7 @@ def sync(
 
     Args:
         id (UUID):
-        idempotency_key (str):
+        idempotency_key (str | Unset):
         body (SendMessage): A user message to add to a conversation, and the answer to ask for.
 
     Raises:
@@ -201,7 +202,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: SendMessage,
-    idempotency_key: str,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorBody | TurnView | str]:
     """Send a message and get the answer.
 
@@ -212,7 +213,7 @@ async def asyncio_detailed(
 
     Args:
         id (UUID):
-        idempotency_key (str):
+        idempotency_key (str | Unset):
         body (SendMessage): A user message to add to a conversation, and the answer to ask for.
 
     Raises:
@@ -239,7 +240,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: SendMessage,
-    idempotency_key: str,
+    idempotency_key: str | Unset = UNSET,
 ) -> ErrorBody | TurnView | str | None:
     """Send a message and get the answer.
 
@@ -250,7 +251,7 @@ async def asyncio(
 
     Args:
         id (UUID):
-        idempotency_key (str):
+        idempotency_key (str | Unset):
         body (SendMessage): A user message to add to a conversation, and the answer to ask for.
 
     Raises:

@@ -46,7 +46,7 @@ stop_started() {
   local pid
   while read -r pid; do
     # Only a process of ours: confab-load reaps its children, and a pid can be reused.
-    if [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qE 'confab|litellm'; then
+    if [ -n "$pid" ] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qE 'confab|litellm'; then
       kill "$pid" 2>/dev/null || true
       sleep 0.5
       if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi

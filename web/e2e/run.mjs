@@ -555,6 +555,10 @@ test('a member of two tenants switches between them; sign out', async ({ page, i
 
 test('an ended session returns to sign-in with a message', async ({ context, page, incidents }) => {
   await signIn(page);
+  // The chat's first loads (conversations, models, presets) must be done: a 401 on one of them
+  // would end the session before the send this test is about.
+  await composer(page).waitFor();
+  await page.waitForLoadState('networkidle');
   await context.clearCookies();
   await send(page, 'After the session ended');
   await page.getByRole('button', { name: 'Sign in' }).waitFor();

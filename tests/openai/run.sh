@@ -12,8 +12,6 @@ set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$HERE/../.."
 SERVER_BIN="${SDK_E2E_SERVER_BIN:-${CARGO_TARGET_DIR:-$HOME/.cache/confab-target}/debug/confab-sdk-e2e-server}"
-PYTHON="${PYTHON:-python3}"
-CONFAB_VENVS="${CONFAB_VENVS:-$HOME/.cache/confab-venvs}"
 started=$SECONDS
 
 RUN="$(mktemp -d "${TMPDIR:-/tmp}/confab-openai.XXXXXX")"
@@ -40,21 +38,10 @@ fail() {
   exit 1
 }
 
-# A virtualenv with exactly the pinned packages, cached by a hash of the interpreter and the pins;
-# a half-built one (no .ready) is rebuilt, and a lock keeps parallel runs from racing.
-key="$({ "$PYTHON" -c 'import sys; print(sys.version)'; cat "$HERE/requirements.txt"; } | sha256sum | cut -c1-16)"
-venv="$CONFAB_VENVS/confab-openai-tests-$key"
-mkdir -p "$CONFAB_VENVS"
-(
-  flock 9
-  if [ ! -e "$venv/.ready" ]; then
-    rm -rf "$venv"
-    echo "== openai: creating the virtualenv in $venv" >&2
-    "$PYTHON" -m venv "$venv" >&2 &&
-      "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$HERE/requirements.txt" >&2 &&
-      touch "$venv/.ready"
-  fi
-) 9>"$venv.lock" || fail "could not create the virtualenv"
+# A virtualenv with exactly the pinned packages (the shared helper the SDK and schemathesis use).
+# shellcheck source=openapi/sdks/python/venv.sh
+. "$ROOT/openapi/sdks/python/venv.sh"
+venv="$(cached_venv confab-openai-tests "$HERE/requirements.txt")" || fail "could not create the virtualenv"
 
 # The plugin the redaction test installs; built from source when missing.
 if [ ! -e "$ROOT/plugins/dist/pii-redactor.manifest.json" ]; then

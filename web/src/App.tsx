@@ -1,13 +1,13 @@
 import { Component, useCallback, useEffect, useState, type ReactNode } from 'react';
 import { api, call, setCsrfToken, setUnauthorizedHandler, type Me, type Schemas } from './api/client';
-import { Chat } from './components/Chat';
-import { Login } from './components/Login';
-import { Presets } from './components/Presets';
-import { Sidebar } from './components/Sidebar';
-import { Snapshot } from './components/Snapshot';
-import { describeError } from './errors';
+import { Chat } from './features/chat/components/Chat';
+import { Login } from './features/auth/components/Login';
+import { Presets } from './features/presets/components/Presets';
+import { Sidebar } from './features/conversations/components/Sidebar';
+import { Snapshot } from './features/shares/components/Snapshot';
+import { describeError } from './shared/errors';
 import { navigate, useRoute } from './router';
-import { ToastProvider, useNotify } from './toast';
+import { ToastProvider, useNotify } from './shared/toast';
 
 type Theme = 'light' | 'dark';
 

@@ -1,6 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
-import type { Catalogue } from '../App';
+import type { Catalogue } from '../../../App';
 import {
   api,
   byteLength,
@@ -13,15 +13,15 @@ import {
   type Message,
   type Schemas,
   type StreamEvent,
-} from '../api/client';
+} from '../../../api/client';
 import { clearDraft, loadDraft, saveDraft } from '../drafts';
-import { describeError } from '../errors';
-import { navigate } from '../router';
-import { useNotify } from '../toast';
+import { describeError } from '../../../shared/errors';
+import { navigate } from '../../../router';
+import { useNotify } from '../../../shared/toast';
 import { Composer } from './Composer';
-import { preloadMarkdown } from './LazyMarkdown';
+import { preloadMarkdown } from '../../../shared/markdown/LazyMarkdown';
 import { MessageRow } from './MessageRow';
-import { ShareDialog } from './ShareDialog';
+import { ShareDialog } from '../../shares/components/ShareDialog';
 
 interface Props {
   conversationId: string | null;

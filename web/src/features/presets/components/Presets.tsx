@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from 'react';
-import type { Catalogue } from '../App';
-import { api, call, type Schemas } from '../api/client';
-import { describeError } from '../errors';
-import { useNotify } from '../toast';
+import type { Catalogue } from '../../../App';
+import { api, call, type Schemas } from '../../../api/client';
+import { describeError } from '../../../shared/errors';
+import { useNotify } from '../../../shared/toast';
 
 type Preset = Schemas['PresetView'];
 

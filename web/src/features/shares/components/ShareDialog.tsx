@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, call, type Schemas } from '../api/client';
-import { describeError } from '../errors';
+import { api, call, type Schemas } from '../../../api/client';
+import { describeError } from '../../../shared/errors';
 
 const EXPIRY: [string, number | null][] = [['Never', null], ['1 day', 1], ['7 days', 7], ['30 days', 30]];
 const VISIBILITY: Record<Schemas['ShareVisibility'], string> = {

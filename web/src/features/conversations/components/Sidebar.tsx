@@ -1,9 +1,9 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
-import { api, call, type Conversation, type Me, type Schemas } from '../api/client';
-import { describeError } from '../errors';
-import { navigate } from '../router';
-import { useNotify } from '../toast';
-import { Icon } from './Icon';
+import { api, call, type Conversation, type Me, type Schemas } from '../../../api/client';
+import { describeError } from '../../../shared/errors';
+import { navigate } from '../../../router';
+import { useNotify } from '../../../shared/toast';
+import { Icon } from '../../../shared/Icon';
 
 const PAGE = 30;
 

@@ -1,7 +1,7 @@
 import { useEffect, useState, type ReactNode } from 'react';
-import { api, call, type Schemas } from '../api/client';
-import { describeError } from '../errors';
-import { LazyMarkdown as Markdown } from './LazyMarkdown';
+import { api, call, type Schemas } from '../../../api/client';
+import { describeError } from '../../../shared/errors';
+import { LazyMarkdown as Markdown } from '../../../shared/markdown/LazyMarkdown';
 
 interface Props {
   /** A link share's secret (`/s/<token>`, readable signed out)… */

@@ -1,6 +1,6 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { ConfabError, api, call, type Me } from '../api/client';
-import { describeError } from '../errors';
+import { ConfabError, api, call, type Me } from '../../../api/client';
+import { describeError } from '../../../shared/errors';
 
 export function Login({ onSignedIn, themeToggle }: { onSignedIn: (me: Me) => void; themeToggle: ReactNode }) {
   const [email, setEmail] = useState('');

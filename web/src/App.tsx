@@ -1,5 +1,7 @@
+import { QueryClientProvider } from '@tanstack/react-query';
 import { Component, useCallback, useEffect, useState, type ReactNode } from 'react';
 import { api, call, setCsrfToken, setUnauthorizedHandler, type Me, type Schemas } from './api/client';
+import { createQueryClient } from './api/query';
 import { Chat } from './features/chat/components/Chat';
 import { Login } from './features/auth/components/Login';
 import { Presets } from './features/presets/components/Presets';
@@ -21,10 +23,19 @@ export function App() {
   return (
     <ErrorBoundary>
       <ToastProvider>
-        <Shell />
+        <QueryProvider>
+          <Shell />
+        </QueryProvider>
       </ToastProvider>
     </ErrorBoundary>
   );
+}
+
+/** The server state's cache, whose failures of requests that ask for it show as error toasts. */
+function QueryProvider({ children }: { children: ReactNode }) {
+  const notify = useNotify();
+  const [client] = useState(() => createQueryClient({ onError: (e) => notify.error(describeError(e)) }));
+  return <QueryClientProvider client={client}>{children}</QueryClientProvider>;
 }
 
 export interface Catalogue {

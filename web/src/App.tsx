@@ -1,8 +1,9 @@
-import { QueryClientProvider } from '@tanstack/react-query';
+import { QueryClientProvider, useQueryClient } from '@tanstack/react-query';
 import { Component, useCallback, useEffect, useState, type ReactNode } from 'react';
 import { api, call, setCsrfToken, setUnauthorizedHandler, type Me, type Schemas } from './api/client';
 import { createQueryClient } from './api/query';
 import { Chat } from './features/chat/components/Chat';
+import { refreshConversationLists } from './features/conversations/api';
 import { Login } from './features/auth/components/Login';
 import { Presets } from './features/presets/components/Presets';
 import { Sidebar } from './features/conversations/components/Sidebar';
@@ -46,10 +47,10 @@ export interface Catalogue {
 function Shell() {
   const route = useRoute();
   const notify = useNotify();
+  const queryClient = useQueryClient();
   const [me, setMe] = useState<Me | null | 'loading'>('loading');
   const [loadError, setLoadError] = useState<string | null>(null);
   const [theme, setTheme] = useState<Theme>(initialTheme);
-  const [listVersion, setListVersion] = useState(0);
   const [catalogue, setCatalogue] = useState<Catalogue | null>(null);
   const [sidebarOpen, setSidebarOpen] = useState(false);
 
@@ -141,14 +142,15 @@ function Shell() {
       const m = await call(api.PUT('/v1/me/active-tenant', { body: { tenant_id: id } }));
       if (m.csrf_token) setCsrfToken(m.csrf_token);
       setMe(m);
-      setListVersion((v) => v + 1);
       navigate('/');
+      // Nothing cached from the other organisation applies (not even a list's cursors).
+      void queryClient.resetQueries();
     } catch (e) {
       notify.error(describeError(e));
     }
   };
 
-  const changed = () => setListVersion((v) => v + 1);
+  const changed = () => void refreshConversationLists(queryClient);
   let main: ReactNode;
   switch (route.name) {
     case 'chat':
@@ -177,7 +179,6 @@ function Shell() {
       <a className="skip-link" href="#main">Skip to chat</a>
       <Sidebar
         me={me}
-        listVersion={listVersion}
         activeId={route.name === 'chat' ? route.id : null}
         onSignOut={() => void signOut()}
         onSwitchTenant={(id) => void switchTenant(id)}

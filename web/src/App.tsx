@@ -1,9 +1,9 @@
 import { QueryClientProvider, useQueryClient } from '@tanstack/react-query';
 import { Component, useCallback, useEffect, useState, type ReactNode } from 'react';
-import { api, call, setCsrfToken, setUnauthorizedHandler, type Me, type Schemas } from './api/client';
+import { flushSync } from 'react-dom';
+import { api, call, setCsrfToken, setUnauthorizedHandler, type Me } from './api/client';
 import { createQueryClient } from './api/query';
 import { Chat } from './features/chat/components/Chat';
-import { refreshConversationLists } from './features/conversations/api';
 import { Login } from './features/auth/components/Login';
 import { Presets } from './features/presets/components/Presets';
 import { Sidebar } from './features/conversations/components/Sidebar';
@@ -39,11 +39,6 @@ function QueryProvider({ children }: { children: ReactNode }) {
   return <QueryClientProvider client={client}>{children}</QueryClientProvider>;
 }
 
-export interface Catalogue {
-  models: Schemas['ModelView'][];
-  presets: Schemas['PresetList'];
-}
-
 function Shell() {
   const route = useRoute();
   const notify = useNotify();
@@ -51,7 +46,6 @@ function Shell() {
   const [me, setMe] = useState<Me | null | 'loading'>('loading');
   const [loadError, setLoadError] = useState<string | null>(null);
   const [theme, setTheme] = useState<Theme>(initialTheme);
-  const [catalogue, setCatalogue] = useState<Catalogue | null>(null);
   const [sidebarOpen, setSidebarOpen] = useState(false);
 
   useEffect(() => {
@@ -82,18 +76,6 @@ function Shell() {
   }, [loadMe, notify]);
 
   const signedIn = me !== null && me !== 'loading';
-  const tenantId = signedIn ? me.active_tenant?.id : undefined;
-  useEffect(() => {
-    if (!signedIn) return;
-    let live = true;
-    Promise.all([call(api.GET('/v1/models')), call(api.GET('/v1/presets'))])
-      .then(([models, presets]) => live && setCatalogue({ models: models.items, presets }))
-      .catch((e: unknown) => live && notify.error(describeError(e)));
-    return () => {
-      live = false;
-    };
-  }, [signedIn, tenantId, notify]);
-
   useEffect(() => setSidebarOpen(false), [route]);
 
   const themeToggle = (
@@ -133,7 +115,6 @@ function Shell() {
     }
     setCsrfToken(null);
     setMe(null);
-    setCatalogue(null);
     navigate('/');
   };
 
@@ -142,25 +123,25 @@ function Shell() {
       const m = await call(api.PUT('/v1/me/active-tenant', { body: { tenant_id: id } }));
       if (m.csrf_token) setCsrfToken(m.csrf_token);
       setMe(m);
-      navigate('/');
-      // Nothing cached from the other organisation applies (not even a list's cursors).
+      // Leave the open conversation first, so that it is not reloaded from the other organisation;
+      // nothing cached from this one applies there (not even a list's cursors).
+      flushSync(() => navigate('/'));
       void queryClient.resetQueries();
     } catch (e) {
       notify.error(describeError(e));
     }
   };
 
-  const changed = () => void refreshConversationLists(queryClient);
   let main: ReactNode;
   switch (route.name) {
     case 'chat':
-      main = <Chat key={route.id} conversationId={route.id} me={me} catalogue={catalogue} onChanged={changed} />;
+      main = <Chat key={route.id} conversationId={route.id} me={me} />;
       break;
     case 'home':
-      main = <Chat key="new" conversationId={null} me={me} catalogue={catalogue} onChanged={changed} />;
+      main = <Chat key="new" conversationId={null} me={me} />;
       break;
     case 'presets':
-      main = <Presets catalogue={catalogue} onChanged={() => void call(api.GET('/v1/presets')).then((p) => setCatalogue((c) => (c ? { ...c, presets: p } : c)))} />;
+      main = <Presets />;
       break;
     case 'shared':
       main = <Snapshot shareId={route.id} signedIn themeToggle={null} />;

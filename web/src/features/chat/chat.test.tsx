@@ -2,7 +2,7 @@ import { cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Message } from '../../api/client';
 import { clearDraft, loadDraft, saveDraft } from './drafts';
-import { latestLeaf, titleFrom } from './components/Chat';
+import { latestLeaf, titleFrom } from './messages';
 import { Composer } from './components/Composer';
 import { MessageRow } from './components/MessageRow';
 

@@ -1,24 +1,16 @@
-import { QueryClientProvider, useQueryClient } from '@tanstack/react-query';
-import { Component, useCallback, useEffect, useState, type ReactNode } from 'react';
-import { flushSync } from 'react-dom';
-import { api, call, setCsrfToken, setUnauthorizedHandler, type Me } from './api/client';
+import { QueryClientProvider } from '@tanstack/react-query';
+import { Component, useEffect, useState, type ReactNode } from 'react';
 import { createQueryClient } from './api/query';
-import { Chat } from './features/chat/components/Chat';
+import { useSession, useSessionEndNotice, useSignOut, useSwitchTenant } from './features/auth/api';
 import { Login } from './features/auth/components/Login';
-import { Presets } from './features/presets/components/Presets';
+import { Chat } from './features/chat/components/Chat';
 import { Sidebar } from './features/conversations/components/Sidebar';
+import { Presets } from './features/presets/components/Presets';
 import { Snapshot } from './features/shares/components/Snapshot';
-import { describeError } from './shared/errors';
 import { navigate, useRoute } from './router';
+import { describeError } from './shared/errors';
+import { useThemeToggle } from './shared/theme';
 import { ToastProvider, useNotify } from './shared/toast';
-
-type Theme = 'light' | 'dark';
-
-function initialTheme(): Theme {
-  const saved = localStorage.getItem('confab.theme');
-  if (saved === 'light' || saved === 'dark') return saved;
-  return matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
-}
 
 export function App() {
   return (
@@ -41,96 +33,28 @@ function QueryProvider({ children }: { children: ReactNode }) {
 
 function Shell() {
   const route = useRoute();
-  const notify = useNotify();
-  const queryClient = useQueryClient();
-  const [me, setMe] = useState<Me | null | 'loading'>('loading');
-  const [loadError, setLoadError] = useState<string | null>(null);
-  const [theme, setTheme] = useState<Theme>(initialTheme);
+  const themeToggle = useThemeToggle();
+  const session = useSession();
+  useSessionEndNotice();
+  const signOut = useSignOut();
+  const switchTenant = useSwitchTenant();
   const [sidebarOpen, setSidebarOpen] = useState(false);
 
-  useEffect(() => {
-    document.documentElement.dataset.theme = theme;
-    localStorage.setItem('confab.theme', theme);
-  }, [theme]);
-
-  const loadMe = useCallback(async () => {
-    try {
-      const m = await call(api.GET('/v1/me'), { quiet401: true });
-      setCsrfToken(m.csrf_token);
-      setMe(m);
-      setLoadError(null);
-    } catch (e) {
-      if ((e as { status?: number }).status === 401) setMe(null);
-      else setLoadError(describeError(e));
-    }
-  }, []);
-
-  useEffect(() => {
-    setUnauthorizedHandler(() => {
-      setMe((current) => {
-        if (current && current !== 'loading') notify.error('Your session has ended. Please sign in again.');
-        return null;
-      });
-    });
-    void loadMe();
-  }, [loadMe, notify]);
-
-  const signedIn = me !== null && me !== 'loading';
   useEffect(() => setSidebarOpen(false), [route]);
 
-  const themeToggle = (
-    <button type="button" className="ghost" onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')} aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`}>
-      {theme === 'dark' ? '☀' : '☾'}
-    </button>
-  );
-
-  if (route.name === 'share') return <Snapshot token={route.token} signedIn={signedIn} themeToggle={themeToggle} />;
-  if (loadError) {
+  const me = session.data;
+  if (route.name === 'share') return <Snapshot token={route.token} signedIn={!!me} themeToggle={themeToggle} />;
+  if (session.error) {
     return (
       <main className="center-page">
         <h1>Confab</h1>
-        <p role="alert" className="error">{loadError}</p>
-        <button type="button" onClick={() => void loadMe()}>Try again</button>
+        <p role="alert" className="error">{describeError(session.error)}</p>
+        <button type="button" onClick={() => void session.refetch()}>Try again</button>
       </main>
     );
   }
-  if (me === 'loading') return <main className="center-page" aria-busy="true"><p>Loading…</p></main>;
-  if (me === null) {
-    return (
-      <Login
-        themeToggle={themeToggle}
-        onSignedIn={(m) => {
-          setCsrfToken(m.csrf_token);
-          setMe(m);
-        }}
-      />
-    );
-  }
-
-  const signOut = async () => {
-    try {
-      await call(api.POST('/v1/auth/logout'));
-    } catch {
-      /* the session is gone either way */
-    }
-    setCsrfToken(null);
-    setMe(null);
-    navigate('/');
-  };
-
-  const switchTenant = async (id: string) => {
-    try {
-      const m = await call(api.PUT('/v1/me/active-tenant', { body: { tenant_id: id } }));
-      if (m.csrf_token) setCsrfToken(m.csrf_token);
-      setMe(m);
-      // Leave the open conversation first, so that it is not reloaded from the other organisation;
-      // nothing cached from this one applies there (not even a list's cursors).
-      flushSync(() => navigate('/'));
-      void queryClient.resetQueries();
-    } catch (e) {
-      notify.error(describeError(e));
-    }
-  };
+  if (me === undefined) return <main className="center-page" aria-busy="true"><p>Loading…</p></main>;
+  if (me === null) return <Login themeToggle={themeToggle} />;
 
   let main: ReactNode;
   switch (route.name) {
@@ -161,8 +85,8 @@ function Shell() {
       <Sidebar
         me={me}
         activeId={route.name === 'chat' ? route.id : null}
-        onSignOut={() => void signOut()}
-        onSwitchTenant={(id) => void switchTenant(id)}
+        onSignOut={() => signOut.mutate({})}
+        onSwitchTenant={(id) => switchTenant.mutate({ body: { tenant_id: id } })}
         themeToggle={themeToggle}
         onClose={() => setSidebarOpen(false)}
       />

@@ -1,32 +1,26 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { ConfabError, api, call, type Me } from '../../../api/client';
+import { ConfabError } from '../../../api/client';
 import { describeError } from '../../../shared/errors';
+import { useSignIn } from '../api';
 
-export function Login({ onSignedIn, themeToggle }: { onSignedIn: (me: Me) => void; themeToggle: ReactNode }) {
+export function Login({ themeToggle }: { themeToggle: ReactNode }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const signIn = useSignIn();
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      onSignedIn(await call(api.POST('/v1/auth/login', { body: { email, password } }), { quiet401: true }));
-    } catch (err) {
-      setError(err instanceof ConfabError && err.status === 401 ? 'The e-mail address or password is incorrect.' : describeError(err));
-    } finally {
-      setBusy(false);
-    }
+    signIn.mutate({ body: { email, password } });
   };
+  const failure = signIn.error;
+  const error = failure && (failure instanceof ConfabError && failure.status === 401 ? 'The e-mail address or password is incorrect.' : describeError(failure));
 
   return (
     <main className="center-page">
       <div className="corner">{themeToggle}</div>
       <h1>Confab</h1>
       <p>Sign in to chat.</p>
-      <form className="stack" onSubmit={(e) => void submit(e)}>
+      <form className="stack" onSubmit={submit}>
         <label>
           E-mail
           <input type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
@@ -36,7 +30,7 @@ export function Login({ onSignedIn, themeToggle }: { onSignedIn: (me: Me) => voi
           <input type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
         </label>
         {error && <p className="error" role="alert">{error}</p>}
-        <button type="submit" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
+        <button type="submit" disabled={signIn.isPending}>{signIn.isPending ? 'Signing in…' : 'Sign in'}</button>
       </form>
     </main>
   );

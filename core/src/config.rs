@@ -525,12 +525,9 @@ impl Config {
                 "must be at least auth.session_idle_secs, and both above zero".into(),
             ));
         }
-        if self.auth.admin_session_idle_secs == 0 || self.auth.admin_session_idle_secs > self.auth.session_absolute_secs
-        {
-            return Err(invalid(
-                "auth.admin_session_idle_secs",
-                "must be above zero and at most auth.session_absolute_secs".into(),
-            ));
+        // (A console session also ends at `auth.session_absolute_secs`, whichever comes first.)
+        if self.auth.admin_session_idle_secs == 0 {
+            return Err(invalid("auth.admin_session_idle_secs", "must be above zero".into()));
         }
         if self.auth.min_password_length < 8 {
             return Err(invalid("auth.min_password_length", "must be at least 8".into()));

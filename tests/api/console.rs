@@ -78,6 +78,17 @@ async fn only_governors_sign_in_to_the_console_and_its_session_stays_there(b: Ba
     let (s, body) = auditor.send(Method::GET, "/v1/platform/health", None).await;
     assert_eq!(error_code(s, &body, 403), "forbidden");
 
+    // In the console, only tenants one governs: the platform admin is a plain member of Globex.
+    let (globex, _) = app.second_tenant("globex").await;
+    let out =
+        app.cli(&["admin", "create-user", "--tenant", "globex", "--email", ADMIN_EMAIL, "--role", "member"], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (s, body) = platform.send(Method::PUT, "/v1/me/active-tenant", Some(json!({ "tenant_id": globex }))).await;
+    assert_eq!(error_code(s, &body, 403), "forbidden");
+    let (s, body) = admin.send(Method::PUT, "/v1/me/active-tenant", Some(json!({ "tenant_id": globex }))).await;
+    assert_eq!(s, 200, "the chat may switch there: {body}");
+
     // The console's document is served there, with the strict policy.
     let resp = reqwest::get(format!("{admin_base}/")).await.unwrap();
     assert_eq!(resp.status(), 200);

@@ -7,6 +7,8 @@ use crate::cookie::session_cookie;
 use crate::state::AppState;
 use confab_core::authz::Permission;
 use confab_core::context;
+use confab_core::domain::{Role, Surface};
+use confab_core::error::AppError;
 use confab_core::store;
 use poem::web::Data;
 use poem_openapi::payload::Json;
@@ -87,14 +89,29 @@ impl SessionApi {
         Ok(Json(MeView::new(&auth.0, tenants)))
     }
 
-    /// Switch this session's active tenant.
+    /// Switch this session's active tenant. In the admin console, only to a tenant the user
+    /// administers or audits (403 otherwise).
     #[oai(path = "/me/active-tenant", method = "put", operation_id = "me_set_active_tenant")]
     async fn switch_tenant(
         &self,
         state: Data<&Arc<AppState>>,
+        req: &poem::Request,
         auth: Auth,
         body: Json<SwitchTenantRequest>,
     ) -> ApiResult<Json<MeView>> {
+        if surface(req) == Surface::Admin {
+            // A console session only acts in tenants its user governs.
+            let tenants = store::memberships::tenants_of(state.store.conn(), auth.0.user_id).await?;
+            let governs = tenants
+                .iter()
+                .any(|t| t.tenant_id.0 == body.tenant_id && matches!(t.role, Role::TenantAdmin | Role::Auditor));
+            if !governs && tenants.iter().any(|t| t.tenant_id.0 == body.tenant_id) {
+                return Err(AppError::Forbidden(
+                    "In the admin console you can switch only to tenants you administer or audit.".into(),
+                )
+                .into());
+            }
+        }
         state.auth.switch_tenant(&auth.0, confab_core::domain::TenantId(body.tenant_id)).await?;
         let mut principal = auth.0;
         let tenants = store::memberships::tenants_of(state.store.conn(), principal.user_id).await?;

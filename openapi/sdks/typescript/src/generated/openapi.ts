@@ -247,7 +247,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Switch this session's active tenant. */
+        /**
+         * Switch this session's active tenant. In the admin console, only to a tenant the user
+         *     administers or audits (403 otherwise).
+         */
         put: operations["me_set_active_tenant"];
         post?: never;
         delete?: never;

@@ -115,7 +115,8 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: SwitchTenantRequest,
 ) -> Response[ErrorBody | MeView]:
-    """Switch this session's active tenant.
+    """Switch this session's active tenant. In the admin console, only to a tenant the user
+    administers or audits (403 otherwise).
 
     Args:
         body (SwitchTenantRequest): The tenant to make active for this session.
@@ -144,7 +145,8 @@ def sync(
     client: AuthenticatedClient,
     body: SwitchTenantRequest,
 ) -> ErrorBody | MeView | None:
-    """Switch this session's active tenant.
+    """Switch this session's active tenant. In the admin console, only to a tenant the user
+    administers or audits (403 otherwise).
 
     Args:
         body (SwitchTenantRequest): The tenant to make active for this session.
@@ -168,7 +170,8 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: SwitchTenantRequest,
 ) -> Response[ErrorBody | MeView]:
-    """Switch this session's active tenant.
+    """Switch this session's active tenant. In the admin console, only to a tenant the user
+    administers or audits (403 otherwise).
 
     Args:
         body (SwitchTenantRequest): The tenant to make active for this session.
@@ -195,7 +198,8 @@ async def asyncio(
     client: AuthenticatedClient,
     body: SwitchTenantRequest,
 ) -> ErrorBody | MeView | None:
-    """Switch this session's active tenant.
+    """Switch this session's active tenant. In the admin console, only to a tenant the user
+    administers or audits (403 otherwise).
 
     Args:
         body (SwitchTenantRequest): The tenant to make active for this session.

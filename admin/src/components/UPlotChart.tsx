@@ -1,0 +1,74 @@
+// The uPlot drawing of a DayChart. uPlot sets element styles through the CSSOM (allowed by the
+// console's `style-src 'self'`) and its stylesheet is a file of this chunk.
+import { useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import type { DayChartProps } from './Chart';
+
+const PALETTE = ['--chart-1', '--chart-2', '--chart-3', '--chart-4'];
+
+function cssVar(name: string): string {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
+}
+
+function dayToSeconds(day: string): number {
+  return Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10))) / 1000;
+}
+
+export default function UPlotChart({ days, series, format, bars, height = 200 }: DayChartProps) {
+  const box = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    let plot: uPlot | null = null;
+    const fmt = format ?? ((v: number) => v.toLocaleString());
+    const draw = () => {
+      plot?.destroy();
+      const fg = cssVar('--muted');
+      const grid = cssVar('--border');
+      const axis: uPlot.Axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+      const opts: uPlot.Options = {
+        width: Math.max(240, el.clientWidth),
+        height,
+        tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
+        legend: { show: series.length > 1 },
+        cursor: { drag: { x: false, y: false } },
+        scales: { x: { time: true }, y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] } },
+        axes: [
+          { ...axis, space: 60 },
+          { ...axis, size: 60, values: (_u, vals) => vals.map((v) => fmt(v)) },
+        ],
+        series: [
+          {},
+          ...series.map((s, i) => {
+            const colour = cssVar(PALETTE[i % PALETTE.length]!);
+            return {
+              label: s.label,
+              stroke: colour,
+              width: 2,
+              fill: bars ? colour : undefined,
+              value: (_u: uPlot, v: number | null) => (v === null ? '—' : fmt(v)),
+              paths: bars ? uPlot.paths.bars!({ size: [0.6, 40], align: 0 }) : undefined,
+              points: { show: days.length < 40 },
+            } satisfies uPlot.Series;
+          }),
+        ],
+      };
+      plot = new uPlot(opts, [days.map(dayToSeconds), ...series.map((s) => s.values)] as uPlot.AlignedData, el);
+    };
+    draw();
+    const resize = new ResizeObserver(() => plot?.setSize({ width: Math.max(240, el.clientWidth), height }));
+    resize.observe(el);
+    // Redraw in the other theme's colours.
+    const theme = new MutationObserver(draw);
+    theme.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
+    return () => {
+      resize.disconnect();
+      theme.disconnect();
+      plot?.destroy();
+    };
+  }, [days, series, format, bars, height]);
+
+  return <div ref={box} className="chart-canvas" aria-hidden="true" />;
+}

@@ -35,6 +35,34 @@ pub struct Config {
     pub redis: RedisConfig,
     pub search: SearchConfig,
     pub opensearch: OpenSearchConfig,
+    pub admin: AdminConfig,
+}
+
+/// The admin console: tenant admins', auditors' and platform admins' pages, served with the API
+/// on a listener of their own so the console can stay internal.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdminConfig {
+    /// Address the console (and the API under it) listens on; `off` (or empty) for none.
+    pub listen: String,
+    /// Also serve the console on the main listener at `/admin/` (API at `/admin/v1/…`).
+    pub mount_on_main: bool,
+    /// The built console (`npm run build` in `admin/`). Relative to the working directory.
+    pub dir: PathBuf,
+}
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        Self { listen: "127.0.0.1:8081".into(), mount_on_main: false, dir: PathBuf::from("admin/dist") }
+    }
+}
+
+impl AdminConfig {
+    /// The console's own listener address, unless it is switched off.
+    pub fn listen_addr(&self) -> Option<&str> {
+        let listen = self.listen.trim();
+        (!listen.is_empty() && listen != "off").then_some(listen)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -88,6 +116,8 @@ impl Default for DatabaseConfig {
 pub struct AuthConfig {
     /// A session unused for this long expires.
     pub session_idle_secs: u64,
+    /// An admin console session unused for this long expires (shorter than the chat's).
+    pub admin_session_idle_secs: u64,
     /// A session expires this long after sign-in, however active.
     pub session_absolute_secs: u64,
     /// Failed sign-ins allowed per account per window before 429.
@@ -107,6 +137,7 @@ impl Default for AuthConfig {
     fn default() -> Self {
         Self {
             session_idle_secs: 12 * 3600,
+            admin_session_idle_secs: 30 * 60,
             session_absolute_secs: 7 * 24 * 3600,
             login_failures_per_account: 10,
             login_failures_per_ip: 100,
@@ -492,6 +523,12 @@ impl Config {
             return Err(invalid(
                 "auth.session_absolute_secs",
                 "must be at least auth.session_idle_secs, and both above zero".into(),
+            ));
+        }
+        if self.auth.admin_session_idle_secs == 0 || self.auth.admin_session_idle_secs > self.auth.session_absolute_secs {
+            return Err(invalid(
+                "auth.admin_session_idle_secs",
+                "must be above zero and at most auth.session_absolute_secs".into(),
             ));
         }
         if self.auth.min_password_length < 8 {

@@ -17,6 +17,7 @@ mod m20261129_000010_shares;
 mod m20261129_000011_plugins;
 mod m20261129_000012_search_outbox;
 mod m20261215_000013_token_keep;
+mod m20261216_000014_admin_console;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000011_plugins::Migration),
             Box::new(m20261129_000012_search_outbox::Migration),
             Box::new(m20261215_000013_token_keep::Migration),
+            Box::new(m20261216_000014_admin_console::Migration),
         ]
     }
 }

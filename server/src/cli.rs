@@ -33,6 +33,9 @@ enum Command {
         /// Override `server.listen`, e.g. 0.0.0.0:8080 (port 0 picks a free port).
         #[arg(long)]
         listen: Option<String>,
+        /// Override `admin.listen`, the admin console's own listener (`off` for none).
+        #[arg(long)]
+        admin_listen: Option<String>,
     },
     /// Apply pending database migrations.
     Migrate,
@@ -211,9 +214,12 @@ pub fn main() -> ExitCode {
 
 async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Serve { listen } => {
+        Command::Serve { listen, admin_listen } => {
             if let Some(listen) = listen {
                 config.server.listen = listen;
+            }
+            if let Some(admin_listen) = admin_listen {
+                config.admin.listen = admin_listen;
             }
             serve::serve(config).await?;
         }
@@ -235,6 +241,7 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
             println!("configuration: ok");
             println!("  server.listen     = {}", config.server.listen);
             println!("  server.public_url = {}", config.base_url());
+            println!("  admin.listen      = {}", config.admin.listen_addr().unwrap_or("off"));
             println!("  database.url      = {}", config.database.url);
             println!("  log               = {:?} {}", config.log.format, config.log.level);
             let store = match confab_core::store::Store::connect(config.database.url.expose_secret(), 1).await {

@@ -5,6 +5,8 @@ use crate::state::{AppState, anyhow_app, open_store};
 use crate::{api, web};
 use anyhow::Context;
 use confab_core::config::{Config, ExposeSecret};
+use confab_core::domain::Surface;
+use poem::EndpointExt;
 use poem::listener::{Acceptor, Listener, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,6 +60,16 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         // Port 0 means "pick one": tell users the real one.
         config.server.listen = addr.to_string();
     }
+    // The admin console's listener is bound before anything starts, so a taken port fails fast.
+    let admin_acceptor = match config.admin.listen_addr() {
+        Some(admin_listen) => Some(NoDelay(
+            TcpListener::bind(admin_listen.to_string())
+                .into_acceptor()
+                .await
+                .with_context(|| format!("cannot listen on {admin_listen} for the admin console (admin.listen)"))?,
+        )),
+        None => None,
+    };
     let state = AppState::build(config, store).await?;
     let settled = state.chat.settle_interrupted_messages().await.map_err(anyhow_app)?;
     if settled > 0 {
@@ -83,9 +95,43 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let background = tokio_util::sync::CancellationToken::new();
     spawn_search_indexing(&state, background.clone());
     let app = app(state.clone()).await;
+    let stopping = tokio_util::sync::CancellationToken::new();
+    tokio::spawn({
+        let stopping = stopping.clone();
+        async move {
+            shutdown_signal().await;
+            stopping.cancel();
+        }
+    });
+    let admin_server = match admin_acceptor {
+        Some(acceptor) => {
+            let admin_addr = acceptor.local_addr().first().and_then(|a| a.as_socket_addr().copied());
+            if let Some(admin_addr) = admin_addr {
+                println!("confab: admin console on http://{admin_addr}");
+                tracing::info!(%admin_addr, "admin console listening");
+            }
+            let admin = admin_app(state.clone()).await;
+            let stopping = stopping.clone();
+            Some(tokio::spawn(async move {
+                poem::Server::new_with_acceptor(acceptor)
+                    .run_with_graceful_shutdown(admin, stopping.cancelled_owned(), Some(grace))
+                    .await
+            }))
+        }
+        None => None,
+    };
+    if state.config.admin.mount_on_main {
+        println!("confab: admin console also at {}/admin/", state.config.base_url());
+    }
     println!("confab: listening on http://{addr} (API docs at {}/docs)", state.config.base_url());
     tracing::info!(%addr, "listening");
-    poem::Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(app, shutdown_signal(), Some(grace)).await?;
+    poem::Server::new_with_acceptor(acceptor)
+        .run_with_graceful_shutdown(app, stopping.clone().cancelled_owned(), Some(grace))
+        .await?;
+    stopping.cancel();
+    if let Some(admin_server) = admin_server {
+        admin_server.await.context("the admin console's server stopped abnormally")??;
+    }
     background.cancel();
     tracing::info!("stopped");
     Ok(())
@@ -95,7 +141,25 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 /// every request goes through.
 pub async fn app(state: Arc<AppState>) -> impl poem::Endpoint {
     let web_dir = state.config.server.web_dir.clone();
-    api::middleware::stack(web::mount(api::routes().await, &web_dir), state)
+    let mut routes = web::mount(api::routes().await, &web_dir);
+    if state.config.admin.mount_on_main {
+        routes = routes
+            .at("/admin", poem::get(poem::endpoint::make_sync(|_| poem::web::Redirect::permanent("/admin/"))))
+            .nest("/admin/", admin_routes(state.config.admin.dir.clone()).await);
+    }
+    api::middleware::stack(routes.data(Surface::Chat), state)
+}
+
+/// The admin console's listener: the console and the whole API under it, with console sessions.
+pub async fn admin_app(state: Arc<AppState>) -> impl poem::Endpoint {
+    let routes = admin_routes(state.config.admin.dir.clone()).await;
+    api::middleware::stack(routes, state)
+}
+
+/// The console's pages and the API, marked as the admin surface (its own session cookie, its
+/// sign-in limited to tenant admins, auditors and platform admins).
+async fn admin_routes(admin_dir: std::path::PathBuf) -> impl poem::Endpoint + 'static {
+    web::mount_admin(api::routes().await, &admin_dir).data(Surface::Admin)
 }
 
 /// With OpenSearch, this replica drains the search outbox (others may too); without it, rows

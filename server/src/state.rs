@@ -108,8 +108,8 @@ impl AppState {
         }))
     }
 
-    pub fn session_cookie_name(&self) -> &'static str {
-        crate::cookie::cookie_name(&self.config)
+    pub fn session_cookie_name(&self, surface: confab_core::domain::Surface) -> &'static str {
+        crate::cookie::cookie_name(&self.config, surface)
     }
 }
 

@@ -8,6 +8,7 @@ mod spa;
 use crate::state::AppState;
 use confab_core::audit::Actor;
 use confab_core::auth::secrets;
+use confab_core::domain::Surface;
 
 use poem::http::StatusCode;
 use poem::web::{Data, Form, Html, Query};
@@ -20,15 +21,34 @@ const CSS: &str = include_str!("web/confab.css");
 /// Adds the pages to the server's routes: the web chat's document at `/` and at each of its
 /// client-side routes, its hashed assets, and the server-rendered pages.
 pub fn mount(route: Route, web_dir: &std::path::Path) -> Route {
-    let app = spa::WebApp::open(web_dir);
+    let app = spa::WebApp::open(web_dir, "web chat");
     let route = route
         .at("/login", poem::post(login_form))
         .at("/setup", get(setup_page).post(setup_submit))
         .at("/assets/confab.css", get(css));
     match app {
-        Some(app) => spa::mount(route, app),
+        Some(app) => spa::mount(route, app, spa::CHAT_ROUTES),
         None => route.at("/", get(index)),
     }
+}
+
+/// Adds the admin console (built from `admin/`) to its routes: its document at `/` (its views
+/// are in the URL's fragment) and its hashed assets; a plain page when it is not built.
+pub fn mount_admin(route: Route, admin_dir: &std::path::Path) -> Route {
+    match spa::WebApp::open(admin_dir, "admin console") {
+        Some(app) => spa::mount(route, app, spa::ADMIN_ROUTES),
+        None => route.at("/assets/confab.css", get(css)).at("/", get(admin_not_built)),
+    }
+}
+
+#[handler]
+async fn admin_not_built() -> Html<String> {
+    page(
+        "Admin console",
+        "<p>The admin console is not built here. Build it with <code>npm ci &amp;&amp; npm run build</code> \
+         in <code>admin/</code> (<code>scripts/run.sh</code> does), or set <code>admin.dir</code>.</p>\
+         <p>The API is served here all the same: <code>/v1/…</code>.</p>",
+    )
 }
 
 fn escape(s: &str) -> String {
@@ -51,8 +71,8 @@ async fn css() -> Response {
 
 #[handler]
 async fn index(state: Data<&Arc<AppState>>, req: &poem::Request) -> Html<String> {
-    let signed_in = match req.cookie().get(state.session_cookie_name()) {
-        Some(c) => state.auth.authenticate_session(c.value_str(), None, false).await.ok(),
+    let signed_in = match req.cookie().get(state.session_cookie_name(Surface::Chat)) {
+        Some(c) => state.auth.authenticate_session(c.value_str(), None, false, Surface::Chat).await.ok(),
         None => None,
     };
     let body = match signed_in {
@@ -87,11 +107,15 @@ async fn login_form(state: Data<&Arc<AppState>>, req: &poem::Request, form: Form
         return (StatusCode::FORBIDDEN, page("Refused", "<p>Cross-site sign-in refused.</p>")).into_response();
     }
     let ctx = confab_core::context::current();
-    match state.auth.login(&form.email, &form.password, None, ctx.ip.as_deref(), ctx.user_agent.as_deref()).await {
+    match state
+        .auth
+        .login(&form.email, &form.password, None, Surface::Chat, ctx.ip.as_deref(), ctx.user_agent.as_deref())
+        .await
+    {
         Ok(issued) => Response::builder()
             .status(StatusCode::SEE_OTHER)
             .header("Location", "/")
-            .header("Set-Cookie", crate::cookie::session_cookie(&state.config, Some(&issued.token)))
+            .header("Set-Cookie", crate::cookie::session_cookie(&state.config, Surface::Chat, Some(&issued.token)))
             .finish(),
         Err(e) => {
             let status = match e {

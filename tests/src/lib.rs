@@ -175,6 +175,8 @@ max_output_tokens = 50
 
 pub struct TestApp {
     pub base: String,
+    /// The admin console's listener (`None` when a test switched it off).
+    pub admin_base: Option<String>,
     pub db: TestDb,
     pub stdout_lines: Vec<String>,
     child: Child,
@@ -199,6 +201,8 @@ fn base_env(db: &TestDb, opts: &Options) -> Vec<(String, String)> {
     let mut env = vec![
         ("CONFAB_DATABASE__URL".to_string(), db.url.clone()),
         ("CONFAB_LOG__LEVEL".to_string(), "warn".to_string()),
+        // Every test server opens the admin console's listener too, on a port of its own.
+        ("CONFAB_ADMIN__LISTEN".to_string(), "127.0.0.1:0".to_string()),
     ];
     if !opts.no_bootstrap {
         env.push(("CONFAB_BOOTSTRAP_EMAIL".into(), ADMIN_EMAIL.into()));
@@ -266,9 +270,13 @@ impl TestApp {
             }
         });
         let mut lines = Vec::new();
+        let mut admin_base = None;
         let base = loop {
             match rx.recv_timeout(Duration::from_secs(60)) {
                 Ok(line) => {
+                    if let Some(rest) = line.strip_prefix("confab: admin console on ") {
+                        admin_base = rest.split_whitespace().next().map(str::to_string);
+                    }
                     let found = line
                         .strip_prefix("confab: listening on ")
                         .and_then(|rest| rest.split_whitespace().next())
@@ -284,7 +292,7 @@ impl TestApp {
                 }
             }
         };
-        TestApp { base, db, stdout_lines: lines, child, opts, handed_over: false }
+        TestApp { base, admin_base, db, stdout_lines: lines, child, opts, handed_over: false }
     }
 
     /// Starts another replica on the same database and configuration (plus `extra` variables),

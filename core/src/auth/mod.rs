@@ -9,6 +9,7 @@ pub mod secrets;
 use crate::audit::{self, Actor, NewEntry, action};
 use crate::config::AuthConfig;
 use crate::domain::{
+    Surface,
     ActiveTenant, ApiTokenId, Credential, Email, KeepMode, NewPassword, Principal, Role, Status, TenantId, TenantScope,
     UserId,
 };
@@ -79,6 +80,7 @@ impl AuthService {
         email: &str,
         password: &str,
         tenant_slug: Option<&str>,
+        surface: Surface,
         ip: Option<&str>,
         user_agent: Option<&str>,
     ) -> AppResult<IssuedSession> {
@@ -132,6 +134,32 @@ impl AuthService {
         let Some(user) = user else { return Err(AppError::InvalidCredentials) };
         self.limiter.reset(&account_key).await;
 
+        // The console is for tenant admins, auditors and platform admins: there, the active
+        // tenant is one the user administers or audits.
+        let usable: Vec<_> = match surface {
+            Surface::Chat => usable,
+            Surface::Admin => {
+                let governed: Vec<_> =
+                    usable.into_iter().filter(|t| matches!(t.role, Role::TenantAdmin | Role::Auditor)).collect();
+                if governed.is_empty() && !user.is_platform_admin {
+                    let txn = self.store.begin().await?;
+                    audit::record(
+                        &*txn,
+                        NewEntry::new(tenants.first().map(|t| t.tenant_id), &Actor::user(user.id, &user.email), action::LOGIN_FAILED)
+                            .failed()
+                            .details(serde_json::json!({ "reason": "console_not_allowed" })),
+                    )
+                    .await?;
+                    txn.commit().await?;
+                    return Err(AppError::Forbidden(
+                        "The admin console is for tenant admins, auditors and platform admins; \
+                         your account can use the web chat."
+                            .into(),
+                    ));
+                }
+                governed
+            }
+        };
         let active = match tenant_slug {
             Some(slug) => Some(usable.iter().find(|t| t.slug == slug).ok_or(AppError::NotFound("tenant"))?),
             None => usable.first(),
@@ -148,16 +176,19 @@ impl AuthService {
                 ip: ip.map(str::to_string),
                 user_agent: user_agent.map(str::to_string),
                 expires_at: now() + ChronoDuration::seconds(self.config.session_absolute_secs as i64),
+                surface,
             },
         )
         .await?;
         audit::record(
             &*txn,
-            NewEntry::new(active_id, &Actor::user(user.id, &user.email), action::LOGIN).target("session", session.id),
+            NewEntry::new(active_id, &Actor::user(user.id, &user.email), action::LOGIN)
+                .target("session", session.id)
+                .details(serde_json::json!({ "surface": surface.as_str() })),
         )
         .await?;
         txn.commit().await?;
-        let principal = self.session_principal(&user, active_id, session.id, &token).await?;
+        let principal = self.session_principal(&user, active_id, session.id, surface, &token).await?;
         Ok(IssuedSession { csrf_token: secrets::csrf_token(&token), token, principal })
     }
 
@@ -187,12 +218,13 @@ impl AuthService {
         token: &str,
         csrf_header: Option<&str>,
         unsafe_method: bool,
+        surface: Surface,
     ) -> AppResult<Principal> {
-        let key = format!("s:{}", secrets::digest(token));
+        let key = format!("s:{}:{}", surface.as_str(), secrets::digest(token));
         let principal = match self.principals.get(&key).await {
             Some((p, valid_until)) if now() < valid_until => p,
             _ => {
-                let (p, valid_until) = self.load_session_principal(token).await?;
+                let (p, valid_until) = self.load_session_principal(token, surface).await?;
                 self.principals.insert(key, (p.clone(), valid_until)).await;
                 p
             }
@@ -206,13 +238,22 @@ impl AuthService {
         Ok(principal)
     }
 
-    async fn load_session_principal(&self, token: &str) -> AppResult<(Principal, DateTime<Utc>)> {
+    /// A session's idle timeout: the console's is shorter than the chat's.
+    fn idle_secs(&self, surface: Surface) -> u64 {
+        match surface {
+            Surface::Chat => self.config.session_idle_secs,
+            Surface::Admin => self.config.admin_session_idle_secs,
+        }
+    }
+
+    async fn load_session_principal(&self, token: &str, surface: Surface) -> AppResult<(Principal, DateTime<Utc>)> {
         let conn = self.store.conn();
         let session = store::sessions::find_by_token_hash(conn, &secrets::digest(token))
             .await?
+            .filter(|s| s.surface == surface)
             .ok_or(AppError::Unauthenticated(NOT_SIGNED_IN))?;
         let at = now();
-        let idle_deadline = session.last_seen_at + ChronoDuration::seconds(self.config.session_idle_secs as i64);
+        let idle_deadline = session.last_seen_at + ChronoDuration::seconds(self.idle_secs(surface) as i64);
         if session.revoked_at.is_some() || session.expires_at <= at || idle_deadline <= at {
             return Err(AppError::Unauthenticated("your session has ended; sign in again"));
         }
@@ -220,7 +261,7 @@ impl AuthService {
         if user.status != Status::Active {
             return Err(AppError::Unauthenticated(NOT_SIGNED_IN));
         }
-        let idle = ChronoDuration::seconds(self.config.session_idle_secs as i64);
+        let idle = ChronoDuration::seconds(self.idle_secs(surface) as i64);
         let touch_every = ChronoDuration::seconds(TOUCH_INTERVAL_SECS).min(idle / 2);
         let mut last_seen = session.last_seen_at;
         if at - last_seen >= touch_every {
@@ -230,7 +271,7 @@ impl AuthService {
         // The cached principal lapses when the session would, or when it is time to record
         // activity again (so an active session's idle deadline keeps moving).
         let valid_until = session.expires_at.min(last_seen + idle).min(last_seen + touch_every);
-        Ok((self.session_principal(&user, session.active_tenant_id, session.id, token).await?, valid_until))
+        Ok((self.session_principal(&user, session.active_tenant_id, session.id, surface, token).await?, valid_until))
     }
 
     async fn session_principal(
@@ -238,6 +279,7 @@ impl AuthService {
         user: &User,
         active_tenant: Option<TenantId>,
         session: crate::domain::SessionId,
+        surface: Surface,
         token: &str,
     ) -> AppResult<Principal> {
         let tenant = match active_tenant {
@@ -250,7 +292,7 @@ impl AuthService {
             display_name: user.display_name.clone(),
             is_platform_admin: user.is_platform_admin,
             tenant,
-            credential: Credential::Session { id: session, csrf_token: secrets::csrf_token(token) },
+            credential: Credential::Session { id: session, csrf_token: secrets::csrf_token(token), surface },
         })
     }
 
@@ -364,7 +406,7 @@ impl AuthService {
         )
         .await?;
         let issued = match principal.credential {
-            Credential::Session { .. } => {
+            Credential::Session { surface, .. } => {
                 let token = secrets::random_token();
                 let session = store::sessions::insert(
                     &*txn,
@@ -375,19 +417,20 @@ impl AuthService {
                         ip: ip.map(str::to_string),
                         user_agent: user_agent.map(str::to_string),
                         expires_at: now() + ChronoDuration::seconds(self.config.session_absolute_secs as i64),
+                        surface,
                     },
                 )
                 .await?;
-                Some((token, session.id))
+                Some((token, session.id, surface))
             }
             Credential::ApiToken { .. } => None,
         };
         txn.commit().await?;
         self.forget_cached();
         match issued {
-            Some((token, session)) => {
+            Some((token, session, surface)) => {
                 let user = store::users::get(conn, principal.user_id).await?.ok_or(AppError::NotFound("user"))?;
-                let principal = self.session_principal(&user, tenant, session, &token).await?;
+                let principal = self.session_principal(&user, tenant, session, surface, &token).await?;
                 Ok(Some(IssuedSession { csrf_token: secrets::csrf_token(&token), token, principal }))
             }
             None => Ok(None),

@@ -569,6 +569,7 @@ async fn write_settlement(store: &store::Store, s: &Settlement, ended: &Ended) -
             outcome: ended.status.as_str(),
             day: &s.ticket.day,
             month: &s.ticket.month,
+            ttft_ms: None,
         },
     )
     .await?;

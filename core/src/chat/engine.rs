@@ -34,6 +34,8 @@ pub enum ChatEvent {
 struct LiveState {
     content: String,
     finished: Option<Message>,
+    /// Milliseconds from the turn's start to its first token, once it arrived.
+    ttft_ms: Option<i32>,
 }
 
 pub struct Live {
@@ -118,7 +120,7 @@ impl Engine {
     /// Starts a turn in the background. The message must be `queued`.
     pub fn start(self: &Arc<Self>, job: TurnJob) {
         let live = Arc::new(Live {
-            state: Mutex::new(LiveState { content: job.message.content.clone(), finished: None }),
+            state: Mutex::new(LiveState { content: job.message.content.clone(), finished: None, ttft_ms: None }),
             notify: Notify::new(),
             cancel: CancellationToken::new(),
         });
@@ -221,12 +223,16 @@ impl Engine {
                 _ = live.cancel.cancelled() => return Err(Outcome::Cancelled),
                 item = stream.next() => match item {
                     Some(Ok(StreamItem::Delta(text))) => {
+                        pending += text.len();
+                        let mut state = live.lock();
                         if first_token {
                             first_token = false;
-                            self.metrics.first_token(started.elapsed());
+                            let elapsed = started.elapsed();
+                            self.metrics.first_token(elapsed);
+                            state.ttft_ms = Some(i32::try_from(elapsed.as_millis()).unwrap_or(i32::MAX));
                         }
-                        pending += text.len();
-                        live.lock().content.push_str(&text);
+                        state.content.push_str(&text);
+                        drop(state);
                         live.notify.notify_waiters();
                         self.mark_dirty(id, tenant, live);
                         if pending >= self.config.flush_bytes {
@@ -279,6 +285,7 @@ impl Engine {
             outcome: status.as_str(),
             day: &ticket.day,
             month: &ticket.month,
+            ttft_ms: live.lock().ttft_ms,
         };
         let mut delay = Duration::from_millis(100);
         for attempt in 0..8 {

@@ -5,7 +5,7 @@ mod principal;
 mod quota;
 mod scope;
 
-pub use principal::{ActiveTenant, Credential, Principal};
+pub use principal::{ActiveTenant, Credential, Principal, Surface};
 pub use quota::{Period, QuotaRefusal};
 pub use scope::{PlatformScope, TenantScope};
 

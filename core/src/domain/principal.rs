@@ -10,11 +10,34 @@ pub struct ActiveTenant {
     pub role: Role,
 }
 
+/// Where a browser session was opened: the web chat, or the admin console (its own listener,
+/// cookie and shorter idle timeout). A session works only on its own surface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Surface {
+    #[default]
+    Chat,
+    Admin,
+}
+
+impl Surface {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Surface::Chat => "chat",
+            Surface::Admin => "admin",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Surface {
+        if raw == "admin" { Surface::Admin } else { Surface::Chat }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum Credential {
     Session {
         id: SessionId,
         csrf_token: String,
+        surface: Surface,
     },
     /// `keep`: what the OpenAI-compatible endpoint keeps of this token's calls.
     ApiToken {
@@ -47,6 +70,14 @@ impl Principal {
         match self.credential {
             Credential::ApiToken { id, keep, .. } => Some((id, keep)),
             Credential::Session { .. } => None,
+        }
+    }
+
+    /// The surface a browser session belongs to (API tokens act like the chat's).
+    pub fn surface(&self) -> Surface {
+        match self.credential {
+            Credential::Session { surface, .. } => surface,
+            Credential::ApiToken { .. } => Surface::Chat,
         }
     }
 

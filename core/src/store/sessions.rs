@@ -1,7 +1,7 @@
 //! Browser sessions. The cookie carries a random token; only its SHA-256 digest is stored.
 use super::entities::session;
 use super::{Conn, now};
-use crate::domain::{SessionId, TenantId, UserId};
+use crate::domain::{SessionId, Surface, TenantId, UserId};
 use crate::error::AppResult;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
@@ -14,6 +14,7 @@ pub struct Session {
     pub last_seen_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+    pub surface: Surface,
 }
 
 impl From<session::Model> for Session {
@@ -25,6 +26,7 @@ impl From<session::Model> for Session {
             last_seen_at: m.last_seen_at,
             expires_at: m.expires_at,
             revoked_at: m.revoked_at,
+            surface: Surface::parse(&m.surface),
         }
     }
 }
@@ -36,6 +38,7 @@ pub struct NewSession<'a> {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub expires_at: DateTime<Utc>,
+    pub surface: Surface,
 }
 
 pub async fn insert(conn: &impl Conn, new: NewSession<'_>) -> AppResult<Session> {
@@ -51,6 +54,7 @@ pub async fn insert(conn: &impl Conn, new: NewSession<'_>) -> AppResult<Session>
         last_seen_at: Set(at),
         expires_at: Set(new.expires_at),
         revoked_at: Set(None),
+        surface: Set(new.surface.as_str().to_string()),
     }
     .insert(conn)
     .await?;

@@ -148,6 +148,8 @@ pub struct NewUsage<'a> {
     pub outcome: &'a str,
     pub day: &'a str,
     pub month: &'a str,
+    /// Milliseconds from the turn's start to its first token, when one arrived.
+    pub ttft_ms: Option<i32>,
 }
 
 pub async fn record(conn: &impl Conn, u: NewUsage<'_>) -> AppResult<()> {
@@ -165,6 +167,7 @@ pub async fn record(conn: &impl Conn, u: NewUsage<'_>) -> AppResult<()> {
         day: Set(u.day.to_string()),
         month: Set(u.month.to_string()),
         created_at: Set(now()),
+        ttft_ms: Set(u.ttft_ms),
     })
     .exec(conn)
     .await?;

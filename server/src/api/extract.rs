@@ -2,7 +2,7 @@
 //! (with the CSRF header on unsafe methods) or an API token, and appears in the spec as either.
 
 use crate::state::AppState;
-use confab_core::domain::Principal;
+use confab_core::domain::{Principal, Surface};
 use confab_core::error::AppError;
 use poem::Request;
 use poem::RequestBody;
@@ -28,8 +28,9 @@ impl<'a> ApiExtractor<'a> for Auth {
             MetaSecurityScheme {
                 ty: "apiKey",
                 description: Some(
-                    "Browser session from `POST /v1/auth/login` (`__Host-confab_session` over HTTPS). \
-                     Unsafe methods also need the `X-CSRF-Token` header from the login response or `/v1/me`.",
+                    "Browser session from `POST /v1/auth/login` (`__Host-confab_session` over HTTPS; the admin \
+                     console's listener uses `confab_admin_session`). Unsafe methods also need the \
+                     `X-CSRF-Token` header from the login response or `/v1/me`.",
                 ),
                 name: Some(SESSION_COOKIE),
                 key_in: Some("cookie"),
@@ -70,6 +71,11 @@ impl<'a> ApiExtractor<'a> for Auth {
     }
 }
 
+/// Which surface a request came in on: the admin console's routes mark theirs.
+pub fn surface(req: &Request) -> Surface {
+    req.data::<Surface>().copied().unwrap_or_default()
+}
+
 async fn authenticate(state: &AppState, req: &Request) -> Result<Principal, AppError> {
     if let Some(header) = req.headers().get(poem::http::header::AUTHORIZATION) {
         let value = header.to_str().unwrap_or_default();
@@ -79,11 +85,11 @@ async fn authenticate(state: &AppState, req: &Request) -> Result<Principal, AppE
             .ok_or(AppError::Unauthenticated("the Authorization header must be `Bearer <token>`"))?;
         return state.auth.authenticate_api_token(token.trim()).await;
     }
-    let cookie_name = state.session_cookie_name();
-    if let Some(cookie) = req.cookie().get(cookie_name) {
+    let surface = surface(req);
+    if let Some(cookie) = req.cookie().get(state.session_cookie_name(surface)) {
         let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
         let csrf = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-        return state.auth.authenticate_session(cookie.value_str(), csrf, unsafe_method).await;
+        return state.auth.authenticate_session(cookie.value_str(), csrf, unsafe_method, surface).await;
     }
     Err(AppError::Unauthenticated("sign in, or send a valid API token as `Authorization: Bearer …`"))
 }

@@ -1,7 +1,7 @@
 //! Signing in and out, the caller's own profile, tenant switching and password changes.
 use super::ApiTags;
 use super::error::ApiResult;
-use super::extract::Auth;
+use super::extract::{Auth, surface};
 use super::models::*;
 use crate::cookie::session_cookie;
 use crate::state::AppState;
@@ -43,25 +43,41 @@ impl SessionApi {
     ///
     /// Rate limited per account and per client address. The error never says whether the
     /// account exists.
+    ///
+    /// On the admin console's listener only tenant admins, auditors and platform admins may sign
+    /// in (others get 403), and the session is a console session with its own cookie.
     #[oai(path = "/auth/login", method = "post", operation_id = "auth_login")]
-    async fn login(&self, state: Data<&Arc<AppState>>, body: Json<LoginRequest>) -> ApiResult<SignedIn> {
+    async fn login(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &poem::Request,
+        body: Json<LoginRequest>,
+    ) -> ApiResult<SignedIn> {
         let ctx = context::current();
+        let surface = surface(req);
         let issued = state
             .auth
-            .login(&body.email, &body.password, body.tenant.as_deref(), ctx.ip.as_deref(), ctx.user_agent.as_deref())
+            .login(
+                &body.email,
+                &body.password,
+                body.tenant.as_deref(),
+                surface,
+                ctx.ip.as_deref(),
+                ctx.user_agent.as_deref(),
+            )
             .await?;
         let tenants = store::memberships::tenants_of(state.store.conn(), issued.principal.user_id)
             .await
             .map_err(Into::into) as ApiResult<_>;
-        let cookie = session_cookie(&state.config, Some(&issued.token));
+        let cookie = session_cookie(&state.config, surface, Some(&issued.token));
         Ok(SignedIn::Ok(Json(MeView::new(&issued.principal, tenants?)), cookie))
     }
 
     /// Sign out of this browser session.
     #[oai(path = "/auth/logout", method = "post", operation_id = "auth_logout")]
-    async fn logout(&self, state: Data<&Arc<AppState>>, auth: Auth) -> ApiResult<SignedOut> {
+    async fn logout(&self, state: Data<&Arc<AppState>>, req: &poem::Request, auth: Auth) -> ApiResult<SignedOut> {
         state.auth.logout(&auth.0).await?;
-        Ok(SignedOut::NoContent(session_cookie(&state.config, None)))
+        Ok(SignedOut::NoContent(session_cookie(&state.config, surface(req), None)))
     }
 
     /// Who am I: the user, the active tenant and role, and the tenants I can switch to.
@@ -118,7 +134,7 @@ impl SessionApi {
         Ok(match issued {
             Some(s) => PasswordChanged::Ok(
                 Json(MeView::new(&s.principal, tenants)),
-                Some(session_cookie(&state.config, Some(&s.token))),
+                Some(session_cookie(&state.config, s.principal.surface(), Some(&s.token))),
             ),
             None => PasswordChanged::Ok(Json(MeView::new(&auth.0, tenants)), None),
         })

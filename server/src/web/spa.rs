@@ -1,6 +1,7 @@
-//! Serving the built web chat: `index.html` for `/` and every client-side route (so a reload of
-//! `/c/<id>` works), content-hashed files under `/assets/` with a year-long immutable cache, and
-//! `index.html` itself with `no-cache` so a new release is picked up at once.
+//! Serving a built single-page app (the web chat, the admin console): `index.html` for `/` and
+//! every client-side route (so a reload of `/c/<id>` works), content-hashed files under `/assets/`
+//! with a year-long immutable cache, and `index.html` itself with `no-cache` so a new release is
+//! picked up at once.
 
 use poem::http::{StatusCode, header};
 use poem::{Endpoint, IntoResponse, Request, Response, Route, get};
@@ -8,7 +9,9 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 /// The client-side routes of the web chat (see `web/src/router.ts`).
-const CLIENT_ROUTES: [&str; 5] = ["/", "/c/:id", "/s/:token", "/shared/:id", "/presets"];
+pub const CHAT_ROUTES: &[&str] = &["/", "/c/:id", "/s/:token", "/shared/:id", "/presets"];
+/// The admin console routes in the URL's fragment (`#/users`): its document is only at `/`.
+pub const ADMIN_ROUTES: &[&str] = &["/"];
 
 #[derive(Clone)]
 pub struct WebApp {
@@ -16,23 +19,23 @@ pub struct WebApp {
 }
 
 impl WebApp {
-    /// The built app in `dir`, when it holds an `index.html`.
-    pub fn open(dir: &Path) -> Option<WebApp> {
+    /// The built app in `dir`, when it holds an `index.html`; `what` names it in the log.
+    pub fn open(dir: &Path, what: &str) -> Option<WebApp> {
         if dir.join("index.html").is_file() {
-            tracing::info!(dir = %dir.display(), "serving the web chat");
+            tracing::info!(dir = %dir.display(), "serving the {what}");
             Some(WebApp { dir: Arc::new(dir.to_path_buf()) })
         } else {
             tracing::warn!(
                 dir = %dir.display(),
-                "the web chat is not built (no index.html): `/` shows a plain sign-in page; run scripts/run.sh"
+                "the {what} is not built (no index.html): `/` shows a plain page instead; run scripts/run.sh"
             );
             None
         }
     }
 }
 
-pub fn mount(mut route: Route, app: WebApp) -> Route {
-    for path in CLIENT_ROUTES {
+pub fn mount(mut route: Route, app: WebApp, client_routes: &[&str]) -> Route {
+    for path in client_routes {
         let app = app.clone();
         route = route.at(path, get(poem::endpoint::make(move |_| document(app.clone()))));
     }

@@ -245,6 +245,7 @@ max_output_tokens = 4096
             .env("CONFAB_BOOTSTRAP_EMAIL", ADMIN_EMAIL)
             .env("CONFAB_BOOTSTRAP_PASSWORD", ADMIN_PASSWORD)
             .env("CONFAB_BOOTSTRAP_TENANT", "Bench")
+            .env("CONFAB_ADMIN__LISTEN", "off")
             .envs(args.server_env.iter().map(|(k, v)| (k, v)))
             .args(["serve", "--listen", "127.0.0.1:0"])
             .current_dir(&dir)

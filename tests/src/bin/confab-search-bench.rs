@@ -118,7 +118,7 @@ fn run(
 fn serve(args: &Args, env: &[(String, String)], dir: &std::path::Path, log: &str) -> Result<Server> {
     let stderr = std::fs::File::create(dir.join(log))?;
     let mut child = command(args, env, dir)
-        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(["serve", "--listen", "127.0.0.1:0", "--admin-listen", "off"])
         .stdout(Stdio::piped())
         .stderr(stderr)
         .spawn()?;

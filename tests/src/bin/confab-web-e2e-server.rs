@@ -3,7 +3,9 @@
 //! it and serving the built web chat, seeds the accounts the tests sign in with, prints one JSON
 //! line with the URLs and credentials, and runs until its standard input closes.
 //!
-//! Usage: `confab-web-e2e-server --web-dir web/dist [--long-turns 500]`.
+//! Usage: `confab-web-e2e-server --web-dir web/dist [--admin-dir admin/dist] [--long-turns 500]`.
+//! The admin console (`admin_base`) is served on its own listener; the admin console's tests
+//! (`admin/e2e/`) use the same server, with an auditor and a plain member besides.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use clap::Parser;
@@ -18,6 +20,9 @@ struct Args {
     /// The built web chat (`npm run build`).
     #[arg(long)]
     web_dir: PathBuf,
+    /// The built admin console (`npm run build` in `admin/`).
+    #[arg(long)]
+    admin_dir: Option<PathBuf>,
     /// Turns of the long conversation seeded for the scrolling test (two messages each).
     #[arg(long, default_value_t = 0)]
     long_turns: usize,
@@ -28,7 +33,12 @@ async fn main() {
     let args = Args::parse();
     let web_dir = std::fs::canonicalize(&args.web_dir).expect("the web directory exists");
     let upstream = ScriptedUpstream::start().await;
-    let opts = Options::default()
+    let mut opts = Options::default();
+    if let Some(dir) = &args.admin_dir {
+        let dir = std::fs::canonicalize(dir).expect("the admin console directory exists");
+        opts = opts.env("CONFAB_ADMIN__DIR", dir.to_str().unwrap());
+    }
+    let opts = opts
         .upstream(&upstream)
         .env("CONFAB_SERVER__WEB_DIR", web_dir.to_str().unwrap())
         // The tests send many turns quickly; the limiter is tested elsewhere.
@@ -71,15 +81,24 @@ async fn main() {
         assert_eq!(s, StatusCode::CREATED, "{body}");
     }
 
+    // The admin console's read-only auditor and a member it turns away.
+    let auditor_email = "audrey@acme.example";
+    app.create_user(&admin, auditor_email, "auditor").await;
+    let member_email = "mike@acme.example";
+    app.create_user(&admin, member_email, "member").await;
+
     let long_conversation = if args.long_turns > 0 { Some(seed_long(&admin, args.long_turns).await) } else { None };
 
     println!(
         "{}",
         json!({
             "base": app.base,
+            "admin_base": app.admin_base,
             "upstream": upstream.base_url(),
             "admin": { "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD },
             "quota_user": { "email": quota_email, "password": PASSWORD },
+            "auditor": { "email": auditor_email, "password": PASSWORD },
+            "member": { "email": member_email, "password": PASSWORD },
             "other_tenant_user": { "email": "admin@globex.example", "password": PASSWORD },
             "two_tenant_user": { "email": both_email, "password": PASSWORD },
             "many_conversations_user": { "email": many_email, "password": PASSWORD },

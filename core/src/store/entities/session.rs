@@ -14,6 +14,7 @@ pub struct Model {
     pub last_seen_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
     pub revoked_at: Option<DateTimeUtc>,
+    pub surface: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,6 +17,7 @@ pub struct Model {
     pub day: String,
     pub month: String,
     pub created_at: DateTimeUtc,
+    pub ttft_ms: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -34,6 +34,9 @@ export interface paths {
          * Sign in with e-mail and password.
          * @description Rate limited per account and per client address. The error never says whether the
          *     account exists.
+         *
+         *     On the admin console's listener only tenant admins, auditors and platform admins may sign
+         *     in (others get 403), and the session is a console session with its own cookie.
          */
         post: operations["auth_login"];
         delete?: never;

@@ -120,6 +120,9 @@ def sync_detailed(
      Rate limited per account and per client address. The error never says whether the
     account exists.
 
+    On the admin console's listener only tenant admins, auditors and platform admins may sign
+    in (others get 403), and the session is a console session with its own cookie.
+
     Args:
         body (LoginRequest): An e-mail address and password to sign in with.
 
@@ -152,6 +155,9 @@ def sync(
      Rate limited per account and per client address. The error never says whether the
     account exists.
 
+    On the admin console's listener only tenant admins, auditors and platform admins may sign
+    in (others get 403), and the session is a console session with its own cookie.
+
     Args:
         body (LoginRequest): An e-mail address and password to sign in with.
 
@@ -178,6 +184,9 @@ async def asyncio_detailed(
 
      Rate limited per account and per client address. The error never says whether the
     account exists.
+
+    On the admin console's listener only tenant admins, auditors and platform admins may sign
+    in (others get 403), and the session is a console session with its own cookie.
 
     Args:
         body (LoginRequest): An e-mail address and password to sign in with.
@@ -208,6 +217,9 @@ async def asyncio(
 
      Rate limited per account and per client address. The error never says whether the
     account exists.
+
+    On the admin console's listener only tenant admins, auditors and platform admins may sign
+    in (others get 403), and the session is a console session with its own cookie.
 
     Args:
         body (LoginRequest): An e-mail address and password to sign in with.

@@ -1,0 +1,60 @@
+//! What the admin console needs: sessions know which surface they belong to (the chat or the
+//! console, each with its own cookie and idle timeout), usage events keep the turn's time to
+//! first token (for the overview's TTFT over time), and an index for the audit log's action filter.
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum Sessions {
+    Table,
+    Surface,
+}
+
+#[derive(DeriveIden)]
+enum UsageEvents {
+    Table,
+    TtftMs,
+}
+
+#[derive(DeriveIden)]
+enum AuditLog {
+    Table,
+    TenantId,
+    Action,
+    Seq,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Sessions::Table)
+                    .add_column(ColumnDef::new(Sessions::Surface).string_len(16).not_null().default("chat"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(UsageEvents::Table)
+                    .add_column(ColumnDef::new(UsageEvents::TtftMs).integer().null())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("audit_log_tenant_action_seq")
+                    .table(AuditLog::Table)
+                    .col(AuditLog::TenantId)
+                    .col(AuditLog::Action)
+                    .col(AuditLog::Seq)
+                    .to_owned(),
+            )
+            .await
+    }
+}

@@ -54,7 +54,7 @@ function Shell() {
   const [theme, setTheme] = useState<Theme>(initialTheme);
   const [ended, setEnded] = useState(false);
   const [refused, setRefused] = useState(false);
-  const me = $api.useQuery('get', '/v1/me', {}, { retry: false, staleTime: Infinity });
+  const me = $api.useQuery('get', '/v1/me', undefined, { retry: false, staleTime: Infinity });
 
   useEffect(() => {
     document.documentElement.dataset.theme = theme;

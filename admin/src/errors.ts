@@ -12,7 +12,7 @@ export function describeError(e: unknown): string {
     case 404:
       return 'This was not found. It may have been deleted meanwhile.';
     case 409:
-      return `This changed meanwhile: ${e.message}`;
+      return sentence(e.message);
     case 429:
       return `Too many requests right now. Please try again${e.retryAfter ? ` in ${e.retryAfter} s` : ' in a moment'}.`;
     case 503:
@@ -21,6 +21,11 @@ export function describeError(e: unknown): string {
       if (e.status >= 500) return `The server had a problem. If it persists, quote request ${e.requestId ?? '(unknown)'}.`;
       return e.field ? `${e.message} (${e.field})` : e.message;
   }
+}
+
+function sentence(s: string): string {
+  const t = s.charAt(0).toUpperCase() + s.slice(1);
+  return /[.!?]$/.test(t) ? t : `${t}.`;
 }
 
 export function isForbidden(e: unknown): boolean {

@@ -2,6 +2,7 @@
 // Every chart is a <figure> with a caption and its numbers as a table, for screen readers and for
 // anyone who wants the figures.
 import { lazy, Suspense } from 'react';
+import { TableWrap } from './ui';
 
 export interface ChartSeries {
   label: string;
@@ -30,7 +31,7 @@ export function DayChart(props: DayChartProps) {
       </Suspense>
       <details className="chart-data">
         <summary>Data table</summary>
-        <div className="table-wrap">
+        <TableWrap>
           <table>
             <caption className="visually-hidden">{props.title}</caption>
             <thead>
@@ -51,7 +52,7 @@ export function DayChart(props: DayChartProps) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       </details>
     </figure>
   );

@@ -9,10 +9,14 @@ export function UserPicker({ label, value, onChange }: { label: string; value: S
   const listId = useId();
   const users = $api.useQuery('get', '/v1/users', { params: { query: { q: q || undefined, limit: 20 } } }, { enabled: q.length > 0 });
   const items = users.data?.items ?? [];
+  const inputId = useId();
+  const hintId = useId();
   return (
-    <label>
-      {label}
+    <div className="field">
+      <label htmlFor={inputId}>{label}</label>
       <input
+        id={inputId}
+        aria-describedby={hintId}
         type="text"
         list={listId}
         autoComplete="off"
@@ -31,7 +35,9 @@ export function UserPicker({ label, value, onChange }: { label: string; value: S
       <datalist id={listId}>
         {items.map((u) => <option key={u.id} value={u.email}>{u.display_name}</option>)}
       </datalist>
-      {text && !value && q && !users.isFetching && <span className="muted small">{items.length ? 'Pick one of the suggestions.' : 'No user matches.'}</span>}
-    </label>
+      <span id={hintId} className="muted small" aria-live="polite">
+        {value ? `${value.email} chosen.` : text && q && !users.isFetching ? (items.length ? 'Pick one of the suggestions.' : 'No user matches.') : ''}
+      </span>
+    </div>
   );
 }

@@ -1,5 +1,5 @@
 // Small shared pieces: the state of a query, empty states, paging, headings.
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { takeTitleFocus } from './focus';
 import { describeError, isForbidden } from '../errors';
 
@@ -90,4 +90,28 @@ export function StatusBadge({ status }: { status: string }) {
 export function FormError({ error }: { error: unknown }) {
   if (!error) return null;
   return <p className="error" role="alert">{describeError(error)}</p>;
+}
+
+/**
+ * The scroll box of a wide table. When the table is wider than the box it can be scrolled with
+ * the keyboard too: it takes the focus (and says what it holds) only then.
+ */
+export function TableWrap({ children, label }: { children: ReactNode; label?: string }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const [scrolls, setScrolls] = useState(false);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const check = () => setScrolls(el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1);
+    check();
+    const ro = new ResizeObserver(check);
+    ro.observe(el);
+    if (el.firstElementChild) ro.observe(el.firstElementChild);
+    return () => ro.disconnect();
+  }, []);
+  return (
+    <div ref={ref} className="table-wrap" {...(scrolls ? { tabIndex: 0, role: 'group', 'aria-label': `${label ?? 'Table'} (scrollable)` } : {})}>
+      {children}
+    </div>
+  );
 }

@@ -4,7 +4,7 @@ import { useState, type FormEvent } from 'react';
 import { $api, apiUrl, type Schemas } from '../../api/client';
 import { allItems, cursorPaging } from '../../api/paging';
 import { Dialog } from '../../components/Dialog';
-import { EmptyState, LoadMore, PageHeader, QueryState, Section } from '../../components/ui';
+import { EmptyState, LoadMore, PageHeader, QueryState, Section, TableWrap } from '../../components/ui';
 import { describeError, isForbidden } from '../../errors';
 import { fmtInt, fmtTime } from '../../format';
 import { navigate, useRoute } from '../../router';
@@ -108,7 +108,7 @@ export function AuditView({ scope }: { scope: 'tenant' | 'platform' }) {
             )
           ) : (
             <>
-              <div className="table-wrap">
+              <TableWrap>
                 <table className="data-table audit-table">
                   <caption className="visually-hidden">Audit entries, newest first</caption>
                   <thead>
@@ -155,7 +155,7 @@ export function AuditView({ scope }: { scope: 'tenant' | 'platform' }) {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableWrap>
               <LoadMore query={list} shown={items.length} />
             </>
           )

@@ -7,7 +7,7 @@ import { useCanWrite } from '../../auth/context';
 import { useConfirm } from '../../components/confirm';
 import { Dialog } from '../../components/Dialog';
 import { useNotify } from '../../components/notify';
-import { EmptyState, FormError, PageHeader, QueryState, Section } from '../../components/ui';
+import { EmptyState, FormError, PageHeader, QueryState, Section, TableWrap } from '../../components/ui';
 import { fmtInt } from '../../format';
 
 type Model = Schemas['ModelView'];
@@ -39,7 +39,7 @@ function Models({ canWrite }: { canWrite: boolean }) {
           const items = models.data?.items ?? [];
           if (items.length === 0) return <EmptyState title="No models.">{canWrite ? 'Add a model of a configured provider with “Add model”.' : 'A tenant admin adds models here.'}</EmptyState>;
           return (
-            <div className="table-wrap">
+            <TableWrap>
               <table className="data-table">
                 <thead>
                   <tr>
@@ -94,7 +94,7 @@ function Models({ canWrite }: { canWrite: boolean }) {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableWrap>
           );
         }}
       </QueryState>
@@ -218,7 +218,7 @@ function Providers({ canWrite }: { canWrite: boolean }) {
           const items = providers.data?.items ?? [];
           if (items.length === 0) return <EmptyState title="No providers are configured.">The operator configures providers in Confab's configuration file.</EmptyState>;
           return (
-            <div className="table-wrap">
+            <TableWrap>
               <table className="data-table">
                 <thead>
                   <tr>
@@ -238,12 +238,12 @@ function Providers({ canWrite }: { canWrite: boolean }) {
                       <td>{p.tenant_key ? <span className="badge status-active">set</span> : <span className="muted">not set</span>}</td>
                       <td>
                         <div className="actions row-actions">
-                          <button type="button" className="ghost small" aria-label={`${p.tenant_key ? 'Replace' : 'Set'} the tenant key of ${p.name}`} onClick={() => setKeyFor(p.name)}>{p.tenant_key ? 'Replace key' : 'Set key'}</button>
+                          <button type="button" className="ghost small" aria-label={`${p.tenant_key ? 'Replace key' : 'Set key'} for ${p.name}`} onClick={() => setKeyFor(p.name)}>{p.tenant_key ? 'Replace key' : 'Set key'}</button>
                           {p.tenant_key && (
                             <button
                               type="button"
                               className="ghost small danger"
-                              aria-label={`Remove the tenant key of ${p.name}`}
+                              aria-label={`Remove key for ${p.name}`}
                               onClick={async () => {
                                 if (!(await confirm({ title: 'Remove tenant key?', message: <p>This tenant's key for {p.name} is deleted. {p.installation_key ? "The installation's key is used again." : 'Without an installation key, models of this provider stop working for this tenant.'}</p>, confirmLabel: 'Remove key' }))) return;
                                 try {
@@ -264,7 +264,7 @@ function Providers({ canWrite }: { canWrite: boolean }) {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableWrap>
           );
         }}
       </QueryState>

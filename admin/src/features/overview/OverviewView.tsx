@@ -2,7 +2,7 @@
 import { useMemo, useState } from 'react';
 import { $api, type ResponseOf } from '../../api/client';
 import { DayChart } from '../../components/Chart';
-import { EmptyState, PageHeader, QueryState, Section } from '../../components/ui';
+import { EmptyState, PageHeader, QueryState, Section, TableWrap } from '../../components/ui';
 import { fmtCompact, fmtCost, fmtInt, fmtPercent } from '../../format';
 
 const RANGES = [7, 30, 90];
@@ -84,7 +84,7 @@ function OverviewBody({ data }: { data: Data }) {
         {data.top_models.length === 0 ? (
           <p className="muted">No model was used in this period.</p>
         ) : (
-          <div className="table-wrap">
+          <TableWrap>
             <table className="data-table">
               <thead>
                 <tr>
@@ -107,7 +107,7 @@ function OverviewBody({ data }: { data: Data }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         )}
       </Section>
     </>

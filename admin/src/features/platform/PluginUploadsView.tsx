@@ -5,7 +5,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { $api } from '../../api/client';
 import { Dialog } from '../../components/Dialog';
 import { useNotify } from '../../components/notify';
-import { EmptyState, FormError, PageHeader, QueryState, Section } from '../../components/ui';
+import { EmptyState, FormError, PageHeader, QueryState, Section, TableWrap } from '../../components/ui';
 import { fmtBytes, fmtTime } from '../../format';
 
 export default function PluginUploadsView() {
@@ -24,7 +24,7 @@ export default function PluginUploadsView() {
           ) : (
             items.map((p) => (
               <Section key={p.name} title={p.name} id={`plugin-${p.name}`}>
-                <div className="table-wrap">
+                <TableWrap>
                   <table className="data-table">
                     <thead>
                       <tr>
@@ -51,7 +51,7 @@ export default function PluginUploadsView() {
                       ))}
                     </tbody>
                   </table>
-                </div>
+                </TableWrap>
               </Section>
             ))
           )

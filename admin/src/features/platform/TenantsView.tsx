@@ -6,7 +6,7 @@ import { allItems, cursorPaging } from '../../api/paging';
 import { useConfirm } from '../../components/confirm';
 import { Dialog } from '../../components/Dialog';
 import { useNotify } from '../../components/notify';
-import { EmptyState, FormError, LoadMore, PageHeader, QueryState, StatusBadge } from '../../components/ui';
+import { EmptyState, FormError, LoadMore, PageHeader, QueryState, StatusBadge, TableWrap } from '../../components/ui';
 import { fmtTime } from '../../format';
 
 export default function TenantsView() {
@@ -31,7 +31,7 @@ export default function TenantsView() {
             <EmptyState title="No tenants.">Create the first one with “Create tenant”.</EmptyState>
           ) : (
             <>
-              <div className="table-wrap">
+              <TableWrap>
                 <table className="data-table">
                   <thead>
                     <tr>
@@ -92,7 +92,7 @@ export default function TenantsView() {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableWrap>
               <LoadMore query={tenants} shown={items.length} />
             </>
           )

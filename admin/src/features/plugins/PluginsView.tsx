@@ -8,7 +8,7 @@ import { useCanWrite } from '../../auth/context';
 import { useConfirm } from '../../components/confirm';
 import { Dialog } from '../../components/Dialog';
 import { useNotify } from '../../components/notify';
-import { EmptyState, FormError, PageHeader, QueryState, Section } from '../../components/ui';
+import { EmptyState, FormError, PageHeader, QueryState, Section, TableWrap } from '../../components/ui';
 import { fmtInt, fmtTime } from '../../format';
 import { asSchema, controlId, initialValue, validate, type Json, type Problem } from './schema';
 import { SchemaForm } from './SchemaForm';
@@ -59,7 +59,7 @@ export default function PluginsView() {
                       {latest && <p className="small muted">Hooks: {latest.hooks.join(', ')} · default {policyName(latest.default_failure_policy)}</p>}
                       {canWrite && (
                         <div className="actions">
-                          <button type="button" className="small" aria-label={`Add ${p.name} to the chain`} onClick={() => setConfiguring({ name: p.name, entry: null })}>Add to chain</button>
+                          <button type="button" className="small" aria-label={`Add to chain: ${p.name}`} onClick={() => setConfiguring({ name: p.name, entry: null })}>Add to chain</button>
                         </div>
                       )}
                     </li>
@@ -346,7 +346,7 @@ function Runs({ names }: { names: string[] }) {
           items.length === 0 ? (
             <p className="muted">{failedOnly ? 'No failures recorded.' : 'No runs yet: they are recorded on chat turns while plugins are enabled.'}</p>
           ) : (
-            <div className="table-wrap">
+            <TableWrap>
               <table className="data-table">
                 <thead>
                   <tr>
@@ -369,7 +369,7 @@ function Runs({ names }: { names: string[] }) {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableWrap>
           )
         }
       </QueryState>

@@ -8,7 +8,7 @@ import { useCanWrite } from '../../auth/context';
 import { useConfirm } from '../../components/confirm';
 import { Dialog } from '../../components/Dialog';
 import { useNotify } from '../../components/notify';
-import { EmptyState, LoadMore, PageHeader, QueryState, Section, StatusBadge } from '../../components/ui';
+import { EmptyState, LoadMore, PageHeader, QueryState, Section, StatusBadge, TableWrap } from '../../components/ui';
 import { fmtInt, fmtTime } from '../../format';
 
 type Share = Schemas['ShareView'];
@@ -49,7 +49,7 @@ export default function SharingView() {
               <EmptyState title={status ? `No ${status} shares.` : 'Nothing has been shared yet.'}>People share a conversation from the chat's “Share” button; every share shows up here.</EmptyState>
             ) : (
               <>
-                <div className="table-wrap">
+                <TableWrap>
                   <table className="data-table">
                     <thead>
                       <tr>
@@ -75,7 +75,7 @@ export default function SharingView() {
                           <td className="num">{fmtInt(s.view_count ?? 0)}</td>
                           <td>
                             <div className="actions row-actions">
-                              <button type="button" className="ghost small" aria-label={`Who viewed “${s.title}”`} onClick={() => setViewsOf(s)}>Viewers</button>
+                              <button type="button" className="ghost small" aria-label={`Viewers of “${s.title}”`} onClick={() => setViewsOf(s)}>Viewers</button>
                               {canWrite && s.status === 'active' && (
                                 <button
                                   type="button"
@@ -101,7 +101,7 @@ export default function SharingView() {
                       ))}
                     </tbody>
                   </table>
-                </div>
+                </TableWrap>
                 <LoadMore query={shares} shown={items.length} />
               </>
             )

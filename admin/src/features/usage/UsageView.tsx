@@ -8,7 +8,7 @@ import { DayChart } from '../../components/Chart';
 import { useConfirm } from '../../components/confirm';
 import { Dialog } from '../../components/Dialog';
 import { useNotify } from '../../components/notify';
-import { EmptyState, FormError, PageHeader, QueryState, Section } from '../../components/ui';
+import { EmptyState, FormError, PageHeader, QueryState, Section, TableWrap } from '../../components/ui';
 import { UserPicker } from '../../components/UserPicker';
 import { fmtCompact, fmtCost, fmtInt, fmtPercent, fmtTime, utcDay } from '../../format';
 
@@ -54,7 +54,7 @@ function Standing() {
           const items = standing.data?.items ?? [];
           if (items.length === 0) return <p className="muted">Nobody has used 80 % or more of a budget in the current period.</p>;
           return (
-            <div className="table-wrap">
+            <TableWrap>
               <table className="data-table">
                 <thead>
                   <tr>
@@ -82,7 +82,7 @@ function Standing() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableWrap>
           );
         }}
       </QueryState>
@@ -108,7 +108,7 @@ function Budgets({ canWrite }: { canWrite: boolean }) {
           const items = quotas.data?.items ?? [];
           if (items.length === 0) return <EmptyState title="No budgets.">Without a budget, use is unlimited. {canWrite ? 'Use “Set a budget” to cap the tenant or its users.' : ''}</EmptyState>;
           return (
-            <div className="table-wrap">
+            <TableWrap>
               <table className="data-table">
                 <thead>
                   <tr>
@@ -162,7 +162,7 @@ function Budgets({ canWrite }: { canWrite: boolean }) {
                   })}
                 </tbody>
               </table>
-            </div>
+            </TableWrap>
           );
         }}
       </QueryState>
@@ -285,7 +285,7 @@ function UsageTable({ from, to, by }: { from: string; to: string; by: 'user' | '
           rows.length === 0 ? (
             <p className="muted">No usage in this period.</p>
           ) : (
-            <div className="table-wrap">
+            <TableWrap>
               <table className="data-table">
                 <caption className="visually-hidden">Usage {title.toLowerCase()}</caption>
                 <thead>
@@ -307,7 +307,7 @@ function UsageTable({ from, to, by }: { from: string; to: string; by: 'user' | '
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableWrap>
           )
         }
       </QueryState>

@@ -7,7 +7,7 @@ import { useCanWrite, useSession } from '../../auth/context';
 import { useConfirm } from '../../components/confirm';
 import { Dialog } from '../../components/Dialog';
 import { useNotify } from '../../components/notify';
-import { EmptyState, FormError, LoadMore, PageHeader, QueryState, StatusBadge } from '../../components/ui';
+import { EmptyState, FormError, LoadMore, PageHeader, QueryState, StatusBadge, TableWrap } from '../../components/ui';
 import { fmtTime } from '../../format';
 import { useDebounced } from '../../hooks';
 import { navigate, useRoute } from '../../router';
@@ -77,7 +77,7 @@ export default function UsersView() {
             )
           ) : (
             <>
-              <div className="table-wrap">
+              <TableWrap>
                 <table className="data-table">
                   <caption className="visually-hidden">Users</caption>
                   <thead>
@@ -93,7 +93,7 @@ export default function UsersView() {
                     {items.map((u) => <UserRow key={u.id} user={u} canWrite={canWrite} onTokens={() => setTokensOf(u)} />)}
                   </tbody>
                 </table>
-              </div>
+              </TableWrap>
               <LoadMore query={users} shown={items.length} />
             </>
           )
@@ -284,7 +284,7 @@ function TokensDialog({ user, canWrite, onClose }: { user: User; canWrite: boole
             <EmptyState title="No API tokens.">People create their own tokens in the chat's settings; they show up here.</EmptyState>
           ) : (
             <>
-              <div className="table-wrap">
+              <TableWrap>
                 <table className="data-table">
                   <thead>
                     <tr>
@@ -331,7 +331,7 @@ function TokensDialog({ user, canWrite, onClose }: { user: User; canWrite: boole
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableWrap>
               <LoadMore query={tokens} shown={items.length} />
             </>
           )

@@ -276,7 +276,7 @@ test('tenant admin: create a user, give them a budget; they hit it in the web ch
   await b.getByRole('button', { name: 'Save budget' }).click();
   await b.waitFor({ state: 'detached' });
   const budgets = page.getByRole('region', { name: 'Budgets' });
-  await budgets.getByRole('cell', { name: email }).waitFor();
+  await budgets.getByRole('cell', { name: email, exact: true }).waitFor();
 
   if (!WEB) {
     skipped.push('web chat part of the quota test (no admin listener)');
@@ -296,7 +296,7 @@ test('tenant admin: create a user, give them a budget; they hit it in the web ch
   await budgets.getByRole('button', { name: `Change the budget of ${email} per day` }).click();
   await dialog(page).getByLabel('Tokens').fill('240');
   await dialog(page).getByRole('button', { name: 'Save budget' }).click();
-  await budgets.getByRole('cell', { name: '240' }).waitFor();
+  await budgets.getByRole('cell', { name: '240', exact: true }).waitFor();
   await chat.page.locator('#composer-text').fill('Another one [upstream tokens=5]');
   await chat.page.locator('#composer-text').press('Enter');
   const refusal = chat.page.getByRole('alert').filter({ hasText: 'tokens' });
@@ -773,7 +773,10 @@ test('every view: axe clean in dark theme, and usable at 768 px', async ({ page,
     await open(page, view);
     await page.waitForTimeout(250);
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
-    assert(width <= 768, `${view}: no sideways scrolling of the page at 768 px (${width})`);
+    const wide = await page.evaluate(() =>
+      [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > 770 && !e.parentElement?.closest('.table-wrap')).slice(0, 5).map((e) => `${e.tagName.toLowerCase()}.${e.className}`),
+    );
+    assert(width <= 768, `${view}: no sideways scrolling of the page at 768 px (${width}; too wide: ${wide.join(', ')})`);
     await axe(page, `768px ${view}`);
     await shot(page, `narrow-${view.toLowerCase().replace(/\W+/g, '-')}`);
   }

@@ -785,6 +785,18 @@ test('every view: axe clean in dark theme, and usable at 768 px', async ({ page,
   await assertClean(page, incidents);
 });
 
+test('an ended session returns to sign-in with a message', async ({ context, page, incidents }) => {
+  await signInConsole(page);
+  await open(page, 'Users');
+  assert((await page.title()) === 'Users · Confab admin', `the document title names the view: ${await page.title()}`);
+  await context.clearCookies();
+  await open(page, 'Audit log').catch(() => {});
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  await page.getByText('Your session has ended').waitFor();
+  await signInConsole(page);
+  await assertClean(page, incidents);
+});
+
 test('the console also works mounted at /admin/ on the main listener', async ({ page, incidents }) => {
   if (!WEB) return void skipped.push('/admin/ mount (no admin listener)');
   const probe = await fetch(`${WEB}/admin/`);

@@ -133,6 +133,9 @@ function Console({ me, themeToggle, onSignOut }: { me: Me; themeToggle: ReactNod
     if (!current && home) navigate(home, {}, true);
   }, [current, home]);
   useEffect(() => setMenuOpen(false), [route.path]);
+  useEffect(() => {
+    document.title = current ? `${current.label} · Confab admin` : 'Confab admin';
+  }, [current]);
 
   const tenants = consoleTenants(me);
   const switchTenant = async (id: string) => {

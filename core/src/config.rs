@@ -525,7 +525,8 @@ impl Config {
                 "must be at least auth.session_idle_secs, and both above zero".into(),
             ));
         }
-        if self.auth.admin_session_idle_secs == 0 || self.auth.admin_session_idle_secs > self.auth.session_absolute_secs {
+        if self.auth.admin_session_idle_secs == 0 || self.auth.admin_session_idle_secs > self.auth.session_absolute_secs
+        {
             return Err(invalid(
                 "auth.admin_session_idle_secs",
                 "must be above zero and at most auth.session_absolute_secs".into(),

@@ -1,6 +1,7 @@
 //! What the admin console needs: sessions know which surface they belong to (the chat or the
 //! console, each with its own cookie and idle timeout), usage events keep the turn's time to
-//! first token (for the overview's TTFT over time), and an index for the audit log's action filter.
+//! first token (for the overview's TTFT over time), an index for the audit log's action filter,
+//! and one over the answers that carry plugin runs (the console's recent runs and failures).
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -55,6 +56,14 @@ impl MigrationTrait for Migration {
                     .col(AuditLog::Seq)
                     .to_owned(),
             )
-            .await
+            .await?;
+        // Partial: only answers of tenants with a plugin chain carry runs, and only once finished.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE INDEX messages_plugin_runs ON messages (tenant_id, id) WHERE plugin_runs IS NOT NULL",
+            )
+            .await?;
+        Ok(())
     }
 }

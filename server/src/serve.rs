@@ -6,8 +6,8 @@ use crate::{api, web};
 use anyhow::Context;
 use confab_core::config::{Config, ExposeSecret};
 use confab_core::domain::Surface;
-use poem::EndpointExt;
 use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::{Endpoint, EndpointExt, IntoResponse};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -143,9 +143,14 @@ pub async fn app(state: Arc<AppState>) -> impl poem::Endpoint {
     let web_dir = state.config.server.web_dir.clone();
     let mut routes = web::mount(api::routes().await, &web_dir);
     if state.config.admin.mount_on_main {
-        routes = routes
-            .at("/admin", poem::get(poem::endpoint::make_sync(|_| poem::web::Redirect::permanent("/admin/"))))
-            .nest("/admin/", admin_routes(state.config.admin.dir.clone()).await);
+        // `/admin` itself goes to `/admin/`, so the console's relative asset paths resolve.
+        let console = admin_routes(state.config.admin.dir.clone()).await.around(|ep, req| async move {
+            if req.original_uri().path() == "/admin" {
+                return Ok(poem::web::Redirect::permanent("/admin/").into_response());
+            }
+            ep.call(req).await.map(poem::IntoResponse::into_response)
+        });
+        routes = routes.nest("/admin", console);
     }
     api::middleware::stack(routes.data(Surface::Chat), state)
 }

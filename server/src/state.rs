@@ -30,6 +30,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Redis, when this is one of several replicas (scale-out tier).
     pub cluster: Option<Arc<confab_core::cluster::Cluster>>,
+    /// When this process started serving (the console's system health shows the uptime).
+    pub started_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl AppState {
@@ -105,6 +107,7 @@ impl AppState {
             shares,
             metrics,
             cluster,
+            started_at: chrono::Utc::now(),
         }))
     }
 

@@ -7,6 +7,7 @@ mod auth;
 mod authz;
 mod chat;
 mod cli;
+mod console;
 mod input;
 mod openai;
 mod opensearch;

@@ -178,6 +178,23 @@ async fn the_example_plugins_do_their_jobs_on_real_turns(b: Backend) {
     assert_eq!(refused["error"]["message"], "Project Phoenix is confidential.");
     assert_eq!(refused["plugins"][2]["outcome"], "rejected");
     assert_eq!(upstream.calls(), calls, "a rejected turn must not reach the provider");
+
+    // The console's recent runs: newest answer first, narrowed to failures or to one plugin.
+    let recent = admin.get_json("/v1/tenant/plugins/runs?limit=10").await;
+    let items = recent["items"].as_array().unwrap();
+    assert_eq!(items.len(), 6, "three plugins ran on each of two turns: {recent}");
+    assert_eq!(items[0]["message_id"], refused["id"], "{recent}");
+    assert_eq!(items[5]["message_id"], done["id"], "{recent}");
+    let failures = admin.get_json("/v1/tenant/plugins/runs?failed_only=true").await;
+    assert_eq!(failures["items"].as_array().unwrap().len(), 1, "{failures}");
+    assert_eq!(failures["items"][0]["plugin"], "keyword-guard");
+    assert_eq!(failures["items"][0]["outcome"], "rejected");
+    assert_eq!(failures["items"][0]["detail"], "Project Phoenix is confidential.");
+    let one = admin.get_json("/v1/tenant/plugins/runs?plugin=pii-redactor").await;
+    let outcomes: Vec<&str> = one["items"].as_array().unwrap().iter().map(|r| r["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, ["unchanged", "changed"]);
+    let (s, body) = admin.send(Method::GET, "/v1/tenant/plugins/runs?limit=0", None).await;
+    assert_eq!(error_code(s, &body, 422), "validation_failed");
     assert_eq!(refused["usage"]["input_tokens"], 0);
 
     // Order and on/off are the tenant admin's: the guard first, the redactor off.

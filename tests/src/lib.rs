@@ -368,6 +368,22 @@ impl TestApp {
         self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await
     }
 
+    /// A client for the admin console's listener, not signed in.
+    pub fn console(&self) -> Api {
+        let base = self.admin_base.clone().expect("the admin console's listener is on");
+        Api { app_base: base, client: Client::builder().cookie_store(true).build().unwrap(), csrf: None, bearer: None }
+    }
+
+    /// Signs in on the admin console's listener: the status and body, and the client (with the
+    /// console session's CSRF token when it worked).
+    pub async fn console_login(&self, email: &str, password: &str) -> (StatusCode, Value, Api) {
+        let api = self.console();
+        let (status, body) =
+            api.send(Method::POST, "/v1/auth/login", Some(json!({ "email": email, "password": password }))).await;
+        let api = Api { csrf: body["csrf_token"].as_str().map(str::to_string), ..api };
+        (status, body, api)
+    }
+
     /// A client that authenticates with an API token.
     pub fn with_token(&self, token: &str) -> Api {
         Api { app_base: self.base.clone(), client: Client::new(), csrf: None, bearer: Some(token.to_string()) }

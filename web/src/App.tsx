@@ -1,153 +1,71 @@
-import { Component, useCallback, useEffect, useState, type ReactNode } from 'react';
-import { api, call, setCsrfToken, setUnauthorizedHandler, type Me, type Schemas } from './api/client';
-import { Chat } from './components/Chat';
-import { Login } from './components/Login';
-import { Presets } from './components/Presets';
-import { Sidebar } from './components/Sidebar';
-import { Snapshot } from './components/Snapshot';
-import { describeError } from './errors';
+import { QueryClientProvider } from '@tanstack/react-query';
+import { Component, useEffect, useState, type ReactNode } from 'react';
+import { createQueryClient } from './api/query';
+import { useSession, useSessionEndNotice, useSignOut, useSwitchTenant } from './features/auth/api';
+import { Login } from './features/auth/components/Login';
+import { Chat } from './features/chat/components/Chat';
+import { Sidebar } from './features/conversations/components/Sidebar';
+import { Presets } from './features/presets/components/Presets';
+import { Snapshot } from './features/shares/components/Snapshot';
 import { navigate, useRoute } from './router';
-import { ToastProvider, useNotify } from './toast';
-
-type Theme = 'light' | 'dark';
-
-function initialTheme(): Theme {
-  const saved = localStorage.getItem('confab.theme');
-  if (saved === 'light' || saved === 'dark') return saved;
-  return matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
-}
+import { describeError } from './shared/errors';
+import { useThemeToggle } from './shared/theme';
+import { ToastProvider, useNotify } from './shared/toast';
 
 export function App() {
   return (
     <ErrorBoundary>
       <ToastProvider>
-        <Shell />
+        <QueryProvider>
+          <Shell />
+        </QueryProvider>
       </ToastProvider>
     </ErrorBoundary>
   );
 }
 
-export interface Catalogue {
-  models: Schemas['ModelView'][];
-  presets: Schemas['PresetList'];
+/** The server state's cache, whose failures of requests that ask for it show as error toasts. */
+function QueryProvider({ children }: { children: ReactNode }) {
+  const notify = useNotify();
+  const [client] = useState(() => createQueryClient({ onError: (e) => notify.error(describeError(e)) }));
+  return <QueryClientProvider client={client}>{children}</QueryClientProvider>;
 }
 
 function Shell() {
   const route = useRoute();
-  const notify = useNotify();
-  const [me, setMe] = useState<Me | null | 'loading'>('loading');
-  const [loadError, setLoadError] = useState<string | null>(null);
-  const [theme, setTheme] = useState<Theme>(initialTheme);
-  const [listVersion, setListVersion] = useState(0);
-  const [catalogue, setCatalogue] = useState<Catalogue | null>(null);
+  const themeToggle = useThemeToggle();
+  const session = useSession();
+  useSessionEndNotice();
+  const signOut = useSignOut();
+  const switchTenant = useSwitchTenant();
   const [sidebarOpen, setSidebarOpen] = useState(false);
-
-  useEffect(() => {
-    document.documentElement.dataset.theme = theme;
-    localStorage.setItem('confab.theme', theme);
-  }, [theme]);
-
-  const loadMe = useCallback(async () => {
-    try {
-      const m = await call(api.GET('/v1/me'), { quiet401: true });
-      setCsrfToken(m.csrf_token);
-      setMe(m);
-      setLoadError(null);
-    } catch (e) {
-      if ((e as { status?: number }).status === 401) setMe(null);
-      else setLoadError(describeError(e));
-    }
-  }, []);
-
-  useEffect(() => {
-    setUnauthorizedHandler(() => {
-      setMe((current) => {
-        if (current && current !== 'loading') notify.error('Your session has ended. Please sign in again.');
-        return null;
-      });
-    });
-    void loadMe();
-  }, [loadMe, notify]);
-
-  const signedIn = me !== null && me !== 'loading';
-  const tenantId = signedIn ? me.active_tenant?.id : undefined;
-  useEffect(() => {
-    if (!signedIn) return;
-    let live = true;
-    Promise.all([call(api.GET('/v1/models')), call(api.GET('/v1/presets'))])
-      .then(([models, presets]) => live && setCatalogue({ models: models.items, presets }))
-      .catch((e: unknown) => live && notify.error(describeError(e)));
-    return () => {
-      live = false;
-    };
-  }, [signedIn, tenantId, notify]);
 
   useEffect(() => setSidebarOpen(false), [route]);
 
-  const themeToggle = (
-    <button type="button" className="ghost" onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')} aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`}>
-      {theme === 'dark' ? '☀' : '☾'}
-    </button>
-  );
-
-  if (route.name === 'share') return <Snapshot token={route.token} signedIn={signedIn} themeToggle={themeToggle} />;
-  if (loadError) {
+  const me = session.data;
+  if (route.name === 'share') return <Snapshot token={route.token} signedIn={!!me} themeToggle={themeToggle} />;
+  if (session.error) {
     return (
       <main className="center-page">
         <h1>Confab</h1>
-        <p role="alert" className="error">{loadError}</p>
-        <button type="button" onClick={() => void loadMe()}>Try again</button>
+        <p role="alert" className="error">{describeError(session.error)}</p>
+        <button type="button" onClick={() => void session.refetch()}>Try again</button>
       </main>
     );
   }
-  if (me === 'loading') return <main className="center-page" aria-busy="true"><p>Loading…</p></main>;
-  if (me === null) {
-    return (
-      <Login
-        themeToggle={themeToggle}
-        onSignedIn={(m) => {
-          setCsrfToken(m.csrf_token);
-          setMe(m);
-        }}
-      />
-    );
-  }
+  if (me === undefined) return <main className="center-page" aria-busy="true"><p>Loading…</p></main>;
+  if (me === null) return <Login themeToggle={themeToggle} />;
 
-  const signOut = async () => {
-    try {
-      await call(api.POST('/v1/auth/logout'));
-    } catch {
-      /* the session is gone either way */
-    }
-    setCsrfToken(null);
-    setMe(null);
-    setCatalogue(null);
-    navigate('/');
-  };
-
-  const switchTenant = async (id: string) => {
-    try {
-      const m = await call(api.PUT('/v1/me/active-tenant', { body: { tenant_id: id } }));
-      if (m.csrf_token) setCsrfToken(m.csrf_token);
-      setMe(m);
-      setListVersion((v) => v + 1);
-      navigate('/');
-    } catch (e) {
-      notify.error(describeError(e));
-    }
-  };
-
-  const changed = () => setListVersion((v) => v + 1);
   let main: ReactNode;
   switch (route.name) {
     case 'chat':
-      main = <Chat key={route.id} conversationId={route.id} me={me} catalogue={catalogue} onChanged={changed} />;
+      main = <Chat key={route.id} conversationId={route.id} me={me} />;
       break;
     case 'home':
-      main = <Chat key="new" conversationId={null} me={me} catalogue={catalogue} onChanged={changed} />;
+      main = <Chat key="new" conversationId={null} me={me} />;
       break;
     case 'presets':
-      main = <Presets catalogue={catalogue} onChanged={() => void call(api.GET('/v1/presets')).then((p) => setCatalogue((c) => (c ? { ...c, presets: p } : c)))} />;
+      main = <Presets />;
       break;
     case 'shared':
       main = <Snapshot shareId={route.id} signedIn themeToggle={null} />;
@@ -166,10 +84,9 @@ function Shell() {
       <a className="skip-link" href="#main">Skip to chat</a>
       <Sidebar
         me={me}
-        listVersion={listVersion}
         activeId={route.name === 'chat' ? route.id : null}
-        onSignOut={() => void signOut()}
-        onSwitchTenant={(id) => void switchTenant(id)}
+        onSignOut={() => signOut.mutate({})}
+        onSwitchTenant={(id) => switchTenant.mutate({ body: { tenant_id: id } })}
         themeToggle={themeToggle}
         onClose={() => setSidebarOpen(false)}
       />

@@ -89,10 +89,29 @@ impl Accounts {
     pub async fn members(
         &self,
         scope: &TenantScope,
+        filter: &store::memberships::MemberFilter,
         after: Option<UserId>,
         limit: u64,
     ) -> AppResult<Vec<TenantMember>> {
-        store::memberships::members(self.store.conn(), scope.tenant, after, limit).await
+        store::memberships::find_members(self.store.conn(), scope.tenant, filter, after, limit).await
+    }
+
+    /// Signs a user of the tenant out everywhere (every session, chat and console; their API
+    /// tokens stay). Returns how many sessions ended.
+    pub async fn revoke_sessions(&self, scope: &TenantScope, actor: &Actor, user: UserId) -> AppResult<u64> {
+        let member = self.member(scope, user).await?;
+        let txn = self.store.begin().await?;
+        let revoked = store::sessions::revoke_all_for_user(&*txn, member.user.id).await?;
+        audit::record(
+            &*txn,
+            NewEntry::new(Some(scope.tenant), actor, action::SESSIONS_REVOKED)
+                .target("user", member.user.id)
+                .details(serde_json::json!({ "sessions_revoked": revoked })),
+        )
+        .await?;
+        txn.commit().await?;
+        self.auth.forget_cached();
+        Ok(revoked)
     }
 
     /// Refuses changes that would leave a tenant without an active admin.

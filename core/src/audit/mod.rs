@@ -20,6 +20,8 @@ pub mod action {
     pub const USER_DISABLED: &str = "user.disabled";
     pub const USER_ENABLED: &str = "user.enabled";
     pub const ROLE_CHANGED: &str = "user.role_changed";
+    pub const AUDIT_EXPORTED: &str = "audit.exported";
+    pub const SESSIONS_REVOKED: &str = "user.sessions_revoked";
     pub const MEMBERSHIP_ADDED: &str = "user.membership_added";
     pub const TENANT_CREATED: &str = "tenant.created";
     pub const TENANT_DISABLED: &str = "tenant.disabled";
@@ -122,12 +124,21 @@ pub async fn record(conn: &impl store::Conn, entry: NewEntry) -> AppResult<()> {
     store::audit::append(conn, entry.0).await.map(|_| ())
 }
 
+/// Appends an entry in a transaction of its own (for actions that change nothing else, such as
+/// an export of the log).
+pub async fn record_alone(store: &Store, entry: NewEntry) -> AppResult<()> {
+    let txn = store.begin().await?;
+    record(&*txn, entry).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 pub async fn list(store: &Store, scope: AuditScope, filter: &AuditFilter, limit: u64) -> AppResult<Vec<Entry>> {
     store::audit::list(store.conn(), scope, filter, limit).await
 }
 
 /// The result of checking the whole chain.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Verification {
     Intact {
         entries: i64,

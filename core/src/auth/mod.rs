@@ -9,9 +9,8 @@ pub mod secrets;
 use crate::audit::{self, Actor, NewEntry, action};
 use crate::config::AuthConfig;
 use crate::domain::{
-    Surface,
-    ActiveTenant, ApiTokenId, Credential, Email, KeepMode, NewPassword, Principal, Role, Status, TenantId, TenantScope,
-    UserId,
+    ActiveTenant, ApiTokenId, Credential, Email, KeepMode, NewPassword, Principal, Role, Status, Surface, TenantId,
+    TenantScope, UserId,
 };
 use crate::error::{AppError, AppResult};
 use crate::limits::RateLimiter;
@@ -145,9 +144,13 @@ impl AuthService {
                     let txn = self.store.begin().await?;
                     audit::record(
                         &*txn,
-                        NewEntry::new(tenants.first().map(|t| t.tenant_id), &Actor::user(user.id, &user.email), action::LOGIN_FAILED)
-                            .failed()
-                            .details(serde_json::json!({ "reason": "console_not_allowed" })),
+                        NewEntry::new(
+                            tenants.first().map(|t| t.tenant_id),
+                            &Actor::user(user.id, &user.email),
+                            action::LOGIN_FAILED,
+                        )
+                        .failed()
+                        .details(serde_json::json!({ "reason": "console_not_allowed" })),
                     )
                     .await?;
                     txn.commit().await?;
@@ -491,14 +494,14 @@ impl AuthService {
     }
 
     /// Tokens in the scope's tenant; only the caller's own unless `all`.
+    /// API tokens in the scope's tenant: one user's, or (`None`) everyone's.
     pub async fn list_tokens(
         &self,
         scope: &TenantScope,
-        all: bool,
+        user: Option<UserId>,
         before: Option<ApiTokenId>,
         limit: u64,
     ) -> AppResult<Vec<ApiToken>> {
-        let user = (!all).then_some(scope.user);
         store::api_tokens::list(self.store.conn(), scope.tenant, user, before, limit).await
     }
 

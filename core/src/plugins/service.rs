@@ -335,3 +335,70 @@ impl PluginService {
         Ok(out)
     }
 }
+
+/// One plugin call recorded with an answer.
+#[derive(Debug, Clone)]
+pub struct RecordedRun {
+    pub message: crate::domain::MessageId,
+    pub conversation: crate::domain::ConversationId,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub plugin: String,
+    pub version: String,
+    pub outcome: String,
+    pub detail: Option<String>,
+    pub elapsed_us: u64,
+}
+
+/// Answers a "recent runs" request looks through at most, so a tenant whose plugins never fail
+/// still gets a bounded answer.
+const RUNS_SCAN_LIMIT: u64 = 5000;
+
+impl PluginService {
+    /// The tenant's most recent plugin calls, newest first: of one plugin, or only the failed
+    /// and rejecting ones, as asked.
+    pub async fn recent_runs(
+        &self,
+        scope: &TenantScope,
+        plugin: Option<&str>,
+        failures_only: bool,
+        limit: usize,
+    ) -> AppResult<Vec<RecordedRun>> {
+        let conn = self.store.conn();
+        let mut out = Vec::new();
+        let mut before = None;
+        let mut scanned = 0u64;
+        while out.len() < limit && scanned < RUNS_SCAN_LIMIT {
+            let page = store::messages::with_plugin_runs(conn, scope.tenant, before, 200).await?;
+            let Some(last) = page.last() else { break };
+            before = Some(last.message);
+            scanned += page.len() as u64;
+            for answer in &page {
+                let Some(runs) = answer.runs.as_array() else { continue };
+                for run in runs {
+                    let name = run["plugin"].as_str().unwrap_or_default();
+                    let outcome = run["outcome"].as_str().unwrap_or_default();
+                    if plugin.is_some_and(|p| p != name)
+                        || (failures_only && !matches!(outcome, "failed" | "failed_open" | "rejected"))
+                    {
+                        continue;
+                    }
+                    out.push(RecordedRun {
+                        message: answer.message,
+                        conversation: answer.conversation,
+                        at: answer.at,
+                        plugin: name.to_string(),
+                        version: run["version"].as_str().unwrap_or_default().to_string(),
+                        outcome: outcome.to_string(),
+                        detail: run["detail"].as_str().map(str::to_string),
+                        elapsed_us: run["elapsed_us"].as_u64().unwrap_or(0),
+                    });
+                }
+            }
+            if page.len() < 200 {
+                break;
+            }
+        }
+        out.truncate(limit);
+        Ok(out)
+    }
+}

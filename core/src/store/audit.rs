@@ -155,7 +155,10 @@ pub enum AuditScope {
 #[derive(Debug, Default, Clone)]
 pub struct AuditFilter {
     pub actor: Option<UserId>,
+    /// One action (`auth.login`), or every action of an object with `auth.*`.
     pub action: Option<String>,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
     pub since: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
     pub before_seq: Option<i64>,
@@ -172,7 +175,17 @@ pub async fn list(conn: &impl Conn, scope: AuditScope, filter: &AuditFilter, lim
         q = q.filter(audit_log::Column::ActorUserId.eq(actor.0));
     }
     if let Some(action) = &filter.action {
-        q = q.filter(audit_log::Column::Action.eq(action.as_str()));
+        q = match action.strip_suffix(".*") {
+            // Actions are `<object>.<verb>` in lower case and underscores: no LIKE wildcards.
+            Some(object) => q.filter(audit_log::Column::Action.starts_with(format!("{object}."))),
+            None => q.filter(audit_log::Column::Action.eq(action.as_str())),
+        };
+    }
+    if let Some(kind) = &filter.target_type {
+        q = q.filter(audit_log::Column::TargetType.eq(kind.as_str()));
+    }
+    if let Some(id) = &filter.target_id {
+        q = q.filter(audit_log::Column::TargetId.eq(id.as_str()));
     }
     if let Some(since) = filter.since {
         q = q.filter(audit_log::Column::CreatedAt.gte(since));

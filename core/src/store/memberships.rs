@@ -132,9 +132,47 @@ pub async fn members(
     after: Option<UserId>,
     limit: u64,
 ) -> AppResult<Vec<TenantMember>> {
+    find_members(conn, tenant, &MemberFilter::default(), after, limit).await
+}
+
+/// Narrows a tenant's member list (the admin console's user search).
+#[derive(Debug, Clone, Default)]
+pub struct MemberFilter {
+    /// A case-insensitive part of the e-mail address or display name.
+    pub text: Option<String>,
+    pub status: Option<Status>,
+    pub role: Option<Role>,
+}
+
+/// A tenant's members in user-id order after `after`, narrowed by `filter`.
+pub async fn find_members(
+    conn: &impl Conn,
+    tenant: TenantId,
+    filter: &MemberFilter,
+    after: Option<UserId>,
+    limit: u64,
+) -> AppResult<Vec<TenantMember>> {
+    use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
     let mut q = members_query(tenant).order_by_asc(membership::Column::UserId).limit(limit);
     if let Some(after) = after {
         q = q.filter(membership::Column::UserId.gt(after.0));
+    }
+    if let Some(status) = filter.status {
+        q = q.filter(membership::Column::Status.eq(status.as_str()));
+    }
+    if let Some(role) = filter.role {
+        q = q.filter(membership::Column::Role.eq(role.as_str()));
+    }
+    if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        // `%`, `_` and the escape character itself match literally.
+        let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let pattern = || LikeExpr::new(format!("%{escaped}%")).escape('\\');
+        let lower = |col: user::Column| Expr::expr(Func::lower(Expr::col((user::Entity, col))));
+        q = q.filter(
+            sea_orm::Condition::any()
+                .add(lower(user::Column::Email).like(pattern()))
+                .add(lower(user::Column::DisplayName).like(pattern())),
+        );
     }
     Ok(q.all(conn).await?.into_iter().filter_map(to_member).collect())
 }
@@ -164,4 +202,14 @@ pub async fn all_active(conn: &impl Conn) -> AppResult<Vec<Membership>> {
         .into_iter()
         .map(to_membership)
         .collect()
+}
+
+/// How many active members the tenant has.
+pub async fn count_active(conn: &impl Conn, tenant: TenantId) -> AppResult<u64> {
+    use sea_orm::PaginatorTrait;
+    Ok(membership::Entity::find()
+        .filter(membership::Column::TenantId.eq(tenant.0))
+        .filter(membership::Column::Status.eq(Status::Active.as_str()))
+        .count(conn)
+        .await?)
 }

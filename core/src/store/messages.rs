@@ -286,3 +286,42 @@ pub async fn settle_interrupted(conn: &impl Conn, only: Option<&[MessageId]>) ->
         .await?;
     Ok(partial.rows_affected + failed.rows_affected)
 }
+
+/// A finished answer's plugin runs, for the admin console.
+#[derive(Debug, Clone)]
+pub struct RunsOfAnswer {
+    pub message: MessageId,
+    pub conversation: ConversationId,
+    pub at: DateTime<Utc>,
+    pub runs: serde_json::Value,
+}
+
+/// The tenant's newest answers that recorded plugin runs, newest first, before `before`.
+pub async fn with_plugin_runs(
+    conn: &impl Conn,
+    tenant: TenantId,
+    before: Option<MessageId>,
+    limit: u64,
+) -> AppResult<Vec<RunsOfAnswer>> {
+    let mut q = message::Entity::find()
+        .filter(message::Column::TenantId.eq(tenant.0))
+        .filter(message::Column::PluginRuns.is_not_null())
+        .order_by_desc(message::Column::Id)
+        .limit(limit);
+    if let Some(before) = before {
+        q = q.filter(message::Column::Id.lt(before.0));
+    }
+    Ok(q.all(conn)
+        .await?
+        .into_iter()
+        .filter_map(|m| {
+            let runs = serde_json::from_str(m.plugin_runs.as_deref()?).ok()?;
+            Some(RunsOfAnswer {
+                message: MessageId(m.id),
+                conversation: ConversationId(m.conversation_id),
+                at: m.updated_at,
+                runs,
+            })
+        })
+        .collect())
+}

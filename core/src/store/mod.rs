@@ -19,6 +19,7 @@ pub(crate) mod sessions;
 pub(crate) mod setup_tokens;
 pub mod tenants;
 pub mod usage;
+pub mod usage_insights;
 pub(crate) mod users;
 
 use confab_migrations::{Migrator, MigratorTrait};
@@ -105,6 +106,14 @@ impl Store {
 
     pub fn backend(&self) -> DbBackend {
         self.db.get_database_backend()
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend() {
+            DbBackend::Postgres => "postgres",
+            _ => "sqlite",
+        }
     }
 
     /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`),

@@ -14,6 +14,9 @@ use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use uuid::Uuid;
 
+mod insights;
+pub use insights::{Overview, OverviewDay, Standing};
+
 /// A turn's reservation and what its usage event will record.
 #[derive(Debug, Clone)]
 pub struct Ticket {

@@ -6,6 +6,7 @@ mod catalogue;
 mod chat;
 pub mod error;
 pub mod extract;
+mod insights;
 pub mod middleware;
 pub mod models;
 pub mod paging;
@@ -51,19 +52,27 @@ pub enum ApiTags {
     Plugins,
 }
 
+/// Every endpoint group: the people and their governance, then the product (two tuples, as
+/// `Default` is implemented for tuples of at most twelve).
 type Apis = (
-    session::SessionApi,
-    tokens::TokensApi,
-    users::UsersApi,
-    tenants::TenantsApi,
-    audit::AuditApi,
-    chat::ChatApi,
-    catalogue::CatalogueApi,
-    presets::PresetsApi,
-    usage::UsageApi,
-    search::SearchApi,
-    shares::SharesApi,
-    plugins::PluginsApi,
+    (
+        session::SessionApi,
+        tokens::TokensApi,
+        users::UsersApi,
+        tenants::TenantsApi,
+        audit::AuditApi,
+        usage::UsageApi,
+        insights::InsightsApi,
+        system::SystemApi,
+    ),
+    (
+        chat::ChatApi,
+        catalogue::CatalogueApi,
+        presets::PresetsApi,
+        search::SearchApi,
+        shares::SharesApi,
+        plugins::PluginsApi,
+    ),
 );
 
 pub fn openapi_service() -> OpenApiService<Apis, ()> {

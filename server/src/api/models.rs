@@ -49,6 +49,15 @@ pub enum StatusName {
     Disabled,
 }
 
+impl From<StatusName> for Status {
+    fn from(s: StatusName) -> Self {
+        match s {
+            StatusName::Active => Status::Active,
+            StatusName::Disabled => Status::Disabled,
+        }
+    }
+}
+
 impl From<Status> for StatusName {
     fn from(s: Status) -> Self {
         match s {

@@ -12,7 +12,7 @@ use confab_core::error::AppError;
 use confab_core::plugins::{ChainEntryInfo, Settings, VersionSummary};
 use confab_core::plugins::{FailurePolicy, Hook};
 use poem::web::Data;
-use poem_openapi::param::Path;
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use std::sync::Arc;
@@ -23,6 +23,35 @@ pub const MAX_UPLOAD_BODY_BYTES: usize = 23 << 20;
 
 #[derive(Default)]
 pub struct PluginsApi;
+
+/// One plugin call, as recorded with the answer it ran for.
+#[derive(Debug, Object)]
+pub struct PluginCallView {
+    /// The answer it ran for.
+    pub message_id: Uuid,
+    /// That answer's conversation.
+    pub conversation_id: Uuid,
+    /// When the answer finished.
+    pub at: DateTime<Utc>,
+    /// The plugin's name.
+    pub plugin: String,
+    /// The version that ran.
+    pub version: String,
+    /// `unchanged`, `changed`, `rejected`, `failed_open` or `failed`.
+    pub outcome: String,
+    /// The plugin's reason for a rejection, or what went wrong; null otherwise.
+    #[oai(nullable)]
+    pub detail: Option<String>,
+    /// How long the call took, in microseconds.
+    pub elapsed_us: u64,
+}
+
+/// Recent plugin calls, newest first.
+#[derive(Debug, Object)]
+pub struct PluginCallList {
+    /// The calls.
+    pub items: Vec<PluginCallView>,
+}
 
 /// What a turn does when a plugin fails (traps, times out, exceeds a limit): `fail_closed` refuses
 /// the turn, `fail_open` goes on without the plugin.
@@ -244,6 +273,47 @@ impl PluginsApi {
     async fn available(&self, state: Data<&Arc<AppState>>, auth: Auth) -> ApiResult<Json<PluginList>> {
         state.authz.require_tenant(&auth.0, Permission::TENANT_PLUGINS_MANAGE).await?;
         available(&state).await
+    }
+
+    /// The tenant's most recent plugin calls, newest first (tenant admins and auditors): of one
+    /// plugin, or only failures and rejections, as asked. Looks through the latest 5,000 answers
+    /// that ran plugins.
+    #[oai(path = "/tenant/plugins/runs", method = "get", operation_id = "tenant_plugin_runs_list")]
+    async fn runs(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        /// Only this plugin's calls.
+        plugin: Query<Option<String>>,
+        /// Only calls that failed or rejected the request.
+        failed_only: Query<Option<bool>>,
+        /// How many, 1–200 (default 50).
+        limit: Query<Option<u32>>,
+    ) -> ApiResult<Json<PluginCallList>> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::AUDIT_READ).await?;
+        let limit = limit.0.unwrap_or(50);
+        if !(1..=200).contains(&limit) {
+            return Err(AppError::Validation { field: "limit", reason: "must be between 1 and 200".into() }.into());
+        }
+        let runs = state
+            .plugins
+            .recent_runs(&scope, plugin.0.as_deref(), failed_only.0.unwrap_or(false), limit as usize)
+            .await?;
+        Ok(Json(PluginCallList {
+            items: runs
+                .into_iter()
+                .map(|r| PluginCallView {
+                    message_id: r.message.0,
+                    conversation_id: r.conversation.0,
+                    at: r.at,
+                    plugin: r.plugin,
+                    version: r.version,
+                    outcome: r.outcome,
+                    detail: r.detail,
+                    elapsed_us: r.elapsed_us,
+                })
+                .collect(),
+        }))
     }
 
     /// The tenant's plugin chain: which plugins run on its prompts, in order. Everyone in the

@@ -1,15 +1,84 @@
-//! Health, readiness and metrics, for load balancers and Prometheus.
+//! Health, readiness and metrics, for load balancers and Prometheus; the same readiness, typed,
+//! for the admin console's system health page (platform admins).
+use super::ApiTags;
+use super::error::ApiResult;
+use super::extract::Auth;
 use crate::state::AppState;
+use chrono::{DateTime, Utc};
+use confab_core::authz::Permission;
 use poem::handler;
 use poem::http::StatusCode;
 use poem::web::{Data, Json};
 use poem::{IntoResponse, Response};
+use poem_openapi::{Object, OpenApi};
 use std::sync::Arc;
 
 /// Alive: the process answers.
 #[handler]
 pub async fn healthz() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// What the readiness checks found.
+struct Readiness {
+    database: bool,
+    /// Why the schema is not the expected one; `None` when current (or unknown: no database).
+    schema: Option<String>,
+    opensearch: bool,
+    search_ok: bool,
+    backlog: Option<u64>,
+    /// `None` without Redis.
+    redis: Option<bool>,
+}
+
+impl Readiness {
+    async fn check(state: &AppState) -> Readiness {
+        let database = state.store.ping().await;
+        let schema = if database { state.store.check_schema().await.err().map(|e| e.to_string()) } else { None };
+        let (opensearch, search_ok, backlog) = match state.search.opensearch() {
+            None => (false, database, None),
+            Some(os) => {
+                let reachable = os.ping(std::time::Duration::from_secs(2)).await.is_ok();
+                let backlog = if database {
+                    confab_core::search::opensearch::indexer::backlog(&state.store).await.ok()
+                } else {
+                    None
+                };
+                (true, reachable, backlog)
+            }
+        };
+        let redis = match &state.cluster {
+            None => None,
+            Some(c) => Some(c.ping().await.is_ok()),
+        };
+        Readiness { database, schema, opensearch, search_ok, backlog, redis }
+    }
+
+    fn ready(&self) -> bool {
+        self.database && self.schema.is_none()
+    }
+
+    fn status(&self) -> &'static str {
+        if !self.ready() {
+            "unavailable"
+        } else if !self.search_ok || self.redis == Some(false) {
+            "degraded"
+        } else {
+            "ready"
+        }
+    }
+
+    fn schema_state(&self) -> String {
+        match (&self.schema, self.database) {
+            (None, true) => "current".to_string(),
+            (Some(e), _) => e.clone(),
+            (None, false) => "unknown".into(),
+        }
+    }
+}
+
+fn ok(v: bool) -> &'static str {
+    if v { "ok" } else { "unreachable" }
 }
 
 /// Ready: the database answers and its schema is the one this binary expects.
@@ -21,42 +90,24 @@ pub async fn healthz() -> Json<serde_json::Value> {
 /// (`checks.redis`): without it a replica still serves reads, so it stays in the load balancer.
 #[handler]
 pub async fn readyz(state: Data<&Arc<AppState>>) -> Response {
-    let database = state.store.ping().await;
-    let schema = if database { state.store.check_schema().await.err().map(|e| e.to_string()) } else { None };
-    let ready = database && schema.is_none();
-    let search = match state.search.opensearch() {
-        None => serde_json::json!({ "backend": "sql", "status": if database { "ok" } else { "unreachable" } }),
-        Some(os) => {
-            let reachable = os.ping(std::time::Duration::from_secs(2)).await.is_ok();
-            let backlog = if database {
-                confab_core::search::opensearch::indexer::backlog(&state.store).await.ok()
-            } else {
-                None
-            };
-            serde_json::json!({
-                "backend": "opensearch",
-                "status": if reachable { "ok" } else { "unreachable" },
-                "outbox_backlog": backlog,
-            })
-        }
+    let r = Readiness::check(&state).await;
+    let search = if r.opensearch {
+        serde_json::json!({ "backend": "opensearch", "status": ok(r.search_ok), "outbox_backlog": r.backlog })
+    } else {
+        serde_json::json!({ "backend": "sql", "status": ok(r.search_ok) })
     };
-    let redis = match &state.cluster {
-        None => None,
-        Some(c) => Some(if c.ping().await.is_ok() { "ok" } else { "unreachable" }),
-    };
-    let degraded = search.get("status").and_then(|s| s.as_str()) != Some("ok") || redis == Some("unreachable");
     let mut body = serde_json::json!({
-        "status": if !ready { "unavailable" } else if degraded { "degraded" } else { "ready" },
+        "status": r.status(),
         "checks": {
-            "database": if database { "ok" } else { "unreachable" },
-            "schema": match (&schema, database) { (None, true) => "current".to_string(), (Some(e), _) => e.clone(), (None, false) => "unknown".into() },
+            "database": ok(r.database),
+            "schema": r.schema_state(),
             "search": search,
         }
     });
-    if let Some(redis) = redis {
-        body["checks"]["redis"] = serde_json::json!(redis);
+    if let Some(redis) = r.redis {
+        body["checks"]["redis"] = serde_json::json!(ok(redis));
     }
-    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if r.ready() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (status, Json(body)).into_response()
 }
 
@@ -64,4 +115,85 @@ pub async fn readyz(state: Data<&Arc<AppState>>) -> Response {
 pub async fn metrics(state: Data<&Arc<AppState>>) -> Response {
     let db_up = state.store.ping().await;
     Response::builder().content_type("text/plain; version=0.0.4").body(state.metrics.render(db_up))
+}
+
+/// One readiness check.
+#[derive(Debug, Object)]
+pub struct HealthCheckView {
+    /// `database`, `schema`, `search` or `redis`.
+    pub name: String,
+    /// Whether it passes.
+    pub ok: bool,
+    /// What it found, e.g. `current`, `unreachable`, `sql`, `opensearch`.
+    pub detail: String,
+}
+
+/// This replica's health, as the readiness probe sees it, with its version and uptime.
+#[derive(Debug, Object)]
+pub struct PlatformHealthView {
+    /// `ready`, `degraded` (serving without search or Redis) or `unavailable`.
+    pub status: String,
+    /// Whether this replica takes traffic (`/readyz` answers 200).
+    pub ready: bool,
+    /// The server's version.
+    pub version: String,
+    /// When this process started.
+    pub started_at: DateTime<Utc>,
+    /// Seconds since then.
+    pub uptime_secs: i64,
+    /// `sqlite` or `postgres`.
+    pub database_backend: String,
+    /// `sql` (the database's full-text search) or `opensearch`.
+    pub search_backend: String,
+    /// Changes waiting for OpenSearch; null with SQL search or when unknown.
+    #[oai(nullable)]
+    pub search_backlog: Option<u64>,
+    /// Whether Redis answers; null when this installation runs without it (one replica).
+    #[oai(nullable)]
+    pub redis_ok: Option<bool>,
+    /// Each check.
+    pub checks: Vec<HealthCheckView>,
+}
+
+#[derive(Default)]
+pub struct SystemApi;
+
+#[OpenApi(tag = "ApiTags::Tenants")]
+impl SystemApi {
+    /// This replica's health (platform admins): readiness checks, search backlog, Redis, version
+    /// and uptime.
+    #[oai(path = "/platform/health", method = "get", operation_id = "platform_health_get")]
+    async fn health(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+    ) -> ApiResult<poem_openapi::payload::Json<PlatformHealthView>> {
+        state.authz.require_platform(&auth.0, Permission::TENANTS_READ).await?;
+        let r = Readiness::check(&state).await;
+        let mut checks = vec![
+            HealthCheckView { name: "database".into(), ok: r.database, detail: ok(r.database).into() },
+            HealthCheckView { name: "schema".into(), ok: r.ready(), detail: r.schema_state() },
+            HealthCheckView {
+                name: "search".into(),
+                ok: r.search_ok,
+                detail: format!("{} ({})", if r.opensearch { "opensearch" } else { "sql" }, ok(r.search_ok)),
+            },
+        ];
+        if let Some(redis) = r.redis {
+            checks.push(HealthCheckView { name: "redis".into(), ok: redis, detail: ok(redis).into() });
+        }
+        let now = Utc::now();
+        Ok(poem_openapi::payload::Json(PlatformHealthView {
+            status: r.status().into(),
+            ready: r.ready(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            started_at: state.started_at,
+            uptime_secs: (now - state.started_at).num_seconds(),
+            database_backend: state.store.backend_name().into(),
+            search_backend: if r.opensearch { "opensearch" } else { "sql" }.into(),
+            search_backlog: r.backlog,
+            redis_ok: r.redis,
+            checks,
+        }))
+    }
 }

@@ -7,7 +7,7 @@ use super::paging::{Cursor, PageLimit, decode_cursor, next_cursor, page_limit};
 use crate::state::AppState;
 use confab_core::auth::actor_of;
 use confab_core::authz::Permission;
-use confab_core::domain::ApiTokenId;
+use confab_core::domain::{ApiTokenId, UserId};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -49,7 +49,7 @@ impl TokensApi {
         let scope = state.authz.require_tenant(&auth.0, Permission::OWN_TOKENS_READ).await?;
         let limit = page_limit(limit.0)?;
         let before = decode_cursor::<Uuid>(cursor.0.as_deref())?.map(ApiTokenId);
-        Ok(Json(page(state.auth.list_tokens(&scope, false, before, limit).await?, limit)))
+        Ok(Json(page(state.auth.list_tokens(&scope, Some(scope.user), before, limit).await?, limit)))
     }
 
     /// Create an API token bound to the active tenant. The secret is shown once.
@@ -90,19 +90,21 @@ impl TokensApi {
         Ok(Revoked::NoContent)
     }
 
-    /// List every API token in the active tenant (tenant admins).
+    /// List every API token in the active tenant, or one user's (tenant admins).
     #[oai(path = "/tokens", method = "get", operation_id = "tokens_list")]
     async fn list_all(
         &self,
         state: Data<&Arc<AppState>>,
         auth: Auth,
+        /// Only this user's tokens.
+        user_id: Query<Option<Uuid>>,
         cursor: Query<Option<Cursor>>,
         limit: Query<Option<PageLimit>>,
     ) -> ApiResult<Json<TokenPage>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::TOKENS_READ).await?;
         let limit = page_limit(limit.0)?;
         let before = decode_cursor::<Uuid>(cursor.0.as_deref())?.map(ApiTokenId);
-        Ok(Json(page(state.auth.list_tokens(&scope, true, before, limit).await?, limit)))
+        Ok(Json(page(state.auth.list_tokens(&scope, user_id.0.map(UserId), before, limit).await?, limit)))
     }
 
     /// Revoke any API token in the active tenant (tenant admins).

@@ -9,6 +9,8 @@ use confab_core::accounts::NewUser;
 use confab_core::auth::actor_of;
 use confab_core::authz::Permission;
 use confab_core::domain::{Status, UserId};
+use confab_core::error::AppError;
+use confab_core::store::memberships::MemberFilter;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -25,21 +27,42 @@ pub enum UserCreated {
     Created(Json<UserView>),
 }
 
+#[derive(ApiResponse)]
+pub enum SessionsRevoked {
+    /// Signed out everywhere.
+    #[oai(status = 204)]
+    NoContent,
+}
+
 #[OpenApi(tag = "ApiTags::Users")]
 impl UsersApi {
-    /// List the users of the active tenant.
+    /// List the users of the active tenant, optionally narrowed by a search and by status or
+    /// role.
+    #[allow(clippy::too_many_arguments)]
     #[oai(path = "/users", method = "get", operation_id = "users_list")]
     async fn list(
         &self,
         state: Data<&Arc<AppState>>,
         auth: Auth,
+        /// Only users whose e-mail address or name contains this (case-insensitive, 1–100
+        /// characters).
+        q: Query<Option<String>>,
+        /// Only users with this status in the tenant.
+        status: Query<Option<StatusName>>,
+        /// Only users with this role in the tenant.
+        role: Query<Option<RoleName>>,
         cursor: Query<Option<Cursor>>,
         limit: Query<Option<PageLimit>>,
     ) -> ApiResult<Json<UserPage>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::USERS_READ).await?;
         let limit = page_limit(limit.0)?;
         let after = decode_cursor::<Uuid>(cursor.0.as_deref())?.map(UserId);
-        let items = state.accounts.members(&scope, after, limit).await?;
+        let text = q.0.map(|q| q.trim().to_string());
+        if text.as_ref().is_some_and(|t| t.is_empty() || t.chars().count() > 100) {
+            return Err(AppError::Validation { field: "q", reason: "must be 1 to 100 characters".into() }.into());
+        }
+        let filter = MemberFilter { text, status: status.0.map(Into::into), role: role.0.map(Into::into) };
+        let items = state.accounts.members(&scope, &filter, after, limit).await?;
         let next_cursor = next_cursor(&items, limit, |m| m.user.id.0);
         Ok(Json(UserPage { items: items.into_iter().map(Into::into).collect(), next_cursor }))
     }
@@ -105,6 +128,21 @@ impl UsersApi {
         let member =
             state.accounts.set_member_status(&scope, &actor_of(&auth.0), UserId(id.0), Status::Disabled).await?;
         Ok(Json(member.into()))
+    }
+
+    /// Sign a user of the active tenant out everywhere: every browser session (web chat and admin
+    /// console) ends at once. Their API tokens keep working; revoke those separately.
+    #[oai(path = "/users/:id/sessions/revoke", method = "post", operation_id = "users_revoke_sessions")]
+    async fn revoke_sessions(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        /// The user's id.
+        id: Path<Uuid>,
+    ) -> ApiResult<SessionsRevoked> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::USERS_UPDATE).await?;
+        state.accounts.revoke_sessions(&scope, &actor_of(&auth.0), UserId(id.0)).await?;
+        Ok(SessionsRevoked::NoContent)
     }
 
     /// Re-enable a disabled user in the active tenant.

@@ -2,7 +2,9 @@
 
 from .activation_status import ActivationStatus
 from .audit_entry_view import AuditEntryView
+from .audit_export_format import AuditExportFormat
 from .audit_page import AuditPage
+from .audit_verification_view import AuditVerificationView
 from .chain_entry_view import ChainEntryView
 from .change_password_request import ChangePasswordRequest
 from .configure_plugin import ConfigurePlugin
@@ -26,6 +28,7 @@ from .error_code import ErrorCode
 from .error_detail import ErrorDetail
 from .failure_policy import FailurePolicy
 from .field_change import FieldChange
+from .health_check_view import HealthCheckView
 from .keep_mode import KeepMode
 from .login_request import LoginRequest
 from .me_view import MeView
@@ -40,11 +43,16 @@ from .message_status import MessageStatus
 from .message_view import MessageView
 from .model_list import ModelList
 from .model_source import ModelSource
+from .model_usage_view import ModelUsageView
 from .model_view import ModelView
 from .my_usage_view import MyUsageView
 from .order_chain import OrderChain
+from .overview_day_view import OverviewDayView
 from .pinned_plugin_preset import PinnedPluginPreset
 from .pinned_preset import PinnedPreset
+from .platform_health_view import PlatformHealthView
+from .plugin_call_list import PluginCallList
+from .plugin_call_view import PluginCallView
 from .plugin_list import PluginList
 from .plugin_preset_ref import PluginPresetRef
 from .plugin_preset_view import PluginPresetView
@@ -67,6 +75,8 @@ from .put_sharing_settings import PutSharingSettings
 from .quota_exceeded_detail import QuotaExceededDetail
 from .quota_list import QuotaList
 from .quota_period import QuotaPeriod
+from .quota_standing_list import QuotaStandingList
+from .quota_standing_view import QuotaStandingView
 from .quota_status_view import QuotaStatusView
 from .quota_subject import QuotaSubject
 from .quota_view import QuotaView
@@ -101,6 +111,7 @@ from .stream_event_message_failed_type import StreamEventMessageFailedType
 from .switch_preset import SwitchPreset
 from .switch_tenant_request import SwitchTenantRequest
 from .tenant_membership_view import TenantMembershipView
+from .tenant_overview_view import TenantOverviewView
 from .tenant_page import TenantPage
 from .tenant_plugins import TenantPlugins
 from .tenant_role import TenantRole
@@ -122,7 +133,9 @@ from .user_view import UserView
 __all__ = (
     "ActivationStatus",
     "AuditEntryView",
+    "AuditExportFormat",
     "AuditPage",
+    "AuditVerificationView",
     "ChainEntryView",
     "ChangePasswordRequest",
     "ConfigurePlugin",
@@ -146,6 +159,7 @@ __all__ = (
     "ErrorDetail",
     "FailurePolicy",
     "FieldChange",
+    "HealthCheckView",
     "KeepMode",
     "LoginRequest",
     "MeView",
@@ -160,11 +174,16 @@ __all__ = (
     "MessageView",
     "ModelList",
     "ModelSource",
+    "ModelUsageView",
     "ModelView",
     "MyUsageView",
     "OrderChain",
+    "OverviewDayView",
     "PinnedPluginPreset",
     "PinnedPreset",
+    "PlatformHealthView",
+    "PluginCallList",
+    "PluginCallView",
     "PluginList",
     "PluginPresetRef",
     "PluginPresetView",
@@ -187,6 +206,8 @@ __all__ = (
     "QuotaExceededDetail",
     "QuotaList",
     "QuotaPeriod",
+    "QuotaStandingList",
+    "QuotaStandingView",
     "QuotaStatusView",
     "QuotaSubject",
     "QuotaView",
@@ -221,6 +242,7 @@ __all__ = (
     "SwitchPreset",
     "SwitchTenantRequest",
     "TenantMembershipView",
+    "TenantOverviewView",
     "TenantPage",
     "TenantPlugins",
     "TenantRole",

@@ -16,6 +16,8 @@ def _get_kwargs(
     *,
     actor: UUID | Unset = UNSET,
     action: str | Unset = UNSET,
+    target_type: str | Unset = UNSET,
+    target_id: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -30,6 +32,10 @@ def _get_kwargs(
     params["actor"] = json_actor
 
     params["action"] = action
+
+    params["target_type"] = target_type
+
+    params["target_id"] = target_id
 
     json_since: str | Unset = UNSET
     if not isinstance(since, Unset):
@@ -141,6 +147,8 @@ def sync_detailed(
     client: AuthenticatedClient,
     actor: UUID | Unset = UNSET,
     action: str | Unset = UNSET,
+    target_type: str | Unset = UNSET,
+    target_id: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -152,6 +160,8 @@ def sync_detailed(
     Args:
         actor (UUID | Unset):
         action (str | Unset):
+        target_type (str | Unset):
+        target_id (str | Unset):
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
         cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
@@ -169,6 +179,8 @@ def sync_detailed(
     kwargs = _get_kwargs(
         actor=actor,
         action=action,
+        target_type=target_type,
+        target_id=target_id,
         since=since,
         until=until,
         cursor=cursor,
@@ -187,6 +199,8 @@ def sync(
     client: AuthenticatedClient,
     actor: UUID | Unset = UNSET,
     action: str | Unset = UNSET,
+    target_type: str | Unset = UNSET,
+    target_id: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -198,6 +212,8 @@ def sync(
     Args:
         actor (UUID | Unset):
         action (str | Unset):
+        target_type (str | Unset):
+        target_id (str | Unset):
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
         cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
@@ -216,6 +232,8 @@ def sync(
         client=client,
         actor=actor,
         action=action,
+        target_type=target_type,
+        target_id=target_id,
         since=since,
         until=until,
         cursor=cursor,
@@ -228,6 +246,8 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     actor: UUID | Unset = UNSET,
     action: str | Unset = UNSET,
+    target_type: str | Unset = UNSET,
+    target_id: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -239,6 +259,8 @@ async def asyncio_detailed(
     Args:
         actor (UUID | Unset):
         action (str | Unset):
+        target_type (str | Unset):
+        target_id (str | Unset):
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
         cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
@@ -256,6 +278,8 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         actor=actor,
         action=action,
+        target_type=target_type,
+        target_id=target_id,
         since=since,
         until=until,
         cursor=cursor,
@@ -272,6 +296,8 @@ async def asyncio(
     client: AuthenticatedClient,
     actor: UUID | Unset = UNSET,
     action: str | Unset = UNSET,
+    target_type: str | Unset = UNSET,
+    target_id: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
     cursor: str | Unset = UNSET,
@@ -283,6 +309,8 @@ async def asyncio(
     Args:
         actor (UUID | Unset):
         action (str | Unset):
+        target_type (str | Unset):
+        target_id (str | Unset):
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
         cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
@@ -302,6 +330,8 @@ async def asyncio(
             client=client,
             actor=actor,
             action=action,
+            target_type=target_type,
+            target_id=target_id,
             since=since,
             until=until,
             cursor=cursor,

@@ -1,5 +1,6 @@
 from http import HTTPStatus
 from typing import Any
+from uuid import UUID
 
 import httpx
 
@@ -12,11 +13,17 @@ from ...types import UNSET, Response, Unset
 
 def _get_kwargs(
     *,
+    user_id: UUID | Unset = UNSET,
     cursor: str | Unset = UNSET,
     limit: int | Unset = 50,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
+
+    json_user_id: str | Unset = UNSET
+    if not isinstance(user_id, Unset):
+        json_user_id = str(user_id)
+    params["user_id"] = json_user_id
 
     params["cursor"] = cursor
 
@@ -116,12 +123,14 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
+    user_id: UUID | Unset = UNSET,
     cursor: str | Unset = UNSET,
     limit: int | Unset = 50,
 ) -> Response[ErrorBody | TokenPage]:
-    """List every API token in the active tenant (tenant admins).
+    """List every API token in the active tenant, or one user's (tenant admins).
 
     Args:
+        user_id (UUID | Unset):
         cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
             only for the list that returned it). Omit it for the first page.
         limit (int | Unset): Items per page. Default: 50.
@@ -135,6 +144,7 @@ def sync_detailed(
     """
 
     kwargs = _get_kwargs(
+        user_id=user_id,
         cursor=cursor,
         limit=limit,
     )
@@ -149,12 +159,14 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
+    user_id: UUID | Unset = UNSET,
     cursor: str | Unset = UNSET,
     limit: int | Unset = 50,
 ) -> ErrorBody | TokenPage | None:
-    """List every API token in the active tenant (tenant admins).
+    """List every API token in the active tenant, or one user's (tenant admins).
 
     Args:
+        user_id (UUID | Unset):
         cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
             only for the list that returned it). Omit it for the first page.
         limit (int | Unset): Items per page. Default: 50.
@@ -169,6 +181,7 @@ def sync(
 
     return sync_detailed(
         client=client,
+        user_id=user_id,
         cursor=cursor,
         limit=limit,
     ).parsed
@@ -177,12 +190,14 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
+    user_id: UUID | Unset = UNSET,
     cursor: str | Unset = UNSET,
     limit: int | Unset = 50,
 ) -> Response[ErrorBody | TokenPage]:
-    """List every API token in the active tenant (tenant admins).
+    """List every API token in the active tenant, or one user's (tenant admins).
 
     Args:
+        user_id (UUID | Unset):
         cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
             only for the list that returned it). Omit it for the first page.
         limit (int | Unset): Items per page. Default: 50.
@@ -196,6 +211,7 @@ async def asyncio_detailed(
     """
 
     kwargs = _get_kwargs(
+        user_id=user_id,
         cursor=cursor,
         limit=limit,
     )
@@ -208,12 +224,14 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
+    user_id: UUID | Unset = UNSET,
     cursor: str | Unset = UNSET,
     limit: int | Unset = 50,
 ) -> ErrorBody | TokenPage | None:
-    """List every API token in the active tenant (tenant admins).
+    """List every API token in the active tenant, or one user's (tenant admins).
 
     Args:
+        user_id (UUID | Unset):
         cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
             only for the list that returned it). Omit it for the first page.
         limit (int | Unset): Items per page. Default: 50.
@@ -229,6 +247,7 @@ async def asyncio(
     return (
         await asyncio_detailed(
             client=client,
+            user_id=user_id,
             cursor=cursor,
             limit=limit,
         )

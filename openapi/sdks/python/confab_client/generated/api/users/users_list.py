@@ -5,18 +5,37 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.activation_status import ActivationStatus
 from ...models.error_body import ErrorBody
+from ...models.tenant_role import TenantRole
 from ...models.user_page import UserPage
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
+    q: str | Unset = UNSET,
+    status: ActivationStatus | Unset = UNSET,
+    role: TenantRole | Unset = UNSET,
     cursor: str | Unset = UNSET,
     limit: int | Unset = 50,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
+
+    params["q"] = q
+
+    json_status: str | Unset = UNSET
+    if not isinstance(status, Unset):
+        json_status = status.value
+
+    params["status"] = json_status
+
+    json_role: str | Unset = UNSET
+    if not isinstance(role, Unset):
+        json_role = role.value
+
+    params["role"] = json_role
 
     params["cursor"] = cursor
 
@@ -116,12 +135,21 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
+    q: str | Unset = UNSET,
+    status: ActivationStatus | Unset = UNSET,
+    role: TenantRole | Unset = UNSET,
     cursor: str | Unset = UNSET,
     limit: int | Unset = 50,
 ) -> Response[ErrorBody | UserPage]:
-    """List the users of the active tenant.
+    """List the users of the active tenant, optionally narrowed by a search and by status or
+    role.
 
     Args:
+        q (str | Unset):
+        status (ActivationStatus | Unset): Whether an account or tenant may sign in and be used.
+        role (TenantRole | Unset): A user's role in a tenant: `member` (chat), `auditor` (also
+            reads audit and usage) or
+            `tenant_admin` (manages the tenant).
         cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
             only for the list that returned it). Omit it for the first page.
         limit (int | Unset): Items per page. Default: 50.
@@ -135,6 +163,9 @@ def sync_detailed(
     """
 
     kwargs = _get_kwargs(
+        q=q,
+        status=status,
+        role=role,
         cursor=cursor,
         limit=limit,
     )
@@ -149,12 +180,21 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
+    q: str | Unset = UNSET,
+    status: ActivationStatus | Unset = UNSET,
+    role: TenantRole | Unset = UNSET,
     cursor: str | Unset = UNSET,
     limit: int | Unset = 50,
 ) -> ErrorBody | UserPage | None:
-    """List the users of the active tenant.
+    """List the users of the active tenant, optionally narrowed by a search and by status or
+    role.
 
     Args:
+        q (str | Unset):
+        status (ActivationStatus | Unset): Whether an account or tenant may sign in and be used.
+        role (TenantRole | Unset): A user's role in a tenant: `member` (chat), `auditor` (also
+            reads audit and usage) or
+            `tenant_admin` (manages the tenant).
         cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
             only for the list that returned it). Omit it for the first page.
         limit (int | Unset): Items per page. Default: 50.
@@ -169,6 +209,9 @@ def sync(
 
     return sync_detailed(
         client=client,
+        q=q,
+        status=status,
+        role=role,
         cursor=cursor,
         limit=limit,
     ).parsed
@@ -177,12 +220,21 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
+    q: str | Unset = UNSET,
+    status: ActivationStatus | Unset = UNSET,
+    role: TenantRole | Unset = UNSET,
     cursor: str | Unset = UNSET,
     limit: int | Unset = 50,
 ) -> Response[ErrorBody | UserPage]:
-    """List the users of the active tenant.
+    """List the users of the active tenant, optionally narrowed by a search and by status or
+    role.
 
     Args:
+        q (str | Unset):
+        status (ActivationStatus | Unset): Whether an account or tenant may sign in and be used.
+        role (TenantRole | Unset): A user's role in a tenant: `member` (chat), `auditor` (also
+            reads audit and usage) or
+            `tenant_admin` (manages the tenant).
         cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
             only for the list that returned it). Omit it for the first page.
         limit (int | Unset): Items per page. Default: 50.
@@ -196,6 +248,9 @@ async def asyncio_detailed(
     """
 
     kwargs = _get_kwargs(
+        q=q,
+        status=status,
+        role=role,
         cursor=cursor,
         limit=limit,
     )
@@ -208,12 +263,21 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
+    q: str | Unset = UNSET,
+    status: ActivationStatus | Unset = UNSET,
+    role: TenantRole | Unset = UNSET,
     cursor: str | Unset = UNSET,
     limit: int | Unset = 50,
 ) -> ErrorBody | UserPage | None:
-    """List the users of the active tenant.
+    """List the users of the active tenant, optionally narrowed by a search and by status or
+    role.
 
     Args:
+        q (str | Unset):
+        status (ActivationStatus | Unset): Whether an account or tenant may sign in and be used.
+        role (TenantRole | Unset): A user's role in a tenant: `member` (chat), `auditor` (also
+            reads audit and usage) or
+            `tenant_admin` (manages the tenant).
         cursor (str | Unset): The `next_cursor` of the previous page, as returned (opaque; valid
             only for the list that returned it). Omit it for the first page.
         limit (int | Unset): Items per page. Default: 50.
@@ -229,6 +293,9 @@ async def asyncio(
     return (
         await asyncio_detailed(
             client=client,
+            q=q,
+            status=status,
+            role=role,
             cursor=cursor,
             limit=limit,
         )

@@ -1,28 +1,22 @@
 import { useState, type FormEvent } from 'react';
-import type { Catalogue } from '../App';
-import { api, call, type Schemas } from '../api/client';
-import { describeError } from '../errors';
-import { useNotify } from '../toast';
+import type { Schemas } from '../../../api/client';
+import { useNotify } from '../../../shared/toast';
+import { useModels, usePresets, usePresetVersions, useSavePreset } from '../api';
 
 type Preset = Schemas['PresetView'];
 
 /** Personal presets: create, edit (each edit is a new version), view versions. */
-export function Presets({ catalogue, onChanged }: { catalogue: Catalogue | null; onChanged: () => void }) {
+export function Presets() {
   const notify = useNotify();
   const [editing, setEditing] = useState<Preset | 'new' | null>(null);
-  const [versions, setVersions] = useState<{ preset: Preset; items: Schemas['PresetVersionView'][] } | null>(null);
-  const presets = catalogue?.presets.items.filter((p) => !p.deleted) ?? [];
+  const [versionsOf, setVersionsOf] = useState<Preset | null>(null);
+  const catalogue = usePresets().data;
+  const models = useModels().data?.items;
+  const versions = usePresetVersions(versionsOf?.id ?? null).data;
+  const save = useSavePreset();
+  const presets = catalogue?.items.filter((p) => !p.deleted) ?? [];
 
-  const showVersions = async (p: Preset) => {
-    try {
-      const list = await call(api.GET('/v1/presets/{id}/versions', { params: { path: { id: p.id } } }));
-      setVersions({ preset: p, items: list.items });
-    } catch (e) {
-      notify.error(describeError(e));
-    }
-  };
-
-  const save = async (e: FormEvent<HTMLFormElement>) => {
+  const submit = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
     const text = (k: string) => f.get(k)?.toString().trim() ?? '';
@@ -35,16 +29,13 @@ export function Presets({ catalogue, onChanged }: { catalogue: Catalogue | null;
       ...(temperature ? { temperature: Number(temperature) } : {}),
     };
     try {
-      if (editing === 'new') await call(api.POST('/v1/presets', { body: { ...body, source: 'personal' } }));
-      else if (editing) {
-        await call(api.PUT('/v1/presets/{id}', { params: { path: { id: editing.id } }, body: { ...body, base_version: editing.current.version } }));
-      }
+      if (editing === 'new') await save.create.mutateAsync({ body: { ...body, source: 'personal' } });
+      else if (editing) await save.edit.mutateAsync({ params: { path: { id: editing.id } }, body: { ...body, base_version: editing.current.version } });
       notify.info('Preset saved');
       setEditing(null);
-      setVersions(null);
-      onChanged();
-    } catch (err) {
-      notify.error(describeError(err));
+      setVersionsOf(null);
+    } catch {
+      /* the error toast says why; the form stays for another try */
     }
   };
 
@@ -55,7 +46,7 @@ export function Presets({ catalogue, onChanged }: { catalogue: Catalogue | null;
       <p className="muted">Named model settings and system prompts. Editing a preset makes a new version; conversations keep the version they started with.</p>
       <button type="button" onClick={() => setEditing('new')}>New preset</button>
       {editing && (
-        <form className="stack preset-form" onSubmit={(e) => void save(e)} key={current?.id ?? 'new'}>
+        <form className="stack preset-form" onSubmit={(e) => void submit(e)} key={current?.id ?? 'new'}>
           <h2>{current ? `Edit “${current.name}” (now v${current.version})` : 'New personal preset'}</h2>
           <label>Name<input name="name" required defaultValue={current?.name} /></label>
           <label>Description<input name="description" defaultValue={current?.description} /></label>
@@ -63,7 +54,7 @@ export function Presets({ catalogue, onChanged }: { catalogue: Catalogue | null;
             Model
             <select name="model" defaultValue={current?.model ?? ''}>
               <option value="">Organisation default</option>
-              {catalogue?.models.map((m) => <option key={m.id} value={m.id}>{m.display_name}</option>)}
+              {models?.map((m) => <option key={m.id} value={m.id}>{m.display_name}</option>)}
             </select>
           </label>
           <label>Temperature<input name="temperature" type="number" min="0" max="2" step="0.1" defaultValue={current?.temperature ?? ''} /></label>
@@ -85,11 +76,11 @@ export function Presets({ catalogue, onChanged }: { catalogue: Catalogue | null;
             </div>
             <div className="actions">
               {p.source === 'personal' && <button type="button" className="ghost small" onClick={() => setEditing(p)}>Edit</button>}
-              <button type="button" className="ghost small" onClick={() => void showVersions(p)}>Versions</button>
+              <button type="button" className="ghost small" onClick={() => setVersionsOf(p)}>Versions</button>
             </div>
           </li>
         ))}
-        {catalogue?.presets.plugin_items.map((p) => (
+        {catalogue?.plugin_items.map((p) => (
           <li key={`${p.plugin}:${p.id}`}>
             <div>
               <strong>{p.name}</strong> <span className="badge">{p.plugin} {p.plugin_version}</span> <span className="badge">plugin</span>
@@ -98,9 +89,9 @@ export function Presets({ catalogue, onChanged }: { catalogue: Catalogue | null;
           </li>
         ))}
       </ul>
-      {versions && (
-        <section aria-label={`Versions of ${versions.preset.current.name}`}>
-          <h2>Versions of “{versions.preset.current.name}”</h2>
+      {versionsOf && versions && (
+        <section aria-label={`Versions of ${versionsOf.current.name}`}>
+          <h2>Versions of “{versionsOf.current.name}”</h2>
           <ol className="versions">
             {versions.items.map((v) => (
               <li key={v.id}>

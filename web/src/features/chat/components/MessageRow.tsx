@@ -1,6 +1,6 @@
 import { useState } from 'react';
-import type { Message } from '../api/client';
-import { LazyMarkdown as Markdown } from './LazyMarkdown';
+import type { Message } from '../../../api/client';
+import { LazyMarkdown as Markdown } from '../../../shared/markdown/LazyMarkdown';
 
 interface Props {
   message: Message;

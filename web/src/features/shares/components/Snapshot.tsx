@@ -1,7 +1,7 @@
-import { useEffect, useState, type ReactNode } from 'react';
-import { api, call, type Schemas } from '../api/client';
-import { describeError } from '../errors';
-import { LazyMarkdown as Markdown } from './LazyMarkdown';
+import type { ReactNode } from 'react';
+import { describeError } from '../../../shared/errors';
+import { LazyMarkdown as Markdown } from '../../../shared/markdown/LazyMarkdown';
+import { useSnapshot } from '../api';
 
 interface Props {
   /** A link share's secret (`/s/<token>`, readable signed out)… */
@@ -14,15 +14,8 @@ interface Props {
 
 /** The read-only page of a shared snapshot. */
 export function Snapshot({ token, shareId, signedIn, themeToggle }: Props) {
-  const [snapshot, setSnapshot] = useState<Schemas['SnapshotView'] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    const request = token
-      ? call(api.GET('/v1/public/snapshots/{token}', { params: { path: { token } } }), { quiet401: true })
-      : call(api.GET('/v1/snapshots/{id}', { params: { path: { id: shareId ?? '' } } }));
-    request.then(setSnapshot).catch((e: unknown) => setError(describeError(e)));
-  }, [token, shareId]);
+  const { data: snapshot, error: failure } = useSnapshot({ token, shareId });
+  const error = failure ? describeError(failure) : null;
 
   return (
     <div className="snapshot-page">

@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, call, type Schemas } from '../api/client';
-import { describeError } from '../errors';
+import { useEffect, useRef, useState } from 'react';
+import type { Schemas } from '../../../api/client';
+import { describeError } from '../../../shared/errors';
+import { useCreateShare, useRevokeShare, useShares } from '../api';
 
 const EXPIRY: [string, number | null][] = [['Never', null], ['1 day', 1], ['7 days', 7], ['30 days', 30]];
 const VISIBILITY: Record<Schemas['ShareVisibility'], string> = {
@@ -21,7 +22,6 @@ export function ShareDialog({ conversationId, title, onClose }: { conversationId
   const [visibility, setVisibility] = useState<Schemas['ShareVisibility']>('tenant');
   const [expiry, setExpiry] = useState<number | null>(null);
   const [emails, setEmails] = useState('');
-  const [shares, setShares] = useState<Schemas['ShareView'][]>([]);
   const [error, setError] = useState<string | null>(null);
   const [created, setCreated] = useState<string | null>(null);
   const [copied, setCopied] = useState<string | null>(null);
@@ -30,45 +30,28 @@ export function ShareDialog({ conversationId, title, onClose }: { conversationId
     dialog.current?.showModal();
   }, []);
 
-  const refresh = useCallback(async () => {
-    try {
-      const page = await call(api.GET('/v1/shares', { params: { query: { status: 'active', limit: 100 } } }));
-      setShares(page.items.filter((s) => s.source_conversation_id === conversationId));
-    } catch (e) {
-      setError(describeError(e));
-    }
-  }, [conversationId]);
-  useEffect(() => void refresh(), [refresh]);
+  const sharesQuery = useShares(conversationId);
+  const shares = sharesQuery.data ?? [];
+  const createShare = useCreateShare();
+  const revokeShare = useRevokeShare();
+  const shownError = error ?? (sharesQuery.error ? describeError(sharesQuery.error) : null);
 
-  const create = async () => {
+  const create = () => {
     setError(null);
-    try {
-      const share = await call(
-        api.POST('/v1/conversations/{id}/shares', {
-          params: { path: { id: conversationId } },
-          body: {
-            visibility,
-            title,
-            ...(expiry ? { expires_at: new Date(Date.now() + expiry * 86_400_000).toISOString() } : {}),
-            ...(visibility === 'users' ? { user_emails: emails.split(/[\s,;]+/).filter(Boolean) } : {}),
-          },
-        }),
-      );
-      setCreated(linkOf(share));
-      await refresh();
-    } catch (e) {
-      setError(describeError(e));
-    }
+    void createShare
+      .mutateAsync({
+        params: { path: { id: conversationId } },
+        body: {
+          visibility,
+          title,
+          ...(expiry ? { expires_at: new Date(Date.now() + expiry * 86_400_000).toISOString() } : {}),
+          ...(visibility === 'users' ? { user_emails: emails.split(/[\s,;]+/).filter(Boolean) } : {}),
+        },
+      })
+      .then((share) => setCreated(linkOf(share)), (e: unknown) => setError(describeError(e)));
   };
 
-  const revoke = async (id: string) => {
-    try {
-      await call(api.DELETE('/v1/shares/{id}', { params: { path: { id } } }));
-      await refresh();
-    } catch (e) {
-      setError(describeError(e));
-    }
-  };
+  const revoke = (id: string) => revokeShare.mutateAsync({ params: { path: { id } } }).catch((e: unknown) => setError(describeError(e)));
 
   const copy = (url: string) => void navigator.clipboard?.writeText(url).then(() => setCopied(url));
 
@@ -95,9 +78,9 @@ export function ShareDialog({ conversationId, title, onClose }: { conversationId
             {EXPIRY.map(([label, days]) => <option key={label} value={days ?? ''}>{label}</option>)}
           </select>
         </label>
-        <button type="button" onClick={() => void create()}>Create link</button>
+        <button type="button" onClick={create}>Create link</button>
       </div>
-      {error && <p className="error" role="alert">{error}</p>}
+      {shownError && <p className="error" role="alert">{shownError}</p>}
       {created && (
         <p className="created" role="status">
           Link: <input readOnly value={created} aria-label="Share link" onFocus={(e) => e.currentTarget.select()} />

@@ -1,5 +1,5 @@
 // Friendly words for every failure the user can meet.
-import { ConfabError, ConfabNetworkError } from './api/client';
+import { ConfabError, ConfabNetworkError } from '../api/client';
 
 export function describeError(e: unknown): string {
   if (e instanceof ConfabNetworkError) return 'Confab could not be reached. Check your connection and try again.';

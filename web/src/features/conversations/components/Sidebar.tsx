@@ -1,15 +1,15 @@
-import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
-import { api, call, type Conversation, type Me, type Schemas } from '../api/client';
-import { describeError } from '../errors';
-import { navigate } from '../router';
-import { useNotify } from '../toast';
-import { Icon } from './Icon';
-
-const PAGE = 30;
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import type { Conversation, Me, Schemas } from '../../../api/client';
+import { navigate } from '../../../router';
+import { Icon } from '../../../shared/Icon';
+import { useNotify } from '../../../shared/toast';
+import { useSearch } from '../../search/api';
+import { SearchResults } from '../../search/components/SearchResults';
+import { refreshConversationLists, useConversationList, useDeleteConversation, useUpdateConversation } from '../api';
 
 interface Props {
   me: Me;
-  listVersion: number;
   activeId: string | null;
   onSignOut: () => void;
   onSwitchTenant: (id: string) => void;
@@ -17,87 +17,45 @@ interface Props {
   onClose: () => void;
 }
 
-export function Sidebar({ me, listVersion, activeId, onSignOut, onSwitchTenant, themeToggle, onClose }: Props) {
+/** How long a deletion can be undone before it is sent. */
+const UNDO_MS = 6000;
+
+export function Sidebar({ me, activeId, onSignOut, onSwitchTenant, themeToggle, onClose }: Props) {
+  const client = useQueryClient();
   const notify = useNotify();
   const [archived, setArchived] = useState(false);
-  const [items, setItems] = useState<Conversation[]>([]);
-  const [cursor, setCursor] = useState<string | null | undefined>(undefined);
-  const [loading, setLoading] = useState(false);
   const [query, setQuery] = useState('');
-  const [hits, setHits] = useState<Schemas['SearchHitView'][] | null>(null);
   const [renaming, setRenaming] = useState<string | null>(null);
-  const pendingDeletes = useRef(new Map<string, ReturnType<typeof setTimeout>>());
+  // Deleted, but still within the undo time: hidden from the list, not yet deleted on the server.
+  const [undoable, setUndoable] = useState<ReadonlySet<string>>(new Set());
+  const list = useConversationList(archived);
+  const hits = useSearch(query);
+  const updateConversation = useUpdateConversation();
+  const deleteConversation = useDeleteConversation();
   const sentinel = useRef<HTMLLIElement>(null);
-  const loadingRef = useRef(false);
-
-  const loadPage = useCallback(
-    async (from: string | null, reset: boolean) => {
-      if (loadingRef.current && !reset) return;
-      loadingRef.current = true;
-      setLoading(true);
-      try {
-        const page = await call(
-          api.GET('/v1/conversations', { params: { query: { archived, limit: PAGE, ...(from ? { cursor: from } : {}) } } }),
-        );
-        const visible = page.items.filter((c) => !pendingDeletes.current.has(c.id));
-        setItems((prev) => (reset ? visible : [...prev, ...visible.filter((c) => !prev.some((p) => p.id === c.id))]));
-        setCursor(page.next_cursor ?? null);
-      } catch (e) {
-        notify.error(describeError(e));
-      } finally {
-        loadingRef.current = false;
-        setLoading(false);
-      }
-    },
-    [archived, notify],
-  );
-
-  useEffect(() => {
-    void loadPage(null, true);
-  }, [loadPage, listVersion, me.active_tenant?.id]);
+  const items = (list.data ?? []).filter((c) => !undoable.has(c.id));
 
   // Infinite scroll: the next page loads when the end of the list comes into view.
+  const { hasNextPage, isFetching, fetchNextPage } = list;
   useEffect(() => {
     const el = sentinel.current;
-    if (!el || !cursor) return;
+    if (!el || !hasNextPage || isFetching) return;
     const observer = new IntersectionObserver((entries) => {
-      if (entries.some((e) => e.isIntersecting)) void loadPage(cursor, false);
+      if (entries.some((e) => e.isIntersecting)) void fetchNextPage();
     });
     observer.observe(el);
     return () => observer.disconnect();
-  }, [cursor, loadPage]);
+  }, [hasNextPage, isFetching, fetchNextPage]);
 
-  // Search as you type (debounced).
-  useEffect(() => {
-    const q = query.trim();
-    if (!q) {
-      setHits(null);
-      return;
-    }
-    const timer = setTimeout(() => {
-      call(api.GET('/v1/search', { params: { query: { q, limit: 20 } } }))
-        .then((r) => setHits(r.items))
-        .catch((e: unknown) => notify.error(describeError(e)));
-    }, 250);
-    return () => clearTimeout(timer);
-  }, [query, notify, listVersion]);
-
-  const update = async (c: Conversation, body: Schemas['UpdateConversation']) => {
-    try {
-      const updated = await call(api.PATCH('/v1/conversations/{id}', { params: { path: { id: c.id } }, body }));
-      setItems((list) => (updated.archived !== archived ? list.filter((x) => x.id !== c.id) : list.map((x) => (x.id === c.id ? updated : x))));
-      return true;
-    } catch (e) {
-      notify.error(describeError(e));
-      return false;
-    }
-  };
+  /** The updated conversation, or null when the change failed (a toast says why). */
+  const update = (c: Conversation, body: Schemas['UpdateConversation']) =>
+    updateConversation.mutateAsync({ params: { path: { id: c.id } }, body }).catch(() => null);
 
   const archive = async (c: Conversation) => {
     if (await update(c, { archived: !c.archived })) {
       notify.info(c.archived ? `“${c.title}” restored` : `“${c.title}” archived`, {
         label: 'Undo',
-        run: () => void call(api.PATCH('/v1/conversations/{id}', { params: { path: { id: c.id } }, body: { archived: c.archived } })).then(() => void loadPage(null, true)),
+        run: () => void update(c, { archived: c.archived }).then((undone) => undone && refreshConversationLists(client)),
       });
       if (c.id === activeId) navigate('/');
     }
@@ -105,24 +63,29 @@ export function Sidebar({ me, listVersion, activeId, onSignOut, onSwitchTenant, 
 
   // Deleting waits a few seconds so it can be undone.
   const remove = (c: Conversation) => {
-    setItems((list) => list.filter((x) => x.id !== c.id));
+    const hide = (hidden: boolean) =>
+      setUndoable((ids) => {
+        const next = new Set(ids);
+        if (hidden) next.add(c.id);
+        else next.delete(c.id);
+        return next;
+      });
+    hide(true);
     if (c.id === activeId) navigate('/');
     const timer = setTimeout(() => {
-      pendingDeletes.current.delete(c.id);
-      call(api.DELETE('/v1/conversations/{id}', { params: { path: { id: c.id } } })).catch((e: unknown) => notify.error(describeError(e)));
-    }, 6000);
-    pendingDeletes.current.set(c.id, timer);
+      deleteConversation.mutate({ params: { path: { id: c.id } } });
+      hide(false); // the deletion took it out of the lists
+    }, UNDO_MS);
     notify.info(
       `“${c.title}” deleted`,
       {
         label: 'Undo',
         run: () => {
           clearTimeout(timer);
-          pendingDeletes.current.delete(c.id);
-          void loadPage(null, true);
+          hide(false);
         },
       },
-      6000,
+      UNDO_MS,
     );
   };
 
@@ -144,20 +107,7 @@ export function Sidebar({ me, listVersion, activeId, onSignOut, onSwitchTenant, 
         <input type="search" placeholder="Search…" value={query} onChange={(e) => setQuery(e.target.value)} />
       </label>
       {hits ? (
-        <ul className="conversations search-results" aria-label="Search results">
-          {hits.length === 0 && <li className="muted">No matches.</li>}
-          {hits.map((h, i) => (
-            <li key={`${h.conversation_id}-${h.message_id ?? 't'}-${i}`}>
-              <a href={`/c/${h.conversation_id}`} onClick={(e) => { e.preventDefault(); open(`/c/${h.conversation_id}`); }}>
-                <strong>{h.conversation_title}</strong>
-                {h.conversation_archived && <span className="badge">archived</span>}
-                <span className="snippet">
-                  {h.snippet.map((s, j) => (s.highlight ? <mark key={j}>{s.text}</mark> : <span key={j}>{s.text}</span>))}
-                </span>
-              </a>
-            </li>
-          ))}
-        </ul>
+        <SearchResults hits={hits} onOpen={open} />
       ) : (
         <ul className="conversations">
           {items.map((c) => (
@@ -188,8 +138,8 @@ export function Sidebar({ me, listVersion, activeId, onSignOut, onSwitchTenant, 
               )}
             </li>
           ))}
-          {!loading && items.length === 0 && <li className="muted">{archived ? 'No archived conversations.' : 'No conversations yet.'}</li>}
-          {cursor && <li ref={sentinel} className="muted">Loading more…</li>}
+          {!list.isFetching && items.length === 0 && <li className="muted">{archived ? 'No archived conversations.' : 'No conversations yet.'}</li>}
+          {hasNextPage && <li ref={sentinel} className="muted">Loading more…</li>}
         </ul>
       )}
       <div className="sidebar-foot">

@@ -1,7 +1,7 @@
 import { memo, useLayoutEffect, useRef } from 'react';
-import { renderMarkdown } from '../markdown';
+import { renderMarkdown } from './markdown';
 
-let highlighter: Promise<typeof import('../highlight')> | null = null;
+let highlighter: Promise<typeof import('./highlight')> | null = null;
 
 /**
  * Sanitized markdown (see markdown.ts). Code blocks get a copy button, and syntax highlighting
@@ -30,7 +30,7 @@ const Markdown = memo(function Markdown({ source, final }: { source: string; fin
       pre.prepend(button);
     }
     if (final && blocks.length) {
-      highlighter ??= import('../highlight');
+      highlighter ??= import('./highlight');
       void highlighter.then(({ highlight }) => {
         for (const code of Array.from(el.querySelectorAll<HTMLElement>('pre code'))) highlight(code);
       });

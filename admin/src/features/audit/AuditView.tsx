@@ -70,7 +70,7 @@ export function AuditView({ scope }: { scope: 'tenant' | 'platform' }) {
         </label>
         <label>
           Action
-          <input type="text" value={draft.action} onChange={(e) => setDraft({ ...draft, action: e.target.value.trim() })} placeholder="e.g. user.created" list="audit-actions" />
+          <input type="text" value={draft.action} onChange={(e) => setDraft({ ...draft, action: e.target.value.trim() })} placeholder="e.g. user.created or user.*" list="audit-actions" />
         </label>
         <label>
           Object type

@@ -2,7 +2,9 @@
 // backlog, Redis, version and uptime. Refreshes every 15 seconds.
 import { $api } from '../../api/client';
 import { PageHeader, QueryState, Section } from '../../components/ui';
-import { fmtDuration, fmtInt } from '../../format';
+import { fmtDuration, fmtInt, fmtTime } from '../../format';
+
+const STATUS: Record<string, string> = { ready: 'Ready', degraded: 'Degraded', unavailable: 'Unavailable' };
 
 export default function HealthView() {
   const health = $api.useQuery('get', '/v1/platform/health', {}, { refetchInterval: 15_000 });
@@ -17,11 +19,21 @@ export default function HealthView() {
           return (
             <>
               <ul className="kpis" aria-label="Summary">
-                <li><span className={`kpi-value ${h.ready ? 'ok' : 'error'}`}>{h.ready ? 'Ready' : 'Not ready'}</span><span className="kpi-label">serving requests</span></li>
+                <li>
+                  <span className={`kpi-value ${h.status === 'ready' ? 'ok' : 'error'}`}>{STATUS[h.status] ?? h.status}</span>
+                  <span className="kpi-label">{h.ready ? 'taking traffic' : 'not taking traffic'}</span>
+                </li>
                 <li><span className="kpi-value">{h.version}</span><span className="kpi-label">version</span></li>
-                <li><span className="kpi-value">{fmtDuration(h.uptime_secs)}</span><span className="kpi-label">uptime</span></li>
-                <li><span className="kpi-value">{h.search_backend}</span><span className="kpi-label">search{h.search_backlog !== null && h.search_backlog !== undefined ? ` · ${fmtInt(h.search_backlog)} waiting to index` : ''}</span></li>
-                <li><span className="kpi-value">{h.redis ?? 'off'}</span><span className="kpi-label">Redis</span></li>
+                <li><span className="kpi-value">{fmtDuration(h.uptime_secs)}</span><span className="kpi-label">up since {fmtTime(h.started_at)}</span></li>
+                <li><span className="kpi-value">{h.database_backend === 'postgres' ? 'PostgreSQL' : 'SQLite'}</span><span className="kpi-label">database</span></li>
+                <li>
+                  <span className="kpi-value">{h.search_backend === 'opensearch' ? 'OpenSearch' : 'SQL'}</span>
+                  <span className="kpi-label">search{h.search_backlog !== null && h.search_backlog !== undefined ? ` · ${fmtInt(h.search_backlog)} waiting to index` : ''}</span>
+                </li>
+                <li>
+                  <span className={`kpi-value ${h.redis_ok === false ? 'error' : ''}`}>{h.redis_ok === null || h.redis_ok === undefined ? 'Not used' : h.redis_ok ? 'Answering' : 'Not answering'}</span>
+                  <span className="kpi-label">Redis</span>
+                </li>
               </ul>
               <Section title="Checks" id="checks-heading">
                 <table className="data-table">

@@ -7,7 +7,7 @@
 //   E2E_ONLY=audit npm run e2e     runs the tests whose name contains "audit"
 //   E2E_SERVER_BIN=…               the e2e server binary (default: $CARGO_TARGET_DIR/debug/…)
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -21,6 +21,7 @@ const WEB_DIR = process.env.E2E_WEB_DIR ?? join(HERE, '../web/dist');
 const PLUGINS_DIR = process.env.E2E_PLUGINS_DIR ?? join(HERE, '../plugins/dist');
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 mkdirSync(OUT, { recursive: true });
+for (const f of readdirSync(OUT)) if (f.startsWith('FAILED-')) rmSync(join(OUT, f));
 
 // ---- the real server -------------------------------------------------------------------------
 // A server without the admin listener (`--admin-dir` unknown) serves the console as its web app

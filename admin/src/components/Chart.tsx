@@ -16,6 +16,8 @@ export interface DayChartProps {
   /** How a value reads ("1,234 tokens", "$0.12"). */
   format?: (v: number) => string;
   bars?: boolean;
+  /** The values are counts: whole-number ticks. */
+  integer?: boolean;
   height?: number;
 }
 

@@ -18,7 +18,7 @@ export function NotifyProvider({ children }: { children: ReactNode }) {
   const next = useRef(1);
   const push = useCallback((text: string, kind: Notice['kind']) => {
     const id = next.current++;
-    setNotices((n) => [...n.slice(-3), { id, text, kind }]);
+    setNotices((n) => [...n.slice(-2), { id, text, kind }]);
     setTimeout(() => setNotices((n) => n.filter((x) => x.id !== id)), kind === 'error' ? 10000 : 5000);
   }, []);
   const value = useMemo<Notify>(

@@ -178,7 +178,8 @@ function ChainStatus() {
         <p className="error" role="alert">Could not check the chain: {describeError(verify.error)}</p>
       ) : v?.ok ? (
         <p className="chain-ok">
-          <span className="badge status-success">intact</span> {fmtInt(v.checked)} entries checked {fmtTime(v.checked_at)}; none was changed or removed.
+          <span className="badge status-success">intact</span>{' '}
+          {v.checked === null || v.checked === undefined ? 'Checked' : `${fmtInt(v.checked)} entries checked`} {fmtTime(v.checked_at)}: every entry is linked to the one before it and none was changed or removed.
         </p>
       ) : (
         <p className="chain-broken" role="alert">

@@ -72,9 +72,9 @@ function OverviewBody({ data }: { data: Data }) {
         <EmptyState title="No chat activity in this period.">Charts appear once people use the chat. Check that models are configured under “Models and providers”.</EmptyState>
       ) : (
         <div className="chart-grid">
-          <DayChart title="Active users per day" days={charts.days} series={charts.active} bars />
-          <DayChart title="Turns per day" days={charts.days} series={charts.turns} />
-          <DayChart title="Tokens per day" days={charts.days} series={charts.tokens} format={fmtCompact} />
+          <DayChart title="Active users per day" days={charts.days} series={charts.active} bars integer />
+          <DayChart title="Turns per day" days={charts.days} series={charts.turns} integer />
+          <DayChart title="Tokens per day" days={charts.days} series={charts.tokens} format={fmtCompact} integer />
           <DayChart title="Cost per day" days={charts.days} series={charts.cost} format={fmtCost} bars />
           <DayChart title="Error rate" days={charts.days} series={charts.errors} format={pct} />
           <DayChart title="Time to first token" days={charts.days} series={charts.ttft} format={ms} />

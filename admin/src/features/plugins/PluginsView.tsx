@@ -245,19 +245,25 @@ function ConfigureDialog({ name, entry, plugin, readOnly, onClose }: { name: str
   const [policy, setPolicy] = useState<Schemas['FailurePolicy']>(entry?.failure_policy ?? chosen?.default_failure_policy ?? 'fail_closed');
   const [budget, setBudget] = useState(String(entry?.time_budget_ms ?? 50));
   const [config, setConfig] = useState<Record<string, Json>>(() => initialValue(schema, entry?.config));
-  const [problems, setProblems] = useState<Problem[]>([]);
+  // Checked live once the admin first tried to save, so a fixed field clears its message.
+  const [attempted, setAttempted] = useState(false);
   const [summary, setSummary] = useState<string | null>(null);
   const put = $api.useMutation('put', '/v1/tenant/plugins/{name}');
   const refresh = useRefreshChain();
   const notify = useNotify();
   const form = useRef<HTMLFormElement>(null);
+  const problems: Problem[] = attempted ? validate(schema, config) : [];
+  const budgetProblem = attempted && !(Number.isInteger(Number(budget)) && Number(budget) >= 1 && Number(budget) <= 2000);
+  useEffect(() => {
+    if (attempted && problems.length === 0 && !budgetProblem) setSummary(null);
+  }, [attempted, problems.length, budgetProblem]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     const found = validate(schema, config);
     const ms = Number(budget);
     const budgetBad = !Number.isInteger(ms) || ms < 1 || ms > 2000;
-    setProblems(found);
+    setAttempted(true);
     if (found.length > 0 || budgetBad) {
       setSummary(`${found.length + (budgetBad ? 1 : 0)} setting${found.length + (budgetBad ? 1 : 0) === 1 ? ' needs' : 's need'} fixing before saving.`);
       const first = budgetBad ? 'plugin-budget' : controlId('cfg', found[0]!.path);
@@ -289,8 +295,8 @@ function ConfigureDialog({ name, entry, plugin, readOnly, onClose }: { name: str
           </label>
           <label>
             Time budget per call (ms)
-            <input id="plugin-budget" type="number" min={1} max={2000} step={1} readOnly={readOnly} value={budget} onChange={(e) => setBudget(e.target.value)} aria-describedby="plugin-budget-hint" />
-            <span id="plugin-budget-hint" className="muted small">1 to 2000</span>
+            <input id="plugin-budget" type="number" min={1} max={2000} step={1} readOnly={readOnly} value={budget} onChange={(e) => setBudget(e.target.value)} aria-describedby="plugin-budget-hint" aria-invalid={budgetProblem || undefined} />
+            <span id="plugin-budget-hint" className={budgetProblem ? 'error small' : 'muted small'}>1 to 2000{budgetProblem ? ': a whole number of milliseconds in this range' : ''}</span>
           </label>
           <fieldset className="schema-group">
             <legend>When it fails</legend>
@@ -362,7 +368,7 @@ function Runs({ names }: { names: string[] }) {
                     <tr key={`${r.message_id}-${r.plugin}`}>
                       <td className="nowrap">{fmtTime(r.at)}</td>
                       <td>{r.plugin} <span className="muted">{r.version}</span></td>
-                      <td><span className={`badge outcome-${r.outcome}`}>{r.outcome}</span></td>
+                      <td><span className={`badge outcome-${r.outcome}`}>{r.outcome.replace('_', ' ')}</span></td>
                       <td className="num">{(r.elapsed_us / 1000).toFixed(1)} ms</td>
                       <td className="detail-cell">{r.detail ?? <span className="muted">—</span>}</td>
                     </tr>

@@ -67,14 +67,14 @@ function Standing() {
                 </thead>
                 <tbody>
                   {items.map((s) => (
-                    <tr key={`${s.user_id}-${s.period}`}>
-                      <td>{s.email}</td>
+                    <tr key={`${s.user_id ?? 'tenant'}-${s.period}`}>
+                      <td>{s.user_id ? (s.email ?? s.user_id) : <strong>Whole tenant</strong>}</td>
                       <td>{s.period === 'day' ? 'today' : 'this month'}</td>
                       <td className="num">{fmtInt(s.used)}</td>
                       <td className="num">{fmtInt(s.limit)}</td>
                       <td>
                         <div className="meter-cell">
-                          <meter min={0} max={100} low={80} high={99} optimum={0} value={Math.min(100, s.percent)} aria-label={`${s.email}: ${fmtPercent(s.percent, 0)} of the budget`} />
+                          <meter min={0} max={100} low={80} high={99} optimum={0} value={Math.min(100, s.percent)} aria-label={`${s.email ?? 'Whole tenant'}: ${fmtPercent(s.percent, 0)} of the budget`} />
                           <span className={s.percent >= 100 ? 'error' : ''}>{fmtPercent(s.percent, 0)}</span>
                         </div>
                       </td>
@@ -262,7 +262,7 @@ function UsageByDay({ from, to }: { from: string; to: string }) {
       {() =>
         charts.any ? (
           <div className="chart-grid">
-            <DayChart title="Tokens by day" days={charts.days} series={charts.tokens} format={fmtCompact} />
+            <DayChart title="Tokens by day" days={charts.days} series={charts.tokens} format={fmtCompact} integer />
             <DayChart title="Cost by day" days={charts.days} series={charts.cost} format={fmtCost} bars />
           </div>
         ) : (

@@ -85,7 +85,7 @@ export default function UsersView() {
                       <th scope="col">User</th>
                       <th scope="col">Role</th>
                       <th scope="col">Status</th>
-                      <th scope="col">Created</th>
+                      <th scope="col" className="hide-narrow">Created</th>
                       <th scope="col"><span className="visually-hidden">Actions</span></th>
                     </tr>
                   </thead>
@@ -160,7 +160,7 @@ function UserRow({ user, canWrite, onTokens }: { user: User; canWrite: boolean; 
         )}
       </td>
       <td><StatusBadge status={user.status} /></td>
-      <td className="nowrap">{fmtTime(user.created_at)}</td>
+      <td className="nowrap hide-narrow">{fmtTime(user.created_at)}</td>
       <td>
         <div className="actions row-actions">
           <button type="button" className="ghost small" onClick={onTokens} aria-label={`API tokens of ${user.email}`}>Tokens</button>

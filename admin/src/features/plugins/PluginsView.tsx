@@ -20,7 +20,7 @@ const policyName = (p: string) => (p === 'fail_closed' ? 'fail closed' : 'fail o
 export default function PluginsView() {
   const canWrite = useCanWrite('plugins');
   const chain = $api.useQuery('get', '/v1/tenant/plugins');
-  const available = $api.useQuery('get', '/v1/tenant/plugins/available');
+  const available = $api.useQuery('get', '/v1/tenant/plugins/available', undefined, { enabled: canWrite });
   const [configuring, setConfiguring] = useState<{ name: string; entry: Entry | null } | null>(null);
   const entries = [...(chain.data?.chain ?? [])].sort((a, b) => a.position - b.position);
   const inChain = new Set(entries.map((e) => e.name));
@@ -40,36 +40,38 @@ export default function PluginsView() {
           }
         </QueryState>
       </Section>
-      <Section title="Available plugins" id="available-heading">
-        <QueryState query={available} what="available plugins">
-          {() =>
-            addable.length === 0 ? (
-              <p className="muted">{(available.data?.items.length ?? 0) === 0 ? 'No plugin has been uploaded to this installation yet; a platform admin uploads them.' : 'Every uploaded plugin is already in the chain.'}</p>
-            ) : (
-              <ul className="card-list" aria-label="Available plugins">
-                {addable.map((p) => {
-                  const latest = p.versions[p.versions.length - 1];
-                  return (
-                    <li key={p.name} className="card">
-                      <div className="card-head">
-                        <h3 className="card-title">{p.name}</h3>
-                        {latest && <span className="badge">{latest.version}</span>}
-                      </div>
-                      {latest && <p className="muted">{latest.description}</p>}
-                      {latest && <p className="small muted">Hooks: {latest.hooks.join(', ')} · default {policyName(latest.default_failure_policy)}</p>}
-                      {canWrite && (
-                        <div className="actions">
-                          <button type="button" className="small" aria-label={`Add to chain: ${p.name}`} onClick={() => setConfiguring({ name: p.name, entry: null })}>Add to chain</button>
+      {canWrite && (
+        <Section title="Available plugins" id="available-heading">
+          <QueryState query={available} what="available plugins">
+            {() =>
+              addable.length === 0 ? (
+                <p className="muted">{(available.data?.items.length ?? 0) === 0 ? 'No plugin has been uploaded to this installation yet; a platform admin uploads them.' : 'Every uploaded plugin is already in the chain.'}</p>
+              ) : (
+                <ul className="card-list" aria-label="Available plugins">
+                  {addable.map((p) => {
+                    const latest = p.versions[p.versions.length - 1];
+                    return (
+                      <li key={p.name} className="card">
+                        <div className="card-head">
+                          <h3 className="card-title">{p.name}</h3>
+                          {latest && <span className="badge">{latest.version}</span>}
                         </div>
-                      )}
-                    </li>
-                  );
-                })}
-              </ul>
-            )
-          }
-        </QueryState>
-      </Section>
+                        {latest && <p className="muted">{latest.description}</p>}
+                        {latest && <p className="small muted">Hooks: {latest.hooks.join(', ')} · default {policyName(latest.default_failure_policy)}</p>}
+                        {canWrite && (
+                          <div className="actions">
+                            <button type="button" className="small" aria-label={`Add to chain: ${p.name}`} onClick={() => setConfiguring({ name: p.name, entry: null })}>Add to chain</button>
+                          </div>
+                        )}
+                      </li>
+                    );
+                  })}
+                </ul>
+              )
+            }
+          </QueryState>
+        </Section>
+      )}
       <Runs names={entries.map((e) => e.name)} />
       {configuring && (
         <ConfigureDialog
@@ -313,7 +315,12 @@ function ConfigureDialog({ name, entry, plugin, readOnly, onClose }: { name: str
         </label>
         <fieldset className="schema-root">
           <legend>Configuration</legend>
-          <SchemaForm schema={schema} value={config} onChange={setConfig} problems={problems} readOnly={readOnly} />
+          {chosen ? (
+            <SchemaForm schema={schema} value={config} onChange={setConfig} problems={problems} readOnly={readOnly} />
+          ) : (
+            // Without the plugin's versions (not listed to auditors) there is no schema: show the settings as they are.
+            <pre className="json" aria-label="Configuration as JSON">{JSON.stringify(entry?.config ?? {}, null, 2)}</pre>
+          )}
         </fieldset>
         {summary && <p className="error" role="alert">{summary}</p>}
         <FormError error={put.error} />

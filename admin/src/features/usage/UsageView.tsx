@@ -93,7 +93,10 @@ function Standing() {
 function Budgets({ canWrite }: { canWrite: boolean }) {
   const quotas = $api.useQuery('get', '/v1/tenant/quotas');
   const users = $api.useQuery('get', '/v1/users', { params: { query: { limit: 200 } } }, { enabled: canWrite });
-  const emailOf = (id: string | null | undefined) => users.data?.items.find((u) => u.id === id)?.email ?? id ?? '';
+  // Auditors may not list users; every user with a budget is in the standings (from 0 %).
+  const standings = $api.useQuery('get', '/v1/tenant/quotas/standing', { params: { query: { min_percent: 0 } } });
+  const emailOf = (id: string | null | undefined) =>
+    users.data?.items.find((u) => u.id === id)?.email ?? standings.data?.items.find((s) => s.user_id === id)?.email ?? (id ? `user ${id.slice(0, 8)}…` : '');
   const [editing, setEditing] = useState<Partial<Quota> | null>(null);
   const remove = $api.useMutation('delete', '/v1/tenant/quotas/{id}');
   const client = useQueryClient();

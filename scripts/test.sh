@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
-STAGES=(lint plugins api scale search sdk web)
+STAGES=(lint plugins api scale search sdk web admin)
 
 usage() {
   cat <<'EOF'
@@ -34,6 +34,9 @@ Stages (default: all, in this order; CI runs all):
            schemathesis over the spec (SCHEMATHESIS_EXAMPLES per operation; default 20 for CI)
   web      the web chat (web/): npm ci, strict typecheck, generated-client drift, Vitest, the
            production build and end-to-end tests in headless Chromium
+  admin    the admin console (admin/): npm ci, strict typecheck, Vitest, the production build and
+           its budget, and end-to-end tests in headless Chromium against the real server (with
+           the web chat, which it builds when the web stage did not), axe-core on every view
 
 A failing stage does not stop the later ones, except lint, which stops the run.
 Arguments after -- go to every `cargo test` of the chosen stages, after its own `--` (libtest
@@ -51,7 +54,7 @@ while [ $# -gt 0 ]; do
     -h | --help) usage; exit 0 ;;
     --) shift; test_args=("$@"); break ;;
     all) selected+=("${STAGES[@]}") ;;
-    lint | plugins | api | scale | search | sdk | web) selected+=("$1") ;;
+    lint | plugins | api | scale | search | sdk | web | admin) selected+=("$1") ;;
     *) echo "scripts/test.sh: unknown stage '$1' (test arguments go after --)" >&2; usage >&2; exit 2 ;;
   esac
   shift
@@ -83,7 +86,7 @@ if wants scale; then want_package redis-server command -v redis-server; fi
 # A real OpenSearch node, built and run from Maven Central with Java 17.
 if wants search; then want_opensearch_packages; fi
 # Node.js and npm come in the web stage (ensure_node); Debian's chromium runs the e2e tests.
-if wants web; then want_package chromium test -x /usr/bin/chromium; fi
+if wants web || wants admin; then want_package chromium test -x /usr/bin/chromium; fi
 # The sdk stage's Python suites each run in a fresh virtualenv (packages from PyPI).
 if wants sdk; then want_package python3-venv python3 -c 'import ensurepip'; fi
 ensure_packages
@@ -245,6 +248,32 @@ stage_web() {
     status=1
   fi
   echo "== web chat: done in $((SECONDS - started)) s"
+  return "$status"
+}
+
+stage_admin() {
+  local status=0 started=$SECONDS
+  ensure_node || status=1
+  build_confab || status=1
+  cargo build -p confab-tests --bin confab-web-e2e-server --quiet || status=1
+  # The console's tests also sign in to the web chat (a user meets the quota set in the console).
+  if [ ! -f web/dist/index.html ]; then
+    (cd web && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build) || status=1
+  fi
+  cd admin
+  if web_step "admin: npm ci" npm ci --no-audit --no-fund --loglevel=error; then
+    web_step "admin: typecheck (tsc, strict)" npm run --silent typecheck || status=1
+  else
+    status=1
+  fi
+  web_step "admin: Vitest" npm test --silent || status=1
+  if web_step "admin: build" npm run --silent build; then
+    web_step "admin: end-to-end in headless Chromium" \
+      env E2E_SERVER_BIN="$CARGO_TARGET_DIR/debug/confab-web-e2e-server" npm run --silent e2e || status=1
+  else
+    status=1
+  fi
+  echo "== admin console: done in $((SECONDS - started)) s"
   return "$status"
 }
 

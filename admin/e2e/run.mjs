@@ -1,0 +1,845 @@
+// End-to-end tests of the admin console in headless Chromium (Debian's /usr/bin/chromium, driven
+// by playwright-core) against the real `confab` binary, started with the built console and web
+// chat by the Rust tool `confab-web-e2e-server`. Prints one cargo-style `test result:` line.
+//
+//   npm run e2e          (after `npm run build` here and in ../web, and
+//                         `cargo build -p confab-server -p confab-tests`)
+//   E2E_ONLY=audit npm run e2e     runs the tests whose name contains "audit"
+//   E2E_SERVER_BIN=…               the e2e server binary (default: $CARGO_TARGET_DIR/debug/…)
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const TARGET = process.env.CARGO_TARGET_DIR ?? join(process.env.HOME ?? '', '.cache/confab-target');
+const SERVER_BIN = process.env.E2E_SERVER_BIN ?? join(TARGET, 'debug/confab-web-e2e-server');
+const CHROMIUM = process.env.E2E_CHROMIUM ?? '/usr/bin/chromium';
+const HERE = new URL('..', import.meta.url).pathname;
+const OUT = join(HERE, 'e2e-output');
+const WEB_DIR = process.env.E2E_WEB_DIR ?? join(HERE, '../web/dist');
+const PLUGINS_DIR = process.env.E2E_PLUGINS_DIR ?? join(HERE, '../plugins/dist');
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+mkdirSync(OUT, { recursive: true });
+for (const f of readdirSync(OUT)) if (f.startsWith('FAILED-')) rmSync(join(OUT, f));
+
+// ---- the real server -------------------------------------------------------------------------
+// A server without the admin listener (`--admin-dir` unknown) serves the console as its web app
+// instead; the tests that need the web chat then say they were skipped.
+const help = spawnSync(SERVER_BIN, ['--help'], { encoding: 'utf8' });
+const hasAdminListener = /--admin-dir/.test(help.stdout ?? '');
+const serverArgs = hasAdminListener ? ['--admin-dir', join(HERE, 'dist'), '--web-dir', WEB_DIR] : ['--web-dir', join(HERE, 'dist')];
+const server = spawn(SERVER_BIN, serverArgs, { stdio: ['pipe', 'pipe', 'inherit'] });
+const seed = await new Promise((resolve, reject) => {
+  let buffer = '';
+  server.on('exit', (code) => reject(new Error(`confab-web-e2e-server exited (${code})`)));
+  server.stdout.on('data', (d) => {
+    buffer += d;
+    const nl = buffer.indexOf('\n');
+    if (nl >= 0) resolve(JSON.parse(buffer.slice(0, nl)));
+  });
+});
+const ADMIN = seed.admin_base ?? seed.base;
+const WEB = seed.admin_base ? seed.base : null;
+console.log(`e2e: admin console at ${ADMIN}${WEB ? `, web chat at ${WEB}` : ' (no admin listener: web chat tests skipped)'}`);
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
+// ---- a tiny harness --------------------------------------------------------------------------
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+const skipped = [];
+class Failure extends Error {}
+function assert(condition, message) {
+  if (!condition) throw new Failure(message);
+}
+async function eventually(what, fn, timeout = 15000) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      const value = await fn();
+      if (value) return value;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Failure(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 60));
+  }
+}
+
+/** A browser context whose pages record what must never happen: dialogs, CSP violations, errors. */
+async function newContext(options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true, ...options });
+  context.setDefaultTimeout(12000);
+  const incidents = [];
+  await context.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sample ?? ''}`));
+  });
+  context.on('page', (page) => watch(page, incidents));
+  const page = await context.newPage();
+  return { context, page, incidents };
+}
+function watch(page, incidents) {
+  page.on('dialog', (d) => {
+    incidents.push(`dialog: ${d.message()}`);
+    void d.dismiss();
+  });
+  page.on('pageerror', (e) => incidents.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) incidents.push(`CSP: ${m.text()}`);
+  });
+}
+async function assertClean(page, incidents) {
+  const violations = await page.evaluate(() => window.__violations ?? []);
+  const xss = await page.evaluate(() => window.__xss ?? null);
+  assert(violations.length === 0, `CSP violations: ${violations.join('; ')}`);
+  assert(xss === null, `injected script ran: ${xss}`);
+  assert(incidents.length === 0, `incidents: ${incidents.join('; ')}`);
+}
+
+// ---- the API, for setting the scene ----------------------------------------------------------
+async function apiSession(base, user) {
+  const r = await fetch(`${base}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: user.email, password: user.password }) });
+  if (!r.ok) throw new Failure(`API sign-in of ${user.email} at ${base}: ${r.status} ${await r.text()}`);
+  const cookie = r.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const me = await r.json();
+  const call = async (method, path, body, headers = {}) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { cookie, 'x-csrf-token': me.csrf_token ?? '', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let json = null;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, body: json ?? text };
+  };
+  return { me, call };
+}
+const PASSWORD = 'e2e-password-plenty-42';
+let adminApi;
+async function admin() {
+  adminApi ??= await apiSession(ADMIN, seed.admin);
+  return adminApi;
+}
+/** A user of acme with this role, from the seed or made now. */
+async function account(role, key) {
+  if (seed[key]) return seed[key];
+  const email = `${key}-${Date.now()}@acme.example`;
+  const { call } = await admin();
+  const r = await call('POST', '/v1/users', { email, password: PASSWORD, role, display_name: `E2E ${role}` });
+  assert(r.status === 201 || r.status === 200, `creating ${role}: ${r.status} ${JSON.stringify(r.body)}`);
+  seed[key] = { email, password: PASSWORD };
+  return seed[key];
+}
+let uploaded = null;
+/** Uploads a plugin from plugins/dist through the API (once per name and version). */
+async function uploadPlugin(name, change = (m) => m) {
+  const manifest = change(JSON.parse(readFileSync(join(PLUGINS_DIR, `${name}.manifest.json`), 'utf8')));
+  const wasm = readFileSync(join(PLUGINS_DIR, `${name}-0.1.0.wasm`));
+  const { call } = await admin();
+  const r = await call('POST', '/v1/plugins', { manifest, component_base64: wasm.toString('base64') });
+  assert([200, 201, 409].includes(r.status), `uploading ${manifest.name}: ${r.status} ${JSON.stringify(r.body)}`);
+  return manifest;
+}
+
+// ---- helpers ---------------------------------------------------------------------------------
+async function shot(page, name) {
+  await page.waitForTimeout(150);
+  await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: false });
+}
+async function signIn(page, user = seed.admin, screenshot = null) {
+  await page.goto(`${ADMIN}/`);
+  await page.getByLabel('E-mail').waitFor();
+  if (screenshot) await shot(page, screenshot);
+  await page.getByLabel('E-mail').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+async function signInConsole(page, user = seed.admin) {
+  await signIn(page, user);
+  await page.getByRole('navigation', { name: 'Admin sections' }).waitFor();
+}
+const nav = (page) => page.getByRole('navigation', { name: 'Admin sections' });
+async function open(page, label, title = label) {
+  await nav(page).getByRole('link', { name: label, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: title }).waitFor();
+  await page.waitForFunction(() => !document.querySelector('main [aria-busy="true"]'), null, { timeout: 12000 }).catch(() => {});
+}
+const dialog = (page) => page.locator('dialog[open]').last();
+async function confirmDialog(page, button) {
+  const d = dialog(page);
+  await d.waitFor();
+  const text = await d.textContent();
+  await d.getByRole('button', { name: button }).click();
+  await d.waitFor({ state: 'detached' }).catch(() => {});
+  return text;
+}
+
+const axeResults = [];
+/** Runs axe-core on the page (injected through the DevTools protocol: the CSP allows no inline script). */
+async function axe(page, name) {
+  if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] }, resultTypes: ['violations'] });
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.slice(0, 3).map((n) => `${n.target.join(' ')}${n.any?.[0]?.data?.contrastRatio ? ` (${n.any[0].data.fgColor} on ${n.any[0].data.bgColor}: ${n.any[0].data.contrastRatio})` : ''}`),
+    }));
+  });
+  const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  axeResults.push({ name, serious: bad.length, minor: result.length - bad.length, ids: result.map((v) => `${v.id}(${v.impact})`) });
+  assert(bad.length === 0, `axe on ${name}: ${bad.map((v) => `${v.id} [${v.impact}] ${v.help} at ${v.nodes.join(', ')}`).join('; ')}`);
+}
+/** Buttons and button-like links in the content that change something. */
+async function writeControls(page) {
+  return page.evaluate(() => {
+    const words = /^(create|add|set|remove|delete|revoke|disable|enable|save|upload|change|move|configure|edit|new|replace|make|sign out .+@)\b/i;
+    return [...document.querySelectorAll('main button, main a.button, dialog button')]
+      .map((b) => (b.getAttribute('aria-label') || b.textContent || '').trim())
+      .filter((t) => words.test(t));
+  });
+}
+
+const XSS = '<img src=x onerror=window.__xss=1>"><svg onload=window.__xss=2><script>window.__xss=3</script>';
+const XSS_LINK = 'javascript:window.__xss=4';
+async function assertNoInjectedMarkup(page) {
+  const found = await page.evaluate(() =>
+    [...document.querySelectorAll('main img, main svg, main script, main iframe, dialog img, dialog svg, dialog script, dialog iframe, a[href^="javascript:"]')].map((e) => e.outerHTML.slice(0, 80)),
+  );
+  assert(found.length === 0, `injected markup: ${found.join(' | ')}`);
+}
+
+// ---- the tests -------------------------------------------------------------------------------
+test('a member gets a clear "no access" page', async ({ page, incidents }) => {
+  const member = await account('member', 'member');
+  await signIn(page, member);
+  await page.getByRole('heading', { name: 'No access' }).waitFor();
+  await page.getByText('no access to the admin console').waitFor();
+  assert((await page.getByRole('navigation').count()) === 0, 'no navigation for a member');
+  await shot(page, 'no-access');
+  await axe(page, 'no access');
+  await page.getByRole('button', { name: /Back to sign in|Sign out/ }).click();
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  await assertClean(page, incidents);
+});
+
+test('wrong password: a clear message, no way in', async ({ page, incidents }) => {
+  await signIn(page, { email: seed.admin.email, password: 'not the password' }, 'sign-in');
+  await page.getByRole('alert').filter({ hasText: 'incorrect' }).waitFor();
+  await axe(page, 'sign-in');
+  await assertClean(page, incidents);
+});
+
+test('tenant admin: create a user, give them a budget; they hit it in the web chat; overview and usage show it', async ({ page, incidents }) => {
+  await signInConsole(page);
+  await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+  const email = `zoe-${Date.now()}@acme.example`;
+  await open(page, 'Users');
+  await page.getByRole('button', { name: 'Create user' }).click();
+  const d = dialog(page);
+  await d.getByLabel('E-mail').fill(email);
+  await d.getByLabel(/^Name/).fill('Zoe Quota');
+  const password = await d.getByLabel('Temporary password').inputValue();
+  assert(password.length >= 12, 'a temporary password is proposed');
+  await shot(page, 'users-create');
+  await d.getByRole('button', { name: 'Create user' }).click();
+  await d.waitFor({ state: 'detached' });
+  await page.getByRole('searchbox', { name: 'Search' }).fill('zoe-');
+  await page.getByRole('cell', { name: /Zoe Quota/ }).waitFor();
+  await eventually('the search in the URL', async () => page.url().includes('q=zoe-'));
+
+  // A budget for Zoe: her first answer fits, and leaves too little for another.
+  const { call } = await admin();
+  const models = (await call('GET', '/v1/models')).body.items;
+  const model = models.find((m) => m.id === 'gpt-4o') ?? models[0];
+  const limit = model.max_output_tokens + 200;
+  await open(page, 'Quotas and usage');
+  await page.getByRole('button', { name: 'Set a budget' }).click();
+  const b = dialog(page);
+  await b.getByLabel('Applies to').selectOption('user');
+  await b.getByLabel('User', { exact: true }).fill(email);
+  await eventually('the user suggested', async () => (await b.locator('datalist option').count()) > 0);
+  await b.getByLabel('User', { exact: true }).blur();
+  await b.getByLabel('Period').selectOption('day');
+  await b.getByLabel('Tokens').fill(String(limit));
+  await b.getByRole('button', { name: 'Save budget' }).click();
+  await b.waitFor({ state: 'detached' });
+  const budgets = page.getByRole('region', { name: 'Budgets' });
+  await budgets.getByRole('cell', { name: email, exact: true }).waitFor();
+
+  if (!WEB) {
+    skipped.push('web chat part of the quota test (no admin listener)');
+    return;
+  }
+  const chat = await newContext();
+  await chat.page.goto(`${WEB}/`);
+  await chat.page.getByLabel('E-mail').fill(email);
+  await chat.page.getByLabel('Password').fill(password);
+  await chat.page.getByRole('button', { name: 'Sign in' }).click();
+  await chat.page.locator('#composer-text').fill(`Hello there [upstream tokens=200]`);
+  await chat.page.locator('#composer-text').press('Enter');
+  const answer = chat.page.locator('article.message-assistant').last();
+  await eventually('the first answer', async () => (await answer.getAttribute('data-status')) === 'completed', 30000);
+
+  // Tighten the budget below what she has used: she is now over it, and the chat says so.
+  await budgets.getByRole('button', { name: `Change the budget of ${email} per day` }).click();
+  await dialog(page).getByLabel('Tokens').fill('240');
+  await dialog(page).getByRole('button', { name: 'Save budget' }).click();
+  await budgets.getByRole('cell', { name: '240', exact: true }).waitFor();
+  await chat.page.locator('#composer-text').fill('Another one [upstream tokens=5]');
+  await chat.page.locator('#composer-text').press('Enter');
+  const refusal = chat.page.getByRole('alert').filter({ hasText: 'tokens' });
+  await refusal.waitFor();
+  assert(/0 left|resets/.test(await refusal.textContent()), `the chat explains the budget: ${await refusal.textContent()}`);
+  await chat.page.screenshot({ path: join(OUT, 'web-chat-quota.png') });
+  await chat.context.close();
+
+  await page.reload();
+  await page.getByRole('heading', { level: 1, name: 'Quotas and usage' }).waitFor();
+  const standing = page.getByRole('region', { name: 'Near or over their budget' });
+  await standing.getByRole('cell', { name: email }).waitFor();
+  const byUser = page.getByRole('table', { name: 'Usage by user' });
+  await byUser.getByRole('rowheader', { name: email }).waitFor();
+  await page.getByRole('figure', { name: 'Tokens by day' }).locator('canvas').first().waitFor();
+  await shot(page, 'usage');
+  await axe(page, 'quotas and usage');
+
+  await open(page, 'Overview');
+  await page.getByRole('figure', { name: 'Turns per day' }).locator('canvas').first().waitFor();
+  const turns = await page.locator('.kpis li').nth(1).locator('.kpi-value').textContent();
+  assert(Number((turns ?? '0').replace(/\D/g, '')) >= 1, `the overview counts turns: ${turns}`);
+  await page.getByRole('region', { name: 'Top models' }).getByRole('rowheader').first().waitFor();
+  await shot(page, 'overview-light');
+  await axe(page, 'overview');
+  await assertClean(page, incidents);
+});
+
+test('users: disable with a confirmation that says what it does, enable, role change, end sessions, tokens', async ({ page, incidents }) => {
+  const { call } = await admin();
+  const email = `ulla-${Date.now()}@acme.example`;
+  const created = await call('POST', '/v1/users', { email, password: PASSWORD, role: 'member', display_name: 'Ulla Users' });
+  assert(created.status === 201 || created.status === 200, JSON.stringify(created.body));
+  const ulla = await apiSession(WEB ?? ADMIN, { email, password: PASSWORD }).catch(() => null);
+  if (ulla) await ulla.call('POST', '/v1/me/tokens', { name: 'ci-token' });
+
+  await signInConsole(page);
+  await open(page, 'Users');
+  await page.getByRole('searchbox', { name: 'Search' }).fill('ulla-');
+  const row = page.getByRole('row').filter({ hasText: email });
+  await row.waitFor();
+  await axe(page, 'users');
+  await shot(page, 'users');
+
+  const opener = row.getByRole('button', { name: `Disable ${email}` });
+  await opener.click();
+  const d = dialog(page);
+  await d.waitFor();
+  const text = await d.textContent();
+  assert(/can no longer sign in/.test(text), `the dialog says what disabling does: ${text}`);
+  assert(await d.evaluate((el) => el.contains(document.activeElement)), 'the focus is inside the dialog');
+  await axe(page, 'confirm dialog');
+  await shot(page, 'users-confirm-disable');
+  await page.keyboard.press('Escape');
+  await d.waitFor({ state: 'detached' });
+  assert(await opener.evaluate((el) => el === document.activeElement), 'Escape closes the dialog and the focus returns to its opener');
+  await opener.click();
+  await confirmDialog(page, 'Disable user');
+  await row.getByText('disabled', { exact: true }).waitFor();
+  await row.getByRole('button', { name: `Enable ${email}` }).click();
+  await confirmDialog(page, 'Enable user');
+  await row.getByText('active', { exact: true }).waitFor();
+
+  await row.getByLabel(`Role of ${email}`).selectOption('auditor');
+  await confirmDialog(page, 'Make auditor');
+  await eventually('the new role', async () => (await call('GET', `/v1/users/${created.body.id}`)).body.role === 'auditor');
+
+  await row.getByRole('button', { name: `Sign out ${email} everywhere` }).click();
+  const ended = await confirmDialog(page, 'End sessions');
+  assert(/must sign in again/.test(ended), ended);
+  if (ulla) {
+    await eventually('her session ended', async () => (await ulla.call('GET', '/v1/me')).status === 401);
+    await row.getByRole('button', { name: `API tokens of ${email}` }).click();
+    const t = dialog(page);
+    await t.getByRole('cell', { name: 'ci-token', exact: true }).waitFor();
+    await t.getByRole('button', { name: 'Revoke token ci-token' }).click();
+    await confirmDialog(page, 'Revoke token');
+    await t.getByText('revoked', { exact: true }).waitFor();
+    await shot(page, 'users-tokens');
+    await t.getByRole('button', { name: 'Close' }).click();
+  }
+  await assertClean(page, incidents);
+});
+
+test('audit log: filter, entry detail, chain verified, export JSON Lines and CSV', async ({ page, incidents }) => {
+  await signInConsole(page);
+  await open(page, 'Audit log');
+  await page.getByRole('region', { name: 'Chain verification' }).getByText('intact').waitFor();
+  await page.getByLabel('Action').fill('user.created');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await eventually('only user.created', async () => {
+    const actions = await page.locator('.audit-table tbody tr td:nth-child(4)').allTextContents();
+    return actions.length > 0 && actions.every((a) => a === 'user.created');
+  });
+  assert(page.url().includes('action=user.created'), `the filter is in the URL: ${page.url()}`);
+  await shot(page, 'audit');
+  await axe(page, 'audit log');
+
+  await page.locator('.audit-table tbody tr').first().getByRole('button', { name: /Details of entry/ }).click();
+  const d = dialog(page);
+  await d.getByText('user.created').first().waitFor();
+  await d.locator('pre.json').waitFor();
+  await shot(page, 'audit-entry');
+  await axe(page, 'audit entry');
+  await d.getByRole('button', { name: 'Close' }).click();
+
+  // Filter by object: the first entry's target.
+  const firstTarget = page.locator('.audit-table tbody tr').first().locator('td:nth-child(5) button');
+  if (await firstTarget.count()) {
+    await firstTarget.click();
+    await eventually('the object filter', async () => page.url().includes('target_type=user') && page.url().includes('target_id='));
+  }
+
+  for (const [format, check] of [
+    ['JSON Lines', (text) => text.trim().split('\n').every((l) => JSON.parse(l).action === 'user.created')],
+    ['CSV', (text) => /action/i.test(text.split('\n')[0]) && text.includes('user.created') && !/auth\.login\b/.test(text)],
+  ]) {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: `Export ${format}` }).click()]);
+    const file = await download.path();
+    const text = readFileSync(file, 'utf8');
+    assert(text.trim().length > 0 && check(text), `the ${format} export holds the filtered entries: ${text.slice(0, 300)}`);
+    writeFileSync(join(OUT, `audit-export.${format === 'CSV' ? 'csv' : 'jsonl'}`), text);
+    assert(/\.(csv|jsonl)$/.test(download.suggestedFilename()), `a file name: ${download.suggestedFilename()}`);
+  }
+  await assertClean(page, incidents);
+});
+
+test('plugins: platform admin uploads one; tenant admin adds, configures through the generated form, orders and disables', async ({ page, incidents }) => {
+  if (!existsSync(PLUGINS_DIR)) throw new Failure(`no built plugins at ${PLUGINS_DIR} (run plugins/build.sh)`);
+  await uploadPlugin('pii-redactor');
+  await signInConsole(page);
+  await open(page, 'Plugin uploads');
+  await page.getByRole('button', { name: 'Upload plugin' }).click();
+  const u = dialog(page);
+  await u.getByLabel('Component (.wasm)').setInputFiles(join(PLUGINS_DIR, 'keyword-guard-0.1.0.wasm'));
+  await u.getByLabel('Manifest (.json)').setInputFiles(join(PLUGINS_DIR, 'keyword-guard.manifest.json'));
+  await shot(page, 'plugin-upload');
+  await u.getByRole('button', { name: 'Upload' }).click();
+  await u.waitFor({ state: 'detached' }).catch(async () => {
+    // Uploaded by an earlier run of this server: that is refused as a duplicate; fine.
+    const msg = await u.textContent();
+    assert(/exists|already|conflict/i.test(msg), `upload failed: ${msg}`);
+    await u.getByRole('button', { name: 'Cancel' }).click();
+  });
+  await page.getByRole('region', { name: 'keyword-guard' }).waitFor();
+  await shot(page, 'platform-plugins');
+  await axe(page, 'plugin uploads');
+
+  await open(page, 'Plugins');
+  await page.getByRole('button', { name: 'Add to chain: keyword-guard' }).click();
+  const d = dialog(page);
+  await d.getByRole('group', { name: /Patterns/ }).waitFor();
+  // Saving the empty form shows what is missing, next to the fields, and moves the focus there.
+  await d.getByRole('button', { name: 'Add to chain' }).click();
+  await d.getByRole('alert').filter({ hasText: 'fixing' }).waitFor();
+  assert((await d.getByLabel(/^Reason/).getAttribute('aria-invalid')) === 'true', 'the reason is marked invalid');
+  await d.getByText('is required').first().waitFor();
+  await shot(page, 'plugin-config-invalid');
+  await d.getByRole('button', { name: 'Add patterns item' }).click();
+  await d.getByLabel('Patterns, item 1').fill('forbidden*');
+  await d.getByRole('button', { name: 'Add patterns item' }).click();
+  await d.getByLabel('Patterns, item 2').fill('project x?');
+  await d.getByLabel(/^Reason/).fill('That topic is off limits here.');
+  await d.getByLabel('Time budget per call (ms)').fill('80');
+  await d.getByLabel(/fail open/).check();
+  await axe(page, 'plugin configuration');
+  await shot(page, 'plugin-config');
+  await d.getByRole('button', { name: 'Add to chain' }).click();
+  await d.waitFor({ state: 'detached' });
+  const { call } = await admin();
+  const chainOf = async () => (await call('GET', '/v1/tenant/plugins')).body.chain.sort((a, b) => a.position - b.position);
+  const kg = (await chainOf()).find((e) => e.name === 'keyword-guard');
+  assert(kg && kg.enabled && kg.time_budget_ms === 80 && kg.failure_policy === 'fail_open', `saved: ${JSON.stringify(kg)}`);
+  assert(JSON.stringify(kg.config) === JSON.stringify({ patterns: ['forbidden*', 'project x?'], reason: 'That topic is off limits here.' }), `config: ${JSON.stringify(kg.config)}`);
+
+  await page.getByRole('button', { name: 'Add to chain: pii-redactor' }).click();
+  const p = dialog(page);
+  await p.getByRole('group', { name: /Kinds/ }).getByLabel('email').check();
+  await p.getByRole('group', { name: /Kinds/ }).getByLabel('iban').check();
+  await p.getByRole('button', { name: 'Add to chain' }).click();
+  await p.waitFor({ state: 'detached' });
+  await page.locator('.chain-item[data-name="pii-redactor"]').waitFor();
+  const names = async () => (await chainOf()).map((e) => e.name).filter((n) => n === 'keyword-guard' || n === 'pii-redactor');
+  assert(JSON.stringify(await names()) === '["keyword-guard","pii-redactor"]', `added last: ${await names()}`);
+
+  // The keyboard: move up, and the focus stays with the plugin.
+  await page.getByRole('button', { name: 'Move pii-redactor up' }).focus();
+  await page.keyboard.press('Enter');
+  await eventually('moved up', async () => JSON.stringify(await names()) === '["pii-redactor","keyword-guard"]');
+  await eventually('the focus stays on the moved plugin', async () => page.evaluate(() => document.activeElement?.getAttribute('data-move')?.startsWith('pii-redactor:')));
+  // The mouse: drag keyword-guard onto pii-redactor's place.
+  await page.locator('.chain-item[data-name="keyword-guard"]').dragTo(page.locator('.chain-item[data-name="pii-redactor"]'));
+  await eventually('dragged back', async () => JSON.stringify(await names()) === '["keyword-guard","pii-redactor"]');
+
+  await page.getByRole('button', { name: 'Disable pii-redactor' }).click();
+  await confirmDialog(page, 'Disable plugin');
+  await eventually('disabled', async () => (await chainOf()).find((e) => e.name === 'pii-redactor')?.enabled === false);
+  await page.getByRole('region', { name: 'Recent runs' }).waitFor();
+  await shot(page, 'plugins');
+  await axe(page, 'plugins');
+
+  if (WEB) {
+    // The plugin runs on a turn in the web chat, and the run is listed.
+    const chat = await newContext();
+    await chat.page.goto(`${WEB}/`);
+    await chat.page.getByLabel('E-mail').fill(seed.admin.email);
+    await chat.page.getByLabel('Password').fill(seed.admin.password);
+    await chat.page.getByRole('button', { name: 'Sign in' }).click();
+    await chat.page.locator('#composer-text').fill('Tell me about project xy please');
+    await chat.page.locator('#composer-text').press('Enter');
+    await chat.page.locator('article.message-assistant').last().waitFor();
+    await chat.context.close();
+    await page.reload();
+    const runs = page.getByRole('region', { name: 'Recent runs' });
+    await eventually('a listed run', async () => (await runs.locator('tbody tr').count()) > 0, 15000);
+    await runs.getByLabel('Failures only').check();
+    await page.waitForTimeout(300);
+  }
+  await assertClean(page, incidents);
+});
+
+test('sharing: every share listed, revoke with confirmation, link sharing switch, viewers', async ({ page, incidents }) => {
+  const { call } = await admin();
+  const conv = await call('POST', '/v1/conversations', { title: 'Shared for revoking' });
+  assert(conv.status === 201, JSON.stringify(conv.body));
+  const sent = await call('POST', `/v1/conversations/${conv.body.id}/messages`, { content: 'Hello [upstream tokens=3]' }, { 'Idempotency-Key': `share-${Date.now()}` });
+  assert(sent.status === 202, JSON.stringify(sent.body));
+  await eventually('the answer', async () => (await call('GET', `/v1/messages/${sent.body.assistant_message.id}`)).body.status === 'completed');
+  const title = `Quarterly numbers ${Date.now()}`;
+  const share = await call('POST', `/v1/conversations/${conv.body.id}/shares`, { visibility: 'tenant', title });
+  assert(share.status === 201, JSON.stringify(share.body));
+
+  await signInConsole(page);
+  await open(page, 'Sharing');
+  const row = page.getByRole('row').filter({ hasText: title });
+  await row.waitFor();
+  await shot(page, 'sharing');
+  await axe(page, 'sharing');
+  await row.getByRole('button', { name: `Viewers of “${title}”` }).click();
+  await dialog(page).getByText(/Nobody has opened|view/).first().waitFor();
+  await dialog(page).getByRole('button', { name: 'Close' }).click();
+  await row.getByRole('button', { name: `Revoke the share “${title}”` }).click();
+  const text = await confirmDialog(page, 'Revoke share');
+  assert(/stops opening for everyone/.test(text), text);
+  await eventually('gone from the active shares', async () => (await page.getByRole('row').filter({ hasText: title }).count()) === 0);
+  assert((await call('GET', `/v1/shares/${share.body.id}`)).body.status === 'revoked', 'revoked on the server');
+  await page.getByLabel('Status').selectOption('revoked');
+  await page.getByRole('row').filter({ hasText: title }).waitFor();
+
+  const before = (await call('GET', '/v1/tenant/sharing')).body.links_allowed;
+  const toggle = page.getByRole('switch');
+  await toggle.click();
+  await confirmDialog(page, before ? 'Turn links off' : 'Allow links');
+  await eventually('the setting changed', async () => (await call('GET', '/v1/tenant/sharing')).body.links_allowed === !before);
+  await toggle.click();
+  await confirmDialog(page, before ? 'Allow links' : 'Turn links off');
+  await eventually('the setting back', async () => (await call('GET', '/v1/tenant/sharing')).body.links_allowed === before);
+  await assertClean(page, incidents);
+});
+
+test('models, providers and presets: add a tenant model, set a write-only key, diff two preset versions', async ({ page, incidents }) => {
+  await signInConsole(page);
+  await open(page, 'Models and providers');
+  await page.getByRole('button', { name: 'Add model' }).click();
+  const m = dialog(page);
+  const id = `tenant-model-${Date.now() % 100000}`;
+  await m.getByLabel(/^Id/).fill(id);
+  await m.getByLabel('Display name').fill('Tenant model');
+  await m.getByRole('button', { name: 'Save model' }).click();
+  await m.waitFor({ state: 'detached' });
+  await page.getByRole('rowheader', { name: new RegExp(id) }).waitFor();
+  const providers = page.getByRole('region', { name: 'Provider keys' });
+  const setKey = providers.getByRole('button', { name: /^(Set|Replace) key for/ }).first();
+  if (await setKey.count()) {
+    await setKey.click();
+    const k = dialog(page);
+    assert((await k.getByLabel('API key').getAttribute('type')) === 'password', 'the key field hides what is typed');
+    await k.getByLabel('API key').fill('sk-e2e-secret-value');
+    await k.getByRole('button', { name: 'Save key' }).click();
+    const outcome = await Promise.race([
+      k.waitFor({ state: 'detached' }).then(() => 'saved'),
+      k.getByRole('alert').waitFor().then(() => 'refused'),
+    ]);
+    if (outcome === 'refused') {
+      // Without a master key the server cannot store secrets: the dialog says so, and nothing is stored.
+      const why = await k.getByRole('alert').textContent();
+      assert(/master key/i.test(why), `a clear refusal: ${why}`);
+      skipped.push(`storing a provider key (the server says: ${why})`);
+      await k.getByRole('button', { name: 'Cancel' }).click();
+    } else {
+      await providers.getByText('set', { exact: true }).first().waitFor();
+    }
+    assert(!(await page.content()).includes('sk-e2e-secret-value'), 'the key is never shown');
+  }
+  await shot(page, 'models');
+  await axe(page, 'models and providers');
+
+  await open(page, 'Presets');
+  await page.getByRole('button', { name: 'New preset' }).click();
+  const p = dialog(page);
+  const name = `Support tone ${Date.now() % 100000}`;
+  await p.getByLabel('Name').fill(name);
+  await p.getByLabel('System prompt').fill('Be kind.\nAnswer briefly.\nSign with the team name.');
+  await p.getByRole('button', { name: 'Create preset' }).click();
+  await p.waitFor({ state: 'detached' });
+  await page.getByRole('button', { name: `Edit ${name}` }).click();
+  await dialog(page).getByLabel('System prompt').fill('Be kind.\nAnswer in three sentences at most.\nSign with the team name.');
+  await dialog(page).getByRole('button', { name: 'Save as new version' }).click();
+  await dialog(page).waitFor({ state: 'detached' });
+  await page.getByRole('listitem').filter({ hasText: name }).getByText('v2').waitFor();
+  await shot(page, 'presets');
+  await axe(page, 'presets');
+  await page.getByRole('button', { name: `Versions of ${name}` }).click();
+  const v = dialog(page);
+  await v.locator('.diff-delete').filter({ hasText: 'Answer briefly.' }).waitFor();
+  await v.locator('.diff-insert').filter({ hasText: 'Answer in three sentences at most.' }).waitFor();
+  await shot(page, 'preset-diff');
+  await axe(page, 'preset diff');
+  await v.getByRole('button', { name: 'Close' }).click();
+  await assertClean(page, incidents);
+});
+
+test('platform admin: create a tenant, disable and enable it; platform audit and system health', async ({ page, incidents }) => {
+  await signInConsole(page);
+  await open(page, 'Tenants');
+  await page.getByRole('button', { name: 'Create tenant' }).click();
+  const d = dialog(page);
+  const slug = `initech-${Date.now() % 100000}`;
+  await d.getByLabel('Name', { exact: true }).fill(`Initech ${slug}`);
+  await d.getByLabel(/^Slug/).fill(slug);
+  await d.getByRole('button', { name: 'Create tenant' }).click();
+  await d.waitFor({ state: 'detached' });
+  const row = page.getByRole('row').filter({ hasText: slug });
+  await row.waitFor();
+  await row.getByRole('button', { name: /Disable tenant/ }).click();
+  const text = await confirmDialog(page, 'Disable tenant');
+  assert(/can sign in/.test(text), text);
+  await row.getByText('disabled', { exact: true }).waitFor();
+  await row.getByRole('button', { name: /Enable tenant/ }).click();
+  await confirmDialog(page, 'Enable tenant');
+  await row.getByText('active', { exact: true }).waitFor();
+  await shot(page, 'tenants');
+  await axe(page, 'tenants');
+
+  await open(page, 'Platform audit');
+  await page.getByRole('button', { name: 'tenant.created' }).first().waitFor();
+  await shot(page, 'platform-audit');
+  await axe(page, 'platform audit');
+
+  await open(page, 'System health');
+  await page.getByText(/^(Ready|Degraded|Unavailable)$/).waitFor();
+  await page.getByRole('region', { name: 'Checks' }).getByRole('row').nth(1).waitFor();
+  await shot(page, 'health');
+  await axe(page, 'system health');
+  await assertClean(page, incidents);
+});
+
+test('an auditor sees read-only views, with no button that changes anything', async ({ page, incidents }) => {
+  const auditor = await account('auditor', 'auditor');
+  await signInConsole(page, auditor);
+  const links = await nav(page).getByRole('link').allTextContents();
+  assert(!links.includes('Users') && !links.includes('Sharing') && !links.includes('Tenants'), `no admin-only views: ${links}`);
+  await nav(page).getByText('Read-only (auditor)').waitFor();
+  for (const view of links) {
+    await open(page, view);
+    await page.waitForTimeout(400);
+    const writes = await writeControls(page);
+    assert(writes.length === 0, `${view}: write controls for an auditor: ${writes.join(', ')}`);
+    await axe(page, `auditor ${view}`);
+    await shot(page, `auditor-${view.toLowerCase().replace(/\W+/g, '-')}`);
+  }
+  await open(page, 'Plugins');
+  const settings = page.getByRole('button', { name: /^Settings of / }).first();
+  if (await settings.count()) {
+    await settings.click();
+    const d = dialog(page);
+    await d.waitFor();
+    const writes = await writeControls(page);
+    assert(writes.length === 0, `plugin settings for an auditor: ${writes.join(', ')}`);
+    await d.getByRole('button', { name: 'Close' }).first().click();
+  }
+  await assertClean(page, incidents);
+});
+
+test('hostile text in names, prompts, manifests, audit details and share titles runs nothing', async ({ page, incidents }) => {
+  const { call } = await admin();
+  const stamp = Date.now() % 100000;
+  const user = await call('POST', '/v1/users', { email: `xss-${stamp}@acme.example`, password: PASSWORD, role: 'member', display_name: XSS });
+  assert([200, 201].includes(user.status), JSON.stringify(user.body));
+  const preset = await call('POST', '/v1/presets', { name: `${XSS.slice(0, 60)} ${stamp}`, description: XSS_LINK, system_prompt: `${XSS}\n[click](${XSS_LINK})`, source: 'tenant' });
+  assert([200, 201].includes(preset.status), JSON.stringify(preset.body));
+  if (existsSync(PLUGINS_DIR)) {
+    await uploadPlugin('policy-preamble', (m) => ({
+      ...m,
+      name: 'xss-probe',
+      version: `0.1.${stamp}`,
+      description: `${XSS} ${XSS_LINK}`,
+      config_schema: { type: 'object', properties: { text: { type: 'string', title: XSS, description: XSS } }, additionalProperties: false },
+    }));
+  }
+  const conv = await call('POST', '/v1/conversations', { title: XSS });
+  const sent = await call('POST', `/v1/conversations/${conv.body.id}/messages`, { content: `${XSS} [upstream tokens=3]` }, { 'Idempotency-Key': `xss-${stamp}` });
+  await eventually('the answer', async () => (await call('GET', `/v1/messages/${sent.body.assistant_message.id}`)).body.status === 'completed');
+  const share = await call('POST', `/v1/conversations/${conv.body.id}/shares`, { visibility: 'tenant', title: XSS });
+  assert(share.status === 201, JSON.stringify(share.body));
+  await call('POST', '/v1/tenants', { name: `${XSS} ${stamp}`, slug: `xss-${stamp}` });
+
+  await signInConsole(page);
+  const check = async (what) => {
+    await page.waitForTimeout(300); // give any handler its chance
+    await assertNoInjectedMarkup(page);
+    await assertClean(page, incidents);
+    assert((await page.evaluate(() => window.__xss ?? null)) === null, `script ran on ${what}`);
+  };
+  await open(page, 'Users');
+  await page.getByRole('searchbox', { name: 'Search' }).fill(`xss-${stamp}`);
+  await page.getByText('<img src=x', { exact: false }).first().waitFor();
+  await check('users');
+  await open(page, 'Presets');
+  await page.getByText(`${stamp}`, { exact: false }).first().waitFor();
+  await check('presets');
+  await open(page, 'Plugins');
+  await check('plugins');
+  const probe = page.getByRole('button', { name: 'Add to chain: xss-probe' });
+  if (await probe.count()) {
+    await probe.click();
+    await dialog(page).getByText('<script>window.__xss=3</script>', { exact: false }).first().waitFor();
+    await check('plugin configuration');
+    await shot(page, 'xss-plugin-config');
+    await dialog(page).getByRole('button', { name: 'Cancel' }).click();
+  }
+  await open(page, 'Sharing');
+  await page.getByRole('rowheader', { name: /<img src=x/ }).first().waitFor();
+  await check('sharing');
+  await open(page, 'Audit log');
+  for (const action of ['preset.created', 'user.created', 'share.created']) {
+    await page.getByLabel('Action').fill(action);
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.locator('.audit-table tbody tr').first().getByRole('button', { name: /Details of entry/ }).click();
+    await dialog(page).locator('pre.json').waitFor();
+    await check(`audit ${action}`);
+    await dialog(page).getByRole('button', { name: 'Close' }).click();
+  }
+  await open(page, 'Tenants');
+  await check('tenants');
+  await open(page, 'Plugin uploads');
+  await check('plugin uploads');
+  await open(page, 'Platform audit');
+  await check('platform audit');
+  await shot(page, 'xss-platform-audit');
+});
+
+test('every view: axe clean in dark theme, and usable at 768 px', async ({ page, incidents }) => {
+  await signInConsole(page);
+  await page.getByRole('button', { name: 'Switch to dark theme' }).click();
+  assert((await page.evaluate(() => document.documentElement.dataset.theme)) === 'dark', 'dark theme');
+  const links = await nav(page).getByRole('link').allTextContents();
+  for (const view of links) {
+    await open(page, view);
+    await page.waitForTimeout(250);
+    await axe(page, `dark ${view}`);
+  }
+  await open(page, 'Overview');
+  await shot(page, 'overview-dark');
+  await open(page, 'Plugins');
+  await shot(page, 'plugins-dark');
+  await open(page, 'Audit log');
+  await shot(page, 'audit-dark');
+
+  await page.setViewportSize({ width: 768, height: 900 });
+  await page.getByRole('button', { name: 'Switch to light theme' }).click();
+  for (const view of ['Overview', 'Users', 'Audit log', 'Plugins']) {
+    await page.getByRole('button', { name: 'Menu' }).click();
+    await open(page, view);
+    await page.waitForTimeout(250);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    const wide = await page.evaluate(() =>
+      [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > 770 && !e.parentElement?.closest('.table-wrap')).slice(0, 5).map((e) => `${e.tagName.toLowerCase()}.${e.className}`),
+    );
+    assert(width <= 768, `${view}: no sideways scrolling of the page at 768 px (${width}; too wide: ${wide.join(', ')})`);
+    await axe(page, `768px ${view}`);
+    await shot(page, `narrow-${view.toLowerCase().replace(/\W+/g, '-')}`);
+  }
+  await page.getByRole('button', { name: 'Menu' }).click();
+  await shot(page, 'narrow-menu');
+  await assertClean(page, incidents);
+});
+
+test('an ended session returns to sign-in with a message', async ({ context, page, incidents }) => {
+  await signInConsole(page);
+  await open(page, 'Users');
+  assert((await page.title()) === 'Users · Confab admin', `the document title names the view: ${await page.title()}`);
+  await context.clearCookies();
+  await open(page, 'Audit log').catch(() => {});
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  await page.getByText('Your session has ended').waitFor();
+  await signInConsole(page);
+  await assertClean(page, incidents);
+});
+
+test('the console also works mounted at /admin/ on the main listener', async ({ page, incidents }) => {
+  if (!WEB) return void skipped.push('/admin/ mount (no admin listener)');
+  const probe = await fetch(`${WEB}/admin/`);
+  if (probe.status !== 200) return void skipped.push(`/admin/ mount (answered ${probe.status}: mount_on_main is off)`);
+  const requests = [];
+  page.on('request', (r) => r.url().includes('/v1/') && requests.push(new URL(r.url()).pathname));
+  await page.goto(`${WEB}/admin/`);
+  await page.getByLabel('E-mail').fill(seed.admin.email);
+  await page.getByLabel('Password').fill(seed.admin.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await nav(page).waitFor();
+  assert(requests.every((p) => p.startsWith('/admin/v1/')), `API calls under /admin/v1: ${requests.join(', ')}`);
+  await assertClean(page, incidents);
+});
+
+// ---- run -------------------------------------------------------------------------------------
+const only = process.env.E2E_ONLY;
+const started = Date.now();
+let passed = 0;
+let failed = 0;
+for (const t of tests) {
+  if (only && !t.name.includes(only)) continue;
+  const ctx = await newContext();
+  try {
+    await Promise.race([t.fn(ctx), new Promise((_, reject) => setTimeout(() => reject(new Failure('test timed out (150 s)')), 150000))]);
+    passed += 1;
+    console.log(`test admin e2e: ${t.name} ... ok`);
+  } catch (e) {
+    failed += 1;
+    console.log(`test admin e2e: ${t.name} ... FAILED\n    ${e instanceof Failure ? e.message : e.stack}`);
+    await ctx.page.screenshot({ path: join(OUT, `FAILED-${passed + failed}.png`) }).catch(() => {});
+  } finally {
+    await ctx.context.close();
+  }
+}
+await browser.close();
+server.stdin.end();
+const secs = ((Date.now() - started) / 1000).toFixed(1);
+const axeRuns = axeResults.length;
+const minor = axeResults.reduce((n, r) => n + r.minor, 0);
+console.log(`\naxe: ${axeRuns} pages and dialogs checked; ${axeResults.reduce((n, r) => n + r.serious, 0)} serious/critical, ${minor} moderate/minor violations`);
+for (const r of axeResults.filter((r) => r.ids.length)) console.log(`  ${r.name}: ${r.ids.join(', ')}`);
+for (const s of skipped) console.log(`skipped: ${s}`);
+console.log(`\ntest result: ${failed ? 'FAILED' : 'ok'}. ${passed} passed; ${failed} failed; 0 ignored; 0 measured; 0 filtered out; finished in ${secs}s (admin e2e)`);
+process.exit(failed ? 1 : 0);

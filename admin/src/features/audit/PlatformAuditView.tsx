@@ -1,0 +1,5 @@
+import { AuditView } from './AuditView';
+
+export default function PlatformAuditView() {
+  return <AuditView scope="platform" />;
+}

@@ -255,6 +255,7 @@ stage_admin() {
   local status=0 started=$SECONDS
   ensure_node || status=1
   build_confab || status=1
+  build_plugins || status=1 # the console's tests upload an example plugin and configure it
   cargo build -p confab-tests --bin confab-web-e2e-server --quiet || status=1
   # The console's tests also sign in to the web chat (a user meets the quota set in the console).
   if [ ! -f web/dist/index.html ]; then

@@ -6,7 +6,7 @@
 //                         `cargo build -p confab-server -p confab-tests`)
 //   E2E_ONLY=audit npm run e2e     runs the tests whose name contains "audit"
 //   E2E_SERVER_BIN=…               the e2e server binary (default: $CARGO_TARGET_DIR/debug/…)
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -24,11 +24,9 @@ mkdirSync(OUT, { recursive: true });
 for (const f of readdirSync(OUT)) if (f.startsWith('FAILED-')) rmSync(join(OUT, f));
 
 // ---- the real server -------------------------------------------------------------------------
-// A server without the admin listener (`--admin-dir` unknown) serves the console as its web app
-// instead; the tests that need the web chat then say they were skipped.
-const help = spawnSync(SERVER_BIN, ['--help'], { encoding: 'utf8' });
-const hasAdminListener = /--admin-dir/.test(help.stdout ?? '');
-const serverArgs = hasAdminListener ? ['--admin-dir', join(HERE, 'dist'), '--web-dir', WEB_DIR] : ['--web-dir', join(HERE, 'dist')];
+// The console on its own listener (`admin_base`), the web chat on the main one (`base`), which
+// also mounts the console at /admin/.
+const serverArgs = ['--admin-dir', join(HERE, 'dist'), '--web-dir', WEB_DIR];
 const server = spawn(SERVER_BIN, serverArgs, { stdio: ['pipe', 'pipe', 'inherit'] });
 const seed = await new Promise((resolve, reject) => {
   let buffer = '';
@@ -39,9 +37,10 @@ const seed = await new Promise((resolve, reject) => {
     if (nl >= 0) resolve(JSON.parse(buffer.slice(0, nl)));
   });
 });
-const ADMIN = seed.admin_base ?? seed.base;
-const WEB = seed.admin_base ? seed.base : null;
-console.log(`e2e: admin console at ${ADMIN}${WEB ? `, web chat at ${WEB}` : ' (no admin listener: web chat tests skipped)'}`);
+if (!seed.admin_base) throw new Error('confab-web-e2e-server printed no admin_base: the admin console has no listener');
+const ADMIN = seed.admin_base;
+const WEB = seed.base;
+console.log(`e2e: admin console at ${ADMIN}, web chat at ${WEB}`);
 
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
@@ -279,10 +278,6 @@ test('tenant admin: create a user, give them a budget; they hit it in the web ch
   const budgets = page.getByRole('region', { name: 'Budgets' });
   await budgets.getByRole('cell', { name: email, exact: true }).waitFor();
 
-  if (!WEB) {
-    skipped.push('web chat part of the quota test (no admin listener)');
-    return;
-  }
   const chat = await newContext();
   await chat.page.goto(`${WEB}/`);
   await chat.page.getByLabel('E-mail').fill(email);
@@ -579,17 +574,10 @@ test('models, providers and presets: add a tenant model, set a write-only key, d
     await k.getByRole('button', { name: 'Save key' }).click();
     const outcome = await Promise.race([
       k.waitFor({ state: 'detached' }).then(() => 'saved'),
-      k.getByRole('alert').waitFor().then(() => 'refused'),
+      k.getByRole('alert').waitFor().then(async () => `refused: ${await k.getByRole('alert').textContent()}`),
     ]);
-    if (outcome === 'refused') {
-      // Without a master key the server cannot store secrets: the dialog says so, and nothing is stored.
-      const why = await k.getByRole('alert').textContent();
-      assert(/master key/i.test(why), `a clear refusal: ${why}`);
-      skipped.push(`storing a provider key (the server says: ${why})`);
-      await k.getByRole('button', { name: 'Cancel' }).click();
-    } else {
-      await providers.getByText('set', { exact: true }).first().waitFor();
-    }
+    assert(outcome === 'saved', `the key is stored (the e2e server has a master key): ${outcome}`);
+    await providers.getByText('set', { exact: true }).first().waitFor();
     assert(!(await page.content()).includes('sk-e2e-secret-value'), 'the key is never shown');
   }
   await shot(page, 'models');
@@ -799,9 +787,9 @@ test('an ended session returns to sign-in with a message', async ({ context, pag
 });
 
 test('the console also works mounted at /admin/ on the main listener', async ({ page, incidents }) => {
-  if (!WEB) return void skipped.push('/admin/ mount (no admin listener)');
-  const probe = await fetch(`${WEB}/admin/`);
-  if (probe.status !== 200) return void skipped.push(`/admin/ mount (answered ${probe.status}: mount_on_main is off)`);
+  const probe = await fetch(`${WEB}/admin`, { redirect: 'manual' });
+  assert(probe.status === 308 && probe.headers.get('location') === '/admin/', `/admin redirects to /admin/: ${probe.status}`);
+  assert((await fetch(`${WEB}/admin/`)).status === 200, 'the console is mounted at /admin/');
   const requests = [];
   page.on('request', (r) => r.url().includes('/v1/') && requests.push(new URL(r.url()).pathname));
   await page.goto(`${WEB}/admin/`);

@@ -36,11 +36,14 @@ async fn main() {
     let mut opts = Options::default();
     if let Some(dir) = &args.admin_dir {
         let dir = std::fs::canonicalize(dir).expect("the admin console directory exists");
-        opts = opts.env("CONFAB_ADMIN__DIR", dir.to_str().unwrap());
+        // On its own listener, and mounted at /admin/ on the main one too.
+        opts = opts.env("CONFAB_ADMIN__DIR", dir.to_str().unwrap()).env("CONFAB_ADMIN__MOUNT_ON_MAIN", "true");
     }
     let opts = opts
         .upstream(&upstream)
         .env("CONFAB_SERVER__WEB_DIR", web_dir.to_str().unwrap())
+        // Tenant admins can store provider keys (encrypted with it) in the console.
+        .env("CONFAB_SECRETS__MASTER_KEY", "Y29uZmFiLWUyZS1tYXN0ZXIta2V5LTMyLWJ5dGVzISE=")
         // The tests send many turns quickly; the limiter is tested elsewhere.
         .env("CONFAB_CHAT__TURNS_PER_MINUTE_PER_USER", "100000")
         .env("CONFAB_CHAT__TURNS_PER_MINUTE_PER_TENANT", "100000")

@@ -2,10 +2,14 @@
 //! console, each with its own cookie and idle timeout), usage events keep the turn's time to
 //! first token (for the overview's TTFT over time), an index for the audit log's action filter,
 //! and one over the answers that carry plugin runs (the console's recent runs and failures).
+//! Auditors, the console's read-only users, may now list the tenant's users and API tokens.
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
+
+/// Auditors read who the tenant's users are and which API tokens exist (never change them).
+const AUDITOR_READS: &[(&str, &str, &str)] = &[("auditor", "users", "read"), ("auditor", "tokens", "read")];
 
 #[derive(DeriveIden)]
 enum Sessions {
@@ -64,6 +68,6 @@ impl MigrationTrait for Migration {
                 "CREATE INDEX messages_plugin_runs ON messages (tenant_id, id) WHERE plugin_runs IS NOT NULL",
             )
             .await?;
-        Ok(())
+        crate::grant(manager, AUDITOR_READS).await
     }
 }

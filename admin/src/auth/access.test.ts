@@ -40,12 +40,13 @@ describe('views and write rights', () => {
     expect(canOpen(a, 'platform/tenants')).toBe(false);
   });
 
-  it('gives an auditor read-only views, without users and sharing', () => {
+  it('gives an auditor read-only views (users included), without sharing', () => {
     const a = accessOf(me('auditor'));
-    expect(ids(me('auditor'))).toEqual(['overview', 'audit', 'usage', 'models', 'presets', 'plugins']);
+    expect(ids(me('auditor'))).toEqual(['overview', 'users', 'audit', 'usage', 'models', 'presets', 'plugins']);
     for (const v of viewsFor(a)) expect(canWrite(a, v.id)).toBe(false);
-    expect(canOpen(a, 'users')).toBe(false);
+    expect(canOpen(a, 'users')).toBe(true);
     expect(canWrite(a, 'users')).toBe(false);
+    expect(canOpen(a, 'sharing')).toBe(false);
   });
 
   it('gives a platform admin who is a member only the platform views', () => {

@@ -52,7 +52,7 @@ export interface ViewDef {
 
 export const VIEWS: ViewDef[] = [
   { id: 'overview', label: 'Overview', section: 'tenant', roles: ['tenant_admin', 'auditor'] },
-  { id: 'users', label: 'Users', section: 'tenant', roles: ['tenant_admin'] },
+  { id: 'users', label: 'Users', section: 'tenant', roles: ['tenant_admin', 'auditor'] },
   { id: 'audit', label: 'Audit log', section: 'tenant', roles: ['tenant_admin', 'auditor'] },
   { id: 'usage', label: 'Quotas and usage', section: 'tenant', roles: ['tenant_admin', 'auditor'] },
   { id: 'models', label: 'Models and providers', section: 'tenant', roles: ['tenant_admin', 'auditor'] },

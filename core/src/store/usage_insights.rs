@@ -60,27 +60,60 @@ pub async fn active_users(conn: &impl Conn, tenant: TenantId, from_day: &str, to
     Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
 }
 
-/// Every turn's time to first token (ms) between two UTC days inclusive, by day then value.
-pub async fn ttft_samples(
+/// A day's time-to-first-token percentiles (ms), by nearest rank.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DayTtft {
+    pub day: String,
+    pub p50_ms: Option<i64>,
+    pub p99_ms: Option<i64>,
+}
+
+/// The median and 99th percentile of the turns' times to first token per day, between two UTC
+/// days inclusive. The database ranks the values (window functions, in SQLite and PostgreSQL
+/// alike) and returns only the two rows each day needs, however many turns there were.
+pub async fn ttft_percentiles(
     conn: &impl Conn,
     tenant: TenantId,
     from_day: &str,
     to_day: &str,
-) -> AppResult<Vec<(String, i32)>> {
-    let mut q = Query::select();
-    q.from(usage_event::Entity)
+) -> AppResult<Vec<DayTtft>> {
+    let mut ranked = Query::select();
+    ranked
+        .from(usage_event::Entity)
         .column(usage_event::Column::Day)
         .column(usage_event::Column::TtftMs)
+        .expr_as(Expr::cust("ROW_NUMBER() OVER (PARTITION BY day ORDER BY ttft_ms)"), Alias::new("rn"))
+        .expr_as(Expr::cust("COUNT(*) OVER (PARTITION BY day)"), Alias::new("n"))
         .and_where(Expr::col(usage_event::Column::TenantId).eq(tenant.0))
         .and_where(Expr::col(usage_event::Column::Day).gte(from_day))
         .and_where(Expr::col(usage_event::Column::Day).lte(to_day))
-        .and_where(Expr::col(usage_event::Column::TtftMs).is_not_null())
-        .order_by(usage_event::Column::Day, sea_orm::sea_query::Order::Asc)
-        .order_by(usage_event::Column::TtftMs, sea_orm::sea_query::Order::Asc);
+        .and_where(Expr::col(usage_event::Column::TtftMs).is_not_null());
+    let mut q = Query::select();
+    // The nearest rank of p is ceil(p·n): (n·50 + 99) / 100 and (n·99 + 99) / 100 in integers.
+    q.expr_as(Expr::cust("day"), Alias::new("day"))
+        .expr_as(Expr::cust("CAST(ttft_ms AS BIGINT)"), Alias::new("ttft_ms"))
+        .expr_as(Expr::cust("CAST(rn AS BIGINT)"), Alias::new("rn"))
+        .expr_as(Expr::cust("CAST(n AS BIGINT)"), Alias::new("n"))
+        .from_subquery(ranked, Alias::new("ranked"))
+        .and_where(Expr::cust("rn = (n * 50 + 99) / 100 OR rn = (n * 99 + 99) / 100"))
+        .order_by(Alias::new("day"), sea_orm::sea_query::Order::Asc);
     let stmt = conn.get_database_backend().build(&q);
-    let mut out = Vec::new();
+    let mut out: Vec<DayTtft> = Vec::new();
     for r in conn.query_all_raw(stmt).await? {
-        out.push((r.try_get("", "day")?, r.try_get("", "ttft_ms")?));
+        let day: String = r.try_get("", "day")?;
+        let ms: i64 = r.try_get("", "ttft_ms")?;
+        let rn: i64 = r.try_get("", "rn")?;
+        let n: i64 = r.try_get("", "n")?;
+        if out.last().is_none_or(|d| d.day != day) {
+            out.push(DayTtft { day, ..DayTtft::default() });
+        }
+        let Some(entry) = out.last_mut() else { continue };
+        if rn == (n * 50 + 99) / 100 {
+            entry.p50_ms = Some(ms);
+        }
+        if rn == (n * 99 + 99) / 100 {
+            entry.p99_ms = Some(ms);
+        }
     }
     Ok(out)
 }

@@ -50,15 +50,6 @@ pub struct Standing {
     pub percent: f64,
 }
 
-/// The value at `p` (0..=1) of ascending `sorted` values, by nearest rank.
-fn percentile(sorted: &[i32], p: f64) -> Option<i64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let rank = (p * sorted.len() as f64).ceil() as usize;
-    Some(i64::from(sorted[rank.clamp(1, sorted.len()) - 1]))
-}
-
 fn percent(used: i64, limit: i64) -> f64 {
     if limit <= 0 { 100.0 } else { used as f64 * 100.0 / limit as f64 }
 }
@@ -71,11 +62,11 @@ impl UsageService {
         let by_day = Grouping { day: true, ..Grouping::default() };
         let totals = store::usage::summarize(conn, scope.tenant, None, &from_s, &to_s, by_day).await?;
         let activity = usage_insights::daily_activity(conn, scope.tenant, &from_s, &to_s).await?;
-        let samples = usage_insights::ttft_samples(conn, scope.tenant, &from_s, &to_s).await?;
-        let mut ttft: HashMap<String, Vec<i32>> = HashMap::new();
-        for (day, ms) in samples {
-            ttft.entry(day).or_default().push(ms);
-        }
+        let ttft: HashMap<_, _> = usage_insights::ttft_percentiles(conn, scope.tenant, &from_s, &to_s)
+            .await?
+            .into_iter()
+            .map(|d| (d.day.clone(), d))
+            .collect();
         let totals: HashMap<_, _> = totals.into_iter().filter_map(|r| r.day.clone().map(|d| (d, r))).collect();
         let activity: HashMap<_, _> = activity.into_iter().map(|a| (a.day.clone(), a)).collect();
         let mut days = Vec::new();
@@ -93,10 +84,9 @@ impl UsageService {
                 out.active_users = a.active_users;
                 out.failed_turns = a.failed_turns;
             }
-            // Sorted by the query.
-            if let Some(values) = ttft.get(&key) {
-                out.ttft_p50_ms = percentile(values, 0.5);
-                out.ttft_p99_ms = percentile(values, 0.99);
+            if let Some(t) = ttft.get(&key) {
+                out.ttft_p50_ms = t.p50_ms;
+                out.ttft_p99_ms = t.p99_ms;
             }
             days.push(out);
             let Some(next) = day.succ_opt() else { break };
@@ -176,16 +166,6 @@ impl UsageService {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn percentiles_take_the_nearest_rank() {
-        assert_eq!(percentile(&[], 0.5), None);
-        assert_eq!(percentile(&[7], 0.99), Some(7));
-        let values: Vec<i32> = (1..=100).collect();
-        assert_eq!(percentile(&values, 0.5), Some(50));
-        assert_eq!(percentile(&values, 0.99), Some(99));
-        assert_eq!(percentile(&[10, 20, 30], 0.5), Some(20));
-    }
 
     #[test]
     fn a_zero_limit_is_full() {

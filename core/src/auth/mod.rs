@@ -493,7 +493,6 @@ impl AuthService {
         Ok((token, secret))
     }
 
-    /// Tokens in the scope's tenant; only the caller's own unless `all`.
     /// API tokens in the scope's tenant: one user's, or (`None`) everyone's.
     pub async fn list_tokens(
         &self,

@@ -18,6 +18,7 @@ mod m20261129_000011_plugins;
 mod m20261129_000012_search_outbox;
 mod m20261215_000013_token_keep;
 mod m20261216_000014_admin_console;
+mod m20261216_000015_admin_indexes;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000012_search_outbox::Migration),
             Box::new(m20261215_000013_token_keep::Migration),
             Box::new(m20261216_000014_admin_console::Migration),
+            Box::new(m20261216_000015_admin_indexes::Migration),
         ]
     }
 }

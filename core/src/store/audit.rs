@@ -164,22 +164,64 @@ pub struct AuditFilter {
     pub before_seq: Option<i64>,
 }
 
+/// How many of the newest candidate entries an action-family filter reads in sequence order before
+/// it asks the action index instead (see `list`).
+const FAMILY_PROBE_WINDOW: i64 = 20_000;
+
 /// Entries newest first.
+///
+/// Every filter is served by an index that ends in `seq`, so a page is one range read newest
+/// first: tenant (`tenant_id, seq`), actor, object and one action (migrations 14 and 15). A time
+/// range is turned into a sequence range first, through `(tenant_id, created_at)`: entries are
+/// stamped under the chain head's lock, so within a scope `created_at` grows with `seq` (a wall
+/// clock stepping back is the one exception) and the two ranges are the same entries. An action
+/// family (`auth.*`) is a range of the action index, whose entries come in action order; a page of
+/// a common family would sort most of the log, so the newest `FAMILY_PROBE_WINDOW` entries are read
+/// in sequence order first, and only a family too rare to fill the page there goes to the index.
 pub async fn list(conn: &impl Conn, scope: AuditScope, filter: &AuditFilter, limit: u64) -> AppResult<Vec<Entry>> {
-    let mut q = audit_log::Entity::find().order_by_desc(audit_log::Column::Seq).limit(limit);
-    q = match scope {
-        AuditScope::Tenant(t) => q.filter(audit_log::Column::TenantId.eq(t.0)),
-        AuditScope::Platform => q.filter(audit_log::Column::TenantId.is_null()),
+    let scoped = || match scope {
+        AuditScope::Tenant(t) => audit_log::Entity::find().filter(audit_log::Column::TenantId.eq(t.0)),
+        AuditScope::Platform => audit_log::Entity::find().filter(audit_log::Column::TenantId.is_null()),
     };
+    // Newest allowed sequence (exclusive) and oldest (inclusive).
+    let mut below = filter.before_seq;
+    let mut from = None;
+    if let Some(since) = filter.since {
+        let first = scoped()
+            .filter(audit_log::Column::CreatedAt.gte(since))
+            .order_by_asc(audit_log::Column::CreatedAt)
+            .select_only()
+            .column(audit_log::Column::Seq)
+            .into_tuple::<i64>()
+            .one(conn)
+            .await?;
+        match first {
+            Some(seq) => from = Some(seq),
+            None => return Ok(Vec::new()),
+        }
+    }
+    if let Some(until) = filter.until {
+        let last = scoped()
+            .filter(audit_log::Column::CreatedAt.lt(until))
+            .order_by_desc(audit_log::Column::CreatedAt)
+            .select_only()
+            .column(audit_log::Column::Seq)
+            .into_tuple::<i64>()
+            .one(conn)
+            .await?;
+        match last {
+            Some(seq) => below = Some(below.map_or(seq + 1, |b| std::cmp::Ord::min(b, seq + 1))),
+            None => return Ok(Vec::new()),
+        }
+    }
+    if let (Some(from), Some(below)) = (from, below)
+        && from >= below
+    {
+        return Ok(Vec::new());
+    }
+    let mut q = scoped().order_by_desc(audit_log::Column::Seq).limit(limit);
     if let Some(actor) = filter.actor {
         q = q.filter(audit_log::Column::ActorUserId.eq(actor.0));
-    }
-    if let Some(action) = &filter.action {
-        q = match action.strip_suffix(".*") {
-            // Actions are `<object>.<verb>` in lower case and underscores: no LIKE wildcards.
-            Some(object) => q.filter(audit_log::Column::Action.starts_with(format!("{object}."))),
-            None => q.filter(audit_log::Column::Action.eq(action.as_str())),
-        };
     }
     if let Some(kind) = &filter.target_type {
         q = q.filter(audit_log::Column::TargetType.eq(kind.as_str()));
@@ -187,16 +229,58 @@ pub async fn list(conn: &impl Conn, scope: AuditScope, filter: &AuditFilter, lim
     if let Some(id) = &filter.target_id {
         q = q.filter(audit_log::Column::TargetId.eq(id.as_str()));
     }
-    if let Some(since) = filter.since {
-        q = q.filter(audit_log::Column::CreatedAt.gte(since));
+    if let Some(from) = from {
+        q = q.filter(audit_log::Column::Seq.gte(from));
     }
-    if let Some(until) = filter.until {
-        q = q.filter(audit_log::Column::CreatedAt.lt(until));
+    if let Some(below) = below {
+        q = q.filter(audit_log::Column::Seq.lt(below));
     }
-    if let Some(before) = filter.before_seq {
-        q = q.filter(audit_log::Column::Seq.lt(before));
+    let family = match &filter.action {
+        None => None,
+        Some(action) => match action.strip_suffix(".*") {
+            Some(object) => Some(object.to_string()),
+            None => {
+                q = q.filter(audit_log::Column::Action.eq(action.as_str()));
+                None
+            }
+        },
+    };
+    let Some(object) = family else {
+        return Ok(q.all(conn).await?.into_iter().map(to_entry).collect());
+    };
+    // Actions are `<object>.<verb>`; '/' sorts right after '.', so this is every `<object>.…`.
+    let (low, high) = (format!("{object}."), format!("{object}/"));
+    let in_family = |q: sea_orm::Select<audit_log::Entity>| {
+        q.filter(audit_log::Column::Action.gte(low.as_str())).filter(audit_log::Column::Action.lt(high.as_str()))
+    };
+    let newest = match below {
+        Some(below) => Some(below - 1),
+        None => scoped()
+            .select_only()
+            .column_as(audit_log::Column::Seq.max(), "seq")
+            .into_tuple::<Option<i64>>()
+            .one(conn)
+            .await?
+            .flatten(),
+    };
+    let Some(newest) = newest else { return Ok(Vec::new()) };
+    let window_from = newest - FAMILY_PROBE_WINDOW + 1;
+    if from.is_none_or(|f| f < window_from) {
+        // `LIKE` here rather than the range: the planner must walk the sequence index, not sort the
+        // action index's matches.
+        let probe = q
+            .clone()
+            .filter(audit_log::Column::Seq.gte(window_from))
+            .filter(audit_log::Column::Action.starts_with(low.as_str()))
+            .all(conn)
+            .await?;
+        // `_` in an object name is a LIKE wildcard: keep the exact family only.
+        let exact = probe.iter().all(|m| m.action.starts_with(low.as_str()));
+        if exact && probe.len() as u64 >= limit {
+            return Ok(probe.into_iter().map(to_entry).collect());
+        }
     }
-    Ok(q.all(conn).await?.into_iter().map(to_entry).collect())
+    Ok(in_family(q).all(conn).await?.into_iter().map(to_entry).collect())
 }
 
 /// Entries in chain order after `after_seq`, for verification.

@@ -4,6 +4,7 @@
 //! downloads and verification, the overview, quota standings and system health.
 use confab_tests::*;
 use reqwest::Method;
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -163,6 +164,26 @@ async fn users_are_searched_filtered_and_signed_out_everywhere(b: Backend) {
     assert_eq!(emails(&admin.get_json("/v1/users?q=_").await), Vec::<String>::new(), "_ matches itself");
     assert_eq!(emails(&admin.get_json("/v1/users?role=auditor").await), ["zack@acme.example"]);
     assert_eq!(emails(&admin.get_json("/v1/users?q=z&role=member").await), ["zoe.smith@acme.example"]);
+    // Three characters and more go through the trigram index on SQLite: the same answers.
+    assert_eq!(emails(&admin.get_json("/v1/users?q=ACK%40").await), ["zack@acme.example"]);
+    assert_eq!(emails(&admin.get_json("/v1/users?q=h%40acme.ex").await), ["zoe.smith@acme.example"]);
+    assert_eq!(emails(&admin.get_json("/v1/users?q=t%25%40").await), ["percent%@acme.example"]);
+    assert_eq!(emails(&admin.get_json("/v1/users?q=%22zoe").await), Vec::<String>::new(), "a quote is text");
+    assert_eq!(emails(&admin.get_json("/v1/users?q=e%20z").await), Vec::<String>::new(), "e-mail and name are apart");
+    // Whatever writes to `users` (a rename, an erasure), the search follows.
+    let db = app.db.connect().await;
+    db.execute_unprepared("UPDATE users SET display_name = 'Quentin Renamed' WHERE email = 'zack@acme.example'")
+        .await
+        .unwrap();
+    assert_eq!(emails(&admin.get_json("/v1/users?q=tin%20ren").await), ["zack@acme.example"]);
+    db.execute_unprepared("UPDATE users SET email = 'erased-1@invalid.example' WHERE email = 'zack@acme.example'")
+        .await
+        .unwrap();
+    assert_eq!(emails(&admin.get_json("/v1/users?q=zack%40").await), Vec::<String>::new());
+    assert_eq!(emails(&admin.get_json("/v1/users?q=erased-1").await), ["erased-1@invalid.example"]);
+    db.execute_unprepared("UPDATE users SET email = 'zack@acme.example' WHERE email = 'erased-1@invalid.example'")
+        .await
+        .unwrap();
     // Paging through a search keeps the search.
     let first = admin.get_json("/v1/users?q=acme&limit=2").await;
     let cursor = first["next_cursor"].as_str().unwrap();

@@ -100,23 +100,21 @@ impl Syslog {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let syslog = Syslog { url: format!("tcp://{}", listener.local_addr().unwrap()), messages: Arc::default() };
         let messages = syslog.messages.clone();
+        // One connection at a time, in the order they were made: a batch per connection.
         tokio::spawn(async move {
             loop {
                 let (mut socket, _) = listener.accept().await.unwrap();
-                let messages = messages.clone();
-                tokio::spawn(async move {
-                    let mut raw = Vec::new();
-                    socket.read_to_end(&mut raw).await.unwrap();
-                    let mut rest = &raw[..];
-                    let mut got = Vec::new();
-                    while !rest.is_empty() {
-                        let space = rest.iter().position(|&c| c == b' ').expect("a frame length");
-                        let len: usize = std::str::from_utf8(&rest[..space]).unwrap().parse().unwrap();
-                        got.push(String::from_utf8(rest[space + 1..space + 1 + len].to_vec()).unwrap());
-                        rest = &rest[space + 1 + len..];
-                    }
-                    messages.lock().unwrap().extend(got);
-                });
+                let mut raw = Vec::new();
+                socket.read_to_end(&mut raw).await.unwrap();
+                let mut rest = &raw[..];
+                let mut got = Vec::new();
+                while !rest.is_empty() {
+                    let space = rest.iter().position(|&c| c == b' ').expect("a frame length");
+                    let len: usize = std::str::from_utf8(&rest[..space]).unwrap().parse().unwrap();
+                    got.push(String::from_utf8(rest[space + 1..space + 1 + len].to_vec()).unwrap());
+                    rest = &rest[space + 1 + len..];
+                }
+                messages.lock().unwrap().extend(got);
             }
         });
         syslog

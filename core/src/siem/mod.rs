@@ -67,11 +67,13 @@ fn invalid(field: &'static str, reason: impl Into<String>) -> AppError {
     AppError::Validation { field, reason: reason.into() }
 }
 
-fn is_loopback_host(host: &url::Host<&str>) -> bool {
+/// The host as an address when it is one. Non-special schemes (`tls://`, `tcp://`) leave an IP
+/// literal as an opaque host name, so it is parsed here.
+fn host_ip(host: &url::Host<&str>) -> Option<std::net::IpAddr> {
     match host {
-        url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
-        url::Host::Ipv4(ip) => ip.is_loopback(),
-        url::Host::Ipv6(ip) => ip.is_loopback(),
+        url::Host::Domain(d) => d.trim_start_matches('[').trim_end_matches(']').parse().ok(),
+        url::Host::Ipv4(ip) => Some((*ip).into()),
+        url::Host::Ipv6(ip) => Some((*ip).into()),
     }
 }
 
@@ -90,7 +92,11 @@ pub fn parse_target(raw: &str, kind: SinkKind, scope: AuditScope, config: &SiemC
         SinkKind::Syslog => ("tls", "tcp", url.port()),
     };
     let host = url.host().ok_or_else(|| invalid("url", "has no host"))?;
-    let loopback = is_loopback_host(&host);
+    let ip = host_ip(&host);
+    let loopback = match ip {
+        Some(ip) => ip.is_loopback(),
+        None => matches!(host, url::Host::Domain(d) if d.eq_ignore_ascii_case("localhost")),
+    };
     let encrypted = url.scheme() == secure;
     if !encrypted {
         let allowed = url.scheme() == plain && loopback && config.allow_loopback;
@@ -115,18 +121,14 @@ pub fn parse_target(raw: &str, kind: SinkKind, scope: AuditScope, config: &SiemC
     }
     let port = default_port.ok_or_else(|| invalid("url", "needs a port"))?;
     let public_only = matches!(scope, AuditScope::Tenant(_));
-    let literal_internal = match host {
-        url::Host::Ipv4(ip) => transport::is_internal(ip.into()),
-        url::Host::Ipv6(ip) => transport::is_internal(ip.into()),
-        url::Host::Domain(_) => loopback,
-    };
+    let literal_internal = ip.map_or(loopback, transport::is_internal);
     if public_only && literal_internal && !(loopback && config.allow_loopback) {
         return Err(invalid("url", "must point at a public address (tenant sinks cannot reach internal networks)"));
     }
-    let host = match host {
-        url::Host::Domain(d) => d.to_string(),
-        url::Host::Ipv4(ip) => ip.to_string(),
-        url::Host::Ipv6(ip) => ip.to_string(),
+    let host = match (ip, host) {
+        (Some(ip), _) => ip.to_string(),
+        (None, url::Host::Domain(d)) => d.to_string(),
+        (None, other) => other.to_string(),
     };
     Ok(Target { host, port, encrypted, public_only, url })
 }

@@ -36,6 +36,40 @@ pub struct Config {
     pub search: SearchConfig,
     pub opensearch: OpenSearchConfig,
     pub admin: AdminConfig,
+    /// Streaming of the audit log to SIEM sinks (`[siem]`).
+    pub siem: SiemConfig,
+}
+
+/// Delivery of audit entries to SIEM sinks (webhooks and syslog collectors).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SiemConfig {
+    /// Accept `http://` webhooks and plaintext `tcp://` syslog to loopback addresses, and let
+    /// tenant sinks reach loopback (development and tests only; never in production).
+    pub allow_loopback: bool,
+    /// How often an idle delivery worker looks for new entries, in milliseconds.
+    pub poll_interval_ms: u64,
+    /// Entries per webhook request (syslog sends them one message each, in the same batches).
+    pub batch_size: u32,
+    /// Longest wait for one delivery (connect, send, answer), in milliseconds.
+    pub timeout_ms: u64,
+    /// Retries back off exponentially from 1 s up to this many seconds (with jitter).
+    pub max_backoff_secs: u64,
+    /// The HOSTNAME field of syslog messages.
+    pub hostname: String,
+}
+
+impl Default for SiemConfig {
+    fn default() -> Self {
+        Self {
+            allow_loopback: false,
+            poll_interval_ms: 1000,
+            batch_size: 100,
+            timeout_ms: 10_000,
+            max_backoff_secs: 300,
+            hostname: "confab".into(),
+        }
+    }
 }
 
 /// The admin console: tenant admins', auditors' and platform admins' pages, served with the API

@@ -94,6 +94,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     first_run(&state).await?;
     let background = tokio_util::sync::CancellationToken::new();
     spawn_search_indexing(&state, background.clone());
+    // Every replica runs the SIEM delivery loop; a lease on each sink lets one deliver it at a time.
+    tokio::spawn(state.siem.clone().run(background.clone()));
     let app = app(state.clone()).await;
     let stopping = tokio_util::sync::CancellationToken::new();
     tokio::spawn({

@@ -27,6 +27,8 @@ pub struct AppState {
     pub plugins: Arc<confab_core::plugins::PluginService>,
     pub search: confab_core::search::SearchService,
     pub shares: confab_core::shares::ShareService,
+    /// SIEM sinks of the audit log and their delivery.
+    pub siem: Arc<confab_core::siem::SiemService>,
     pub metrics: Arc<Metrics>,
     /// Redis, when this is one of several replicas (scale-out tier).
     pub cluster: Option<Arc<confab_core::cluster::Cluster>>,
@@ -89,6 +91,9 @@ impl AppState {
             store.clone(),
             share_key.map_err(|e| anyhow::anyhow!("secrets.master_key: {e}"))?,
         );
+        let siem = Arc::new(
+            confab_core::siem::SiemService::new(store.clone(), &config).map_err(|e| anyhow::anyhow!("siem: {e}"))?,
+        );
         if let Some(bus) = &bus {
             follow_bus(bus, auth.clone(), authz.clone(), chat.engine().clone());
             bus.run();
@@ -105,6 +110,7 @@ impl AppState {
             plugins,
             search,
             shares,
+            siem,
             metrics,
             cluster,
             started_at: chrono::Utc::now(),

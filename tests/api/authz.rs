@@ -147,6 +147,30 @@ fn cases(tenant: &str, member_id: &str) -> Vec<Case> {
         case(Method::PUT, "/v1/tenant/plugins/none", Some(json!({ "version": "0.0.0", "enabled": false })), ADMINS),
         case(Method::DELETE, "/v1/tenant/plugins/none", None, ADMINS),
         case(Method::PUT, "/v1/tenant/plugin-order", Some(json!({ "names": ["none"] })), ADMINS),
+        // SIEM sinks of the audit log: the tenant's for its admins (auditors read), the
+        // installation's for platform admins.
+        case(Method::GET, "/v1/tenant/audit-sinks", None, READERS),
+        case(
+            Method::POST,
+            "/v1/tenant/audit-sinks",
+            Some(json!({ "name": "x", "kind": "webhook", "url": "ftp://nowhere.example/" })),
+            ADMINS,
+        ),
+        case(Method::GET, format!("/v1/tenant/audit-sinks/{nobody}"), None, READERS),
+        case(Method::PATCH, format!("/v1/tenant/audit-sinks/{nobody}"), Some(json!({ "name": "x" })), ADMINS),
+        case(Method::DELETE, format!("/v1/tenant/audit-sinks/{nobody}"), None, ADMINS),
+        case(Method::POST, format!("/v1/tenant/audit-sinks/{nobody}/test"), None, ADMINS),
+        case(Method::GET, "/v1/platform/audit-sinks", None, PLATFORM),
+        case(
+            Method::POST,
+            "/v1/platform/audit-sinks",
+            Some(json!({ "name": "x", "kind": "webhook", "url": "ftp://nowhere.example/" })),
+            PLATFORM,
+        ),
+        case(Method::GET, format!("/v1/platform/audit-sinks/{nobody}"), None, PLATFORM),
+        case(Method::PATCH, format!("/v1/platform/audit-sinks/{nobody}"), Some(json!({ "name": "x" })), PLATFORM),
+        case(Method::DELETE, format!("/v1/platform/audit-sinks/{nobody}"), None, PLATFORM),
+        case(Method::POST, format!("/v1/platform/audit-sinks/{nobody}/test"), None, PLATFORM),
         case(Method::POST, "/v1/auth/logout", None, ALL),
     ]
 }

@@ -16,6 +16,7 @@ mod presets;
 mod scale;
 mod search;
 mod shares;
+mod siem;
 mod system;
 mod tokens;
 mod upstream;

@@ -45,6 +45,11 @@ pub mod action {
     pub const PLUGIN_CONFIGURED: &str = "plugin.configured";
     pub const PLUGIN_REMOVED: &str = "plugin.removed";
     pub const PLUGIN_CHAIN_ORDERED: &str = "plugin.chain_ordered";
+    pub const AUDIT_SINK_CREATED: &str = "audit_sink.created";
+    pub const AUDIT_SINK_UPDATED: &str = "audit_sink.updated";
+    pub const AUDIT_SINK_DELETED: &str = "audit_sink.deleted";
+    /// A test event sent to a sink on an admin's request (outcome: whether it was delivered).
+    pub const AUDIT_SINK_TESTED: &str = "audit_sink.tested";
     /// A call of the OpenAI-compatible endpoint (metadata only, never content).
     pub const COMPLETION: &str = "openai.chat_completion";
 }

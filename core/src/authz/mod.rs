@@ -102,6 +102,10 @@ permissions! {
     PLUGINS_READ = ("plugins", "read", Platform);
     TENANT_PLUGINS_MANAGE = ("tenant_plugins", "manage", Tenant);
     TENANT_PLUGINS_READ = ("tenant_plugins", "read", Tenant);
+    AUDIT_SINKS_READ = ("audit_sinks", "read", Tenant);
+    AUDIT_SINKS_MANAGE = ("audit_sinks", "manage", Tenant);
+    PLATFORM_AUDIT_SINKS_READ = ("audit_sinks", "read", Platform);
+    PLATFORM_AUDIT_SINKS_MANAGE = ("audit_sinks", "manage", Platform);
 }
 
 pub struct Authorizer {

@@ -47,6 +47,7 @@ id_type!(ConversationId, "A conversation (owned by one user in one tenant).");
 id_type!(MessageId, "A message in a conversation's tree.");
 id_type!(PresetId, "A preset: a tenant's (admin-managed) or a user's personal one.");
 id_type!(PresetVersionId, "One immutable version of a preset; conversations pin one.");
+id_type!(AuditSinkId, "A SIEM sink that the audit log is streamed to.");
 
 /// Why a value was refused at the boundary: the field and a sentence for the user.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -125,7 +125,7 @@ pub async fn append(conn: &impl Conn, new: NewRow) -> AppResult<Entry> {
     Ok(entry)
 }
 
-fn to_entry(m: audit_log::Model) -> Entry {
+pub(super) fn to_entry(m: audit_log::Model) -> Entry {
     Entry {
         id: m.id,
         seq: m.seq,

@@ -6,6 +6,7 @@
 
 pub mod api_tokens;
 pub mod audit;
+pub mod audit_sinks;
 pub mod catalogue;
 pub mod conversations;
 mod entities;

@@ -2,6 +2,7 @@
 //! and the spec at `/openapi.json` with interactive docs at `/docs`.
 
 mod audit;
+mod audit_sinks;
 mod catalogue;
 mod chat;
 pub mod error;
@@ -64,6 +65,7 @@ type Apis = (
         usage::UsageApi,
         insights::InsightsApi,
         system::SystemApi,
+        audit_sinks::AuditSinksApi,
     ),
     (
         chat::ChatApi,

@@ -29,6 +29,8 @@ struct Readiness {
     backlog: Option<u64>,
     /// `None` without Redis.
     redis: Option<bool>,
+    /// The SIEM sinks' delivery, reported only: a failing sink never makes a replica unready.
+    audit_sinks: Option<confab_core::siem::SinksHealth>,
 }
 
 impl Readiness {
@@ -51,7 +53,8 @@ impl Readiness {
             None => None,
             Some(c) => Some(c.ping().await.is_ok()),
         };
-        Readiness { database, schema, opensearch, search_ok, backlog, redis }
+        let audit_sinks = if database { state.siem.health().await.ok() } else { None };
+        Readiness { database, schema, opensearch, search_ok, backlog, redis, audit_sinks }
     }
 
     fn ready(&self) -> bool {
@@ -88,6 +91,9 @@ fn ok(v: bool) -> &'static str {
 /// ready (200): chat works without it (only search answers 503), and taking every replica out
 /// of the load balancer would turn a search outage into a full one. Likewise with Redis
 /// (`checks.redis`): without it a replica still serves reads, so it stays in the load balancer.
+/// `checks.audit_sinks` reports the SIEM sinks (how many enabled, how many failing, entries
+/// waiting) and never changes the status: a SIEM outage is the SIEM's, and the log keeps the
+/// backlog until it returns.
 #[handler]
 pub async fn readyz(state: Data<&Arc<AppState>>) -> Response {
     let r = Readiness::check(&state).await;
@@ -107,6 +113,14 @@ pub async fn readyz(state: Data<&Arc<AppState>>) -> Response {
     if let Some(redis) = r.redis {
         body["checks"]["redis"] = serde_json::json!(ok(redis));
     }
+    if let Some(sinks) = &r.audit_sinks {
+        body["checks"]["audit_sinks"] = serde_json::json!({
+            "status": if sinks.failing > 0 { "failing" } else { "ok" },
+            "sinks": sinks.sinks,
+            "failing": sinks.failing,
+            "backlog": sinks.backlog,
+        });
+    }
     let status = if r.ready() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (status, Json(body)).into_response()
 }
@@ -120,7 +134,7 @@ pub async fn metrics(state: Data<&Arc<AppState>>) -> Response {
 /// One readiness check.
 #[derive(Debug, Object)]
 pub struct HealthCheckView {
-    /// `database`, `schema`, `search` or `redis`.
+    /// `database`, `schema`, `search`, `redis` or `audit_sinks`.
     pub name: String,
     /// Whether it passes.
     pub ok: bool,
@@ -181,6 +195,15 @@ impl SystemApi {
         ];
         if let Some(redis) = r.redis {
             checks.push(HealthCheckView { name: "redis".into(), ok: redis, detail: ok(redis).into() });
+        }
+        if let Some(sinks) = &r.audit_sinks
+            && sinks.sinks > 0
+        {
+            checks.push(HealthCheckView {
+                name: "audit_sinks".into(),
+                ok: sinks.failing == 0,
+                detail: format!("{} sinks, {} failing, {} entries waiting", sinks.sinks, sinks.failing, sinks.backlog),
+            });
         }
         let now = Utc::now();
         Ok(poem_openapi::payload::Json(PlatformHealthView {

@@ -2,6 +2,7 @@
 pub mod api_token;
 pub mod audit_chain;
 pub mod audit_log;
+pub mod audit_sink;
 pub mod casbin_rule;
 pub mod conversation;
 pub mod idempotency_key;

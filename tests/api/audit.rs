@@ -31,6 +31,8 @@ async fn each_audited_action_leaves_exactly_one_entry(b: Backend) {
         *counts.entry(e["action"].as_str().unwrap().to_string()).or_insert(0) += 1;
     }
     let expected: BTreeMap<String, i32> = [
+        // The first entry of the tenant's chain (docs/audit-verification.md).
+        ("audit.chain_started", 1),
         ("auth.login", 2),
         ("auth.login_failed", 1),
         ("auth.logout", 1),
@@ -214,6 +216,367 @@ async fn time_ranges_and_action_families_select_exactly(b: Backend) {
         ))
         .await;
     assert_eq!(seqs(&page), [users[0].clone()], "{page}");
+/// Downloads a chain export and writes it where `confab audit verify --file` can read it.
+async fn chain_export(app: &TestApp, api: &Api, path: &str, file: &str) -> (std::path::PathBuf, Vec<String>) {
+    let resp = api.get(path).await;
+    assert_eq!(resp.status(), 200, "GET {path}");
+    let text = resp.text().await.unwrap();
+    let target = app.db.dir.join(file);
+    std::fs::write(&target, &text).unwrap();
+    (target, text.lines().map(str::to_string).collect())
+}
+
+/// Writes `lines` as a file and verifies it offline: (exit code, output).
+fn verify_lines(app: &TestApp, file: &str, lines: &[String]) -> (i32, String) {
+    let target = app.db.dir.join(file);
+    std::fs::write(&target, lines.join("\n") + "\n").unwrap();
+    let out = app.cli(&["audit", "verify", "--file", target.to_str().unwrap()], None);
+    (out.code, format!("{}{}", out.stdout, out.stderr))
+}
+
+fn line_json(line: &str) -> serde_json::Value {
+    serde_json::from_str(line).unwrap()
+}
+
+async fn a_chain_export_verifies_offline_and_names_a_tampered_line(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let admin = app.admin().await;
+    // Another tenant's activity interleaves with this one's; the export holds only this tenant's.
+    let (_, globex) = app.second_tenant("globex").await;
+    for i in 0..3 {
+        app.create_user(&admin, &format!("u{i}@acme.example"), "member").await;
+        globex.create_token(json!({ "name": format!("g{i}") })).await;
+    }
+    let me = admin.get_json("/v1/me").await;
+    let tenant = me["active_tenant"]["id"].as_str().unwrap().to_string();
+
+    let (file, lines) = chain_export(&app, &admin, "/v1/audit/export?chain=true", "acme.jsonl").await;
+    let out = app.cli(&["audit", "verify", "--file", file.to_str().unwrap()], None);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("export intact"), "{}", out.stdout);
+    assert!(out.stdout.contains("genesis"), "{}", out.stdout);
+    let header = line_json(&lines[0]);
+    assert_eq!(header["scope"], format!("tenant:{tenant}"));
+    assert_eq!(header["anchor"]["source"], "genesis");
+    let entries: Vec<serde_json::Value> = lines[1..lines.len() - 1].iter().map(|l| line_json(l)).collect();
+    assert!(entries.iter().all(|e| e["tenant_id"] == tenant.as_str()), "only this tenant's entries");
+    assert_eq!(entries[0]["action"], "audit.chain_started");
+    assert_eq!(entries.iter().filter(|e| e["action"] == "user.created").count(), 3);
+    // The export recorded itself before it was planned, so the file ends with it.
+    assert_eq!(entries.last().unwrap()["action"], "audit.exported");
+    let end = line_json(lines.last().unwrap());
+    assert_eq!(end["confab_audit_export_end"]["entries"], entries.len());
+    assert!(entries.len() >= 6);
+
+    // One altered field of line 3 (entry #2).
+    let mut altered = lines.clone();
+    let mut e = line_json(&altered[2]);
+    e["actor_label"] = json!("someone-else@acme.example");
+    altered[2] = e.to_string();
+    let (code, out) = verify_lines(&app, "altered.jsonl", &altered);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("BROKEN at line 3 (entry #2): contents do not match its hash"), "{out}");
+
+    // A hash rewritten to cover the change: the next line no longer links to it.
+    let mut rehashed = lines.clone();
+    let mut e = line_json(&rehashed[3]);
+    e["hash"] = json!("ab".repeat(32));
+    rehashed[3] = e.to_string();
+    let (code, out) = verify_lines(&app, "rehashed.jsonl", &rehashed);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("BROKEN at line 4 (entry #3)"), "{out}");
+
+    // A deleted line.
+    let mut deleted = lines.clone();
+    deleted.remove(3);
+    let (code, out) = verify_lines(&app, "deleted.jsonl", &deleted);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("BROKEN at line 4 (entry #4): entries #3 to #3 are missing"), "{out}");
+
+    // Two lines swapped.
+    let mut swapped = lines.clone();
+    swapped.swap(3, 4);
+    let (code, out) = verify_lines(&app, "swapped.jsonl", &swapped);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("BROKEN at line 4 (entry #4)"), "{out}");
+
+    // The newest entry deleted: the end line gives it away; without the end line, so does that.
+    let mut last_gone = lines.clone();
+    last_gone.remove(lines.len() - 2);
+    let (code, out) = verify_lines(&app, "last-gone.jsonl", &last_gone);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("entries were removed"), "{out}");
+    let cut = lines[..lines.len() - 1].to_vec();
+    let (code, out) = verify_lines(&app, "cut.jsonl", &cut);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("cut short"), "{out}");
+
+    // A time range: from the second user's creation on, anchored to the entry before it.
+    let since = entries.iter().filter(|e| e["action"] == "user.created").nth(1).unwrap()["created_at"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/v1/audit/export?chain=true&since={}", since.replace('+', "%2B"));
+    let (file, ranged) = chain_export(&app, &admin, &path, "ranged.jsonl").await;
+    let anchor = &line_json(&ranged[0])["anchor"];
+    assert_eq!(anchor["source"], "previous_entry");
+    assert_eq!(line_json(&ranged[1])["created_at"], since.as_str());
+    assert_eq!(anchor["hash"], line_json(&ranged[1])["prev_hash"]);
+    let out = app.cli(&["audit", "verify", "--file", file.to_str().unwrap()], None);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+
+    // The platform's own chain exports and verifies the same way.
+    let (file, platform) = chain_export(&app, &admin, "/v1/platform/audit/export?chain=true", "platform.jsonl").await;
+    assert_eq!(line_json(&platform[0])["scope"], "platform");
+    assert!(platform.iter().any(|l| l.contains("tenant.created")));
+    let out = app.cli(&["audit", "verify", "--file", file.to_str().unwrap()], None);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+
+    // A chain cannot be filtered by anything but time, and is JSON Lines only; nothing is recorded.
+    let exports = app.audit_count(&admin, "audit.exported").await;
+    for bad in ["/v1/audit/export?chain=true&action=auth.login", "/v1/audit/export?chain=true&format=csv"] {
+        let (s, body) = admin.send(Method::GET, bad, None).await;
+        assert_eq!(s, 422, "{bad}: {body}");
+        assert_eq!(body["error"]["code"], "validation_failed");
+    }
+    assert_eq!(app.audit_count(&admin, "audit.exported").await, exports);
+    // Another tenant's admin exports only their own chain.
+    let (_, theirs) = chain_export(&app, &globex, "/v1/audit/export?chain=true", "globex.jsonl").await;
+    assert!(theirs.iter().all(|l| !l.contains(&tenant)), "no entry of another tenant");
+}
+
+async fn a_purged_prefix_still_verifies_from_its_checkpoint(b: Backend) {
+    use confab_core::audit;
+    use confab_core::domain::TenantId;
+    use confab_core::store::audit::AuditScope;
+    let app = TestApp::spawn(b).await;
+    let admin = app.admin().await;
+    for i in 0..5 {
+        app.create_user(&admin, &format!("old{i}@acme.example"), "member").await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let cutoff = chrono::Utc::now();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    for i in 0..2 {
+        app.create_user(&admin, &format!("new{i}@acme.example"), "member").await;
+    }
+    let me = admin.get_json("/v1/me").await;
+    let tenant = TenantId(me["active_tenant"]["id"].as_str().unwrap().parse().unwrap());
+    let (_, before) = chain_export(&app, &admin, "/v1/audit/export?chain=true", "before.jsonl").await;
+    let older = before[1..before.len() - 1]
+        .iter()
+        .map(|l| line_json(l))
+        .filter(|e| {
+            e["created_at"].as_str().unwrap() < cutoff.to_rfc3339_opts(chrono::SecondsFormat::Micros, true).as_str()
+        })
+        .count() as u64;
+    assert!(older >= 7, "genesis, sign-in, five users: {older}");
+
+    // The retention worker's call, in batches of 3.
+    let store = confab_core::store::Store::connect(&app.db.url, 2).await.unwrap();
+    let outcome = audit::purge_before(&store, AuditScope::Tenant(tenant), cutoff, 3).await.unwrap();
+    assert_eq!(outcome.removed, older);
+    assert_eq!(outcome.batches as u64, older.div_ceil(3));
+    let again = audit::purge_before(&store, AuditScope::Tenant(tenant), cutoff, 3).await.unwrap();
+    assert_eq!(again.removed, 0, "nothing older is left");
+    let users = admin.get_json("/v1/audit?action=user.created").await;
+    assert_eq!(users["items"].as_array().unwrap().len(), 2, "only the newer entries remain");
+    let checkpoints = admin.get_json("/v1/audit?action=audit.purged").await;
+    assert_eq!(checkpoints["items"].as_array().unwrap().len() as u32, outcome.batches);
+
+    // The database chain verifies from the checkpoint...
+    let out = app.cli(&["audit", "verify"], None);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    // ...and so does an export, whose file itself holds the checkpoint that vouches for its anchor.
+    let (file, after) = chain_export(&app, &admin, "/v1/audit/export?chain=true", "after.jsonl").await;
+    let anchor = &line_json(&after[0])["anchor"];
+    assert_eq!(anchor["source"], "checkpoint");
+    assert_eq!(anchor["chain_seq"], older);
+    assert_eq!(line_json(&after[1])["chain_seq"], older + 1);
+    let out = app.cli(&["audit", "verify", "--file", file.to_str().unwrap()], None);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("confirmed by the file"), "{}", out.stdout);
+    // A forged anchor in the header is caught by the checkpoint line.
+    let mut forged = after.clone();
+    let mut header = line_json(&forged[0]);
+    header["anchor"]["chain_seq"] = json!(older - 1);
+    forged[0] = header.to_string();
+    let (code, out) = verify_lines(&app, "forged.jsonl", &forged);
+    assert_ne!(code, 0, "{out}");
+
+    // Removing more without a checkpoint breaks the chain, in the database as in an export.
+    let db = app.db.connect().await;
+    let first_kept = line_json(&after[1])["seq"].as_i64().unwrap();
+    db.execute_unprepared(&format!("DELETE FROM audit_log WHERE seq = {first_kept}")).await.unwrap();
+    let out = app.cli(&["audit", "verify"], None);
+    assert_ne!(out.code, 0, "{}", out.stdout);
+    assert!(out.stdout.contains("checkpoint"), "{}", out.stdout);
+    let (file, _) = chain_export(&app, &admin, "/v1/audit/export?chain=true", "holed.jsonl").await;
+    let out = app.cli(&["audit", "verify", "--file", file.to_str().unwrap()], None);
+    assert_ne!(out.code, 0, "{}", out.stdout);
+}
+
+async fn concurrent_appends_across_tenants_keep_every_chain_intact(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let admin = app.admin().await;
+    let (_, globex) = app.second_tenant("globex").await;
+    assert_eq!(globex.post("/v1/me/tokens", json!({ "name": "first" })).await.status(), 201);
+    let mut tasks = Vec::new();
+    for i in 0..12 {
+        for (n, api) in [&admin, &globex].into_iter().enumerate() {
+            let api = api.clone();
+            tasks.push(tokio::spawn(async move {
+                let resp = api.post("/v1/me/tokens", json!({ "name": format!("t{n}-{i}") })).await;
+                let status = resp.status().as_u16();
+                if status != 201 {
+                    panic!("tenant {n}, token {i}: {status} {}", resp.text().await.unwrap());
+                }
+                status
+            }));
+        }
+    }
+    // Platform entries meanwhile, in the platform's own chain: sign-ins of unknown accounts.
+    for i in 0..10 {
+        let anonymous = app.anonymous();
+        tasks.push(tokio::spawn(async move {
+            let login = json!({ "email": format!("nobody{i}@nowhere.example"), "password": "wrong wrong wrong" });
+            let (s, _) = anonymous.send(Method::POST, "/v1/auth/login", Some(login)).await;
+            // Recorded as a failure, answered as one.
+            if s == 401 { 201 } else { s.as_u16() }
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 201);
+    }
+    let out = app.cli(&["audit", "verify"], None);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    for (name, api, path) in [
+        ("acme", &admin, "/v1/audit/export?chain=true"),
+        ("globex", &globex, "/v1/audit/export?chain=true"),
+        ("platform", &admin, "/v1/platform/audit/export?chain=true"),
+    ] {
+        let (file, lines) = chain_export(&app, api, path, &format!("{name}.jsonl")).await;
+        let (action, at_least) = if name == "platform" { ("auth.login_failed", 10) } else { ("token.created", 12) };
+        let at_least = if name == "globex" { at_least + 1 } else { at_least };
+        let found = lines.iter().filter(|l| l.contains(&format!("\"action\":\"{action}\""))).count();
+        assert!(found >= at_least, "{name}: {found} {action}");
+        if name != "platform" {
+            assert_eq!(found, at_least, "{name}");
+        }
+        let out = app.cli(&["audit", "verify", "--file", file.to_str().unwrap()], None);
+        assert_eq!(out.code, 0, "{name}: {}{}", out.stdout, out.stderr);
+    }
+}
+
+async fn legacy_entries_written_before_the_migration_still_verify(b: Backend) {
+    use confab_core::audit::{Entry, entry_hash};
+    use confab_core::domain::TenantId;
+    use sea_orm::sea_query::{Expr, Query};
+    use sea_orm::{ConnectionTrait, Statement};
+    // A database as the previous version left it: migrations up to the 15th, a legacy global chain
+    // of entries from two tenants and the platform, interleaved.
+    let db = TestDb::new(b).await;
+    let store = confab_core::store::Store::connect(&db.url, 2).await.unwrap();
+    let conn = store.conn();
+    store.migrate_steps(15).await.unwrap();
+    let tenants = [Some(TenantId(uuid::Uuid::now_v7())), None, Some(TenantId(uuid::Uuid::now_v7()))];
+    let mut prev = "0".repeat(64);
+    let mut insert = Query::insert()
+        .into_table(sea_orm::sea_query::Alias::new("audit_log"))
+        .columns(
+            [
+                "id",
+                "seq",
+                "tenant_id",
+                "actor_user_id",
+                "actor_label",
+                "action",
+                "target_type",
+                "target_id",
+                "outcome",
+                "ip",
+                "request_id",
+                "details",
+                "created_at",
+                "prev_hash",
+                "hash",
+            ]
+            .map(sea_orm::sea_query::Alias::new),
+        )
+        .to_owned();
+    for seq in 1..=6i64 {
+        let e = Entry {
+            id: uuid::Uuid::now_v7(),
+            seq,
+            tenant_id: tenants[(seq % 3) as usize],
+            actor_user_id: None,
+            actor_label: "cli".into(),
+            action: "tenant.created".into(),
+            target_type: Some("tenant".into()),
+            target_id: Some(format!("legacy-{seq}")),
+            outcome: "success".into(),
+            ip: None,
+            request_id: None,
+            details: "{}".into(),
+            created_at: chrono::DurationRound::duration_trunc(chrono::Utc::now(), chrono::Duration::microseconds(1))
+                .unwrap(),
+            prev_hash: prev.clone(),
+            hash: String::new(),
+            chain_seq: None,
+        };
+        let hash = entry_hash(&e);
+        insert.values_panic([
+            Expr::value(e.id),
+            Expr::value(e.seq),
+            Expr::value(e.tenant_id.map(|t| t.0)),
+            Expr::value(Option::<uuid::Uuid>::None),
+            Expr::value(e.actor_label),
+            Expr::value(e.action),
+            Expr::value(e.target_type),
+            Expr::value(e.target_id),
+            Expr::value(e.outcome),
+            Expr::value(Option::<String>::None),
+            Expr::value(Option::<String>::None),
+            Expr::value(e.details),
+            Expr::value(e.created_at),
+            Expr::value(e.prev_hash),
+            Expr::value(hash.clone()),
+        ]);
+        prev = hash;
+    }
+    let backend = conn.get_database_backend();
+    conn.execute_raw(backend.build(&insert)).await.unwrap();
+    conn.execute_raw(Statement::from_string(
+        backend,
+        format!("UPDATE audit_chain SET seq = 6, hash = '{prev}' WHERE id = 1"),
+    ))
+    .await
+    .unwrap();
+    if b == Backend::Postgres {
+        let env = vec![("CONFAB_DATABASE__URL".to_string(), db.url.clone())];
+        let out = run_cli(&env, &db.dir, &["migrate"], None);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(out.stdout.contains("1 migration(s) applied"), "{}", out.stdout);
+    }
+
+    // The new version (SQLite: `serve` migrates) appends in per-scope chains after them.
+    let app = TestApp::start(db, Options::default());
+    let admin = app.admin().await;
+    app.create_user(&admin, "mia@acme.example", "member").await;
+    let out = app.cli(&["audit", "verify"], None);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let (_, lines) = chain_export(&app, &admin, "/v1/audit/export?chain=true", "acme.jsonl").await;
+    let genesis = line_json(&lines[1]);
+    assert_eq!(genesis["action"], "audit.chain_started");
+    let details = line_json(genesis["details"].as_str().unwrap());
+    assert_eq!(details, json!({ "legacy_seq": 6, "legacy_hash": prev }), "the genesis commits to the legacy head");
+    assert!(genesis["seq"].as_i64().unwrap() > 6, "row numbers continue after the legacy ones");
+
+    // A legacy entry altered after the migration is still caught, by its legacy hash.
+    conn.execute_unprepared("UPDATE audit_log SET actor_label = 'someone' WHERE seq = 2").await.unwrap();
+    let out = app.cli(&["audit", "verify"], None);
+    assert_ne!(out.code, 0);
+    assert!(out.stdout.contains("BROKEN at entry #2"), "{}", out.stdout);
 }
 
 both_backends!(
@@ -222,4 +585,8 @@ both_backends!(
     time_ranges_and_action_families_select_exactly,
     audit_verify_passes_then_names_the_altered_entry,
     concurrent_changes_keep_the_chain_intact,
+    a_chain_export_verifies_offline_and_names_a_tampered_line,
+    a_purged_prefix_still_verifies_from_its_checkpoint,
+    concurrent_appends_across_tenants_keep_every_chain_intact,
+    legacy_entries_written_before_the_migration_still_verify,
 );

@@ -115,13 +115,13 @@ async fn reattaching_mid_stream_gives_the_rest_with_no_gap_or_duplicate(b: Backe
     tokio::time::sleep(Duration::from_millis(150)).await;
     let rest = admin.attach(&id, Some(&last_id)).await.rest().await;
     assert!(rest.iter().all(|e| e.event != "message.created"), "a resumed stream does not start over");
-    let text = deltas(&seen) + &deltas(&rest);
+    let text = deltas(&seen) + deltas(&rest).as_str();
     assert_eq!(text, expected_tokens(30));
     assert_eq!(rest.last().unwrap().event, "message.completed");
     // Resuming a finished message from the middle works from the store too.
     tokio::time::sleep(Duration::from_millis(200)).await;
     let tail = admin.attach(&id, Some(&last_id)).await.rest().await;
-    assert_eq!(deltas(&seen) + &deltas(&tail), expected_tokens(30));
+    assert_eq!(deltas(&seen) + deltas(&tail).as_str(), expected_tokens(30));
     assert_eq!(upstream.calls(), 1, "reattaching never calls the provider again");
     let resp = admin
         .request(Method::GET, &format!("/v1/messages/{id}/events"))

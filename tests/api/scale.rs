@@ -140,7 +140,7 @@ async fn a_stream_started_on_one_replica_continues_on_the_other_without_gap_or_d
     let live_deltas = rest.iter().filter(|e| e.event == "message.delta").count();
     assert!(live_deltas >= 2, "B relays the rest live as it is generated, not all at the end: {live_deltas}");
     let expected: String = (0..60).map(|i| format!("t{i} ")).collect();
-    assert_eq!(deltas(&seen) + &deltas(&rest), expected);
+    assert_eq!(deltas(&seen) + deltas(&rest).as_str(), expected);
     let last = rest.last().unwrap();
     assert_eq!(last.event, "message.completed");
     assert_eq!(last.data["message"]["content"].as_str().unwrap(), expected);
@@ -466,7 +466,7 @@ async fn an_answer_whose_replica_died_is_settled_by_the_other_and_readers_there_
     let kept = end.data["message"]["content"].as_str().unwrap();
     // Nothing A generated is lost: the text it streamed after its last flush is kept too.
     assert!(kept.starts_with(&text), "everything the reader saw is kept: {kept:?} vs {text:?}");
-    assert_eq!(text + &deltas(&rest), kept, "no gap or duplicate before the end");
+    assert_eq!(text + deltas(&rest).as_str(), kept, "no gap or duplicate before the end");
     eprintln!("settled by the other replica after {:?}", started.elapsed());
     let stored = on_b.get_json(&format!("/v1/messages/{id}")).await;
     assert_eq!(stored["status"], "partial");

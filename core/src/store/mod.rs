@@ -146,6 +146,13 @@ impl Store {
         Ok(pending.len())
     }
 
+    /// Applies only the next `steps` pending migrations: upgrade tests build a database as an
+    /// older version left it, then let this version migrate it.
+    pub async fn migrate_steps(&self, steps: u32) -> Result<(), StoreError> {
+        Migrator::up(&self.db, Some(steps)).await?;
+        Ok(())
+    }
+
     /// Fails unless the schema is exactly the one this binary was built for.
     pub async fn check_schema(&self) -> Result<(), StoreError> {
         let (pending, ahead) = self.schema_state().await?;

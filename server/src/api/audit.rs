@@ -7,7 +7,7 @@ use super::models::*;
 use super::paging::{Cursor, PageLimit, decode_cursor, next_cursor, page_limit};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
-use confab_core::audit::{self, AuditFilter, NewEntry, Verification, action};
+use confab_core::audit::{self, AuditFilter, NewEntry, Verification, action, evidence};
 use confab_core::auth::actor_of;
 use confab_core::authz::Permission;
 use confab_core::domain::{Principal, UserId};
@@ -165,13 +165,13 @@ fn view(when: DateTime<Utc>, v: Verification, platform: bool) -> AuditVerificati
             }),
             checked_at: when,
         },
-        Verification::Truncated { expected, found } => AuditVerificationView {
+        Verification::Truncated { chain, expected, found } => AuditVerificationView {
             ok: false,
             checked: platform.then_some(found),
             first_broken_seq: None,
             problem: Some(if platform {
                 format!(
-                    "the chain's head records {expected} entries but only {found} are stored (entries were removed)"
+                    "the {chain} chain's head records entry #{expected} but it ends at #{found} (entries were removed)"
                 )
             } else {
                 "the audit chain does not verify; a platform admin can see where".into()
@@ -270,14 +270,104 @@ fn export_body(state: Arc<AppState>, scope: AuditScope, filter: AuditFilter, for
     Body::from_bytes_stream(stream.boxed())
 }
 
+/// Streams a scope's chain for offline verification: the header, the entries in chain order, the end
+/// line (`confab_core::audit::evidence` defines them), page by page.
+fn chain_export_body(state: Arc<AppState>, scope: AuditScope, plan: evidence::Plan) -> Body {
+    use futures::StreamExt;
+    struct Cursor {
+        header: Option<String>,
+        after: i64,
+        last: i64,
+        sent: u64,
+        last_hash: Option<String>,
+        done: bool,
+    }
+    let (after, last) = plan.range.map_or((0, 0), |(first, last)| (first - 1, last));
+    let start =
+        Cursor { header: Some(evidence::to_json(&plan.header)), after, last, sent: 0, last_hash: None, done: false };
+    let stream = futures::stream::unfold(start, move |mut c| {
+        let state = state.clone();
+        async move {
+            if let Some(mut header) = c.header.take() {
+                header.push('\n');
+                return Some((Ok::<_, std::io::Error>(bytes::Bytes::from(header)), c));
+            }
+            if c.done {
+                return None;
+            }
+            let full = c.sent >= EXPORT_MAX_ENTRIES;
+            if c.after >= c.last || full {
+                c.done = true;
+                let end = evidence::EndLine {
+                    confab_audit_export_end: evidence::End {
+                        entries: c.sent,
+                        last_chain_seq: c.last_hash.as_ref().map(|_| c.after),
+                        last_hash: c.last_hash.clone(),
+                        complete: !full || c.after >= c.last,
+                    },
+                };
+                let mut line = evidence::to_json(&end);
+                line.push('\n');
+                return Some((Ok(bytes::Bytes::from(line)), c));
+            }
+            let items = match evidence::page(&state.store, scope, c.after, c.last).await {
+                Ok(items) if !items.is_empty() => items,
+                // Purged while streaming: stop without an end line, so verification says so.
+                Ok(_) => return None,
+                Err(e) => {
+                    // Headers are sent: the download ends short (no end line, so it never verifies).
+                    tracing::warn!(error = %e, "audit chain export stopped by a database error");
+                    c.done = true;
+                    return Some((
+                        Ok(bytes::Bytes::from_static(
+                            b"{\"error\":\"the export stopped early: the database failed\"}\n",
+                        )),
+                        c,
+                    ));
+                }
+            };
+            let room = (EXPORT_MAX_ENTRIES - c.sent) as usize;
+            let mut out = String::new();
+            for entry in items.into_iter().take(room) {
+                out.push_str(&evidence::to_json(&evidence::Line::of(&entry)));
+                out.push('\n');
+                c.after = entry.chain_seq.unwrap_or(c.after);
+                c.last_hash = Some(entry.hash);
+                c.sent += 1;
+            }
+            Some((Ok(bytes::Bytes::from(out)), c))
+        }
+    });
+    Body::from_bytes_stream(stream.boxed())
+}
+
 async fn export(
     state: &Arc<AppState>,
     principal: &Principal,
     scope: AuditScope,
     filters: Filters,
     format: Option<ExportFormat>,
+    chain: bool,
 ) -> ApiResult<AuditDownload> {
     let format = format.unwrap_or(ExportFormat::Jsonl);
+    if chain {
+        if format != ExportFormat::Jsonl {
+            return Err(
+                AppError::Validation { field: "format", reason: "must be `jsonl` for a chain export".into() }.into()
+            );
+        }
+        let only_time = filters.actor.is_none()
+            && filters.action.is_none()
+            && filters.target_type.is_none()
+            && filters.target_id.is_none();
+        if !only_time {
+            return Err(AppError::Validation {
+                field: "chain",
+                reason: "takes no filter but `since` and `until` (others would break the chain)".into(),
+            }
+            .into());
+        }
+    }
     let filter = filters.into_filter(None)?;
     let tenant = match scope {
         AuditScope::Tenant(t) => Some(t),
@@ -294,6 +384,7 @@ async fn export(
             "target_id": filter.target_id,
             "since": filter.since,
             "until": filter.until,
+            "chain": chain,
         })),
     )
     .await?;
@@ -303,8 +394,15 @@ async fn export(
         (false, ExportFormat::Jsonl) => ("platform-audit", "jsonl"),
         (false, ExportFormat::Csv) => ("platform-audit", "csv"),
     };
-    let filename = format!("confab-{name}-{}.{ext}", Utc::now().format("%Y%m%dT%H%M%SZ"));
-    let body = export_body(state.clone(), scope, filter, format);
+    let kind = if chain { "-chain" } else { "" };
+    let filename = format!("confab-{name}{kind}-{}.{ext}", Utc::now().format("%Y%m%dT%H%M%SZ"));
+    let body = if chain {
+        // Planned after the export's own entry, so the file includes it.
+        let plan = evidence::plan(&state.store, scope, filter.since, filter.until).await?;
+        chain_export_body(state.clone(), scope, plan)
+    } else {
+        export_body(state.clone(), scope, filter, format)
+    };
     Ok(AuditDownload::Ok(Attachment::new(body).attachment_type(AttachmentType::Attachment).filename(filename)))
 }
 
@@ -354,6 +452,11 @@ impl AuditApi {
         auth: Auth,
         /// `jsonl` (default) or `csv`.
         format: Query<Option<ExportFormat>>,
+        /// Export the hash chain for offline verification (`confab audit verify --file`): the
+        /// entries oldest first with every hashed field, between a header line (the anchor the
+        /// first entry links to) and an end line. JSON Lines only; only `since` and `until` apply.
+        /// Entries from before per-scope chains are not included (they verify in the database).
+        chain: Query<Option<bool>>,
         /// Only entries by this user.
         actor: Query<Option<Uuid>>,
         /// Only this action, e.g. `auth.login_failed`; `auth.*` for every action on an object.
@@ -376,7 +479,7 @@ impl AuditApi {
             since: since.0,
             until: until.0,
         };
-        export(&state, &auth.0, AuditScope::Tenant(scope.tenant), filters, format.0).await
+        export(&state, &auth.0, AuditScope::Tenant(scope.tenant), filters, format.0, chain.0.unwrap_or(false)).await
     }
 
     /// Whether the audit log's hash chain verifies (tamper evidence). Tenant callers learn only
@@ -433,6 +536,11 @@ impl AuditApi {
         auth: Auth,
         /// `jsonl` (default) or `csv`.
         format: Query<Option<ExportFormat>>,
+        /// Export the hash chain for offline verification (`confab audit verify --file`): the
+        /// entries oldest first with every hashed field, between a header line (the anchor the
+        /// first entry links to) and an end line. JSON Lines only; only `since` and `until` apply.
+        /// Entries from before per-scope chains are not included (they verify in the database).
+        chain: Query<Option<bool>>,
         /// Only entries by this user.
         actor: Query<Option<Uuid>>,
         /// Only this action, e.g. `tenant.created`; `tenant.*` for every action on an object.
@@ -455,7 +563,7 @@ impl AuditApi {
             since: since.0,
             until: until.0,
         };
-        export(&state, &auth.0, AuditScope::Platform, filters, format.0).await
+        export(&state, &auth.0, AuditScope::Platform, filters, format.0, chain.0.unwrap_or(false)).await
     }
 
     /// Whether the installation's audit chain verifies, and where it breaks if it does not.

@@ -405,7 +405,8 @@ pub struct TenantPage {
 pub struct AuditEntryView {
     /// The entry's id.
     pub id: Uuid,
-    /// Position in the installation-wide hash chain.
+    /// The entry's number: unique across the installation, increasing along its scope's hash chain
+    /// (the chain position itself is in the `chain=true` export).
     pub seq: i64,
     /// The tenant the action belongs to; null for installation-wide actions.
     #[oai(nullable)]
@@ -435,8 +436,8 @@ pub struct AuditEntryView {
     pub details: serde_json::Value,
     /// When it happened (RFC 3339, UTC).
     pub created_at: DateTime<Utc>,
-    /// SHA-256 over this entry and the previous entry's hash (hex): the chain that makes tampering
-    /// evident.
+    /// SHA-256 over this entry and the previous entry's hash in its scope's chain (hex): the chain
+    /// that makes tampering evident (docs/audit-verification.md).
     pub hash: String,
 }
 

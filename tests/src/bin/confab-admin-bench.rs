@@ -6,9 +6,9 @@
 //!    made by `confab migrate` and `confab admin bootstrap`, then `--users` members of the one
 //!    tenant (mixed roles and statuses, realistic names and e-mail addresses) and `--audit` audit
 //!    entries spread over 90 days with a working-hours rhythm and a realistic mix of actions,
-//!    targets and actors. The entries are hash-chained with confab_core's own `entry_hash`; the
-//!    last ones are appended through `audit::record` itself, which continues the seeded chain from
-//!    its stored head; `audit::verify` must find the whole chain intact before the file is cached.
+//!    targets and actors. The entries are hash-chained with confab_core's own `entry_hash`, in
+//!    their scope's chain (the tenant's, or the platform's); the last ones are appended through
+//!    `audit::record` itself, which continues the seeded chains from their stored heads; `audit::verify` must find the whole chain intact before the file is cached.
 //!    Why not append all of them through `audit::record`: it stamps each entry with the current
 //!    time (90 days of history cannot be made that way) and costs four statements per entry; the
 //!    seed prints that path's rate for comparison.
@@ -18,8 +18,10 @@
 //! 3. **measure** — every query kind `--warmup` times, then `--repeat` times, one request at a
 //!    time: p50/p95/p99/max in ms, measured at the client (server time plus loopback; the clock
 //!    stops when the whole body has arrived) and as the server logs it (`request … ms`). Then a
-//!    download of about 100,000 entries (time to first byte, entries per second) and one cold
-//!    verification of the whole chain.
+//!    download of about 100,000 entries (time to first byte, entries per second), one cold
+//!    verification of the whole chain, and the tenant's whole chain exported for offline
+//!    verification (`chain=true`: entries per second, the server's peak RSS while it streams) and
+//!    verified from the file by `confab audit verify --file` (time, peak RSS).
 //!
 //! A page query meets the budget when its client-side p95 is within `--budget-ms`.
 //! Usage: `confab-admin-bench [--users 100000] [--audit 1000000]` (see `--help`);
@@ -55,7 +57,7 @@ const ADMIN_EMAIL: &str = "admin@northwind.example";
 const ADMIN_PASSWORD: &str = "bench-password-not-secret";
 const TENANT_NAME: &str = "Northwind";
 /// Part of the cache key: bump it whenever the seed changes what it writes.
-const SEED_FORMAT: u32 = 1;
+const SEED_FORMAT: u32 = 2;
 /// Days of audit history.
 const HISTORY_DAYS: i64 = 90;
 /// Entries appended through `audit::record` at the end of the seed (at most; 1% of small logs).
@@ -291,6 +293,8 @@ async fn main() -> Result<()> {
     let (warm_ms, _) = timed_verify(&client, &server.base, "bench-verify-warm").await?;
     println!("  ok, {} entries checked: cold {cold_ms:.0} ms, then reused {warm_ms:.1} ms", cold["checked"]);
 
+    chain_export(&args, &client, &server, &run_dir.0).await?;
+
     // The server writes a request's log line before its body: give the reader a moment.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let server_ms = server_times.lock().unwrap().clone();
@@ -362,6 +366,90 @@ async fn timed_export(client: &Client, base: &str, since: &str, id: &str) -> Res
     let total_ms = started.elapsed().as_secs_f64() * 1000.0;
     ensure!(!String::from_utf8_lossy(&tail).contains("\"error\""), "the export stopped early");
     Ok(Export { id: id.to_string(), entries, bytes, first_byte_ms: first_byte_ms.unwrap_or(total_ms), total_ms })
+}
+
+/// A process's memory figure from /proc (`VmRSS`, `VmHWM`), in kB.
+fn proc_kb(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The tenant's whole chain exported for offline verification (`chain=true`), streamed to a file
+/// while the server's RSS is sampled every 20 ms; then `confab audit verify --file` on it, under
+/// `/usr/bin/time -v` for its peak RSS. Constant memory means neither peak grows with the log.
+async fn chain_export(args: &Args, client: &Client, server: &Server, dir: &Path) -> Result<()> {
+    println!("\n== chain export: the tenant's whole hash chain (chain=true), streamed to a file");
+    let pid = server.child.id();
+    let rss_before = proc_kb(pid, "VmRSS").unwrap_or(0);
+    let peak = Arc::new(std::sync::atomic::AtomicU64::new(rss_before));
+    let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let sampler = {
+        let (peak, sampling) = (peak.clone(), sampling.clone());
+        std::thread::spawn(move || {
+            while sampling.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Some(kb) = proc_kb(pid, "VmRSS") {
+                    peak.fetch_max(kb, std::sync::atomic::Ordering::Relaxed);
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        })
+    };
+    let path = dir.join("chain.jsonl");
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);
+    let started = Instant::now();
+    let mut resp = client
+        .get(format!("{}/v1/audit/export", server.base))
+        .query(&[("chain", "true")])
+        .header("X-Request-Id", "bench-chain-export")
+        .send()
+        .await?;
+    ensure!(resp.status().is_success(), "chain export: {} {}", resp.status(), resp.text().await?);
+    let (mut lines, mut bytes) = (0u64, 0u64);
+    while let Some(chunk) = resp.chunk().await? {
+        lines += chunk.iter().filter(|b| **b == b'\n').count() as u64;
+        bytes += chunk.len() as u64;
+        file.write_all(&chunk)?;
+    }
+    file.flush()?;
+    let secs = started.elapsed().as_secs_f64();
+    sampling.store(false, std::sync::atomic::Ordering::Relaxed);
+    let _ = sampler.join();
+    let entries = lines.saturating_sub(2);
+    println!(
+        "  {entries} entries, {:.0} MB in {secs:.1} s: {:.0} entries/s; server RSS {:.0} MB before, peak {:.0} MB during",
+        bytes as f64 / 1e6,
+        entries as f64 / secs,
+        rss_before as f64 / 1024.0,
+        peak.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1024.0
+    );
+    let started = Instant::now();
+    let out = Command::new("/usr/bin/time")
+        .arg("-v")
+        .arg(confab(args))
+        .args(["audit", "verify", "--file"])
+        .arg(&path)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .output()
+        .context("running /usr/bin/time -v confab audit verify --file")?;
+    let secs = started.elapsed().as_secs_f64();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    ensure!(out.status.success(), "the export does not verify: {stdout}");
+    let peak_kb: u64 = stderr
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes): "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    println!(
+        "  offline verification: {secs:.1} s ({:.0} entries/s), peak RSS {:.1} MB — {}",
+        entries as f64 / secs,
+        peak_kb as f64 / 1024.0,
+        stdout.lines().next().unwrap_or_default()
+    );
+    std::fs::remove_file(&path).ok();
+    Ok(())
 }
 
 async fn timed_verify(client: &Client, base: &str, id: &str) -> Result<(f64, Value)> {
@@ -732,7 +820,8 @@ async fn seed(args: &Args, path: &Path) -> Result<()> {
 
     let verify_started = Instant::now();
     match audit::verify(&store).await? {
-        Verification::Intact { entries } if entries == args.audit as i64 => {
+        // Two more than asked: the entries that open the tenant's and the platform's chain heads.
+        Verification::Intact { entries } if entries >= args.audit as i64 => {
             println!("  audit::verify: {entries} entries intact ({:.1} s)", verify_started.elapsed().as_secs_f64())
         }
         other => bail!("the seeded chain does not verify: {other:?}"),
@@ -1178,9 +1267,18 @@ async fn seed_audit(
 ) -> Result<()> {
     let generator = Generator::new(rng, tenant, people);
     let mut timeline = Timeline::new(end, count);
-    let head = one(store.conn(), "SELECT seq, hash FROM audit_chain WHERE id = 1", vec![]).await?;
-    let mut seq: i64 = head.try_get_by_index(0)?;
-    let mut prev_hash: String = head.try_get_by_index(1)?;
+    // Each scope's chain continues from its head; both heads exist once each scope has an entry.
+    for scope in [Some(TenantId(tenant)), None] {
+        audit::record_alone(store, NewEntry::new(scope, &Actor::cli(), action::SETUP_COMPLETED)).await?;
+    }
+    let mut heads: HashMap<Option<Uuid>, (i64, String)> = HashMap::new();
+    for (scope, key) in [(Some(tenant), format!("tenant:{tenant}")), (None, "platform".to_string())] {
+        let head =
+            one(store.conn(), "SELECT chain_seq, hash FROM audit_heads WHERE scope = ?", vec![key.into()]).await?;
+        heads.insert(scope, (head.try_get_by_index(0)?, head.try_get_by_index(1)?));
+    }
+    let max = one(store.conn(), "SELECT MAX(seq) FROM audit_log", vec![]).await?;
+    let mut seq: i64 = max.try_get_by_index(0)?;
     let columns = [
         "id",
         "seq",
@@ -1197,6 +1295,7 @@ async fn seed_audit(
         "created_at",
         "prev_hash",
         "hash",
+        "chain_seq",
     ];
     let mut done = 0u64;
     let mut last_report = Instant::now();
@@ -1213,6 +1312,7 @@ async fn seed_audit(
                 _ => format!("10.{}.{}.{}", rng.gen_range(64..128), rng.gen_range(0..256), rng.gen_range(2..255)),
             };
             seq += 1;
+            let head = heads.get_mut(&d.tenant).context("an entry of an unknown scope")?;
             let entry = Entry {
                 id: v7(rng, t),
                 seq,
@@ -1227,11 +1327,12 @@ async fn seed_audit(
                 request_id: Some(format!("{:032x}", rng.r#gen::<u128>())),
                 details: d.details.to_string(),
                 created_at: t,
-                prev_hash: std::mem::take(&mut prev_hash),
+                prev_hash: std::mem::take(&mut head.1),
                 hash: String::new(),
+                chain_seq: Some(head.0 + 1),
             };
             let hash = entry_hash(&entry);
-            prev_hash = hash.clone();
+            *head = (head.0 + 1, hash.clone());
             rows.push(vec![
                 Expr::value(entry.id),
                 Expr::value(entry.seq),
@@ -1248,17 +1349,21 @@ async fn seed_audit(
                 Expr::value(entry.created_at),
                 Expr::value(entry.prev_hash),
                 Expr::value(hash),
+                Expr::value(entry.chain_seq),
             ]);
         }
         let txn = store.begin().await?;
         insert_rows(&*txn, "audit_log", &columns, rows).await?;
         // The head moves with its entries, as `store::audit::append` moves it.
-        txn.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Sqlite,
-            "UPDATE audit_chain SET seq = ?, hash = ? WHERE id = 1",
-            vec![seq.into(), prev_hash.clone().into()],
-        ))
-        .await?;
+        for (scope, (chain_seq, hash)) in &heads {
+            let key = scope.map_or("platform".to_string(), |t| format!("tenant:{t}"));
+            txn.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Sqlite,
+                "UPDATE audit_heads SET chain_seq = ?, hash = ? WHERE scope = ?",
+                vec![(*chain_seq).into(), hash.clone().into(), key.into()],
+            ))
+            .await?;
+        }
         txn.commit().await?;
         done += n;
         if last_report.elapsed() > Duration::from_secs(10) || done == count {

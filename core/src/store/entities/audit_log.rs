@@ -19,6 +19,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub prev_hash: String,
     pub hash: String,
+    /// The entry's place in its scope's chain; null for entries of the legacy global chain.
+    pub chain_seq: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

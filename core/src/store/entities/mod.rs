@@ -1,6 +1,7 @@
 //! sea-orm entities, one per table. Private to `store`: the rest of the server sees repositories.
 pub mod api_token;
 pub mod audit_chain;
+pub mod audit_head;
 pub mod audit_log;
 pub mod audit_sink;
 pub mod casbin_rule;

@@ -27,6 +27,7 @@ pub struct AppState {
     pub plugins: Arc<confab_core::plugins::PluginService>,
     pub search: confab_core::search::SearchService,
     pub shares: confab_core::shares::ShareService,
+    pub retention: confab_core::retention::RetentionService,
     pub metrics: Arc<Metrics>,
     /// Redis, when this is one of several replicas (scale-out tier).
     pub cluster: Option<Arc<confab_core::cluster::Cluster>>,
@@ -89,6 +90,8 @@ impl AppState {
             store.clone(),
             share_key.map_err(|e| anyhow::anyhow!("secrets.master_key: {e}"))?,
         );
+        let retention =
+            confab_core::retention::RetentionService::new(store.clone(), auth.clone(), authz.clone(), cluster.clone());
         if let Some(bus) = &bus {
             follow_bus(bus, auth.clone(), authz.clone(), chat.engine().clone());
             bus.run();
@@ -105,6 +108,7 @@ impl AppState {
             plugins,
             search,
             shares,
+            retention,
             metrics,
             cluster,
             started_at: chrono::Utc::now(),

@@ -47,6 +47,14 @@ pub mod action {
     pub const PLUGIN_CHAIN_ORDERED: &str = "plugin.chain_ordered";
     /// A call of the OpenAI-compatible endpoint (metadata only, never content).
     pub const COMPLETION: &str = "openai.chat_completion";
+    pub const RETENTION_POLICY_SET: &str = "retention.policy_set";
+    pub const RETENTION_PLATFORM_SET: &str = "retention.platform_policy_set";
+    /// One batch of the purge (counts per kind, never content).
+    pub const RETENTION_PURGED: &str = "retention.purged";
+    pub const LEGAL_HOLD_PLACED: &str = "legal_hold.placed";
+    pub const LEGAL_HOLD_RELEASED: &str = "legal_hold.released";
+    /// A user's erasure (GDPR art. 17), with counts only.
+    pub const USER_ERASED: &str = "user.erased";
 }
 
 #[derive(Debug, Clone, Copy)]

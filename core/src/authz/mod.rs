@@ -102,6 +102,14 @@ permissions! {
     PLUGINS_READ = ("plugins", "read", Platform);
     TENANT_PLUGINS_MANAGE = ("tenant_plugins", "manage", Tenant);
     TENANT_PLUGINS_READ = ("tenant_plugins", "read", Tenant);
+    RETENTION_READ = ("retention", "read", Tenant);
+    RETENTION_MANAGE = ("retention", "manage", Tenant);
+    LEGAL_HOLDS_READ = ("legal_holds", "read", Tenant);
+    LEGAL_HOLDS_MANAGE = ("legal_holds", "manage", Tenant);
+    USERS_ERASE = ("users", "erase", Tenant);
+    PLATFORM_RETENTION_READ = ("retention", "read", Platform);
+    PLATFORM_RETENTION_MANAGE = ("retention", "manage", Platform);
+    PLATFORM_LEGAL_HOLDS_READ = ("legal_holds", "read", Platform);
 }
 
 pub struct Authorizer {

@@ -12,6 +12,7 @@ pub mod models;
 pub mod paging;
 mod plugins;
 mod presets;
+mod retention;
 mod search;
 mod session;
 mod shares;
@@ -50,6 +51,8 @@ pub enum ApiTags {
     Search,
     /// WebAssembly plugins and each tenant's plugin chain.
     Plugins,
+    /// Retention policies, the purge preview, legal holds and erasure.
+    Retention,
 }
 
 /// Every endpoint group: the people and their governance, then the product (two tuples, as
@@ -72,6 +75,7 @@ type Apis = (
         search::SearchApi,
         shares::SharesApi,
         plugins::PluginsApi,
+        retention::RetentionApi,
     ),
 );
 

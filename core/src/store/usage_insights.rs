@@ -90,7 +90,8 @@ pub async fn ttft_percentiles(
         });
     }
     let live = live_ttft_percentiles(conn, tenant, from_day, to_day).await?;
-    out.extend(live.into_iter().filter(|d| !out.iter().any(|r| r.day == d.day)));
+    let rolled: std::collections::HashSet<String> = out.iter().map(|d| d.day.clone()).collect();
+    out.extend(live.into_iter().filter(|d| !rolled.contains(&d.day)));
     out.retain(|d| d.p50_ms.is_some() || d.p99_ms.is_some());
     out.sort_by(|a, b| a.day.cmp(&b.day));
     Ok(out)

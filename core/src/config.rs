@@ -36,6 +36,7 @@ pub struct Config {
     pub search: SearchConfig,
     pub opensearch: OpenSearchConfig,
     pub admin: AdminConfig,
+    pub retention: RetentionConfig,
     /// Streaming of the audit log to SIEM sinks (`[siem]`).
     pub siem: SiemConfig,
 }
@@ -69,6 +70,28 @@ impl Default for SiemConfig {
             max_backoff_secs: 300,
             hostname: "confab".into(),
         }
+    }
+}
+
+/// The background purge that applies each tenant's retention policy (`[retention]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// Seconds between purge runs on this replica (one replica at a time runs, under a lease in
+    /// the database); 0 turns the background purge off (`confab retention run` still works).
+    pub interval_secs: u64,
+    /// Rows (conversations, shares, usage events) deleted per batch; each batch is one short
+    /// transaction.
+    pub batch_size: u64,
+    /// How long the purge lease lasts unless renewed (it is renewed before every batch).
+    pub lease_secs: u64,
+    /// A pause between batches, in milliseconds, leaving room for chat traffic.
+    pub batch_pause_ms: u64,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        Self { interval_secs: 3600, batch_size: 500, lease_secs: 60, batch_pause_ms: 0 }
     }
 }
 
@@ -530,6 +553,9 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |key: &str, reason: String| ConfigError::Invalid { key: key.into(), reason };
+        if self.retention.batch_size == 0 || self.retention.lease_secs == 0 {
+            return Err(invalid("retention", "batch_size and lease_secs must be above zero".into()));
+        }
         self.server
             .listen
             .parse::<SocketAddr>()

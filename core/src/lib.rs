@@ -5,7 +5,7 @@
 //! casbin policy; `accounts` tenants and users; `audit` the hash-chained log; `limits` rate limits
 //! and quotas; `usage` usage events and budgets; `providers` upstream model adapters; `presets`;
 //! `plugins` the wasm plugin service; `chat` conversations and the turn engine; `shares`;
-//! `search` SQL full-text and OpenSearch; `siem` streaming of the audit log to SIEM sinks; `cluster` Redis for several replicas; `config`.
+//! `retention` policies, legal holds, the purge and erasure; `search` SQL full-text and OpenSearch; `siem` streaming of the audit log to SIEM sinks; `cluster` Redis for several replicas; `config`.
 //! Nothing here depends on poem: `confab-server` puts HTTP on top.
 
 pub mod accounts;
@@ -24,6 +24,7 @@ pub mod metrics;
 pub mod plugins;
 pub mod presets;
 pub mod providers;
+pub mod retention;
 pub mod search;
 pub mod shares;
 pub mod siem;

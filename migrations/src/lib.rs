@@ -19,6 +19,7 @@ mod m20261129_000012_search_outbox;
 mod m20261215_000013_token_keep;
 mod m20261216_000014_admin_console;
 mod m20261216_000015_admin_indexes;
+mod m20261217_000016_retention;
 mod m20261217_000017_audit_evidence;
 mod m20261217_000018_audit_sinks;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261215_000013_token_keep::Migration),
             Box::new(m20261216_000014_admin_console::Migration),
             Box::new(m20261216_000015_admin_indexes::Migration),
+            Box::new(m20261217_000016_retention::Migration),
             Box::new(m20261217_000017_audit_evidence::Migration),
             Box::new(m20261217_000018_audit_sinks::Migration),
         ]

@@ -65,6 +65,28 @@ enum Command {
         #[command(subcommand)]
         command: SearchCommand,
     },
+    /// Retention commands.
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Purge what each tenant's retention policy says is due, in batches, under the purge lease
+    /// (waiting for it while another replica purges). Safe to interrupt: run it again to finish.
+    Run {
+        /// Only say what would go (counts per kind and the oldest dates); delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Only this tenant (id or slug).
+        #[arg(long)]
+        tenant: Option<String>,
+        /// Rows per batch (default: `retention.batch_size`).
+        #[arg(long)]
+        batch_size: Option<u64>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -291,6 +313,9 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
             .await;
         }
         Command::Admin { command } => admin(command, config).await?,
+        Command::Retention { command: RetentionCommand::Run { dry_run, tenant, batch_size } } => {
+            return retention_run(config, dry_run, tenant, batch_size).await;
+        }
         Command::Audit { command: AuditCommand::Verify { file: Some(file) } } => return verify_export_file(&file),
         Command::Audit { command: AuditCommand::Verify { file: None } } => {
             let store = open_store(&config, false).await?;
@@ -347,6 +372,63 @@ fn verify_export_file(path: &std::path::Path) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// `confab retention run`: one line per tenant and kind, then the total.
+async fn retention_run(
+    config: Config,
+    dry_run: bool,
+    tenant: Option<String>,
+    batch_size: Option<u64>,
+) -> anyhow::Result<ExitCode> {
+    use confab_core::retention::{Lease, PURGE_LEASE, RunOptions};
+    let store = open_store(&config, true).await?;
+    let opts = RunOptions {
+        batch_size: batch_size.unwrap_or(config.retention.batch_size).max(1),
+        lease: std::time::Duration::from_secs(config.retention.lease_secs),
+        pause: std::time::Duration::from_millis(config.retention.batch_pause_ms),
+    };
+    let state = AppState::build(config, store).await?;
+    let tenants = match tenant {
+        Some(t) => vec![state.accounts.find_tenant(&t).await.map_err(anyhow_app)?.id],
+        None => state.retention.tenant_ids().await.map_err(anyhow_app)?,
+    };
+    let print = |tenant: uuid::Uuid, counts: &[confab_core::retention::KindCount], verb: &str| -> u64 {
+        let mut total = 0;
+        for c in counts.iter().filter(|c| c.count > 0) {
+            let oldest = c.oldest.map(|o| format!(" (oldest {})", o.to_rfc3339())).unwrap_or_default();
+            println!("tenant {tenant}: {} {verb} {}{oldest}", c.kind, c.count);
+            total += c.count;
+        }
+        total
+    };
+    if dry_run {
+        let mut total = 0;
+        for t in tenants {
+            let counts = state.retention.preview(t).await.map_err(anyhow_app)?;
+            total += print(t.0, &counts, "would go:");
+        }
+        println!("retention: dry run: {total} row(s) would be deleted");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let lease = Lease::new(state.store.clone(), PURGE_LEASE, opts.lease);
+    // Another replica may be purging (or one that died holds the lease until it lapses).
+    let deadline = std::time::Instant::now() + opts.lease * 2 + std::time::Duration::from_secs(1);
+    while !lease.try_acquire().await.map_err(anyhow_app)? {
+        if std::time::Instant::now() > deadline {
+            eprintln!("confab: another replica holds the purge lease; try again later");
+            return Ok(ExitCode::FAILURE);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    let runs = state.retention.run(&lease, Some(tenants), opts).await;
+    lease.release().await.map_err(anyhow_app)?;
+    let mut total = 0;
+    for run in runs.map_err(anyhow_app)? {
+        total += print(run.tenant.0, &run.counts, "purged:");
+    }
+    println!("retention: purged {total} row(s)");
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `config check`'s search lines; false when OpenSearch is configured but does not answer.

@@ -96,6 +96,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     spawn_search_indexing(&state, background.clone());
     // Every replica runs the SIEM delivery loop; a lease on each sink lets one deliver it at a time.
     tokio::spawn(state.siem.clone().run(background.clone()));
+    spawn_retention(&state, background.clone());
     let app = app(state.clone()).await;
     let stopping = tokio_util::sync::CancellationToken::new();
     tokio::spawn({
@@ -189,6 +190,52 @@ fn spawn_search_indexing(state: &AppState, stop: tokio_util::sync::CancellationT
             tokio::spawn(indexer::prune_undrained(state.store.clone(), stop));
         }
     }
+}
+
+/// The background purge: every `retention.interval_secs`, the replica that takes the purge lease
+/// applies every tenant's retention policy (the others find the lease taken and wait for the next
+/// tick). Off when the interval is 0.
+fn spawn_retention(state: &Arc<AppState>, stop: tokio_util::sync::CancellationToken) {
+    use confab_core::retention::{Lease, PURGE_LEASE, RunOptions};
+    let c = state.config.retention.clone();
+    if c.interval_secs == 0 {
+        return;
+    }
+    let state = state.clone();
+    tokio::spawn(async move {
+        let opts = RunOptions {
+            batch_size: c.batch_size,
+            lease: Duration::from_secs(c.lease_secs),
+            pause: Duration::from_millis(c.batch_pause_ms),
+        };
+        let lease = Lease::new(state.store.clone(), PURGE_LEASE, opts.lease);
+        let mut tick = tokio::time::interval(Duration::from_secs(c.interval_secs));
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = tick.tick() => {}
+            }
+            match lease.try_acquire().await {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    tracing::warn!(error = %e, "retention: cannot take the purge lease");
+                    continue;
+                }
+            }
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                result = state.retention.run(&lease, None, opts) => {
+                    if let Err(e) = result {
+                        tracing::warn!(error = %e, "retention: the purge stopped; the next run continues it");
+                    }
+                }
+            }
+            if let Err(e) = lease.release().await {
+                tracing::warn!(error = %e, "retention: cannot release the purge lease (it lapses on its own)");
+            }
+        }
+    });
 }
 
 /// Accepts TCP connections with Nagle's algorithm off: a streamed token is a small write, and

@@ -29,6 +29,7 @@ pub struct AppState {
     pub shares: confab_core::shares::ShareService,
     /// SIEM sinks of the audit log and their delivery.
     pub siem: Arc<confab_core::siem::SiemService>,
+    pub retention: confab_core::retention::RetentionService,
     pub metrics: Arc<Metrics>,
     /// Redis, when this is one of several replicas (scale-out tier).
     pub cluster: Option<Arc<confab_core::cluster::Cluster>>,
@@ -94,6 +95,8 @@ impl AppState {
         let siem = Arc::new(
             confab_core::siem::SiemService::new(store.clone(), &config).map_err(|e| anyhow::anyhow!("siem: {e}"))?,
         );
+        let retention =
+            confab_core::retention::RetentionService::new(store.clone(), auth.clone(), authz.clone(), cluster.clone());
         if let Some(bus) = &bus {
             follow_bus(bus, auth.clone(), authz.clone(), chat.engine().clone());
             bus.run();
@@ -111,6 +114,7 @@ impl AppState {
             search,
             shares,
             siem,
+            retention,
             metrics,
             cluster,
             started_at: chrono::Utc::now(),

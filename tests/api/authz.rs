@@ -171,6 +171,28 @@ fn cases(tenant: &str, member_id: &str) -> Vec<Case> {
         case(Method::PATCH, format!("/v1/platform/audit-sinks/{nobody}"), Some(json!({ "name": "x" })), PLATFORM),
         case(Method::DELETE, format!("/v1/platform/audit-sinks/{nobody}"), None, PLATFORM),
         case(Method::POST, format!("/v1/platform/audit-sinks/{nobody}/test"), None, PLATFORM),
+        // Retention, legal holds and erasure: auditors read, tenant admins change, platform
+        // admins set the bounds and see every tenant's holds.
+        case(Method::GET, "/v1/tenant/retention", None, READERS),
+        case(Method::PUT, "/v1/tenant/retention", Some(json!({ "conversation_days": -1 })), ADMINS),
+        case(Method::GET, "/v1/tenant/retention/preview", None, READERS),
+        case(Method::GET, "/v1/tenant/legal-holds", None, READERS),
+        case(
+            Method::POST,
+            "/v1/tenant/legal-holds",
+            Some(json!({ "scope": "tenant", "case_name": "", "reason": "" })),
+            ADMINS,
+        ),
+        case(Method::POST, format!("/v1/tenant/legal-holds/{nobody}/release"), None, ADMINS),
+        case(Method::POST, format!("/v1/users/{nobody}/erase"), None, ADMINS),
+        case(Method::GET, "/v1/platform/retention", None, PLATFORM),
+        case(
+            Method::PUT,
+            "/v1/platform/retention",
+            Some(json!({ "default": { "share_days": 0 }, "floor": {}, "ceiling": {} })),
+            PLATFORM,
+        ),
+        case(Method::GET, "/v1/platform/legal-holds", None, PLATFORM),
         case(Method::POST, "/v1/auth/logout", None, ALL),
     ]
 }

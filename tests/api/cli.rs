@@ -171,7 +171,7 @@ async fn serve_refuses_a_schema_that_is_behind(b: Backend) {
             assert!(out.stderr.contains("run `confab migrate` first"), "{}", out.stderr);
             let out = run_cli(&envs, &db.dir, &["migrate"], None);
             assert_eq!(out.code, 0, "{}", out.stderr);
-            assert!(out.stdout.contains("16 migration(s) applied"), "{}", out.stdout);
+            assert!(out.stdout.contains("18 migration(s) applied"), "{}", out.stdout);
             let out = run_cli(&envs, &db.dir, &["migrate"], None);
             assert!(out.stdout.contains("0 migration(s) applied"), "{}", out.stdout);
         }

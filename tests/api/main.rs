@@ -13,6 +13,7 @@ mod openai;
 mod opensearch;
 mod plugins;
 mod presets;
+mod retention;
 mod scale;
 mod search;
 mod shares;

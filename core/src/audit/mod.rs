@@ -66,6 +66,14 @@ pub mod action {
     pub const AUDIT_CHAIN_STARTED: &str = crate::store::audit::CHAIN_STARTED;
     /// A checkpoint left by a purge of the scope's oldest entries (counts and hashes, no content).
     pub const AUDIT_PURGED: &str = crate::store::audit::PURGED;
+    pub const RETENTION_POLICY_SET: &str = "retention.policy_set";
+    pub const RETENTION_PLATFORM_SET: &str = "retention.platform_policy_set";
+    /// One batch of the purge (counts per kind, never content).
+    pub const RETENTION_PURGED: &str = "retention.purged";
+    pub const LEGAL_HOLD_PLACED: &str = "legal_hold.placed";
+    pub const LEGAL_HOLD_RELEASED: &str = "legal_hold.released";
+    /// A user's erasure (GDPR art. 17), with counts only.
+    pub const USER_ERASED: &str = "user.erased";
 }
 
 #[derive(Debug, Clone, Copy)]

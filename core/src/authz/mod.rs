@@ -106,6 +106,14 @@ permissions! {
     AUDIT_SINKS_MANAGE = ("audit_sinks", "manage", Tenant);
     PLATFORM_AUDIT_SINKS_READ = ("audit_sinks", "read", Platform);
     PLATFORM_AUDIT_SINKS_MANAGE = ("audit_sinks", "manage", Platform);
+    RETENTION_READ = ("retention", "read", Tenant);
+    RETENTION_MANAGE = ("retention", "manage", Tenant);
+    LEGAL_HOLDS_READ = ("legal_holds", "read", Tenant);
+    LEGAL_HOLDS_MANAGE = ("legal_holds", "manage", Tenant);
+    USERS_ERASE = ("users", "erase", Tenant);
+    PLATFORM_RETENTION_READ = ("retention", "read", Platform);
+    PLATFORM_RETENTION_MANAGE = ("retention", "manage", Platform);
+    PLATFORM_LEGAL_HOLDS_READ = ("legal_holds", "read", Platform);
 }
 
 pub struct Authorizer {

@@ -116,7 +116,12 @@ impl ChatService {
         for m in messages.iter().filter(|m| !m.status.is_terminal()) {
             self.engine.cancel(m.id);
         }
-        store::conversations::delete(self.store.conn(), scope.tenant, scope.user, id).await
+        // A soft delete: hidden from the owner everywhere at once; the purge removes it after the
+        // tenant's grace period, unless a legal hold keeps it.
+        let txn = self.store.begin().await?;
+        store::conversations::soft_delete(&*txn, scope.tenant, scope.user, id).await?;
+        txn.commit().await?;
+        Ok(())
     }
 
     /// Makes the branch ending at `leaf` the one the conversation shows and continues.

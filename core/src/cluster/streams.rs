@@ -161,3 +161,19 @@ impl StreamReader {
         Ok(out)
     }
 }
+
+/// Deletes the streams (and leases) of answers whose messages are being destroyed: retention
+/// and erasure leave no copy of their text in Redis.
+pub async fn forget(cluster: &Cluster, ids: &[MessageId]) -> redis::RedisResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut cmd = redis::cmd("DEL");
+    for id in ids {
+        cmd.arg(key(cluster, *id)).arg(lease_key(cluster, *id));
+    }
+    let mut conn = cluster.conn();
+    let result: redis::RedisResult<()> = cmd.query_async(&mut conn).await;
+    cluster.observe(&result);
+    result
+}

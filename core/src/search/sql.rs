@@ -99,7 +99,7 @@ impl SearchBackend for SqliteSearch {
              JOIN search_docs d ON d.id = h.doc
              JOIN conversations c ON c.id = d.conversation_id
              LEFT JOIN messages m ON m.id = d.message_id AND m.conversation_id = c.id AND m.tenant_id = c.tenant_id
-             WHERE c.tenant_id = ? AND c.owner_id = ?
+             WHERE c.tenant_id = ? AND c.owner_id = ? AND c.deleted_at IS NULL
                AND (d.message_id IS NULL OR m.id IS NOT NULL)
                AND (? IS NULL OR h.score > ? OR (h.score = ? AND d.hit_id < ?))
              ORDER BY h.score, d.hit_id DESC
@@ -174,7 +174,7 @@ page AS (
     LEFT JOIN messages m ON m.id = d.message_id AND m.conversation_id = c.id AND m.tenant_id = c.tenant_id
     WHERE d.tsv @@ query.q
       AND d.tenant_id = $2 AND d.owner_id = $3
-      AND c.tenant_id = $2 AND c.owner_id = $3
+      AND c.tenant_id = $2 AND c.owner_id = $3 AND c.deleted_at IS NULL
       AND (d.message_id IS NULL OR m.id IS NOT NULL)
       AND ($4::float8 IS NULL
            OR ts_rank(d.tsv, query.q, 1)::float8 < $5

@@ -61,16 +61,20 @@ pub async fn insert(
         plugin_preset_id: Set(plugin_preset.map(|p| p.1.to_string())),
         created_at: Set(at),
         updated_at: Set(at),
+        deleted_at: Set(None),
     }
     .insert(conn)
     .await?
     .into())
 }
 
+/// The owner's conversations that are not deleted: a deleted one is hidden from its owner
+/// everywhere, while it waits for the purge (or a legal hold keeps it).
 fn scoped(tenant: TenantId, owner: UserId) -> sea_orm::Select<conversation::Entity> {
     conversation::Entity::find()
         .filter(conversation::Column::TenantId.eq(tenant.0))
         .filter(conversation::Column::OwnerId.eq(owner.0))
+        .filter(conversation::Column::DeletedAt.is_null())
 }
 
 pub async fn get(
@@ -120,6 +124,7 @@ pub async fn update(
         .filter(conversation::Column::Id.eq(id.0))
         .filter(conversation::Column::TenantId.eq(tenant.0))
         .filter(conversation::Column::OwnerId.eq(owner.0))
+        .filter(conversation::Column::DeletedAt.is_null())
         .exec(conn)
         .await?;
     super::expect_one(res.rows_affected, "conversation")
@@ -131,19 +136,58 @@ pub async fn set_active_leaf(conn: &impl Conn, tenant: TenantId, id: Conversatio
         .col_expr(conversation::Column::UpdatedAt, now().into())
         .filter(conversation::Column::Id.eq(id.0))
         .filter(conversation::Column::TenantId.eq(tenant.0))
+        .filter(conversation::Column::DeletedAt.is_null())
         .exec(conn)
         .await?;
     super::expect_one(res.rows_affected, "conversation")
 }
 
-pub async fn delete(conn: &impl Conn, tenant: TenantId, owner: UserId, id: ConversationId) -> AppResult<()> {
-    let res = conversation::Entity::delete_many()
+/// The owner's delete: marks the conversation deleted (hidden from then on). The purge removes
+/// it after the tenant's grace period unless a legal hold covers it. The search outbox gets a row
+/// per document, so OpenSearch drops them now (the indexer finds them deleted), and its shares
+/// are revoked.
+pub async fn soft_delete(conn: &impl Conn, tenant: TenantId, owner: UserId, id: ConversationId) -> AppResult<()> {
+    let res = conversation::Entity::update_many()
+        .col_expr(conversation::Column::DeletedAt, Some(now()).into())
         .filter(conversation::Column::Id.eq(id.0))
         .filter(conversation::Column::TenantId.eq(tenant.0))
         .filter(conversation::Column::OwnerId.eq(owner.0))
+        .filter(conversation::Column::DeletedAt.is_null())
         .exec(conn)
         .await?;
-    super::expect_one(res.rows_affected, "conversation")
+    super::expect_one(res.rows_affected, "conversation")?;
+    let backend = conn.get_database_backend();
+    let p = |n| crate::search::opensearch::placeholder(backend, n);
+    let sql = format!(
+        "INSERT INTO search_outbox (tenant_id, doc_id, kind)
+         SELECT tenant_id, id, 'message' FROM messages WHERE conversation_id = {} AND tenant_id = {}
+         UNION ALL SELECT tenant_id, id, 'conversation' FROM conversations WHERE id = {} AND tenant_id = {}",
+        p(1),
+        p(2),
+        p(3),
+        p(4)
+    );
+    conn.execute_raw(sea_orm::Statement::from_sql_and_values(
+        backend,
+        sql,
+        [id.0.into(), tenant.0.into(), id.0.into(), tenant.0.into()],
+    ))
+    .await?;
+    // Its shares stop resolving for good (the snapshot rows stay, revoked, until their own period).
+    let sql = format!(
+        "UPDATE shares SET revoked_at = {}, revoked_by = {} WHERE source_conversation_id = {} AND tenant_id = {} AND revoked_at IS NULL",
+        p(1),
+        p(2),
+        p(3),
+        p(4)
+    );
+    conn.execute_raw(sea_orm::Statement::from_sql_and_values(
+        backend,
+        sql,
+        [now().into(), owner.0.into(), id.0.into(), tenant.0.into()],
+    ))
+    .await?;
+    Ok(())
 }
 
 /// Pins the conversation to a preset version, or a plugin's preset, or to none. Only an explicit switch calls this.
@@ -163,6 +207,7 @@ pub async fn set_preset_version(
         .filter(conversation::Column::Id.eq(id.0))
         .filter(conversation::Column::TenantId.eq(tenant.0))
         .filter(conversation::Column::OwnerId.eq(owner.0))
+        .filter(conversation::Column::DeletedAt.is_null())
         .exec(conn)
         .await?;
     super::expect_one(res.rows_affected, "conversation")

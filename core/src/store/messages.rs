@@ -110,6 +110,7 @@ pub async fn get_owned(conn: &impl Conn, tenant: TenantId, owner: UserId, id: Me
         .join(JoinType::InnerJoin, message_conversation())
         .filter(conversation::Column::OwnerId.eq(owner.0))
         .filter(conversation::Column::TenantId.eq(tenant.0))
+        .filter(conversation::Column::DeletedAt.is_null())
         .one(conn)
         .await?
         .map(Into::into))

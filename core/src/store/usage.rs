@@ -6,7 +6,7 @@ use crate::domain::Period;
 use crate::domain::{ConversationId, MessageId, TenantId, UserId};
 use crate::error::AppResult;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, SelectStatement, UnionType};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
@@ -174,6 +174,42 @@ pub async fn record(conn: &impl Conn, u: NewUsage<'_>) -> AppResult<()> {
     Ok(())
 }
 
+/// Every turn's usage as the charts and quotas read it: the live usage events (one turn each)
+/// and the daily rollups the retention purge folded older events into, in one relation named
+/// like the events table, with the columns `tenant_id, user_id, model, day, month, turns,
+/// failed_turns, input_tokens, output_tokens, cost`. Sum `turns` and `failed_turns`; never count rows.
+pub(crate) fn usage_rows() -> SelectStatement {
+    let mut live = Query::select();
+    live.from(usage_event::Entity)
+        .columns([
+            usage_event::Column::TenantId,
+            usage_event::Column::UserId,
+            usage_event::Column::Model,
+            usage_event::Column::Day,
+            usage_event::Column::Month,
+        ])
+        .expr_as(Expr::cust("CAST(1 AS BIGINT)"), Alias::new("turns"))
+        .expr_as(
+            Expr::cust("CAST(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END AS BIGINT)"),
+            Alias::new("failed_turns"),
+        )
+        .columns([usage_event::Column::InputTokens, usage_event::Column::OutputTokens, usage_event::Column::Cost]);
+    let mut rolled = Query::select();
+    rolled
+        .from(Alias::new("usage_daily"))
+        .columns([Alias::new("tenant_id"), Alias::new("user_id"), Alias::new("model"), Alias::new("day")])
+        .expr_as(Expr::cust("substr(day, 1, 7)"), Alias::new("month"))
+        .columns([
+            Alias::new("turns"),
+            Alias::new("failed_turns"),
+            Alias::new("input_tokens"),
+            Alias::new("output_tokens"),
+            Alias::new("cost"),
+        ]);
+    live.union(UnionType::All, rolled);
+    live
+}
+
 /// Tokens (input + output) used in one period bucket, by one user or the whole tenant.
 pub async fn tokens_used(
     conn: &impl Conn,
@@ -188,7 +224,7 @@ pub async fn tokens_used(
     };
     let mut q = Query::select();
     q.expr_as(Expr::cust("CAST(COALESCE(SUM(input_tokens + output_tokens), 0) AS BIGINT)"), Alias::new("used"))
-        .from(usage_event::Entity)
+        .from_subquery(usage_rows(), usage_event::Entity)
         .and_where(Expr::col(usage_event::Column::TenantId).eq(tenant.0))
         .and_where(Expr::col(bucket_col).eq(bucket));
     if let Some(user) = user {
@@ -229,8 +265,8 @@ pub async fn summarize(
     group: Grouping,
 ) -> AppResult<Vec<UsageRow>> {
     let mut q = Query::select();
-    q.from(usage_event::Entity)
-        .expr_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), Alias::new("turns"))
+    q.from_subquery(usage_rows(), usage_event::Entity)
+        .expr_as(Expr::cust("CAST(COALESCE(SUM(turns), 0) AS BIGINT)"), Alias::new("turns"))
         .expr_as(Expr::cust("CAST(COALESCE(SUM(input_tokens), 0) AS BIGINT)"), Alias::new("input_tokens"))
         .expr_as(Expr::cust("CAST(COALESCE(SUM(output_tokens), 0) AS BIGINT)"), Alias::new("output_tokens"))
         .expr_as(Expr::cust("CAST(COALESCE(SUM(cost), 0) AS DOUBLE PRECISION)"), Alias::new("cost"))

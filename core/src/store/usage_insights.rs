@@ -23,13 +23,10 @@ pub async fn daily_activity(
     to_day: &str,
 ) -> AppResult<Vec<DayActivity>> {
     let mut q = Query::select();
-    q.from(usage_event::Entity)
+    q.from_subquery(super::usage::usage_rows(), usage_event::Entity)
         .column(usage_event::Column::Day)
         .expr_as(Expr::cust("CAST(COUNT(DISTINCT user_id) AS BIGINT)"), Alias::new("active_users"))
-        .expr_as(
-            Expr::cust("CAST(COALESCE(SUM(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END), 0) AS BIGINT)"),
-            Alias::new("failed_turns"),
-        )
+        .expr_as(Expr::cust("CAST(COALESCE(SUM(failed_turns), 0) AS BIGINT)"), Alias::new("failed_turns"))
         .and_where(Expr::col(usage_event::Column::TenantId).eq(tenant.0))
         .and_where(Expr::col(usage_event::Column::Day).gte(from_day))
         .and_where(Expr::col(usage_event::Column::Day).lte(to_day))
@@ -50,7 +47,7 @@ pub async fn daily_activity(
 /// Distinct users with at least one turn between two UTC days inclusive.
 pub async fn active_users(conn: &impl Conn, tenant: TenantId, from_day: &str, to_day: &str) -> AppResult<i64> {
     let mut q = Query::select();
-    q.from(usage_event::Entity)
+    q.from_subquery(super::usage::usage_rows(), usage_event::Entity)
         .expr_as(Expr::cust("CAST(COUNT(DISTINCT user_id) AS BIGINT)"), Alias::new("n"))
         .and_where(Expr::col(usage_event::Column::TenantId).eq(tenant.0))
         .and_where(Expr::col(usage_event::Column::Day).gte(from_day))
@@ -69,9 +66,40 @@ pub struct DayTtft {
 }
 
 /// The median and 99th percentile of the turns' times to first token per day, between two UTC
-/// days inclusive. The database ranks the values (window functions, in SQLite and PostgreSQL
-/// alike) and returns only the two rows each day needs, however many turns there were.
+/// days inclusive: a day the retention purge has folded keeps the percentiles taken from all its
+/// turns before the first of them went (`usage_daily_ttft`); other days are ranked live.
 pub async fn ttft_percentiles(
+    conn: &impl Conn,
+    tenant: TenantId,
+    from_day: &str,
+    to_day: &str,
+) -> AppResult<Vec<DayTtft>> {
+    let mut q = Query::select();
+    q.from(Alias::new("usage_daily_ttft"))
+        .columns([Alias::new("day"), Alias::new("p50_ms"), Alias::new("p99_ms")])
+        .and_where(Expr::col(Alias::new("tenant_id")).eq(tenant.0))
+        .and_where(Expr::col(Alias::new("day")).gte(from_day))
+        .and_where(Expr::col(Alias::new("day")).lte(to_day));
+    let stmt = conn.get_database_backend().build(&q);
+    let mut out = Vec::new();
+    for r in conn.query_all_raw(stmt).await? {
+        out.push(DayTtft {
+            day: r.try_get("", "day")?,
+            p50_ms: r.try_get("", "p50_ms")?,
+            p99_ms: r.try_get("", "p99_ms")?,
+        });
+    }
+    let live = live_ttft_percentiles(conn, tenant, from_day, to_day).await?;
+    let rolled: std::collections::HashSet<String> = out.iter().map(|d| d.day.clone()).collect();
+    out.extend(live.into_iter().filter(|d| !rolled.contains(&d.day)));
+    out.retain(|d| d.p50_ms.is_some() || d.p99_ms.is_some());
+    out.sort_by(|a, b| a.day.cmp(&b.day));
+    Ok(out)
+}
+
+/// Percentiles of the live usage events only (the purge also takes a day's from here). The database ranks the values (window functions, in SQLite and PostgreSQL
+/// alike) and returns only the two rows each day needs, however many turns there were.
+pub(crate) async fn live_ttft_percentiles(
     conn: &impl Conn,
     tenant: TenantId,
     from_day: &str,
@@ -130,7 +158,7 @@ pub async fn used_by_user(
         Period::Month => usage_event::Column::Month,
     };
     let mut q = Query::select();
-    q.from(usage_event::Entity)
+    q.from_subquery(super::usage::usage_rows(), usage_event::Entity)
         .column(usage_event::Column::UserId)
         .expr_as(Expr::cust("CAST(COALESCE(SUM(input_tokens + output_tokens), 0) AS BIGINT)"), Alias::new("used"))
         .and_where(Expr::col(usage_event::Column::TenantId).eq(tenant.0))

@@ -13,6 +13,7 @@ pub mod models;
 pub mod paging;
 mod plugins;
 mod presets;
+mod retention;
 mod search;
 mod session;
 mod shares;
@@ -51,6 +52,8 @@ pub enum ApiTags {
     Search,
     /// WebAssembly plugins and each tenant's plugin chain.
     Plugins,
+    /// Retention policies, the purge preview, legal holds and erasure.
+    Retention,
 }
 
 /// Every endpoint group: the people and their governance, then the product (two tuples, as
@@ -74,6 +77,7 @@ type Apis = (
         search::SearchApi,
         shares::SharesApi,
         plugins::PluginsApi,
+        retention::RetentionApi,
     ),
 );
 

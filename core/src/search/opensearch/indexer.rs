@@ -281,7 +281,7 @@ async fn load_messages(conn: &impl Conn, ids: &[Uuid]) -> Result<HashMap<Uuid, D
     let sql = format!(
         "SELECT m.id AS doc_id, c.tenant_id, c.owner_id, c.id AS conversation_id, {body} AS body, m.created_at
          FROM messages m JOIN conversations c ON c.id = m.conversation_id AND c.tenant_id = m.tenant_id
-         WHERE m.content <> '' AND m.id IN ({})",
+         WHERE m.content <> '' AND c.deleted_at IS NULL AND m.id IN ({})",
         placeholders(backend, 1, ids.len())
     );
     let values: Vec<Value> = ids.iter().map(|id| Value::from(*id)).collect();
@@ -296,7 +296,7 @@ async fn load_titles(conn: &impl Conn, ids: &[Uuid]) -> Result<HashMap<Uuid, Doc
     let backend = conn.get_database_backend();
     let sql = format!(
         "SELECT id AS doc_id, tenant_id, owner_id, id AS conversation_id, title AS body, created_at
-         FROM conversations WHERE title <> '' AND id IN ({})",
+         FROM conversations WHERE title <> '' AND deleted_at IS NULL AND id IN ({})",
         placeholders(backend, 1, ids.len())
     );
     let values: Vec<Value> = ids.iter().map(|id| Value::from(*id)).collect();

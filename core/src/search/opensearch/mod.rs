@@ -415,7 +415,7 @@ impl OpenSearchBackend {
         }
         let backend = self.store.backend();
         let sql = format!(
-            "{select} WHERE c.tenant_id = {} AND c.owner_id = {} AND {id_column} IN ({})",
+            "{select} WHERE c.tenant_id = {} AND c.owner_id = {} AND c.deleted_at IS NULL AND {id_column} IN ({})",
             placeholder(backend, 1),
             placeholder(backend, 2),
             placeholders(backend, 3, ids.len()),

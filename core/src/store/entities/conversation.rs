@@ -15,6 +15,8 @@ pub struct Model {
     pub plugin_preset_id: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Set by the owner's delete: hidden everywhere, hard-deleted by the purge after the grace period.
+    pub deleted_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

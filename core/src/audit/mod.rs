@@ -45,6 +45,10 @@ pub mod action {
     pub const PLUGIN_CONFIGURED: &str = "plugin.configured";
     pub const PLUGIN_REMOVED: &str = "plugin.removed";
     pub const PLUGIN_CHAIN_ORDERED: &str = "plugin.chain_ordered";
+    /// A batch of stored secrets re-sealed under the current master key (counts only).
+    pub const SECRETS_RESEALED: &str = "secrets.resealed";
+    /// A user downloaded their own data (`GET /v1/me/export`; counts only).
+    pub const USER_DATA_EXPORTED: &str = "user.data_exported";
     /// A call of the OpenAI-compatible endpoint (metadata only, never content).
     pub const COMPLETION: &str = "openai.chat_completion";
 }

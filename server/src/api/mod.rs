@@ -10,6 +10,7 @@ mod insights;
 pub mod middleware;
 pub mod models;
 pub mod paging;
+mod personal;
 mod plugins;
 mod presets;
 mod search;
@@ -72,6 +73,7 @@ type Apis = (
         search::SearchApi,
         shares::SharesApi,
         plugins::PluginsApi,
+        personal::PersonalApi,
     ),
 );
 

@@ -41,15 +41,60 @@ pub fn confab_bin() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let beside = exe.parent().unwrap().join("confab");
     if beside.exists() {
-        return beside;
+        return this_checkouts_build(&beside).unwrap_or(beside);
     }
     let bin = exe.parent().and_then(Path::parent).unwrap().join("confab");
+    if let Some(ours) = this_checkouts_build(&bin) {
+        return ours;
+    }
     assert!(
         bin.exists(),
         "{} is missing: build it first (`cargo build -p confab-server`, done by scripts/test.sh)",
         bin.display()
     );
     bin
+}
+
+/// When several checkouts (git worktrees) share one `CARGO_TARGET_DIR`, `target/<profile>/confab`
+/// is whichever was built last, while cargo keeps each checkout's own build in
+/// `deps/confab-<hash>`. If the uplifted binary was built elsewhere, this picks the newest one built
+/// from this checkout's server (each says where with `CONFAB_PRINT_CHECKOUT`).
+fn this_checkouts_build(uplifted: &Path) -> Option<PathBuf> {
+    static FOUND: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    FOUND
+        .get_or_init(|| {
+            let server = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?.join("server");
+            let built_from = |exe: &Path| {
+                let out = std::process::Command::new(exe)
+                    .env("CONFAB_PRINT_CHECKOUT", "1")
+                    .stdin(Stdio::null())
+                    .stderr(Stdio::null())
+                    .output()
+                    .ok()?;
+                Some(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+            };
+            if built_from(uplifted).is_some_and(|dir| dir == server) {
+                return None;
+            }
+            let deps = uplifted.parent()?.join("deps");
+            let mut ours: Vec<(std::time::SystemTime, PathBuf)> = Vec::new();
+            for entry in std::fs::read_dir(&deps).ok()?.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let is_bin = name
+                    .strip_prefix("confab-")
+                    .is_some_and(|hash| hash.len() == 16 && hash.bytes().all(|c| c.is_ascii_hexdigit()));
+                if !is_bin {
+                    continue;
+                }
+                if built_from(&entry.path()).is_some_and(|dir| dir == server)
+                    && let Ok(modified) = entry.metadata().and_then(|m| m.modified())
+                {
+                    ours.push((modified, entry.path()));
+                }
+            }
+            ours.into_iter().max_by_key(|(t, _)| *t).map(|(_, exe)| exe)
+        })
+        .clone()
 }
 
 fn random_suffix() -> String {

@@ -321,6 +321,12 @@ pub struct SecretsConfig {
     /// store. Also `CONFAB_SECRETS__MASTER_KEY_FILE`.
     #[serde(skip_serializing)]
     pub master_key: Option<SecretString>,
+    /// During a master key rotation: the key(s) `master_key` replaces, base64, separated by
+    /// commas, spaces or new lines. They only decrypt; `confab secrets rotate-master-key`
+    /// re-seals everything under `master_key`, after which they can be removed. Also
+    /// `CONFAB_SECRETS__PREVIOUS_MASTER_KEYS` or `…_FILE` (one key per line).
+    #[serde(skip_serializing)]
+    pub previous_master_keys: Option<SecretString>,
 }
 
 /// Where history search runs.

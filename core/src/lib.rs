@@ -21,6 +21,7 @@ pub mod domain;
 pub mod error;
 pub mod limits;
 pub mod metrics;
+pub mod personal;
 pub mod plugins;
 pub mod presets;
 pub mod providers;

@@ -60,6 +60,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Stored secrets (provider keys, share links) and the master key that seals them.
+    Secrets {
+        #[command(subcommand)]
+        command: SecretsCommand,
+    },
     /// History search commands (OpenSearch).
     Search {
         #[command(subcommand)]
@@ -103,6 +108,25 @@ enum SearchCommand {
         /// Queue at most this many documents in this run, then stop; run again to continue.
         #[arg(long)]
         max_docs: Option<u64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum SecretsCommand {
+    /// Re-seal every stored secret under `secrets.master_key`, opening them with it or with
+    /// `secrets.previous_master_keys`. Resumable and idempotent (rows already under the new key
+    /// are skipped); safe while servers run, once every replica has the new key as current and
+    /// the old one as previous. Then remove the old key.
+    RotateMasterKey {
+        /// Rows per transaction.
+        #[arg(long, default_value_t = 500)]
+        batch_size: u64,
+        /// Re-seal at most this many rows in this run, then stop; run again to continue.
+        #[arg(long)]
+        max_rows: Option<u64>,
+        /// Only count what is not yet under the new key.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -313,6 +337,9 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
             .await;
         }
         Command::Admin { command } => admin(command, config).await?,
+        Command::Secrets { command: SecretsCommand::RotateMasterKey { batch_size, max_rows, dry_run } } => {
+            return rotate_master_key(config, batch_size, max_rows, dry_run).await;
+        }
         Command::Retention { command: RetentionCommand::Run { dry_run, tenant, batch_size } } => {
             return retention_run(config, dry_run, tenant, batch_size).await;
         }
@@ -428,6 +455,49 @@ async fn retention_run(
         total += print(run.tenant.0, &run.counts, "purged:");
     }
     println!("retention: purged {total} row(s)");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn rotate_master_key(
+    config: Config,
+    batch_size: u64,
+    max_rows: Option<u64>,
+    dry_run: bool,
+) -> anyhow::Result<ExitCode> {
+    use confab_core::crypto::{Keyring, rotation};
+    let keyring = Keyring::from_config(&config.secrets).map_err(|e| anyhow::anyhow!(e))?.context(
+        "secrets.master_key is not set: configure the new master key (and the old one in secrets.previous_master_keys)",
+    )?;
+    let previous = keyring.previous_ids();
+    println!(
+        "master key {} (current); previous: {}",
+        keyring.current_id(),
+        if previous.is_empty() { "none".to_string() } else { previous.join(", ") }
+    );
+    let store = open_store(&config, false).await?;
+    if dry_run {
+        for (label, n) in rotation::remaining(&store, &keyring).await.map_err(anyhow_app)? {
+            println!("{label}: {n} to re-seal");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let options = rotation::RotationOptions { batch_size, max_rows };
+    let report = rotation::rotate(&store, &keyring, options, &mut |label, done| println!("{label}: {done} re-sealed"))
+        .await
+        .map_err(anyhow_app)?;
+    for (label, n) in &report.resealed {
+        println!("{label}: {n} re-sealed in this run");
+    }
+    if report.paused {
+        println!("rotation paused after --max-rows; run again to continue");
+    } else if report.total() == 0 {
+        println!("nothing to re-seal: every stored secret is already under master key {}", keyring.current_id());
+    } else {
+        println!(
+            "rotation complete: every stored secret is under master key {}; the previous key(s) can be removed",
+            keyring.current_id()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -82,16 +82,8 @@ impl AppState {
         );
         let search = confab_core::search::SearchService::new(store.clone(), &config)
             .map_err(|e| anyhow::anyhow!("search: {e}"))?;
-        let share_key = config
-            .secrets
-            .master_key
-            .as_ref()
-            .map(|k| confab_core::crypto::MasterKey::parse(k.expose_secret()))
-            .transpose();
-        let shares = confab_core::shares::ShareService::new(
-            store.clone(),
-            share_key.map_err(|e| anyhow::anyhow!("secrets.master_key: {e}"))?,
-        );
+        let share_key = confab_core::crypto::Keyring::from_config(&config.secrets).map_err(|e| anyhow::anyhow!(e))?;
+        let shares = confab_core::shares::ShareService::new(store.clone(), share_key);
         let siem = Arc::new(
             confab_core::siem::SiemService::new(store.clone(), &config).map_err(|e| anyhow::anyhow!("siem: {e}"))?,
         );

@@ -11,6 +11,7 @@ mod console;
 mod input;
 mod openai;
 mod opensearch;
+mod personal;
 mod plugins;
 mod presets;
 mod retention;

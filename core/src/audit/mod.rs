@@ -60,6 +60,10 @@ pub mod action {
     pub const AUDIT_SINK_DELETED: &str = "audit_sink.deleted";
     /// A test event sent to a sink on an admin's request (outcome: whether it was delivered).
     pub const AUDIT_SINK_TESTED: &str = "audit_sink.tested";
+    /// A batch of stored secrets re-sealed under the current master key (counts only).
+    pub const SECRETS_RESEALED: &str = "secrets.resealed";
+    /// A user downloaded their own data (`GET /v1/me/export`; counts only).
+    pub const USER_DATA_EXPORTED: &str = "user.data_exported";
     /// A call of the OpenAI-compatible endpoint (metadata only, never content).
     pub const COMPLETION: &str = "openai.chat_completion";
     /// The first entry of a scope's chain (it commits to the legacy global chain's head).

@@ -6,8 +6,8 @@ use super::anthropic::Anthropic;
 use super::demo::Demo;
 use super::openai::OpenAi;
 use super::{DEMO_MODEL, DEMO_PROVIDER, Provider};
-use crate::config::{Config, ExposeSecret, ProviderKind, SecretString};
-use crate::crypto::MasterKey;
+use crate::config::{Config, ProviderKind, SecretString};
+use crate::crypto::Keyring;
 use crate::domain::TenantId;
 use crate::error::{AppError, AppResult};
 use crate::store::catalogue::TenantModel;
@@ -58,7 +58,7 @@ pub struct Catalogue {
     config: Config,
     providers: BTreeMap<String, Arc<dyn Provider>>,
     demo: Arc<dyn Provider>,
-    master_key: Option<MasterKey>,
+    master_key: Option<Keyring>,
 }
 
 fn demo_spec() -> ModelSpec {
@@ -89,7 +89,7 @@ impl Catalogue {
                 (name.clone(), provider)
             })
             .collect();
-        let master_key = config.secrets.master_key.as_ref().map(|k| MasterKey::parse(k.expose_secret())).transpose()?;
+        let master_key = Keyring::from_config(&config.secrets)?;
         Ok(Self {
             store,
             config: config.clone(),
@@ -184,7 +184,9 @@ impl Catalogue {
                 let key = self.master_key.as_ref().ok_or_else(|| {
                     AppError::Unavailable("a stored provider key cannot be used: no master key is configured".into())
                 })?;
-                let plain = key.decrypt(&sealed, &key_context(tenant, &spec.provider)).map_err(AppError::Internal)?;
+                let plain = key.decrypt(&sealed, &key_context(tenant, &spec.provider)).map_err(|e| {
+                    AppError::Unavailable(format!("the tenant's {} key cannot be used: {e}", spec.provider))
+                })?;
                 Some(SecretString::from(plain))
             }
             None => None,
@@ -251,6 +253,6 @@ impl Catalogue {
     }
 }
 
-fn key_context(tenant: TenantId, provider: &str) -> String {
+pub(crate) fn key_context(tenant: TenantId, provider: &str) -> String {
     format!("confab/provider-key/{}/{provider}", tenant.0)
 }

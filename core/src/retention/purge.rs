@@ -56,7 +56,74 @@ pub trait PurgeStep: Send + Sync {
 
 /// Every step, in order.
 pub fn steps() -> Vec<Box<dyn PurgeStep>> {
-    vec![Box::new(ExpiredConversations), Box::new(DeletedConversations), Box::new(Shares), Box::new(UsageEvents)]
+    vec![
+        Box::new(ExpiredConversations),
+        Box::new(DeletedConversations),
+        Box::new(Shares),
+        Box::new(UsageEvents),
+        Box::new(AuditEntries),
+    ]
+}
+
+/// The tenant's audit entries older than the audit period, from the start of its chain: each
+/// batch leaves a checkpoint entry (`audit.purged`) that the remaining chain verifies from
+/// (`crate::audit::purge_before`). Entries from before per-tenant chains (the legacy global
+/// chain) stay; a tenant-wide legal hold keeps every entry.
+struct AuditEntries;
+
+impl AuditEntries {
+    async fn due(&self, ctx: &StepCtx<'_>) -> AppResult<Option<(DateTime<Utc>, String, Sql)>> {
+        let Some(cutoff) = ctx.cutoff(ctx.policy.audit_days) else { return Ok(None) };
+        let mut q = Sql::new(ctx.store.backend());
+        let tenant = q.bind(ctx.tenant.0);
+        let held = format!(
+            "EXISTS (SELECT 1 FROM legal_holds h WHERE h.tenant_id = {tenant} AND h.released_at IS NULL AND h.scope = 'tenant')"
+        );
+        let rows = all(ctx.store.conn(), q, format!("SELECT {held} AS held")).await?;
+        let is_held = match rows.first() {
+            Some(r) => r.try_get::<bool>("", "held").or_else(|_| r.try_get::<i32>("", "held").map(|v| v != 0))?,
+            None => false,
+        };
+        if is_held {
+            return Ok(None);
+        }
+        let mut q = Sql::new(ctx.store.backend());
+        let from_where = format!(
+            "audit_log a WHERE a.tenant_id = {} AND a.chain_seq IS NOT NULL AND a.created_at < {}",
+            q.bind(ctx.tenant.0),
+            q.bind(cutoff)
+        );
+        Ok(Some((cutoff, from_where, q)))
+    }
+}
+
+#[async_trait::async_trait]
+impl PurgeStep for AuditEntries {
+    fn name(&self) -> &'static str {
+        "audit_entries"
+    }
+    async fn preview(&self, ctx: &StepCtx<'_>) -> AppResult<Vec<KindCount>> {
+        match self.due(ctx).await? {
+            None => Ok(vec![count(self.name(), 0)]),
+            Some((_, from_where, q)) => {
+                Ok(vec![count_and_oldest(ctx.store.conn(), q, from_where, "a.created_at", self.name()).await?])
+            }
+        }
+    }
+    async fn purge_batch(&self, ctx: &StepCtx<'_>) -> AppResult<Vec<KindCount>> {
+        let Some((cutoff, _, _)) = self.due(ctx).await? else { return Ok(vec![count(self.name(), 0)]) };
+        // The checkpoint entry is this batch's audit record: it carries the counts.
+        let txn = ctx.store.begin().await?;
+        let done = crate::store::audit::purge_batch(
+            &*txn,
+            crate::store::audit::AuditScope::Tenant(ctx.tenant),
+            cutoff,
+            ctx.batch_size,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(vec![count(self.name(), done.map_or(0, |d| d.removed))])
+    }
 }
 
 fn count(kind: &'static str, n: u64) -> KindCount {

@@ -20,7 +20,7 @@ mod store;
 
 use crate::audit::{self, Actor, NewEntry, action};
 use crate::auth::secrets;
-use crate::crypto::MasterKey;
+use crate::crypto::Keyring;
 use crate::domain::TenantScope;
 use crate::domain::{ConversationId, MessageId, MessageRole, MessageStatus, Status, TenantId, UserId};
 use crate::error::{AppError, AppResult};
@@ -204,19 +204,71 @@ pub const MAX_RECIPIENTS: usize = 200;
 pub struct ShareService {
     store: Store,
     /// Seals link tokens so their owner can copy them again; `None` without a master key.
-    master_key: Option<MasterKey>,
+    master_key: Option<Keyring>,
 }
 
 fn not_found() -> AppError {
     AppError::NotFound("snapshot")
 }
 
-fn token_context(tenant: TenantId, share: ShareId) -> String {
+/// A page of the shares `owner` created (newest first, before `before`), each with its
+/// recipients and copied messages, as the user's data export writes them (no link token: it is
+/// a credential, and the owner can copy it from the app).
+pub async fn export_page(
+    conn: &impl db::Conn,
+    tenant: TenantId,
+    owner: UserId,
+    before: Option<ShareId>,
+    limit: u64,
+) -> AppResult<Vec<(ShareId, serde_json::Value)>> {
+    let mut out = Vec::new();
+    for share in store::list(conn, tenant, Some(owner), None, before, limit).await? {
+        let recipients = store::recipients(conn, tenant, share.id).await?;
+        let messages: Vec<serde_json::Value> = store::messages(conn, tenant, share.id)
+            .await?
+            .into_iter()
+            .map(|m| {
+                serde_json::json!({
+                    "position": m.position,
+                    "role": m.role.as_str(),
+                    "status": m.status.as_str(),
+                    "content": m.content,
+                    "model": m.model,
+                    "created_at": m.created_at,
+                })
+            })
+            .collect();
+        let state = match share.state(db::now()) {
+            ShareState::Active => "active",
+            ShareState::Revoked => "revoked",
+            ShareState::Expired => "expired",
+        };
+        out.push((
+            share.id,
+            serde_json::json!({
+                "id": share.id.0,
+                "title": share.title,
+                "visibility": share.visibility.as_str(),
+                "state": state,
+                "has_link": share.has_link,
+                "source_conversation_id": share.source_conversation_id.map(|c| c.0),
+                "recipients": recipients.iter().map(|u| u.0).collect::<Vec<_>>(),
+                "expires_at": share.expires_at,
+                "revoked_at": share.revoked_at,
+                "created_at": share.created_at,
+                "messages": messages,
+            }),
+        ));
+    }
+    Ok(out)
+}
+
+pub(crate) fn token_context(tenant: TenantId, share: ShareId) -> String {
     format!("share-link:{tenant}:{share}")
 }
 
 impl ShareService {
-    pub fn new(store: Store, master_key: Option<MasterKey>) -> Self {
+    pub fn new(store: Store, master_key: Option<Keyring>) -> Self {
         Self { store, master_key }
     }
 

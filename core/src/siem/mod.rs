@@ -13,8 +13,8 @@ mod transport;
 pub mod wire;
 
 use crate::audit::{self, Actor, NewEntry, action};
-use crate::config::{Config, ExposeSecret, SiemConfig};
-use crate::crypto::MasterKey;
+use crate::config::{Config, SiemConfig};
+use crate::crypto::Keyring;
 use crate::domain::AuditSinkId;
 use crate::error::{AppError, AppResult};
 use crate::store::audit::{AuditScope, Entry};
@@ -233,7 +233,7 @@ pub struct SinksHealth {
 pub struct SiemService {
     store: Store,
     config: SiemConfig,
-    master_key: Option<MasterKey>,
+    master_key: Option<Keyring>,
     /// This replica's name in the sinks' lease column.
     owner: String,
 }
@@ -242,9 +242,14 @@ pub struct SiemService {
 const LEASE: Duration = Duration::from_secs(30);
 
 fn seal_context(scope: AuditScope, id: AuditSinkId) -> String {
-    match scope {
-        AuditScope::Tenant(t) => format!("confab/audit-sink/{}/{id}", t.0),
-        AuditScope::Platform => format!("confab/audit-sink/platform/{id}"),
+    sealed_secret_context(scope_tenant(scope).map(|t| t.0), id.0)
+}
+
+/// The associated data a sink's secret is sealed with (master-key rotation rebuilds it from the row).
+pub fn sealed_secret_context(tenant: Option<uuid::Uuid>, id: uuid::Uuid) -> String {
+    match tenant {
+        Some(t) => format!("confab/audit-sink/{t}/{id}"),
+        None => format!("confab/audit-sink/platform/{id}"),
     }
 }
 
@@ -257,7 +262,7 @@ fn scope_tenant(scope: AuditScope) -> Option<crate::domain::TenantId> {
 
 impl SiemService {
     pub fn new(store: Store, config: &Config) -> Result<Self, String> {
-        let master_key = config.secrets.master_key.as_ref().map(|k| MasterKey::parse(k.expose_secret())).transpose()?;
+        let master_key = Keyring::from_config(&config.secrets)?;
         Ok(Self { store, config: config.siem.clone(), master_key, owner: uuid::Uuid::new_v4().to_string() })
     }
 
@@ -342,7 +347,9 @@ impl SiemService {
         )
         .await?;
         // The creation entry holds the chain head: this is its seq, and nothing can come between.
-        let head = store::audit::head(&*txn).await?.seq;
+        let head = store::audit::newest_seq(&*txn, scope)
+            .await?
+            .ok_or_else(|| AppError::Internal("the sink's creation entry is missing".into()))?;
         let cursor_seq = match new.from_seq {
             None => head - 1,
             Some(from) => (from - 1).min(head - 1),
@@ -441,6 +448,7 @@ impl SiemService {
         let probe = Entry {
             id: uuid::Uuid::now_v7(),
             seq: 0,
+            chain_seq: None,
             tenant_id: scope_tenant(scope),
             actor_user_id: actor.user_id,
             actor_label: actor.label.clone(),

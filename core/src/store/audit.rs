@@ -634,3 +634,14 @@ pub async fn chain_range(
         _ => None,
     })
 }
+
+/// The newest entry's `seq` in a scope (under the scope's lock, the entry just appended).
+pub async fn newest_seq(conn: &impl Conn, scope: AuditScope) -> AppResult<Option<i64>> {
+    Ok(scope_filter(audit_log::Entity::find(), scope)
+        .select_only()
+        .column_as(audit_log::Column::Seq.max(), "seq")
+        .into_tuple::<Option<i64>>()
+        .one(conn)
+        .await?
+        .flatten())
+}

@@ -13,6 +13,7 @@ mod entities;
 pub(crate) mod idempotency;
 pub mod memberships;
 pub mod messages;
+pub mod personal;
 pub(crate) mod plugins;
 pub(crate) mod policy;
 pub mod presets;

@@ -11,6 +11,7 @@ mod insights;
 pub mod middleware;
 pub mod models;
 pub mod paging;
+mod personal;
 mod plugins;
 mod presets;
 mod retention;
@@ -78,6 +79,7 @@ type Apis = (
         shares::SharesApi,
         plugins::PluginsApi,
         retention::RetentionApi,
+        personal::PersonalApi,
     ),
 );
 

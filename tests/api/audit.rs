@@ -558,7 +558,11 @@ async fn legacy_entries_written_before_the_migration_still_verify(b: Backend) {
         let env = vec![("CONFAB_DATABASE__URL".to_string(), db.url.clone())];
         let out = run_cli(&env, &db.dir, &["migrate"], None);
         assert_eq!(out.code, 0, "{}", out.stderr);
-        assert!(out.stdout.contains("the schema is current") && !out.stdout.contains(" 0 migration(s)"), "{}", out.stdout);
+        assert!(
+            out.stdout.contains("the schema is current") && !out.stdout.contains(" 0 migration(s)"),
+            "{}",
+            out.stdout
+        );
     }
 
     // The new version (SQLite: `serve` migrates) appends in per-scope chains after them.

@@ -602,6 +602,75 @@ async fn two_replicas_purge_one_at_a_time_without_double_or_missed_work(b: Backe
     assert_eq!(orphans(&db).await, 0);
 }
 
+/// Audit entries older than the audit period go from the start of the tenant's chain, leaving a
+/// checkpoint that the chain (and `confab audit verify`) still verifies from; a tenant-wide hold
+/// keeps them all.
+async fn old_audit_entries_go_behind_a_checkpoint_and_a_tenant_hold_keeps_them(b: Backend) {
+    let (_upstream, app, admin) = setup(b).await;
+    for i in 0..4 {
+        app.create_user(&admin, &format!("old{i}@acme.example"), "member").await;
+    }
+    set_policy(&admin, json!({ "audit_days": 30 })).await;
+    let db = app.db.connect().await;
+    let bk = db.get_database_backend();
+    let me = admin.get_json("/v1/me").await;
+    let tenant = uuid(me["active_tenant"]["id"].as_str().unwrap());
+    // The tenant's first entries (sign-in, the four users' creation) happened 400 days ago. Their
+    // stored hashes stay as they are: the purge checkpoint commits to them, not to the dates.
+    let oldest: Vec<i64> = db
+        .query_all_raw(Statement::from_sql_and_values(
+            bk,
+            format!("SELECT chain_seq FROM audit_log WHERE tenant_id = {} AND chain_seq IS NOT NULL ORDER BY chain_seq LIMIT 5", ph(bk, 1)),
+            [tenant.into()],
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<i64>("", "chain_seq").unwrap())
+        .collect();
+    assert_eq!(oldest.len(), 5);
+    let last_old = *oldest.last().unwrap();
+    let sql = format!(
+        "UPDATE audit_log SET created_at = {} WHERE tenant_id = {} AND chain_seq <= {}",
+        ph(bk, 1),
+        ph(bk, 2),
+        ph(bk, 3)
+    );
+    exec(&db, &sql, vec![days_ago(400).into(), tenant.into(), last_old.into()]).await;
+
+    // A tenant-wide hold: nothing to purge.
+    let (s, hold) = admin
+        .send(
+            Method::POST,
+            "/v1/tenant/legal-holds",
+            Some(json!({ "scope": "tenant", "case_name": "Audit", "reason": "keep" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{hold}");
+    assert_eq!(kind(&admin.get_json("/v1/tenant/retention/preview").await, "audit_entries"), 0);
+    let run = app.cli(&["retention", "run"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let before_release = count(&db, "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'audit.purged'", vec![]).await;
+    assert_eq!(before_release, 0);
+    let hold_id = hold["id"].as_str().unwrap();
+    let (s, _) = admin.send(Method::POST, &format!("/v1/tenant/legal-holds/{hold_id}/release"), None).await;
+    assert_eq!(s, StatusCode::OK);
+
+    assert_eq!(kind(&admin.get_json("/v1/tenant/retention/preview").await, "audit_entries"), 5);
+    let run = app.cli(&["retention", "run", "--batch-size", "2"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let sql =
+        format!("SELECT COUNT(*) AS n FROM audit_log WHERE tenant_id = {} AND chain_seq <= {}", ph(bk, 1), ph(bk, 2));
+    assert_eq!(count(&db, &sql, vec![tenant.into(), last_old.into()]).await, 0, "the old prefix is gone");
+    let checkpoints = count(&db, "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'audit.purged'", vec![]).await;
+    assert_eq!(checkpoints, 3, "batches of 2, 2 and 1, one checkpoint each");
+    assert_eq!(kind(&admin.get_json("/v1/tenant/retention/preview").await, "audit_entries"), 0);
+    // What stays still verifies, in the database and from the API.
+    let out = app.cli(&["audit", "verify"], None);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(admin.get_json("/v1/audit/verify").await["ok"], true);
+}
+
 both_backends!(
     policy_bounds_and_bad_input_give_4xx_and_change_nothing,
     a_canary_past_retention_goes_from_every_sql_store_and_a_held_one_survives_until_released,
@@ -610,4 +679,5 @@ both_backends!(
     usage_charts_stay_right_after_usage_events_are_folded_and_purged,
     a_purge_killed_mid_run_completes_on_restart_with_nothing_half_deleted,
     two_replicas_purge_one_at_a_time_without_double_or_missed_work,
+    old_audit_entries_go_behind_a_checkpoint_and_a_tenant_hold_keeps_them,
 );

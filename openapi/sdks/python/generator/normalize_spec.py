@@ -17,12 +17,17 @@ The spec requires an `Idempotency-Key` header on the operations that start a tur
 transport adds a fresh key to every such request that has none (and reuses it on that request's
 retries), so the generated functions take it as an optional argument: pass one to choose the key.
 
+The generator reads binary downloads only as `application/octet-stream`; a binary response of
+another media type (the data export's `application/zip`) is described as that, so the generated
+function returns the bytes (the server still sends its own Content-Type).
+
 Usage: normalize_spec.py IN OUT
 """
 
 import json
 import sys
 
+BINARY_MEDIA = {"application/zip"}
 ANNOTATIONS = {"description", "title", "example", "examples", "deprecated", "readOnly", "writeOnly", "default", "nullable"}
 
 
@@ -42,6 +47,10 @@ def normalize(node):
             else:
                 kept.append(member)
         node["allOf"] = kept
+    content = node.get("content")
+    if isinstance(content, dict):
+        for media in [m for m in content if m in BINARY_MEDIA]:
+            content.setdefault("application/octet-stream", content.pop(media))
     if node.get("in") == "header" and node.get("name") == "Idempotency-Key":
         node["required"] = False
     properties = node.get("properties")

@@ -259,6 +259,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download all my own data in the active tenant (conversations, presets, shares, usage,
+         *     API token metadata) as one zip archive. Only my own content: conversations others shared
+         *     with me are not included. One export per user at a time (429 while one runs).
+         */
+        get: operations["me_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me/password": {
         parameters: {
             query?: never;
@@ -475,6 +496,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/platform/audit-sinks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The installation's SIEM sinks, which receive platform-scope entries (platform admins). */
+        get: operations["platform_audit_sinks_list"];
+        put?: never;
+        /** Stream the installation's own audit entries to a new sink (platform admins). */
+        post: operations["platform_audit_sinks_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/platform/audit-sinks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the installation's sinks (platform admins). */
+        get: operations["platform_audit_sinks_get"];
+        put?: never;
+        post?: never;
+        /** Remove one of the installation's sinks (platform admins). */
+        delete: operations["platform_audit_sinks_delete"];
+        options?: never;
+        head?: never;
+        /** Change one of the installation's sinks (platform admins). */
+        patch: operations["platform_audit_sinks_update"];
+        trace?: never;
+    };
+    "/v1/platform/audit-sinks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a test event to one of the installation's sinks (platform admins). */
+        post: operations["platform_audit_sinks_test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/platform/audit/export": {
         parameters: {
             query?: never;
@@ -525,6 +600,44 @@ export interface paths {
          */
         get: operations["platform_health_get"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/platform/legal-holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Legal holds of every tenant, newest first (platform admins; read-only). */
+        get: operations["platform_legal_holds_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/platform/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The platform's default retention and the bounds tenant policies stay within (platform admins). */
+        get: operations["platform_retention_get"];
+        /**
+         * Set the platform's default retention, floor and ceiling (platform admins). Tenant policies
+         *     set earlier are applied within the new bounds.
+         */
+        put: operations["platform_retention_set"];
         post?: never;
         delete?: never;
         options?: never;
@@ -802,6 +915,98 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tenant/audit-sinks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's SIEM sinks with their delivery status (tenant admins and auditors). */
+        get: operations["audit_sinks_list"];
+        put?: never;
+        /** Stream the tenant's audit entries to a new sink (tenant admins). */
+        post: operations["audit_sinks_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenant/audit-sinks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the tenant's sinks (tenant admins and auditors). */
+        get: operations["audit_sinks_get"];
+        put?: never;
+        post?: never;
+        /** Remove a sink; its undelivered backlog is not sent (tenant admins). */
+        delete: operations["audit_sinks_delete"];
+        options?: never;
+        head?: never;
+        /** Rename, re-point, rotate the secret of, pause or resume a sink (tenant admins). */
+        patch: operations["audit_sinks_update"];
+        trace?: never;
+    };
+    "/v1/tenant/audit-sinks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test event (`action` `audit_sink.test`, `seq` 0, `test: true`) now and say whether
+         *     the sink took it (tenant admins).
+         */
+        post: operations["audit_sinks_test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenant/legal-holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The active tenant's legal holds, newest first (released ones too, unless `active`). */
+        get: operations["legal_holds_list"];
+        put?: never;
+        /** Place a legal hold on the tenant, a user of it or a conversation of it (tenant admins). */
+        post: operations["legal_holds_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenant/legal-holds/{id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Release a legal hold (tenant admins). The next purge catches up with what it kept. */
+        post: operations["legal_holds_release"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenant/overview": {
         parameters: {
             query?: never;
@@ -989,6 +1194,47 @@ export interface paths {
         post?: never;
         /** Remove a quota (tenant admins). */
         delete: operations["quotas_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenant/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The active tenant's retention policy, what applies, and the platform's bounds. */
+        get: operations["retention_get"];
+        /**
+         * Set the active tenant's retention policy (tenant admins). Each period must be within the
+         *     platform's floor and ceiling; the error names the bound.
+         */
+        put: operations["retention_set"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenant/retention/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What the next purge would delete in the active tenant: counts per kind and the oldest
+         *     date of each. Nothing is deleted.
+         */
+        get: operations["retention_preview"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1247,6 +1493,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/users/{id}/erase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase a user of the active tenant (GDPR art. 17; tenant admins): their conversations,
+         *     presets, shares, search documents, stream copies, tokens and sessions go, except what a
+         *     legal hold keeps; their membership is disabled and the user record anonymised.
+         */
+        post: operations["users_erase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/users/{id}/role": {
         parameters: {
             query?: never;
@@ -1315,8 +1582,8 @@ export interface components {
             /** @description Action-specific facts (never message content or secrets). */
             details: unknown;
             /**
-             * @description SHA-256 over this entry and the previous entry's hash (hex): the chain that makes tampering
-             *     evident.
+             * @description SHA-256 over this entry and the previous entry's hash in its scope's chain (hex): the chain
+             *     that makes tampering evident (docs/audit-verification.md).
              */
             hash: string;
             /**
@@ -1332,7 +1599,8 @@ export interface components {
             request_id?: string | null;
             /**
              * Format: int64
-             * @description Position in the installation-wide hash chain.
+             * @description The entry's number: unique across the installation, increasing along its scope's hash chain
+             *     (the chain position itself is in the `chain=true` export).
              */
             seq: number;
             /** @description The id of the object acted on; null when none. */
@@ -1359,6 +1627,94 @@ export interface components {
             items: components["schemas"]["AuditEntryView"][];
             /** @description Pass it as `cursor` to get the next page; null on the last page. */
             next_cursor?: string | null;
+        };
+        /**
+         * @description How a sink receives entries.
+         * @enum {string}
+         */
+        AuditSinkKindView: "webhook" | "syslog";
+        /**
+         * AuditSinkList
+         * @description The sinks of a scope, oldest first.
+         */
+        AuditSinkList: {
+            /** @description The sinks. */
+            items: components["schemas"]["AuditSinkView"][];
+        };
+        /**
+         * AuditSinkTestResult
+         * @description What sending a test event did.
+         */
+        AuditSinkTestResult: {
+            /** @description Whether the sink accepted the test event. */
+            delivered: boolean;
+            /** @description Why not; null when delivered. */
+            error?: string | null;
+        };
+        /**
+         * AuditSinkView
+         * @description A sink and how its delivery goes.
+         */
+        AuditSinkView: {
+            /**
+             * Format: int32
+             * @description Failed attempts since the last success.
+             */
+            attempts: number;
+            /**
+             * Format: uint64
+             * @description Entries of the sink's scope waiting to be delivered.
+             */
+            backlog: number;
+            /**
+             * Format: date-time
+             * @description When the sink was created.
+             */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description The `seq` of the last audit entry delivered.
+             */
+            delivered_seq: number;
+            /** @description Whether delivery runs. */
+            enabled: boolean;
+            /** @description Whether a signing secret is stored (webhooks); the secret itself is never shown. */
+            has_secret: boolean;
+            /**
+             * Format: uuid
+             * @description The sink's id (sent to webhooks as `X-Confab-Sink`).
+             */
+            id: string;
+            /** @description How it receives entries. */
+            kind: components["schemas"]["AuditSinkKindView"] & unknown;
+            /** @description Why the last attempt failed; null after a success. */
+            last_error?: string | null;
+            /**
+             * Format: date-time
+             * @description When an attempt last failed.
+             */
+            last_error_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When a batch was last delivered.
+             */
+            last_success_at?: string | null;
+            /** @description Its name for people. */
+            name: string;
+            /**
+             * Format: date-time
+             * @description When the next retry is due; null when not waiting to retry.
+             */
+            next_attempt_at?: string | null;
+            /** @description `ok`, `failing` (the last attempt failed; retrying with backoff) or `disabled`. */
+            status: string;
+            /**
+             * Format: date-time
+             * @description When it was last changed.
+             */
+            updated_at: string;
+            /** @description Where entries go. */
+            url: string;
         };
         /**
          * AuditVerificationView
@@ -1532,6 +1888,37 @@ export interface components {
             updated_at: string;
         };
         /**
+         * CreateAuditSink
+         * @description A new sink.
+         */
+        CreateAuditSink: {
+            /**
+             * @description Whether delivery starts at once (default true).
+             * @default true
+             */
+            enabled: boolean;
+            /**
+             * Format: int64
+             * @description Deliver the scope's entries from this `seq` on (e.g. 1: the whole log); absent: from the
+             *     sink's own creation entry on.
+             */
+            from_seq?: number | null;
+            /** @description How it receives entries. */
+            kind: components["schemas"]["AuditSinkKindView"] & unknown;
+            /** @description Its name for people (1–100 characters). */
+            name: string;
+            /**
+             * @description The webhook's signing secret (16–256 characters; required for webhooks, refused for
+             *     syslog). Stored encrypted; never shown again.
+             */
+            secret?: string | null;
+            /**
+             * @description `https://…` for a webhook, `tls://host:port` for syslog. Tenant sinks must point at public
+             *     addresses.
+             */
+            url: string;
+        };
+        /**
          * CreateConversation
          * @description A new, empty conversation.
          */
@@ -1545,6 +1932,23 @@ export interface components {
             preset_id?: string | null;
             /** @description Its title; `New conversation` when absent. */
             title?: string | null;
+        };
+        /**
+         * CreateLegalHold
+         * @description Places a legal hold.
+         */
+        CreateLegalHold: {
+            /** @description The matter it is for (1–200 characters). */
+            case_name: string;
+            /** @description Why (1–2000 characters). */
+            reason: string;
+            /** @description What it covers. */
+            scope: components["schemas"]["HoldScope"] & unknown;
+            /**
+             * Format: uuid
+             * @description The user's or conversation's id; `null` (or absent) for a tenant hold.
+             */
+            subject_id?: string | null;
         };
         /**
          * CreatePreset
@@ -1683,6 +2087,62 @@ export interface components {
             model?: string | null;
         };
         /**
+         * ErasureResult
+         * @description What an erasure removed, in counts (the audit log records the same, never content).
+         */
+        ErasureResult: {
+            /**
+             * Format: uint64
+             * @description API tokens deleted.
+             */
+            api_tokens: number;
+            /**
+             * Format: uint64
+             * @description Conversations deleted (with their messages, search documents and stream copies).
+             */
+            conversations: number;
+            /**
+             * Format: uint64
+             * @description Conversations a legal hold keeps.
+             */
+            conversations_kept_by_hold: number;
+            /**
+             * Format: uint64
+             * @description Idempotency keys deleted.
+             */
+            idempotency_keys: number;
+            /**
+             * Format: uint64
+             * @description Messages deleted.
+             */
+            messages: number;
+            /**
+             * Format: uint64
+             * @description Personal presets deleted.
+             */
+            presets: number;
+            /**
+             * Format: uint64
+             * @description Browser sessions ended.
+             */
+            sessions: number;
+            /**
+             * Format: uint64
+             * @description Views of shares by the user, deleted.
+             */
+            share_views: number;
+            /**
+             * Format: uint64
+             * @description Shares deleted.
+             */
+            shares: number;
+            /**
+             * @description Whether the user record was anonymised (no e-mail or name left). `false` when the user
+             *     also belongs to another tenant: only their membership here is disabled.
+             */
+            user_anonymised: boolean;
+        };
+        /**
          * ErrorBody
          * @description Every error response: `{ "error": { "code", "message", "request_id" } }`.
          */
@@ -1742,17 +2202,73 @@ export interface components {
         HealthCheckView: {
             /** @description What it found, e.g. `current`, `unreachable`, `sql`, `opensearch`. */
             detail: string;
-            /** @description `database`, `schema`, `search` or `redis`. */
+            /** @description `database`, `schema`, `search`, `redis` or `audit_sinks`. */
             name: string;
             /** @description Whether it passes. */
             ok: boolean;
         };
+        /**
+         * @description What a legal hold covers.
+         * @enum {string}
+         */
+        HoldScope: "tenant" | "user" | "conversation";
         /**
          * @description What the OpenAI-compatible endpoint keeps of an API token's calls; the usage event (tokens
          *     and cost) is always kept.
          * @enum {string}
          */
         KeepMode: "nothing" | "metadata" | "conversation";
+        /**
+         * LegalHoldPage
+         * @description A page of legal holds, newest first.
+         */
+        LegalHoldPage: {
+            /** @description The holds. */
+            items: components["schemas"]["LegalHoldView"][];
+            /** @description Pass as `cursor` for the next page; `null` on the last. */
+            next_cursor?: string | null;
+        };
+        /**
+         * LegalHoldView
+         * @description A legal hold: while active, nothing it covers is purged, hard-deleted or erased.
+         */
+        LegalHoldView: {
+            /** @description The matter it is for. */
+            case_name: string;
+            /**
+             * Format: date-time
+             * @description When it was placed.
+             */
+            created_at: string;
+            /** @description Who placed it (their label at the time). */
+            created_by: string;
+            /**
+             * Format: uuid
+             * @description The hold's id.
+             */
+            id: string;
+            /** @description Why. */
+            reason: string;
+            /**
+             * Format: date-time
+             * @description When it was released; `null` while active.
+             */
+            released_at?: string | null;
+            /** @description Who released it. */
+            released_by?: string | null;
+            /** @description What it covers. */
+            scope: components["schemas"]["HoldScope"] & unknown;
+            /**
+             * Format: uuid
+             * @description The user or conversation; `null` for a tenant hold.
+             */
+            subject_id?: string | null;
+            /**
+             * Format: uuid
+             * @description Its tenant.
+             */
+            tenant_id: string;
+        };
         /**
          * LoginRequest
          * @description An e-mail address and password to sign in with.
@@ -2161,6 +2677,18 @@ export interface components {
             uptime_secs: number;
             /** @description The server's version. */
             version: string;
+        };
+        /**
+         * PlatformRetention
+         * @description The platform's default retention and the floor and ceiling every tenant policy stays within.
+         */
+        PlatformRetention: {
+            /** @description The most each tenant keeps (`null`: no maximum, so tenants may keep forever). */
+            ceiling: components["schemas"]["RetentionPeriods"] & unknown;
+            /** @description What tenants without a policy of their own keep. */
+            default: components["schemas"]["RetentionPeriods"] & unknown;
+            /** @description The least each tenant keeps (`null`: no minimum). */
+            floor: components["schemas"]["RetentionPeriods"] & unknown;
         };
         /**
          * PluginCallList
@@ -2690,6 +3218,69 @@ export interface components {
             model?: string | null;
         };
         /**
+         * RetentionKindCount
+         * @description How many rows of one kind the purge would delete now, and the oldest of them.
+         */
+        RetentionKindCount: {
+            /**
+             * Format: uint64
+             * @description Rows due.
+             */
+            count: number;
+            /**
+             * @description `conversations`, `messages`, `deleted_conversations`, `deleted_messages`, `shares`,
+             *     `share_views` or `usage_events`.
+             */
+            kind: string;
+            /**
+             * Format: date-time
+             * @description The oldest due row's date (last activity, deletion, creation, view or turn).
+             */
+            oldest?: string | null;
+        };
+        /**
+         * RetentionPeriods
+         * @description Retention periods in days; `null` keeps forever (where the platform's ceiling allows).
+         */
+        RetentionPeriods: {
+            /**
+             * Format: int64
+             * @description Audit entries (1–36500); `null` keeps them forever.
+             */
+            audit_days?: number | null;
+            /**
+             * Format: int64
+             * @description Conversations by last activity, with their messages, branches, plugin runs, idempotency
+             *     keys, search documents and stream copies (1–36500).
+             */
+            conversation_days?: number | null;
+            /**
+             * Format: int64
+             * @description How long a conversation its owner deleted stays, hidden, before it is purged (0–36500).
+             */
+            deleted_grace_days?: number | null;
+            /**
+             * Format: int64
+             * @description Share snapshots (by creation) and their viewer logs (by view) (1–36500).
+             */
+            share_days?: number | null;
+            /**
+             * Format: int64
+             * @description Usage events, folded into daily totals before they go, so usage charts stay right (1–36500).
+             */
+            usage_days?: number | null;
+        };
+        /**
+         * RetentionPreview
+         * @description What the next purge would delete in the tenant, before anything does.
+         */
+        RetentionPreview: {
+            /** @description The policy the counts follow. */
+            effective: components["schemas"]["RetentionPeriods"] & unknown;
+            /** @description Counts per kind. */
+            items: components["schemas"]["RetentionKindCount"][];
+        };
+        /**
          * SearchHitView
          * @description One match: a conversation's title (`message_id` and `role` are null) or one of its messages.
          */
@@ -3131,6 +3722,23 @@ export interface components {
             chain: components["schemas"]["ChainEntryView"][];
         };
         /**
+         * TenantRetention
+         * @description A tenant's retention: its own policy, what applies, and the platform's bounds.
+         */
+        TenantRetention: {
+            /** @description What the purge applies: the tenant's policy (or the default) within the current bounds. */
+            effective: components["schemas"]["RetentionPeriods"] & unknown;
+            /** @description The platform's default and bounds. */
+            platform: components["schemas"]["PlatformRetention"] & unknown;
+            /** @description The tenant's own policy, or `null` when it follows the platform default. */
+            policy?: (components["schemas"]["RetentionPeriods"] & unknown) | null;
+            /**
+             * Format: date-time
+             * @description When the tenant's policy last changed.
+             */
+            updated_at?: string | null;
+        };
+        /**
          * @description A user's role in a tenant: `member` (chat), `auditor` (also reads audit and usage) or
          *     `tenant_admin` (manages the tenant).
          * @enum {string}
@@ -3248,6 +3856,20 @@ export interface components {
             replayed: boolean;
             /** @description The user message this turn created (none for regenerate and continue). */
             user_message?: (components["schemas"]["MessageView"] & unknown) | null;
+        };
+        /**
+         * UpdateAuditSink
+         * @description Changes to a sink; absent fields stay as they are.
+         */
+        UpdateAuditSink: {
+            /** @description Pause (false) or resume (true) delivery; resuming retries at once. */
+            enabled?: boolean | null;
+            /** @description A new name. */
+            name?: string | null;
+            /** @description A new signing secret (webhooks); the old one stops being used at once. */
+            secret?: string | null;
+            /** @description A new URL (same rules as on creation). */
+            url?: string | null;
         };
         /**
          * UpdateConversation
@@ -3573,6 +4195,13 @@ export interface operations {
             query?: {
                 /** @description `jsonl` (default) or `csv`. */
                 format?: components["schemas"]["AuditExportFormat"];
+                /**
+                 * @description Export the hash chain for offline verification (`confab audit verify --file`): the
+                 *     entries oldest first with every hashed field, between a header line (the anchor the
+                 *     first entry links to) and an end line. JSON Lines only; only `since` and `until` apply.
+                 *     Entries from before per-scope chains are not included (they verify in the database).
+                 */
+                chain?: boolean;
                 /** @description Only entries by this user. */
                 actor?: string;
                 /** @description Only this action, e.g. `auth.login_failed`; `auth.*` for every action on an object. */
@@ -5498,6 +6127,141 @@ export interface operations {
                 };
                 content: {
                     "application/json; charset=utf-8": components["schemas"]["MeView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    me_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /**
+             * @description A zip archive: `index.json`, `README.txt`, one JSON file per conversation (every branch
+             *     and message), `presets.json`, `shares.json`, `api_tokens.json` (no secrets) and
+             *     `usage.jsonl`. Streamed; a download that ends early is not a valid zip. The export is
+             *     recorded in the audit log (counts only).
+             */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
                 };
             };
             /**
@@ -7551,11 +8315,816 @@ export interface operations {
             };
         };
     };
+    platform_audit_sinks_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sinks of a scope, oldest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["AuditSinkList"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    platform_audit_sinks_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["CreateAuditSink"];
+            };
+        };
+        responses: {
+            /** @description The sink, delivering from its own creation entry (or `from_seq`) on. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["AuditSinkView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    platform_audit_sinks_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The sink's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A sink and how its delivery goes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["AuditSinkView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    platform_audit_sinks_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The sink's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    platform_audit_sinks_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The sink's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["UpdateAuditSink"];
+            };
+        };
+        responses: {
+            /** @description A sink and how its delivery goes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["AuditSinkView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    platform_audit_sinks_test: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The sink's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What sending a test event did. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["AuditSinkTestResult"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     platform_audit_export: {
         parameters: {
             query?: {
                 /** @description `jsonl` (default) or `csv`. */
                 format?: components["schemas"]["AuditExportFormat"];
+                /**
+                 * @description Export the hash chain for offline verification (`confab audit verify --file`): the
+                 *     entries oldest first with every hashed field, between a header line (the anchor the
+                 *     first entry links to) and an end line. JSON Lines only; only `since` and `until` apply.
+                 *     Entries from before per-scope chains are not included (they verify in the database).
+                 */
+                chain?: boolean;
                 /** @description Only entries by this user. */
                 actor?: string;
                 /** @description Only this action, e.g. `tenant.created`; `tenant.*` for every action on an object. */
@@ -7845,6 +9414,405 @@ export interface operations {
                 };
                 content: {
                     "application/json; charset=utf-8": components["schemas"]["PlatformHealthView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    platform_legal_holds_list: {
+        parameters: {
+            query?: {
+                /** @description Only holds not yet released. */
+                active?: boolean;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of legal holds, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["LegalHoldPage"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    platform_retention_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The platform's default retention and the floor and ceiling every tenant policy stays within. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["PlatformRetention"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    platform_retention_set: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["PlatformRetention"];
+            };
+        };
+        responses: {
+            /** @description The platform's default retention and the floor and ceiling every tenant policy stays within. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["PlatformRetention"];
                 };
             };
             /**
@@ -10628,6 +12596,1206 @@ export interface operations {
             };
         };
     };
+    audit_sinks_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sinks of a scope, oldest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["AuditSinkList"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    audit_sinks_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["CreateAuditSink"];
+            };
+        };
+        responses: {
+            /** @description The sink, delivering from its own creation entry (or `from_seq`) on. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["AuditSinkView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    audit_sinks_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The sink's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A sink and how its delivery goes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["AuditSinkView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    audit_sinks_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The sink's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    audit_sinks_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The sink's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["UpdateAuditSink"];
+            };
+        };
+        responses: {
+            /** @description A sink and how its delivery goes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["AuditSinkView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    audit_sinks_test: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The sink's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What sending a test event did. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["AuditSinkTestResult"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    legal_holds_list: {
+        parameters: {
+            query?: {
+                /** @description Only holds not yet released. */
+                active?: boolean;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of legal holds, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["LegalHoldPage"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    legal_holds_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["CreateLegalHold"];
+            };
+        };
+        responses: {
+            /** @description The hold, now active. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["LegalHoldView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    legal_holds_release: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The hold's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A legal hold: while active, nothing it covers is purged, hard-deleted or erased. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["LegalHoldView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     tenant_overview_get: {
         parameters: {
             query?: {
@@ -12239,6 +15407,400 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    retention_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A tenant's retention: its own policy, what applies, and the platform's bounds. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["TenantRetention"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    retention_set: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["RetentionPeriods"];
+            };
+        };
+        responses: {
+            /** @description A tenant's retention: its own policy, what applies, and the platform's bounds. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["TenantRetention"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    retention_preview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the next purge would delete in the tenant, before anything does. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["RetentionPreview"];
+                };
             };
             /**
              * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
@@ -14515,6 +18077,139 @@ export interface operations {
                 };
                 content: {
                     "application/json; charset=utf-8": components["schemas"]["UserView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    users_erase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What an erasure removed, in counts (the audit log records the same, never content). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErasureResult"];
                 };
             };
             /**

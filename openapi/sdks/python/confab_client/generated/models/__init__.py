@@ -4,6 +4,10 @@ from .activation_status import ActivationStatus
 from .audit_entry_view import AuditEntryView
 from .audit_export_format import AuditExportFormat
 from .audit_page import AuditPage
+from .audit_sink_kind_view import AuditSinkKindView
+from .audit_sink_list import AuditSinkList
+from .audit_sink_test_result import AuditSinkTestResult
+from .audit_sink_view import AuditSinkView
 from .audit_verification_view import AuditVerificationView
 from .chain_entry_view import ChainEntryView
 from .change_password_request import ChangePasswordRequest
@@ -12,7 +16,9 @@ from .context_view import ContextView
 from .conversation_detail import ConversationDetail
 from .conversation_page import ConversationPage
 from .conversation_view import ConversationView
+from .create_audit_sink import CreateAuditSink
 from .create_conversation import CreateConversation
+from .create_legal_hold import CreateLegalHold
 from .create_preset import CreatePreset
 from .create_share import CreateShare
 from .create_tenant_request import CreateTenantRequest
@@ -23,13 +29,17 @@ from .credential_kind import CredentialKind
 from .diff_line import DiffLine
 from .diff_op import DiffOp
 from .edit_message import EditMessage
+from .erasure_result import ErasureResult
 from .error_body import ErrorBody
 from .error_code import ErrorCode
 from .error_detail import ErrorDetail
 from .failure_policy import FailurePolicy
 from .field_change import FieldChange
 from .health_check_view import HealthCheckView
+from .hold_scope import HoldScope
 from .keep_mode import KeepMode
+from .legal_hold_page import LegalHoldPage
+from .legal_hold_view import LegalHoldView
 from .login_request import LoginRequest
 from .me_view import MeView
 from .message_cancelled import MessageCancelled
@@ -51,6 +61,7 @@ from .overview_day_view import OverviewDayView
 from .pinned_plugin_preset import PinnedPluginPreset
 from .pinned_preset import PinnedPreset
 from .platform_health_view import PlatformHealthView
+from .platform_retention import PlatformRetention
 from .plugin_call_list import PluginCallList
 from .plugin_call_view import PluginCallView
 from .plugin_list import PluginList
@@ -81,6 +92,9 @@ from .quota_status_view import QuotaStatusView
 from .quota_subject import QuotaSubject
 from .quota_view import QuotaView
 from .regenerate_message import RegenerateMessage
+from .retention_kind_count import RetentionKindCount
+from .retention_periods import RetentionPeriods
+from .retention_preview import RetentionPreview
 from .search_hit_view import SearchHitView
 from .search_results import SearchResults
 from .send_message import SendMessage
@@ -114,6 +128,7 @@ from .tenant_membership_view import TenantMembershipView
 from .tenant_overview_view import TenantOverviewView
 from .tenant_page import TenantPage
 from .tenant_plugins import TenantPlugins
+from .tenant_retention import TenantRetention
 from .tenant_role import TenantRole
 from .tenant_usage_view import TenantUsageView
 from .tenant_view import TenantView
@@ -121,6 +136,7 @@ from .token_page import TokenPage
 from .token_view import TokenView
 from .tree_view import TreeView
 from .turn_view import TurnView
+from .update_audit_sink import UpdateAuditSink
 from .update_conversation import UpdateConversation
 from .update_preset import UpdatePreset
 from .upload_plugin import UploadPlugin
@@ -135,6 +151,10 @@ __all__ = (
     "AuditEntryView",
     "AuditExportFormat",
     "AuditPage",
+    "AuditSinkKindView",
+    "AuditSinkList",
+    "AuditSinkTestResult",
+    "AuditSinkView",
     "AuditVerificationView",
     "ChainEntryView",
     "ChangePasswordRequest",
@@ -143,7 +163,9 @@ __all__ = (
     "ConversationDetail",
     "ConversationPage",
     "ConversationView",
+    "CreateAuditSink",
     "CreateConversation",
+    "CreateLegalHold",
     "CreatePreset",
     "CreateShare",
     "CreateTenantRequest",
@@ -154,13 +176,17 @@ __all__ = (
     "DiffLine",
     "DiffOp",
     "EditMessage",
+    "ErasureResult",
     "ErrorBody",
     "ErrorCode",
     "ErrorDetail",
     "FailurePolicy",
     "FieldChange",
     "HealthCheckView",
+    "HoldScope",
     "KeepMode",
+    "LegalHoldPage",
+    "LegalHoldView",
     "LoginRequest",
     "MeView",
     "MessageCancelled",
@@ -182,6 +208,7 @@ __all__ = (
     "PinnedPluginPreset",
     "PinnedPreset",
     "PlatformHealthView",
+    "PlatformRetention",
     "PluginCallList",
     "PluginCallView",
     "PluginList",
@@ -212,6 +239,9 @@ __all__ = (
     "QuotaSubject",
     "QuotaView",
     "RegenerateMessage",
+    "RetentionKindCount",
+    "RetentionPeriods",
+    "RetentionPreview",
     "SearchHitView",
     "SearchResults",
     "SendMessage",
@@ -245,6 +275,7 @@ __all__ = (
     "TenantOverviewView",
     "TenantPage",
     "TenantPlugins",
+    "TenantRetention",
     "TenantRole",
     "TenantUsageView",
     "TenantView",
@@ -252,6 +283,7 @@ __all__ = (
     "TokenView",
     "TreeView",
     "TurnView",
+    "UpdateAuditSink",
     "UpdateConversation",
     "UpdatePreset",
     "UploadPlugin",

@@ -22,11 +22,12 @@ class AuditEntryView:
         actor (str): The actor's e-mail address at the time, or `cli` for operator commands.
         created_at (datetime.datetime): When it happened (RFC 3339, UTC).
         details (Any): Action-specific facts (never message content or secrets).
-        hash_ (str): SHA-256 over this entry and the previous entry's hash (hex): the chain that makes tampering
-            evident.
+        hash_ (str): SHA-256 over this entry and the previous entry's hash in its scope's chain (hex): the chain
+            that makes tampering evident (docs/audit-verification.md).
         id (UUID): The entry's id.
         outcome (str): `success` or `failure`.
-        seq (int): Position in the installation-wide hash chain.
+        seq (int): The entry's number: unique across the installation, increasing along its scope's hash chain
+            (the chain position itself is in the `chain=true` export).
         actor_user_id (None | Unset | UUID): The user who acted; null for the system or an unknown sign-in.
         ip (None | str | Unset): The client's IP address; null for actions without a request (the CLI, background work).
         request_id (None | str | Unset): The request that caused it (matches the server's logs); null without a request.

@@ -15,7 +15,7 @@ class HealthCheckView:
 
     Attributes:
         detail (str): What it found, e.g. `current`, `unreachable`, `sql`, `opensearch`.
-        name (str): `database`, `schema`, `search` or `redis`.
+        name (str): `database`, `schema`, `search`, `redis` or `audit_sinks`.
         ok (bool): Whether it passes.
     """
 

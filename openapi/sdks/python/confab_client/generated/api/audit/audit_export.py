@@ -16,6 +16,7 @@ from ...types import UNSET, File, Response, Unset
 def _get_kwargs(
     *,
     format_: AuditExportFormat | Unset = UNSET,
+    chain: bool | Unset = UNSET,
     actor: UUID | Unset = UNSET,
     action: str | Unset = UNSET,
     target_type: str | Unset = UNSET,
@@ -31,6 +32,8 @@ def _get_kwargs(
         json_format_ = format_.value
 
     params["format"] = json_format_
+
+    params["chain"] = chain
 
     json_actor: str | Unset = UNSET
     if not isinstance(actor, Unset):
@@ -148,6 +151,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     format_: AuditExportFormat | Unset = UNSET,
+    chain: bool | Unset = UNSET,
     actor: UUID | Unset = UNSET,
     action: str | Unset = UNSET,
     target_type: str | Unset = UNSET,
@@ -160,6 +164,7 @@ def sync_detailed(
 
     Args:
         format_ (AuditExportFormat | Unset): The download formats.
+        chain (bool | Unset):
         actor (UUID | Unset):
         action (str | Unset):
         target_type (str | Unset):
@@ -177,6 +182,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         format_=format_,
+        chain=chain,
         actor=actor,
         action=action,
         target_type=target_type,
@@ -196,6 +202,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     format_: AuditExportFormat | Unset = UNSET,
+    chain: bool | Unset = UNSET,
     actor: UUID | Unset = UNSET,
     action: str | Unset = UNSET,
     target_type: str | Unset = UNSET,
@@ -208,6 +215,7 @@ def sync(
 
     Args:
         format_ (AuditExportFormat | Unset): The download formats.
+        chain (bool | Unset):
         actor (UUID | Unset):
         action (str | Unset):
         target_type (str | Unset):
@@ -226,6 +234,7 @@ def sync(
     return sync_detailed(
         client=client,
         format_=format_,
+        chain=chain,
         actor=actor,
         action=action,
         target_type=target_type,
@@ -239,6 +248,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     format_: AuditExportFormat | Unset = UNSET,
+    chain: bool | Unset = UNSET,
     actor: UUID | Unset = UNSET,
     action: str | Unset = UNSET,
     target_type: str | Unset = UNSET,
@@ -251,6 +261,7 @@ async def asyncio_detailed(
 
     Args:
         format_ (AuditExportFormat | Unset): The download formats.
+        chain (bool | Unset):
         actor (UUID | Unset):
         action (str | Unset):
         target_type (str | Unset):
@@ -268,6 +279,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         format_=format_,
+        chain=chain,
         actor=actor,
         action=action,
         target_type=target_type,
@@ -285,6 +297,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     format_: AuditExportFormat | Unset = UNSET,
+    chain: bool | Unset = UNSET,
     actor: UUID | Unset = UNSET,
     action: str | Unset = UNSET,
     target_type: str | Unset = UNSET,
@@ -297,6 +310,7 @@ async def asyncio(
 
     Args:
         format_ (AuditExportFormat | Unset): The download formats.
+        chain (bool | Unset):
         actor (UUID | Unset):
         action (str | Unset):
         target_type (str | Unset):
@@ -316,6 +330,7 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             format_=format_,
+            chain=chain,
             actor=actor,
             action=action,
             target_type=target_type,

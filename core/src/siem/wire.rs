@@ -109,6 +109,7 @@ mod tests {
         Entry {
             id: uuid::Uuid::nil(),
             seq: 7,
+            chain_seq: None,
             tenant_id: None,
             actor_user_id: None,
             actor_label: "cli".into(),

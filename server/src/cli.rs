@@ -464,7 +464,8 @@ async fn rotate_master_key(
     max_rows: Option<u64>,
     dry_run: bool,
 ) -> anyhow::Result<ExitCode> {
-    use confab_core::crypto::{Keyring, rotation};
+    use confab_core::crypto::Keyring;
+    use confab_core::key_rotation as rotation;
     let keyring = Keyring::from_config(&config.secrets).map_err(|e| anyhow::anyhow!(e))?.context(
         "secrets.master_key is not set: configure the new master key (and the old one in secrets.previous_master_keys)",
     )?;

@@ -7,8 +7,6 @@
 //! under the previous ones without guessing. Ciphertexts written before key ids existed (plain
 //! base64) stay readable: they are tried under each configured key in turn.
 
-pub mod rotation;
-
 use crate::config::{ExposeSecret, SecretsConfig};
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};

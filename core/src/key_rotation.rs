@@ -10,8 +10,8 @@
 //! (they accept the previous keys too), and the next run starts with what is left. A row that
 //! a replica changed meanwhile is not overwritten (the update compares the old ciphertext).
 
-use super::Keyring;
 use crate::audit::{self, Actor, NewEntry, action};
+use crate::crypto::Keyring;
 use crate::domain::TenantId;
 use crate::error::{AppError, AppResult};
 use crate::store::Store;

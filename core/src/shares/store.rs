@@ -110,15 +110,12 @@ fn scoped(tenant: TenantId, owner: Option<UserId>) -> sea_orm::Select<share::Ent
     q
 }
 
-/// Neither revoked nor expired at `at`, and its source conversation not deleted by its owner (a
-/// deleted conversation's shares stop resolving at once, before the purge removes them).
+/// Neither revoked nor expired at `at`. A snapshot is a copy: deleting its source conversation
+/// leaves it (it has its own retention period).
 fn live(at: DateTime<Utc>) -> Condition {
     Condition::all()
         .add(share::Column::RevokedAt.is_null())
         .add(Condition::any().add(share::Column::ExpiresAt.is_null()).add(share::Column::ExpiresAt.gt(at)))
-        .add(Expr::cust(
-            "NOT EXISTS (SELECT 1 FROM conversations dc WHERE dc.id = shares.source_conversation_id AND dc.deleted_at IS NOT NULL)",
-        ))
 }
 
 fn in_state(state: ShareState, at: DateTime<Utc>) -> Condition {

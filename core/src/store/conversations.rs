@@ -144,8 +144,8 @@ pub async fn set_active_leaf(conn: &impl Conn, tenant: TenantId, id: Conversatio
 
 /// The owner's delete: marks the conversation deleted (hidden from then on). The purge removes
 /// it after the tenant's grace period unless a legal hold covers it. The search outbox gets a row
-/// per document, so OpenSearch drops them now (the indexer finds them deleted), and its shares
-/// are revoked.
+/// per document, so OpenSearch drops them now (the indexer finds them deleted). Its share
+/// snapshots are copies with their own retention period: they stay until revoked or purged.
 pub async fn soft_delete(conn: &impl Conn, tenant: TenantId, owner: UserId, id: ConversationId) -> AppResult<()> {
     let res = conversation::Entity::update_many()
         .col_expr(conversation::Column::DeletedAt, Some(now()).into())
@@ -172,20 +172,6 @@ pub async fn soft_delete(conn: &impl Conn, tenant: TenantId, owner: UserId, id: 
         backend,
         sql,
         [id.0.into(), tenant.0.into(), id.0.into(), tenant.0.into()],
-    ))
-    .await?;
-    // Its shares stop resolving for good (the snapshot rows stay, revoked, until their own period).
-    let sql = format!(
-        "UPDATE shares SET revoked_at = {}, revoked_by = {} WHERE source_conversation_id = {} AND tenant_id = {} AND revoked_at IS NULL",
-        p(1),
-        p(2),
-        p(3),
-        p(4)
-    );
-    conn.execute_raw(sea_orm::Statement::from_sql_and_values(
-        backend,
-        sql,
-        [now().into(), owner.0.into(), id.0.into(), tenant.0.into()],
     ))
     .await?;
     Ok(())

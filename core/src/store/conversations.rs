@@ -157,8 +157,7 @@ pub async fn soft_delete(conn: &impl Conn, tenant: TenantId, owner: UserId, id: 
         .await?;
     super::expect_one(res.rows_affected, "conversation")?;
     let backend = conn.get_database_backend();
-    // The store sits below search (no import back into it): bind placeholders spelled here.
-    let p = |n: usize| if backend == sea_orm::DbBackend::Postgres { format!("${n}") } else { "?".to_string() };
+    let p = |n| super::placeholder(backend, n);
     let sql = format!(
         "INSERT INTO search_outbox (tenant_id, doc_id, kind)
          SELECT tenant_id, id, 'message' FROM messages WHERE conversation_id = {} AND tenant_id = {}

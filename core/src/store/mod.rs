@@ -209,3 +209,16 @@ pub(crate) fn expect_one(rows: u64, what: &'static str) -> Result<(), crate::err
 }
 
 pub(crate) use sea_orm::ConnectionTrait as Conn;
+
+/// The `n`th (1-based) bind placeholder of `backend`, for hand-written SQL.
+pub(crate) fn placeholder(backend: sea_orm::DbBackend, n: usize) -> String {
+    match backend {
+        sea_orm::DbBackend::Postgres => format!("${n}"),
+        _ => "?".into(),
+    }
+}
+
+/// `count` placeholders from the `first`th on, comma-separated.
+pub(crate) fn placeholders(backend: sea_orm::DbBackend, first: usize, count: usize) -> String {
+    (first..first + count).map(|n| placeholder(backend, n)).collect::<Vec<_>>().join(", ")
+}

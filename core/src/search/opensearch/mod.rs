@@ -41,7 +41,7 @@ use async_trait::async_trait;
 use opensearch::http::request::JsonBody;
 use opensearch::http::transport::{SingleNodeConnectionPool, TransportBuilder};
 use opensearch::http::{Method, StatusCode, headers::HeaderMap};
-use sea_orm::{DbBackend, FromQueryResult, Statement, Value};
+use sea_orm::{FromQueryResult, Statement, Value};
 use serde_json::{Value as Json, json};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -429,18 +429,7 @@ impl OpenSearchBackend {
     }
 }
 
-/// The `n`th (1-based) bind placeholder of `backend`.
-pub(crate) fn placeholder(backend: DbBackend, n: usize) -> String {
-    match backend {
-        DbBackend::Postgres => format!("${n}"),
-        _ => "?".into(),
-    }
-}
-
-/// `count` placeholders from the `first`th on, comma-separated.
-pub(crate) fn placeholders(backend: DbBackend, first: usize, count: usize) -> String {
-    (first..first + count).map(|n| placeholder(backend, n)).collect::<Vec<_>>().join(", ")
-}
+pub(crate) use crate::store::{placeholder, placeholders};
 
 #[cfg(test)]
 mod tests {

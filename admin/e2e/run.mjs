@@ -687,7 +687,7 @@ test('tenant admin: retention policy (a bad value shows the server’s message, 
     const text = await confirmDialog(page, 'Save policy');
     assert(/Conversations: .* → 7 days/.test(text), `the confirmation lists the change: ${text}`);
     await conversations.getByRole('alert').filter({ hasText: 'must be at least 30 days (the platform floor)' }).waitFor();
-    await policy.getByRole('alert').filter({ hasText: 'Not saved' }).waitFor();
+    await policy.getByRole('alert').filter({ hasText: 'Not saved. Conversations: Must be at least 30 days' }).waitFor();
     assert((await policy.getByRole('textbox', { name: 'Conversations (days)' }).getAttribute('aria-invalid')) === 'true', 'the field is marked invalid');
     const unchanged = (await call('GET', '/v1/tenant/retention')).body;
     assert(JSON.stringify(unchanged.policy) === JSON.stringify(before.policy), `nothing changed: ${JSON.stringify(unchanged.policy)}`);
@@ -762,7 +762,7 @@ test('tenant admin: a webhook sink shows its status and backlog; test event; del
   await page.getByRole('button', { name: 'Add a sink' }).click();
   const d = dialog(page);
   const name = `Splunk ${Date.now() % 100000}`;
-  await d.getByLabel('Name').fill(name);
+  await d.getByLabel('Name', { exact: true }).fill(name);
   // A public name that never resolves: delivery fails, retries, and the backlog waits.
   await d.getByLabel('Webhook URL').fill('https://siem.invalid/confab/audit');
   assert((await d.getByLabel(/^Signing secret/).getAttribute('type')) === 'password', 'the secret field hides what is typed');

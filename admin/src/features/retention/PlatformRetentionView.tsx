@@ -86,22 +86,24 @@ function Bounds() {
     });
     if (!ok) return;
     try {
-      await save.mutateAsync({ body });
+      const saved = await save.mutateAsync({ body });
+      client.setQueryData($api.queryOptions('get', '/v1/platform/retention').queryKey, saved);
+      setDrafts({ default: draftOf(saved.default), floor: draftOf(saved.floor), ceiling: draftOf(saved.ceiling) });
       notify.ok('Platform retention saved.');
-      setDrafts(null);
-      await client.invalidateQueries({ queryKey: ['get', '/v1/platform/retention'] });
       await client.invalidateQueries({ queryKey: ['get', '/v1/tenant/retention'] });
     } catch (err) {
+      let where: string | null = null;
       if (err instanceof ConfabError) {
-        for (const { part } of PARTS) {
+        for (const { part, label } of PARTS) {
           const f = fieldError(err, part);
           if (f) {
-            setErrors({ [`${part}.${f.field}`]: f.reason });
+            setErrors({ [`${part}.${f.field}`]: sentence(f.reason) });
             focus(part, f.field);
+            where = `Not saved. ${label.split(' ')[0]}, ${PERIODS.find((p) => p.field === f.field)?.label}: ${sentence(f.reason)}`;
           }
         }
       }
-      setFailure(`Not saved: ${describeError(err)}`);
+      setFailure(where ?? `Not saved: ${describeError(err)}`);
     }
   };
 
@@ -161,4 +163,9 @@ function Bounds() {
       </QueryState>
     </Section>
   );
+}
+
+function sentence(s: string): string {
+  const t = s.charAt(0).toUpperCase() + s.slice(1);
+  return /[.!?]$/.test(t) ? t : `${t}.`;
 }

@@ -94,18 +94,20 @@ function Policy({ canWrite }: { canWrite: boolean }) {
     });
     if (!ok) return;
     try {
-      await save.mutateAsync({ body: parsed.periods });
+      const saved = await save.mutateAsync({ body: parsed.periods });
+      client.setQueryData($api.queryOptions('get', '/v1/tenant/retention').queryKey, saved);
+      setDraft(draftOf(saved.policy ?? saved.effective));
       notify.ok('Retention policy saved.');
-      setDraft(null);
-      await client.invalidateQueries({ queryKey: ['get', '/v1/tenant/retention'] });
       await client.invalidateQueries({ queryKey: ['get', '/v1/tenant/retention/preview'] });
     } catch (err) {
       const f = err instanceof ConfabError ? fieldError(err) : null;
       if (f) {
         setErrors({ [f.field]: sentence(f.reason) });
         focusField(f.field);
+        setFailure(`Not saved. ${PERIODS.find((p) => p.field === f.field)?.label}: ${sentence(f.reason)}`);
+      } else {
+        setFailure(`Not saved: ${describeError(err)}`);
       }
-      setFailure(`Not saved: ${describeError(err)}`);
     }
   };
 

@@ -658,7 +658,7 @@ async function restorePlatformRetention(settings) {
 }
 /** Sets a period in the form: untick "Keep forever" when needed, then type the days. */
 async function setPeriod(scope, label, days) {
-  const forever = scope.getByRole('checkbox', { name: `Keep forever (${label})` });
+  const forever = scope.getByRole('checkbox', { name: `Keep forever (${label})`, exact: true });
   if (await forever.isChecked()) await forever.uncheck();
   await scope.getByRole('textbox', { name: label, exact: true }).fill(days);
 }
@@ -688,7 +688,7 @@ test('tenant admin: retention policy (a bad value shows the server’s message, 
     assert(/Conversations: .* → 7 days/.test(text), `the confirmation lists the change: ${text}`);
     await conversations.getByRole('alert').filter({ hasText: 'must be at least 30 days (the platform floor)' }).waitFor();
     await policy.getByRole('alert').filter({ hasText: 'Not saved. Conversations: Must be at least 30 days' }).waitFor();
-    assert((await policy.getByRole('textbox', { name: 'Conversations (days)' }).getAttribute('aria-invalid')) === 'true', 'the field is marked invalid');
+    assert((await policy.getByRole('textbox', { name: 'Conversations (days)', exact: true }).getAttribute('aria-invalid')) === 'true', 'the field is marked invalid');
     const unchanged = (await call('GET', '/v1/tenant/retention')).body;
     assert(JSON.stringify(unchanged.policy) === JSON.stringify(before.policy), `nothing changed: ${JSON.stringify(unchanged.policy)}`);
     await shot(page, 'retention-refused');

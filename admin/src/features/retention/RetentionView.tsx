@@ -202,7 +202,7 @@ function Preview() {
             <>
               <p className="muted small" aria-live="polite">
                 Counted now under the policy in force; nothing is deleted by looking.{' '}
-                {total === 0 ? 'Nothing is due: the next purge would delete nothing.' : `${fmtInt(total)} rows are due.`} What a legal hold covers is not counted.
+                {total === 0 ? 'Nothing is due: the next purge would delete nothing.' : `${fmtInt(total)} ${total === 1 ? 'row is' : 'rows are'} due.`} What a legal hold covers is not counted.
               </p>
               <TableWrap label="Purge preview">
                 <table className="data-table preview-table">

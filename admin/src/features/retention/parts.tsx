@@ -51,7 +51,7 @@ export function PeriodInput({
           placeholder={forever ? 'forever' : String(meta.min)}
           onChange={(e) => onDays(e.target.value)}
         />
-        <span className="muted small" aria-hidden="true">days</span>
+        <span className={`muted small${forever ? ' invisible' : ''}`} aria-hidden="true">days</span>
         <label className="inline small">
           <input type="checkbox" checked={forever} onChange={(e) => onForever(e.target.checked)} aria-label={`Keep forever (${label})`} />
           Keep forever

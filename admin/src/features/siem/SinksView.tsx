@@ -158,7 +158,7 @@ export function SinksView({ platform, canWrite }: { platform: boolean; canWrite:
                         </td>
                         <td>
                           {s.last_success_at ? <span className="nowrap">{fmtTime(s.last_success_at)}</span> : <span className="muted">never</span>}
-                          {s.delivered_seq > 0 && <span className="muted small block">up to entry #{fmtInt(s.delivered_seq)}</span>}
+                          {s.last_success_at && s.delivered_seq > 0 && <span className="muted small block">up to entry #{fmtInt(s.delivered_seq)}</span>}
                         </td>
                         <td className="detail-cell">
                           {s.last_error ? (

@@ -643,6 +643,233 @@ test('platform admin: create a tenant, disable and enable it; platform audit and
   await assertClean(page, incidents);
 });
 
+// ---- retention, legal holds and SIEM sinks ---------------------------------------------------
+/** The platform retention as it is, to put back after a test that moves it. */
+async function platformRetention() {
+  const { call } = await admin();
+  const r = await call('GET', '/v1/platform/retention');
+  assert(r.status === 200, `platform retention: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+async function restorePlatformRetention(settings) {
+  const { call } = await admin();
+  const r = await call('PUT', '/v1/platform/retention', settings);
+  assert(r.status === 200, `restoring the platform retention: ${r.status} ${JSON.stringify(r.body)}`);
+}
+/** Sets a period in the form: untick "Keep forever" when needed, then type the days. */
+async function setPeriod(scope, label, days) {
+  const forever = scope.getByRole('checkbox', { name: `Keep forever (${label})`, exact: true });
+  if (await forever.isChecked()) await forever.uncheck();
+  await scope.getByRole('textbox', { name: label, exact: true }).fill(days);
+}
+
+test('tenant admin: retention policy (a bad value shows the server’s message, nothing changes), preview, a legal hold placed and released', async ({ page, incidents }) => {
+  const { call } = await admin();
+  const saved = await platformRetention();
+  // The platform keeps conversations at least 30 days.
+  await restorePlatformRetention({ ...saved, floor: { ...saved.floor, conversation_days: 30 } });
+  // A conversation deleted now: with a grace of 0 days, the next purge would take it.
+  const conv = await call('POST', '/v1/conversations', { title: 'Deleted for the preview' });
+  assert(conv.status === 201, JSON.stringify(conv.body));
+  const del = await call('DELETE', `/v1/conversations/${conv.body.id}`);
+  assert([200, 204].includes(del.status), `deleting a conversation: ${del.status}`);
+  try {
+    const before = (await call('GET', '/v1/tenant/retention')).body;
+    await signInConsole(page);
+    await open(page, 'Retention and legal holds');
+    const policy = page.getByRole('region', { name: 'Retention policy' });
+    const conversations = policy.getByRole('row').filter({ has: page.getByRole('rowheader', { name: /^Conversations/ }) });
+    await conversations.getByRole('cell', { name: 'at least 30 days' }).waitFor();
+
+    // Below the platform floor: the server refuses, says why next to the field, and nothing changes.
+    await setPeriod(policy, 'Conversations (days)', '7');
+    await policy.getByRole('button', { name: 'Save policy' }).click();
+    const text = await confirmDialog(page, 'Save policy');
+    assert(/Conversations: .* → 7 days/.test(text), `the confirmation lists the change: ${text}`);
+    await conversations.getByRole('alert').filter({ hasText: 'must be at least 30 days (the platform floor)' }).waitFor();
+    await policy.getByRole('alert').filter({ hasText: 'Not saved. Conversations: Must be at least 30 days' }).waitFor();
+    assert((await policy.getByRole('textbox', { name: 'Conversations (days)', exact: true }).getAttribute('aria-invalid')) === 'true', 'the field is marked invalid');
+    const unchanged = (await call('GET', '/v1/tenant/retention')).body;
+    assert(JSON.stringify(unchanged.policy) === JSON.stringify(before.policy), `nothing changed: ${JSON.stringify(unchanged.policy)}`);
+    await shot(page, 'retention-refused');
+
+    // Not a number: the form says so itself.
+    await setPeriod(policy, 'Conversations (days)', 'soon');
+    await policy.getByRole('button', { name: 'Save policy' }).click();
+    await conversations.getByText('Enter a whole number of days.').waitFor();
+
+    // A good policy: 45 days, and deleted conversations go at once.
+    await setPeriod(policy, 'Conversations (days)', '45');
+    await setPeriod(policy, 'Deleted conversations (days)', '0');
+    await policy.getByRole('button', { name: 'Save policy' }).click();
+    const ok = await confirmDialog(page, 'Save policy');
+    assert(/deletes, for good/.test(ok), `shortening warns what the purge will do: ${ok}`);
+    await page.getByRole('status').getByText('Retention policy saved.').waitFor();
+    const after = (await call('GET', '/v1/tenant/retention')).body;
+    assert(after.policy?.conversation_days === 45 && after.policy?.deleted_grace_days === 0, `saved: ${JSON.stringify(after.policy)}`);
+    await conversations.getByRole('cell', { name: '45 days', exact: true }).waitFor();
+
+    // The preview counts what the next purge would take: the deleted conversation.
+    const preview = page.getByRole('region', { name: 'What the next purge would delete' });
+    await preview.getByRole('button', { name: 'Count again' }).click();
+    const deleted = preview.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Deleted conversations past the grace' }) });
+    await eventually('the deleted conversation counted', async () => Number((await deleted.getByRole('cell').first().textContent()).replace(/\D/g, '')) >= 1);
+    await shot(page, 'retention');
+    await axe(page, 'retention and legal holds');
+
+    // A legal hold on a user: case name and reason, then released (after a confirmation).
+    const holds = page.getByRole('region', { name: 'Legal holds' });
+    await holds.getByText('No active legal holds.').waitFor();
+    await holds.getByRole('button', { name: 'Place a legal hold' }).click();
+    const d = dialog(page);
+    await d.getByRole('radio', { name: 'Everything one user owns' }).check();
+    await d.getByLabel('User', { exact: true }).fill(seed.quota_user.email);
+    await eventually('the user suggested', async () => (await d.locator('datalist option').count()) > 0);
+    await d.getByLabel('User', { exact: true }).blur();
+    await d.getByText(`${seed.quota_user.email} chosen.`).waitFor();
+    const caseName = `Acme v. Globex ${Date.now() % 100000}`;
+    await d.getByLabel(/^Case name/).fill(caseName);
+    await d.getByLabel(/^Reason/).fill('Litigation hold: keep every conversation of the account.');
+    await shot(page, 'legal-hold-place');
+    await axe(page, 'place a legal hold');
+    await d.getByRole('button', { name: 'Place hold' }).click();
+    await d.waitFor({ state: 'detached' });
+    const row = holds.getByRole('row').filter({ hasText: caseName });
+    await row.getByText(seed.quota_user.email).waitFor();
+    await row.getByText('active', { exact: true }).waitFor();
+    await row.getByText(/^by /).first().waitFor();
+    await shot(page, 'legal-holds');
+    await row.getByRole('button', { name: `Release the hold “${caseName}”` }).click();
+    const released = await confirmDialog(page, 'Release hold');
+    assert(/Retention then catches up/.test(released) && released.includes(caseName), `the confirmation says what releasing does: ${released}`);
+    await row.waitFor({ state: 'detached' });
+    await holds.getByLabel('Show').selectOption('all');
+    await holds.getByRole('row').filter({ hasText: caseName }).getByText('released', { exact: true }).waitFor();
+    const list = (await call('GET', '/v1/tenant/legal-holds')).body.items;
+    assert(list.find((h) => h.case_name === caseName)?.released_at, 'the hold is released on the server');
+    await assertClean(page, incidents);
+  } finally {
+    await restorePlatformRetention(saved);
+    await call('PUT', '/v1/tenant/retention', { conversation_days: null, deleted_grace_days: 30, share_days: null, usage_days: null, audit_days: null });
+  }
+});
+
+test('tenant admin: a webhook sink shows its status and backlog; test event; deleting it drops the backlog', async ({ page, incidents }) => {
+  await signInConsole(page);
+  await open(page, 'SIEM sinks');
+  await page.getByText('No sinks.').waitFor();
+  await shot(page, 'siem-empty');
+  await page.getByRole('button', { name: 'Add a sink' }).click();
+  const d = dialog(page);
+  const name = `Splunk ${Date.now() % 100000}`;
+  await d.getByLabel('Name', { exact: true }).fill(name);
+  // A public name that never resolves: delivery fails, retries, and the backlog waits.
+  await d.getByLabel('Webhook URL').fill('https://siem.invalid/confab/audit');
+  assert((await d.getByLabel(/^Signing secret/).getAttribute('type')) === 'password', 'the secret field hides what is typed');
+  await d.getByLabel(/^Signing secret/).fill('e2e-signing-secret-never-shown');
+  await axe(page, 'add a sink');
+  await d.getByRole('button', { name: 'Add sink' }).click();
+  await d.waitFor({ state: 'detached' });
+  const row = page.getByRole('row').filter({ hasText: name });
+  await row.getByText('https://siem.invalid/confab/audit').waitFor();
+  await row.getByText('Signing secret set (never shown)').waitFor();
+  assert(!(await page.content()).includes('e2e-signing-secret-never-shown'), 'the secret is never shown');
+  // Its own creation entry waits at least.
+  const backlog = async () => Number((await row.getByRole('cell').nth(1).textContent()).replace(/\D/g, ''));
+  await eventually('a backlog', async () => (await backlog()) >= 1);
+  await row.getByRole('button', { name: `Send a test event to ${name}` }).click();
+  await row.getByText(/Test event not delivered: /).waitFor({ timeout: 30000 });
+  await eventually('the failing status and its error', async () => (await row.getByText('failing', { exact: true }).count()) > 0 && (await row.locator('.detail-cell .error').count()) > 0, 30000);
+  await row.getByText('never', { exact: true }).waitFor();
+  await shot(page, 'siem');
+  await axe(page, 'SIEM sinks');
+  const { call } = await admin();
+  const server = (await call('GET', '/v1/tenant/audit-sinks')).body.items.find((s) => s.name === name);
+  assert(server && server.status === 'failing' && server.backlog >= 1, `the server agrees: ${JSON.stringify(server)}`);
+
+  await row.getByRole('button', { name: `Delete the sink ${name}` }).click();
+  const text = await confirmDialog(page, 'Delete sink');
+  assert(/dropped, not sent/.test(text), `the confirmation says the backlog is dropped: ${text}`);
+  await row.waitFor({ state: 'detached' });
+  await page.getByText('No sinks.').waitFor();
+  assert(!(await call('GET', '/v1/tenant/audit-sinks')).body.items.some((s) => s.name === name), 'the sink is gone on the server');
+  await assertClean(page, incidents);
+});
+
+test('platform admin: retention bounds (a floor above the ceiling is refused inline), holds of every tenant, platform sinks', async ({ page, incidents }) => {
+  const saved = await platformRetention();
+  try {
+    await signInConsole(page);
+    await open(page, 'Retention defaults');
+    const form = page.getByRole('region', { name: 'Default, floor and ceiling' });
+    await setPeriod(form, 'Floor: Shares (days)', '9');
+    await setPeriod(form, 'Ceiling: Shares (days)', '3');
+    await form.getByRole('button', { name: 'Save platform retention' }).click();
+    await confirmDialog(page, 'Save platform retention');
+    await form.getByRole('alert').filter({ hasText: 'the floor (9 days) is above the ceiling (3 days)' }).first().waitFor();
+    const unchanged = await platformRetention();
+    assert(JSON.stringify(unchanged) === JSON.stringify(saved), `nothing changed: ${JSON.stringify(unchanged)}`);
+    await shot(page, 'platform-retention-refused');
+
+    await setPeriod(form, 'Ceiling: Shares (days)', '400');
+    await setPeriod(form, 'Default: Shares (days)', '90');
+    await form.getByRole('button', { name: 'Save platform retention' }).click();
+    await confirmDialog(page, 'Save platform retention');
+    await page.getByRole('status').getByText('Platform retention saved.').waitFor();
+    const now = await platformRetention();
+    assert(now.floor.share_days === 9 && now.ceiling.share_days === 400 && now.default.share_days === 90, `saved: ${JSON.stringify(now)}`);
+    await page.getByRole('region', { name: 'Legal holds in every tenant' }).waitFor();
+    await shot(page, 'platform-retention');
+    await axe(page, 'retention defaults');
+
+    // The tenant's view shows the new bounds.
+    await open(page, 'Retention and legal holds');
+    await page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: /^Shares/ }) }).getByRole('cell', { name: '9 days to 400 days' }).waitFor();
+
+    await open(page, 'Platform SIEM sinks');
+    await page.getByText('No sinks.').waitFor();
+    await page.getByRole('button', { name: 'Add a sink' }).waitFor();
+    await shot(page, 'platform-siem');
+    await axe(page, 'platform SIEM sinks');
+    await assertClean(page, incidents);
+  } finally {
+    await restorePlatformRetention(saved);
+  }
+});
+
+test('an auditor reads retention, legal holds and sinks, and can change none of them', async ({ page, incidents }) => {
+  const { call } = await admin();
+  const hold = await call('POST', '/v1/tenant/legal-holds', { scope: 'tenant', subject_id: null, case_name: 'Audit readiness', reason: 'Keep everything during the audit.' });
+  assert(hold.status === 201, JSON.stringify(hold.body));
+  const sink = await call('POST', '/v1/tenant/audit-sinks', { name: 'Auditor-visible sink', kind: 'webhook', url: 'https://siem.invalid/a', secret: 'another-secret-0123456789' });
+  assert(sink.status === 201, JSON.stringify(sink.body));
+  try {
+    const auditor = await account('auditor', 'auditor');
+    await signInConsole(page, auditor);
+    await open(page, 'Retention and legal holds');
+    const holds = page.getByRole('region', { name: 'Legal holds' });
+    await holds.getByRole('row').filter({ hasText: 'Audit readiness' }).getByText('Whole tenant').waitFor();
+    assert((await page.locator('main input[type="text"], main textarea').count()) === 0, 'no period fields for an auditor');
+    for (const name of ['Save policy', 'Place a legal hold', /^Release/]) {
+      assert((await page.getByRole('button', { name }).count()) === 0, `no “${name}” button for an auditor`);
+    }
+    await page.getByRole('region', { name: 'What the next purge would delete' }).getByRole('row').nth(1).waitFor();
+    await shot(page, 'auditor-retention-holds');
+    await axe(page, 'auditor retention');
+    await open(page, 'SIEM sinks');
+    await page.getByRole('row').filter({ hasText: 'Auditor-visible sink' }).waitFor();
+    for (const name of ['Add a sink', /^Send a test event/, /^Delete the sink/, /^Pause delivery/]) {
+      assert((await page.getByRole('button', { name }).count()) === 0, `no “${name}” button for an auditor`);
+    }
+    await shot(page, 'auditor-siem-sinks');
+    await axe(page, 'auditor SIEM sinks');
+    await assertClean(page, incidents);
+  } finally {
+    await call('POST', `/v1/tenant/legal-holds/${hold.body.id}/release`);
+    await call('DELETE', `/v1/tenant/audit-sinks/${sink.body.id}`);
+  }
+});
+
 test('an auditor sees read-only views, with no button that changes anything', async ({ page, incidents }) => {
   const auditor = await account('auditor', 'auditor');
   await signInConsole(page, auditor);
@@ -693,6 +920,10 @@ test('hostile text in names, prompts, manifests, audit details and share titles 
   const share = await call('POST', `/v1/conversations/${conv.body.id}/shares`, { visibility: 'tenant', title: XSS });
   assert(share.status === 201, JSON.stringify(share.body));
   await call('POST', '/v1/tenants', { name: `${XSS} ${stamp}`, slug: `xss-${stamp}` });
+  const hold = await call('POST', '/v1/tenant/legal-holds', { scope: 'user', subject_id: user.body.id, case_name: `${XSS} ${stamp}`, reason: `${XSS}\n${XSS_LINK}` });
+  assert(hold.status === 201, JSON.stringify(hold.body));
+  const sink = await call('POST', '/v1/tenant/audit-sinks', { name: `${XSS.slice(0, 90)}`, kind: 'webhook', url: `https://siem.invalid/${XSS}?next=${XSS_LINK}`, secret: 'xss-secret-0123456789abcdef' });
+  assert(sink.status === 201, JSON.stringify(sink.body));
 
   await signInConsole(page);
   const check = async (what) => {
@@ -730,6 +961,23 @@ test('hostile text in names, prompts, manifests, audit details and share titles 
     await check(`audit ${action}`);
     await dialog(page).getByRole('button', { name: 'Close' }).click();
   }
+  await open(page, 'Retention and legal holds');
+  await page.getByRole('rowheader', { name: new RegExp(`${stamp}`) }).waitFor();
+  await check('legal holds');
+  await page.getByRole('button', { name: /^Release the hold “<img/ }).click();
+  await dialog(page).getByText('<img src=x', { exact: false }).first().waitFor();
+  await check('release confirmation');
+  await dialog(page).getByRole('button', { name: 'Cancel' }).click();
+  await shot(page, 'xss-legal-holds');
+  await open(page, 'SIEM sinks');
+  await page.getByRole('rowheader', { name: /<img src=x/ }).waitFor();
+  await check('SIEM sinks');
+  await page.getByRole('button', { name: /^Delete the sink <img/ }).click();
+  await check('sink delete confirmation');
+  await dialog(page).getByRole('button', { name: 'Cancel' }).click();
+  await shot(page, 'xss-siem-sinks');
+  await call('POST', `/v1/tenant/legal-holds/${hold.body.id}/release`);
+  await call('DELETE', `/v1/tenant/audit-sinks/${sink.body.id}`);
   await open(page, 'Tenants');
   await check('tenants');
   await open(page, 'Plugin uploads');
@@ -755,10 +1003,16 @@ test('every view: axe clean in dark theme, and usable at 768 px', async ({ page,
   await shot(page, 'plugins-dark');
   await open(page, 'Audit log');
   await shot(page, 'audit-dark');
+  await open(page, 'Retention and legal holds');
+  await shot(page, 'retention-dark');
+  await open(page, 'SIEM sinks');
+  await shot(page, 'siem-dark');
+  await open(page, 'Retention defaults');
+  await shot(page, 'platform-retention-dark');
 
   await page.setViewportSize({ width: 768, height: 900 });
   await page.getByRole('button', { name: 'Switch to light theme' }).click();
-  for (const view of ['Overview', 'Users', 'Audit log', 'Plugins']) {
+  for (const view of ['Overview', 'Users', 'Audit log', 'Plugins', 'Retention and legal holds', 'SIEM sinks', 'Retention defaults']) {
     await page.getByRole('button', { name: 'Menu' }).click();
     await open(page, view);
     await page.waitForTimeout(250);

@@ -27,9 +27,13 @@ const VIEW_COMPONENTS: Record<ViewId, ComponentType> = {
   presets: lazy(() => import('./features/presets/PresetsView')),
   plugins: lazy(() => import('./features/plugins/PluginsView')),
   sharing: lazy(() => import('./features/sharing/SharingView')),
+  retention: lazy(() => import('./features/retention/RetentionView')),
+  siem: lazy(() => import('./features/siem/TenantSinksView')),
   'platform/tenants': lazy(() => import('./features/platform/TenantsView')),
   'platform/plugins': lazy(() => import('./features/platform/PluginUploadsView')),
   'platform/audit': lazy(() => import('./features/audit/PlatformAuditView')),
+  'platform/siem': lazy(() => import('./features/siem/PlatformSinksView')),
+  'platform/retention': lazy(() => import('./features/retention/PlatformRetentionView')),
   'platform/health': lazy(() => import('./features/platform/HealthView')),
 };
 

@@ -34,15 +34,17 @@ describe('who gets the console', () => {
 
 describe('views and write rights', () => {
   it('gives a tenant admin every tenant view, writable, and no platform view', () => {
-    expect(ids(me('tenant_admin'))).toEqual(['overview', 'users', 'audit', 'usage', 'models', 'presets', 'plugins', 'sharing']);
+    expect(ids(me('tenant_admin'))).toEqual(['overview', 'users', 'audit', 'usage', 'models', 'presets', 'plugins', 'sharing', 'retention', 'siem']);
     const a = accessOf(me('tenant_admin'));
     for (const v of viewsFor(a)) expect(canWrite(a, v.id)).toBe(true);
     expect(canOpen(a, 'platform/tenants')).toBe(false);
   });
 
-  it('gives an auditor read-only views (users included), without sharing', () => {
+  it('gives an auditor read-only views (users, retention and SIEM sinks included), without sharing', () => {
     const a = accessOf(me('auditor'));
-    expect(ids(me('auditor'))).toEqual(['overview', 'users', 'audit', 'usage', 'models', 'presets', 'plugins']);
+    expect(ids(me('auditor'))).toEqual(['overview', 'users', 'audit', 'usage', 'models', 'presets', 'plugins', 'retention', 'siem']);
+    expect(canWrite(a, 'retention')).toBe(false);
+    expect(canWrite(a, 'siem')).toBe(false);
     for (const v of viewsFor(a)) expect(canWrite(a, v.id)).toBe(false);
     expect(canOpen(a, 'users')).toBe(true);
     expect(canWrite(a, 'users')).toBe(false);
@@ -51,15 +53,18 @@ describe('views and write rights', () => {
 
   it('gives a platform admin who is a member only the platform views', () => {
     const a = accessOf(me('member', true));
-    expect(ids(me('member', true))).toEqual(['platform/tenants', 'platform/plugins', 'platform/audit', 'platform/health']);
+    expect(ids(me('member', true))).toEqual(['platform/tenants', 'platform/plugins', 'platform/audit', 'platform/siem', 'platform/retention', 'platform/health']);
     expect(canWrite(a, 'platform/tenants')).toBe(true);
+    expect(canWrite(a, 'platform/retention')).toBe(true);
+    expect(canWrite(a, 'platform/siem')).toBe(true);
+    expect(canWrite(a, 'retention')).toBe(false);
     expect(canWrite(a, 'users')).toBe(false);
     expect(homeView(a)).toBe('platform/tenants');
   });
 
   it('gives a platform admin who governs a tenant both sections, tenant first', () => {
     const a = accessOf(me('tenant_admin', true));
-    expect(ids(me('tenant_admin', true))).toHaveLength(12);
+    expect(ids(me('tenant_admin', true))).toHaveLength(16);
     expect(homeView(a)).toBe('overview');
   });
 
@@ -69,6 +74,6 @@ describe('views and write rights', () => {
   });
 
   it('knows no unknown view', () => {
-    expect(canOpen(accessOf(me('tenant_admin', true)), 'retention')).toBe(false);
+    expect(canOpen(accessOf(me('tenant_admin', true)), 'legal-holds')).toBe(false);
   });
 });

@@ -37,9 +37,13 @@ export type ViewId =
   | 'presets'
   | 'plugins'
   | 'sharing'
+  | 'retention'
+  | 'siem'
   | 'platform/tenants'
   | 'platform/plugins'
   | 'platform/audit'
+  | 'platform/siem'
+  | 'platform/retention'
   | 'platform/health';
 
 export interface ViewDef {
@@ -59,9 +63,13 @@ export const VIEWS: ViewDef[] = [
   { id: 'presets', label: 'Presets', section: 'tenant', roles: ['tenant_admin', 'auditor'] },
   { id: 'plugins', label: 'Plugins', section: 'tenant', roles: ['tenant_admin', 'auditor'] },
   { id: 'sharing', label: 'Sharing', section: 'tenant', roles: ['tenant_admin'] },
+  { id: 'retention', label: 'Retention and legal holds', section: 'tenant', roles: ['tenant_admin', 'auditor'] },
+  { id: 'siem', label: 'SIEM sinks', section: 'tenant', roles: ['tenant_admin', 'auditor'] },
   { id: 'platform/tenants', label: 'Tenants', section: 'platform', roles: [] },
   { id: 'platform/plugins', label: 'Plugin uploads', section: 'platform', roles: [] },
   { id: 'platform/audit', label: 'Platform audit', section: 'platform', roles: [] },
+  { id: 'platform/siem', label: 'Platform SIEM sinks', section: 'platform', roles: [] },
+  { id: 'platform/retention', label: 'Retention defaults', section: 'platform', roles: [] },
   { id: 'platform/health', label: 'System health', section: 'platform', roles: [] },
 ];
 

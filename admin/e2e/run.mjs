@@ -698,9 +698,22 @@ test('tenant admin: retention policy (a bad value shows the server’s message, 
     await policy.getByRole('button', { name: 'Save policy' }).click();
     await conversations.getByText('Enter a whole number of days.').waitFor();
 
-    // A good policy: 45 days, and deleted conversations go at once.
+    // A draft previews before it is saved: 45 days, and deleted conversations go at once. The
+    // preview counts the deleted conversation under the draft; nothing is saved by looking.
     await setPeriod(policy, 'Conversations (days)', '45');
     await setPeriod(policy, 'Deleted conversations (days)', '0');
+    await policy.getByRole('button', { name: 'Preview these periods' }).click();
+    const draftPreview = page.getByRole('region', { name: 'What the draft periods would delete' });
+    const draftDeleted = draftPreview.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Deleted conversations past the grace' }) });
+    await eventually('the draft counts the deleted conversation', async () => Number((await draftDeleted.getByRole('cell').first().textContent()).replace(/\D/g, '')) >= 1);
+    await draftPreview.getByText('which are not saved').waitFor();
+    const stillBefore = (await call('GET', '/v1/tenant/retention')).body;
+    assert(JSON.stringify(stillBefore.policy) === JSON.stringify(before.policy), `a preview saves nothing: ${JSON.stringify(stillBefore.policy)}`);
+    await shot(page, 'retention-draft-preview');
+    await axe(page, 'retention draft preview');
+    await draftPreview.getByRole('button', { name: 'Show the policy in force' }).click();
+
+    // Then saved.
     await policy.getByRole('button', { name: 'Save policy' }).click();
     const ok = await confirmDialog(page, 'Save policy');
     assert(/deletes, for good/.test(ok), `shortening warns what the purge will do: ${ok}`);

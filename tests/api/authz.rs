@@ -177,6 +177,7 @@ fn cases(tenant: &str, member_id: &str) -> Vec<Case> {
         case(Method::GET, "/v1/tenant/retention", None, READERS),
         case(Method::PUT, "/v1/tenant/retention", Some(json!({ "conversation_days": -1 })), ADMINS),
         case(Method::GET, "/v1/tenant/retention/preview", None, READERS),
+        case(Method::POST, "/v1/tenant/retention/preview", Some(json!({ "conversation_days": 400 })), READERS),
         case(Method::GET, "/v1/tenant/legal-holds", None, READERS),
         case(
             Method::POST,

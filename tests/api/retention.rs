@@ -158,6 +158,10 @@ async fn policy_bounds_and_bad_input_give_4xx_and_change_nothing(b: Backend) {
         let (s, e) = admin.send(Method::PUT, "/v1/tenant/retention", Some(body.clone())).await;
         assert_eq!(error_code(s, &e, 422), "validation_failed", "{body}");
         assert!(e["error"]["message"].as_str().unwrap().contains(needle), "{body}: {e}");
+        // A draft's preview refuses it with the same words.
+        let (s, e) = admin.send(Method::POST, "/v1/tenant/retention/preview", Some(body.clone())).await;
+        assert_eq!(error_code(s, &e, 422), "validation_failed", "preview of {body}");
+        assert!(e["error"]["message"].as_str().unwrap().contains(needle), "preview of {body}: {e}");
     }
     let (s, e) = admin.send(Method::PUT, "/v1/tenant/retention", Some(json!({ "keep": "forever" }))).await;
     assert_eq!(error_code(s, &e, 400), "bad_request");
@@ -221,7 +225,17 @@ async fn a_canary_past_retention_goes_from_every_sql_store_and_a_held_one_surviv
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{hold}");
-    set_policy(&admin, json!({ "conversation_days": 30, "share_days": 30, "deleted_grace_days": 0 })).await;
+    // A draft previews before it is saved: its counts follow the draft, and nothing is saved.
+    assert_eq!(kind(&admin.get_json("/v1/tenant/retention/preview").await, "conversations"), 0);
+    let draft = json!({ "conversation_days": 30, "share_days": 30, "deleted_grace_days": 0 });
+    let (s, p) = admin.send(Method::POST, "/v1/tenant/retention/preview", Some(draft.clone())).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["effective"]["conversation_days"], 30, "{p}");
+    assert_eq!(kind(&p, "conversations"), 1, "{p}");
+    assert_eq!(kind(&p, "shares"), 1, "{p}");
+    assert_eq!(admin.get_json("/v1/tenant/retention").await["policy"], Value::Null, "a preview saves nothing");
+    assert_eq!(kind(&admin.get_json("/v1/tenant/retention/preview").await, "conversations"), 0);
+    set_policy(&admin, draft).await;
 
     // The preview and the dry run say what would go; nothing goes.
     let preview = admin.get_json("/v1/tenant/retention/preview").await;

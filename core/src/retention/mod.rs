@@ -291,6 +291,21 @@ impl RetentionService {
     /// What a run would delete in a tenant now, per kind, with the oldest date of each.
     pub async fn preview(&self, tenant: TenantId) -> AppResult<Vec<KindCount>> {
         let policy = self.tenant_policy(tenant).await?.effective;
+        self.preview_under(tenant, policy).await
+    }
+
+    /// What a run would delete in a tenant now if `draft` were its policy, before anyone saves it.
+    /// The draft is checked exactly as saving it would be (same errors); returns the policy that
+    /// would apply with the counts.
+    pub async fn preview_draft(&self, tenant: TenantId, draft: Policy) -> AppResult<(Policy, Vec<KindCount>)> {
+        draft.check_ranges("")?;
+        let platform = self.platform_settings().await?;
+        platform.within_bounds(&draft, "")?;
+        let policy = platform.effective(Some(draft));
+        Ok((policy, self.preview_under(tenant, policy).await?))
+    }
+
+    async fn preview_under(&self, tenant: TenantId, policy: Policy) -> AppResult<Vec<KindCount>> {
         let actor = Actor::anonymous("retention");
         let ctx = self.ctx(tenant, policy, 1, &actor);
         let mut out = Vec::new();

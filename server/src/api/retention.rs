@@ -290,6 +290,21 @@ impl RetentionApi {
         Ok(Json(RetentionPreview { effective: effective.into(), items: items.into_iter().map(Into::into).collect() }))
     }
 
+    /// What the next purge would delete in the active tenant if the given periods were its
+    /// policy: a preview of a draft before it is saved. The periods are checked as `PUT
+    /// /v1/tenant/retention` checks them (same errors); nothing is saved or deleted.
+    #[oai(path = "/tenant/retention/preview", method = "post", operation_id = "retention_preview_draft")]
+    async fn preview_draft(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        body: Json<RetentionPeriods>,
+    ) -> ApiResult<Json<RetentionPreview>> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::RETENTION_READ).await?;
+        let (effective, items) = state.retention.preview_draft(scope.tenant, body.0.into()).await?;
+        Ok(Json(RetentionPreview { effective: effective.into(), items: items.into_iter().map(Into::into).collect() }))
+    }
+
     /// The active tenant's legal holds, newest first (released ones too, unless `active`).
     #[oai(path = "/tenant/legal-holds", method = "get", operation_id = "legal_holds_list")]
     async fn holds(

@@ -14,16 +14,20 @@ import { fmtInt, fmtTime } from '../../format';
 import { HoldSubject, HoldsTable, PeriodInput, type Hold } from './parts';
 import { boundsText, changes, daysText, draftOf, fieldError, kindLabel, PERIODS, periodsOf, type Draft, type PeriodField } from './periods';
 
+type PreviewData = Schemas['RetentionPreview'];
+
 export default function RetentionView() {
   const canWrite = useCanWrite('retention');
+  // The counts for an unsaved draft, while the admin looks at them; null shows the policy in force.
+  const [draftPreview, setDraftPreview] = useState<PreviewData | null>(null);
   return (
     <>
       <PageHeader
         title="Retention and legal holds"
         description="How long the tenant keeps conversations, shares, usage and audit entries. A background purge deletes what is older; a legal hold keeps what it covers until it is released."
       />
-      <Policy canWrite={canWrite} />
-      <Preview />
+      <Policy canWrite={canWrite} onDraftPreview={setDraftPreview} />
+      <Preview draft={draftPreview} onBack={() => setDraftPreview(null)} />
       <Holds canWrite={canWrite} />
     </>
   );
@@ -31,9 +35,10 @@ export default function RetentionView() {
 
 type FieldErrors = Partial<Record<PeriodField, string>>;
 
-function Policy({ canWrite }: { canWrite: boolean }) {
+function Policy({ canWrite, onDraftPreview }: { canWrite: boolean; onDraftPreview: (p: PreviewData | null) => void }) {
   const retention = $api.useQuery('get', '/v1/tenant/retention');
   const save = $api.useMutation('put', '/v1/tenant/retention');
+  const previewDraft = $api.useMutation('post', '/v1/tenant/retention/preview');
   const client = useQueryClient();
   const confirm = useConfirm();
   const notify = useNotify();
@@ -49,18 +54,51 @@ function Policy({ canWrite }: { canWrite: boolean }) {
 
   const focusField = (field: PeriodField) => formRef.current?.querySelector<HTMLInputElement>(`#period-${field}`)?.focus();
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!draft || !data) return;
+  // The form's periods, or null (with the fields marked) when one is not a number of days.
+  const parseDraft = () => {
+    if (!draft) return null;
     setFailure(null);
     const parsed = periodsOf(draft);
     if ('errors' in parsed) {
       setErrors(parsed.errors);
       const first = PERIODS.find((p) => parsed.errors[p.field]);
       if (first) focusField(first.field);
-      return;
+      return null;
     }
     setErrors({});
+    return parsed.periods;
+  };
+
+  // Shows the server's refusal beside its field, the same for a save and a draft's preview.
+  const refused = (err: unknown, what: string) => {
+    const f = err instanceof ConfabError ? fieldError(err) : null;
+    if (f) {
+      setErrors({ [f.field]: sentence(f.reason) });
+      focusField(f.field);
+      setFailure(`${what} ${PERIODS.find((p) => p.field === f.field)?.label}: ${sentence(f.reason)}`);
+    } else {
+      setFailure(`${what} ${describeError(err)}`);
+    }
+  };
+
+  const preview = async () => {
+    const periods = parseDraft();
+    if (!periods) return;
+    try {
+      onDraftPreview(await previewDraft.mutateAsync({ body: periods }));
+      document.getElementById('preview-heading')?.scrollIntoView({ block: 'start' });
+    } catch (err) {
+      onDraftPreview(null);
+      refused(err, 'Cannot preview.');
+    }
+  };
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!draft || !data) return;
+    const periods = parseDraft();
+    if (!periods) return;
+    const parsed = { periods };
     const diff = changes(data.policy ?? data.effective, parsed.periods);
     if (data.policy && diff.length === 0) {
       notify.ok('Nothing changed.');
@@ -98,16 +136,10 @@ function Policy({ canWrite }: { canWrite: boolean }) {
       client.setQueryData($api.queryOptions('get', '/v1/tenant/retention').queryKey, saved);
       setDraft(draftOf(saved.policy ?? saved.effective));
       notify.ok('Retention policy saved.');
+      onDraftPreview(null);
       await client.invalidateQueries({ queryKey: ['get', '/v1/tenant/retention/preview'] });
     } catch (err) {
-      const f = err instanceof ConfabError ? fieldError(err) : null;
-      if (f) {
-        setErrors({ [f.field]: sentence(f.reason) });
-        focusField(f.field);
-        setFailure(`Not saved. ${PERIODS.find((p) => p.field === f.field)?.label}: ${sentence(f.reason)}`);
-      } else {
-        setFailure(`Not saved: ${describeError(err)}`);
-      }
+      refused(err, 'Not saved.');
     }
   };
 
@@ -169,6 +201,9 @@ function Policy({ canWrite }: { canWrite: boolean }) {
               {canWrite && (
                 <div className="actions form-actions">
                   <button type="submit" disabled={save.isPending}>Save policy</button>
+                  <button type="button" className="ghost" disabled={previewDraft.isPending} onClick={() => void preview()}>
+                    {previewDraft.isPending ? 'Counting…' : 'Preview these periods'}
+                  </button>
                   <button type="button" className="ghost" onClick={() => { setDraft(draftOf(data.policy ?? data.effective)); setErrors({}); setFailure(null); }}>
                     Reset form
                   </button>
@@ -182,26 +217,32 @@ function Policy({ canWrite }: { canWrite: boolean }) {
   );
 }
 
-function Preview() {
+function Preview({ draft, onBack }: { draft: PreviewData | null; onBack: () => void }) {
   const preview = $api.useQuery('get', '/v1/tenant/retention/preview');
   return (
     <Section
-      title="What the next purge would delete"
+      title={draft ? 'What the draft periods would delete' : 'What the next purge would delete'}
       id="preview-heading"
       actions={
-        <button type="button" className="ghost small" disabled={preview.isFetching} onClick={() => void preview.refetch()}>
-          {preview.isFetching ? 'Counting…' : 'Count again'}
-        </button>
+        draft ? (
+          <button type="button" className="ghost small" onClick={onBack}>Show the policy in force</button>
+        ) : (
+          <button type="button" className="ghost small" disabled={preview.isFetching} onClick={() => void preview.refetch()}>
+            {preview.isFetching ? 'Counting…' : 'Count again'}
+          </button>
+        )
       }
     >
       <QueryState query={preview} what="the preview">
         {() => {
-          const items = preview.data?.items ?? [];
+          const items = (draft ?? preview.data)?.items ?? [];
           const total = items.reduce((n, k) => n + k.count, 0);
           return (
             <>
               <p className="muted small" aria-live="polite">
-                Counted now under the policy in force; nothing is deleted by looking.{' '}
+                {draft
+                  ? 'Counted now under the periods in the form, which are not saved; nothing is deleted by looking.'
+                  : 'Counted now under the policy in force; nothing is deleted by looking.'}{' '}
                 {total === 0 ? 'Nothing is due: the next purge would delete nothing.' : `${fmtInt(total)} ${total === 1 ? 'row is' : 'rows are'} due.`} What a legal hold covers is not counted.
               </p>
               <TableWrap label="Purge preview">

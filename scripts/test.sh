@@ -28,6 +28,7 @@ Stages (default: all, in this order; CI runs all):
   scale    the Redis scale-out tests (names containing scale::): two replicas on PostgreSQL and a
            private redis-server per test; starts PostgreSQL
   search   the OpenSearch tests (names containing opensearch::); starts PostgreSQL and OpenSearch
+           (the retention canaries there also start a private redis-server)
   sdk      the developer platform from outside Rust, against a real server (confab-sdk-e2e-server):
            the generated Python and TypeScript SDKs (drift, build, their README examples and
            tests), the OpenAI-compatible endpoint through the official `openai` Python package, and
@@ -81,8 +82,9 @@ done
 # ---- What the chosen stages need ---------------------------------------------------------------
 want_package build-essential command -v cc
 if wants api || wants scale || wants search; then want_postgres_packages; fi
-# The scale-out tests start a private redis-server per test (and stop it to play outages).
-if wants scale; then want_package redis-server command -v redis-server; fi
+# The scale-out tests start a private redis-server per test (and stop it to play outages); so do
+# the search stage's retention canaries, which look for purged text in Redis and OpenSearch.
+if wants scale || wants search; then want_package redis-server command -v redis-server; fi
 # A real OpenSearch node, built and run from Maven Central with Java 17.
 if wants search; then want_opensearch_packages; fi
 # Node.js and npm come in the web stage (ensure_node); Debian's chromium runs the e2e tests.

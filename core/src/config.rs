@@ -58,6 +58,11 @@ pub struct SiemConfig {
     pub max_backoff_secs: u64,
     /// The HOSTNAME field of syslog messages.
     pub hostname: String,
+    /// PEM certificates of the authorities trusted for sinks' TLS (syslog `tls://` and webhook
+    /// `https://`) besides the public web roots: for a collector whose certificate a private CA
+    /// signed. Usually mounted as a file: `CONFAB_SIEM__CA_CERT_FILE=/run/secrets/siem-ca.pem`.
+    /// Certificate verification itself is never switched off.
+    pub ca_cert: Option<String>,
 }
 
 impl Default for SiemConfig {
@@ -69,6 +74,7 @@ impl Default for SiemConfig {
             timeout_ms: 10_000,
             max_backoff_secs: 300,
             hostname: "confab".into(),
+            ca_cert: None,
         }
     }
 }
@@ -610,6 +616,13 @@ impl Config {
             }
             if self.redis.ca_cert.is_some() && parsed.scheme() != "rediss" {
                 return Err(invalid("redis.ca_cert", "is for TLS: redis.url must start with rediss://".into()));
+            }
+        }
+        if let Some(pem) = &self.siem.ca_cert {
+            use rustls::pki_types::{CertificateDer, pem::PemObject};
+            let certs = CertificateDer::pem_slice_iter(pem.as_bytes()).collect::<Result<Vec<_>, _>>();
+            if !certs.is_ok_and(|c| !c.is_empty()) {
+                return Err(invalid("siem.ca_cert", "must be one or more PEM certificates".into()));
             }
         }
         if self.redis.key_prefix.is_empty() || self.redis.key_prefix.contains(char::is_whitespace) {

@@ -367,7 +367,12 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
 /// `audit verify --file`: an export checked offline, line by line.
 fn verify_export_file(path: &std::path::Path) -> anyhow::Result<ExitCode> {
     let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    match audit::evidence::verify_export(std::io::BufReader::new(file)) {
+    let reader = std::io::BufReader::new(file);
+    // A `.csv` file is read as CSV; otherwise the content tells (a CSV export starts with its
+    // column names, a JSON Lines export with `{`).
+    let csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let verified = if csv { audit::evidence::verify_csv(reader) } else { audit::evidence::verify_export(reader) };
+    match verified {
         Ok(r) => {
             let range = match (r.first_chain_seq, r.last_chain_seq) {
                 (Some(first), Some(last)) => format!("entries #{first} to #{last}"),

@@ -334,9 +334,9 @@ async fn a_chain_export_verifies_offline_and_names_a_tampered_line(b: Backend) {
     let out = app.cli(&["audit", "verify", "--file", file.to_str().unwrap()], None);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
 
-    // A chain cannot be filtered by anything but time, and is JSON Lines only; nothing is recorded.
+    // A chain cannot be filtered by anything but time; nothing is recorded.
     let exports = app.audit_count(&admin, "audit.exported").await;
-    for bad in ["/v1/audit/export?chain=true&action=auth.login", "/v1/audit/export?chain=true&format=csv"] {
+    for bad in ["/v1/audit/export?chain=true&action=auth.login", "/v1/audit/export?chain=true&target_type=user"] {
         let (s, body) = admin.send(Method::GET, bad, None).await;
         assert_eq!(s, 422, "{bad}: {body}");
         assert_eq!(body["error"]["code"], "validation_failed");
@@ -345,6 +345,142 @@ async fn a_chain_export_verifies_offline_and_names_a_tampered_line(b: Backend) {
     // Another tenant's admin exports only their own chain.
     let (_, theirs) = chain_export(&app, &globex, "/v1/audit/export?chain=true", "globex.jsonl").await;
     assert!(theirs.iter().all(|l| !l.contains(&tenant)), "no entry of another tenant");
+}
+
+/// Splits CSV text into rows of raw cells (quotes and the formula guard kept), independently of
+/// the server's writer and the verifier's reader.
+fn raw_csv(text: &str) -> Vec<Vec<String>> {
+    let (mut rows, mut row, mut cell, mut quoted) = (Vec::new(), Vec::new(), String::new(), false);
+    for c in text.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                cell.push(c);
+            }
+            ',' if !quoted => row.push(std::mem::take(&mut cell)),
+            '\n' if !quoted => {
+                row.push(std::mem::take(&mut cell));
+                rows.push(std::mem::take(&mut row));
+            }
+            _ => cell.push(c),
+        }
+    }
+    assert!(cell.is_empty() && row.is_empty(), "the CSV ends with a line break");
+    rows
+}
+
+/// A raw cell's value: unquoted, and one leading `'` (the formula guard) removed.
+fn csv_value(raw: &str) -> String {
+    let v = match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        Some(inner) => inner.replace("\"\"", "\""),
+        None => raw.to_string(),
+    };
+    v.strip_prefix('\'').map(str::to_string).unwrap_or(v)
+}
+
+fn csv_quote(value: &str) -> String {
+    format!("\"{}\"", value.replace('"', "\"\""))
+}
+
+fn csv_header_json(rows: &[Vec<String>]) -> serde_json::Value {
+    assert_eq!(rows[1][0], "header");
+    serde_json::from_str(&csv_value(&rows[1][13])).unwrap()
+}
+
+/// Downloads a CSV chain export, writes it to `file`, and returns it as rows of raw cells.
+async fn csv_chain_export(app: &TestApp, api: &Api, path: &str, file: &str) -> (std::path::PathBuf, Vec<Vec<String>>) {
+    let resp = api.get(path).await;
+    assert_eq!(resp.status(), 200, "GET {path}");
+    let disposition = resp.headers()["content-disposition"].to_str().unwrap().to_string();
+    assert!(disposition.contains("-chain-") && disposition.contains(".csv"), "{disposition}");
+    let text = resp.text().await.unwrap();
+    let target = app.db.dir.join(file);
+    std::fs::write(&target, &text).unwrap();
+    (target, raw_csv(&text))
+}
+
+fn verify_csv_rows(app: &TestApp, file: &str, rows: &[Vec<String>]) -> (i32, String) {
+    let text: String = rows.iter().map(|r| r.join(",") + "\n").collect();
+    let target = app.db.dir.join(file);
+    std::fs::write(&target, text).unwrap();
+    let out = app.cli(&["audit", "verify", "--file", target.to_str().unwrap()], None);
+    (out.code, format!("{}{}", out.stdout, out.stderr))
+}
+
+async fn a_csv_chain_export_verifies_offline_and_names_an_altered_row(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let admin = app.admin().await;
+    // A user whose e-mail a spreadsheet would read as a formula: the sign-in entry's actor.
+    app.create_user(&admin, "=cmd@acme.example", "member").await;
+    app.login("=cmd@acme.example", PASSWORD).await;
+    for i in 0..3 {
+        app.create_user(&admin, &format!("user{i}@acme.example"), "member").await;
+    }
+    let (file, rows) = csv_chain_export(&app, &admin, "/v1/audit/export?chain=true&format=csv", "acme.csv").await;
+    assert_eq!(
+        rows[0].join(","),
+        "kind,chain_seq,seq,id,tenant_id,actor_user_id,actor_label,action,target_type,target_id,outcome,ip,request_id,details,created_at,prev_hash,hash"
+    );
+    assert_eq!(csv_header_json(&rows)["anchor"]["source"], "genesis");
+    let end = rows.last().unwrap();
+    assert_eq!(end[0], "end");
+    let end: serde_json::Value = serde_json::from_str(&csv_value(&end[13])).unwrap();
+    let entries = &rows[2..rows.len() - 1];
+    assert_eq!(end["entries"], entries.len(), "{end}");
+    assert!(entries.iter().all(|r| r.len() == 17 && r[0] == "entry"));
+    assert_eq!(entries[0][7], "audit.chain_started");
+    assert_eq!(entries.last().unwrap()[7], "audit.exported");
+    let out = app.cli(&["audit", "verify", "--file", file.to_str().unwrap()], None);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("export intact") && out.stdout.contains("genesis"), "{}", out.stdout);
+    // Told apart by content too, whatever the file is called.
+    let renamed = app.db.dir.join("acme-export.txt");
+    std::fs::copy(&file, &renamed).unwrap();
+    let out = app.cli(&["audit", "verify", "--file", renamed.to_str().unwrap()], None);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+
+    // The `=` cell is guarded with one `'`, and its hash recomputes from the cell: the same
+    // entry in the JSON Lines export has the bare value and the same hash.
+    let formula = entries.iter().position(|r| r[7] == "auth.login" && r[6].starts_with("'=")).expect("a guarded cell");
+    assert_eq!(entries[formula][6], "'=cmd@acme.example");
+    let (_, lines) = chain_export(&app, &admin, "/v1/audit/export?chain=true", "acme.jsonl").await;
+    let chain_seq: i64 = entries[formula][1].parse().unwrap();
+    let same = lines[1..lines.len() - 1].iter().map(|l| line_json(l)).find(|e| e["chain_seq"] == chain_seq).unwrap();
+    assert_eq!(same["actor_label"], "=cmd@acme.example");
+    assert_eq!(same["hash"], csv_value(&entries[formula][16]).as_str());
+    // Two guards are one too many: the value changes, and so does the hash.
+    let mut doubled = rows.clone();
+    doubled[formula + 2][6] = "''=cmd@acme.example".into();
+    let (code, out) = verify_csv_rows(&app, "doubled.csv", &doubled);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains(&format!("BROKEN at row {} (entry #{chain_seq})", formula + 3)), "{out}");
+
+    // One altered cell of row 5 (entry #3), named by its row.
+    let mut altered = rows.clone();
+    assert_eq!(altered[4][1], "3");
+    altered[4][6] = "someone-else@acme.example".into();
+    let (code, out) = verify_csv_rows(&app, "altered.csv", &altered);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("BROKEN at row 5 (entry #3): contents do not match its hash"), "{out}");
+    // A null turned into an empty string is a change too.
+    let mut emptied = rows.clone();
+    let (row, col) = (2..emptied.len() - 1)
+        .flat_map(|r| [8, 9, 11, 12].map(|c| (r, c)))
+        .find(|&(r, c)| emptied[r][c].is_empty())
+        .expect("an entry with a null field");
+    emptied[row][col] = "\"\"".into();
+    let (code, out) = verify_csv_rows(&app, "emptied.csv", &emptied);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains(&format!("BROKEN at row {}", row + 1)), "{out}");
+    // A removed row, and a cut-short file.
+    let mut removed = rows.clone();
+    removed.remove(4);
+    let (code, out) = verify_csv_rows(&app, "removed.csv", &removed);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("BROKEN at row 5 (entry #4): entries #3 to #3 are missing"), "{out}");
+    let (code, out) = verify_csv_rows(&app, "cut.csv", &rows[..rows.len() - 1]);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("cut short"), "{out}");
 }
 
 async fn a_purged_prefix_still_verifies_from_its_checkpoint(b: Backend) {
@@ -398,6 +534,25 @@ async fn a_purged_prefix_still_verifies_from_its_checkpoint(b: Backend) {
     let out = app.cli(&["audit", "verify", "--file", file.to_str().unwrap()], None);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("confirmed by the file"), "{}", out.stdout);
+    // The same as CSV: the checkpoint rows say what they are, and the file vouches for its anchor.
+    let (file, rows) = csv_chain_export(&app, &admin, "/v1/audit/export?chain=true&format=csv", "after.csv").await;
+    let header = csv_header_json(&rows);
+    assert_eq!(header["anchor"]["source"], "checkpoint");
+    assert_eq!(csv_value(&rows[2][1]), (older + 1).to_string());
+    let checkpoint_rows: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == "checkpoint").collect();
+    assert_eq!(checkpoint_rows.len() as u32, outcome.batches);
+    assert!(checkpoint_rows.iter().all(|r| r[7] == "audit.purged"));
+    let out = app.cli(&["audit", "verify", "--file", file.to_str().unwrap()], None);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("confirmed by the file"), "{}", out.stdout);
+    // A forged anchor in the CSV header row is caught by the checkpoint row.
+    let mut forged = rows.clone();
+    let mut h = header.clone();
+    h["anchor"]["chain_seq"] = json!(older - 1);
+    forged[1][13] = csv_quote(&h.to_string());
+    let (code, out) = verify_csv_rows(&app, "forged.csv", &forged);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("BROKEN at row"), "{out}");
     // A forged anchor in the header is caught by the checkpoint line.
     let mut forged = after.clone();
     let mut header = line_json(&forged[0]);
@@ -586,6 +741,7 @@ async fn legacy_entries_written_before_the_migration_still_verify(b: Backend) {
 }
 
 both_backends!(
+    a_csv_chain_export_verifies_offline_and_names_an_altered_row,
     each_audited_action_leaves_exactly_one_entry,
     the_log_filters_and_pages,
     time_ranges_and_action_families_select_exactly,

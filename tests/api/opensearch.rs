@@ -452,3 +452,261 @@ async fn config_check_reports_whether_opensearch_answers() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("opensearch.url"), "{}", out.stderr);
 }
+
+// ---- Retention and erasure over OpenSearch and Redis ---------------------------------------------
+
+/// Every document of the test's index whose source holds `needle` (read straight from
+/// OpenSearch over HTTP, after a refresh; none when the index does not exist).
+async fn os_traces(url: &str, prefix: &str, needle: &str) -> usize {
+    let client = reqwest::Client::new();
+    let index = os::index_name(prefix);
+    let resp = client.post(format!("{url}/{index}/_refresh")).send().await.unwrap();
+    if resp.status() == StatusCode::NOT_FOUND {
+        return 0;
+    }
+    let resp = client
+        .post(format!("{url}/{index}/_search"))
+        .json(&json!({ "size": 10000, "query": { "match_all": {} } }))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "search the index: {}", resp.text().await.unwrap_or_default());
+    let body: Value = resp.json().await.unwrap();
+    let hits = body["hits"]["hits"].as_array().unwrap();
+    assert!(hits.len() < 10000, "the index fits one page");
+    hits.iter().filter(|h| h["_source"].to_string().contains(needle)).count()
+}
+
+/// Every Redis key whose name or value holds `needle`, whatever its type (SCAN, then GET,
+/// XRANGE, HGETALL, LRANGE, SMEMBERS or ZRANGE).
+async fn redis_traces(redis: &confab_tests::redis::RedisServer, needle: &str) -> Vec<String> {
+    let client = ::redis::Client::open(redis.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let mut keys: Vec<String> = Vec::new();
+    let mut cursor = 0u64;
+    loop {
+        let (next, batch): (u64, Vec<String>) =
+            ::redis::cmd("SCAN").arg(cursor).arg("COUNT").arg(1000).query_async(&mut conn).await.unwrap();
+        keys.extend(batch);
+        if next == 0 {
+            break;
+        }
+        cursor = next;
+    }
+    let mut found = Vec::new();
+    for key in keys {
+        let kind: String = ::redis::cmd("TYPE").arg(&key).query_async(&mut conn).await.unwrap();
+        let mut cmd = match kind.as_str() {
+            "string" => ::redis::cmd("GET"),
+            "stream" => ::redis::cmd("XRANGE"),
+            "hash" => ::redis::cmd("HGETALL"),
+            "list" => ::redis::cmd("LRANGE"),
+            "set" => ::redis::cmd("SMEMBERS"),
+            "zset" => ::redis::cmd("ZRANGE"),
+            _ => continue, // gone meanwhile
+        };
+        cmd.arg(&key);
+        match kind.as_str() {
+            "stream" => {
+                cmd.arg("-").arg("+");
+            }
+            "list" | "zset" => {
+                cmd.arg(0).arg(-1);
+            }
+            _ => {}
+        }
+        let value: ::redis::Value = cmd.query_async(&mut conn).await.unwrap();
+        if key.contains(needle) || format!("{value:?}").contains(needle) || redis_text(&value).contains(needle) {
+            found.push(key);
+        }
+    }
+    found
+}
+
+/// The bytes of a Redis reply, as text.
+fn redis_text(value: &::redis::Value) -> String {
+    use ::redis::Value as V;
+    match value {
+        V::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
+        V::SimpleString(s) => s.clone(),
+        V::Array(items) | V::Set(items) => items.iter().map(redis_text).collect::<Vec<_>>().join(" "),
+        V::Map(pairs) => {
+            pairs.iter().map(|(k, v)| format!("{} {}", redis_text(k), redis_text(v))).collect::<Vec<_>>().join(" ")
+        }
+        other => format!("{other:?}"),
+    }
+}
+
+/// Whether the answer stream of `message` (`<prefix>:answer:<id>`, core's `cluster::streams`) is
+/// in Redis.
+async fn answer_stream_exists(redis: &confab_tests::redis::RedisServer, message: &str) -> bool {
+    let client = ::redis::Client::open(redis.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let n: i64 = ::redis::cmd("EXISTS").arg(format!("confab:answer:{message}")).query_async(&mut conn).await.unwrap();
+    n == 1
+}
+
+fn age_sql(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Postgres => "UPDATE conversations SET updated_at = $1 WHERE id = $2",
+        _ => "UPDATE conversations SET updated_at = ? WHERE id = ?",
+    }
+}
+
+/// How many messages of the conversation the database holds.
+async fn messages_in(db: &sea_orm::DatabaseConnection, b: Backend, conv: &str) -> i64 {
+    use sea_orm::{ConnectionTrait, Statement};
+    let id: uuid::Uuid = conv.parse().unwrap();
+    let sql = match b {
+        Backend::Postgres => "SELECT COUNT(*) AS n FROM messages WHERE conversation_id = $1",
+        _ => "SELECT COUNT(*) AS n FROM messages WHERE conversation_id = ?",
+    };
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(db.get_database_backend(), sql, [id.into()]))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
+/// Sends a turn whose question and answer both hold `canary`; returns (conversation, answer id).
+async fn canary_turn(api: &Api, canary: &str) -> (String, String) {
+    let conv = titled_conversation(api, &format!("about {canary}")).await;
+    let (_, answer) = turn(api, &conv, &format!("{canary} lives here [upstream text={canary} tokens=3]")).await;
+    (conv, answer)
+}
+
+async fn retention_and_erasure_leave_no_canary_in_opensearch_or_redis_except_what_a_hold_keeps(b: Backend) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let upstream = ScriptedUpstream::start().await;
+    let redis = confab_tests::redis::RedisServer::start();
+    let url = os::shared_url();
+    let prefix = os::random_prefix();
+    let opts = os::options(Options::default().upstream(&upstream), &url, &prefix)
+        .env("CONFAB_REDIS__URL", &redis.url())
+        .env("CONFAB_RETENTION__INTERVAL_SECS", "0");
+    let app = TestApp::spawn_with(b, opts).await;
+    let admin = app.admin().await;
+    let ann_id = app.create_user(&admin, "ann@acme.example", "member").await;
+    app.create_user(&admin, "bob@acme.example", "member").await;
+    let ann = app.login("ann@acme.example", PASSWORD).await;
+    let bob = app.login("bob@acme.example", PASSWORD).await;
+    let (old, old_answer) = canary_turn(&ann, "canaryalpha").await;
+    let (held, held_answer) = canary_turn(&ann, "canarybeta").await;
+    let (_, erased_answer) = canary_turn(&ann, "canarygamma").await;
+    let (_, bobs_answer) = canary_turn(&bob, "canaryomega").await;
+    os::wait_indexed(&app, &url, &prefix).await;
+    let canaries = [
+        ("canaryalpha", &old_answer),
+        ("canarybeta", &held_answer),
+        ("canarygamma", &erased_answer),
+        ("canaryomega", &bobs_answer),
+    ];
+    // Both stores hold every canary: the checks below can see what they look for.
+    for (canary, answer) in canaries {
+        assert!(os_traces(&url, &prefix, canary).await >= 3, "{canary}: title, question and answer in OpenSearch");
+        assert!(answer_stream_exists(&redis, answer).await, "{canary}: the answer's stream in Redis");
+        assert!(!redis_traces(&redis, canary).await.is_empty(), "{canary}: the answer text in Redis");
+    }
+
+    // Past retention: the purge removes the old one from both stores; the held one stays.
+    let db = app.db.connect().await;
+    for conv in [&old, &held] {
+        let id: uuid::Uuid = conv.parse().unwrap();
+        let n = db
+            .execute_raw(Statement::from_sql_and_values(
+                db.get_database_backend(),
+                age_sql(b),
+                [(chrono::Utc::now() - chrono::Duration::days(100)).into(), id.into()],
+            ))
+            .await
+            .unwrap()
+            .rows_affected();
+        assert_eq!(n, 1);
+    }
+    let (s, hold) = admin
+        .send(
+            Method::POST,
+            "/v1/tenant/legal-holds",
+            Some(json!({ "scope": "conversation", "subject_id": held, "case_name": "Acme v. Globex", "reason": "litigation" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{hold}");
+    let (s, p) = admin
+        .send(Method::PUT, "/v1/tenant/retention", Some(json!({ "conversation_days": 30, "deleted_grace_days": 0 })))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    let run = app.cli(&["retention", "run"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("conversations purged: 1"), "{}", run.stdout);
+    os::wait_indexed(&app, &url, &prefix).await;
+    assert_eq!(os_traces(&url, &prefix, "canaryalpha").await, 0, "the purged canary is gone from OpenSearch");
+    assert!(!answer_stream_exists(&redis, &old_answer).await, "its answer stream is gone from Redis");
+    assert_eq!(redis_traces(&redis, "canaryalpha").await, Vec::<String>::new(), "no Redis key holds it");
+    assert!(os_traces(&url, &prefix, "canarybeta").await >= 3, "the held one stays in OpenSearch");
+    assert!(answer_stream_exists(&redis, &held_answer).await, "and in Redis");
+
+    // Its owner's delete hides it: OpenSearch drops its documents at once, as for any deleted
+    // conversation (core's `soft_delete`), while the record the hold keeps stays in the database,
+    // and a purge after it leaves it there (and its answer stream in Redis).
+    assert_eq!(messages_in(&db, b, &held).await, 2);
+    let (s, _) = ann.send(Method::DELETE, &format!("/v1/conversations/{held}"), None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let run = app.cli(&["retention", "run"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    os::wait_indexed(&app, &url, &prefix).await;
+    assert_eq!(os_traces(&url, &prefix, "canarybeta").await, 0, "a deleted conversation leaves the index");
+    assert_eq!(
+        messages_in(&db, b, &held).await,
+        2,
+        "the hold keeps the record through its owner's delete and the purge"
+    );
+    assert!(answer_stream_exists(&redis, &held_answer).await);
+
+    // Erasure: the user's other conversation goes from both stores; the held one stays.
+    let (s, erased) = admin.send(Method::POST, &format!("/v1/users/{ann_id}/erase"), None).await;
+    assert_eq!(s, StatusCode::OK, "{erased}");
+    assert_eq!(erased["conversations"], 1, "{erased}");
+    assert_eq!(erased["conversations_kept_by_hold"], 1, "{erased}");
+    os::wait_indexed(&app, &url, &prefix).await;
+    assert_eq!(os_traces(&url, &prefix, "canarygamma").await, 0, "erased from OpenSearch");
+    assert!(!answer_stream_exists(&redis, &erased_answer).await);
+    assert_eq!(redis_traces(&redis, "canarygamma").await, Vec::<String>::new(), "erased from Redis");
+    assert_eq!(messages_in(&db, b, &held).await, 2, "the hold keeps it through erasure");
+    assert!(answer_stream_exists(&redis, &held_answer).await);
+
+    // Released: the next purge takes it, and nothing of the erased user's text is left anywhere.
+    let (s, released) = admin
+        .send(Method::POST, &format!("/v1/tenant/legal-holds/{}/release", hold["id"].as_str().unwrap()), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{released}");
+    let run = app.cli(&["retention", "run"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    os::wait_indexed(&app, &url, &prefix).await;
+    for canary in ["canaryalpha", "canarybeta", "canarygamma"] {
+        assert_eq!(os_traces(&url, &prefix, canary).await, 0, "{canary} in OpenSearch");
+        assert_eq!(redis_traces(&redis, canary).await, Vec::<String>::new(), "{canary} in Redis");
+    }
+    assert!(!answer_stream_exists(&redis, &held_answer).await);
+    assert_eq!(messages_in(&db, b, &held).await, 0);
+    // Another user's conversation was never touched.
+    assert!(os_traces(&url, &prefix, "canaryomega").await >= 3);
+    assert!(answer_stream_exists(&redis, &bobs_answer).await);
+    assert!(!redis_traces(&redis, "canaryomega").await.is_empty());
+}
+
+mod canary {
+    use confab_tests::Backend;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn retention_and_erasure_leave_no_canary_in_opensearch_or_redis_on_postgres() {
+        super::retention_and_erasure_leave_no_canary_in_opensearch_or_redis_except_what_a_hold_keeps(Backend::Postgres)
+            .await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn retention_and_erasure_leave_no_canary_in_opensearch_or_redis_on_sqlite() {
+        super::retention_and_erasure_leave_no_canary_in_opensearch_or_redis_except_what_a_hold_keeps(Backend::Sqlite)
+            .await
+    }
+}

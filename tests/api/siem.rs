@@ -95,6 +95,35 @@ struct Syslog {
     messages: Arc<Mutex<Vec<String>>>,
 }
 
+/// The messages of one connection's octet-counted frames.
+fn frames(raw: &[u8]) -> Vec<String> {
+    let mut rest = raw;
+    let mut got = Vec::new();
+    while !rest.is_empty() {
+        let space = rest.iter().position(|&c| c == b' ').expect("a frame length");
+        let len: usize = std::str::from_utf8(&rest[..space]).unwrap().parse().unwrap();
+        got.push(String::from_utf8(rest[space + 1..space + 1 + len].to_vec()).unwrap());
+        rest = &rest[space + 1 + len..];
+    }
+    got
+}
+
+/// A TLS server configuration with the certificate (and key) in `certs`.
+fn tls_acceptor(certs: &confab_tests::tls::Certs) -> tokio_rustls::TlsAcceptor {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let chain: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_file_iter(&certs.server_cert).unwrap().collect::<Result<_, _>>().unwrap();
+    let key = PrivateKeyDer::from_pem_file(&certs.server_key).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .unwrap();
+    tokio_rustls::TlsAcceptor::from(Arc::new(config))
+}
+
 impl Syslog {
     async fn start() -> Syslog {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -106,18 +135,39 @@ impl Syslog {
                 let (mut socket, _) = listener.accept().await.unwrap();
                 let mut raw = Vec::new();
                 socket.read_to_end(&mut raw).await.unwrap();
-                let mut rest = &raw[..];
-                let mut got = Vec::new();
-                while !rest.is_empty() {
-                    let space = rest.iter().position(|&c| c == b' ').expect("a frame length");
-                    let len: usize = std::str::from_utf8(&rest[..space]).unwrap().parse().unwrap();
-                    got.push(String::from_utf8(rest[space + 1..space + 1 + len].to_vec()).unwrap());
-                    rest = &rest[space + 1 + len..];
-                }
-                messages.lock().unwrap().extend(got);
+                messages.lock().unwrap().extend(frames(&raw));
             }
         });
         syslog
+    }
+
+    /// A collector speaking TLS with `acceptor`'s certificate, which the returned handle swaps.
+    /// A connection whose handshake fails (the client refused the certificate) delivers nothing;
+    /// the third value counts them.
+    async fn start_tls(
+        acceptor: tokio_rustls::TlsAcceptor,
+    ) -> (Syslog, Arc<Mutex<tokio_rustls::TlsAcceptor>>, Arc<AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let syslog = Syslog { url: format!("tls://{}", listener.local_addr().unwrap()), messages: Arc::default() };
+        let acceptor = Arc::new(Mutex::new(acceptor));
+        let refused = Arc::new(AtomicUsize::new(0));
+        let (messages, current, failed) = (syslog.messages.clone(), acceptor.clone(), refused.clone());
+        tokio::spawn(async move {
+            loop {
+                let (socket, _) = listener.accept().await.unwrap();
+                let acceptor = current.lock().unwrap().clone();
+                let Ok(mut tls) = acceptor.accept(socket).await else {
+                    failed.fetch_add(1, Ordering::SeqCst);
+                    continue;
+                };
+                let mut raw = Vec::new();
+                // A connection that ends without TLS's close_notify is not a complete delivery.
+                if tls.read_to_end(&mut raw).await.is_ok() {
+                    messages.lock().unwrap().extend(frames(&raw));
+                }
+            }
+        });
+        (syslog, acceptor, refused)
     }
 
     /// Each message's entry (the JSON after the BOM), checking the RFC 5424 header on the way.
@@ -463,7 +513,109 @@ async fn bad_sink_definitions_are_refused_and_change_nothing(b: Backend) {
     drop(listener);
 }
 
+async fn syslog_over_tls_delivers_once_in_order_and_a_wrong_certificate_loses_nothing(b: Backend) {
+    // The collector's CA is trusted through `siem.ca_cert`; another CA's certificate is not.
+    let dir = std::env::temp_dir().join(format!("confab-siem-tls-{}", uuid::Uuid::new_v4().simple()));
+    let good = confab_tests::tls::ca_and_server(&dir.join("good"));
+    let wrong = confab_tests::tls::ca_and_server(&dir.join("wrong"));
+    let (syslog, certificate, refused) = Syslog::start_tls(tls_acceptor(&wrong)).await;
+    let app =
+        TestApp::spawn_with(b, siem_options().env("CONFAB_SIEM__CA_CERT_FILE", good.ca_cert.to_str().unwrap())).await;
+    let admin = app.admin().await;
+    let sink = create_sink(
+        &admin,
+        "/v1/tenant/audit-sinks",
+        json!({ "name": "TLS collector", "kind": "syslog", "url": syslog.url }),
+    )
+    .await;
+    assert!(sink["url"].as_str().unwrap().starts_with("tls://127.0.0.1:"), "{sink}");
+    let path = format!("/v1/tenant/audit-sinks/{}", sink["id"].as_str().unwrap());
+    for i in 0..3 {
+        app.create_user(&admin, &format!("user{i}@acme.example"), "member").await;
+    }
+    // The wrong certificate: the status says why, the backlog holds everything, nothing arrives.
+    let mut failing = Value::Null;
+    for _ in 0..100 {
+        failing = admin.get_json(&path).await;
+        if failing["attempts"].as_i64().unwrap() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(failing["status"], "failing", "{failing}");
+    let error = failing["last_error"].as_str().unwrap();
+    assert!(error.contains("TLS handshake failed") && error.contains("certificate"), "{failing}");
+    let first_seq = sink["delivered_seq"].as_i64().unwrap() + 1;
+    let waiting = log_from(&admin, "/v1/audit", first_seq).await.len() as u64;
+    assert!(waiting >= 4, "its creation and three users");
+    assert_eq!(failing["backlog"].as_u64().unwrap(), waiting, "{failing}");
+    for i in 3..5 {
+        app.create_user(&admin, &format!("user{i}@acme.example"), "member").await;
+    }
+    let waiting_more = log_from(&admin, "/v1/audit", first_seq).await.len() as u64;
+    assert!(waiting_more >= waiting + 2);
+    assert_eq!(admin.get_json(&path).await["backlog"], waiting_more, "the backlog grows");
+    assert!(refused.load(Ordering::SeqCst) >= 2, "the sink kept trying");
+    assert!(syslog.messages.lock().unwrap().is_empty(), "nothing went over an untrusted connection");
+
+    // The right certificate: every entry arrives once, in order, over TLS.
+    *certificate.lock().unwrap() = tls_acceptor(&good);
+    let last = admin.get_json("/v1/audit?limit=1").await["items"][0]["seq"].as_i64().unwrap();
+    wait_drained(&admin, "/v1/tenant/audit-sinks", last).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let expected = log_from(&admin, "/v1/audit", first_seq).await;
+    assert!(expected.len() as u64 >= waiting_more);
+    assert_eq!(ids(&syslog.entries(false)), ids(&expected), "syslog entries differ from the tenant's log");
+    let healthy = admin.get_json(&path).await;
+    assert_eq!(healthy["status"], "ok", "{healthy}");
+    assert!(healthy["last_error"].is_null() && healthy["last_success_at"].is_string(), "{healthy}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Two replicas (two `confab serve` processes on one PostgreSQL database) both run the delivery
+/// loop: the sink's lease lets one deliver at a time, so the receiver gets every entry once, in
+/// order, while activity lands on both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_deliver_a_webhook_sink_exactly_once_in_order() {
+    let hooks = Hooks::start().await;
+    let a = TestApp::spawn_with(Backend::Postgres, siem_options()).await;
+    let b = a.replica(&[]);
+    let admin = a.admin().await;
+    let on_b = admin.on(&b);
+    let hook = create_sink(
+        &admin,
+        "/v1/tenant/audit-sinks",
+        json!({ "name": "SIEM webhook", "kind": "webhook", "url": hooks.url, "secret": SECRET }),
+    )
+    .await;
+    for i in 0..12 {
+        let api = if i % 2 == 0 { &admin } else { &on_b };
+        let (s, body) = api
+            .send(
+                Method::POST,
+                "/v1/users",
+                Some(json!({ "email": format!("user{i}@acme.example"), "password": PASSWORD, "role": "member" })),
+            )
+            .await;
+        assert_eq!(s, 201, "{body}");
+    }
+    let last = admin.get_json("/v1/audit?limit=1").await["items"][0]["seq"].as_i64().unwrap();
+    wait_drained(&admin, "/v1/tenant/audit-sinks", last).await;
+    wait_drained(&on_b, "/v1/tenant/audit-sinks", last).await;
+    // Let any stray (duplicate) delivery from the other replica arrive before counting.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let expected = log_from(&admin, "/v1/audit", hook["delivered_seq"].as_i64().unwrap() + 1).await;
+    assert!(expected.len() >= 13, "its creation and twelve users: {}", expected.len());
+    let got = hooks.entries();
+    let unique: std::collections::HashSet<String> = ids(&got).into_iter().collect();
+    assert_eq!(unique.len(), got.len(), "an entry was delivered twice");
+    assert_eq!(ids(&got), ids(&expected), "webhook entries differ from the tenant's log");
+    assert_eq!(hooks.bad_signatures.load(Ordering::SeqCst), 0);
+    assert!(hooks.bodies.lock().unwrap().len() >= 5, "several batches of at most 3");
+}
+
 both_backends!(
+    syslog_over_tls_delivers_once_in_order_and_a_wrong_certificate_loses_nothing,
     every_entry_reaches_webhook_and_syslog_once_in_order,
     a_down_receiver_builds_a_visible_backlog_that_drains_in_order,
     bad_sink_definitions_are_refused_and_change_nothing,

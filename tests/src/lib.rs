@@ -8,6 +8,7 @@
 
 pub mod opensearch;
 pub mod redis;
+pub mod tls;
 pub mod upstream;
 
 pub use upstream::ScriptedUpstream;

@@ -28,67 +28,10 @@ impl RedisServer {
     }
 
     /// Redis speaking TLS only, with a certificate for 127.0.0.1 signed by a throw-away CA made
-    /// in `dir` (with the `openssl` command). Returns the server and the CA's PEM file.
+    /// in `dir` (`crate::tls`). Returns the server and the CA's PEM file.
     pub fn start_tls(dir: &std::path::Path) -> (RedisServer, std::path::PathBuf) {
-        let openssl = |args: &[&str]| {
-            let out = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl");
-            assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        };
-        std::fs::create_dir_all(dir).unwrap();
-        openssl(&[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.crt",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=Confab test CA",
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign,cRLSign",
-        ]);
-        openssl(&[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "server.key",
-            "-out",
-            "server.csr",
-            "-subj",
-            "/CN=127.0.0.1",
-        ]);
-        std::fs::write(
-            dir.join("server.ext"),
-            "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
-        )
-        .unwrap();
-        openssl(&[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.crt",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-out",
-            "server.crt",
-            "-days",
-            "2",
-            "-extfile",
-            "server.ext",
-        ]);
-        let path = |f: &str| dir.join(f).display().to_string();
+        let certs = crate::tls::ca_and_server(dir);
+        let path = |f: &std::path::Path| f.display().to_string();
         let port = free_port();
         let mut server = RedisServer {
             port,
@@ -99,17 +42,17 @@ impl RedisServer {
                 "--tls-port".into(),
                 port.to_string(),
                 "--tls-cert-file".into(),
-                path("server.crt"),
+                path(&certs.server_cert),
                 "--tls-key-file".into(),
-                path("server.key"),
+                path(&certs.server_key),
                 "--tls-ca-cert-file".into(),
-                path("ca.crt"),
+                path(&certs.ca_cert),
                 "--tls-auth-clients".into(),
                 "no".into(),
             ],
         };
         server.resume();
-        (server, dir.join("ca.crt"))
+        (server, certs.ca_cert)
     }
 
     pub fn url(&self) -> String {

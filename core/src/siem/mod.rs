@@ -530,9 +530,20 @@ impl SiemService {
     }
 
     /// Delivers one sink's backlog under its lease.
-    async fn drain(&self, sink: Sink) -> AppResult<()> {
+    async fn drain(&self, listed: Sink) -> AppResult<()> {
         let conn = self.store.conn();
         let started = std::time::Instant::now();
+        let until = Utc::now() + chrono::Duration::from_std(LEASE).unwrap_or_default();
+        if !audit_sinks::claim(conn, listed.id, &self.owner, until).await? {
+            return Ok(());
+        }
+        // The listing was read before the lease was taken: another replica may have delivered
+        // (moving the cursor) or failed (pushing the next attempt back) in between, so the row is
+        // read again under the lease. Starting from the listed cursor would send those entries twice.
+        let sink = match audit_sinks::get(conn, listed.scope, listed.id).await? {
+            Some(fresh) if fresh.enabled && fresh.next_attempt_at.is_none_or(|t| t <= Utc::now()) => fresh,
+            _ => return audit_sinks::release(conn, listed.id, &self.owner).await,
+        };
         let mut cursor = sink.cursor_seq;
         loop {
             let until = Utc::now() + chrono::Duration::from_std(LEASE).unwrap_or_default();

@@ -45,6 +45,19 @@ pub fn is_internal(ip: IpAddr) -> bool {
     }
 }
 
+/// The extra CA certificates of `siem.ca_cert` (none when unset).
+pub fn extra_roots(config: &SiemConfig) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, SendError> {
+    use rustls::pki_types::pem::PemObject;
+    let Some(pem) = config.ca_cert.as_deref() else { return Ok(vec![]) };
+    let certs = rustls::pki_types::CertificateDer::pem_slice_iter(pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| "siem.ca_cert is not PEM certificates".to_string())?;
+    if certs.is_empty() {
+        return Err("siem.ca_cert holds no certificate".into());
+    }
+    Ok(certs)
+}
+
 /// Resolves the target's host and checks every address it may use.
 async fn resolve(target: &Target, config: &SiemConfig) -> Result<SocketAddr, SendError> {
     let addrs: Vec<SocketAddr> = tokio::net::lookup_host((target.host.as_str(), target.port))
@@ -75,7 +88,13 @@ pub async fn send_webhook(
     entries: &[Entry],
 ) -> Result<(), SendError> {
     let addr = resolve(target, config).await?;
-    let client = reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder();
+    for der in extra_roots(config)? {
+        let cert =
+            reqwest::Certificate::from_der(&der).map_err(|_| "siem.ca_cert holds a bad certificate".to_string())?;
+        builder = builder.add_root_certificate(cert);
+    }
+    let client = builder
         .resolve(&target.host, addr)
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_millis(config.timeout_ms))
@@ -113,6 +132,9 @@ pub async fn send_syslog(target: &Target, config: &SiemConfig, entries: &[Entry]
         if target.encrypted {
             let mut roots = rustls::RootCertStore::empty();
             roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+            for der in extra_roots(config)? {
+                roots.add(der).map_err(|e| format!("siem.ca_cert: {e}"))?;
+            }
             let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
                 .with_safe_default_protocol_versions()
                 .map_err(|e| format!("TLS setup: {e}"))?

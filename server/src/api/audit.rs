@@ -95,8 +95,9 @@ async fn read(
 pub enum ExportFormat {
     /// One JSON object per line, as `AuditEntry`.
     Jsonl,
-    /// Comma-separated values with a header row; `details` as JSON. Cells that a spreadsheet
-    /// would read as a formula start with `'`.
+    /// Comma-separated values with a header row; `details` as JSON. A cell that starts with
+    /// `=`, `+`, `-`, `@`, a tab, a carriage return or `'` gets one more `'` in front (so a
+    /// spreadsheet never reads a formula; strip exactly one to get the value back).
     Csv,
 }
 
@@ -181,11 +182,10 @@ fn view(when: DateTime<Utc>, v: Verification, platform: bool) -> AuditVerificati
     }
 }
 
-/// A CSV cell: quoted when needed, and never read as a formula by a spreadsheet.
+/// A CSV cell: quoted when needed, and never read as a formula by a spreadsheet (the guard's `'`
+/// is reversible: see `evidence::csv_cell`).
 fn csv_cell(value: &str) -> String {
-    let value =
-        if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_string() };
-    if value.contains([',', '"', '\n', '\r']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value }
+    evidence::csv_cell(value)
 }
 
 const CSV_HEADER: &str =
@@ -272,8 +272,9 @@ fn export_body(state: Arc<AppState>, scope: AuditScope, filter: AuditFilter, for
 
 /// Streams a scope's chain for offline verification: the header, the entries in chain order, the end
 /// line (`confab_core::audit::evidence` defines them), page by page.
-fn chain_export_body(state: Arc<AppState>, scope: AuditScope, plan: evidence::Plan) -> Body {
+fn chain_export_body(state: Arc<AppState>, scope: AuditScope, plan: evidence::Plan, format: ExportFormat) -> Body {
     use futures::StreamExt;
+    let csv = format == ExportFormat::Csv;
     struct Cursor {
         header: Option<String>,
         after: i64,
@@ -283,13 +284,16 @@ fn chain_export_body(state: Arc<AppState>, scope: AuditScope, plan: evidence::Pl
         done: bool,
     }
     let (after, last) = plan.range.map_or((0, 0), |(first, last)| (first - 1, last));
-    let start =
-        Cursor { header: Some(evidence::to_json(&plan.header)), after, last, sent: 0, last_hash: None, done: false };
+    let header = if csv {
+        format!("{}{}", evidence::csv_columns(), evidence::csv_header(&plan.header))
+    } else {
+        format!("{}\n", evidence::to_json(&plan.header))
+    };
+    let start = Cursor { header: Some(header), after, last, sent: 0, last_hash: None, done: false };
     let stream = futures::stream::unfold(start, move |mut c| {
         let state = state.clone();
         async move {
-            if let Some(mut header) = c.header.take() {
-                header.push('\n');
+            if let Some(header) = c.header.take() {
                 return Some((Ok::<_, std::io::Error>(bytes::Bytes::from(header)), c));
             }
             if c.done {
@@ -298,16 +302,19 @@ fn chain_export_body(state: Arc<AppState>, scope: AuditScope, plan: evidence::Pl
             let full = c.sent >= EXPORT_MAX_ENTRIES;
             if c.after >= c.last || full {
                 c.done = true;
-                let end = evidence::EndLine {
-                    confab_audit_export_end: evidence::End {
-                        entries: c.sent,
-                        last_chain_seq: c.last_hash.as_ref().map(|_| c.after),
-                        last_hash: c.last_hash.clone(),
-                        complete: !full || c.after >= c.last,
-                    },
+                let end = evidence::End {
+                    entries: c.sent,
+                    last_chain_seq: c.last_hash.as_ref().map(|_| c.after),
+                    last_hash: c.last_hash.clone(),
+                    complete: !full || c.after >= c.last,
                 };
-                let mut line = evidence::to_json(&end);
-                line.push('\n');
+                let line = if csv {
+                    evidence::csv_end(&end)
+                } else {
+                    let mut line = evidence::to_json(&evidence::EndLine { confab_audit_export_end: end });
+                    line.push('\n');
+                    line
+                };
                 return Some((Ok(bytes::Bytes::from(line)), c));
             }
             let items = match evidence::page(&state.store, scope, c.after, c.last).await {
@@ -318,19 +325,24 @@ fn chain_export_body(state: Arc<AppState>, scope: AuditScope, plan: evidence::Pl
                     // Headers are sent: the download ends short (no end line, so it never verifies).
                     tracing::warn!(error = %e, "audit chain export stopped by a database error");
                     c.done = true;
-                    return Some((
-                        Ok(bytes::Bytes::from_static(
-                            b"{\"error\":\"the export stopped early: the database failed\"}\n",
-                        )),
-                        c,
-                    ));
+                    let note: &'static [u8] = if csv {
+                        b"error,the export stopped early: the database failed\n"
+                    } else {
+                        b"{\"error\":\"the export stopped early: the database failed\"}\n"
+                    };
+                    return Some((Ok(bytes::Bytes::from_static(note)), c));
                 }
             };
             let room = (EXPORT_MAX_ENTRIES - c.sent) as usize;
             let mut out = String::new();
             for entry in items.into_iter().take(room) {
-                out.push_str(&evidence::to_json(&evidence::Line::of(&entry)));
-                out.push('\n');
+                let line = evidence::Line::of(&entry);
+                if csv {
+                    out.push_str(&evidence::csv_entry(&line));
+                } else {
+                    out.push_str(&evidence::to_json(&line));
+                    out.push('\n');
+                }
                 c.after = entry.chain_seq.unwrap_or(c.after);
                 c.last_hash = Some(entry.hash);
                 c.sent += 1;
@@ -351,11 +363,6 @@ async fn export(
 ) -> ApiResult<AuditDownload> {
     let format = format.unwrap_or(ExportFormat::Jsonl);
     if chain {
-        if format != ExportFormat::Jsonl {
-            return Err(
-                AppError::Validation { field: "format", reason: "must be `jsonl` for a chain export".into() }.into()
-            );
-        }
         let only_time = filters.actor.is_none()
             && filters.action.is_none()
             && filters.target_type.is_none()
@@ -399,7 +406,7 @@ async fn export(
     let body = if chain {
         // Planned after the export's own entry, so the file includes it.
         let plan = evidence::plan(&state.store, scope, filter.since, filter.until).await?;
-        chain_export_body(state.clone(), scope, plan)
+        chain_export_body(state.clone(), scope, plan, format)
     } else {
         export_body(state.clone(), scope, filter, format)
     };
@@ -450,11 +457,13 @@ impl AuditApi {
         &self,
         state: Data<&Arc<AppState>>,
         auth: Auth,
-        /// `jsonl` (default) or `csv`.
+        /// `jsonl` (default) or `csv`, for a plain or a chain export.
         format: Query<Option<ExportFormat>>,
         /// Export the hash chain for offline verification (`confab audit verify --file`): the
         /// entries oldest first with every hashed field, between a header line (the anchor the
-        /// first entry links to) and an end line. JSON Lines only; only `since` and `until` apply.
+        /// first entry links to) and an end line; with `format=csv`, the same records as rows
+        /// after a column-names row (a `kind` column tells them apart). Only `since` and `until`
+        /// apply.
         /// Entries from before per-scope chains are not included (they verify in the database).
         chain: Query<Option<bool>>,
         /// Only entries by this user.
@@ -534,11 +543,13 @@ impl AuditApi {
         &self,
         state: Data<&Arc<AppState>>,
         auth: Auth,
-        /// `jsonl` (default) or `csv`.
+        /// `jsonl` (default) or `csv`, for a plain or a chain export.
         format: Query<Option<ExportFormat>>,
         /// Export the hash chain for offline verification (`confab audit verify --file`): the
         /// entries oldest first with every hashed field, between a header line (the anchor the
-        /// first entry links to) and an end line. JSON Lines only; only `since` and `until` apply.
+        /// first entry links to) and an end line; with `format=csv`, the same records as rows
+        /// after a column-names row (a `kind` column tells them apart). Only `since` and `until`
+        /// apply.
         /// Entries from before per-scope chains are not included (they verify in the database).
         chain: Query<Option<bool>>,
         /// Only entries by this user.
@@ -586,6 +597,7 @@ mod tests {
         assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
         assert_eq!(csv_cell("+1"), "'+1");
+        assert_eq!(csv_cell("'+1"), "''+1");
         assert_eq!(csv_cell("line\nbreak"), "\"line\nbreak\"");
     }
 }

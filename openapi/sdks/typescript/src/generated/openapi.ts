@@ -4198,12 +4198,14 @@ export interface operations {
     audit_export: {
         parameters: {
             query?: {
-                /** @description `jsonl` (default) or `csv`. */
+                /** @description `jsonl` (default) or `csv`, for a plain or a chain export. */
                 format?: components["schemas"]["AuditExportFormat"];
                 /**
                  * @description Export the hash chain for offline verification (`confab audit verify --file`): the
                  *     entries oldest first with every hashed field, between a header line (the anchor the
-                 *     first entry links to) and an end line. JSON Lines only; only `since` and `until` apply.
+                 *     first entry links to) and an end line; with `format=csv`, the same records as rows
+                 *     after a column-names row (a `kind` column tells them apart). Only `since` and `until`
+                 *     apply.
                  *     Entries from before per-scope chains are not included (they verify in the database).
                  */
                 chain?: boolean;
@@ -9121,12 +9123,14 @@ export interface operations {
     platform_audit_export: {
         parameters: {
             query?: {
-                /** @description `jsonl` (default) or `csv`. */
+                /** @description `jsonl` (default) or `csv`, for a plain or a chain export. */
                 format?: components["schemas"]["AuditExportFormat"];
                 /**
                  * @description Export the hash chain for offline verification (`confab audit verify --file`): the
                  *     entries oldest first with every hashed field, between a header line (the anchor the
-                 *     first entry links to) and an end line. JSON Lines only; only `since` and `until` apply.
+                 *     first entry links to) and an end line; with `format=csv`, the same records as rows
+                 *     after a column-names row (a `kind` column tells them apart). Only `since` and `until`
+                 *     apply.
                  *     Entries from before per-scope chains are not included (they verify in the database).
                  */
                 chain?: boolean;

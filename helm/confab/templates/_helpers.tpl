@@ -79,6 +79,10 @@ Included by every template that renders, so `helm template` and `helm install` b
 {{- if and $v.opensearch.enabled (not $v.opensearch.url) }}
 {{- fail "confab: opensearch.enabled=true needs opensearch.url (e.g. https://opensearch.internal:9200)." }}
 {{- end }}
+{{- $osPassword := ternary $v.secrets.existingSecretKeys.opensearchPassword $v.secrets.opensearchPassword (ne $v.secrets.existingSecret "") }}
+{{- if and $v.opensearch.enabled (ne (empty $v.opensearch.username) (empty $osPassword)) }}
+{{- fail "confab: opensearch.username and a password go together: set both (secrets.opensearchPassword, or secrets.existingSecretKeys.opensearchPassword with an existing Secret) or neither." }}
+{{- end }}
 {{- if and $v.autoscaling.enabled (gt (int $v.autoscaling.minReplicas) (int $v.autoscaling.maxReplicas)) }}
 {{- fail (printf "confab: autoscaling.minReplicas (%d) is above autoscaling.maxReplicas (%d)." (int $v.autoscaling.minReplicas) (int $v.autoscaling.maxReplicas)) }}
 {{- end }}
@@ -134,7 +138,8 @@ loader reads it from (core/src/config.rs).
 {{- $_ = set $admin "listen" (ternary (printf "0.0.0.0:%d" (int $v.ports.admin)) "off" $v.adminService.enabled) }}
 {{- $_ = set $admin "dir" "/usr/share/confab/admin" }}
 {{- $_ = set $c "admin" $admin }}
-{{- $db := dict "max_connections" (int $v.database.maxConnections) }}
+{{- /* Replicas never migrate: the hook Job or the init container ran `confab migrate` first. */}}
+{{- $db := dict "max_connections" (int $v.database.maxConnections) "migrate_on_start" (not $v.migrations.enabled) }}
 {{- if eq $v.database.type "sqlite" }}
 {{- $_ = set $db "url" "sqlite:///data/confab.db" }}
 {{- end }}

@@ -7,14 +7,15 @@
 # profile would: its root filesystem mounted read-only, as the image's user (uid 10001, no new
 # privileges), with the chart's rendered confab.toml mounted at /etc/confab, the master key as a
 # secret file, /data writable and a tmpfs at /tmp, in a private mount namespace (unshare, chroot).
-# Then /healthz, /readyz, the web chat and the admin console must answer. Needs root.
+# Then /healthz, /readyz, the web chat and the admin console must answer. Needs root (sudo).
 # Prints a cargo-style `test result:` line.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/lib.sh
 
 binary="${1:-$CARGO_TARGET_DIR/debug/confab}"
-[ "$(id -u)" = 0 ] || { echo "tests/image/run.sh needs root (mount namespaces, chroot)" >&2; exit 1; }
+# Mount namespaces and chroot need root: through sudo, as the other scripts install packages.
+if [ "$(id -u)" != 0 ]; then exec sudo --preserve-env=CARGO_TARGET_DIR bash "$0" "$binary"; fi
 [ -x "$binary" ] || { echo "no confab binary at $binary" >&2; exit 1; }
 want_package python3 command -v python3
 want_package curl command -v curl
@@ -88,7 +89,7 @@ mount -o remount,bind,ro "\$R"
 image=(env -i ${image_env[*]}
   CONFAB_SECRETS__MASTER_KEY_FILE=/run/secrets/confab/master-key
   CONFAB_SERVER__LISTEN=127.0.0.1:$port CONFAB_ADMIN__LISTEN=127.0.0.1:$admin_port
-  setpriv --no-new-privs chroot --userspec=$user "\$R" $entrypoint)
+  $(command -v setpriv) --no-new-privs $(command -v chroot) --userspec=$user "\$R" $entrypoint)
 # The pod's init container, then its server (which, as the chart configures it, migrates nothing).
 "\${image[@]}" migrate
 exec "\${image[@]}" serve
@@ -117,5 +118,11 @@ curl -fsS "http://127.0.0.1:$admin_port/" | grep -qi '<!doctype html' && ok "the
 # unshare, bash, env, setpriv and chroot each exec the next: the server has the started pid.
 [ "$(awk '/^Uid:/ { print $2 }' "/proc/$server/status")" = 10001 ] && ok "the server runs as uid 10001" || bad "the server is not uid 10001"
 [ "$(stat -c %u "$W/data/confab.db" 2>/dev/null)" = 10001 ] && ok "the database is on the data volume" || bad "no database on the data volume"
-[ -z "$(find "$W/rootfs" -newer "$W/config.json" -not -path "$W/rootfs/run*" -print -quit)" ] && ok "nothing written to the root filesystem" || bad "the root filesystem changed"
+# The server's own view of its mounts (paths relative to its root): / read-only, /data not.
+root_opts="$(awk '$5 == "/" { print $6 }' "/proc/$server/mountinfo" | tail -n 1)"
+data_opts="$(awk '$5 == "/data" { print $6 }' "/proc/$server/mountinfo" | tail -n 1)"
+[[ "$root_opts" == ro,* ]] && [[ "$data_opts" == rw,* ]] && ok "its root filesystem is read-only, /data writable" ||
+  bad "mounts: / $root_opts, /data $data_opts"
+[ -z "$(find "$W/rootfs" -mindepth 1 -newer "$W/config.json" -not -path "$W/rootfs/run*" -print -quit)" ] &&
+  ok "nothing written to the root filesystem" || bad "the root filesystem changed: $(find "$W/rootfs" -mindepth 1 -newer "$W/config.json" | head -n 3)"
 finish

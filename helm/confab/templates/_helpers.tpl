@@ -86,9 +86,11 @@ Included by every template that renders, so `helm template` and `helm install` b
 {{- if and $v.autoscaling.enabled (gt (int $v.autoscaling.minReplicas) (int $v.autoscaling.maxReplicas)) }}
 {{- fail (printf "confab: autoscaling.minReplicas (%d) is above autoscaling.maxReplicas (%d)." (int $v.autoscaling.minReplicas) (int $v.autoscaling.maxReplicas)) }}
 {{- end }}
-{{- range $name, $_ := $v.secrets.providerApiKeys }}
+{{- range $where, $keys := dict "secrets.providerApiKeys" $v.secrets.providerApiKeys "secrets.existingSecretKeys.providerApiKeys" $v.secrets.existingSecretKeys.providerApiKeys }}
+{{- range $name, $_ := $keys }}
 {{- if not (hasKey (default dict $v.config.providers) $name) }}
-{{- fail (printf "confab: secrets.providerApiKeys.%s names no provider of config.providers." $name) }}
+{{- fail (printf "confab: %s.%s names no provider of config.providers." $where $name) }}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- end }}

@@ -11,6 +11,7 @@
 # Dockerfile builds the same image with a container daemon.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
 binary=""

@@ -198,7 +198,9 @@ async fn serve_refuses_a_schema_that_is_behind(b: Backend) {
 async fn serve_leaves_migrations_to_confab_migrate_when_told(b: Backend) {
     let db = TestDb::new(b).await;
     let envs = env(&db, &[("CONFAB_DATABASE__MIGRATE_ON_START", "false")]);
-    let out = run_cli(&envs, &db.dir, &["serve", "--listen", "127.0.0.1:0"], None);
+    // An address no interface has: a server that wrongly went on would stop at binding (the
+    // database is opened first) instead of running on, so a regression fails rather than hangs.
+    let out = run_cli(&envs, &db.dir, &["serve", "--listen", "192.0.2.1:9", "--admin-listen", "off"], None);
     assert_ne!(out.code, 0, "{}", out.stdout);
     assert!(out.stderr.contains("run `confab migrate` first"), "{}", out.stderr);
     let out = run_cli(&envs, &db.dir, &["config", "check"], None);

@@ -11,6 +11,7 @@
 # Prints a cargo-style `test result:` line.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
 binary="${1:-$CARGO_TARGET_DIR/debug/confab}"

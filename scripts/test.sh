@@ -40,7 +40,8 @@ Stages (default: all, in this order; CI runs all):
   deploy   the Helm chart (helm/test.sh: helm lint --strict and helm template over a matrix of
            values, every manifest decoded strictly into the Kubernetes API types, bad values
            refused) and the container image (tests/image/run.sh: built from the debug binary
-           without a daemon, unpacked, its entrypoint started as uid 10001 on a read-only root);
+           without a daemon, pushed to a loopback registry, unpacked, its entrypoint started as
+           uid 10001 on a read-only root);
            helm and the Go tools come from the Go module proxy (cached)
 
 A failing stage does not stop the later ones, except lint, which stops the run.

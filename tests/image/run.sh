@@ -3,7 +3,8 @@
 # The container image, tested without a container runtime (the deploy stage runs it):
 #   bash tests/image/run.sh [CONFAB_BINARY]
 # Builds the image (scripts/image.sh) from the given binary (default: the debug build the test
-# command made), unpacks its layers, and starts its entrypoint the way a pod of the chart's SQLite
+# command made), pushes it to a throw-away registry on loopback (crane, Go module proxy) and
+# validates it there, unpacks its layers, and starts its entrypoint the way a pod of the chart's SQLite
 # profile would: its root filesystem mounted read-only, as the image's user (uid 10001, no new
 # privileges), with the chart's rendered confab.toml mounted at /etc/confab, the master key as a
 # secret file, /data writable and a tmpfs at /tmp, in a private mount namespace (unshare, chroot).
@@ -48,6 +49,24 @@ done
 echo "== building the image from $binary"
 bash scripts/image.sh --binary "$binary" --web "$web" --admin "$admin" --out "$W/layout" --tag confab:test
 [ -f "$W/layout/index.json" ] && ok "an OCI image layout" || bad "no index.json in the layout"
+
+echo "== pushing it to a registry on loopback (crane registry serve), as the README says"
+CRANE="$(go env GOPATH)/bin/crane"
+"$CRANE" version 2>/dev/null | grep -qx v0.22.1 || go install github.com/google/go-containerregistry/cmd/crane@v0.22.1
+reg_port="$(free_port)"
+"$CRANE" registry serve --address "127.0.0.1:$reg_port" >"$W/registry.log" 2>&1 &
+registry=$!
+stop_registry() { kill "$registry" 2>/dev/null || true; wait "$registry" 2>/dev/null || true; }
+on_exit stop_registry
+for _ in $(seq 1 50); do curl -fsS "http://127.0.0.1:$reg_port/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
+ref="127.0.0.1:$reg_port/confab:test"
+if "$CRANE" push --insecure "$W/layout" "$ref" >"$W/push.log" 2>&1 &&
+  "$CRANE" validate --insecure --remote "$ref" >>"$W/push.log" 2>&1; then
+  ok "the layout pushes to a registry and validates"
+else
+  bad "crane push or validate failed: $(tail -n 3 "$W/push.log")"
+fi
+stop_registry
 
 echo "== unpacking it"
 "$HOME/.cache/confab-go/bin/confab-image" unpack --layout "$W/layout" --rootfs "$W/rootfs" >"$W/config.json"

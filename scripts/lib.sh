@@ -179,3 +179,18 @@ ensure_node() {
     return 1
   }
 }
+
+# ---- Go (the deploy stage's tools: helm, the manifest validator, the image builder) ------------------
+# `ensure_go`: puts a Go toolchain on PATH: /usr/local/go when present, else Debian's golang-go.
+# Modules come from the Go module proxy and builds are cached (GOPATH, GOCACHE), so a warm run
+# rebuilds nothing.
+ensure_go() {
+  if [ -x /usr/local/go/bin/go ]; then export PATH="/usr/local/go/bin:$PATH"; fi
+  if ! command -v go >/dev/null 2>&1; then
+    want_package golang-go command -v go
+    ensure_packages
+  fi
+  local gopath
+  gopath="$(go env GOPATH)"
+  export PATH="$gopath/bin:$PATH"
+}

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
-STAGES=(lint plugins api scale search sdk web admin)
+STAGES=(lint plugins api scale search sdk web admin deploy)
 
 usage() {
   cat <<'EOF'
@@ -38,6 +38,12 @@ Stages (default: all, in this order; CI runs all):
   admin    the admin console (admin/): npm ci, strict typecheck, Vitest, the production build and
            its budget, and end-to-end tests in headless Chromium against the real server (with
            the web chat, which it builds when the web stage did not), axe-core on every view
+  deploy   the Helm chart (helm/test.sh: helm lint --strict and helm template over a matrix of
+           values, every manifest decoded strictly into the Kubernetes API types, bad values
+           refused) and the container image (tests/image/run.sh: built from the debug binary
+           without a daemon, pushed to a loopback registry, unpacked, its entrypoint started as
+           uid 10001 on a read-only root);
+           helm and the Go tools come from the Go module proxy (cached)
 
 A failing stage does not stop the later ones, except lint, which stops the run.
 Arguments after -- go to every `cargo test` of the chosen stages, after its own `--` (libtest
@@ -55,7 +61,7 @@ while [ $# -gt 0 ]; do
     -h | --help) usage; exit 0 ;;
     --) shift; test_args=("$@"); break ;;
     all) selected+=("${STAGES[@]}") ;;
-    lint | plugins | api | scale | search | sdk | web | admin) selected+=("$1") ;;
+    lint | plugins | api | scale | search | sdk | web | admin | deploy) selected+=("$1") ;;
     *) echo "scripts/test.sh: unknown stage '$1' (test arguments go after --)" >&2; usage >&2; exit 2 ;;
   esac
   shift
@@ -277,6 +283,18 @@ stage_admin() {
     status=1
   fi
   echo "== admin console: done in $((SECONDS - started)) s"
+  return "$status"
+}
+
+# The chart and the image: a `test result:` line from each script.
+stage_deploy() {
+  local status=0 started=$SECONDS
+  build_confab || return 1
+  echo "== deploy: the Helm chart"
+  bash helm/test.sh || status=1
+  echo "== deploy: the container image"
+  bash tests/image/run.sh "$CARGO_TARGET_DIR/debug/confab" || status=1
+  echo "== deploy: done in $((SECONDS - started)) s"
   return "$status"
 }
 

@@ -166,11 +166,16 @@ pub struct DatabaseConfig {
     #[serde(skip_serializing)]
     pub url: SecretUrl,
     pub max_connections: u32,
+    /// Whether `confab serve` (and the operator commands) migrate an embedded SQLite database
+    /// when they open it. `false` leaves every migration to `confab migrate` (the Helm chart runs
+    /// it before the server starts), and a schema that is behind is refused as on PostgreSQL,
+    /// which is never migrated on start.
+    pub migrate_on_start: bool,
 }
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self { url: "sqlite://./data/confab.db".into(), max_connections: 8 }
+        Self { url: "sqlite://./data/confab.db".into(), max_connections: 8, migrate_on_start: true }
     }
 }
 

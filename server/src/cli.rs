@@ -304,7 +304,7 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
             };
             match store.check_schema().await {
                 Ok(()) => println!("database: reachable; schema current"),
-                Err(e) if config.database.url.scheme() == "sqlite" => {
+                Err(e) if config.database.url.scheme() == "sqlite" && config.database.migrate_on_start => {
                     println!("database: reachable; {e} (serve migrates the embedded database itself)")
                 }
                 Err(e) => {

@@ -150,13 +150,14 @@ pub fn anyhow_app(e: AppError) -> anyhow::Error {
     anyhow::anyhow!(e.to_string())
 }
 
-/// Opens the configured database. The embedded SQLite database is migrated on the spot; a
-/// PostgreSQL schema must already be current (`confab migrate`, a Helm job in clusters).
+/// Opens the configured database. The embedded SQLite database is migrated on the spot unless
+/// `database.migrate_on_start` is off; a PostgreSQL schema must already be current
+/// (`confab migrate`, a Helm job in clusters).
 pub async fn open_store(config: &Config, migrate_embedded: bool) -> anyhow::Result<Store> {
     let store = Store::connect(config.database.url.expose_secret(), config.database.max_connections)
         .await
         .with_context(|| format!("database {}", config.database.url))?;
-    if migrate_embedded && config.database.url.scheme() == "sqlite" {
+    if migrate_embedded && config.database.migrate_on_start && config.database.url.scheme() == "sqlite" {
         let applied = store.migrate().await?;
         if applied > 0 {
             tracing::info!(applied, "migrated the embedded database");

@@ -193,6 +193,26 @@ async fn serve_refuses_a_schema_that_is_behind(b: Backend) {
     }
 }
 
+/// With `database.migrate_on_start = false` (the Helm chart's setting: its init container or hook
+/// job runs `confab migrate`), serve migrates nothing, on SQLite too, and says what to run.
+async fn serve_leaves_migrations_to_confab_migrate_when_told(b: Backend) {
+    let db = TestDb::new(b).await;
+    let envs = env(&db, &[("CONFAB_DATABASE__MIGRATE_ON_START", "false")]);
+    // An address no interface has: a server that wrongly went on would stop at binding (the
+    // database is opened first) instead of running on, so a regression fails rather than hangs.
+    let out = run_cli(&envs, &db.dir, &["serve", "--listen", "192.0.2.1:9", "--admin-listen", "off"], None);
+    assert_ne!(out.code, 0, "{}", out.stdout);
+    assert!(out.stderr.contains("run `confab migrate` first"), "{}", out.stderr);
+    let out = run_cli(&envs, &db.dir, &["config", "check"], None);
+    assert_ne!(out.code, 0, "an unmigrated schema is reported: {}", out.stdout);
+    assert!(out.stdout.contains("confab migrate"), "{}", out.stdout);
+    let out = run_cli(&envs, &db.dir, &["migrate"], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("18 migration(s) applied"), "serve applied none before: {}", out.stdout);
+    let out = run_cli(&envs, &db.dir, &["config", "check"], None);
+    assert!(out.stdout.contains("schema current"), "{}", out.stdout);
+}
+
 async fn operator_commands_manage_tenants_users_and_tokens(b: Backend) {
     let app = TestApp::spawn(b).await;
     let out = app.cli(&["admin", "create-tenant", "--name", "Globex Corporation"], None);
@@ -313,5 +333,6 @@ both_backends!(
     secrets_can_come_from_files,
     first_run_without_credentials_prints_a_one_time_setup_link,
     serve_refuses_a_schema_that_is_behind,
+    serve_leaves_migrations_to_confab_migrate_when_told,
     operator_commands_manage_tenants_users_and_tokens,
 );

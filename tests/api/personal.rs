@@ -433,3 +433,27 @@ both_backends!(
     an_export_needs_a_signed_in_user,
     rotating_the_master_key_reseals_every_secret,
 );
+
+/// More entries than the classic zip format can count (65,535): the export's streaming writer adds
+/// the ZIP64 records, and an independent reader (the `zip` crate) finds every entry and its bytes.
+#[test]
+fn an_archive_of_more_than_65535_entries_is_zip64_and_reads_back() {
+    use confab_core::personal::zip::ZipStream;
+    let entries = 70_000;
+    let mut writer = ZipStream::new(chrono::Utc::now());
+    let mut bytes = Vec::new();
+    for i in 0..entries {
+        bytes.extend(writer.entry(&format!("conversations/{i}.json"), format!("{{\"n\":{i}}}").as_bytes()).unwrap());
+    }
+    bytes.extend(writer.finish().unwrap());
+    let zip64_end = 0x0606_4b50u32.to_le_bytes();
+    let tail = &bytes[bytes.len().saturating_sub(200)..];
+    assert!(tail.windows(4).any(|w| w == zip64_end), "the archive ends with a ZIP64 end-of-directory record");
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("an independent reader opens it");
+    assert_eq!(archive.len(), entries);
+    for i in [0, 65_534, 65_535, 65_536, entries - 1] {
+        let mut text = String::new();
+        archive.by_name(&format!("conversations/{i}.json")).unwrap().read_to_string(&mut text).unwrap();
+        assert_eq!(text, format!("{{\"n\":{i}}}"));
+    }
+}

@@ -62,7 +62,10 @@ const TURNS_PER_CONVERSATION: usize = 10;
 const CONVERSATION_DAYS: i64 = 365;
 
 #[derive(Parser, Debug)]
-#[command(name = "confab-retention-bench", about = "Retention purge under chat load, and audit export speed (PostgreSQL)")]
+#[command(
+    name = "confab-retention-bench",
+    about = "Retention purge under chat load, and audit export speed (PostgreSQL)"
+)]
 struct Args {
     /// The cluster's admin URL (a database is created per run, and a template per seed size).
     #[arg(long)]
@@ -250,10 +253,8 @@ fn load_average() -> String {
 
 async fn run(args: &Args) -> Result<bool> {
     ensure!(args.messages >= PER_CONVERSATION, "--messages must be at least {PER_CONVERSATION}");
-    let bin = args
-        .confab_bin
-        .clone()
-        .unwrap_or_else(|| std::env::current_exe().unwrap().parent().unwrap().join("confab"));
+    let bin =
+        args.confab_bin.clone().unwrap_or_else(|| std::env::current_exe().unwrap().parent().unwrap().join("confab"));
     ensure!(bin.exists(), "{} is missing: build it with `cargo build --release -p confab-server`", bin.display());
     let base_url = args.pg_url.rsplit_once('/').map(|(b, _)| b.to_string()).context("--pg-url has no database")?;
     let tag = format!("{:08x}", rand::random::<u32>());
@@ -508,7 +509,11 @@ async fn seed(args: &Args, ctx: &Ctx, url: &str) -> Result<()> {
     }
     let t = Instant::now();
     conn.execute_unprepared("VACUUM ANALYZE").await?;
-    println!("  VACUUM ANALYZE in {:.1} s; seeded in {:.1} s", t.elapsed().as_secs_f64(), started.elapsed().as_secs_f64());
+    println!(
+        "  VACUUM ANALYZE in {:.1} s; seeded in {:.1} s",
+        t.elapsed().as_secs_f64(),
+        started.elapsed().as_secs_f64()
+    );
     conn.close().await.ok();
     Ok(())
 }
@@ -938,10 +943,14 @@ async fn purge_under_load(
     ] {
         println!("{label:<34} {n:>12} {:>12.0}", n as f64 / secs);
     }
-    println!("recent conversations kept: {kept}; peak RSS of `confab retention run`: {:.1} MiB", purge_rss as f64 / 1024.0);
+    println!(
+        "recent conversations kept: {kept}; peak RSS of `confab retention run`: {:.1} MiB",
+        purge_rss as f64 / 1024.0
+    );
 
-    let in_window =
-        |from: Duration, to: Duration| -> Vec<Turn> { turns.iter().filter(|t| t.started >= from && t.ended <= to).copied().collect() };
+    let in_window = |from: Duration, to: Duration| -> Vec<Turn> {
+        turns.iter().filter(|t| t.started >= from && t.ended <= to).copied().collect()
+    };
     let baseline = in_window(baseline_from, purge_from);
     let during = in_window(purge_from, purge_to);
     let count_errors = |from: Duration, to: Duration| errors.iter().filter(|(t, _)| *t >= from && *t < to).count();
@@ -1013,18 +1022,10 @@ fn ms(d: Option<Duration>) -> String {
 // Audit export
 // ---------------------------------------------------------------------------------------------
 
-async fn exports(
-    args: &Args,
-    server: &Server,
-    conn: &DatabaseConnection,
-    client: &Client,
-    token: &str,
-) -> Result<()> {
-    let tenant_entries = scalar(
-        conn,
-        "SELECT count(*) FROM audit_log a JOIN tenants t ON t.id = a.tenant_id WHERE t.slug = 'bench'",
-    )
-    .await?;
+async fn exports(args: &Args, server: &Server, conn: &DatabaseConnection, client: &Client, token: &str) -> Result<()> {
+    let tenant_entries =
+        scalar(conn, "SELECT count(*) FROM audit_log a JOIN tenants t ON t.id = a.tenant_id WHERE t.slug = 'bench'")
+            .await?;
     // The oldest tenth of the seeded entries: `until` the first entry after them.
     let tenth = (args.audit / 10).max(1);
     let until: DateTime<Utc> = {

@@ -624,11 +624,7 @@ impl Config {
             }
         }
         if let Some(pem) = &self.siem.ca_cert {
-            use rustls::pki_types::{CertificateDer, pem::PemObject};
-            let certs = CertificateDer::pem_slice_iter(pem.as_bytes()).collect::<Result<Vec<_>, _>>();
-            if !certs.is_ok_and(|c| !c.is_empty()) {
-                return Err(invalid("siem.ca_cert", "must be one or more PEM certificates".into()));
-            }
+            parse_ca_certificates(pem).map_err(|reason| invalid("siem.ca_cert", reason))?;
         }
         if self.redis.key_prefix.is_empty() || self.redis.key_prefix.contains(char::is_whitespace) {
             return Err(invalid("redis.key_prefix", "must be a non-empty word".into()));
@@ -777,6 +773,25 @@ pub fn redact_url(url: &str) -> String {
     if changed { parsed.to_string() } else { url.to_string() }
 }
 
+/// Parses one or more PEM CA certificates and checks each is a certificate a TLS client can
+/// trust (a PEM armour around bytes that are not a certificate is refused here, not at the first
+/// connection).
+pub fn parse_ca_certificates(pem: &str) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, String> {
+    use rustls::pki_types::{CertificateDer, pem::PemObject};
+    let refusal = || "must be one or more PEM certificates".to_string();
+    let certs = CertificateDer::pem_slice_iter(pem.as_bytes()).collect::<Result<Vec<_>, _>>().map_err(|_| refusal())?;
+    if certs.is_empty() {
+        return Err(refusal());
+    }
+    let mut store = rustls::RootCertStore::empty();
+    for (i, cert) in certs.iter().enumerate() {
+        store.add(cert.clone()).map_err(|_| {
+            format!("must be one or more PEM certificates (certificate {} is not a valid X.509 certificate)", i + 1)
+        })?;
+    }
+    Ok(certs)
+}
+
 #[cfg(test)]
 // `Jail`'s closures return figment's own (large) error type.
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::result_large_err)]
@@ -919,6 +934,27 @@ password = "{BOOTSTRAP_PASSWORD}"
             // Where things are stays visible.
             assert!(shown[3].1.contains("postgres://confab:***@db.internal:5432/confab"), "{}", shown[3].1);
             assert!(shown[6].1.contains("redis://confab:***@cache.internal:6379/0"), "{}", shown[6].1);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn siem_ca_cert_must_hold_pem_certificates() {
+        Jail::expect_with(|jail| {
+            let certs = confab_tests::tls::ca_and_server(jail.directory());
+            let ca = std::fs::read_to_string(&certs.ca_cert).unwrap();
+            for bad in ["not a certificate", "", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"] {
+                jail.set_env("CONFAB_SIEM__CA_CERT", bad);
+                let err = Config::load(None).unwrap_err().to_string();
+                assert!(err.contains("siem.ca_cert") && err.contains("PEM certificates"), "{bad:?}: {err}");
+            }
+            jail.set_env("CONFAB_SIEM__CA_CERT", &ca);
+            let config = Config::load(None).unwrap();
+            assert_eq!(config.siem.ca_cert.as_deref().map(str::trim), Some(ca.trim()));
+            assert_eq!(crate::siem::transport::extra_roots(&config.siem).unwrap().len(), 1);
+            jail.clear_env();
+            jail.set_env("CONFAB_SIEM__CA_CERT_FILE", certs.ca_cert.display().to_string());
+            assert_eq!(Config::load(None).unwrap().siem.ca_cert.as_deref().map(str::trim), Some(ca.trim()));
             Ok(())
         });
     }

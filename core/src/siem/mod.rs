@@ -9,7 +9,7 @@
 //! entry's `id`. A tenant sink receives its tenant's entries; a platform sink receives the
 //! installation's own (platform-scope) entries, the ones platform admins may read.
 
-mod transport;
+pub(crate) mod transport;
 pub mod wire;
 
 use crate::audit::{self, Actor, NewEntry, action};
@@ -234,6 +234,8 @@ pub struct SiemService {
     store: Store,
     config: SiemConfig,
     master_key: Option<Keyring>,
+    /// `siem.ca_cert`, parsed once.
+    extra_roots: transport::ExtraRoots,
     /// This replica's name in the sinks' lease column.
     owner: String,
 }
@@ -263,7 +265,14 @@ fn scope_tenant(scope: AuditScope) -> Option<crate::domain::TenantId> {
 impl SiemService {
     pub fn new(store: Store, config: &Config) -> Result<Self, String> {
         let master_key = Keyring::from_config(&config.secrets)?;
-        Ok(Self { store, config: config.siem.clone(), master_key, owner: uuid::Uuid::new_v4().to_string() })
+        let extra_roots = transport::extra_roots(&config.siem)?;
+        Ok(Self {
+            store,
+            config: config.siem.clone(),
+            master_key,
+            extra_roots,
+            owner: uuid::Uuid::new_v4().to_string(),
+        })
     }
 
     fn seal(&self, scope: AuditScope, id: AuditSinkId, secret: &str) -> AppResult<String> {
@@ -480,9 +489,10 @@ impl SiemService {
         match kind {
             SinkKind::Webhook => {
                 let secret = self.unseal(sink)?;
-                transport::send_webhook(&target, &self.config, &secret, sink.id.0, test, entries).await
+                transport::send_webhook(&target, &self.config, &self.extra_roots, &secret, sink.id.0, test, entries)
+                    .await
             }
-            SinkKind::Syslog => transport::send_syslog(&target, &self.config, entries, test).await,
+            SinkKind::Syslog => transport::send_syslog(&target, &self.config, &self.extra_roots, entries, test).await,
         }
     }
 

@@ -45,17 +45,15 @@ pub fn is_internal(ip: IpAddr) -> bool {
     }
 }
 
-/// The extra CA certificates of `siem.ca_cert` (none when unset).
-pub fn extra_roots(config: &SiemConfig) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, SendError> {
-    use rustls::pki_types::pem::PemObject;
-    let Some(pem) = config.ca_cert.as_deref() else { return Ok(vec![]) };
-    let certs = rustls::pki_types::CertificateDer::pem_slice_iter(pem.as_bytes())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|_| "siem.ca_cert is not PEM certificates".to_string())?;
-    if certs.is_empty() {
-        return Err("siem.ca_cert holds no certificate".into());
-    }
-    Ok(certs)
+/// The extra CA certificates of `siem.ca_cert` (none when unset), parsed once when the service
+/// starts and handed to every delivery.
+pub type ExtraRoots = Arc<[rustls::pki_types::CertificateDer<'static>]>;
+
+/// Parses `siem.ca_cert` (none when unset).
+pub fn extra_roots(config: &SiemConfig) -> Result<ExtraRoots, SendError> {
+    let Some(pem) = config.ca_cert.as_deref() else { return Ok(Arc::from(Vec::new())) };
+    let certs = crate::config::parse_ca_certificates(pem).map_err(|reason| format!("siem.ca_cert {reason}"))?;
+    Ok(Arc::from(certs))
 }
 
 /// Resolves the target's host and checks every address it may use.
@@ -82,6 +80,7 @@ async fn resolve(target: &Target, config: &SiemConfig) -> Result<SocketAddr, Sen
 pub async fn send_webhook(
     target: &Target,
     config: &SiemConfig,
+    roots: &ExtraRoots,
     secret: &str,
     sink_id: uuid::Uuid,
     test: bool,
@@ -89,9 +88,9 @@ pub async fn send_webhook(
 ) -> Result<(), SendError> {
     let addr = resolve(target, config).await?;
     let mut builder = reqwest::Client::builder();
-    for der in extra_roots(config)? {
+    for der in roots.iter() {
         let cert =
-            reqwest::Certificate::from_der(&der).map_err(|_| "siem.ca_cert holds a bad certificate".to_string())?;
+            reqwest::Certificate::from_der(der).map_err(|_| "siem.ca_cert holds a bad certificate".to_string())?;
         builder = builder.add_root_certificate(cert);
     }
     let client = builder
@@ -119,7 +118,13 @@ pub async fn send_webhook(
 
 /// Writes one octet-counted RFC 5424 message per entry on a fresh connection, then closes it
 /// cleanly; a delivery counts once every byte was accepted.
-pub async fn send_syslog(target: &Target, config: &SiemConfig, entries: &[Entry], test: bool) -> Result<(), SendError> {
+pub async fn send_syslog(
+    target: &Target,
+    config: &SiemConfig,
+    extra_roots: &ExtraRoots,
+    entries: &[Entry],
+    test: bool,
+) -> Result<(), SendError> {
     let addr = resolve(target, config).await?;
     let timeout = Duration::from_millis(config.timeout_ms);
     let mut payload = Vec::new();
@@ -132,8 +137,8 @@ pub async fn send_syslog(target: &Target, config: &SiemConfig, entries: &[Entry]
         if target.encrypted {
             let mut roots = rustls::RootCertStore::empty();
             roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-            for der in extra_roots(config)? {
-                roots.add(der).map_err(|e| format!("siem.ca_cert: {e}"))?;
+            for der in extra_roots.iter() {
+                roots.add(der.clone()).map_err(|e| format!("siem.ca_cert: {e}"))?;
             }
             let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
                 .with_safe_default_protocol_versions()

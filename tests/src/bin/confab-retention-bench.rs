@@ -91,6 +91,9 @@ struct Args {
     /// Seconds of load without purge (the baseline).
     #[arg(long, default_value_t = 30)]
     baseline_secs: u64,
+    /// Seconds of load after the purge (its after-effects, such as autovacuum, show there).
+    #[arg(long, default_value_t = 15)]
+    after_secs: u64,
     /// `confab retention run --batch-size` (default: the server's `retention.batch_size`).
     #[arg(long)]
     batch_size: Option<u64>,
@@ -245,6 +248,139 @@ fn load_average() -> String {
         .ok()
         .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_else(|| "?".into())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where the CPU goes
+// ---------------------------------------------------------------------------------------------
+
+/// Clock ticks per second of `/proc/<pid>/stat` (`getconf CLK_TCK`; 100 on Linux).
+const CLK_TCK: f64 = 100.0;
+
+/// (parent pid, user + system CPU seconds) of a process, from `/proc/<pid>/stat`.
+fn proc_stat(pid: u32) -> Option<(u32, f64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name is in parentheses and may hold spaces: the fields start after the last ')'.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ppid = fields.get(1)?.parse().ok()?;
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((ppid, (utime + stime) / CLK_TCK))
+}
+
+fn cmdline(pid: u32) -> String {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|b| String::from_utf8_lossy(&b).replace('\0', " ").trim().to_string())
+        .unwrap_or_default()
+}
+
+/// When (since the load's start), which process, its role, and its CPU seconds so far.
+type CpuSample = (Duration, u32, &'static str, f64);
+
+/// Samples, every 100 ms, the CPU time of every process of the run by role: this benchmark
+/// (the load's clients and the scripted upstream), `confab serve`, `confab retention run`, and
+/// the PostgreSQL cluster's processes: the server's backends, the purge's backend (its
+/// connections carry `application_name=confab-purge`), autovacuum workers, and the rest
+/// (checkpointer, WAL writer, …). A process that exits between samples loses at most 100 ms.
+struct CpuAccount {
+    samples: Arc<Mutex<Vec<CpuSample>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl CpuAccount {
+    fn start(origin: Instant, server: u32, postmaster: u32, purge_backends: Arc<Mutex<Vec<u32>>>) -> Self {
+        let samples = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = std::thread::spawn({
+            let (samples, stop) = (samples.clone(), stop.clone());
+            move || {
+                let me = std::process::id();
+                while !stop.load(Ordering::Relaxed) {
+                    let at = origin.elapsed();
+                    let purge = purge_backends.lock().unwrap().clone();
+                    let mut batch = Vec::new();
+                    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+                        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+                            continue;
+                        };
+                        let Some((ppid, cpu)) = proc_stat(pid) else { continue };
+                        let role = if pid == me {
+                            "bench: load clients + upstream"
+                        } else if pid == server {
+                            "confab serve"
+                        } else if ppid == me && cmdline(pid).contains("retention") {
+                            "confab retention run"
+                        } else if pid == postmaster {
+                            "postgres: other"
+                        } else if ppid == postmaster {
+                            let cmd = cmdline(pid);
+                            if cmd.contains("autovacuum worker") {
+                                "postgres: autovacuum"
+                            } else if purge.contains(&pid) {
+                                "postgres: purge's backend"
+                            } else if cmd.contains("127.0.0.1") || cmd.contains("[local]") {
+                                "postgres: other backends"
+                            } else {
+                                "postgres: other"
+                            }
+                        } else {
+                            continue;
+                        };
+                        batch.push((at, pid, role, cpu));
+                    }
+                    samples.lock().unwrap().extend(batch);
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            }
+        });
+        CpuAccount { samples, stop, thread: Some(thread) }
+    }
+
+    /// CPU seconds per role used within [from, to): for each process, its last sample before
+    /// `to` minus its last sample before `from` (0 when it started after `from`).
+    fn between(&self, from: Duration, to: Duration) -> std::collections::BTreeMap<&'static str, f64> {
+        let samples = self.samples.lock().unwrap();
+        let mut first: std::collections::HashMap<u32, f64> = std::collections::HashMap::new();
+        let mut last: std::collections::HashMap<u32, (&'static str, f64)> = std::collections::HashMap::new();
+        for &(at, pid, role, cpu) in samples.iter() {
+            if at < from {
+                first.insert(pid, cpu);
+            } else if at < to {
+                last.insert(pid, (role, cpu));
+            }
+        }
+        let mut by_role = std::collections::BTreeMap::new();
+        for (pid, (role, cpu)) in last {
+            *by_role.entry(role).or_insert(0.0) += cpu - first.get(&pid).copied().unwrap_or(0.0);
+        }
+        by_role
+    }
+
+    fn stop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for CpuAccount {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The cluster's postmaster: the parent of this connection's backend.
+async fn postmaster_pid(conn: &DatabaseConnection) -> Result<u32> {
+    let backend: i32 = conn
+        .query_one_raw(Statement::from_string(DbBackend::Postgres, "SELECT pg_backend_pid()"))
+        .await?
+        .context("no backend pid")?
+        .try_get_by_index(0)?;
+    proc_stat(backend as u32)
+        .map(|(ppid, _)| ppid)
+        .context("cannot read the backend's /proc entry (is PostgreSQL local?)")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -880,6 +1016,8 @@ async fn purge_under_load(
         load_average()
     );
     let load = Load::start(args, client, &server.base, token);
+    let purge_backends = Arc::new(Mutex::new(Vec::new()));
+    let mut cpu = CpuAccount::start(load.epoch, server.child.id(), postmaster_pid(conn).await?, purge_backends.clone());
     tokio::time::sleep(Duration::from_secs(args.warmup_secs)).await;
     let baseline_from = load.now();
     tokio::time::sleep(Duration::from_secs(args.baseline_secs)).await;
@@ -891,8 +1029,16 @@ async fn purge_under_load(
     }
     println!("== purge: confab {} (load average {load_before})", argv.join(" "));
     let purge_started = Instant::now();
+    // The purge's connections are named, so its backend's CPU is told apart from the server's.
+    let purge_url = ctx
+        .env
+        .iter()
+        .find(|(k, _)| k == "CONFAB_DATABASE__URL")
+        .map(|(_, v)| format!("{v}{}application_name=confab-purge", if v.contains('?') { '&' } else { '?' }))
+        .context("no database URL")?;
     let mut child = ctx
         .command()
+        .env("CONFAB_DATABASE__URL", purge_url)
         .args(&argv)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -900,6 +1046,31 @@ async fn purge_under_load(
         .spawn()
         .context("starting confab retention run")?;
     let pid = child.id();
+    // The purge's backends, looked up while it runs.
+    let finder = tokio::spawn({
+        let (conn, purge_backends) = (conn.clone(), purge_backends.clone());
+        async move {
+            loop {
+                if let Ok(rows) = conn
+                    .query_all_raw(Statement::from_string(
+                        DbBackend::Postgres,
+                        "SELECT pid FROM pg_stat_activity WHERE application_name = 'confab-purge'",
+                    ))
+                    .await
+                {
+                    let mut known = purge_backends.lock().unwrap();
+                    for r in rows {
+                        if let Ok(p) = r.try_get_by_index::<i32>(0)
+                            && !known.contains(&(p as u32))
+                        {
+                            known.push(p as u32);
+                        }
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    });
     // The purge process's peak RSS, sampled while it runs.
     let output = tokio::task::spawn_blocking(move || {
         let mut peak = 0;
@@ -916,8 +1087,12 @@ async fn purge_under_load(
     let output = output?;
     let purge_time = purge_started.elapsed();
     let purge_to = load.now();
+    finder.abort();
     let load_after = load_average();
+    tokio::time::sleep(Duration::from_secs(args.after_secs)).await;
+    let after_to = load.now();
     let (turns, errors) = load.stop().await;
+    cpu.stop();
     let stdout = String::from_utf8_lossy(&output.stdout);
     for line in stdout.lines() {
         println!("  {line}");
@@ -953,6 +1128,7 @@ async fn purge_under_load(
     };
     let baseline = in_window(baseline_from, purge_from);
     let during = in_window(purge_from, purge_to);
+    let after = in_window(purge_to, after_to);
     let count_errors = |from: Duration, to: Duration| errors.iter().filter(|(t, _)| *t >= from && *t < to).count();
     println!("\nChat load ({} clients, {} tokens × {} ms)", args.concurrency, args.tokens, args.delay_ms);
     println!(
@@ -960,9 +1136,12 @@ async fn purge_under_load(
         "phase", "turns", "turns/s", "TTFT p50", "TTFT p99", "total p50", "total p99", "errors"
     );
     let mut p99 = Vec::new();
-    for (label, set, from, to) in
-        [("baseline", &baseline, baseline_from, purge_from), ("during purge", &during, purge_from, purge_to)]
-    {
+    let phases = [
+        ("baseline", &baseline, baseline_from, purge_from),
+        ("during purge", &during, purge_from, purge_to),
+        ("after purge", &after, purge_to, after_to),
+    ];
+    for (label, set, from, to) in phases {
         let mut ttft: Vec<Duration> = set.iter().map(|t| t.ttft).collect();
         let mut total: Vec<Duration> = set.iter().map(|t| t.total).collect();
         ttft.sort_unstable();
@@ -985,6 +1164,27 @@ async fn purge_under_load(
     }
     for (e, n) in kinds {
         println!("  error: {n} × {e}");
+    }
+    // Where the CPU went in each phase, in cores (CPU seconds per second of the phase).
+    let cpu_by_phase: Vec<_> =
+        phases.iter().map(|(_, _, from, to)| (cpu.between(*from, *to), (*to - *from).as_secs_f64())).collect();
+    let mut roles: Vec<&str> = cpu_by_phase.iter().flat_map(|(m, _)| m.keys().copied()).collect();
+    roles.sort_unstable();
+    roles.dedup();
+    println!(
+        "\nCPU by process, in cores (CPU seconds per second; the machine has {} cores)",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!("{:<34} {:>10} {:>13} {:>12}", "", "baseline", "during purge", "after purge");
+    for role in roles.iter().chain(std::iter::once(&"total")) {
+        let cells: Vec<String> = cpu_by_phase
+            .iter()
+            .map(|(m, secs)| {
+                let used = if *role == "total" { m.values().sum() } else { m.get(role).copied().unwrap_or(0.0) };
+                format!("{:.2}", used / secs)
+            })
+            .collect();
+        println!("{role:<34} {:>10} {:>13} {:>12}", cells[0], cells[1], cells[2]);
     }
     let met = match (p99[0], p99[1]) {
         (Some(b), Some(d)) => {

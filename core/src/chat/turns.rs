@@ -357,6 +357,7 @@ impl ChatService {
 
     /// The write half of an action: the idempotency claim, the messages, and the turn started
     /// after commit.
+    #[allow(clippy::too_many_arguments)]
     async fn write_action(
         &self,
         scope: &TenantScope,

@@ -219,8 +219,45 @@ async fn a_collector_that_is_down_never_slows_or_fails_a_turn(b: Backend) {
     assert!(admin.get_json("/v1/me").await["id"].is_string());
 }
 
+/// The OpenAI-compatible endpoint: one `completion` span (in the caller's trace) with its stages,
+/// and the provider gets the trace context there too.
+async fn an_openai_compatible_completion_is_traced_too(b: Backend) {
+    let receiver = OtlpReceiver::start().await;
+    let endpoint = receiver.endpoint();
+    let (upstream, app, admin) =
+        setup(b, &[("CONFAB_TELEMETRY__OTLP_ENDPOINT", endpoint.as_str()), ("OTEL_BSP_SCHEDULE_DELAY", "100")]).await;
+    let (secret, _) = admin.create_token(json!({ "name": "traced" })).await;
+    let client = app.with_token(&secret);
+    let resp = client
+        .request(Method::POST, "/openai/v1/chat/completions")
+        .header("traceparent", format!("00-{CALLER_TRACE}-{CALLER_SPAN}-01"))
+        .json(&json!({ "model": "gpt-4o", "messages": [{ "role": "user", "content": "[upstream tokens=2] hush canary" }] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let body: Value = resp.json().await.unwrap();
+    assert!(body["choices"][0]["message"]["content"].is_string(), "{body}");
+    let spans = receiver.wait_for("turn.persist.final", 20).await;
+    let completion = one(&spans, "completion");
+    assert_eq!(completion.trace_id, CALLER_TRACE);
+    assert_eq!(completion.attr("model"), Some("gpt-4o"));
+    assert_eq!(completion.attr("outcome"), Some("completed"));
+    assert_eq!(completion.attr("tokens.output"), Some("2"));
+    for stage in ["turn.admission.limits", "turn.admission.quota", "turn.provider.connect", "turn.persist.final"] {
+        assert_eq!(one(&spans, stage).parent_span_id, completion.span_id, "{stage} is a child of the completion");
+    }
+    for span in &spans {
+        assert!(span.attributes.values().all(|v| !v.contains("canary") && !v.contains(&secret)), "{span:?}");
+    }
+    let tp = upstream.requests()[0].header("traceparent").map(str::to_string).expect("a traceparent upstream");
+    assert_eq!(tp.split('-').nth(1), Some(CALLER_TRACE));
+    assert_eq!(tp.split('-').nth(2), Some(one(&spans, "turn.provider.connect").span_id.as_str()));
+}
+
 both_backends!(
     a_turn_is_one_trace_with_a_span_per_stage,
     without_telemetry_nothing_is_exported_or_propagated,
     a_collector_that_is_down_never_slows_or_fails_a_turn,
+    an_openai_compatible_completion_is_traced_too,
 );

@@ -255,9 +255,32 @@ async fn an_openai_compatible_completion_is_traced_too(b: Backend) {
     assert_eq!(tp.split('-').nth(2), Some(one(&spans, "turn.provider.connect").span_id.as_str()));
 }
 
+/// Spans still queued when the server stops are exported on the way out (SIGTERM).
+async fn the_last_spans_are_flushed_at_exit(b: Backend) {
+    let receiver = OtlpReceiver::start().await;
+    let endpoint = receiver.endpoint();
+    // Exports would wait a minute: only the flush at exit can deliver the spans.
+    let (_upstream, mut app, admin) =
+        setup(b, &[("CONFAB_TELEMETRY__OTLP_ENDPOINT", endpoint.as_str()), ("OTEL_BSP_SCHEDULE_DELAY", "60000")]).await;
+    let events = streamed_turn(&admin, "k1", "[upstream tokens=2] hello", None).await;
+    assert_eq!(events.last().unwrap().event, "message.completed");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(receiver.spans().iter().all(|s| s.name != "turn"), "not exported before the exit");
+    let started = Instant::now();
+    let code = tokio::task::spawn_blocking(move || app.terminate()).await.unwrap();
+    assert_eq!(code, Some(0), "a clean exit");
+    let stopped = started.elapsed();
+    let spans = receiver.spans();
+    let turn = one(&spans, "turn");
+    assert_eq!(turn.attr("outcome"), Some("completed"));
+    assert!(spans.iter().any(|s| s.name == "turn.persist.final" && s.parent_span_id == turn.span_id));
+    assert!(stopped < Duration::from_secs(10), "stopping took {stopped:?}");
+}
+
 both_backends!(
     a_turn_is_one_trace_with_a_span_per_stage,
     without_telemetry_nothing_is_exported_or_propagated,
     a_collector_that_is_down_never_slows_or_fails_a_turn,
     an_openai_compatible_completion_is_traced_too,
+    the_last_spans_are_flushed_at_exit,
 );

@@ -148,14 +148,20 @@ pub fn trace_headers() -> HeaderMap {
 }
 
 /// The current span's trace id (32 hex digits) when traces are on and this trace is sampled: the
-/// exemplar to attach to a histogram observation made inside a turn.
+/// exemplar to attach to a histogram observation made inside a turn (e.g. time to first token,
+/// observed in the engine's relay, where the turn's span is current).
 pub fn current_trace_id() -> Option<String> {
+    trace_id(&tracing::Span::current())
+}
+
+/// The trace id of `span` (see [`current_trace_id`]), for an observation made outside it.
+pub fn trace_id(span: &tracing::Span) -> Option<String> {
     if !enabled() {
         return None;
     }
-    let cx = tracing::Span::current().context();
-    let span = cx.span();
-    let sc = span.span_context();
+    let cx = span.context();
+    let otel_span = cx.span();
+    let sc = otel_span.span_context();
     (sc.is_valid() && sc.is_sampled()).then(|| sc.trace_id().to_string())
 }
 

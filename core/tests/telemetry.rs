@@ -27,6 +27,8 @@ fn the_current_trace_id_and_the_traceparent_name_the_same_trace() {
         let other = tracing::info_span!(target: "hyper", "connect");
         let _inner = other.enter();
         assert_eq!(telemetry::current_trace_id().as_deref(), Some(trace_id.as_str()));
+        assert_eq!(telemetry::trace_id(&turn).as_deref(), Some(trace_id.as_str()));
     });
+    assert_eq!(telemetry::current_trace_id(), None, "outside any span");
     traces.shutdown();
 }

@@ -124,10 +124,15 @@ impl Injector for HeadersMut<'_> {
     }
 }
 
-/// Makes `span` (just created, before any child) continue the caller's trace when the request
-/// carries a W3C `traceparent`.
-pub fn continue_remote_trace(span: &tracing::Span, headers: &HeaderMap) {
-    if !enabled() || !headers.contains_key("traceparent") {
+/// Marks `span` (an incoming request's, just created, before any child; it declares an empty
+/// `otel.kind`) as a server span, continuing the caller's trace when the request carries a W3C
+/// `traceparent`. Nothing when traces are off (the log stays as it was).
+pub fn server_span(span: &tracing::Span, headers: &HeaderMap) {
+    if !enabled() {
+        return;
+    }
+    span.record("otel.kind", "server");
+    if !headers.contains_key("traceparent") {
         return;
     }
     let parent = TraceContextPropagator::new().extract(&Headers(headers));

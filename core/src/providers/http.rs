@@ -33,39 +33,39 @@ pub async fn send(
     let mut attempt = 0;
     loop {
         // With traces on, the request carries the turn's W3C `traceparent`.
-        let err =
-            match tokio::time::timeout(first_byte, build().headers(crate::telemetry::trace_headers()).send()).await {
-                Err(_) => {
-                    return Err(ProviderError::Timeout {
-                        phase: "waiting for the response",
-                        secs: first_byte.as_secs().max(1),
-                    });
+        let request = build().headers(crate::telemetry::trace_headers());
+        let err = match tokio::time::timeout(first_byte, request.send()).await {
+            Err(_) => {
+                return Err(ProviderError::Timeout {
+                    phase: "waiting for the response",
+                    secs: first_byte.as_secs().max(1),
+                });
+            }
+            Ok(Err(e)) if e.is_connect() => ProviderError::Connect(e.without_url().to_string()),
+            Ok(Err(e)) if e.is_timeout() => {
+                return Err(ProviderError::Timeout {
+                    phase: "connecting",
+                    secs: (config.connect_timeout_ms / 1000).max(1),
+                });
+            }
+            Ok(Err(e)) => return Err(ProviderError::Connect(e.without_url().to_string())),
+            Ok(Ok(resp)) if resp.status().is_success() => return Ok(resp),
+            Ok(Ok(resp)) => {
+                let status = resp.status().as_u16();
+                let retry = retry_after(&resp);
+                let body = resp.text().await.unwrap_or_default();
+                let message = error_message(&body).unwrap_or_else(|| body.chars().take(300).collect());
+                let err = match status {
+                    429 => ProviderError::RateLimited { retry_after: retry },
+                    401 | 403 => ProviderError::Unauthorized,
+                    _ => ProviderError::Upstream { status, message, retry_after: retry },
+                };
+                if !matches!(status, 502..=504) {
+                    return Err(err);
                 }
-                Ok(Err(e)) if e.is_connect() => ProviderError::Connect(e.without_url().to_string()),
-                Ok(Err(e)) if e.is_timeout() => {
-                    return Err(ProviderError::Timeout {
-                        phase: "connecting",
-                        secs: (config.connect_timeout_ms / 1000).max(1),
-                    });
-                }
-                Ok(Err(e)) => return Err(ProviderError::Connect(e.without_url().to_string())),
-                Ok(Ok(resp)) if resp.status().is_success() => return Ok(resp),
-                Ok(Ok(resp)) => {
-                    let status = resp.status().as_u16();
-                    let retry = retry_after(&resp);
-                    let body = resp.text().await.unwrap_or_default();
-                    let message = error_message(&body).unwrap_or_else(|| body.chars().take(300).collect());
-                    let err = match status {
-                        429 => ProviderError::RateLimited { retry_after: retry },
-                        401 | 403 => ProviderError::Unauthorized,
-                        _ => ProviderError::Upstream { status, message, retry_after: retry },
-                    };
-                    if !matches!(status, 502..=504) {
-                        return Err(err);
-                    }
-                    err
-                }
-            };
+                err
+            }
+        };
         if attempt >= config.max_retries {
             return Err(err);
         }

@@ -174,6 +174,30 @@ async fn a_turn_is_one_trace_with_a_span_per_stage(b: Backend) {
     assert_eq!(parts[1], CALLER_TRACE);
     assert_eq!(parts[2], one(&spans, "turn.provider.connect").span_id);
     assert_eq!(parts[3], "01", "sampled");
+
+    // A refused turn is traced too, saying why by kind only.
+    let (s, _) = admin
+        .post_idem(
+            "/v1/conversations/00000000-0000-4000-8000-000000000000/messages",
+            "k2",
+            json!({ "content": "bluecanary", "model": "gpt-4o" }),
+        )
+        .await;
+    assert_eq!(s, 404);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let refused = loop {
+        let spans = receiver.spans();
+        if let Some(turn) = spans.iter().find(|s| s.name == "turn" && s.trace_id != CALLER_TRACE) {
+            break turn.clone();
+        }
+        assert!(Instant::now() < deadline, "the refused turn's span never arrived");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(refused.attr("outcome"), Some("refused"));
+    assert_eq!(refused.attr("refusal"), Some("not_found"));
+    assert_eq!(refused.attr("message.id"), None);
+    assert!(refused.attributes.values().all(|v| !v.contains("canary")));
+    assert_eq!(upstream.calls(), 1, "nothing more went upstream");
 }
 
 async fn without_telemetry_nothing_is_exported_or_propagated(b: Backend) {

@@ -39,6 +39,30 @@ pub struct Config {
     pub retention: RetentionConfig,
     /// Streaming of the audit log to SIEM sinks (`[siem]`).
     pub siem: SiemConfig,
+    /// OpenTelemetry traces (`[telemetry]`); off unless an OTLP endpoint is set.
+    pub telemetry: TelemetryConfig,
+}
+
+/// OpenTelemetry traces, exported over OTLP/HTTP (protobuf). Off unless `otlp_endpoint` or the
+/// standard `OTEL_EXPORTER_OTLP_ENDPOINT` / `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TelemetryConfig {
+    /// The collector's OTLP/HTTP base URL, e.g. `http://collector:4318` (`/v1/traces` is
+    /// appended unless the URL already ends with it).
+    pub otlp_endpoint: Option<String>,
+    /// The `service.name` resource attribute.
+    pub service_name: String,
+    /// The share of new traces kept, 0.0–1.0; a sampled incoming `traceparent` is always followed.
+    pub sample_ratio: f64,
+    /// Longest wait for one export to the collector, in milliseconds.
+    pub export_timeout_ms: u64,
+}
+
+impl Default for TelemetryConfig {
+    fn default() -> Self {
+        Self { otlp_endpoint: None, service_name: "confab".into(), sample_ratio: 1.0, export_timeout_ms: 5_000 }
+    }
 }
 
 /// Delivery of audit entries to SIEM sinks (webhooks and syslog collectors).
@@ -613,6 +637,15 @@ impl Config {
             return Err(invalid("auth.login_failures_per_account", "limits must be above zero".into()));
         }
         tracing_subscriber::EnvFilter::try_new(&self.log.level).map_err(|e| invalid("log.level", e.to_string()))?;
+        if let Some(endpoint) = &self.telemetry.otlp_endpoint {
+            let parsed = url::Url::parse(endpoint).map_err(|e| invalid("telemetry.otlp_endpoint", e.to_string()))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err(invalid("telemetry.otlp_endpoint", "must start with http:// or https://".into()));
+            }
+        }
+        if !(0.0..=1.0).contains(&self.telemetry.sample_ratio) {
+            return Err(invalid("telemetry.sample_ratio", "must be between 0.0 and 1.0".into()));
+        }
         if let Some(url) = &self.redis.url {
             // `url`'s errors describe the problem without quoting the input.
             let parsed = url::Url::parse(url.expose_secret()).map_err(|e| invalid("redis.url", e.to_string()))?;

@@ -5,7 +5,7 @@
 //! casbin policy; `accounts` tenants and users; `audit` the hash-chained log; `limits` rate limits
 //! and quotas; `usage` usage events and budgets; `providers` upstream model adapters; `presets`;
 //! `plugins` the wasm plugin service; `chat` conversations and the turn engine; `shares`;
-//! `retention` policies, legal holds, the purge and erasure; `search` SQL full-text and OpenSearch; `siem` streaming of the audit log to SIEM sinks; `cluster` Redis for several replicas; `config`.
+//! `retention` policies, legal holds, the purge and erasure; `search` SQL full-text and OpenSearch; `siem` streaming of the audit log to SIEM sinks; `cluster` Redis for several replicas; `telemetry` OpenTelemetry traces; `config`.
 //! Nothing here depends on poem: `confab-server` puts HTTP on top.
 
 pub mod accounts;
@@ -31,4 +31,5 @@ pub mod search;
 pub mod shares;
 pub mod siem;
 pub mod store;
+pub mod telemetry;
 pub mod usage;

@@ -246,7 +246,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    serve::init_logging(&config);
+    let traces = serve::init_logging(&config);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -254,13 +254,18 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli.command, config)) {
+    let code = match runtime.block_on(run(cli.command, config)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("confab: {e:#}");
             ExitCode::FAILURE
         }
+    };
+    // The last spans, from outside the runtime (the exporter blocks while it sends them).
+    if let Some(traces) = traces {
+        traces.shutdown();
     }
+    code
 }
 
 async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {

@@ -282,12 +282,27 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing in-flight requests");
 }
 
-pub fn init_logging(config: &Config) {
-    use tracing_subscriber::EnvFilter;
+/// Logs to stderr as `log` says and, when `[telemetry]` names an OTLP endpoint, exports traces;
+/// the returned handle flushes the last spans at exit.
+pub fn init_logging(config: &Config) -> Option<confab_core::telemetry::Tracing> {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{EnvFilter, Layer};
     let filter = EnvFilter::try_new(&config.log.level).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = match config.log.format {
-        confab_core::config::LogFormat::Json => builder.json().flatten_event(true).try_init(),
-        confab_core::config::LogFormat::Human => builder.try_init(),
+    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let fmt = match config.log.format {
+        confab_core::config::LogFormat::Json => fmt.json().flatten_event(true).boxed(),
+        confab_core::config::LogFormat::Human => fmt.boxed(),
     };
+    // `log.level` filters the log only: traces have their own filter, so a quiet log still traces.
+    let (otel, tracing) = match confab_core::telemetry::layer(&config.telemetry) {
+        Ok(Some((layer, tracing))) => (Some(layer), Some(tracing)),
+        Ok(None) => (None, None),
+        Err(e) => {
+            eprintln!("confab: traces are off: cannot set up the OTLP exporter: {e}");
+            (None, None)
+        }
+    };
+    let _ = tracing_subscriber::registry().with(fmt.with_filter(filter)).with(otel).try_init();
+    tracing
 }

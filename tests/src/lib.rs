@@ -7,10 +7,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod opensearch;
+pub mod otlp;
 pub mod redis;
 pub mod tls;
 pub mod upstream;
 
+pub use otlp::OtlpReceiver;
 pub use upstream::ScriptedUpstream;
 
 use rand::Rng;

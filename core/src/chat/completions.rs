@@ -26,6 +26,7 @@ use crate::usage::Ticket;
 use futures::StreamExt;
 use std::time::Duration;
 use tokio::sync::mpsc;
+use tracing::Instrument;
 
 /// Models named `preset/<id>` apply one of the caller's presets.
 pub const PRESET_PREFIX: &str = "preset/";
@@ -206,9 +207,25 @@ impl ChatService {
     /// Starts a completion: checks, reserves and sends it, and hands back its events. Errors
     /// before the provider answered are returned (and recorded); later ones are events.
     pub async fn complete(&self, caller: &Caller<'_>, input: CompletionInput) -> Result<Completion, CompletionError> {
+        // A trace span like a chat turn's (ids, model and outcome only); the relay hangs off it.
+        let span = tracing::info_span!("completion", tenant.id = %caller.scope.tenant, model = %input.model,
+            stream = input.stream, outcome = tracing::field::Empty, tokens.input = tracing::field::Empty,
+            tokens.output = tracing::field::Empty);
+        let started = self.start_completion(caller, input).instrument(span.clone()).await;
+        if started.is_err() {
+            span.record("outcome", "failed");
+        }
+        started
+    }
+
+    async fn start_completion(
+        &self,
+        caller: &Caller<'_>,
+        input: CompletionInput,
+    ) -> Result<Completion, CompletionError> {
         let scope = caller.scope;
         self.check_completion(&input)?;
-        self.check_limits(scope, caller.ip).await?;
+        self.check_limits(scope, caller.ip).instrument(tracing::info_span!("turn.admission.limits")).await?;
         let (spec, preset) = self.completion_model(scope, &input.model).await?;
         let choices = input.options.n.unwrap_or(1);
         if choices > 1 && spec.kind != Some(ProviderKind::Openai) {
@@ -243,7 +260,11 @@ impl ChatService {
         let message = MessageId::new();
         // Usage events name a conversation: the kept one, else one that exists only there.
         let amount = prompt_tokens + u64::from(max_tokens) * u64::from(choices);
-        let ticket = self.usage.reserve(scope, ConversationId(message.0), &spec, amount).await?;
+        let ticket = self
+            .usage
+            .reserve(scope, ConversationId(message.0), &spec, amount)
+            .instrument(tracing::info_span!("turn.admission.quota"))
+            .await?;
         let request = ChatRequest {
             model: spec.upstream_model.clone(),
             system: (!system.is_empty()).then_some(system),
@@ -274,10 +295,20 @@ impl ChatService {
                 let settlement = Settlement { request, ..settlement };
                 let store = self.store.clone();
                 let ledger = self.usage.ledger().clone();
-                tokio::spawn(async move {
-                    let ended = relay(stream, &tx, chain.as_ref(), &settlement, runs).await;
-                    settle(&store, &ledger, settlement, ended).await;
-                });
+                let span = tracing::Span::current();
+                tokio::spawn(
+                    async move {
+                        let ended = relay(stream, &tx, chain.as_ref(), &settlement, runs).await;
+                        let span = tracing::Span::current();
+                        span.record("outcome", ended.status.as_str());
+                        span.record("tokens.input", ended.input_tokens);
+                        span.record("tokens.output", ended.output_tokens);
+                        settle(&store, &ledger, settlement, ended)
+                            .instrument(tracing::info_span!("turn.persist.final"))
+                            .await;
+                    }
+                    .instrument(span),
+                );
                 Ok(Completion { id: message, model: input.model, created: store::now().timestamp(), events: rx })
             }
             Err(e) => {
@@ -333,7 +364,8 @@ impl ChatService {
         let api_key = api_key.as_ref().map(|k| k.expose_secret().to_string());
         // A copy only when the exchange is kept.
         let kept = (s.keep == KeepMode::Conversation).then(|| request.clone());
-        let stream = provider.stream(request, api_key).await.map_err(CompletionError::Provider)?;
+        let connect = tracing::info_span!("turn.provider.connect", otel.kind = "client");
+        let stream = provider.stream(request, api_key).instrument(connect).await.map_err(CompletionError::Provider)?;
         Ok((stream, chain, kept))
     }
 

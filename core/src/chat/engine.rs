@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 /// How long a finished turn stays in memory for quick reattaches.
 const LINGER: Duration = Duration::from_secs(30);
@@ -42,11 +43,17 @@ pub struct Live {
     state: Mutex<LiveState>,
     notify: Notify,
     cancel: CancellationToken,
+    /// The turn's trace span while the turn runs: readers' `turn.first_delta` spans hang off it.
+    span: Mutex<Option<tracing::Span>>,
 }
 
 impl Live {
     fn lock(&self) -> std::sync::MutexGuard<'_, LiveState> {
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn span(&self) -> std::sync::MutexGuard<'_, Option<tracing::Span>> {
+        self.span.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -83,6 +90,9 @@ pub struct TurnJob {
     pub ticket: Ticket,
     /// The tenant's request transforms, run before the request leaves.
     pub chain: Option<crate::plugins::RequestChain>,
+    /// The turn's trace span (a child of the request's), which the generation's spans hang off
+    /// explicitly: the generation outlives the request.
+    pub span: tracing::Span,
 }
 
 impl Engine {
@@ -118,11 +128,13 @@ impl Engine {
     }
 
     /// Starts a turn in the background. The message must be `queued`.
-    pub fn start(self: &Arc<Self>, job: TurnJob) {
+    pub fn start(self: &Arc<Self>, mut job: TurnJob) {
+        let span = std::mem::replace(&mut job.span, tracing::Span::none());
         let live = Arc::new(Live {
             state: Mutex::new(LiveState { content: job.message.content.clone(), finished: None, ttft_ms: None }),
             notify: Notify::new(),
             cancel: CancellationToken::new(),
+            span: Mutex::new(Some(span.clone())),
         });
         self.registry().insert(job.message.id, live.clone());
         if let Some(shared) = &self.shared {
@@ -131,7 +143,7 @@ impl Engine {
         let engine = self.clone();
         tokio::spawn(async move {
             let id = job.message.id;
-            engine.run(job, &live).await;
+            engine.run(job, &live).instrument(span).await;
             engine.dirty.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&id);
             live.notify.notify_waiters();
             tokio::time::sleep(LINGER).await;
@@ -167,7 +179,7 @@ impl Engine {
     /// One turn, in phases: the request transforms, the relay of the provider's stream, the
     /// answer transforms, settling how it ended, and recording that durably.
     async fn run(&self, job: TurnJob, live: &Arc<Live>) {
-        let TurnJob { tenant, message, provider, api_key, request, prompt_tokens, ticket, chain } = job;
+        let TurnJob { tenant, message, provider, api_key, request, prompt_tokens, ticket, chain, span: _ } = job;
         let started_with = message.content.len();
         self.metrics.turn_started();
         let mut runs: Vec<crate::plugins::Run> = Vec::new();
@@ -192,9 +204,12 @@ impl Engine {
         }
         let settled = settle(&outcome, &content, started_with, usage, prompt_tokens);
         self.metrics.turn_finished(settled.status.as_str(), settled.provider_code);
+        record_outcome(&tracing::Span::current(), &settled);
         // Recorded with the message whenever the tenant has a chain, even if no plugin ran.
         let plugin_runs = chain.as_ref().and_then(|_| serde_json::to_value(&runs).ok());
-        self.record(message, ticket, settled, content, plugin_runs, live).await;
+        let persist = tracing::info_span!("turn.persist.final");
+        self.record(message, ticket, settled, content, plugin_runs, live).instrument(persist).await;
+        live.span().take();
     }
 
     /// Relays the provider's stream into the live answer until it ends, fails or is cancelled;
@@ -211,10 +226,25 @@ impl Engine {
         usage: &mut Option<(u64, u64)>,
     ) -> Result<(), Outcome> {
         let started = std::time::Instant::now();
-        let mut stream = tokio::select! {
+        let connect =
+            tracing::info_span!("turn.provider.connect", otel.kind = "client", outcome = tracing::field::Empty);
+        let stream = tokio::select! {
             _ = live.cancel.cancelled() => return Err(Outcome::Cancelled),
-            s = provider.stream(request, api_key) => s.map_err(Outcome::Failed)?,
+            s = provider.stream(request, api_key).instrument(connect.clone()) => {
+                connect.record("outcome", if s.is_ok() { "ok" } else { "failed" });
+                s.map_err(Outcome::Failed)?
+            }
         };
+        drop(connect);
+        // Trace spans: from the response's headers to its first event, then from there to its end.
+        let turn = tracing::Span::current();
+        let mut stages: (Option<tracing::Span>, Option<tracing::Span>) =
+            (Some(tracing::info_span!(parent: &turn, "turn.provider.first_byte")), None);
+        let mut stream = stream.inspect(move |_| {
+            if stages.0.take().is_some() {
+                stages.1.get_or_insert_with(|| tracing::info_span!(parent: &turn, "turn.completion"));
+            }
+        });
         let mut first_token = true;
         let mut pending = 0usize;
         loop {
@@ -408,7 +438,21 @@ impl Engine {
             }
             Some((event, r))
         });
-        futures::stream::iter(created).chain(rest).boxed()
+        let events = futures::stream::iter(created).chain(rest);
+        // A reader of a turn running here: the wait for its first delta is a stage of the turn.
+        match self.live(id).and_then(|live| live.span().clone()) {
+            Some(turn) => {
+                let mut waiting = Some(tracing::info_span!(parent: &turn, "turn.first_delta"));
+                events
+                    .inspect(move |event| {
+                        if matches!(event, ChatEvent::Delta { .. } | ChatEvent::Finished(_)) {
+                            waiting.take();
+                        }
+                    })
+                    .boxed()
+            }
+            None => events.boxed(),
+        }
     }
 }
 
@@ -454,6 +498,16 @@ fn settle(
         (prompt_tokens as u64, crate::chat::tokens::estimate(&content[started_with.min(content.len())..]) as u64)
     });
     Settled { status, error, provider_code, input_tokens, output_tokens }
+}
+
+/// The turn span's outcome attributes: how it ended and its token counts (never its text).
+fn record_outcome(span: &tracing::Span, settled: &Settled) {
+    span.record("outcome", settled.status.as_str());
+    span.record("tokens.input", settled.input_tokens);
+    span.record("tokens.output", settled.output_tokens);
+    if let Some(code) = settled.provider_code {
+        span.record("provider.error", code);
+    }
 }
 
 /// The tenant's plugins see (and may rewrite or refuse) the request before it leaves.

@@ -20,6 +20,7 @@ use futures::stream::BoxStream;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Duration;
+use tracing::Instrument;
 
 /// How the write half of an action ended.
 enum Written {
@@ -76,6 +77,15 @@ impl Action<'_> {
             Action::Regenerate { message, .. } => format!("regenerate:{message}"),
             Action::Continue { message } => format!("continue:{message}"),
             Action::Edit { message, .. } => format!("edit:{message}"),
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Action::Send { .. } => "send",
+            Action::Regenerate { .. } => "regenerate",
+            Action::Continue { .. } => "continue",
+            Action::Edit { .. } => "edit",
         }
     }
 
@@ -275,6 +285,8 @@ impl ChatService {
         self.run_action(scope, ip, idem, Action::Edit { message, content, model }).await
     }
 
+    /// Runs an action inside its turn's trace span: admission, planning and the first write here,
+    /// the generation (in the engine) under the same span. Ids, model and outcome only.
     async fn run_action(
         &self,
         scope: &TenantScope,
@@ -282,21 +294,50 @@ impl ChatService {
         idem: Idempotency<'_>,
         action: Action<'_>,
     ) -> AppResult<Turn> {
+        use tracing::field::Empty;
+        let span = tracing::info_span!("turn", tenant.id = %scope.tenant, action = action.name(),
+            conversation.id = Empty, message.id = Empty, user_message.id = Empty, model = Empty, provider = Empty,
+            outcome = Empty, refusal = Empty, tokens.input = Empty, tokens.output = Empty, provider.error = Empty);
+        let result = self.run_turn(scope, ip, idem, action).instrument(span.clone()).await;
+        if let Err(e) = &result {
+            span.record("outcome", "refused");
+            span.record("refusal", refusal(e));
+        }
+        result
+    }
+
+    async fn run_turn(
+        &self,
+        scope: &TenantScope,
+        ip: Option<&str>,
+        idem: Idempotency<'_>,
+        action: Action<'_>,
+    ) -> AppResult<Turn> {
+        let turn_span = tracing::Span::current();
         let route = action.route();
         let fingerprint = action.fingerprint();
         let claim_scope = Scope { tenant: scope.tenant, user: scope.user, route: &route, key: idem.key };
         // A replay must not count against the limits: check for one first.
         if let Some(turn) = self.replay(&claim_scope, &fingerprint).await? {
+            turn_span.record("outcome", "replayed");
             return Ok(turn);
         }
-        self.check_limits(scope, ip).await?;
+        self.check_limits(scope, ip).instrument(tracing::info_span!("turn.admission.limits")).await?;
         for attempt in 0..2 {
-            let plan = self.plan(scope, &action).await?;
+            let plan = self.plan(scope, &action).instrument(tracing::info_span!("turn.plan")).await?;
+            turn_span.record("model", plan.spec.id.as_str());
+            turn_span.record("provider", plan.spec.provider.as_str());
             // The worst case (the prompt and the longest answer allowed) must fit every token
             // budget before anything is written or sent upstream.
             let amount = (plan.ctx.record.prompt_tokens as u64) + u64::from(plan.spec.max_output_tokens);
-            let ticket = self.usage.reserve(scope, plan.conversation, &plan.spec, amount).await?;
-            match self.write_action(scope, &claim_scope, &fingerprint, plan, ticket.clone(), attempt).await {
+            let ticket = self
+                .usage
+                .reserve(scope, plan.conversation, &plan.spec, amount)
+                .instrument(tracing::info_span!("turn.admission.quota"))
+                .await?;
+            let written =
+                self.write_action(scope, &claim_scope, &fingerprint, plan, ticket.clone(), attempt, &turn_span);
+            match written.instrument(tracing::info_span!("turn.persist.user_message")).await {
                 Ok(Written::Started(turn)) => return Ok(*turn),
                 Ok(Written::Replay(claim)) => {
                     self.usage.release(&ticket).await;
@@ -316,6 +357,7 @@ impl ChatService {
 
     /// The write half of an action: the idempotency claim, the messages, and the turn started
     /// after commit.
+    #[allow(clippy::too_many_arguments)]
     async fn write_action(
         &self,
         scope: &TenantScope,
@@ -324,6 +366,7 @@ impl ChatService {
         plan: Plan,
         ticket: Ticket,
         attempt: usize,
+        turn_span: &tracing::Span,
     ) -> AppResult<Written> {
         let txn = self.store.begin().await?;
         if let Some(claim) = store::idempotency::find(&*txn, claim_scope).await? {
@@ -343,7 +386,14 @@ impl ChatService {
             Err(e) => return Err(e),
         }
         txn.commit().await?;
-        if let Some(job) = prepared.job {
+        let turn = &prepared.turn;
+        turn_span.record("conversation.id", tracing::field::display(turn.conversation_id));
+        turn_span.record("message.id", tracing::field::display(turn.assistant_message.id));
+        if let Some(user) = &turn.user_message {
+            turn_span.record("user_message.id", tracing::field::display(user.id));
+        }
+        if let Some(mut job) = prepared.job {
+            job.span = turn_span.clone();
             self.engine.start(job);
         }
         Ok(Written::Started(Box::new(prepared.turn)))
@@ -559,6 +609,7 @@ impl ChatService {
             prompt_tokens: ctx.record.prompt_tokens,
             ticket,
             chain,
+            span: tracing::Span::none(),
             request: ChatRequest {
                 model: spec.upstream_model.clone(),
                 system,
@@ -611,4 +662,19 @@ fn exchange(
     history.push(user.clone());
     let ctx = context::build(spec, system, &history, None);
     (user, ctx)
+}
+
+/// Why a turn was not started, as a trace attribute (the error's kind, never its text).
+fn refusal(e: &AppError) -> &'static str {
+    match e {
+        AppError::Validation { .. } | AppError::IdempotencyMismatch => "invalid",
+        AppError::Unauthenticated(_) | AppError::InvalidCredentials | AppError::CsrfFailed => "unauthenticated",
+        AppError::Forbidden(_) => "forbidden",
+        AppError::NotFound(_) => "not_found",
+        AppError::Conflict(_) => "conflict",
+        AppError::RateLimited { .. } => "rate_limited",
+        AppError::QuotaExceeded(_) => "quota_exceeded",
+        AppError::Unavailable(_) => "unavailable",
+        AppError::Internal(_) => "internal",
+    }
 }

@@ -97,7 +97,11 @@ impl ChainEntry {
         step: impl Future<Output = Step<T>>,
     ) -> Result<Option<T>, Stop> {
         let started = Instant::now();
-        let step = step.await;
+        // One trace span per plugin call: which plugin, which hook, how it went (never its input,
+        // output or reason).
+        let span = tracing::info_span!("turn.plugin", plugin = %self.name, plugin.version = %self.version,
+            hook = subject.hook().name(), outcome = tracing::field::Empty);
+        let step = tracing::Instrument::instrument(step, span.clone()).await;
         let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         let (outcome, detail, result) = match step {
             Step::Unchanged => (RunOutcome::Unchanged, None, Ok(None)),
@@ -124,6 +128,7 @@ impl ChainEntry {
                 }
             }
         };
+        span.record("outcome", outcome.as_str());
         runs.push(Run { plugin: self.name.clone(), version: self.version.clone(), outcome, detail, elapsed_us });
         result
     }
@@ -198,6 +203,18 @@ pub enum RunOutcome {
     FailedOpen,
     /// The plugin failed under `fail_closed`; the turn stopped.
     Failed,
+}
+
+impl RunOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunOutcome::Unchanged => "unchanged",
+            RunOutcome::Changed => "changed",
+            RunOutcome::Rejected => "rejected",
+            RunOutcome::FailedOpen => "failed_open",
+            RunOutcome::Failed => "failed",
+        }
+    }
 }
 
 /// Why the chain stopped a turn, and what to tell the user.

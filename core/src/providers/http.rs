@@ -32,7 +32,9 @@ pub async fn send(
     let first_byte = Duration::from_millis(config.first_byte_timeout_ms);
     let mut attempt = 0;
     loop {
-        let err = match tokio::time::timeout(first_byte, build().send()).await {
+        // With traces on, the request carries the turn's W3C `traceparent`.
+        let request = build().headers(crate::telemetry::trace_headers());
+        let err = match tokio::time::timeout(first_byte, request.send()).await {
             Err(_) => {
                 return Err(ProviderError::Timeout {
                     phase: "waiting for the response",

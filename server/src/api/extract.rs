@@ -67,7 +67,9 @@ impl<'a> ApiExtractor<'a> for Auth {
         let state = req.data::<Arc<AppState>>().ok_or_else(|| {
             poem::Error::from(crate::api::error::ApiError::from(AppError::Internal("no state".into())))
         })?;
-        authenticate(state, req).await.map(Auth).map_err(|e| crate::api::error::ApiError::from(e).into())
+        let span = tracing::info_span!("auth");
+        let authenticated = tracing::Instrument::instrument(authenticate(state, req), span).await;
+        authenticated.map(Auth).map_err(|e| crate::api::error::ApiError::from(e).into())
     }
 }
 

@@ -86,7 +86,10 @@ pub async fn request_context<E: Endpoint>(next: E, req: Request, state: Arc<AppS
     };
     let method = req.method().clone();
     let path = loggable_path(req.uri().path());
-    let span = tracing::info_span!("request", request_id = %ctx.request_id, %method, path = %path);
+    let span = tracing::info_span!("request", request_id = %ctx.request_id, %method, path = %path,
+        otel.kind = tracing::field::Empty, http.response.status_code = tracing::field::Empty);
+    // When traces are on: a caller's W3C `traceparent` makes this request a part of its trace.
+    confab_core::telemetry::server_span(&span, req.headers());
     let id = ctx.request_id.clone();
     let result = context::scope(
         ctx,
@@ -107,6 +110,7 @@ pub async fn request_context<E: Endpoint>(next: E, req: Request, state: Arc<AppS
             tracing::info!(status = status.as_u16(), ms = elapsed.as_millis() as u64, "request");
         }
     });
+    span.record("http.response.status_code", status.as_u16());
     let headers = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&id) {
         headers.insert(REQUEST_ID_HEADER, v);

@@ -20,6 +20,7 @@ mod search;
 mod shares;
 mod siem;
 mod system;
+mod telemetry;
 mod tokens;
 mod upstream;
 mod usage;

@@ -27,7 +27,7 @@ fn example(name: &str) -> (Value, String) {
 /// A request transform written in WAT, made a component the way plugin toolchains do.
 /// `transform-request` takes its arguments through one pointer (more than 16 flat values)
 /// and returns a pointer to its outcome.
-fn request_fixture(body: &str) -> String {
+pub(crate) fn request_fixture(body: &str) -> String {
     fixture(
         "request-transform",
         &format!(
@@ -71,7 +71,7 @@ fn fixture(world: &str, wat: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(component)
 }
 
-async fn upload(api: &Api, manifest: &Value, component: &str) -> (reqwest::StatusCode, Value) {
+pub(crate) async fn upload(api: &Api, manifest: &Value, component: &str) -> (reqwest::StatusCode, Value) {
     api.send(Method::POST, "/v1/plugins", Some(json!({ "manifest": manifest, "component_base64": component }))).await
 }
 
@@ -81,7 +81,7 @@ async fn install(admin: &Api, name: &str) {
     assert_eq!(s, 201, "{body}");
 }
 
-async fn enable(admin: &Api, name: &str, body: Value) -> Value {
+pub(crate) async fn enable(admin: &Api, name: &str, body: Value) -> Value {
     let (s, chain) = admin.send(Method::PUT, &format!("/v1/tenant/plugins/{name}"), Some(body)).await;
     assert_eq!(s, 200, "{chain}");
     chain

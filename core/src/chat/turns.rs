@@ -19,7 +19,7 @@ use crate::usage::Ticket;
 use futures::stream::BoxStream;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How the write half of an action ended.
 enum Written {
@@ -289,13 +289,17 @@ impl ChatService {
         if let Some(turn) = self.replay(&claim_scope, &fingerprint).await? {
             return Ok(turn);
         }
+        let checking = Instant::now();
         self.check_limits(scope, ip).await?;
+        self.engine.metrics().admission("limits", checking.elapsed());
         for attempt in 0..2 {
             let plan = self.plan(scope, &action).await?;
             // The worst case (the prompt and the longest answer allowed) must fit every token
             // budget before anything is written or sent upstream.
             let amount = (plan.ctx.record.prompt_tokens as u64) + u64::from(plan.spec.max_output_tokens);
+            let reserving = Instant::now();
             let ticket = self.usage.reserve(scope, plan.conversation, &plan.spec, amount).await?;
+            self.engine.metrics().admission("quota", reserving.elapsed());
             match self.write_action(scope, &claim_scope, &fingerprint, plan, ticket.clone(), attempt).await {
                 Ok(Written::Started(turn)) => return Ok(*turn),
                 Ok(Written::Replay(claim)) => {
@@ -325,6 +329,7 @@ impl ChatService {
         ticket: Ticket,
         attempt: usize,
     ) -> AppResult<Written> {
+        let writing = Instant::now();
         let txn = self.store.begin().await?;
         if let Some(claim) = store::idempotency::find(&*txn, claim_scope).await? {
             return Ok(Written::Replay(claim));
@@ -343,6 +348,7 @@ impl ChatService {
             Err(e) => return Err(e),
         }
         txn.commit().await?;
+        self.engine.metrics().persistence("turn_commit", writing.elapsed());
         if let Some(job) = prepared.job {
             self.engine.start(job);
         }
@@ -559,6 +565,7 @@ impl ChatService {
             prompt_tokens: ctx.record.prompt_tokens,
             ticket,
             chain,
+            provider_name: spec.provider.clone(),
             request: ChatRequest {
                 model: spec.upstream_model.clone(),
                 system,

@@ -67,7 +67,10 @@ impl<'a> ApiExtractor<'a> for Auth {
         let state = req.data::<Arc<AppState>>().ok_or_else(|| {
             poem::Error::from(crate::api::error::ApiError::from(AppError::Internal("no state".into())))
         })?;
-        authenticate(state, req).await.map(Auth).map_err(|e| crate::api::error::ApiError::from(e).into())
+        let started = std::time::Instant::now();
+        let principal = authenticate(state, req).await;
+        state.metrics.admission("auth", started.elapsed());
+        principal.map(Auth).map_err(|e| crate::api::error::ApiError::from(e).into())
     }
 }
 

@@ -204,7 +204,7 @@ impl Metrics {
             provider_errors: Counters::new("confab_provider_errors_total", "Model provider errors by code."),
             time_to_first_token: Histograms::new(
                 "confab_chat_time_to_first_token_seconds",
-                "From the turn's start to its first delta from the provider.",
+                "From sending a turn's request to the provider to its first token.",
                 STAGE,
             ),
             open_streams: AtomicI64::new(0),

@@ -109,6 +109,11 @@ render scaled-no-ingress-no-hpa "$core Job/t-confab-migrate Secret/t-confab Secr
   -f "$CHART/values-scaled.yaml" -f "$WORK/pg.yaml" --set secrets.existingSecret=,secrets.opensearchPassword=pw,ingress.enabled=false,autoscaling.enabled=false,replicaCount=2
 render postgres-one-replica "$core Job/t-confab-migrate" "HorizontalPodAutoscaler/t-confab" -f "$WORK/pg.yaml" -f "$WORK/providers.yaml"
 render scaled-hardened "${core/ Service\/t-confab-admin/}" "Service/t-confab-admin" -f "$CHART/values-scaled.yaml" --set adminService.enabled=false,networkPolicy.egress[0].to[0].ipBlock.cidr=10.0.0.0/8
+monitoring="ServiceMonitor/t-confab PrometheusRule/t-confab ConfigMap/t-confab-dashboards"
+render no-monitoring "$core" "$monitoring" -f "$CHART/values-scaled.yaml"
+render scaled-monitoring "$core $monitoring" "" -f "$CHART/values-scaled.yaml" \
+  --set metrics.serviceMonitor.enabled=true,metrics.prometheusRule.enabled=true,metrics.dashboards.enabled=true,metrics.serviceMonitor.labels.release=kps \
+  --set-json 'networkPolicy.metricsFrom=[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"monitoring"}}}]'
 
 echo "== what the renders say"
 has "sqlite: one replica, Recreate, the PVC at /data, migrated by an init container" sqlite 'type: Recreate'
@@ -131,6 +136,20 @@ has "providers: prices stay decimals" sqlite-ingress-providers 'input_price_per_
 has "bootstrap: password from a file" sqlite-ingress-providers 'CONFAB_BOOTSTRAP_PASSWORD_FILE'
 has "admin listener off when its Service is" scaled-hardened 'listen = "off"'
 has "egress rules add DNS" scaled-hardened 'port: 53'
+has "metrics: /metrics on its own listener, off the API port" defaults '^ +listen = "0.0.0.0:9090"$'
+has "metrics: the Service names the metrics port" defaults 'name: metrics'
+has "metrics: the NetworkPolicy admits the Prometheus namespace to it" scaled-monitoring 'kubernetes.io/metadata.name: monitoring'
+has "metrics: the ServiceMonitor scrapes the metrics port" scaled-monitoring '^ +- port: metrics$'
+has "metrics: the ServiceMonitor carries the Prometheus's selector label" scaled-monitoring '^ +release: kps$'
+has "metrics: the dashboard ConfigMap has the Grafana sidecar label" scaled-monitoring '^ +grafana_dashboard: "1"$'
+has "metrics: the dashboard is in its ConfigMap" scaled-monitoring '"uid": "confab-overview"'
+has "metrics: the TTFT p99 alert" scaled-monitoring 'alert: ConfabTimeToFirstTokenHigh'
+has "metrics: the error ratio alert" scaled-monitoring 'alert: ConfabTurnErrorRatioHigh'
+has "metrics: the search backlog alert" scaled-monitoring 'alert: ConfabSearchBacklogHigh'
+has "metrics: the Redis alert" scaled-monitoring 'alert: ConfabRedisDown'
+for dashboard in "$CHART"/dashboards/*.json; do
+  if python3 -m json.tool "$dashboard" >/dev/null; then ok "dashboard $(basename "$dashboard") is JSON"; else bad "dashboard $dashboard is not JSON"; fi
+done
 
 echo "== bad values are refused with the documented message"
 refused "sqlite with 2 replicas" "the SQLite profile runs exactly one replica (replicaCount=2)" -f "$CHART/values-sqlite.yaml" --set replicaCount=2
@@ -147,6 +166,8 @@ refused "a master key that is not 32 bytes of base64" "at '/secrets/masterKey'" 
 refused "a database URL that is not PostgreSQL" "at '/secrets/databaseUrl'" --set secrets.databaseUrl=mysql://x
 refused "a short ingress read timeout" "at '/ingress/readTimeoutSeconds': minimum: got 30, want 60" --set ingress.readTimeoutSeconds=30
 refused "an unknown top-level value" "additional properties 'replicas' not allowed" --set replicas=3
+refused "an alert ratio above 1" "at '/metrics/prometheusRule/errorRatio': maximum: got 2, want 1" --set metrics.prometheusRule.errorRatio=2
+refused "a misspelt metrics value" "at '/metrics': additional properties 'servicemonitor' not allowed" --set metrics.servicemonitor.enabled=true
 refused "an unknown log format" "at '/config/log/format': value must be one of 'human', 'json'" --set config.log.format=xml
 
 echo "test result: $([ "$failed" = 0 ] && echo ok || echo FAILED). $passed passed; $failed failed; 0 ignored"

@@ -41,6 +41,8 @@ pub struct Config {
     pub siem: SiemConfig,
     /// OpenTelemetry traces (`[telemetry]`); off unless an OTLP endpoint is set.
     pub telemetry: TelemetryConfig,
+    /// Who may scrape `/metrics`, and where (`[metrics]`).
+    pub metrics: MetricsConfig,
 }
 
 /// OpenTelemetry traces, exported over OTLP/HTTP (protobuf). Off unless `otlp_endpoint` or the
@@ -62,6 +64,32 @@ pub struct TelemetryConfig {
 impl Default for TelemetryConfig {
     fn default() -> Self {
         Self { otlp_endpoint: None, service_name: "confab".into(), sample_ratio: 1.0, export_timeout_ms: 5_000 }
+    }
+}
+
+/// Prometheus metrics (`[metrics]`). By default `/metrics` is served on the API listener to
+/// anyone, as before; production installs set `listen` (an internal port of its own, and the API
+/// port stops serving it) and/or `token` (then every listener serving it requires it).
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// An address of its own for `/metrics` (e.g. `0.0.0.0:9090`); empty or `off`: served on the
+    /// API listener (and the admin console's).
+    pub listen: String,
+    /// A bearer token scrapers must send (`Authorization: Bearer …`); also
+    /// `CONFAB_METRICS__TOKEN` or `…_TOKEN_FILE`. Unset: no token needed.
+    #[serde(skip_serializing)]
+    pub token: Option<SecretString>,
+    /// Add a `tenant` label (the tenant's id) to the per-turn series. Off by default: one series
+    /// per tenant multiplies the exposition by the number of tenants.
+    pub tenant_label: bool,
+}
+
+impl MetricsConfig {
+    /// The metrics listener's own address, unless `/metrics` stays on the API listener.
+    pub fn listen_addr(&self) -> Option<&str> {
+        let listen = self.listen.trim();
+        (!listen.is_empty() && listen != "off").then_some(listen)
     }
 }
 
@@ -672,6 +700,14 @@ impl Config {
                 "timeout_ms, stream_ttl_secs and orphan_after_secs must be above zero, stream_max_events at least 100"
                     .into(),
             ));
+        }
+        if let Some(listen) = self.metrics.listen_addr() {
+            listen
+                .parse::<SocketAddr>()
+                .map_err(|e| invalid("metrics.listen", format!("`{listen}` is not host:port ({e})")))?;
+        }
+        if self.metrics.token.as_ref().is_some_and(|t| t.expose_secret().trim().len() < 16) {
+            return Err(invalid("metrics.token", "must be at least 16 characters".into()));
         }
         self.validate_opensearch()
     }

@@ -39,6 +39,47 @@ var kinds = map[string]struct {
 	"NetworkPolicy":           {"networking.k8s.io/v1", func() any { return &networkingv1.NetworkPolicy{} }},
 	"HorizontalPodAutoscaler": {"autoscaling/v2", func() any { return &autoscalingv2.HorizontalPodAutoscaler{} }},
 	"PodDisruptionBudget":     {"policy/v1", func() any { return &policyv1.PodDisruptionBudget{} }},
+	// prometheus-operator's custom resources, decoded into the subset of their schema the chart
+	// uses (an unknown or misspelt field is still an error).
+	"ServiceMonitor": {"monitoring.coreos.com/v1", func() any { return &ServiceMonitor{} }},
+	"PrometheusRule": {"monitoring.coreos.com/v1", func() any { return &PrometheusRule{} }},
+}
+
+// ServiceMonitor is the part of monitoring.coreos.com/v1 ServiceMonitor the chart renders.
+type ServiceMonitor struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              struct {
+		Selector          metav1.LabelSelector `json:"selector"`
+		NamespaceSelector struct {
+			MatchNames []string `json:"matchNames"`
+		} `json:"namespaceSelector"`
+		Endpoints []struct {
+			Port          string `json:"port"`
+			Path          string `json:"path"`
+			Interval      string `json:"interval"`
+			ScrapeTimeout string `json:"scrapeTimeout"`
+		} `json:"endpoints"`
+	} `json:"spec"`
+}
+
+// PrometheusRule is monitoring.coreos.com/v1 PrometheusRule.
+type PrometheusRule struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              struct {
+		Groups []struct {
+			Name  string `json:"name"`
+			Rules []struct {
+				Alert       string            `json:"alert"`
+				Record      string            `json:"record"`
+				Expr        string            `json:"expr"`
+				For         string            `json:"for"`
+				Labels      map[string]string `json:"labels"`
+				Annotations map[string]string `json:"annotations"`
+			} `json:"rules"`
+		} `json:"groups"`
+	} `json:"spec"`
 }
 
 func main() {
@@ -114,6 +155,31 @@ func splitDocuments(input []byte) [][]byte {
 // check holds a workload to the chart's promises.
 func check(obj any) []string {
 	switch o := obj.(type) {
+	case *ServiceMonitor:
+		if len(o.Spec.Endpoints) == 0 || o.Spec.Endpoints[0].Port == "" || len(o.Spec.Selector.MatchLabels) == 0 {
+			return []string{"a ServiceMonitor needs a selector and an endpoint port"}
+		}
+		return nil
+	case *PrometheusRule:
+		var problems []string
+		rules := 0
+		for _, g := range o.Spec.Groups {
+			for _, r := range g.Rules {
+				rules++
+				switch {
+				case r.Alert == "" || r.Expr == "":
+					problems = append(problems, "an alert without a name or expression")
+				case r.Labels["severity"] == "" || r.Annotations["summary"] == "":
+					problems = append(problems, r.Alert+": no severity label or summary")
+				case strings.Count(r.Expr, "(") != strings.Count(r.Expr, ")"):
+					problems = append(problems, r.Alert+": unbalanced parentheses in "+r.Expr)
+				}
+			}
+		}
+		if rules == 0 {
+			problems = append(problems, "a PrometheusRule without rules")
+		}
+		return problems
 	case *appsv1.Deployment:
 		var p []string
 		s := o.Spec.Strategy

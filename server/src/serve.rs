@@ -70,6 +70,16 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         )),
         None => None,
     };
+    // So is the metrics listener's, when `/metrics` has one of its own.
+    let metrics_acceptor = match config.metrics.listen_addr() {
+        Some(metrics_listen) => Some(
+            TcpListener::bind(metrics_listen.to_string())
+                .into_acceptor()
+                .await
+                .with_context(|| format!("cannot listen on {metrics_listen} for metrics (metrics.listen)"))?,
+        ),
+        None => None,
+    };
     let state = AppState::build(config, store).await?;
     let settled = state.chat.settle_interrupted_messages().await.map_err(anyhow_app)?;
     if settled > 0 {
@@ -123,6 +133,19 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         }
         None => None,
     };
+    let metrics_server = metrics_acceptor.map(|acceptor| {
+        if let Some(metrics_addr) = acceptor.local_addr().first().and_then(|a| a.as_socket_addr().copied()) {
+            println!("confab: metrics on http://{metrics_addr}/metrics");
+            tracing::info!(%metrics_addr, "metrics listening");
+        }
+        let routes = api::middleware::stack(api::metrics_routes(), state.clone());
+        let stopping = stopping.clone();
+        tokio::spawn(async move {
+            poem::Server::new_with_acceptor(acceptor)
+                .run_with_graceful_shutdown(routes, stopping.cancelled_owned(), Some(grace))
+                .await
+        })
+    });
     if state.config.admin.mount_on_main {
         println!("confab: admin console also at {}/admin/", state.config.base_url());
     }
@@ -134,6 +157,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     stopping.cancel();
     if let Some(admin_server) = admin_server {
         admin_server.await.context("the admin console's server stopped abnormally")??;
+    }
+    if let Some(metrics_server) = metrics_server {
+        metrics_server.await.context("the metrics server stopped abnormally")??;
     }
     background.cancel();
     tracing::info!("stopped");

@@ -55,7 +55,7 @@ impl AppState {
         let accounts = Accounts::new(store.clone(), authz.clone(), auth.clone());
         let catalogue =
             Arc::new(Catalogue::new(store.clone(), &config).map_err(|e| anyhow::anyhow!("catalogue: {e}"))?);
-        let metrics = Arc::new(Metrics::default());
+        let metrics = Arc::new(Metrics::new(config.metrics.tenant_label));
         let presets = Arc::new(confab_core::presets::PresetService::new(store.clone(), catalogue.clone()));
         let stored_usage = Arc::new(confab_core::usage::StoredUsage(store.clone()));
         let ledger: Arc<dyn confab_core::limits::quota::QuotaLedger> = match &cluster {

@@ -20,6 +20,7 @@ mod search;
 mod shares;
 mod siem;
 mod system;
+mod telemetry;
 mod telemetry_traces;
 mod tokens;
 mod upstream;

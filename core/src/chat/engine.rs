@@ -37,6 +37,8 @@ struct LiveState {
     finished: Option<Message>,
     /// Milliseconds from the turn's start to its first token, once it arrived.
     ttft_ms: Option<i32>,
+    /// When the first token arrived (the output rate is measured from there).
+    first_token_at: Option<std::time::Instant>,
 }
 
 pub struct Live {
@@ -93,6 +95,8 @@ pub struct TurnJob {
     /// The turn's trace span (a child of the request's), which the generation's spans hang off
     /// explicitly: the generation outlives the request.
     pub span: tracing::Span,
+    /// The provider's name in the configuration (a metrics label).
+    pub provider_name: String,
 }
 
 impl Engine {
@@ -119,6 +123,10 @@ impl Engine {
         self.shared.as_ref()
     }
 
+    pub fn metrics(&self) -> &Arc<crate::metrics::Metrics> {
+        &self.metrics
+    }
+
     fn registry(&self) -> std::sync::MutexGuard<'_, HashMap<MessageId, Arc<Live>>> {
         self.live.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -131,14 +139,20 @@ impl Engine {
     pub fn start(self: &Arc<Self>, mut job: TurnJob) {
         let span = std::mem::replace(&mut job.span, tracing::Span::none());
         let live = Arc::new(Live {
-            state: Mutex::new(LiveState { content: job.message.content.clone(), finished: None, ttft_ms: None }),
+            state: Mutex::new(LiveState {
+                content: job.message.content.clone(),
+                finished: None,
+                ttft_ms: None,
+                first_token_at: None,
+            }),
             notify: Notify::new(),
             cancel: CancellationToken::new(),
             span: Mutex::new(Some(span.clone())),
         });
         self.registry().insert(job.message.id, live.clone());
         if let Some(shared) = &self.shared {
-            tokio::spawn(publish(shared.cluster.clone(), job.message.id, live.clone(), job.message.content.len()));
+            let (cluster, metrics) = (shared.cluster.clone(), self.metrics.clone());
+            tokio::spawn(publish(cluster, metrics, job.message.id, live.clone(), job.message.content.len()));
         }
         let engine = self.clone();
         tokio::spawn(async move {
@@ -179,16 +193,32 @@ impl Engine {
     /// One turn, in phases: the request transforms, the relay of the provider's stream, the
     /// answer transforms, settling how it ended, and recording that durably.
     async fn run(&self, job: TurnJob, live: &Arc<Live>) {
-        let TurnJob { tenant, message, provider, api_key, request, prompt_tokens, ticket, chain, span: _ } = job;
+        let TurnJob {
+            tenant,
+            message,
+            provider,
+            api_key,
+            request,
+            prompt_tokens,
+            ticket,
+            chain,
+            span: _,
+            provider_name,
+        } = job;
         let started_with = message.content.len();
+        let began = std::time::Instant::now();
         self.metrics.turn_started();
         let mut runs: Vec<crate::plugins::Run> = Vec::new();
         let mut usage: Option<(u64, u64)> = None;
-        let mut outcome = match transform_request(chain.as_ref(), request, &mut runs).await {
+        let transformed = transform_request(chain.as_ref(), request, &mut runs).await;
+        runs.iter().for_each(|r| self.metrics.plugin(&r.plugin, "request", Duration::from_micros(r.elapsed_us)));
+        let before_answer = runs.len();
+        let mut outcome = match transformed {
             Ok(request) => {
                 // The adapter puts the key straight into the request header.
                 let api_key = api_key.as_ref().map(|k| k.expose_secret().to_string());
-                self.relay(tenant, message.id, live, provider.as_ref(), request, api_key, &mut usage).await
+                let upstream = (provider.as_ref(), provider_name.as_str());
+                self.relay(tenant, message.id, live, upstream, request, api_key, &mut usage).await
             }
             Err(stopped) => {
                 usage = Some((0, 0));
@@ -202,9 +232,20 @@ impl Engine {
         {
             outcome = Err(Outcome::Stopped(stopped));
         }
+        runs[before_answer..]
+            .iter()
+            .for_each(|r| self.metrics.plugin(&r.plugin, "response", Duration::from_micros(r.elapsed_us)));
         let settled = settle(&outcome, &content, started_with, usage, prompt_tokens);
         self.metrics.turn_finished(settled.status.as_str(), settled.provider_code);
         record_outcome(&tracing::Span::current(), &settled);
+        let generating = live.lock().first_token_at.map(|t| t.elapsed());
+        self.metrics.turn_timing(
+            &tenant.to_string(),
+            settled.status.as_str(),
+            began.elapsed(),
+            generating,
+            settled.output_tokens,
+        );
         // Recorded with the message whenever the tenant has a chain, even if no plugin ran.
         let plugin_runs = chain.as_ref().and_then(|_| serde_json::to_value(&runs).ok());
         let persist = tracing::info_span!("turn.persist.final");
@@ -220,7 +261,7 @@ impl Engine {
         tenant: TenantId,
         id: MessageId,
         live: &Arc<Live>,
-        provider: &dyn Provider,
+        (provider, provider_name): (&dyn Provider, &str),
         request: ChatRequest,
         api_key: Option<String>,
         usage: &mut Option<(u64, u64)>,
@@ -245,13 +286,19 @@ impl Engine {
                 stages.1.get_or_insert_with(|| tracing::info_span!(parent: &turn, "turn.completion"));
             }
         });
+        self.metrics.provider_connect(provider_name, started.elapsed());
+        let mut first_item = true;
         let mut first_token = true;
         let mut pending = 0usize;
         loop {
             tokio::select! {
                 biased;
                 _ = live.cancel.cancelled() => return Err(Outcome::Cancelled),
-                item = stream.next() => match item {
+                item = stream.next() => {
+                if std::mem::take(&mut first_item) {
+                    self.metrics.provider_first_byte(provider_name, started.elapsed());
+                }
+                match item {
                     Some(Ok(StreamItem::Delta(text))) => {
                         pending += text.len();
                         let mut state = live.lock();
@@ -260,6 +307,7 @@ impl Engine {
                             let elapsed = started.elapsed();
                             self.metrics.first_token(elapsed);
                             state.ttft_ms = Some(i32::try_from(elapsed.as_millis()).unwrap_or(i32::MAX));
+                            state.first_token_at = Some(std::time::Instant::now());
                         }
                         state.content.push_str(&text);
                         drop(state);
@@ -277,7 +325,8 @@ impl Engine {
                     Some(Ok(_)) => {}
                     Some(Err(e)) => return Err(Outcome::Failed(e)),
                     None => return Ok(()),
-                },
+                }
+                }
             }
         }
     }
@@ -318,6 +367,7 @@ impl Engine {
             ttft_ms: live.lock().ttft_ms,
         };
         let mut delay = Duration::from_millis(100);
+        let writing = std::time::Instant::now();
         for attempt in 0..8 {
             match self.write_finish(tenant, id, Finish { ..finish }, &usage).await {
                 Ok(()) => break,
@@ -328,6 +378,7 @@ impl Engine {
                 }
             }
         }
+        self.metrics.persistence("final_write", writing.elapsed());
         self.ledger.settle(ticket.reservation, &ticket.windows, ticket.reserved, input_tokens + output_tokens).await;
         let finished = Message {
             status,
@@ -369,7 +420,10 @@ impl Engine {
             }
             let snapshot: Vec<(MessageId, TenantId, String)> =
                 batch.iter().map(|(id, tenant, live)| (*id, *tenant, live.lock().content.clone())).collect();
-            if let Err(e) = self.write_batch(&snapshot).await {
+            let writing = std::time::Instant::now();
+            let written = self.write_batch(&snapshot).await;
+            self.metrics.flush(snapshot.len(), writing.elapsed(), written.is_ok());
+            if let Err(e) = written {
                 // Still in memory; the next round (or the final write) carries it.
                 tracing::warn!(error = %e, streams = snapshot.len(), "could not flush streamed content");
                 let mut dirty = self.dirty.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -564,7 +618,13 @@ const FANOUT_INTERVAL: Duration = Duration::from_millis(20);
 /// the previous write and `FANOUT_INTERVAL`, then marks the stream final. Redis being away never slows
 /// the turn: this task only falls behind and catches up (other replicas' readers meanwhile take
 /// the text from the database).
-async fn publish(cluster: Arc<crate::cluster::Cluster>, id: MessageId, live: Arc<Live>, mut published: usize) {
+async fn publish(
+    cluster: Arc<crate::cluster::Cluster>,
+    metrics: Arc<crate::metrics::Metrics>,
+    id: MessageId,
+    live: Arc<Live>,
+    mut published: usize,
+) {
     use crate::cluster::streams;
     let mut failures = 0u32;
     let _ = streams::claim(&cluster, id).await;
@@ -583,7 +643,12 @@ async fn publish(cluster: Arc<crate::cluster::Cluster>, id: MessageId, live: Arc
             (text, state.finished.is_some())
         };
         let result = match (&text, finished) {
-            (Some(text), _) => streams::append(&cluster, id, published, text).await,
+            (Some(text), _) => {
+                let sent = std::time::Instant::now();
+                let appended = streams::append(&cluster, id, published, text).await;
+                metrics.redis_latency("stream_append", sent.elapsed());
+                appended
+            }
             (None, true) => streams::finish(&cluster, id).await,
             (None, false) => {
                 let _ = tokio::time::timeout(streams::LEASE / 3, notified).await;

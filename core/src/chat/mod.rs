@@ -7,6 +7,7 @@ pub mod completions;
 pub mod context;
 mod conversations;
 pub mod engine;
+pub mod telemetry;
 pub(crate) mod tokens;
 mod turns;
 

@@ -19,7 +19,7 @@ use crate::usage::Ticket;
 use futures::stream::BoxStream;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tracing::Instrument;
 
 /// How the write half of an action ended.
@@ -322,7 +322,9 @@ impl ChatService {
             turn_span.record("outcome", "replayed");
             return Ok(turn);
         }
+        let checking = Instant::now();
         self.check_limits(scope, ip).instrument(tracing::info_span!("turn.admission.limits")).await?;
+        self.engine.metrics().admission("limits", checking.elapsed());
         for attempt in 0..2 {
             let plan = self.plan(scope, &action).instrument(tracing::info_span!("turn.plan")).await?;
             turn_span.record("model", plan.spec.id.as_str());
@@ -330,11 +332,13 @@ impl ChatService {
             // The worst case (the prompt and the longest answer allowed) must fit every token
             // budget before anything is written or sent upstream.
             let amount = (plan.ctx.record.prompt_tokens as u64) + u64::from(plan.spec.max_output_tokens);
+            let reserving = Instant::now();
             let ticket = self
                 .usage
                 .reserve(scope, plan.conversation, &plan.spec, amount)
                 .instrument(tracing::info_span!("turn.admission.quota"))
                 .await?;
+            self.engine.metrics().admission("quota", reserving.elapsed());
             let written =
                 self.write_action(scope, &claim_scope, &fingerprint, plan, ticket.clone(), attempt, &turn_span);
             match written.instrument(tracing::info_span!("turn.persist.user_message")).await {
@@ -368,6 +372,7 @@ impl ChatService {
         attempt: usize,
         turn_span: &tracing::Span,
     ) -> AppResult<Written> {
+        let writing = Instant::now();
         let txn = self.store.begin().await?;
         if let Some(claim) = store::idempotency::find(&*txn, claim_scope).await? {
             return Ok(Written::Replay(claim));
@@ -386,6 +391,7 @@ impl ChatService {
             Err(e) => return Err(e),
         }
         txn.commit().await?;
+        self.engine.metrics().persistence("turn_commit", writing.elapsed());
         let turn = &prepared.turn;
         turn_span.record("conversation.id", tracing::field::display(turn.conversation_id));
         turn_span.record("message.id", tracing::field::display(turn.assistant_message.id));
@@ -610,6 +616,7 @@ impl ChatService {
             ticket,
             chain,
             span: tracing::Span::none(),
+            provider_name: spec.provider.clone(),
             request: ChatRequest {
                 model: spec.upstream_model.clone(),
                 system,

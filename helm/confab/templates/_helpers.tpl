@@ -140,6 +140,10 @@ loader reads it from (core/src/config.rs).
 {{- $_ = set $admin "listen" (ternary (printf "0.0.0.0:%d" (int $v.ports.admin)) "off" $v.adminService.enabled) }}
 {{- $_ = set $admin "dir" "/usr/share/confab/admin" }}
 {{- $_ = set $c "admin" $admin }}
+{{- /* /metrics on its own port only (the API port stops serving it). */}}
+{{- $metrics := default dict $c.metrics }}
+{{- $_ = set $metrics "listen" (printf "0.0.0.0:%d" (int $v.ports.metrics)) }}
+{{- $_ = set $c "metrics" $metrics }}
 {{- /* Replicas never migrate: the hook Job or the init container ran `confab migrate` first. */}}
 {{- $db := dict "max_connections" (int $v.database.maxConnections) "migrate_on_start" (not $v.migrations.enabled) }}
 {{- if eq $v.database.type "sqlite" }}

@@ -67,9 +67,11 @@ impl<'a> ApiExtractor<'a> for Auth {
         let state = req.data::<Arc<AppState>>().ok_or_else(|| {
             poem::Error::from(crate::api::error::ApiError::from(AppError::Internal("no state".into())))
         })?;
+        let started = std::time::Instant::now();
         let span = tracing::info_span!("auth");
-        let authenticated = tracing::Instrument::instrument(authenticate(state, req), span).await;
-        authenticated.map(Auth).map_err(|e| crate::api::error::ApiError::from(e).into())
+        let principal = tracing::Instrument::instrument(authenticate(state, req), span).await;
+        state.metrics.admission("auth", started.elapsed());
+        principal.map(Auth).map_err(|e| crate::api::error::ApiError::from(e).into())
     }
 }
 

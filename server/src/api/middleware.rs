@@ -73,8 +73,13 @@ fn loggable_path(path: &str) -> String {
     }
 }
 
-pub async fn request_context<E: Endpoint>(next: E, req: Request, state: Arc<AppState>) -> poem::Result<Response> {
+/// When the request arrived (request data), for stages measured from there.
+#[derive(Clone, Copy)]
+pub struct Arrived(pub Instant);
+
+pub async fn request_context<E: Endpoint>(next: E, mut req: Request, state: Arc<AppState>) -> poem::Result<Response> {
     let started = Instant::now();
+    req.set_data(Arrived(started));
     let ctx = RequestContext {
         request_id: request_id(&req),
         ip: client_ip(&req, state.config.server.trust_forwarded_for),

@@ -19,6 +19,7 @@ mod search;
 mod session;
 mod shares;
 mod system;
+mod telemetry;
 mod tenants;
 mod tokens;
 mod usage;
@@ -55,6 +56,8 @@ pub enum ApiTags {
     Plugins,
     /// Retention policies, the purge preview, legal holds and erasure.
     Retention,
+    /// Timings clients observed (aggregated into metrics; no content).
+    Telemetry,
 }
 
 /// Every endpoint group: the people and their governance, then the product (two tuples, as
@@ -80,6 +83,7 @@ type Apis = (
         plugins::PluginsApi,
         retention::RetentionApi,
         personal::PersonalApi,
+        telemetry::TelemetryApi,
     ),
 );
 
@@ -169,6 +173,11 @@ pub async fn routes() -> Route {
         .at("/healthz", poem::get(system::healthz))
         .at("/readyz", poem::get(system::readyz))
         .at("/metrics", poem::get(system::metrics))
+}
+
+/// The metrics listener's routes (`metrics.listen`): `/metrics` only.
+pub fn metrics_routes() -> Route {
+    Route::new().at("/metrics", poem::get(system::metrics_listener))
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@ use super::extract::Auth;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use confab_core::authz::Permission;
+use confab_core::config::ExposeSecret;
+use confab_core::error::AppError;
 use poem::handler;
 use poem::http::StatusCode;
 use poem::web::{Data, Json};
@@ -125,10 +127,77 @@ pub async fn readyz(state: Data<&Arc<AppState>>) -> Response {
     (status, Json(body)).into_response()
 }
 
+/// `/metrics` on the API (and admin console) listener: served there unless `metrics.listen`
+/// gives it a listener of its own; with `metrics.token`, only to a scraper that sends it.
 #[handler]
-pub async fn metrics(state: Data<&Arc<AppState>>) -> Response {
-    let db_up = state.store.ping().await;
-    Response::builder().content_type("text/plain; version=0.0.4").body(state.metrics.render(db_up))
+pub async fn metrics(state: Data<&Arc<AppState>>, req: &poem::Request) -> Response {
+    if state.config.metrics.listen_addr().is_some() {
+        return super::error::ApiError::from(AppError::NotFound("endpoint")).into_response();
+    }
+    scrape(&state, req).await
+}
+
+/// `/metrics` on the metrics listener.
+#[handler]
+pub async fn metrics_listener(state: Data<&Arc<AppState>>, req: &poem::Request) -> Response {
+    scrape(&state, req).await
+}
+
+async fn scrape(state: &AppState, req: &poem::Request) -> Response {
+    if let Some(expected) = &state.config.metrics.token {
+        let sent = req
+            .headers()
+            .get(poem::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .unwrap_or_default();
+        if !same_secret(sent.trim(), expected.expose_secret().trim()) {
+            let refused = AppError::Unauthenticated("send the metrics token as `Authorization: Bearer …`");
+            let mut resp = super::error::ApiError::from(refused).into_response();
+            resp.headers_mut().insert("WWW-Authenticate", poem::http::HeaderValue::from_static("Bearer"));
+            return resp;
+        }
+    }
+    let probes = probe(state).await;
+    Response::builder().content_type("text/plain; version=0.0.4").body(state.metrics.render(&probes))
+}
+
+/// Compares a sent token with the configured one in constant time (over their SHA-256 digests,
+/// so neither the content nor the length leaks through timing).
+fn same_secret(sent: &str, expected: &str) -> bool {
+    use sha2::{Digest, Sha256};
+    let (a, b) = (Sha256::digest(sent.as_bytes()), Sha256::digest(expected.as_bytes()));
+    a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The dependencies' health and latency, measured at each scrape.
+async fn probe(state: &AppState) -> confab_core::metrics::Probes {
+    let m = &state.metrics;
+    let started = std::time::Instant::now();
+    let database_up = state.store.ping().await;
+    m.database_latency("ping", started.elapsed());
+    let redis_up = match &state.cluster {
+        None => None,
+        Some(c) => {
+            let started = std::time::Instant::now();
+            let up = c.ping().await.is_ok();
+            m.redis_latency("ping", started.elapsed());
+            Some(up)
+        }
+    };
+    let (search_up, search_backlog) = match state.search.opensearch() {
+        None => (None, None),
+        Some(os) => {
+            let up = os.ping(std::time::Duration::from_secs(2)).await.is_ok();
+            let backlog = if database_up {
+                confab_core::search::opensearch::indexer::backlog(&state.store).await.ok()
+            } else {
+                None
+            };
+            (Some(up), backlog)
+        }
+    };
+    confab_core::metrics::Probes { database_up, redis_up, search_up, search_backlog }
 }
 
 /// One readiness check.

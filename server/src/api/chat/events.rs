@@ -173,6 +173,23 @@ fn to_wire(event: ChatEvent) -> StreamEvent {
     }
 }
 
+/// Measures when the turn's first delta is handed to the client's connection
+/// (`confab_chat_first_delta_written_seconds`, from the request's arrival).
+pub(super) fn first_delta_timed(
+    stream: BoxStream<'static, ChatEvent>,
+    metrics: std::sync::Arc<confab_core::metrics::Metrics>,
+    arrived: std::time::Instant,
+) -> BoxStream<'static, ChatEvent> {
+    let mut first = true;
+    stream
+        .inspect(move |event| {
+            if matches!(event, ChatEvent::Delta { .. }) && std::mem::take(&mut first) {
+                metrics.first_delta_written(arrived.elapsed());
+            }
+        })
+        .boxed()
+}
+
 pub(super) fn sse(stream: BoxStream<'static, ChatEvent>, heartbeat: Duration) -> Events {
     Events(EventStream::new(stream.map(to_wire).boxed()).keep_alive(heartbeat).to_event(|event| {
         let data = poem_openapi::types::ToJSON::to_json_string(&event);

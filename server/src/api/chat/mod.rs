@@ -72,6 +72,8 @@ async fn respond(
 ) -> ApiResult<TurnResponse> {
     if wants_sse(req) {
         let events = state.chat.turn_events(scope, &turn);
+        let arrived = req.data::<super::middleware::Arrived>().map_or_else(std::time::Instant::now, |a| a.0);
+        let events = events::first_delta_timed(events, state.metrics.clone(), arrived);
         Ok(TurnResponse::Stream(sse(events, heartbeat(state))))
     } else {
         Ok(TurnResponse::Accepted(Json(turn.into())))

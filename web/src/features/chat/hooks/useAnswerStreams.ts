@@ -1,6 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { byteLength, confab, isAbortError, type ConversationDetail, type Message, type StreamEvent } from '../../../api/client';
+import { firstTokenShown, turnFinished } from '../../../api/telemetry';
 import { describeError } from '../../../shared/errors';
 import { useNotify } from '../../../shared/toast';
 import { conversationKey } from '../../conversations/api';
@@ -50,11 +51,13 @@ export function useAnswerStreams(conversationId: string | null, messages: Messag
         const have = known.current.get(event.message_id) ?? 0;
         if (event.offset <= have) return; // already shown (a replay after reconnecting)
         known.current.set(event.message_id, event.offset);
+        firstTokenShown(event.message_id);
         pending.current.set(event.message_id, (pending.current.get(event.message_id) ?? '') + event.content);
         frame.current ??= requestAnimationFrame(flush);
       } else if (event.type !== 'message.created') {
         const final = event.message;
         pending.current.delete(final.id);
+        turnFinished(final.id, final.status);
         updateMessages((messages) => messages.map((m) => (m.id === final.id ? { ...final, sibling_ids: m.sibling_ids } : m)));
       }
     },

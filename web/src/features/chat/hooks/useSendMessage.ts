@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, call, newIdempotencyKey } from '../../../api/client';
+import { turnSent } from '../../../api/telemetry';
 import { navigate } from '../../../router';
 import { describeError } from '../../../shared/errors';
 import { conversationKey, refreshConversationLists } from '../../conversations/api';
@@ -58,9 +59,12 @@ export function useSendMessage({ conversationId, draftKeyOf, draft, setDraft, on
         // The key is stored with the draft first: a retry (even after a reload) reuses it.
         await saveDraft(draftKey, { text, idempotencyKey: key });
         setDraft({ text, idempotencyKey: key });
-        await call(
+        const sentAt = performance.now();
+        const turn = await call(
           api.POST('/v1/conversations/{id}/messages', { params: { path: { id }, header: { 'Idempotency-Key': key } }, body: { content: text, ...(model ? { model } : {}) } }),
         );
+        // Timed from here to the first token and the end shown (api/telemetry.ts).
+        if (typeof turn === 'object' && turn !== null && !turn.replayed) turnSent(turn.assistant_message.id, sentAt);
         await clearDraft(draftKey);
         setDraft({ text: '', idempotencyKey: null });
         onSent();

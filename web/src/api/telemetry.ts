@@ -4,10 +4,6 @@
 // never retried). Only the two durations and the answer's id leave the browser; no content.
 import { confab } from './client';
 
-/** The route, until the generated SDK types know it: a plain call through the same client. */
-const ROUTE = '/v1/telemetry/turn-timings';
-type Post = (path: string, init: { body: unknown }) => Promise<unknown>;
-
 /** Turns sent from this page and not yet finished, by answer id (bounded: old ones are dropped). */
 const turns = new Map<string, { sentAt: number; firstTokenAt?: number }>();
 const MAX_TURNS = 50;
@@ -44,8 +40,7 @@ export function turnFinished(answerId: string, status: string, at = now()): void
   };
   if (body.send_to_first_token_ms === null && body.send_to_complete_ms === null) return;
   try {
-    const post = confab.api.POST as unknown as Post;
-    void post(ROUTE, { body }).catch(() => {});
+    void confab.api.POST('/v1/telemetry/turn-timings', { body }).catch(() => {});
   } catch {
     // Telemetry never disturbs the chat.
   }

@@ -915,6 +915,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/telemetry/turn-timings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report how long a turn took as the client saw it (send → first token, send → complete).
+         *     Aggregated into Prometheus histograms; no content and no per-message record is kept.
+         *     Rate-limited per user (429); 404 when the message is not the caller's.
+         */
+        post: operations["telemetry_report_turn_timings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenant/audit-sinks": {
         parameters: {
             query?: never;
@@ -3842,6 +3863,28 @@ export interface components {
          * @enum {string}
          */
         TreeView: "branch" | "tree";
+        /**
+         * TurnTimings
+         * @description One turn as a client saw it, in milliseconds from pressing send. At least one of the two; each
+         *     at most 3600000, and the first token not after the complete answer.
+         */
+        TurnTimings: {
+            /**
+             * Format: uuid
+             * @description The answer (assistant message) the timings are for; it must be the caller's.
+             */
+            message_id: string;
+            /**
+             * Format: uint64
+             * @description From pressing send to the complete answer shown; null when it did not complete.
+             */
+            send_to_complete_ms?: number | null;
+            /**
+             * Format: uint64
+             * @description From pressing send to the first token shown; null when no token arrived.
+             */
+            send_to_first_token_ms?: number | null;
+        };
         /**
          * TurnView
          * @description A turn that was accepted: the user message (if any) and the answer being written.
@@ -12492,6 +12535,141 @@ export interface operations {
                 content: {
                     "application/json; charset=utf-8": components["schemas"]["SnapshotView"];
                 };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    telemetry_report_turn_timings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["TurnTimings"];
+            };
+        };
+        responses: {
+            /**
+             * @description Recorded: the timings were added to the `confab_client_…_seconds` histograms (nothing else
+             *     is kept).
+             */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /**
              * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a

@@ -135,6 +135,7 @@ from .tenant_view import TenantView
 from .token_page import TokenPage
 from .token_view import TokenView
 from .tree_view import TreeView
+from .turn_timings import TurnTimings
 from .turn_view import TurnView
 from .update_audit_sink import UpdateAuditSink
 from .update_conversation import UpdateConversation
@@ -282,6 +283,7 @@ __all__ = (
     "TokenPage",
     "TokenView",
     "TreeView",
+    "TurnTimings",
     "TurnView",
     "UpdateAuditSink",
     "UpdateConversation",

@@ -21,5 +21,6 @@ mod shares;
 mod siem;
 mod system;
 mod tokens;
+mod upgrade;
 mod upstream;
 mod usage;

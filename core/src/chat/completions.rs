@@ -207,6 +207,8 @@ impl ChatService {
     /// before the provider answered are returned (and recorded); later ones are events.
     pub async fn complete(&self, caller: &Caller<'_>, input: CompletionInput) -> Result<Completion, CompletionError> {
         let scope = caller.scope;
+        // Counted until settled: a draining replica stops after its completions are recorded.
+        let work = self.engine.drain().admit()?;
         self.check_completion(&input)?;
         self.check_limits(scope, caller.ip).await?;
         let (spec, preset) = self.completion_model(scope, &input.model).await?;
@@ -277,6 +279,7 @@ impl ChatService {
                 tokio::spawn(async move {
                     let ended = relay(stream, &tx, chain.as_ref(), &settlement, runs).await;
                     settle(&store, &ledger, settlement, ended).await;
+                    drop(work);
                 });
                 Ok(Completion { id: message, model: input.model, created: store::now().timestamp(), events: rx })
             }

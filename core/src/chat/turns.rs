@@ -282,6 +282,8 @@ impl ChatService {
         idem: Idempotency<'_>,
         action: Action<'_>,
     ) -> AppResult<Turn> {
+        // A draining replica writes nothing: the client retries with the same key elsewhere.
+        let _admitted = self.engine.drain().admit()?;
         let route = action.route();
         let fingerprint = action.fingerprint();
         let claim_scope = Scope { tenant: scope.tenant, user: scope.user, route: &route, key: idem.key };

@@ -193,8 +193,14 @@ async fn serve_refuses_a_schema_that_is_behind(b: Backend) {
             assert_eq!(out.code, 0, "{}", out.stderr);
             assert!(out.stdout.contains("0 migration(s) applied"), "{}", out.stdout);
             let out = run_cli(&envs, &db.dir, &["config", "check"], None);
-            assert!(out.stdout.contains("schema newer than this version (m20991231_000001_from_the_future)"), "{}", out.stdout);
-            conn.execute_unprepared("DELETE FROM seaql_migrations WHERE version LIKE 'm20261217_000018%'").await.unwrap();
+            assert!(
+                out.stdout.contains("schema newer than this version (m20991231_000001_from_the_future)"),
+                "{}",
+                out.stdout
+            );
+            conn.execute_unprepared("DELETE FROM seaql_migrations WHERE version LIKE 'm20261217_000018%'")
+                .await
+                .unwrap();
             let out = run_cli(&envs, &db.dir, &["serve", "--listen", "127.0.0.1:0"], None);
             assert_ne!(out.code, 0);
             assert!(out.stderr.contains("newer than this Confab version"), "{}", out.stderr);

@@ -48,7 +48,11 @@ async fn a_draining_replica_finishes_running_answers_and_refuses_new_ones(b: Bac
     let (token, _) = admin.create_token(json!({ "name": "sdk" })).await;
     let conv = admin.conversation().await;
     let resp = admin
-        .stream(&messages_path(&conv), "k1", json!({ "content": "[upstream tokens=30 delay_ms=50] go", "model": "gpt-4o" }))
+        .stream(
+            &messages_path(&conv),
+            "k1",
+            json!({ "content": "[upstream tokens=30 delay_ms=50] go", "model": "gpt-4o" }),
+        )
         .await;
     let mut sse = SseReader::new(resp);
     let mut seen = vec![sse.next().await.unwrap(), sse.next().await.unwrap()];
@@ -154,11 +158,6 @@ async fn at_the_deadline_a_running_answer_is_kept_partial_and_can_be_continued(b
     assert!(done["content"].as_str().unwrap().starts_with(&streamed), "{done}");
 }
 
-both_backends!(
-    a_draining_replica_finishes_running_answers_and_refuses_new_ones,
-    at_the_deadline_a_running_answer_is_kept_partial_and_can_be_continued,
-);
-
 /// What the clients of the rolling upgrade saw.
 #[derive(Default)]
 struct Seen {
@@ -180,8 +179,7 @@ async fn client_turn(api: &Api, conv: &str, key: &str, content: &str, stream_sen
     let (id, mut events) = loop {
         attempts += 1;
         assert!(attempts < 50, "send {key} never accepted");
-        let mut req =
-            api.request(Method::POST, &messages_path(conv)).header("Idempotency-Key", key).json(&body);
+        let mut req = api.request(Method::POST, &messages_path(conv)).header("Idempotency-Key", key).json(&body);
         if stream_send {
             req = req.header("Accept", "text/event-stream");
         }
@@ -382,6 +380,10 @@ async fn a_rolling_upgrade_under_load_fails_no_turn_and_loses_no_token() {
     let bad = seen.bad.lock().unwrap().clone();
     assert!(bad.is_empty(), "5xx other than the documented draining 503: {bad:?}");
     assert_eq!(proxy.unrouted.load(Ordering::SeqCst), 0, "a connection found no ready replica");
+    assert!(
+        seen.draining_retries.load(Ordering::SeqCst) > 0,
+        "sends reached draining replicas (the load balancer lags behind readiness) and were retried"
+    );
     let turns = seen.turns.load(Ordering::SeqCst);
     assert_eq!(turns, per_client.iter().sum::<usize>());
     eprintln!(
@@ -404,3 +406,128 @@ async fn a_rolling_upgrade_under_load_fails_no_turn_and_loses_no_token() {
     assert_eq!(upstream.calls(), turns, "each turn called the provider once (retries replayed)");
     drop(stopped);
 }
+
+/// One column as the database describes it: (type, NOT NULL, has a default).
+type Columns = std::collections::BTreeMap<(String, String), (String, bool, bool)>;
+
+/// Every column of every table (SQLite: `pragma_table_info`; PostgreSQL: `information_schema`).
+async fn columns(db: &sea_orm::DatabaseConnection, b: Backend) -> Columns {
+    use sea_orm::{ConnectionTrait, Statement};
+    let (backend, sql) = match b {
+        Backend::Sqlite => (
+            sea_orm::DatabaseBackend::Sqlite,
+            "SELECT m.name AS t, p.name AS c, p.type AS ty, p.\"notnull\" <> 0 AS nn, p.dflt_value IS NOT NULL AS d \
+             FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> 'seaql_migrations'",
+        ),
+        Backend::Postgres => (
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT table_name::text AS t, column_name::text AS c, data_type::text AS ty, \
+             is_nullable = 'NO' AS nn, column_default IS NOT NULL AS d \
+             FROM information_schema.columns WHERE table_schema = current_schema() AND table_name <> 'seaql_migrations'",
+        ),
+    };
+    let rows = db.query_all_raw(Statement::from_string(backend, sql)).await.unwrap();
+    rows.iter()
+        .map(|r| {
+            let t: String = r.try_get("", "t").unwrap();
+            let c: String = r.try_get("", "c").unwrap();
+            let ty: String = r.try_get("", "ty").unwrap();
+            let nn: bool = r.try_get("", "nn").unwrap();
+            let d: bool = r.try_get("", "d").unwrap();
+            ((t, c), (ty.to_lowercase(), nn, d))
+        })
+        .collect()
+}
+
+/// What a migration changed that the previous release could not run on: (table, column, why).
+fn contractions(before: &Columns, after: &Columns) -> Vec<(String, Option<String>, String)> {
+    let tables = |cols: &Columns| cols.keys().map(|(t, _)| t.clone()).collect::<std::collections::BTreeSet<_>>();
+    let (tables_before, tables_after) = (tables(before), tables(after));
+    let mut found = Vec::new();
+    for t in tables_before.difference(&tables_after) {
+        found.push((t.clone(), None, "drops or renames the table".to_string()));
+    }
+    for ((t, c), (ty, nn, _)) in before {
+        if !tables_after.contains(t) {
+            continue;
+        }
+        match after.get(&(t.clone(), c.clone())) {
+            None => found.push((t.clone(), Some(c.clone()), "drops or renames the column".into())),
+            Some((ty2, _, _)) if ty2 != ty => {
+                found.push((t.clone(), Some(c.clone()), format!("changes its type from {ty} to {ty2}")))
+            }
+            Some((_, nn2, _)) if *nn2 && !nn => found.push((t.clone(), Some(c.clone()), "makes it NOT NULL".into())),
+            Some(_) => {}
+        }
+    }
+    for ((t, c), (_, nn, default)) in after {
+        if tables_before.contains(t) && !before.contains_key(&(t.clone(), c.clone())) && *nn && !default {
+            found.push((
+                t.clone(),
+                Some(c.clone()),
+                "adds a NOT NULL column without a default (the previous release's inserts fail)".into(),
+            ));
+        }
+    }
+    found
+}
+
+/// The expand/contract rule, checked on the schema itself (whatever SQL a migration runs): each
+/// migration, applied one at a time, may add tables, nullable or defaulted columns and indexes;
+/// anything that would break the previous release must be listed in `confab_migrations::CONTRACTS`
+/// with the release that stopped using it. And the check catches what it is for: a dropped column
+/// and a NOT NULL column without default, made by hand after the last migration, are reported.
+async fn migrations_only_expand_unless_listed_as_contracts(b: Backend) {
+    use confab_migrations::{CONTRACTS, Migrator, MigratorTrait};
+    let db = TestDb::new(b).await;
+    let url = match b {
+        Backend::Sqlite => format!("{}?mode=rwc", db.url),
+        Backend::Postgres => db.url.clone(),
+    };
+    let conn = sea_orm::Database::connect(url.as_str()).await.unwrap();
+    let names: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_string()).collect();
+    for c in CONTRACTS {
+        assert!(names.iter().any(|n| n == c.migration), "CONTRACTS names an unknown migration {}", c.migration);
+        assert!(!c.unused_since.is_empty(), "{}: say which release stopped using it", c.migration);
+    }
+    let mut before = columns(&conn, b).await;
+    let mut refused = Vec::new();
+    for name in &names {
+        Migrator::up(&conn, Some(1)).await.unwrap();
+        let after = columns(&conn, b).await;
+        for (table, column, why) in contractions(&before, &after) {
+            let listed =
+                CONTRACTS.iter().any(|c| c.migration == name && c.table == table && c.column == column.as_deref());
+            if !listed {
+                refused.push(format!("{name}: {table}.{} {why}", column.as_deref().unwrap_or("*")));
+            }
+        }
+        before = after;
+    }
+    assert!(
+        refused.is_empty(),
+        "these migrations break the previous release (expand/contract, README \"Upgrades without downtime\"); \
+         expand first, and contract in a later release listed in confab_migrations::CONTRACTS:\n{}",
+        refused.join("\n")
+    );
+
+    use sea_orm::ConnectionTrait;
+    conn.execute_unprepared("ALTER TABLE api_tokens DROP COLUMN keep").await.unwrap();
+    conn.execute_unprepared("ALTER TABLE tenants ADD COLUMN region TEXT NOT NULL").await.ok();
+    let after = columns(&conn, b).await;
+    let found = contractions(&before, &after);
+    assert!(found.iter().any(|(t, c, _)| t == "api_tokens" && c.as_deref() == Some("keep")), "{found:?}");
+    if b == Backend::Postgres {
+        // (SQLite refuses to add a NOT NULL column without a default at all.)
+        assert!(found.iter().any(|(t, c, _)| t == "tenants" && c.as_deref() == Some("region")), "{found:?}");
+    }
+    conn.close().await.ok();
+    let _ = std::fs::remove_dir_all(&db.dir);
+}
+
+both_backends!(
+    a_draining_replica_finishes_running_answers_and_refuses_new_ones,
+    at_the_deadline_a_running_answer_is_kept_partial_and_can_be_continued,
+    migrations_only_expand_unless_listed_as_contracts,
+);

@@ -460,7 +460,10 @@ fn settle(
             let (status, message) = if content.is_empty() {
                 (MessageStatus::Failed, "the server restarted before this answer started; retry it")
             } else {
-                (MessageStatus::Partial, "the server restarted while this answer was being written; continue it to finish")
+                (
+                    MessageStatus::Partial,
+                    "the server restarted while this answer was being written; continue it to finish",
+                )
             };
             (status, Some(MessageError { code: "interrupted".into(), message: message.into(), retry_after_secs: None }))
         }

@@ -300,7 +300,7 @@ async fn a_rolling_upgrade_under_load_fails_no_turn_and_loses_no_token() {
     let opts = Options::default()
         .upstream(&upstream)
         .env("CONFAB_REDIS__URL", &redis.url())
-        .env("CONFAB_SERVER__SHUTDOWN_GRACE_SECS", "10")
+        .env("CONFAB_SERVER__SHUTDOWN_GRACE_SECS", "15")
         .env("CONFAB_CHAT__TURNS_PER_MINUTE_PER_USER", "100000")
         .env("CONFAB_CHAT__TURNS_PER_MINUTE_PER_TENANT", "100000")
         .env("CONFAB_CHAT__TURNS_PER_MINUTE_PER_IP", "100000");
@@ -317,6 +317,34 @@ async fn a_rolling_upgrade_under_load_fails_no_turn_and_loses_no_token() {
         convs.push(admin.conversation().await);
     }
 
+    // One reader is pinned to the first replica to go while the answer it follows is written on
+    // the other: when that replica has drained, the reader's stream ends before the answer does,
+    // and it resumes through the load balancer.
+    let cross_content = "[upstream tokens=130 delay_ms=100] cross";
+    let cross = {
+        let conv = admin.conversation().await;
+        let on_b = Api { app_base: b.base.clone(), ..admin.clone() };
+        let (s, turn) = on_b
+            .post_idem(&messages_path(&conv), "cross", json!({ "content": cross_content, "model": "gpt-4o" }))
+            .await;
+        assert_eq!(s, StatusCode::ACCEPTED, "{turn}");
+        let id = turn["assistant_message"]["id"].as_str().unwrap().to_string();
+        let (on_a, via_proxy) = (Api { app_base: a.base.clone(), ..admin.clone() }, admin.clone());
+        tokio::spawn(async move {
+            let mut events = Vec::new();
+            let mut sse = on_a.attach(&id, None).await;
+            read_until_end(&mut sse, &mut events).await;
+            let mut resumed = 0;
+            while !events.last().is_some_and(|e| is_final(&e.event)) {
+                resumed += 1;
+                let last = events.iter().rev().find_map(|e| e.id.clone());
+                let mut sse = via_proxy.attach(&id, last.as_deref()).await;
+                read_until_end(&mut sse, &mut events).await;
+            }
+            (events, resumed)
+        })
+    };
+
     // Each client chats in its own conversation until the upgrade is over (and at least twice).
     let seen = Arc::new(Seen::default());
     let upgrading = Arc::new(std::sync::atomic::AtomicBool::new(true));
@@ -328,8 +356,11 @@ async fn a_rolling_upgrade_under_load_fails_no_turn_and_loses_no_token() {
             tokio::spawn(async move {
                 let mut n = 0;
                 while n < 2 || upgrading.load(Ordering::SeqCst) {
-                    // Answers of 1.5–3 s, so some always span a replica's drain.
-                    let content = format!("[upstream tokens={} delay_ms=60] c{i} n{n}", 25 + (i + n) % 25);
+                    // Answers of 1.5–3 s (streamed sends) and 3–6 s (attached readers), so some
+                    // always span a replica's drain, and a reader on a draining replica often
+                    // follows an answer another replica writes longer than the drain lasts.
+                    let delay = if i % 2 == 0 { 60 } else { 120 };
+                    let content = format!("[upstream tokens={} delay_ms={delay}] c{i} n{n}", 25 + (i + n) % 25);
                     client_turn(&api, &conv, &format!("c{i}-n{n}"), &content, i % 2 == 0, &seen).await;
                     n += 1;
                 }
@@ -363,9 +394,9 @@ async fn a_rolling_upgrade_under_load_fails_no_turn_and_loses_no_token() {
         proxy.wait_ready(&new.base, Duration::from_secs(20)).await;
         // …then the old one is told to stop, drains and exits.
         let base = old.base.clone();
-        let (code, took, old) = stop(old, Duration::from_secs(15)).await;
+        let (code, took, old) = stop(old, Duration::from_secs(20)).await;
         assert_eq!(code, Some(0), "{}", old.server_log());
-        assert!(took < Duration::from_secs(10), "drained within its grace: {took:?}");
+        assert!(took < Duration::from_secs(15), "drained within its grace: {took:?}");
         eprintln!("replaced {base} (drained in {took:?})");
         proxy.remove(&base);
         stopped.push(old);
@@ -384,10 +415,13 @@ async fn a_rolling_upgrade_under_load_fails_no_turn_and_loses_no_token() {
         seen.draining_retries.load(Ordering::SeqCst) > 0,
         "sends reached draining replicas (the load balancer lags behind readiness) and were retried"
     );
+    let (cross_events, cross_resumed) = cross.await.unwrap();
+    check_stream(&cross_events, cross_content);
+    assert!(cross_resumed >= 1, "the reader on the drained replica resumed elsewhere");
     let turns = seen.turns.load(Ordering::SeqCst);
     assert_eq!(turns, per_client.iter().sum::<usize>());
     eprintln!(
-        "rolling upgrade: {turns} turns by 50 clients, upgrade took {upgrade_took:?}; {} sends retried after 503 draining, {} after a dropped connection, {} streams resumed",
+        "rolling upgrade: {turns} turns by 50 clients, upgrade took {upgrade_took:?}; {} sends retried after 503 draining, {} after a dropped connection, {} client streams and the pinned reader's {cross_resumed} resumed",
         seen.draining_retries.load(Ordering::SeqCst),
         seen.transport_retries.load(Ordering::SeqCst),
         seen.reattaches.load(Ordering::SeqCst),
@@ -402,8 +436,8 @@ async fn a_rolling_upgrade_under_load_fails_no_turn_and_loses_no_token() {
         .unwrap();
     let counts: Vec<(String, i64)> =
         rows.iter().map(|r| (r.try_get::<String>("", "status").unwrap(), r.try_get::<i64>("", "n").unwrap())).collect();
-    assert_eq!(counts, vec![("completed".to_string(), turns as i64)], "{counts:?}");
-    assert_eq!(upstream.calls(), turns, "each turn called the provider once (retries replayed)");
+    assert_eq!(counts, vec![("completed".to_string(), turns as i64 + 1)], "{counts:?}");
+    assert_eq!(upstream.calls(), turns + 1, "each turn called the provider once (retries replayed)");
     drop(stopped);
 }
 

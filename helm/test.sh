@@ -151,6 +151,19 @@ for dashboard in "$CHART"/dashboards/*.json; do
   if python3 -m json.tool "$dashboard" >/dev/null; then ok "dashboard $(basename "$dashboard") is JSON"; else bad "dashboard $dashboard is not JSON"; fi
 done
 
+# The drain budget: the kubelet must not kill a pod before it drained (preStop sleep, then
+# server.shutdown_grace_secs after SIGTERM). The chart renders a period that covers both; the
+# validator refuses a manifest where it does not.
+sed -E 's/terminationGracePeriodSeconds: [0-9]+/terminationGracePeriodSeconds: 30/' "$WORK/scaled.yaml" >"$WORK/short-grace.yaml"
+if "$VALIDATE" <"$WORK/short-grace.yaml" >/dev/null 2>"$WORK/err"; then
+  bad "a termination grace shorter than the drain is accepted"
+elif grep -q "terminationGracePeriodSeconds 30 must exceed the preStop sleep 10 + server.shutdown_grace_secs 30" "$WORK/err"; then
+  ok "a termination grace shorter than the drain is refused"
+else
+  bad "a short termination grace refused without the documented message:"
+  cat "$WORK/err" >&2
+fi
+
 echo "== bad values are refused with the documented message"
 refused "sqlite with 2 replicas" "the SQLite profile runs exactly one replica (replicaCount=2)" -f "$CHART/values-sqlite.yaml" --set replicaCount=2
 refused "sqlite with autoscaling" "the SQLite profile cannot autoscale" -f "$CHART/values-sqlite.yaml" --set autoscaling.enabled=true

@@ -191,7 +191,8 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
-    /// Seconds in-flight requests get to finish after SIGTERM.
+    /// Seconds a replica drains after SIGTERM: running answers finish, new ones are refused
+    /// (503 `draining`), those still running at the end are kept `partial`.
     pub shutdown_grace_secs: u64,
     /// The built web chat (`npm run build` in `web/`), served at `/`. A relative path is taken
     /// from the working directory; without an `index.html` there, `/` shows a plain sign-in page.

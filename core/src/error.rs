@@ -38,6 +38,11 @@ pub enum AppError {
     /// A dependency (the database) is unavailable (503).
     #[error("{0}")]
     Unavailable(String),
+    /// This replica is shutting down and admits no new turns (503 `draining`); nothing was
+    /// written: retry the same request (same idempotency key) after `retry_after`, another
+    /// replica takes it.
+    #[error("this server is restarting and takes no new answers; retry (another server takes it)")]
+    Draining { retry_after: Duration },
     /// A bug or an unexpected state (500). The message is logged, not shown.
     #[error("internal error: {0}")]
     Internal(String),

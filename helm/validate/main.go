@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -90,6 +92,9 @@ func main() {
 	var problems []string
 	seen := map[string]bool{}
 	count := 0
+	// The drain budget: the rendered server.shutdown_grace_secs, and each Deployment's.
+	graceSecs := int64(-1)
+	var deployments []*appsv1.Deployment
 	for i, doc := range splitDocuments(input) {
 		var meta metav1.TypeMeta
 		if err := yaml.Unmarshal(doc, &meta); err != nil {
@@ -120,7 +125,18 @@ func main() {
 		for _, p := range check(obj) {
 			problems = append(problems, id+": "+p)
 		}
+		switch o := obj.(type) {
+		case *corev1.ConfigMap:
+			if m := shutdownGrace.FindStringSubmatch(o.Data["confab.toml"]); m != nil {
+				graceSecs, _ = strconv.ParseInt(m[1], 10, 64)
+			}
+		case *appsv1.Deployment:
+			deployments = append(deployments, o)
+		}
 		fmt.Println(id)
+	}
+	for _, d := range deployments {
+		problems = append(problems, checkDrainBudget(d, graceSecs)...)
 	}
 	if count == 0 {
 		problems = append(problems, "no manifest in the input")
@@ -230,6 +246,36 @@ func checkPod(pod *corev1.PodSpec, server bool) []string {
 		}
 	}
 	return p
+}
+
+var shutdownGrace = regexp.MustCompile(`(?m)^\s*shutdown_grace_secs\s*=\s*(\d+)`)
+
+// checkDrainBudget: Kubernetes kills a pod terminationGracePeriodSeconds after it starts
+// terminating, preStop included. Confab drains for server.shutdown_grace_secs after SIGTERM,
+// which comes after the preStop sleep: the period must exceed their sum, or the kubelet kills
+// the pod mid-drain and the answers it was finishing are cut.
+func checkDrainBudget(d *appsv1.Deployment, graceSecs int64) []string {
+	id := "Deployment/" + d.Name
+	if graceSecs < 0 {
+		return []string{id + ": no server.shutdown_grace_secs in the rendered confab.toml"}
+	}
+	pod := d.Spec.Template.Spec
+	if pod.TerminationGracePeriodSeconds == nil {
+		return []string{id + ": needs terminationGracePeriodSeconds"}
+	}
+	var problems []string
+	for _, c := range pod.Containers {
+		if c.Lifecycle == nil || c.Lifecycle.PreStop == nil || c.Lifecycle.PreStop.Sleep == nil {
+			continue
+		}
+		sleep := c.Lifecycle.PreStop.Sleep.Seconds
+		if *pod.TerminationGracePeriodSeconds <= sleep+graceSecs {
+			problems = append(problems, fmt.Sprintf(
+				"%s: terminationGracePeriodSeconds %d must exceed the preStop sleep %d + server.shutdown_grace_secs %d",
+				id, *pod.TerminationGracePeriodSeconds, sleep, graceSecs))
+		}
+	}
+	return problems
 }
 
 func fail(format string, args ...any) {

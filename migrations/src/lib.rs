@@ -112,3 +112,24 @@ pub(crate) async fn grant(manager: &SchemaManager<'_>, policy: &[(&str, &str, &s
         )
         .await
 }
+
+/// A contract migration: the only kind allowed to remove or narrow what an earlier release used —
+/// drop or rename a table or column, change a column's type, make a column `NOT NULL`, or add a
+/// `NOT NULL` column without a default to an existing table. The previous release must still run
+/// on the schema a release migrates to (README, "Upgrades without downtime"), so a contract ships
+/// only in a release after the one that stopped using what it removes, named here.
+/// The test `upgrade::migrations_only_expand_unless_listed_as_contracts` diffs the schema before
+/// and after every migration and refuses any such change not listed.
+#[derive(Debug, Clone, Copy)]
+pub struct Contract {
+    /// The migration's name (`m…`).
+    pub migration: &'static str,
+    pub table: &'static str,
+    /// `None` when the whole table goes.
+    pub column: Option<&'static str>,
+    /// The first release whose code no longer uses it (the migration ships after that release).
+    pub unused_since: &'static str,
+}
+
+/// Every contract migration so far (none: every migration up to now only expands).
+pub const CONTRACTS: &[Contract] = &[];

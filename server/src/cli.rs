@@ -308,7 +308,10 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
                 }
             };
             match store.check_schema().await {
-                Ok(()) => println!("database: reachable; schema current"),
+                Ok(None) => println!("database: reachable; schema current"),
+                Ok(Some(newer)) => println!(
+                    "database: reachable; schema newer than this version ({newer}): fine for the previous release during an upgrade or a rollback"
+                ),
                 Err(e) if config.database.url.scheme() == "sqlite" && config.database.migrate_on_start => {
                     println!("database: reachable; {e} (serve migrates the embedded database itself)")
                 }

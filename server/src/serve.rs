@@ -108,11 +108,14 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     tokio::spawn(state.siem.clone().run(background.clone()));
     spawn_retention(&state, background.clone());
     let app = app(state.clone()).await;
+    // SIGTERM starts the drain; the listeners close once it is over.
     let stopping = tokio_util::sync::CancellationToken::new();
+    let closing = closing_time(grace);
     tokio::spawn({
-        let stopping = stopping.clone();
+        let (stopping, state) = (stopping.clone(), state.clone());
         async move {
             shutdown_signal().await;
+            drain(&state, grace).await;
             stopping.cancel();
         }
     });
@@ -127,7 +130,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             let stopping = stopping.clone();
             Some(tokio::spawn(async move {
                 poem::Server::new_with_acceptor(acceptor)
-                    .run_with_graceful_shutdown(admin, stopping.cancelled_owned(), Some(grace))
+                    .run_with_graceful_shutdown(admin, stopping.cancelled_owned(), Some(closing))
                     .await
             }))
         }
@@ -152,7 +155,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     println!("confab: listening on http://{addr} (API docs at {}/docs)", state.config.base_url());
     tracing::info!(%addr, "listening");
     poem::Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(app, stopping.clone().cancelled_owned(), Some(grace))
+        .run_with_graceful_shutdown(app, stopping.clone().cancelled_owned(), Some(closing))
         .await?;
     stopping.cancel();
     if let Some(admin_server) = admin_server {
@@ -161,9 +164,67 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     if let Some(metrics_server) = metrics_server {
         metrics_server.await.context("the metrics server stopped abnormally")??;
     }
+    // Completions whose callers were cut off record their usage on the way out.
+    let _ = tokio::time::timeout(Duration::from_secs(1), state.chat.engine().drain().idle()).await;
     background.cancel();
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The part of `server.shutdown_grace_secs` kept after the drain's deadline for the interrupted
+/// answers' records and the last bytes of every response.
+fn closing_time(grace: Duration) -> Duration {
+    (grace / 4).min(Duration::from_secs(3))
+}
+
+/// After SIGTERM, while the listeners stay open: `/readyz` answers 503 `draining` (the load
+/// balancer stops sending requests here), new turns and completions are refused with 503
+/// `draining` and `Retry-After` (the client retries elsewhere), responses close their
+/// connections, and the running turns finish. At the deadline (the grace less the closing time)
+/// the turns still running are settled `partial` with every token they produced — the user
+/// continues them on another replica — and the event streams still open end, their readers
+/// reattaching elsewhere with `Last-Event-ID`.
+async fn drain(state: &AppState, grace: Duration) {
+    let drain = state.chat.engine().drain().clone();
+    drain.begin();
+    let deadline = grace.saturating_sub(closing_time(grace));
+    tracing::info!(
+        running = drain.running(),
+        deadline_secs = deadline.as_secs_f32(),
+        "draining: not ready, no new answers; running answers finish"
+    );
+    if tokio::time::timeout(deadline, drain.idle()).await.is_err() {
+        tracing::warn!(
+            running = drain.running(),
+            "drain deadline: the answers still running are kept as partial, to be continued elsewhere"
+        );
+        drain.interrupt();
+        let _ = tokio::time::timeout(closing_time(grace) / 2, drain.idle()).await;
+    }
+    // The readers of interrupted answers take their final events before the streams end.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    drain.close_streams();
+    tracing::info!("drained: closing the listeners");
+}
+
+/// While draining, every HTTP/1.1 response closes its connection, so clients' next requests
+/// open new ones, which the load balancer sends to another replica.
+fn close_connections_while_draining(
+    drain: Arc<confab_core::chat::drain::Drain>,
+    ep: impl Endpoint + 'static,
+) -> impl Endpoint + 'static {
+    ep.around(move |ep, req| {
+        let drain = drain.clone();
+        async move {
+            let http1 = req.version() == poem::http::Version::HTTP_11;
+            let mut resp = ep.call(req).await?.into_response();
+            if http1 && drain.is_draining() {
+                resp.headers_mut()
+                    .insert(poem::http::header::CONNECTION, poem::http::HeaderValue::from_static("close"));
+            }
+            Ok(resp)
+        }
+    })
 }
 
 /// Everything this server answers: the API and its documents, the web pages, and the middleware
@@ -181,13 +242,15 @@ pub async fn app(state: Arc<AppState>) -> impl poem::Endpoint {
         });
         routes = routes.nest("/admin", console);
     }
-    api::middleware::stack(routes.data(Surface::Chat), state)
+    let drain = state.chat.engine().drain().clone();
+    close_connections_while_draining(drain, api::middleware::stack(routes.data(Surface::Chat), state))
 }
 
 /// The admin console's listener: the console and the whole API under it, with console sessions.
 pub async fn admin_app(state: Arc<AppState>) -> impl poem::Endpoint {
     let routes = admin_routes(state.config.admin.dir.clone()).await;
-    api::middleware::stack(routes, state)
+    let drain = state.chat.engine().drain().clone();
+    close_connections_while_draining(drain, api::middleware::stack(routes, state))
 }
 
 /// The console's pages and the API, marked as the admin surface (its own session cookie, its

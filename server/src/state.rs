@@ -163,6 +163,12 @@ pub async fn open_store(config: &Config, migrate_embedded: bool) -> anyhow::Resu
             tracing::info!(applied, "migrated the embedded database");
         }
     }
-    store.check_schema().await?;
+    if let Some(newer) = store.check_schema().await? {
+        tracing::warn!(
+            migration = %newer,
+            "the database schema is newer than this Confab version (an upgrade in progress, or a rollback); \
+             running on it, as the expand/contract rule allows for one release"
+        );
+    }
     Ok(store)
 }

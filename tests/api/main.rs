@@ -23,5 +23,6 @@ mod system;
 mod telemetry;
 mod telemetry_traces;
 mod tokens;
+mod upgrade;
 mod upstream;
 mod usage;

@@ -8,6 +8,7 @@
 
 pub mod opensearch;
 pub mod otlp;
+pub mod proxy;
 pub mod redis;
 pub mod tls;
 pub mod upstream;
@@ -377,13 +378,25 @@ impl TestApp {
 
     /// Sends SIGTERM and waits for the process to end; returns its exit code.
     pub fn terminate(&mut self) -> Option<i32> {
+        self.sigterm();
+        self.wait_exit(Duration::from_secs(10))
+    }
+
+    /// Sends SIGTERM (as Kubernetes does after the preStop hook) and returns at once.
+    pub fn sigterm(&self) {
         let pid = self.child.id().to_string();
         Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        for _ in 0..100 {
+    }
+
+    /// Waits up to `limit` for the process to end; its exit code (`None`: still running, or
+    /// ended by a signal).
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<i32> {
+        let started = std::time::Instant::now();
+        while started.elapsed() < limit {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status.code();
             }
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(Duration::from_millis(20));
         }
         None
     }

@@ -224,6 +224,8 @@ impl ChatService {
         input: CompletionInput,
     ) -> Result<Completion, CompletionError> {
         let scope = caller.scope;
+        // Counted until settled: a draining replica stops after its completions are recorded.
+        let work = self.engine.drain().admit()?;
         self.check_completion(&input)?;
         self.check_limits(scope, caller.ip).instrument(tracing::info_span!("turn.admission.limits")).await?;
         let (spec, preset) = self.completion_model(scope, &input.model).await?;
@@ -306,6 +308,7 @@ impl ChatService {
                         settle(&store, &ledger, settlement, ended)
                             .instrument(tracing::info_span!("turn.persist.final"))
                             .await;
+                        drop(work);
                     }
                     .instrument(span),
                 );

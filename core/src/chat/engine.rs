@@ -70,6 +70,9 @@ pub struct Engine {
     ledger: Arc<dyn QuotaLedger>,
     /// The scale-out tier: live text is fanned out to other replicas through Redis.
     shared: Option<Shared>,
+    /// This replica's drain before it stops: running turns are counted, and interrupted at its
+    /// deadline.
+    drain: Arc<super::drain::Drain>,
 }
 
 /// What the engine uses of the Redis tier.
@@ -116,7 +119,12 @@ impl Engine {
             flush_now: Notify::new(),
             live: Mutex::new(HashMap::new()),
             shared,
+            drain: Arc::default(),
         }
+    }
+
+    pub fn drain(&self) -> &Arc<super::drain::Drain> {
+        &self.drain
     }
 
     pub fn shared(&self) -> Option<&Shared> {
@@ -155,9 +163,12 @@ impl Engine {
             tokio::spawn(publish(cluster, metrics, job.message.id, live.clone(), job.message.content.len()));
         }
         let engine = self.clone();
+        // Counted until the turn is recorded: a draining replica stops only after that.
+        let work = self.drain.track();
         tokio::spawn(async move {
             let id = job.message.id;
             engine.run(job, &live).instrument(span).await;
+            drop(work);
             engine.dirty.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&id);
             live.notify.notify_waiters();
             tokio::time::sleep(LINGER).await;
@@ -271,6 +282,7 @@ impl Engine {
             tracing::info_span!("turn.provider.connect", otel.kind = "client", outcome = tracing::field::Empty);
         let stream = tokio::select! {
             _ = live.cancel.cancelled() => return Err(Outcome::Cancelled),
+            _ = self.drain.interrupted() => return Err(Outcome::Interrupted),
             s = provider.stream(request, api_key).instrument(connect.clone()) => {
                 connect.record("outcome", if s.is_ok() { "ok" } else { "failed" });
                 s.map_err(Outcome::Failed)?
@@ -294,6 +306,7 @@ impl Engine {
             tokio::select! {
                 biased;
                 _ = live.cancel.cancelled() => return Err(Outcome::Cancelled),
+                _ = self.drain.interrupted() => return Err(Outcome::Interrupted),
                 item = stream.next() => {
                 if std::mem::take(&mut first_item) {
                     self.metrics.provider_first_byte(provider_name, started.elapsed());
@@ -492,7 +505,9 @@ impl Engine {
             }
             Some((event, r))
         });
-        let events = futures::stream::iter(created).chain(rest);
+        // A draining replica ends its streams at its deadline; their readers reattach elsewhere
+        // with `Last-Event-ID`.
+        let events = futures::stream::iter(created).chain(rest).take_until(self.drain.streams_closed());
         // A reader of a turn running here: the wait for its first delta is a stage of the turn.
         match self.live(id).and_then(|live| live.span().clone()) {
             Some(turn) => {
@@ -512,6 +527,8 @@ impl Engine {
 
 enum Outcome {
     Cancelled,
+    /// The replica reached its drain deadline while the answer was being written.
+    Interrupted,
     Failed(ProviderError),
     /// A plugin refused the request, or failed under `fail_closed`.
     Stopped(MessageError),
@@ -536,6 +553,18 @@ fn settle(
     let (status, error) = match outcome {
         Ok(()) => (MessageStatus::Completed, None),
         Err(Outcome::Cancelled) => (MessageStatus::Cancelled, None),
+        // Everything generated so far is kept; another replica continues it on request.
+        Err(Outcome::Interrupted) => {
+            let (status, message) = if content.is_empty() {
+                (MessageStatus::Failed, "the server restarted before this answer started; retry it")
+            } else {
+                (
+                    MessageStatus::Partial,
+                    "the server restarted while this answer was being written; continue it to finish",
+                )
+            };
+            (status, Some(MessageError { code: "interrupted".into(), message: message.into(), retry_after_secs: None }))
+        }
         // Nothing was sent: the turn failed, whatever text an earlier part left.
         Err(Outcome::Stopped(e)) => (MessageStatus::Failed, Some(e.clone())),
         Err(Outcome::Failed(e)) => {

@@ -6,6 +6,7 @@
 pub mod completions;
 pub mod context;
 mod conversations;
+pub mod drain;
 pub mod engine;
 pub mod telemetry;
 pub(crate) mod tokens;

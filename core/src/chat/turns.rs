@@ -314,6 +314,8 @@ impl ChatService {
         action: Action<'_>,
     ) -> AppResult<Turn> {
         let turn_span = tracing::Span::current();
+        // A draining replica writes nothing: the client retries with the same key elsewhere.
+        let _admitted = self.engine.drain().admit()?;
         let route = action.route();
         let fingerprint = action.fingerprint();
         let claim_scope = Scope { tenant: scope.tenant, user: scope.user, route: &route, key: idem.key };
@@ -682,6 +684,7 @@ fn refusal(e: &AppError) -> &'static str {
         AppError::RateLimited { .. } => "rate_limited",
         AppError::QuotaExceeded(_) => "quota_exceeded",
         AppError::Unavailable(_) => "unavailable",
+        AppError::Draining { .. } => "draining",
         AppError::Internal(_) => "internal",
     }
 }

@@ -39,7 +39,9 @@ pub enum StoreError {
         "the database schema is behind this Confab version ({pending} migration(s) pending: {names}); run `confab migrate` first"
     )]
     SchemaBehind { pending: usize, names: String },
-    #[error("the database schema is newer than this Confab version (unknown migration {0}); upgrade Confab")]
+    #[error(
+        "the database schema is newer than this Confab version (unknown migration {0}) and lacks migrations it needs; use the release that migrated it"
+    )]
     SchemaAhead(String),
     #[error(transparent)]
     Db(#[from] DbErr),
@@ -137,10 +139,15 @@ impl Store {
         Ok(WriteTxn { txn, _turn: turn })
     }
 
-    /// Applies every pending migration (refusing a schema newer than this binary).
+    /// Applies every pending migration. A schema newer than this binary is left alone when it
+    /// has every migration this binary knows (the previous release runs on it), and refused when
+    /// it lacks some (it did not come from this line of releases).
     pub async fn migrate(&self) -> Result<usize, StoreError> {
         let (pending, ahead) = self.schema_state().await?;
         if let Some(unknown) = ahead {
+            if pending.is_empty() {
+                return Ok(0);
+            }
             return Err(StoreError::SchemaAhead(unknown));
         }
         Migrator::up(&self.db, None).await?;
@@ -154,16 +161,16 @@ impl Store {
         Ok(())
     }
 
-    /// Fails unless the schema is exactly the one this binary was built for.
-    pub async fn check_schema(&self) -> Result<(), StoreError> {
+    /// Fails when a migration this binary needs is missing. A schema *ahead* of this binary is
+    /// accepted and named (`Ok(Some(migration))`): by the expand/contract rule (README, "Upgrades
+    /// without downtime") a release runs on the next release's schema, which is what the old
+    /// replicas of a rolling upgrade (migrated before they are replaced) and a rollback do.
+    pub async fn check_schema(&self) -> Result<Option<String>, StoreError> {
         let (pending, ahead) = self.schema_state().await?;
-        if let Some(unknown) = ahead {
-            return Err(StoreError::SchemaAhead(unknown));
-        }
         if !pending.is_empty() {
             return Err(StoreError::SchemaBehind { pending: pending.len(), names: pending.join(", ") });
         }
-        Ok(())
+        Ok(ahead)
     }
 
     /// (migrations this binary knows that are not applied, an applied migration it does not know).

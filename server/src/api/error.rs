@@ -48,6 +48,10 @@ pub enum ErrorCode {
     /// 503: a dependency (the database, the cache cluster, the search cluster) is unavailable;
     /// nothing was changed, retry shortly.
     Unavailable,
+    /// 503: this server is shutting down (an upgrade or a scale-down) and takes no new answers;
+    /// nothing was written. Retry the same request with the same `Idempotency-Key` after
+    /// `Retry-After` seconds: the load balancer sends it to another server.
+    Draining,
 }
 
 /// The body of every error response.
@@ -148,9 +152,16 @@ pub enum ApiError {
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
     /// `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-    /// nothing was changed.
+    /// nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+    /// (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+    /// `Retry-After` seconds (another server takes it).
     #[oai(status = 503)]
-    Unavailable(Json<ErrorBody>),
+    Unavailable(
+        Json<ErrorBody>,
+        /// With `draining`: seconds to wait before retrying.
+        #[oai(header = "Retry-After")]
+        Option<u64>,
+    ),
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -198,8 +209,15 @@ impl From<AppError> for ApiError {
             }
             AppError::Unavailable(msg) => {
                 tracing::warn!(error = %msg, "dependency unavailable");
-                ApiError::Unavailable(ErrorBody::new(ErrorCode::Unavailable, format!("{msg}; please retry shortly")))
+                ApiError::Unavailable(
+                    ErrorBody::new(ErrorCode::Unavailable, format!("{msg}; please retry shortly")),
+                    None,
+                )
             }
+            e @ AppError::Draining { retry_after } => ApiError::Unavailable(
+                ErrorBody::new(ErrorCode::Draining, e.to_string()),
+                Some(retry_after.as_secs().max(1)),
+            ),
             AppError::Internal(msg) => {
                 tracing::error!(error = %msg, "internal error");
                 ApiError::Internal(ErrorBody::new(ErrorCode::Internal, "something went wrong on our side"))

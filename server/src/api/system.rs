@@ -26,6 +26,8 @@ struct Readiness {
     database: bool,
     /// Why the schema is not the expected one; `None` when current (or unknown: no database).
     schema: Option<String>,
+    /// The next release's migration, when the schema is ahead of this binary (still ready).
+    newer_schema: Option<String>,
     opensearch: bool,
     search_ok: bool,
     backlog: Option<u64>,
@@ -38,7 +40,13 @@ struct Readiness {
 impl Readiness {
     async fn check(state: &AppState) -> Readiness {
         let database = state.store.ping().await;
-        let schema = if database { state.store.check_schema().await.err().map(|e| e.to_string()) } else { None };
+        let (schema, newer_schema) = match database {
+            false => (None, None),
+            true => match state.store.check_schema().await {
+                Ok(newer) => (None, newer),
+                Err(e) => (Some(e.to_string()), None),
+            },
+        };
         let (opensearch, search_ok, backlog) = match state.search.opensearch() {
             None => (false, database, None),
             Some(os) => {
@@ -56,7 +64,7 @@ impl Readiness {
             Some(c) => Some(c.ping().await.is_ok()),
         };
         let audit_sinks = if database { state.siem.health().await.ok() } else { None };
-        Readiness { database, schema, opensearch, search_ok, backlog, redis, audit_sinks }
+        Readiness { database, schema, newer_schema, opensearch, search_ok, backlog, redis, audit_sinks }
     }
 
     fn ready(&self) -> bool {
@@ -75,7 +83,10 @@ impl Readiness {
 
     fn schema_state(&self) -> String {
         match (&self.schema, self.database) {
-            (None, true) => "current".to_string(),
+            (None, true) => match &self.newer_schema {
+                None => "current".to_string(),
+                Some(m) => format!("newer ({m}): this is the previous release, running on the next one's schema"),
+            },
             (Some(e), _) => e.clone(),
             (None, false) => "unknown".into(),
         }
@@ -96,6 +107,8 @@ fn ok(v: bool) -> &'static str {
 /// `checks.audit_sinks` reports the SIEM sinks (how many enabled, how many failing, entries
 /// waiting) and never changes the status: a SIEM outage is the SIEM's, and the log keeps the
 /// backlog until it returns.
+/// After SIGTERM the status is `draining` (503) at once: the replica finishes its running
+/// answers but takes no new ones.
 #[handler]
 pub async fn readyz(state: Data<&Arc<AppState>>) -> Response {
     let r = Readiness::check(&state).await;
@@ -122,6 +135,11 @@ pub async fn readyz(state: Data<&Arc<AppState>>) -> Response {
             "failing": sinks.failing,
             "backlog": sinks.backlog,
         });
+    }
+    // Shutting down (SIGTERM): out of the load balancer, whatever the checks say.
+    if state.chat.engine().drain().is_draining() {
+        body["status"] = serde_json::json!("draining");
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
     }
     let status = if r.ready() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (status, Json(body)).into_response()

@@ -121,6 +121,11 @@ impl From<AppError> for OpenAiError {
                     format!("{msg}; please retry shortly"),
                 )
             }
+            // OpenAI's SDKs retry a 503 by themselves, after `Retry-After`.
+            e @ AppError::Draining { retry_after } => Self {
+                retry_after: Some(retry_after.as_secs().max(1)),
+                ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "api_error", "draining", e.to_string())
+            },
             AppError::Internal(msg) => {
                 tracing::error!(error = %msg, "internal error");
                 Self::new(

@@ -2181,7 +2181,7 @@ export interface components {
          *     lists the codes it carries.
          * @enum {string}
          */
-        ErrorCode: "bad_request" | "unauthenticated" | "invalid_credentials" | "csrf_failed" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "rate_limited" | "quota_exceeded" | "internal" | "unavailable";
+        ErrorCode: "bad_request" | "unauthenticated" | "invalid_credentials" | "csrf_failed" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "rate_limited" | "quota_exceeded" | "internal" | "unavailable" | "draining";
         /**
          * ErrorDetail
          * @description The body of every error response.
@@ -4226,10 +4226,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4383,10 +4387,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4513,10 +4521,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4648,10 +4660,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4777,10 +4793,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4912,10 +4932,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5046,10 +5070,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5182,10 +5210,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5313,10 +5345,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5450,10 +5486,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5587,10 +5627,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5741,10 +5785,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5878,10 +5926,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6015,10 +6067,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6145,10 +6201,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6279,10 +6339,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6414,10 +6478,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6549,10 +6617,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6682,10 +6754,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6816,10 +6892,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6947,10 +7027,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7080,10 +7164,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7213,10 +7301,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7363,10 +7455,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7517,10 +7613,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7656,10 +7756,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7810,10 +7914,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7940,10 +8048,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8077,10 +8189,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8208,10 +8324,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8353,10 +8473,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8483,10 +8607,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8617,10 +8745,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8750,10 +8882,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8881,10 +9017,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9018,10 +9158,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9151,10 +9295,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9308,10 +9456,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9438,10 +9590,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9568,10 +9724,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9703,10 +9863,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9833,10 +9997,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9967,10 +10135,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10097,10 +10269,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10231,10 +10407,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10361,10 +10541,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10495,10 +10679,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10628,10 +10816,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10765,10 +10957,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10896,10 +11092,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11034,10 +11234,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11167,10 +11371,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11302,10 +11510,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11432,10 +11644,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11567,10 +11783,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11698,10 +11918,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11831,10 +12055,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11968,10 +12196,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12103,10 +12335,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12236,10 +12472,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12367,10 +12607,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12503,10 +12747,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12636,10 +12884,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12771,10 +13023,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12901,10 +13157,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13035,10 +13295,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13168,10 +13432,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13299,10 +13567,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13436,10 +13708,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13569,10 +13845,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13704,10 +13984,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13838,10 +14122,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13971,10 +14259,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14104,10 +14396,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14238,10 +14534,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14368,10 +14668,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14498,10 +14802,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14635,10 +14943,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14772,10 +15084,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14903,10 +15219,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15033,10 +15353,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15167,10 +15491,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15297,10 +15625,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15431,10 +15763,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15564,10 +15900,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15695,10 +16035,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15825,10 +16169,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15959,10 +16307,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16089,10 +16441,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16223,10 +16579,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16360,10 +16720,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16490,10 +16854,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16624,10 +16992,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16763,10 +17135,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16896,10 +17272,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17030,10 +17410,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17163,10 +17547,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17296,10 +17684,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17429,10 +17821,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17564,10 +17960,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17695,10 +18095,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17825,10 +18229,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17967,10 +18375,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18101,10 +18513,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18234,10 +18650,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18367,10 +18787,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18500,10 +18924,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18633,10 +19061,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18770,10 +19202,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18901,10 +19337,14 @@ export interface operations {
             };
             /**
              * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
-             *     nothing was changed.
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
              */
             503: {
                 headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
                     [name: string]: unknown;
                 };
                 content: {

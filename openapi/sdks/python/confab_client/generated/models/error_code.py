@@ -5,6 +5,7 @@ class ErrorCode(StrEnum):
     BAD_REQUEST = "bad_request"
     CONFLICT = "conflict"
     CSRF_FAILED = "csrf_failed"
+    DRAINING = "draining"
     FORBIDDEN = "forbidden"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     INTERNAL = "internal"

@@ -7,6 +7,7 @@ mod catalogue;
 mod chat;
 pub mod error;
 pub mod extract;
+mod identity;
 mod insights;
 pub mod middleware;
 pub mod models;
@@ -55,6 +56,7 @@ pub enum ApiTags {
     Plugins,
     /// Retention policies, the purge preview, legal holds and erasure.
     Retention,
+    Identity,
 }
 
 /// Every endpoint group: the people and their governance, then the product (two tuples, as
@@ -80,6 +82,7 @@ type Apis = (
         plugins::PluginsApi,
         retention::RetentionApi,
         personal::PersonalApi,
+        identity::IdentityApi,
     ),
 );
 
@@ -159,6 +162,7 @@ pub async fn routes() -> Route {
     Route::new()
         .nest("/v1", api)
         .nest("/openai/v1", crate::openai::routes())
+        .nest("/scim/v2", crate::scim::routes())
         .at(
             "/openapi.json",
             poem::endpoint::make_sync(move |_| {

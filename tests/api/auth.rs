@@ -329,9 +329,7 @@ async fn adding_a_user_does_not_reveal_accounts_in_other_tenants(b: Backend) {
     // Zoe has an account, in acme only.
     app.create_user(&acme_admin, "zoe@acme.example", "member").await;
 
-    let add = |email: &str| {
-        json!({ "email": email, "display_name": "Someone", "password": "another-strong-pass-9", "role": "auditor" })
-    };
+    let add = |email: &str| json!({ "email": email, "display_name": "Someone", "password": "another-strong-pass-9", "role": "auditor" });
     let (s_existing, existing) = globex_admin.send(Method::POST, "/v1/users", Some(add("zoe@acme.example"))).await;
     let (s_new, new) = globex_admin.send(Method::POST, "/v1/users", Some(add("nobody@acme.example"))).await;
     assert_eq!(s_existing, 201, "{existing}");

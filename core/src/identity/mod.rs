@@ -123,7 +123,7 @@ fn sign_in_email(input: &UserInput) -> ScimResult<Email> {
         .into_iter()
         .filter_map(|e| get(e, "value").and_then(Value::as_str))
         .find_map(|v| Email::parse(v).ok())
-        .map_or_else(|| placeholder_email(), Ok)
+        .map_or_else(placeholder_email, Ok)
 }
 
 /// A directory entry with no e-mail address at all gets an address that can never receive mail

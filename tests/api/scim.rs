@@ -462,7 +462,27 @@ async fn deprovisioning_ends_streams_sessions_and_tokens_within_two_seconds(b: B
     assert_eq!(token.get("/v1/conversations").await.status(), 401);
 }
 
+async fn the_operator_creates_a_scim_token_from_the_command_line(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let out = app.cli(&["admin", "create-scim-token", "--tenant", "acme", "--name", "Entra ID"], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let secret = out.stdout.trim().to_string();
+    assert!(secret.starts_with("cfs_"), "{secret}");
+    let scim = Scim::new(&app, "acme", &secret);
+    let (s, page) = scim.send(Method::GET, "/Users", None).await;
+    assert_eq!(s, 200, "{page}");
+    let (s, e) = Scim::new(&app, "nowhere", &secret).send(Method::GET, "/Users", None).await;
+    scim_error(s, &e, 401, None);
+    let out = app.cli(&["admin", "create-scim-token", "--tenant", "nowhere"], None);
+    assert_ne!(out.code, 0);
+    let admin = app.admin().await;
+    let list = admin.get_json("/v1/tenant/scim/tokens").await;
+    assert_eq!(list["items"][0]["name"], "Entra ID");
+    assert!(list["items"][0]["created_by"].is_null());
+}
+
 both_backends!(
+    the_operator_creates_a_scim_token_from_the_command_line,
     users_are_created_read_replaced_patched_listed_and_deleted,
     tokens_belong_to_one_tenant_and_can_be_revoked,
     groups_set_roles_through_the_mapping,

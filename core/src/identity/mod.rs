@@ -217,22 +217,33 @@ impl Provisioning {
 
     /// A new SCIM token for the scope's tenant; the secret is returned only now.
     pub async fn create_token(&self, scope: &TenantScope, actor: &Actor, name: &str) -> AppResult<(ScimToken, String)> {
+        self.issue_token(scope.tenant, Some(scope.user), actor, name).await
+    }
+
+    /// A new SCIM token for `tenant` (the operator's command has no user behind it).
+    pub async fn issue_token(
+        &self,
+        tenant: TenantId,
+        created_by: Option<UserId>,
+        actor: &Actor,
+        name: &str,
+    ) -> AppResult<(ScimToken, String)> {
         let name = display_name("name", name, 100)?;
         let secret = format!("{SCIM_TOKEN_PREFIX}{}", crate::auth::secrets::random_token());
         let prefix: String = secret.chars().take(12).collect();
         let txn = self.store.begin().await?;
         let token = store::identity::insert_token(
             &*txn,
-            scope.tenant,
+            tenant,
             &name,
             &prefix,
             &crate::auth::secrets::digest(&secret),
-            Some(scope.user),
+            created_by,
         )
         .await?;
         audit::record(
             &*txn,
-            NewEntry::new(Some(scope.tenant), actor, action::SCIM_TOKEN_CREATED)
+            NewEntry::new(Some(tenant), actor, action::SCIM_TOKEN_CREATED)
                 .target("scim_token", token.id)
                 .details(json!({ "name": name })),
         )

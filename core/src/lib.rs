@@ -19,6 +19,7 @@ pub mod context;
 pub mod crypto;
 pub mod domain;
 pub mod error;
+pub mod identity;
 pub mod key_rotation;
 pub mod limits;
 pub mod metrics;

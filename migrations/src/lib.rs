@@ -22,6 +22,7 @@ mod m20261216_000015_admin_indexes;
 mod m20261217_000016_retention;
 mod m20261217_000017_audit_evidence;
 mod m20261217_000018_audit_sinks;
+mod m20261218_000019_identity_provisioning;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261217_000016_retention::Migration),
             Box::new(m20261217_000017_audit_evidence::Migration),
             Box::new(m20261217_000018_audit_sinks::Migration),
+            Box::new(m20261218_000019_identity_provisioning::Migration),
         ]
     }
 }

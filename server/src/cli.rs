@@ -221,6 +221,15 @@ enum AdminCommand {
         #[arg(long)]
         expires_in_days: Option<u32>,
     },
+    /// Create a SCIM token for a tenant's identity provider; prints the secret once.
+    CreateScimToken {
+        /// Tenant slug or id.
+        #[arg(long)]
+        tenant: String,
+        /// What it is for (e.g. Okta).
+        #[arg(long, default_value = "SCIM")]
+        name: String,
+    },
     /// Set a user's role in a tenant, or grant/remove platform admin rights.
     SetRole {
         #[arg(long)]
@@ -683,6 +692,16 @@ async fn admin(command: AdminCommand, config: Config) -> anyhow::Result<()> {
                 .await
                 .map_err(anyhow_app)?;
             eprintln!("created API token {} ({}, role {}); it is shown only once:", token.name, token.id, token.role);
+            println!("{secret}");
+        }
+        AdminCommand::CreateScimToken { tenant, name } => {
+            let tenant = accounts.find_tenant(&tenant).await.map_err(anyhow_app)?;
+            let (token, secret) =
+                state.provisioning.issue_token(tenant.id, None, &actor, &name).await.map_err(anyhow_app)?;
+            eprintln!(
+                "created SCIM token {} ({}) for /scim/v2/{}; it is shown only once:",
+                token.name, token.id, tenant.slug
+            );
             println!("{secret}");
         }
         AdminCommand::SetRole { email, tenant, role, revoke } => {

@@ -8,6 +8,7 @@ pub mod api;
 pub mod cli;
 pub mod cookie;
 pub mod openai;
+pub mod scim;
 pub mod serve;
 pub mod state;
 pub mod web;

@@ -21,6 +21,8 @@ pub struct AppState {
     pub authz: Arc<Authorizer>,
     pub auth: Arc<AuthService>,
     pub accounts: Accounts,
+    /// SCIM provisioning and the group → role mapping.
+    pub provisioning: confab_core::identity::Provisioning,
     pub chat: ChatService,
     pub presets: Arc<confab_core::presets::PresetService>,
     pub usage: Arc<confab_core::usage::UsageService>,
@@ -53,6 +55,7 @@ impl AppState {
         let bus = cluster.as_ref().map(|c| confab_core::cluster::bus::Bus::new(c.clone()));
         let auth = Arc::new(AuthService::new(store.clone(), config.auth.clone(), limiter.clone(), bus.clone()));
         let accounts = Accounts::new(store.clone(), authz.clone(), auth.clone());
+        let provisioning = confab_core::identity::Provisioning::new(store.clone(), auth.clone(), authz.clone());
         let catalogue =
             Arc::new(Catalogue::new(store.clone(), &config).map_err(|e| anyhow::anyhow!("catalogue: {e}"))?);
         let metrics = Arc::new(Metrics::new(config.metrics.tenant_label));
@@ -99,6 +102,7 @@ impl AppState {
             authz,
             auth,
             accounts,
+            provisioning,
             chat,
             presets,
             usage,

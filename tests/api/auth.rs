@@ -320,6 +320,59 @@ async fn users_switch_between_their_tenants(b: Backend) {
     assert_eq!(s, 422);
 }
 
+/// A tenant admin cannot learn whether an e-mail address has an account in another tenant:
+/// adding it answers exactly as adding a new address does, and writes the same audit entry.
+async fn adding_a_user_does_not_reveal_accounts_in_other_tenants(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let acme_admin = app.admin().await;
+    let (_, globex_admin) = app.second_tenant("globex").await;
+    // Zoe has an account, in acme only.
+    app.create_user(&acme_admin, "zoe@acme.example", "member").await;
+
+    let add = |email: &str| json!({ "email": email, "display_name": "Someone", "password": "another-strong-pass-9", "role": "auditor" });
+    let (s_existing, existing) = globex_admin.send(Method::POST, "/v1/users", Some(add("zoe@acme.example"))).await;
+    let (s_new, new) = globex_admin.send(Method::POST, "/v1/users", Some(add("nobody@acme.example"))).await;
+    assert_eq!(s_existing, 201, "{existing}");
+    assert_eq!(s_new, 201, "{new}");
+    // Same fields, same values apart from the address, the id and the instant.
+    let shape = |v: &serde_json::Value| {
+        let mut v = v.clone();
+        for k in ["id", "email", "created_at"] {
+            assert!(v[k].is_string(), "{k} in {v}");
+            v[k] = json!("…");
+        }
+        v
+    };
+    assert_eq!(shape(&existing), shape(&new));
+    assert_eq!(existing["display_name"], "Someone");
+    assert_eq!(existing["status"], "active");
+    let age = |v: &serde_json::Value| chrono::DateTime::parse_from_rfc3339(v["created_at"].as_str().unwrap()).unwrap();
+    assert!((age(&new) - age(&existing)).num_seconds().abs() < 5, "no account age leaks: {existing} {new}");
+    // The tenant's own record of it is the same as well.
+    let audit = globex_admin.get_json("/v1/audit?action=user.created").await;
+    let details: Vec<_> = audit["items"].as_array().unwrap().iter().map(|e| e["details"].clone()).collect();
+    assert!(details.contains(&json!({ "email": "zoe@acme.example", "role": "auditor" })), "{audit}");
+    assert!(details.contains(&json!({ "email": "nobody@acme.example", "role": "auditor" })), "{audit}");
+    // Zoe's account is the same account (her password stays hers) and is now in globex too.
+    let zoe = app.login("zoe@acme.example", PASSWORD).await;
+    let me = zoe.get_json("/v1/me").await;
+    assert_eq!(me["tenants"].as_array().map(Vec::len), Some(2), "{me}");
+    let (s, _) = app
+        .anonymous()
+        .send(
+            Method::POST,
+            "/v1/auth/login",
+            Some(json!({ "email": "zoe@acme.example", "password": "another-strong-pass-9" })),
+        )
+        .await;
+    assert_eq!(s, 401, "another tenant's admin cannot set an existing account's password");
+    // Adding someone already in this tenant is a conflict, which the admin could see anyway.
+    let (s, body) = globex_admin.send(Method::POST, "/v1/users", Some(add("zoe@acme.example"))).await;
+    assert_eq!(error_code(s, &body, 409), "conflict");
+    let (s, body) = globex_admin.send(Method::POST, "/v1/users", Some(add("nobody@acme.example"))).await;
+    assert_eq!(error_code(s, &body, 409), "conflict");
+}
+
 both_backends!(
     login_sets_a_hardened_cookie_and_me_shows_the_tenant,
     over_tls_the_cookie_is_host_prefixed_and_secure,
@@ -334,4 +387,5 @@ both_backends!(
     disabled_users_are_locked_out_everywhere,
     a_role_change_takes_effect_at_once,
     users_switch_between_their_tenants,
+    adding_a_user_does_not_reveal_accounts_in_other_tenants,
 );

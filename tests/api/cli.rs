@@ -171,7 +171,7 @@ async fn serve_refuses_a_schema_that_is_behind(b: Backend) {
             assert!(out.stderr.contains("run `confab migrate` first"), "{}", out.stderr);
             let out = run_cli(&envs, &db.dir, &["migrate"], None);
             assert_eq!(out.code, 0, "{}", out.stderr);
-            assert!(out.stdout.contains("18 migration(s) applied"), "{}", out.stdout);
+            assert!(out.stdout.contains("19 migration(s) applied"), "{}", out.stdout);
             let out = run_cli(&envs, &db.dir, &["migrate"], None);
             assert!(out.stdout.contains("0 migration(s) applied"), "{}", out.stdout);
         }
@@ -224,7 +224,7 @@ async fn serve_leaves_migrations_to_confab_migrate_when_told(b: Backend) {
     assert!(out.stdout.contains("confab migrate"), "{}", out.stdout);
     let out = run_cli(&envs, &db.dir, &["migrate"], None);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stdout.contains("18 migration(s) applied"), "serve applied none before: {}", out.stdout);
+    assert!(out.stdout.contains("19 migration(s) applied"), "serve applied none before: {}", out.stdout);
     let out = run_cli(&envs, &db.dir, &["config", "check"], None);
     assert!(out.stdout.contains("schema current"), "{}", out.stdout);
 }

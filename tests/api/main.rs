@@ -16,6 +16,7 @@ mod plugins;
 mod presets;
 mod retention;
 mod scale;
+mod scim;
 mod search;
 mod shares;
 mod siem;

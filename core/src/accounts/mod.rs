@@ -61,14 +61,37 @@ impl Accounts {
         Ok((email, name, hash))
     }
 
-    /// A tenant admin creates a user in their tenant.
+    /// A tenant admin adds a person to their tenant by e-mail address.
+    ///
+    /// Accounts are global (one e-mail address, many tenants), and whether an address already has
+    /// an account elsewhere is not the tenant's business: the answer, the tenant's audit entry and
+    /// what the tenant sees afterwards are the same either way. A new address gets an account with
+    /// the given password; an existing account joins the tenant and keeps its own password and
+    /// name. Only a person already in *this* tenant is a conflict (the admin can list them anyway).
     pub async fn create_user(&self, scope: &TenantScope, actor: &Actor, new: NewUser<'_>) -> AppResult<TenantMember> {
+        // Hashed whether or not it is used, so both paths cost the same.
         let (email, name, hash) = self.parse_new_user(&new).await?;
         let txn = self.store.begin().await?;
-        if store::users::find_by_email(&*txn, &email).await?.is_some() {
-            return Err(AppError::Conflict("a user with this e-mail address already exists".into()));
-        }
-        let user = store::users::insert(&*txn, &email, &name, &hash, false).await?;
+        let joined_at = store::now();
+        let user = match store::users::find_by_email(&*txn, &email).await? {
+            Some(existing) => {
+                if store::memberships::get(&*txn, scope.tenant, existing.id).await?.is_some() {
+                    return Err(AppError::Conflict("this person is already a user of the tenant".into()));
+                }
+                existing
+            }
+            None => {
+                let user = store::users::insert(&*txn, &email, &name, &hash, false).await?;
+                audit::record(
+                    &*txn,
+                    NewEntry::new(None, actor, action::ACCOUNT_CREATED)
+                        .target("user", user.id)
+                        .details(serde_json::json!({ "tenant": scope.tenant })),
+                )
+                .await?;
+                user
+            }
+        };
         store::memberships::insert(&*txn, scope.tenant, user.id, new.role).await?;
         audit::record(
             &*txn,
@@ -79,7 +102,9 @@ impl Accounts {
         .await?;
         txn.commit().await?;
         self.changed().await?;
-        Ok(TenantMember { user, role: new.role, status: Status::Active })
+        // What the caller asked for, not what an existing account holds (its name, its age).
+        let user = User { display_name: name, status: Status::Active, created_at: joined_at, ..user };
+        Ok(TenantMember { user, role: new.role, status: Status::Active, joined_at })
     }
 
     pub async fn member(&self, scope: &TenantScope, user: UserId) -> AppResult<TenantMember> {

@@ -78,6 +78,19 @@ pub mod action {
     pub const LEGAL_HOLD_RELEASED: &str = "legal_hold.released";
     /// A user's erasure (GDPR art. 17), with counts only.
     pub const USER_ERASED: &str = "user.erased";
+    /// A new identity (platform log only): whether an e-mail address had an account before is
+    /// not for a tenant to know, so tenants see `user.created` either way.
+    pub const ACCOUNT_CREATED: &str = "platform.account_created";
+    pub const SCIM_TOKEN_CREATED: &str = "scim.token_created";
+    pub const SCIM_TOKEN_REVOKED: &str = "scim.token_revoked";
+    pub const SCIM_USER_PROVISIONED: &str = "scim.user_provisioned";
+    pub const SCIM_USER_UPDATED: &str = "scim.user_updated";
+    pub const SCIM_USER_DEPROVISIONED: &str = "scim.user_deprovisioned";
+    pub const SCIM_USER_DELETED: &str = "scim.user_deleted";
+    pub const SCIM_GROUP_CREATED: &str = "scim.group_created";
+    pub const SCIM_GROUP_UPDATED: &str = "scim.group_updated";
+    pub const SCIM_GROUP_DELETED: &str = "scim.group_deleted";
+    pub const ROLE_MAPPINGS_SET: &str = "tenant.role_mappings_set";
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -36,6 +36,9 @@ pub struct AuthService {
     principals: Cache<String, (Principal, DateTime<Utc>)>,
     /// Other replicas to tell when cached principals go stale (scale-out tier).
     bus: Option<Arc<crate::cluster::bus::Bus>>,
+    /// Bumped whenever cached principals are dropped (here or by another replica's word), so
+    /// long-lived requests (answer streams) re-check their credential.
+    changes: tokio::sync::watch::Sender<u64>,
 }
 
 /// A new browser session: the cookie value (shown only now) and its CSRF token.
@@ -54,7 +57,52 @@ impl AuthService {
         bus: Option<Arc<crate::cluster::bus::Bus>>,
     ) -> Self {
         let principals = Cache::builder().max_capacity(50_000).time_to_live(Duration::from_secs(5)).build();
-        Self { store, config, limiter, principals, bus }
+        Self { store, config, limiter, principals, bus, changes: tokio::sync::watch::Sender::new(0) }
+    }
+
+    /// Ticks whenever credentials, roles or memberships may have changed (on any replica).
+    pub fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    /// Whether the credential behind `principal` still stands, read from the database: the
+    /// session or token is live, the user active, and (with a tenant) the membership active. A
+    /// database error counts as yes: a blip must not cut streams.
+    pub async fn still_valid(&self, principal: &Principal) -> bool {
+        match self.check_still_valid(principal).await {
+            Ok(valid) => valid,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot re-check a credential");
+                true
+            }
+        }
+    }
+
+    async fn check_still_valid(&self, principal: &Principal) -> AppResult<bool> {
+        let conn = self.store.conn();
+        let at = now();
+        let live = match &principal.credential {
+            Credential::Session { id, .. } => {
+                store::sessions::get(conn, *id).await?.is_some_and(|s| s.revoked_at.is_none() && s.expires_at > at)
+            }
+            Credential::ApiToken { id, .. } => match &principal.tenant {
+                Some(t) => store::api_tokens::get(conn, t.id, *id)
+                    .await?
+                    .is_some_and(|r| r.revoked_at.is_none() && r.expires_at.is_none_or(|e| e > at)),
+                None => false,
+            },
+        };
+        if !live {
+            return Ok(false);
+        }
+        let Some(user) = store::users::get(conn, principal.user_id).await? else { return Ok(false) };
+        if user.status != Status::Active {
+            return Ok(false);
+        }
+        Ok(match &principal.tenant {
+            Some(t) => self.active_tenant(user.id, t.id, None).await?.is_some(),
+            None => true,
+        })
     }
 
     pub fn config(&self) -> &AuthConfig {
@@ -64,6 +112,7 @@ impl AuthService {
     /// Drops every cached principal; called after changes to users, roles, tenants or sessions.
     pub fn forget_cached(&self) {
         self.principals.invalidate_all();
+        self.changes.send_modify(|v| *v = v.wrapping_add(1));
         if let Some(bus) = &self.bus {
             bus.publish(crate::cluster::bus::Signal::Invalidate);
         }
@@ -72,6 +121,7 @@ impl AuthService {
     /// Drops cached principals here only (another replica said they are stale).
     pub fn forget_local(&self) {
         self.principals.invalidate_all();
+        self.changes.send_modify(|v| *v = v.wrapping_add(1));
     }
 
     pub async fn login(

@@ -114,6 +114,8 @@ permissions! {
     PLATFORM_RETENTION_READ = ("retention", "read", Platform);
     PLATFORM_RETENTION_MANAGE = ("retention", "manage", Platform);
     PLATFORM_LEGAL_HOLDS_READ = ("legal_holds", "read", Platform);
+    IDENTITY_READ = ("identity", "read", Tenant);
+    IDENTITY_MANAGE = ("identity", "manage", Tenant);
 }
 
 pub struct Authorizer {

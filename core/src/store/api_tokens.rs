@@ -130,3 +130,15 @@ pub async fn touch(conn: &impl Conn, id: ApiTokenId) -> AppResult<()> {
         .await?;
     Ok(())
 }
+
+/// Revokes every live token of a user in one tenant (deprovisioning); returns how many.
+pub async fn revoke_all_for_member(conn: &impl Conn, tenant: TenantId, user: UserId) -> AppResult<u64> {
+    let res = api_token::Entity::update_many()
+        .col_expr(api_token::Column::RevokedAt, Some(now()).into())
+        .filter(api_token::Column::TenantId.eq(tenant.0))
+        .filter(api_token::Column::UserId.eq(user.0))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(res.rows_affected)
+}

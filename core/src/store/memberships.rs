@@ -33,6 +33,8 @@ pub struct TenantMember {
     pub user: User,
     pub role: Role,
     pub status: Status,
+    /// When the user joined this tenant (what the tenant may know; the account may be older).
+    pub joined_at: chrono::DateTime<chrono::Utc>,
 }
 
 fn to_membership(m: membership::Model) -> AppResult<Membership> {
@@ -221,7 +223,7 @@ fn to_member((m, u): (membership::Model, Option<user::Model>)) -> Option<TenantM
     let u = u?;
     let status = Status::from_db(&m.status);
     let role = Role::parse(&m.role).ok()?;
-    Some(TenantMember { user: u.into(), role, status })
+    Some(TenantMember { user: u.into(), role, status, joined_at: m.created_at })
 }
 
 /// Every active membership in active tenants: the `g` rows of the casbin policy.

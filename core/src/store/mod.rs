@@ -11,6 +11,7 @@ pub mod catalogue;
 pub mod conversations;
 mod entities;
 pub(crate) mod idempotency;
+pub mod identity;
 pub mod memberships;
 pub mod messages;
 pub mod personal;

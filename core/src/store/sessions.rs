@@ -104,3 +104,7 @@ pub async fn revoke_all_for_user(conn: &impl Conn, user: UserId) -> AppResult<u6
         .await?;
     Ok(res.rows_affected)
 }
+
+pub async fn get(conn: &impl Conn, id: SessionId) -> AppResult<Option<Session>> {
+    Ok(session::Entity::find_by_id(id.0).one(conn).await?.map(Into::into))
+}

@@ -122,3 +122,28 @@ pub async fn platform_admins(conn: &impl Conn) -> AppResult<Vec<UserId>> {
         .map(|m| UserId(m.id))
         .collect())
 }
+
+/// An identity made by provisioning: no local password (it signs in through its provider, or an
+/// admin's reset), unless the provider sent one.
+pub async fn insert_provisioned(
+    conn: &impl Conn,
+    email: &Email,
+    display_name: &str,
+    password_hash: Option<&str>,
+) -> AppResult<User> {
+    let at = now();
+    let model = user::ActiveModel {
+        id: Set(UserId::new().0),
+        email: Set(email.as_str().to_string()),
+        display_name: Set(display_name.to_string()),
+        password_hash: Set(password_hash.map(str::to_string)),
+        is_platform_admin: Set(false),
+        status: Set(Status::Active.as_str().into()),
+        password_changed_at: Set(at),
+        created_at: Set(at),
+        updated_at: Set(at),
+    }
+    .insert(conn)
+    .await?;
+    Ok(model.into())
+}

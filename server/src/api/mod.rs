@@ -7,6 +7,7 @@ mod catalogue;
 mod chat;
 pub mod error;
 pub mod extract;
+mod identity;
 mod insights;
 pub mod middleware;
 pub mod models;
@@ -58,6 +59,8 @@ pub enum ApiTags {
     Retention,
     /// Timings clients observed (aggregated into metrics; no content).
     Telemetry,
+    /// SCIM provisioning tokens and the group → role mapping.
+    Identity,
 }
 
 /// Every endpoint group: the people and their governance, then the product (two tuples, as
@@ -84,6 +87,7 @@ type Apis = (
         retention::RetentionApi,
         personal::PersonalApi,
         telemetry::TelemetryApi,
+        identity::IdentityApi,
     ),
 );
 
@@ -163,6 +167,7 @@ pub async fn routes() -> Route {
     Route::new()
         .nest("/v1", api)
         .nest("/openai/v1", crate::openai::routes())
+        .nest("/scim/v2", crate::scim::routes())
         .at(
             "/openapi.json",
             poem::endpoint::make_sync(move |_| {

@@ -327,7 +327,7 @@ pub struct UserView {
     pub role: RoleName,
     /// The user's status in this tenant.
     pub status: StatusName,
-    /// When the account was created.
+    /// When the user joined the tenant (for an account made by the tenant, when it was created).
     pub created_at: DateTime<Utc>,
 }
 
@@ -340,7 +340,7 @@ impl From<TenantMember> for UserView {
             display_name: m.user.display_name,
             role: m.role.into(),
             status: status.into(),
-            created_at: m.user.created_at,
+            created_at: m.joined_at,
         }
     }
 }

@@ -57,6 +57,32 @@ pub(super) fn register_stream_events(registry: &mut poem_openapi::registry::Regi
     <events::StreamEvent as poem_openapi::types::Type>::register(registry);
 }
 
+/// Ends an open answer stream as soon as the caller's credential no longer stands (signed out,
+/// token revoked, user disabled or deprovisioned), re-checked whenever credentials change on any
+/// replica. The answer itself runs on; only this caller stops receiving it.
+fn guarded<T: Send + 'static>(
+    state: &AppState,
+    principal: &confab_core::domain::Principal,
+    events: futures::stream::BoxStream<'static, T>,
+) -> futures::stream::BoxStream<'static, T> {
+    use futures::StreamExt;
+    let auth = state.auth.clone();
+    let principal = principal.clone();
+    let mut changes = auth.changes();
+    let revoked = async move {
+        loop {
+            if changes.changed().await.is_err() {
+                return futures::future::pending::<()>().await;
+            }
+            if !auth.still_valid(&principal).await {
+                tracing::info!(user = %principal.user_id.0, "answer stream ended: the credential no longer stands");
+                return;
+            }
+        }
+    };
+    events.take_until(revoked).boxed()
+}
+
 fn wants_sse(req: &poem::Request) -> bool {
     req.headers()
         .get(poem::http::header::ACCEPT)
@@ -66,12 +92,13 @@ fn wants_sse(req: &poem::Request) -> bool {
 
 async fn respond(
     state: &AppState,
+    auth: &Auth,
     scope: &confab_core::domain::TenantScope,
     req: &poem::Request,
     turn: Turn,
 ) -> ApiResult<TurnResponse> {
     if wants_sse(req) {
-        let events = state.chat.turn_events(scope, &turn);
+        let events = guarded(state, &auth.0, state.chat.turn_events(scope, &turn));
         let arrived = req.data::<super::middleware::Arrived>().map_or_else(std::time::Instant::now, |a| a.0);
         let events = events::first_delta_timed(events, state.metrics.clone(), arrived);
         Ok(TurnResponse::Stream(sse(events, heartbeat(state))))
@@ -261,7 +288,7 @@ impl ChatApi {
                 Draft { content: &body.content, model: body.model.as_deref(), parent: body.parent_id.map(MessageId) },
             )
             .await?;
-        respond(&state, &scope, req, turn).await
+        respond(&state, &auth, &scope, req, turn).await
     }
 
     /// One message.
@@ -301,7 +328,7 @@ impl ChatApi {
                 reason: "must be the id of an event of this message".into(),
             })?),
         };
-        let events = state.chat.events(&scope, MessageId(id.0), after).await?;
+        let events = guarded(&state, &auth.0, state.chat.events(&scope, MessageId(id.0), after).await?);
         Ok(sse(events, heartbeat(&state)))
     }
 
@@ -340,7 +367,7 @@ impl ChatApi {
         let idem = Idempotency::parse(idempotency_key.0.as_deref())?;
         let turn =
             state.chat.regenerate(&scope, client_ip().as_deref(), idem, MessageId(id.0), body.model.as_deref()).await?;
-        respond(&state, &scope, req, turn).await
+        respond(&state, &auth, &scope, req, turn).await
     }
 
     /// Continue a `partial` answer where it stopped.
@@ -362,7 +389,7 @@ impl ChatApi {
         let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;
         let idem = Idempotency::parse(idempotency_key.0.as_deref())?;
         let turn = state.chat.continue_partial(&scope, client_ip().as_deref(), idem, MessageId(id.0)).await?;
-        respond(&state, &scope, req, turn).await
+        respond(&state, &auth, &scope, req, turn).await
     }
 
     /// Edit a user message: a new user message beside it (a new branch) with a new answer.
@@ -388,6 +415,6 @@ impl ChatApi {
             .chat
             .edit(&scope, client_ip().as_deref(), idem, MessageId(id.0), &body.content, body.model.as_deref())
             .await?;
-        respond(&state, &scope, req, turn).await
+        respond(&state, &auth, &scope, req, turn).await
     }
 }

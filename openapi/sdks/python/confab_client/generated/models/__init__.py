@@ -20,10 +20,12 @@ from .create_audit_sink import CreateAuditSink
 from .create_conversation import CreateConversation
 from .create_legal_hold import CreateLegalHold
 from .create_preset import CreatePreset
+from .create_scim_token_request import CreateScimTokenRequest
 from .create_share import CreateShare
 from .create_tenant_request import CreateTenantRequest
 from .create_token_request import CreateTokenRequest
 from .create_user_request import CreateUserRequest
+from .created_scim_token import CreatedScimToken
 from .created_token import CreatedToken
 from .credential_kind import CredentialKind
 from .diff_line import DiffLine
@@ -95,6 +97,10 @@ from .regenerate_message import RegenerateMessage
 from .retention_kind_count import RetentionKindCount
 from .retention_periods import RetentionPeriods
 from .retention_preview import RetentionPreview
+from .role_mapping_item import RoleMappingItem
+from .role_mappings import RoleMappings
+from .scim_token_list import ScimTokenList
+from .scim_token_view import ScimTokenView
 from .search_hit_view import SearchHitView
 from .search_results import SearchResults
 from .send_message import SendMessage
@@ -168,10 +174,12 @@ __all__ = (
     "CreateConversation",
     "CreateLegalHold",
     "CreatePreset",
+    "CreateScimTokenRequest",
     "CreateShare",
     "CreateTenantRequest",
     "CreateTokenRequest",
     "CreateUserRequest",
+    "CreatedScimToken",
     "CreatedToken",
     "CredentialKind",
     "DiffLine",
@@ -243,6 +251,10 @@ __all__ = (
     "RetentionKindCount",
     "RetentionPeriods",
     "RetentionPreview",
+    "RoleMappingItem",
+    "RoleMappings",
+    "ScimTokenList",
+    "ScimTokenView",
     "SearchHitView",
     "SearchResults",
     "SendMessage",

@@ -19,7 +19,8 @@ class UserView:
     """A user of the active tenant.
 
     Attributes:
-        created_at (datetime.datetime): When the account was created.
+        created_at (datetime.datetime): When the user joined the tenant (for an account made by the tenant, when it was
+            created).
         display_name (str): Their name as others see it.
         email (str): Their e-mail address.
         id (UUID): The user's id.

@@ -32,7 +32,8 @@ Stages (default: all, in this order; CI runs all):
   sdk      the developer platform from outside Rust, against a real server (confab-sdk-e2e-server):
            the generated Python and TypeScript SDKs (drift, build, their README examples and
            tests), the OpenAI-compatible endpoint through the official `openai` Python package, and
-           schemathesis over the spec (SCHEMATHESIS_EXAMPLES per operation; default 20 for CI)
+           schemathesis over the spec (SCHEMATHESIS_EXAMPLES per operation; default 20 for CI),
+           and the scim2-tester compliance checker against the SCIM endpoint
   web      the web chat (web/): npm ci, strict typecheck, generated-client drift, Vitest, the
            production build and end-to-end tests in headless Chromium
   admin    the admin console (admin/): npm ci, strict typecheck, Vitest, the production build and
@@ -204,6 +205,7 @@ SDK_SUITES=(
   openapi/sdks/typescript/test.sh
   tests/openai/run.sh
   tests/schemathesis/run.sh
+  tests/scim/run.sh
 )
 
 stage_sdk() {

@@ -85,7 +85,7 @@ export default function UsersView() {
                       <th scope="col">User</th>
                       <th scope="col">Role</th>
                       <th scope="col">Status</th>
-                      <th scope="col" className="hide-narrow">Created</th>
+                      <th scope="col" className="hide-narrow">Joined</th>
                       <th scope="col"><span className="visually-hidden">Actions</span></th>
                     </tr>
                   </thead>

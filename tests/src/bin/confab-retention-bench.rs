@@ -371,6 +371,35 @@ impl Drop for CpuAccount {
     }
 }
 
+/// Wait events of the server's busy backends (not the purge's, not this benchmark's), by time.
+/// Each sample is one (time, event) per busy backend; an idle-in-pool backend is not counted.
+/// A sample with an empty event marks a tick (so a tick without a busy backend still counts).
+static WAITS: Mutex<Vec<(Duration, String)>> = Mutex::new(Vec::new());
+
+fn wait_sampler(conn: DatabaseConnection, epoch: Instant) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let at = epoch.elapsed();
+            if let Ok(rows) = conn
+                .query_all_raw(Statement::from_string(
+                    DbBackend::Postgres,
+                    "SELECT coalesce(wait_event_type || ': ' || wait_event, 'active') AS e FROM pg_stat_activity
+                     WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'
+                       AND coalesce(application_name, '') <> 'confab-purge'",
+                ))
+                .await
+            {
+                let mut waits = WAITS.lock().unwrap();
+                waits.push((at, String::new()));
+                for r in rows {
+                    waits.push((at, r.try_get_by_index(0).unwrap_or_default()));
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+}
+
 /// The cluster's postmaster: the parent of this connection's backend.
 async fn postmaster_pid(conn: &DatabaseConnection) -> Result<u32> {
     let backend: i32 = conn
@@ -1016,6 +1045,8 @@ async fn purge_under_load(
         load_average()
     );
     let load = Load::start(args, client, &server.base, token);
+    // What the server's backends wait on, sampled every 20 ms through every phase.
+    let waits = wait_sampler(conn.clone(), load.epoch);
     let purge_backends = Arc::new(Mutex::new(Vec::new()));
     let mut cpu = CpuAccount::start(load.epoch, server.child.id(), postmaster_pid(conn).await?, purge_backends.clone());
     tokio::time::sleep(Duration::from_secs(args.warmup_secs)).await;
@@ -1093,6 +1124,8 @@ async fn purge_under_load(
     let after_to = load.now();
     let (turns, errors) = load.stop().await;
     cpu.stop();
+    waits.abort();
+    let waits: Vec<(Duration, String)> = std::mem::take(&mut *WAITS.lock().unwrap());
     let stdout = String::from_utf8_lossy(&output.stdout);
     for line in stdout.lines() {
         println!("  {line}");
@@ -1185,6 +1218,25 @@ async fn purge_under_load(
             })
             .collect();
         println!("{role:<34} {:>10} {:>13} {:>12}", cells[0], cells[1], cells[2]);
+    }
+    // What the server's backends were waiting on, in backends on average (samples every 20 ms).
+    let mut events: Vec<&str> = waits.iter().map(|(_, e)| e.as_str()).filter(|e| !e.is_empty()).collect();
+    events.sort_unstable();
+    events.dedup();
+    let ticks = |from: Duration, to: Duration| {
+        waits.iter().filter(|(t, e)| *t >= from && *t < to && e.is_empty()).count().max(1)
+    };
+    println!("\nThe server's backends by wait event (average number of backends; `active` = running, no wait)");
+    println!("{:<34} {:>10} {:>13} {:>12}", "", "baseline", "during purge", "after purge");
+    for event in events {
+        let cells: Vec<String> = phases
+            .iter()
+            .map(|(_, _, from, to)| {
+                let n = waits.iter().filter(|(t, e)| *t >= *from && *t < *to && e == event).count();
+                format!("{:.2}", n as f64 / ticks(*from, *to) as f64)
+            })
+            .collect();
+        println!("{event:<34} {:>10} {:>13} {:>12}", cells[0], cells[1], cells[2]);
     }
     let met = match (p99[0], p99[1]) {
         (Some(b), Some(d)) => {

@@ -7,6 +7,12 @@
 //! browsers report. Labels are bounded: stage, outcome, code, plugin and provider names (all
 //! chosen by the operator), and a tenant label only when `metrics.tenant_label` is on. Names
 //! follow Prometheus conventions: `confab_…`, base units (`_seconds`), counters end in `_total`.
+//!
+//! A scraper that asks for OpenMetrics (`Accept: application/openmetrics-text`, as Prometheus does
+//! with exemplar storage on) gets the same series in that format, with **exemplars**: the time to
+//! first token and the turn's duration carry, on the bucket of their latest observation, the trace
+//! id of the turn that made it (when traces are on and that turn was sampled), so a dashboard can
+//! jump from a slow bucket to its trace.
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
@@ -33,14 +39,44 @@ struct Histogram {
     counts: Vec<u64>,
     sum: f64,
     count: u64,
+    /// Per bucket (the last one is `+Inf`), the latest observation that fell into it with a trace
+    /// id, and that id.
+    exemplars: Vec<Option<(String, f64)>>,
+}
+
+/// The format of one scrape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Prometheus text format 0.0.4.
+    Prometheus,
+    /// OpenMetrics 1.0 text, with exemplars.
+    OpenMetrics,
+}
+
+impl Format {
+    /// OpenMetrics when the scraper's `Accept` header asks for it.
+    pub fn from_accept(accept: Option<&str>) -> Self {
+        if accept.is_some_and(|a| a.contains("application/openmetrics-text")) {
+            Format::OpenMetrics
+        } else {
+            Format::Prometheus
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Prometheus => "text/plain; version=0.0.4; charset=utf-8",
+            Format::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        }
+    }
 }
 
 impl Histogram {
     fn new(bounds: &'static [f64]) -> Self {
-        Self { bounds, counts: vec![0; bounds.len()], sum: 0.0, count: 0 }
+        Self { bounds, counts: vec![0; bounds.len()], sum: 0.0, count: 0, exemplars: vec![None; bounds.len() + 1] }
     }
 
-    fn observe(&mut self, value: f64) {
+    fn observe(&mut self, value: f64, trace_id: Option<String>) {
         for (i, bound) in self.bounds.iter().enumerate() {
             if value <= *bound {
                 self.counts[i] += 1;
@@ -48,14 +84,24 @@ impl Histogram {
         }
         self.sum += value;
         self.count += 1;
+        if let Some(id) = trace_id {
+            // The exemplar goes on the first bucket that holds the value.
+            let bucket = self.bounds.iter().position(|b| value <= *b).unwrap_or(self.bounds.len());
+            self.exemplars[bucket] = Some((id, value));
+        }
     }
 
-    fn render(&self, name: &str, labels: &str, out: &mut String) {
+    fn render(&self, name: &str, labels: &str, format: Format, out: &mut String) {
         let sep = if labels.is_empty() { "" } else { "," };
-        for (bound, n) in self.bounds.iter().zip(&self.counts) {
-            let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"{bound}\"}} {n}");
+        let exemplar = |i: usize| match (format, &self.exemplars[i]) {
+            (Format::OpenMetrics, Some((id, value))) => format!(" # {{trace_id=\"{id}\"}} {value}"),
+            _ => String::new(),
+        };
+        for (i, (bound, n)) in self.bounds.iter().zip(&self.counts).enumerate() {
+            let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"{bound}\"}} {n}{}", exemplar(i));
         }
-        let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}", self.count);
+        let _ =
+            writeln!(out, "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}{}", self.count, exemplar(self.bounds.len()));
         let braces = |s: &str| if s.is_empty() { String::new() } else { format!("{{{s}}}") };
         let _ = writeln!(out, "{name}_sum{} {}", braces(labels), self.sum);
         let _ = writeln!(out, "{name}_count{} {}", braces(labels), self.count);
@@ -93,6 +139,10 @@ impl Histograms {
     }
 
     fn observe(&self, labels: &[(&str, &str)], value: f64) {
+        self.observe_traced(labels, value, None);
+    }
+
+    fn observe_traced(&self, labels: &[(&str, &str)], value: f64, trace_id: Option<String>) {
         if !value.is_finite() {
             return;
         }
@@ -101,18 +151,18 @@ impl Histograms {
         if series.len() >= MAX_SERIES && !series.contains_key(&key) {
             key = overflow(labels);
         }
-        series.entry(key).or_insert_with(|| Histogram::new(self.bounds)).observe(value);
+        series.entry(key).or_insert_with(|| Histogram::new(self.bounds)).observe(value, trace_id);
     }
 
     fn secs(&self, labels: &[(&str, &str)], elapsed: Duration) {
         self.observe(labels, elapsed.as_secs_f64());
     }
 
-    fn render(&self, out: &mut String) {
+    fn render(&self, format: Format, out: &mut String) {
         header(out, self.name, "histogram", self.help);
         let series = self.series.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         for (labels, h) in series.iter() {
-            h.render(self.name, labels, out);
+            h.render(self.name, labels, format, out);
         }
     }
 }
@@ -138,8 +188,13 @@ impl Counters {
         *series.entry(key).or_default() += 1;
     }
 
-    fn render(&self, out: &mut String) {
-        header(out, self.name, "counter", self.help);
+    fn render(&self, format: Format, out: &mut String) {
+        // OpenMetrics names a counter family without its samples' `_total` suffix.
+        let family = match format {
+            Format::OpenMetrics => self.name.strip_suffix("_total").unwrap_or(self.name),
+            Format::Prometheus => self.name,
+        };
+        header(out, family, "counter", self.help);
         let series = self.series.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         for (labels, n) in series.iter() {
             let labels = if labels.is_empty() { String::new() } else { format!("{{{labels}}}") };
@@ -296,8 +351,9 @@ impl Metrics {
         self.open_streams.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Observed inside the turn's span: its trace id is the exemplar.
     pub fn first_token(&self, elapsed: Duration) {
-        self.time_to_first_token.secs(&[], elapsed);
+        self.time_to_first_token.observe_traced(&[], elapsed.as_secs_f64(), crate::telemetry::current_trace_id());
     }
 
     pub fn turn_finished(&self, outcome: &'static str, provider_error: Option<&'static str>) {
@@ -311,7 +367,8 @@ impl Metrics {
     /// A turn's duration by outcome and, when it produced text, its output rate over the time
     /// from its first token to its end (`generating`).
     pub fn turn_timing(&self, tenant: &str, outcome: &str, total: Duration, generating: Option<Duration>, tokens: u64) {
-        self.turn_duration.secs(&self.tenant(&[("outcome", outcome)], tenant), total);
+        let labels = self.tenant(&[("outcome", outcome)], tenant);
+        self.turn_duration.observe_traced(&labels, total.as_secs_f64(), crate::telemetry::current_trace_id());
         if let Some(generating) = generating.filter(|d| d.as_millis() > 0)
             && tokens > 0
         {
@@ -380,12 +437,16 @@ impl Metrics {
     }
 
     pub fn render(&self, probes: &Probes) -> String {
+        self.render_as(probes, Format::Prometheus)
+    }
+
+    pub fn render_as(&self, probes: &Probes, format: Format) -> String {
         let mut out = String::new();
-        self.requests.render(&mut out);
-        self.latency.render(&mut out);
-        self.time_to_first_token.render(&mut out);
-        self.turns.render(&mut out);
-        self.provider_errors.render(&mut out);
+        self.requests.render(format, &mut out);
+        self.latency.render(format, &mut out);
+        self.time_to_first_token.render(format, &mut out);
+        self.turns.render(format, &mut out);
+        self.provider_errors.render(format, &mut out);
         header(&mut out, "confab_chat_open_streams", "gauge", "Turns being generated now.");
         let _ = writeln!(out, "confab_chat_open_streams {}", self.open_streams.load(Ordering::Relaxed));
         for h in [
@@ -404,9 +465,9 @@ impl Metrics {
             &self.client_first_token,
             &self.client_complete,
         ] {
-            h.render(&mut out);
+            h.render(format, &mut out);
         }
-        self.flush_failures.render(&mut out);
+        self.flush_failures.render(format, &mut out);
         header(&mut out, "confab_database_up", "gauge", "Whether the database answers.");
         let _ = writeln!(out, "confab_database_up {}", u8::from(probes.database_up));
         if let Some(up) = probes.redis_up {
@@ -423,6 +484,9 @@ impl Metrics {
         }
         header(&mut out, "confab_build_info", "gauge", "Build information.");
         let _ = writeln!(out, "confab_build_info{{version=\"{}\"}} 1", env!("CARGO_PKG_VERSION"));
+        if format == Format::OpenMetrics {
+            out.push_str("# EOF\n");
+        }
         out
     }
 }
@@ -477,5 +541,49 @@ mod tests {
         // 50 tokens in the second after the first: 50 per second.
         assert!(out.contains("confab_chat_output_tokens_per_second_bucket{le=\"50\"} 1"), "{out}");
         assert!(out.contains("confab_chat_output_tokens_per_second_bucket{le=\"30\"} 0"), "{out}");
+    }
+
+    #[test]
+    fn openmetrics_has_exemplars_counter_families_and_an_end() {
+        let h = Histograms::new("confab_t_seconds", "t", STAGE);
+        h.observe_traced(&[], 0.003, Some("4bf92f3577b34da6a3ce929d0e0e4736".into()));
+        h.observe_traced(&[], 0.004, Some("0af7651916cd43dd8448eb211c80319c".into()));
+        h.observe_traced(&[], 100.0, Some("00f067aa0ba902b700f067aa0ba902b7".into()));
+        h.observe(&[], 0.0001);
+        let mut om = String::new();
+        h.render(Format::OpenMetrics, &mut om);
+        // The latest observation of a bucket is its exemplar; buckets without one have none.
+        assert!(
+            om.contains(
+                "confab_t_seconds_bucket{le=\"0.005\"} 3 # {trace_id=\"0af7651916cd43dd8448eb211c80319c\"} 0.004\n"
+            ),
+            "{om}"
+        );
+        assert!(
+            om.contains(
+                "confab_t_seconds_bucket{le=\"+Inf\"} 4 # {trace_id=\"00f067aa0ba902b700f067aa0ba902b7\"} 100\n"
+            ),
+            "{om}"
+        );
+        assert!(om.contains("confab_t_seconds_bucket{le=\"0.0005\"} 1\n"), "{om}");
+        assert!(!om.contains("4bf92f3577b34da6a3ce929d0e0e4736"), "replaced by the later one: {om}");
+        let mut plain = String::new();
+        h.render(Format::Prometheus, &mut plain);
+        assert!(!plain.contains("trace_id"), "no exemplars in the 0.0.4 format: {plain}");
+
+        let m = Metrics::new(false);
+        m.turn_finished("completed", None);
+        let om = m.render_as(&Probes::default(), Format::OpenMetrics);
+        assert!(om.contains("# TYPE confab_chat_turns counter\n"), "{om}");
+        assert!(om.contains("confab_chat_turns_total{outcome=\"completed\"} 1\n"), "{om}");
+        assert!(om.ends_with("# EOF\n"), "{om}");
+        let plain = m.render(&Probes::default());
+        assert!(plain.contains("# TYPE confab_chat_turns_total counter\n") && !plain.contains("# EOF"), "{plain}");
+        assert_eq!(
+            Format::from_accept(Some("application/openmetrics-text;version=1.0.0,text/plain;q=0.5")),
+            Format::OpenMetrics
+        );
+        assert_eq!(Format::from_accept(Some("text/plain")), Format::Prometheus);
+        assert_eq!(Format::from_accept(None), Format::Prometheus);
     }
 }

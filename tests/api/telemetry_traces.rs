@@ -73,7 +73,7 @@ fn one<'a>(spans: &'a [otlp::RecordedSpan], name: &str) -> &'a otlp::RecordedSpa
 async fn a_turn_is_one_trace_with_a_span_per_stage(b: Backend) {
     let receiver = OtlpReceiver::start().await;
     let endpoint = receiver.endpoint();
-    let (upstream, _app, admin) = setup(
+    let (upstream, app, admin) = setup(
         b,
         &[
             ("CONFAB_TELEMETRY__OTLP_ENDPOINT", endpoint.as_str()),
@@ -174,6 +174,31 @@ async fn a_turn_is_one_trace_with_a_span_per_stage(b: Backend) {
     assert_eq!(parts[1], CALLER_TRACE);
     assert_eq!(parts[2], one(&spans, "turn.provider.connect").span_id);
     assert_eq!(parts[3], "01", "sampled");
+
+    // The histograms link to the trace: an OpenMetrics scrape carries the turn's trace id as the
+    // exemplar of its time-to-first-token and duration buckets; the 0.0.4 format carries none.
+    let scrape = |accept: &'static str| {
+        let url = app.url("/metrics");
+        async move {
+            let resp = reqwest::Client::new().get(url).header("Accept", accept).send().await.unwrap();
+            assert_eq!(resp.status(), 200);
+            let content_type = resp.headers()["content-type"].to_str().unwrap().to_string();
+            (content_type, resp.text().await.unwrap())
+        }
+    };
+    let (content_type, om) = scrape("application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5").await;
+    assert!(content_type.starts_with("application/openmetrics-text"), "{content_type}");
+    let exemplar = format!(" # {{trace_id=\"{CALLER_TRACE}\"}} ");
+    for family in ["confab_chat_time_to_first_token_seconds_bucket", "confab_chat_turn_duration_seconds_bucket"] {
+        assert!(
+            om.lines().any(|l| l.starts_with(family) && l.contains(&exemplar)),
+            "{family} has the turn's trace as an exemplar:\n{om}"
+        );
+    }
+    assert!(om.ends_with("# EOF\n"));
+    let (content_type, plain) = scrape("text/plain").await;
+    assert!(content_type.starts_with("text/plain"), "{content_type}");
+    assert!(!plain.contains("trace_id"), "{plain}");
 
     // A refused turn is traced too, saying why by kind only.
     let (s, _) = admin

@@ -177,7 +177,9 @@ async fn scrape(state: &AppState, req: &poem::Request) -> Response {
         }
     }
     let probes = probe(state).await;
-    Response::builder().content_type("text/plain; version=0.0.4").body(state.metrics.render(&probes))
+    let accept = req.headers().get(poem::http::header::ACCEPT).and_then(|v| v.to_str().ok());
+    let format = confab_core::metrics::Format::from_accept(accept);
+    Response::builder().content_type(format.content_type()).body(state.metrics.render_as(&probes, format))
 }
 
 /// Compares a sent token with the configured one in constant time (over their SHA-256 digests,

@@ -1021,7 +1021,7 @@ password = "{BOOTSTRAP_PASSWORD}"
             jail.set_env("CONFAB_SIEM__CA_CERT", &ca);
             let config = Config::load(None).unwrap();
             assert_eq!(config.siem.ca_cert.as_deref().map(str::trim), Some(ca.trim()));
-            assert_eq!(crate::siem::transport::extra_roots(&config.siem).unwrap().len(), 1);
+            assert_eq!(parse_ca_certificates(&ca).unwrap().len(), 1);
             jail.clear_env();
             jail.set_env("CONFAB_SIEM__CA_CERT_FILE", certs.ca_cert.display().to_string());
             assert_eq!(Config::load(None).unwrap().siem.ca_cert.as_deref().map(str::trim), Some(ca.trim()));

@@ -9,7 +9,7 @@
 //! entry's `id`. A tenant sink receives its tenant's entries; a platform sink receives the
 //! installation's own (platform-scope) entries, the ones platform admins may read.
 
-pub(crate) mod transport;
+mod transport;
 pub mod wire;
 
 use crate::audit::{self, Actor, NewEntry, action};

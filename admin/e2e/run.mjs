@@ -809,6 +809,62 @@ test('tenant admin: a webhook sink shows its status and backlog; test event; del
   await assertClean(page, incidents);
 });
 
+test('tenant admin: a SCIM token shown once works against the SCIM endpoint, then revoked; group → role mapping saved', async ({ page, incidents }) => {
+  const { call } = await admin();
+  const before = (await call('GET', '/v1/tenant/role-mappings')).body;
+  try {
+    await signInConsole(page);
+    await open(page, 'Identity provider');
+    await page.getByRole('button', { name: 'Create a token' }).click();
+    const d = dialog(page);
+    const name = `Okta ${Date.now() % 100000}`;
+    await d.getByLabel(/^Name/).fill(name);
+    await d.getByRole('button', { name: 'Create token' }).click();
+    await d.getByText('cannot show it again').waitFor();
+    const secret = await d.getByLabel('Bearer token').inputValue();
+    const endpoint = await d.getByLabel('SCIM base URL').inputValue();
+    assert(secret.startsWith('cfs_'), `a SCIM secret: ${secret.slice(0, 4)}`);
+    assert(/\/scim\/v2\/[a-z0-9-]+$/.test(endpoint), `the SCIM base URL: ${endpoint}`);
+    await shot(page, 'identity-token-created');
+    await axe(page, 'SCIM token created');
+    await d.getByRole('button', { name: 'Done' }).click();
+    await d.waitFor({ state: 'detached' });
+    // What the dialog showed is what the identity provider needs: the URL and the token work.
+    const scim = (path) => fetch(`${endpoint}${path}`, { headers: { authorization: `Bearer ${secret}` } });
+    const users = await scim('/Users?count=1');
+    assert(users.status === 200, `SCIM with the new token: ${users.status}`);
+    assert(!(await page.content()).includes(secret), 'the secret is gone from the page once the dialog closes');
+    const row = page.getByRole('row').filter({ hasText: name });
+    await row.getByText('active', { exact: true }).waitFor();
+    await row.getByRole('button', { name: `Revoke the SCIM token ${name}` }).click();
+    const said = await confirmDialog(page, 'Revoke token');
+    assert(said.includes('refused'), `the confirmation says what revoking does: ${said}`);
+    await row.getByText('revoked', { exact: true }).waitFor();
+    assert((await scim('/Users?count=1')).status === 401, 'the revoked token is refused');
+
+    // The mapping: a duplicate is refused before saving; then saved after a confirmation.
+    const group = `Confab Admins ${Date.now() % 100000}`;
+    await page.getByRole('button', { name: 'Add a group' }).click();
+    const groups = page.getByLabel('Directory group');
+    await groups.last().fill(group);
+    await page.getByRole('button', { name: 'Add a group' }).click();
+    await groups.last().fill(group.toUpperCase());
+    await page.getByText('is mapped twice').waitFor();
+    assert(await page.getByRole('button', { name: 'Save mapping' }).isDisabled(), 'a duplicate cannot be saved');
+    await page.getByRole('button', { name: `Remove the mapping of ${group.toUpperCase()}` }).click();
+    await page.getByLabel('Role').last().selectOption('auditor');
+    await page.getByRole('button', { name: 'Save mapping' }).click();
+    const text = await confirmDialog(page, 'Save mapping');
+    assert(text.includes('signed out everywhere'), `the confirmation says who is signed out: ${text}`);
+    await eventually('the saved mapping', async () => (await call('GET', '/v1/tenant/role-mappings')).body.mappings.some((m) => m.group === group && m.role === 'auditor'));
+    await shot(page, 'identity');
+    await axe(page, 'identity provider');
+    await assertClean(page, incidents);
+  } finally {
+    await call('PUT', '/v1/tenant/role-mappings', before);
+  }
+});
+
 test('platform admin: retention bounds (a floor above the ceiling is refused inline), holds of every tenant, platform sinks', async ({ page, incidents }) => {
   const saved = await platformRetention();
   try {
@@ -991,6 +1047,24 @@ test('hostile text in names, prompts, manifests, audit details and share titles 
   await shot(page, 'xss-siem-sinks');
   await call('POST', `/v1/tenant/legal-holds/${hold.body.id}/release`);
   await call('DELETE', `/v1/tenant/audit-sinks/${sink.body.id}`);
+  // The identity provider names groups and tokens; hostile ones render as text too.
+  const mappingsBefore = (await call('GET', '/v1/tenant/role-mappings')).body;
+  const token = await call('POST', '/v1/tenant/scim/tokens', { name: XSS.slice(0, 100) });
+  assert(token.status === 201, JSON.stringify(token.body));
+  const mapped = await call('PUT', '/v1/tenant/role-mappings', { mappings: [...mappingsBefore.mappings, { group: `${XSS} ${stamp}`, role: 'auditor' }] });
+  assert(mapped.status === 200, JSON.stringify(mapped.body));
+  try {
+    await open(page, 'Identity provider');
+    await page.getByRole('rowheader', { name: /<img src=x/ }).first().waitFor();
+    await check('SCIM tokens and group mapping');
+    await page.getByRole('button', { name: /^Revoke the SCIM token <img/ }).click();
+    await check('token revoke confirmation');
+    await dialog(page).getByRole('button', { name: 'Cancel' }).click();
+    await shot(page, 'xss-identity');
+  } finally {
+    await call('DELETE', `/v1/tenant/scim/tokens/${token.body.token.id}`);
+    await call('PUT', '/v1/tenant/role-mappings', mappingsBefore);
+  }
   await open(page, 'Tenants');
   await check('tenants');
   await open(page, 'Plugin uploads');

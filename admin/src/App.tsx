@@ -29,6 +29,7 @@ const VIEW_COMPONENTS: Record<ViewId, ComponentType> = {
   sharing: lazy(() => import('./features/sharing/SharingView')),
   retention: lazy(() => import('./features/retention/RetentionView')),
   siem: lazy(() => import('./features/siem/TenantSinksView')),
+  identity: lazy(() => import('./features/identity/IdentityView')),
   'platform/tenants': lazy(() => import('./features/platform/TenantsView')),
   'platform/plugins': lazy(() => import('./features/platform/PluginUploadsView')),
   'platform/audit': lazy(() => import('./features/audit/PlatformAuditView')),

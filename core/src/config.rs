@@ -685,8 +685,10 @@ impl Config {
                 return Err(invalid("redis.ca_cert", "is for TLS: redis.url must start with rediss://".into()));
             }
         }
-        if let Some(pem) = &self.siem.ca_cert {
-            parse_ca_certificates(pem).map_err(|reason| invalid("siem.ca_cert", reason))?;
+        for (field, pem) in [("redis.ca_cert", &self.redis.ca_cert), ("siem.ca_cert", &self.siem.ca_cert)] {
+            if let Some(pem) = pem {
+                parse_ca_certificates(pem).map_err(|reason| invalid(field, reason))?;
+            }
         }
         if self.redis.key_prefix.is_empty() || self.redis.key_prefix.contains(char::is_whitespace) {
             return Err(invalid("redis.key_prefix", "must be a non-empty word".into()));
@@ -1009,7 +1011,7 @@ password = "{BOOTSTRAP_PASSWORD}"
     }
 
     #[test]
-    fn siem_ca_cert_must_hold_pem_certificates() {
+    fn ca_certs_must_hold_pem_certificates() {
         Jail::expect_with(|jail| {
             let certs = confab_tests::tls::ca_and_server(jail.directory());
             let ca = std::fs::read_to_string(&certs.ca_cert).unwrap();
@@ -1018,6 +1020,16 @@ password = "{BOOTSTRAP_PASSWORD}"
                 let err = Config::load(None).unwrap_err().to_string();
                 assert!(err.contains("siem.ca_cert") && err.contains("PEM certificates"), "{bad:?}: {err}");
             }
+            // Redis over TLS takes its CA the same way and is refused the same way at startup,
+            // not at the first connection attempt.
+            jail.clear_env();
+            jail.set_env("CONFAB_REDIS__URL", "rediss://cache.internal:6380/0");
+            jail.set_env("CONFAB_REDIS__CA_CERT", "not a certificate");
+            let err = Config::load(None).unwrap_err().to_string();
+            assert!(err.contains("redis.ca_cert") && err.contains("PEM certificates"), "{err}");
+            jail.set_env("CONFAB_REDIS__CA_CERT", &ca);
+            Config::load(None).unwrap();
+            jail.clear_env();
             jail.set_env("CONFAB_SIEM__CA_CERT", &ca);
             let config = Config::load(None).unwrap();
             assert_eq!(config.siem.ca_cert.as_deref().map(str::trim), Some(ca.trim()));

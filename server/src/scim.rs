@@ -251,15 +251,69 @@ async fn schema(
     )
 }
 
-#[handler]
-async fn list_users(Data(state): Data<&Arc<AppState>>, req: &Request, Path(tenant): Path<String>) -> Response {
+/// The two resource types this endpoint serves; their handlers differ only in which of
+/// `Provisioning`'s methods they call.
+#[derive(Clone, Copy)]
+enum Kind {
+    Users,
+    Groups,
+}
+
+impl Kind {
+    async fn list(self, state: &AppState, c: &ScimCaller, p: &ListParams, base: &str) -> ScimResult<Value> {
+        let (filter, start, count) = (p.filter.as_deref(), p.start_index, p.count);
+        match self {
+            Kind::Users => state.provisioning.list_users(c, filter, start, count, base).await,
+            Kind::Groups => state.provisioning.list_groups(c, filter, start, count, base).await,
+        }
+    }
+
+    async fn get(self, state: &AppState, c: &ScimCaller, id: &str, base: &str) -> ScimResult<Value> {
+        match self {
+            Kind::Users => state.provisioning.get_user(c, id, base).await,
+            Kind::Groups => state.provisioning.get_group(c, id, base).await,
+        }
+    }
+
+    async fn create(self, state: &AppState, c: &ScimCaller, body: &Value, base: &str) -> ScimResult<Value> {
+        match self {
+            Kind::Users => state.provisioning.create_user(c, body, base).await,
+            Kind::Groups => state.provisioning.create_group(c, body, base).await,
+        }
+    }
+
+    async fn replace(self, state: &AppState, c: &ScimCaller, id: &str, body: &Value, base: &str) -> ScimResult<Value> {
+        match self {
+            Kind::Users => state.provisioning.replace_user(c, id, body, base).await,
+            Kind::Groups => state.provisioning.replace_group(c, id, body, base).await,
+        }
+    }
+
+    async fn patch(self, state: &AppState, c: &ScimCaller, id: &str, body: &Value, base: &str) -> ScimResult<Value> {
+        match self {
+            Kind::Users => state.provisioning.patch_user(c, id, body, base).await,
+            Kind::Groups => state.provisioning.patch_group(c, id, body, base).await,
+        }
+    }
+
+    async fn delete(self, state: &AppState, c: &ScimCaller, id: &str) -> ScimResult<()> {
+        match self {
+            Kind::Users => state.provisioning.delete_user(c, id).await,
+            Kind::Groups => state.provisioning.delete_group(c, id).await,
+        }
+    }
+}
+
+/// `GET /Users` (query parameters) or `POST /Users/.search` (a JSON body), likewise for Groups.
+async fn list(state: &AppState, req: &Request, tenant: &str, kind: Kind, search: Option<Body>) -> Response {
     finish(
         async {
-            let c = caller(state, req, &tenant).await?;
-            let p = list_params(req)?;
-            let base = base(state, req, &c.slug);
-            let mut page =
-                state.provisioning.list_users(&c, p.filter.as_deref(), p.start_index, p.count, &base).await?;
+            let c = caller(state, req, tenant).await?;
+            let p = match search {
+                Some(body) => search_params(&json_body(body).await?)?,
+                None => list_params(req)?,
+            };
+            let mut page = kind.list(state, &c, &p, &base(state, req, &c.slug)).await?;
             project(&mut page, &p);
             Ok((StatusCode::OK, page))
         }
@@ -267,125 +321,45 @@ async fn list_users(Data(state): Data<&Arc<AppState>>, req: &Request, Path(tenan
     )
 }
 
-#[handler]
-async fn search_users(
-    Data(state): Data<&Arc<AppState>>,
-    req: &Request,
-    Path(tenant): Path<String>,
-    body: Body,
-) -> Response {
+async fn read(state: &AppState, req: &Request, tenant: &str, id: &str, kind: Kind) -> Response {
     finish(
         async {
-            let c = caller(state, req, &tenant).await?;
-            let p = search_params(&json_body(body).await?)?;
+            let c = caller(state, req, tenant).await?;
+            let mut resource = kind.get(state, &c, id, &base(state, req, &c.slug)).await?;
+            project(&mut resource, &list_params(req)?);
+            Ok((StatusCode::OK, resource))
+        }
+        .await,
+    )
+}
+
+#[derive(Clone, Copy)]
+enum Write {
+    Create,
+    Replace,
+    Patch,
+}
+
+async fn write(state: &AppState, req: &Request, tenant: &str, id: &str, kind: Kind, op: Write, body: Body) -> Response {
+    finish(
+        async {
+            let c = caller(state, req, tenant).await?;
+            let body = json_body(body).await?;
             let base = base(state, req, &c.slug);
-            let mut page =
-                state.provisioning.list_users(&c, p.filter.as_deref(), p.start_index, p.count, &base).await?;
-            project(&mut page, &p);
-            Ok((StatusCode::OK, page))
+            Ok(match op {
+                Write::Create => (StatusCode::CREATED, kind.create(state, &c, &body, &base).await?),
+                Write::Replace => (StatusCode::OK, kind.replace(state, &c, id, &body, &base).await?),
+                Write::Patch => (StatusCode::OK, kind.patch(state, &c, id, &body, &base).await?),
+            })
         }
         .await,
     )
 }
 
-#[handler]
-async fn search_groups(
-    Data(state): Data<&Arc<AppState>>,
-    req: &Request,
-    Path(tenant): Path<String>,
-    body: Body,
-) -> Response {
-    finish(
-        async {
-            let c = caller(state, req, &tenant).await?;
-            let p = search_params(&json_body(body).await?)?;
-            let base = base(state, req, &c.slug);
-            let mut page =
-                state.provisioning.list_groups(&c, p.filter.as_deref(), p.start_index, p.count, &base).await?;
-            project(&mut page, &p);
-            Ok((StatusCode::OK, page))
-        }
-        .await,
-    )
-}
-
-#[handler]
-async fn create_user(
-    Data(state): Data<&Arc<AppState>>,
-    req: &Request,
-    Path(tenant): Path<String>,
-    body: Body,
-) -> Response {
-    finish(
-        async {
-            let c = caller(state, req, &tenant).await?;
-            let body = json_body(body).await?;
-            Ok((StatusCode::CREATED, state.provisioning.create_user(&c, &body, &base(state, req, &c.slug)).await?))
-        }
-        .await,
-    )
-}
-
-#[handler]
-async fn get_user(
-    Data(state): Data<&Arc<AppState>>,
-    req: &Request,
-    Path((tenant, id)): Path<(String, String)>,
-) -> Response {
-    finish(
-        async {
-            let c = caller(state, req, &tenant).await?;
-            let mut user = state.provisioning.get_user(&c, &id, &base(state, req, &c.slug)).await?;
-            project(&mut user, &list_params(req)?);
-            Ok((StatusCode::OK, user))
-        }
-        .await,
-    )
-}
-
-#[handler]
-async fn replace_user(
-    Data(state): Data<&Arc<AppState>>,
-    req: &Request,
-    Path((tenant, id)): Path<(String, String)>,
-    body: Body,
-) -> Response {
-    finish(
-        async {
-            let c = caller(state, req, &tenant).await?;
-            let body = json_body(body).await?;
-            Ok((StatusCode::OK, state.provisioning.replace_user(&c, &id, &body, &base(state, req, &c.slug)).await?))
-        }
-        .await,
-    )
-}
-
-#[handler]
-async fn patch_user(
-    Data(state): Data<&Arc<AppState>>,
-    req: &Request,
-    Path((tenant, id)): Path<(String, String)>,
-    body: Body,
-) -> Response {
-    finish(
-        async {
-            let c = caller(state, req, &tenant).await?;
-            let body = json_body(body).await?;
-            Ok((StatusCode::OK, state.provisioning.patch_user(&c, &id, &body, &base(state, req, &c.slug)).await?))
-        }
-        .await,
-    )
-}
-
-#[handler]
-async fn delete_user(
-    Data(state): Data<&Arc<AppState>>,
-    req: &Request,
-    Path((tenant, id)): Path<(String, String)>,
-) -> Response {
+async fn remove(state: &AppState, req: &Request, tenant: &str, id: &str, kind: Kind) -> Response {
     match async {
-        let c = caller(state, req, &tenant).await?;
-        state.provisioning.delete_user(&c, &id).await
+        let c = caller(state, req, tenant).await?;
+        kind.delete(state, &c, id).await
     }
     .await
     {
@@ -394,103 +368,82 @@ async fn delete_user(
     }
 }
 
-#[handler]
-async fn list_groups(Data(state): Data<&Arc<AppState>>, req: &Request, Path(tenant): Path<String>) -> Response {
-    finish(
-        async {
-            let c = caller(state, req, &tenant).await?;
-            let p = list_params(req)?;
-            let base = base(state, req, &c.slug);
-            let mut page =
-                state.provisioning.list_groups(&c, p.filter.as_deref(), p.start_index, p.count, &base).await?;
-            project(&mut page, &p);
-            Ok((StatusCode::OK, page))
+/// The poem handlers for one resource type: thin wrappers naming the type.
+macro_rules! resource_handlers {
+    ($kind:expr, $list:ident, $search:ident, $create:ident, $get:ident, $replace:ident, $patch:ident, $delete:ident) => {
+        #[handler]
+        async fn $list(Data(state): Data<&Arc<AppState>>, req: &Request, Path(tenant): Path<String>) -> Response {
+            list(state, req, &tenant, $kind, None).await
         }
-        .await,
-    )
+
+        #[handler]
+        async fn $search(
+            Data(state): Data<&Arc<AppState>>,
+            req: &Request,
+            Path(tenant): Path<String>,
+            body: Body,
+        ) -> Response {
+            list(state, req, &tenant, $kind, Some(body)).await
+        }
+
+        #[handler]
+        async fn $create(
+            Data(state): Data<&Arc<AppState>>,
+            req: &Request,
+            Path(tenant): Path<String>,
+            body: Body,
+        ) -> Response {
+            write(state, req, &tenant, "", $kind, Write::Create, body).await
+        }
+
+        #[handler]
+        async fn $get(
+            Data(state): Data<&Arc<AppState>>,
+            req: &Request,
+            Path((tenant, id)): Path<(String, String)>,
+        ) -> Response {
+            read(state, req, &tenant, &id, $kind).await
+        }
+
+        #[handler]
+        async fn $replace(
+            Data(state): Data<&Arc<AppState>>,
+            req: &Request,
+            Path((tenant, id)): Path<(String, String)>,
+            body: Body,
+        ) -> Response {
+            write(state, req, &tenant, &id, $kind, Write::Replace, body).await
+        }
+
+        #[handler]
+        async fn $patch(
+            Data(state): Data<&Arc<AppState>>,
+            req: &Request,
+            Path((tenant, id)): Path<(String, String)>,
+            body: Body,
+        ) -> Response {
+            write(state, req, &tenant, &id, $kind, Write::Patch, body).await
+        }
+
+        #[handler]
+        async fn $delete(
+            Data(state): Data<&Arc<AppState>>,
+            req: &Request,
+            Path((tenant, id)): Path<(String, String)>,
+        ) -> Response {
+            remove(state, req, &tenant, &id, $kind).await
+        }
+    };
 }
 
-#[handler]
-async fn create_group(
-    Data(state): Data<&Arc<AppState>>,
-    req: &Request,
-    Path(tenant): Path<String>,
-    body: Body,
-) -> Response {
-    finish(
-        async {
-            let c = caller(state, req, &tenant).await?;
-            let body = json_body(body).await?;
-            Ok((StatusCode::CREATED, state.provisioning.create_group(&c, &body, &base(state, req, &c.slug)).await?))
-        }
-        .await,
-    )
-}
-
-#[handler]
-async fn get_group(
-    Data(state): Data<&Arc<AppState>>,
-    req: &Request,
-    Path((tenant, id)): Path<(String, String)>,
-) -> Response {
-    finish(
-        async {
-            let c = caller(state, req, &tenant).await?;
-            let mut group = state.provisioning.get_group(&c, &id, &base(state, req, &c.slug)).await?;
-            project(&mut group, &list_params(req)?);
-            Ok((StatusCode::OK, group))
-        }
-        .await,
-    )
-}
-
-#[handler]
-async fn replace_group(
-    Data(state): Data<&Arc<AppState>>,
-    req: &Request,
-    Path((tenant, id)): Path<(String, String)>,
-    body: Body,
-) -> Response {
-    finish(
-        async {
-            let c = caller(state, req, &tenant).await?;
-            let body = json_body(body).await?;
-            Ok((StatusCode::OK, state.provisioning.replace_group(&c, &id, &body, &base(state, req, &c.slug)).await?))
-        }
-        .await,
-    )
-}
-
-#[handler]
-async fn patch_group(
-    Data(state): Data<&Arc<AppState>>,
-    req: &Request,
-    Path((tenant, id)): Path<(String, String)>,
-    body: Body,
-) -> Response {
-    finish(
-        async {
-            let c = caller(state, req, &tenant).await?;
-            let body = json_body(body).await?;
-            Ok((StatusCode::OK, state.provisioning.patch_group(&c, &id, &body, &base(state, req, &c.slug)).await?))
-        }
-        .await,
-    )
-}
-
-#[handler]
-async fn delete_group(
-    Data(state): Data<&Arc<AppState>>,
-    req: &Request,
-    Path((tenant, id)): Path<(String, String)>,
-) -> Response {
-    match async {
-        let c = caller(state, req, &tenant).await?;
-        state.provisioning.delete_group(&c, &id).await
-    }
-    .await
-    {
-        Ok(()) => Response::builder().status(StatusCode::NO_CONTENT).finish(),
-        Err(e) => error(e),
-    }
-}
+resource_handlers!(Kind::Users, list_users, search_users, create_user, get_user, replace_user, patch_user, delete_user);
+resource_handlers!(
+    Kind::Groups,
+    list_groups,
+    search_groups,
+    create_group,
+    get_group,
+    replace_group,
+    patch_group,
+    delete_group
+);

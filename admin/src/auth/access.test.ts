@@ -34,7 +34,7 @@ describe('who gets the console', () => {
 
 describe('views and write rights', () => {
   it('gives a tenant admin every tenant view, writable, and no platform view', () => {
-    expect(ids(me('tenant_admin'))).toEqual(['overview', 'users', 'audit', 'usage', 'models', 'presets', 'plugins', 'sharing', 'retention', 'siem']);
+    expect(ids(me('tenant_admin'))).toEqual(['overview', 'users', 'audit', 'usage', 'models', 'presets', 'plugins', 'sharing', 'retention', 'siem', 'identity']);
     const a = accessOf(me('tenant_admin'));
     for (const v of viewsFor(a)) expect(canWrite(a, v.id)).toBe(true);
     expect(canOpen(a, 'platform/tenants')).toBe(false);
@@ -42,7 +42,7 @@ describe('views and write rights', () => {
 
   it('gives an auditor read-only views (users, retention and SIEM sinks included), without sharing', () => {
     const a = accessOf(me('auditor'));
-    expect(ids(me('auditor'))).toEqual(['overview', 'users', 'audit', 'usage', 'models', 'presets', 'plugins', 'retention', 'siem']);
+    expect(ids(me('auditor'))).toEqual(['overview', 'users', 'audit', 'usage', 'models', 'presets', 'plugins', 'retention', 'siem', 'identity']);
     expect(canWrite(a, 'retention')).toBe(false);
     expect(canWrite(a, 'siem')).toBe(false);
     for (const v of viewsFor(a)) expect(canWrite(a, v.id)).toBe(false);
@@ -64,7 +64,7 @@ describe('views and write rights', () => {
 
   it('gives a platform admin who governs a tenant both sections, tenant first', () => {
     const a = accessOf(me('tenant_admin', true));
-    expect(ids(me('tenant_admin', true))).toHaveLength(16);
+    expect(ids(me('tenant_admin', true))).toHaveLength(17);
     expect(homeView(a)).toBe('overview');
   });
 

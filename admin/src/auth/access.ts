@@ -39,6 +39,7 @@ export type ViewId =
   | 'sharing'
   | 'retention'
   | 'siem'
+  | 'identity'
   | 'platform/tenants'
   | 'platform/plugins'
   | 'platform/audit'
@@ -65,6 +66,7 @@ export const VIEWS: ViewDef[] = [
   { id: 'sharing', label: 'Sharing', section: 'tenant', roles: ['tenant_admin'] },
   { id: 'retention', label: 'Retention and legal holds', section: 'tenant', roles: ['tenant_admin', 'auditor'] },
   { id: 'siem', label: 'SIEM sinks', section: 'tenant', roles: ['tenant_admin', 'auditor'] },
+  { id: 'identity', label: 'Identity provider', section: 'tenant', roles: ['tenant_admin', 'auditor'] },
   { id: 'platform/tenants', label: 'Tenants', section: 'platform', roles: [] },
   { id: 'platform/plugins', label: 'Plugin uploads', section: 'platform', roles: [] },
   { id: 'platform/audit', label: 'Platform audit', section: 'platform', roles: [] },

@@ -83,10 +83,13 @@ static SSE_PARSER: Check = Check {
 fn sse_parser_events_do_not_depend_on_chunking() {
     let _r = record_variant(&SSE_PARSER, "—");
     let mut runner = proptest::test_runner::TestRunner::new(config(256));
-    let input = (prop_oneof![stream_bytes(), proptest::collection::vec(any::<u8>(), 0..256)], proptest::collection::vec(any::<usize>(), 0..12));
+    let input = (
+        prop_oneof![stream_bytes(), proptest::collection::vec(any::<u8>(), 0..256)],
+        proptest::collection::vec(any::<usize>(), 0..12),
+    );
     runner
         .run(&input, |(bytes, cuts)| {
-            let whole = parse_in_chunks(&[bytes.clone()]);
+            let whole = parse_in_chunks(std::slice::from_ref(&bytes));
             let bytewise: Vec<Vec<u8>> = bytes.iter().map(|b| vec![*b]).collect();
             prop_assert_eq!(&parse_in_chunks(&split_at(&bytes, &cuts)), &whole);
             prop_assert_eq!(&parse_in_chunks(&bytewise), &whole);
@@ -422,7 +425,10 @@ fn provider_stream(anthropic: bool) -> impl Strategy<Value = Vec<u8>> {
         Just("data: {\"usage\": {\"prompt_tokens\": -1, \"completion_tokens\": 1e99}}\n\n".to_string()),
         Just("event: message_stop\ndata: {\"type\": \"message_stop\"}\n\n".to_string()),
         Just("event: error\ndata: {\"type\": \"error\", \"error\": {\"message\": \"overloaded\"}}\n\n".to_string()),
-        Just("event: message_delta\ndata: {\"type\": \"message_delta\", \"usage\": {\"output_tokens\": \"x\"}}\n\n".to_string()),
+        Just(
+            "event: message_delta\ndata: {\"type\": \"message_delta\", \"usage\": {\"output_tokens\": \"x\"}}\n\n"
+                .to_string()
+        ),
         Just("data: {\"choices\": [{\"index\": 0, \"finish_reason\": \"stop\", \"delta\": {}}]}\n\n".to_string()),
         ".{0,30}".prop_map(|s| format!("data: {s}\n\n")),
         proptest::collection::vec(any::<u8>(), 0..16).prop_map(|b| String::from_utf8_lossy(&b).into_owned()),

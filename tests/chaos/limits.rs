@@ -66,9 +66,8 @@ async fn server(upstream: &ScriptedUpstream) -> (TestApp, Api) {
 }
 
 async fn put_title(api: &Api, conv: &str, body: Vec<u8>, chunked: bool) -> StatusCode {
-    let req = api
-        .request(Method::PATCH, &format!("/v1/conversations/{conv}"))
-        .header("Content-Type", "application/json");
+    let req =
+        api.request(Method::PATCH, &format!("/v1/conversations/{conv}")).header("Content-Type", "application/json");
     let req = if chunked {
         let chunks: Vec<Result<Vec<u8>, std::io::Error>> = body.chunks(64 * 1024).map(|c| Ok(c.to_vec())).collect();
         req.body(reqwest::Body::wrap_stream(futures::stream::iter(chunks)))
@@ -105,10 +104,12 @@ async fn every_promised_limit_holds_at_and_one_past_it() {
 
     let r = record_variant(&MESSAGE_LENGTH, sqlite);
     let path = format!("/v1/conversations/{conv}/messages");
-    let (s, body) = api.post_idem(&path, "len-past", json!({ "content": "é".repeat(100_001), "model": "gpt-4o" })).await;
+    let (s, body) =
+        api.post_idem(&path, "len-past", json!({ "content": "é".repeat(100_001), "model": "gpt-4o" })).await;
     assert_eq!(error_code(s, &body, 422), "validation_failed");
     assert_eq!(body["error"]["field"], "content");
-    let before = api.get_json(&format!("/v1/conversations/{conv}?view=tree")).await["messages"].as_array().unwrap().len();
+    let before =
+        api.get_json(&format!("/v1/conversations/{conv}?view=tree")).await["messages"].as_array().unwrap().len();
     assert_eq!(before, 0, "nothing written");
     let (s, body) = api.post_idem(&path, "len-at", json!({ "content": "é".repeat(100_000), "model": "gpt-4o" })).await;
     assert_eq!(s, StatusCode::ACCEPTED, "{body}");
@@ -118,7 +119,9 @@ async fn every_promised_limit_holds_at_and_one_past_it() {
     let r = record_variant(&TURN_RATE, sqlite);
     // One turn went above; four more reach the limit of five.
     for i in 0..4 {
-        let (s, body) = api.post_idem(&path, &format!("rate-{i}"), json!({ "content": "[upstream tokens=1] hi", "model": "gpt-4o" })).await;
+        let (s, body) = api
+            .post_idem(&path, &format!("rate-{i}"), json!({ "content": "[upstream tokens=1] hi", "model": "gpt-4o" }))
+            .await;
         assert_eq!(s, StatusCode::ACCEPTED, "turn {} of 5: {body}", i + 2);
         api.wait_final(body["assistant_message"]["id"].as_str().unwrap()).await;
     }
@@ -181,9 +184,8 @@ async fn every_promised_limit_holds_at_and_one_past_it() {
     let r = record_variant(&LOGIN_LIMIT, sqlite);
     let anon = app.anonymous();
     for i in 0..10 {
-        let (s, _) = anon
-            .send(Method::POST, "/v1/auth/login", Some(json!({ "email": ADMIN_EMAIL, "password": "wrong" })))
-            .await;
+        let (s, _) =
+            anon.send(Method::POST, "/v1/auth/login", Some(json!({ "email": ADMIN_EMAIL, "password": "wrong" }))).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED, "failure {}", i + 1);
     }
     let resp = anon.post("/v1/auth/login", json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD })).await;

@@ -28,7 +28,11 @@ async fn turn(api: &Api, content: &str) -> (Value, Duration) {
     let started = Instant::now();
     let key = uuid::Uuid::new_v4().to_string();
     let (s, t) = api
-        .post_idem(&format!("/v1/conversations/{conv}/messages"), &key, json!({ "content": content, "model": "gpt-4o" }))
+        .post_idem(
+            &format!("/v1/conversations/{conv}/messages"),
+            &key,
+            json!({ "content": content, "model": "gpt-4o" }),
+        )
         .await;
     assert_eq!(s, StatusCode::ACCEPTED, "{t}");
     let done = api.wait_final(t["assistant_message"]["id"].as_str().unwrap()).await;
@@ -186,13 +190,20 @@ async fn a_slow_close_after_a_finished_answer_completes_it(b: Backend) {
     let api = app.admin().await;
     let mut body = String::new();
     for i in 0..5 {
-        body.push_str(&format!("data: {}\n\n", json!({"choices": [{"index": 0, "delta": {"content": format!("t{i} ")}}]})));
+        body.push_str(&format!(
+            "data: {}\n\n",
+            json!({"choices": [{"index": 0, "delta": {"content": format!("t{i} ")}}]})
+        ));
     }
     body.push_str(&format!("data: {}\n\n", json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})));
     provider.push(body.into_bytes());
     proxy.set(Fault::SlowClose(Duration::from_secs(3)));
     let (done, took) = turn(&api, "slow close").await;
-    assert_eq!((done["status"].as_str(), done["content"].as_str()), (Some("completed"), Some(answer(5).as_str())), "{done}");
+    assert_eq!(
+        (done["status"].as_str(), done["content"].as_str()),
+        (Some("completed"), Some(answer(5).as_str())),
+        "{done}"
+    );
     assert!(took < Duration::from_secs(3), "{took:?}");
     invariants::hold(&app).await;
 }

@@ -173,7 +173,13 @@ enum Direction {
 }
 
 /// Passes one chunk on under the fault; false when the connection is to be reset.
-async fn forward(to: &mut TcpStream, mut chunk: &[u8], fault: Fault, direction: Direction, sent_down: &mut u64) -> bool {
+async fn forward(
+    to: &mut TcpStream,
+    mut chunk: &[u8],
+    fault: Fault,
+    direction: Direction,
+    sent_down: &mut u64,
+) -> bool {
     let down = direction == Direction::Down;
     match fault {
         // Held faults are applied by not reading (see `connection`).

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
-STAGES=(lint plugins api scale search sdk web admin deploy)
+STAGES=(lint plugins api scale search chaos sdk web admin deploy)
 
 usage() {
   cat <<'EOF'
@@ -29,6 +29,12 @@ Stages (default: all, in this order; CI runs all):
            private redis-server per test; starts PostgreSQL
   search   the OpenSearch tests (names containing opensearch::); starts PostgreSQL and OpenSearch
            (the retention canaries there also start a private redis-server)
+  chaos    the reliability harness (scripts/chaos.sh, tests/chaos): crash sweeps through a turn's
+           life (crash points and kill -9, on SQLite and PostgreSQL), network faults through a
+           fault proxy (provider, PostgreSQL, Redis; slow, vanishing and idle clients), proptest
+           fuzz targets, schemathesis's stateful phase as three roles, the promised limits; prints
+           the reliability table and fails when README.md's differs (about 4 minutes warm);
+           `scripts/chaos.sh --long` is the long sweep; starts PostgreSQL, redis-server per test
   sdk      the developer platform from outside Rust, against a real server (confab-sdk-e2e-server):
            the generated Python and TypeScript SDKs (drift, build, their README examples and
            tests), the OpenAI-compatible endpoint through the official `openai` Python package, and
@@ -62,7 +68,7 @@ while [ $# -gt 0 ]; do
     -h | --help) usage; exit 0 ;;
     --) shift; test_args=("$@"); break ;;
     all) selected+=("${STAGES[@]}") ;;
-    lint | plugins | api | scale | search | sdk | web | admin | deploy) selected+=("$1") ;;
+    lint | plugins | api | scale | search | chaos | sdk | web | admin | deploy) selected+=("$1") ;;
     *) echo "scripts/test.sh: unknown stage '$1' (test arguments go after --)" >&2; usage >&2; exit 2 ;;
   esac
   shift
@@ -88,22 +94,22 @@ done
 
 # ---- What the chosen stages need ---------------------------------------------------------------
 want_package build-essential command -v cc
-if wants api || wants scale || wants search; then want_postgres_packages; fi
+if wants api || wants scale || wants search || wants chaos; then want_postgres_packages; fi
 # The scale-out tests start a private redis-server per test (and stop it to play outages); so do
 # the search stage's retention canaries, which look for purged text in Redis and OpenSearch.
-if wants scale || wants search; then want_package redis-server command -v redis-server; fi
+if wants scale || wants search || wants chaos; then want_package redis-server command -v redis-server; fi
 # A real OpenSearch node, built and run from Maven Central with Java 17.
 if wants search; then want_opensearch_packages; fi
 # Node.js and npm come in the web stage (ensure_node); Debian's chromium runs the e2e tests.
 if wants web || wants admin; then want_package chromium test -x /usr/bin/chromium; fi
 # The sdk stage's Python suites each run in a fresh virtualenv (packages from PyPI).
-if wants sdk; then want_package python3-venv python3 -c 'import ensurepip'; fi
+if wants sdk || wants chaos; then want_package python3-venv python3 -c 'import ensurepip'; fi
 ensure_packages
 
 make_run_dir confab-test
 LOG="$RUN_DIR/test-output.log"
 : >"$LOG"
-if wants api || wants scale || wants search; then
+if wants api || wants scale || wants search || wants chaos; then
   start_postgres "$RUN_DIR" -c full_page_writes=off -c max_connections=300
 fi
 # Started now so that it boots while Rust builds; the search stage waits for it.
@@ -196,6 +202,14 @@ stage_search() {
   wait_for_opensearch
   echo "== OpenSearch tests (opensearch::)"
   stage_tests opensearch::
+}
+
+# The chaos suite's own script runs its Rust tests, the API suite's crash and outage tests and the
+# stateful schemathesis run, and checks the README's reliability table against this run's.
+stage_chaos() {
+  build_confab
+  # shellcheck disable=SC2086 # test names, one per word
+  bash scripts/chaos.sh -- ${name_filters[*]:-}
 }
 
 # `stage_sdk`: each suite is a script that starts its own confab-sdk-e2e-server (SDK_E2E_SERVER_BIN)

@@ -552,7 +552,8 @@ pub enum ConfigError {
 const ENV_PREFIX: &str = "CONFAB_";
 
 /// Environment variables that are not configuration keys (the CLI's own, and short aliases).
-const NON_KEY_VARS: &[&str] = &["CONFIG"];
+// CRASHPOINT arms a crash point (`crate::crashpoint`, a test facility), read by that module.
+const NON_KEY_VARS: &[&str] = &["CONFIG", "CRASHPOINT"];
 
 /// Short spellings documented for first-run setup.
 const ALIASES: &[(&str, &str)] = &[

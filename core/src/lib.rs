@@ -16,6 +16,7 @@ pub mod chat;
 pub mod cluster;
 pub mod config;
 pub mod context;
+pub mod crashpoint;
 pub mod crypto;
 pub mod domain;
 pub mod error;

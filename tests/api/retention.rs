@@ -543,7 +543,15 @@ async fn orphans(db: &DatabaseConnection) -> i64 {
     .await
 }
 
+static PURGE_KILLED: reliability::Check = reliability::Check {
+    id: "1.10",
+    fault: "kill -9 during a retention purge (between batches)",
+    expected: "each batch whole or not at all (no orphan message), every committed batch audited; the next run finishes the rest",
+    how: "`tests/api/retention.rs`: `kill -9` after three committed batches of a 24-conversation purge, restart",
+};
+
 async fn a_purge_killed_mid_run_completes_on_restart_with_nothing_half_deleted(b: Backend) {
+    let _r = reliability::record(&PURGE_KILLED, b);
     let (_upstream, app, admin) = setup(b).await;
     let db = seed_expired(&app, &admin, 24).await;
     set_policy(&admin, json!({ "conversation_days": 30 })).await;

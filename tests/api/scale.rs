@@ -278,8 +278,16 @@ where
     }
 }
 
+static REDIS_STOPPED: reliability::Check = reliability::Check {
+    id: "2.21",
+    fault: "Redis (two replicas): stopped while an answer streams",
+    expected: "reads served, new turns 503 `unavailable`, the running answer completes; all recovers when Redis returns",
+    how: "`tests/api/scale.rs`: `redis-server` stopped and started again mid-turn",
+};
+
 #[tokio::test]
 async fn a_redis_outage_keeps_reads_refuses_new_turns_loses_nothing_and_recovers() {
+    let _r = reliability::record_variant(&REDIS_STOPPED, "PostgreSQL, Redis");
     let mut p = pair(&[]).await;
     let conv = p.admin.conversation().await;
     let done = send_turn(&p.admin, &conv, "before", "[upstream tokens=3] before").await;
@@ -425,8 +433,16 @@ async fn redis_with_an_acl_user_works_and_a_wrong_password_is_reported() {
     assert!(!check.stdout.contains("wrong-pass"), "{}", check.stdout);
 }
 
+static REPLICA_DIED: reliability::Check = reliability::Check {
+    id: "1.11",
+    fault: "kill -9 of the replica generating an answer (two replicas on Redis)",
+    expected: "the other replica settles it `partial` (`interrupted`) with every token streamed, its reader gets the rest and the end, no gap or duplicate",
+    how: "`tests/api/scale.rs`: a reader on B, `kill -9` of A mid-answer, lease lapse",
+};
+
 #[tokio::test]
 async fn an_answer_whose_replica_died_is_settled_by_the_other_and_readers_there_see_the_end() {
+    let _r = reliability::record_variant(&REPLICA_DIED, "PostgreSQL, Redis");
     let p = pair(&[("CONFAB_REDIS__ORPHAN_AFTER_SECS", "1")]).await;
     let conv = p.admin.conversation().await;
     let body = send_turn(&p.admin, &conv, "k", "[upstream tokens=400 delay_ms=40] long").await;

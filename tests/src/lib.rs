@@ -6,10 +6,12 @@
 //! and sets it. Without it PostgreSQL tests fail rather than pass silently.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod faults;
 pub mod opensearch;
 pub mod otlp;
 pub mod proxy;
 pub mod redis;
+pub mod reliability;
 pub mod tls;
 pub mod upstream;
 
@@ -158,8 +160,13 @@ impl Options {
     /// Providers and models served by a scripted upstream:
     /// `gpt-4o` (OpenAI), `claude` (Anthropic), `azure-gpt` (Azure OpenAI deployment `gpt4-deploy`)
     /// and `tiny` (OpenAI, a 200-token window with 50 reserved for output).
-    pub fn upstream(mut self, upstream: &upstream::ScriptedUpstream) -> Self {
-        let base = upstream.base_url();
+    pub fn upstream(self, upstream: &upstream::ScriptedUpstream) -> Self {
+        self.upstream_at(&upstream.base_url())
+    }
+
+    /// As [`Options::upstream`], with the provider at `base` (e.g. a fault proxy in front of
+    /// the scripted upstream).
+    pub fn upstream_at(mut self, base: &str) -> Self {
         self.config_toml = Some(format!(
             r#"
 [chat]
@@ -288,7 +295,13 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, opts: Options) -> TestApp {
-        let db = TestDb::new(backend).await;
+        Self::spawn_on(TestDb::new(backend).await, opts).await
+    }
+
+    /// On a fresh database made beforehand (`opts` may reach it another way, e.g. through a
+    /// fault proxy with `CONFAB_DATABASE__URL`): migrates it (PostgreSQL) and starts.
+    pub async fn spawn_on(db: TestDb, opts: Options) -> TestApp {
+        let backend = db.backend;
         if backend == Backend::Postgres {
             let out = run_cli(&base_env(&db, &opts), &db.dir, &["migrate"], None);
             assert_eq!(out.code, 0, "confab migrate failed: {}", out.stderr);
@@ -361,6 +374,18 @@ impl TestApp {
     /// Runs a `confab` CLI command against this server's database.
     pub fn cli(&self, args: &[&str], stdin: Option<&str>) -> CliOutput {
         run_cli(&base_env(&self.db, &self.opts), &self.db.dir, args, stdin)
+    }
+
+    /// Runs a `confab` CLI command with extra `CONFAB_…` variables (e.g. a crash point).
+    pub fn cli_with(&self, args: &[&str], stdin: Option<&str>, extra: &[(&str, &str)]) -> CliOutput {
+        let mut env = base_env(&self.db, &self.opts);
+        env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        run_cli(&env, &self.db.dir, args, stdin)
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     pub fn server_log(&self) -> String {

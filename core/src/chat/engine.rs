@@ -221,6 +221,9 @@ impl Engine {
         self.metrics.turn_started();
         let mut runs: Vec<crate::plugins::Run> = Vec::new();
         let mut usage: Option<(u64, u64)> = None;
+        if chain.is_some() {
+            crate::crashpoint::hit("turn.plugin_call");
+        }
         let transformed = transform_request(chain.as_ref(), request, &mut runs).await;
         runs.iter().for_each(|r| self.metrics.plugin(&r.plugin, "request", Duration::from_micros(r.elapsed_us)));
         let before_answer = runs.len();
@@ -277,6 +280,7 @@ impl Engine {
         api_key: Option<String>,
         usage: &mut Option<(u64, u64)>,
     ) -> Result<(), Outcome> {
+        crate::crashpoint::hit("turn.before_provider");
         let started = std::time::Instant::now();
         let connect =
             tracing::info_span!("turn.provider.connect", otel.kind = "client", outcome = tracing::field::Empty);
@@ -435,6 +439,9 @@ impl Engine {
                 batch.iter().map(|(id, tenant, live)| (*id, *tenant, live.lock().content.clone())).collect();
             let writing = std::time::Instant::now();
             let written = self.write_batch(&snapshot).await;
+            if written.is_ok() {
+                crate::crashpoint::hit("turn.flushed");
+            }
             self.metrics.flush(snapshot.len(), writing.elapsed(), written.is_ok());
             if let Err(e) = written {
                 // Still in memory; the next round (or the final write) carries it.
@@ -460,7 +467,9 @@ impl Engine {
         let txn = self.store.begin().await?;
         store::messages::finish(&*txn, tenant, id, finish).await?;
         store::usage::record(&*txn, *usage).await?;
+        crate::crashpoint::hit("turn.final_write");
         txn.commit().await?;
+        crate::crashpoint::hit("turn.final_committed");
         Ok(())
     }
 

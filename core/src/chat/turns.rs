@@ -392,7 +392,9 @@ impl ChatService {
             Err(AppError::Conflict(_)) if attempt == 0 => return Ok(Written::Retry),
             Err(e) => return Err(e),
         }
+        crate::crashpoint::hit("turn.before_commit");
         txn.commit().await?;
+        crate::crashpoint::hit("turn.after_commit");
         self.engine.metrics().persistence("turn_commit", writing.elapsed());
         let turn = &prepared.turn;
         turn_span.record("conversation.id", tracing::field::display(turn.conversation_id));

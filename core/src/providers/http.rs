@@ -190,6 +190,9 @@ where
                     );
                     s.over = parsed.end;
                 }
+                // The provider already said the answer is finished: a connection that then stalls
+                // or breaks before its end marker (a slow close) loses nothing.
+                Some(Err(_)) if s.finished => return None,
                 Some(Err(e)) => {
                     s.over = true;
                     return Some((Err(e), s));

@@ -357,6 +357,7 @@ impl RetentionService {
                     if batch.iter().all(|c| c.count == 0) {
                         break;
                     }
+                    crate::crashpoint::hit("retention.batch_committed");
                     tracing::info!(tenant = %tenant.0, step = step.name(), "retention: purged a batch");
                     for c in batch {
                         match totals.iter_mut().find(|t| t.kind == c.kind) {

@@ -146,7 +146,8 @@ pub async fn limit_body<E: Endpoint>(next: E, mut req: Request, max: usize) -> p
     match declared {
         Some(len) if len > max as u64 => {
             if len <= drain as u64 {
-                let _ = read_limited(req.take_body(), max, drain).await;
+                // Read and dropped, never kept: the answer is 413 whatever it holds.
+                let _ = read_limited(req.take_body(), 0, drain).await;
             }
             return Err(too_large());
         }

@@ -12,6 +12,7 @@
 //!   "models": ["gpt-4o", "claude", …],
 //!   "admin":        { "email", "password", "token" },   // tenant admin of acme
 //!   "member":       { "email", "password", "token" },   // member of acme
+//!   "auditor":      { "email", "password", "token" },   // auditor of acme
 //!   "quota_user":   { "email", "password", "token" },   // member of acme with a token budget of 0
 //!   "other_tenant": { "email", "password", "token" },  // tenant admin of globex
 //!   // For the OpenAI-compatible endpoint (tests/openai):
@@ -58,6 +59,12 @@ async fn main() {
     app.create_user(&admin, member_email, "member").await;
     let member = app.login(member_email, PASSWORD).await;
     let (member_token, _) = member.create_token(json!({ "name": "sdk-tests" })).await;
+
+    // An auditor (read-only audit and usage), for the chaos suite's schemathesis run per role.
+    let auditor_email = "audrey@acme.example";
+    app.create_user(&admin, auditor_email, "auditor").await;
+    let auditor = app.login(auditor_email, PASSWORD).await;
+    let (auditor_token, _) = auditor.create_token(json!({ "name": "sdk-tests" })).await;
 
     // A member whose token budget is spent, to see a quota refusal.
     let quota_email = "carol@acme.example";
@@ -115,6 +122,7 @@ async fn main() {
             "models": models,
             "admin": { "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "token": admin_token },
             "member": { "email": member_email, "password": PASSWORD, "token": member_token },
+            "auditor": { "email": auditor_email, "password": PASSWORD, "token": auditor_token },
             "quota_user": { "email": quota_email, "password": PASSWORD, "token": quota_token },
             "other_tenant": { "email": "admin@globex.example", "password": PASSWORD, "token": globex_token },
             "acme_preset": acme_preset,

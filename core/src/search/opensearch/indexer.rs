@@ -145,6 +145,7 @@ impl Indexer {
                     return Ok(Drained::default());
                 }
                 let done = self.send(&txn, &rows).await?;
+                crate::crashpoint::hit("search.outbox_sent");
                 delete_rows(&txn, DbBackend::Postgres, &rows).await?;
                 txn.commit().await?;
                 Ok(done)
@@ -160,6 +161,7 @@ impl Indexer {
                     return Ok(Drained::default());
                 }
                 let done = self.send(self.store.conn(), &rows).await?;
+                crate::crashpoint::hit("search.outbox_sent");
                 let txn = self.store.begin().await?;
                 delete_rows(&*txn, backend, &rows).await?;
                 txn.commit().await?;

@@ -235,7 +235,7 @@ async fn readyz(app: &TestApp) -> Result<(StatusCode, Value), String> {
 static DB_BLACKHOLE: Check = Check {
     id: "2.10",
     fault: "PostgreSQL: blackhole (packets dropped, connections open)",
-    expected: "`/readyz` 503 with `database: failing` within its deadline; API calls 503 `unavailable` within the pool's 10 s acquire deadline, none hangs; all works again when it clears",
+    expected: "`/readyz` 503 with `database: unreachable` within its deadline; API calls 503 `unavailable` within the pool's 10 s acquire deadline, none hangs; all works again when it clears",
     how: "fault proxy between Confab and PostgreSQL; `/readyz`, a read and a send during the fault; invariants after",
 };
 
@@ -323,7 +323,7 @@ async fn postgres_faults_have_their_documented_outcomes() {
     let started = Instant::now();
     let (status, body) = readyz(&app).await.expect("/readyz answers during a database blackhole");
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
-    assert_eq!(body["checks"]["database"], "failing", "{body}");
+    assert_eq!(body["checks"]["database"], "unreachable", "{body}");
     assert!(started.elapsed() < Duration::from_secs(5), "/readyz took {:?}", started.elapsed());
     let started = Instant::now();
     let resp = api
@@ -351,7 +351,7 @@ async fn postgres_faults_have_their_documented_outcomes() {
 static REDIS_BLACKHOLE: Check = Check {
     id: "2.20",
     fault: "Redis (two replicas): blackhole",
-    expected: "`/readyz` stays 200 with `redis: failing` (reads are served); new turns 503 `unavailable` within the Redis timeout; all works again when it clears",
+    expected: "`/readyz` stays 200 with `redis: unreachable` (reads are served); new turns 503 `unavailable` within the Redis timeout; all works again when it clears",
     how: "fault proxy between both replicas and Redis; a read, a send and `/readyz` during the fault; invariants after",
 };
 
@@ -382,7 +382,7 @@ async fn a_redis_blackhole_refuses_turns_quickly_and_recovers() {
     api.on(&b).get_json("/v1/conversations").await;
     let (status, ready) = readyz(&a).await.expect("/readyz answers during a Redis blackhole");
     assert_eq!(status, StatusCode::OK, "{ready}");
-    assert_eq!(ready["checks"]["redis"], "failing", "{ready}");
+    assert_eq!(ready["checks"]["redis"], "unreachable", "{ready}");
     proxy.clear();
     let mut ok = false;
     for _ in 0..50 {

@@ -64,7 +64,7 @@ echo "== chaos: building confab and the suite"
 cargo build -p confab-server --quiet
 cargo build -p confab-tests --bin confab-sdk-e2e-server --quiet
 echo "== chaos: the Rust suite (tests/chaos)"
-cargo test -p confab-tests --test chaos -- --test-threads "$THREADS" "${names[@]}" || status=1
+cargo test -p confab-tests --features chaos --test chaos -- --test-threads "$THREADS" "${names[@]}" || status=1
 if [ "${#names[@]}" = 0 ]; then
   echo "== chaos: the API suite's crash and outage tests"
   cargo test -p confab-tests --test api -- --exact --test-threads "$THREADS" "${API_FAULT_TESTS[@]}" || status=1

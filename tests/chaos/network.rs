@@ -91,9 +91,9 @@ static PROVIDER_HALF_OPEN: Check = Check {
 
 static PROVIDER_SLOW_CLOSE: Check = Check {
     id: "2.07",
-    fault: "provider: slow close (the connection's end comes 3 s after an answer that has no `[DONE]`)",
+    fault: "provider: slow close (the connection's end comes 10 s after an answer that has no `[DONE]`)",
     expected: "`completed` once the provider said it finished (`finish_reason`), whole; not a timeout",
-    how: "a provider that closes after each answer, behind the fault proxy with `SlowClose(3s)`",
+    how: "a provider that closes after each answer, behind the fault proxy with `SlowClose(10s)`",
 };
 
 async fn provider_faults_have_their_documented_outcomes(b: Backend) {
@@ -197,14 +197,15 @@ async fn a_slow_close_after_a_finished_answer_completes_it(b: Backend) {
     }
     body.push_str(&format!("data: {}\n\n", json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})));
     provider.push(body.into_bytes());
-    proxy.set(Fault::SlowClose(Duration::from_secs(3)));
+    proxy.set(Fault::SlowClose(Duration::from_secs(10)));
     let (done, took) = turn(&api, "slow close").await;
     assert_eq!(
         (done["status"].as_str(), done["content"].as_str()),
         (Some("completed"), Some(answer(5).as_str())),
         "{done}"
     );
-    assert!(took < Duration::from_secs(3), "{took:?}");
+    // Well under the 10 s close, whatever the machine's load: it did not wait for the close.
+    assert!(took < Duration::from_secs(8), "{took:?}");
     invariants::hold(&app).await;
 }
 

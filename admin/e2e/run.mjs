@@ -851,7 +851,7 @@ test('tenant admin: a SCIM token shown once works against the SCIM endpoint, the
     await groups.last().fill(group.toUpperCase());
     await page.getByText('is mapped twice').waitFor();
     assert(await page.getByRole('button', { name: 'Save mapping' }).isDisabled(), 'a duplicate cannot be saved');
-    await page.getByRole('button', { name: `Remove the mapping of ${group.toUpperCase()}` }).click();
+    await page.getByRole('button', { name: `Remove the mapping of ${group.toUpperCase()}`, exact: true }).click();
     await page.getByLabel('Role').last().selectOption('auditor');
     await page.getByRole('button', { name: 'Save mapping' }).click();
     const text = await confirmDialog(page, 'Save mapping');

@@ -288,6 +288,39 @@ fn check_stream(events: &[SseEvent], content: &str) -> Value {
     last.data["message"].clone()
 }
 
+/// Starts an answer on the replica at `writer` and follows it from the one at `reader`, resuming
+/// through the load balancer whenever the stream ends before the answer: returns every event read
+/// and how many times it resumed. Started just before `reader` is told to stop, a 12 s answer
+/// outlasts its drain (which waits for its own answers, 6 s at most) and ends well within the
+/// other replica's 15 s drain grace, so the reader must resume and the answer still completes.
+async fn follow_across(
+    admin: &Api,
+    conv: &str,
+    writer: &str,
+    reader: &str,
+    content: &'static str,
+) -> tokio::task::JoinHandle<(Vec<SseEvent>, usize)> {
+    let on_writer = Api { app_base: writer.to_string(), ..admin.clone() };
+    let (s, turn) =
+        on_writer.post_idem(&messages_path(conv), "cross", json!({ "content": content, "model": "gpt-4o" })).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{turn}");
+    let id = turn["assistant_message"]["id"].as_str().unwrap().to_string();
+    let (on_reader, via_proxy) = (Api { app_base: reader.to_string(), ..admin.clone() }, admin.clone());
+    let mut sse = on_reader.attach(&id, None).await;
+    tokio::spawn(async move {
+        let mut events = Vec::new();
+        read_until_end(&mut sse, &mut events).await;
+        let mut resumed = 0;
+        while !events.last().is_some_and(|e| is_final(&e.event)) {
+            resumed += 1;
+            let last = events.iter().rev().find_map(|e| e.id.clone());
+            let mut sse = via_proxy.attach(&id, last.as_deref()).await;
+            read_until_end(&mut sse, &mut events).await;
+        }
+        (events, resumed)
+    })
+}
+
 /// Replaces both replicas of a two-replica deployment (PostgreSQL + Redis) one by one, the way
 /// the chart's rolling update does (a new pod first, `maxSurge: 1`, `maxUnavailable: 0`; then the
 /// old one gets SIGTERM), while 50 clients keep chatting through a Service-like proxy. The "new
@@ -318,32 +351,11 @@ async fn a_rolling_upgrade_under_load_fails_no_turn_and_loses_no_token() {
     }
 
     // One reader is pinned to the first replica to go while the answer it follows is written on
-    // the other: when that replica has drained, the reader's stream ends before the answer does,
-    // and it resumes through the load balancer.
-    let cross_content = "[upstream tokens=130 delay_ms=100] cross";
-    let cross = {
-        let conv = admin.conversation().await;
-        let on_b = Api { app_base: b.base.clone(), ..admin.clone() };
-        let (s, turn) = on_b
-            .post_idem(&messages_path(&conv), "cross", json!({ "content": cross_content, "model": "gpt-4o" }))
-            .await;
-        assert_eq!(s, StatusCode::ACCEPTED, "{turn}");
-        let id = turn["assistant_message"]["id"].as_str().unwrap().to_string();
-        let (on_a, via_proxy) = (Api { app_base: a.base.clone(), ..admin.clone() }, admin.clone());
-        tokio::spawn(async move {
-            let mut events = Vec::new();
-            let mut sse = on_a.attach(&id, None).await;
-            read_until_end(&mut sse, &mut events).await;
-            let mut resumed = 0;
-            while !events.last().is_some_and(|e| is_final(&e.event)) {
-                resumed += 1;
-                let last = events.iter().rev().find_map(|e| e.id.clone());
-                let mut sse = via_proxy.attach(&id, last.as_deref()).await;
-                read_until_end(&mut sse, &mut events).await;
-            }
-            (events, resumed)
-        })
-    };
+    // the other (`follow_across`, started just before that replica is told to stop).
+    let cross_content = "[upstream tokens=120 delay_ms=100] cross";
+    let cross_conv = admin.conversation().await;
+    let (a_base, b_base) = (a.base.clone(), b.base.clone());
+    let mut cross = None;
 
     // Each client chats in its own conversation until the upgrade is over (and at least twice).
     let seen = Arc::new(Seen::default());
@@ -394,6 +406,9 @@ async fn a_rolling_upgrade_under_load_fails_no_turn_and_loses_no_token() {
         proxy.wait_ready(&new.base, Duration::from_secs(20)).await;
         // …then the old one is told to stop, drains and exits.
         let base = old.base.clone();
+        if cross.is_none() {
+            cross = Some(follow_across(&admin, &cross_conv, &b_base, &a_base, cross_content).await);
+        }
         let (code, took, old) = stop(old, Duration::from_secs(20)).await;
         assert_eq!(code, Some(0), "{}", old.server_log());
         assert!(took < Duration::from_secs(15), "drained within its grace: {took:?}");
@@ -415,7 +430,7 @@ async fn a_rolling_upgrade_under_load_fails_no_turn_and_loses_no_token() {
         seen.draining_retries.load(Ordering::SeqCst) > 0,
         "sends reached draining replicas (the load balancer lags behind readiness) and were retried"
     );
-    let (cross_events, cross_resumed) = cross.await.unwrap();
+    let (cross_events, cross_resumed) = cross.expect("started").await.unwrap();
     check_stream(&cross_events, cross_content);
     assert!(cross_resumed >= 1, "the reader on the drained replica resumed elsewhere");
     let turns = seen.turns.load(Ordering::SeqCst);

@@ -23,9 +23,11 @@ venv="$(cached_venv schemathesis "$ROOT/tests/schemathesis/requirements.txt")"
 
 RUN="$(mktemp -d)"
 pids=()
+# A server killed here exits 143: `|| true` keeps that from becoming the script's status
+# (under `set -e` a failed `wait` in the EXIT trap would end the script with it).
 cleanup() {
   local pid
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
+  for pid in "${pids[@]}"; do { kill "$pid" && wait "$pid"; } 2>/dev/null || true; done
   rm -rf "$RUN"
 }
 trap cleanup EXIT

@@ -17,7 +17,7 @@ BIN="${CONFAB_BIN:-${CARGO_TARGET_DIR:-$HOME/.cache/confab-target}/debug/confab}
 RUN="$(mktemp -d)"
 server_pid=""
 cleanup() {
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null; fi
+  if [ -n "$server_pid" ]; then { kill "$server_pid" && wait "$server_pid"; } 2>/dev/null || true; fi
   rm -rf "$RUN"
 }
 trap cleanup EXIT

@@ -23,7 +23,7 @@ cleanup() {
   exec 3>&- 2>/dev/null # closing its stdin stops the server
   if [ -n "$server_pid" ]; then
     for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+    { kill "$server_pid" && wait "$server_pid"; } 2>/dev/null || true
   fi
   rm -rf "$RUN"
 }

@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod authz;
 mod chat;
+mod choices;
 mod cli;
 mod console;
 mod input;

@@ -32,7 +32,7 @@ fn unzip(bytes: &[u8]) -> BTreeMap<String, String> {
     files
 }
 
-async fn export(api: &Api) -> BTreeMap<String, String> {
+pub(crate) async fn export(api: &Api) -> BTreeMap<String, String> {
     let resp = api.get("/v1/me/export").await;
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["content-type"], "application/zip");

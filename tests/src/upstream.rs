@@ -3,7 +3,9 @@
 //! Anthropic Messages wire format, streaming or not, and records every request it receives.
 //!
 //! Replies are deterministic: a reply has 8 tokens and token `i` is `t{i} `. The last user message
-//! can script the reply with a directive anywhere in its text, `[upstream key=value key=value …]`:
+//! can script the reply with a directive anywhere in its text, `[upstream key=value key=value …]`;
+//! so can the system prompt (a preset's), whose keys the user message's override — answers to one
+//! message that use different presets can so be scripted differently:
 //!
 //! | key | effect |
 //! |---|---|
@@ -339,7 +341,7 @@ async fn handle(state: &State, mut req: Request) -> Response {
         Ok(prompt) => prompt,
         Err(message) => return error_response(provider, StatusCode::BAD_REQUEST, &message, None),
     };
-    let knobs = Knobs::parse(&prompt.last_user);
+    let knobs = Knobs::parse(&format!("{}\n{}", prompt.system, prompt.last_user));
     if let Some(code) = knobs.status {
         let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         return error_response(provider, status, "scripted upstream failure", knobs.retry_after);
@@ -409,6 +411,8 @@ struct Prompt {
     prompt_tokens: usize,
     /// Text of the last user message: where the knobs are read from.
     last_user: String,
+    /// The system prompt (Anthropic's `system`, OpenAI's `system` messages): knobs too.
+    system: String,
     /// The last tool result in the conversation, if any.
     tool_result: Option<String>,
 }
@@ -433,7 +437,8 @@ impl Prompt {
                 None => return Err("`max_tokens` is required".into()),
             },
         };
-        let mut prompt_tokens = words(&text_of(&body["system"]));
+        let mut system = text_of(&body["system"]);
+        let mut prompt_tokens = words(&system);
         let mut last_user = String::new();
         let mut tool_result = None;
         for message in messages {
@@ -441,6 +446,10 @@ impl Prompt {
             prompt_tokens += words(&text);
             if message["role"] == "user" {
                 last_user = text.clone();
+            }
+            if message["role"] == "system" {
+                system.push('\n');
+                system.push_str(&text);
             }
             if message["role"] == "tool" {
                 tool_result = Some(text);
@@ -458,6 +467,7 @@ impl Prompt {
             max_tokens: max_tokens.map(|max| usize::try_from(max).unwrap_or(usize::MAX)),
             prompt_tokens,
             last_user,
+            system,
             tool_result,
         })
     }

@@ -3,6 +3,7 @@
 //! half is in `conversations`, its turn pipeline (plan, write, start, replay) in `turns`; the
 //! engine runs the turns.
 
+mod choices;
 pub mod completions;
 pub mod context;
 mod conversations;
@@ -12,6 +13,7 @@ pub mod telemetry;
 pub(crate) mod tokens;
 mod turns;
 
+pub use choices::{ChoiceOption, ChoiceTurn, MAX_CHOICES, MIN_CHOICES, Position, Positions};
 pub use conversations::DEFAULT_TITLE;
 
 use crate::config::ChatConfig;
@@ -34,6 +36,9 @@ pub struct Turn {
     pub user_message: Option<Message>,
     pub assistant_message: Message,
     pub replayed: bool,
+    /// A send (or regenerate) with choices: every answer, in choice order (the first is
+    /// `assistant_message`).
+    pub choices: Option<ChoiceTurn>,
 }
 
 /// A new user message: its text, the model to answer with, and where in the tree it goes.

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use tracing::Instrument;
 
 /// How the write half of an action ended.
-enum Written {
+pub(super) enum Written {
     Started(Box<Turn>),
     /// Someone sent the same key first: answer with their turn.
     Replay(Claim),
@@ -32,21 +32,21 @@ enum Written {
 }
 
 /// A turn prepared inside the transaction, started after commit.
-struct Prepared {
-    turn: Turn,
-    job: Option<TurnJob>,
+pub(super) struct Prepared {
+    pub(super) turn: Turn,
+    pub(super) job: Option<TurnJob>,
 }
 
 /// An action's reads, done before the write transaction.
-struct Plan {
-    conversation: ConversationId,
-    kind: PlanKind,
-    spec: ModelSpec,
-    ctx: context::Context,
+pub(super) struct Plan {
+    pub(super) conversation: ConversationId,
+    pub(super) kind: PlanKind,
+    pub(super) spec: ModelSpec,
+    pub(super) ctx: context::Context,
     provider: Arc<dyn crate::providers::Provider>,
     api_key: Option<crate::config::SecretString>,
     /// A title from the first message of a new conversation.
-    title: Option<String>,
+    pub(super) title: Option<String>,
     /// From the conversation's pinned preset version.
     system: Option<String>,
     temperature: Option<f32>,
@@ -54,7 +54,7 @@ struct Plan {
     chain: Option<crate::plugins::RequestChain>,
 }
 
-enum PlanKind {
+pub(super) enum PlanKind {
     /// A new user message (not yet written) and its answer.
     Exchange { user: Message },
     /// A new answer to an existing message.
@@ -63,7 +63,8 @@ enum PlanKind {
     Continue { target: Message },
 }
 
-enum Action<'a> {
+#[derive(Clone, Copy)]
+pub(super) enum Action<'a> {
     Send { conversation: ConversationId, content: &'a str, model: Option<&'a str>, parent: Option<MessageId> },
     Regenerate { message: MessageId, model: Option<&'a str> },
     Continue { message: MessageId },
@@ -71,7 +72,7 @@ enum Action<'a> {
 }
 
 impl Action<'_> {
-    fn route(&self) -> String {
+    pub(super) fn route(&self) -> String {
         match self {
             Action::Send { conversation, .. } => format!("send:{conversation}"),
             Action::Regenerate { message, .. } => format!("regenerate:{message}"),
@@ -80,7 +81,7 @@ impl Action<'_> {
         }
     }
 
-    fn name(&self) -> &'static str {
+    pub(super) fn name(&self) -> &'static str {
         match self {
             Action::Send { .. } => "send",
             Action::Regenerate { .. } => "regenerate",
@@ -89,7 +90,7 @@ impl Action<'_> {
         }
     }
 
-    fn fingerprint(&self) -> String {
+    pub(super) fn fingerprint(&self) -> String {
         let canonical = match self {
             Action::Send { content, model, parent, .. } => {
                 serde_json::json!(["send", content, model, parent.map(|p| p.0)])
@@ -225,7 +226,7 @@ impl ChatService {
         Ok(())
     }
 
-    fn check_content(&self, content: &str) -> AppResult<()> {
+    pub(super) fn check_content(&self, content: &str) -> AppResult<()> {
         if content.trim().is_empty() {
             return Err(AppError::Validation { field: "content", reason: "must not be empty".into() });
         }
@@ -294,10 +295,7 @@ impl ChatService {
         idem: Idempotency<'_>,
         action: Action<'_>,
     ) -> AppResult<Turn> {
-        use tracing::field::Empty;
-        let span = tracing::info_span!("turn", tenant.id = %scope.tenant, action = action.name(),
-            conversation.id = Empty, message.id = Empty, user_message.id = Empty, model = Empty, provider = Empty,
-            outcome = Empty, refusal = Empty, tokens.input = Empty, tokens.output = Empty, provider.error = Empty);
+        let span = turn_span(scope, action.name());
         let result = self.run_turn(scope, ip, idem, action).instrument(span.clone()).await;
         if let Err(e) = &result {
             span.record("outcome", "refused");
@@ -328,7 +326,7 @@ impl ChatService {
         self.check_limits(scope, ip).instrument(tracing::info_span!("turn.admission.limits")).await?;
         self.engine.metrics().admission("limits", checking.elapsed());
         for attempt in 0..2 {
-            let plan = self.plan(scope, &action).instrument(tracing::info_span!("turn.plan")).await?;
+            let plan = self.plan(scope, &action, None).instrument(tracing::info_span!("turn.plan")).await?;
             turn_span.record("model", plan.spec.id.as_str());
             turn_span.record("provider", plan.spec.provider.as_str());
             // The worst case (the prompt and the longest answer allowed) must fit every token
@@ -409,14 +407,19 @@ impl ChatService {
         Ok(Written::Started(Box::new(prepared.turn)))
     }
 
-    async fn replay(&self, claim_scope: &Scope<'_>, fingerprint: &str) -> AppResult<Option<Turn>> {
+    pub(super) async fn replay(&self, claim_scope: &Scope<'_>, fingerprint: &str) -> AppResult<Option<Turn>> {
         match store::idempotency::find(self.store.conn(), claim_scope).await? {
             Some(claim) => self.replay_claim(claim_scope, claim, fingerprint).await.map(Some),
             None => Ok(None),
         }
     }
 
-    async fn replay_claim(&self, claim_scope: &Scope<'_>, claim: Claim, fingerprint: &str) -> AppResult<Turn> {
+    pub(super) async fn replay_claim(
+        &self,
+        claim_scope: &Scope<'_>,
+        claim: Claim,
+        fingerprint: &str,
+    ) -> AppResult<Turn> {
         if claim.fingerprint != fingerprint {
             return Err(AppError::IdempotencyMismatch);
         }
@@ -433,13 +436,22 @@ impl ChatService {
             user_message,
             assistant_message: assistant,
             replayed: true,
+            choices: None,
         })
     }
 
     /// Everything an action needs that can be read before taking the write lock: the target,
     /// the model, the provider and its key, and the context to send. Reading here (not inside
     /// the write transaction) keeps SQLite's single writer free for as short a time as possible.
-    async fn plan(&self, scope: &TenantScope, action: &Action<'_>) -> AppResult<Plan> {
+    ///
+    /// `preset` replaces the conversation's pinned preset for this answer (a choice's own preset
+    /// version).
+    pub(super) async fn plan(
+        &self,
+        scope: &TenantScope,
+        action: &Action<'_>,
+        preset: Option<crate::store::presets::PresetSettings>,
+    ) -> AppResult<Plan> {
         let conn = self.store.conn();
         // The target conversation (and message), and the model the caller or the message names.
         let (conv, target, requested) = match *action {
@@ -480,11 +492,13 @@ impl ChatService {
         };
         // The pinned preset version supplies the system prompt, sampling and output limit, and
         // the model when the caller names none; a plugin's preset is rendered for the turn.
-        let mut preset = match conv.preset_version_id {
-            Some(v) => store::presets::version_by_id(conn, scope.tenant, v).await?.map(|v| v.settings),
-            None => None,
+        let overridden = preset.is_some();
+        let mut preset = match (preset, conv.preset_version_id) {
+            (Some(settings), _) => Some(settings),
+            (None, Some(v)) => store::presets::version_by_id(conn, scope.tenant, v).await?.map(|v| v.settings),
+            (None, None) => None,
         };
-        if let Some((version, preset_id)) = &conv.plugin_preset {
+        if let Some((version, preset_id)) = conv.plugin_preset.as_ref().filter(|_| !overridden) {
             let default_model = requested.clone().unwrap_or_default();
             let rendered =
                 self.plugins.render_preset(scope.tenant, scope.user, *version, preset_id, &default_model).await?;
@@ -549,7 +563,7 @@ impl ChatService {
     }
 
     /// Writes a planned action inside the write transaction and prepares its turn.
-    async fn apply(
+    pub(super) async fn apply(
         &self,
         txn: &DatabaseTransaction,
         scope: &TenantScope,
@@ -631,7 +645,13 @@ impl ChatService {
             },
         };
         Ok(Prepared {
-            turn: Turn { conversation_id: conversation, user_message, assistant_message: assistant, replayed: false },
+            turn: Turn {
+                conversation_id: conversation,
+                user_message,
+                assistant_message: assistant,
+                replayed: false,
+                choices: None,
+            },
             job: Some(job),
         })
     }
@@ -675,8 +695,16 @@ fn exchange(
     (user, ctx)
 }
 
+/// A turn's trace span, with the attributes recorded as it goes (ids, model, outcome, tokens).
+pub(super) fn turn_span(scope: &TenantScope, action: &'static str) -> tracing::Span {
+    use tracing::field::Empty;
+    tracing::info_span!("turn", tenant.id = %scope.tenant, action = action,
+        conversation.id = Empty, message.id = Empty, user_message.id = Empty, model = Empty, provider = Empty,
+        outcome = Empty, refusal = Empty, tokens.input = Empty, tokens.output = Empty, provider.error = Empty)
+}
+
 /// Why a turn was not started, as a trace attribute (the error's kind, never its text).
-fn refusal(e: &AppError) -> &'static str {
+pub(super) fn refusal(e: &AppError) -> &'static str {
     match e {
         AppError::Validation { .. } | AppError::IdempotencyMismatch => "invalid",
         AppError::Unauthenticated(_) | AppError::InvalidCredentials | AppError::CsrfFailed => "unauthenticated",

@@ -42,21 +42,25 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 ";
 
-/// KEYS: the windows. ARGV: amount, reservation id, lifetime ms, then per window its limit and
-/// expiry (unix ms). Returns {0} when reserved, {-i} when window i has no `used` yet (load it
-/// and retry), or {i, committed} when window i refused.
+/// KEYS: the windows. ARGV: the total amount, lifetime ms, then per window its limit and expiry
+/// (unix ms), then one (reservation id, amount) pair per reservation — one for a turn, one per
+/// answer of a send with choices, checked together. Returns {0} when reserved, {-i} when window
+/// i has no `used` yet (load it and retry), or {i, committed} when window i refused.
 const RESERVE: &str = r"
-local amount = tonumber(ARGV[1])
+local total = tonumber(ARGV[1])
 for i, key in ipairs(KEYS) do
   local used = redis.call('HGET', key, 'used')
   if not used then return {-i, 0} end
   local committed = tonumber(used) + reserved(key, now)
-  local limit = tonumber(ARGV[3 + 2 * i - 1])
-  if committed + amount > limit then return {i, committed} end
+  local limit = tonumber(ARGV[1 + 2 * i])
+  if committed + total > limit then return {i, committed} end
 end
+local deadline = now + tonumber(ARGV[2])
 for i, key in ipairs(KEYS) do
-  redis.call('HSET', key, 'r:' .. ARGV[2], ARGV[1] .. ':' .. (now + tonumber(ARGV[3])))
-  redis.call('PEXPIREAT', key, ARGV[3 + 2 * i])
+  for j = 3 + 2 * #KEYS, #ARGV, 2 do
+    redis.call('HSET', key, 'r:' .. ARGV[j], ARGV[j + 1] .. ':' .. deadline)
+  end
+  redis.call('PEXPIREAT', key, ARGV[2 + 2 * i])
 end
 return {0, 0}
 ";
@@ -146,16 +150,25 @@ fn unavailable(e: redis::RedisError) -> AppError {
 #[async_trait]
 impl QuotaLedger for RedisLedger {
     async fn reserve(&self, id: Uuid, windows: &[Window], amount: u64) -> AppResult<Result<(), Refusal>> {
+        self.reserve_all(&[(id, amount)], windows).await
+    }
+
+    /// One script checks the total in every window and writes every reservation, atomically.
+    async fn reserve_all(&self, parts: &[(Uuid, u64)], windows: &[Window]) -> AppResult<Result<(), Refusal>> {
         if windows.is_empty() {
             return Ok(Ok(()));
         }
+        let amount: u64 = parts.iter().map(|(_, a)| a).sum();
         // At most one load per window, then the answer.
         for _ in 0..=windows.len() {
             let mut invocation = self.reserve.prepare_invoke();
-            invocation.arg(amount).arg(id.to_string()).arg(RESERVATION_LIFETIME_MS);
+            invocation.arg(amount).arg(RESERVATION_LIFETIME_MS);
             for w in windows {
                 invocation.key(self.key(w));
                 invocation.arg(w.limit).arg((w.resets_at + chrono::Duration::days(1)).timestamp_millis());
+            }
+            for (id, part) in parts {
+                invocation.arg(id.to_string()).arg(*part);
             }
             let mut conn = self.cluster.conn();
             let result: redis::RedisResult<(i64, u64)> = invocation.invoke_async(&mut conn).await;
@@ -172,9 +185,9 @@ impl QuotaLedger for RedisLedger {
                 }
                 Err(e) if self.falls_back(&e) => {
                     tracing::debug!(error = %e, "redis unreachable: reserving in this replica's own ledger");
-                    let answer = self.local.reserve(id, windows, amount).await?;
+                    let answer = self.local.reserve_all(parts, windows).await?;
                     if answer.is_ok() {
-                        self.local_ids().insert(id);
+                        self.local_ids().extend(parts.iter().map(|(id, _)| *id));
                     }
                     return Ok(answer);
                 }

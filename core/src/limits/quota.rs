@@ -105,6 +105,28 @@ pub trait QuotaLedger: Send + Sync {
     /// Reserves `amount` tokens in every window, or in none: `Ok(Err(..))` names the window that
     /// has too little left. `id` names the reservation until it is settled.
     async fn reserve(&self, id: Uuid, windows: &[Window], amount: u64) -> AppResult<Result<(), Refusal>>;
+    /// Reserves several amounts, one reservation each (the answers of one send with choices), in
+    /// every window, or none of them: the refusal names the window and the total requested.
+    /// This default reserves one by one and gives back what it took when one is refused, so
+    /// nothing stays reserved; a ledger that can check the total at once overrides it.
+    async fn reserve_all(&self, parts: &[(Uuid, u64)], windows: &[Window]) -> AppResult<Result<(), Refusal>> {
+        let total: u64 = parts.iter().map(|(_, a)| a).sum();
+        for (taken, (id, amount)) in parts.iter().enumerate() {
+            let answer = self.reserve(*id, windows, *amount).await;
+            if matches!(answer, Ok(Ok(()))) {
+                continue;
+            }
+            let mut ours = 0;
+            for (id, amount) in &parts[..taken] {
+                self.settle(*id, windows, *amount, 0).await;
+                ours += amount;
+            }
+            return answer.map(|a| {
+                a.map_err(|refusal| Refusal { used: refusal.used.saturating_sub(ours), requested: total, ..refusal })
+            });
+        }
+        Ok(Ok(()))
+    }
     /// Ends a reservation: releases `reserved` and counts `actual` (zero when the turn never ran).
     async fn settle(&self, id: Uuid, windows: &[Window], reserved: u64, actual: u64);
     /// The current balance of a window (for "my usage").
@@ -163,6 +185,13 @@ impl QuotaLedger for InProcessLedger {
             }
         }
         Ok(Ok(()))
+    }
+
+    /// Checks the total against every window under one lock: all or nothing, no other turn
+    /// sees a part of it.
+    async fn reserve_all(&self, parts: &[(Uuid, u64)], windows: &[Window]) -> AppResult<Result<(), Refusal>> {
+        let total = parts.iter().map(|(_, a)| a).sum();
+        self.reserve(Uuid::nil(), windows, total).await
     }
 
     async fn settle(&self, _id: Uuid, windows: &[Window], reserved: u64, actual: u64) {

@@ -84,7 +84,8 @@ index.json               who and what this export is, and a list of your convers
 conversations/*.json     one file per conversation: every message of every branch, with its role,\n\
                          status, model and times; `parent_id` links a message to the one it answers\n\
                          (edits and regenerations are siblings), `branches` lists each branch's\n\
-                         message ids from the first message to its last\n\
+                         message ids from the first message to its last; `choice_sets` lists the\n\
+                         answers you asked for side by side and the one you picked\n\
 presets.json             your personal presets, each with all its versions\n\
 shares.json              the shares you created, with the messages they copied\n\
 usage.jsonl              one line per answer: model, tokens and cost\n\
@@ -216,6 +217,7 @@ async fn produce(
         for mut conversation in page {
             after = Some(conversation.id);
             conversation.messages = store::personal::messages(conn, tenant, conversation.id).await?;
+            conversation.choice_sets = store::personal::choice_sets(conn, tenant, conversation.id).await?;
             let file = format!(
                 "conversations/{}_{}_{}.json",
                 conversation.created_at.format("%Y-%m-%d"),

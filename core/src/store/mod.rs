@@ -8,6 +8,7 @@ pub mod api_tokens;
 pub mod audit;
 pub mod audit_sinks;
 pub mod catalogue;
+pub mod choices;
 pub mod conversations;
 mod entities;
 pub(crate) mod idempotency;

@@ -40,6 +40,21 @@ pub struct ExportedConversation {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub messages: Vec<ExportedMessage>,
+    /// Sends that asked for several answers at once, and which one the user picked.
+    pub choice_sets: Vec<ExportedChoiceSet>,
+}
+
+/// Several answers to one message, generated at once, and the user's pick (preference data).
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportedChoiceSet {
+    pub id: Uuid,
+    /// The user message the answers answer.
+    pub parent_id: Uuid,
+    /// The answers, in choice order.
+    pub message_ids: Vec<Uuid>,
+    pub picked_message_id: Option<Uuid>,
+    pub picked_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
 }
 
 /// A page of the user's conversations (oldest first, after `after`), without their messages.
@@ -70,6 +85,7 @@ pub async fn conversations(
             created_at: c.created_at,
             updated_at: c.updated_at,
             messages: Vec::new(),
+            choice_sets: Vec::new(),
         })
         .collect())
 }
@@ -263,6 +279,22 @@ pub async fn tokens(
             expires_at: t.expires_at,
             last_used_at: t.last_used_at,
             revoked_at: t.revoked_at,
+        })
+        .collect())
+}
+
+/// The choice sets of one of the user's conversations (from [`conversations`]), oldest first.
+pub async fn choice_sets(conn: &impl Conn, tenant: TenantId, conversation: Uuid) -> AppResult<Vec<ExportedChoiceSet>> {
+    let sets = super::choices::of_conversation(conn, tenant, crate::domain::ConversationId(conversation)).await?;
+    Ok(sets
+        .into_iter()
+        .map(|s| ExportedChoiceSet {
+            id: s.id.0,
+            parent_id: s.parent_id.0,
+            message_ids: s.message_ids.iter().map(|m| m.0).collect(),
+            picked_message_id: s.pick.as_ref().map(|p| p.message_id.0),
+            picked_at: s.pick.as_ref().map(|p| p.at),
+            created_at: s.created_at,
         })
         .collect())
 }

@@ -112,10 +112,27 @@ impl UsageService {
         spec: &crate::providers::ModelSpec,
         amount: u64,
     ) -> AppResult<Ticket> {
+        let mut tickets = self.reserve_all(scope, conversation, &[(spec, amount)]).await?;
+        tickets.pop().ok_or_else(|| AppError::Internal("a reservation without its ticket".into()))
+    }
+
+    /// Reserves the worst case of several turns at once (a send with choices): every one of
+    /// them in every budget, or none — `quota_exceeded` names the total requested. One ticket
+    /// per turn, each settled on its own when its turn ends.
+    pub async fn reserve_all(
+        &self,
+        scope: &TenantScope,
+        conversation: ConversationId,
+        parts: &[(&crate::providers::ModelSpec, u64)],
+    ) -> AppResult<Vec<Ticket>> {
         let now = Utc::now();
         let windows = self.windows(scope.tenant, scope.user, now).await?;
-        let reservation = uuid::Uuid::new_v4();
-        if let Err(refusal) = self.ledger.reserve(reservation, &windows, amount).await? {
+        let ids: Vec<(uuid::Uuid, u64)> = parts.iter().map(|(_, amount)| (uuid::Uuid::new_v4(), *amount)).collect();
+        let answer = match ids.as_slice() {
+            [(id, amount)] => self.ledger.reserve(*id, &windows, *amount).await?,
+            _ => self.ledger.reserve_all(&ids, &windows).await?,
+        };
+        if let Err(refusal) = answer {
             let w = &refusal.window;
             return Err(AppError::QuotaExceeded(Box::new(QuotaRefusal {
                 scope: if w.user().is_some() { "user" } else { "tenant" },
@@ -127,19 +144,24 @@ impl UsageService {
                 resets_at: w.resets_at,
             })));
         }
-        Ok(Ticket {
-            tenant: scope.tenant,
-            user: scope.user,
-            conversation,
-            model: spec.id.clone(),
-            input_price_per_million: spec.input_price_per_million,
-            output_price_per_million: spec.output_price_per_million,
-            windows,
-            reserved: amount,
-            reservation,
-            day: bucket_of(Period::Day, now).0,
-            month: bucket_of(Period::Month, now).0,
-        })
+        let (day, month) = (bucket_of(Period::Day, now).0, bucket_of(Period::Month, now).0);
+        Ok(parts
+            .iter()
+            .zip(ids)
+            .map(|((spec, _), (reservation, reserved))| Ticket {
+                tenant: scope.tenant,
+                user: scope.user,
+                conversation,
+                model: spec.id.clone(),
+                input_price_per_million: spec.input_price_per_million,
+                output_price_per_million: spec.output_price_per_million,
+                windows: windows.clone(),
+                reserved,
+                reservation,
+                day: day.clone(),
+                month: month.clone(),
+            })
+            .collect())
     }
 
     /// Gives a reservation back unused (the turn never started).

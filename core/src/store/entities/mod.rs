@@ -5,6 +5,7 @@ pub mod audit_head;
 pub mod audit_log;
 pub mod audit_sink;
 pub mod casbin_rule;
+pub mod choice_set;
 pub mod conversation;
 pub mod idempotency_key;
 pub mod membership;

@@ -64,6 +64,12 @@ export interface ConfabClient {
   edit(messageId: string, body: EditBody, options?: TurnStreamOptions): MessageStream;
   /** Attaches to an assistant message's events, live or finished (`GET /v1/messages/{id}/events`). */
   events(messageId: string, options?: AttachOptions): MessageStream;
+  /**
+   * Attaches to every answer of a choice set on one stream (`GET /v1/choice-sets/{id}/events`):
+   * events of all the answers interleaved, resumed together after a drop; it ends when every
+   * answer has ended.
+   */
+  choiceEvents(choiceSetId: string, options?: AttachOptions): MessageStream;
 }
 
 const SSE = { Accept: 'text/event-stream' } as const;
@@ -128,6 +134,16 @@ export function createConfabClient(options: ConfabClientOptions): ConfabClient {
   function attach(messageId: string, lastEventId: string | null, signal: AbortSignal): Promise<Opened> {
     return api.GET('/v1/messages/{id}/events', {
       params: { path: { id: messageId }, header: lastEventId === null ? {} : { 'Last-Event-ID': lastEventId } },
+      headers: SSE,
+      parseAs: 'stream',
+      cache: 'no-store',
+      signal,
+    });
+  }
+
+  function attachChoices(choiceSetId: string, lastEventId: string | null, signal: AbortSignal): Promise<Opened> {
+    return api.GET('/v1/choice-sets/{id}/events', {
+      params: { path: { id: choiceSetId }, header: lastEventId === null ? {} : { 'Last-Event-ID': lastEventId } },
       headers: SSE,
       parseAs: 'stream',
       cache: 'no-store',
@@ -202,6 +218,11 @@ export function createConfabClient(options: ConfabClientOptions): ConfabClient {
     events(messageId, o = {}) {
       const source: StreamSource = { attach, toError: (r, b) => toError(r, b) };
       return new MessageStream(source, withDefaults(o), { messageId, lastEventId: o.lastEventId ?? null });
+    },
+    choiceEvents(choiceSetId, o = {}) {
+      const source: StreamSource = { attach: attachChoices, toError: (r, b) => toError(r, b) };
+      const init = { messageId: choiceSetId, lastEventId: o.lastEventId ?? null, multiplexed: true };
+      return new MessageStream(source, withDefaults(o), init);
     },
   };
 }

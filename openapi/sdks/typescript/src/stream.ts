@@ -58,15 +58,33 @@ export class MessageStream implements AsyncIterable<StreamEvent> {
   /** The final event, once received. */
   final: Extract<StreamEvent, { message: Message }> | null = null;
   private used = false;
+  /**
+   * A choice set's stream (several answers on one connection): `messageId` is the set's id, each
+   * event's id holds one position per answer (`-`, a byte offset, or `x` once it ended), and the
+   * stream ends when every position is `x`. `final` is then the last answer's final event.
+   */
+  private readonly multiplexed: boolean;
 
   constructor(
     private readonly source: StreamSource,
     private readonly options: StreamOptions,
-    init: { messageId?: string | null; lastEventId?: string | null; idempotencyKey?: string | null },
+    init: {
+      messageId?: string | null;
+      lastEventId?: string | null;
+      idempotencyKey?: string | null;
+      multiplexed?: boolean;
+    },
   ) {
     this.messageId = init.messageId ?? null;
     this.lastEventId = init.lastEventId ?? null;
     this.idempotencyKey = init.idempotencyKey ?? null;
+    this.multiplexed = init.multiplexed ?? false;
+  }
+
+  /** Whether every answer of the stream has sent its final event. */
+  private done(): boolean {
+    if (!this.multiplexed) return this.final !== null;
+    return this.lastEventId !== null && this.lastEventId.split('.').every((p) => p === 'x');
   }
 
   [Symbol.asyncIterator](): AsyncIterator<StreamEvent> {
@@ -95,6 +113,7 @@ export class MessageStream implements AsyncIterable<StreamEvent> {
 
     for (;;) {
       signal?.throwIfAborted();
+      if (this.done()) return;
       const connection = new AbortController();
       let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
       let idle: ReturnType<typeof setTimeout> | undefined;
@@ -136,7 +155,7 @@ export class MessageStream implements AsyncIterable<StreamEvent> {
           for (const message of parser.push(value)) {
             const event = JSON.parse(message.data) as StreamEvent;
             if (message.id !== null) this.lastEventId = message.id;
-            if (event.type === 'message.created') {
+            if (event.type === 'message.created' && !this.multiplexed) {
               this.messageId = event.assistant_message_id;
               this.conversationId = event.conversation_id;
             }
@@ -146,7 +165,7 @@ export class MessageStream implements AsyncIterable<StreamEvent> {
             }
             if (FINAL.has(event.type)) this.final = event as Extract<StreamEvent, { message: Message }>;
             yield event;
-            if (this.final) return;
+            if (this.done()) return;
           }
         }
         lastFailure = new ConfabNetworkError('the stream ended before its final event');

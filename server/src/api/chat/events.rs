@@ -2,6 +2,7 @@
 //! the id a client sends back as `Last-Event-ID` to resume.
 
 use super::views::MessageView;
+use confab_core::chat::Positions;
 use confab_core::chat::engine::ChatEvent;
 use confab_core::domain::MessageStatus;
 use futures::StreamExt;
@@ -27,6 +28,12 @@ pub struct MessageCreated {
     /// The model writing the answer.
     #[oai(nullable)]
     pub model: Option<String>,
+    /// On a choice set's stream: the set (null on a single answer's stream).
+    #[oai(nullable)]
+    pub choice_set_id: Option<Uuid>,
+    /// On a choice set's stream: this answer's index in choice order, from 0 (null otherwise).
+    #[oai(nullable)]
+    pub choice: Option<u32>,
 }
 
 /// `message.delta`: the next piece of the answer.
@@ -63,7 +70,9 @@ pub struct MessageCancelled {
 }
 
 /// One server-sent event. Its SSE `event:` field is the `type`; its `id:` is the message's
-/// content length in bytes after the event (send it back as `Last-Event-ID` to resume).
+/// content length in bytes after the event (send it back as `Last-Event-ID` to resume). On a
+/// choice set's stream the id holds one position per answer instead (see
+/// `GET /v1/choice-sets/{id}/events`).
 #[derive(Debug, Clone, Union)]
 #[oai(discriminator_name = "type")]
 pub enum StreamEvent {
@@ -105,7 +114,7 @@ impl StreamEvent {
 /// The answer stream as a response body. Described in the spec as an event stream (a string of
 /// SSE frames whose `data:` is a [`StreamEvent`]), not as poem-openapi's default JSON array, which
 /// validators and generators would read as one JSON document.
-pub struct Events(EventStream<BoxStream<'static, StreamEvent>>);
+pub struct Events(poem::Response);
 
 const EVENT_STREAM_DESCRIPTION: &str = "Server-sent events (`text/event-stream`). Each event has \
      `event:` (its type: `message.created`, `message.delta`, `message.completed`, `message.failed` \
@@ -131,7 +140,7 @@ impl Payload for Events {
 
 impl IntoResponse for Events {
     fn into_response(self) -> poem::Response {
-        self.0.into_response()
+        self.0
     }
 }
 
@@ -161,6 +170,8 @@ fn to_wire(event: ChatEvent) -> StreamEvent {
             user_message_id: user_message_id.map(|u| u.0),
             assistant_message_id: message.id.0,
             model: message.model,
+            choice_set_id: None,
+            choice: None,
         }),
         ChatEvent::Delta { message_id, content, offset } => {
             StreamEvent::Delta(MessageDelta { message_id: message_id.0, content, offset: offset as u64 })
@@ -191,8 +202,36 @@ pub(super) fn first_delta_timed(
 }
 
 pub(super) fn sse(stream: BoxStream<'static, ChatEvent>, heartbeat: Duration) -> Events {
-    Events(EventStream::new(stream.map(to_wire).boxed()).keep_alive(heartbeat).to_event(|event| {
-        let data = poem_openapi::types::ToJSON::to_json_string(&event);
-        poem::web::sse::Event::message(data).event_type(event.name()).id(event.id().to_string())
-    }))
+    Events(
+        EventStream::new(stream.map(to_wire).boxed())
+            .keep_alive(heartbeat)
+            .to_event(|event| {
+                let data = poem_openapi::types::ToJSON::to_json_string(&event);
+                poem::web::sse::Event::message(data).event_type(event.name()).id(event.id().to_string())
+            })
+            .into_response(),
+    )
+}
+
+/// A choice set's answers on one stream. Events are those of a single answer (deltas carry
+/// their `message_id`; `message.created` also its `choice_set_id` and `choice` index); each
+/// event's `id:` is the stream's [`Positions`] after it, one position per answer, so one
+/// `Last-Event-ID` resumes every answer where it was.
+pub(super) fn sse_choices(
+    stream: BoxStream<'static, (usize, ChatEvent)>,
+    set: Uuid,
+    mut positions: Positions,
+    heartbeat: Duration,
+) -> Events {
+    let events = stream.map(move |(index, event)| {
+        positions.advance(index, &event);
+        let mut wire = to_wire(event);
+        if let StreamEvent::Created(created) = &mut wire {
+            created.choice_set_id = Some(set);
+            created.choice = u32::try_from(index).ok();
+        }
+        let data = poem_openapi::types::ToJSON::to_json_string(&wire);
+        poem::web::sse::Event::message(data).event_type(wire.name()).id(positions.to_string())
+    });
+    Events(poem::web::sse::SSE::new(events).keep_alive(heartbeat).into_response())
 }

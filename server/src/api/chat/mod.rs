@@ -13,11 +13,11 @@ use super::extract::Auth;
 use super::paging::{Cursor, PageLimit, decode_cursor, next_cursor, page_limit};
 use crate::state::AppState;
 use confab_core::authz::Permission;
-use confab_core::chat::{Draft, Idempotency, Turn};
-use confab_core::domain::{ConversationId, MessageId};
+use confab_core::chat::{ChoiceOption, Draft, Idempotency, MAX_CHOICES, Positions, Turn};
+use confab_core::domain::{ChoiceSetId, ConversationId, MessageId, PresetVersionId};
 use confab_core::error::AppError;
 use confab_core::store::conversations::Conversation;
-use events::{Events, sse};
+use events::{Events, sse, sse_choices};
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
@@ -97,7 +97,13 @@ async fn respond(
     req: &poem::Request,
     turn: Turn,
 ) -> ApiResult<TurnResponse> {
-    if wants_sse(req) {
+    if wants_sse(req)
+        && let Some(choices) = &turn.choices
+    {
+        let events = guarded(state, &auth.0, state.chat.choice_turn_events(scope, &turn));
+        let start = Positions::start(choices.answers.len());
+        Ok(TurnResponse::Stream(sse_choices(events, choices.set.0, start, heartbeat(state))))
+    } else if wants_sse(req) {
         let events = guarded(state, &auth.0, state.chat.turn_events(scope, &turn));
         let arrived = req.data::<super::middleware::Arrived>().map_or_else(std::time::Instant::now, |a| a.0);
         let events = events::first_delta_timed(events, state.metrics.clone(), arrived);
@@ -123,6 +129,48 @@ async fn pinned(
         name: v.settings.name,
         model: v.settings.model,
     }))
+}
+
+/// The answers a send or regenerate asks for: `None` for one (an ordinary turn), else one option
+/// per choice.
+fn choice_options(
+    choices: Option<u32>,
+    options: Option<&[ChoiceOptionInput]>,
+) -> Result<Option<Vec<ChoiceOption<'_>>>, AppError> {
+    let n = choices.map_or_else(|| options.map_or(1, <[_]>::len), |n| n as usize);
+    if n == 0 || n > MAX_CHOICES {
+        return Err(AppError::Validation { field: "choices", reason: format!("must be between 1 and {MAX_CHOICES}") });
+    }
+    if options.is_some_and(|o| o.len() != n) {
+        return Err(AppError::Validation { field: "choice_options", reason: "must have one entry per choice".into() });
+    }
+    if n == 1 {
+        if options.is_some() {
+            return Err(AppError::Validation {
+                field: "choice_options",
+                reason: "is for 2 or more choices; use `model` for one answer".into(),
+            });
+        }
+        return Ok(None);
+    }
+    Ok(Some(match options {
+        Some(options) => options
+            .iter()
+            .map(|o| ChoiceOption {
+                model: o.model.as_deref(),
+                preset_version: o.preset_version_id.map(PresetVersionId),
+            })
+            .collect(),
+        None => vec![ChoiceOption::default(); n],
+    }))
+}
+
+async fn choice_set_view(
+    state: &AppState,
+    scope: &confab_core::domain::TenantScope,
+    conversation: ConversationId,
+) -> ApiResult<Vec<ChoiceSetView>> {
+    Ok(state.chat.choice_sets(scope, conversation).await?.into_iter().map(Into::into).collect())
 }
 
 fn client_ip() -> Option<String> {
@@ -184,7 +232,8 @@ impl ChatApi {
             TreeView::Tree => messages.into_iter().map(Into::into).collect(),
         };
         let preset = pinned(&state, &scope, &conversation).await?;
-        Ok(Json(ConversationDetail { conversation: conversation.into(), preset, view, messages }))
+        let choice_sets = choice_set_view(&state, &scope, conversation.id).await?;
+        Ok(Json(ConversationDetail { conversation: conversation.into(), preset, view, messages, choice_sets }))
     }
 
     /// Switch the conversation to another preset (its current version) or to none. Editing a
@@ -251,7 +300,14 @@ impl ChatApi {
         let (conversation, messages) = state.chat.conversation(&scope, cid).await?;
         let messages = branch(messages, conversation.active_leaf_id);
         let preset = pinned(&state, &scope, &conversation).await?;
-        Ok(Json(ConversationDetail { conversation: conversation.into(), preset, view: TreeView::Branch, messages }))
+        let choice_sets = choice_set_view(&state, &scope, conversation.id).await?;
+        Ok(Json(ConversationDetail {
+            conversation: conversation.into(),
+            preset,
+            view: TreeView::Branch,
+            messages,
+            choice_sets,
+        }))
     }
 
     /// Send a message and get the answer.
@@ -278,16 +334,15 @@ impl ChatApi {
     ) -> ApiResult<TurnResponse> {
         let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;
         let idem = Idempotency::parse(idempotency_key.0.as_deref())?;
-        let turn = state
-            .chat
-            .send(
-                &scope,
-                client_ip().as_deref(),
-                idem,
-                ConversationId(id.0),
-                Draft { content: &body.content, model: body.model.as_deref(), parent: body.parent_id.map(MessageId) },
-            )
-            .await?;
+        let draft =
+            Draft { content: &body.content, model: body.model.as_deref(), parent: body.parent_id.map(MessageId) };
+        let (ip, conversation) = (client_ip(), ConversationId(id.0));
+        let turn = match choice_options(body.choices, body.choice_options.as_deref())? {
+            None => state.chat.send(&scope, ip.as_deref(), idem, conversation, draft).await?,
+            Some(options) => {
+                state.chat.send_choices(&scope, ip.as_deref(), idem, conversation, draft, &options).await?
+            }
+        };
         respond(&state, &auth, &scope, req, turn).await
     }
 
@@ -365,8 +420,13 @@ impl ChatApi {
     ) -> ApiResult<TurnResponse> {
         let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;
         let idem = Idempotency::parse(idempotency_key.0.as_deref())?;
-        let turn =
-            state.chat.regenerate(&scope, client_ip().as_deref(), idem, MessageId(id.0), body.model.as_deref()).await?;
+        let (ip, message, model) = (client_ip(), MessageId(id.0), body.model.as_deref());
+        let turn = match choice_options(body.choices, body.choice_options.as_deref())? {
+            None => state.chat.regenerate(&scope, ip.as_deref(), idem, message, model).await?,
+            Some(options) => {
+                state.chat.regenerate_choices(&scope, ip.as_deref(), idem, message, model, &options).await?
+            }
+        };
         respond(&state, &auth, &scope, req, turn).await
     }
 
@@ -416,5 +476,68 @@ impl ChatApi {
             .edit(&scope, client_ip().as_deref(), idem, MessageId(id.0), &body.content, body.model.as_deref())
             .await?;
         respond(&state, &auth, &scope, req, turn).await
+    }
+
+    /// A choice set (several answers to one message, generated at once) with its answers.
+    #[oai(path = "/choice-sets/:id", method = "get", operation_id = "choice_sets_get")]
+    async fn get_choice_set(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        /// The choice set's id.
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<ChoiceSetDetail>> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_READ).await?;
+        let (set, answers) = state.chat.choice_set(&scope, ChoiceSetId(id.0)).await?;
+        Ok(Json(ChoiceSetDetail { choice_set: set.into(), answers: answers.into_iter().map(Into::into).collect() }))
+    }
+
+    /// Attach to every answer of a choice set on one stream, live or finished.
+    ///
+    /// The events are those of `GET /v1/messages/{id}/events`, interleaved as the answers are
+    /// written; each carries its answer's id (`message_id`, or `assistant_message_id` and
+    /// `choice` on `message.created`). Each event's `id:` holds one position per answer in choice
+    /// order, joined by `.`: `-` (nothing received yet), the answer's length in bytes received so
+    /// far (`0` right after its `message.created`), or `x` (its final event was received) — e.g.
+    /// `412.x.-`. Sent back as `Last-Event-ID`, it resumes every answer right after its position,
+    /// with no gap and no duplicate; the stream ends when every answer has sent its final event.
+    #[oai(path = "/choice-sets/:id/events", method = "get", operation_id = "choice_sets_events")]
+    async fn choice_set_events(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        /// The choice set's id.
+        id: Path<Uuid>,
+        /// The `id:` of the last event received: every answer resumes after its position. From
+        /// the start when absent.
+        #[oai(name = "Last-Event-ID")]
+        last_event_id: Header<Option<String>>,
+    ) -> ApiResult<Events> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_READ).await?;
+        let (set, answers) = state.chat.choice_set(&scope, ChoiceSetId(id.0)).await?;
+        let positions = match last_event_id.0.as_deref() {
+            None => Positions::start(answers.len()),
+            Some(raw) => Positions::parse(raw, answers.len())?,
+        };
+        let stream = state.chat.choice_events(&scope, Some(set.parent_id), &answers, &positions);
+        let events = guarded(&state, &auth.0, stream);
+        Ok(sse_choices(events, set.id.0, positions, heartbeat(&state)))
+    }
+
+    /// Use this answer: the picked answer of a choice set becomes the conversation's active
+    /// branch (the others stay as its siblings in the branch navigator) and the pick is recorded
+    /// (it is part of the user's data export). Picking again replaces the pick.
+    #[oai(path = "/choice-sets/:id/pick", method = "post", operation_id = "choice_sets_pick")]
+    async fn pick_choice(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        /// The choice set's id.
+        id: Path<Uuid>,
+        body: Json<PickChoice>,
+    ) -> ApiResult<Json<ChoiceSetView>> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;
+        let set = state.chat.pick_choice(&scope, ChoiceSetId(id.0), MessageId(body.message_id)).await?;
+        Ok(Json(set.into()))
     }
 }

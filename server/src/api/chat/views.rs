@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use confab_core::chat::Turn;
 use confab_core::domain::{MessageId, MessageRole, MessageStatus, PresetId};
+use confab_core::store::choices::ChoiceSet;
 use confab_core::store::conversations::Conversation;
 use confab_core::store::messages::Message;
 use poem_openapi::{Enum, Object};
@@ -271,6 +272,76 @@ pub struct ConversationDetail {
     pub view: TreeView,
     /// The messages, as `view` says.
     pub messages: Vec<MessageView>,
+    /// The conversation's sends with choices (several answers to one message), oldest first.
+    pub choice_sets: Vec<ChoiceSetView>,
+}
+
+/// Several answers to one message, generated at once (a send or regenerate with `choices`).
+#[derive(Debug, Object)]
+pub struct ChoiceSetView {
+    /// The choice set: reattach with `GET /v1/choice-sets/{id}/events`, pick with
+    /// `POST /v1/choice-sets/{id}/pick`.
+    pub id: Uuid,
+    /// The conversation.
+    pub conversation_id: Uuid,
+    /// The user message the answers answer.
+    pub parent_id: Uuid,
+    /// The answers' ids, in choice order (the order of the stream's `Last-Event-ID` positions).
+    pub message_ids: Vec<Uuid>,
+    /// The answer the user picked, if they did.
+    #[oai(nullable)]
+    pub picked_message_id: Option<Uuid>,
+    /// When the user picked it.
+    #[oai(nullable)]
+    pub picked_at: Option<DateTime<Utc>>,
+    /// When the answers were asked for.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<ChoiceSet> for ChoiceSetView {
+    fn from(s: ChoiceSet) -> Self {
+        Self {
+            id: s.id.0,
+            conversation_id: s.conversation_id.0,
+            parent_id: s.parent_id.0,
+            message_ids: s.message_ids.iter().map(|m| m.0).collect(),
+            picked_message_id: s.pick.as_ref().map(|p| p.message_id.0),
+            picked_at: s.pick.as_ref().map(|p| p.at),
+            created_at: s.created_at,
+        }
+    }
+}
+
+/// A choice set with its answers as they are now.
+#[derive(Debug, Object)]
+pub struct ChoiceSetDetail {
+    /// The set and its pick.
+    pub choice_set: ChoiceSetView,
+    /// The answers, in choice order.
+    pub answers: Vec<MessageView>,
+}
+
+/// Which answer of a choice set the user chose.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct PickChoice {
+    /// One of the set's `message_ids`: it becomes the active branch; the others stay as its
+    /// siblings.
+    pub message_id: Uuid,
+}
+
+/// One answer of a send with choices: its own model or preset version. Absent fields fall back
+/// to the request's `model` and the conversation's pinned preset.
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct ChoiceOptionInput {
+    /// A model id from `GET /v1/models`.
+    #[oai(nullable)]
+    pub model: Option<String>,
+    /// A preset version (`GET /v1/presets/{id}/versions`) whose system prompt, sampling, output
+    /// limit and model this answer uses instead of the conversation's.
+    #[oai(nullable)]
+    pub preset_version_id: Option<Uuid>,
 }
 
 /// A new, empty conversation.
@@ -374,6 +445,16 @@ pub struct SendMessage {
     /// The message to answer after; the active branch's last message when absent.
     #[oai(nullable)]
     pub parent_id: Option<Uuid>,
+    /// How many answers to generate at once, 1 (the default) to 4. With 2 or more the answers
+    /// stream side by side on one connection and the user picks one
+    /// (`POST /v1/choice-sets/{id}/pick`). Quota is reserved for all of them or none; each
+    /// counts as a turn for the rate limits and records its own usage event.
+    #[oai(nullable)]
+    pub choices: Option<u32>,
+    /// Each answer's own model or preset version, in choice order; as many as `choices` when
+    /// given.
+    #[oai(nullable)]
+    pub choice_options: Option<Vec<ChoiceOptionInput>>,
 }
 
 /// A new version of a user message: a sibling branch with a new answer.
@@ -394,6 +475,12 @@ pub struct RegenerateMessage {
     /// The model for the new answer; the original's when absent.
     #[oai(nullable)]
     pub model: Option<String>,
+    /// How many new answers, 1 (the default) to 4; as for `SendMessage.choices`.
+    #[oai(nullable)]
+    pub choices: Option<u32>,
+    /// Each new answer's own model or preset version, in choice order.
+    #[oai(nullable)]
+    pub choice_options: Option<Vec<ChoiceOptionInput>>,
 }
 
 /// A turn that was accepted: the user message (if any) and the answer being written.
@@ -409,6 +496,13 @@ pub struct TurnView {
     /// True when this answers a retry with an `Idempotency-Key` already used: nothing new was
     /// created.
     pub replayed: bool,
+    /// With `choices`: the choice set (null otherwise).
+    #[oai(nullable)]
+    pub choice_set_id: Option<Uuid>,
+    /// With `choices`: every answer in choice order, `assistant_message` first (null otherwise);
+    /// attach to all of them with `GET /v1/choice-sets/{id}/events`.
+    #[oai(nullable)]
+    pub choices: Option<Vec<MessageView>>,
 }
 
 impl From<Turn> for TurnView {
@@ -418,6 +512,8 @@ impl From<Turn> for TurnView {
             user_message: t.user_message.map(Into::into),
             assistant_message: t.assistant_message.into(),
             replayed: t.replayed,
+            choice_set_id: t.choices.as_ref().map(|c| c.set.0),
+            choices: t.choices.map(|c| c.answers.into_iter().map(Into::into).collect()),
         }
     }
 }

@@ -67,5 +67,14 @@ export function useSwitchBranch(conversationId: string | null) {
   });
 }
 
+/** "Use this answer": the picked answer of a choice set becomes the branch; the conversation reloads. */
+export function usePickChoice(conversationId: string | null) {
+  const client = useQueryClient();
+  return $api.useMutation('post', '/v1/choice-sets/{id}/pick', {
+    onSuccess: () => (conversationId ? client.invalidateQueries({ queryKey: conversationKey(conversationId) }) : undefined),
+    meta: { toastErrors: true },
+  });
+}
+
 /** Stops an answer; what was written so far stays (the stream reports it `cancelled`). */
 export const useCancelAnswer = () => $api.useMutation('post', '/v1/messages/{id}/cancel', { meta: { toastErrors: true } });

@@ -102,6 +102,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/choice-sets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A choice set (several answers to one message, generated at once) with its answers. */
+        get: operations["choice_sets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/choice-sets/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Attach to every answer of a choice set on one stream, live or finished.
+         * @description The events are those of `GET /v1/messages/{id}/events`, interleaved as the answers are
+         *     written; each carries its answer's id (`message_id`, or `assistant_message_id` and
+         *     `choice` on `message.created`). Each event's `id:` holds one position per answer in choice
+         *     order, joined by `.`: `-` (nothing received yet), the answer's length in bytes received so
+         *     far (`0` right after its `message.created`), or `x` (its final event was received) — e.g.
+         *     `412.x.-`. Sent back as `Last-Event-ID`, it resumes every answer right after its position,
+         *     with no gap and no duplicate; the stream ends when every answer has sent its final event.
+         */
+        get: operations["choice_sets_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/choice-sets/{id}/pick": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Use this answer: the picked answer of a choice set becomes the conversation's active
+         *     branch (the others stay as its siblings in the branch navigator) and the pick is recorded
+         *     (it is part of the user's data export). Picking again replaces the pick.
+         */
+        post: operations["choice_sets_pick"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/conversations": {
         parameters: {
             query?: never;
@@ -1874,6 +1938,70 @@ export interface components {
             new_password: string;
         };
         /**
+         * ChoiceOptionInput
+         * @description One answer of a send with choices: its own model or preset version. Absent fields fall back
+         *     to the request's `model` and the conversation's pinned preset.
+         */
+        ChoiceOptionInput: {
+            /** @description A model id from `GET /v1/models`. */
+            model?: string | null;
+            /**
+             * Format: uuid
+             * @description A preset version (`GET /v1/presets/{id}/versions`) whose system prompt, sampling, output
+             *     limit and model this answer uses instead of the conversation's.
+             */
+            preset_version_id?: string | null;
+        };
+        /**
+         * ChoiceSetDetail
+         * @description A choice set with its answers as they are now.
+         */
+        ChoiceSetDetail: {
+            /** @description The answers, in choice order. */
+            answers: components["schemas"]["MessageView"][];
+            /** @description The set and its pick. */
+            choice_set: components["schemas"]["ChoiceSetView"] & unknown;
+        };
+        /**
+         * ChoiceSetView
+         * @description Several answers to one message, generated at once (a send or regenerate with `choices`).
+         */
+        ChoiceSetView: {
+            /**
+             * Format: uuid
+             * @description The conversation.
+             */
+            conversation_id: string;
+            /**
+             * Format: date-time
+             * @description When the answers were asked for.
+             */
+            created_at: string;
+            /**
+             * Format: uuid
+             * @description The choice set: reattach with `GET /v1/choice-sets/{id}/events`, pick with
+             *     `POST /v1/choice-sets/{id}/pick`.
+             */
+            id: string;
+            /** @description The answers' ids, in choice order (the order of the stream's `Last-Event-ID` positions). */
+            message_ids: string[];
+            /**
+             * Format: uuid
+             * @description The user message the answers answer.
+             */
+            parent_id: string;
+            /**
+             * Format: date-time
+             * @description When the user picked it.
+             */
+            picked_at?: string | null;
+            /**
+             * Format: uuid
+             * @description The answer the user picked, if they did.
+             */
+            picked_message_id?: string | null;
+        };
+        /**
          * ConfigurePlugin
          * @description Adds a plugin to the tenant's chain or changes its configuration.
          */
@@ -1912,6 +2040,8 @@ export interface components {
          * @description A conversation with its messages: the active branch or the whole tree.
          */
         ConversationDetail: {
+            /** @description The conversation's sends with choices (several answers to one message), oldest first. */
+            choice_sets: components["schemas"]["ChoiceSetView"][];
             /** @description The conversation. */
             conversation: components["schemas"]["ConversationView"] & unknown;
             /** @description The messages, as `view` says. */
@@ -2435,6 +2565,16 @@ export interface components {
              */
             assistant_message_id: string;
             /**
+             * Format: uint32
+             * @description On a choice set's stream: this answer's index in choice order, from 0 (null otherwise).
+             */
+            choice?: number | null;
+            /**
+             * Format: uuid
+             * @description On a choice set's stream: the set (null on a single answer's stream).
+             */
+            choice_set_id?: string | null;
+            /**
              * Format: uuid
              * @description The conversation.
              */
@@ -2706,6 +2846,18 @@ export interface components {
              * @description Finished turns (chat answers and OpenAI-compatible calls), whatever their outcome.
              */
             turns: number;
+        };
+        /**
+         * PickChoice
+         * @description Which answer of a choice set the user chose.
+         */
+        PickChoice: {
+            /**
+             * Format: uuid
+             * @description One of the set's `message_ids`: it becomes the active branch; the others stay as its
+             *     siblings.
+             */
+            message_id: string;
         };
         /**
          * PinnedPluginPreset
@@ -3316,6 +3468,13 @@ export interface components {
          * @description Another answer to the same user message: a sibling branch.
          */
         RegenerateMessage: {
+            /** @description Each new answer's own model or preset version, in choice order. */
+            choice_options?: components["schemas"]["ChoiceOptionInput"][] | null;
+            /**
+             * Format: uint32
+             * @description How many new answers, 1 (the default) to 4; as for `SendMessage.choices`.
+             */
+            choices?: number | null;
             /** @description The model for the new answer; the original's when absent. */
             model?: string | null;
         };
@@ -3487,6 +3646,19 @@ export interface components {
          * @description A user message to add to a conversation, and the answer to ask for.
          */
         SendMessage: {
+            /**
+             * @description Each answer's own model or preset version, in choice order; as many as `choices` when
+             *     given.
+             */
+            choice_options?: components["schemas"]["ChoiceOptionInput"][] | null;
+            /**
+             * Format: uint32
+             * @description How many answers to generate at once, 1 (the default) to 4. With 2 or more the answers
+             *     stream side by side on one connection and the user picks one
+             *     (`POST /v1/choice-sets/{id}/pick`). Quota is reserved for all of them or none; each
+             *     counts as a turn for the rate limits and records its own usage event.
+             */
+            choices?: number | null;
             /**
              * @description The message's text: not blank, at most `chat.max_message_chars` characters (100,000 by
              *     default).
@@ -3743,12 +3915,16 @@ export interface components {
         };
         /**
          * @description One server-sent event. Its SSE `event:` field is the `type`; its `id:` is the message's
-         *     content length in bytes after the event (send it back as `Last-Event-ID` to resume).
+         *     content length in bytes after the event (send it back as `Last-Event-ID` to resume). On a
+         *     choice set's stream the id holds one position per answer instead (see
+         *     `GET /v1/choice-sets/{id}/events`).
          */
         StreamEvent: components["schemas"]["StreamEvent_MessageCreated"] | components["schemas"]["StreamEvent_MessageDelta"] | components["schemas"]["StreamEvent_MessageCompleted"] | components["schemas"]["StreamEvent_MessageFailed"] | components["schemas"]["StreamEvent_MessageCancelled"];
         /**
          * @description One server-sent event. Its SSE `event:` field is the `type`; its `id:` is the message's
-         *     content length in bytes after the event (send it back as `Last-Event-ID` to resume).
+         *     content length in bytes after the event (send it back as `Last-Event-ID` to resume). On a
+         *     choice set's stream the id holds one position per answer instead (see
+         *     `GET /v1/choice-sets/{id}/events`).
          */
         StreamEvent_MessageCancelled: {
             /**
@@ -3759,7 +3935,9 @@ export interface components {
         } & components["schemas"]["MessageCancelled"];
         /**
          * @description One server-sent event. Its SSE `event:` field is the `type`; its `id:` is the message's
-         *     content length in bytes after the event (send it back as `Last-Event-ID` to resume).
+         *     content length in bytes after the event (send it back as `Last-Event-ID` to resume). On a
+         *     choice set's stream the id holds one position per answer instead (see
+         *     `GET /v1/choice-sets/{id}/events`).
          */
         StreamEvent_MessageCompleted: {
             /**
@@ -3770,7 +3948,9 @@ export interface components {
         } & components["schemas"]["MessageCompleted"];
         /**
          * @description One server-sent event. Its SSE `event:` field is the `type`; its `id:` is the message's
-         *     content length in bytes after the event (send it back as `Last-Event-ID` to resume).
+         *     content length in bytes after the event (send it back as `Last-Event-ID` to resume). On a
+         *     choice set's stream the id holds one position per answer instead (see
+         *     `GET /v1/choice-sets/{id}/events`).
          */
         StreamEvent_MessageCreated: {
             /**
@@ -3781,7 +3961,9 @@ export interface components {
         } & components["schemas"]["MessageCreated"];
         /**
          * @description One server-sent event. Its SSE `event:` field is the `type`; its `id:` is the message's
-         *     content length in bytes after the event (send it back as `Last-Event-ID` to resume).
+         *     content length in bytes after the event (send it back as `Last-Event-ID` to resume). On a
+         *     choice set's stream the id holds one position per answer instead (see
+         *     `GET /v1/choice-sets/{id}/events`).
          */
         StreamEvent_MessageDelta: {
             /**
@@ -3792,7 +3974,9 @@ export interface components {
         } & components["schemas"]["MessageDelta"];
         /**
          * @description One server-sent event. Its SSE `event:` field is the `type`; its `id:` is the message's
-         *     content length in bytes after the event (send it back as `Last-Event-ID` to resume).
+         *     content length in bytes after the event (send it back as `Last-Event-ID` to resume). On a
+         *     choice set's stream the id holds one position per answer instead (see
+         *     `GET /v1/choice-sets/{id}/events`).
          */
         StreamEvent_MessageFailed: {
             /**
@@ -4029,6 +4213,16 @@ export interface components {
         TurnView: {
             /** @description The answer, `queued` or `streaming`; attach to `GET /v1/messages/{id}/events` for its text. */
             assistant_message: components["schemas"]["MessageView"] & unknown;
+            /**
+             * Format: uuid
+             * @description With `choices`: the choice set (null otherwise).
+             */
+            choice_set_id?: string | null;
+            /**
+             * @description With `choices`: every answer in choice order, `assistant_message` first (null otherwise);
+             *     attach to all of them with `GET /v1/choice-sets/{id}/events`.
+             */
+            choices?: components["schemas"]["MessageView"][] | null;
             /**
              * Format: uuid
              * @description The conversation.
@@ -4829,6 +5023,427 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
+             */
+            503: {
+                headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    choice_sets_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The choice set's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A choice set with its answers as they are now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ChoiceSetDetail"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
+             */
+            503: {
+                headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    choice_sets_events: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The `id:` of the last event received: every answer resumes after its position. From
+                 *     the start when absent.
+                 */
+                "Last-Event-ID"?: string;
+            };
+            path: {
+                /** @description The choice set's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message's events from `Last-Event-ID` on (from the start without it), live until its final event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
+             */
+            503: {
+                headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    choice_sets_pick: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The choice set's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["PickChoice"];
+            };
+        };
+        responses: {
+            /** @description Several answers to one message, generated at once (a send or regenerate with `choices`). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ChoiceSetView"];
+                };
             };
             /**
              * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a

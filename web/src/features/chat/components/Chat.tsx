@@ -1,14 +1,17 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { Me } from '../../../api/client';
 import { describeError } from '../../../shared/errors';
 import { preloadMarkdown } from '../../../shared/markdown/LazyMarkdown';
 import { useModels, usePresets } from '../../presets/api';
 import { ShareDialog } from '../../shares/components/ShareDialog';
-import { useCancelAnswer, useConversation, useSwitchBranch, useTurns } from '../api';
+import { useCancelAnswer, useConversation, usePickChoice, useSwitchBranch, useTurns } from '../api';
+import { openChoiceSet } from '../choices';
+import { useChoiceSet } from '../hooks/useChoiceSet';
 import { useAnswerStreams } from '../hooks/useAnswerStreams';
 import { useDraft } from '../hooks/useDraft';
 import { useSendMessage } from '../hooks/useSendMessage';
 import { isLive } from '../messages';
+import { ChoiceBoard } from './ChoiceBoard';
 import { Composer } from './Composer';
 import { MessageList } from './MessageList';
 import { PresetPicker } from './PresetPicker';
@@ -25,6 +28,7 @@ export function Chat({ conversationId, me }: Props) {
   const models = useModels().data?.items;
   const presets = usePresets().data;
   const [model, setModel] = useState<string>('');
+  const [choices, setChoices] = useState(1);
   const [presetChoice, setPresetChoice] = useState<string>('');
   const [shareOpen, setShareOpen] = useState(false);
   const [composerGeneration, setComposerGeneration] = useState(0);
@@ -38,16 +42,25 @@ export function Chat({ conversationId, me }: Props) {
     setDraft,
     onSent: () => setComposerGeneration((g) => g + 1),
   });
-  const reconnecting = useAnswerStreams(conversationId, detail?.messages);
+  // Answers of a choice set not picked yet stream together on the set's one stream.
+  const choiceSet = openChoiceSet(detail);
+  const choice = useChoiceSet(choiceSet?.id ?? null);
+  const followed = useMemo(
+    () => detail?.messages.filter((m) => !choiceSet?.message_ids.includes(m.id)),
+    [detail?.messages, choiceSet],
+  );
+  const reconnecting = useAnswerStreams(conversationId, followed) || choice.reconnecting;
+  const pick = usePickChoice(conversationId);
   const turns = useTurns(conversationId);
   const switchBranch = useSwitchBranch(conversationId);
   const cancel = useCancelAnswer();
-  const busy = sending || turns.pending;
+  const busy = sending || turns.pending || pick.isPending;
 
   useEffect(() => preloadMarkdown(), []);
 
   const messages = detail?.messages ?? [];
-  const streaming = messages.filter(isLive);
+  const choiceAnswers = choiceSet ? choice.answers ?? [] : [];
+  const streaming = [...(followed ?? []).filter(isLive), ...choiceAnswers.filter(isLive)];
 
   const { mutateAsync: cancelAnswer } = cancel;
   const stop = useCallback(async () => {
@@ -72,7 +85,8 @@ export function Chat({ conversationId, me }: Props) {
     );
   }
 
-  const sendText = (text: string) => send({ text, model, presetChoice });
+  const sendText = (text: string) => send({ text, model, presetChoice, choices });
+  const stopOne = (id: string) => void cancelAnswer({ params: { path: { id } } }).catch(() => {});
   const presetModel =
     detail?.preset?.model ??
     (presets?.items.find((p) => `preset:${p.id}` === presetChoice)?.current.model ||
@@ -97,6 +111,20 @@ export function Chat({ conversationId, me }: Props) {
         onRegenerate={(m) => turns.regenerate(m.id, model)}
         onContinue={(m) => turns.continue(m.id)}
         onEdit={(m, content) => turns.edit(m.id, content, model)}
+        replace={(m) =>
+          choiceSet && m.id === messages[messages.length - 1]?.id ? (
+            choice.answers ? (
+              <ChoiceBoard
+                answers={choice.answers}
+                busy={busy}
+                onStop={(a) => stopOne(a.id)}
+                onPick={(a) => pick.mutate({ params: { path: { id: choiceSet.id } }, body: { message_id: a.id } })}
+              />
+            ) : (
+              <p className="muted message">Loading the answers…</p>
+            )
+          ) : undefined
+        }
       />
       {reconnecting && <p className="notice" role="status">Connection lost — reconnecting…</p>}
       {sendError && (
@@ -127,6 +155,8 @@ export function Chat({ conversationId, me }: Props) {
           }
           model={model}
           onModel={setModel}
+          choices={choices}
+          onChoices={setChoices}
           streaming={streaming.length > 0}
           busy={busy}
           onDraft={saveText}

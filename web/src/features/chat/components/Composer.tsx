@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Schemas } from '../../../api/client';
+import { MAX_CHOICES } from '../choices';
 
 interface Props {
   initial: string;
@@ -9,6 +10,9 @@ interface Props {
   /** '' sends no model, so the conversation's preset (or the tenant default) decides. */
   model: string;
   onModel: (id: string) => void;
+  /** How many answers to ask for at once (1–4); without `onChoices` there is no such control. */
+  choices?: number;
+  onChoices?: (n: number) => void;
   streaming: boolean;
   busy: boolean;
   onDraft: (text: string) => void;
@@ -20,7 +24,7 @@ interface Props {
  * The message box: Enter sends, Shift+Enter starts a new line, Esc stops an answer.
  * `initial` is read when it mounts (the parent remounts it to clear it after a send).
  */
-export function Composer({ initial, models, defaultLabel = 'Default model', model, onModel, streaming, busy, onDraft, onSend, onStop }: Props) {
+export function Composer({ initial, models, defaultLabel = 'Default model', model, onModel, choices = 1, onChoices, streaming, busy, onDraft, onSend, onStop }: Props) {
   const [text, setText] = useState(initial);
   const box = useRef<HTMLTextAreaElement>(null);
   useEffect(() => {
@@ -72,6 +76,17 @@ export function Composer({ initial, models, defaultLabel = 'Default model', mode
             ))}
           </select>
         </label>
+        {onChoices && (
+          <label title="Several answers at once, side by side: keep the one you like">
+            <span className="visually-hidden">Answers</span>
+            <select aria-label="Answers" value={choices} onChange={(e) => onChoices(Number(e.target.value))}>
+              {Array.from({ length: MAX_CHOICES }, (_, i) => i + 1).map((n) => (
+                <option key={n} value={n}>{n === 1 ? '1 answer' : `${n} answers`}</option>
+              ))}
+            </select>
+          </label>
+        )}
+        <span className="composer-gap" />
         {streaming ? (
           <button type="button" className="stop" onClick={onStop} aria-keyshortcuts="Escape">Stop</button>
         ) : (

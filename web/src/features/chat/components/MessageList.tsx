@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useLayoutEffect, useRef } from 'react';
+import { useLayoutEffect, useRef, type ReactNode } from 'react';
 import type { Message } from '../../../api/client';
 import { MessageRow } from './MessageRow';
 
@@ -12,13 +12,15 @@ interface Props {
   onRegenerate: (m: Message) => void;
   onContinue: (m: Message) => void;
   onEdit: (m: Message, content: string) => void;
+  /** Shown instead of a message's row (the side-by-side answers in place of the first of them). */
+  replace?: (m: Message) => ReactNode | undefined;
 }
 
 /**
  * The messages, virtualised: only the rows in view exist in the DOM. It opens at the end and
  * follows new text while the reader is at the bottom.
  */
-export function MessageList({ messages, emptyHeading, busy, onBranch, onRegenerate, onContinue, onEdit }: Props) {
+export function MessageList({ messages, emptyHeading, busy, onBranch, onRegenerate, onContinue, onEdit, replace }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
   const virtualizer = useVirtualizer({
@@ -59,14 +61,14 @@ export function MessageList({ messages, emptyHeading, busy, onBranch, onRegenera
           if (!m) return null;
           return (
             <div key={row.key} data-index={row.index} ref={virtualizer.measureElement} className="row" style={{ transform: `translateY(${row.start}px)` }}>
-              <MessageRow
+              {replace?.(m) ?? <MessageRow
                 message={m}
                 busy={busy}
                 onBranch={onBranch}
                 onRegenerate={() => onRegenerate(m)}
                 onContinue={() => onContinue(m)}
                 onEdit={(content) => onEdit(m, content)}
-              />
+              />}
             </div>
           );
         })}

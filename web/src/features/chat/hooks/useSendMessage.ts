@@ -28,6 +28,8 @@ interface Send {
   model: string;
   /** A new chat's preset (see `presetBody`). */
   presetChoice: string;
+  /** How many answers at once (1 by default; 2–4 stream side by side). */
+  choices?: number;
 }
 
 /**
@@ -44,7 +46,7 @@ export function useSendMessage({ conversationId, draftKeyOf, draft, setDraft, on
   });
 
   const mutation = useMutation({
-    mutationFn: async ({ text, model, presetChoice }: Send) => {
+    mutationFn: async ({ text, model, presetChoice, choices = 1 }: Send) => {
       const key = draft?.idempotencyKey ?? newIdempotencyKey();
       setError(null);
       let id = conversationId;
@@ -61,7 +63,7 @@ export function useSendMessage({ conversationId, draftKeyOf, draft, setDraft, on
         setDraft({ text, idempotencyKey: key });
         const sentAt = performance.now();
         const turn = await call(
-          api.POST('/v1/conversations/{id}/messages', { params: { path: { id }, header: { 'Idempotency-Key': key } }, body: { content: text, ...(model ? { model } : {}) } }),
+          api.POST('/v1/conversations/{id}/messages', { params: { path: { id }, header: { 'Idempotency-Key': key } }, body: { content: text, ...(model ? { model } : {}), ...(choices > 1 ? { choices } : {}) } }),
         );
         // Timed from here to the first token and the end shown (api/telemetry.ts).
         if (typeof turn === 'object' && turn !== null && !turn.replayed) turnSent(turn.assistant_message.id, sentAt);

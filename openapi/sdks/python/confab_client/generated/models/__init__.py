@@ -11,6 +11,9 @@ from .audit_sink_view import AuditSinkView
 from .audit_verification_view import AuditVerificationView
 from .chain_entry_view import ChainEntryView
 from .change_password_request import ChangePasswordRequest
+from .choice_option_input import ChoiceOptionInput
+from .choice_set_detail import ChoiceSetDetail
+from .choice_set_view import ChoiceSetView
 from .configure_plugin import ConfigurePlugin
 from .context_view import ContextView
 from .conversation_detail import ConversationDetail
@@ -60,6 +63,7 @@ from .model_view import ModelView
 from .my_usage_view import MyUsageView
 from .order_chain import OrderChain
 from .overview_day_view import OverviewDayView
+from .pick_choice import PickChoice
 from .pinned_plugin_preset import PinnedPluginPreset
 from .pinned_preset import PinnedPreset
 from .platform_health_view import PlatformHealthView
@@ -165,6 +169,9 @@ __all__ = (
     "AuditVerificationView",
     "ChainEntryView",
     "ChangePasswordRequest",
+    "ChoiceOptionInput",
+    "ChoiceSetDetail",
+    "ChoiceSetView",
     "ConfigurePlugin",
     "ContextView",
     "ConversationDetail",
@@ -214,6 +221,7 @@ __all__ = (
     "MyUsageView",
     "OrderChain",
     "OverviewDayView",
+    "PickChoice",
     "PinnedPluginPreset",
     "PinnedPreset",
     "PlatformHealthView",

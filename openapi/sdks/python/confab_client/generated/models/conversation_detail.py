@@ -10,6 +10,7 @@ from ..models.tree_view import TreeView
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.choice_set_view import ChoiceSetView
     from ..models.conversation_view import ConversationView
     from ..models.message_view import MessageView
     from ..models.pinned_preset import PinnedPreset
@@ -23,6 +24,8 @@ class ConversationDetail:
     """A conversation with its messages: the active branch or the whole tree.
 
     Attributes:
+        choice_sets (list[ChoiceSetView]): The conversation's sends with choices (several answers to one message),
+            oldest first.
         conversation (ConversationView): A conversation: a tree of messages owned by one user in one tenant.
         messages (list[MessageView]): The messages, as `view` says.
         view (TreeView): Which messages of a conversation to return.
@@ -30,6 +33,7 @@ class ConversationDetail:
             the caller).
     """
 
+    choice_sets: list[ChoiceSetView]
     conversation: ConversationView
     messages: list[MessageView]
     view: TreeView
@@ -38,6 +42,11 @@ class ConversationDetail:
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.pinned_preset import PinnedPreset
+
+        choice_sets = []
+        for choice_sets_item_data in self.choice_sets:
+            choice_sets_item = choice_sets_item_data.to_dict()
+            choice_sets.append(choice_sets_item)
 
         conversation = self.conversation.to_dict()
 
@@ -60,6 +69,7 @@ class ConversationDetail:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "choice_sets": choice_sets,
                 "conversation": conversation,
                 "messages": messages,
                 "view": view,
@@ -72,11 +82,19 @@ class ConversationDetail:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.choice_set_view import ChoiceSetView
         from ..models.conversation_view import ConversationView
         from ..models.message_view import MessageView
         from ..models.pinned_preset import PinnedPreset
 
         d = dict(src_dict)
+        choice_sets = []
+        _choice_sets = d.pop("choice_sets")
+        for choice_sets_item_data in _choice_sets:
+            choice_sets_item = ChoiceSetView.from_dict(choice_sets_item_data)
+
+            choice_sets.append(choice_sets_item)
+
         conversation = ConversationView.from_dict(d.pop("conversation"))
 
         messages = []
@@ -106,6 +124,7 @@ class ConversationDetail:
         preset = _parse_preset(d.pop("preset", UNSET))
 
         conversation_detail = cls(
+            choice_sets=choice_sets,
             conversation=conversation,
             messages=messages,
             view=view,

@@ -19,6 +19,9 @@ class MessageCreated:
     Attributes:
         assistant_message_id (UUID): The answer being written: the id to attach to and to cancel.
         conversation_id (UUID): The conversation.
+        choice (int | None | Unset): On a choice set's stream: this answer's index in choice order, from 0 (null
+            otherwise).
+        choice_set_id (None | Unset | UUID): On a choice set's stream: the set (null on a single answer's stream).
         model (None | str | Unset): The model writing the answer.
         user_message_id (None | Unset | UUID): The user message this turn added; null for turns without one (regenerate,
             continue).
@@ -26,6 +29,8 @@ class MessageCreated:
 
     assistant_message_id: UUID
     conversation_id: UUID
+    choice: int | None | Unset = UNSET
+    choice_set_id: None | Unset | UUID = UNSET
     model: None | str | Unset = UNSET
     user_message_id: None | Unset | UUID = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -34,6 +39,20 @@ class MessageCreated:
         assistant_message_id = str(self.assistant_message_id)
 
         conversation_id = str(self.conversation_id)
+
+        choice: int | None | Unset
+        if isinstance(self.choice, Unset):
+            choice = UNSET
+        else:
+            choice = self.choice
+
+        choice_set_id: None | str | Unset
+        if isinstance(self.choice_set_id, Unset):
+            choice_set_id = UNSET
+        elif isinstance(self.choice_set_id, UUID):
+            choice_set_id = str(self.choice_set_id)
+        else:
+            choice_set_id = self.choice_set_id
 
         model: None | str | Unset
         if isinstance(self.model, Unset):
@@ -57,6 +76,10 @@ class MessageCreated:
                 "conversation_id": conversation_id,
             }
         )
+        if choice is not UNSET:
+            field_dict["choice"] = choice
+        if choice_set_id is not UNSET:
+            field_dict["choice_set_id"] = choice_set_id
         if model is not UNSET:
             field_dict["model"] = model
         if user_message_id is not UNSET:
@@ -70,6 +93,32 @@ class MessageCreated:
         assistant_message_id = UUID(d.pop("assistant_message_id"))
 
         conversation_id = UUID(d.pop("conversation_id"))
+
+        def _parse_choice(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        choice = _parse_choice(d.pop("choice", UNSET))
+
+        def _parse_choice_set_id(data: object) -> None | Unset | UUID:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                choice_set_id_type_0 = UUID(data)
+
+                return choice_set_id_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Unset | UUID, data)
+
+        choice_set_id = _parse_choice_set_id(d.pop("choice_set_id", UNSET))
 
         def _parse_model(data: object) -> None | str | Unset:
             if data is None:
@@ -100,6 +149,8 @@ class MessageCreated:
         message_created = cls(
             assistant_message_id=assistant_message_id,
             conversation_id=conversation_id,
+            choice=choice,
+            choice_set_id=choice_set_id,
             model=model,
             user_message_id=user_message_id,
         )

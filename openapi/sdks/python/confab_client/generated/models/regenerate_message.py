@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.choice_option_input import ChoiceOptionInput
+
 
 T = TypeVar("T", bound="RegenerateMessage")
 
@@ -16,13 +20,36 @@ class RegenerateMessage:
     """Another answer to the same user message: a sibling branch.
 
     Attributes:
+        choice_options (list[ChoiceOptionInput] | None | Unset): Each new answer's own model or preset version, in
+            choice order.
+        choices (int | None | Unset): How many new answers, 1 (the default) to 4; as for `SendMessage.choices`.
         model (None | str | Unset): The model for the new answer; the original's when absent.
     """
 
+    choice_options: list[ChoiceOptionInput] | None | Unset = UNSET
+    choices: int | None | Unset = UNSET
     model: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        choice_options: list[dict[str, Any]] | None | Unset
+        if isinstance(self.choice_options, Unset):
+            choice_options = UNSET
+        elif isinstance(self.choice_options, list):
+            choice_options = []
+            for choice_options_type_0_item_data in self.choice_options:
+                choice_options_type_0_item = choice_options_type_0_item_data.to_dict()
+                choice_options.append(choice_options_type_0_item)
+
+        else:
+            choice_options = self.choice_options
+
+        choices: int | None | Unset
+        if isinstance(self.choices, Unset):
+            choices = UNSET
+        else:
+            choices = self.choices
+
         model: None | str | Unset
         if isinstance(self.model, Unset):
             model = UNSET
@@ -32,6 +59,10 @@ class RegenerateMessage:
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
+        if choice_options is not UNSET:
+            field_dict["choice_options"] = choice_options
+        if choices is not UNSET:
+            field_dict["choices"] = choices
         if model is not UNSET:
             field_dict["model"] = model
 
@@ -39,7 +70,44 @@ class RegenerateMessage:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.choice_option_input import ChoiceOptionInput
+
         d = dict(src_dict)
+
+        def _parse_choice_options(
+            data: object,
+        ) -> list[ChoiceOptionInput] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                choice_options_type_0 = []
+                _choice_options_type_0 = data
+                for choice_options_type_0_item_data in _choice_options_type_0:
+                    choice_options_type_0_item = ChoiceOptionInput.from_dict(
+                        choice_options_type_0_item_data
+                    )
+
+                    choice_options_type_0.append(choice_options_type_0_item)
+
+                return choice_options_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[ChoiceOptionInput] | None | Unset, data)
+
+        choice_options = _parse_choice_options(d.pop("choice_options", UNSET))
+
+        def _parse_choices(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        choices = _parse_choices(d.pop("choices", UNSET))
 
         def _parse_model(data: object) -> None | str | Unset:
             if data is None:
@@ -51,6 +119,8 @@ class RegenerateMessage:
         model = _parse_model(d.pop("model", UNSET))
 
         regenerate_message = cls(
+            choice_options=choice_options,
+            choices=choices,
             model=model,
         )
 

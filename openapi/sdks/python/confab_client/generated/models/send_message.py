@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.choice_option_input import ChoiceOptionInput
+
 
 T = TypeVar("T", bound="SendMessage")
 
@@ -19,17 +23,45 @@ class SendMessage:
     Attributes:
         content (str): The message's text: not blank, at most `chat.max_message_chars` characters (100,000 by
             default).
+        choice_options (list[ChoiceOptionInput] | None | Unset): Each answer's own model or preset version, in choice
+            order; as many as `choices` when
+            given.
+        choices (int | None | Unset): How many answers to generate at once, 1 (the default) to 4. With 2 or more the
+            answers
+            stream side by side on one connection and the user picks one
+            (`POST /v1/choice-sets/{id}/pick`). Quota is reserved for all of them or none; each
+            counts as a turn for the rate limits and records its own usage event.
         model (None | str | Unset): A model id from `GET /v1/models`; the first model of the catalogue when absent.
         parent_id (None | Unset | UUID): The message to answer after; the active branch's last message when absent.
     """
 
     content: str
+    choice_options: list[ChoiceOptionInput] | None | Unset = UNSET
+    choices: int | None | Unset = UNSET
     model: None | str | Unset = UNSET
     parent_id: None | Unset | UUID = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         content = self.content
+
+        choice_options: list[dict[str, Any]] | None | Unset
+        if isinstance(self.choice_options, Unset):
+            choice_options = UNSET
+        elif isinstance(self.choice_options, list):
+            choice_options = []
+            for choice_options_type_0_item_data in self.choice_options:
+                choice_options_type_0_item = choice_options_type_0_item_data.to_dict()
+                choice_options.append(choice_options_type_0_item)
+
+        else:
+            choice_options = self.choice_options
+
+        choices: int | None | Unset
+        if isinstance(self.choices, Unset):
+            choices = UNSET
+        else:
+            choices = self.choices
 
         model: None | str | Unset
         if isinstance(self.model, Unset):
@@ -52,6 +84,10 @@ class SendMessage:
                 "content": content,
             }
         )
+        if choice_options is not UNSET:
+            field_dict["choice_options"] = choice_options
+        if choices is not UNSET:
+            field_dict["choices"] = choices
         if model is not UNSET:
             field_dict["model"] = model
         if parent_id is not UNSET:
@@ -61,8 +97,45 @@ class SendMessage:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.choice_option_input import ChoiceOptionInput
+
         d = dict(src_dict)
         content = d.pop("content")
+
+        def _parse_choice_options(
+            data: object,
+        ) -> list[ChoiceOptionInput] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                choice_options_type_0 = []
+                _choice_options_type_0 = data
+                for choice_options_type_0_item_data in _choice_options_type_0:
+                    choice_options_type_0_item = ChoiceOptionInput.from_dict(
+                        choice_options_type_0_item_data
+                    )
+
+                    choice_options_type_0.append(choice_options_type_0_item)
+
+                return choice_options_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[ChoiceOptionInput] | None | Unset, data)
+
+        choice_options = _parse_choice_options(d.pop("choice_options", UNSET))
+
+        def _parse_choices(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        choices = _parse_choices(d.pop("choices", UNSET))
 
         def _parse_model(data: object) -> None | str | Unset:
             if data is None:
@@ -92,6 +165,8 @@ class SendMessage:
 
         send_message = cls(
             content=content,
+            choice_options=choice_options,
+            choices=choices,
             model=model,
             parent_id=parent_id,
         )

@@ -15,7 +15,9 @@ T = TypeVar("T", bound="StreamEventMessageDelta")
 @_attrs_define
 class StreamEventMessageDelta:
     """One server-sent event. Its SSE `event:` field is the `type`; its `id:` is the message's
-    content length in bytes after the event (send it back as `Last-Event-ID` to resume).
+    content length in bytes after the event (send it back as `Last-Event-ID` to resume). On a
+    choice set's stream the id holds one position per answer instead (see
+    `GET /v1/choice-sets/{id}/events`).
 
         Attributes:
             content (str): The next piece of its text, to append.

@@ -25,6 +25,10 @@ class TurnView:
         conversation_id (UUID): The conversation.
         replayed (bool): True when this answers a retry with an `Idempotency-Key` already used: nothing new was
             created.
+        choice_set_id (None | Unset | UUID): With `choices`: the choice set (null otherwise).
+        choices (list[MessageView] | None | Unset): With `choices`: every answer in choice order, `assistant_message`
+            first (null otherwise);
+            attach to all of them with `GET /v1/choice-sets/{id}/events`.
         user_message (MessageView | None | Unset): The user message this turn created (none for regenerate and
             continue).
     """
@@ -32,6 +36,8 @@ class TurnView:
     assistant_message: MessageView
     conversation_id: UUID
     replayed: bool
+    choice_set_id: None | Unset | UUID = UNSET
+    choices: list[MessageView] | None | Unset = UNSET
     user_message: MessageView | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -43,6 +49,26 @@ class TurnView:
         conversation_id = str(self.conversation_id)
 
         replayed = self.replayed
+
+        choice_set_id: None | str | Unset
+        if isinstance(self.choice_set_id, Unset):
+            choice_set_id = UNSET
+        elif isinstance(self.choice_set_id, UUID):
+            choice_set_id = str(self.choice_set_id)
+        else:
+            choice_set_id = self.choice_set_id
+
+        choices: list[dict[str, Any]] | None | Unset
+        if isinstance(self.choices, Unset):
+            choices = UNSET
+        elif isinstance(self.choices, list):
+            choices = []
+            for choices_type_0_item_data in self.choices:
+                choices_type_0_item = choices_type_0_item_data.to_dict()
+                choices.append(choices_type_0_item)
+
+        else:
+            choices = self.choices
 
         user_message: dict[str, Any] | None | Unset
         if isinstance(self.user_message, Unset):
@@ -61,6 +87,10 @@ class TurnView:
                 "replayed": replayed,
             }
         )
+        if choice_set_id is not UNSET:
+            field_dict["choice_set_id"] = choice_set_id
+        if choices is not UNSET:
+            field_dict["choices"] = choices
         if user_message is not UNSET:
             field_dict["user_message"] = user_message
 
@@ -76,6 +106,47 @@ class TurnView:
         conversation_id = UUID(d.pop("conversation_id"))
 
         replayed = d.pop("replayed")
+
+        def _parse_choice_set_id(data: object) -> None | Unset | UUID:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                choice_set_id_type_0 = UUID(data)
+
+                return choice_set_id_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Unset | UUID, data)
+
+        choice_set_id = _parse_choice_set_id(d.pop("choice_set_id", UNSET))
+
+        def _parse_choices(data: object) -> list[MessageView] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                choices_type_0 = []
+                _choices_type_0 = data
+                for choices_type_0_item_data in _choices_type_0:
+                    choices_type_0_item = MessageView.from_dict(
+                        choices_type_0_item_data
+                    )
+
+                    choices_type_0.append(choices_type_0_item)
+
+                return choices_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[MessageView] | None | Unset, data)
+
+        choices = _parse_choices(d.pop("choices", UNSET))
 
         def _parse_user_message(data: object) -> MessageView | None | Unset:
             if data is None:
@@ -98,6 +169,8 @@ class TurnView:
             assistant_message=assistant_message,
             conversation_id=conversation_id,
             replayed=replayed,
+            choice_set_id=choice_set_id,
+            choices=choices,
             user_message=user_message,
         )
 

@@ -132,8 +132,8 @@ async fn three_choices_stream_concurrently_on_one_connection_and_resume_from_one
     }
     let word = |i: usize| seen.text[&order[i]].split_whitespace().next().unwrap().to_string();
     assert_eq!([word(0), word(1), word(2)], ["fast", "middle", "slow"], "each answer used its own preset");
-    for i in 0..3 {
-        assert_eq!(seen.text[&order[i]].split_whitespace().count(), 16);
+    for id in &order {
+        assert_eq!(seen.text[id].split_whitespace().count(), 16);
     }
     // One upstream request per answer, each with its own model.
     let mut models: Vec<String> =
@@ -144,7 +144,7 @@ async fn three_choices_stream_concurrently_on_one_connection_and_resume_from_one
     assert!(models.iter().any(|m| m == "gpt-4o"), "{models:?}");
 
     // A finished set resumes with nothing more (every answer done), and from the start in full.
-    let done: String = vec!["x"; 3].join(".");
+    let done: String = ["x"; 3].join(".");
     let mut reader = reattach(&admin, &set, &done).await;
     assert!(next_event(&mut reader).await.is_none(), "nothing after every answer's end");
     let resp = admin.get(&format!("/v1/choice-sets/{set}/events")).await;

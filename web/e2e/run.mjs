@@ -105,6 +105,8 @@ function watch(page, incidents) {
   page.on('pageerror', (e) => incidents.push(`page error: ${e.message}`));
   page.on('console', (m) => {
     if (/Content Security Policy|Refused to/i.test(m.text())) incidents.push(`CSP: ${m.text()}`);
+    // An error the page caught itself (the error boundary's "Something went wrong") is logged.
+    else if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) incidents.push(`console error: ${m.text().slice(0, 500)}`);
   });
 }
 async function assertClean(page, incidents) {
@@ -524,7 +526,7 @@ test('personal presets: create, edit into a new version, see versions, pick in a
   await shot(page, 'presets');
   await newChat(page);
   await page.getByLabel('Preset').selectOption({ label: 'Terse · v2 · personal' });
-  const modelChoice = await page.locator('.composer select').evaluate((el) => el.options[el.selectedIndex].text);
+  const modelChoice = await page.locator('.composer').getByLabel('Model').evaluate((el) => el.options[el.selectedIndex].text);
   assert(modelChoice === "Preset's model (claude)", `the model picker names the preset's model: ${modelChoice}`);
   await send(page, 'Hello preset [upstream tokens=2]');
   await page.locator('.chat-head').getByText('Terse · v2').waitFor();
@@ -654,6 +656,8 @@ for (const t of tests) {
   } catch (e) {
     failed += 1;
     console.log(`test web e2e: ${t.name} ... FAILED\n    ${e instanceof Failure ? e.message : e.stack}`);
+    // What the page itself reported (script errors, CSP refusals) is often the cause.
+    for (const incident of ctx.incidents) console.log(`    the page: ${incident}`);
     await ctx.page.screenshot({ path: join(OUT, `FAILED-${passed + failed}.png`) }).catch(() => {});
   } finally {
     await ctx.context.close();

@@ -24,7 +24,9 @@ Stages (default: all, in this order; CI runs all):
            tests and the plugin host's tests against the built components
   api      the Rust workspace tests on SQLite and PostgreSQL, except the scale and search stages'
            (it skips test names containing scale:: or opensearch::); starts PostgreSQL and builds
-           the example plugins (the API's plugin tests install them)
+           the example plugins (the API's plugin tests install them); then a CI-sized streaming
+           benchmark (scripts/bench.sh --ci: 50 streams, debug build) whose figures the run prints
+           at its end, before the summary line (printed, never asserted)
   scale    the Redis scale-out tests (names containing scale::): two replicas on PostgreSQL and a
            private redis-server per test; starts PostgreSQL
   search   the OpenSearch tests (names containing opensearch::); starts PostgreSQL and OpenSearch
@@ -189,6 +191,18 @@ stage_api() {
   build_plugins # the API's plugin tests install the example components from plugins/dist
   echo "== Rust workspace tests on SQLite and PostgreSQL (without scale:: and opensearch::)"
   rust_tests --skip scale:: --skip opensearch:: "${test_args[@]}"
+  ci_bench
+}
+
+# A CI-sized run of the streaming benchmark (50 streams, a few seconds, the debug binaries the
+# tests just built) so that every change shows its cost; its figures are printed at the end of the
+# run. Figures, not assertions: a timing on a shared machine is no test, so it never fails a stage.
+ci_bench() {
+  [ "${#name_filters[@]}" = 0 ] || return 0 # a narrowed run is about those tests
+  echo "== CI-sized benchmark (scripts/bench.sh --ci; printed at the end)"
+  if ! BENCH_NO_BUILD=1 timeout 120 bash scripts/bench.sh --ci >"$RUN_DIR/bench-ci.txt" 2>&1; then
+    echo "(the CI-sized benchmark did not finish cleanly; its output is printed at the end)" >>"$RUN_DIR/bench-ci.txt"
+  fi
 }
 
 stage_scale() {
@@ -344,6 +358,10 @@ for stage in "${STAGES[@]}"; do
   fi
 done
 
+if [ -s "$RUN_DIR/bench-ci.txt" ]; then
+  echo "==== CI-sized streaming benchmark (debug build, shared machine: figures to compare, not assertions)"
+  grep -v '^== building' "$RUN_DIR/bench-ci.txt" || true
+fi
 [ "${#failed[@]}" = 0 ] || echo "==== failed: ${failed[*]}"
 # One closing line for the whole run, summed over every test binary.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } }

@@ -11,6 +11,7 @@ use crate::domain::{TenantId, UserId};
 use crate::error::{AppError, AppResult};
 use crate::store::Store;
 use casbin::{CoreApi, DefaultModel, Enforcer};
+use std::collections::HashMap;
 use tokio::sync::RwLock;
 
 /// The casbin model. `p.dom == "*"` is a literal comparison (a role template shared by all
@@ -120,10 +121,21 @@ permissions! {
 
 pub struct Authorizer {
     enforcer: RwLock<Enforcer>,
+    /// Decisions of the loaded policy, (subject, domain, object, action) → allowed: every
+    /// request asks one or two, and casbin evaluates its matcher script each time. Written only
+    /// under the enforcer's read lock and emptied under its write lock when the policy reloads, so
+    /// a decision never outlives the policy it came from.
+    decisions: std::sync::Mutex<HashMap<Decision, bool>>,
     store: Store,
     /// The policy version loaded, and when the store was last asked for the current one.
     loaded: std::sync::Mutex<(i64, std::time::Instant)>,
 }
+
+/// A request to the enforcer (objects and actions are the permissions' static names).
+type Decision = (String, String, &'static str, &'static str);
+
+/// Most decisions kept; past that the cache starts over (it refills from the requests that come).
+const MAX_DECISIONS: usize = 100_000;
 
 /// How long a process may go without checking whether the policy changed elsewhere (another
 /// replica, an operator command). Changes made through this process apply at once.
@@ -137,6 +149,7 @@ impl Authorizer {
         let enforcer = Enforcer::new(model, adapter).await.map_err(casbin_err)?;
         Ok(Self {
             enforcer: RwLock::new(enforcer),
+            decisions: std::sync::Mutex::default(),
             store,
             loaded: std::sync::Mutex::new((version, std::time::Instant::now())),
         })
@@ -145,7 +158,12 @@ impl Authorizer {
     /// Re-reads every rule and membership. Called after any change to roles or memberships.
     pub async fn reload(&self) -> AppResult<()> {
         let version = crate::store::policy::version(self.store.conn()).await?;
-        self.enforcer.write().await.load_policy().await.map_err(casbin_err)?;
+        let mut enforcer = self.enforcer.write().await;
+        let reloaded = enforcer.load_policy().await.map_err(casbin_err);
+        // Even a failed load may have changed the rules in memory.
+        self.decisions().clear();
+        drop(enforcer);
+        reloaded?;
         if let Ok(mut loaded) = self.loaded.lock() {
             *loaded = (version, std::time::Instant::now());
         }
@@ -171,9 +189,24 @@ impl Authorizer {
         Ok(())
     }
 
-    async fn enforce(&self, sub: &str, dom: &str, obj: &str, act: &str) -> AppResult<bool> {
+    fn decisions(&self) -> std::sync::MutexGuard<'_, HashMap<Decision, bool>> {
+        self.decisions.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    async fn enforce(&self, sub: &str, dom: &str, obj: &'static str, act: &'static str) -> AppResult<bool> {
         self.ensure_fresh().await?;
-        self.enforcer.read().await.enforce((sub, dom, obj, act)).map_err(casbin_err)
+        let enforcer = self.enforcer.read().await;
+        let key = (sub.to_owned(), dom.to_owned(), obj, act);
+        if let Some(allowed) = self.decisions().get(&key) {
+            return Ok(*allowed);
+        }
+        let allowed = enforcer.enforce((sub, dom, obj, act)).map_err(casbin_err)?;
+        let mut decisions = self.decisions();
+        if decisions.len() >= MAX_DECISIONS {
+            decisions.clear();
+        }
+        decisions.insert(key, allowed);
+        Ok(allowed)
     }
 
     /// Allows a tenant-level permission in the principal's active tenant.

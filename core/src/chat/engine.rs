@@ -503,6 +503,7 @@ impl Engine {
             last: message,
             pending: std::collections::VecDeque::new(),
             remote: None,
+            live: None,
         };
         let rest = futures::stream::unfold(state, |mut r| async move {
             if r.done {
@@ -735,6 +736,8 @@ struct Reader {
     pending: std::collections::VecDeque<ChatEvent>,
     /// The answer's Redis stream, when it is generated on another replica.
     remote: Option<crate::cluster::streams::StreamReader>,
+    /// The turn, while it runs (or lingers) on this replica.
+    live: Option<Arc<Live>>,
 }
 
 impl Reader {
@@ -854,7 +857,11 @@ impl Reader {
             if let Some(event) = self.pending.pop_front() {
                 return event;
             }
-            if let Some(live) = self.engine.live(self.id) {
+            // Found once, kept: no registry lookup per event (a finished turn keeps its end).
+            if self.live.is_none() {
+                self.live = self.engine.live(self.id);
+            }
+            if let Some(live) = self.live.clone() {
                 let notified = live.notify.notified();
                 tokio::pin!(notified);
                 notified.as_mut().enable();

@@ -68,6 +68,15 @@ struct Args {
     /// Skip the memory-per-open-stream phase.
     #[arg(long)]
     skip_memory: bool,
+    /// Instead of the phases above, hold N streams open at once through Confab (give a slow
+    /// upstream, e.g. `--turns 2000 --tokens 20 --delay-ms 1000`) and let every one finish: checks
+    /// that every token of every stream arrives with no stall beyond the upstream's own wait, and
+    /// reports the memory per open stream and the CPU per turn.
+    #[arg(long, conflicts_with = "openai_compat")]
+    hold: bool,
+    /// How many sends of `--hold` may be in flight at once (until `message.created`).
+    #[arg(long, default_value_t = 16)]
+    open_concurrency: usize,
     /// Upper bound on any one phase (and on each turn in it), in seconds.
     #[arg(long, default_value_t = 300)]
     timeout_secs: u64,
@@ -81,6 +90,10 @@ struct Args {
     /// Keep the server's working directory (database, config, server.log) after the run.
     #[arg(long)]
     keep: bool,
+    /// Run the server on PostgreSQL: an admin URL (e.g. `postgres://postgres@127.0.0.1:5432/postgres`)
+    /// under which a fresh database is created for the run and dropped after it. SQLite without it.
+    #[arg(long, value_name = "URL", env = "BENCH_PG_URL")]
+    postgres: Option<String>,
     /// Instead of the phases above, compare Confab's OpenAI-compatible endpoint (`POST
     /// /openai/v1/chat/completions`, API token as the key) with the upstream called directly and,
     /// given `--litellm-cmd`, with a LiteLLM proxy in front of the same upstream: the same
@@ -141,9 +154,15 @@ fn run(args: &Args) -> Result<bool> {
         Some(cmd) => Some(Litellm::start(args, cmd, &upstream.base_url())?),
         None => None,
     };
-    let server = Server::start(args, &upstream.base_url())?;
+    let database = match &args.postgres {
+        Some(admin) => Some(client_rt.block_on(PgDatabase::create(admin))?),
+        None => None,
+    };
+    let server = Server::start(args, &upstream.base_url(), database.as_ref().map(|d| d.url.as_str()))?;
     let outcome = if args.openai_compat {
         client_rt.block_on(openai_compat::bench(args, &upstream, &server, litellm.as_ref()))
+    } else if args.hold {
+        client_rt.block_on(hold(args, &server))
     } else {
         client_rt.block_on(bench(args, &upstream, &server))
     };
@@ -156,6 +175,9 @@ fn run(args: &Args) -> Result<bool> {
     }
     drop(litellm);
     drop(server);
+    if let Some(database) = database {
+        client_rt.block_on(database.drop_database());
+    }
     drop(upstream);
     client_rt.shutdown_timeout(Duration::from_secs(1));
     upstream_rt.shutdown_timeout(Duration::from_secs(1));
@@ -195,8 +217,86 @@ struct Server {
     keep: bool,
 }
 
+/// A PostgreSQL database created for one run (`--postgres`), dropped after it.
+struct PgDatabase {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl PgDatabase {
+    async fn create(admin: &str) -> Result<PgDatabase> {
+        use sea_orm::ConnectionTrait;
+        let name = format!("confab_load_{}", uuid::Uuid::new_v4().simple());
+        let conn = sea_orm::Database::connect(admin).await.context("connecting to --postgres")?;
+        conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await?;
+        conn.close().await.ok();
+        let base = admin.rsplit_once('/').map(|(b, _)| b).context("--postgres needs a database path")?;
+        Ok(PgDatabase { admin: admin.to_owned(), url: format!("{base}/{name}"), name })
+    }
+
+    async fn drop_database(self) {
+        use sea_orm::ConnectionTrait;
+        if let Ok(conn) = sea_orm::Database::connect(self.admin.as_str()).await {
+            let _ = conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).await;
+            conn.close().await.ok();
+        }
+    }
+}
+
+/// The fields of `/proc/<pid>/stat` after the command name: `[0]` is field 3 (state).
+fn stat_fields(pid: u32) -> Option<Vec<String>> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &stat[stat.rfind(')')? + 1..];
+    Some(rest.split_whitespace().map(str::to_owned).collect())
+}
+
+/// User plus system CPU time of these processes, in clock ticks (fields 14 and 15).
+fn cpu_ticks(pids: &[u32]) -> u64 {
+    pids.iter()
+        .filter_map(|pid| stat_fields(*pid))
+        .map(|f| {
+            let field = |n: usize| f.get(n - 3).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+            field(14) + field(15)
+        })
+        .sum()
+}
+
+/// Clock ticks per second (`getconf CLK_TCK`; 100 on every Linux we run on).
+fn clock_ticks_per_second() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|out| String::from_utf8(out.stdout).ok())
+        .and_then(|s| s.trim().parse::<f64>().ok())
+        .filter(|v| *v > 0.0)
+        .unwrap_or(100.0)
+}
+
+/// The server's CPU time (user plus system, from `/proc`) from the start of a phase.
+struct CpuMeter {
+    pid: u32,
+    ticks: u64,
+}
+
+impl CpuMeter {
+    fn start(pid: u32) -> CpuMeter {
+        CpuMeter { pid, ticks: cpu_ticks(&[pid]) }
+    }
+
+    /// The report line: CPU time per turn over the `turns` of the phase.
+    fn per_turn_line(&self, turns: usize) -> String {
+        let spent = cpu_ticks(&[self.pid]).saturating_sub(self.ticks) as f64 / clock_ticks_per_second();
+        format!(
+            "server CPU per turn: {:.2}ms ({spent:.2}s over {turns} turns; /proc resolution 10ms)",
+            spent * 1000.0 / turns.max(1) as f64
+        )
+    }
+}
+
 impl Server {
-    fn start(args: &Args, upstream_base: &str) -> Result<Server> {
+    fn start(args: &Args, upstream_base: &str, database_url: Option<&str>) -> Result<Server> {
         let bin = match &args.confab_bin {
             Some(bin) => bin.clone(),
             None => std::env::current_exe()?.parent().context("executable directory")?.join("confab"),
@@ -208,7 +308,8 @@ impl Server {
         std::fs::create_dir_all(&dir)?;
         let config = format!(
             r#"[database]
-url = "sqlite://{db}"
+url = "{db}"
+max_connections = {pool}
 [log]
 level = "warn"
 [chat]
@@ -230,7 +331,10 @@ upstream_model = "gpt-4o"
 context_window = 128000
 max_output_tokens = 4096
 "#,
-            db = dir.join("confab.db").display(),
+            db = database_url.map_or_else(|| format!("sqlite://{}", dir.join("confab.db").display()), str::to_owned),
+            // PostgreSQL serves concurrent turns from a pool; SQLite's single writer gains nothing
+            // from more than a few connections.
+            pool = if database_url.is_some() { 32 } else { 8 },
         );
         std::fs::write(dir.join("confab.toml"), config)?;
         let log = std::fs::File::create(dir.join("server.log"))?;
@@ -383,6 +487,8 @@ impl Drop for Server {
 struct Sample {
     ttft: Duration,
     total: Duration,
+    /// The longest wait between two deltas of the answer (zero for fewer than two).
+    max_gap: Duration,
 }
 
 /// How a turn through Confab ended, when it ended with a final event.
@@ -514,7 +620,7 @@ async fn chat_completion(
             if event.data == "[DONE]" {
                 let total = start.elapsed();
                 script.check(&text, finish_reason.as_deref(), completion_tokens)?;
-                return Ok(Sample { ttft: ttft.ok_or("no token before [DONE]")?, total });
+                return Ok(Sample { ttft: ttft.ok_or("no token before [DONE]")?, total, max_gap: Duration::ZERO });
             }
             let chunk: Value = serde_json::from_str(&event.data).map_err(|_| "chunk is not JSON".to_owned())?;
             if chunk.get("error").is_some() {
@@ -590,6 +696,7 @@ async fn confab_turn(
         let mut parser = confab_sse::Parser::new();
         let mut ttft = None;
         let mut text = String::new();
+        let (mut last_delta, mut max_gap) = (None::<Instant>, Duration::ZERO);
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| transport_error(&e))?;
             for event in parser.push(&chunk) {
@@ -604,6 +711,11 @@ async fn confab_turn(
                         }
                     }
                     "message.delta" => {
+                        let now = Instant::now();
+                        if let Some(last) = last_delta {
+                            max_gap = max_gap.max(now - last);
+                        }
+                        last_delta = Some(now);
                         if ttft.is_none() {
                             ttft = Some(start.elapsed());
                             had_delta = true;
@@ -619,11 +731,11 @@ async fn confab_turn(
                             return Err("reply differs from the script".into());
                         }
                         let ttft = ttft.ok_or("completed without a delta")?;
-                        return Ok((Sample { ttft, total }, Final::Completed));
+                        return Ok((Sample { ttft, total, max_gap }, Final::Completed));
                     }
                     "message.cancelled" => {
                         let total = start.elapsed();
-                        return Ok((Sample { ttft: ttft.unwrap_or(total), total }, Final::Cancelled));
+                        return Ok((Sample { ttft: ttft.unwrap_or(total), total, max_gap }, Final::Cancelled));
                     }
                     "message.failed" => {
                         let status = data["message"]["status"].as_str().unwrap_or("?");
@@ -1012,6 +1124,119 @@ async fn memory_phase(args: &Args, ctx: &ConfabCtx, server: &Server) -> Result<M
     })
 }
 
+/// A wait between two tokens beyond the upstream's own that counts as a stall.
+const STALL: Duration = Duration::from_secs(1);
+
+/// `--hold`: N streams through Confab open at once, each to its end.
+async fn hold(args: &Args, server: &Server) -> Result<bool> {
+    let n = args.turns;
+    let limit = Duration::from_secs(args.timeout_secs);
+    let client = Client::builder()
+        .no_proxy()
+        .tcp_nodelay(true)
+        .pool_max_idle_per_host(n + 16)
+        .pool_idle_timeout(Duration::from_secs(600))
+        .build()?;
+    let ctx = ConfabCtx { client: client.clone(), base: server.base.clone(), token: api_token(&server.base).await? };
+    // One quick turn first: the set-up works, and lazily built parts of the server are built.
+    let warm = create_conversations(&ctx, 1).await?.remove(0);
+    let warm_reply = Arc::new(expected_reply(4));
+    completed(confab_turn(ctx.clone(), warm, format!("warm-up {}", knobs(4, 1)), Some(warm_reply), None, None))
+        .await
+        .map_err(|e| anyhow!("warm-up failed: {e}"))?;
+    let conversations = create_conversations(&ctx, n).await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let idle_kib = server.rss_kib()?;
+    let cpu = CpuMeter::start(server.pid());
+    let expected = Arc::new(expected_reply(args.tokens));
+    let gate = Arc::new(Semaphore::new(args.open_concurrency.clamp(1, 1024)));
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let started = Instant::now();
+    let handles: Vec<_> = conversations
+        .into_iter()
+        .enumerate()
+        .map(|(i, conversation)| {
+            let content = format!("held stream {i} {}", knobs(args.tokens, args.delay_ms));
+            let (ctx, tx, gate, expected) = (ctx.clone(), tx.clone(), gate.clone(), expected.clone());
+            tokio::spawn(async move {
+                let permit = gate.acquire_owned().await.expect("the gate is never closed");
+                let turn = confab_turn(ctx, conversation, content, Some(expected), Some(tx), Some(permit));
+                tokio::time::timeout(limit, turn).await
+            })
+        })
+        .collect();
+    drop(tx);
+    // The reading is taken once every stream has had its first delta (or ended without one).
+    let mut progress = Progress::default();
+    let deadline = tokio::time::Instant::now() + limit;
+    while progress.opened + progress.ended_unopened < n {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(signal)) => progress.count(signal),
+            Ok(None) | Err(_) => break,
+        }
+    }
+    while let Ok(signal) = rx.try_recv() {
+        progress.count(signal);
+    }
+    let all_open_after = started.elapsed();
+    let open_kib = server.rss_kib()?;
+    let open = progress.opened - progress.ended_open;
+    let server_open = metrics(&client, &server.url("/metrics"))
+        .await
+        .and_then(|text| metric_value(&text, "confab_chat_open_streams"));
+    let mut samples = Vec::with_capacity(n);
+    let mut errors: BTreeMap<String, usize> = BTreeMap::new();
+    for handle in handles {
+        let error = match handle.await {
+            Ok(Ok(Ok((sample, Final::Completed)))) => {
+                samples.push(sample);
+                continue;
+            }
+            Ok(Ok(Ok((_, Final::Cancelled)))) => "message.cancelled".to_owned(),
+            Ok(Ok(Err(e))) => e,
+            Ok(Err(_)) => format!("no end within {} s", limit.as_secs()),
+            Err(e) => format!("task failed: {e}"),
+        };
+        *errors.entry(error).or_default() += 1;
+    }
+    let wall = started.elapsed();
+    let cpu = cpu.per_turn_line(n);
+    let backend = if args.postgres.is_some() { "postgres" } else { "sqlite" };
+    println!("confab-load --hold  N={n}  tokens={}  delay={}ms  database={backend}", args.tokens, args.delay_ms);
+    let failed: usize = errors.values().sum();
+    println!(
+        "streams: {} completed with every token, {failed} failed; all open {:.1}s after the first send, all done \
+         after {:.1}s",
+        samples.len(),
+        all_open_after.as_secs_f64(),
+        wall.as_secs_f64()
+    );
+    print_errors("errors", &errors);
+    let (idle, with) = (idle_kib as f64 / 1024.0, open_kib as f64 / 1024.0);
+    println!(
+        "memory per open stream: {:.1} KiB (idle RSS {idle:.1} MiB, with {open} open {with:.1} MiB; server counted {})",
+        (open_kib as f64 - idle_kib as f64) / open.max(1) as f64,
+        server_open.map_or_else(|| "-".to_owned(), |v| v.to_string())
+    );
+    let upstream_wait = Duration::from_millis(args.delay_ms);
+    let mut gaps: Vec<Duration> = samples.iter().map(|s| s.max_gap).collect();
+    gaps.sort_unstable();
+    let stalls = gaps.iter().filter(|g| g.saturating_sub(upstream_wait) > STALL).count();
+    println!(
+        "longest wait between two tokens of a stream (the upstream waits {}ms): p50 {}  p99 {}  max {}; streams \
+         with a stall over {}s beyond it: {stalls}",
+        args.delay_ms,
+        ms(percentile(&gaps, 50.0)),
+        ms(percentile(&gaps, 99.0)),
+        ms(gaps.last().copied()),
+        STALL.as_secs()
+    );
+    let stats = Stats::of(&samples);
+    println!("TTFT p50 {}  p99 {}", ms(stats.ttft50), ms(stats.ttft99));
+    println!("{cpu}");
+    Ok(failed == 0 && stalls == 0 && open == n)
+}
+
 async fn bench(args: &Args, upstream: &ScriptedUpstream, server: &Server) -> Result<bool> {
     let n = args.turns;
     let limit = Duration::from_secs(args.timeout_secs);
@@ -1067,6 +1292,7 @@ async fn bench(args: &Args, upstream: &ScriptedUpstream, server: &Server) -> Res
     // Through Confab.
     let conversations = create_conversations(&ctx, n).await?;
     open_connections(&client, &server.url("/healthz"), n).await;
+    let cpu = CpuMeter::start(server.pid());
     let confab = run_all(
         conversations
             .into_iter()
@@ -1079,11 +1305,13 @@ async fn bench(args: &Args, upstream: &ScriptedUpstream, server: &Server) -> Res
         limit,
     )
     .await;
+    let cpu = cpu.per_turn_line(n);
     let upstream_calls = upstream.calls() - calls_before;
     let server_metrics = metrics(&client, &server.url("/metrics")).await;
 
     // Report.
-    println!("confab-load  N={n}  tokens={}  delay={}ms", args.tokens, args.delay_ms);
+    let backend = if args.postgres.is_some() { "postgres" } else { "sqlite" };
+    println!("confab-load  N={n}  tokens={}  delay={}ms  database={backend}", args.tokens, args.delay_ms);
     let d = Stats::of(&direct.samples);
     let c = Stats::of(&confab.samples);
     println!("{:<17}{:>12}{:>12}{:>12}{:>12}", "", "TTFT p50", "TTFT p99", "total p50", "total p99");
@@ -1113,6 +1341,7 @@ async fn bench(args: &Args, upstream: &ScriptedUpstream, server: &Server) -> Res
     }
     print_errors("via confab errors", &confab.errors);
     print_errors("direct errors", &direct.errors);
+    println!("{cpu}");
     let mut clean = confab.error_count() == 0 && direct.error_count() == 0 && upstream_calls == 2 * n;
     if let Some(m) = memory {
         let idle = m.idle_kib as f64 / 1024.0;
@@ -1409,24 +1638,6 @@ general_settings:
         tree
     }
 
-    /// The fields of `/proc/<pid>/stat` after the command name: `[0]` is field 3 (state).
-    fn stat_fields(pid: u32) -> Option<Vec<String>> {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        let rest = &stat[stat.rfind(')')? + 1..];
-        Some(rest.split_whitespace().map(str::to_owned).collect())
-    }
-
-    /// User plus system CPU time of these processes, in clock ticks (fields 14 and 15).
-    fn cpu_ticks(pids: &[u32]) -> u64 {
-        pids.iter()
-            .filter_map(|pid| stat_fields(*pid))
-            .map(|f| {
-                let field = |n: usize| f.get(n - 3).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-                field(14) + field(15)
-            })
-            .sum()
-    }
-
     /// Resident set size of these processes in KiB (`VmRSS`).
     fn rss_kib(pids: &[u32]) -> u64 {
         pids.iter()
@@ -1435,18 +1646,6 @@ general_settings:
                 status.lines().find_map(|l| l.strip_prefix("VmRSS:"))?.split_whitespace().next()?.parse::<u64>().ok()
             })
             .sum()
-    }
-
-    /// Clock ticks per second (`getconf CLK_TCK`; 100 on every Linux we run on).
-    fn clock_ticks_per_second() -> f64 {
-        Command::new("getconf")
-            .arg("CLK_TCK")
-            .output()
-            .ok()
-            .and_then(|out| String::from_utf8(out.stdout).ok())
-            .and_then(|s| s.trim().parse::<f64>().ok())
-            .filter(|v| *v > 0.0)
-            .unwrap_or(100.0)
     }
 
     /// Samples the resident memory of processes every 50 ms until stopped; yields the peak.
@@ -1649,6 +1848,8 @@ general_settings:
             _ => None,
         };
         let mut added_p99 = BTreeMap::new();
+        let mut cpu = BTreeMap::new();
+        let mut rss = BTreeMap::new();
         let mut clean = true;
         for (name, outcome) in rows {
             let m = match outcome {
@@ -1660,6 +1861,12 @@ general_settings:
                 }
             };
             let s = Stats::of(&m.phase.samples);
+            if let Some(d) = m.cpu_per_turn {
+                cpu.insert(*name, d.as_secs_f64());
+            }
+            if let Some(k) = m.rss_peak_kib {
+                rss.insert(*name, k as f64);
+            }
             let (plus50, plus99) = match (&direct, *name == "direct") {
                 (Some(d), false) => {
                     if let (Some(v), Some(d)) = (s.ttft99, d.ttft99) {
@@ -1709,6 +1916,19 @@ general_settings:
             (c, l) => {
                 let show = |v: Option<&f64>| v.map_or_else(|| "n/a".to_owned(), |v| format!("{:.2} ms", v * 1000.0));
                 println!("added TTFT p99: confab {} vs litellm {} (no ratio: a row is missing)", show(c), show(l));
+            }
+        }
+        // The peer's cost as a multiple of Confab's, where both were measured.
+        for (what, values, unit, scale) in
+            [("CPU per stream", &cpu, "ms", 1000.0), ("RSS peak", &rss, "MiB", 1.0 / 1024.0)]
+        {
+            if let (Some(c), Some(l)) = (values.get("confab /openai/v1"), values.get("litellm")) {
+                let ratio = if *c > 0.0 { format!("{:.1}x", l / c) } else { "n/a".to_owned() };
+                println!(
+                    "{what}: litellm {:.2} {unit} vs confab {:.2} {unit} (litellm / confab: {ratio})",
+                    l * scale,
+                    c * scale
+                );
             }
         }
         clean

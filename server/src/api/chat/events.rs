@@ -7,8 +7,9 @@ use confab_core::chat::engine::ChatEvent;
 use confab_core::domain::MessageStatus;
 use futures::StreamExt;
 use futures::stream::BoxStream;
+use bytes::Bytes;
 use poem::IntoResponse;
-use poem_openapi::payload::{EventStream, Payload};
+use poem_openapi::payload::Payload;
 use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, MetaSchema, MetaSchemaRef, Registry};
 use poem_openapi::types::Type;
 use poem_openapi::{ApiResponse, Object, Union};
@@ -114,7 +115,14 @@ impl StreamEvent {
 /// The answer stream as a response body. Described in the spec as an event stream (a string of
 /// SSE frames whose `data:` is a [`StreamEvent`]), not as poem-openapi's default JSON array, which
 /// validators and generators would read as one JSON document.
-pub struct Events(poem::Response);
+///
+/// Each event is written as one frame straight into one buffer (see [`frame`]): the deltas, which
+/// are nearly all of a stream, without building a JSON `Value`, the `StreamEvent` or poem's `Event`
+/// on the way.
+pub struct Events {
+    frames: BoxStream<'static, Bytes>,
+    heartbeat: Duration,
+}
 
 const EVENT_STREAM_DESCRIPTION: &str = "Server-sent events (`text/event-stream`). Each event has \
      `event:` (its type: `message.created`, `message.delta`, `message.completed`, `message.failed` \
@@ -140,7 +148,20 @@ impl Payload for Events {
 
 impl IntoResponse for Events {
     fn into_response(self) -> poem::Response {
-        self.0
+        let Events { mut frames, heartbeat } = self;
+        // A keep-alive comment whenever the heartbeat interval passes (as poem's SSE sends it).
+        let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
+        let body = futures::stream::poll_fn(move |cx| {
+            if let std::task::Poll::Ready(frame) = frames.poll_next_unpin(cx) {
+                return std::task::Poll::Ready(frame.map(Ok::<_, std::io::Error>));
+            }
+            interval.poll_tick(cx).map(|_| Some(Ok(Bytes::from_static(b":\n\n"))))
+        });
+        poem::Response::builder()
+            .content_type("text/event-stream")
+            .header("X-Accel-Buffering", "no")
+            .header("Cache-Control", "no-cache")
+            .body(poem::Body::from_bytes_stream(body))
     }
 }
 
@@ -202,15 +223,7 @@ pub(super) fn first_delta_timed(
 }
 
 pub(super) fn sse(stream: BoxStream<'static, ChatEvent>, heartbeat: Duration) -> Events {
-    Events(
-        EventStream::new(stream.map(to_wire).boxed())
-            .keep_alive(heartbeat)
-            .to_event(|event| {
-                let data = poem_openapi::types::ToJSON::to_json_string(&event);
-                poem::web::sse::Event::message(data).event_type(event.name()).id(event.id().to_string())
-            })
-            .into_response(),
-    )
+    Events { frames: stream.map(|event| frame(&event)).boxed(), heartbeat }
 }
 
 /// A choice set's answers on one stream. Events are those of a single answer (deltas carry
@@ -230,8 +243,84 @@ pub(super) fn sse_choices(
             created.choice_set_id = Some(set);
             created.choice = u32::try_from(index).ok();
         }
-        let data = poem_openapi::types::ToJSON::to_json_string(&wire);
-        poem::web::sse::Event::message(data).event_type(wire.name()).id(positions.to_string())
+        generic_frame(&wire, &positions.to_string())
     });
-    Events(poem::web::sse::SSE::new(events).keep_alive(heartbeat).into_response())
+    Events { frames: events.boxed(), heartbeat }
+}
+
+/// One event as an SSE frame: `id:`, `event:` and a single `data:` line of JSON (the JSON never
+/// holds a raw line break), then the blank line. A delta is written from the borrowed text into
+/// one buffer, in the exact bytes the generic path writes (keys in order, serde_json's escaping);
+/// the two other kinds, two per stream, take the generic path.
+fn frame(event: &ChatEvent) -> Bytes {
+    match event {
+        ChatEvent::Delta { message_id, content, offset } => {
+            let mut buf = Vec::with_capacity(content.len() + DELTA_FRAME_OVERHEAD);
+            let mut offset_digits = itoa::Buffer::new();
+            let offset = offset_digits.format(*offset).as_bytes();
+            buf.extend_from_slice(b"id: ");
+            buf.extend_from_slice(offset);
+            buf.extend_from_slice(b"\nevent: message.delta\ndata: {\"content\":");
+            // Writing a `str` into a `Vec` cannot fail.
+            let _ = serde_json::to_writer(&mut buf, content.as_str());
+            buf.extend_from_slice(b",\"message_id\":\"");
+            buf.extend_from_slice(message_id.0.hyphenated().encode_lower(&mut uuid::Uuid::encode_buffer()).as_bytes());
+            buf.extend_from_slice(b"\",\"offset\":");
+            buf.extend_from_slice(offset);
+            buf.extend_from_slice(b",\"type\":\"message.delta\"}\n\n");
+            Bytes::from(buf)
+        }
+        other => {
+            let wire = to_wire(other.clone());
+            generic_frame(&wire, &wire.id().to_string())
+        }
+    }
+}
+
+/// A delta frame's bytes besides its text: the fixed parts, the id and offset twice, the uuid.
+const DELTA_FRAME_OVERHEAD: usize = 160;
+
+/// An event as poem's `Event` formats it, from its JSON through poem-openapi's `ToJSON`, with the
+/// `id:` given (an answer's offset, or a choice set's positions).
+fn generic_frame(event: &StreamEvent, id: &str) -> Bytes {
+    let data = poem_openapi::types::ToJSON::to_json_string(event);
+    let mut text = format!("id: {id}\nevent: {}\n", event.name());
+    for line in data.lines() {
+        text.push_str("data: ");
+        text.push_str(line);
+        text.push('\n');
+    }
+    text.push('\n');
+    Bytes::from(text)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use confab_core::domain::MessageId;
+
+    /// The delta frame is byte for byte what the generic path (poem-openapi's JSON, poem's SSE
+    /// event) writes, for text that needs every kind of escaping.
+    #[test]
+    fn delta_frames_match_the_generic_encoding() {
+        let texts = [
+            "",
+            "hello",
+            "t0 t1 ",
+            "quote \" backslash \\ slash / tab \t",
+            "line\nbreak\r\nand \u{0} \u{1f} \u{7f}",
+            "héllo → 世界 🎉 \u{2028} \u{feff}",
+            "</script><b>&amp;</b>",
+        ];
+        for (i, text) in texts.iter().enumerate() {
+            let message_id = MessageId::new();
+            let offset = 1000 * i + text.len();
+            let fast = frame(&ChatEvent::Delta { message_id, content: (*text).to_owned(), offset });
+            let wire = to_wire(ChatEvent::Delta { message_id, content: (*text).to_owned(), offset });
+            let data = poem_openapi::types::ToJSON::to_json_string(&wire);
+            let poem_event = poem::web::sse::Event::message(data).event_type(wire.name()).id(wire.id().to_string());
+            assert_eq!(std::str::from_utf8(&fast).unwrap(), poem_event.to_string(), "{text:?}");
+        }
+    }
 }

@@ -5,8 +5,8 @@
 # cached virtualenv, then runs `confab-load --openai-compat` for N = 50 and 200 concurrent streams and
 # prints one table per N, ending with the line "added TTFT p99: confab X ms vs litellm Y ms (ratio)".
 #
-#   scripts/bench-openai.sh                          # N = 50 200
-#   BENCH_TURNS="100" scripts/bench-openai.sh -- --tokens 128 --delay-ms 2
+#   scripts/bench-peers.sh                          # N = 50 200
+#   BENCH_TURNS="100" scripts/bench-peers.sh -- --tokens 128 --delay-ms 2
 #
 # Arguments after `--` go to every confab-load run (see `confab-load --help`). confab-load starts the
 # upstream, `confab serve` and LiteLLM itself (LiteLLM needs the upstream's port, known only once the
@@ -32,9 +32,9 @@ fi
 hard="$(ulimit -Hn)"
 want=65536
 if [ "$hard" != "unlimited" ] && [ "$hard" -lt "$want" ]; then want="$hard"; fi
-ulimit -n "$want" 2>/dev/null || echo "bench-openai: could not raise the open-file limit (now $(ulimit -n))" >&2
+ulimit -n "$want" 2>/dev/null || echo "bench-peers: could not raise the open-file limit (now $(ulimit -n))" >&2
 
-make_run_dir confab-bench-openai
+make_run_dir confab-bench-peers
 PID_FILE="$RUN_DIR/pids"
 LOAD_PID=""
 stop_started() {
@@ -83,7 +83,7 @@ for n in ${BENCH_TURNS:-50 200}; do
   wait "$LOAD_PID" || rc=$?
   LOAD_PID=""
   if [ "$rc" != 0 ]; then
-    echo "bench-openai: confab-load --turns $n exited with status $rc" >&2
+    echo "bench-peers: confab-load --turns $n exited with status $rc" >&2
     status=1
   fi
   stop_started # anything a failed run left behind

@@ -306,11 +306,15 @@ impl Engine {
         let mut first_item = true;
         let mut first_token = true;
         let mut pending = 0usize;
+        // Made once for the whole relay, not once per token: each one registers with its token.
+        let cancelled = live.cancel.cancelled();
+        let interrupted = self.drain.interrupted();
+        tokio::pin!(cancelled, interrupted);
         loop {
             tokio::select! {
                 biased;
-                _ = live.cancel.cancelled() => return Err(Outcome::Cancelled),
-                _ = self.drain.interrupted() => return Err(Outcome::Interrupted),
+                _ = &mut cancelled => return Err(Outcome::Cancelled),
+                _ = &mut interrupted => return Err(Outcome::Interrupted),
                 item = stream.next() => {
                 if std::mem::take(&mut first_item) {
                     self.metrics.provider_first_byte(provider_name, started.elapsed());

@@ -2,12 +2,12 @@
 //! the id a client sends back as `Last-Event-ID` to resume.
 
 use super::views::MessageView;
+use bytes::Bytes;
 use confab_core::chat::Positions;
 use confab_core::chat::engine::ChatEvent;
 use confab_core::domain::MessageStatus;
 use futures::StreamExt;
 use futures::stream::BoxStream;
-use bytes::Bytes;
 use poem::IntoResponse;
 use poem_openapi::payload::Payload;
 use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, MetaSchema, MetaSchemaRef, Registry};

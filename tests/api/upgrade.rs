@@ -333,6 +333,9 @@ async fn a_rolling_upgrade_under_load_fails_no_turn_and_loses_no_token() {
     let opts = Options::default()
         .upstream(&upstream)
         .env("CONFAB_REDIS__URL", &redis.url())
+        // Four replicas and 50 clients on a machine the rest of the suite also loads: a Redis
+        // answer can take over the default 1 s there, and this test is about the upgrade.
+        .env("CONFAB_REDIS__TIMEOUT_MS", "5000")
         .env("CONFAB_SERVER__SHUTDOWN_GRACE_SECS", "15")
         .env("CONFAB_CHAT__TURNS_PER_MINUTE_PER_USER", "100000")
         .env("CONFAB_CHAT__TURNS_PER_MINUTE_PER_TENANT", "100000")

@@ -338,21 +338,31 @@ max_output_tokens = 4096
         );
         std::fs::write(dir.join("confab.toml"), config)?;
         let log = std::fs::File::create(dir.join("server.log"))?;
-        let mut cmd = Command::new(&bin);
-        cmd.env_clear();
-        for key in ["PATH", "HOME", "TMPDIR"] {
-            if let Some(v) = std::env::var_os(key) {
-                cmd.env(key, v);
+        let command = || {
+            let mut cmd = Command::new(&bin);
+            cmd.env_clear();
+            for key in ["PATH", "HOME", "TMPDIR"] {
+                if let Some(v) = std::env::var_os(key) {
+                    cmd.env(key, v);
+                }
+            }
+            cmd.envs(args.server_env.iter().map(|(k, v)| (k, v))).current_dir(&dir);
+            cmd
+        };
+        // On PostgreSQL, serve leaves the schema to `confab migrate` (as a deployment's hook does).
+        if database_url.is_some() {
+            let out = command().arg("migrate").stdin(Stdio::null()).output().context("running confab migrate")?;
+            if !out.status.success() {
+                bail!("confab migrate failed: {}", String::from_utf8_lossy(&out.stderr).trim());
             }
         }
+        let mut cmd = command();
         let mut child = cmd
             .env("CONFAB_BOOTSTRAP_EMAIL", ADMIN_EMAIL)
             .env("CONFAB_BOOTSTRAP_PASSWORD", ADMIN_PASSWORD)
             .env("CONFAB_BOOTSTRAP_TENANT", "Bench")
             .env("CONFAB_ADMIN__LISTEN", "off")
-            .envs(args.server_env.iter().map(|(k, v)| (k, v)))
             .args(["serve", "--listen", "127.0.0.1:0"])
-            .current_dir(&dir)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log)

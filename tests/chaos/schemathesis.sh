@@ -23,10 +23,18 @@ venv="$(cached_venv schemathesis "$ROOT/tests/schemathesis/requirements.txt")"
 
 RUN="$(mktemp -d)"
 pids=()
-# A server killed here exits 143: `|| true` keeps that from becoming the script's status
-# (under `set -e` a failed `wait` in the EXIT trap would end the script with it).
+fds=()
+# Closing a server's standard input stops it cleanly (it stops the `confab serve` it started);
+# only one that has not gone within 10 s is killed. A killed server exits 143: `|| true` keeps
+# that from becoming the script's status (under `set -e` a failed `wait` in the EXIT trap would
+# end the script with it).
 cleanup() {
-  local pid
+  local pid fd
+  for fd in "${fds[@]}"; do exec {fd}>&- || true; done
+  for _ in $(seq 100); do
+    kill -0 "${pids[@]}" 2>/dev/null || break
+    sleep 0.1
+  done
   for pid in "${pids[@]}"; do { kill "$pid" && wait "$pid"; } 2>/dev/null || true; done
   rm -rf "$RUN"
 }
@@ -57,6 +65,7 @@ start_server() {
   "$SERVER_BIN" "$@" <"$RUN/$name.stdin" >"$RUN/$name.json" 2>"$RUN/$name.log" &
   pids+=($!)
   exec {fd}>"$RUN/$name.stdin"
+  fds+=("$fd")
   for _ in $(seq 600); do
     [ -s "$RUN/$name.json" ] && break
     sleep 0.1

@@ -66,8 +66,7 @@ if [ ! -f "$VENV/.complete" ]; then
 fi
 
 echo "== building (release)"
-cargo build --release --quiet -p confab-server --bin confab
-cargo build --release --quiet -p confab-tests --bin confab-load
+cargo build --release --quiet -p confab-server -p confab-tests --bin confab --bin confab-load
 
 status=0
 for n in ${BENCH_TURNS:-50 200}; do

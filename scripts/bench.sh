@@ -46,14 +46,14 @@ if [ "$mode" = ci ]; then
   profile=debug
   if [ "${BENCH_NO_BUILD:-}" != 1 ]; then
     echo "== building (debug)"
-    cargo build --quiet -p confab-server --bin confab
-    cargo build --quiet -p confab-tests --bin confab-load
+    cargo build --quiet -p confab-server -p confab-tests --bin confab --bin confab-load
   fi
 else
   profile=release
   echo "== building (release)"
-  cargo build --release --quiet -p confab-server --bin confab
-  cargo build --release --quiet -p confab-tests --bin confab-load
+  # One cargo command for both: built apart, each resolves the dependencies' features on its own
+  # and the second rebuilds most of them (wasmtime, sea-orm) for itself.
+  cargo build --release --quiet -p confab-server -p confab-tests --bin confab --bin confab-load
 fi
 load="$CARGO_TARGET_DIR/$profile/confab-load"
 confab="$CARGO_TARGET_DIR/$profile/confab"

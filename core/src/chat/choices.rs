@@ -7,7 +7,7 @@
 //! ([`Positions`]) holds one offset per answer.
 
 use super::engine::ChatEvent;
-use super::turns::{Action, Plan, PlanKind, Written, refusal, turn_span};
+use super::turns::{Action, Plan, PlanKind, Written, traced, turn_span};
 use super::{ChatService, Draft, Idempotency, Turn};
 use crate::domain::{ChoiceSetId, ConversationId, MessageId, PresetVersionId, TenantScope};
 use crate::error::{AppError, AppResult};
@@ -20,7 +20,6 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 use sha2::{Digest, Sha256};
 use std::fmt;
-use tracing::Instrument;
 
 pub const MIN_CHOICES: usize = 2;
 pub const MAX_CHOICES: usize = 4;
@@ -183,12 +182,7 @@ impl ChatService {
         use tracing::field::Empty;
         let span = tracing::info_span!("turn.choices", tenant.id = %scope.tenant, action = action.name(),
             choices = options.len(), outcome = Empty, refusal = Empty);
-        let result = self.choices_turn(scope, ip, idem, action, options).instrument(span.clone()).await;
-        if let Err(e) = &result {
-            span.record("outcome", "refused");
-            span.record("refusal", refusal(e));
-        }
-        result
+        traced(span, self.choices_turn(scope, ip, idem, action, options)).await
     }
 
     async fn choices_turn(

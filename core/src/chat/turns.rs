@@ -295,13 +295,7 @@ impl ChatService {
         idem: Idempotency<'_>,
         action: Action<'_>,
     ) -> AppResult<Turn> {
-        let span = turn_span(scope, action.name());
-        let result = self.run_turn(scope, ip, idem, action).instrument(span.clone()).await;
-        if let Err(e) = &result {
-            span.record("outcome", "refused");
-            span.record("refusal", refusal(e));
-        }
-        result
+        traced(turn_span(scope, action.name()), self.run_turn(scope, ip, idem, action)).await
     }
 
     async fn run_turn(
@@ -704,6 +698,19 @@ pub(super) fn turn_span(scope: &TenantScope, action: &'static str) -> tracing::S
 }
 
 /// Why a turn was not started, as a trace attribute (the error's kind, never its text).
+/// Runs `work` inside `span`, and records on the span why it was refused when it fails.
+pub(super) async fn traced<T>(
+    span: tracing::Span,
+    work: impl std::future::Future<Output = AppResult<T>>,
+) -> AppResult<T> {
+    let result = work.instrument(span.clone()).await;
+    if let Err(e) = &result {
+        span.record("outcome", "refused");
+        span.record("refusal", refusal(e));
+    }
+    result
+}
+
 pub(super) fn refusal(e: &AppError) -> &'static str {
     match e {
         AppError::Validation { .. } | AppError::IdempotencyMismatch => "invalid",

@@ -261,6 +261,8 @@ async fn cancel_one_the_others_finish_and_the_pick_becomes_the_active_branch(b: 
     assert_eq!(error_code(s, &body, 404), "not_found");
     let (s, body) = other.send(Method::GET, &format!("/v1/choice-sets/{set}/events"), None).await;
     assert_eq!(error_code(s, &body, 404), "not_found");
+    let (s, body) = other.send(Method::GET, &format!("/v1/choice-sets/{set}"), None).await;
+    assert_eq!(error_code(s, &body, 404), "not_found");
     let (s, _) = app.anonymous().send(Method::POST, &pick, Some(json!({ "message_id": ids[0] }))).await;
     assert_eq!(s, 401);
     let detail = admin.get_json(&format!("/v1/choice-sets/{set}")).await;

@@ -17,6 +17,10 @@ pub enum AppError {
     /// A cookie-authenticated change without the session's CSRF token (403).
     #[error("missing or wrong X-CSRF-Token header (cookie-authenticated changes need the token from /v1/me)")]
     CsrfFailed,
+    /// Private mode is off for the caller (the tenant's switch or a legal hold); the message says
+    /// why (403 `private_mode_disabled`).
+    #[error("{0}")]
+    PrivateModeOff(String),
     /// Authenticated, but the policy does not allow it (403).
     #[error("{0}")]
     Forbidden(String),

@@ -24,6 +24,7 @@ mod m20261217_000017_audit_evidence;
 mod m20261217_000018_audit_sinks;
 mod m20261218_000019_identity_provisioning;
 mod m20261219_000020_choice_sets;
+mod m20261220_000021_private_mode;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261217_000018_audit_sinks::Migration),
             Box::new(m20261218_000019_identity_provisioning::Migration),
             Box::new(m20261219_000020_choice_sets::Migration),
+            Box::new(m20261220_000021_private_mode::Migration),
         ]
     }
 }

@@ -195,6 +195,15 @@ fn cases(tenant: &str, member_id: &str) -> Vec<Case> {
             PLATFORM,
         ),
         case(Method::GET, "/v1/platform/legal-holds", None, PLATFORM),
+        // Private chats: every member; the tenant's switch like retention. Bodies are refused
+        // (an empty history, no such answer, a reason too long), so nothing changes.
+        case(Method::GET, "/v1/private-mode", None, ALL),
+        case(Method::POST, "/v1/private/turns", Some(json!({ "messages": [] })), ALL),
+        case(Method::GET, format!("/v1/private/turns/{nobody}/events"), None, ALL),
+        case(Method::POST, format!("/v1/private/turns/{nobody}/cancel"), None, ALL),
+        case(Method::POST, "/v1/conversations/import", Some(json!({ "messages": [] })), ALL),
+        case(Method::GET, "/v1/tenant/private-mode", None, READERS),
+        case(Method::PUT, "/v1/tenant/private-mode", Some(json!({ "allowed": true, "reason": "x".repeat(501) })), ADMINS),
         case(Method::POST, "/v1/auth/logout", None, ALL),
     ]
 }

@@ -15,6 +15,7 @@ mod opensearch;
 mod personal;
 mod plugins;
 mod presets;
+mod private;
 mod retention;
 mod scale;
 mod scim;

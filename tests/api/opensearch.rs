@@ -457,7 +457,7 @@ async fn config_check_reports_whether_opensearch_answers() {
 
 /// Every document of the test's index whose source holds `needle` (read straight from
 /// OpenSearch over HTTP, after a refresh; none when the index does not exist).
-async fn os_traces(url: &str, prefix: &str, needle: &str) -> usize {
+pub(crate) async fn os_traces(url: &str, prefix: &str, needle: &str) -> usize {
     let client = reqwest::Client::new();
     let index = os::index_name(prefix);
     let resp = client.post(format!("{url}/{index}/_refresh")).send().await.unwrap();
@@ -479,7 +479,7 @@ async fn os_traces(url: &str, prefix: &str, needle: &str) -> usize {
 
 /// Every Redis key whose name or value holds `needle`, whatever its type (SCAN, then GET,
 /// XRANGE, HGETALL, LRANGE, SMEMBERS or ZRANGE).
-async fn redis_traces(redis: &confab_tests::redis::RedisServer, needle: &str) -> Vec<String> {
+pub(crate) async fn redis_traces(redis: &confab_tests::redis::RedisServer, needle: &str) -> Vec<String> {
     let client = ::redis::Client::open(redis.url()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
     let mut keys: Vec<String> = Vec::new();

@@ -64,8 +64,14 @@ pub mod action {
     pub const SECRETS_RESEALED: &str = "secrets.resealed";
     /// A user downloaded their own data (`GET /v1/me/export`; counts only).
     pub const USER_DATA_EXPORTED: &str = "user.data_exported";
+    /// A user saved a conversation they had kept in their browser (counts only).
+    pub const CONVERSATION_IMPORTED: &str = "conversation.imported";
     /// A call of the OpenAI-compatible endpoint (metadata only, never content).
     pub const COMPLETION: &str = "openai.chat_completion";
+    /// A private-mode turn of the web chat (metadata only: the server keeps no content of it).
+    pub const PRIVATE_TURN: &str = "chat.private_turn";
+    /// A tenant admin turned private mode on or off.
+    pub const PRIVATE_MODE_SET: &str = "tenant.private_mode_set";
     /// The first entry of a scope's chain (it commits to the legacy global chain's head).
     pub const AUDIT_CHAIN_STARTED: &str = crate::store::audit::CHAIN_STARTED;
     /// A checkpoint left by a purge of the scope's oldest entries (counts and hashes, no content).

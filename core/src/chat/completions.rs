@@ -57,6 +57,8 @@ pub struct Caller<'a> {
     pub ip: Option<&'a str>,
     pub keep: KeepMode,
     pub token: Option<ApiTokenId>,
+    /// A private-mode turn of the web chat (audited as such), not an API call.
+    pub private: bool,
 }
 
 /// Why a completion did not start.
@@ -119,6 +121,7 @@ struct Settlement {
     actor: Actor,
     keep: KeepMode,
     token: Option<ApiTokenId>,
+    private: bool,
     model: String,
     preset: Option<PresetId>,
     spec: ModelSpec,
@@ -175,7 +178,7 @@ impl ChatService {
     }
 
     /// The model to call and the preset that applies, if the caller named one.
-    async fn completion_model(
+    pub(super) async fn completion_model(
         &self,
         scope: &TenantScope,
         model: &str,
@@ -280,6 +283,7 @@ impl ChatService {
             actor: caller.actor.clone(),
             keep: caller.keep,
             token: caller.token,
+            private: caller.private,
             model: input.model.clone(),
             preset: preset.as_ref().map(|(id, _)| *id),
             stream: input.stream,
@@ -613,7 +617,8 @@ async fn write_settlement(store: &store::Store, s: &Settlement, ended: &Ended) -
         // plugins' details (a rejection reason may quote the prompt).
         let plugins: Vec<serde_json::Value> =
             ended.runs.iter().map(|r| serde_json::json!({ "plugin": r.plugin, "outcome": r.outcome })).collect();
-        let mut entry = NewEntry::new(Some(tenant), &s.actor, audit::action::COMPLETION).details(serde_json::json!({
+        let action = if s.private { audit::action::PRIVATE_TURN } else { audit::action::COMPLETION };
+        let mut entry = NewEntry::new(Some(tenant), &s.actor, action).details(serde_json::json!({
             "model": s.model,
             "served_by": s.spec.id,
             "preset_id": s.preset.map(|p| p.0),

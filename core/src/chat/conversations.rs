@@ -2,7 +2,7 @@
 //! preset, pick the active branch.
 
 use super::{ChatService, PresetChoice};
-use crate::domain::{ConversationId, MessageId, TenantScope};
+use crate::domain::{ConversationId, MessageId, MessageRole, MessageStatus, TenantScope};
 use crate::error::{AppError, AppResult};
 use crate::store::conversations::Conversation;
 use crate::store::messages::Message;
@@ -148,6 +148,101 @@ impl ChatService {
 }
 
 /// A title from the first message of a new conversation.
+/// One message of a conversation brought in from the user's browser.
+#[derive(Debug, Clone)]
+pub struct ImportedMessage {
+    pub role: MessageRole,
+    pub content: String,
+    /// `completed`, or `partial` for an answer that stopped early (it can be continued).
+    pub status: MessageStatus,
+    pub model: Option<String>,
+}
+
+/// The most messages one import may carry.
+pub const MAX_IMPORTED_MESSAGES: usize = 1000;
+
+impl ChatService {
+    /// Saves a conversation the user kept in their browser (private mode) as a normal one of
+    /// theirs: the messages on one branch, in order, searchable like any other. An explicit
+    /// user action; audited with counts only.
+    pub async fn import_conversation(
+        &self,
+        scope: &TenantScope,
+        actor: &crate::audit::Actor,
+        title: Option<&str>,
+        messages: Vec<ImportedMessage>,
+    ) -> AppResult<ConversationId> {
+        let invalid = |reason: String| AppError::Validation { field: "messages", reason };
+        if messages.is_empty() || messages.len() > MAX_IMPORTED_MESSAGES {
+            return Err(invalid(format!("must hold 1 to {MAX_IMPORTED_MESSAGES} messages")));
+        }
+        for (i, m) in messages.iter().enumerate() {
+            if m.content.trim().is_empty() {
+                return Err(invalid(format!("message {i} is empty")));
+            }
+            // Answers may be longer than a question may; both are bounded.
+            let max = match m.role {
+                MessageRole::User => self.config.max_message_chars,
+                _ => self.config.max_message_chars.saturating_mul(4),
+            };
+            if m.content.chars().count() > max {
+                return Err(invalid(format!("message {i} is longer than {max} characters")));
+            }
+            if m.role == MessageRole::System {
+                return Err(invalid(format!("message {i}: only user and assistant messages can be saved")));
+            }
+            if !matches!(m.status, MessageStatus::Completed | MessageStatus::Partial)
+                || m.status == MessageStatus::Partial && m.role != MessageRole::Assistant
+            {
+                return Err(invalid(format!("message {i}: status must be completed, or partial for an answer")));
+            }
+            if m.model.as_deref().is_some_and(|s| s.chars().count() > 200) {
+                return Err(invalid(format!("message {i}: model must be at most 200 characters")));
+            }
+        }
+        let title = match title {
+            Some(t) => crate::domain::display_name("title", t, 200)?,
+            None => match messages.iter().find(|m| m.role == MessageRole::User).map(|m| title_from(&m.content)) {
+                Some(t) if !t.is_empty() => t,
+                _ => DEFAULT_TITLE.to_string(),
+            },
+        };
+        let txn = self.store.begin().await?;
+        let conversation = store::conversations::insert(&*txn, scope.tenant, scope.user, &title, None, None).await?;
+        let mut parent = None;
+        for m in &messages {
+            let written = store::messages::insert(
+                &*txn,
+                store::messages::NewMessage {
+                    id: MessageId::new(),
+                    tenant_id: scope.tenant,
+                    conversation_id: conversation.id,
+                    parent_id: parent,
+                    role: m.role,
+                    status: m.status,
+                    content: &m.content,
+                    model: m.model.as_deref(),
+                    model_config: None,
+                },
+            )
+            .await?;
+            parent = Some(written.id);
+        }
+        if let Some(leaf) = parent {
+            store::conversations::set_active_leaf(&*txn, scope.tenant, conversation.id, leaf).await?;
+        }
+        crate::audit::record(
+            &*txn,
+            crate::audit::NewEntry::new(Some(scope.tenant), actor, crate::audit::action::CONVERSATION_IMPORTED)
+                .target("conversation", conversation.id.0)
+                .details(serde_json::json!({ "messages": messages.len(), "source": "private" })),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(conversation.id)
+    }
+}
+
 pub(super) fn title_from(content: &str) -> String {
     content.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(60).collect()
 }

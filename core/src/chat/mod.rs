@@ -7,6 +7,7 @@ mod choices;
 pub mod completions;
 pub mod context;
 mod conversations;
+pub mod private;
 pub mod drain;
 pub mod engine;
 pub mod telemetry;
@@ -14,7 +15,7 @@ pub(crate) mod tokens;
 mod turns;
 
 pub use choices::{ChoiceOption, ChoiceTurn, MAX_CHOICES, MIN_CHOICES, Position, Positions};
-pub use conversations::DEFAULT_TITLE;
+pub use conversations::{DEFAULT_TITLE, ImportedMessage, MAX_IMPORTED_MESSAGES};
 
 use crate::config::ChatConfig;
 use crate::domain::{ConversationId, MessageId, PresetId};
@@ -86,6 +87,7 @@ pub struct ChatService {
     presets: Arc<PresetService>,
     usage: Arc<UsageService>,
     plugins: Arc<crate::plugins::PluginService>,
+    private: Arc<private::PrivateRelay>,
 }
 
 /// The services a turn consults besides the store.
@@ -105,7 +107,8 @@ impl ChatService {
         let Collaborators { catalogue, limiter, metrics, presets, usage, plugins, shared } = with;
         let engine = Arc::new(Engine::new(store.clone(), config.clone(), metrics, usage.ledger().clone(), shared));
         tokio::spawn(engine.clone().flusher());
-        Self { store, config, catalogue, engine, limiter, presets, usage, plugins }
+        let private = Arc::new(private::PrivateRelay::default());
+        Self { store, config, catalogue, engine, limiter, presets, usage, plugins, private }
     }
 
     pub fn engine(&self) -> &Arc<Engine> {

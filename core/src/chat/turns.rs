@@ -715,7 +715,7 @@ pub(super) fn refusal(e: &AppError) -> &'static str {
     match e {
         AppError::Validation { .. } | AppError::IdempotencyMismatch => "invalid",
         AppError::Unauthenticated(_) | AppError::InvalidCredentials | AppError::CsrfFailed => "unauthenticated",
-        AppError::Forbidden(_) => "forbidden",
+        AppError::Forbidden(_) | AppError::PrivateModeOff(_) => "forbidden",
         AppError::NotFound(_) => "not_found",
         AppError::Conflict(_) => "conflict",
         AppError::RateLimited { .. } => "rate_limited",

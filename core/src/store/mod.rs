@@ -19,6 +19,7 @@ pub mod personal;
 pub(crate) mod plugins;
 pub(crate) mod policy;
 pub mod presets;
+pub mod private_mode;
 pub(crate) mod sessions;
 pub(crate) mod setup_tokens;
 pub mod tenants;

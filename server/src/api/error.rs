@@ -23,6 +23,9 @@ pub enum ErrorCode {
     CsrfFailed,
     /// 403: authenticated, but the caller's role does not allow this action.
     Forbidden,
+    /// 403: private chats are off for the caller (the organisation's setting or a legal hold);
+    /// the message says why.
+    PrivateModeDisabled,
     /// 404: no such object for this caller (another tenant's or user's objects included), or no
     /// such endpoint.
     NotFound,
@@ -121,7 +124,8 @@ pub enum ApiError {
     /// `unauthenticated` (no valid session or API token) or `invalid_credentials`.
     #[oai(status = 401)]
     Unauthorized(Json<ErrorBody>),
-    /// `forbidden` (the caller's role does not allow it) or `csrf_failed`.
+    /// `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+    /// `private_mode_disabled` (private chats are off for the caller; the message says why).
     #[oai(status = 403)]
     Forbidden(Json<ErrorBody>),
     /// `not_found`: no such object for this caller (objects of other tenants and users included).
@@ -180,6 +184,7 @@ impl From<AppError> for ApiError {
             }
             e @ AppError::CsrfFailed => ApiError::Forbidden(ErrorBody::new(ErrorCode::CsrfFailed, e.to_string())),
             AppError::Forbidden(msg) => ApiError::Forbidden(ErrorBody::new(ErrorCode::Forbidden, msg)),
+            AppError::PrivateModeOff(msg) => ApiError::Forbidden(ErrorBody::new(ErrorCode::PrivateModeDisabled, msg)),
             AppError::NotFound(what) => {
                 ApiError::NotFound(ErrorBody::new(ErrorCode::NotFound, format!("{what} not found")))
             }

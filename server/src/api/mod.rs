@@ -22,6 +22,7 @@ mod shares;
 mod system;
 mod telemetry;
 mod tenants;
+mod private;
 mod tokens;
 mod usage;
 mod users;
@@ -88,6 +89,7 @@ type Apis = (
         personal::PersonalApi,
         telemetry::TelemetryApi,
         identity::IdentityApi,
+        private::PrivateApi,
     ),
 );
 
@@ -113,6 +115,7 @@ fn finish_spec(spec: &str) -> String {
     // so poem-openapi drops it as unused: put it back, and point each event-stream body at it.
     let mut events = poem_openapi::registry::Registry::new();
     chat::register_stream_events(&mut events);
+    private::register_stream_events(&mut events);
     if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
         for (name, schema) in events.schemas {
             if let Ok(schema) = serde_json::to_value(schema) {
@@ -134,7 +137,10 @@ fn finish_spec(spec: &str) -> String {
             let Some(responses) = operation["responses"].as_object_mut() else { continue };
             for (status, response) in responses.iter_mut() {
                 if let Some(stream) = response.get_mut("content").and_then(|c| c.get_mut("text/event-stream")) {
-                    stream["x-event-schema"] = serde_json::json!({ "$ref": "#/components/schemas/StreamEvent" });
+                    // Each stream's description names its event union.
+                    let private = stream["schema"]["description"].as_str().is_some_and(|d| d.contains("PrivateStreamEvent"));
+                    let union = if private { "PrivateStreamEvent" } else { "StreamEvent" };
+                    stream["x-event-schema"] = serde_json::json!({ "$ref": format!("#/components/schemas/{union}") });
                 }
                 if response["description"].as_str().is_some_and(|d| !d.is_empty()) {
                     continue;

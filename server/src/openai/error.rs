@@ -87,7 +87,9 @@ impl From<AppError> for OpenAiError {
             e @ AppError::CsrfFailed => {
                 Self::new(StatusCode::FORBIDDEN, "permission_error", "forbidden", e.to_string())
             }
-            AppError::Forbidden(msg) => Self::new(StatusCode::FORBIDDEN, "permission_error", "forbidden", msg),
+            AppError::Forbidden(msg) | AppError::PrivateModeOff(msg) => {
+                Self::new(StatusCode::FORBIDDEN, "permission_error", "forbidden", msg)
+            }
             AppError::NotFound("model") => Self {
                 param: Some("model".into()),
                 ..Self::new(

@@ -106,7 +106,7 @@ async fn complete(state: &AppState, req: &Request, body: Body) -> Result<Respons
     let ctx = confab_core::context::current();
     let (token, keep) = principal.api_token().map_or((None, KeepMode::default()), |(id, keep)| (Some(id), keep));
     let actor = actor_of(&principal);
-    let caller = Caller { scope: &scope, actor: &actor, ip: ctx.ip.as_deref(), keep, token };
+    let caller = Caller { scope: &scope, actor: &actor, ip: ctx.ip.as_deref(), keep, token, private: false };
     let completion = state.chat.complete(&caller, input).await?;
     if shape.stream { Ok(stream(completion, shape)) } else { collect(completion, shape).await }
 }

@@ -6,6 +6,8 @@
 //! 1. **direct** — N concurrent streaming Chat Completions requests straight to the upstream;
 //! 2. **via confab** — N concurrent streamed turns through Confab (`POST
 //!    /v1/conversations/{id}/messages`, SSE), each in its own conversation;
+//!    With `--private`, also **via confab, private** — the same turns as private-mode turns
+//!    (`POST /v1/private/turns`), the relay that stores no content;
 //! 3. **memory per open stream** — the server's RSS with N long-running streams open, minus its
 //!    idle RSS, divided by N. These streams are opened a few at a time (`--mem-open-concurrency`)
 //!    and cancelled once measured; the phase runs first, while the server's heap is still small.
@@ -108,6 +110,11 @@ struct Args {
     /// stop them should this tool be killed before it stops them itself.
     #[arg(long, value_name = "FILE")]
     pid_file: Option<PathBuf>,
+    /// Also run the turns as private-mode turns (`POST /v1/private/turns`, the history sent by the
+    /// client, nothing stored): a third latency row beside direct and the normal turns, its own
+    /// CPU per turn, and the memory phase measures open private streams.
+    #[arg(long, conflicts_with_all = ["openai_compat", "hold"])]
+    private: bool,
     /// Upload every plugin in this directory (`plugins/dist`, built by `plugins/build.sh`) and
     /// enable them all in the benchmark's tenant, so each turn runs the chain.
     #[arg(long, value_name = "DIR")]
@@ -670,6 +677,8 @@ struct ConfabCtx {
     client: Client,
     base: String,
     token: String,
+    /// Private-mode turns (`POST /v1/private/turns`) instead of conversation turns.
+    private: bool,
 }
 
 /// One streamed turn through Confab. TTFT is the first `message.delta`; total is the final event.
@@ -689,13 +698,19 @@ async fn confab_turn(
     let mut had_delta = false;
     let result = async {
         let start = Instant::now();
-        let resp = ctx
-            .client
-            .post(format!("{}/v1/conversations/{conversation}/messages", ctx.base))
+        let request = if ctx.private {
+            // The whole history each turn: here, the one question.
+            let body = json!({"messages": [{"role": "user", "content": content}], "model": MODEL});
+            ctx.client.post(format!("{}/v1/private/turns", ctx.base)).json(&body)
+        } else {
+            ctx.client
+                .post(format!("{}/v1/conversations/{conversation}/messages", ctx.base))
+                .header("Idempotency-Key", uuid::Uuid::new_v4().to_string())
+                .json(&json!({"content": content, "model": MODEL}))
+        };
+        let resp = request
             .bearer_auth(&ctx.token)
             .header(header::ACCEPT, "text/event-stream")
-            .header("Idempotency-Key", uuid::Uuid::new_v4().to_string())
-            .json(&json!({"content": content, "model": MODEL}))
             .send()
             .await
             .map_err(|e| transport_error(&e))?;
@@ -712,11 +727,20 @@ async fn confab_turn(
             for event in parser.push(&chunk) {
                 let data: Value =
                     serde_json::from_str(&event.data).map_err(|_| format!("{} data is not JSON", event.event))?;
-                match event.event.as_str() {
+                // A private turn's events are `turn.*`, with the same meaning.
+                let name = event.event.strip_prefix("turn.").map_or(event.event.as_str(), |n| match n {
+                    "created" => "message.created",
+                    "delta" => "message.delta",
+                    "completed" => "message.completed",
+                    "cancelled" => "message.cancelled",
+                    "failed" => "message.failed",
+                    _ => n,
+                });
+                match name {
                     "message.created" => {
                         // The turn's write transaction is over: let the next one start.
                         drop(gate.take());
-                        if let Some(id) = data["assistant_message_id"].as_str() {
+                        if let Some(id) = data["assistant_message_id"].as_str().or(data["turn_id"].as_str()) {
                             signal(Signal::Created(id.to_owned()));
                         }
                     }
@@ -748,8 +772,9 @@ async fn confab_turn(
                         return Ok((Sample { ttft: ttft.unwrap_or(total), total, max_gap }, Final::Cancelled));
                     }
                     "message.failed" => {
-                        let status = data["message"]["status"].as_str().unwrap_or("?");
-                        let code = data["message"]["error"]["code"].as_str().unwrap_or("?");
+                        let status = data["message"]["status"].as_str().or(data["status"].as_str()).unwrap_or("?");
+                        let code =
+                            data["message"]["error"]["code"].as_str().or(data["error"]["code"].as_str()).unwrap_or("?");
                         return Err(format!("message.failed ({status}) {code}"));
                     }
                     other => return Err(format!("unexpected event {other}")),
@@ -907,6 +932,10 @@ async fn install_plugins(base: &str, dir: &std::path::Path) -> Result<Vec<String
 
 /// Creates `n` conversations (a few at a time, so as not to open many connections).
 async fn create_conversations(ctx: &ConfabCtx, n: usize) -> Result<Vec<String>> {
+    if ctx.private {
+        // A private turn has no conversation on the server: a label per turn.
+        return Ok((0..n).map(|i| format!("private {i}")).collect());
+    }
     let results: Vec<Result<String>> = futures::stream::iter(0..n)
         .map(|_| {
             let ctx = ctx.clone();
@@ -979,8 +1008,9 @@ async fn cancel_all(ctx: &ConfabCtx, ids: Vec<String>) -> Vec<bool> {
         .map(|id| {
             let ctx = ctx.clone();
             async move {
+                let path = if ctx.private { "private/turns" } else { "messages" };
                 ctx.client
-                    .post(format!("{}/v1/messages/{id}/cancel", ctx.base))
+                    .post(format!("{}/v1/{path}/{id}/cancel", ctx.base))
                     .bearer_auth(&ctx.token)
                     .send()
                     .await
@@ -994,6 +1024,10 @@ async fn cancel_all(ctx: &ConfabCtx, ids: Vec<String>) -> Vec<bool> {
 
 /// Ids of assistant messages still queued or streaming in these conversations.
 async fn unfinished_answers(ctx: &ConfabCtx, conversations: Vec<String>) -> Vec<String> {
+    if ctx.private {
+        // Nothing on the server to look at: a private answer the cancel missed ends on its own.
+        return Vec::new();
+    }
     let found: Vec<Vec<String>> = futures::stream::iter(conversations)
         .map(|conversation| {
             let ctx = ctx.clone();
@@ -1072,9 +1106,13 @@ async fn memory_phase(args: &Args, ctx: &ConfabCtx, server: &Server) -> Result<M
         progress.count(signal);
     }
     let open_kib = server.rss_kib()?;
-    let server_open = metrics(&ctx.client, &format!("{}/metrics", ctx.base))
-        .await
-        .and_then(|text| metric_value(&text, "confab_chat_open_streams"));
+    // (Private streams are not chat turns: the gauge does not count them.)
+    let server_open = match ctx.private {
+        true => None,
+        false => metrics(&ctx.client, &format!("{}/metrics", ctx.base))
+            .await
+            .and_then(|text| metric_value(&text, "confab_chat_open_streams")),
+    };
     let (opened, ended_open, ended_unopened) = (progress.opened, progress.ended_open, progress.ended_unopened);
     let open = opened - ended_open;
     if open < n {
@@ -1147,7 +1185,7 @@ async fn hold(args: &Args, server: &Server) -> Result<bool> {
         .pool_max_idle_per_host(n + 16)
         .pool_idle_timeout(Duration::from_secs(600))
         .build()?;
-    let ctx = ConfabCtx { client: client.clone(), base: server.base.clone(), token: api_token(&server.base).await? };
+    let ctx = ConfabCtx { client: client.clone(), base: server.base.clone(), token: api_token(&server.base).await?, private: false };
     // One quick turn first: the set-up works, and lazily built parts of the server are built.
     let warm = create_conversations(&ctx, 1).await?.remove(0);
     let warm_reply = Arc::new(expected_reply(4));
@@ -1261,7 +1299,8 @@ async fn bench(args: &Args, upstream: &ScriptedUpstream, server: &Server) -> Res
         let names = install_plugins(&server.base, dir).await?;
         println!("plugin chain enabled: {}", names.join(", "));
     }
-    let ctx = ConfabCtx { client: client.clone(), base: server.base.clone(), token };
+    let ctx = ConfabCtx { client: client.clone(), base: server.base.clone(), token, private: false };
+    let private_ctx = ConfabCtx { private: true, ..ctx.clone() };
     let direct_url: Arc<str> = format!("{}/v1/chat/completions", upstream.base_url()).into();
     let text = knobs(args.tokens, args.delay_ms);
     let expected = Arc::new(expected_reply(args.tokens));
@@ -1292,7 +1331,8 @@ async fn bench(args: &Args, upstream: &ScriptedUpstream, server: &Server) -> Res
     }
 
     // Memory per open stream (first, while the server's heap is still small).
-    let memory = if args.skip_memory { None } else { Some(memory_phase(args, &ctx, server).await?) };
+    let memory_ctx = if args.private { &private_ctx } else { &ctx };
+    let memory = if args.skip_memory { None } else { Some(memory_phase(args, memory_ctx, server).await?) };
 
     // Direct.
     open_connections(&client, &format!("{}/", upstream.base_url()), n).await;
@@ -1316,7 +1356,26 @@ async fn bench(args: &Args, upstream: &ScriptedUpstream, server: &Server) -> Res
     )
     .await;
     let cpu = cpu.per_turn_line(n);
+    // Private turns, the same way.
+    let private = if args.private {
+        open_connections(&client, &server.url("/healthz"), n).await;
+        let cpu = CpuMeter::start(server.pid());
+        let phase = run_all(
+            (0..n)
+                .map(|i| {
+                    let content = format!("private {i} {text}");
+                    completed(confab_turn(private_ctx.clone(), String::new(), content, Some(expected.clone()), None, None))
+                })
+                .collect(),
+            limit,
+        )
+        .await;
+        Some((phase, cpu.per_turn_line(n)))
+    } else {
+        None
+    };
     let upstream_calls = upstream.calls() - calls_before;
+    let expected_calls = if args.private { 3 * n } else { 2 * n };
     let server_metrics = metrics(&client, &server.url("/metrics")).await;
 
     // Report.
@@ -1335,12 +1394,24 @@ async fn bench(args: &Args, upstream: &ScriptedUpstream, server: &Server) -> Res
         added(c.total50, d.total50),
         added(c.total99, d.total99)
     );
+    if let Some((phase, _)) = &private {
+        let p = Stats::of(&phase.samples);
+        println!("{:<17}{:>12}{:>12}{:>12}{:>12}", "via confab, priv", ms(p.ttft50), ms(p.ttft99), ms(p.total50), ms(p.total99));
+        println!(
+            "{:<17}{:>12}{:>12}{:>12}{:>12}",
+            "added, private",
+            added(p.ttft50, d.ttft50),
+            added(p.ttft99, d.ttft99),
+            added(p.total50, d.total50),
+            added(p.total99, d.total99)
+        );
+    }
     let turns_per_sec = n as f64 / confab.wall.as_secs_f64();
     println!(
         "turns/s via confab: {turns_per_sec:.1}   errors: {} (direct: {})   upstream calls: {upstream_calls} (expected {})",
         confab.error_count(),
         direct.error_count(),
-        2 * n
+        expected_calls
     );
     if confab.error_count() > 0 || direct.error_count() > 0 {
         println!(
@@ -1352,7 +1423,12 @@ async fn bench(args: &Args, upstream: &ScriptedUpstream, server: &Server) -> Res
     print_errors("via confab errors", &confab.errors);
     print_errors("direct errors", &direct.errors);
     println!("{cpu}");
-    let mut clean = confab.error_count() == 0 && direct.error_count() == 0 && upstream_calls == 2 * n;
+    let mut clean = confab.error_count() == 0 && direct.error_count() == 0 && upstream_calls == expected_calls;
+    if let Some((phase, cpu)) = &private {
+        println!("private turns: {cpu}; errors: {}", phase.error_count());
+        print_errors("private errors", &phase.errors);
+        clean &= phase.error_count() == 0;
+    }
     if let Some(m) = memory {
         let idle = m.idle_kib as f64 / 1024.0;
         let with = m.open_kib as f64 / 1024.0;

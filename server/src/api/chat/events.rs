@@ -119,9 +119,38 @@ impl StreamEvent {
 /// Each event is written as one frame straight into one buffer (see [`frame`]): the deltas, which
 /// are nearly all of a stream, without building a JSON `Value`, the `StreamEvent` or poem's `Event`
 /// on the way.
-pub struct Events {
+pub struct Events<K: EventKind = MessageEvents> {
     frames: BoxStream<'static, Bytes>,
     heartbeat: Duration,
+    kind: std::marker::PhantomData<fn() -> K>,
+}
+
+impl<K: EventKind> Events<K> {
+    /// A stream of ready SSE frames, with a keep-alive after every `heartbeat` of silence.
+    pub(crate) fn new(frames: BoxStream<'static, Bytes>, heartbeat: Duration) -> Self {
+        Self { frames, heartbeat, kind: std::marker::PhantomData }
+    }
+}
+
+/// What an event stream carries, for the spec: the event union and how the stream is described.
+pub trait EventKind: Send + 'static {
+    /// The description of the `text/event-stream` body.
+    const DESCRIPTION: &'static str;
+    /// The description of the 200 response.
+    const RESPONSE: &'static str;
+    fn register(registry: &mut Registry);
+}
+
+/// An answer's stream (or a choice set's): [`StreamEvent`]s.
+pub struct MessageEvents;
+
+impl EventKind for MessageEvents {
+    const DESCRIPTION: &'static str = EVENT_STREAM_DESCRIPTION;
+    const RESPONSE: &'static str = "The message's events from `Last-Event-ID` on (from the start without it), \
+                                    live until its final event.";
+    fn register(registry: &mut Registry) {
+        StreamEvent::register(registry);
+    }
 }
 
 const EVENT_STREAM_DESCRIPTION: &str = "Server-sent events (`text/event-stream`). Each event has \
@@ -131,24 +160,24 @@ const EVENT_STREAM_DESCRIPTION: &str = "Server-sent events (`text/event-stream`)
      this media type's `x-event-schema`). Lines starting with `:` are keep-alives. The stream ends \
      after the final event (`completed`, `failed` or `cancelled`).";
 
-impl Payload for Events {
+impl<K: EventKind> Payload for Events<K> {
     const CONTENT_TYPE: &'static str = "text/event-stream";
 
     fn schema_ref() -> MetaSchemaRef {
         MetaSchemaRef::Inline(Box::new(MetaSchema {
-            description: Some(EVENT_STREAM_DESCRIPTION),
+            description: Some(K::DESCRIPTION),
             ..MetaSchema::new_with_format("string", "event-stream")
         }))
     }
 
     fn register(registry: &mut Registry) {
-        StreamEvent::register(registry);
+        K::register(registry);
     }
 }
 
-impl IntoResponse for Events {
+impl<K: EventKind> IntoResponse for Events<K> {
     fn into_response(self) -> poem::Response {
-        let Events { mut frames, heartbeat } = self;
+        let Events { mut frames, heartbeat, .. } = self;
         // A keep-alive comment whenever the heartbeat interval passes (as poem's SSE sends it).
         let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
         let body = futures::stream::poll_fn(move |cx| {
@@ -165,12 +194,11 @@ impl IntoResponse for Events {
     }
 }
 
-impl ApiResponse for Events {
+impl<K: EventKind> ApiResponse for Events<K> {
     fn meta() -> MetaResponses {
         MetaResponses {
             responses: vec![MetaResponse {
-                description: "The message's events from `Last-Event-ID` on (from the start without it), \
-                              live until its final event.",
+                description: K::RESPONSE,
                 status: Some(200),
                 status_range: None,
                 content: vec![MetaMediaType { content_type: Self::CONTENT_TYPE, schema: Self::schema_ref() }],
@@ -180,7 +208,7 @@ impl ApiResponse for Events {
     }
 
     fn register(registry: &mut Registry) {
-        StreamEvent::register(registry);
+        K::register(registry);
     }
 }
 
@@ -223,7 +251,7 @@ pub(super) fn first_delta_timed(
 }
 
 pub(super) fn sse(stream: BoxStream<'static, ChatEvent>, heartbeat: Duration) -> Events {
-    Events { frames: stream.map(|event| frame(&event)).boxed(), heartbeat }
+    Events::new(stream.map(|event| frame(&event)).boxed(), heartbeat)
 }
 
 /// A choice set's answers on one stream. Events are those of a single answer (deltas carry
@@ -245,7 +273,7 @@ pub(super) fn sse_choices(
         }
         generic_frame(&wire, &positions.to_string())
     });
-    Events { frames: events.boxed(), heartbeat }
+    Events::new(events.boxed(), heartbeat)
 }
 
 /// One event as an SSE frame: `id:`, `event:` and a single `data:` line of JSON (the JSON never
@@ -283,8 +311,12 @@ const DELTA_FRAME_OVERHEAD: usize = 160;
 /// An event as poem's `Event` formats it, from its JSON through poem-openapi's `ToJSON`, with the
 /// `id:` given (an answer's offset, or a choice set's positions).
 fn generic_frame(event: &StreamEvent, id: &str) -> Bytes {
-    let data = poem_openapi::types::ToJSON::to_json_string(event);
-    let mut text = format!("id: {id}\nevent: {}\n", event.name());
+    sse_frame(id, event.name(), &poem_openapi::types::ToJSON::to_json_string(event))
+}
+
+/// An SSE frame: `id:`, `event:`, the data one `data:` line per line, then the blank line.
+pub(crate) fn sse_frame(id: &str, name: &str, data: &str) -> Bytes {
+    let mut text = format!("id: {id}\nevent: {name}\n");
     for line in data.lines() {
         text.push_str("data: ");
         text.push_str(line);

@@ -2,7 +2,7 @@
 //! cancelling, regenerating, continuing, editing and choosing branches. The types are in
 //! `views`, the event stream in `events`; this file holds the handlers.
 
-mod events;
+pub(super) mod events;
 mod views;
 
 pub use views::*;
@@ -13,7 +13,7 @@ use super::extract::Auth;
 use super::paging::{Cursor, PageLimit, decode_cursor, next_cursor, page_limit};
 use crate::state::AppState;
 use confab_core::authz::Permission;
-use confab_core::chat::{ChoiceOption, Draft, Idempotency, MAX_CHOICES, Positions, Turn};
+use confab_core::chat::{ChoiceOption, Draft, Idempotency, MAX_CHOICES, MAX_IMPORTED_MESSAGES, Positions, Turn};
 use confab_core::domain::{ChoiceSetId, ConversationId, MessageId, PresetVersionId};
 use confab_core::error::AppError;
 use confab_core::store::conversations::Conversation;
@@ -47,6 +47,13 @@ pub enum ConversationCreated {
 }
 
 #[derive(ApiResponse)]
+pub enum ConversationImported {
+    /// The saved conversation, with its messages.
+    #[oai(status = 201)]
+    Created(Json<ConversationDetail>),
+}
+
+#[derive(ApiResponse)]
 pub enum Deleted {
     #[oai(status = 204)]
     NoContent,
@@ -60,7 +67,7 @@ pub(super) fn register_stream_events(registry: &mut poem_openapi::registry::Regi
 /// Ends an open answer stream as soon as the caller's credential no longer stands (signed out,
 /// token revoked, user disabled or deprovisioned), re-checked whenever credentials change on any
 /// replica. The answer itself runs on; only this caller stops receiving it.
-fn guarded<T: Send + 'static>(
+pub(super) fn guarded<T: Send + 'static>(
     state: &AppState,
     principal: &confab_core::domain::Principal,
     events: futures::stream::BoxStream<'static, T>,
@@ -113,7 +120,7 @@ async fn respond(
     }
 }
 
-fn heartbeat(state: &AppState) -> Duration {
+pub(super) fn heartbeat(state: &AppState) -> Duration {
     Duration::from_secs(state.config.chat.heartbeat_secs)
 }
 
@@ -192,6 +199,39 @@ impl ChatApi {
         let choice = preset_choice(body.preset_id, body.plugin_preset)?;
         let c = state.chat.create_conversation(&scope, body.title.as_deref(), choice).await?;
         Ok(ConversationCreated::Created(Json(c.into())))
+    }
+
+    /// Save a conversation kept in the browser (a private chat) into my history: its messages,
+    /// in order, on one branch; searchable like any other. Nothing else about the private chat
+    /// reaches the server. Audited with the message count only.
+    #[oai(path = "/conversations/import", method = "post", operation_id = "conversations_import")]
+    async fn import_conversation(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        body: Json<ImportConversation>,
+    ) -> ApiResult<ConversationImported> {
+        let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;
+        let Json(body) = body;
+        if body.messages.len() > MAX_IMPORTED_MESSAGES {
+            return Err(AppError::Validation {
+                field: "messages",
+                reason: format!("must hold 1 to {MAX_IMPORTED_MESSAGES} messages"),
+            }
+            .into());
+        }
+        let messages = body.messages.into_iter().map(Into::into).collect();
+        let actor = confab_core::auth::actor_of(&auth.0);
+        let id = state.chat.import_conversation(&scope, &actor, body.title.as_deref(), messages).await?;
+        let (conversation, messages) = state.chat.conversation(&scope, id).await?;
+        let messages = branch(messages, conversation.active_leaf_id);
+        Ok(ConversationImported::Created(Json(ConversationDetail {
+            conversation: conversation.into(),
+            preset: None,
+            view: TreeView::Branch,
+            messages,
+            choice_sets: Vec::new(),
+        })))
     }
 
     /// My conversations, newest first.

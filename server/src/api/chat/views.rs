@@ -532,3 +532,52 @@ pub(super) fn branch(messages: Vec<Message>, leaf: Option<MessageId>) -> Vec<Mes
         })
         .collect()
 }
+
+/// One message of a conversation saved from the browser.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct ImportedMessageBody {
+    /// `user` or `assistant`.
+    pub role: RoleView,
+    /// Its text.
+    pub content: String,
+    /// `completed` (default), or `partial` for an answer that stopped early (it can be continued).
+    #[oai(nullable)]
+    pub status: Option<StatusView>,
+    /// The model that wrote an answer, as the browser recorded it.
+    #[oai(nullable)]
+    pub model: Option<String>,
+}
+
+/// A conversation kept in the browser (a private chat), to save into the caller's history.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct ImportConversation {
+    /// Its title; from the first question when absent.
+    #[oai(nullable)]
+    pub title: Option<String>,
+    /// 1 to 1,000 messages, oldest first: they form one branch.
+    pub messages: Vec<ImportedMessageBody>,
+}
+
+impl From<ImportedMessageBody> for confab_core::chat::ImportedMessage {
+    fn from(m: ImportedMessageBody) -> Self {
+        Self {
+            role: match m.role {
+                RoleView::System => MessageRole::System,
+                RoleView::User => MessageRole::User,
+                RoleView::Assistant => MessageRole::Assistant,
+            },
+            content: m.content,
+            status: match m.status.unwrap_or(StatusView::Completed) {
+                StatusView::Queued => MessageStatus::Queued,
+                StatusView::Streaming => MessageStatus::Streaming,
+                StatusView::Completed => MessageStatus::Completed,
+                StatusView::Cancelled => MessageStatus::Cancelled,
+                StatusView::Failed => MessageStatus::Failed,
+                StatusView::Partial => MessageStatus::Partial,
+            },
+            model: m.model,
+        }
+    }
+}

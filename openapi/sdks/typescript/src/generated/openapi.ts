@@ -184,6 +184,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/conversations/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Save a conversation kept in the browser (a private chat) into my history: its messages,
+         *     in order, on one branch; searchable like any other. Nothing else about the private chat
+         *     reaches the server. Audited with the message count only.
+         */
+        post: operations["conversations_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/conversations/{id}": {
         parameters: {
             query?: never;
@@ -819,6 +840,87 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/private-mode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether I may keep private chats (and why not). */
+        get: operations["private_mode_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/private/turns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer a private chat: the browser sends the whole history and keeps the answer; the
+         *     server stores none of it (the audit log records who, when, which model and the token
+         *     counts). Rate limits, quotas, the tenant's plugin chain and usage apply as to any turn.
+         * @description The answer streams as server-sent events. If the connection drops, resume it with
+         *     `GET /v1/private/turns/{id}/events` and `Last-Event-ID` while the server still holds it
+         *     (`resume_secs` after it ended, on the same server); after that, keep what arrived as a
+         *     partial answer and continue it with a new turn whose last message is that answer.
+         *     `403 private_mode_disabled` when the organisation has turned private chats off.
+         */
+        post: operations["private_turns_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/private/turns/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop a private answer; the text so far stands. */
+        post: operations["private_turns_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/private/turns/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Resume a private answer's events. With `Last-Event-ID` the stream continues right after
+         *     it; without, it starts at `turn.created`. `404` once the server no longer holds the answer
+         *     (more than `resume_secs` after it ended, a restart, another server): keep what arrived.
+         */
+        get: operations["private_turns_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/providers": {
         parameters: {
             query?: never;
@@ -1219,6 +1321,28 @@ export interface paths {
          *     versions are immutable.
          */
         put: operations["preset_policy_set"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenant/private-mode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's private-mode setting (tenant admins and auditors). */
+        get: operations["tenant_private_mode_get"];
+        /**
+         * Turn private chats on or off for the tenant (tenant admins). Tenants with a duty to keep
+         *     conversations turn them off; a tenant-wide legal hold turns them off while it lasts.
+         *     Audited.
+         */
+        put: operations["tenant_private_mode_set"];
         post?: never;
         delete?: never;
         options?: never;
@@ -2387,7 +2511,7 @@ export interface components {
          *     lists the codes it carries.
          * @enum {string}
          */
-        ErrorCode: "bad_request" | "unauthenticated" | "invalid_credentials" | "csrf_failed" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "rate_limited" | "quota_exceeded" | "internal" | "unavailable" | "draining";
+        ErrorCode: "bad_request" | "unauthenticated" | "invalid_credentials" | "csrf_failed" | "forbidden" | "private_mode_disabled" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "rate_limited" | "quota_exceeded" | "internal" | "unavailable" | "draining";
         /**
          * ErrorDetail
          * @description The body of every error response.
@@ -2444,6 +2568,30 @@ export interface components {
          * @enum {string}
          */
         HoldScope: "tenant" | "user" | "conversation";
+        /**
+         * ImportConversation
+         * @description A conversation kept in the browser (a private chat), to save into the caller's history.
+         */
+        ImportConversation: {
+            /** @description 1 to 1,000 messages, oldest first: they form one branch. */
+            messages: components["schemas"]["ImportedMessageBody"][];
+            /** @description Its title; from the first question when absent. */
+            title?: string | null;
+        };
+        /**
+         * ImportedMessageBody
+         * @description One message of a conversation saved from the browser.
+         */
+        ImportedMessageBody: {
+            /** @description Its text. */
+            content: string;
+            /** @description The model that wrote an answer, as the browser recorded it. */
+            model?: string | null;
+            /** @description `user` or `assistant`. */
+            role: components["schemas"]["MessageRole"] & unknown;
+            /** @description `completed` (default), or `partial` for an answer that stopped early (it can be continued). */
+            status?: (components["schemas"]["MessageStatus"] & unknown) | null;
+        };
         /**
          * @description What the OpenAI-compatible endpoint keeps of an API token's calls; the usage event (tokens
          *     and cost) is always kept.
@@ -3233,6 +3381,234 @@ export interface components {
             updated_at: string;
         };
         /**
+         * @description Whether a failed private answer kept text.
+         * @enum {string}
+         */
+        PrivateFailedStatus: "failed" | "partial";
+        /**
+         * PrivateMessageBody
+         * @description One message of a private chat's history.
+         */
+        PrivateMessageBody: {
+            /** @description Its text. */
+            content: string;
+            /** @description Who wrote it. */
+            role: components["schemas"]["PrivateRole"] & unknown;
+        };
+        /**
+         * PrivateModeStatus
+         * @description Whether the caller may keep private chats.
+         */
+        PrivateModeStatus: {
+            /** @description Private chats are available to the caller. */
+            allowed: boolean;
+            /** @description Why not, in words for the user (null when allowed). */
+            reason?: string | null;
+            /**
+             * Format: uint64
+             * @description How long (seconds) the server holds an answer after it ended, for a browser to resume it.
+             */
+            resume_secs: number;
+        };
+        /**
+         * @description Who wrote a message of a private chat.
+         * @enum {string}
+         */
+        PrivateRole: "user" | "assistant";
+        /**
+         * @description One event of a private answer's stream. Its SSE `event:` is the `type`; its `id:` is the
+         *     answer's length in bytes after the event (0 for `turn.created`, length + 1 for the final
+         *     event): send the last one back as `Last-Event-ID` to resume.
+         */
+        PrivateStreamEvent: components["schemas"]["PrivateStreamEvent_PrivateTurnCreated"] | components["schemas"]["PrivateStreamEvent_PrivateTurnDelta"] | components["schemas"]["PrivateStreamEvent_PrivateTurnCompleted"] | components["schemas"]["PrivateStreamEvent_PrivateTurnFailed"] | components["schemas"]["PrivateStreamEvent_PrivateTurnCancelled"];
+        /**
+         * @description One event of a private answer's stream. Its SSE `event:` is the `type`; its `id:` is the
+         *     answer's length in bytes after the event (0 for `turn.created`, length + 1 for the final
+         *     event): send the last one back as `Last-Event-ID` to resume.
+         */
+        PrivateStreamEvent_PrivateTurnCancelled: {
+            /**
+             * @example turn.cancelled
+             * @enum {string}
+             */
+            type: "turn.cancelled";
+        } & components["schemas"]["PrivateTurnCancelled"];
+        /**
+         * @description One event of a private answer's stream. Its SSE `event:` is the `type`; its `id:` is the
+         *     answer's length in bytes after the event (0 for `turn.created`, length + 1 for the final
+         *     event): send the last one back as `Last-Event-ID` to resume.
+         */
+        PrivateStreamEvent_PrivateTurnCompleted: {
+            /**
+             * @example turn.completed
+             * @enum {string}
+             */
+            type: "turn.completed";
+        } & components["schemas"]["PrivateTurnCompleted"];
+        /**
+         * @description One event of a private answer's stream. Its SSE `event:` is the `type`; its `id:` is the
+         *     answer's length in bytes after the event (0 for `turn.created`, length + 1 for the final
+         *     event): send the last one back as `Last-Event-ID` to resume.
+         */
+        PrivateStreamEvent_PrivateTurnCreated: {
+            /**
+             * @example turn.created
+             * @enum {string}
+             */
+            type: "turn.created";
+        } & components["schemas"]["PrivateTurnCreated"];
+        /**
+         * @description One event of a private answer's stream. Its SSE `event:` is the `type`; its `id:` is the
+         *     answer's length in bytes after the event (0 for `turn.created`, length + 1 for the final
+         *     event): send the last one back as `Last-Event-ID` to resume.
+         */
+        PrivateStreamEvent_PrivateTurnDelta: {
+            /**
+             * @example turn.delta
+             * @enum {string}
+             */
+            type: "turn.delta";
+        } & components["schemas"]["PrivateTurnDelta"];
+        /**
+         * @description One event of a private answer's stream. Its SSE `event:` is the `type`; its `id:` is the
+         *     answer's length in bytes after the event (0 for `turn.created`, length + 1 for the final
+         *     event): send the last one back as `Last-Event-ID` to resume.
+         */
+        PrivateStreamEvent_PrivateTurnFailed: {
+            /**
+             * @example turn.failed
+             * @enum {string}
+             */
+            type: "turn.failed";
+        } & components["schemas"]["PrivateTurnFailed"];
+        /**
+         * PrivateTurnBody
+         * @description A private turn: the chat's whole history, oldest first. When the last message is the
+         *     assistant's (a partial answer), the new answer continues it: append its text to that message.
+         */
+        PrivateTurnBody: {
+            /**
+             * @description 1 to 500 messages. The oldest are left out when they do not fit the model's window
+             *     (`turn.created` says how many).
+             */
+            messages: components["schemas"]["PrivateMessageBody"][];
+            /** @description A model of the catalogue; the tenant's default when neither it nor `preset_id` is given. */
+            model?: string | null;
+            /**
+             * Format: uuid
+             * @description A preset to answer with (its model, system prompt and settings).
+             */
+            preset_id?: string | null;
+        };
+        /**
+         * PrivateTurnCancelled
+         * @description `turn.cancelled`: stopped by the user; the text so far stands.
+         */
+        PrivateTurnCancelled: {
+            /**
+             * Format: uint64
+             * @description The answer's length in bytes.
+             */
+            length: number;
+            /**
+             * Format: uuid
+             * @description The answer.
+             */
+            turn_id: string;
+        };
+        /**
+         * PrivateTurnCompleted
+         * @description `turn.completed`: the answer is complete.
+         */
+        PrivateTurnCompleted: {
+            /**
+             * Format: uint64
+             * @description Prompt tokens, as the provider reported them (or estimated).
+             */
+            input_tokens: number;
+            /**
+             * Format: uint64
+             * @description The answer's length in bytes.
+             */
+            length: number;
+            /**
+             * Format: uint64
+             * @description Answer tokens.
+             */
+            output_tokens: number;
+            /**
+             * Format: uuid
+             * @description The answer.
+             */
+            turn_id: string;
+        };
+        /**
+         * PrivateTurnCreated
+         * @description `turn.created`: the answer is under way; always the first event.
+         */
+        PrivateTurnCreated: {
+            /**
+             * Format: uint32
+             * @description Older messages of the history left out to fit the model's window.
+             */
+            dropped_messages: number;
+            /** @description The model as named (a catalogue model, or `preset/<id>`). */
+            model: string;
+            /**
+             * Format: uuid
+             * @description The answer's id: to resume its events and to cancel it.
+             */
+            turn_id: string;
+        };
+        /**
+         * PrivateTurnDelta
+         * @description `turn.delta`: the next piece of the answer.
+         */
+        PrivateTurnDelta: {
+            /** @description The next piece of text, to append. */
+            content: string;
+            /**
+             * Format: uint64
+             * @description The answer's length in bytes (UTF-8) after this delta; also the event's `id`.
+             */
+            offset: number;
+            /**
+             * Format: uuid
+             * @description The answer.
+             */
+            turn_id: string;
+        };
+        /**
+         * PrivateTurnError
+         * @description Why a private answer failed or stopped early.
+         */
+        PrivateTurnError: {
+            /** @description e.g. `upstream_timeout`, `upstream_stream_broken`, `plugin_rejected`, `interrupted`. */
+            code: string;
+            /** @description A sentence for people. */
+            message: string;
+        };
+        /**
+         * PrivateTurnFailed
+         * @description `turn.failed`: the answer ended with an error.
+         */
+        PrivateTurnFailed: {
+            /** @description Why it failed. */
+            error: components["schemas"]["PrivateTurnError"] & unknown;
+            /**
+             * Format: uint64
+             * @description The answer's length in bytes.
+             */
+            length: number;
+            /** @description `partial` when text was written (keep it; it can be continued), `failed` otherwise. */
+            status: components["schemas"]["PrivateFailedStatus"] & unknown;
+            /**
+             * Format: uuid
+             * @description The answer.
+             */
+            turn_id: string;
+        };
+        /**
          * @description The wire protocol a provider speaks.
          * @enum {string}
          */
@@ -3712,6 +4088,19 @@ export interface components {
             role: components["schemas"]["TenantRole"] & unknown;
         };
         /**
+         * SetTenantPrivateMode
+         * @description A tenant's private-mode switch.
+         */
+        SetTenantPrivateMode: {
+            /** @description Whether members may keep private chats. */
+            allowed: boolean;
+            /**
+             * @description Shown to members while private chats are off (a retention duty, a policy); at most 500
+             *     characters.
+             */
+            reason?: string | null;
+        };
+        /**
          * ShareLink
          * @description The secret link of a `link` share: shown when the share is created, and to its owner.
          */
@@ -4067,6 +4456,28 @@ export interface components {
         TenantPlugins: {
             /** @description The tenant's chain, in the order it runs. */
             chain: components["schemas"]["ChainEntryView"][];
+        };
+        /**
+         * TenantPrivateMode
+         * @description A tenant's private-mode setting.
+         */
+        TenantPrivateMode: {
+            /** @description Members may keep private chats (unless a legal hold forbids it). */
+            allowed: boolean;
+            /**
+             * @description The case name of an active tenant-wide legal hold: while it lasts, private chats are off
+             *     whatever `allowed` says.
+             */
+            legal_hold?: string | null;
+            /** @description What members are told while private chats are off. */
+            reason?: string | null;
+            /**
+             * Format: date-time
+             * @description When the setting was last changed (null: never; private chats are allowed by default).
+             */
+            updated_at?: string | null;
+            /** @description Who last changed it. */
+            updated_by?: string | null;
         };
         /**
          * TenantRetention
@@ -4478,7 +4889,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4639,7 +5053,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4773,7 +5190,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4912,7 +5332,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5045,7 +5468,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5182,7 +5608,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5325,7 +5754,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5466,7 +5898,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5605,7 +6040,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5743,7 +6181,151 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
+             */
+            503: {
+                headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    conversations_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["ImportConversation"];
+            };
+        };
+        responses: {
+            /** @description The saved conversation, with its messages. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ConversationDetail"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5883,7 +6465,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6018,7 +6603,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6159,7 +6747,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6300,7 +6891,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6458,7 +7052,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6599,7 +7196,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6740,7 +7340,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6874,7 +7477,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7012,7 +7618,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7151,7 +7760,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7290,7 +7902,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7427,7 +8042,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7565,7 +8183,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7700,7 +8321,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7837,7 +8461,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7974,7 +8601,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8128,7 +8758,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8286,7 +8919,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8429,7 +9065,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8587,7 +9226,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8721,7 +9363,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8862,7 +9507,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8997,7 +9645,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9146,7 +9797,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9280,7 +9934,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9418,7 +10075,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9555,7 +10215,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9690,7 +10353,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9831,7 +10497,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9968,7 +10637,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10129,7 +10801,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10263,7 +10938,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10397,7 +11075,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10536,7 +11217,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10670,7 +11354,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10808,7 +11495,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10942,7 +11632,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11080,7 +11773,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11214,7 +11910,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11352,7 +12051,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11489,7 +12191,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11630,7 +12335,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11765,7 +12473,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11907,7 +12618,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12044,7 +12758,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12183,7 +12900,569 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
+             */
+            503: {
+                headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    private_mode_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Whether the caller may keep private chats. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["PrivateModeStatus"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
+             */
+            503: {
+                headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    private_turns_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["PrivateTurnBody"];
+            };
+        };
+        responses: {
+            /** @description The private answer's events from `Last-Event-ID` on (from `turn.created` without it), live until its final event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
+             */
+            503: {
+                headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    private_turns_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The answer's id (`turn_id` of `turn.created`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The answer stops; its stream ends with `turn.cancelled`. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
+             */
+            503: {
+                headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    private_turns_events: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `id:` of the last event received: the stream resumes after it. */
+                "Last-Event-ID"?: string;
+            };
+            path: {
+                /** @description The answer's id (`turn_id` of `turn.created`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The private answer's events from `Last-Event-ID` on (from `turn.created` without it), live until its final event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12317,7 +13596,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12456,7 +13738,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12591,7 +13876,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12728,7 +14016,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12869,7 +14160,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13008,7 +14302,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13145,7 +14442,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13280,7 +14580,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13420,7 +14723,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13557,7 +14863,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13696,7 +15005,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13830,7 +15142,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13968,7 +15283,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14105,7 +15423,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14240,7 +15561,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14381,7 +15705,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14518,7 +15845,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14657,7 +15987,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14795,7 +16128,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14932,7 +16268,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15069,7 +16408,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15207,7 +16549,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15341,7 +16686,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15475,7 +16823,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15616,7 +16967,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15757,7 +17111,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15892,7 +17249,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16026,7 +17386,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16164,7 +17527,288 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
+             */
+            503: {
+                headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    tenant_private_mode_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A tenant's private-mode setting. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["TenantPrivateMode"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
+             */
+            503: {
+                headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    tenant_private_mode_set: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["SetTenantPrivateMode"];
+            };
+        };
+        responses: {
+            /** @description A tenant's private-mode setting. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["TenantPrivateMode"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16298,7 +17942,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16436,7 +18083,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16573,7 +18223,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16708,7 +18361,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16842,7 +18498,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16980,7 +18639,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17114,7 +18776,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17252,7 +18917,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17386,7 +19054,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17524,7 +19195,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17658,7 +19332,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17796,7 +19473,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17931,7 +19611,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18072,7 +19755,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18206,7 +19892,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18344,7 +20033,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18487,7 +20179,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18624,7 +20319,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18762,7 +20460,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18899,7 +20600,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19036,7 +20740,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19173,7 +20880,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19312,7 +21022,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19447,7 +21160,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19581,7 +21297,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19727,7 +21446,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19865,7 +21587,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20002,7 +21727,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20139,7 +21867,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20276,7 +22007,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20413,7 +22147,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20554,7 +22291,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20689,7 +22429,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden` (the caller's role does not allow it) or `csrf_failed`. */
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -42,6 +42,8 @@ from .failure_policy import FailurePolicy
 from .field_change import FieldChange
 from .health_check_view import HealthCheckView
 from .hold_scope import HoldScope
+from .import_conversation import ImportConversation
+from .imported_message_body import ImportedMessageBody
 from .keep_mode import KeepMode
 from .legal_hold_page import LegalHoldPage
 from .legal_hold_view import LegalHoldView
@@ -83,6 +85,45 @@ from .preset_source import PresetSource
 from .preset_version_list import PresetVersionList
 from .preset_version_view import PresetVersionView
 from .preset_view import PresetView
+from .private_failed_status import PrivateFailedStatus
+from .private_message_body import PrivateMessageBody
+from .private_mode_status import PrivateModeStatus
+from .private_role import PrivateRole
+from .private_stream_event_private_turn_cancelled import (
+    PrivateStreamEventPrivateTurnCancelled,
+)
+from .private_stream_event_private_turn_cancelled_type import (
+    PrivateStreamEventPrivateTurnCancelledType,
+)
+from .private_stream_event_private_turn_completed import (
+    PrivateStreamEventPrivateTurnCompleted,
+)
+from .private_stream_event_private_turn_completed_type import (
+    PrivateStreamEventPrivateTurnCompletedType,
+)
+from .private_stream_event_private_turn_created import (
+    PrivateStreamEventPrivateTurnCreated,
+)
+from .private_stream_event_private_turn_created_type import (
+    PrivateStreamEventPrivateTurnCreatedType,
+)
+from .private_stream_event_private_turn_delta import PrivateStreamEventPrivateTurnDelta
+from .private_stream_event_private_turn_delta_type import (
+    PrivateStreamEventPrivateTurnDeltaType,
+)
+from .private_stream_event_private_turn_failed import (
+    PrivateStreamEventPrivateTurnFailed,
+)
+from .private_stream_event_private_turn_failed_type import (
+    PrivateStreamEventPrivateTurnFailedType,
+)
+from .private_turn_body import PrivateTurnBody
+from .private_turn_cancelled import PrivateTurnCancelled
+from .private_turn_completed import PrivateTurnCompleted
+from .private_turn_created import PrivateTurnCreated
+from .private_turn_delta import PrivateTurnDelta
+from .private_turn_error import PrivateTurnError
+from .private_turn_failed import PrivateTurnFailed
 from .provider_kind import ProviderKind
 from .provider_list import ProviderList
 from .provider_view import ProviderView
@@ -111,6 +152,7 @@ from .send_message import SendMessage
 from .set_active_branch import SetActiveBranch
 from .set_quota import SetQuota
 from .set_role_request import SetRoleRequest
+from .set_tenant_private_mode import SetTenantPrivateMode
 from .share_link import ShareLink
 from .share_page import SharePage
 from .share_status import ShareStatus
@@ -138,6 +180,7 @@ from .tenant_membership_view import TenantMembershipView
 from .tenant_overview_view import TenantOverviewView
 from .tenant_page import TenantPage
 from .tenant_plugins import TenantPlugins
+from .tenant_private_mode import TenantPrivateMode
 from .tenant_retention import TenantRetention
 from .tenant_role import TenantRole
 from .tenant_usage_view import TenantUsageView
@@ -200,6 +243,8 @@ __all__ = (
     "FieldChange",
     "HealthCheckView",
     "HoldScope",
+    "ImportConversation",
+    "ImportedMessageBody",
     "KeepMode",
     "LegalHoldPage",
     "LegalHoldView",
@@ -241,6 +286,27 @@ __all__ = (
     "PresetVersionList",
     "PresetVersionView",
     "PresetView",
+    "PrivateFailedStatus",
+    "PrivateMessageBody",
+    "PrivateModeStatus",
+    "PrivateRole",
+    "PrivateStreamEventPrivateTurnCancelled",
+    "PrivateStreamEventPrivateTurnCancelledType",
+    "PrivateStreamEventPrivateTurnCompleted",
+    "PrivateStreamEventPrivateTurnCompletedType",
+    "PrivateStreamEventPrivateTurnCreated",
+    "PrivateStreamEventPrivateTurnCreatedType",
+    "PrivateStreamEventPrivateTurnDelta",
+    "PrivateStreamEventPrivateTurnDeltaType",
+    "PrivateStreamEventPrivateTurnFailed",
+    "PrivateStreamEventPrivateTurnFailedType",
+    "PrivateTurnBody",
+    "PrivateTurnCancelled",
+    "PrivateTurnCompleted",
+    "PrivateTurnCreated",
+    "PrivateTurnDelta",
+    "PrivateTurnError",
+    "PrivateTurnFailed",
     "ProviderKind",
     "ProviderList",
     "ProviderView",
@@ -269,6 +335,7 @@ __all__ = (
     "SetActiveBranch",
     "SetQuota",
     "SetRoleRequest",
+    "SetTenantPrivateMode",
     "ShareLink",
     "SharePage",
     "ShareStatus",
@@ -296,6 +363,7 @@ __all__ = (
     "TenantOverviewView",
     "TenantPage",
     "TenantPlugins",
+    "TenantPrivateMode",
     "TenantRetention",
     "TenantRole",
     "TenantUsageView",

@@ -1,0 +1,258 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error_body import ErrorBody
+from ...models.private_turn_body import PrivateTurnBody
+from ...types import Response
+
+
+def _get_kwargs(
+    *,
+    body: PrivateTurnBody,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/private/turns",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json; charset=utf-8"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorBody | str | None:
+    if response.status_code == 200:
+        response_200 = response.text
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ErrorBody.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorBody.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorBody.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ErrorBody.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = ErrorBody.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = ErrorBody.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 422:
+        response_422 = ErrorBody.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = ErrorBody.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = ErrorBody.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorBody.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ErrorBody | str]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: PrivateTurnBody,
+) -> Response[ErrorBody | str]:
+    """Answer a private chat: the browser sends the whole history and keeps the answer; the
+    server stores none of it (the audit log records who, when, which model and the token
+    counts). Rate limits, quotas, the tenant's plugin chain and usage apply as to any turn.
+
+     The answer streams as server-sent events. If the connection drops, resume it with
+    `GET /v1/private/turns/{id}/events` and `Last-Event-ID` while the server still holds it
+    (`resume_secs` after it ended, on the same server); after that, keep what arrived as a
+    partial answer and continue it with a new turn whose last message is that answer.
+    `403 private_mode_disabled` when the organisation has turned private chats off.
+
+    Args:
+        body (PrivateTurnBody): A private turn: the chat's whole history, oldest first. When the
+            last message is the
+            assistant's (a partial answer), the new answer continues it: append its text to that
+            message.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorBody | str]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    body: PrivateTurnBody,
+) -> ErrorBody | str | None:
+    """Answer a private chat: the browser sends the whole history and keeps the answer; the
+    server stores none of it (the audit log records who, when, which model and the token
+    counts). Rate limits, quotas, the tenant's plugin chain and usage apply as to any turn.
+
+     The answer streams as server-sent events. If the connection drops, resume it with
+    `GET /v1/private/turns/{id}/events` and `Last-Event-ID` while the server still holds it
+    (`resume_secs` after it ended, on the same server); after that, keep what arrived as a
+    partial answer and continue it with a new turn whose last message is that answer.
+    `403 private_mode_disabled` when the organisation has turned private chats off.
+
+    Args:
+        body (PrivateTurnBody): A private turn: the chat's whole history, oldest first. When the
+            last message is the
+            assistant's (a partial answer), the new answer continues it: append its text to that
+            message.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorBody | str
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: PrivateTurnBody,
+) -> Response[ErrorBody | str]:
+    """Answer a private chat: the browser sends the whole history and keeps the answer; the
+    server stores none of it (the audit log records who, when, which model and the token
+    counts). Rate limits, quotas, the tenant's plugin chain and usage apply as to any turn.
+
+     The answer streams as server-sent events. If the connection drops, resume it with
+    `GET /v1/private/turns/{id}/events` and `Last-Event-ID` while the server still holds it
+    (`resume_secs` after it ended, on the same server); after that, keep what arrived as a
+    partial answer and continue it with a new turn whose last message is that answer.
+    `403 private_mode_disabled` when the organisation has turned private chats off.
+
+    Args:
+        body (PrivateTurnBody): A private turn: the chat's whole history, oldest first. When the
+            last message is the
+            assistant's (a partial answer), the new answer continues it: append its text to that
+            message.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorBody | str]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    body: PrivateTurnBody,
+) -> ErrorBody | str | None:
+    """Answer a private chat: the browser sends the whole history and keeps the answer; the
+    server stores none of it (the audit log records who, when, which model and the token
+    counts). Rate limits, quotas, the tenant's plugin chain and usage apply as to any turn.
+
+     The answer streams as server-sent events. If the connection drops, resume it with
+    `GET /v1/private/turns/{id}/events` and `Last-Event-ID` while the server still holds it
+    (`resume_secs` after it ended, on the same server); after that, keep what arrived as a
+    partial answer and continue it with a new turn whose last message is that answer.
+    `403 private_mode_disabled` when the organisation has turned private chats off.
+
+    Args:
+        body (PrivateTurnBody): A private turn: the chat's whole history, oldest first. When the
+            last message is the
+            assistant's (a partial answer), the new answer continues it: append its text to that
+            message.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorBody | str
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+        )
+    ).parsed

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar
+from uuid import UUID
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.private_stream_event_private_turn_completed_type import (
+    PrivateStreamEventPrivateTurnCompletedType,
+)
+
+T = TypeVar("T", bound="PrivateStreamEventPrivateTurnCompleted")
+
+
+@_attrs_define
+class PrivateStreamEventPrivateTurnCompleted:
+    """One event of a private answer's stream. Its SSE `event:` is the `type`; its `id:` is the
+    answer's length in bytes after the event (0 for `turn.created`, length + 1 for the final
+    event): send the last one back as `Last-Event-ID` to resume.
+
+        Attributes:
+            input_tokens (int): Prompt tokens, as the provider reported them (or estimated).
+            length (int): The answer's length in bytes.
+            output_tokens (int): Answer tokens.
+            turn_id (UUID): The answer.
+            type_ (PrivateStreamEventPrivateTurnCompletedType):  Example: turn.completed.
+    """
+
+    input_tokens: int
+    length: int
+    output_tokens: int
+    turn_id: UUID
+    type_: PrivateStreamEventPrivateTurnCompletedType
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        input_tokens = self.input_tokens
+
+        length = self.length
+
+        output_tokens = self.output_tokens
+
+        turn_id = str(self.turn_id)
+
+        type_ = self.type_.value
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "input_tokens": input_tokens,
+                "length": length,
+                "output_tokens": output_tokens,
+                "turn_id": turn_id,
+                "type": type_,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        input_tokens = d.pop("input_tokens")
+
+        length = d.pop("length")
+
+        output_tokens = d.pop("output_tokens")
+
+        turn_id = UUID(d.pop("turn_id"))
+
+        type_ = PrivateStreamEventPrivateTurnCompletedType(d.pop("type"))
+
+        private_stream_event_private_turn_completed = cls(
+            input_tokens=input_tokens,
+            length=length,
+            output_tokens=output_tokens,
+            turn_id=turn_id,
+            type_=type_,
+        )
+
+        private_stream_event_private_turn_completed.additional_properties = d
+        return private_stream_event_private_turn_completed
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

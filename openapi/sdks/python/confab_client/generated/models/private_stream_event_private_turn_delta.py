@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar
+from uuid import UUID
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.private_stream_event_private_turn_delta_type import (
+    PrivateStreamEventPrivateTurnDeltaType,
+)
+
+T = TypeVar("T", bound="PrivateStreamEventPrivateTurnDelta")
+
+
+@_attrs_define
+class PrivateStreamEventPrivateTurnDelta:
+    """One event of a private answer's stream. Its SSE `event:` is the `type`; its `id:` is the
+    answer's length in bytes after the event (0 for `turn.created`, length + 1 for the final
+    event): send the last one back as `Last-Event-ID` to resume.
+
+        Attributes:
+            content (str): The next piece of text, to append.
+            offset (int): The answer's length in bytes (UTF-8) after this delta; also the event's `id`.
+            turn_id (UUID): The answer.
+            type_ (PrivateStreamEventPrivateTurnDeltaType):  Example: turn.delta.
+    """
+
+    content: str
+    offset: int
+    turn_id: UUID
+    type_: PrivateStreamEventPrivateTurnDeltaType
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        content = self.content
+
+        offset = self.offset
+
+        turn_id = str(self.turn_id)
+
+        type_ = self.type_.value
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "content": content,
+                "offset": offset,
+                "turn_id": turn_id,
+                "type": type_,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        content = d.pop("content")
+
+        offset = d.pop("offset")
+
+        turn_id = UUID(d.pop("turn_id"))
+
+        type_ = PrivateStreamEventPrivateTurnDeltaType(d.pop("type"))
+
+        private_stream_event_private_turn_delta = cls(
+            content=content,
+            offset=offset,
+            turn_id=turn_id,
+            type_=type_,
+        )
+
+        private_stream_event_private_turn_delta.additional_properties = d
+        return private_stream_event_private_turn_delta
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

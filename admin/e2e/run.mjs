@@ -767,6 +767,47 @@ test('tenant admin: retention policy (a bad value shows the server’s message, 
   }
 });
 
+test('tenant admin: private chats turned off with a reason members are told; a tenant-wide legal hold is noted', async ({ page, incidents }) => {
+  const { call } = await admin();
+  let hold = null;
+  try {
+    await signInConsole(page);
+    await open(page, 'Retention and legal holds');
+    const card = page.getByRole('region', { name: 'Private chats' });
+    const toggle = card.getByRole('switch', { name: 'Allow private chats' });
+    await card.getByText('Never changed (allowed by default)').waitFor();
+    assert(await toggle.isChecked(), 'allowed by default');
+    await toggle.uncheck();
+    await card.getByLabel(/^Reason shown to members/).fill('Policy 7 requires keeping every conversation');
+    await card.getByRole('button', { name: 'Save' }).click();
+    const text = await confirmDialog(page, 'Turn private chats off');
+    assert(/stay there: Confab never had them/.test(text), `the confirmation says what happens to existing private chats: ${text}`);
+    await page.getByRole('status').getByText('Private chats turned off.').waitFor();
+    await card.getByText(/^Changed .* by /).waitFor();
+    const member = await apiSession(WEB, await account('member', 'member'));
+    const seen = await member.call('GET', '/v1/private-mode');
+    assert(seen.body.allowed === false && seen.body.reason === 'Policy 7 requires keeping every conversation', `a member is told why: ${JSON.stringify(seen.body)}`);
+    await card.scrollIntoViewIfNeeded();
+    await shot(page, 'private-chats-off');
+    await axe(page, 'private chats card');
+
+    // A tenant-wide legal hold forbids private chats whatever the switch says; the card says so.
+    hold = (await call('POST', '/v1/tenant/legal-holds', { scope: 'tenant', subject_id: null, case_name: 'Private chats case', reason: 'Keep everything.' })).body;
+    await call('PUT', '/v1/tenant/private-mode', { allowed: true });
+    await page.reload();
+    await card.getByText('The tenant-wide legal hold “Private chats case” forbids private chats while it is active, whatever this setting says.').waitFor();
+    assert(await toggle.isChecked(), 'the switch shows the setting itself');
+    const held = await member.call('GET', '/v1/private-mode');
+    assert(held.body.allowed === false, `the hold forbids private chats: ${JSON.stringify(held.body)}`);
+    await card.scrollIntoViewIfNeeded();
+    await shot(page, 'private-chats-legal-hold');
+    await assertClean(page, incidents);
+  } finally {
+    if (hold?.id) await call('POST', `/v1/tenant/legal-holds/${hold.id}/release`);
+    await call('PUT', '/v1/tenant/private-mode', { allowed: true });
+  }
+});
+
 test('tenant admin: a webhook sink shows its status and backlog; test event; deleting it drops the backlog', async ({ page, incidents }) => {
   await signInConsole(page);
   await open(page, 'SIEM sinks');

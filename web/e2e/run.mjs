@@ -5,7 +5,7 @@
 //   npm run e2e            (after `npm run build` and `cargo build -p confab-server -p confab-tests`)
 //   E2E_ONLY=stream npm run e2e      runs the tests whose name contains "stream"
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -639,6 +639,158 @@ test('several answers side by side: stop one, a reload resumes them all, use thi
   await assistants(page).last().getByText('3 / 3').waitFor();
   assert(tokens(await answerText(assistants(page).last())) === expected(60), 'the picked answer is the branch');
   await assertClean(page, incidents);
+});
+
+// ---- private mode: conversations kept only in this browser ---------------------------------------
+const privateList = (page) => page.locator('nav .private-list');
+async function newPrivateChat(page) {
+  await page.getByRole('button', { name: 'New private chat' }).click();
+  await page.getByRole('note').filter({ hasText: 'Kept only in this browser' }).waitFor();
+  await composer(page).waitFor();
+}
+/** The messages (no system prompt) of the last request the scripted upstream got that `match`es. */
+async function upstreamMessages(match) {
+  const recorded = await (await fetch(`${seed.upstream}/_recorded`)).json();
+  const asked = recorded.map((r) => (Array.isArray(r.body?.messages) ? r.body.messages.filter((m) => m.role !== 'system') : []));
+  return asked.reverse().find((messages) => messages.length && match(messages)) ?? null;
+}
+/** A CSRF-carrying API call of the signed-in page (changes need the session's token). */
+async function apiAs(page, method, path, body) {
+  const me = await (await page.request.get(`${BASE}/v1/me`)).json();
+  return page.request.fetch(`${BASE}${path}`, { method, data: body, headers: { 'X-CSRF-Token': me.csrf_token } });
+}
+
+test('private chat: two turns kept in this browser, a reload mid-answer resumes it; export, delete, re-import; moved to saved history it is searchable', async ({ page, incidents }) => {
+  await signIn(page);
+  await newPrivateChat(page);
+  await send(page, 'Okapis are private [upstream tokens=6]');
+  await waitStatus(assistants(page).last(), 'completed');
+  assert(tokens(await answerText(assistants(page).last())) === expected(6), 'the first answer, whole');
+  await eventually('a private address', async () => /#\/private\/[^/]+$/.test(page.url()));
+  await privateList(page).getByRole('link', { name: /Okapis are private/ }).waitFor();
+
+  // The second turn carries the whole history; a reload in the middle resumes it from IndexedDB.
+  await send(page, 'Second private question [upstream tokens=80 delay_ms=40]');
+  await eventually('streaming', async () => tokens(await answerText(assistants(page).last())).includes('t10'));
+  const resumed = page.waitForRequest((r) => /\/v1\/private\/turns\/[^/]+\/events$/.test(r.url()));
+  await page.reload();
+  const lastEventId = (await resumed).headers()['last-event-id'];
+  assert(Number(lastEventId) > 0, `resumed after the stored offset (${lastEventId})`);
+  await waitStatus(assistants(page).last(), 'completed');
+  assert(tokens(await answerText(assistants(page).last())) === expected(80), 'exactly t0..t79 once each after the reload');
+  assert((await users(page).count()) === 2 && (await assistants(page).count()) === 2, 'both turns still there');
+  // The browser sent the whole history; the model got it. (Asked once the answer is done: asked
+  // mid-stream, the scripted upstream stalled that stream past the provider timeout.)
+  const history = await upstreamMessages((m) => String(m.at(-1).content).startsWith('Second private question'));
+  assert(history?.length === 3 && history[0].content.startsWith('Okapis') && tokens(history[1].content) === expected(6), `the whole history: ${JSON.stringify(history).slice(0, 300)}`);
+  await page.reload();
+  await users(page).filter({ hasText: 'Okapis are private' }).waitFor();
+  assert((await assistants(page).count()) === 2, 'and after another reload');
+
+  // The server kept nothing: no conversation, no search hit.
+  const saved = await (await page.request.get(`${BASE}/v1/conversations?limit=100`)).json();
+  assert(!saved.items.some((c) => /Okapis/.test(c.title)), 'no saved conversation');
+  const hits = await (await page.request.get(`${BASE}/v1/search?q=okapis`)).json();
+  assert(hits.items.length === 0, `no search hit: ${JSON.stringify(hits.items).slice(0, 200)}`);
+  await shot(page, 'private-chat');
+
+  // Export it, delete it (after a confirmation), import it back.
+  const head = page.locator('.chat-head');
+  const [download] = await Promise.all([page.waitForEvent('download'), head.getByRole('button', { name: 'Export' }).click()]);
+  const file = join(OUT, 'private-export.json');
+  await download.saveAs(file);
+  const exported = JSON.parse(readFileSync(file, 'utf8'));
+  assert(exported.format === 'confab.private-conversations' && exported.conversations[0].messages.length === 4, 'one conversation of four messages');
+  await head.getByRole('button', { name: 'Delete' }).click();
+  const confirmDelete = page.getByRole('dialog');
+  assert(/cannot be restored unless you exported it/.test(await confirmDelete.textContent()), 'the confirmation says what deleting means');
+  await shot(page, 'private-delete-confirm');
+  await confirmDelete.getByRole('button', { name: 'Delete' }).click();
+  await eventually('gone from the list', async () => (await privateList(page).getByRole('link', { name: /Okapis/ }).count()) === 0);
+  await page.locator('nav input[type=file]').setInputFiles(file);
+  await page.getByRole('status').filter({ hasText: '1 private conversation imported' }).waitFor();
+  await privateList(page).getByRole('link', { name: /Okapis are private/ }).click();
+  await users(page).filter({ hasText: 'Second private question' }).waitFor();
+  assert(tokens(await answerText(assistants(page).last())) === expected(80), 'imported whole');
+
+  // A file with problems says what it did not import.
+  await page.locator('nav input[type=file]').setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"format":"confab.private-conversations","version":1,"conversations":[{"title":"Bad","messages":[{"role":"system","content":"x"}]}]}') });
+  const report = page.getByRole('dialog');
+  await report.getByText(/“Bad” was not imported: message 1 has the role "system"/).waitFor();
+  await report.getByRole('button', { name: 'OK' }).click();
+
+  // Moved to the saved history: on the server, found by search, gone from this browser.
+  await head.getByRole('button', { name: 'Move to saved history' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Move to saved history' }).click();
+  const id = await conversationId(page);
+  await page.locator('.chat-title').filter({ hasText: 'Okapis are private' }).waitFor();
+  assert((await assistants(page).count()) === 2, 'the saved conversation has both answers');
+  assert((await privateList(page).getByRole('link', { name: /Okapis/ }).count()) === 0, 'no private copy left');
+  const nav = page.locator('nav');
+  await nav.getByLabel('Search conversations').fill('okapis');
+  await eventually('a search hit', async () => (await nav.locator(`.search-results a[href="/c/${id}"]`).count()) >= 1, 20000);
+  await assertClean(page, incidents);
+});
+
+test('private chat: a cut-short answer is continued in place; Stop keeps what was written', async ({ page, incidents }) => {
+  await signIn(page);
+  await newPrivateChat(page);
+  await send(page, 'Cut short privately [upstream tokens=20 drop_after=5]');
+  const answer = assistants(page).last();
+  await waitStatus(answer, 'partial');
+  await answer.getByText('This answer was interrupted before it finished.').waitFor();
+  const before = tokens(await answerText(answer));
+  await answer.getByRole('button', { name: 'Continue' }).click();
+  await eventually('more text appended', async () => {
+    const now = tokens(await answerText(assistants(page).last()));
+    return now.startsWith(before) && now.length > before.length && (await status(assistants(page).last())) !== 'streaming';
+  });
+  // The model got the history up to the partial answer (and the server's request to go on).
+  const history = await upstreamMessages((m) => m.some((x) => x.role === 'assistant' && tokens(String(x.content)) === before));
+  const at = history?.findIndex((x) => x.role === 'assistant');
+  assert(at === 1 && history[0].content.startsWith('Cut short privately'), `the question, then the partial answer: ${JSON.stringify(history)}`);
+  assert((await assistants(page).count()) === 1, 'continued in place, not a new answer');
+
+  await send(page, 'A long private one [upstream tokens=400 delay_ms=30]');
+  const long = assistants(page).last();
+  await eventually('streaming', async () => tokens(await answerText(long)).includes('t5'));
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await waitStatus(long, 'cancelled');
+  await long.getByText('Stopped.').waitFor();
+  const kept = tokens(await answerText(long));
+  assert(kept.startsWith('t0 t1') && !kept.includes('t399'), `kept a prefix only: ${kept.slice(-40)}`);
+  await page.getByRole('button', { name: 'Switch to dark theme' }).click();
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(200);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert(width <= 390, `no sideways scrolling at 390 px (${width})`);
+  await shot(page, 'private-chat-narrow-dark');
+  await page.getByRole('button', { name: 'Show conversations' }).click();
+  await page.waitForTimeout(300);
+  await shot(page, 'private-sidebar-narrow-dark');
+  await assertClean(page, incidents);
+});
+
+test('private chat: off when the organisation turns it off, with its reason; what is stored stays readable', async ({ page, incidents }) => {
+  await signIn(page);
+  await newPrivateChat(page);
+  await send(page, 'Before the switch [upstream tokens=3]');
+  await waitStatus(assistants(page).last(), 'completed');
+  const off = await apiAs(page, 'PUT', '/v1/tenant/private-mode', { allowed: false, reason: 'Policy 7 requires keeping every conversation' });
+  assert(off.status() === 200, `turned off: ${off.status()}`);
+  try {
+    await page.reload();
+    const button = page.getByRole('button', { name: 'New private chat' });
+    await eventually('the button off', async () => button.isDisabled());
+    await page.locator('nav').getByText('Private chats are off: Policy 7 requires keeping every conversation.').waitFor();
+    await users(page).filter({ hasText: 'Before the switch' }).waitFor();
+    await page.getByText(/Private chats are turned off: Policy 7/).waitFor();
+    assert((await composer(page).count()) === 0, 'no composer');
+    await shot(page, 'private-off');
+    await assertClean(page, incidents);
+  } finally {
+    await apiAs(page, 'PUT', '/v1/tenant/private-mode', { allowed: true });
+  }
 });
 
 // ---- run -------------------------------------------------------------------------------------

@@ -6,8 +6,11 @@ import { Login } from './features/auth/components/Login';
 import { Chat } from './features/chat/components/Chat';
 import { Sidebar } from './features/conversations/components/Sidebar';
 import { Presets } from './features/presets/components/Presets';
+import { PrivateChat } from './features/private/components/PrivateChat';
+import { PrivateChatsProvider } from './features/private/components/PrivateChatsProvider';
 import { Snapshot } from './features/shares/components/Snapshot';
 import { navigate, useRoute } from './router';
+import { ConfirmProvider } from './shared/confirm';
 import { describeError } from './shared/errors';
 import { useThemeToggle } from './shared/theme';
 import { ToastProvider, useNotify } from './shared/toast';
@@ -16,9 +19,11 @@ export function App() {
   return (
     <ErrorBoundary>
       <ToastProvider>
-        <QueryProvider>
-          <Shell />
-        </QueryProvider>
+        <ConfirmProvider>
+          <QueryProvider>
+            <Shell />
+          </QueryProvider>
+        </ConfirmProvider>
       </ToastProvider>
     </ErrorBoundary>
   );
@@ -64,6 +69,9 @@ function Shell() {
     case 'home':
       main = <Chat key="new" conversationId={null} me={me} />;
       break;
+    case 'private':
+      main = <PrivateChat key={route.id ?? 'new'} id={route.id} />;
+      break;
     case 'presets':
       main = <Presets />;
       break;
@@ -80,25 +88,28 @@ function Shell() {
   }
 
   return (
-    <div className={`layout${sidebarOpen ? ' sidebar-open' : ''}`}>
-      <a className="skip-link" href="#main">Skip to chat</a>
-      <Sidebar
-        me={me}
-        activeId={route.name === 'chat' ? route.id : null}
-        onSignOut={() => signOut.mutate({})}
-        onSwitchTenant={(id) => switchTenant.mutate({ body: { tenant_id: id } })}
-        themeToggle={themeToggle}
-        onClose={() => setSidebarOpen(false)}
-      />
-      <button type="button" className="backdrop" tabIndex={-1} aria-hidden="true" onClick={() => setSidebarOpen(false)} />
-      <div className="main-column">
-        <div className="topbar">
-          <button type="button" className="ghost menu-button" aria-label="Show conversations" aria-expanded={sidebarOpen} onClick={() => setSidebarOpen(!sidebarOpen)}>☰</button>
-          <span className="brand">Confab</span>
+    <PrivateChatsProvider owner={`${me.id}:${me.active_tenant?.id ?? ''}`}>
+      <div className={`layout${sidebarOpen ? ' sidebar-open' : ''}`}>
+        <a className="skip-link" href="#main">Skip to chat</a>
+        <Sidebar
+          me={me}
+          activeId={route.name === 'chat' ? route.id : null}
+          activePrivateId={route.name === 'private' ? route.id : null}
+          onSignOut={() => signOut.mutate({})}
+          onSwitchTenant={(id) => switchTenant.mutate({ body: { tenant_id: id } })}
+          themeToggle={themeToggle}
+          onClose={() => setSidebarOpen(false)}
+        />
+        <button type="button" className="backdrop" tabIndex={-1} aria-hidden="true" onClick={() => setSidebarOpen(false)} />
+        <div className="main-column">
+          <div className="topbar">
+            <button type="button" className="ghost menu-button" aria-label="Show conversations" aria-expanded={sidebarOpen} onClick={() => setSidebarOpen(!sidebarOpen)}>☰</button>
+            <span className="brand">Confab</span>
+          </div>
+          <main id="main" className="main">{main}</main>
         </div>
-        <main id="main" className="main">{main}</main>
       </div>
-    </div>
+    </PrivateChatsProvider>
   );
 }
 

@@ -1,16 +1,23 @@
 // The client-side routes (the server answers each with index.html; see server/src/web/spa.rs).
+// A private conversation's address is in the fragment (`/#/private/<id>`): the page at `/` serves
+// it, and its id never reaches the server, not even in a request line.
 import { useEffect, useState } from 'react';
 
 export type Route =
   | { name: 'home' }
   | { name: 'chat'; id: string }
+  | { name: 'private'; id: string | null }
   | { name: 'share'; token: string }
   | { name: 'shared'; id: string }
   | { name: 'presets' }
   | { name: 'unknown' };
 
-export function parseRoute(path: string): Route {
-  if (path === '/' || path === '') return { name: 'home' };
+export function parseRoute(path: string, hash = ''): Route {
+  if (path === '/' || path === '') {
+    const p = /^#\/private(?:\/([^/]+))?\/?$/.exec(hash);
+    if (p) return { name: 'private', id: p[1] ? decodeURIComponent(p[1]) : null };
+    return { name: 'home' };
+  }
   if (path === '/presets') return { name: 'presets' };
   const m = /^\/(c|s|shared)\/([^/]+)$/.exec(path);
   if (!m || !m[2]) return { name: 'unknown' };
@@ -20,6 +27,9 @@ export function parseRoute(path: string): Route {
   return { name: 'shared', id: value };
 }
 
+/** The address of a private conversation (a new one when `id` is null). */
+export const privatePath = (id: string | null) => (id ? `/#/private/${encodeURIComponent(id)}` : '/#/private');
+
 export function navigate(path: string, replace = false): void {
   if (replace) history.replaceState(null, '', path);
   else history.pushState(null, '', path);
@@ -27,11 +37,16 @@ export function navigate(path: string, replace = false): void {
 }
 
 export function useRoute(): Route {
-  const [route, setRoute] = useState(() => parseRoute(location.pathname));
+  const [route, setRoute] = useState(() => parseRoute(location.pathname, location.hash));
   useEffect(() => {
-    const update = () => setRoute(parseRoute(location.pathname));
+    const update = () => setRoute(parseRoute(location.pathname, location.hash));
     addEventListener('popstate', update);
-    return () => removeEventListener('popstate', update);
+    // A fragment typed into the address bar changes the route too.
+    addEventListener('hashchange', update);
+    return () => {
+      removeEventListener('popstate', update);
+      removeEventListener('hashchange', update);
+    };
   }, []);
   return route;
 }

@@ -3,7 +3,7 @@
 import { createConfabClient, type ApiAnswer, type ConfabError, type Schemas } from '@confab/client';
 
 export { ConfabError, ConfabNetworkError, byteLength, isAbortError, newIdempotencyKey } from '@confab/client';
-export type { Schemas, StreamEvent } from '@confab/client';
+export type { PrivateTurnBody, PrivateTurnEvent, Schemas, StreamEvent } from '@confab/client';
 export type Message = Schemas['MessageView'];
 export type Conversation = Schemas['ConversationView'];
 export type ConversationDetail = Schemas['ConversationDetail'];

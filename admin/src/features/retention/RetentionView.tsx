@@ -12,6 +12,7 @@ import { UserPicker } from '../../components/UserPicker';
 import { describeError } from '../../errors';
 import { fmtInt, fmtTime } from '../../format';
 import { HoldSubject, HoldsTable, PeriodInput, type Hold } from './parts';
+import { PrivateModeCard } from './PrivateModeCard';
 import { boundsText, changes, daysText, draftOf, fieldError, kindLabel, PERIODS, periodsOf, type Draft, type PeriodField } from './periods';
 
 type PreviewData = Schemas['RetentionPreview'];
@@ -24,11 +25,12 @@ export default function RetentionView() {
     <>
       <PageHeader
         title="Retention and legal holds"
-        description="How long the tenant keeps conversations, shares, usage and audit entries. A background purge deletes what is older; a legal hold keeps what it covers until it is released."
+        description="How long the tenant keeps conversations, shares, usage and audit entries. A background purge deletes what is older; a legal hold keeps what it covers until it is released. Private chats, kept only in members' browsers, can be turned off."
       />
       <Policy canWrite={canWrite} onDraftPreview={setDraftPreview} />
       <Preview draft={draftPreview} onBack={() => setDraftPreview(null)} />
       <Holds canWrite={canWrite} />
+      <PrivateModeCard canWrite={canWrite} />
     </>
   );
 }

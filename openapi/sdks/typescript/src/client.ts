@@ -4,8 +4,8 @@ import createClient, { type Client, type Middleware } from 'openapi-fetch';
 import { ConfabError, ConfabNetworkError, isAbortError } from './errors.js';
 import { idempotentOperations } from './generated/operations.js';
 import { retryingFetch, type FetchLike, type RetryOptions } from './retry.js';
-import { MessageStream, type Opened, type StreamOptions, type StreamSource } from './stream.js';
-import type { ClientPaths, EditBody, RegenerateBody, SendMessageBody } from './types.js';
+import { MessageStream, PrivateTurnStream, type Opened, type StreamOptions, type StreamSource } from './stream.js';
+import type { ClientPaths, EditBody, PrivateTurnBody, RegenerateBody, SendMessageBody } from './types.js';
 
 export interface ConfabClientOptions {
   /** Where Confab is: `https://confab.example.com` (in a browser on the same origin, `location.origin`). */
@@ -70,6 +70,18 @@ export interface ConfabClient {
    * answer has ended.
    */
   choiceEvents(choiceSetId: string, options?: AttachOptions): MessageStream;
+  /**
+   * Starts a private turn and streams its answer (`POST /v1/private/turns`): the body holds the
+   * whole history, kept by the caller; the server stores none of it. When the history ends with an
+   * assistant message, the answer continues it. A connection lost after `turn.created` reattaches
+   * by itself; one lost before it fails the stream (repeating the call would start another turn).
+   */
+  privateTurn(body: PrivateTurnBody, options?: StreamOptions): PrivateTurnStream;
+  /**
+   * Attaches to a private turn, live or recently ended (`GET /v1/private/turns/{id}/events`). A
+   * `ConfabError` 404 means the server no longer holds it: keep what was received.
+   */
+  privateEvents(turnId: string, options?: AttachOptions): PrivateTurnStream;
 }
 
 const SSE = { Accept: 'text/event-stream' } as const;
@@ -151,10 +163,20 @@ export function createConfabClient(options: ConfabClientOptions): ConfabClient {
     });
   }
 
+  function attachPrivate(turnId: string, lastEventId: string | null, signal: AbortSignal): Promise<Opened> {
+    return api.GET('/v1/private/turns/{id}/events', {
+      params: { path: { id: turnId }, header: lastEventId === null ? {} : { 'Last-Event-ID': lastEventId } },
+      headers: SSE,
+      parseAs: 'stream',
+      cache: 'no-store',
+      signal,
+    });
+  }
+
   /** A stream over a turn call; `start` gets the call's idempotency key, the same on every try. */
   function turn(start: (key: string, signal: AbortSignal) => Promise<Opened>, o: TurnStreamOptions): MessageStream {
     const key = o.idempotencyKey ?? newIdempotencyKey();
-    const source: StreamSource = { start: (signal) => start(key, signal), attach, toError: (r, b) => toError(r, b) };
+    const source: StreamSource = { start: (signal) => start(key, signal), repeatableStart: true, attach, toError: (r, b) => toError(r, b) };
     return new MessageStream(source, withDefaults(o), { idempotencyKey: key });
   }
 
@@ -223,6 +245,18 @@ export function createConfabClient(options: ConfabClientOptions): ConfabClient {
       const source: StreamSource = { attach: attachChoices, toError: (r, b) => toError(r, b) };
       const init = { messageId: choiceSetId, lastEventId: o.lastEventId ?? null, multiplexed: true };
       return new MessageStream(source, withDefaults(o), init);
+    },
+    privateTurn(body, o = {}) {
+      const source: StreamSource = {
+        start: (signal) => api.POST('/v1/private/turns', { body, headers: SSE, parseAs: 'stream', signal }),
+        attach: attachPrivate,
+        toError: (r, b) => toError(r, b),
+      };
+      return new PrivateTurnStream(source, withDefaults(o), {});
+    },
+    privateEvents(turnId, o = {}) {
+      const source: StreamSource = { attach: attachPrivate, toError: (r, b) => toError(r, b) };
+      return new PrivateTurnStream(source, withDefaults(o), { turnId, lastEventId: o.lastEventId ?? null });
     },
   };
 }

@@ -49,3 +49,8 @@ export type RegenerateBody = ContentOf<NonNullable<paths['/v1/messages/{id}/rege
 export type EditBody = ContentOf<NonNullable<paths['/v1/messages/{id}/edit']['post']['requestBody']>>;
 /** What a turn call answers without SSE (202): the created messages. */
 export type Turn = ContentOf<paths[SendPath]['post']['responses'][202]>;
+
+/** One server-sent event of a private turn (`turn.created`, `.delta`, `.completed`, `.failed`, `.cancelled`). */
+export type PrivateTurnEvent = Schemas['PrivateStreamEvent'];
+/** The body of `POST /v1/private/turns`: the chat's whole history, oldest first (the server keeps none of it). */
+export type PrivateTurnBody = Schemas['PrivateTurnBody'];

@@ -11,7 +11,12 @@ interface Props {
   onBranch: (to: string) => void;
   onRegenerate: (m: Message) => void;
   onContinue: (m: Message) => void;
-  onEdit: (m: Message, content: string) => void;
+  /** Without it, messages cannot be edited. */
+  onEdit?: (m: Message, content: string) => void;
+  /** The messages that offer regenerate, continue and edit (all of them by default). */
+  actionable?: (m: Message) => boolean;
+  /** A remark under a message. */
+  noteOf?: (m: Message) => ReactNode;
   /** Shown instead of a message's row (the side-by-side answers in place of the first of them). */
   replace?: (m: Message) => ReactNode | undefined;
 }
@@ -20,7 +25,7 @@ interface Props {
  * The messages, virtualised: only the rows in view exist in the DOM. It opens at the end and
  * follows new text while the reader is at the bottom.
  */
-export function MessageList({ messages, emptyHeading, busy, onBranch, onRegenerate, onContinue, onEdit, replace }: Props) {
+export function MessageList({ messages, emptyHeading, busy, onBranch, onRegenerate, onContinue, onEdit, actionable = () => true, noteOf, replace }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
   const virtualizer = useVirtualizer({
@@ -59,15 +64,17 @@ export function MessageList({ messages, emptyHeading, busy, onBranch, onRegenera
         {virtualizer.getVirtualItems().map((row) => {
           const m = messages[row.index];
           if (!m) return null;
+          const acts = actionable(m);
           return (
             <div key={row.key} data-index={row.index} ref={virtualizer.measureElement} className="row" style={{ transform: `translateY(${row.start}px)` }}>
               {replace?.(m) ?? <MessageRow
                 message={m}
                 busy={busy}
                 onBranch={onBranch}
-                onRegenerate={() => onRegenerate(m)}
-                onContinue={() => onContinue(m)}
-                onEdit={(content) => onEdit(m, content)}
+                onRegenerate={acts ? () => onRegenerate(m) : undefined}
+                onContinue={acts ? () => onContinue(m) : undefined}
+                onEdit={acts && onEdit ? (content) => onEdit(m, content) : undefined}
+                note={noteOf?.(m)}
               />}
             </div>
           );

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import type { Message } from '../../../api/client';
 import { LazyMarkdown as Markdown } from '../../../shared/markdown/LazyMarkdown';
 
@@ -6,9 +6,12 @@ interface Props {
   message: Message;
   busy: boolean;
   onBranch: (siblingId: string) => void;
-  onRegenerate: () => void;
-  onContinue: () => void;
-  onEdit: (content: string) => void;
+  /** Without a handler, its button is not offered. */
+  onRegenerate?: () => void;
+  onContinue?: () => void;
+  onEdit?: (content: string) => void;
+  /** A remark under the message (e.g. that older messages were left out of the answer's context). */
+  note?: ReactNode;
 }
 
 const STATUS_NOTE: Record<string, string> = {
@@ -17,7 +20,7 @@ const STATUS_NOTE: Record<string, string> = {
   cancelled: 'Stopped.',
 };
 
-export function MessageRow({ message: m, busy, onBranch, onRegenerate, onContinue, onEdit }: Props) {
+export function MessageRow({ message: m, busy, onBranch, onRegenerate, onContinue, onEdit, note }: Props) {
   const [editing, setEditing] = useState(false);
   const [text, setText] = useState(m.content);
   const siblings = m.sibling_ids ?? [m.id];
@@ -43,7 +46,7 @@ export function MessageRow({ message: m, busy, onBranch, onRegenerate, onContinu
             e.preventDefault();
             if (text.trim()) {
               setEditing(false);
-              onEdit(text);
+              onEdit?.(text);
             }
           }}
         >
@@ -75,13 +78,14 @@ export function MessageRow({ message: m, busy, onBranch, onRegenerate, onContinu
           {m.error?.retry_after_secs ? ` You can retry in ${m.error.retry_after_secs} s.` : ''}
         </p>
       )}
+      {note && <p className="status-note muted">{note}</p>}
       {!editing && !live && (
         <div className="actions">
           <button type="button" className="ghost small" onClick={() => void navigator.clipboard?.writeText(m.content)}>Copy</button>
-          {m.role === 'user' && <button type="button" className="ghost small" disabled={busy} onClick={() => { setText(m.content); setEditing(true); }}>Edit</button>}
-          {m.role === 'assistant' && m.status === 'partial' && <button type="button" className="small" disabled={busy} onClick={onContinue}>Continue</button>}
-          {m.role === 'assistant' && m.status === 'failed' && <button type="button" className="small" disabled={busy} onClick={onRegenerate}>Retry</button>}
-          {m.role === 'assistant' && m.status !== 'failed' && <button type="button" className="ghost small" disabled={busy} onClick={onRegenerate}>Regenerate</button>}
+          {m.role === 'user' && onEdit && <button type="button" className="ghost small" disabled={busy} onClick={() => { setText(m.content); setEditing(true); }}>Edit</button>}
+          {m.role === 'assistant' && m.status === 'partial' && onContinue && <button type="button" className="small" disabled={busy} onClick={onContinue}>Continue</button>}
+          {m.role === 'assistant' && m.status === 'failed' && onRegenerate && <button type="button" className="small" disabled={busy} onClick={onRegenerate}>Retry</button>}
+          {m.role === 'assistant' && m.status !== 'failed' && onRegenerate && <button type="button" className="ghost small" disabled={busy} onClick={onRegenerate}>Regenerate</button>}
         </div>
       )}
     </article>

@@ -4,6 +4,7 @@ import type { Conversation, Me, Schemas } from '../../../api/client';
 import { navigate } from '../../../router';
 import { Icon } from '../../../shared/Icon';
 import { useNotify } from '../../../shared/toast';
+import { NewPrivateChat, PrivateOffReason, PrivateSection } from '../../private/components/PrivateSection';
 import { useSearch } from '../../search/api';
 import { SearchResults } from '../../search/components/SearchResults';
 import { refreshConversationLists, useConversationList, useDeleteConversation, useUpdateConversation } from '../api';
@@ -11,6 +12,8 @@ import { refreshConversationLists, useConversationList, useDeleteConversation, u
 interface Props {
   me: Me;
   activeId: string | null;
+  /** The private conversation open (see features/private). */
+  activePrivateId: string | null;
   onSignOut: () => void;
   onSwitchTenant: (id: string) => void;
   themeToggle: ReactNode;
@@ -20,7 +23,7 @@ interface Props {
 /** How long a deletion can be undone before it is sent. */
 const UNDO_MS = 6000;
 
-export function Sidebar({ me, activeId, onSignOut, onSwitchTenant, themeToggle, onClose }: Props) {
+export function Sidebar({ me, activeId, activePrivateId, onSignOut, onSwitchTenant, themeToggle, onClose }: Props) {
   const client = useQueryClient();
   const notify = useNotify();
   const [archived, setArchived] = useState(false);
@@ -101,15 +104,25 @@ export function Sidebar({ me, activeId, onSignOut, onSwitchTenant, themeToggle, 
         {themeToggle}
         <button type="button" className="ghost close-sidebar" aria-label="Hide conversations" onClick={onClose}>×</button>
       </div>
-      <button type="button" className="new-chat" onClick={() => open('/')}>+ New chat</button>
+      <div className="new-chats">
+        <button type="button" className="new-chat" onClick={() => open('/')}>+ New chat</button>
+        <NewPrivateChat onOpen={open} />
+      </div>
+      <PrivateOffReason />
       <label className="search">
         <span className="visually-hidden">Search conversations</span>
         <input type="search" placeholder="Search…" value={query} onChange={(e) => setQuery(e.target.value)} />
       </label>
+      {!query.trim() && (
+        <>
+          <PrivateSection activeId={activePrivateId} onOpen={open} />
+          <h2 className="list-heading">Saved</h2>
+        </>
+      )}
       {hits ? (
         <SearchResults hits={hits} onOpen={open} />
       ) : (
-        <ul className="conversations">
+        <ul className="conversations" aria-label="Saved conversations">
           {items.map((c) => (
             <li key={c.id} className={c.id === activeId ? 'active' : undefined}>
               {renaming === c.id ? (

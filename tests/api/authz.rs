@@ -203,7 +203,12 @@ fn cases(tenant: &str, member_id: &str) -> Vec<Case> {
         case(Method::POST, format!("/v1/private/turns/{nobody}/cancel"), None, ALL),
         case(Method::POST, "/v1/conversations/import", Some(json!({ "messages": [] })), ALL),
         case(Method::GET, "/v1/tenant/private-mode", None, READERS),
-        case(Method::PUT, "/v1/tenant/private-mode", Some(json!({ "allowed": true, "reason": "x".repeat(501) })), ADMINS),
+        case(
+            Method::PUT,
+            "/v1/tenant/private-mode",
+            Some(json!({ "allowed": true, "reason": "x".repeat(501) })),
+            ADMINS,
+        ),
         case(Method::POST, "/v1/auth/logout", None, ALL),
     ]
 }

@@ -93,7 +93,9 @@ async fn sql_traces(db: &sea_orm::DatabaseConnection, b: Backend, needle: &str) 
     let backend = db.get_database_backend();
     let list = match b {
         Backend::Sqlite => "SELECT name AS t FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
-        Backend::Postgres => "SELECT table_name::text AS t FROM information_schema.tables WHERE table_schema = current_schema()",
+        Backend::Postgres => {
+            "SELECT table_name::text AS t FROM information_schema.tables WHERE table_schema = current_schema()"
+        }
     };
     let tables: Vec<String> = db
         .query_all_raw(Statement::from_string(backend, list))
@@ -110,7 +112,10 @@ async fn sql_traces(db: &sea_orm::DatabaseConnection, b: Backend, needle: &str) 
             Backend::Sqlite => {
                 // Every column as text, joined; FTS5 tables too (their columns are the text).
                 let cols = db
-                    .query_all_raw(Statement::from_string(backend, format!("SELECT name FROM pragma_table_info('{table}')")))
+                    .query_all_raw(Statement::from_string(
+                        backend,
+                        format!("SELECT name FROM pragma_table_info('{table}')"),
+                    ))
                     .await
                     .unwrap()
                     .iter()
@@ -214,7 +219,10 @@ async fn a_private_chat(app: &TestApp, api: &Api, canary: &str) -> Vec<Value> {
     assert_eq!(entries.len(), 5, "{page}");
     for e in &entries {
         let details = &e["details"];
-        assert!(details["model"].is_string() && details["input_tokens"].is_u64() && details["output_tokens"].is_u64(), "{e}");
+        assert!(
+            details["model"].is_string() && details["input_tokens"].is_u64() && details["output_tokens"].is_u64(),
+            "{e}"
+        );
         assert_eq!(details["conversation_id"], Value::Null, "{e}");
         assert!(!e.to_string().contains(canary), "no content in the audit log: {e}");
     }
@@ -297,7 +305,9 @@ async fn tenant_admins_turn_private_mode_off_and_legal_holds_forbid_it(b: Backen
     assert!(body["error"]["message"].as_str().unwrap().contains(reason), "{body}");
     assert_eq!(upstream.calls(), before, "nothing was sent");
     assert_eq!(app.audit_count(&admin, "tenant.private_mode_set").await, 1);
-    let (s, body) = admin.send(Method::PUT, "/v1/tenant/private-mode", Some(json!({ "allowed": true, "reason": "x".repeat(501) }))).await;
+    let (s, body) = admin
+        .send(Method::PUT, "/v1/tenant/private-mode", Some(json!({ "allowed": true, "reason": "x".repeat(501) })))
+        .await;
     assert_eq!(error_code(s, &body, 422), "validation_failed");
     let (s, _) = admin.send(Method::PUT, "/v1/tenant/private-mode", Some(json!({ "allowed": true }))).await;
     assert_eq!(s, StatusCode::OK);
@@ -376,7 +386,8 @@ async fn private_turns_are_validated_owned_and_fitted_to_the_window(b: Backend) 
     assert_eq!(upstream.calls(), 0, "nothing was sent");
 
     // Owned: another user neither resumes nor cancels my answer.
-    let mut reader = private_turn(&admin, json!({ "messages": [msg("user", "[upstream tokens=100 delay_ms=30] go")] })).await;
+    let mut reader =
+        private_turn(&admin, json!({ "messages": [msg("user", "[upstream tokens=100 delay_ms=30] go")] })).await;
     let mut mine = Answer::default();
     mine.read(&mut reader, Some(2)).await;
     let resp = resume(&bob, &mine.turn, None).await;
@@ -394,7 +405,8 @@ async fn private_turns_are_validated_owned_and_fitted_to_the_window(b: Backend) 
     // The history is fitted: with 1,000-character messages the server sends at most 4,000
     // characters, newest first; `turn.created` says how many were left out.
     let long = |i: usize| format!("{i:03} {}", "y".repeat(700));
-    let mut history: Vec<Value> = (0..10).map(|i| msg(if i % 2 == 0 { "user" } else { "assistant" }, &long(i))).collect();
+    let mut history: Vec<Value> =
+        (0..10).map(|i| msg(if i % 2 == 0 { "user" } else { "assistant" }, &long(i))).collect();
     history.push(msg("user", "the question [upstream tokens=2]"));
     let mut reader = private_turn(&admin, json!({ "messages": history })).await;
     let created = reader.next().await.unwrap();
@@ -494,7 +506,11 @@ pub(crate) mod opensearch {
         // A normal conversation with its own canary: the stores are seen to hold what they get.
         let conv = admin.conversation().await;
         let (s, turn) = admin
-            .post_idem(&format!("/v1/conversations/{conv}/messages"), "k1", json!({ "content": "[upstream text=savedcanary] savedcanary" }))
+            .post_idem(
+                &format!("/v1/conversations/{conv}/messages"),
+                "k1",
+                json!({ "content": "[upstream text=savedcanary] savedcanary" }),
+            )
             .await;
         assert_eq!(s, StatusCode::ACCEPTED, "{turn}");
         admin.wait_final(turn["assistant_message"]["id"].as_str().unwrap()).await;

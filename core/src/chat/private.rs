@@ -69,9 +69,16 @@ pub struct PrivateInput {
 /// How a held answer ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PrivateEnd {
-    Completed { input_tokens: u64, output_tokens: u64 },
+    Completed {
+        input_tokens: u64,
+        output_tokens: u64,
+    },
     /// `status` is `partial` when some text was written, `failed` otherwise.
-    Failed { status: MessageStatus, code: String, message: String },
+    Failed {
+        status: MessageStatus,
+        code: String,
+        message: String,
+    },
     Cancelled,
 }
 
@@ -179,7 +186,9 @@ impl ChatService {
     /// Whether the caller may use private mode, and why not.
     pub async fn private_status(&self, scope: &TenantScope) -> AppResult<PrivateStatus> {
         let conn = self.store.conn();
-        if let Some((hold_scope, _case)) = store::private_mode::active_hold(conn, scope.tenant, Some(scope.user)).await? {
+        if let Some((hold_scope, _case)) =
+            store::private_mode::active_hold(conn, scope.tenant, Some(scope.user)).await?
+        {
             // A hold on one person is not theirs to learn of from this answer.
             let reason = match hold_scope.as_str() {
                 "tenant" => "your organisation keeps every conversation while a legal hold is in place",
@@ -368,7 +377,11 @@ impl ChatService {
 
 /// Copies the completion's events into the held answer until it ends or the owner cancels it,
 /// then keeps it for [`RESUME_SECS`].
-async fn relay(relay: Arc<PrivateRelay>, turn: Arc<HeldTurn>, mut events: tokio::sync::mpsc::Receiver<CompletionEvent>) {
+async fn relay(
+    relay: Arc<PrivateRelay>,
+    turn: Arc<HeldTurn>,
+    mut events: tokio::sync::mpsc::Receiver<CompletionEvent>,
+) {
     let end = loop {
         let event = tokio::select! {
             biased;

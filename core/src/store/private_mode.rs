@@ -26,7 +26,12 @@ impl Default for Setting {
 
 pub async fn get(conn: &impl Conn, tenant: TenantId) -> AppResult<Setting> {
     Ok(match tenant_private_mode::Entity::find_by_id(tenant.0).one(conn).await? {
-        Some(m) => Setting { allowed: m.allowed, reason: m.reason, updated_by: Some(m.updated_by), updated_at: Some(m.updated_at) },
+        Some(m) => Setting {
+            allowed: m.allowed,
+            reason: m.reason,
+            updated_by: Some(m.updated_by),
+            updated_at: Some(m.updated_at),
+        },
         None => Setting::default(),
     })
 }
@@ -57,7 +62,11 @@ pub async fn set(conn: &impl Conn, tenant: TenantId, allowed: bool, reason: Opti
 
 /// An active legal hold that keeps everything of the tenant, or of this user when `user` is
 /// given: `(scope, case name)` of the oldest one.
-pub async fn active_hold(conn: &impl Conn, tenant: TenantId, user: Option<UserId>) -> AppResult<Option<(String, String)>> {
+pub async fn active_hold(
+    conn: &impl Conn,
+    tenant: TenantId,
+    user: Option<UserId>,
+) -> AppResult<Option<(String, String)>> {
     let backend = conn.get_database_backend();
     let (t, u) = match backend {
         DbBackend::Postgres => ("$1", "$2"),
@@ -69,7 +78,8 @@ pub async fn active_hold(conn: &impl Conn, tenant: TenantId, user: Option<UserId
     );
     // Without a user, a subject no hold has: only tenant-wide holds match.
     let subject = user.map_or(uuid::Uuid::nil(), |u| u.0);
-    let row = conn.query_one_raw(Statement::from_sql_and_values(backend, text, [tenant.0.into(), subject.into()])).await?;
+    let row =
+        conn.query_one_raw(Statement::from_sql_and_values(backend, text, [tenant.0.into(), subject.into()])).await?;
     match row {
         Some(r) => Ok(Some((r.try_get("", "scope")?, r.try_get("", "case_name")?))),
         None => Ok(None),

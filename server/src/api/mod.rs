@@ -15,6 +15,7 @@ pub mod paging;
 mod personal;
 mod plugins;
 mod presets;
+mod private;
 mod retention;
 mod search;
 mod session;
@@ -22,7 +23,6 @@ mod shares;
 mod system;
 mod telemetry;
 mod tenants;
-mod private;
 mod tokens;
 mod usage;
 mod users;
@@ -138,7 +138,8 @@ fn finish_spec(spec: &str) -> String {
             for (status, response) in responses.iter_mut() {
                 if let Some(stream) = response.get_mut("content").and_then(|c| c.get_mut("text/event-stream")) {
                     // Each stream's description names its event union.
-                    let private = stream["schema"]["description"].as_str().is_some_and(|d| d.contains("PrivateStreamEvent"));
+                    let private =
+                        stream["schema"]["description"].as_str().is_some_and(|d| d.contains("PrivateStreamEvent"));
                     let union = if private { "PrivateStreamEvent" } else { "StreamEvent" };
                     stream["x-event-schema"] = serde_json::json!({ "$ref": format!("#/components/schemas/{union}") });
                 }

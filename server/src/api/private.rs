@@ -308,7 +308,12 @@ impl Reader {
                 let length = snap.length as u64;
                 let event = match end {
                     PrivateEnd::Completed { input_tokens, output_tokens } => {
-                        PrivateStreamEvent::Completed(PrivateTurnCompleted { turn_id: id, input_tokens, output_tokens, length })
+                        PrivateStreamEvent::Completed(PrivateTurnCompleted {
+                            turn_id: id,
+                            input_tokens,
+                            output_tokens,
+                            length,
+                        })
                     }
                     PrivateEnd::Failed { status, code, message } => PrivateStreamEvent::Failed(PrivateTurnFailed {
                         turn_id: id,
@@ -320,7 +325,9 @@ impl Reader {
                         error: PrivateTurnError { code, message },
                         length,
                     }),
-                    PrivateEnd::Cancelled => PrivateStreamEvent::Cancelled(PrivateTurnCancelled { turn_id: id, length }),
+                    PrivateEnd::Cancelled => {
+                        PrivateStreamEvent::Cancelled(PrivateTurnCancelled { turn_id: id, length })
+                    }
                 };
                 return Some(event.frame(length + 1));
             }
@@ -366,7 +373,11 @@ impl PrivateApi {
             .into());
         }
         let input = PrivateInput {
-            messages: body.messages.into_iter().map(|m| PrivateMessage { role: m.role.into(), content: m.content }).collect(),
+            messages: body
+                .messages
+                .into_iter()
+                .map(|m| PrivateMessage { role: m.role.into(), content: m.content })
+                .collect(),
             model: body.model,
             preset: body.preset_id.map(PresetId),
         };

@@ -1185,7 +1185,12 @@ async fn hold(args: &Args, server: &Server) -> Result<bool> {
         .pool_max_idle_per_host(n + 16)
         .pool_idle_timeout(Duration::from_secs(600))
         .build()?;
-    let ctx = ConfabCtx { client: client.clone(), base: server.base.clone(), token: api_token(&server.base).await?, private: false };
+    let ctx = ConfabCtx {
+        client: client.clone(),
+        base: server.base.clone(),
+        token: api_token(&server.base).await?,
+        private: false,
+    };
     // One quick turn first: the set-up works, and lazily built parts of the server are built.
     let warm = create_conversations(&ctx, 1).await?.remove(0);
     let warm_reply = Arc::new(expected_reply(4));
@@ -1364,7 +1369,14 @@ async fn bench(args: &Args, upstream: &ScriptedUpstream, server: &Server) -> Res
             (0..n)
                 .map(|i| {
                     let content = format!("private {i} {text}");
-                    completed(confab_turn(private_ctx.clone(), String::new(), content, Some(expected.clone()), None, None))
+                    completed(confab_turn(
+                        private_ctx.clone(),
+                        String::new(),
+                        content,
+                        Some(expected.clone()),
+                        None,
+                        None,
+                    ))
                 })
                 .collect(),
             limit,
@@ -1396,7 +1408,14 @@ async fn bench(args: &Args, upstream: &ScriptedUpstream, server: &Server) -> Res
     );
     if let Some((phase, _)) = &private {
         let p = Stats::of(&phase.samples);
-        println!("{:<17}{:>12}{:>12}{:>12}{:>12}", "via confab, priv", ms(p.ttft50), ms(p.ttft99), ms(p.total50), ms(p.total99));
+        println!(
+            "{:<17}{:>12}{:>12}{:>12}{:>12}",
+            "via confab, priv",
+            ms(p.ttft50),
+            ms(p.ttft99),
+            ms(p.total50),
+            ms(p.total99)
+        );
         println!(
             "{:<17}{:>12}{:>12}{:>12}{:>12}",
             "added, private",

@@ -27,7 +27,7 @@ pub mod session;
 pub mod setup_token;
 pub mod tenant;
 pub mod tenant_model;
-pub mod tenant_private_mode;
 pub mod tenant_plugin;
+pub mod tenant_private_mode;
 pub mod usage_event;
 pub mod user;

@@ -608,13 +608,15 @@ test('a long conversation opens fast and renders only what is in view', async ({
 test('several answers side by side: stop one, a reload resumes them all, use this answer', async ({ page, incidents }) => {
   await signIn(page);
   await page.getByLabel('Answers').selectOption('3');
-  await send(page, 'Three ways [upstream tokens=60 delay_ms=50]');
+  // Five seconds each: long enough that the Stop below comes while the second is still being
+  // written, even on a loaded machine (the screenshots and the resizing come first).
+  await send(page, 'Three ways [upstream tokens=100 delay_ms=50]');
   const board = page.locator('section.choices');
   const choices = board.locator('article.choice');
   await eventually('three answers streaming at once', async () => {
     if ((await choices.count()) !== 3) return false;
     const texts = await Promise.all([0, 1, 2].map(async (i) => tokens(await answerText(choices.nth(i)))));
-    return texts.every((t) => t.includes('t3') && !t.includes('t59'));
+    return texts.every((t) => t.includes('t3') && !t.includes('t99'));
   });
   await shot(page, 'choices-desktop');
   await page.setViewportSize({ width: 390, height: 844 });
@@ -631,13 +633,13 @@ test('several answers side by side: stop one, a reload resumes them all, use thi
   await board.waitFor();
   await waitStatus(choices.nth(0), 'completed');
   await waitStatus(choices.nth(2), 'completed');
-  for (const i of [0, 2]) assert(tokens(await answerText(choices.nth(i))) === expected(60), `answer ${i + 1}: whole, once, in order`);
+  for (const i of [0, 2]) assert(tokens(await answerText(choices.nth(i))) === expected(100), `answer ${i + 1}: whole, once, in order`);
   assert((await status(choices.nth(1))) === 'cancelled', 'the stopped one stays stopped');
   await shot(page, 'choices-finished');
   await choices.nth(2).getByRole('button', { name: 'Use this answer' }).click();
   await eventually('the board gives way to the picked answer', async () => (await board.count()) === 0);
   await assistants(page).last().getByText('3 / 3').waitFor();
-  assert(tokens(await answerText(assistants(page).last())) === expected(60), 'the picked answer is the branch');
+  assert(tokens(await answerText(assistants(page).last())) === expected(100), 'the picked answer is the branch');
   await assertClean(page, incidents);
 });
 

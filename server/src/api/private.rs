@@ -6,7 +6,7 @@
 
 use super::ApiTags;
 use super::chat::events::{EventKind, Events, sse_frame};
-use super::chat::{guarded, heartbeat};
+use super::chat::{guarded, heartbeat, offset_after};
 use super::error::ApiResult;
 use super::extract::Auth;
 use crate::state::AppState;
@@ -403,21 +403,13 @@ impl PrivateApi {
     ) -> ApiResult<Events<PrivateEvents>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_READ).await?;
         let turn = state.chat.private_relay().get(&scope, id.0).ok_or(AppError::NotFound("private answer"))?;
-        let invalid = || AppError::Validation {
-            field: "Last-Event-ID",
-            reason: "must be the id of an event of this answer".into(),
-        };
-        let after = match last_event_id.0.as_deref() {
-            None => None,
-            Some(raw) => {
-                let offset = raw.trim().parse::<u64>().map_err(|_| invalid())?;
-                if !turn.valid_offset(offset as usize) {
-                    return Err(invalid().into());
-                }
-                Some(offset)
-            }
-        };
-        Ok(Events::new(guarded(&state, &auth.0, stream(turn, after)), heartbeat(&state)))
+        let after = offset_after(last_event_id.0.as_deref(), "answer")?;
+        if after.is_some_and(|offset| !turn.valid_offset(offset)) {
+            // A number, but not a position this answer's stream handed out.
+            let reason = "must be the id of an event of this answer".into();
+            return Err(AppError::Validation { field: "Last-Event-ID", reason }.into());
+        }
+        Ok(Events::new(guarded(&state, &auth.0, stream(turn, after.map(|o| o as u64))), heartbeat(&state)))
     }
 
     /// Stop a private answer; the text so far stands.

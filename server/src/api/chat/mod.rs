@@ -120,6 +120,18 @@ async fn respond(
     }
 }
 
+/// A `Last-Event-ID` that is one offset (a single answer's stream): `None` without it, 422 when it
+/// is not a number.
+pub(super) fn offset_after(raw: Option<&str>, what: &str) -> Result<Option<usize>, AppError> {
+    raw.map(|raw| {
+        raw.trim().parse::<usize>().map_err(|_| AppError::Validation {
+            field: "Last-Event-ID",
+            reason: format!("must be the id of an event of this {what}"),
+        })
+    })
+    .transpose()
+}
+
 pub(super) fn heartbeat(state: &AppState) -> Duration {
     Duration::from_secs(state.config.chat.heartbeat_secs)
 }
@@ -416,13 +428,7 @@ impl ChatApi {
         last_event_id: Header<Option<String>>,
     ) -> ApiResult<Events> {
         let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_READ).await?;
-        let after = match last_event_id.0.as_deref() {
-            None => None,
-            Some(raw) => Some(raw.trim().parse::<usize>().map_err(|_| AppError::Validation {
-                field: "Last-Event-ID",
-                reason: "must be the id of an event of this message".into(),
-            })?),
-        };
+        let after = offset_after(last_event_id.0.as_deref(), "message")?;
         let events = guarded(&state, &auth.0, state.chat.events(&scope, MessageId(id.0), after).await?);
         Ok(sse(events, heartbeat(&state)))
     }

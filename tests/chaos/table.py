@@ -14,6 +14,9 @@ import sys
 BEGIN, END = "<!-- reliability:begin -->", "<!-- reliability:end -->"
 
 
+BACKEND_ORDER = {"PostgreSQL": 0, "SQLite": 1}
+
+
 def cell(text):
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -39,6 +42,10 @@ def table(path):
         r = row["r"]
         # A variant that failed once in the run counts as failed.
         passed = [v for v in row["passed"] if v not in row["failed"]]
+        # Tests finish in any order: the two backends are always listed PostgreSQL first (a
+        # stable sort, so other variants keep the order they were recorded in).
+        passed.sort(key=lambda v: BACKEND_ORDER.get(v, len(BACKEND_ORDER)))
+        row["failed"].sort(key=lambda v: BACKEND_ORDER.get(v, len(BACKEND_ORDER)))
         results = []
         if row["failed"]:
             results.append("**FAILED** (" + ", ".join(row["failed"]) + ")")

@@ -14,7 +14,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use confab_core::auth::actor_of;
 use confab_core::authz::Permission;
-use confab_core::chat::private::{HeldTurn, MAX_MESSAGES, PrivateEnd, PrivateInput, PrivateMessage, RESUME_SECS};
+use confab_core::chat::private::{HeldTurn, PrivateEnd, PrivateInput, PrivateMessage, RESUME_SECS};
 use confab_core::domain::{MessageStatus, PresetId};
 use confab_core::error::AppError;
 use confab_core::providers::Role;
@@ -267,7 +267,8 @@ fn stream(turn: Arc<HeldTurn>, after: Option<u64>) -> futures::stream::BoxStream
         dropped_messages: turn.dropped_messages,
     });
     let first = after.is_none().then(|| created.frame(0));
-    let reader = Reader { turn, offset: after.unwrap_or(0) as usize, done: false };
+    let changes = turn.watch();
+    let reader = Reader { turn, changes, offset: after.unwrap_or(0) as usize, done: false };
     let rest = futures::stream::unfold(reader, |mut r| async move {
         let frame = r.next().await?;
         Some((frame, r))
@@ -278,20 +279,21 @@ fn stream(turn: Arc<HeldTurn>, after: Option<u64>) -> futures::stream::BoxStream
 /// Reads a held answer from an offset: the text that arrived since as one delta, then the end.
 struct Reader {
     turn: Arc<HeldTurn>,
+    /// Wakes the reader when the answer grows or ends.
+    changes: tokio::sync::watch::Receiver<u64>,
     offset: usize,
     done: bool,
 }
 
 impl Reader {
     async fn next(&mut self) -> Option<Bytes> {
-        let mut changes = self.turn.watch();
         let id = self.turn.id;
         loop {
             if self.done {
                 return None;
             }
             // Mark the current version seen before reading, so no change is missed in between.
-            changes.borrow_and_update();
+            self.changes.borrow_and_update();
             let snap = self.turn.read_from(self.offset);
             if !snap.text.is_empty() {
                 self.offset = snap.length;
@@ -332,7 +334,7 @@ impl Reader {
                 return Some(event.frame(length + 1));
             }
             // The sender lives in the turn, which this reader holds: it cannot go away.
-            changes.changed().await.ok()?;
+            self.changes.changed().await.ok()?;
         }
     }
 }
@@ -365,13 +367,6 @@ impl PrivateApi {
     ) -> ApiResult<Events<PrivateEvents>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;
         let Json(body) = body;
-        if body.messages.len() > MAX_MESSAGES {
-            return Err(AppError::Validation {
-                field: "messages",
-                reason: format!("must hold 1 to {MAX_MESSAGES} messages"),
-            }
-            .into());
-        }
         let input = PrivateInput {
             messages: body
                 .messages

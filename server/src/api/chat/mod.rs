@@ -13,7 +13,7 @@ use super::extract::Auth;
 use super::paging::{Cursor, PageLimit, decode_cursor, next_cursor, page_limit};
 use crate::state::AppState;
 use confab_core::authz::Permission;
-use confab_core::chat::{ChoiceOption, Draft, Idempotency, MAX_CHOICES, MAX_IMPORTED_MESSAGES, Positions, Turn};
+use confab_core::chat::{ChoiceOption, Draft, Idempotency, MAX_CHOICES, Positions, Turn};
 use confab_core::domain::{ChoiceSetId, ConversationId, MessageId, PresetVersionId};
 use confab_core::error::AppError;
 use confab_core::store::conversations::Conversation;
@@ -225,13 +225,6 @@ impl ChatApi {
     ) -> ApiResult<ConversationImported> {
         let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;
         let Json(body) = body;
-        if body.messages.len() > MAX_IMPORTED_MESSAGES {
-            return Err(AppError::Validation {
-                field: "messages",
-                reason: format!("must hold 1 to {MAX_IMPORTED_MESSAGES} messages"),
-            }
-            .into());
-        }
         let messages = body.messages.into_iter().map(Into::into).collect();
         let actor = confab_core::auth::actor_of(&auth.0);
         let id = state.chat.import_conversation(&scope, &actor, body.title.as_deref(), messages).await?;

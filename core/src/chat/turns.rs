@@ -615,10 +615,10 @@ impl ChatService {
                 )
             }
         };
-        store::conversations::set_active_leaf(txn, scope.tenant, conversation, assistant.id).await?;
-        if let Some(title) = title {
-            store::conversations::update(txn, scope.tenant, scope.user, conversation, Some(&title), None).await?;
-        }
+        // The plan read the conversation as the caller's own; the title of a new one goes with
+        // the leaf.
+        store::conversations::set_active_leaf_titled(txn, scope.tenant, conversation, assistant.id, title.as_deref())
+            .await?;
         let job = TurnJob {
             tenant: scope.tenant,
             message: assistant.clone(),

@@ -131,9 +131,25 @@ pub async fn update(
 }
 
 pub async fn set_active_leaf(conn: &impl Conn, tenant: TenantId, id: ConversationId, leaf: MessageId) -> AppResult<()> {
-    let res = conversation::Entity::update_many()
+    set_active_leaf_titled(conn, tenant, id, leaf, None).await
+}
+
+/// [`set_active_leaf`], and the title in the same statement when given (a new conversation's
+/// first turn names it): one write per turn instead of two.
+pub async fn set_active_leaf_titled(
+    conn: &impl Conn,
+    tenant: TenantId,
+    id: ConversationId,
+    leaf: MessageId,
+    title: Option<&str>,
+) -> AppResult<()> {
+    let mut q = conversation::Entity::update_many()
         .col_expr(conversation::Column::ActiveLeafId, Some(leaf.0).into())
-        .col_expr(conversation::Column::UpdatedAt, now().into())
+        .col_expr(conversation::Column::UpdatedAt, now().into());
+    if let Some(title) = title {
+        q = q.col_expr(conversation::Column::Title, title.into());
+    }
+    let res = q
         .filter(conversation::Column::Id.eq(id.0))
         .filter(conversation::Column::TenantId.eq(tenant.0))
         .filter(conversation::Column::DeletedAt.is_null())

@@ -6,7 +6,7 @@
 
 use super::ApiTags;
 use super::chat::events::{EventKind, Events, sse_frame};
-use super::chat::{guarded, heartbeat, offset_after};
+use super::chat::{bad_event_id, guarded, heartbeat, offset_after};
 use super::error::ApiResult;
 use super::extract::Auth;
 use crate::state::AppState;
@@ -401,8 +401,7 @@ impl PrivateApi {
         let after = offset_after(last_event_id.0.as_deref(), "answer")?;
         if after.is_some_and(|offset| !turn.valid_offset(offset)) {
             // A number, but not a position this answer's stream handed out.
-            let reason = "must be the id of an event of this answer".into();
-            return Err(AppError::Validation { field: "Last-Event-ID", reason }.into());
+            return Err(bad_event_id("answer").into());
         }
         Ok(Events::new(guarded(&state, &auth.0, stream(turn, after.map(|o| o as u64))), heartbeat(&state)))
     }

@@ -123,13 +123,12 @@ async fn respond(
 /// A `Last-Event-ID` that is one offset (a single answer's stream): `None` without it, 422 when it
 /// is not a number.
 pub(super) fn offset_after(raw: Option<&str>, what: &str) -> Result<Option<usize>, AppError> {
-    raw.map(|raw| {
-        raw.trim().parse::<usize>().map_err(|_| AppError::Validation {
-            field: "Last-Event-ID",
-            reason: format!("must be the id of an event of this {what}"),
-        })
-    })
-    .transpose()
+    raw.map(|raw| raw.trim().parse::<usize>().map_err(|_| bad_event_id(what))).transpose()
+}
+
+/// The 422 for a `Last-Event-ID` that is not the id of an event of this `what`'s stream.
+pub(super) fn bad_event_id(what: &str) -> AppError {
+    AppError::Validation { field: "Last-Event-ID", reason: format!("must be the id of an event of this {what}") }
 }
 
 pub(super) fn heartbeat(state: &AppState) -> Duration {

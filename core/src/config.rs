@@ -348,7 +348,8 @@ pub struct ChatConfig {
     pub demo_model: bool,
     /// Streamed text is written to the database at least this often…
     pub flush_interval_ms: u64,
-    /// …or whenever this many bytes are pending.
+    /// …or whenever this many bytes are pending, or an eighth of the answer so far if that is
+    /// more (a long answer is not rewritten at every small step: its writes stay linear in its length).
     pub flush_bytes: usize,
     /// SSE comments sent while the upstream is silent.
     pub heartbeat_secs: u64,

@@ -7,7 +7,7 @@ use crate::config::{ChatConfig, ExposeSecret};
 use crate::domain::{MessageId, MessageStatus, TenantId};
 use crate::limits::quota::QuotaLedger;
 use crate::providers::{ChatRequest, Provider, ProviderError, StreamItem};
-use crate::store::messages::{Finish, Message, MessageError};
+use crate::store::messages::{Finish, Flush, Message, MessageError};
 use crate::store::usage::NewUsage;
 use crate::store::{self, Store};
 use crate::usage::Ticket;
@@ -34,11 +34,23 @@ pub enum ChatEvent {
 
 struct LiveState {
     content: String,
+    /// Bytes of `content` the store is known to hold: the next flush appends what follows. 0
+    /// means unknown (nothing flushed yet, or a flush failed and may or may not have landed):
+    /// the next flush writes the whole text.
+    flushed: usize,
     finished: Option<Message>,
     /// Milliseconds from the turn's start to its first token, once it arrived.
     ttft_ms: Option<i32>,
     /// When the first token arrived (the output rate is measured from there).
     first_token_at: Option<std::time::Instant>,
+}
+
+/// One stream's text in a flush: the whole of it, or what follows the last flush that landed.
+struct Pending {
+    id: MessageId,
+    tenant: TenantId,
+    whole: bool,
+    text: String,
 }
 
 pub struct Live {
@@ -149,6 +161,7 @@ impl Engine {
         let live = Arc::new(Live {
             state: Mutex::new(LiveState {
                 content: job.message.content.clone(),
+                flushed: 0,
                 finished: None,
                 ttft_ms: None,
                 first_token_at: None,
@@ -331,10 +344,13 @@ impl Engine {
                             state.first_token_at = Some(std::time::Instant::now());
                         }
                         state.content.push_str(&text);
+                        // A flush rewrites the stored text, however little is added: early flushes
+                        // of a long answer wait for an eighth of it, so its writes stay linear.
+                        let flush_at = self.config.flush_bytes.max(state.content.len() / 8);
                         drop(state);
                         live.notify.notify_waiters();
                         self.mark_dirty(id, tenant, live);
-                        if pending >= self.config.flush_bytes {
+                        if pending >= flush_at {
                             self.flush_now.notify_one();
                             pending = 0;
                         }
@@ -439,21 +455,40 @@ impl Engine {
             if batch.is_empty() {
                 continue;
             }
-            let snapshot: Vec<(MessageId, TenantId, String)> =
-                batch.iter().map(|(id, tenant, live)| (*id, *tenant, live.lock().content.clone())).collect();
+            // Only what streamed since the last flush that landed is copied and written.
+            let snapshot: Vec<Pending> = batch
+                .iter()
+                .map(|(id, tenant, live)| {
+                    let state = live.lock();
+                    let from = state.flushed.min(state.content.len());
+                    Pending { id: *id, tenant: *tenant, whole: from == 0, text: state.content[from..].to_string() }
+                })
+                .collect();
             let writing = std::time::Instant::now();
             let written = self.write_batch(&snapshot).await;
             if written.is_ok() {
                 crate::crashpoint::hit("turn.flushed");
             }
             self.metrics.flush(snapshot.len(), writing.elapsed(), written.is_ok());
-            if let Err(e) = written {
-                // Still in memory; the next round (or the final write) carries it.
-                tracing::warn!(error = %e, streams = snapshot.len(), "could not flush streamed content");
-                let mut dirty = self.dirty.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                for (id, tenant, live) in batch {
-                    if live.lock().finished.is_none() {
-                        dirty.entry(id).or_insert((tenant, live));
+            match written {
+                Ok(()) => {
+                    for ((_, _, live), pending) in batch.iter().zip(&snapshot) {
+                        let mut state = live.lock();
+                        state.flushed =
+                            if pending.whole { pending.text.len() } else { state.flushed + pending.text.len() };
+                    }
+                }
+                Err(e) => {
+                    // Still in memory; the next round (or the final write) carries it, whole: the
+                    // failed commit may have landed or not, and only a whole write is right either way.
+                    tracing::warn!(error = %e, streams = snapshot.len(), "could not flush streamed content");
+                    let mut dirty = self.dirty.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    for (id, tenant, live) in batch {
+                        let mut state = live.lock();
+                        state.flushed = 0;
+                        if state.finished.is_none() {
+                            dirty.entry(id).or_insert((tenant, live.clone()));
+                        }
                     }
                 }
             }
@@ -477,10 +512,11 @@ impl Engine {
         Ok(())
     }
 
-    async fn write_batch(&self, batch: &[(MessageId, TenantId, String)]) -> crate::error::AppResult<()> {
+    async fn write_batch(&self, batch: &[Pending]) -> crate::error::AppResult<()> {
         let txn = self.store.begin().await?;
-        for (id, tenant, content) in batch {
-            store::messages::flush_content(&*txn, *tenant, *id, content).await?;
+        for p in batch {
+            let text = if p.whole { Flush::Whole(&p.text) } else { Flush::Append(&p.text) };
+            store::messages::flush_content(&*txn, p.tenant, p.id, text).await?;
         }
         txn.commit().await?;
         Ok(())

@@ -127,7 +127,8 @@ impl ChatService {
             // Keep what the vanished replica generated after its last flush: its stream has it.
             match crate::cluster::streams::recover(&shared.cluster, id, &stored).await {
                 Ok(text) if text.len() > stored.len() => {
-                    store::messages::flush_content(self.store.conn(), tenant, id, &text).await?;
+                    store::messages::flush_content(self.store.conn(), tenant, id, store::messages::Flush::Whole(&text))
+                        .await?;
                 }
                 Ok(_) => {}
                 Err(_) => return Ok(0),

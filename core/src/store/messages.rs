@@ -148,11 +148,24 @@ pub async fn get(conn: &impl Conn, tenant: TenantId, id: MessageId) -> AppResult
         .map(Into::into))
 }
 
-/// Writes the content streamed so far (a periodic flush, not per token). Never touches a
-/// message that already reached a final state, so a late flush cannot undo the final write.
-pub async fn flush_content(conn: &impl Conn, tenant: TenantId, id: MessageId, content: &str) -> AppResult<()> {
+/// The text streamed so far, for a periodic flush (not per token). `Flush::Whole` replaces the
+/// stored text; `Flush::Append` adds to it what streamed since the last flush that landed, so a
+/// long answer is not sent and copied whole at every flush. Never touches a message that already
+/// reached a final state, so a late flush cannot undo the final write.
+#[derive(Debug, Clone, Copy)]
+pub enum Flush<'a> {
+    Whole(&'a str),
+    Append(&'a str),
+}
+
+pub async fn flush_content(conn: &impl Conn, tenant: TenantId, id: MessageId, text: Flush<'_>) -> AppResult<()> {
+    use sea_orm::sea_query::{BinOper, ExprTrait};
+    let content = match text {
+        Flush::Whole(all) => Expr::val(all),
+        Flush::Append(more) => Expr::col(message::Column::Content).binary(BinOper::Custom("||"), Expr::val(more)),
+    };
     message::Entity::update_many()
-        .col_expr(message::Column::Content, content.into())
+        .col_expr(message::Column::Content, content)
         .col_expr(message::Column::Status, MessageStatus::Streaming.as_str().into())
         .col_expr(message::Column::UpdatedAt, now().into())
         .filter(message::Column::Id.eq(id.0))

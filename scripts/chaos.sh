@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Confab's chaos suite (tests/chaos), the reliability harness: crash sweeps through a turn's life,
-# network faults between Confab and the provider, PostgreSQL and Redis (and between clients and
+# network faults between Confab and the provider, PostgreSQL, Redis and OpenSearch (and between clients and
 # Confab), fuzzing (proptest targets, and schemathesis's stateful phase as three roles of a tenant
 # while another tenant's data exists), and the promised limits. It prints the reliability table
 # made from what ran and checks that the README's table is the same.
@@ -11,7 +11,8 @@
 #   scripts/chaos.sh --write-readme    runs, then writes the table into README.md
 #   scripts/chaos.sh -- NAME...        only the Rust tests matching NAME (no README check)
 #
-# Env: TEST_PG_URL (else a private PostgreSQL is started), TEST_THREADS (default 4), CHAOS_SEED
+# Env: TEST_PG_URL (else a private PostgreSQL is started), TEST_OPENSEARCH_URL and
+# TEST_OPENSEARCH_LAUNCHER (else a private OpenSearch node is started), TEST_THREADS (default 4), CHAOS_SEED
 # (replays the random kill), PROPTEST_CASES, SCHEMATHESIS_SECONDS (per role; default 40),
 # CHAOS_SKIP_SCHEMATHESIS=1.
 # Prints cargo-style `test result:` lines; exits non-zero when anything failed.
@@ -38,9 +39,16 @@ THREADS="${TEST_THREADS:-4}"
 want_package redis-server command -v redis-server
 want_package python3-venv python3 -c 'import ensurepip'
 [ -n "${TEST_PG_URL:-}" ] || want_postgres_packages
+[ -n "${TEST_OPENSEARCH_URL:-}" ] || want_opensearch_packages
 ensure_packages
 make_run_dir confab-chaos
 [ -n "${TEST_PG_URL:-}" ] || start_postgres "$RUN_DIR" -c max_connections=300
+# OpenSearch boots while Rust builds; the OpenSearch fault tests wait for it.
+own_opensearch=0
+if [ -z "${TEST_OPENSEARCH_URL:-}" ]; then
+  start_opensearch "$RUN_DIR"
+  own_opensearch=1
+fi
 
 export CHAOS_RESULTS="$RUN_DIR/results.jsonl"
 : >"$CHAOS_RESULTS"
@@ -56,6 +64,9 @@ API_FAULT_TESTS=(
   retention::postgres::a_purge_killed_mid_run_completes_on_restart_with_nothing_half_deleted
   scale::an_answer_whose_replica_died_is_settled_by_the_other_and_readers_there_see_the_end
   scale::a_redis_outage_keeps_reads_refuses_new_turns_loses_nothing_and_recovers
+  opensearch::outbox_crash::a_crash_between_indexing_and_the_outbox_delete_converges_after_restart_on_postgres
+  opensearch::outbox_crash::a_crash_between_indexing_and_the_outbox_delete_converges_after_restart_on_sqlite
+  opensearch::opensearch_faults_have_their_documented_outcomes
 )
 
 status=0
@@ -67,6 +78,14 @@ echo "== chaos: the Rust suite (tests/chaos)"
 cargo test -p confab-tests --features chaos --test chaos -- --test-threads "$THREADS" "${names[@]}" || status=1
 if [ "${#names[@]}" = 0 ]; then
   echo "== chaos: the API suite's crash and outage tests"
+  if [ "$own_opensearch" = 1 ]; then
+    wait_for_opensearch
+  else
+    for _ in $(seq 1 180); do
+      curl -fsS "$TEST_OPENSEARCH_URL/_cluster/health?wait_for_status=yellow&timeout=1s" >/dev/null 2>&1 && break
+      sleep 1
+    done
+  fi
   cargo test -p confab-tests --test api -- --exact --test-threads "$THREADS" "${API_FAULT_TESTS[@]}" || status=1
   if [ "${CHAOS_SKIP_SCHEMATHESIS:-0}" != 1 ]; then
     echo "== chaos: schemathesis, stateful, as three roles"

@@ -33,10 +33,11 @@ Stages (default: all, in this order; CI runs all):
            (the retention canaries there also start a private redis-server)
   chaos    the reliability harness (scripts/chaos.sh, tests/chaos): crash sweeps through a turn's
            life (crash points and kill -9, on SQLite and PostgreSQL), network faults through a
-           fault proxy (provider, PostgreSQL, Redis; slow, vanishing and idle clients), proptest
-           fuzz targets, schemathesis's stateful phase as three roles, the promised limits; prints
-           the reliability table and fails when README.md's differs (about 4 minutes warm);
-           `scripts/chaos.sh --long` is the long sweep; starts PostgreSQL, redis-server per test
+           fault proxy (provider, PostgreSQL, Redis, OpenSearch; slow, vanishing and idle
+           clients), proptest fuzz targets, schemathesis's stateful phase as three roles, the
+           promised limits; prints the reliability table and fails when README.md's differs
+           (about 5 minutes warm); `scripts/chaos.sh --long` is the long sweep; starts PostgreSQL
+           and OpenSearch, redis-server per test
   sdk      the developer platform from outside Rust, against a real server (confab-sdk-e2e-server):
            the generated Python and TypeScript SDKs (drift, build, their README examples and
            tests), the OpenAI-compatible endpoint through the official `openai` Python package, and
@@ -100,8 +101,9 @@ if wants api || wants scale || wants search || wants chaos; then want_postgres_p
 # The scale-out tests start a private redis-server per test (and stop it to play outages); so do
 # the search stage's retention canaries, which look for purged text in Redis and OpenSearch.
 if wants scale || wants search || wants chaos; then want_package redis-server command -v redis-server; fi
-# A real OpenSearch node, built and run from Maven Central with Java 17.
-if wants search; then want_opensearch_packages; fi
+# A real OpenSearch node, built and run from Maven Central with Java 17 (the chaos stage puts a
+# fault proxy in front of it).
+if wants search || wants chaos; then want_opensearch_packages; fi
 # Node.js and npm come in the web stage (ensure_node); Debian's chromium runs the e2e tests.
 if wants web || wants admin; then want_package chromium test -x /usr/bin/chromium; fi
 # The sdk stage's Python suites each run in a fresh virtualenv (packages from PyPI).
@@ -114,8 +116,8 @@ LOG="$RUN_DIR/test-output.log"
 if wants api || wants scale || wants search || wants chaos; then
   start_postgres "$RUN_DIR" -c full_page_writes=off -c max_connections=300
 fi
-# Started now so that it boots while Rust builds; the search stage waits for it.
-if wants search; then start_opensearch "$RUN_DIR"; fi
+# Started now so that it boots while Rust builds; the search and chaos stages wait for it.
+if wants search || wants chaos; then start_opensearch "$RUN_DIR"; fi
 
 # ---- Builds several stages share (stages run in subshells, so a file marks what is done) --------
 build_confab() {

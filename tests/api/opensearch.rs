@@ -2,11 +2,14 @@
 //! highlights, deletes, cursor pages, an outage that chat survives and the index recovers from
 //! without a gap, a resumable rebuild from SQL, several replicas draining one outbox, and what
 //! `config check` and `/readyz` report.
+use confab_tests::faults::{Fault, FaultProxy};
 use confab_tests::opensearch::{self as os, Node};
+use confab_tests::reliability::{Check, record, record_variant};
 use confab_tests::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::collections::HashSet;
+use std::time::{Duration, Instant};
 
 struct Setup {
     _upstream: ScriptedUpstream,
@@ -708,5 +711,161 @@ mod canary {
     async fn retention_and_erasure_leave_no_canary_in_opensearch_or_redis_on_sqlite() {
         super::retention_and_erasure_leave_no_canary_in_opensearch_or_redis_except_what_a_hold_keeps(Backend::Sqlite)
             .await
+    }
+}
+
+/// A server (on `backend`) whose OpenSearch is the shared node behind a fault proxy.
+async fn behind_proxy(backend: Backend, fault: Fault, crashpoint: Option<&str>) -> (FaultProxy, Setup) {
+    let url = os::shared_url();
+    let proxy = FaultProxy::start(url.trim_start_matches("http://")).await;
+    proxy.set(fault);
+    let upstream = ScriptedUpstream::start().await;
+    let prefix = os::random_prefix();
+    let mut opts = os::options(Options::default().upstream(&upstream), &format!("http://{}", proxy.addr()), &prefix);
+    if let Some(point) = crashpoint {
+        opts = opts.env("CONFAB_CRASHPOINT", point);
+    }
+    let app = TestApp::spawn_with(backend, opts).await;
+    let admin = app.admin().await;
+    (proxy, Setup { _upstream: upstream, app, admin, url, prefix })
+}
+
+static OUTBOX_CRASH: Check = Check {
+    id: "1.12",
+    fault: "crash: an OpenSearch outbox batch indexed, its rows not yet deleted",
+    expected: "the batch is sent again after the restart, nothing doubled; the index converges with the database",
+    how: "changes made while OpenSearch is refused, crash point `search.outbox_sent` once it is back, restart; index ids = `search_docs` ids, searches find each hit once",
+};
+
+async fn a_crash_between_indexing_and_the_outbox_delete_converges_after_restart(b: Backend) {
+    let _r = record(&OUTBOX_CRASH, b);
+    // OpenSearch refuses connections from the start: every change waits in the outbox.
+    let (proxy, s) = behind_proxy(b, Fault::Refuse, Some("search.outbox_sent")).await;
+    let mut expected = HashSet::new();
+    for i in 0..3 {
+        let conv = titled_conversation(&s.admin, &format!("Crash drill {i}")).await;
+        let (q, a) = turn(&s.admin, &conv, &format!("[upstream text=quokka{i}] wombat drill {i}")).await;
+        expected.insert(q);
+        assert!(!a.is_empty());
+    }
+    let backlog = os::backlog(&s.app.db).await;
+    assert!(backlog >= 9, "{backlog}");
+    // It comes back: the indexer sends a batch and dies before deleting its rows.
+    proxy.clear();
+    let Setup { mut app, admin: _, url, prefix, _upstream } = s;
+    // The indexer retries with a backoff of at most 10 s.
+    app.wait_exit(Duration::from_secs(60));
+    assert!(app.server_log().contains("crashpoint search.outbox_sent reached"), "{}", app.server_log());
+    os::refresh(&url, &prefix).await;
+    assert!(os::count(&url, &prefix).await.unwrap_or(0) > 0, "the batch reached the index");
+    assert_eq!(os::backlog(&app.db).await, backlog, "its rows are still in the outbox");
+    let (db, mut opts) = app.kill();
+    opts.env.retain(|(k, _)| k != "CONFAB_CRASHPOINT");
+    let app = TestApp::start(db, opts);
+    let admin = app.admin().await;
+    os::assert_converged(&app, &url, &prefix).await;
+    let found: Vec<String> = search(&admin, "wombat").await.iter().map(key).collect();
+    assert_eq!(found.len(), expected.len(), "each hit once: {found:?}");
+    assert_eq!(found.into_iter().collect::<HashSet<_>>(), expected);
+    assert_eq!(search(&admin, "quokka1").await.len(), 2, "the question and its answer");
+}
+
+static OS_LATENCY: Check = Check {
+    id: "2.40",
+    fault: "OpenSearch: 200 ms latency on every packet",
+    expected: "searches answer (slower) with the same hits; indexing keeps up",
+    how: "fault proxy `Latency(200ms)` between Confab and OpenSearch; turns, searches, convergence",
+};
+
+static OS_BLACKHOLE: Check = Check {
+    id: "2.41",
+    fault: "OpenSearch: blackhole (nothing comes back, connections open)",
+    expected: "search 503 `unavailable` within the client's deadline (3 s in the test config), none hangs; chat goes on; `/readyz` 200 `degraded`; the index converges when it clears",
+    how: "fault proxy `Blackhole`; a search timed, a turn, `/readyz`; then `cut` and clear; convergence",
+};
+
+static OS_RESET: Check = Check {
+    id: "2.42",
+    fault: "OpenSearch: connections reset mid-response",
+    expected: "a search gets its answer or 503 `unavailable`, never another 5xx; failed bulk writes are retried: nothing lost, nothing indexed twice",
+    how: "fault proxy `ResetAfter(300 bytes)` during turns and searches; then clear; convergence",
+};
+
+#[tokio::test]
+async fn opensearch_faults_have_their_documented_outcomes() {
+    let (proxy, s) = behind_proxy(Backend::Postgres, Fault::None, None).await;
+    let admin = &s.admin;
+    let pg = "PostgreSQL";
+
+    let r = record_variant(&OS_LATENCY, pg);
+    proxy.set(Fault::Latency(Duration::from_millis(200)));
+    let conv = titled_conversation(admin, "Slow index").await;
+    let (q, _) = turn(admin, &conv, "[upstream text=tapir] narwhal latency").await;
+    os::assert_converged(&s.app, &s.url, &s.prefix).await;
+    let hits = search(admin, "narwhal").await;
+    assert_eq!(hits.iter().map(key).collect::<Vec<_>>(), vec![q]);
+    proxy.clear();
+    drop(r);
+
+    let r = record_variant(&OS_BLACKHOLE, pg);
+    proxy.set(Fault::Blackhole);
+    proxy.cut();
+    let started = Instant::now();
+    let (st, body) = search_raw(admin, &[("q", "narwhal")]).await;
+    let took = started.elapsed();
+    assert_eq!(error_code(st, &body, 503), "unavailable", "{body}");
+    assert!(took < Duration::from_secs(8), "the search waited {took:?}");
+    let conv = titled_conversation(admin, "Dark index").await;
+    let (dark, _) = turn(admin, &conv, "[upstream text=tapir] narwhal blackhole").await;
+    let ready = reqwest::Client::new()
+        .get(s.app.url("/readyz"))
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .expect("/readyz answers during the blackhole");
+    assert_eq!(ready.status(), StatusCode::OK);
+    let ready: Value = ready.json().await.unwrap();
+    assert_eq!(ready["status"], "degraded", "{ready}");
+    assert!(ready["checks"]["search"]["outbox_backlog"].as_i64().unwrap() > 0, "{ready}");
+    proxy.clear();
+    proxy.cut();
+    os::assert_converged(&s.app, &s.url, &s.prefix).await;
+    let found: HashSet<String> = search(admin, "narwhal").await.iter().map(key).collect();
+    assert!(found.contains(&dark), "written during the blackhole, found after: {found:?}");
+    drop(r);
+
+    let r = record_variant(&OS_RESET, pg);
+    proxy.set(Fault::ResetAfter(300));
+    proxy.cut();
+    let mut written = Vec::new();
+    for i in 0..3 {
+        let conv = titled_conversation(admin, &format!("Reset {i}")).await;
+        let (q, _) = turn(admin, &conv, &format!("[upstream text=tapir] ocelot reset {i}")).await;
+        written.push(q);
+        let (st, body) = search_raw(admin, &[("q", "ocelot")]).await;
+        assert!(st == StatusCode::OK || error_code(st, &body, 503) == "unavailable", "{st}: {body}");
+    }
+    proxy.clear();
+    proxy.cut();
+    os::assert_converged(&s.app, &s.url, &s.prefix).await;
+    let found: Vec<String> = search(admin, "ocelot").await.iter().map(key).collect();
+    assert_eq!(found.len(), written.len(), "{found:?}");
+    assert_eq!(found.into_iter().collect::<HashSet<_>>(), written.into_iter().collect::<HashSet<_>>());
+    drop(r);
+}
+
+// Multi-threaded: the fault proxy runs on the test's runtime while the test blocks waiting for
+// the server to die.
+mod outbox_crash {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_crash_between_indexing_and_the_outbox_delete_converges_after_restart_on_postgres() {
+        a_crash_between_indexing_and_the_outbox_delete_converges_after_restart(Backend::Postgres).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_crash_between_indexing_and_the_outbox_delete_converges_after_restart_on_sqlite() {
+        a_crash_between_indexing_and_the_outbox_delete_converges_after_restart(Backend::Sqlite).await;
     }
 }

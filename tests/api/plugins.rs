@@ -2,6 +2,8 @@
 //! doing their jobs on real chat turns against the scripted upstream, a hostile plugin under
 //! both failure policies, tenant isolation and who may do what.
 use base64::Engine;
+use confab_tests::plugin_fixtures::fixture;
+pub(crate) use confab_tests::plugin_fixtures::request_fixture;
 use confab_tests::*;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -24,21 +26,6 @@ fn example(name: &str) -> (Value, String) {
     (manifest, base64::engine::general_purpose::STANDARD.encode(component))
 }
 
-/// A request transform written in WAT, made a component the way plugin toolchains do.
-/// `transform-request` takes its arguments through one pointer (more than 16 flat values)
-/// and returns a pointer to its outcome.
-pub(crate) fn request_fixture(body: &str) -> String {
-    fixture(
-        "request-transform",
-        &format!(
-            r#"(module
-  (memory (export "memory") 1)
-  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32) (i32.const 1024))
-  (func (export "confab:plugin/request-hook@0.1.0#transform-request") (param i32) (result i32) {body}))"#
-        ),
-    )
-}
-
 /// An answer transform written in WAT: `transform-response` gets 14 flat values (the
 /// context's six strings and the text) and returns a pointer to an `option<string>`.
 fn response_fixture(body: &str, data: &str) -> String {
@@ -53,22 +40,6 @@ fn response_fixture(body: &str, data: &str) -> String {
     (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32) {body}))"#
         ),
     )
-}
-
-fn fixture(world: &str, wat: &str) -> String {
-    let mut resolve = wit_parser::Resolve::default();
-    resolve.push_dir(plugins_dir().join("wit/confab-plugin@0.1.0")).unwrap();
-    // Stand-ins for WASI packages, for would-be plugins that import them.
-    resolve.push_file(plugins_dir().join("fixtures/deps/wasi-filesystem.wit")).unwrap();
-    resolve.push_file(plugins_dir().join("fixtures/deps/wasi-sockets.wit")).unwrap();
-    let package =
-        resolve.push_file(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/request-hook.wit")).unwrap();
-    let world = resolve.select_world(&[package], Some(world)).unwrap();
-    let mut module = wat::parse_str(wat).unwrap();
-    wit_component::embed_component_metadata(&mut module, &resolve, world, wit_component::StringEncoding::UTF8).unwrap();
-    let component =
-        wit_component::ComponentEncoder::default().module(&module).unwrap().validate(true).encode().unwrap();
-    base64::engine::general_purpose::STANDARD.encode(component)
 }
 
 pub(crate) async fn upload(api: &Api, manifest: &Value, component: &str) -> (reqwest::StatusCode, Value) {

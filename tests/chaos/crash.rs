@@ -184,6 +184,58 @@ async fn a_crash_before_the_first_byte_fails_the_answer_cleanly(b: Backend) {
     invariants::hold(&app).await;
 }
 
+static PLUGIN_CALL: Check = Check {
+    id: "1.09",
+    fault: "crash: about to run the tenant's plugins (request transforms)",
+    expected: "acknowledged turn kept; answer `failed` (`interrupted`), nothing sent to the provider, no usage; reattach ends cleanly; regenerate runs the plugin and completes",
+    how: "a request-transform plugin enabled, crash point `turn.plugin_call`, restart, same-key retry, `Last-Event-ID` reattach, regenerate, invariants",
+};
+
+async fn a_crash_at_the_plugin_call_fails_the_answer_cleanly(b: Backend) {
+    let _r = record(&PLUGIN_CALL, b);
+    let upstream = ScriptedUpstream::start().await;
+    let app = server(b, &upstream, Some("turn.plugin_call")).await;
+    let api = app.admin().await;
+    // A request transform that passes the request on unchanged.
+    let component = confab_tests::plugin_fixtures::request_fixture("(i32.const 16)");
+    let manifest = json!({ "name": "passer", "version": "0.0.1", "hooks": ["transform_request"],
+                           "failure_policy": "fail_closed" });
+    let (s, body) = api
+        .send(
+            reqwest::Method::POST,
+            "/v1/plugins",
+            Some(json!({ "manifest": manifest, "component_base64": component })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let (s, body) = api
+        .send(reqwest::Method::PUT, "/v1/tenant/plugins/passer", Some(json!({ "version": "0.0.1", "enabled": true })))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let conv = api.conversation().await;
+    let seen = send_and_read(&api, &conv, "turn-1").await;
+    let app = restart_after_crash(app, "turn.plugin_call");
+    let api = app.admin().await;
+    let (replayed, id) = retry_same_key(&api, &conv, "turn-1", &seen).await;
+    assert!(replayed, "the committed turn is replayed");
+    let db = app.db.connect().await;
+    let s = stored(&db, &id).await;
+    assert_eq!((s.status.as_str(), s.error_code.as_deref()), ("failed", Some("interrupted")));
+    assert_eq!((s.content.as_str(), s.usage_events), ("", 0));
+    assert_eq!(upstream.calls(), 0, "nothing reached the provider");
+    let end = invariants::reattach_ends_cleanly(&api, &id, &seen.text).await;
+    assert_eq!(end["message"]["status"], "failed");
+    // The plugin is still enabled after the restart and runs on the regenerated answer.
+    let (s, regen) = api.post_idem(&format!("/v1/messages/{id}/regenerate"), "regen-1", json!({})).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{regen}");
+    let done = api.wait_final(regen["assistant_message"]["id"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["content"], answer(TOKENS).as_str());
+    assert_eq!(done["plugins"][0]["plugin"], "passer", "{done}");
+    assert_eq!(upstream.calls(), 1);
+    invariants::hold(&app).await;
+}
+
 static MID_FLUSH: Check = Check {
     id: "1.04",
     fault: "crash: mid-answer, just after a flush of streamed text committed",
@@ -381,6 +433,7 @@ both_backends!(
     a_crash_before_the_turn_commits_keeps_nothing_and_the_retry_makes_it,
     a_crash_after_the_turn_commits_keeps_the_question_and_fails_the_answer,
     a_crash_before_the_first_byte_fails_the_answer_cleanly,
+    a_crash_at_the_plugin_call_fails_the_answer_cleanly,
     a_crash_mid_answer_keeps_the_flushed_text_as_partial,
     a_crash_during_the_final_write_lands_neither_half,
     a_crash_after_the_final_write_keeps_the_completed_answer,

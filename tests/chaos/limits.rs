@@ -194,6 +194,66 @@ async fn every_promised_limit_holds_at_and_one_past_it() {
     drop(r);
 }
 
+static PLUGIN_MEMORY: Check = Check {
+    id: "4.08",
+    fault: "limit: a plugin's linear memory (64 MiB per instance, `plugins/README.md`)",
+    expected: "a request transform that grows its memory to exactly 64 MiB runs and the turn completes; one 64 KiB page more stops it (`plugin_failed`, memory) and nothing goes upstream; the server serves on",
+    how: "WAT components growing from 1 page by 1,023 and by 1,024 pages (fail-closed); provider call count",
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_may_use_its_memory_limit_and_not_a_page_more() {
+    let _r = record_variant(&PLUGIN_MEMORY, "SQLite");
+    let upstream = ScriptedUpstream::start().await;
+    let (_app, api) = server(&upstream).await;
+    let mut calls = 0;
+    // The component starts with one page; 1,023 more make 64 MiB, 1,024 one page past it.
+    for (pages, passes) in [(1023, true), (1024, false)] {
+        let name = format!("grow{pages}");
+        let component = confab_tests::plugin_fixtures::request_fixture(&format!(
+            "(if (i32.eq (memory.grow (i32.const {pages})) (i32.const -1)) (then unreachable)) (i32.const 16)"
+        ));
+        let manifest = json!({ "name": name, "version": "0.0.1", "hooks": ["transform_request"],
+                               "failure_policy": "fail_closed" });
+        let (s, body) = api
+            .send(Method::POST, "/v1/plugins", Some(json!({ "manifest": manifest, "component_base64": component })))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+        let (s, body) = api
+            .send(
+                Method::PUT,
+                &format!("/v1/tenant/plugins/{name}"),
+                Some(json!({ "version": "0.0.1", "enabled": true, "time_budget_ms": 2000 })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        let conv = api.conversation().await;
+        let (s, t) = api
+            .post_idem(
+                &format!("/v1/conversations/{conv}/messages"),
+                &name,
+                json!({ "content": "[upstream tokens=2] hello", "model": "gpt-4o" }),
+            )
+            .await;
+        assert_eq!(s, StatusCode::ACCEPTED, "{t}");
+        let done = api.wait_final(t["assistant_message"]["id"].as_str().unwrap()).await;
+        if passes {
+            calls += 1;
+            assert_eq!(done["status"], "completed", "{pages} pages: {done}");
+            assert_eq!(done["plugins"][0]["outcome"], "unchanged", "{done}");
+        } else {
+            assert_eq!(done["status"], "failed", "{pages} pages: {done}");
+            assert_eq!(done["error"]["code"], "plugin_failed");
+            let detail = done["plugins"][0]["detail"].as_str().unwrap_or_default();
+            assert!(detail.contains("memory"), "{detail}");
+        }
+        assert_eq!(upstream.calls(), calls, "{pages} pages");
+        let resp = api.delete(&format!("/v1/tenant/plugins/{name}")).await;
+        assert_eq!(resp.status(), 204);
+    }
+    assert!(api.get_json("/v1/me").await["id"].is_string(), "the server serves on");
+}
+
 static FLOOD: Check = Check {
     id: "4.10",
     fault: "1,000 oversized (2 MiB) and 200 slow (1 byte / 100 ms) requests at once",

@@ -15,6 +15,7 @@ mod fuzz;
 mod invariants;
 mod limits;
 mod network;
+mod replicas;
 
 /// Whether the long sweep runs (`CHAOS_LONG=1`, `scripts/chaos.sh --long`).
 pub fn long() -> bool {

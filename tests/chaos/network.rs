@@ -1,8 +1,9 @@
 //! Network faults between Confab and its dependencies, through [`FaultProxy`]: the provider
 //! (latency, bandwidth, a reset mid-answer, a blackhole, a half-open connection, a slow close),
-//! PostgreSQL (a blackhole, every connection reset, latency) and Redis (a blackhole). Each has its
-//! documented behaviour, checked while the fault lasts; once it clears, new turns work and the
-//! invariants hold.
+//! PostgreSQL (a blackhole, every connection reset, latency) and Redis (a blackhole, latency,
+//! every connection reset mid-answer); OpenSearch's are in the API suite (`tests/api/opensearch.rs`).
+//! Each has its documented behaviour, checked while the fault lasts; once it clears, new turns
+//! work and the invariants hold.
 
 use crate::invariants::{self, answer, stored};
 use confab_tests::faults::{Fault, FaultProxy};
@@ -404,6 +405,87 @@ async fn a_redis_blackhole_refuses_turns_quickly_and_recovers() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert!(ok, "turns are admitted again after Redis comes back");
+    invariants::hold(&a).await;
+}
+
+static REDIS_LATENCY: Check = Check {
+    id: "2.22",
+    fault: "Redis (two replicas): 50 ms latency on every packet",
+    expected: "turns are admitted and complete; a reader on the other replica gets the whole answer, in order",
+    how: "fault proxy `Latency(50ms)` between both replicas and Redis; a turn on A read live from B",
+};
+
+static REDIS_RESET: Check = Check {
+    id: "2.23",
+    fault: "Redis (two replicas): every connection reset mid-answer",
+    expected: "the answer completes whole; the reader on the other replica gets all of it, no gap or duplicate (from Redis or the database); new turns are admitted after",
+    how: "fault proxy `cut` after the B reader's fifth delta; then another turn",
+};
+
+/// A turn sent to A and read live on B; `during` runs after the reader's fifth delta. Returns the
+/// stored answer and what B's reader got.
+async fn turn_read_on_b(api: &Api, b: &TestApp, conv: &str, during: impl FnOnce()) -> (Value, String) {
+    let key = uuid::Uuid::new_v4().to_string();
+    let (s, t) = api
+        .post_idem(
+            &format!("/v1/conversations/{conv}/messages"),
+            &key,
+            json!({ "content": "[upstream tokens=30 delay_ms=30] tell me", "model": "gpt-4o" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{t}");
+    let id = t["assistant_message"]["id"].as_str().unwrap().to_string();
+    let mut sse = api.on(b).attach(&id, None).await;
+    let mut events = Vec::new();
+    let mut during = Some(during);
+    let read = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(e) = sse.next().await {
+            let last = !matches!(e.event.as_str(), "message.delta" | "message.created");
+            events.push(e);
+            if events.iter().filter(|e| e.event == "message.delta").count() == 5
+                && let Some(f) = during.take()
+            {
+                f();
+            }
+            if last {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "B's reader got the end");
+    let done = api.wait_final(&id).await;
+    (done, deltas(&events))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_latency_and_resets_leave_answers_whole_on_both_replicas() {
+    let upstream = ScriptedUpstream::start().await;
+    let redis = RedisServer::start();
+    let proxy = FaultProxy::start(&format!("127.0.0.1:{}", redis.port)).await;
+    let opts = Options::default().upstream(&upstream).env("CONFAB_REDIS__URL", &format!("redis://{}", proxy.addr()));
+    let a = TestApp::spawn_with(Backend::Postgres, opts).await;
+    let b = a.replica(&[]);
+    let api = a.admin().await;
+    let conv = api.conversation().await;
+
+    let r = record_variant(&REDIS_LATENCY, "PostgreSQL, Redis");
+    proxy.set(Fault::Latency(Duration::from_millis(50)));
+    let (done, seen) = turn_read_on_b(&api, &b, &conv, || {}).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["content"], answer(30).as_str());
+    assert_eq!(seen, answer(30), "B's reader got all of it, in order");
+    proxy.clear();
+    drop(r);
+
+    let r = record_variant(&REDIS_RESET, "PostgreSQL, Redis");
+    let (done, seen) = turn_read_on_b(&api, &b, &conv, || proxy.cut()).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["content"], answer(30).as_str());
+    assert_eq!(seen, answer(30), "no gap or duplicate after the reset");
+    let (done, seen) = turn_read_on_b(&api, &b, &conv, || {}).await;
+    assert_eq!((done["status"].as_str(), seen.as_str()), (Some("completed"), answer(30).as_str()));
+    drop(r);
     invariants::hold(&a).await;
 }
 

@@ -9,6 +9,7 @@
 pub mod faults;
 pub mod opensearch;
 pub mod otlp;
+pub mod plugin_fixtures;
 pub mod proxy;
 pub mod redis;
 pub mod reliability;

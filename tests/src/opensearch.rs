@@ -68,6 +68,46 @@ pub async fn wait_indexed(app: &TestApp, url: &str, prefix: &str) {
     refresh(url, prefix).await;
 }
 
+/// Waits for the outbox to drain, then checks that the index holds exactly the documents the
+/// database says are searchable: the ids in `search_docs` (kept by the database's own triggers,
+/// independently of the outbox: finished messages and titled conversations), each once.
+pub async fn assert_converged(app: &TestApp, url: &str, prefix: &str) {
+    wait_indexed(app, url, prefix).await;
+    let conn = app.db.connect().await;
+    let backend = conn.get_database_backend();
+    // SQLite keeps the ids as 16-byte blobs (or text, in rows a trigger wrote from text).
+    let sql = match backend {
+        sea_orm::DbBackend::Sqlite => {
+            "SELECT CASE typeof(hit_id) WHEN 'blob' THEN hex(hit_id) ELSE hit_id END AS hit_id FROM search_docs"
+        }
+        _ => "SELECT CAST(hit_id AS TEXT) AS hit_id FROM search_docs",
+    };
+    let rows = conn.query_all_raw(Statement::from_string(backend, sql)).await.unwrap();
+    conn.close().await.ok();
+    let expected: std::collections::BTreeSet<String> = rows
+        .iter()
+        .map(|r| uuid::Uuid::parse_str(&r.try_get::<String>("", "hit_id").unwrap()).unwrap().to_string())
+        .collect();
+    let resp = reqwest::Client::new()
+        .post(format!("{url}/{}/_search", index_name(prefix)))
+        .json(&serde_json::json!({ "size": 10000, "_source": false, "query": { "match_all": {} } }))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = resp.json().await.unwrap();
+    let hits = body["hits"]["hits"].as_array().unwrap_or_else(|| panic!("{body}"));
+    let indexed: Vec<String> = hits.iter().map(|h| h["_id"].as_str().unwrap().to_lowercase()).collect();
+    let unique: std::collections::BTreeSet<String> = indexed.iter().cloned().collect();
+    assert_eq!(unique.len(), indexed.len(), "a document indexed twice");
+    assert_eq!(
+        unique,
+        expected,
+        "the index and the database disagree: only indexed {:?}, only in the database {:?}",
+        unique.difference(&expected).collect::<Vec<_>>(),
+        expected.difference(&unique).collect::<Vec<_>>()
+    );
+}
+
 pub async fn refresh(url: &str, prefix: &str) {
     let resp = reqwest::Client::new().post(format!("{url}/{}/_refresh", index_name(prefix))).send().await.unwrap();
     assert!(resp.status().is_success(), "refresh: {}", resp.text().await.unwrap_or_default());

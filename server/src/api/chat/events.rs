@@ -251,7 +251,7 @@ pub(super) fn first_delta_timed(
 }
 
 pub(super) fn sse(stream: BoxStream<'static, ChatEvent>, heartbeat: Duration) -> Events {
-    Events::new(stream.map(|event| frame(&event)).boxed(), heartbeat)
+    Events::new(stream.map(frame).boxed(), heartbeat)
 }
 
 /// A choice set's answers on one stream. Events are those of a single answer (deltas carry
@@ -277,15 +277,17 @@ pub(super) fn sse_choices(
 }
 
 /// One event as an SSE frame: `id:`, `event:` and a single `data:` line of JSON (the JSON never
-/// holds a raw line break), then the blank line. A delta is written from the borrowed text into
-/// one buffer, in the exact bytes the generic path writes (keys in order, serde_json's escaping);
-/// the two other kinds, two per stream, take the generic path.
-fn frame(event: &ChatEvent) -> Bytes {
+/// holds a raw line break), then the blank line. A delta is written from its text into one
+/// buffer, in the exact bytes the generic path writes (keys in order, serde_json's escaping);
+/// the final event, which carries the whole answer, has the answer's text escaped straight into
+/// the frame the same way (the rest of the message takes the generic path); `created` takes the
+/// generic path. Each reader of a long answer so makes one copy of it for the end, not several.
+fn frame(event: ChatEvent) -> Bytes {
     match event {
         ChatEvent::Delta { message_id, content, offset } => {
             let mut buf = Vec::with_capacity(content.len() + DELTA_FRAME_OVERHEAD);
             let mut offset_digits = itoa::Buffer::new();
-            let offset = offset_digits.format(*offset).as_bytes();
+            let offset = offset_digits.format(offset).as_bytes();
             buf.extend_from_slice(b"id: ");
             buf.extend_from_slice(offset);
             buf.extend_from_slice(b"\nevent: message.delta\ndata: {\"content\":");
@@ -298,8 +300,41 @@ fn frame(event: &ChatEvent) -> Bytes {
             buf.extend_from_slice(b",\"type\":\"message.delta\"}\n\n");
             Bytes::from(buf)
         }
-        other => {
-            let wire = to_wire(other.clone());
+        ChatEvent::Finished(mut message) => {
+            let id = message.content.len() + 1;
+            let content = std::mem::take(&mut message.content);
+            let wire = to_wire(ChatEvent::Finished(message));
+            let json = poem_openapi::types::ToJSON::to_json_string(&wire);
+            // The message's own `content` key (inside a JSON string a quote is escaped, so the
+            // pattern cannot come from a value); anything unexpected takes the generic path.
+            const EMPTY: &str = "\"content\":\"\"";
+            let mut found = json.match_indices(EMPTY);
+            let (Some((at, _)), None) = (found.next(), found.next()) else {
+                let mut wire = wire;
+                if let StreamEvent::Completed(MessageCompleted { message })
+                | StreamEvent::Failed(MessageFailed { message })
+                | StreamEvent::Cancelled(MessageCancelled { message }) = &mut wire
+                {
+                    message.content = content;
+                }
+                return generic_frame(&wire, &id.to_string());
+            };
+            let mut id_digits = itoa::Buffer::new();
+            let mut buf = Vec::with_capacity(content.len() + json.len() + 64);
+            buf.extend_from_slice(b"id: ");
+            buf.extend_from_slice(id_digits.format(id).as_bytes());
+            buf.extend_from_slice(b"\nevent: ");
+            buf.extend_from_slice(wire.name().as_bytes());
+            buf.extend_from_slice(b"\ndata: ");
+            let key = EMPTY.len() - 2;
+            buf.extend_from_slice(&json.as_bytes()[..at + key]);
+            let _ = serde_json::to_writer(&mut buf, content.as_str());
+            buf.extend_from_slice(&json.as_bytes()[at + EMPTY.len()..]);
+            buf.extend_from_slice(b"\n\n");
+            Bytes::from(buf)
+        }
+        created => {
+            let wire = to_wire(created);
             generic_frame(&wire, &wire.id().to_string())
         }
     }
@@ -348,11 +383,54 @@ mod tests {
         for (i, text) in texts.iter().enumerate() {
             let message_id = MessageId::new();
             let offset = 1000 * i + text.len();
-            let fast = frame(&ChatEvent::Delta { message_id, content: (*text).to_owned(), offset });
+            let fast = frame(ChatEvent::Delta { message_id, content: (*text).to_owned(), offset });
             let wire = to_wire(ChatEvent::Delta { message_id, content: (*text).to_owned(), offset });
             let data = poem_openapi::types::ToJSON::to_json_string(&wire);
             let poem_event = poem::web::sse::Event::message(data).event_type(wire.name()).id(wire.id().to_string());
             assert_eq!(std::str::from_utf8(&fast).unwrap(), poem_event.to_string(), "{text:?}");
+        }
+    }
+
+    /// The final frame, with the answer's text spliced in, is byte for byte what the generic path
+    /// writes, for every final status, text that needs every kind of escaping, plugin runs
+    /// (whose details hold the word "content") and an error.
+    #[test]
+    fn final_frames_match_the_generic_encoding() {
+        use confab_core::domain::{ConversationId, MessageRole, MessageStatus, TenantId};
+        use confab_core::store::messages::{Message, MessageError};
+        let texts = ["", "t0 t1 ", "quote \" \"content\":\"\" \\ \n \u{2028} 世界 🎉", "</script>"];
+        let statuses =
+            [MessageStatus::Completed, MessageStatus::Partial, MessageStatus::Failed, MessageStatus::Cancelled];
+        for text in texts {
+            for status in statuses {
+                let message = Message {
+                    id: MessageId::new(),
+                    tenant_id: TenantId::new(),
+                    conversation_id: ConversationId::new(),
+                    parent_id: Some(MessageId::new()),
+                    role: MessageRole::Assistant,
+                    status,
+                    content: text.to_string(),
+                    model: Some("gpt-4o".into()),
+                    model_config: None,
+                    error: (status != MessageStatus::Completed).then(|| MessageError {
+                        code: "interrupted".into(),
+                        message: "\"content\":\"\" was cut".into(),
+                        retry_after_secs: None,
+                    }),
+                    input_tokens: Some(3),
+                    output_tokens: Some(2),
+                    plugin_runs: Some(serde_json::json!([{ "plugin": "p", "version": "1", "outcome": "changed",
+                        "detail": "\"content\":\"\"", "elapsed_us": 5 }])),
+                    created_at: chrono::Utc::now(),
+                    updated_at: chrono::Utc::now(),
+                };
+                let fast = frame(ChatEvent::Finished(message.clone()));
+                let wire = to_wire(ChatEvent::Finished(message));
+                let data = poem_openapi::types::ToJSON::to_json_string(&wire);
+                let poem_event = poem::web::sse::Event::message(data).event_type(wire.name()).id(wire.id().to_string());
+                assert_eq!(std::str::from_utf8(&fast).unwrap(), poem_event.to_string(), "{text:?} {status:?}");
+            }
         }
     }
 }

@@ -27,9 +27,17 @@ const LINGER: Duration = Duration::from_secs(30);
 /// is what a client sends back to resume: it then gets exactly the rest.
 #[derive(Debug, Clone)]
 pub enum ChatEvent {
-    Created { user_message_id: Option<MessageId>, message: Message },
-    Delta { message_id: MessageId, content: String, offset: usize },
-    Finished(Message),
+    Created {
+        user_message_id: Option<MessageId>,
+        message: Box<Message>,
+    },
+    Delta {
+        message_id: MessageId,
+        content: String,
+        offset: usize,
+    },
+    /// Shared by everyone attached (a long answer's final message is not copied per reader).
+    Finished(Arc<Message>),
 }
 
 struct LiveState {
@@ -38,7 +46,7 @@ struct LiveState {
     /// means unknown (nothing flushed yet, or a flush failed and may or may not have landed):
     /// the next flush writes the whole text.
     flushed: usize,
-    finished: Option<Message>,
+    finished: Option<Arc<Message>>,
     /// Milliseconds from the turn's start to its first token, once it arrived.
     ttft_ms: Option<i32>,
     /// When the first token arrived (the output rate is measured from there).
@@ -208,7 +216,7 @@ impl Engine {
             tokio::pin!(notified);
             notified.as_mut().enable();
             if let Some(m) = live.lock().finished.clone() {
-                return Some(m);
+                return Some(Message::clone(&m));
             }
             notified.await;
         }
@@ -427,7 +435,7 @@ impl Engine {
             updated_at: store::now(),
             ..message
         };
-        live.lock().finished = Some(finished);
+        live.lock().finished = Some(Arc::new(finished));
     }
 
     fn mark_dirty(&self, id: MessageId, tenant: TenantId, live: &Arc<Live>) {
@@ -533,7 +541,8 @@ impl Engine {
     ) -> BoxStream<'static, ChatEvent> {
         let engine = self.clone();
         let id = message.id;
-        let created = after.is_none().then(|| ChatEvent::Created { user_message_id, message: message.clone() });
+        let created =
+            after.is_none().then(|| ChatEvent::Created { user_message_id, message: Box::new(message.clone()) });
         let state = Reader {
             engine,
             tenant,
@@ -816,15 +825,17 @@ impl Reader {
                 }
                 let terminal = m.status.is_terminal();
                 if terminal {
-                    self.pending.push_back(ChatEvent::Finished(m.clone()));
+                    self.pending.push_back(ChatEvent::Finished(Arc::new(m.clone())));
                 }
                 self.last = m;
                 terminal
             }
             Ok(None) => {
                 // Deleted while being read: end with what we know.
-                self.pending
-                    .push_back(ChatEvent::Finished(Message { status: MessageStatus::Cancelled, ..self.last.clone() }));
+                self.pending.push_back(ChatEvent::Finished(Arc::new(Message {
+                    status: MessageStatus::Cancelled,
+                    ..self.last.clone()
+                })));
                 true
             }
             Err(e) => {

@@ -30,6 +30,30 @@ pub struct Message {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Message {
+    /// A copy of everything but the text (which may be a long answer that callers write out
+    /// from the original).
+    pub fn without_content(&self) -> Message {
+        Message {
+            id: self.id,
+            tenant_id: self.tenant_id,
+            conversation_id: self.conversation_id,
+            parent_id: self.parent_id,
+            role: self.role,
+            status: self.status,
+            content: String::new(),
+            model: self.model.clone(),
+            model_config: self.model_config.clone(),
+            error: self.error.clone(),
+            input_tokens: self.input_tokens,
+            output_tokens: self.output_tokens,
+            plugin_runs: self.plugin_runs.clone(),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
 /// Why a turn failed, kept with the message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageError {

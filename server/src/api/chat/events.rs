@@ -6,6 +6,7 @@ use bytes::Bytes;
 use confab_core::chat::Positions;
 use confab_core::chat::engine::ChatEvent;
 use confab_core::domain::MessageStatus;
+use confab_core::store::messages::Message;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use poem::IntoResponse;
@@ -225,11 +226,16 @@ fn to_wire(event: ChatEvent) -> StreamEvent {
         ChatEvent::Delta { message_id, content, offset } => {
             StreamEvent::Delta(MessageDelta { message_id: message_id.0, content, offset: offset as u64 })
         }
-        ChatEvent::Finished(m) => match m.status {
-            MessageStatus::Completed => StreamEvent::Completed(MessageCompleted { message: m.into() }),
-            MessageStatus::Cancelled => StreamEvent::Cancelled(MessageCancelled { message: m.into() }),
-            _ => StreamEvent::Failed(MessageFailed { message: m.into() }),
-        },
+        ChatEvent::Finished(m) => final_event(std::sync::Arc::unwrap_or_clone(m)),
+    }
+}
+
+/// The final event for a finished message.
+fn final_event(m: Message) -> StreamEvent {
+    match m.status {
+        MessageStatus::Completed => StreamEvent::Completed(MessageCompleted { message: m.into() }),
+        MessageStatus::Cancelled => StreamEvent::Cancelled(MessageCancelled { message: m.into() }),
+        _ => StreamEvent::Failed(MessageFailed { message: m.into() }),
     }
 }
 
@@ -300,27 +306,21 @@ fn frame(event: ChatEvent) -> Bytes {
             buf.extend_from_slice(b",\"type\":\"message.delta\"}\n\n");
             Bytes::from(buf)
         }
-        ChatEvent::Finished(mut message) => {
+        ChatEvent::Finished(message) => {
             let id = message.content.len() + 1;
-            let content = std::mem::take(&mut message.content);
-            let wire = to_wire(ChatEvent::Finished(message));
+            // The message is shared by every reader: copy all of it but the text, and escape the
+            // text from the shared one straight into the frame.
+            let wire = final_event(message.without_content());
             let json = poem_openapi::types::ToJSON::to_json_string(&wire);
             // The message's own `content` key (inside a JSON string a quote is escaped, so the
             // pattern cannot come from a value); anything unexpected takes the generic path.
             const EMPTY: &str = "\"content\":\"\"";
             let mut found = json.match_indices(EMPTY);
             let (Some((at, _)), None) = (found.next(), found.next()) else {
-                let mut wire = wire;
-                if let StreamEvent::Completed(MessageCompleted { message })
-                | StreamEvent::Failed(MessageFailed { message })
-                | StreamEvent::Cancelled(MessageCancelled { message }) = &mut wire
-                {
-                    message.content = content;
-                }
-                return generic_frame(&wire, &id.to_string());
+                return generic_frame(&final_event(Message::clone(&message)), &id.to_string());
             };
             let mut id_digits = itoa::Buffer::new();
-            let mut buf = Vec::with_capacity(content.len() + json.len() + 64);
+            let mut buf = Vec::with_capacity(message.content.len() + json.len() + 64);
             buf.extend_from_slice(b"id: ");
             buf.extend_from_slice(id_digits.format(id).as_bytes());
             buf.extend_from_slice(b"\nevent: ");
@@ -328,7 +328,7 @@ fn frame(event: ChatEvent) -> Bytes {
             buf.extend_from_slice(b"\ndata: ");
             let key = EMPTY.len() - 2;
             buf.extend_from_slice(&json.as_bytes()[..at + key]);
-            let _ = serde_json::to_writer(&mut buf, content.as_str());
+            let _ = serde_json::to_writer(&mut buf, message.content.as_str());
             buf.extend_from_slice(&json.as_bytes()[at + EMPTY.len()..]);
             buf.extend_from_slice(b"\n\n");
             Bytes::from(buf)
@@ -397,7 +397,7 @@ mod tests {
     #[test]
     fn final_frames_match_the_generic_encoding() {
         use confab_core::domain::{ConversationId, MessageRole, MessageStatus, TenantId};
-        use confab_core::store::messages::{Message, MessageError};
+        use confab_core::store::messages::MessageError;
         let texts = ["", "t0 t1 ", "quote \" \"content\":\"\" \\ \n \u{2028} 世界 🎉", "</script>"];
         let statuses =
             [MessageStatus::Completed, MessageStatus::Partial, MessageStatus::Failed, MessageStatus::Cancelled];
@@ -425,8 +425,8 @@ mod tests {
                     created_at: chrono::Utc::now(),
                     updated_at: chrono::Utc::now(),
                 };
-                let fast = frame(ChatEvent::Finished(message.clone()));
-                let wire = to_wire(ChatEvent::Finished(message));
+                let fast = frame(ChatEvent::Finished(std::sync::Arc::new(message.clone())));
+                let wire = to_wire(ChatEvent::Finished(std::sync::Arc::new(message)));
                 let data = poem_openapi::types::ToJSON::to_json_string(&wire);
                 let poem_event = poem::web::sse::Event::message(data).event_type(wire.name()).id(wire.id().to_string());
                 assert_eq!(std::str::from_utf8(&fast).unwrap(), poem_event.to_string(), "{text:?} {status:?}");

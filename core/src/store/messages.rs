@@ -172,16 +172,16 @@ pub async fn get(conn: &impl Conn, tenant: TenantId, id: MessageId) -> AppResult
         .map(Into::into))
 }
 
-/// The text streamed so far, for a periodic flush (not per token). `Flush::Whole` replaces the
-/// stored text; `Flush::Append` adds to it what streamed since the last flush that landed, so a
-/// long answer is not sent and copied whole at every flush. Never touches a message that already
-/// reached a final state, so a late flush cannot undo the final write.
+/// The text of a flush: `Whole` replaces the stored text; `Append` adds what streamed since the
+/// last flush that landed, so a long answer is not sent and copied whole at every flush.
 #[derive(Debug, Clone, Copy)]
 pub enum Flush<'a> {
     Whole(&'a str),
     Append(&'a str),
 }
 
+/// Writes the text streamed so far (a periodic flush, not per token). Never touches a message
+/// that already reached a final state, so a late flush cannot undo the final write.
 pub async fn flush_content(conn: &impl Conn, tenant: TenantId, id: MessageId, text: Flush<'_>) -> AppResult<()> {
     use sea_orm::sea_query::{BinOper, ExprTrait};
     let content = match text {

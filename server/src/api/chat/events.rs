@@ -314,6 +314,7 @@ fn frame(event: ChatEvent) -> Bytes {
             let json = poem_openapi::types::ToJSON::to_json_string(&wire);
             // The message's own `content` key (inside a JSON string a quote is escaped, so the
             // pattern cannot come from a value); anything unexpected takes the generic path.
+            const KEY: &str = "\"content\":";
             const EMPTY: &str = "\"content\":\"\"";
             let mut found = json.match_indices(EMPTY);
             let (Some((at, _)), None) = (found.next(), found.next()) else {
@@ -326,8 +327,7 @@ fn frame(event: ChatEvent) -> Bytes {
             buf.extend_from_slice(b"\nevent: ");
             buf.extend_from_slice(wire.name().as_bytes());
             buf.extend_from_slice(b"\ndata: ");
-            let key = EMPTY.len() - 2;
-            buf.extend_from_slice(&json.as_bytes()[..at + key]);
+            buf.extend_from_slice(&json.as_bytes()[..at + KEY.len()]);
             let _ = serde_json::to_writer(&mut buf, message.content.as_str());
             buf.extend_from_slice(&json.as_bytes()[at + EMPTY.len()..]);
             buf.extend_from_slice(b"\n\n");

@@ -23,9 +23,10 @@ Stages (default: all, in this order; CI runs all):
   plugins  builds the example plugins from source (plugins/build.sh), runs the guest crates' unit
            tests and the plugin host's tests against the built components
   api      the Rust workspace tests on SQLite and PostgreSQL, except the scale and search stages'
-           (it skips test names containing scale:: or opensearch::); starts PostgreSQL and builds
-           the example plugins (the API's plugin tests install them); then a CI-sized streaming
-           benchmark (scripts/bench.sh --ci: 50 streams, debug build) whose figures the run prints
+           (it skips test names containing scale:: or opensearch::); starts PostgreSQL, builds
+           the example plugins (the API's plugin tests install them) and installs the test
+           OpenID provider (npm ci in tests/oidc: panva's oidc-provider, for the oidc:: tests);
+           then a CI-sized streaming benchmark (scripts/bench.sh --ci: 50 streams, debug build) whose figures the run prints
            at its end, before the summary line (printed, never asserted)
   scale    the Redis scale-out tests (names containing scale::): two replicas on PostgreSQL and a
            private redis-server per test; starts PostgreSQL
@@ -191,6 +192,10 @@ stage_plugins() {
 stage_api() {
   build_confab
   build_plugins # the API's plugin tests install the example components from plugins/dist
+  # The single sign-on tests (oidc::) run panva's oidc-provider: Node.js and its locked packages.
+  ensure_node
+  echo "== installing the test OpenID provider (tests/oidc, npm ci)"
+  npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error
   echo "== Rust workspace tests on SQLite and PostgreSQL (without scale:: and opensearch::)"
   rust_tests --skip scale:: --skip opensearch:: "${test_args[@]}"
   ci_bench

@@ -252,6 +252,12 @@ pub struct AuthConfig {
     pub api_token_default_days: u32,
     /// Minimum password length.
     pub min_password_length: usize,
+    /// How far the identity provider's clock may be ahead of or behind ours when single sign-on
+    /// checks an ID token's expiry and issue time, in seconds.
+    pub sso_clock_skew_secs: u64,
+    /// The DNS server (`ip:port`) asked for the TXT records that verify a tenant's e-mail
+    /// domains; unset uses the system's resolver configuration (`/etc/resolv.conf`).
+    pub domain_dns_server: Option<String>,
 }
 
 impl Default for AuthConfig {
@@ -265,6 +271,8 @@ impl Default for AuthConfig {
             login_window_secs: 15 * 60,
             api_token_default_days: 90,
             min_password_length: 12,
+            sso_clock_skew_secs: 60,
+            domain_dns_server: None,
         }
     }
 }

@@ -45,6 +45,13 @@ pub const SEALED_COLUMNS: &[SealedColumn] = &[
         },
     },
     SealedColumn {
+        label: "single sign-on client secrets",
+        table: "sso_providers",
+        column: "client_secret_sealed",
+        context_column: None,
+        context: |tenant, id, _| crate::identity::sso::secret_context(tenant.unwrap_or_default(), id),
+    },
+    SealedColumn {
         label: "share links",
         table: "shares",
         column: "token_sealed",

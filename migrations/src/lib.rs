@@ -25,6 +25,7 @@ mod m20261217_000018_audit_sinks;
 mod m20261218_000019_identity_provisioning;
 mod m20261219_000020_choice_sets;
 mod m20261220_000021_private_mode;
+mod m20261221_000022_single_sign_on;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261218_000019_identity_provisioning::Migration),
             Box::new(m20261219_000020_choice_sets::Migration),
             Box::new(m20261220_000021_private_mode::Migration),
+            Box::new(m20261221_000022_single_sign_on::Migration),
         ]
     }
 }

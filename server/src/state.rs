@@ -23,6 +23,8 @@ pub struct AppState {
     pub accounts: Accounts,
     /// SCIM provisioning and the group → role mapping.
     pub provisioning: confab_core::identity::Provisioning,
+    pub sso: confab_core::identity::sso::SsoService,
+    pub domains: confab_core::identity::domains::DomainService,
     pub chat: ChatService,
     pub presets: Arc<confab_core::presets::PresetService>,
     pub usage: Arc<confab_core::usage::UsageService>,
@@ -86,6 +88,12 @@ impl AppState {
         let search = confab_core::search::SearchService::new(store.clone(), &config)
             .map_err(|e| anyhow::anyhow!("search: {e}"))?;
         let share_key = confab_core::crypto::Keyring::from_config(&config.secrets).map_err(|e| anyhow::anyhow!(e))?;
+        let sso_key = confab_core::crypto::Keyring::from_config(&config.secrets).map_err(|e| anyhow::anyhow!(e))?;
+        let sso = confab_core::identity::sso::SsoService::new(store.clone(), auth.clone(), authz.clone(), sso_key)
+            .map_err(|e| anyhow::anyhow!("single sign-on: {e}"))?;
+        let domains =
+            confab_core::identity::domains::DomainService::new(store.clone(), config.auth.domain_dns_server.as_deref())
+                .map_err(|e| anyhow::anyhow!("domain verification: {e}"))?;
         let shares = confab_core::shares::ShareService::new(store.clone(), share_key);
         let siem = Arc::new(
             confab_core::siem::SiemService::new(store.clone(), &config).map_err(|e| anyhow::anyhow!("siem: {e}"))?,
@@ -103,6 +111,8 @@ impl AppState {
             auth,
             accounts,
             provisioning,
+            sso,
+            domains,
             chat,
             presets,
             usage,

@@ -209,6 +209,19 @@ fn cases(tenant: &str, member_id: &str) -> Vec<Case> {
             Some(json!({ "allowed": true, "reason": "x".repeat(501) })),
             ADMINS,
         ),
+        case(Method::GET, "/v1/tenant/sso", None, READERS),
+        case(
+            Method::PUT,
+            "/v1/tenant/sso",
+            Some(json!({ "display_name": "", "issuer": "x", "client_id": "" })),
+            ADMINS,
+        ),
+        case(Method::DELETE, "/v1/tenant/sso", None, ADMINS),
+        case(Method::GET, "/v1/tenant/domains", None, READERS),
+        case(Method::POST, "/v1/tenant/domains", Some(json!({ "domain": "not a domain" })), ADMINS),
+        case(Method::POST, "/v1/tenant/domains/nobody.example/verify", None, ADMINS),
+        case(Method::DELETE, "/v1/tenant/domains/nobody.example", None, ADMINS),
+        case(Method::POST, "/v1/auth/oidc/logout", Some(json!({})), ALL),
         case(Method::POST, "/v1/auth/logout", None, ALL),
     ]
 }

@@ -10,6 +10,7 @@ mod choices;
 mod cli;
 mod console;
 mod input;
+mod oidc;
 mod openai;
 mod opensearch;
 mod personal;

@@ -6,7 +6,9 @@
 //! and sets it. Without it PostgreSQL tests fail rather than pass silently.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod dns;
 pub mod faults;
+pub mod oidc;
 pub mod opensearch;
 pub mod otlp;
 pub mod plugin_fixtures;

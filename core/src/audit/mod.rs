@@ -23,6 +23,18 @@ pub mod action {
     pub const LOGIN: &str = "auth.login";
     pub const LOGIN_FAILED: &str = "auth.login_failed";
     pub const LOGOUT: &str = "auth.logout";
+    /// A platform admin's password sign-in to a tenant that allows only single sign-on.
+    pub const LOGIN_BREAK_GLASS: &str = "auth.login_break_glass";
+    /// A single sign-on attempt that did not sign anyone in (the reason in the details).
+    pub const SSO_LOGIN_FAILED: &str = "sso.login_failed";
+    pub const SSO_CONFIGURED: &str = "sso.configured";
+    pub const SSO_REMOVED: &str = "sso.removed";
+    /// A user's account made at their first single sign-on (just-in-time provisioning).
+    pub const SSO_USER_PROVISIONED: &str = "sso.user_provisioned";
+    /// An e-mail domain a tenant claims (pending), proved (DNS or the operator) or gives up.
+    pub const DOMAIN_CLAIMED: &str = "domain.claimed";
+    pub const DOMAIN_VERIFIED: &str = "domain.verified";
+    pub const DOMAIN_REMOVED: &str = "domain.removed";
     pub const PASSWORD_CHANGED: &str = "auth.password_changed";
     pub const TOKEN_CREATED: &str = "token.created";
     pub const TOKEN_REVOKED: &str = "token.revoked";

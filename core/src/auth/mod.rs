@@ -183,6 +183,35 @@ impl AuthService {
         let Some(user) = user else { return Err(AppError::InvalidCredentials) };
         self.limiter.reset(&account_key).await;
 
+        // Tenants that sign in only through their identity provider are out of a password's
+        // reach, except for platform admins (break-glass access, audited below).
+        let mut sso_only = Vec::new();
+        for t in &usable {
+            if !store::sso::passwords_allowed(self.store.conn(), t.tenant_id).await? {
+                sso_only.push(t.tenant_id);
+            }
+        }
+        let usable: Vec<_> = if user.is_platform_admin {
+            usable
+        } else {
+            let reachable: Vec<_> = usable.into_iter().filter(|t| !sso_only.contains(&t.tenant_id)).collect();
+            if reachable.is_empty() && !sso_only.is_empty() {
+                let txn = self.store.begin().await?;
+                audit::record(
+                    &*txn,
+                    NewEntry::new(sso_only.first().copied(), &Actor::user(user.id, &user.email), action::LOGIN_FAILED)
+                        .failed()
+                        .details(serde_json::json!({ "reason": "password_sign_in_disabled" })),
+                )
+                .await?;
+                txn.commit().await?;
+                return Err(AppError::Forbidden(
+                    "Your organization signs in with single sign-on: use its \"Sign in with …\" button.".into(),
+                ));
+            }
+            reachable
+        };
+
         // The console is for tenant admins, auditors and platform admins: there, the active
         // tenant is one the user administers or audits.
         let usable: Vec<_> = match surface {
@@ -218,6 +247,47 @@ impl AuthService {
             None => usable.first(),
         };
         let active_id = active.map(|t| t.tenant_id);
+        if let Some(t) = active_id.filter(|t| sso_only.contains(t)) {
+            // Only platform admins get here: a password into a single-sign-on tenant.
+            let txn = self.store.begin().await?;
+            audit::record(
+                &*txn,
+                NewEntry::new(Some(t), &Actor::user(user.id, &user.email), action::LOGIN_BREAK_GLASS)
+                    .details(serde_json::json!({ "surface": surface.as_str() })),
+            )
+            .await?;
+            txn.commit().await?;
+            tracing::warn!(user = %user.id, tenant = %t, "break-glass password sign-in to a single-sign-on tenant");
+        }
+        let details = serde_json::json!({ "surface": surface.as_str() });
+        self.open_session(&user, active_id, None, surface, ip, user_agent, details).await
+    }
+
+    /// A chat session that `tenant`'s identity provider vouched for: bound to that tenant.
+    pub async fn open_sso_session(
+        &self,
+        user: UserId,
+        tenant: TenantId,
+        ip: Option<&str>,
+        user_agent: Option<&str>,
+        details: serde_json::Value,
+    ) -> AppResult<IssuedSession> {
+        let user = store::users::get(self.store.conn(), user).await?.ok_or(AppError::NotFound("user"))?;
+        self.open_session(&user, Some(tenant), Some(tenant), Surface::Chat, ip, user_agent, details).await
+    }
+
+    /// Opens a session (audited as a sign-in) and returns its secret.
+    #[allow(clippy::too_many_arguments)]
+    async fn open_session(
+        &self,
+        user: &User,
+        active_id: Option<TenantId>,
+        sso_tenant: Option<TenantId>,
+        surface: Surface,
+        ip: Option<&str>,
+        user_agent: Option<&str>,
+        details: serde_json::Value,
+    ) -> AppResult<IssuedSession> {
         let token = secrets::random_token();
         let txn = self.store.begin().await?;
         let session = store::sessions::insert(
@@ -230,6 +300,7 @@ impl AuthService {
                 user_agent: user_agent.map(str::to_string),
                 expires_at: now() + ChronoDuration::seconds(self.config.session_absolute_secs as i64),
                 surface,
+                sso_tenant_id: sso_tenant,
             },
         )
         .await?;
@@ -237,11 +308,11 @@ impl AuthService {
             &*txn,
             NewEntry::new(active_id, &Actor::user(user.id, &user.email), action::LOGIN)
                 .target("session", session.id)
-                .details(serde_json::json!({ "surface": surface.as_str() })),
+                .details(details),
         )
         .await?;
         txn.commit().await?;
-        let principal = self.session_principal(&user, active_id, session.id, surface, &token).await?;
+        let principal = self.session_principal(user, active_id, sso_tenant, session.id, surface, &token).await?;
         Ok(IssuedSession { csrf_token: secrets::csrf_token(&token), token, principal })
     }
 
@@ -324,26 +395,44 @@ impl AuthService {
         // The cached principal lapses when the session would, or when it is time to record
         // activity again (so an active session's idle deadline keeps moving).
         let valid_until = session.expires_at.min(last_seen + idle).min(last_seen + touch_every);
-        Ok((self.session_principal(&user, session.active_tenant_id, session.id, surface, token).await?, valid_until))
+        let principal = self
+            .session_principal(&user, session.active_tenant_id, session.sso_tenant_id, session.id, surface, token)
+            .await?;
+        Ok((principal, valid_until))
     }
 
+    /// `sso_tenant`: the tenant whose single sign-on opened the session; the session acts only
+    /// there, and without platform rights.
     async fn session_principal(
         &self,
         user: &User,
         active_tenant: Option<TenantId>,
+        sso_tenant: Option<TenantId>,
         session: crate::domain::SessionId,
         surface: Surface,
         token: &str,
     ) -> AppResult<Principal> {
-        let tenant = match active_tenant {
+        let tenant = match sso_tenant.or(active_tenant) {
             Some(t) => self.active_tenant(user.id, t, None).await?,
             None => None,
+        };
+        // A password session does not reach a tenant that signs in only through its provider
+        // (platform admins excepted: break-glass), even when the tenant switched after sign-in.
+        let tenant = match tenant {
+            Some(t)
+                if sso_tenant.is_none()
+                    && !user.is_platform_admin
+                    && !store::sso::passwords_allowed(self.store.conn(), t.id).await? =>
+            {
+                None
+            }
+            other => other,
         };
         Ok(Principal {
             user_id: user.id,
             email: user.email.clone(),
             display_name: user.display_name.clone(),
-            is_platform_admin: user.is_platform_admin,
+            is_platform_admin: user.is_platform_admin && sso_tenant.is_none(),
             tenant,
             credential: Credential::Session { id: session, csrf_token: secrets::csrf_token(token), surface },
         })
@@ -413,6 +502,12 @@ impl AuthService {
         Ok((principal, record.expires_at.unwrap_or(chrono::DateTime::<Utc>::MAX_UTC)))
     }
 
+    /// The tenant whose single sign-on opened the caller's session, if one did.
+    pub async fn sso_tenant_of(&self, principal: &Principal) -> AppResult<Option<TenantId>> {
+        let Some(session) = principal.session_id() else { return Ok(None) };
+        Ok(store::sessions::get(self.store.conn(), session).await?.and_then(|s| s.sso_tenant_id))
+    }
+
     /// Switches a session's active tenant to another of the user's tenants.
     pub async fn switch_tenant(&self, principal: &Principal, tenant: TenantId) -> AppResult<()> {
         let Some(session) = principal.session_id() else {
@@ -423,6 +518,20 @@ impl AuthService {
         };
         if self.active_tenant(principal.user_id, tenant, None).await?.is_none() {
             return Err(AppError::NotFound("tenant"));
+        }
+        let conn = self.store.conn();
+        let bound = store::sessions::get(conn, session).await?.and_then(|s| s.sso_tenant_id);
+        if bound.is_some_and(|b| b != tenant) {
+            return Err(AppError::Forbidden(
+                "this session came from your organization's single sign-on and stays in that tenant; \
+                 sign in again to use another one"
+                    .into(),
+            ));
+        }
+        if bound.is_none() && !principal.is_platform_admin && !store::sso::passwords_allowed(conn, tenant).await? {
+            return Err(AppError::Forbidden(
+                "that tenant signs in with single sign-on: sign out and use its \"Sign in with …\" button".into(),
+            ));
         }
         store::sessions::set_active_tenant(self.store.conn(), session, tenant).await?;
         self.forget_cached();
@@ -471,6 +580,7 @@ impl AuthService {
                         user_agent: user_agent.map(str::to_string),
                         expires_at: now() + ChronoDuration::seconds(self.config.session_absolute_secs as i64),
                         surface,
+                        sso_tenant_id: None,
                     },
                 )
                 .await?;
@@ -483,7 +593,7 @@ impl AuthService {
         match issued {
             Some((token, session, surface)) => {
                 let user = store::users::get(conn, principal.user_id).await?.ok_or(AppError::NotFound("user"))?;
-                let principal = self.session_principal(&user, tenant, session, surface, &token).await?;
+                let principal = self.session_principal(&user, tenant, None, session, surface, &token).await?;
                 Ok(Some(IssuedSession { csrf_token: secrets::csrf_token(&token), token, principal }))
             }
             None => Ok(None),

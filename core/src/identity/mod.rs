@@ -11,7 +11,9 @@
 //! mapped to, `member` when none is. Members the provider does not manage keep the roles admins
 //! give them (keep one such tenant admin as break-glass access).
 
+pub mod domains;
 pub mod scim;
+pub mod sso;
 
 use crate::audit::{self, Actor, NewEntry, action};
 use crate::auth::AuthService;

@@ -22,6 +22,7 @@ pub mod presets;
 pub mod private_mode;
 pub(crate) mod sessions;
 pub(crate) mod setup_tokens;
+pub mod sso;
 pub mod tenants;
 pub mod usage;
 pub mod usage_insights;

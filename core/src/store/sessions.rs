@@ -15,6 +15,8 @@ pub struct Session {
     pub expires_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub surface: Surface,
+    /// Set when the tenant's single sign-on opened the session: it stays in that tenant.
+    pub sso_tenant_id: Option<TenantId>,
 }
 
 impl From<session::Model> for Session {
@@ -27,6 +29,7 @@ impl From<session::Model> for Session {
             expires_at: m.expires_at,
             revoked_at: m.revoked_at,
             surface: Surface::parse(&m.surface),
+            sso_tenant_id: m.sso_tenant_id.map(TenantId),
         }
     }
 }
@@ -39,6 +42,7 @@ pub struct NewSession<'a> {
     pub user_agent: Option<String>,
     pub expires_at: DateTime<Utc>,
     pub surface: Surface,
+    pub sso_tenant_id: Option<TenantId>,
 }
 
 pub async fn insert(conn: &impl Conn, new: NewSession<'_>) -> AppResult<Session> {
@@ -55,6 +59,7 @@ pub async fn insert(conn: &impl Conn, new: NewSession<'_>) -> AppResult<Session>
         expires_at: Set(new.expires_at),
         revoked_at: Set(None),
         surface: Set(new.surface.as_str().to_string()),
+        sso_tenant_id: Set(new.sso_tenant_id.map(|t| t.0)),
     }
     .insert(conn)
     .await?;

@@ -20,6 +20,7 @@ mod retention;
 mod search;
 mod session;
 mod shares;
+mod sso;
 mod system;
 mod telemetry;
 mod tenants;
@@ -90,6 +91,7 @@ type Apis = (
         telemetry::TelemetryApi,
         identity::IdentityApi,
         private::PrivateApi,
+        sso::SsoApi,
     ),
 );
 

@@ -48,14 +48,18 @@ export function useSignIn() {
   });
 }
 
-/** Signs out; the session is gone on this page whether or not the server heard it. */
+/**
+ * Signs out; the session is gone on this page whether or not the server heard it. A session that
+ * single sign-on opened then goes on to the provider's sign-out (RP-initiated logout), when it offers one.
+ */
 export function useSignOut() {
   const client = useQueryClient();
-  return $api.useMutation('post', '/v1/auth/logout', {
-    onSettled: () => {
+  return $api.useMutation('post', '/v1/auth/oidc/logout', {
+    onSettled: (out) => {
       setCsrfToken(null);
       setSession(client, null);
-      navigate('/');
+      if (out?.redirect) location.assign(out.redirect);
+      else navigate('/');
     },
   });
 }

@@ -102,6 +102,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/auth/oidc/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where the provider sends the browser back: validates the answer and the ID token, opens a
+         *     web chat session (the session cookie) and redirects to the web chat; any failure
+         *     redirects to the sign-in page with `?sso_error=<code>` (`expired`, `denied`,
+         *     `invalid_token`, `email_not_allowed`, `no_account`, `use_password`, `unavailable`,
+         *     `not_configured`, `error`) and is audited.
+         */
+        get: operations["sso_callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/oidc/discover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Which "Sign in with …" button to show, by e-mail address (its domain only: no account is
+         *     looked up) or by tenant slug. Needs no sign-in.
+         */
+        get: operations["sso_discover"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/oidc/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign out of this browser session; when the session came from single sign-on and the
+         *     provider offers RP-initiated logout, `redirect` is its end-session URL (send the browser
+         *     there to end the provider's session too).
+         */
+        post: operations["sso_logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/oidc/{tenant}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Start signing in through the tenant's provider: a redirect there (authorization code flow
+         *     with PKCE, `state` and `nonce`). Failures redirect to the sign-in page with
+         *     `?sso_error=<code>`.
+         */
+        get: operations["sso_start"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/choice-sets/{id}": {
         parameters: {
             query?: never;
@@ -1159,6 +1244,71 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tenant/domains": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The e-mail domains the active tenant claims. A verified domain routes sign-ins by e-mail
+         *     address to the tenant's provider and allows just-in-time provisioning for its addresses.
+         */
+        get: operations["domains_list"];
+        put?: never;
+        /**
+         * Claim an e-mail domain for the active tenant: the answer names the TXT record that proves
+         *     control. Claiming a domain the tenant already has answers that claim.
+         */
+        post: operations["domains_claim"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenant/domains/{domain}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Give up a domain claim (verified or not). Sign-ins stop routing by it and just-in-time
+         *     provisioning stops for its addresses; existing accounts stay.
+         */
+        delete: operations["domains_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenant/domains/{domain}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check the domain's TXT record now: 200 when it holds the claim's value (the domain is
+         *     verified), 422 saying what was found otherwise, 409 when another tenant verified the
+         *     domain first, 503 when DNS cannot be asked.
+         */
+        post: operations["domains_verify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenant/legal-holds": {
         parameters: {
             query?: never;
@@ -1543,6 +1693,28 @@ export interface paths {
         put: operations["sharing_settings_set"];
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenant/sso": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The active tenant's single sign-on settings (404 when none). */
+        get: operations["sso_get"];
+        /**
+         * Set the active tenant's OpenID provider. The issuer must answer discovery now (422 with
+         *     the reason otherwise); the client secret is sealed under the master key and never shown.
+         */
+        put: operations["sso_set"];
+        post?: never;
+        /** Remove the active tenant's single sign-on (members sign in with passwords again). */
+        delete: operations["sso_delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2432,6 +2604,49 @@ export interface components {
          * @enum {string}
          */
         DiffOp: "equal" | "delete" | "insert";
+        /**
+         * DomainClaim
+         * @description A domain to claim.
+         */
+        DomainClaim: {
+            /** @description A domain name, e.g. `example.com`. */
+            domain: string;
+        };
+        /**
+         * DomainList
+         * @description The e-mail domains a tenant claims.
+         */
+        DomainList: {
+            /** @description By name. */
+            domains: components["schemas"]["DomainView"][];
+        };
+        /**
+         * DomainView
+         * @description An e-mail domain the tenant claims. Until `verified`, publish `txt_value` as a TXT record at
+         *     `txt_name` and ask for verification.
+         */
+        DomainView: {
+            /**
+             * Format: date-time
+             * @description When the tenant claimed it.
+             */
+            created_at: string;
+            /** @description The domain name, lower-case. */
+            domain: string;
+            /** @description The DNS name of the TXT record, e.g. `_confab-challenge.example.com`. */
+            txt_name: string;
+            /** @description The value the TXT record must hold. */
+            txt_value: string;
+            /** @description Whether the tenant proved it controls the domain. */
+            verified: boolean;
+            /**
+             * Format: date-time
+             * @description When it was verified.
+             */
+            verified_at?: string | null;
+            /** @description `dns` (the TXT record) or `operator` (`confab admin verify-domain`). */
+            verified_by?: string | null;
+        };
         /**
          * EditMessage
          * @description A new version of a user message: a sibling branch with a new answer.
@@ -4246,6 +4461,17 @@ export interface components {
             updated_at?: string | null;
         };
         /**
+         * SignedOutView
+         * @description After signing out: where the browser goes next.
+         */
+        SignedOutView: {
+            /**
+             * @description The provider's end-session URL when the session came from single sign-on and the provider
+             *     offers RP-initiated logout; null otherwise (show the sign-in page).
+             */
+            redirect?: string | null;
+        };
+        /**
          * SnapshotMessageView
          * @description One message of a share snapshot, as it was when shared.
          */
@@ -4301,6 +4527,114 @@ export interface components {
             highlight: boolean;
             /** @description A piece of the snippet's text. */
             text: string;
+        };
+        /**
+         * SsoButtonView
+         * @description A "Sign in with …" button.
+         */
+        SsoButtonView: {
+            /** @description The provider's label. */
+            display_name: string;
+            /** @description Whether the tenant's members may also sign in with a password. */
+            passwords_allowed: boolean;
+            /** @description Where the button leads. */
+            start_url: string;
+            /** @description The tenant whose provider it is; start at `/v1/auth/oidc/{tenant_slug}/start`. */
+            tenant_slug: string;
+        };
+        /**
+         * SsoDiscovery
+         * @description The single sign-on button a sign-in page shows, if any.
+         */
+        SsoDiscovery: {
+            /** @description The button, or null when the address's domain (or the tenant) has no single sign-on. */
+            sso?: (components["schemas"]["SsoButtonView"] & unknown) | null;
+        };
+        /**
+         * SsoSettingsRequest
+         * @description The tenant's OpenID provider settings. The issuer must answer OpenID discovery when saved.
+         */
+        SsoSettingsRequest: {
+            /**
+             * @description Let members keep signing in with passwords (default true).
+             * @default true
+             */
+            allow_passwords: boolean;
+            /**
+             * @description E-mail domains that may sign in; required for just-in-time provisioning, which also needs
+             *     each of them verified by the tenant (`/v1/tenant/domains`).
+             * @default []
+             */
+            allowed_domains: string[];
+            /** @description The client id registered at the provider. */
+            client_id: string;
+            /**
+             * @description The client secret (write-only). Omit to keep the stored one; an empty string removes it
+             *     (a public client, PKCE only).
+             */
+            client_secret?: string | null;
+            /** @description The button's label (1–100 characters), e.g. "Okta". */
+            display_name: string;
+            /** @description The e-mail claim (default `email`). */
+            email_claim?: string | null;
+            /**
+             * @description Offer the sign-in button (default true).
+             * @default true
+             */
+            enabled: boolean;
+            /** @description The groups claim (e.g. `groups`); omit to leave roles to the tenant's admins. */
+            groups_claim?: string | null;
+            /** @description The issuer identifier: `https://…` (plain `http://` only for localhost). */
+            issuer: string;
+            /**
+             * @description Create the account and membership at a first sign-in (default false).
+             * @default false
+             */
+            jit_provisioning: boolean;
+            /** @description The name claim (default `name`). */
+            name_claim?: string | null;
+            /** @description Scopes to request (default `openid email profile`; `openid` is always added). */
+            scopes?: string[] | null;
+        };
+        /**
+         * SsoSettingsView
+         * @description A tenant's OpenID provider settings (the client secret is never shown).
+         */
+        SsoSettingsView: {
+            /** @description Whether members may still sign in with a password (platform admins always may). */
+            allow_passwords: boolean;
+            /** @description E-mail domains that may sign in (lower-case); empty allows any. */
+            allowed_domains: string[];
+            /** @description The client id Confab is registered with at the provider. */
+            client_id: string;
+            /** @description The button's label: "Sign in with {display_name}". */
+            display_name: string;
+            /** @description The claim holding the e-mail address. */
+            email_claim: string;
+            /** @description Whether the sign-in button is offered. */
+            enabled: boolean;
+            /**
+             * @description The claim listing the person's groups; when set, the tenant's role mappings decide the
+             *     role at every sign-in.
+             */
+            groups_claim?: string | null;
+            /** @description Whether a client secret is stored (sealed under the master key). */
+            has_client_secret: boolean;
+            /** @description The provider's issuer identifier (discovery at `{issuer}/.well-known/openid-configuration`). */
+            issuer: string;
+            /** @description Whether a first sign-in creates the account and membership. */
+            jit_provisioning: boolean;
+            /** @description The claim holding the person's name. */
+            name_claim: string;
+            /** @description The redirect URI to register at the provider. */
+            redirect_uri: string;
+            /** @description Scopes requested, `openid` first. */
+            scopes: string[];
+            /**
+             * Format: date-time
+             * @description When the settings last changed.
+             */
+            updated_at: string;
         };
         /**
          * @description One server-sent event. Its SSE `event:` field is the `type`; its `id:` is the message's
@@ -5563,6 +5897,341 @@ export interface operations {
                 content: {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
+            };
+        };
+    };
+    sso_callback: {
+        parameters: {
+            query?: {
+                /** @description The `state` sent to the provider. */
+                state?: string;
+                /** @description The authorization code. */
+                code?: string;
+                /** @description The provider's error code, when it refused. */
+                error?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the provider (or, on failure, back to the sign-in page with `?sso_error=<code>`). */
+            303: {
+                headers: {
+                    "CACHE-CONTROL": string;
+                    LOCATION: string;
+                    "SET-COOKIE": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    sso_discover: {
+        parameters: {
+            query?: {
+                /** @description An e-mail address; only its domain is used. */
+                email?: string;
+                /** @description A tenant slug. */
+                tenant?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The single sign-on button a sign-in page shows, if any. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["SsoDiscovery"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
+             */
+            503: {
+                headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sso_logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out; the cookie is cleared. */
+            200: {
+                headers: {
+                    "SET-COOKIE": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["SignedOutView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
+             */
+            503: {
+                headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sso_start: {
+        parameters: {
+            query?: {
+                /** @description An e-mail address to pass on as `login_hint`. */
+                login_hint?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The tenant's slug. */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the provider (or, on failure, back to the sign-in page with `?sso_error=<code>`). */
+            303: {
+                headers: {
+                    "CACHE-CONTROL": string;
+                    LOCATION: string;
+                    "SET-COOKIE": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -15943,6 +16612,565 @@ export interface operations {
             };
         };
     };
+    domains_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The e-mail domains a tenant claims. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["DomainList"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
+             */
+            503: {
+                headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    domains_claim: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["DomainClaim"];
+            };
+        };
+        responses: {
+            /** @description The claim (new, or the one the tenant already had). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["DomainView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
+             */
+            503: {
+                headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    domains_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The domain name. */
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
+             */
+            503: {
+                headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    domains_verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The domain name. */
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /**
+             * @description An e-mail domain the tenant claims. Until `verified`, publish `txt_value` as a TXT record at
+             *     `txt_name` and ask for verification.
+             */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["DomainView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
+             */
+            503: {
+                headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     legal_holds_list: {
         parameters: {
             query?: {
@@ -20011,6 +21239,419 @@ export interface operations {
                 content: {
                     "application/json; charset=utf-8": components["schemas"]["SharingSettingsView"];
                 };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
+             */
+            503: {
+                headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sso_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A tenant's OpenID provider settings (the client secret is never shown). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["SsoSettingsView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
+             */
+            503: {
+                headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sso_set: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["SsoSettingsRequest"];
+            };
+        };
+        responses: {
+            /** @description A tenant's OpenID provider settings (the client secret is never shown). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["SsoSettingsView"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
+             */
+            503: {
+                headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sso_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed: members sign in with passwords again. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /**
              * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a

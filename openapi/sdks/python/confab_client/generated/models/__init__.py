@@ -33,6 +33,9 @@ from .created_token import CreatedToken
 from .credential_kind import CredentialKind
 from .diff_line import DiffLine
 from .diff_op import DiffOp
+from .domain_claim import DomainClaim
+from .domain_list import DomainList
+from .domain_view import DomainView
 from .edit_message import EditMessage
 from .erasure_result import ErasureResult
 from .error_body import ErrorBody
@@ -161,9 +164,14 @@ from .share_view_entry import ShareViewEntry
 from .share_view_page import ShareViewPage
 from .share_visibility import ShareVisibility
 from .sharing_settings_view import SharingSettingsView
+from .signed_out_view import SignedOutView
 from .snapshot_message_view import SnapshotMessageView
 from .snapshot_view import SnapshotView
 from .snippet_segment import SnippetSegment
+from .sso_button_view import SsoButtonView
+from .sso_discovery import SsoDiscovery
+from .sso_settings_request import SsoSettingsRequest
+from .sso_settings_view import SsoSettingsView
 from .stream_event_message_cancelled import StreamEventMessageCancelled
 from .stream_event_message_cancelled_type import StreamEventMessageCancelledType
 from .stream_event_message_completed import StreamEventMessageCompleted
@@ -234,6 +242,9 @@ __all__ = (
     "CredentialKind",
     "DiffLine",
     "DiffOp",
+    "DomainClaim",
+    "DomainList",
+    "DomainView",
     "EditMessage",
     "ErasureResult",
     "ErrorBody",
@@ -344,9 +355,14 @@ __all__ = (
     "ShareViewPage",
     "ShareVisibility",
     "SharingSettingsView",
+    "SignedOutView",
     "SnapshotMessageView",
     "SnapshotView",
     "SnippetSegment",
+    "SsoButtonView",
+    "SsoDiscovery",
+    "SsoSettingsRequest",
+    "SsoSettingsView",
     "StreamEventMessageCancelled",
     "StreamEventMessageCancelledType",
     "StreamEventMessageCompleted",

@@ -6,13 +6,22 @@
 //! Usage: `confab-web-e2e-server --web-dir web/dist [--admin-dir admin/dist] [--long-turns 500]`.
 //! The admin console (`admin_base`) is served on its own listener; the admin console's tests
 //! (`admin/e2e/`) use the same server, with an auditor and a plain member besides.
+//!
+//! Single sign-on: a third tenant, `initech`, signs in through a real OpenID provider (panva's
+//! `oidc-provider`, `tests/oidc`; `npm ci` there first) with just-in-time provisioning and the
+//! group `initech-admins` mapped to tenant admin; its domain `initech.example` is verified through
+//! a DNS server in this process (`sso` in the printed JSON). While it runs, a line
+//! `txt <name> <value>…` on standard input publishes TXT records there (domain verification in the
+//! admin console); closing standard input stops everything.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use clap::Parser;
+use confab_tests::dns::DnsServer;
+use confab_tests::oidc::OidcProvider;
 use confab_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, Backend, Options, PASSWORD, ScriptedUpstream, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
-use std::io::Read;
+use std::io::BufRead;
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
@@ -33,7 +42,9 @@ async fn main() {
     let args = Args::parse();
     let web_dir = std::fs::canonicalize(&args.web_dir).expect("the web directory exists");
     let upstream = ScriptedUpstream::start().await;
-    let mut opts = Options::default();
+    let dns = DnsServer::start().await;
+    let (dns_var, dns_addr) = dns.env();
+    let mut opts = Options::default().env(&dns_var, &dns_addr);
     if let Some(dir) = &args.admin_dir {
         let dir = std::fs::canonicalize(dir).expect("the admin console directory exists");
         // On its own listener, and mounted at /admin/ on the main one too.
@@ -90,6 +101,8 @@ async fn main() {
     let member_email = "mike@acme.example";
     app.create_user(&admin, member_email, "member").await;
 
+    let sso = seed_sso(&app, &dns).await;
+
     let long_conversation = if args.long_turns > 0 { Some(seed_long(&admin, args.long_turns).await) } else { None };
 
     println!(
@@ -106,12 +119,87 @@ async fn main() {
             "two_tenant_user": { "email": both_email, "password": PASSWORD },
             "many_conversations_user": { "email": many_email, "password": PASSWORD },
             "long_conversation": long_conversation,
+            "sso": sso.json,
         })
     );
-    // Serve until the test runner closes our standard input (or dies).
-    let _ = tokio::task::spawn_blocking(|| std::io::stdin().read_to_end(&mut Vec::new())).await;
+    // Serve until the test runner closes our standard input (or dies); `txt` lines publish DNS
+    // records meanwhile.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lock().lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    while let Some(line) = rx.recv().await {
+        let mut words = line.split_whitespace();
+        if words.next() == Some("txt")
+            && let Some(name) = words.next()
+        {
+            let values: Vec<&str> = words.collect();
+            dns.set_txt(name, &values);
+        }
+    }
+    drop(sso.provider);
     drop(app);
     drop(upstream);
+}
+
+struct Sso {
+    provider: OidcProvider,
+    json: serde_json::Value,
+}
+
+/// The `initech` tenant on single sign-on: its admin, the group mapping, the verified domain and
+/// the provider (a public client: PKCE without a secret).
+async fn seed_sso(app: &TestApp, dns: &DnsServer) -> Sso {
+    let (_, initech_admin) = app.second_tenant("initech").await;
+    let provider = OidcProvider::start(
+        json!([{ "client_id": "confab-initech", "redirect_uris": [app.url("/v1/auth/oidc/callback")],
+                 "post_logout_redirect_uris": [app.url("/")] }]),
+        json!({
+            "sam": { "email": "sam@initech.example", "name": "Sam Lumbergh", "groups": ["everyone"] },
+            "pat": { "email": "pat@initech.example", "name": "Pat Bolton", "groups": ["initech-admins"] },
+        }),
+    );
+    let (s, claim) = initech_admin
+        .send(reqwest::Method::POST, "/v1/tenant/domains", Some(json!({ "domain": "initech.example" })))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{claim}");
+    dns.set_txt(claim["txt_name"].as_str().unwrap(), &[claim["txt_value"].as_str().unwrap()]);
+    let (s, v) = initech_admin.send(reqwest::Method::POST, "/v1/tenant/domains/initech.example/verify", None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = initech_admin
+        .send(
+            reqwest::Method::PUT,
+            "/v1/tenant/role-mappings",
+            Some(json!({ "mappings": [{ "group": "initech-admins", "role": "tenant_admin" }] })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = initech_admin
+        .send(
+            reqwest::Method::PUT,
+            "/v1/tenant/sso",
+            Some(json!({
+                "display_name": "Initech SSO", "issuer": provider.issuer, "client_id": "confab-initech",
+                "scopes": ["openid", "email", "profile", "groups"], "allowed_domains": ["initech.example"],
+                "groups_claim": "groups", "jit_provisioning": true,
+            })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let json = json!({
+        "tenant": "initech",
+        "issuer": provider.issuer,
+        "admin": { "email": "admin@initech.example", "password": PASSWORD },
+        // Logins at the provider (its development form takes any password).
+        "member_login": "sam", "member_email": "sam@initech.example",
+        "admin_login": "pat", "admin_email": "pat@initech.example",
+        "admin_group": "initech-admins",
+    });
+    Sso { provider, json }
 }
 
 /// A conversation of `turns` question/answer pairs, sent one after another.

@@ -189,13 +189,19 @@ stage_plugins() {
   return "$status"
 }
 
+# panva's oidc-provider (tests/oidc): the API's single sign-on tests and the e2e server's SSO
+# tenant sign in through it.
+install_oidc_provider() {
+  ensure_node
+  echo "== installing the test OpenID provider (tests/oidc, npm ci)"
+  npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error
+}
+
 stage_api() {
   build_confab
   build_plugins # the API's plugin tests install the example components from plugins/dist
   # The single sign-on tests (oidc::) run panva's oidc-provider: Node.js and its locked packages.
-  ensure_node
-  echo "== installing the test OpenID provider (tests/oidc, npm ci)"
-  npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error
+  install_oidc_provider
   echo "== Rust workspace tests on SQLite and PostgreSQL (without scale:: and opensearch::)"
   rust_tests --skip scale:: --skip opensearch:: "${test_args[@]}"
   ci_bench
@@ -277,6 +283,7 @@ stage_web() {
   ensure_node || status=1
   build_confab || status=1
   cargo build -p confab-tests --bin confab-web-e2e-server --quiet || status=1
+  install_oidc_provider || status=1 # the e2e server's SSO tenant
   cd web
   if web_step "npm ci" npm ci --no-audit --no-fund --loglevel=error; then
     web_step "typecheck (tsc, strict)" npm run --silent typecheck || status=1
@@ -302,6 +309,7 @@ stage_admin() {
   build_confab || status=1
   build_plugins || status=1 # the console's tests upload an example plugin and configure it
   cargo build -p confab-tests --bin confab-web-e2e-server --quiet || status=1
+  install_oidc_provider || status=1 # the e2e server's SSO tenant
   # The console's tests also sign in to the web chat (a user meets the quota set in the console).
   if [ ! -f web/dist/index.html ]; then
     (cd web && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build) || status=1

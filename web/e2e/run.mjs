@@ -795,6 +795,103 @@ test('private chat: off when the organisation turns it off, with its reason; wha
   }
 });
 
+// ---- single sign-on --------------------------------------------------------------------------
+// The initech tenant signs in through a real OpenID provider (panva's oidc-provider, seeded by the
+// e2e server with just-in-time provisioning and `initech-admins` mapped to tenant admin).
+async function ssoSignIn(page, email, { expectChat = true } = {}) {
+  await page.goto(`${BASE}/`);
+  await page.getByLabel('E-mail').fill(email);
+  // The button appears for the address's domain (verified by initech).
+  const button = page.getByRole('link', { name: 'Sign in with Initech SSO' });
+  await button.waitFor();
+  await button.click();
+  // The provider's own sign-in form, the address passed on as login_hint (any password).
+  const login = page.locator('input[name="login"]');
+  await login.waitFor();
+  assert((await login.inputValue()) === email, `login_hint filled in: ${await login.inputValue()}`);
+  await page.locator('input[name="password"]').fill('anything');
+  await page.getByRole('button', { name: 'Sign-in' }).click();
+  if (expectChat) await page.getByRole('button', { name: '+ New chat' }).waitFor();
+}
+async function me(page) {
+  const res = await page.request.get(`${BASE}/v1/me`);
+  return { status: res.status(), body: res.status() === 200 ? await res.json() : null };
+}
+async function setProviderUser(page, login, claims) {
+  const res = await page.request.put(`${seed.sso.issuer}/_test/users/${encodeURIComponent(login)}`, { data: JSON.stringify(claims) });
+  assert(res.status() === 204, `provider user updated (${res.status()})`);
+}
+
+test('single sign-on: a new person is provisioned through the provider; the admin group makes an admin at the next sign-in; sign out ends both sessions', async ({ page, incidents }) => {
+  const sso = seed.sso;
+  // An address of a domain nobody verified gets no button; initech's does.
+  await page.goto(`${BASE}/`);
+  await page.getByLabel('E-mail').fill('someone@acme.example');
+  await page.waitForTimeout(600);
+  assert((await page.getByRole('link', { name: /Sign in with/ }).count()) === 0, 'no button for an unverified domain');
+  await page.getByLabel('E-mail').fill(sso.member_email);
+  await page.getByRole('link', { name: 'Sign in with Initech SSO' }).waitFor();
+  await shot(page, 'sso-sign-in');
+
+  await ssoSignIn(page, sso.member_email);
+  let who = await me(page);
+  assert(who.status === 200, `signed in (${who.status})`);
+  assert(who.body.email === sso.member_email, `the provider's address: ${who.body.email}`);
+  assert(who.body.display_name === 'Sam Lumbergh', `the provider's name: ${who.body.display_name}`);
+  assert(who.body.active_tenant.slug === 'initech', `in initech: ${who.body.active_tenant.slug}`);
+  assert(who.body.active_tenant.role === 'member', `a member: ${who.body.active_tenant.role}`);
+  // The chat works for the new account.
+  await send(page, 'Hello from single sign-on [upstream tokens=3]');
+  await waitStatus(assistants(page).last(), 'completed');
+  await shot(page, 'sso-signed-in');
+
+  // The directory puts Sam in the admin group; it takes effect at the next sign-in. Signing out
+  // goes through the provider's sign-out (RP-initiated logout), which confirms and comes back.
+  await setProviderUser(page, sso.member_email, { email: sso.member_email, name: 'Sam Lumbergh', groups: [sso.admin_group] });
+  await page.locator('nav').getByRole('button', { name: 'Sign out' }).click();
+  const confirmOut = page.getByRole('button', { name: 'Yes, sign me out' });
+  await confirmOut.waitFor();
+  await confirmOut.click();
+  await page.getByLabel('E-mail').waitFor();
+  assert(new URL(page.url()).origin === new URL(BASE).origin, `back at Confab: ${page.url()}`);
+  assert((await me(page)).status === 401, 'signed out of Confab');
+
+  await ssoSignIn(page, sso.member_email);
+  who = await me(page);
+  assert(who.body.active_tenant.role === 'tenant_admin', `an admin through the group: ${who.body.active_tenant.role}`);
+
+  // Out of the group again: a member from the next sign-in on, and the admin session is over.
+  await setProviderUser(page, sso.member_email, { email: sso.member_email, name: 'Sam Lumbergh', groups: [] });
+  const other = await page.context().browser().newContext();
+  try {
+    const second = await other.newPage();
+    watch(second, incidents);
+    await ssoSignIn(second, sso.member_email);
+    const again = await me(second);
+    assert(again.body.active_tenant.role === 'member', `a member again: ${again.body.active_tenant.role}`);
+  } finally {
+    await other.close();
+  }
+  assert((await me(page)).status === 401, 'the older admin session ended with the role');
+
+  // Someone outside the tenant's domains is refused with an explanation, and nothing is opened.
+  // A fresh browser (no provider session), through the tenant's own sign-in link (`?tenant=`).
+  await setProviderUser(page, 'eve@elsewhere.example', { email: 'eve@elsewhere.example', name: 'Eve', groups: [] });
+  await page.context().clearCookies();
+  await page.goto(`${BASE}/?tenant=initech`);
+  await page.getByRole('link', { name: 'Sign in with Initech SSO' }).click();
+  const login = page.locator('input[name="login"]');
+  await login.waitFor();
+  await login.fill('eve@elsewhere.example');
+  await page.locator('input[name="password"]').fill('anything');
+  await page.getByRole('button', { name: 'Sign-in' }).click();
+  await page.getByRole('alert').filter({ hasText: 'may not sign in to this organization' }).waitFor();
+  assert(!page.url().includes('sso_error'), 'the error code is taken out of the address');
+  assert((await me(page)).status === 401, 'no session for a refused sign-in');
+  await shot(page, 'sso-refused');
+  await assertClean(page, incidents);
+});
+
 // ---- run -------------------------------------------------------------------------------------
 const only = process.env.E2E_ONLY;
 const started = Date.now();

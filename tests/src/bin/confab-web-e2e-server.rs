@@ -159,8 +159,10 @@ async fn seed_sso(app: &TestApp, dns: &DnsServer) -> Sso {
         json!([{ "client_id": "confab-initech", "redirect_uris": [app.url("/v1/auth/oidc/callback")],
                  "post_logout_redirect_uris": [app.url("/")] }]),
         json!({
-            "sam": { "email": "sam@initech.example", "name": "Sam Lumbergh", "groups": ["everyone"] },
-            "pat": { "email": "pat@initech.example", "name": "Pat Bolton", "groups": ["initech-admins"] },
+            // Logins are the e-mail addresses (the sign-in page passes the typed one on as
+            // `login_hint`, which the provider's form fills in).
+            "sam@initech.example": { "email": "sam@initech.example", "name": "Sam Lumbergh", "groups": ["everyone"] },
+            "pat@initech.example": { "email": "pat@initech.example", "name": "Pat Bolton", "groups": ["initech-admins"] },
         }),
     );
     let (s, claim) = initech_admin
@@ -195,8 +197,8 @@ async fn seed_sso(app: &TestApp, dns: &DnsServer) -> Sso {
         "issuer": provider.issuer,
         "admin": { "email": "admin@initech.example", "password": PASSWORD },
         // Logins at the provider (its development form takes any password).
-        "member_login": "sam", "member_email": "sam@initech.example",
-        "admin_login": "pat", "admin_email": "pat@initech.example",
+        "member_login": "sam@initech.example", "member_email": "sam@initech.example",
+        "admin_login": "pat@initech.example", "admin_email": "pat@initech.example",
         "admin_group": "initech-admins",
     });
     Sso { provider, json }

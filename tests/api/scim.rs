@@ -425,6 +425,19 @@ async fn deprovisioning_ends_streams_sessions_and_tokens_within_two_seconds(b: B
     let token = app.with_token(&secret);
     assert_eq!(token.get("/v1/conversations").await.status(), 200);
     let sse = open_stream(&session).await;
+    // And a long answer through the OpenAI-compatible endpoint with her API token.
+    let mut openai = token
+        .request(Method::POST, "/openai/v1/chat/completions")
+        .json(&json!({ "model": "gpt-4o", "stream": true,
+                       "messages": [{ "role": "user", "content": "[upstream tokens=600 delay_ms=20] go" }] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(openai.status(), 200);
+    let mut openai_text = String::new();
+    while openai_text.matches("data: ").count() < 3 {
+        openai_text.push_str(&String::from_utf8_lossy(&openai.chunk().await.unwrap().expect("the stream is open")));
+    }
 
     let started = Instant::now();
     let (s, u) = scim
@@ -436,10 +449,31 @@ async fn deprovisioning_ends_streams_sessions_and_tokens_within_two_seconds(b: B
         .await;
     assert_eq!(s, 200, "{u}");
     assert_eq!(u["active"], false);
-    let (stream_took, token_took) = tokio::join!(stream_end(sse, started), token_refused(&token, started));
-    eprintln!("deprovisioned: stream ended after {stream_took:?}, API token refused after {token_took:?}");
+    let openai_end = async {
+        let ended = tokio::time::timeout(Duration::from_secs(8), async {
+            while let Some(chunk) = openai.chunk().await.unwrap() {
+                openai_text.push_str(&String::from_utf8_lossy(&chunk));
+            }
+        })
+        .await;
+        assert!(ended.is_ok(), "the OpenAI-compatible stream was still open 8 s after deprovisioning");
+        started.elapsed()
+    };
+    let (stream_took, token_took, openai_took) =
+        tokio::join!(stream_end(sse, started), token_refused(&token, started), openai_end);
+    eprintln!(
+        "deprovisioned: stream ended after {stream_took:?}, API token refused after {token_took:?}, \
+         OpenAI-compatible stream ended after {openai_took:?}"
+    );
     assert!(stream_took < Duration::from_secs(2), "{stream_took:?}");
     assert!(token_took < Duration::from_secs(2), "{token_took:?}");
+    assert!(openai_took < Duration::from_secs(2), "{openai_took:?}");
+    // It ends with OpenAI's error event, not as if the answer were complete.
+    assert!(!openai_text.contains("[DONE]"), "the OpenAI-compatible stream ran to its end: {openai_text}");
+    let last = openai_text.trim_end().rsplit("data: ").next().unwrap();
+    let last: Value = serde_json::from_str(last).unwrap();
+    assert_eq!(last["error"]["type"], "authentication_error", "{last}");
+    assert_eq!(last["error"]["code"], "credential_revoked", "{last}");
     assert_eq!(session.get("/v1/me").await.status(), 401);
     let (s, body) = app
         .anonymous()

@@ -4,7 +4,7 @@
 mod audit;
 mod audit_sinks;
 mod catalogue;
-mod chat;
+pub(crate) mod chat;
 pub mod error;
 pub mod extract;
 mod identity;

@@ -108,7 +108,12 @@ async fn complete(state: &AppState, req: &Request, body: Body) -> Result<Respons
     let actor = actor_of(&principal);
     let caller = Caller { scope: &scope, actor: &actor, ip: ctx.ip.as_deref(), keep, token, private: false };
     let completion = state.chat.complete(&caller, input).await?;
-    if shape.stream { Ok(stream(completion, shape)) } else { collect(completion, shape).await }
+    if shape.stream {
+        // A streamed answer ends for this caller as soon as their credential no longer stands.
+        Ok(stream(completion, shape, Box::pin(crate::api::chat::revoked(state, &principal))))
+    } else {
+        collect(completion, shape).await
+    }
 }
 
 /// A tool call of one choice, assembled from its pieces.
@@ -231,6 +236,9 @@ async fn collect(mut completion: Completion, shape: Shape) -> Result<Response, O
 /// The relay's state while it writes a stream.
 struct Relay {
     completion: Completion,
+    /// Resolves when the caller's credential is revoked (signed out, token revoked, user
+    /// disabled or deprovisioned).
+    revoked: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>,
     id: String,
     shape: Shape,
     started: bool,
@@ -304,10 +312,15 @@ impl Relay {
 }
 
 /// A streamed call: OpenAI's chunks as server-sent events. Whatever is ready is written in one
-/// go; nothing waits for more.
-fn stream(completion: Completion, shape: Shape) -> Response {
+/// go; nothing waits for more. When `revoked` resolves, the stream ends with an
+/// `authentication_error` event (the caller's credential no longer stands).
+fn stream(
+    completion: Completion,
+    shape: Shape,
+    revoked: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>,
+) -> Response {
     let id = format!("chatcmpl-{}", completion.id.0.simple());
-    let relay = Relay { completion, id, shape, started: false, done: false, buf: String::new() };
+    let relay = Relay { completion, revoked, id, shape, started: false, done: false, buf: String::new() };
     let body = futures::stream::unfold(relay, |mut r| async move {
         if r.done {
             return None;
@@ -324,10 +337,25 @@ fn stream(completion: Completion, shape: Shape) -> Response {
                 .collect();
             r.chunk(choices, None);
         }
-        match r.completion.events.recv().await {
-            Some(event) => r.write(event),
-            // The relay ended without an end (the server is shutting down): stop here.
-            None => r.done = true,
+        tokio::select! {
+            event = r.completion.events.recv() => match event {
+                Some(event) => r.write(event),
+                // The relay ended without an end (the server is shutting down): stop here.
+                None => r.done = true,
+            },
+            () = &mut r.revoked => {
+                let err = OpenAiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "authentication_error",
+                    "credential_revoked",
+                    "the API key was revoked or its user disabled while the answer streamed",
+                );
+                r.buf.push_str("data: ");
+                r.buf.push_str(&err.body());
+                r.buf.push_str("\n\n");
+                r.done = true;
+                return Some((Ok(bytes::Bytes::from(std::mem::take(&mut r.buf))), r));
+            }
         }
         while !r.done {
             match r.completion.events.try_recv() {

@@ -73,10 +73,20 @@ pub(super) fn guarded<T: Send + 'static>(
     events: futures::stream::BoxStream<'static, T>,
 ) -> futures::stream::BoxStream<'static, T> {
     use futures::StreamExt;
+    events.take_until(revoked(state, principal)).boxed()
+}
+
+/// Resolves once the caller's credential no longer stands (signed out, token revoked, user
+/// disabled or deprovisioned), checked whenever credentials change on any replica; never while it
+/// stands.
+pub(crate) fn revoked(
+    state: &AppState,
+    principal: &confab_core::domain::Principal,
+) -> impl std::future::Future<Output = ()> + Send + 'static {
     let auth = state.auth.clone();
     let principal = principal.clone();
     let mut changes = auth.changes();
-    let revoked = async move {
+    async move {
         loop {
             if changes.changed().await.is_err() {
                 return futures::future::pending::<()>().await;
@@ -86,8 +96,7 @@ pub(super) fn guarded<T: Send + 'static>(
                 return;
             }
         }
-    };
-    events.take_until(revoked).boxed()
+    }
 }
 
 fn wants_sse(req: &poem::Request) -> bool {

@@ -384,7 +384,7 @@ async fn bad_id_tokens_are_refused_and_rotated_keys_accepted(b: Backend) {
 
     // An unknown tenant, and a tenant without single sign-on.
     let (_, to, _) = browser.get(&app.url("/v1/auth/oidc/nope/start")).await;
-    assert_eq!(to.as_deref(), Some("/?sso_error=not_configured"));
+    assert_eq!(to.as_deref(), Some("/?sso_error=not_configured&tenant=nope"));
 
     // Outside the allowed domains.
     issuer.set_user(IssuerUser {

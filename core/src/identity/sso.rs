@@ -476,8 +476,9 @@ impl SsoService {
         let conn = self.store.conn();
         let Some(owner) = store::sso::verified_owner(conn, &domain).await? else { return Ok(None) };
         match store::sso::provider(conn, owner).await? {
-            Some(p) => self.button(&p).await,
-            None => Ok(None),
+            // Only where the provider would let the address in.
+            Some(p) if p.allowed_domains.is_empty() || p.allowed_domains.contains(&domain) => self.button(&p).await,
+            _ => Ok(None),
         }
     }
 

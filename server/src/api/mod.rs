@@ -61,7 +61,8 @@ pub enum ApiTags {
     Retention,
     /// Timings clients observed (aggregated into metrics; no content).
     Telemetry,
-    /// SCIM provisioning tokens and the group → role mapping.
+    /// Single sign-on (OpenID Connect), e-mail domains, SCIM provisioning tokens and the group → role
+    /// mapping.
     Identity,
 }
 

@@ -435,11 +435,23 @@ impl SsoApi {
         tenant: Path<String>,
         /// An e-mail address to pass on as `login_hint`.
         login_hint: Query<Option<String>>,
-    ) -> SsoRedirect {
-        match state.sso.start(&origin(&state, req), &tenant.0, login_hint.0.as_deref()).await {
+    ) -> ApiResult<SsoRedirect> {
+        Ok(match state.sso.start(&origin(&state, req), &tenant.0, login_hint.0.as_deref()).await {
             Ok(s) => SsoRedirect::SeeOther(s.url, binding_cookie(&state, Some(&s.browser)), "no-store".into()),
-            Err(f) => back_to_sign_in(&state, f.code),
-        }
+            Err(f) => {
+                let mut to = back_to_sign_in(&state, f.code);
+                // Back on the tenant's own sign-in page (its button), when the slug is one.
+                let slug = &tenant.0;
+                if !slug.is_empty()
+                    && slug.len() <= 64
+                    && slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                {
+                    let SsoRedirect::SeeOther(location, _, _) = &mut to;
+                    location.push_str(&format!("&tenant={slug}"));
+                }
+                to
+            }
+        })
     }
 
     /// Where the provider sends the browser back: validates the answer and the ID token, opens a
@@ -459,7 +471,7 @@ impl SsoApi {
         code: Query<Option<String>>,
         /// The provider's error code, when it refused.
         error: Query<Option<String>>,
-    ) -> SsoRedirect {
+    ) -> ApiResult<SsoRedirect> {
         let ctx = context::current();
         let origin = origin(&state, req);
         let browser = req.cookie().get(binding_name(&state)).map(|c| c.value_str().to_string());
@@ -472,14 +484,14 @@ impl SsoApi {
             ip: ctx.ip.as_deref(),
             user_agent: ctx.user_agent.as_deref(),
         };
-        match state.sso.finish(cb).await {
+        Ok(match state.sso.finish(cb).await {
             Ok(issued) => SsoRedirect::SeeOther(
                 "/".into(),
                 session_cookie(&state.config, Surface::Chat, Some(&issued.token)),
                 "no-store".into(),
             ),
             Err(code) => back_to_sign_in(&state, code),
-        }
+        })
     }
 
     /// Sign out of this browser session; when the session came from single sign-on and the

@@ -1,11 +1,12 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.error_body import ErrorBody
 from ...types import UNSET, Response, Unset
 
 
@@ -34,9 +35,65 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | None:
+) -> Any | ErrorBody | None:
     if response.status_code == 303:
-        return None
+        response_303 = cast(Any, None)
+        return response_303
+
+    if response.status_code == 400:
+        response_400 = ErrorBody.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorBody.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorBody.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ErrorBody.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = ErrorBody.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = ErrorBody.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = ErrorBody.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 422:
+        response_422 = ErrorBody.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = ErrorBody.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = ErrorBody.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorBody.from_dict(response.json())
+
+        return response_503
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -46,7 +103,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any]:
+) -> Response[Any | ErrorBody]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -60,7 +117,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     login_hint: str | Unset = UNSET,
-) -> Response[Any]:
+) -> Response[Any | ErrorBody]:
     """Start signing in through the tenant's provider: a redirect there (authorization code flow
     with PKCE, `state` and `nonce`). Failures redirect to the sign-in page with
     `?sso_error=<code>`.
@@ -74,7 +131,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any]
+        Response[Any | ErrorBody]
     """
 
     kwargs = _get_kwargs(
@@ -89,12 +146,12 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
-async def asyncio_detailed(
+def sync(
     tenant: str,
     *,
     client: AuthenticatedClient | Client,
     login_hint: str | Unset = UNSET,
-) -> Response[Any]:
+) -> Any | ErrorBody | None:
     """Start signing in through the tenant's provider: a redirect there (authorization code flow
     with PKCE, `state` and `nonce`). Failures redirect to the sign-in page with
     `?sso_error=<code>`.
@@ -108,7 +165,36 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any]
+        Any | ErrorBody
+    """
+
+    return sync_detailed(
+        tenant=tenant,
+        client=client,
+        login_hint=login_hint,
+    ).parsed
+
+
+async def asyncio_detailed(
+    tenant: str,
+    *,
+    client: AuthenticatedClient | Client,
+    login_hint: str | Unset = UNSET,
+) -> Response[Any | ErrorBody]:
+    """Start signing in through the tenant's provider: a redirect there (authorization code flow
+    with PKCE, `state` and `nonce`). Failures redirect to the sign-in page with
+    `?sso_error=<code>`.
+
+    Args:
+        tenant (str):
+        login_hint (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | ErrorBody]
     """
 
     kwargs = _get_kwargs(
@@ -119,3 +205,34 @@ async def asyncio_detailed(
     response = await client.get_async_httpx_client().request(**kwargs)
 
     return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    tenant: str,
+    *,
+    client: AuthenticatedClient | Client,
+    login_hint: str | Unset = UNSET,
+) -> Any | ErrorBody | None:
+    """Start signing in through the tenant's provider: a redirect there (authorization code flow
+    with PKCE, `state` and `nonce`). Failures redirect to the sign-in page with
+    `?sso_error=<code>`.
+
+    Args:
+        tenant (str):
+        login_hint (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | ErrorBody
+    """
+
+    return (
+        await asyncio_detailed(
+            tenant=tenant,
+            client=client,
+            login_hint=login_hint,
+        )
+    ).parsed

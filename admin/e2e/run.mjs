@@ -130,6 +130,17 @@ async function admin() {
   adminApi ??= await apiSession(ADMIN, seed.admin);
   return adminApi;
 }
+let initechApi;
+/** The admin of initech, the tenant the e2e server seeds on single sign-on (`seed.sso`). */
+async function initechAdmin() {
+  initechApi ??= await apiSession(ADMIN, seed.sso.admin);
+  return initechApi;
+}
+/** The request that puts single sign-on back as `view` showed it (a secret the test set is removed). */
+function ssoBodyOf(view) {
+  const { display_name, issuer, client_id, scopes, allowed_domains, email_claim, name_claim, groups_claim, jit_provisioning, allow_passwords, enabled } = view;
+  return { display_name, issuer, client_id, scopes, allowed_domains, email_claim, name_claim, groups_claim, jit_provisioning, allow_passwords, enabled, ...(view.has_client_secret ? {} : { client_secret: '' }) };
+}
 /** A user of acme with this role, from the seed or made now. */
 async function account(role, key) {
   if (seed[key]) return seed[key];
@@ -906,6 +917,241 @@ test('tenant admin: a SCIM token shown once works against the SCIM endpoint, the
   }
 });
 
+test('single sign-on: the settings and the redirect URI to register, never the secret; a new name saved; a bad issuer refused with the server’s reason', async ({ context, page, incidents }) => {
+  const { call } = await initechAdmin();
+  const before = (await call('GET', '/v1/tenant/sso')).body;
+  assert(before.display_name === 'Initech SSO' && !before.has_client_secret, `the seeded settings: ${JSON.stringify(before)}`);
+  const secret = `e2e-client-secret-${Date.now()}`;
+  try {
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: ADMIN });
+    await signInConsole(page, seed.sso.admin);
+    await open(page, 'Identity provider');
+    const sso = page.getByRole('region', { name: 'Single sign-on' });
+    await sso.getByText('Initech SSO', { exact: true }).waitFor();
+    await sso.getByText(seed.sso.issuer, { exact: true }).waitFor();
+    await sso.getByText('confab-initech', { exact: true }).waitFor();
+    await sso.getByText('None: a public client (PKCE only)').waitFor();
+    await sso.getByText(/^On: a first sign-in creates the account/).waitFor();
+    const redirect = await sso.getByLabel('Redirect URI', { exact: true }).inputValue();
+    assert(redirect === before.redirect_uri && redirect.endsWith('/v1/auth/oidc/callback'), `the redirect URI to register: ${redirect}`);
+    await sso.getByRole('button', { name: 'Copy the redirect URI' }).click();
+    await page.getByRole('status').getByText('Copied the redirect URI.').waitFor();
+    const pasted = await page.evaluate(() => navigator.clipboard.readText());
+    assert(pasted === redirect, `the clipboard holds the redirect URI: ${pasted}`);
+    await shot(page, 'identity-sso');
+    await axe(page, 'single sign-on');
+
+    // A new display name: saved, and shown after a reload.
+    await sso.getByRole('button', { name: 'Edit settings' }).click();
+    const name = sso.getByLabel('Display name', { exact: true });
+    assert((await name.inputValue()) === 'Initech SSO', 'the form starts from the saved settings');
+    const secretField = sso.getByLabel('Client secret', { exact: true });
+    assert((await secretField.getAttribute('type')) === 'password' && (await secretField.inputValue()) === '', 'the secret field is empty and hides what is typed');
+    const renamed = `Initech Login ${Date.now() % 100000}`;
+    await name.fill(renamed);
+    await shot(page, 'identity-sso-edit');
+    await axe(page, 'single sign-on form');
+    await sso.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('status').getByText('Single sign-on settings saved.').waitFor();
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Identity provider' }).waitFor();
+    await sso.getByText(renamed, { exact: true }).waitFor();
+    const after = (await call('GET', '/v1/tenant/sso')).body;
+    const same = (k) => JSON.stringify(after[k]) === JSON.stringify(before[k]);
+    assert(after.display_name === renamed && ['issuer', 'client_id', 'scopes', 'allowed_domains', 'groups_claim', 'jit_provisioning', 'allow_passwords', 'enabled', 'has_client_secret'].every(same), `only the name changed: ${JSON.stringify(after)}`);
+
+    // An issuer without OpenID discovery: the server's reason beside the field, nothing saved.
+    await sso.getByRole('button', { name: 'Edit settings' }).click();
+    const issuer = sso.getByLabel('Issuer', { exact: true });
+    await issuer.fill('http://127.0.0.1:9');
+    await sso.getByRole('button', { name: 'Save settings' }).click();
+    await sso.getByRole('alert').filter({ hasText: 'Not saved. Issuer: OpenID discovery at http://127.0.0.1:9/.well-known/openid-configuration failed' }).waitFor();
+    await sso.locator('.field-error').filter({ hasText: /^OpenID discovery at http:\/\/127\.0\.0\.1:9/ }).waitFor();
+    assert((await issuer.getAttribute('aria-invalid')) === 'true', 'the issuer is marked invalid');
+    assert(await issuer.evaluate((el) => el === document.activeElement), 'the focus moves to the issuer');
+    const unchanged = (await call('GET', '/v1/tenant/sso')).body;
+    assert(JSON.stringify(unchanged) === JSON.stringify(after), `nothing changed: ${JSON.stringify(unchanged)}`);
+    await shot(page, 'identity-sso-refused');
+    await axe(page, 'single sign-on refused');
+    await sso.getByRole('button', { name: 'Cancel' }).click();
+    await sso.getByText(seed.sso.issuer, { exact: true }).waitFor();
+
+    // A client secret: stored and never shown, kept by an empty field, then removed.
+    await sso.getByRole('button', { name: 'Edit settings' }).click();
+    await secretField.fill(secret);
+    await sso.getByRole('button', { name: 'Save settings' }).click();
+    await sso.getByText('Stored (never shown)').waitFor();
+    assert((await call('GET', '/v1/tenant/sso')).body.has_client_secret, 'a secret is stored');
+    assert(!(await page.content()).includes(secret), 'the secret is never shown');
+    await sso.getByRole('button', { name: 'Edit settings' }).click();
+    assert(/A secret is stored: leave empty to keep it/.test(await secretField.getAttribute('placeholder')), 'the field says a secret is stored');
+    assert((await secretField.inputValue()) === '', 'the stored secret is not filled in');
+    await sso.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('status').getByText('Single sign-on settings saved.').first().waitFor();
+    await sso.getByText('Stored (never shown)').waitFor();
+    assert((await call('GET', '/v1/tenant/sso')).body.has_client_secret, 'an empty field keeps the secret');
+    await sso.getByRole('button', { name: 'Edit settings' }).click();
+    await sso.getByLabel(/^Remove the stored secret/).check();
+    await sso.getByRole('button', { name: 'Save settings' }).click();
+    await sso.getByText('None: a public client (PKCE only)').waitFor();
+    assert(!(await call('GET', '/v1/tenant/sso')).body.has_client_secret, 'the secret is removed');
+    assert(!(await page.content()).includes(secret), 'the secret is never shown');
+    await assertClean(page, incidents);
+  } finally {
+    await call('PUT', '/v1/tenant/sso', ssoBodyOf(before));
+  }
+});
+
+test('e-mail domains: a claimed domain shows its TXT record; Verify says what DNS holds until it is published; removed after a confirmation', async ({ page, incidents }) => {
+  const { call } = await initechAdmin();
+  const domain = 'initech-labs.example';
+  try {
+    await signInConsole(page, seed.sso.admin);
+    await open(page, 'Identity provider');
+    const section = page.getByRole('region', { name: 'E-mail domains' });
+    // A domain's rows: its own, and the record to publish while it is pending.
+    const rowOf = (d) => section.getByRole('rowgroup').filter({ has: page.getByRole('rowheader', { name: d, exact: true }) });
+    const home = rowOf('initech.example');
+    await home.getByText('verified', { exact: true }).waitFor();
+    await home.getByText(/^by DNS, /).waitFor();
+    assert((await home.getByRole('button', { name: /^Verify/ }).count()) === 0, 'nothing to verify on a verified domain');
+
+    // Not a domain name: the server's reason; then the domain, typed loosely.
+    const input = section.getByLabel('Domain', { exact: true });
+    await input.fill('not a domain');
+    await section.getByRole('button', { name: 'Add domain' }).click();
+    await section.getByRole('alert').filter({ hasText: 'Not added: `not a domain` is not a domain name' }).waitFor();
+    await input.fill(` ${domain.toUpperCase()} `);
+    await section.getByRole('button', { name: 'Add domain' }).click();
+    const row = rowOf(domain);
+    await row.getByText('pending', { exact: true }).waitFor();
+    assert((await input.inputValue()) === '', 'the field is emptied');
+    const txtName = await row.getByLabel('TXT record name').inputValue();
+    const txtValue = await row.getByLabel('TXT record value').inputValue();
+    const claim = (await call('GET', '/v1/tenant/domains')).body.domains.find((d) => d.domain === domain);
+    assert(claim && !claim.verified && txtName === claim.txt_name && txtValue === claim.txt_value && txtName === `_confab-challenge.${domain}`, `the record to publish: ${txtName} ${txtValue} ${JSON.stringify(claim)}`);
+    await section.scrollIntoViewIfNeeded();
+    await shot(page, 'identity-domain-pending');
+    await axe(page, 'e-mail domains');
+
+    // Verify before the record is there, with a wrong one, and with the right one.
+    const verify = row.getByRole('button', { name: `Verify ${domain}` });
+    // The DNS server takes the record from the e2e server's standard input: check until it shows.
+    const verifyShows = async (text) => {
+      await eventually(`“${text}” after Verify`, async () => {
+        if ((await verify.count()) && (await verify.isEnabled())) await verify.click();
+        await page.waitForTimeout(300);
+        return (await row.getByText(text).count()) > 0;
+      });
+    };
+    await verifyShows(`Not verified: No TXT record at ${txtName} yet`);
+    await section.scrollIntoViewIfNeeded();
+    await shot(page, 'identity-domain-no-record');
+    await page.getByRole('button', { name: 'Switch to dark theme' }).click();
+    await axe(page, 'e-mail domains and single sign-on (dark)');
+    await shot(page, 'identity-domain-dark');
+    await page.getByRole('button', { name: 'Switch to light theme' }).click();
+    server.stdin.write(`txt ${txtName} confab-domain-verification=not-the-right-one\n`);
+    await verifyShows(`the TXT records at ${txtName} do not include ${txtValue}`);
+    server.stdin.write(`txt ${txtName} ${txtValue}\n`);
+    await verifyShows('by DNS');
+    await row.getByText('verified', { exact: true }).waitFor();
+    assert((await row.getByRole('alert').count()) === 0, 'no failure left on a verified domain');
+    const verified = (await call('GET', '/v1/tenant/domains')).body.domains.find((d) => d.domain === domain);
+    assert(verified?.verified && verified.verified_by === 'dns', `verified by DNS: ${JSON.stringify(verified)}`);
+    await section.scrollIntoViewIfNeeded();
+    await shot(page, 'identity-domain-verified');
+
+    await row.getByRole('button', { name: `Remove the domain ${domain}` }).click();
+    const said = await confirmDialog(page, 'Remove domain');
+    assert(said.includes(`Sign-ins with an address at ${domain} no longer go to the tenant’s provider`), `the confirmation says what removing does: ${said}`);
+    await row.waitFor({ state: 'detached' });
+    assert(!(await call('GET', '/v1/tenant/domains')).body.domains.some((d) => d.domain === domain), 'the claim is gone on the server');
+    await assertClean(page, incidents);
+  } finally {
+    await call('DELETE', `/v1/tenant/domains/${domain}`);
+    server.stdin.write(`txt _confab-challenge.${domain}\n`);
+  }
+});
+
+test('single sign-on set up from scratch: provisioning for an unverified domain refused beside the field; saved; removed after a confirmation', async ({ page, incidents }) => {
+  const { call } = await admin();
+  assert((await call('GET', '/v1/tenant/sso')).status === 404, 'acme starts without single sign-on');
+  try {
+    await signInConsole(page);
+    await open(page, 'Identity provider');
+    const sso = page.getByRole('region', { name: 'Single sign-on' });
+    await sso.getByText('Single sign-on is not set up.').waitFor();
+    await shot(page, 'identity-sso-none');
+    await sso.getByRole('button', { name: 'Set up single sign-on' }).click();
+    assert((await sso.getByLabel('Scopes', { exact: true }).inputValue()) === 'openid email profile', 'the default scopes are proposed');
+    await sso.getByLabel('Display name', { exact: true }).fill('Acme Okta');
+    await sso.getByLabel('Issuer', { exact: true }).fill(seed.sso.issuer);
+    await sso.getByLabel('Client id', { exact: true }).fill('confab-acme');
+    await sso.getByLabel('Allowed domains', { exact: true }).fill('acme.example');
+    await sso.getByLabel(/^Just-in-time provisioning/).check();
+    // The form warns, and the server refuses: acme has not verified acme.example.
+    await sso.getByRole('note').filter({ hasText: 'Not verified yet: acme.example.' }).waitFor();
+    await sso.getByRole('button', { name: 'Set up single sign-on' }).click();
+    await sso.getByRole('alert').filter({ hasText: 'Not saved. Allowed domains: ' }).waitFor();
+    const domains = sso.getByLabel('Allowed domains', { exact: true });
+    assert((await domains.getAttribute('aria-invalid')) === 'true', 'the allowed domains are marked invalid');
+    await sso.locator('.field-error').filter({ hasText: /acme\.example is not/ }).waitFor();
+    assert((await call('GET', '/v1/tenant/sso')).status === 404, 'nothing was saved');
+    await shot(page, 'identity-sso-setup-refused');
+    await axe(page, 'single sign-on setup');
+    await sso.getByLabel(/^Just-in-time provisioning/).uncheck();
+    await sso.getByRole('button', { name: 'Set up single sign-on' }).click();
+    await page.getByRole('status').getByText('Single sign-on set up. Register the redirect URI at the provider.').waitFor();
+    await sso.getByText('Acme Okta', { exact: true }).waitFor();
+    await sso.getByText(/^Off: only people with an account here can sign in/).waitFor();
+    const saved = (await call('GET', '/v1/tenant/sso')).body;
+    assert(saved.client_id === 'confab-acme' && !saved.jit_provisioning && JSON.stringify(saved.allowed_domains) === '["acme.example"]' && saved.enabled && saved.allow_passwords, `saved: ${JSON.stringify(saved)}`);
+    assert((await sso.getByLabel('Redirect URI', { exact: true }).inputValue()) === saved.redirect_uri, 'the redirect URI to register is shown');
+
+    await sso.getByRole('button', { name: 'Remove single sign-on' }).click();
+    const said = await confirmDialog(page, 'Remove single sign-on');
+    assert(said.includes('stops offering “Sign in with Acme Okta”') && said.includes('Members sign in with their passwords again'), `the confirmation says what removing does: ${said}`);
+    await sso.getByText('Single sign-on is not set up.').waitFor();
+    assert((await call('GET', '/v1/tenant/sso')).status === 404, 'removed on the server');
+    await assertClean(page, incidents);
+  } finally {
+    await call('DELETE', '/v1/tenant/sso');
+  }
+});
+
+test('an auditor of a tenant on single sign-on reads its settings and domains, and can change none of them', async ({ page, incidents }) => {
+  const { call } = await initechAdmin();
+  const email = `ida-${Date.now() % 100000}@initech.example`;
+  const created = await call('POST', '/v1/users', { email, password: PASSWORD, role: 'auditor', display_name: 'Ida Initech' });
+  assert([200, 201].includes(created.status), `an initech auditor: ${created.status} ${JSON.stringify(created.body)}`);
+  const pending = 'initech-audit.example';
+  const claimed = await call('POST', '/v1/tenant/domains', { domain: pending });
+  assert(claimed.status === 201, `claiming ${pending}: ${claimed.status} ${JSON.stringify(claimed.body)}`);
+  try {
+    await signInConsole(page, { email, password: PASSWORD });
+    await open(page, 'Identity provider');
+    const sso = page.getByRole('region', { name: 'Single sign-on' });
+    await sso.getByText('Initech SSO', { exact: true }).waitFor();
+    assert((await sso.getByLabel('Redirect URI', { exact: true }).inputValue()).endsWith('/v1/auth/oidc/callback'), 'the redirect URI is shown');
+    const domains = page.getByRole('region', { name: 'E-mail domains' });
+    const row = domains.getByRole('rowgroup').filter({ has: page.getByRole('rowheader', { name: pending, exact: true }) });
+    await row.getByText('pending', { exact: true }).waitFor();
+    assert((await row.getByLabel('TXT record value').inputValue()) === claimed.body.txt_value, 'the record to publish is shown');
+    const writes = await writeControls(page);
+    assert(writes.length === 0, `write controls for an auditor: ${writes.join(', ')}`);
+    for (const name of ['Edit settings', 'Remove single sign-on', 'Set up single sign-on', 'Add domain', /^Verify /, /^Remove the domain/]) {
+      assert((await page.getByRole('button', { name }).count()) === 0, `no “${name}” button for an auditor`);
+    }
+    assert((await page.locator('main input:not([readonly]), main textarea, main select').count()) === 0, 'no field to edit for an auditor');
+    await shot(page, 'auditor-identity-sso');
+    await axe(page, 'auditor identity provider');
+    await assertClean(page, incidents);
+  } finally {
+    await call('DELETE', `/v1/tenant/domains/${pending}`);
+  }
+});
+
 test('platform admin: retention bounds (a floor above the ceiling is refused inline), holds of every tenant, platform sinks', async ({ page, incidents }) => {
   const saved = await platformRetention();
   try {
@@ -1094,6 +1340,9 @@ test('hostile text in names, prompts, manifests, audit details and share titles 
   assert(token.status === 201, JSON.stringify(token.body));
   const mapped = await call('PUT', '/v1/tenant/role-mappings', { mappings: [...mappingsBefore.mappings, { group: `${XSS} ${stamp}`, role: 'auditor' }] });
   assert(mapped.status === 200, JSON.stringify(mapped.body));
+  // Single sign-on names its button; a hostile name (and client id) renders as text.
+  const sso = await call('PUT', '/v1/tenant/sso', { display_name: XSS, issuer: seed.sso.issuer, client_id: XSS, allowed_domains: [], jit_provisioning: false, allow_passwords: true, enabled: false });
+  assert(sso.status === 200, `hostile single sign-on settings: ${sso.status} ${JSON.stringify(sso.body)}`);
   try {
     await open(page, 'Identity provider');
     await page.getByRole('rowheader', { name: /<img src=x/ }).first().waitFor();
@@ -1101,10 +1350,22 @@ test('hostile text in names, prompts, manifests, audit details and share titles 
     await page.getByRole('button', { name: /^Revoke the SCIM token <img/ }).click();
     await check('token revoke confirmation');
     await dialog(page).getByRole('button', { name: 'Cancel' }).click();
+    const ssoSection = page.getByRole('region', { name: 'Single sign-on' });
+    await ssoSection.getByText(XSS, { exact: true }).first().waitFor();
+    await check('single sign-on settings');
+    await ssoSection.getByRole('button', { name: 'Remove single sign-on' }).click();
+    await dialog(page).getByText(`Sign in with ${XSS}`, { exact: false }).waitFor();
+    await check('single sign-on removal confirmation');
+    await dialog(page).getByRole('button', { name: 'Cancel' }).click();
     await shot(page, 'xss-identity');
+    await ssoSection.getByRole('button', { name: 'Edit settings' }).click();
+    assert((await ssoSection.getByLabel('Display name', { exact: true }).inputValue()) === XSS, 'the hostile name is in the field as typed');
+    await check('single sign-on form');
+    await ssoSection.getByRole('button', { name: 'Cancel' }).click();
   } finally {
     await call('DELETE', `/v1/tenant/scim/tokens/${token.body.token.id}`);
     await call('PUT', '/v1/tenant/role-mappings', mappingsBefore);
+    await call('DELETE', '/v1/tenant/sso');
   }
   await open(page, 'Tenants');
   await check('tenants');
@@ -1140,7 +1401,7 @@ test('every view: axe clean in dark theme, and usable at 768 px', async ({ page,
 
   await page.setViewportSize({ width: 768, height: 900 });
   await page.getByRole('button', { name: 'Switch to light theme' }).click();
-  for (const view of ['Overview', 'Users', 'Audit log', 'Plugins', 'Retention and legal holds', 'SIEM sinks', 'Retention defaults']) {
+  for (const view of ['Overview', 'Users', 'Audit log', 'Plugins', 'Retention and legal holds', 'SIEM sinks', 'Identity provider', 'Retention defaults']) {
     await page.getByRole('button', { name: 'Menu' }).click();
     await open(page, view);
     await page.waitForTimeout(250);

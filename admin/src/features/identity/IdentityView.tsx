@@ -1,6 +1,7 @@
-// Sign-in and provisioning: how the tenant's identity provider reaches Confab. SCIM tokens (the
-// identity provider creates, updates and removes users and groups with one) and the group → role
-// mapping that SCIM groups go through. Tenant admins change them; auditors read the mapping.
+// Sign-in and provisioning: how the tenant's identity provider reaches Confab. Single sign-on and
+// the e-mail domains it routes by (SsoSection, DomainsSection), SCIM tokens (the identity provider
+// creates, updates and removes users and groups with one) and the group → role mapping that SCIM
+// and single sign-on groups go through. Tenant admins change them; auditors read them.
 import { useEffect, useState, type FormEvent } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { $api, apiBase, type Schemas } from '../../api/client';
@@ -10,7 +11,9 @@ import { Dialog } from '../../components/Dialog';
 import { useNotify } from '../../components/notify';
 import { EmptyState, FormError, PageHeader, QueryState, Section, StatusBadge, TableWrap } from '../../components/ui';
 import { fmtTime } from '../../format';
+import { DomainsSection } from './DomainsSection';
 import { mappingProblems, type MappingRow } from './mappings';
+import { SsoSection } from './SsoSection';
 
 type Token = Schemas['ScimTokenView'];
 type Role = Schemas['TenantRole'];
@@ -24,8 +27,10 @@ export default function IdentityView() {
     <>
       <PageHeader
         title="Identity provider"
-        description="Let the company’s identity provider (Okta, Entra ID, Keycloak, …) keep this tenant’s accounts in step with its directory over SCIM 2.0, and say which directory groups make someone an auditor or a tenant admin."
+        description="Let people sign in through the company’s identity provider (Okta, Entra ID, Keycloak, …) with single sign-on, prove which e-mail domains are the company’s, keep this tenant’s accounts in step with the directory over SCIM 2.0, and say which directory groups make someone an auditor or a tenant admin."
       />
+      <SsoSection canWrite={canWrite} />
+      <DomainsSection canWrite={canWrite} />
       {canWrite && <ScimTokens />}
       <RoleMappingsSection canWrite={canWrite} />
     </>

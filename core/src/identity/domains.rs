@@ -48,8 +48,9 @@ fn invalid(reason: impl Into<String>) -> AppError {
     AppError::Validation { field: "domain", reason: reason.into() }
 }
 
-/// A domain name as a tenant writes it: lower-case host name with at least two labels.
-pub fn normalise(raw: &str) -> AppResult<String> {
+/// A domain name as a tenant writes it: lower-case host name with at least two labels (a leading
+/// `@` and a trailing `.` dropped). The error is the reason, for the caller's field.
+pub fn parse(raw: &str) -> Result<String, String> {
     let d = raw.trim().trim_start_matches('@').trim_end_matches('.').to_ascii_lowercase();
     let labels_ok = d.split('.').all(|l| {
         !l.is_empty()
@@ -59,9 +60,14 @@ pub fn normalise(raw: &str) -> AppResult<String> {
             && !l.ends_with('-')
     });
     if d.len() > 253 || !d.contains('.') || !labels_ok {
-        return Err(invalid(format!("`{d}` is not a domain name (e.g. example.com)")));
+        return Err(format!("`{d}` is not a domain name (e.g. example.com)"));
     }
     Ok(d)
+}
+
+/// [`parse`] for the `domain` field.
+pub fn normalise(raw: &str) -> AppResult<String> {
+    parse(raw).map_err(invalid)
 }
 
 pub struct DomainService {

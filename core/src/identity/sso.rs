@@ -227,17 +227,7 @@ fn check_scopes(scopes: Option<Vec<String>>) -> AppResult<Vec<String>> {
 fn check_domains(domains: Vec<String>) -> AppResult<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     for d in domains {
-        let d = d.trim().trim_start_matches('@').to_ascii_lowercase();
-        let labels_ok = d.split('.').all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-        });
-        if d.len() > 253 || !d.contains('.') || !labels_ok {
-            return Err(invalid("allowed_domains", format!("`{d}` is not a domain name (e.g. example.com)")));
-        }
+        let d = super::domains::parse(&d).map_err(|reason| invalid("allowed_domains", reason))?;
         if !out.contains(&d) {
             out.push(d);
         }

@@ -100,8 +100,9 @@ done
 want_package build-essential command -v cc
 if wants api || wants scale || wants search || wants chaos; then want_postgres_packages; fi
 # The scale-out tests start a private redis-server per test (and stop it to play outages); so do
-# the search stage's retention canaries, which look for purged text in Redis and OpenSearch.
-if wants scale || wants search || wants chaos; then want_package redis-server command -v redis-server; fi
+# the search stage's retention canaries, which look for purged text in Redis and OpenSearch, and
+# the api stage's two-replica tests (SCIM deprovisioning, telemetry, the rolling upgrade).
+if wants api || wants scale || wants search || wants chaos; then want_package redis-server command -v redis-server; fi
 # A real OpenSearch node, built and run from Maven Central with Java 17 (the chaos stage puts a
 # fault proxy in front of it).
 if wants search || wants chaos; then want_opensearch_packages; fi
@@ -360,6 +361,8 @@ run_stage() {
     echo "==== $stage: ok ($((SECONDS - started)) s)"
   else
     echo "==== $stage: FAILED ($((SECONDS - started)) s)"
+    # A full disk or exhausted memory fails many tests at once; say how much of each was left.
+    echo "==== $stage: disk $(df -Ph "$RUN_DIR" | awk 'NR == 2 { print $4 " free of " $2 }'), memory $(awk '/^MemAvailable:/ { print int($2 / 1024) " MiB available" }' /proc/meminfo)"
     failed+=("$stage")
   fi
 }

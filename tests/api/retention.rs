@@ -399,6 +399,88 @@ async fn erasure_leaves_no_trace_of_the_user_except_what_a_hold_keeps(b: Backend
     let user = admin.get_json(&format!("/v1/users/{ann_id}")).await;
     assert_eq!(user["status"], "disabled", "{user}");
     assert!(!user.to_string().contains("ann@acme"), "{user}");
+    assert_eq!(erased["identity_links"], 0, "ann had no directory records: {erased}");
+    let bk = db.get_database_backend();
+
+    // A person the directory provisioned (SCIM, in a group) who has signed in through the tenant's
+    // identity provider: erasure removes what the directory said about them too.
+    let (s, token) = admin.send(Method::POST, "/v1/tenant/scim/tokens", Some(json!({ "name": "Okta" }))).await;
+    assert_eq!(s, StatusCode::CREATED, "{token}");
+    let scim = |method: Method, path: &str, body: Option<Value>| {
+        let mut req = reqwest::Client::new()
+            .request(method, app.url(&format!("/scim/v2/acme{path}")))
+            .bearer_auth(token["secret"].as_str().unwrap());
+        if let Some(body) = body {
+            req = req.header("content-type", "application/scim+json").body(body.to_string());
+        }
+        req.send()
+    };
+    let resp = scim(
+        Method::POST,
+        "/Users",
+        Some(json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "sam@acme.example",
+            "externalId": "canarytheta-okta-id",
+            "name": { "givenName": "Canaryiota", "familyName": "Sample" },
+            "emails": [{ "value": "sam@acme.example", "primary": true }]
+        })),
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let scim_user: Value = resp.json().await.unwrap();
+    let scim_id = scim_user["id"].as_str().unwrap().to_string();
+    let resp = scim(
+        Method::POST,
+        "/Groups",
+        Some(json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "displayName": "Engineering",
+            "members": [{ "value": scim_id }]
+        })),
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let sam_id = admin.get_json("/v1/users?q=sam@acme.example").await["items"][0]["id"].as_str().unwrap().to_string();
+    let sql = format!(
+        "INSERT INTO sso_identities (id, tenant_id, subject_key, issuer, subject, user_id, created_at)
+         SELECT {}, tenant_id, {}, {}, {}, user_id, created_at FROM scim_users WHERE user_id = {}",
+        ph(bk, 1),
+        ph(bk, 2),
+        ph(bk, 3),
+        ph(bk, 4),
+        ph(bk, 5)
+    );
+    let values = vec![
+        uuid::Uuid::new_v4().into(),
+        "0".repeat(64).into(),
+        "https://idp.acme.example".into(),
+        "canarykappa-subject".into(),
+        uuid(&sam_id).into(),
+    ];
+    assert_eq!(exec(&db, &sql, values).await, 1);
+
+    let (s, erased) = admin.send(Method::POST, &format!("/v1/users/{sam_id}/erase"), None).await;
+    assert_eq!(s, StatusCode::OK, "{erased}");
+    assert_eq!(erased["identity_links"], 2, "the SSO identity and the SCIM record: {erased}");
+    for (table, column, needle) in [
+        ("scim_users", "external_id", "canarytheta"),
+        ("scim_users", "attributes", "Canaryiota"),
+        ("scim_users", "user_name", "sam@acme"),
+        ("sso_identities", "subject", "canarykappa"),
+    ] {
+        let sql = format!("SELECT COUNT(*) FROM {table} WHERE {column} LIKE {}", ph(bk, 1));
+        assert_eq!(count(&db, &sql, vec![format!("%{needle}%").into()]).await, 0, "{table}.{column}");
+    }
+    let sql = format!("SELECT COUNT(*) FROM scim_group_members WHERE user_id = {}", ph(bk, 1));
+    assert_eq!(count(&db, &sql, vec![uuid(&sam_id).into()]).await, 0, "group memberships");
+    let resp = scim(Method::GET, &format!("/Users/{scim_id}"), None).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND, "the directory sees the person gone");
+    let resp = scim(Method::GET, "/Groups", None).await.unwrap();
+    let groups: Value = resp.json().await.unwrap();
+    assert!(!groups.to_string().contains(&scim_id), "{groups}");
 }
 
 async fn usage_charts_stay_right_after_usage_events_are_folded_and_purged(b: Backend) {

@@ -66,6 +66,9 @@ pub struct Erased {
     pub idempotency_keys: u64,
     pub api_tokens: u64,
     pub sessions: u64,
+    /// This tenant's directory records of the user: single sign-on identities (issuer and subject)
+    /// and SCIM provisioning records (user name, external id, attributes, group memberships).
+    pub identity_links: u64,
     /// Whether the user record was anonymised (no: the user belongs to another tenant too).
     pub user_anonymised: bool,
 }
@@ -480,6 +483,17 @@ impl RetentionService {
         let mut q = Sql::new(backend);
         let text = format!("DELETE FROM api_tokens WHERE tenant_id = {} AND user_id = {}", q.bind(t), q.bind(u));
         erased.api_tokens = exec(&*txn, q, text).await?;
+        // What the tenant's directory said about the person: the identity provider's subject and the
+        // SCIM record (names, e-mail addresses, external id). Gone even under a hold, which keeps
+        // content, not the account; the directory can provision the person again.
+        for table in ["sso_identities", "scim_group_members", "scim_users"] {
+            let mut q = Sql::new(backend);
+            let text = format!("DELETE FROM {table} WHERE tenant_id = {} AND user_id = {}", q.bind(t), q.bind(u));
+            let removed = exec(&*txn, q, text).await?;
+            if table != "scim_group_members" {
+                erased.identity_links += removed;
+            }
+        }
         crate::store::memberships::set_status(&*txn, scope.tenant, user, crate::domain::Status::Disabled).await?;
         let mut q = Sql::new(backend);
         let text = format!(

@@ -246,6 +246,9 @@ pub struct ErasureResult {
     pub api_tokens: u64,
     /// Browser sessions ended.
     pub sessions: u64,
+    /// The tenant's directory records of the user deleted: single sign-on identities (issuer and
+    /// subject) and SCIM records (user name, external id, attributes; group memberships with them).
+    pub identity_links: u64,
     /// Whether the user record was anonymised (no e-mail or name left). `false` when the user
     /// also belongs to another tenant: only their membership here is disabled.
     pub user_anonymised: bool,
@@ -393,6 +396,7 @@ impl RetentionApi {
             idempotency_keys: e.idempotency_keys,
             api_tokens: e.api_tokens,
             sessions: e.sessions,
+            identity_links: e.identity_links,
             user_anonymised: e.user_anonymised,
         }))
     }

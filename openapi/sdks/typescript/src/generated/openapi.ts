@@ -2684,6 +2684,12 @@ export interface components {
             idempotency_keys: number;
             /**
              * Format: uint64
+             * @description The tenant's directory records of the user deleted: single sign-on identities (issuer and
+             *     subject) and SCIM records (user name, external id, attributes; group memberships with them).
+             */
+            identity_links: number;
+            /**
+             * Format: uint64
              * @description Messages deleted.
              */
             messages: number;

@@ -18,6 +18,8 @@ class ErasureResult:
         conversations (int): Conversations deleted (with their messages, search documents and stream copies).
         conversations_kept_by_hold (int): Conversations a legal hold keeps.
         idempotency_keys (int): Idempotency keys deleted.
+        identity_links (int): The tenant's directory records of the user deleted: single sign-on identities (issuer and
+            subject) and SCIM records (user name, external id, attributes; group memberships with them).
         messages (int): Messages deleted.
         presets (int): Personal presets deleted.
         sessions (int): Browser sessions ended.
@@ -31,6 +33,7 @@ class ErasureResult:
     conversations: int
     conversations_kept_by_hold: int
     idempotency_keys: int
+    identity_links: int
     messages: int
     presets: int
     sessions: int
@@ -47,6 +50,8 @@ class ErasureResult:
         conversations_kept_by_hold = self.conversations_kept_by_hold
 
         idempotency_keys = self.idempotency_keys
+
+        identity_links = self.identity_links
 
         messages = self.messages
 
@@ -68,6 +73,7 @@ class ErasureResult:
                 "conversations": conversations,
                 "conversations_kept_by_hold": conversations_kept_by_hold,
                 "idempotency_keys": idempotency_keys,
+                "identity_links": identity_links,
                 "messages": messages,
                 "presets": presets,
                 "sessions": sessions,
@@ -90,6 +96,8 @@ class ErasureResult:
 
         idempotency_keys = d.pop("idempotency_keys")
 
+        identity_links = d.pop("identity_links")
+
         messages = d.pop("messages")
 
         presets = d.pop("presets")
@@ -107,6 +115,7 @@ class ErasureResult:
             conversations=conversations,
             conversations_kept_by_hold=conversations_kept_by_hold,
             idempotency_keys=idempotency_keys,
+            identity_links=identity_links,
             messages=messages,
             presets=presets,
             sessions=sessions,

@@ -3,9 +3,10 @@
 //! small Rust issuer under the test's control (`confab_tests::oidc::TestIssuer`) for the ID
 //! tokens a certified provider never issues: wrong audience or issuer, expired, replayed nonce,
 //! tampered signature, unknown key — and for key rotation.
-use confab_tests::dns::DnsServer;
+use confab_tests::dns::{DnsMode, DnsServer};
 use confab_tests::oidc::{Bad, Browser, IssuerUser, OidcProvider, SignIn, TestIssuer};
 use confab_tests::*;
+use hickory_proto::op::ResponseCode;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -363,10 +364,10 @@ async fn bad_id_tokens_are_refused_and_rotated_keys_accepted(b: Backend) {
     let callback = callback.unwrap();
     let other = Browser::new();
     let (_, to, _) = other.get(&callback).await;
-    assert_eq!(to.as_deref(), Some("/?sso_error=expired"), "another browser");
+    assert_eq!(to.as_deref(), Some("/?sso_error=expired&tenant=acme"), "another browser");
     // The state is spent now, even for the right browser.
     let (_, to, _) = browser.get(&callback).await;
-    assert_eq!(to.as_deref(), Some("/?sso_error=expired"));
+    assert_eq!(to.as_deref(), Some("/?sso_error=expired"), "a spent state names no tenant");
     // A fresh one works, once.
     let (_, to_issuer, _) = browser.get(&app.url(START)).await;
     let (_, callback, _) = browser.get(&to_issuer.unwrap()).await;
@@ -380,7 +381,7 @@ async fn bad_id_tokens_are_refused_and_rotated_keys_accepted(b: Backend) {
     let (_, to_issuer, _) = browser.get(&app.url(START)).await;
     let state = to_issuer.unwrap().split("state=").nth(1).unwrap().split('&').next().unwrap().to_string();
     let (_, to, _) = browser.get(&app.url(&format!("/v1/auth/oidc/callback?state={state}&error=access_denied"))).await;
-    assert_eq!(to.as_deref(), Some("/?sso_error=denied"));
+    assert_eq!(to.as_deref(), Some("/?sso_error=denied&tenant=acme"), "back to the tenant's button");
 
     // An unknown tenant, and a tenant without single sign-on.
     let (_, to, _) = browser.get(&app.url("/v1/auth/oidc/nope/start")).await;
@@ -480,11 +481,11 @@ async fn two_tenants_with_two_providers_stay_apart(b: Backend) {
     let crossed =
         app.url(&format!("/v1/auth/oidc/callback?state={}&code={}", param(&back_b, "state"), param(&back_a, "code")));
     let (_, to, _) = xb.get(&crossed).await;
-    assert_eq!(to.as_deref(), Some("/?sso_error=invalid_token"), "A's code through B's sign-in");
+    assert_eq!(to.as_deref(), Some("/?sso_error=invalid_token&tenant=beta"), "A's code through B's sign-in");
     let crossed =
         app.url(&format!("/v1/auth/oidc/callback?state={}&code={}", param(&back_a, "state"), param(&back_b, "code")));
     let (_, to, _) = xa.get(&crossed).await;
-    assert_eq!(to.as_deref(), Some("/?sso_error=invalid_token"), "B's code through A's sign-in");
+    assert_eq!(to.as_deref(), Some("/?sso_error=invalid_token&tenant=acme"), "B's code through A's sign-in");
     for x in [&xa, &xb] {
         let (s, _) = x.api(&app.base).await.send(Method::GET, "/v1/me", None).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED, "no session from crossed codes");
@@ -521,6 +522,18 @@ async fn domains_are_verified_through_dns(b: Backend) {
     assert_eq!(error_code(s, &v, 422), "validation_failed", "{v}");
     assert!(v["error"]["message"].as_str().unwrap().contains("do not include"), "{v}");
     assert!(dns.queries_for("_confab-challenge.acme.example") >= 2, "it asked the DNS server");
+    // The DNS server fails, refuses or does not answer: 503 (try again later), not "no record".
+    for mode in [DnsMode::Fail(ResponseCode::ServFail), DnsMode::Fail(ResponseCode::Refused), DnsMode::Silent] {
+        dns.set_mode(mode);
+        let started = std::time::Instant::now();
+        let (s, v) = admin.send(Method::POST, "/v1/tenant/domains/acme.example/verify", None).await;
+        assert_eq!(error_code(s, &v, 503), "unavailable", "{mode:?}: {v}");
+        assert!(v["error"]["message"].as_str().unwrap().contains("try again later"), "{v}");
+        let took = started.elapsed();
+        eprintln!("DNS {mode:?}: 503 after {took:?}");
+        assert!(took < std::time::Duration::from_secs(60), "{mode:?}: {took:?}");
+    }
+    dns.set_mode(DnsMode::Answer);
     let list = admin.get_json("/v1/tenant/domains").await;
     assert_eq!(list["domains"][0]["verified"], false, "{list}");
 

@@ -1,7 +1,8 @@
 //! A DNS server for tests: answers TXT queries over UDP from records a test sets, and NXDOMAIN
 //! for everything else. The server under test is pointed at it with `CONFAB_AUTH__DOMAIN_DNS_SERVER`
 //! (domain verification asks it for `_confab-challenge.<domain>`). The wire format is the real one
-//! (hickory-proto encodes and decodes every message).
+//! (hickory-proto encodes and decodes every message). [`DnsServer::set_mode`] plays outages: a
+//! failure code for every query (SERVFAIL, REFUSED) or no answer at all.
 use hickory_proto::op::{Message, MessageType, ResponseCode};
 use hickory_proto::rr::rdata::TXT;
 use hickory_proto::rr::{RData, Record, RecordType};
@@ -9,8 +10,17 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
+/// How the server answers: normally, with a failure code for every query, or not at all.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum DnsMode {
+    Answer,
+    Fail(ResponseCode),
+    Silent,
+}
+
 pub struct DnsServer {
     pub addr: SocketAddr,
+    mode: Arc<Mutex<DnsMode>>,
     records: Arc<Mutex<HashMap<String, Vec<String>>>>,
     queries: Arc<Mutex<Vec<String>>>,
     task: tokio::task::JoinHandle<()>,
@@ -26,12 +36,17 @@ impl DnsServer {
         let addr = socket.local_addr().unwrap();
         let records: Arc<Mutex<HashMap<String, Vec<String>>>> = Arc::default();
         let queries: Arc<Mutex<Vec<String>>> = Arc::default();
-        let (r, q) = (records.clone(), queries.clone());
+        let mode = Arc::new(Mutex::new(DnsMode::Answer));
+        let (r, q, m) = (records.clone(), queries.clone(), mode.clone());
         let task = tokio::spawn(async move {
             let mut buf = vec![0u8; 4096];
             loop {
                 let Ok((n, from)) = socket.recv_from(&mut buf).await else { return };
                 let Ok(request) = Message::from_vec(&buf[..n]) else { continue };
+                let mode = *m.lock().unwrap();
+                if mode == DnsMode::Silent {
+                    continue;
+                }
                 let mut response = Message::new();
                 response
                     .set_id(request.id())
@@ -59,7 +74,10 @@ impl DnsServer {
                         }
                     }
                 }
-                if !found {
+                if let DnsMode::Fail(code) = mode {
+                    response.take_answers();
+                    response.set_response_code(code);
+                } else if !found {
                     response.set_response_code(ResponseCode::NXDomain);
                 }
                 if let Ok(bytes) = response.to_vec() {
@@ -67,7 +85,12 @@ impl DnsServer {
                 }
             }
         });
-        Self { addr, records, queries, task }
+        Self { addr, mode, records, queries, task }
+    }
+
+    /// From now on, answers every query this way (a server failure, a refusal, or silence).
+    pub fn set_mode(&self, mode: DnsMode) {
+        *self.mode.lock().unwrap() = mode;
     }
 
     /// The `CONFAB_…` variable that points a server at this one.

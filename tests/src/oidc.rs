@@ -178,10 +178,14 @@ impl Browser {
                 if next.starts_with(&format!("{app_base}/?")) || next == format!("{app_base}/") {
                     return (
                         None,
-                        Some(match next.split_once("sso_error=") {
-                            Some((_, code)) => SignIn::Refused(code.to_string()),
-                            None => SignIn::SignedIn,
-                        }),
+                        Some(
+                            match reqwest::Url::parse(&next).ok().and_then(|u| {
+                                u.query_pairs().find(|(k, _)| k == "sso_error").map(|(_, v)| v.to_string())
+                            }) {
+                                Some(code) => SignIn::Refused(code),
+                                None => SignIn::SignedIn,
+                            },
+                        ),
                     );
                 }
                 url = next;

@@ -17,6 +17,8 @@ use crate::store::sso::TenantDomain;
 use crate::store::{self, Store};
 use hickory_resolver::config::{NameServerConfigGroup, ResolverConfig};
 use hickory_resolver::name_server::TokioConnectionProvider;
+use hickory_resolver::proto::ProtoErrorKind;
+use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::{ResolveErrorKind, Resolver};
 use serde_json::json;
 use std::net::SocketAddr;
@@ -92,7 +94,9 @@ impl DomainService {
         let opts = builder.options_mut();
         // An admin who just published the record asks again: never answer from a cache.
         opts.cache_size = 0;
-        opts.timeout = Duration::from_secs(5);
+        // An unanswering DNS server is a 503 within about ten seconds (three tries of three), not
+        // a request that hangs.
+        opts.timeout = Duration::from_secs(3);
         opts.attempts = 2;
         Ok(Self { store, resolver: builder.build() })
     }
@@ -140,7 +144,14 @@ impl DomainService {
                 .iter()
                 .map(|txt| txt.txt_data().iter().map(|part| String::from_utf8_lossy(part)).collect::<String>())
                 .collect::<Vec<_>>(),
-            Err(e) if matches!(e.kind(), ResolveErrorKind::Proto(p) if p.is_no_records_found() || p.is_nx_domain()) => {
+            // "No such name" and "no TXT records" are answers. A server failure or refusal is not,
+            // although hickory reports them as "no records found" too.
+            Err(e)
+                if matches!(e.kind(), ResolveErrorKind::Proto(p) if matches!(
+                    p.kind(),
+                    ProtoErrorKind::NoRecordsFound { response_code: ResponseCode::NXDomain | ResponseCode::NoError, .. }
+                )) =>
+            {
                 vec![]
             }
             Err(e) => {

@@ -115,6 +115,14 @@ pub struct SsoFailure {
     tenant: Option<TenantId>,
 }
 
+/// A refused callback: the code to show, and the tenant the sign-in was for when the callback
+/// named a known `state` (its sign-in page shows the tenant's button again).
+#[derive(Debug)]
+pub struct CallbackFailure {
+    pub code: &'static str,
+    pub tenant_slug: Option<String>,
+}
+
 /// The codes a failed sign-in redirects with (`/?sso_error=<code>`).
 pub mod codes {
     /// The tenant has no (enabled) single sign-on.
@@ -584,13 +592,20 @@ impl SsoService {
 
     /// Finishes a sign-in at the callback. Every failure is audited with its reason; the caller
     /// gets only the code.
-    pub async fn finish(&self, cb: Callback<'_>) -> Result<IssuedSession, &'static str> {
+    pub async fn finish(&self, cb: Callback<'_>) -> Result<IssuedSession, CallbackFailure> {
         match self.try_finish(&cb).await {
             Ok(issued) => Ok(issued),
             Err(f) => {
                 tracing::info!(code = f.code, reason = %f.reason, "single sign-on refused");
                 self.audit_failure(&f).await;
-                Err(f.code)
+                // Known once the `state` was: the browser goes back to that tenant's sign-in page.
+                let tenant_slug = match f.tenant {
+                    Some(t) => {
+                        store::tenants::get(self.store.conn(), t).await.ok().flatten().map(|t| t.slug.to_string())
+                    }
+                    None => None,
+                };
+                Err(CallbackFailure { code: f.code, tenant_slug })
             }
         }
     }

@@ -306,8 +306,18 @@ fn input(b: SsoSettingsRequest) -> SsoInput {
     }
 }
 
-fn back_to_sign_in(state: &AppState, code: &str) -> SsoRedirect {
-    SsoRedirect::SeeOther(format!("/?sso_error={code}"), binding_cookie(state, None), "no-store".into())
+/// To the sign-in page with `?sso_error=<code>`, and `&tenant=<slug>` when the sign-in was for a
+/// tenant whose slug is well-formed (the page shows that tenant's button again).
+fn back_to_sign_in(state: &AppState, code: &str, tenant: Option<&str>) -> SsoRedirect {
+    let mut location = format!("/?sso_error={code}");
+    if let Some(slug) = tenant.filter(|slug| {
+        !slug.is_empty()
+            && slug.len() <= 64
+            && slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    }) {
+        location.push_str(&format!("&tenant={slug}"));
+    }
+    SsoRedirect::SeeOther(location, binding_cookie(state, None), "no-store".into())
 }
 
 #[OpenApi(tag = "ApiTags::Identity")]
@@ -438,19 +448,8 @@ impl SsoApi {
     ) -> ApiResult<SsoRedirect> {
         Ok(match state.sso.start(&origin(&state, req), &tenant.0, login_hint.0.as_deref()).await {
             Ok(s) => SsoRedirect::SeeOther(s.url, binding_cookie(&state, Some(&s.browser)), "no-store".into()),
-            Err(f) => {
-                let mut to = back_to_sign_in(&state, f.code);
-                // Back on the tenant's own sign-in page (its button), when the slug is one.
-                let slug = &tenant.0;
-                if !slug.is_empty()
-                    && slug.len() <= 64
-                    && slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-                {
-                    let SsoRedirect::SeeOther(location, _, _) = &mut to;
-                    location.push_str(&format!("&tenant={slug}"));
-                }
-                to
-            }
+            // Back on the tenant's own sign-in page (its button), when the slug is one.
+            Err(f) => back_to_sign_in(&state, f.code, Some(&tenant.0)),
         })
     }
 
@@ -490,7 +489,7 @@ impl SsoApi {
                 session_cookie(&state.config, Surface::Chat, Some(&issued.token)),
                 "no-store".into(),
             ),
-            Err(code) => back_to_sign_in(&state, code),
+            Err(f) => back_to_sign_in(&state, f.code, f.tenant_slug.as_deref()),
         })
     }
 

@@ -476,6 +476,40 @@ async fn a_private_chat_saved_into_history_is_a_normal_searchable_conversation(b
     }
     let list = admin.get_json("/v1/conversations").await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
+
+    // With an idempotency key, a retry (after a lost response) answers the saved conversation
+    // instead of saving a copy, also when the retries race; another body under the key is a 422.
+    let again = json!({ "title": "Saved once", "messages": [{ "role": "user", "content": "keep me once" }] });
+    let (s, first) = bob.post_idem("/v1/conversations/import", "save-1", again.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+    let (s, retry) = bob.post_idem("/v1/conversations/import", "save-1", again.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{retry}");
+    assert_eq!(retry["conversation"]["id"], first["conversation"]["id"]);
+    assert_eq!(retry["messages"], first["messages"]);
+    let raced = json!({ "messages": [{ "role": "user", "content": "raced" }] });
+    let calls = (0..4).map(|_| bob.post_idem("/v1/conversations/import", "save-2", raced.clone()));
+    let answers = futures::future::join_all(calls).await;
+    for (s, v) in &answers {
+        assert_eq!(*s, StatusCode::CREATED, "{v}");
+        assert_eq!(v["conversation"]["id"], answers[0].1["conversation"]["id"], "one conversation for one key");
+    }
+    let (s, err) = bob
+        .post_idem(
+            "/v1/conversations/import",
+            "save-1",
+            json!({ "messages": [{ "role": "user", "content": "other" }] }),
+        )
+        .await;
+    assert_eq!(error_code(s, &err, 422), "idempotency_key_reused", "{err}");
+    // Bob's key is his own: the admin's same key saves the admin's own copy.
+    let (s, admins) = admin.post_idem("/v1/conversations/import", "save-1", again.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{admins}");
+    assert_ne!(admins["conversation"]["id"], first["conversation"]["id"]);
+    let (s, err) = bob.post_idem("/v1/conversations/import", "", again.clone()).await;
+    assert_eq!(error_code(s, &err, 422), "validation_failed", "{err}");
+    let list = bob.get_json("/v1/conversations").await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 2, "one per key: {list}");
+    assert_eq!(app.audit_count(&admin, "conversation.imported").await, 4);
 }
 
 both_backends!(

@@ -165,10 +165,15 @@ impl ChatService {
     /// Saves a conversation the user kept in their browser (private mode) as a normal one of
     /// theirs: the messages on one branch, in order, searchable like any other. An explicit
     /// user action; audited with counts only.
+    ///
+    /// With an idempotency key, a retry with the same key and content answers the conversation
+    /// the first call saved instead of saving a copy (the same key with other content is
+    /// `IdempotencyMismatch`); the key is kept `chat.idempotency_hours`.
     pub async fn import_conversation(
         &self,
         scope: &TenantScope,
         actor: &crate::audit::Actor,
+        idem: Option<super::Idempotency<'_>>,
         title: Option<&str>,
         messages: Vec<ImportedMessage>,
     ) -> AppResult<ConversationId> {
@@ -207,10 +212,48 @@ impl ChatService {
                 _ => DEFAULT_TITLE.to_string(),
             },
         };
+        let fingerprint = import_fingerprint(&title, &messages);
+        let claim_scope = idem.as_ref().map(|i| store::idempotency::Scope {
+            tenant: scope.tenant,
+            user: scope.user,
+            route: "import",
+            key: i.key,
+        });
+        for attempt in 0..2 {
+            match self.import_once(scope, actor, claim_scope.as_ref(), &fingerprint, &title, &messages).await {
+                // A concurrent call with the same key committed first: answer what it saved.
+                Err(AppError::Conflict(_)) if attempt == 0 && claim_scope.is_some() => continue,
+                other => return other,
+            }
+        }
+        Err(AppError::Internal("import: the idempotency claim kept conflicting".into()))
+    }
+
+    async fn import_once(
+        &self,
+        scope: &TenantScope,
+        actor: &crate::audit::Actor,
+        claim_scope: Option<&store::idempotency::Scope<'_>>,
+        fingerprint: &str,
+        title: &str,
+        messages: &[ImportedMessage],
+    ) -> AppResult<ConversationId> {
         let txn = self.store.begin().await?;
-        let conversation = store::conversations::insert(&*txn, scope.tenant, scope.user, &title, None, None).await?;
+        if let Some(claim_scope) = claim_scope
+            && let Some(claim) = store::idempotency::find(&*txn, claim_scope).await?
+        {
+            if claim.fingerprint != fingerprint {
+                return Err(AppError::IdempotencyMismatch);
+            }
+            let saved = store::messages::get(&*txn, scope.tenant, claim.assistant_message_id)
+                .await?
+                .ok_or(AppError::NotFound("conversation"))?;
+            return Ok(saved.conversation_id);
+        }
+        let conversation = store::conversations::insert(&*txn, scope.tenant, scope.user, title, None, None).await?;
+        let mut first = None;
         let mut parent = None;
-        for m in &messages {
+        for m in messages {
             let written = store::messages::insert(
                 &*txn,
                 store::messages::NewMessage {
@@ -226,10 +269,21 @@ impl ChatService {
                 },
             )
             .await?;
+            first.get_or_insert(written.id);
             parent = Some(written.id);
         }
         if let Some(leaf) = parent {
             store::conversations::set_active_leaf(&*txn, scope.tenant, conversation.id, leaf).await?;
+            if let Some(claim_scope) = claim_scope {
+                let claim = store::idempotency::Claim {
+                    fingerprint: fingerprint.to_string(),
+                    user_message_id: first,
+                    // The saved conversation's last message: a replay finds the conversation by it.
+                    assistant_message_id: leaf,
+                };
+                let expires = store::now() + chrono::Duration::hours(self.config.idempotency_hours as i64);
+                store::idempotency::insert(&*txn, claim_scope, &claim, expires).await?;
+            }
         }
         crate::audit::record(
             &*txn,
@@ -241,6 +295,15 @@ impl ChatService {
         txn.commit().await?;
         Ok(conversation.id)
     }
+}
+
+/// What an import's idempotency key stands for: the title and every message as sent.
+fn import_fingerprint(title: &str, messages: &[ImportedMessage]) -> String {
+    use sha2::{Digest, Sha256};
+    let messages: Vec<_> =
+        messages.iter().map(|m| serde_json::json!([m.role.as_str(), m.content, m.status.as_str(), m.model])).collect();
+    let canonical = serde_json::json!(["import", title, messages]);
+    hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
 }
 
 pub(super) fn title_from(content: &str) -> String {

@@ -229,13 +229,23 @@ impl ChatApi {
         &self,
         state: Data<&Arc<AppState>>,
         auth: Auth,
+        /// Recommended: a key per save (e.g. a UUID, or a digest of the body; 1–255 printable
+        /// characters), reused on retries. A retry with the same key and body answers the
+        /// conversation the first call saved instead of saving a copy; the same key with another
+        /// body is `idempotency_key_reused` (422). Keys are kept `chat.idempotency_hours`.
+        #[oai(name = "Idempotency-Key")]
+        idempotency_key: Header<Option<String>>,
         body: Json<ImportConversation>,
     ) -> ApiResult<ConversationImported> {
         let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;
+        let idem = match idempotency_key.0.as_deref() {
+            Some(key) => Some(Idempotency::parse(Some(key))?),
+            None => None,
+        };
         let Json(body) = body;
         let messages = body.messages.into_iter().map(Into::into).collect();
         let actor = confab_core::auth::actor_of(&auth.0);
-        let id = state.chat.import_conversation(&scope, &actor, body.title.as_deref(), messages).await?;
+        let id = state.chat.import_conversation(&scope, &actor, idem, body.title.as_deref(), messages).await?;
         let (conversation, messages) = state.chat.conversation(&scope, id).await?;
         let messages = branch(messages, conversation.active_leaf_id);
         Ok(ConversationImported::Created(Json(ConversationDetail {

@@ -75,11 +75,34 @@ export function importBody(c: PrivateConversation): ImportBody {
   };
 }
 
+/**
+ * The idempotency key of saving this conversation as it stands: the private chat's id and a digest
+ * of the body. Saving again after a lost answer returns the copy already saved, not a second one;
+ * once the conversation has changed, it is a new save.
+ */
+export function importKey(id: string, body: ImportBody): string {
+  // Two FNV-1a hashes (different offsets) of the JSON: a change detector within one private chat,
+  // not a security measure, and it works without `crypto.subtle` (a plain-HTTP intranet address).
+  const text = JSON.stringify(body);
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193) >>> 0;
+    b = Math.imul(b ^ c, 0x01000193 + 2) >>> 0;
+  }
+  return `private-${id}-${a.toString(16).padStart(8, '0')}${b.toString(16).padStart(8, '0')}`;
+}
+
 /** Saves a private conversation as an ordinary one (the caller then deletes the private copy). */
 export function useMoveToSaved() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (c: PrivateConversation): Promise<ConversationDetail> => call(api.POST('/v1/conversations/import', { body: importBody(c) })),
+    mutationFn: (c: PrivateConversation): Promise<ConversationDetail> => {
+      const body = importBody(c);
+      const key = importKey(c.id, body);
+      return call(api.POST('/v1/conversations/import', { params: { header: { 'Idempotency-Key': key } }, body }));
+    },
     onSuccess: () => void refreshConversationLists(client),
     meta: { toastErrors: true },
   });

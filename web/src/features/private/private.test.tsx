@@ -5,7 +5,7 @@ import { cleanup, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfabError, type PrivateTurnEvent } from '../../api/client';
 import { serve, withQueries } from '../../test-utils';
-import { importBody } from './api';
+import { importBody, importKey } from './api';
 import { PrivateChats, type PrivateTurnsApi } from './chats';
 import { NewPrivateChat, PrivateOffReason } from './components/PrivateSection';
 import { addPrivate, deletePrivate, listPrivate, loadPrivate, savePrivate, type PrivateConversation, type PrivateMessage } from './store';
@@ -132,6 +132,18 @@ describe('moving to the saved history', () => {
         { role: 'assistant', content: 'Sto', status: 'partial', model: 'gpt' },
       ],
     });
+  });
+
+  it('saves with one idempotency key per chat and content: a retry is the same save, a change a new one', () => {
+    const c = conversation('o', [user('one'), answer('Done', { model: 'gpt' })]);
+    const key = importKey(c.id, importBody(c));
+    expect(key).toMatch(/^private-[^ ]+-[0-9a-f]{16}$/);
+    expect(key.length).toBeLessThanOrEqual(255);
+    expect(importKey(c.id, importBody(c))).toBe(key);
+    const longer = conversation('o', [user('one'), answer('Done', { model: 'gpt' }), user('two')], { id: c.id });
+    expect(importKey(longer.id, importBody(longer))).not.toBe(key);
+    const edited = conversation('o', [user('one'), answer('Done!', { model: 'gpt' })], { id: c.id });
+    expect(importKey(edited.id, importBody(edited))).not.toBe(key);
   });
 });
 

@@ -7191,7 +7191,15 @@ export interface operations {
     conversations_import: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Recommended: a key per save (e.g. a UUID, or a digest of the body; 1–255 printable
+                 *     characters), reused on retries. A retry with the same key and body answers the
+                 *     conversation the first call saved instead of saving a copy; the same key with another
+                 *     body is `idempotency_key_reused` (422). Keys are kept `chat.idempotency_hours`.
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };

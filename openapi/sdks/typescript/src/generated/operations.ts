@@ -3,6 +3,7 @@
 /** The operations (`METHOD /path`) that take an `Idempotency-Key` header: the client sends one on
  * every call of them and retries them after a lost connection with the same key. */
 export const idempotentOperations: ReadonlySet<string> = new Set([
+  "POST /v1/conversations/import",
   "POST /v1/conversations/{id}/messages",
   "POST /v1/messages/{id}/continue",
   "POST /v1/messages/{id}/edit",

@@ -8,14 +8,17 @@ from ...client import AuthenticatedClient, Client
 from ...models.conversation_detail import ConversationDetail
 from ...models.error_body import ErrorBody
 from ...models.import_conversation import ImportConversation
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     body: ImportConversation,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -114,12 +117,14 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: ImportConversation,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[ConversationDetail | ErrorBody]:
     """Save a conversation kept in the browser (a private chat) into my history: its messages,
     in order, on one branch; searchable like any other. Nothing else about the private chat
     reaches the server. Audited with the message count only.
 
     Args:
+        idempotency_key (str | Unset):
         body (ImportConversation): A conversation kept in the browser (a private chat), to save
             into the caller's history.
 
@@ -133,6 +138,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -146,12 +152,14 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: ImportConversation,
+    idempotency_key: str | Unset = UNSET,
 ) -> ConversationDetail | ErrorBody | None:
     """Save a conversation kept in the browser (a private chat) into my history: its messages,
     in order, on one branch; searchable like any other. Nothing else about the private chat
     reaches the server. Audited with the message count only.
 
     Args:
+        idempotency_key (str | Unset):
         body (ImportConversation): A conversation kept in the browser (a private chat), to save
             into the caller's history.
 
@@ -166,6 +174,7 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -173,12 +182,14 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: ImportConversation,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[ConversationDetail | ErrorBody]:
     """Save a conversation kept in the browser (a private chat) into my history: its messages,
     in order, on one branch; searchable like any other. Nothing else about the private chat
     reaches the server. Audited with the message count only.
 
     Args:
+        idempotency_key (str | Unset):
         body (ImportConversation): A conversation kept in the browser (a private chat), to save
             into the caller's history.
 
@@ -192,6 +203,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -203,12 +215,14 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: ImportConversation,
+    idempotency_key: str | Unset = UNSET,
 ) -> ConversationDetail | ErrorBody | None:
     """Save a conversation kept in the browser (a private chat) into my history: its messages,
     in order, on one branch; searchable like any other. Nothing else about the private chat
     reaches the server. Audited with the message count only.
 
     Args:
+        idempotency_key (str | Unset):
         body (ImportConversation): A conversation kept in the browser (a private chat), to save
             into the caller's history.
 
@@ -224,5 +238,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
+            idempotency_key=idempotency_key,
         )
     ).parsed

@@ -135,6 +135,12 @@ grep -q '"ok"' "$W/healthz" && ok "/healthz answers" || bad "/healthz said $(cat
 curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null && ok "/readyz: ready (database migrated on the volume)" || bad "/readyz not ready"
 curl -fsS "http://127.0.0.1:$port/" | grep -qi '<!doctype html' && ok "the web chat is served from the image" || bad "no web chat at /"
 curl -fsS "http://127.0.0.1:$admin_port/" | grep -qi '<!doctype html' && ok "the admin console is served from the image" || bad "no admin console"
+# This root has no /etc/resolv.conf (a kubelet or container runtime mounts one): the server serves
+# on, and says that domain verification through DNS needs auth.domain_dns_server.
+if [ ! -e "$W/rootfs/etc/resolv.conf" ]; then
+  grep -q 'domain verification through DNS is off' "$W/server.log" && ok "without a system DNS configuration it serves and says how to set one" ||
+    bad "no word about DNS lookups in a root without /etc/resolv.conf"
+fi
 # unshare, bash, env, setpriv and chroot each exec the next: the server has the started pid.
 [ "$(awk '/^Uid:/ { print $2 }' "/proc/$server/status")" = 10001 ] && ok "the server runs as uid 10001" || bad "the server is not uid 10001"
 [ "$(stat -c %u "$W/data/confab.db" 2>/dev/null)" = 10001 ] && ok "the database is on the data volume" || bad "no database on the data volume"

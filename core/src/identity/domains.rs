@@ -74,7 +74,10 @@ pub fn normalise(raw: &str) -> AppResult<String> {
 
 pub struct DomainService {
     store: Store,
-    resolver: Resolver<TokioConnectionProvider>,
+    /// The resolver, or why there is none: a host without a system resolver configuration (a
+    /// minimal container image has no `/etc/resolv.conf`) serves on, and verification through DNS
+    /// answers 503 saying how to set one.
+    resolver: Result<Resolver<TokioConnectionProvider>, String>,
 }
 
 impl DomainService {
@@ -89,7 +92,17 @@ impl DomainService {
                     TokioConnectionProvider::default(),
                 )
             }
-            None => Resolver::builder_tokio().map_err(|e| format!("DNS resolver configuration: {e}"))?,
+            None => match Resolver::builder_tokio() {
+                Ok(builder) => builder,
+                Err(e) => {
+                    let why = format!("the system's DNS configuration cannot be read ({e})");
+                    tracing::warn!(
+                        "domain verification through DNS is off: {why}; set auth.domain_dns_server \
+                         (or verify domains with `confab admin verify-domain`)"
+                    );
+                    return Ok(Self { store, resolver: Err(why) });
+                }
+            },
         };
         let opts = builder.options_mut();
         // An admin who just published the record asks again: never answer from a cache.
@@ -98,7 +111,7 @@ impl DomainService {
         // a request that hangs.
         opts.timeout = Duration::from_secs(3);
         opts.attempts = 2;
-        Ok(Self { store, resolver: builder.build() })
+        Ok(Self { store, resolver: Ok(builder.build()) })
     }
 
     pub async fn list(&self, tenant: TenantId) -> AppResult<Vec<TenantDomain>> {
@@ -139,7 +152,13 @@ impl DomainService {
         }
         let name = txt_name(&domain);
         let expected = txt_value(&claim.token);
-        let found = match self.resolver.txt_lookup(format!("{name}.")).await {
+        let resolver = self.resolver.as_ref().map_err(|why| {
+            AppError::Unavailable(format!(
+                "DNS lookups are not available on this server: {why}; the operator can set \
+                 auth.domain_dns_server, or verify the domain with `confab admin verify-domain`"
+            ))
+        })?;
+        let found = match resolver.txt_lookup(format!("{name}.")).await {
             Ok(lookup) => lookup
                 .iter()
                 .map(|txt| txt.txt_data().iter().map(|part| String::from_utf8_lossy(part)).collect::<String>())

@@ -311,14 +311,18 @@ impl ChatService {
             version,
             cancel: Notify::new(),
         });
+        // Room in the relay is taken before the provider is called: a full server refuses the
+        // turn (503) before any tokens are spent on it, never after the answer has started.
+        self.private.insert(turn.clone())?;
         match self.complete(&caller, completion).await {
             Ok(started) => {
-                self.private.insert(turn.clone())?;
                 tokio::spawn(relay(self.private.clone(), turn.clone(), started.events));
             }
-            Err(CompletionError::App(e)) => return Err(e),
+            Err(CompletionError::App(e)) => {
+                self.private.remove(turn.id);
+                return Err(e);
+            }
             Err(CompletionError::Plugin(stop)) => {
-                self.private.insert(turn.clone())?;
                 let end = PrivateEnd::Failed {
                     status: MessageStatus::Failed,
                     code: stop.reason.code().into(),
@@ -328,7 +332,6 @@ impl ChatService {
                 expire(self.private.clone(), turn.id);
             }
             Err(CompletionError::Provider(e)) => {
-                self.private.insert(turn.clone())?;
                 turn.finish(PrivateEnd::Failed {
                     status: MessageStatus::Failed,
                     code: e.code().into(),

@@ -5,6 +5,8 @@
   `confab_client.generated.models`).
 - `stream_message` / `message_events` (and regenerate/continue/edit): typed answer events with
   automatic reattach (`confab_client.events`).
+- `stream_private_turn` / `private_turn_events`: a private chat's turn (the caller keeps the
+  history; the server stores nothing), typed `PrivateTurn*` events with automatic reattach.
 - Errors raise `ConfabError` subclasses (`confab_client.errors`).
 """
 
@@ -26,6 +28,7 @@ from .errors import (
     NotFoundError,
     PayloadTooLargeError,
     PermissionDeniedError,
+    PrivateTurnGoneError,
     QuotaDetail,
     RateLimitError,
     StreamError,
@@ -39,14 +42,22 @@ from .events import (
     MessageCreated,
     MessageDelta,
     MessageFailed,
+    PrivateStreamEvent,
+    PrivateTurnCancelled,
+    PrivateTurnCompleted,
+    PrivateTurnCreated,
+    PrivateTurnDelta,
+    PrivateTurnError,
+    PrivateTurnFailed,
     StreamEvent,
     UnknownEvent,
 )
-from .streaming import AsyncMessageStream, MessageStream, ReattachPolicy
+from .streaming import AsyncMessageStream, AsyncPrivateTurnStream, MessageStream, PrivateTurnStream, ReattachPolicy
 
 __all__ = [
     "AsyncConfab",
     "AsyncMessageStream",
+    "AsyncPrivateTurnStream",
     "AuthenticationError",
     "BadRequestError",
     "ConfabError",
@@ -62,6 +73,15 @@ __all__ = [
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
+    "PrivateStreamEvent",
+    "PrivateTurnCancelled",
+    "PrivateTurnCompleted",
+    "PrivateTurnCreated",
+    "PrivateTurnDelta",
+    "PrivateTurnError",
+    "PrivateTurnFailed",
+    "PrivateTurnGoneError",
+    "PrivateTurnStream",
     "QuotaDetail",
     "RateLimitError",
     "ReattachPolicy",

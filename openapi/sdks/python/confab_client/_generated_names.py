@@ -2,6 +2,6 @@
 spec (and so in `generated`) is fixed here."""
 
 from .generated.client import AuthenticatedClient
-from .generated.models import MessageView
+from .generated.models import MessageView, PrivateMessageBody
 
-__all__ = ["AuthenticatedClient", "MessageView"]
+__all__ = ["AuthenticatedClient", "MessageView", "PrivateMessageBody"]

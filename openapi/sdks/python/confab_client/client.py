@@ -6,14 +6,26 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterable, Mapping
 from typing import Any
 from uuid import UUID
 
 import httpx
 
-from ._generated_names import AuthenticatedClient
+from ._generated_names import AuthenticatedClient, PrivateMessageBody
 from ._transport import AsyncRetryTransport, RetryPolicy, RetryTransport
-from .streaming import AsyncMessageStream, MessageStream, ReattachPolicy, _Turn
+from .streaming import (
+    AsyncMessageStream,
+    AsyncPrivateTurnStream,
+    MessageStream,
+    PrivateTurnStream,
+    ReattachPolicy,
+    _Turn,
+)
+
+PrivateMessage = Mapping[str, Any] | PrivateMessageBody
+"""One message of a private chat's history: `{"role": "user" | "assistant", "content": str}`, or
+the generated `PrivateMessageBody`."""
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 """Reads wait up to 60 s: well above the server's 15 s keep-alive on event streams."""
@@ -35,6 +47,12 @@ def _headers(token: str, extra: dict[str, str] | None) -> dict[str, str]:
 
 def _body(**fields: Any) -> dict[str, Any]:
     return {k: str(v) if isinstance(v, UUID) else v for k, v in fields.items() if v is not None}
+
+
+def _private_messages(messages: Iterable[PrivateMessage]) -> list[dict[str, Any]]:
+    if isinstance(messages, str | bytes | Mapping):
+        raise TypeError("messages is the whole history: a list of {'role', 'content'} messages, oldest first")
+    return [m.to_dict() if isinstance(m, PrivateMessageBody) else dict(m) for m in messages]
 
 
 class _Turns:
@@ -65,6 +83,12 @@ class _Turns:
 
     def _edit(self, message_id: UUID | str, content: str, model: str | None, key: str | None) -> _Turn:
         return self._turn(f"/v1/messages/{message_id}/edit", _body(content=content, model=model), key)
+
+    def _private(self, messages: Iterable[PrivateMessage], model: str | None, preset_id: UUID | str | None) -> _Turn:
+        # No idempotency key: the server does not deduplicate private turns, so the stream never
+        # repeats this request (the transport's automatic key is ignored by the server).
+        body = _body(messages=_private_messages(messages), model=model, preset_id=preset_id)
+        return _Turn(path="/v1/private/turns", body=body, idempotency_key=None)
 
 
 class Confab(_Turns):
@@ -148,6 +172,30 @@ class Confab(_Turns):
         (`GET /v1/messages/{id}/events`); after `last_event_id` when given."""
         return MessageStream(self.http, self.reattach, message_id=UUID(str(message_id)), last_event_id=last_event_id)
 
+    def stream_private_turn(
+        self,
+        messages: Iterable[PrivateMessage],
+        *,
+        model: str | None = None,
+        preset_id: UUID | str | None = None,
+    ) -> PrivateTurnStream:
+        """Answer a private chat, streamed (`POST /v1/private/turns`). `messages` is the whole
+        history, oldest first, kept by the caller: the server stores none of it (nor the answer).
+        When the last message is the assistant's (a partial answer), the new answer continues it.
+        `model` or `preset_id` pick what answers (the tenant's default model without either).
+
+        The request is made when iteration starts. A connection lost after `turn.created`
+        reattaches by itself; one lost before it raises `StreamError` (repeating the request would
+        start a second turn). A refusal raises its `ConfabError` (e.g. `PermissionDeniedError` with
+        `private_mode_disabled`, `UnprocessableEntityError` for a bad history)."""
+        return PrivateTurnStream(self.http, self.reattach, turn=self._private(messages, model, preset_id))
+
+    def private_turn_events(self, turn_id: UUID | str, *, last_event_id: str | None = None) -> PrivateTurnStream:
+        """Attach to a private turn's events, live or recently ended
+        (`GET /v1/private/turns/{id}/events`); after `last_event_id` when given. Raises
+        `PrivateTurnGoneError` (a `NotFoundError`) once the server no longer holds the turn."""
+        return PrivateTurnStream(self.http, self.reattach, turn_id=UUID(str(turn_id)), last_event_id=last_event_id)
+
 
 class AsyncConfab(_Turns):
     """The asynchronous client: as `Confab`, with `await`/`async for`. Pass `api` to the
@@ -218,3 +266,18 @@ class AsyncConfab(_Turns):
         return AsyncMessageStream(
             self.http, self.reattach, message_id=UUID(str(message_id)), last_event_id=last_event_id
         )
+
+    def stream_private_turn(
+        self,
+        messages: Iterable[PrivateMessage],
+        *,
+        model: str | None = None,
+        preset_id: UUID | str | None = None,
+    ) -> AsyncPrivateTurnStream:
+        """Answer a private chat, streamed; as `Confab.stream_private_turn`."""
+        return AsyncPrivateTurnStream(self.http, self.reattach, turn=self._private(messages, model, preset_id))
+
+    def private_turn_events(self, turn_id: UUID | str, *, last_event_id: str | None = None) -> AsyncPrivateTurnStream:
+        """Attach to a private turn's events, live or recently ended; after `last_event_id` when
+        given. Raises `PrivateTurnGoneError` once the server no longer holds the turn."""
+        return AsyncPrivateTurnStream(self.http, self.reattach, turn_id=UUID(str(turn_id)), last_event_id=last_event_id)

@@ -134,12 +134,56 @@ class UnavailableError(ConfabError):
 
 class StreamError(ConfabError):
     """An event stream broke and could not be resumed within the client's reattach attempts.
-    `message_id` and `last_event_id` say where to resume later with `message_events`."""
+    `message_id` (or, for a private turn, `turn_id`) and `last_event_id` say where to resume later
+    with `message_events` (`private_turn_events`).
 
-    def __init__(self, message: str, *, message_id: Any = None, last_event_id: str | None = None) -> None:
+    A private turn's stream that broke before `turn.created` raises it with `turn_id` None: the
+    turn was not repeated (that would start a second one), so nothing can be resumed.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        message_id: Any = None,
+        last_event_id: str | None = None,
+        turn_id: Any = None,
+    ) -> None:
         super().__init__(message, code="stream_interrupted")
         self.message_id = message_id
+        self.turn_id = turn_id
         self.last_event_id = last_event_id
+
+
+class PrivateTurnGoneError(NotFoundError, StreamError):
+    """404 on a private turn's events: the server no longer holds the turn (it ended more than
+    `resume_secs` ago, the server restarted, another server has it, or it is not the caller's), so
+    nothing more can be read. Both a `NotFoundError` (status 404, the server's code and request id)
+    and a `StreamError` (`turn_id`, `last_event_id`).
+
+    Keep what arrived (`text`, also the stream's `text`) as a partial answer; continue it with a
+    new private turn whose last message is that answer.
+    """
+
+    def __init__(self, cause: ConfabError, *, turn_id: Any, last_event_id: str | None, text: str) -> None:
+        ConfabError.__init__(
+            self,
+            f"the server no longer holds private turn {turn_id} (it ended more than resume_secs ago, the "
+            f"server restarted, or it is not the caller's); keep the {len(text.encode())} bytes received "
+            "as a partial answer",
+            status=cause.status,
+            code=cause.code,
+            request_id=cause.request_id,
+            field=cause.field,
+            retry_after=cause.retry_after,
+            body=cause.body,
+            headers=cause.headers,
+        )
+        self.message_id = None
+        self.turn_id = turn_id
+        self.last_event_id = last_event_id
+        self.text = text
+        """The text this stream received (after `last_event_id` when it started from one)."""
 
 
 _BY_STATUS: dict[int, type[ConfabError]] = {

@@ -15,6 +15,19 @@ Each event's SSE `id:` (`event_id` here) is a position in the answer: 0 for `cre
 content's length in bytes after a delta, that length + 1 for the final event. Sent back as
 `Last-Event-ID`, it resumes the stream right after that event. An event type this version does not
 know arrives as `UnknownEvent`, so a newer server does not break an older client.
+
+A private turn's stream (`server/src/api/private.rs`; the spec's `PrivateStreamEvent`) has the same
+shape, with the turn's id instead of a message's and no stored message at the end:
+
+| SSE `event:`      | class                   | data                                                    |
+|-------------------|-------------------------|---------------------------------------------------------|
+| `turn.created`    | `PrivateTurnCreated`    | the turn id, the model, the history messages left out   |
+| `turn.delta`      | `PrivateTurnDelta`      | the next piece of text and the answer's byte length     |
+| `turn.completed`  | `PrivateTurnCompleted`  | the answer's byte length and token counts               |
+| `turn.failed`     | `PrivateTurnFailed`     | `failed` or `partial`, the error, the byte length       |
+| `turn.cancelled`  | `PrivateTurnCancelled`  | the byte length of the text written before cancel       |
+
+Its event ids are positions in the same way (0, the offset after a delta, length + 1).
 """
 
 from __future__ import annotations
@@ -140,25 +153,133 @@ class UnknownEvent:
     data: Any
 
 
+@dataclass(frozen=True)
+class PrivateTurnCreated:
+    """`turn.created`: the private answer is under way; the first event of a new stream."""
+
+    type: ClassVar[str] = "turn.created"
+    terminal: ClassVar[bool] = False
+    event_id: str | None
+    turn_id: UUID
+    """The answer's id: to resume its events (`private_turn_events`) and to cancel it."""
+    model: str
+    """The model as named (a catalogue model, or `preset/<id>`)."""
+    dropped_messages: int
+    """Older messages of the history left out to fit the model's window."""
+    raw: dict[str, Any] = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class PrivateTurnDelta:
+    """`turn.delta`: the next piece of the private answer."""
+
+    type: ClassVar[str] = "turn.delta"
+    terminal: ClassVar[bool] = False
+    event_id: str | None
+    turn_id: UUID
+    content: str
+    offset: int
+    """The answer's length in bytes (UTF-8) after this delta."""
+    raw: dict[str, Any] = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class PrivateTurnError:
+    """Why a private answer failed or stopped early."""
+
+    code: str
+    """e.g. `upstream_timeout`, `upstream_stream_broken`, `plugin_rejected`, `interrupted`."""
+    message: str
+
+
+@dataclass(frozen=True)
+class PrivateTurnCompleted:
+    """`turn.completed`: the private answer is complete (its text is the deltas'; the server
+    keeps none of it)."""
+
+    type: ClassVar[str] = "turn.completed"
+    terminal: ClassVar[bool] = True
+    event_id: str | None
+    turn_id: UUID
+    length: int
+    """The answer's length in bytes (UTF-8)."""
+    input_tokens: int
+    output_tokens: int
+    raw: dict[str, Any] = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class PrivateTurnFailed:
+    """`turn.failed`: the private answer ended with an error. `status` is `failed` (no text) or
+    `partial` (some text: keep it, and continue it with a new turn whose last message is it)."""
+
+    type: ClassVar[str] = "turn.failed"
+    terminal: ClassVar[bool] = True
+    event_id: str | None
+    turn_id: UUID
+    status: str
+    error: PrivateTurnError
+    length: int
+    """The answer's length in bytes (UTF-8)."""
+    raw: dict[str, Any] = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class PrivateTurnCancelled:
+    """`turn.cancelled`: stopped by the user; the text so far stands."""
+
+    type: ClassVar[str] = "turn.cancelled"
+    terminal: ClassVar[bool] = True
+    event_id: str | None
+    turn_id: UUID
+    length: int
+    """The answer's length in bytes (UTF-8)."""
+    raw: dict[str, Any] = field(repr=False, compare=False)
+
+
 StreamEvent = MessageCreated | MessageDelta | MessageCompleted | MessageFailed | MessageCancelled | UnknownEvent
 """What iterating a `MessageStream` yields."""
 
 FinalEvent = MessageCompleted | MessageFailed | MessageCancelled
 
-_FINAL: dict[str, type[_Final]] = {
+PrivateStreamEvent = (
+    PrivateTurnCreated
+    | PrivateTurnDelta
+    | PrivateTurnCompleted
+    | PrivateTurnFailed
+    | PrivateTurnCancelled
+    | UnknownEvent
+)
+"""What iterating a `PrivateTurnStream` yields."""
+
+PrivateFinalEvent = PrivateTurnCompleted | PrivateTurnFailed | PrivateTurnCancelled
+
+_FINAL: dict[str, type[MessageCompleted | MessageFailed | MessageCancelled]] = {
     MessageCompleted.type: MessageCompleted,
     MessageFailed.type: MessageFailed,
     MessageCancelled.type: MessageCancelled,
 }
 
 
-def parse_event(sse: ServerSentEvent) -> StreamEvent:
-    """The typed event for a raw one (its `event:` field, or else the data's `type`)."""
+def _decode(sse: ServerSentEvent) -> tuple[str, dict[str, Any]] | UnknownEvent:
+    """The event's type (its `event:` field, or else the data's `type`) and its JSON object; an
+    `UnknownEvent` when the data is not a JSON object."""
     try:
         data = json.loads(sse.data)
     except ValueError:
         return UnknownEvent(type=sse.event, event_id=sse.id, data=sse.data)
+    if not isinstance(data, dict):
+        return UnknownEvent(type=sse.event, event_id=sse.id, data=data)
     kind = sse.event if sse.event != "message" else str(data.get("type", sse.event))
+    return kind, data
+
+
+def parse_event(sse: ServerSentEvent) -> StreamEvent:
+    """The typed answer event for a raw one (its `event:` field, or else the data's `type`)."""
+    decoded = _decode(sse)
+    if isinstance(decoded, UnknownEvent):
+        return decoded
+    kind, data = decoded
     if kind == MessageCreated.type:
         return MessageCreated(
             event_id=sse.id,
@@ -178,4 +299,52 @@ def parse_event(sse: ServerSentEvent) -> StreamEvent:
         )
     if kind in _FINAL:
         return _FINAL[kind](event_id=sse.id, message=MessageView.from_dict(data["message"]), raw=data)
+    return UnknownEvent(type=kind, event_id=sse.id, data=data)
+
+
+def parse_private_event(sse: ServerSentEvent) -> PrivateStreamEvent:
+    """The typed private-turn event for a raw one (its `event:` field, or else the data's `type`)."""
+    decoded = _decode(sse)
+    if isinstance(decoded, UnknownEvent):
+        return decoded
+    kind, data = decoded
+    if kind == PrivateTurnCreated.type:
+        return PrivateTurnCreated(
+            event_id=sse.id,
+            turn_id=UUID(data["turn_id"]),
+            model=str(data["model"]),
+            dropped_messages=int(data.get("dropped_messages", 0)),
+            raw=data,
+        )
+    if kind == PrivateTurnDelta.type:
+        return PrivateTurnDelta(
+            event_id=sse.id,
+            turn_id=UUID(data["turn_id"]),
+            content=data["content"],
+            offset=int(data["offset"]),
+            raw=data,
+        )
+    if kind == PrivateTurnCompleted.type:
+        return PrivateTurnCompleted(
+            event_id=sse.id,
+            turn_id=UUID(data["turn_id"]),
+            length=int(data["length"]),
+            input_tokens=int(data.get("input_tokens", 0)),
+            output_tokens=int(data.get("output_tokens", 0)),
+            raw=data,
+        )
+    if kind == PrivateTurnFailed.type:
+        error = data.get("error") or {}
+        return PrivateTurnFailed(
+            event_id=sse.id,
+            turn_id=UUID(data["turn_id"]),
+            status=str(data["status"]),
+            error=PrivateTurnError(code=str(error.get("code", "")), message=str(error.get("message", ""))),
+            length=int(data["length"]),
+            raw=data,
+        )
+    if kind == PrivateTurnCancelled.type:
+        return PrivateTurnCancelled(
+            event_id=sse.id, turn_id=UUID(data["turn_id"]), length=int(data["length"]), raw=data
+        )
     return UnknownEvent(type=kind, event_id=sse.id, data=data)

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from confab_client import MessageDelta
+from collections.abc import Sequence
+
+from confab_client import MessageDelta, PrivateTurnDelta
 
 
-def assert_contiguous(deltas: list[MessageDelta], start: int = 0) -> None:
+def assert_contiguous(deltas: Sequence[MessageDelta | PrivateTurnDelta], start: int = 0) -> None:
     """Each delta starts exactly where the previous one ended: no gap, no duplicate."""
     offset = start
     for delta in deltas:

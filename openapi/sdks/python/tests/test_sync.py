@@ -13,6 +13,7 @@ from helpers import assert_contiguous, user_messages
 import confab_client
 from confab_client import (
     AuthenticationError,
+    BadRequestError,
     Confab,
     MessageCancelled,
     MessageCompleted,
@@ -20,6 +21,12 @@ from confab_client import (
     MessageDelta,
     MessageFailed,
     NotFoundError,
+    PrivateTurnCancelled,
+    PrivateTurnCompleted,
+    PrivateTurnCreated,
+    PrivateTurnDelta,
+    PrivateTurnFailed,
+    PrivateTurnGoneError,
     RateLimitError,
     ReattachPolicy,
     StreamError,
@@ -32,12 +39,15 @@ from confab_client.generated.api.chat import (
     messages_cancel,
     messages_get,
     messages_send,
+    private_turns_cancel,
 )
 from confab_client.generated.api.session import me_get
 from confab_client.generated.models import CreateConversation, SendMessage
 
 SEND = r"/v1/conversations/[^/]+/messages"
 EVENTS = r"/v1/messages/[^/]+/events"
+PRIVATE = r"/v1/private/turns"
+PRIVATE_EVENTS = r"/v1/private/turns/[^/]+/events"
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
 
@@ -273,3 +283,162 @@ def test_a_spent_quota_raises_with_its_detail(e2e: dict, proxy) -> None:
     assert error.request_id
     # Retry-After is longer than this client waits: raised at once, not retried.
     assert len(proxy.requests("POST", SEND)) == 1
+
+
+# ---- private turns: the caller keeps the history, the server stores nothing ---------------------
+
+
+def test_a_private_turn_streams_to_completion(member: Confab) -> None:
+    prompt, answer = scripted(tokens=9)
+    history = [
+        {"role": "user", "content": "First"},
+        {"role": "assistant", "content": "An answer"},
+        {"role": "user", "content": prompt},
+    ]
+    with member.stream_private_turn(history) as stream:
+        events = list(stream)
+    created, *deltas, final = events
+    assert isinstance(created, PrivateTurnCreated) and created.event_id == "0"
+    assert created.model and created.dropped_messages == 0
+    assert deltas and all(isinstance(d, PrivateTurnDelta) for d in deltas)
+    assert_contiguous(deltas)
+    assert isinstance(final, PrivateTurnCompleted)
+    assert final.length == len(answer.encode()) and final.event_id == str(final.length + 1)
+    assert final.output_tokens > 0
+    assert stream.text == answer
+    assert stream.final is final and stream.last_event_id == final.event_id
+    assert stream.turn_id == created.turn_id == final.turn_id
+    assert (stream.model, stream.dropped_messages) == (created.model, 0)
+
+
+def test_a_private_turn_reattaches_by_itself_after_turn_created(e2e: dict, proxy) -> None:
+    prompt, answer = scripted(tokens=30, delay_ms=20)
+    proxy.cut("POST", PRIVATE, after_events=4)  # turn.created and three deltas, then the connection breaks
+    proxy.cut("GET", PRIVATE_EVENTS, after_events=1)  # and the first reattach breaks after one event
+    with Confab(proxy.url, e2e["member"]["token"], reattach=ReattachPolicy(backoff=0.05)) as client:
+        stream = client.stream_private_turn([{"role": "user", "content": prompt}])
+        events = list(stream)
+    assert isinstance(events[0], PrivateTurnCreated)
+    assert sum(isinstance(e, PrivateTurnCreated) for e in events) == 1
+    deltas = [e for e in events if isinstance(e, PrivateTurnDelta)]
+    assert_contiguous(deltas)
+    final = events[-1]
+    assert isinstance(final, PrivateTurnCompleted) and final.length == len(answer.encode())
+    assert stream.text == "".join(d.content for d in deltas) == answer
+    reattaches = proxy.requests("GET", PRIVATE_EVENTS)
+    assert len(reattaches) == 2
+    assert all(r.path == f"/v1/private/turns/{stream.turn_id}/events" for r in reattaches)
+    assert reattaches[0].headers["Last-Event-ID"] == deltas[2].event_id
+    assert reattaches[1].headers["Last-Event-ID"] == deltas[3].event_id
+    assert len(proxy.requests("POST", PRIVATE)) == 1
+
+
+def _private_turns_of(admin: Confab, user_id, model: str) -> int:
+    """How many private turns of this user with this model the audit log has (one per turn the
+    server started, recorded when it ends)."""
+    page = admin.http.get("/v1/audit", params={"action": "chat.private_turn", "actor": str(user_id), "limit": 200})
+    return sum(1 for e in page.json()["items"] if (e.get("details") or {}).get("served_by") == model)
+
+
+def test_a_private_turn_lost_before_turn_created_is_not_sent_again(member: Confab, e2e: dict, proxy) -> None:
+    model = "azure-gpt"  # used by no other test: its audit entries are this test's turns
+    me = me_get.sync(client=member.api)
+    with Confab(e2e["base"], e2e["admin"]["token"]) as admin:
+        before = _private_turns_of(admin, me.id, model)
+        prompt, _ = scripted(tokens=3)
+        proxy.cut("POST", PRIVATE, after_events=0)  # the server starts the turn; its answer is lost
+        with Confab(proxy.url, e2e["member"]["token"], reattach=ReattachPolicy(backoff=0.01)) as client:
+            stream = client.stream_private_turn([{"role": "user", "content": prompt}], model=model)
+            with pytest.raises(StreamError) as err:
+                stream.until_done()
+        assert not isinstance(err.value, PrivateTurnGoneError)
+        assert err.value.turn_id is None and stream.turn_id is None and stream.text == ""
+        assert "turn.created" in str(err.value)
+        assert len(proxy.requests("POST", PRIVATE)) == 1, "the turn was sent again"
+        assert proxy.requests("GET", PRIVATE_EVENTS) == []
+        # The server started exactly one turn (audited once it ended).
+        deadline = time.monotonic() + 15
+        while _private_turns_of(admin, me.id, model) == before and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+        assert _private_turns_of(admin, me.id, model) == before + 1
+
+
+def test_private_turn_events_with_last_event_id_replays_only_later_events(member: Confab, e2e: dict) -> None:
+    prompt, answer = scripted(tokens=8)
+    stream = member.stream_private_turn([{"role": "user", "content": prompt}])
+    events = list(stream)
+    deltas = [e for e in events if isinstance(e, PrivateTurnDelta)]
+    middle = deltas[len(deltas) // 2]
+    assert stream.turn_id is not None
+
+    replay = member.private_turn_events(stream.turn_id, last_event_id=middle.event_id)
+    rest = list(replay)
+    assert rest and all(int(e.event_id) > int(middle.event_id) for e in rest)
+    assert not any(isinstance(e, PrivateTurnCreated) for e in rest)
+    assert_contiguous([e for e in rest if isinstance(e, PrivateTurnDelta)], start=middle.offset)
+    assert isinstance(rest[-1], PrivateTurnCompleted) and rest[-1] == stream.final
+    assert replay.text == answer.encode()[middle.offset :].decode()
+    assert replay.turn_id == stream.turn_id and replay.model is None
+
+    # From the start: the whole answer again, turn.created first.
+    again = list(member.private_turn_events(str(stream.turn_id)))
+    assert isinstance(again[0], PrivateTurnCreated) and again[0].turn_id == stream.turn_id
+    assert "".join(e.content for e in again if isinstance(e, PrivateTurnDelta)) == answer
+
+    # Not the caller's, or unknown: the server does not hold it for them.
+    with Confab(e2e["base"], e2e["other_tenant"]["token"]) as other:
+        with pytest.raises(PrivateTurnGoneError) as err:
+            other.private_turn_events(stream.turn_id).until_done()
+    assert isinstance(err.value, NotFoundError) and err.value.status == 404 and err.value.code == "not_found"
+    assert err.value.turn_id == stream.turn_id and err.value.text == ""
+    with pytest.raises(PrivateTurnGoneError):
+        member.private_turn_events(uuid.uuid4()).until_done()
+
+
+def test_a_private_turn_gone_on_reattach_keeps_what_arrived(e2e: dict, proxy) -> None:
+    prompt, answer = scripted(tokens=30, delay_ms=20)
+    proxy.cut("POST", PRIVATE, after_events=3)  # turn.created and two deltas
+    proxy.fail("GET", PRIVATE_EVENTS, 404)  # as once the server no longer holds the turn
+    with Confab(proxy.url, e2e["member"]["token"], reattach=ReattachPolicy(backoff=0.01)) as client:
+        stream = client.stream_private_turn([{"role": "user", "content": prompt}])
+        with pytest.raises(PrivateTurnGoneError) as err:
+            list(stream)
+    error = err.value
+    assert isinstance(error, NotFoundError) and isinstance(error, StreamError) and error.status == 404
+    assert error.turn_id == stream.turn_id is not None
+    assert error.last_event_id == stream.last_event_id and int(error.last_event_id) > 0
+    assert error.text == stream.text and stream.text and answer.startswith(stream.text)
+    assert "no longer holds" in str(error)
+    assert len(proxy.requests("GET", PRIVATE_EVENTS)) == 1, "a 404 is final: no more reattaching"
+
+
+def test_a_private_turn_ends_failed_or_cancelled(member: Confab) -> None:
+    failed = member.stream_private_turn([{"role": "user", "content": "[upstream status=500]"}]).until_done()
+    assert isinstance(failed, PrivateTurnFailed)
+    assert failed.status == "failed" and failed.error.code and failed.length == 0
+
+    prompt, answer = scripted(tokens=60, delay_ms=30)
+    with member.stream_private_turn([{"role": "user", "content": prompt}]) as stream:
+        for event in stream:
+            if isinstance(event, PrivateTurnDelta) and event.offset == len(event.content.encode()):
+                private_turns_cancel.sync_detailed(client=member.api, id=stream.turn_id)
+    assert isinstance(stream.final, PrivateTurnCancelled)
+    assert stream.final.length == len(stream.text.encode()) and answer.startswith(stream.text)
+    assert len(stream.text) < len(answer)
+
+
+def test_a_refused_private_turn_raises_its_error(member: Confab) -> None:
+    with pytest.raises(UnprocessableEntityError) as err:
+        member.stream_private_turn([]).until_done()
+    assert (err.value.status, err.value.code, err.value.field) == (422, "validation_failed", "messages")
+    with pytest.raises(UnprocessableEntityError):
+        member.stream_private_turn([{"role": "assistant", "content": "no question"}]).until_done()
+    with pytest.raises(BadRequestError) as bad:
+        member.stream_private_turn([{"role": "system", "content": "hi"}]).until_done()
+    assert bad.value.code == "bad_request"
+    with pytest.raises(NotFoundError) as missing:
+        member.stream_private_turn([{"role": "user", "content": "hi"}], model="no-such-model").until_done()
+    assert not isinstance(missing.value, PrivateTurnGoneError)
+    with pytest.raises(TypeError):
+        member.stream_private_turn("hi")  # type: ignore[arg-type]

@@ -1,5 +1,6 @@
 //! The engine, the upload checks and the calls.
 
+use std::collections::HashMap;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::thread;
@@ -265,7 +266,7 @@ impl LoadedPlugin {
     /// Hook `presets`: the presets this plugin offers the user.
     pub fn list_presets(&self, call: Call<'_>) -> Result<Vec<Preset>, PluginError> {
         self.require(Hook::Presets)?;
-        let presets = self.run(call, |store, instance| self.exports.list_presets(store, instance, call.ctx))?;
+        let presets = self.run(call, &[], |store, instance| self.exports.list_presets(store, instance, call.ctx))?;
         output::check_presets(&presets, self.shared.limits.max_output_bytes)?;
         Ok(presets)
     }
@@ -274,8 +275,9 @@ impl LoadedPlugin {
     /// The plugin's own error (an unknown id) is [`PluginError::Rejected`].
     pub fn render_system_prompt(&self, call: Call<'_>, preset_id: &str) -> Result<String, PluginError> {
         self.require(Hook::Presets)?;
-        let rendered =
-            self.run(call, |store, instance| self.exports.render_system_prompt(store, instance, call.ctx, preset_id))?;
+        let rendered = self.run(call, &[], |store, instance| {
+            self.exports.render_system_prompt(store, instance, call.ctx, preset_id)
+        })?;
         output::check_rendered(rendered, self.shared.limits.max_output_bytes)
     }
 
@@ -284,8 +286,10 @@ impl LoadedPlugin {
     /// parameters: the caller must apply its own policy to it as to any request.
     pub fn transform_request(&self, call: Call<'_>, request: &ChatRequest) -> Result<Outcome, PluginError> {
         self.require(Hook::TransformRequest)?;
-        let outcome =
-            self.run(call, |store, instance| self.exports.transform_request(store, instance, call.ctx, request))?;
+        let content: Vec<&str> = request.messages.iter().map(|m| m.content.as_str()).collect();
+        let outcome = self.run(call, &content, |store, instance| {
+            self.exports.transform_request(store, instance, call.ctx, request)
+        })?;
         output::check_outcome(&outcome, output::request_bytes(request), self.shared.limits.max_output_bytes)?;
         Ok(outcome)
     }
@@ -293,8 +297,8 @@ impl LoadedPlugin {
     /// Hook `transform_response`: the text to keep instead of the model's answer, if any.
     pub fn transform_response(&self, call: Call<'_>, text: &str) -> Result<Option<String>, PluginError> {
         self.require(Hook::TransformResponse)?;
-        let replaced =
-            self.run(call, |store, instance| self.exports.transform_response(store, instance, call.ctx, text))?;
+        let replaced = self
+            .run(call, &[text], |store, instance| self.exports.transform_response(store, instance, call.ctx, text))?;
         if let Some(new) = &replaced {
             output::check_size(new.len(), text.len().saturating_add(self.shared.limits.max_output_bytes))?;
         }
@@ -334,16 +338,23 @@ impl LoadedPlugin {
     }
 
     /// Instantiates the plugin in a fresh store under the limits and runs `body`; every failure
-    /// becomes a [`PluginError`].
+    /// becomes a [`PluginError`]. `content` is the user's text the call carries: the plugin's log
+    /// lines are written after the call, with any run of it taken out (see [`scrub_content`]).
     fn run<T>(
         &self,
         call: Call<'_>,
+        content: &[&str],
         body: impl FnOnce(&mut Store<CallState>, &Instance) -> wasmtime::Result<T>,
     ) -> Result<T, PluginError> {
         let limits = &self.shared.limits;
         let budget = call.time_budget.unwrap_or(limits.time_budget);
         let mut store = self.new_store(call.config.clone(), budget)?;
         let result = self.pre.instantiate(&mut store).and_then(|instance| body(&mut store, &instance));
+        let mut logs = std::mem::take(&mut store.data_mut().logs);
+        if !logs.is_empty() {
+            scrub_content(&mut logs, content);
+            emit(&self.label, logs);
+        }
         result.map_err(|e| classify(&e, store.data(), budget, limits))
     }
 
@@ -352,8 +363,8 @@ impl LoadedPlugin {
         let state = CallState {
             limiter: CallLimiter::new(limits),
             config,
-            label: Arc::clone(&self.label),
             log_lines: 0,
+            logs: Vec::new(),
             max_log_lines: limits.max_log_lines,
             max_log_line_bytes: limits.max_log_line_bytes,
         };
@@ -407,12 +418,13 @@ fn classify(error: &wasmtime::Error, state: &CallState, budget: Duration, limits
     }
 }
 
-/// What a call's [`Store`] holds: its limits, the tenant's configuration and the log budget.
+/// What a call's [`Store`] holds: its limits, the tenant's configuration and its log lines.
 pub(crate) struct CallState {
     limiter: CallLimiter,
     config: PluginConfig,
-    label: Arc<str>,
     log_lines: usize,
+    /// The call's log lines, written when it ends (after [`scrub_content`]).
+    logs: Vec<(LogLevel, String)>,
     max_log_lines: usize,
     max_log_line_bytes: usize,
 }
@@ -429,14 +441,24 @@ pub(crate) enum LogLevel {
 
 /// What the host interface offers, for every version's bindings to call.
 impl CallState {
-    /// Writes a plugin's log line, attributed to it, within the call's log budget.
+    /// Keeps a plugin's log line, within the call's log budget, to be written (attributed to the
+    /// plugin) when the call ends.
     pub(crate) fn log(&mut self, level: LogLevel, message: &str, fields: &[(String, String)]) {
         self.log_lines += 1;
         if self.log_lines > self.max_log_lines {
             return;
         }
-        let line = log_line(message, fields, self.max_log_line_bytes);
-        let plugin = &*self.label;
+        self.logs.push((level, log_line(message, fields, self.max_log_line_bytes)));
+    }
+
+    /// The tenant's configuration of the plugin, as JSON text.
+    pub(crate) fn config_json(&self) -> &str {
+        self.config.as_str()
+    }
+}
+
+fn emit(plugin: &str, logs: Vec<(LogLevel, String)>) {
+    for (level, line) in logs {
         match level {
             LogLevel::Trace => tracing::trace!(target: "confab::plugin", plugin, "{line}"),
             LogLevel::Debug => tracing::debug!(target: "confab::plugin", plugin, "{line}"),
@@ -445,10 +467,60 @@ impl CallState {
             LogLevel::Error => tracing::error!(target: "confab::plugin", plugin, "{line}"),
         }
     }
+}
 
-    /// The tenant's configuration of the plugin, as JSON text.
-    pub(crate) fn config_json(&self) -> &str {
-        self.config.as_str()
+/// The shortest run of the user's text (in bytes) that [`scrub_content`] takes out of a log line.
+const CONTENT_RUN: usize = 16;
+
+/// Replaces, in each log line, every run of [`CONTENT_RUN`] or more bytes that also appears in
+/// the call's content with `[…]`: a plugin sees prompts and answers, and the server's log must
+/// not carry them (a plugin that logs what it matched logs the user's words). Text the plugin
+/// changed before logging it can still get through in pieces shorter than a run; the log is not a
+/// place for content either way. Linear in the lines' and the content's length: each distinct
+/// window of the lines is looked up once.
+fn scrub_content(logs: &mut [(LogLevel, String)], content: &[&str]) {
+    if content.iter().all(|c| c.len() < CONTENT_RUN) {
+        return;
+    }
+    let mut marks: Vec<Vec<bool>> = logs.iter().map(|(_, line)| vec![false; line.len()]).collect();
+    {
+        let mut windows: HashMap<&[u8], Vec<(usize, usize)>> = HashMap::new();
+        for (i, (_, line)) in logs.iter().enumerate() {
+            for (off, w) in line.as_bytes().windows(CONTENT_RUN).enumerate() {
+                windows.entry(w).or_default().push((i, off));
+            }
+        }
+        for text in content {
+            for w in text.as_bytes().windows(CONTENT_RUN) {
+                if windows.is_empty() {
+                    break;
+                }
+                if let Some(places) = windows.remove(w) {
+                    for (i, off) in places {
+                        marks[i][off..off + CONTENT_RUN].fill(true);
+                    }
+                }
+            }
+        }
+    }
+    for ((_, line), marks) in logs.iter_mut().zip(marks) {
+        if !marks.contains(&true) {
+            continue;
+        }
+        let mut out = String::with_capacity(line.len());
+        let mut in_run = false;
+        for (at, c) in line.char_indices() {
+            if marks[at..at + c.len_utf8()].contains(&true) {
+                if !in_run {
+                    out.push_str("[…]");
+                }
+                in_run = true;
+            } else {
+                in_run = false;
+                out.push(c);
+            }
+        }
+        *line = out;
     }
 }
 
@@ -481,7 +553,37 @@ fn log_line(message: &str, fields: &[(String, String)], max_bytes: usize) -> Str
 
 #[cfg(test)]
 mod tests {
-    use super::log_line;
+    use super::{LogLevel, log_line, scrub_content};
+
+    fn scrubbed(lines: &[&str], content: &[&str]) -> Vec<String> {
+        let mut logs: Vec<(LogLevel, String)> = lines.iter().map(|l| (LogLevel::Info, l.to_string())).collect();
+        scrub_content(&mut logs, content);
+        logs.into_iter().map(|(_, l)| l).collect()
+    }
+
+    #[test]
+    fn log_lines_lose_every_run_of_the_users_text() {
+        let prompt = "Please summarise the Falcon merger memo for the board on Friday.";
+        let lines = [
+            r#"matched text="the Falcon merger memo for the board""#,
+            "redacted kind=\"card\" count=\"2\"",
+            "Please summarise the Falcon merger memo for the board on Friday.",
+            "short words from it: Falcon, memo",
+        ];
+        let out = scrubbed(&lines, &["system prompt", prompt]);
+        assert_eq!(out[0], r#"matched text="[…]""#);
+        assert_eq!(out[1], lines[1], "lines without content stay");
+        assert_eq!(out[2], "[…]");
+        assert_eq!(out[3], lines[3], "runs shorter than 16 bytes stay");
+        // Multi-byte text: runs end on character boundaries; what is left is valid.
+        let answer = "Grüße aus München, schöne Grüße zurück!";
+        let out = scrubbed(&["echo: schöne Grüße zurück! ok"], &[answer]);
+        assert_eq!(out[0], "echo:[…] ok", "the space before the run is the answer's too");
+        // A repetitive line against repetitive content: each window is looked up once.
+        let long = "a".repeat(100_000);
+        let out = scrubbed(&[&"a".repeat(2048)], &[&long]);
+        assert_eq!(out[0], "[…]");
+    }
 
     #[test]
     fn log_lines_carry_fields_and_are_cut_to_size() {

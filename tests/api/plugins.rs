@@ -649,6 +649,43 @@ async fn components_that_reach_for_wasi_are_refused_at_upload(b: Backend) {
     assert_eq!(admin.get_json("/v1/plugins").await["items"], json!([]), "nothing was stored");
 }
 
+/// A plugin's log lines reach the server's log without the user's words: keyword-guard logs the
+/// pattern it matched, which is the user's text too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plugin_log_lines_leave_the_users_words_out() {
+    let upstream = ScriptedUpstream::start().await;
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        Options::default().upstream(&upstream).env("CONFAB_LOG__LEVEL", "warn,confab::plugin=info"),
+    )
+    .await;
+    let admin = app.admin().await;
+    install(&admin, "keyword-guard").await;
+    enable(
+        &admin,
+        "keyword-guard",
+        json!({ "version": "0.1.0", "enabled": true,
+        "config": { "patterns": ["bluebird acquisition price"], "reason": "That deal is confidential." } }),
+    )
+    .await;
+    let refused = turn(&admin, "k1", "Roughly, what is the Bluebird acquisition price?").await;
+    assert_eq!(refused["error"]["code"], "plugin_rejected", "{refused}");
+    let mut log = String::new();
+    for _ in 0..50 {
+        log = app.server_log();
+        if log.contains("prompt refused") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let line =
+        log.lines().find(|l| l.contains("prompt refused")).unwrap_or_else(|| panic!("no plugin log line: {log}"));
+    eprintln!("{line}");
+    assert!(line.contains("keyword-guard"), "attributed to the plugin: {line}");
+    assert!(line.contains("[…]"), "{line}");
+    assert!(!line.contains("acquisition"), "the user's words reached the log: {line}");
+}
+
 both_backends!(
     the_example_plugins_do_their_jobs_on_real_turns,
     a_hostile_plugin_is_stopped_and_its_failure_policy_decides,

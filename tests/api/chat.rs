@@ -324,7 +324,7 @@ async fn cancel_stops_the_answer_and_keeps_the_text(b: Backend) {
 }
 
 async fn idempotent_sends_never_duplicate_work(b: Backend) {
-    let (upstream, _app, admin) = setup(b).await;
+    let (upstream, app, admin) = setup(b).await;
     let conv = admin.conversation().await;
     let path = format!("/v1/conversations/{conv}/messages");
     let body = json!({ "content": "[upstream tokens=4 delay_ms=30] once", "model": "gpt-4o" });
@@ -371,6 +371,34 @@ async fn idempotent_sends_never_duplicate_work(b: Backend) {
     let (s, err) = admin.send(Method::POST, &path, Some(body.clone())).await;
     assert_eq!(error_code(s, &err, 422), "validation_failed");
     assert_eq!(err["error"]["field"], "Idempotency-Key");
+
+    // Past its keeping period a key is free again: the expired claim is taken over by a new turn,
+    // which the key then replays.
+    use sea_orm::ConnectionTrait;
+    let db = app.db.connect().await;
+    let bk = db.get_database_backend();
+    let sql = match bk {
+        sea_orm::DbBackend::Postgres => "UPDATE idempotency_keys SET expires_at = $1 WHERE \"key\" = $2",
+        _ => "UPDATE idempotency_keys SET expires_at = ? WHERE \"key\" = ?",
+    };
+    let past = chrono::Utc::now() - chrono::Duration::hours(1);
+    let aged = db
+        .execute_raw(sea_orm::Statement::from_sql_and_values(bk, sql, vec![past.into(), "same-key".into()]))
+        .await
+        .unwrap()
+        .rows_affected();
+    assert_eq!(aged, 1);
+    let other = json!({ "content": "[upstream tokens=2] a new question", "model": "gpt-4o" });
+    let (s, fresh) = admin.post_idem(&path, "same-key", other.clone()).await;
+    assert_eq!(s, 202, "{fresh}");
+    assert_ne!(fresh["replayed"], true, "{fresh}");
+    assert_ne!(fresh["assistant_message"]["id"], first["assistant_message"]["id"]);
+    admin.wait_final(fresh["assistant_message"]["id"].as_str().unwrap()).await;
+    let (s, again) = admin.post_idem(&path, "same-key", other).await;
+    assert_eq!(s, 202, "{again}");
+    assert_eq!(again["replayed"], true, "{again}");
+    assert_eq!(again["assistant_message"]["id"], fresh["assistant_message"]["id"]);
+    assert_eq!(upstream.calls(), 3);
 }
 
 async fn edits_and_regenerations_are_branches(b: Backend) {

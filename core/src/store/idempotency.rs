@@ -3,9 +3,9 @@
 use super::entities::idempotency_key;
 use super::{Conn, now};
 use crate::domain::{MessageId, TenantId, UserId};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, Statement, Value};
 
 #[derive(Debug, Clone)]
 pub struct Claim {
@@ -37,29 +37,57 @@ pub async fn find(conn: &impl Conn, scope: &Scope<'_>) -> AppResult<Option<Claim
         }))
 }
 
+/// Claims the key in one statement: a new row, or the row of an expired claim of the same key
+/// taken over. A live claim (a concurrent duplicate that committed first) is `Conflict`.
 pub async fn insert(conn: &impl Conn, scope: &Scope<'_>, claim: &Claim, expires_at: DateTime<Utc>) -> AppResult<()> {
-    // An expired claim for the same key may still be stored; it gives way to the new one.
-    idempotency_key::Entity::delete_many()
-        .filter(idempotency_key::Column::TenantId.eq(scope.tenant.0))
-        .filter(idempotency_key::Column::UserId.eq(scope.user.0))
-        .filter(idempotency_key::Column::Route.eq(scope.route))
-        .filter(idempotency_key::Column::Key.eq(scope.key))
-        .filter(idempotency_key::Column::ExpiresAt.lte(now()))
-        .exec(conn)
-        .await?;
-    idempotency_key::ActiveModel {
-        id: Set(uuid::Uuid::now_v7()),
-        tenant_id: Set(scope.tenant.0),
-        user_id: Set(scope.user.0),
-        route: Set(scope.route.to_string()),
-        key: Set(scope.key.to_string()),
-        fingerprint: Set(claim.fingerprint.clone()),
-        user_message_id: Set(claim.user_message_id.map(|m| m.0)),
-        assistant_message_id: Set(claim.assistant_message_id.0),
-        created_at: Set(now()),
-        expires_at: Set(expires_at),
+    let backend = conn.get_database_backend();
+    let mut n = 0;
+    let mut p = || {
+        n += 1;
+        match backend {
+            DbBackend::Postgres => format!("${n}"),
+            _ => "?".to_string(),
+        }
+    };
+    let text = format!(
+        "INSERT INTO idempotency_keys
+           (id, tenant_id, user_id, route, \"key\", fingerprint, user_message_id, assistant_message_id,
+            created_at, expires_at)
+         VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {})
+         ON CONFLICT (tenant_id, user_id, route, \"key\") DO UPDATE SET
+           fingerprint = excluded.fingerprint, user_message_id = excluded.user_message_id,
+           assistant_message_id = excluded.assistant_message_id, created_at = excluded.created_at,
+           expires_at = excluded.expires_at
+         WHERE idempotency_keys.expires_at <= {}",
+        p(),
+        p(),
+        p(),
+        p(),
+        p(),
+        p(),
+        p(),
+        p(),
+        p(),
+        p(),
+        p()
+    );
+    let now = now();
+    let values: Vec<Value> = vec![
+        uuid::Uuid::now_v7().into(),
+        scope.tenant.0.into(),
+        scope.user.0.into(),
+        scope.route.into(),
+        scope.key.into(),
+        claim.fingerprint.as_str().into(),
+        claim.user_message_id.map(|m| m.0).into(),
+        claim.assistant_message_id.0.into(),
+        now.into(),
+        expires_at.into(),
+        now.into(),
+    ];
+    let claimed = conn.execute_raw(Statement::from_sql_and_values(backend, text, values)).await?.rows_affected();
+    if claimed == 0 {
+        return Err(AppError::Conflict("this idempotency key is in use".into()));
     }
-    .insert(conn)
-    .await?;
     Ok(())
 }

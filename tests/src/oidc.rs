@@ -56,6 +56,48 @@ mod tempfile_path {
     }
 }
 
+/// Starts `node provider.mjs CONFIG` and waits for its `listening` line; on failure, what node
+/// wrote to stderr.
+fn spawn_provider(dir: &std::path::Path, config: &std::path::Path) -> Result<(String, Child), String> {
+    let n: u64 = rand::random();
+    let stderr_path = std::env::temp_dir().join(format!("confab-oidc-{n:016x}.stderr"));
+    let stderr = std::fs::File::create(&stderr_path).map_err(|e| format!("stderr file: {e}"))?;
+    let _stderr_file = tempfile_path::TempPath(stderr_path.clone());
+    let mut child = Command::new("node")
+        .arg(dir.join("provider.mjs"))
+        .arg(config)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .expect("node (Node.js 20.19+) runs the test OpenID provider");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let started = std::time::Instant::now();
+    loop {
+        match rx.recv_timeout(Duration::from_secs(45)) {
+            Ok(line) => {
+                if let Some(url) = line.strip_prefix("oidc-provider listening on ") {
+                    return Ok((url.trim().to_string(), child));
+                }
+            }
+            Err(e) => {
+                let _ = child.kill();
+                let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
+                let err = std::fs::read_to_string(&stderr_path).unwrap_or_default();
+                return Err(format!("{e:?} after {:?} ({status}); stderr: {}", started.elapsed(), err.trim()));
+            }
+        }
+    }
+}
+
 impl OidcProvider {
     /// Starts a provider. `clients`: `[{client_id, client_secret, redirect_uris}]`;
     /// `users`: `{login: {email, name, groups}}`.
@@ -69,29 +111,21 @@ impl OidcProvider {
         let n: u64 = rand::random();
         let path = std::env::temp_dir().join(format!("confab-oidc-{n:016x}.json"));
         std::fs::write(&path, json!({ "clients": clients, "users": users }).to_string()).unwrap();
-        let mut child = Command::new("node")
-            .arg(dir.join("provider.mjs"))
-            .arg(&path)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("node (Node.js 20.19+) runs the test OpenID provider");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
+        // Node's start is usually well under a second; one that says nothing for a long while (seen
+        // once in CI, under load) is stopped and started again, its stderr reported.
+        let mut failures = Vec::new();
+        for attempt in 1..=2 {
+            match spawn_provider(&dir, &path) {
+                Ok((issuer, child)) => {
+                    if !failures.is_empty() {
+                        eprintln!("oidc-provider started on attempt {attempt} after: {failures:?}");
+                    }
+                    return OidcProvider { issuer, child, _config: tempfile_path::TempPath(path) };
                 }
+                Err(why) => failures.push(why),
             }
-        });
-        let issuer = loop {
-            let line = rx.recv_timeout(Duration::from_secs(30)).expect("oidc-provider did not start");
-            if let Some(url) = line.strip_prefix("oidc-provider listening on ") {
-                break url.trim().to_string();
-            }
-        };
-        OidcProvider { issuer, child, _config: tempfile_path::TempPath(path) }
+        }
+        panic!("oidc-provider did not start: {failures:?}");
     }
 
     /// Replaces a user's claims (e.g. their groups) for their next sign-in.

@@ -26,6 +26,7 @@ mod m20261218_000019_identity_provisioning;
 mod m20261219_000020_choice_sets;
 mod m20261220_000021_private_mode;
 mod m20261221_000022_single_sign_on;
+mod m20261222_000023_outbox_statement_triggers;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261219_000020_choice_sets::Migration),
             Box::new(m20261220_000021_private_mode::Migration),
             Box::new(m20261221_000022_single_sign_on::Migration),
+            Box::new(m20261222_000023_outbox_statement_triggers::Migration),
         ]
     }
 }

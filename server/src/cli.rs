@@ -495,11 +495,7 @@ async fn retention_run(
 ) -> anyhow::Result<ExitCode> {
     use confab_core::retention::{Lease, PURGE_LEASE, RunOptions};
     let store = open_store(&config, true).await?;
-    let opts = RunOptions {
-        batch_size: batch_size.unwrap_or(config.retention.batch_size).max(1),
-        lease: std::time::Duration::from_secs(config.retention.lease_secs),
-        pause: std::time::Duration::from_millis(config.retention.batch_pause_ms),
-    };
+    let opts = RunOptions::from_config(&config.retention, batch_size);
     let state = AppState::build(config, store).await?;
     let tenants = match tenant {
         Some(t) => vec![state.accounts.find_tenant(&t).await.map_err(anyhow_app)?.id],

@@ -292,11 +292,7 @@ fn spawn_retention(state: &Arc<AppState>, stop: tokio_util::sync::CancellationTo
     }
     let state = state.clone();
     tokio::spawn(async move {
-        let opts = RunOptions {
-            batch_size: c.batch_size,
-            lease: Duration::from_secs(c.lease_secs),
-            pause: Duration::from_millis(c.batch_pause_ms),
-        };
+        let opts = RunOptions::from_config(&c, None);
         let lease = Lease::new(state.store.clone(), PURGE_LEASE, opts.lease);
         let mut tick = tokio::time::interval(Duration::from_secs(c.interval_secs));
         loop {

@@ -640,6 +640,7 @@ async fn a_purge_killed_mid_run_completes_on_restart_with_nothing_half_deleted(b
     let knobs = [
         ("CONFAB_RETENTION__BATCH_SIZE", "2"),
         ("CONFAB_RETENTION__BATCH_PAUSE_MS", "300"),
+        ("CONFAB_RETENTION__BUSY_SHARE", "1"),
         ("CONFAB_RETENTION__LEASE_SECS", "2"),
     ];
     let mut child = spawn_purge(&app, &knobs);
@@ -676,6 +677,7 @@ async fn two_replicas_purge_one_at_a_time_without_double_or_missed_work(b: Backe
     let knobs = [
         ("CONFAB_RETENTION__BATCH_SIZE", "3"),
         ("CONFAB_RETENTION__BATCH_PAUSE_MS", "150"),
+        ("CONFAB_RETENTION__BUSY_SHARE", "1"),
         ("CONFAB_RETENTION__LEASE_SECS", "5"),
     ];
     let first = spawn_purge(&app, &knobs);

@@ -244,6 +244,7 @@ fn configuration_files_load_or_are_refused_with_the_key() {
         "redis.timeout_ms",
         "search.backend",
         "retention.interval_secs",
+        "retention.busy_share",
         "auth.session_idle_secs",
         "log.level",
     ];

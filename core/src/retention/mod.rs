@@ -27,13 +27,34 @@ use uuid::Uuid;
 /// The lease every replica's purge competes for.
 pub const PURGE_LEASE: &str = "retention.purge";
 
-/// How a purge runs: batch size, lease length, and the pause between batches (which keeps the
-/// purge from crowding out chat traffic; tests also use it to slow a run down).
+/// How a purge runs: batch size, lease length, and its pacing — the share of time it may spend
+/// in batches and a fixed pause between them — which keeps it from crowding out chat traffic
+/// (tests also use the pause to slow a run down).
 #[derive(Debug, Clone, Copy)]
 pub struct RunOptions {
     pub batch_size: u64,
     pub lease: std::time::Duration,
     pub pause: std::time::Duration,
+    /// Above 0, at most 1: after a batch that took `t`, rest `t × (1 − share) / share`.
+    pub busy_share: f64,
+}
+
+impl RunOptions {
+    /// The options `[retention]` configures; `batch_size` overrides the configured one.
+    pub fn from_config(config: &crate::config::RetentionConfig, batch_size: Option<u64>) -> Self {
+        Self {
+            batch_size: batch_size.unwrap_or(config.batch_size).max(1),
+            lease: std::time::Duration::from_secs(config.lease_secs),
+            pause: std::time::Duration::from_millis(config.batch_pause_ms),
+            busy_share: config.busy_share,
+        }
+    }
+
+    /// How long to rest after a batch that took `busy`.
+    pub fn rest_after(&self, busy: std::time::Duration) -> std::time::Duration {
+        let share = if self.busy_share > 0.0 && self.busy_share <= 1.0 { self.busy_share } else { 1.0 };
+        busy.mul_f64((1.0 - share) / share) + self.pause
+    }
 }
 
 /// A tenant's policy as stored and as applied.
@@ -356,7 +377,9 @@ impl RetentionService {
                         break 'tenants;
                     }
                     let ctx = self.ctx(tenant, policy, opts.batch_size.max(1), &actor);
+                    let started = std::time::Instant::now();
                     let batch = step.purge_batch(&ctx).await?;
+                    let busy = started.elapsed();
                     if batch.iter().all(|c| c.count == 0) {
                         break;
                     }
@@ -368,8 +391,9 @@ impl RetentionService {
                             None => totals.push(c),
                         }
                     }
-                    if !opts.pause.is_zero() {
-                        tokio::time::sleep(opts.pause).await;
+                    let rest = opts.rest_after(busy);
+                    if !rest.is_zero() {
+                        tokio::time::sleep(rest).await;
                     }
                 }
             }
@@ -561,4 +585,34 @@ async fn own_policy(conn: &impl Conn, tenant: TenantId) -> AppResult<(Option<Pol
         audit_days: r.try_get("", "audit_days")?,
     };
     Ok((Some(p), Some(r.try_get("", "updated_at")?)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RunOptions;
+    use std::time::Duration;
+
+    fn opts(busy_share: f64, pause_ms: u64) -> RunOptions {
+        RunOptions {
+            batch_size: 10,
+            lease: Duration::from_secs(60),
+            pause: Duration::from_millis(pause_ms),
+            busy_share,
+        }
+    }
+
+    #[test]
+    fn the_rest_keeps_the_purge_to_its_share_of_time() {
+        // A quarter: three times the batch's time at rest.
+        assert_eq!(opts(0.25, 0).rest_after(Duration::from_millis(40)), Duration::from_millis(120));
+        // Half, plus the fixed pause.
+        assert_eq!(opts(0.5, 20).rest_after(Duration::from_millis(40)), Duration::from_millis(60));
+        // Flat out: only the fixed pause.
+        assert_eq!(opts(1.0, 0).rest_after(Duration::from_millis(40)), Duration::ZERO);
+        assert_eq!(opts(1.0, 5).rest_after(Duration::from_millis(40)), Duration::from_millis(5));
+        // A slower batch (a busier database) rests longer.
+        assert!(
+            opts(0.25, 0).rest_after(Duration::from_millis(80)) > opts(0.25, 0).rest_after(Duration::from_millis(40))
+        );
+    }
 }

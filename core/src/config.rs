@@ -148,7 +148,7 @@ pub struct RetentionConfig {
     /// The share of time the purge may spend in batches, above 0 and at most 1. After each batch
     /// it rests `elapsed × (1 − share) / share`: at 0.05 a batch that took 40 ms is followed by
     /// 760 ms of rest. A batch is slower on a busy database, so the rest grows with the load.
-    /// 1 runs batches back to back.
+    /// 1 runs batches back to back. A rest (with `batch_pause_ms`) never reaches half the lease.
     pub busy_share: f64,
 }
 

@@ -311,10 +311,28 @@ async fn follow_across(
         let mut events = Vec::new();
         read_until_end(&mut sse, &mut events).await;
         let mut resumed = 0;
+        let mut dropped = 0;
         while !events.last().is_some_and(|e| is_final(&e.event)) {
             resumed += 1;
             let last = events.iter().rev().find_map(|e| e.id.clone());
-            let mut sse = via_proxy.attach(&id, last.as_deref()).await;
+            let mut req = via_proxy.request(Method::GET, &format!("/v1/messages/{id}/events"));
+            if let Some(last) = &last {
+                req = req.header("Last-Event-ID", last);
+            }
+            // The load balancer can still hand the resume to the replica that is closing its
+            // connections (it leaves the pool only once it has exited): a client retries a
+            // connection that drops before any answer, as `client_turn` does.
+            let resp = match req.send().await {
+                Ok(resp) => resp,
+                Err(e) => {
+                    dropped += 1;
+                    assert!(dropped < 50, "the resume kept failing: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            };
+            assert_eq!(resp.status(), StatusCode::OK, "resume of {id}");
+            let mut sse = SseReader::new(resp);
             read_until_end(&mut sse, &mut events).await;
         }
         (events, resumed)

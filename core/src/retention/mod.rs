@@ -50,10 +50,11 @@ impl RunOptions {
         }
     }
 
-    /// How long to rest after a batch that took `busy`.
+    /// How long to rest after a batch that took `busy`: never half the lease or more, so a slow
+    /// batch cannot make the run lose its lease while it rests.
     pub fn rest_after(&self, busy: std::time::Duration) -> std::time::Duration {
         let share = if self.busy_share > 0.0 && self.busy_share <= 1.0 { self.busy_share } else { 1.0 };
-        busy.mul_f64((1.0 - share) / share) + self.pause
+        (busy.mul_f64((1.0 - share) / share) + self.pause).min(self.lease / 2)
     }
 }
 
@@ -614,5 +615,8 @@ mod tests {
         assert!(
             opts(0.25, 0).rest_after(Duration::from_millis(80)) > opts(0.25, 0).rest_after(Duration::from_millis(40))
         );
+        // A very slow batch never rests half the 60 s lease away.
+        assert_eq!(opts(0.05, 0).rest_after(Duration::from_secs(5)), Duration::from_secs(30));
+        assert_eq!(opts(1.0, 90_000).rest_after(Duration::ZERO), Duration::from_secs(30));
     }
 }

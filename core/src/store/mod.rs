@@ -234,3 +234,26 @@ pub(crate) fn placeholder(backend: sea_orm::DbBackend, n: usize) -> String {
 pub(crate) fn placeholders(backend: sea_orm::DbBackend, first: usize, count: usize) -> String {
     (first..first + count).map(|n| placeholder(backend, n)).collect::<Vec<_>>().join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Store;
+    use sea_orm::{ConnectionTrait, Statement};
+
+    /// `.cargo/config.toml` sets how the bundled SQLite is compiled; a build that missed it (run
+    /// from outside the workspace, or with `LIBSQLITE3_FLAGS` overridden) recompiles statements
+    /// on every execution. The options are what SQLite itself reports.
+    #[tokio::test]
+    async fn the_bundled_sqlite_is_built_as_confab_expects() {
+        let store = Store::connect("sqlite::memory:", 1).await.unwrap();
+        let rows = store
+            .conn()
+            .query_all_raw(Statement::from_string(sea_orm::DbBackend::Sqlite, "PRAGMA compile_options"))
+            .await
+            .unwrap();
+        let options: Vec<String> = rows.iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect();
+        for want in ["ENABLE_QPSG", "DEFAULT_MEMSTATUS=0"] {
+            assert!(options.iter().any(|o| o == want), "SQLite was built without {want}: {options:?}");
+        }
+    }
+}

@@ -58,8 +58,11 @@ impl AppState {
         let auth = Arc::new(AuthService::new(store.clone(), config.auth.clone(), limiter.clone(), bus.clone()));
         let accounts = Accounts::new(store.clone(), authz.clone(), auth.clone());
         let provisioning = confab_core::identity::Provisioning::new(store.clone(), auth.clone(), authz.clone());
-        let catalogue =
-            Arc::new(Catalogue::new(store.clone(), &config).map_err(|e| anyhow::anyhow!("catalogue: {e}"))?);
+        let catalogue = Arc::new(
+            Catalogue::new(store.clone(), &config)
+                .map_err(|e| anyhow::anyhow!("catalogue: {e}"))?
+                .with_bus(bus.clone()),
+        );
         let metrics = Arc::new(Metrics::new(config.metrics.tenant_label));
         let presets = Arc::new(confab_core::presets::PresetService::new(store.clone(), catalogue.clone()));
         let stored_usage = Arc::new(confab_core::usage::StoredUsage(store.clone()));
@@ -101,7 +104,7 @@ impl AppState {
         let retention =
             confab_core::retention::RetentionService::new(store.clone(), auth.clone(), authz.clone(), cluster.clone());
         if let Some(bus) = &bus {
-            follow_bus(bus, auth.clone(), authz.clone(), chat.engine().clone());
+            follow_bus(bus, auth.clone(), authz.clone(), chat.catalogue().clone(), chat.engine().clone());
             bus.run();
         }
         Ok(Arc::new(Self {
@@ -132,11 +135,13 @@ impl AppState {
     }
 }
 
-/// Applies what other replicas say: stale caches, turns to stop.
+/// Applies what other replicas say: stale caches (principals, policy, tenants' catalogues), turns
+/// to stop.
 fn follow_bus(
     bus: &Arc<confab_core::cluster::bus::Bus>,
     auth: Arc<AuthService>,
     authz: Arc<Authorizer>,
+    catalogue: Arc<Catalogue>,
     engine: Arc<confab_core::chat::engine::Engine>,
 ) {
     use confab_core::cluster::bus::Signal;
@@ -147,6 +152,7 @@ fn follow_bus(
             match signals.recv().await {
                 Ok(Signal::Invalidate) | Err(RecvError::Lagged(_)) => {
                     auth.forget_local();
+                    catalogue.forget_local();
                     if let Err(e) = authz.reload().await {
                         tracing::warn!(error = %e, "cannot reload the authorization policy");
                     }

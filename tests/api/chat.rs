@@ -769,12 +769,44 @@ async fn tenant_admins_manage_models_and_provider_keys(b: Backend) {
     let sealed: String = row.try_get("", "ciphertext").unwrap();
     assert!(!sealed.contains("sk-tenant-secret"));
     assert!(!app.server_log().contains("sk-tenant-secret"), "never logged");
+    // Each change applies to the very next turn (the catalogue a turn reads is cached).
+    let send_mini = |key: &'static str| {
+        let (mia, conv) = (mia.clone(), conv.clone());
+        async move {
+            mia.post_idem(
+                &format!("/v1/conversations/{conv}/messages"),
+                key,
+                json!({ "content": "hi", "model": "mini" }),
+            )
+            .await
+        }
+    };
     let (s, _) = admin.send(Method::DELETE, "/v1/providers/openai/key", None).await;
     assert_eq!(s, 204);
+    let (s, turn) = send_mini("k2").await;
+    assert_eq!(s, 202, "{turn}");
+    mia.wait_final(turn["assistant_message"]["id"].as_str().unwrap()).await;
+    let req = upstream.requests().last().unwrap().clone();
+    assert_eq!(req.header("authorization"), Some("Bearer sk-test-installation"), "the installation's key again");
+    let (s, _) = admin
+        .send(Method::PUT, "/v1/models/mini", Some(json!({ "provider": "openai", "upstream_model": "gpt-4.1-mini", "context_window": 128000, "max_output_tokens": 2048, "input_price_per_million": 0.15, "output_price_per_million": 0.6 })))
+        .await;
+    assert_eq!(s, 200);
+    let (s, turn) = send_mini("k3").await;
+    assert_eq!(s, 202, "{turn}");
+    mia.wait_final(turn["assistant_message"]["id"].as_str().unwrap()).await;
+    assert_eq!(upstream.requests().last().unwrap().body["model"], "gpt-4.1-mini", "the model as changed");
     assert_eq!(admin.send(Method::DELETE, "/v1/models/mini", None).await.0, 204);
     assert_eq!(admin.send(Method::DELETE, "/v1/models/mini", None).await.0, 404);
-    for action in ["catalogue.model_set", "catalogue.model_deleted", "provider.key_set", "provider.key_deleted"] {
-        assert_eq!(app.audit_count(&admin, action).await, 1, "{action}");
+    let (s, body) = send_mini("k4").await;
+    assert_eq!(error_code(s, &body, 422), "validation_failed", "a deleted model is refused at once");
+    for (action, n) in [
+        ("catalogue.model_set", 2),
+        ("catalogue.model_deleted", 1),
+        ("provider.key_set", 1),
+        ("provider.key_deleted", 1),
+    ] {
+        assert_eq!(app.audit_count(&admin, action).await, n, "{action}");
     }
 }
 

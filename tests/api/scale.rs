@@ -1,11 +1,13 @@
 //! The scale-out tier with Redis: two replicas of the real binary on different ports sharing one
 //! PostgreSQL database and one (private, per test) Redis server. Limits hold across replicas,
 //! idempotent retries and reattaches work on either, a stop reaches the replica doing the work,
-//! revocations apply everywhere within two seconds, and a Redis outage behaves as documented.
+//! revocations and catalogue changes apply everywhere within two seconds, and a Redis outage behaves as documented.
 use confab_tests::redis::RedisServer;
 use confab_tests::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 struct Pair {
@@ -223,6 +225,79 @@ async fn revocations_on_one_replica_apply_on_the_other_within_two_seconds() {
     assert!(resp.status().is_success(), "{}", resp.status());
     let took = refused_within(&token_on_b, "/v1/conversations", Duration::from_secs(2)).await;
     eprintln!("revoked token refused on the other replica after {took:?}");
+}
+
+/// A tenant admin's model and key changes made on A reach B's cached catalogue through the bus:
+/// within 2 s, well under the 5 s a cached catalogue may otherwise live (B reads it just before
+/// each change, so only the bus can make it fresh that soon).
+#[tokio::test]
+async fn catalogue_changes_on_one_replica_apply_on_the_other_within_two_seconds() {
+    let key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="; // 32 bytes
+    let p = pair(&[("CONFAB_SECRETS__MASTER_KEY", key)]).await;
+    let on_b = p.admin.on(&p.b);
+    let conv = p.admin.conversation().await;
+    let has_mini = |api: Api| async move {
+        api.get_json("/v1/models").await["items"].as_array().unwrap().iter().any(|m| m["id"] == "mini")
+    };
+    let sends = Arc::new(AtomicUsize::new(0));
+    // A turn on B with model `mini`: (status, body), waiting for the answer when accepted.
+    let send_on_b = |on_b: Api, conv: String, sends: Arc<AtomicUsize>| async move {
+        let n = sends.fetch_add(1, Ordering::SeqCst);
+        let (s, body) = on_b
+            .post_idem(&messages_path(&conv), &format!("mini-{n}"), json!({ "content": "hi", "model": "mini" }))
+            .await;
+        if s == StatusCode::ACCEPTED {
+            on_b.wait_final(body["assistant_message"]["id"].as_str().unwrap()).await;
+        }
+        (s, body)
+    };
+    let model = json!({ "provider": "openai", "upstream_model": "gpt-4o-mini", "context_window": 128000, "max_output_tokens": 2048, "input_price_per_million": 0.15, "output_price_per_million": 0.6 });
+
+    // A new model.
+    assert!(!has_mini(on_b.clone()).await);
+    let (s, body) = p.admin.send(Method::PUT, "/v1/models/mini", Some(model)).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let started = Instant::now();
+    eventually(Duration::from_secs(2), "the new model listed on B", || has_mini(on_b.clone())).await;
+    eprintln!("a new model listed on the other replica after {:?}", started.elapsed());
+
+    // The tenant's own key.
+    let (s, body) = send_on_b(on_b.clone(), conv.clone(), sends.clone()).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{body}");
+    let auth = |u: &ScriptedUpstream| u.requests().last().unwrap().header("authorization").map(str::to_string);
+    assert_eq!(auth(&p.upstream).as_deref(), Some("Bearer sk-test-installation"));
+    let (s, _) = p.admin.send(Method::PUT, "/v1/providers/openai/key", Some(json!({ "api_key": "sk-tenant" }))).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let started = Instant::now();
+    eventually(Duration::from_secs(2), "B's turns use the tenant's key", || {
+        let (on_b, conv, sends, upstream) = (on_b.clone(), conv.clone(), sends.clone(), &p.upstream);
+        async move {
+            let (s, body) = send_on_b(on_b, conv, sends).await;
+            assert_eq!(s, StatusCode::ACCEPTED, "{body}");
+            auth(upstream).as_deref() == Some("Bearer sk-tenant")
+        }
+    })
+    .await;
+    eprintln!("the tenant's key used on the other replica after {:?}", started.elapsed());
+
+    // A deleted model.
+    assert!(has_mini(on_b.clone()).await);
+    assert_eq!(p.admin.send(Method::DELETE, "/v1/models/mini", None).await.0, StatusCode::NO_CONTENT);
+    let started = Instant::now();
+    eventually(Duration::from_secs(2), "the deleted model refused on B", || {
+        let (on_b, conv, sends) = (on_b.clone(), conv.clone(), sends.clone());
+        async move {
+            let (s, body) = send_on_b(on_b, conv, sends).await;
+            if s == StatusCode::UNPROCESSABLE_ENTITY {
+                assert_eq!(body["error"]["field"], "model", "{body}");
+                return true;
+            }
+            assert_eq!(s, StatusCode::ACCEPTED, "{body}");
+            false
+        }
+    })
+    .await;
+    eprintln!("a deleted model refused on the other replica after {:?}", started.elapsed());
 }
 
 #[tokio::test]

@@ -213,7 +213,7 @@ impl ChatService {
                 None => None,
             });
         }
-        for attempt in 0..2 {
+        for _ in 0..2 {
             let mut plans = Vec::with_capacity(options.len());
             for (option, preset) in options.iter().zip(&presets) {
                 plans.push(self.plan(scope, &action.with_model(option.model), preset.clone()).await?);
@@ -224,7 +224,7 @@ impl ChatService {
                 .map(|p| (&p.spec, p.ctx.record.prompt_tokens as u64 + u64::from(p.spec.max_output_tokens)))
                 .collect();
             let tickets = self.usage.reserve_all(scope, plans[0].conversation, &parts).await?;
-            let written = self.write_choices(scope, &claim_scope, &fingerprint, plans, tickets.clone(), attempt).await;
+            let written = self.write_choices(scope, &claim_scope, &fingerprint, plans, tickets.clone()).await;
             if !matches!(written, Ok(Written::Started(_))) {
                 for ticket in &tickets {
                     self.usage.release(ticket).await;
@@ -232,11 +232,11 @@ impl ChatService {
             }
             match written? {
                 Written::Started(turn) => return Ok(*turn),
-                Written::Replay(claim) => {
-                    let turn = self.replay_claim(&claim_scope, claim, &fingerprint).await?;
-                    return self.with_choices(scope, turn).await;
+                Written::Retry => {
+                    if let Some(turn) = self.replay(&claim_scope, &fingerprint).await? {
+                        return self.with_choices(scope, turn).await;
+                    }
                 }
-                Written::Retry => {}
             }
         }
         let turn = self
@@ -255,12 +255,9 @@ impl ChatService {
         fingerprint: &str,
         plans: Vec<Plan>,
         tickets: Vec<Ticket>,
-        attempt: usize,
     ) -> AppResult<Written> {
+        // As for a turn: the claim's insert finds a duplicate that committed meanwhile.
         let txn = self.store.begin().await?;
-        if let Some(claim) = store::idempotency::find(&*txn, claim_scope).await? {
-            return Ok(Written::Replay(claim));
-        }
         let (prepared, set) = self.apply_choices(&txn, scope, plans, tickets).await?;
         let first = &prepared[0].turn;
         let claim = Claim {
@@ -271,7 +268,7 @@ impl ChatService {
         let expires = store::now() + chrono::Duration::hours(self.config.idempotency_hours as i64);
         match store::idempotency::insert(&*txn, claim_scope, &claim, expires).await {
             Ok(()) => {}
-            Err(AppError::Conflict(_)) if attempt == 0 => return Ok(Written::Retry),
+            Err(AppError::Conflict(_)) => return Ok(Written::Retry),
             Err(e) => return Err(e),
         }
         txn.commit().await?;

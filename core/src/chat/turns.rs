@@ -25,9 +25,8 @@ use tracing::Instrument;
 /// How the write half of an action ended.
 pub(super) enum Written {
     Started(Box<Turn>),
-    /// Someone sent the same key first: answer with their turn.
-    Replay(Claim),
-    /// A concurrent duplicate won the race; try again (it will be a replay).
+    /// A concurrent duplicate committed its claim first (the claim's insert found it): nothing
+    /// was written; answer with its turn (a replay), or try again if it is gone meanwhile.
     Retry,
 }
 
@@ -320,7 +319,7 @@ impl ChatService {
         let checking = Instant::now();
         self.check_limits(scope, ip).instrument(tracing::info_span!("turn.admission.limits")).await?;
         self.engine.metrics().admission("limits", checking.elapsed());
-        for attempt in 0..2 {
+        for _ in 0..2 {
             let plan = self.plan(scope, &action, None).instrument(tracing::info_span!("turn.plan")).await?;
             turn_span.record("model", plan.spec.id.as_str());
             turn_span.record("provider", plan.spec.provider.as_str());
@@ -334,15 +333,16 @@ impl ChatService {
                 .instrument(tracing::info_span!("turn.admission.quota"))
                 .await?;
             self.engine.metrics().admission("quota", reserving.elapsed());
-            let written =
-                self.write_action(scope, &claim_scope, &fingerprint, plan, ticket.clone(), attempt, &turn_span);
+            let written = self.write_action(scope, &claim_scope, &fingerprint, plan, ticket.clone(), &turn_span);
             match written.instrument(tracing::info_span!("turn.persist.user_message")).await {
                 Ok(Written::Started(turn)) => return Ok(*turn),
-                Ok(Written::Replay(claim)) => {
+                Ok(Written::Retry) => {
                     self.usage.release(&ticket).await;
-                    return self.replay_claim(&claim_scope, claim, &fingerprint).await;
+                    if let Some(turn) = self.replay(&claim_scope, &fingerprint).await? {
+                        turn_span.record("outcome", "replayed");
+                        return Ok(turn);
+                    }
                 }
-                Ok(Written::Retry) => self.usage.release(&ticket).await,
                 Err(e) => {
                     self.usage.release(&ticket).await;
                     return Err(e);
@@ -364,14 +364,13 @@ impl ChatService {
         fingerprint: &str,
         plan: Plan,
         ticket: Ticket,
-        attempt: usize,
         turn_span: &tracing::Span,
     ) -> AppResult<Written> {
         let writing = Instant::now();
+        // No look for a claim inside the transaction: a duplicate that committed since the look
+        // before it is rare, and the claim's insert below finds it anyway (one statement fewer
+        // while SQLite's single writer is held).
         let txn = self.store.begin().await?;
-        if let Some(claim) = store::idempotency::find(&*txn, claim_scope).await? {
-            return Ok(Written::Replay(claim));
-        }
         let prepared = self.apply(&txn, scope, plan, ticket).await?;
         let claim = Claim {
             fingerprint: fingerprint.to_string(),
@@ -381,8 +380,9 @@ impl ChatService {
         let expires = store::now() + chrono::Duration::hours(self.config.idempotency_hours as i64);
         match store::idempotency::insert(&*txn, claim_scope, &claim, expires).await {
             Ok(()) => {}
-            // A concurrent duplicate committed first: replay it instead.
-            Err(AppError::Conflict(_)) if attempt == 0 => return Ok(Written::Retry),
+            // A concurrent duplicate committed first: replay it instead (dropping the transaction
+            // rolls back what `apply` wrote).
+            Err(AppError::Conflict(_)) => return Ok(Written::Retry),
             Err(e) => return Err(e),
         }
         crate::crashpoint::hit("turn.before_commit");

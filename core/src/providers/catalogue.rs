@@ -6,6 +6,7 @@ use super::anthropic::Anthropic;
 use super::demo::Demo;
 use super::openai::OpenAi;
 use super::{DEMO_MODEL, DEMO_PROVIDER, Provider};
+use crate::cluster::bus::{Bus, Signal};
 use crate::config::{Config, ProviderKind, SecretString};
 use crate::crypto::Keyring;
 use crate::domain::TenantId;
@@ -14,6 +15,7 @@ use crate::store::catalogue::TenantModel;
 use crate::store::{self, Store};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Where a catalogue entry comes from.
@@ -59,7 +61,25 @@ pub struct Catalogue {
     providers: BTreeMap<String, Arc<dyn Provider>>,
     demo: Arc<dyn Provider>,
     master_key: Option<Keyring>,
+    /// Each tenant's own models and sealed keys, which every turn needs: read once, then kept
+    /// until this process or another replica (through the bus) changes them, or `TENANT_TTL`.
+    tenants: moka::future::Cache<TenantId, Arc<TenantEntries>>,
+    /// Bumped by every invalidation: what a read started before one found is not kept.
+    generation: AtomicU64,
+    bus: Option<Arc<Bus>>,
 }
+
+/// A tenant's own catalogue rows, as stored (keys still sealed: no plaintext key is kept).
+#[derive(Debug, Default)]
+struct TenantEntries {
+    models: Vec<TenantModel>,
+    keys: BTreeMap<String, String>,
+}
+
+/// How long a tenant's rows are kept at most. Changes made through Confab's API apply at once
+/// on every replica; this bounds what a change made outside it (or a lost bus message without a
+/// version counter to notice it) can leave stale.
+const TENANT_TTL: Duration = Duration::from_secs(5);
 
 fn demo_spec() -> ModelSpec {
     ModelSpec {
@@ -96,7 +116,53 @@ impl Catalogue {
             providers,
             demo: Arc::new(Demo { delay: Duration::from_millis(25) }),
             master_key,
+            tenants: moka::future::Cache::builder().max_capacity(10_000).time_to_live(TENANT_TTL).build(),
+            generation: AtomicU64::new(0),
+            bus: None,
         })
+    }
+
+    /// Tells the other replicas when a tenant's catalogue changes (several replicas on Redis).
+    pub fn with_bus(mut self, bus: Option<Arc<Bus>>) -> Self {
+        self.bus = bus;
+        self
+    }
+
+    /// A tenant's models or keys changed (after the change committed): dropped here at once,
+    /// and on the other replicas through the bus.
+    pub async fn changed(&self, tenant: TenantId) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.tenants.invalidate(&tenant).await;
+        if let Some(bus) = &self.bus {
+            bus.publish(Signal::Invalidate);
+        }
+    }
+
+    /// Drops every tenant's rows here (another replica said something changed).
+    pub fn forget_local(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.tenants.invalidate_all();
+    }
+
+    /// The tenant's own rows, from the cache or read through `conn`.
+    async fn tenant_entries(&self, conn: &impl store::Conn, tenant: TenantId) -> AppResult<Arc<TenantEntries>> {
+        if let Some(entries) = self.tenants.get(&tenant).await {
+            return Ok(entries);
+        }
+        let generation = self.generation.load(Ordering::SeqCst);
+        let entries = Arc::new(TenantEntries {
+            models: store::catalogue::models(conn, tenant).await?,
+            keys: store::catalogue::provider_keys(conn, tenant).await?.into_iter().collect(),
+        });
+        // Kept only when no invalidation came while reading; one that comes between the check
+        // and the insert is seen by the second check (an invalidation bumps, then drops).
+        if self.generation.load(Ordering::SeqCst) == generation {
+            self.tenants.insert(tenant, entries.clone()).await;
+            if self.generation.load(Ordering::SeqCst) != generation {
+                self.tenants.invalidate(&tenant).await;
+            }
+        }
+        Ok(entries)
     }
 
     /// Every model the tenant may use: the installation's, the tenant's own (which win on the
@@ -119,13 +185,14 @@ impl Catalogue {
                 source: Source::Installation,
             })
             .collect();
-        for t in store::catalogue::models(conn, tenant).await? {
+        let entries = self.tenant_entries(conn, tenant).await?;
+        for t in &entries.models {
             let spec = ModelSpec {
                 kind: self.config.providers.get(&t.provider).map(|p| p.kind),
-                id: t.model_id,
-                display_name: t.display_name,
-                provider: t.provider,
-                upstream_model: t.upstream_model,
+                id: t.model_id.clone(),
+                display_name: t.display_name.clone(),
+                provider: t.provider.clone(),
+                upstream_model: t.upstream_model.clone(),
                 context_window: t.context_window,
                 max_output_tokens: t.max_output_tokens,
                 input_price_per_million: t.input_price_per_million,
@@ -179,12 +246,13 @@ impl Catalogue {
         let provider = self.providers.get(&spec.provider).cloned().ok_or_else(|| {
             AppError::Unavailable(format!("the provider `{}` is not configured any more", spec.provider))
         })?;
-        let tenant_key = match store::catalogue::provider_key(conn, tenant, &spec.provider).await? {
+        let entries = self.tenant_entries(conn, tenant).await?;
+        let tenant_key = match entries.keys.get(&spec.provider) {
             Some(sealed) => {
                 let key = self.master_key.as_ref().ok_or_else(|| {
                     AppError::Unavailable("a stored provider key cannot be used: no master key is configured".into())
                 })?;
-                let plain = key.decrypt(&sealed, &key_context(tenant, &spec.provider)).map_err(|e| {
+                let plain = key.decrypt(sealed, &key_context(tenant, &spec.provider)).map_err(|e| {
                     AppError::Unavailable(format!("the tenant's {} key cannot be used: {e}", spec.provider))
                 })?;
                 Some(SecretString::from(plain))

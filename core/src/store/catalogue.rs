@@ -88,14 +88,15 @@ pub async fn delete_model(conn: &impl Conn, tenant: TenantId, model_id: &str) ->
     Ok(res.rows_affected > 0)
 }
 
-/// The encrypted key a tenant stored for a provider.
-pub async fn provider_key(conn: &impl Conn, tenant: TenantId, provider: &str) -> AppResult<Option<String>> {
+/// Every encrypted key a tenant stored: (provider, ciphertext).
+pub async fn provider_keys(conn: &impl Conn, tenant: TenantId) -> AppResult<Vec<(String, String)>> {
     Ok(provider_key::Entity::find()
         .filter(provider_key::Column::TenantId.eq(tenant.0))
-        .filter(provider_key::Column::Provider.eq(provider))
-        .one(conn)
+        .all(conn)
         .await?
-        .map(|m| m.ciphertext))
+        .into_iter()
+        .map(|m| (m.provider, m.ciphertext))
+        .collect())
 }
 
 pub async fn providers_with_keys(conn: &impl Conn, tenant: TenantId) -> AppResult<Vec<String>> {

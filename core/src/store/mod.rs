@@ -236,6 +236,7 @@ pub(crate) fn placeholders(backend: sea_orm::DbBackend, first: usize, count: usi
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::Store;
     use sea_orm::{ConnectionTrait, Statement};

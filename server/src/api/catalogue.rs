@@ -195,6 +195,7 @@ impl CatalogueApi {
         )
         .await?;
         txn.commit().await.map_err(AppError::from)?;
+        state.chat.catalogue().changed(scope.tenant).await;
         Ok(Json(ModelView {
             id: model.model_id,
             display_name: model.display_name,
@@ -228,6 +229,7 @@ impl CatalogueApi {
         )
         .await?;
         txn.commit().await.map_err(AppError::from)?;
+        state.chat.catalogue().changed(scope.tenant).await;
         Ok(Done::NoContent)
     }
 
@@ -278,6 +280,7 @@ impl CatalogueApi {
         )
         .await?;
         txn.commit().await.map_err(AppError::from)?;
+        state.chat.catalogue().changed(scope.tenant).await;
         Ok(Done::NoContent)
     }
 
@@ -302,6 +305,7 @@ impl CatalogueApi {
         )
         .await?;
         txn.commit().await.map_err(AppError::from)?;
+        state.chat.catalogue().changed(scope.tenant).await;
         Ok(Done::NoContent)
     }
 }

@@ -86,7 +86,8 @@ run() {
   local args=(--confab-bin "$confab" "$@")
   if [ "$db" = postgres ]; then args+=(--postgres "$pg_url"); fi
   echo
-  "$load" "${args[@]}" "${extra[@]}" || {
+  # confab-load reads BENCH_PG_URL itself (as --postgres): a SQLite run must not see it.
+  env -u BENCH_PG_URL "$load" "${args[@]}" "${extra[@]}" || {
     rc=$?
     echo "bench: confab-load $* ($db) exited with status $rc" >&2
     status=1

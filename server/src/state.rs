@@ -70,8 +70,10 @@ impl AppState {
             Some(c) => Arc::new(confab_core::cluster::quota::RedisLedger::new(c.clone(), stored_usage)),
             None => Arc::new(confab_core::limits::quota::InProcessLedger::new(stored_usage)),
         };
-        let usage = Arc::new(confab_core::usage::UsageService::new(store.clone(), ledger));
-        let plugins = Arc::new(confab_core::plugins::PluginService::new(store.clone()).map_err(anyhow_app)?);
+        let usage = Arc::new(confab_core::usage::UsageService::new(store.clone(), ledger).with_bus(bus.clone()));
+        let plugins = Arc::new(
+            confab_core::plugins::PluginService::new(store.clone()).map_err(anyhow_app)?.with_bus(bus.clone()),
+        );
         let chat = ChatService::new(
             store.clone(),
             config.chat.clone(),
@@ -104,7 +106,9 @@ impl AppState {
         let retention =
             confab_core::retention::RetentionService::new(store.clone(), auth.clone(), authz.clone(), cluster.clone());
         if let Some(bus) = &bus {
-            follow_bus(bus, auth.clone(), authz.clone(), chat.catalogue().clone(), chat.engine().clone());
+            let tenant_caches =
+                TenantCaches { catalogue: chat.catalogue().clone(), usage: usage.clone(), plugins: plugins.clone() };
+            follow_bus(bus, auth.clone(), authz.clone(), tenant_caches, chat.engine().clone());
             bus.run();
         }
         Ok(Arc::new(Self {
@@ -135,13 +139,20 @@ impl AppState {
     }
 }
 
-/// Applies what other replicas say: stale caches (principals, policy, tenants' catalogues), turns
-/// to stop.
+/// The services that cache per-tenant settings every turn reads (`cluster::tenant_cache`).
+struct TenantCaches {
+    catalogue: Arc<Catalogue>,
+    usage: Arc<confab_core::usage::UsageService>,
+    plugins: Arc<confab_core::plugins::PluginService>,
+}
+
+/// Applies what other replicas say: stale caches (principals, policy, tenants' settings), turns to
+/// stop.
 fn follow_bus(
     bus: &Arc<confab_core::cluster::bus::Bus>,
     auth: Arc<AuthService>,
     authz: Arc<Authorizer>,
-    catalogue: Arc<Catalogue>,
+    tenants: TenantCaches,
     engine: Arc<confab_core::chat::engine::Engine>,
 ) {
     use confab_core::cluster::bus::Signal;
@@ -152,7 +163,9 @@ fn follow_bus(
             match signals.recv().await {
                 Ok(Signal::Invalidate) | Err(RecvError::Lagged(_)) => {
                     auth.forget_local();
-                    catalogue.forget_local();
+                    tenants.catalogue.forget_local();
+                    tenants.usage.forget_local();
+                    tenants.plugins.forget_local();
                     if let Err(e) = authz.reload().await {
                         tracing::warn!(error = %e, "cannot reload the authorization policy");
                     }

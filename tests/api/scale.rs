@@ -227,11 +227,11 @@ async fn revocations_on_one_replica_apply_on_the_other_within_two_seconds() {
     eprintln!("revoked token refused on the other replica after {took:?}");
 }
 
-/// A tenant admin's model and key changes made on A reach B's cached catalogue through the bus:
+/// A tenant admin's model, key and quota changes made on A reach B's caches through the bus:
 /// within 2 s, well under the 5 s a cached catalogue may otherwise live (B reads it just before
 /// each change, so only the bus can make it fresh that soon).
 #[tokio::test]
-async fn catalogue_changes_on_one_replica_apply_on_the_other_within_two_seconds() {
+async fn catalogue_and_quota_changes_on_one_replica_apply_on_the_other_within_two_seconds() {
     let key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="; // 32 bytes
     let p = pair(&[("CONFAB_SECRETS__MASTER_KEY", key)]).await;
     let on_b = p.admin.on(&p.b);
@@ -298,6 +298,49 @@ async fn catalogue_changes_on_one_replica_apply_on_the_other_within_two_seconds(
     })
     .await;
     eprintln!("a deleted model refused on the other replica after {:?}", started.elapsed());
+
+    // A quota (the tenant's quotas are cached the same way): B admits a turn, A sets a daily
+    // quota too small for one, B refuses within 2 s; A removes it, B admits again.
+    let gpt = |n: &str| json!({ "content": format!("hi {n}"), "model": "gpt-4o" });
+    let (s, body) = on_b.post_idem(&messages_path(&conv), "q-before", gpt("before")).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{body}");
+    on_b.wait_final(body["assistant_message"]["id"].as_str().unwrap()).await;
+    let quota = json!({ "subject": "tenant", "period": "day", "token_limit": 10 });
+    let (s, q) = p.admin.send(Method::PUT, "/v1/tenant/quotas", Some(quota)).await;
+    assert_eq!(s, StatusCode::OK, "{q}");
+    let started = Instant::now();
+    eventually(Duration::from_secs(2), "the new quota enforced on B", || {
+        let (on_b, conv, n) = (on_b.clone(), conv.clone(), sends.fetch_add(1, Ordering::SeqCst));
+        async move {
+            let (s, body) = on_b.post_idem(&messages_path(&conv), &format!("q-{n}"), gpt(&n.to_string())).await;
+            if s == StatusCode::TOO_MANY_REQUESTS {
+                assert_eq!(body["error"]["code"], "quota_exceeded", "{body}");
+                return true;
+            }
+            assert_eq!(s, StatusCode::ACCEPTED, "{body}");
+            on_b.wait_final(body["assistant_message"]["id"].as_str().unwrap()).await;
+            false
+        }
+    })
+    .await;
+    eprintln!("a new quota enforced on the other replica after {:?}", started.elapsed());
+    let (s, _) = p.admin.send(Method::DELETE, &format!("/v1/tenant/quotas/{}", q["id"].as_str().unwrap()), None).await;
+    assert!(s.is_success(), "{s}");
+    let started = Instant::now();
+    eventually(Duration::from_secs(2), "the removed quota lifted on B", || {
+        let (on_b, conv, n) = (on_b.clone(), conv.clone(), sends.fetch_add(1, Ordering::SeqCst));
+        async move {
+            let (s, body) = on_b.post_idem(&messages_path(&conv), &format!("q-{n}"), gpt(&n.to_string())).await;
+            if s == StatusCode::ACCEPTED {
+                on_b.wait_final(body["assistant_message"]["id"].as_str().unwrap()).await;
+                return true;
+            }
+            assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{body}");
+            false
+        }
+    })
+    .await;
+    eprintln!("a removed quota lifted on the other replica after {:?}", started.elapsed());
 }
 
 #[tokio::test]

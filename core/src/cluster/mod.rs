@@ -21,6 +21,7 @@ pub mod bus;
 pub mod limits;
 pub mod quota;
 pub(crate) mod streams;
+pub mod tenant_cache;
 
 use crate::config::{ExposeSecret, RedisConfig, SecretString, SecretUrl};
 use anyhow::Context as _;

@@ -3,10 +3,11 @@
 //! chain and the presets draw on.
 
 use crate::audit::{self, Actor, NewEntry, action};
+use crate::cluster::tenant_cache::TenantCache;
 use crate::domain::TenantId;
 use crate::domain::{PlatformScope, TenantScope};
 use crate::error::{AppError, AppResult};
-use crate::store::plugins::{ChainSettings, NewVersion, Plugin, VersionMeta};
+use crate::store::plugins::{ChainSettings, NewVersion, Plugin, TenantPlugin, VersionMeta};
 use crate::store::{self, Store};
 use confab_plugin_host as host;
 use host::{FailurePolicy, Hook, LoadedPlugin, Manifest, PluginError, PluginRuntime};
@@ -63,6 +64,8 @@ pub struct PluginService {
     runtime: PluginRuntime,
     /// Compiled versions, by version id. Versions are immutable, so entries never go stale.
     loaded: Mutex<HashMap<Uuid, Arc<LoadedPlugin>>>,
+    /// Each tenant's chain as stored, which every turn reads.
+    chains: TenantCache<Vec<TenantPlugin>>,
 }
 
 pub(super) fn from_plugin(e: PluginError) -> AppError {
@@ -90,7 +93,18 @@ pub(super) fn parse_policy(s: &str) -> FailurePolicy {
 impl PluginService {
     pub fn new(store: Store) -> AppResult<Self> {
         let runtime = PluginRuntime::new(host::Limits::default()).map_err(|e| AppError::Internal(e.to_string()))?;
-        Ok(Self { store, runtime, loaded: Mutex::new(HashMap::new()) })
+        Ok(Self { store, runtime, loaded: Mutex::new(HashMap::new()), chains: TenantCache::new(None) })
+    }
+
+    /// Tells the other replicas when a tenant's chain changes (several replicas on Redis).
+    pub fn with_bus(mut self, bus: Option<Arc<crate::cluster::bus::Bus>>) -> Self {
+        self.chains = TenantCache::new(bus);
+        self
+    }
+
+    /// Drops every tenant's cached chain here (another replica said something changed).
+    pub fn forget_local(&self) {
+        self.chains.forget_local();
     }
 
     /// Checks and stores a new plugin version. The component is compiled and inspected here
@@ -254,6 +268,7 @@ impl PluginService {
         )
         .await?;
         txn.commit().await?;
+        self.chains.changed(scope.tenant).await;
         self.chain(scope.tenant).await
     }
 
@@ -267,6 +282,7 @@ impl PluginService {
         audit::record(&*txn, NewEntry::new(Some(scope.tenant), actor, action::PLUGIN_REMOVED).target("plugin", name))
             .await?;
         txn.commit().await?;
+        self.chains.changed(scope.tenant).await;
         Ok(())
     }
 
@@ -297,6 +313,7 @@ impl PluginService {
         )
         .await?;
         txn.commit().await?;
+        self.chains.changed(scope.tenant).await;
         self.chain(scope.tenant).await
     }
 
@@ -326,10 +343,11 @@ impl PluginService {
         wants: impl Fn(&Manifest) -> bool,
     ) -> AppResult<Vec<ChainEntry>> {
         let mut out = Vec::new();
-        for entry in store::plugins::chain(self.store.conn(), tenant).await?.into_iter().filter(|e| e.enabled) {
+        let chain = self.chains.get_or_load(tenant, || store::plugins::chain(self.store.conn(), tenant)).await?;
+        for entry in chain.iter().filter(|e| e.enabled) {
             let plugin = self.load(entry.version_id).await?;
             if wants(plugin.manifest()) {
-                out.push(ChainEntry::new(entry.version_id, plugin, &entry)?);
+                out.push(ChainEntry::new(entry.version_id, plugin, entry)?);
             }
         }
         Ok(out)

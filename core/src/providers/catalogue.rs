@@ -6,7 +6,8 @@ use super::anthropic::Anthropic;
 use super::demo::Demo;
 use super::openai::OpenAi;
 use super::{DEMO_MODEL, DEMO_PROVIDER, Provider};
-use crate::cluster::bus::{Bus, Signal};
+use crate::cluster::bus::Bus;
+use crate::cluster::tenant_cache::TenantCache;
 use crate::config::{Config, ProviderKind, SecretString};
 use crate::crypto::Keyring;
 use crate::domain::TenantId;
@@ -15,7 +16,6 @@ use crate::store::catalogue::TenantModel;
 use crate::store::{self, Store};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Where a catalogue entry comes from.
@@ -61,12 +61,8 @@ pub struct Catalogue {
     providers: BTreeMap<String, Arc<dyn Provider>>,
     demo: Arc<dyn Provider>,
     master_key: Option<Keyring>,
-    /// Each tenant's own models and sealed keys, which every turn needs: read once, then kept
-    /// until this process or another replica (through the bus) changes them, or `TENANT_TTL`.
-    tenants: moka::future::Cache<TenantId, Arc<TenantEntries>>,
-    /// Bumped by every invalidation: what a read started before one found is not kept.
-    generation: AtomicU64,
-    bus: Option<Arc<Bus>>,
+    /// Each tenant's own models and sealed keys, which every turn needs.
+    tenants: TenantCache<TenantEntries>,
 }
 
 /// A tenant's own catalogue rows, as stored (keys still sealed: no plaintext key is kept).
@@ -75,11 +71,6 @@ struct TenantEntries {
     models: Vec<TenantModel>,
     keys: BTreeMap<String, String>,
 }
-
-/// How long a tenant's rows are kept at most. Changes made through Confab's API apply at once
-/// on every replica; this bounds what a change made outside it (or a lost bus message without a
-/// version counter to notice it) can leave stale.
-const TENANT_TTL: Duration = Duration::from_secs(5);
 
 fn demo_spec() -> ModelSpec {
     ModelSpec {
@@ -116,53 +107,37 @@ impl Catalogue {
             providers,
             demo: Arc::new(Demo { delay: Duration::from_millis(25) }),
             master_key,
-            tenants: moka::future::Cache::builder().max_capacity(10_000).time_to_live(TENANT_TTL).build(),
-            generation: AtomicU64::new(0),
-            bus: None,
+            tenants: TenantCache::new(None),
         })
     }
 
     /// Tells the other replicas when a tenant's catalogue changes (several replicas on Redis).
     pub fn with_bus(mut self, bus: Option<Arc<Bus>>) -> Self {
-        self.bus = bus;
+        self.tenants = TenantCache::new(bus);
         self
     }
 
     /// A tenant's models or keys changed (after the change committed): dropped here at once,
     /// and on the other replicas through the bus.
     pub async fn changed(&self, tenant: TenantId) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        self.tenants.invalidate(&tenant).await;
-        if let Some(bus) = &self.bus {
-            bus.publish(Signal::Invalidate);
-        }
+        self.tenants.changed(tenant).await;
     }
 
     /// Drops every tenant's rows here (another replica said something changed).
     pub fn forget_local(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        self.tenants.invalidate_all();
+        self.tenants.forget_local();
     }
 
     /// The tenant's own rows, from the cache or read through `conn`.
     async fn tenant_entries(&self, conn: &impl store::Conn, tenant: TenantId) -> AppResult<Arc<TenantEntries>> {
-        if let Some(entries) = self.tenants.get(&tenant).await {
-            return Ok(entries);
-        }
-        let generation = self.generation.load(Ordering::SeqCst);
-        let entries = Arc::new(TenantEntries {
-            models: store::catalogue::models(conn, tenant).await?,
-            keys: store::catalogue::provider_keys(conn, tenant).await?.into_iter().collect(),
-        });
-        // Kept only when no invalidation came while reading; one that comes between the check
-        // and the insert is seen by the second check (an invalidation bumps, then drops).
-        if self.generation.load(Ordering::SeqCst) == generation {
-            self.tenants.insert(tenant, entries.clone()).await;
-            if self.generation.load(Ordering::SeqCst) != generation {
-                self.tenants.invalidate(&tenant).await;
-            }
-        }
-        Ok(entries)
+        self.tenants
+            .get_or_load(tenant, || async {
+                Ok(TenantEntries {
+                    models: store::catalogue::models(conn, tenant).await?,
+                    keys: store::catalogue::provider_keys(conn, tenant).await?.into_iter().collect(),
+                })
+            })
+            .await
     }
 
     /// Every model the tenant may use: the installation's, the tenant's own (which win on the

@@ -2,6 +2,7 @@
 //! quota ledger, usage reports for a user and for the tenant, and the quotas tenant admins set.
 
 use crate::audit::{self, Actor, NewEntry, action};
+use crate::cluster::tenant_cache::TenantCache;
 use crate::domain::TenantScope;
 use crate::domain::{ConversationId, TenantId, UserId};
 use crate::domain::{Period, QuotaRefusal};
@@ -76,11 +77,24 @@ pub struct MyUsage {
 pub struct UsageService {
     store: Store,
     ledger: Arc<dyn QuotaLedger>,
+    /// Each tenant's quotas, which every turn's reservation needs.
+    quotas: TenantCache<Vec<Quota>>,
 }
 
 impl UsageService {
     pub fn new(store: Store, ledger: Arc<dyn QuotaLedger>) -> Self {
-        Self { store, ledger }
+        Self { store, ledger, quotas: TenantCache::new(None) }
+    }
+
+    /// Tells the other replicas when a tenant's quotas change (several replicas on Redis).
+    pub fn with_bus(mut self, bus: Option<Arc<crate::cluster::bus::Bus>>) -> Self {
+        self.quotas = TenantCache::new(bus);
+        self
+    }
+
+    /// Drops every tenant's cached quotas here (another replica said something changed).
+    pub fn forget_local(&self) {
+        self.quotas.forget_local();
     }
 
     pub fn ledger(&self) -> &Arc<dyn QuotaLedger> {
@@ -90,7 +104,7 @@ impl UsageService {
     /// The budgets that apply to a user now: the tenant's, and the user's own quota or else the
     /// tenant's default per-user quota, each per day and per month where set.
     pub async fn windows(&self, tenant: TenantId, user: UserId, at: DateTime<Utc>) -> AppResult<Vec<Window>> {
-        let quotas = store::usage::quotas(self.store.conn(), tenant).await?;
+        let quotas = self.quotas.get_or_load(tenant, || store::usage::quotas(self.store.conn(), tenant)).await?;
         let mut out = Vec::new();
         for period in [Period::Day, Period::Month] {
             let of = |subject: QuotaSubject| quotas.iter().find(|q| q.subject == subject && q.period == period);
@@ -246,6 +260,7 @@ impl UsageService {
         )
         .await?;
         txn.commit().await?;
+        self.quotas.changed(scope.tenant).await;
         Ok(quota)
     }
 
@@ -261,6 +276,7 @@ impl UsageService {
         )
         .await?;
         txn.commit().await?;
+        self.quotas.changed(scope.tenant).await;
         Ok(())
     }
 }

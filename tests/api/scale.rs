@@ -301,46 +301,40 @@ async fn catalogue_and_quota_changes_on_one_replica_apply_on_the_other_within_tw
 
     // A quota (the tenant's quotas are cached the same way): B admits a turn, A sets a daily
     // quota too small for one, B refuses within 2 s; A removes it, B admits again.
-    let gpt = |n: &str| json!({ "content": format!("hi {n}"), "model": "gpt-4o" });
-    let (s, body) = on_b.post_idem(&messages_path(&conv), "q-before", gpt("before")).await;
-    assert_eq!(s, StatusCode::ACCEPTED, "{body}");
-    on_b.wait_final(body["assistant_message"]["id"].as_str().unwrap()).await;
+    // A gpt-4o turn on B: its status, 202 (answered) or 429 `quota_exceeded`.
+    let gpt_on_b = |on_b: Api, conv: String, sends: Arc<AtomicUsize>| async move {
+        let n = sends.fetch_add(1, Ordering::SeqCst);
+        let content = json!({ "content": format!("hi {n}"), "model": "gpt-4o" });
+        let (s, body) = on_b.post_idem(&messages_path(&conv), &format!("gpt-{n}"), content).await;
+        match s {
+            StatusCode::ACCEPTED => {
+                on_b.wait_final(body["assistant_message"]["id"].as_str().unwrap()).await;
+            }
+            StatusCode::TOO_MANY_REQUESTS => assert_eq!(body["error"]["code"], "quota_exceeded", "{body}"),
+            _ => panic!("{s} {body}"),
+        }
+        s
+    };
+    assert_eq!(gpt_on_b(on_b.clone(), conv.clone(), sends.clone()).await, StatusCode::ACCEPTED);
     let quota = json!({ "subject": "tenant", "period": "day", "token_limit": 10 });
     let (s, q) = p.admin.send(Method::PUT, "/v1/tenant/quotas", Some(quota)).await;
     assert_eq!(s, StatusCode::OK, "{q}");
-    let started = Instant::now();
-    eventually(Duration::from_secs(2), "the new quota enforced on B", || {
-        let (on_b, conv, n) = (on_b.clone(), conv.clone(), sends.fetch_add(1, Ordering::SeqCst));
-        async move {
-            let (s, body) = on_b.post_idem(&messages_path(&conv), &format!("q-{n}"), gpt(&n.to_string())).await;
-            if s == StatusCode::TOO_MANY_REQUESTS {
-                assert_eq!(body["error"]["code"], "quota_exceeded", "{body}");
-                return true;
-            }
-            assert_eq!(s, StatusCode::ACCEPTED, "{body}");
-            on_b.wait_final(body["assistant_message"]["id"].as_str().unwrap()).await;
-            false
+    for (what, want) in
+        [("a new quota enforced", StatusCode::TOO_MANY_REQUESTS), ("a removed quota lifted", StatusCode::ACCEPTED)]
+    {
+        if want == StatusCode::ACCEPTED {
+            let path = format!("/v1/tenant/quotas/{}", q["id"].as_str().unwrap());
+            let (s, _) = p.admin.send(Method::DELETE, &path, None).await;
+            assert!(s.is_success(), "{s}");
         }
-    })
-    .await;
-    eprintln!("a new quota enforced on the other replica after {:?}", started.elapsed());
-    let (s, _) = p.admin.send(Method::DELETE, &format!("/v1/tenant/quotas/{}", q["id"].as_str().unwrap()), None).await;
-    assert!(s.is_success(), "{s}");
-    let started = Instant::now();
-    eventually(Duration::from_secs(2), "the removed quota lifted on B", || {
-        let (on_b, conv, n) = (on_b.clone(), conv.clone(), sends.fetch_add(1, Ordering::SeqCst));
-        async move {
-            let (s, body) = on_b.post_idem(&messages_path(&conv), &format!("q-{n}"), gpt(&n.to_string())).await;
-            if s == StatusCode::ACCEPTED {
-                on_b.wait_final(body["assistant_message"]["id"].as_str().unwrap()).await;
-                return true;
-            }
-            assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{body}");
-            false
-        }
-    })
-    .await;
-    eprintln!("a removed quota lifted on the other replica after {:?}", started.elapsed());
+        let started = Instant::now();
+        eventually(Duration::from_secs(2), what, || {
+            let (on_b, conv, sends) = (on_b.clone(), conv.clone(), sends.clone());
+            async move { gpt_on_b(on_b, conv, sends).await == want }
+        })
+        .await;
+        eprintln!("{what} on the other replica after {:?}", started.elapsed());
+    }
 }
 
 #[tokio::test]

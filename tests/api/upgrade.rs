@@ -228,12 +228,7 @@ async fn client_turn(api: &Api, conv: &str, key: &str, content: &str, stream_sen
             seen.reattaches.fetch_add(1, Ordering::SeqCst);
         }
         first_attach = false;
-        let last_id = events.iter().rev().find_map(|e| e.id.clone());
-        let mut req = api.request(Method::GET, &format!("/v1/messages/{id}/events"));
-        if let Some(last) = &last_id {
-            req = req.header("Last-Event-ID", last);
-        }
-        let resp = match req.send().await {
+        let resp = match resume(api, &id, &events).send().await {
             Ok(resp) => resp,
             Err(_) => {
                 seen.transport_retries.fetch_add(1, Ordering::SeqCst);
@@ -253,6 +248,15 @@ async fn client_turn(api: &Api, conv: &str, key: &str, content: &str, stream_sen
     }
     seen.turns.fetch_add(1, Ordering::SeqCst);
     check_stream(&events, content)
+}
+
+/// The request that attaches to message `id`'s events after the last of `events` that has an id.
+fn resume(api: &Api, id: &str, events: &[SseEvent]) -> reqwest::RequestBuilder {
+    let req = api.request(Method::GET, &format!("/v1/messages/{id}/events"));
+    match events.iter().rev().find_map(|e| e.id.as_deref()) {
+        Some(last) => req.header("Last-Event-ID", last),
+        None => req,
+    }
 }
 
 fn is_final(event: &str) -> bool {
@@ -314,15 +318,10 @@ async fn follow_across(
         let mut dropped = 0;
         while !events.last().is_some_and(|e| is_final(&e.event)) {
             resumed += 1;
-            let last = events.iter().rev().find_map(|e| e.id.clone());
-            let mut req = via_proxy.request(Method::GET, &format!("/v1/messages/{id}/events"));
-            if let Some(last) = &last {
-                req = req.header("Last-Event-ID", last);
-            }
             // The load balancer can still hand the resume to the replica that is closing its
             // connections (it leaves the pool only once it has exited): a client retries a
             // connection that drops before any answer, as `client_turn` does.
-            let resp = match req.send().await {
+            let resp = match resume(&via_proxy, &id, &events).send().await {
                 Ok(resp) => resp,
                 Err(e) => {
                     dropped += 1;

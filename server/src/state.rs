@@ -59,9 +59,7 @@ impl AppState {
         let accounts = Accounts::new(store.clone(), authz.clone(), auth.clone());
         let provisioning = confab_core::identity::Provisioning::new(store.clone(), auth.clone(), authz.clone());
         let catalogue = Arc::new(
-            Catalogue::new(store.clone(), &config)
-                .map_err(|e| anyhow::anyhow!("catalogue: {e}"))?
-                .with_bus(bus.clone()),
+            Catalogue::new(store.clone(), &config, bus.clone()).map_err(|e| anyhow::anyhow!("catalogue: {e}"))?,
         );
         let metrics = Arc::new(Metrics::new(config.metrics.tenant_label));
         let presets = Arc::new(confab_core::presets::PresetService::new(store.clone(), catalogue.clone()));
@@ -70,10 +68,9 @@ impl AppState {
             Some(c) => Arc::new(confab_core::cluster::quota::RedisLedger::new(c.clone(), stored_usage)),
             None => Arc::new(confab_core::limits::quota::InProcessLedger::new(stored_usage)),
         };
-        let usage = Arc::new(confab_core::usage::UsageService::new(store.clone(), ledger).with_bus(bus.clone()));
-        let plugins = Arc::new(
-            confab_core::plugins::PluginService::new(store.clone()).map_err(anyhow_app)?.with_bus(bus.clone()),
-        );
+        let usage = Arc::new(confab_core::usage::UsageService::new(store.clone(), ledger, bus.clone()));
+        let plugins =
+            Arc::new(confab_core::plugins::PluginService::new(store.clone(), bus.clone()).map_err(anyhow_app)?);
         let chat = ChatService::new(
             store.clone(),
             config.chat.clone(),
@@ -106,9 +103,7 @@ impl AppState {
         let retention =
             confab_core::retention::RetentionService::new(store.clone(), auth.clone(), authz.clone(), cluster.clone());
         if let Some(bus) = &bus {
-            let tenant_caches =
-                TenantCaches { catalogue: chat.catalogue().clone(), usage: usage.clone(), plugins: plugins.clone() };
-            follow_bus(bus, auth.clone(), authz.clone(), tenant_caches, chat.engine().clone());
+            follow_bus(bus, auth.clone(), authz.clone(), chat.engine().clone());
             bus.run();
         }
         Ok(Arc::new(Self {
@@ -139,20 +134,12 @@ impl AppState {
     }
 }
 
-/// The services that cache per-tenant settings every turn reads (`cluster::tenant_cache`).
-struct TenantCaches {
-    catalogue: Arc<Catalogue>,
-    usage: Arc<confab_core::usage::UsageService>,
-    plugins: Arc<confab_core::plugins::PluginService>,
-}
-
-/// Applies what other replicas say: stale caches (principals, policy, tenants' settings), turns to
-/// stop.
+/// Applies what other replicas say: stale caches (principals and the policy; the per-tenant caches
+/// of `cluster::tenant_cache` follow the bus themselves), turns to stop.
 fn follow_bus(
     bus: &Arc<confab_core::cluster::bus::Bus>,
     auth: Arc<AuthService>,
     authz: Arc<Authorizer>,
-    tenants: TenantCaches,
     engine: Arc<confab_core::chat::engine::Engine>,
 ) {
     use confab_core::cluster::bus::Signal;
@@ -163,9 +150,6 @@ fn follow_bus(
             match signals.recv().await {
                 Ok(Signal::Invalidate) | Err(RecvError::Lagged(_)) => {
                     auth.forget_local();
-                    tenants.catalogue.forget_local();
-                    tenants.usage.forget_local();
-                    tenants.plugins.forget_local();
                     if let Err(e) = authz.reload().await {
                         tracing::warn!(error = %e, "cannot reload the authorization policy");
                     }

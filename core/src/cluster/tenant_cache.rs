@@ -2,10 +2,10 @@
 //! plugin chain, its quotas), kept in memory between changes.
 //!
 //! A change made through Confab drops the tenant's entry here at once (`changed`, called after the
-//! change committed) and tells the other replicas over the bus, whose `Invalidate` makes them drop
-//! every entry (`forget_local`); the bus's version counter covers a lost message, and while Redis
-//! is unreachable replicas drop their entries on every tick. Entries also expire after a short
-//! time, which bounds what a change made outside Confab's API can leave stale.
+//! change committed) and tells the other replicas over the bus; each cache follows the bus itself
+//! and drops every entry on its `Invalidate`. The bus's version counter covers a lost message, and
+//! while Redis is unreachable it says `Invalidate` on every tick. Entries also expire after a
+//! short time, which bounds what a change made outside Confab's API can leave stale.
 
 use super::bus::{Bus, Signal};
 use crate::domain::TenantId;
@@ -20,17 +20,31 @@ pub const TTL: Duration = Duration::from_secs(5);
 pub struct TenantCache<V> {
     entries: moka::future::Cache<TenantId, Arc<V>>,
     /// Bumped by every invalidation: what a read started before one found is not kept.
-    generation: AtomicU64,
+    generation: Arc<AtomicU64>,
     bus: Option<Arc<Bus>>,
 }
 
 impl<V: Send + Sync + 'static> TenantCache<V> {
+    /// A cache that, given the bus (several replicas on Redis), tells the other replicas of its
+    /// changes and drops everything when one of them says something changed.
     pub fn new(bus: Option<Arc<Bus>>) -> Self {
-        Self {
-            entries: moka::future::Cache::builder().max_capacity(10_000).time_to_live(TTL).build(),
-            generation: AtomicU64::new(0),
-            bus,
+        let entries = moka::future::Cache::builder().max_capacity(10_000).time_to_live(TTL).build();
+        let generation = Arc::new(AtomicU64::new(0));
+        if let Some(bus) = &bus {
+            let (entries, generation) = (entries.clone(), generation.clone());
+            let mut signals = bus.subscribe();
+            tokio::spawn(async move {
+                use tokio::sync::broadcast::error::RecvError;
+                loop {
+                    match signals.recv().await {
+                        Ok(Signal::Invalidate) | Err(RecvError::Lagged(_)) => forget(&entries, &generation),
+                        Ok(Signal::Cancel(_)) => {}
+                        Err(RecvError::Closed) => return,
+                    }
+                }
+            });
         }
+        Self { entries, generation, bus }
     }
 
     /// The tenant's entry, or `load`'s answer (kept unless an invalidation came meanwhile).
@@ -65,11 +79,17 @@ impl<V: Send + Sync + 'static> TenantCache<V> {
         }
     }
 
-    /// Drops every entry here (another replica said something changed).
-    pub fn forget_local(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        self.entries.invalidate_all();
+    /// Drops every entry here.
+    #[cfg(test)]
+    fn forget_local(&self) {
+        forget(&self.entries, &self.generation);
     }
+}
+
+/// Drops every entry (another replica said something changed).
+fn forget<V: Send + Sync + 'static>(entries: &moka::future::Cache<TenantId, Arc<V>>, generation: &AtomicU64) {
+    generation.fetch_add(1, Ordering::SeqCst);
+    entries.invalidate_all();
 }
 
 #[cfg(test)]

@@ -91,20 +91,10 @@ pub(super) fn parse_policy(s: &str) -> FailurePolicy {
 }
 
 impl PluginService {
-    pub fn new(store: Store) -> AppResult<Self> {
+    /// `bus`: several replicas on Redis, which drop their cached chains on each other's changes.
+    pub fn new(store: Store, bus: Option<Arc<crate::cluster::bus::Bus>>) -> AppResult<Self> {
         let runtime = PluginRuntime::new(host::Limits::default()).map_err(|e| AppError::Internal(e.to_string()))?;
-        Ok(Self { store, runtime, loaded: Mutex::new(HashMap::new()), chains: TenantCache::new(None) })
-    }
-
-    /// Tells the other replicas when a tenant's chain changes (several replicas on Redis).
-    pub fn with_bus(mut self, bus: Option<Arc<crate::cluster::bus::Bus>>) -> Self {
-        self.chains = TenantCache::new(bus);
-        self
-    }
-
-    /// Drops every tenant's cached chain here (another replica said something changed).
-    pub fn forget_local(&self) {
-        self.chains.forget_local();
+        Ok(Self { store, runtime, loaded: Mutex::new(HashMap::new()), chains: TenantCache::new(bus) })
     }
 
     /// Checks and stores a new plugin version. The component is compiled and inspected here

@@ -88,7 +88,8 @@ fn demo_spec() -> ModelSpec {
 }
 
 impl Catalogue {
-    pub fn new(store: Store, config: &Config) -> Result<Self, String> {
+    /// `bus`: several replicas on Redis, which drop their cached catalogues on each other's changes.
+    pub fn new(store: Store, config: &Config, bus: Option<Arc<Bus>>) -> Result<Self, String> {
         let providers = config
             .providers
             .iter()
@@ -107,25 +108,14 @@ impl Catalogue {
             providers,
             demo: Arc::new(Demo { delay: Duration::from_millis(25) }),
             master_key,
-            tenants: TenantCache::new(None),
+            tenants: TenantCache::new(bus),
         })
-    }
-
-    /// Tells the other replicas when a tenant's catalogue changes (several replicas on Redis).
-    pub fn with_bus(mut self, bus: Option<Arc<Bus>>) -> Self {
-        self.tenants = TenantCache::new(bus);
-        self
     }
 
     /// A tenant's models or keys changed (after the change committed): dropped here at once,
     /// and on the other replicas through the bus.
     pub async fn changed(&self, tenant: TenantId) {
         self.tenants.changed(tenant).await;
-    }
-
-    /// Drops every tenant's rows here (another replica said something changed).
-    pub fn forget_local(&self) {
-        self.tenants.forget_local();
     }
 
     /// The tenant's own rows, from the cache or read through `conn`.
@@ -239,7 +229,8 @@ impl Catalogue {
     }
 
     pub async fn providers(&self, tenant: TenantId) -> AppResult<Vec<ProviderInfo>> {
-        let with_keys = store::catalogue::providers_with_keys(self.store.conn(), tenant).await?;
+        let with_keys: Vec<String> =
+            store::catalogue::provider_keys(self.store.conn(), tenant).await?.into_iter().map(|(p, _)| p).collect();
         Ok(self
             .config
             .providers

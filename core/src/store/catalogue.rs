@@ -99,16 +99,6 @@ pub async fn provider_keys(conn: &impl Conn, tenant: TenantId) -> AppResult<Vec<
         .collect())
 }
 
-pub async fn providers_with_keys(conn: &impl Conn, tenant: TenantId) -> AppResult<Vec<String>> {
-    Ok(provider_key::Entity::find()
-        .filter(provider_key::Column::TenantId.eq(tenant.0))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|m| m.provider)
-        .collect())
-}
-
 pub async fn set_provider_key(conn: &impl Conn, tenant: TenantId, provider: &str, ciphertext: &str) -> AppResult<()> {
     let at = now();
     provider_key::Entity::insert(provider_key::ActiveModel {

@@ -82,19 +82,9 @@ pub struct UsageService {
 }
 
 impl UsageService {
-    pub fn new(store: Store, ledger: Arc<dyn QuotaLedger>) -> Self {
-        Self { store, ledger, quotas: TenantCache::new(None) }
-    }
-
-    /// Tells the other replicas when a tenant's quotas change (several replicas on Redis).
-    pub fn with_bus(mut self, bus: Option<Arc<crate::cluster::bus::Bus>>) -> Self {
-        self.quotas = TenantCache::new(bus);
-        self
-    }
-
-    /// Drops every tenant's cached quotas here (another replica said something changed).
-    pub fn forget_local(&self) {
-        self.quotas.forget_local();
+    /// `bus`: several replicas on Redis, which drop their cached quotas on each other's changes.
+    pub fn new(store: Store, ledger: Arc<dyn QuotaLedger>, bus: Option<Arc<crate::cluster::bus::Bus>>) -> Self {
+        Self { store, ledger, quotas: TenantCache::new(bus) }
     }
 
     pub fn ledger(&self) -> &Arc<dyn QuotaLedger> {

@@ -43,6 +43,45 @@ pub struct Config {
     pub telemetry: TelemetryConfig,
     /// Who may scrape `/metrics`, and where (`[metrics]`).
     pub metrics: MetricsConfig,
+    /// Attachments: where uploaded files are kept and how much each user and tenant may store
+    /// (`[files]`).
+    pub files: FilesConfig,
+}
+
+/// Attachments (`[files]`): uploads users attach to their messages.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FilesConfig {
+    /// Where the embedded file store keeps uploads (relative to the working directory). Every
+    /// replica must see the same files: several replicas need a shared directory here.
+    pub dir: PathBuf,
+    /// The largest file one upload may carry, in bytes (larger uploads get 413).
+    pub max_file_bytes: u64,
+    /// What one user may store in all, in bytes (0: no limit).
+    pub user_quota_bytes: u64,
+    /// What a whole tenant may store, in bytes (0: no limit).
+    pub tenant_quota_bytes: u64,
+    /// The most characters of one file's text that enter a prompt; longer texts are cut with a
+    /// note saying so (the whole text is still counted against the model's window).
+    pub max_prompt_chars: usize,
+    /// The most files one message may carry.
+    pub max_files_per_message: usize,
+    /// Seconds a PDF's text extraction may take before the file is refused.
+    pub extract_timeout_secs: u64,
+}
+
+impl Default for FilesConfig {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("data/files"),
+            max_file_bytes: 20 * 1024 * 1024,
+            user_quota_bytes: 1024 * 1024 * 1024,
+            tenant_quota_bytes: 0,
+            max_prompt_chars: 200_000,
+            max_files_per_message: 10,
+            extract_timeout_secs: 20,
+        }
+    }
 }
 
 /// OpenTelemetry traces, exported over OTLP/HTTP (protobuf). Off unless `otlp_endpoint` or the
@@ -352,6 +391,9 @@ pub struct ModelConfig {
     pub input_price_per_million: f64,
     #[serde(default)]
     pub output_price_per_million: f64,
+    /// The model takes images: users may attach pictures to their messages.
+    #[serde(default)]
+    pub vision: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -654,6 +696,12 @@ impl Config {
             if !matches!(parsed.scheme(), "http" | "https") {
                 return Err(invalid("server.public_url", "must start with http:// or https://".into()));
             }
+        }
+        if self.files.max_file_bytes < 1024 || self.files.max_file_bytes > 1024 * 1024 * 1024 {
+            return Err(invalid("files.max_file_bytes", "must be between 1024 and 1073741824".into()));
+        }
+        if self.files.max_files_per_message == 0 || self.files.max_prompt_chars == 0 {
+            return Err(invalid("files", "max_files_per_message and max_prompt_chars must be above zero".into()));
         }
         if self.server.max_body_bytes < 1024 {
             return Err(invalid("server.max_body_bytes", "must be at least 1024".into()));

@@ -39,6 +39,16 @@ pub enum AppError {
     /// A token quota does not cover the request (429 `quota_exceeded`).
     #[error("{}", .0.message())]
     QuotaExceeded(Box<crate::domain::QuotaRefusal>),
+    /// An upload is larger than one may be (413 `payload_too_large`).
+    #[error("{0}")]
+    TooLarge(String),
+    /// Storing an upload would exceed the user's or the tenant's storage (413
+    /// `storage_quota_exceeded`).
+    #[error("{0}")]
+    StorageQuota(String),
+    /// An upload of a kind Confab does not take (415 `unsupported_file_type`).
+    #[error("{0}")]
+    UnsupportedFile(String),
     /// A dependency (the database) is unavailable (503).
     #[error("{0}")]
     Unavailable(String),

@@ -27,6 +27,7 @@ mod m20261219_000020_choice_sets;
 mod m20261220_000021_private_mode;
 mod m20261221_000022_single_sign_on;
 mod m20261222_000023_outbox_statement_triggers;
+mod m20261223_000024_files;
 
 pub struct Migrator;
 
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261220_000021_private_mode::Migration),
             Box::new(m20261221_000022_single_sign_on::Migration),
             Box::new(m20261222_000023_outbox_statement_triggers::Migration),
+            Box::new(m20261223_000024_files::Migration),
         ]
     }
 }

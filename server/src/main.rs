@@ -1,4 +1,7 @@
 fn main() -> std::process::ExitCode {
+    // A PDF text reader child (a hostile PDF can only take its own process down): reads stdin,
+    // answers on stdout and exits here.
+    confab_core::files::pdf::run_child_if_requested();
     // Which checkout this binary was built from: the test kit asks when several git worktrees share
     // one target directory (tests/src/lib.rs `confab_bin`). Prints a path, starts nothing.
     if std::env::var_os("CONFAB_PRINT_CHECKOUT").is_some() {

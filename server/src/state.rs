@@ -71,6 +71,12 @@ impl AppState {
         let usage = Arc::new(confab_core::usage::UsageService::new(store.clone(), ledger, bus.clone()));
         let plugins =
             Arc::new(confab_core::plugins::PluginService::new(store.clone(), bus.clone()).map_err(anyhow_app)?);
+        let files = Arc::new(confab_core::files::FileService::new(
+            store.clone(),
+            Arc::new(confab_core::files::LocalDisk::new(config.files.dir.clone())),
+            config.files.clone(),
+        ));
+        let file_service = files.clone();
         let chat = ChatService::new(
             store.clone(),
             config.chat.clone(),
@@ -81,6 +87,7 @@ impl AppState {
                 presets: presets.clone(),
                 usage: usage.clone(),
                 plugins: plugins.clone(),
+                files,
                 shared: cluster
                     .clone()
                     .zip(bus.clone())
@@ -101,7 +108,8 @@ impl AppState {
             confab_core::siem::SiemService::new(store.clone(), &config).map_err(|e| anyhow::anyhow!("siem: {e}"))?,
         );
         let retention =
-            confab_core::retention::RetentionService::new(store.clone(), auth.clone(), authz.clone(), cluster.clone());
+            confab_core::retention::RetentionService::new(store.clone(), auth.clone(), authz.clone(), cluster.clone())
+                .with_files(file_service);
         if let Some(bus) = &bus {
             follow_bus(bus, auth.clone(), authz.clone(), chat.engine().clone());
             bus.run();

@@ -9,6 +9,7 @@ mod chat;
 mod choices;
 mod cli;
 mod console;
+mod files;
 mod input;
 mod oidc;
 mod openai;

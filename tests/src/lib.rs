@@ -205,6 +205,7 @@ context_window = 128000
 max_output_tokens = 1024
 input_price_per_million = 2.5
 output_price_per_million = 10.0
+vision = true
 
 [[models]]
 id = "claude"
@@ -212,6 +213,7 @@ provider = "anthropic"
 upstream_model = "claude-sonnet-4"
 context_window = 200000
 max_output_tokens = 1024
+vision = true
 
 [[models]]
 id = "azure-gpt"

@@ -78,6 +78,8 @@ pub mod action {
     pub const USER_DATA_EXPORTED: &str = "user.data_exported";
     /// A user saved a conversation they had kept in their browser (counts only).
     pub const CONVERSATION_IMPORTED: &str = "conversation.imported";
+    pub const FILE_UPLOADED: &str = "file.uploaded";
+    pub const FILE_DELETED: &str = "file.deleted";
     /// A call of the OpenAI-compatible endpoint (metadata only, never content).
     pub const COMPLETION: &str = "openai.chat_completion";
     /// A private-mode turn of the web chat (metadata only: the server keeps no content of it).

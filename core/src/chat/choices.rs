@@ -114,8 +114,8 @@ impl<'a> Action<'a> {
     /// The same action answered by another model (a choice's own).
     fn with_model(self, choice: Option<&'a str>) -> Self {
         match (self, choice) {
-            (Action::Send { conversation, content, parent, .. }, Some(model)) => {
-                Action::Send { conversation, content, model: Some(model), parent }
+            (Action::Send { conversation, content, parent, files, .. }, Some(model)) => {
+                Action::Send { conversation, content, model: Some(model), parent, files }
             }
             (Action::Regenerate { message, .. }, Some(model)) => Action::Regenerate { message, model: Some(model) },
             (action, _) => action,
@@ -153,8 +153,8 @@ impl ChatService {
     ) -> AppResult<Turn> {
         check_count(options)?;
         self.check_content(draft.content)?;
-        let Draft { content, model, parent } = draft;
-        self.run_choices(scope, ip, idem, Action::Send { conversation, content, model, parent }, options).await
+        let Draft { content, model, parent, files } = draft;
+        self.run_choices(scope, ip, idem, Action::Send { conversation, content, model, parent, files }, options).await
     }
 
     /// Several new answers beside a message (or to a user message) at once.

@@ -3,6 +3,7 @@
 
 use super::tokens::{self, PER_MESSAGE_OVERHEAD};
 use crate::domain::{MessageId, MessageRole, MessageStatus};
+use crate::files::Attached;
 use crate::providers::{ChatMessage, ModelSpec, Role};
 use crate::store::messages::Message;
 use serde::Serialize;
@@ -54,8 +55,15 @@ fn usable(m: &Message) -> bool {
 }
 
 /// Picks the newest turns of `history` (oldest first) that fit, plus an optional assistant
-/// prefix to continue.
-pub fn build(model: &ModelSpec, system: Option<&str>, history: &[Message], prefix: Option<&str>) -> Context {
+/// prefix to continue. `attached` is what messages carry besides their text (their files' text
+/// and images); it counts against the window with the message and goes or stays with it.
+pub fn build(
+    model: &ModelSpec,
+    system: Option<&str>,
+    history: &[Message],
+    prefix: Option<&str>,
+    attached: &HashMap<MessageId, Attached>,
+) -> Context {
     let window = model.context_window as usize;
     let mut budget = window.saturating_sub(model.max_output_tokens as usize);
     if let Some(system) = system {
@@ -69,7 +77,10 @@ pub fn build(model: &ModelSpec, system: Option<&str>, history: &[Message], prefi
     let mut used = 0usize;
     let mut full = false;
     for m in history.iter().rev().filter(|m| usable(m)) {
-        let cost = tokens::count(model, &m.content) + PER_MESSAGE_OVERHEAD;
+        let mut cost = tokens::count(model, &m.content) + PER_MESSAGE_OVERHEAD;
+        if let Some(a) = attached.get(&m.id) {
+            cost += tokens::count(model, &a.text) + a.image_tokens;
+        }
         // The newest message always goes, even alone over budget: the provider will say so.
         if !full && (used + cost <= budget || sent.is_empty()) {
             used += cost;
@@ -84,7 +95,14 @@ pub fn build(model: &ModelSpec, system: Option<&str>, history: &[Message], prefi
     let mut messages: Vec<ChatMessage> = sent
         .iter()
         .map(|m| {
-            ChatMessage::text(if m.role == MessageRole::Assistant { Role::Assistant } else { Role::User }, &m.content)
+            let role = if m.role == MessageRole::Assistant { Role::Assistant } else { Role::User };
+            match attached.get(&m.id) {
+                None => ChatMessage::text(role, &m.content),
+                Some(a) => ChatMessage {
+                    images: a.images.clone(),
+                    ..ChatMessage::text(role, format!("{}{}", a.text, m.content))
+                },
+            }
         })
         .collect();
     if let Some(prefix) = prefix {
@@ -125,6 +143,7 @@ mod tests {
             max_output_tokens,
             input_price_per_million: 0.0,
             output_price_per_million: 0.0,
+            vision: false,
             source: Source::Installation,
         }
     }
@@ -336,7 +355,13 @@ mod tests {
             let history = history(&case.turns);
             let system = case.system.map(text);
             let prefix = case.prefix.map(text);
-            let context = build(&model(case.window, case.max_output), system.as_deref(), &history, prefix.as_deref());
+            let context = build(
+                &model(case.window, case.max_output),
+                system.as_deref(),
+                &history,
+                prefix.as_deref(),
+                &HashMap::new(),
+            );
             let record = &context.record;
             assert_eq!(record.sent_message_ids, case.sent.iter().map(|&n| id(n)).collect::<Vec<_>>(), "{name}: sent");
             assert_eq!(
@@ -363,7 +388,7 @@ mod tests {
 
     #[test]
     fn the_record_names_the_model_and_provider() {
-        let context = build(&model(1000, 100), None, &history(&[(U, Done, 1)]), None);
+        let context = build(&model(1000, 100), None, &history(&[(U, Done, 1)]), None, &HashMap::new());
         assert_eq!(
             (context.record.model.as_str(), context.record.provider.as_str(), context.record.upstream_model.as_str()),
             ("claude", "anthropic", "claude-sonnet-4")

@@ -48,6 +48,8 @@ pub struct Draft<'a> {
     pub model: Option<&'a str>,
     /// The message it follows; the active branch's leaf when `None`.
     pub parent: Option<MessageId>,
+    /// The caller's files it carries, in order.
+    pub files: &'a [crate::domain::FileId],
 }
 
 /// A conversation's preset: one of the tenant's or the user's presets, or a plugin's.
@@ -88,6 +90,7 @@ pub struct ChatService {
     usage: Arc<UsageService>,
     plugins: Arc<crate::plugins::PluginService>,
     private: Arc<private::PrivateRelay>,
+    files: Arc<crate::files::FileService>,
 }
 
 /// The services a turn consults besides the store.
@@ -98,17 +101,18 @@ pub struct Collaborators {
     pub presets: Arc<PresetService>,
     pub usage: Arc<UsageService>,
     pub plugins: Arc<crate::plugins::PluginService>,
+    pub files: Arc<crate::files::FileService>,
     /// The scale-out tier (Redis), when this is one of several replicas.
     pub shared: Option<engine::Shared>,
 }
 
 impl ChatService {
     pub fn new(store: Store, config: ChatConfig, with: Collaborators) -> Self {
-        let Collaborators { catalogue, limiter, metrics, presets, usage, plugins, shared } = with;
+        let Collaborators { catalogue, limiter, metrics, presets, usage, plugins, files, shared } = with;
         let engine = Arc::new(Engine::new(store.clone(), config.clone(), metrics, usage.ledger().clone(), shared));
         tokio::spawn(engine.clone().flusher());
         let private = Arc::new(private::PrivateRelay::default());
-        Self { store, config, catalogue, engine, limiter, presets, usage, plugins, private }
+        Self { store, config, catalogue, engine, limiter, presets, usage, plugins, private, files }
     }
 
     pub fn engine(&self) -> &Arc<Engine> {
@@ -117,5 +121,9 @@ impl ChatService {
 
     pub fn catalogue(&self) -> &Arc<Catalogue> {
         &self.catalogue
+    }
+
+    pub fn files(&self) -> &Arc<crate::files::FileService> {
+        &self.files
     }
 }

@@ -58,6 +58,7 @@ mod tests {
             max_output_tokens: 100,
             input_price_per_million: 0.0,
             output_price_per_million: 0.0,
+            vision: false,
             source: Source::Installation,
         }
     }

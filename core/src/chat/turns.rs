@@ -8,7 +8,7 @@ use super::conversations::title_from;
 use super::engine::{ChatEvent, TurnJob};
 use super::{ChatService, DEFAULT_TITLE, Draft, Idempotency, Turn, context};
 use crate::domain::TenantScope;
-use crate::domain::{ConversationId, MessageId, MessageRole, MessageStatus};
+use crate::domain::{ConversationId, FileId, MessageId, MessageRole, MessageStatus};
 use crate::error::{AppError, AppResult};
 use crate::providers::{ChatRequest, ModelSpec};
 use crate::store::conversations::Conversation;
@@ -54,8 +54,8 @@ pub(super) struct Plan {
 }
 
 pub(super) enum PlanKind {
-    /// A new user message (not yet written) and its answer.
-    Exchange { user: Message },
+    /// A new user message (not yet written), the files it carries, and its answer.
+    Exchange { user: Message, files: Vec<crate::store::files::FileRecord> },
     /// A new answer to an existing message.
     Answer { parent: MessageId },
     /// More of a partial answer.
@@ -64,10 +64,25 @@ pub(super) enum PlanKind {
 
 #[derive(Clone, Copy)]
 pub(super) enum Action<'a> {
-    Send { conversation: ConversationId, content: &'a str, model: Option<&'a str>, parent: Option<MessageId> },
-    Regenerate { message: MessageId, model: Option<&'a str> },
-    Continue { message: MessageId },
-    Edit { message: MessageId, content: &'a str, model: Option<&'a str> },
+    Send {
+        conversation: ConversationId,
+        content: &'a str,
+        model: Option<&'a str>,
+        parent: Option<MessageId>,
+        files: &'a [FileId],
+    },
+    Regenerate {
+        message: MessageId,
+        model: Option<&'a str>,
+    },
+    Continue {
+        message: MessageId,
+    },
+    Edit {
+        message: MessageId,
+        content: &'a str,
+        model: Option<&'a str>,
+    },
 }
 
 impl Action<'_> {
@@ -91,8 +106,12 @@ impl Action<'_> {
 
     pub(super) fn fingerprint(&self) -> String {
         let canonical = match self {
-            Action::Send { content, model, parent, .. } => {
+            Action::Send { content, model, parent, files: [], .. } => {
                 serde_json::json!(["send", content, model, parent.map(|p| p.0)])
+            }
+            Action::Send { content, model, parent, files, .. } => {
+                let files: Vec<_> = files.iter().map(|f| f.0).collect();
+                serde_json::json!(["send", content, model, parent.map(|p| p.0), files])
             }
             Action::Regenerate { model, .. } => serde_json::json!(["regenerate", model]),
             Action::Continue { .. } => serde_json::json!(["continue"]),
@@ -248,8 +267,8 @@ impl ChatService {
         draft: Draft<'_>,
     ) -> AppResult<Turn> {
         self.check_content(draft.content)?;
-        let Draft { content, model, parent } = draft;
-        self.run_action(scope, ip, idem, Action::Send { conversation, content, model, parent }).await
+        let Draft { content, model, parent, files } = draft;
+        self.run_action(scope, ip, idem, Action::Send { conversation, content, model, parent, files }).await
     }
 
     pub async fn regenerate(
@@ -514,6 +533,30 @@ impl ChatService {
         let system = preset.as_ref().map(|p| p.system_prompt.clone()).filter(|p| !p.trim().is_empty());
         let temperature = preset.as_ref().and_then(|p| p.temperature).map(|t| t as f32);
         let all = store::messages::of_conversation(conn, scope.tenant, conv.id).await?;
+        let parts = store::files::parts_of_conversation(conn, scope.tenant, conv.id).await?;
+        let fresh = match *action {
+            Action::Send { files, .. } if !files.is_empty() => self.files.for_message(scope, files).await?,
+            // An edit carries the original's files that are still there.
+            Action::Edit { message, .. } => {
+                let kept: Vec<FileId> =
+                    parts.iter().filter(|p| p.message_id == message).filter_map(|p| p.file_id).collect();
+                store::files::get_many(conn, scope.tenant, &kept).await?
+            }
+            _ => Vec::new(),
+        };
+        if !spec.vision && fresh.iter().any(|f| f.kind == store::files::KIND_IMAGE) {
+            return Err(AppError::Validation {
+                field: "file_ids",
+                reason: format!("has an image, and the model {} cannot see images: pick a vision model", spec.id),
+            });
+        }
+        let material = |leaf: Option<MessageId>, new_user: Option<MessageId>| {
+            let path: std::collections::HashSet<MessageId> =
+                context::path_to(&all, leaf).iter().map(|m| m.id).collect();
+            let in_path: Vec<_> = parts.iter().filter(|p| path.contains(&p.message_id)).cloned().collect();
+            let fresh: Vec<_> = new_user.map(|id| (id, fresh.clone())).into_iter().collect();
+            self.files.prompt_material(scope.tenant, in_path, fresh, spec.vision)
+        };
         let (kind, ctx, title) = match (action, target) {
             (Action::Send { content, parent, .. }, _) => {
                 let parent = match *parent {
@@ -527,12 +570,26 @@ impl ChatService {
                     None => conv.active_leaf_id,
                 };
                 let title = (conv.title == DEFAULT_TITLE && all.is_empty()).then(|| title_from(content));
-                let (user, ctx) = exchange(scope, &conv, &all, parent, content, &spec, system.as_deref());
-                (PlanKind::Exchange { user }, ctx, title)
+                let user = MessageId::new();
+                let attached = material(parent, Some(user)).await?;
+                let (user, ctx) =
+                    exchange(scope, &conv, &all, (user, parent), content, &spec, system.as_deref(), &attached);
+                (PlanKind::Exchange { user, files: fresh }, ctx, title)
             }
             (Action::Edit { content, .. }, Some(original)) => {
-                let (user, ctx) = exchange(scope, &conv, &all, original.parent_id, content, &spec, system.as_deref());
-                (PlanKind::Exchange { user }, ctx, None)
+                let user = MessageId::new();
+                let attached = material(original.parent_id, Some(user)).await?;
+                let (user, ctx) = exchange(
+                    scope,
+                    &conv,
+                    &all,
+                    (user, original.parent_id),
+                    content,
+                    &spec,
+                    system.as_deref(),
+                    &attached,
+                );
+                (PlanKind::Exchange { user, files: fresh }, ctx, None)
             }
             (Action::Regenerate { .. }, Some(target)) => {
                 let parent = match target.role {
@@ -542,12 +599,15 @@ impl ChatService {
                     })?,
                     _ => target.id,
                 };
-                let ctx = context::build(&spec, system.as_deref(), &context::path_to(&all, Some(parent)), None);
+                let attached = material(Some(parent), None).await?;
+                let ctx =
+                    context::build(&spec, system.as_deref(), &context::path_to(&all, Some(parent)), None, &attached);
                 (PlanKind::Answer { parent }, ctx, None)
             }
             (Action::Continue { .. }, Some(target)) => {
                 let history = context::path_to(&all, target.parent_id);
-                let ctx = context::build(&spec, system.as_deref(), &history, Some(&target.content));
+                let attached = material(target.parent_id, None).await?;
+                let ctx = context::build(&spec, system.as_deref(), &history, Some(&target.content), &attached);
                 (PlanKind::Continue { target }, ctx, None)
             }
             _ => return Err(AppError::Internal("an action without its target message".into())),
@@ -581,7 +641,7 @@ impl ChatService {
             model_config: Some(&record),
         };
         let (user_message, assistant) = match kind {
-            PlanKind::Exchange { user } => {
+            PlanKind::Exchange { user, files } => {
                 let user = store::messages::insert(
                     txn,
                     NewMessage {
@@ -597,6 +657,7 @@ impl ChatService {
                     },
                 )
                 .await?;
+                store::files::insert_parts(txn, scope.tenant, conversation, user.id, &files).await?;
                 let assistant = store::messages::insert(txn, new_assistant(user.id)).await?;
                 (Some(user), assistant)
             }
@@ -657,18 +718,20 @@ impl ChatService {
 }
 
 /// A user message about to be written, and the context that answers it.
+#[allow(clippy::too_many_arguments)]
 fn exchange(
     scope: &TenantScope,
     conv: &Conversation,
     all: &[Message],
-    parent: Option<MessageId>,
+    (id, parent): (MessageId, Option<MessageId>),
     content: &str,
     spec: &ModelSpec,
     system: Option<&str>,
+    attached: &std::collections::HashMap<MessageId, crate::files::Attached>,
 ) -> (Message, context::Context) {
     let now = store::now();
     let user = Message {
-        id: MessageId::new(),
+        id,
         tenant_id: scope.tenant,
         conversation_id: conv.id,
         parent_id: parent,
@@ -686,7 +749,7 @@ fn exchange(
     };
     let mut history = context::path_to(all, parent);
     history.push(user.clone());
-    let ctx = context::build(spec, system, &history, None);
+    let ctx = context::build(spec, system, &history, None, attached);
     (user, ctx)
 }
 
@@ -714,7 +777,11 @@ pub(super) async fn traced<T>(
 
 pub(super) fn refusal(e: &AppError) -> &'static str {
     match e {
-        AppError::Validation { .. } | AppError::IdempotencyMismatch => "invalid",
+        AppError::Validation { .. }
+        | AppError::IdempotencyMismatch
+        | AppError::TooLarge(_)
+        | AppError::StorageQuota(_)
+        | AppError::UnsupportedFile(_) => "invalid",
         AppError::Unauthenticated(_) | AppError::InvalidCredentials | AppError::CsrfFailed => "unauthenticated",
         AppError::Forbidden(_) | AppError::PrivateModeOff(_) => "forbidden",
         AppError::NotFound(_) => "not_found",

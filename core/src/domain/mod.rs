@@ -48,6 +48,7 @@ id_type!(MessageId, "A message in a conversation's tree.");
 id_type!(PresetId, "A preset: a tenant's (admin-managed) or a user's personal one.");
 id_type!(PresetVersionId, "One immutable version of a preset; conversations pin one.");
 id_type!(AuditSinkId, "A SIEM sink that the audit log is streamed to.");
+id_type!(FileId, "An uploaded file (an attachment), owned by one user in one tenant.");
 id_type!(ChoiceSetId, "Several answers to one message, generated at once; the user picks one.");
 
 /// Why a value was refused at the boundary: the field and a sentence for the user.

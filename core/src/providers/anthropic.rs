@@ -71,6 +71,15 @@ enum Block {
     Text { text: String },
     ToolUse { id: String, name: String, input: serde_json::Value },
     ToolResult { tool_use_id: String, content: String },
+    Image { source: ImageSource },
+}
+
+#[derive(Debug, Serialize)]
+struct ImageSource {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    media_type: String,
+    data: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -83,7 +92,19 @@ struct RequestTool<'a> {
 
 fn content(m: &ChatMessage) -> Content {
     match &m.tool {
-        None => Content::Text(m.content.clone()),
+        None if m.images.is_empty() => Content::Text(m.content.clone()),
+        None => {
+            // Images first, then the question about them (as Anthropic advises).
+            let mut blocks: Vec<Block> = m
+                .images
+                .iter()
+                .map(|i| Block::Image {
+                    source: ImageSource { kind: "base64", media_type: i.media_type.clone(), data: i.base64() },
+                })
+                .collect();
+            blocks.extend(Content::Text(m.content.clone()).into_blocks());
+            Content::Blocks(blocks)
+        }
         Some(ToolTurn::Result { call_id }) => {
             Content::Blocks(vec![Block::ToolResult { tool_use_id: call_id.clone(), content: m.content.clone() }])
         }
@@ -497,11 +518,13 @@ mod tests {
                 name: "weather".into(),
                 arguments: r#"{"city":"Oslo"}"#.into(),
             }])),
+            images: Vec::new(),
         });
         req.messages.push(ChatMessage {
             role: Role::User,
             content: "rain".into(),
             tool: Some(ToolTurn::Result { call_id: "toolu_1".into() }),
+            images: Vec::new(),
         });
         req.messages.push(ChatMessage::text(Role::User, "and tomorrow?"));
         req.options = RequestOptions {

@@ -38,6 +38,8 @@ pub struct ModelSpec {
     pub max_output_tokens: u32,
     pub input_price_per_million: f64,
     pub output_price_per_million: f64,
+    /// Takes images as message parts.
+    pub vision: bool,
     pub source: Source,
 }
 
@@ -83,6 +85,7 @@ fn demo_spec() -> ModelSpec {
         max_output_tokens: 1024,
         input_price_per_million: 0.0,
         output_price_per_million: 0.0,
+        vision: true,
         source: Source::BuiltIn,
     }
 }
@@ -147,6 +150,7 @@ impl Catalogue {
                 max_output_tokens: m.max_output_tokens,
                 input_price_per_million: m.input_price_per_million,
                 output_price_per_million: m.output_price_per_million,
+                vision: m.vision,
                 source: Source::Installation,
             })
             .collect();
@@ -162,6 +166,7 @@ impl Catalogue {
                 max_output_tokens: t.max_output_tokens,
                 input_price_per_million: t.input_price_per_million,
                 output_price_per_million: t.output_price_per_million,
+                vision: t.vision,
                 source: Source::Tenant,
             };
             match out.iter_mut().find(|m| m.id == spec.id) {

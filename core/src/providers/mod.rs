@@ -28,11 +28,33 @@ pub struct ChatMessage {
     /// Tool use (only the OpenAI-compatible endpoint sends tools; chat turns never do).
     #[serde(skip)]
     pub tool: Option<ToolTurn>,
+    /// Images for vision models (user messages with attached pictures), sent before the text.
+    #[serde(skip)]
+    pub images: Vec<ImageInput>,
 }
 
 impl ChatMessage {
     pub fn text(role: Role, content: impl Into<String>) -> Self {
-        Self { role, content: content.into(), tool: None }
+        Self { role, content: content.into(), tool: None, images: Vec::new() }
+    }
+}
+
+/// An image for a vision model: its sniffed media type and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageInput {
+    pub media_type: String,
+    pub data: bytes::Bytes,
+}
+
+impl ImageInput {
+    pub fn base64(&self) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(&self.data)
+    }
+
+    /// A `data:` URL of the image (OpenAI's `image_url`).
+    pub fn data_url(&self) -> String {
+        format!("data:{};base64,{}", self.media_type, self.base64())
     }
 }
 

@@ -55,7 +55,7 @@ pub struct ChatCompletionRequest<'a> {
 struct RequestMessage<'a> {
     role: RequestRole,
     /// `null` only for an assistant message that said nothing before calling tools.
-    content: Option<&'a str>,
+    content: Option<MessageContent<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     tool_calls: Vec<RequestToolCall<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -64,8 +64,28 @@ struct RequestMessage<'a> {
 
 impl<'a> RequestMessage<'a> {
     fn text(role: RequestRole, content: &'a str) -> Self {
-        Self { role, content: Some(content), tool_calls: Vec::new(), tool_call_id: None }
+        Self { role, content: Some(MessageContent::Text(content)), tool_calls: Vec::new(), tool_call_id: None }
     }
+}
+
+/// A message's text, or its parts when it carries images.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum MessageContent<'a> {
+    Text(&'a str),
+    Parts(Vec<ContentPart<'a>>),
+}
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ContentPart<'a> {
+    Text { text: &'a str },
+    ImageUrl { image_url: ImageUrl },
+}
+
+#[derive(Debug, Serialize)]
+struct ImageUrl {
+    url: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -126,16 +146,29 @@ const CONTINUE_PROMPT: &str = "Continue your previous answer exactly where it st
 
 fn message(m: &ChatMessage) -> RequestMessage<'_> {
     match &m.tool {
-        None => RequestMessage::text(m.role.into(), &m.content),
+        None if m.images.is_empty() => RequestMessage::text(m.role.into(), &m.content),
+        None => {
+            let mut parts: Vec<ContentPart<'_>> =
+                m.images.iter().map(|i| ContentPart::ImageUrl { image_url: ImageUrl { url: i.data_url() } }).collect();
+            if !m.content.is_empty() {
+                parts.push(ContentPart::Text { text: &m.content });
+            }
+            RequestMessage {
+                role: m.role.into(),
+                content: Some(MessageContent::Parts(parts)),
+                tool_calls: Vec::new(),
+                tool_call_id: None,
+            }
+        }
         Some(ToolTurn::Result { call_id }) => RequestMessage {
             role: RequestRole::Tool,
-            content: Some(&m.content),
+            content: Some(MessageContent::Text(&m.content)),
             tool_calls: Vec::new(),
             tool_call_id: Some(call_id),
         },
         Some(ToolTurn::Calls(calls)) => RequestMessage {
             role: RequestRole::Assistant,
-            content: (!m.content.is_empty()).then_some(m.content.as_str()),
+            content: (!m.content.is_empty()).then_some(MessageContent::Text(m.content.as_str())),
             tool_calls: calls
                 .iter()
                 .map(|c| RequestToolCall {
@@ -405,11 +438,13 @@ mod tests {
                 name: "weather".into(),
                 arguments: r#"{"city":"Oslo"}"#.into(),
             }])),
+            images: Vec::new(),
         });
         req.messages.push(ChatMessage {
             role: Role::User,
             content: "rain".into(),
             tool: Some(ToolTurn::Result { call_id: "call_1".into() }),
+            images: Vec::new(),
         });
         req.options = RequestOptions {
             tools: vec![ToolSpec {

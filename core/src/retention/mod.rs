@@ -88,6 +88,8 @@ pub struct Erased {
     pub idempotency_keys: u64,
     pub api_tokens: u64,
     pub sessions: u64,
+    /// Uploaded files (a hold on a conversation keeps the files its messages carry).
+    pub files: u64,
     /// This tenant's directory records of the user: single sign-on identities (issuer and subject)
     /// and SCIM provisioning records (user name, external id, attributes, group memberships).
     pub identity_links: u64,
@@ -101,6 +103,7 @@ pub struct RetentionService {
     auth: Arc<AuthService>,
     authz: Arc<Authorizer>,
     cluster: Option<Arc<crate::cluster::Cluster>>,
+    files: Option<Arc<crate::files::FileService>>,
 }
 
 /// Deletes answer streams from Redis; a failure is logged (the streams expire anyway).
@@ -120,7 +123,13 @@ impl RetentionService {
         authz: Arc<Authorizer>,
         cluster: Option<Arc<crate::cluster::Cluster>>,
     ) -> Self {
-        Self { store, auth, authz, cluster }
+        Self { store, auth, authz, cluster, files: None }
+    }
+
+    /// Purges and erasures also remove files' bytes from this file store.
+    pub fn with_files(mut self, files: Arc<crate::files::FileService>) -> Self {
+        self.files = Some(files);
+        self
     }
 
     // ---- policies ----------------------------------------------------------------------------
@@ -349,6 +358,7 @@ impl RetentionService {
             batch_size,
             cluster: self.cluster.as_ref(),
             actor,
+            files: self.files.as_ref(),
         }
     }
 
@@ -462,7 +472,28 @@ impl RetentionService {
             let text = format!("SELECT 1 AS x WHERE {}", held(&tt, &uu, "NULL"));
             !all(&*txn, q, text).await?.is_empty()
         };
+        let mut forgotten: Vec<String> = Vec::new();
         if !user_held {
+            // Their files, except those a held conversation's messages carry.
+            let mut q = Sql::new(backend);
+            let text = format!(
+                "SELECT f.id, f.storage_key FROM files f WHERE f.tenant_id = {} AND f.owner_id = {} AND NOT EXISTS (
+                    SELECT 1 FROM message_parts p JOIN conversations c ON c.id = p.conversation_id
+                    WHERE p.file_id = f.id AND {})",
+                q.bind(t),
+                q.bind(u),
+                held("c.tenant_id", "c.owner_id", "c.id")
+            );
+            let rows = all(&*txn, q, text).await?;
+            let files: Vec<(Uuid, String)> = rows
+                .iter()
+                .filter_map(|r| Some((r.try_get("", "id").ok()?, r.try_get("", "storage_key").ok()?)))
+                .collect();
+            for chunk in files.chunks(200) {
+                let ids: Vec<Uuid> = chunk.iter().map(|(id, _)| *id).collect();
+                erased.files += purge::delete_files(&*txn, scope.tenant, &ids).await?;
+            }
+            forgotten = files.into_iter().map(|(_, key)| key).collect();
             // Presets they own (versions go with them); conversations that pinned one keep working unpinned.
             let mut q = Sql::new(backend);
             let text = format!("DELETE FROM presets WHERE tenant_id = {} AND owner_id = {}", q.bind(t), q.bind(u));
@@ -554,6 +585,9 @@ impl RetentionService {
         )
         .await?;
         txn.commit().await?;
+        if let Some(files) = &self.files {
+            files.forget_objects(scope.tenant, &forgotten).await;
+        }
         self.auth.forget_cached();
         self.authz.reload().await?;
         Ok(erased)

@@ -26,6 +26,8 @@ pub struct StepCtx<'a> {
     pub batch_size: u64,
     pub cluster: Option<&'a Arc<crate::cluster::Cluster>>,
     pub actor: &'a Actor,
+    /// Where purged files' bytes are removed from (after the batch that deleted their rows).
+    pub files: Option<&'a Arc<crate::files::FileService>>,
 }
 
 impl StepCtx<'_> {
@@ -59,6 +61,7 @@ pub fn steps() -> Vec<Box<dyn PurgeStep>> {
     vec![
         Box::new(ExpiredConversations),
         Box::new(DeletedConversations),
+        Box::new(Files),
         Box::new(Shares),
         Box::new(UsageEvents),
         Box::new(AuditEntries),
@@ -295,6 +298,84 @@ impl PurgeStep for DeletedConversations {
     async fn purge_batch(&self, ctx: &StepCtx<'_>) -> AppResult<Vec<KindCount>> {
         purge_conversations(ctx, true, self.name()).await
     }
+}
+
+/// Uploaded files older than the conversation period that no kept conversation carries: none of
+/// a live conversation's messages (active within the period) or a held one's. A hold on the
+/// tenant or the owner keeps all of the owner's files.
+struct Files;
+
+/// The due-file condition over `f`, bound into `q`.
+fn files_due(q: &mut Sql, ctx: &StepCtx<'_>) -> Option<String> {
+    let cutoff = ctx.cutoff(ctx.policy.conversation_days)?;
+    let tenant = q.bind(ctx.tenant.0);
+    let (before, active) = (q.bind(cutoff), q.bind(cutoff));
+    Some(format!(
+        "f.tenant_id = {tenant} AND f.created_at < {before} AND NOT {} AND NOT EXISTS (
+            SELECT 1 FROM message_parts p JOIN conversations c ON c.id = p.conversation_id
+            WHERE p.file_id = f.id AND (c.updated_at >= {active} OR {}))",
+        held("f.tenant_id", "f.owner_id", "NULL"),
+        held("c.tenant_id", "c.owner_id", "c.id")
+    ))
+}
+
+#[async_trait::async_trait]
+impl PurgeStep for Files {
+    fn name(&self) -> &'static str {
+        "files"
+    }
+    async fn preview(&self, ctx: &StepCtx<'_>) -> AppResult<Vec<KindCount>> {
+        let mut q = Sql::new(ctx.store.backend());
+        let Some(due) = files_due(&mut q, ctx) else { return Ok(vec![count(self.name(), 0)]) };
+        Ok(vec![
+            count_and_oldest(ctx.store.conn(), q, format!("files f WHERE {due}"), "f.created_at", self.name()).await?,
+        ])
+    }
+    async fn purge_batch(&self, ctx: &StepCtx<'_>) -> AppResult<Vec<KindCount>> {
+        let backend = ctx.store.backend();
+        let mut q = Sql::new(backend);
+        let Some(due) = files_due(&mut q, ctx) else { return Ok(vec![]) };
+        let txn = ctx.store.begin().await?;
+        let text = format!(
+            "SELECT f.id, f.storage_key FROM files f WHERE {due} ORDER BY f.created_at, f.id LIMIT {} {}",
+            ctx.batch_size,
+            lock_rows(backend)
+        );
+        let rows = all(&*txn, q, text).await?;
+        let due: Vec<(Uuid, String)> =
+            rows.iter().filter_map(|r| Some((r.try_get("", "id").ok()?, r.try_get("", "storage_key").ok()?))).collect();
+        if due.is_empty() {
+            return Ok(vec![]);
+        }
+        let ids: Vec<Uuid> = due.iter().map(|(id, _)| *id).collect();
+        let keys: Vec<String> = due.into_iter().map(|(_, key)| key).collect();
+        let deleted = delete_files(&*txn, ctx.tenant, &ids).await?;
+        let counts = vec![count(self.name(), deleted)];
+        audit_batch(&*txn, ctx, self.name(), &counts).await?;
+        txn.commit().await?;
+        if let Some(files) = ctx.files {
+            files.forget_objects(ctx.tenant, &keys).await;
+        }
+        Ok(counts)
+    }
+}
+
+/// Deletes files of the tenant by id (their message parts keep the name, without the file).
+pub(crate) async fn delete_files(conn: &impl Conn, tenant: TenantId, ids: &[Uuid]) -> AppResult<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let backend = conn.get_database_backend();
+    let mut q = Sql::new(backend);
+    let text = format!(
+        "UPDATE message_parts SET file_id = NULL WHERE tenant_id = {} AND file_id IN ({})",
+        q.bind(tenant.0),
+        q.list(ids)
+    );
+    exec(conn, q, text).await?;
+    let mut q = Sql::new(backend);
+    let text = format!("DELETE FROM files WHERE tenant_id = {} AND id IN ({})", q.bind(tenant.0), q.list(ids));
+    Ok(exec(conn, q, text).await?)
 }
 
 /// Share snapshots older than the share period (with their copied messages, recipients and

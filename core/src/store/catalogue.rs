@@ -16,6 +16,8 @@ pub struct TenantModel {
     pub max_output_tokens: u32,
     pub input_price_per_million: f64,
     pub output_price_per_million: f64,
+    /// Takes images (vision models).
+    pub vision: bool,
 }
 
 impl From<tenant_model::Model> for TenantModel {
@@ -29,6 +31,7 @@ impl From<tenant_model::Model> for TenantModel {
             max_output_tokens: m.max_output_tokens.clamp(0, u32::MAX as i64) as u32,
             input_price_per_million: m.input_price_per_million,
             output_price_per_million: m.output_price_per_million,
+            vision: m.vision,
         }
     }
 }
@@ -57,6 +60,7 @@ pub async fn upsert_model(conn: &impl Conn, tenant: TenantId, m: &TenantModel) -
         max_output_tokens: Set(m.max_output_tokens as i64),
         input_price_per_million: Set(m.input_price_per_million),
         output_price_per_million: Set(m.output_price_per_million),
+        vision: Set(m.vision),
         created_at: Set(at),
         updated_at: Set(at),
     })
@@ -70,6 +74,7 @@ pub async fn upsert_model(conn: &impl Conn, tenant: TenantId, m: &TenantModel) -
                 tenant_model::Column::MaxOutputTokens,
                 tenant_model::Column::InputPricePerMillion,
                 tenant_model::Column::OutputPricePerMillion,
+                tenant_model::Column::Vision,
                 tenant_model::Column::UpdatedAt,
             ])
             .to_owned(),

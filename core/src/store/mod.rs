@@ -11,6 +11,7 @@ pub mod catalogue;
 pub mod choices;
 pub mod conversations;
 mod entities;
+pub mod files;
 pub(crate) mod idempotency;
 pub mod identity;
 pub mod memberships;

@@ -53,6 +53,8 @@ pub struct ModelView {
     pub input_price_per_million: f64,
     /// Price of a million answer tokens, in the installation's currency (0 when unknown).
     pub output_price_per_million: f64,
+    /// The model takes images: pictures may be attached to messages sent to it.
+    pub vision: bool,
 }
 
 /// The models the caller may use in the active tenant.
@@ -82,6 +84,10 @@ pub struct PutModel {
     pub input_price_per_million: f64,
     /// Price of a million answer tokens (for usage reports).
     pub output_price_per_million: f64,
+    /// The model takes images (false when absent): pictures may be attached to messages sent
+    /// to it; other models refuse them.
+    #[oai(default)]
+    pub vision: bool,
 }
 
 /// The wire protocol a provider speaks.
@@ -152,6 +158,7 @@ impl CatalogueApi {
                 max_output_tokens: m.max_output_tokens,
                 input_price_per_million: m.input_price_per_million,
                 output_price_per_million: m.output_price_per_million,
+                vision: m.vision,
             })
             .collect();
         Ok(Json(ModelList { items }))
@@ -178,6 +185,7 @@ impl CatalogueApi {
             max_output_tokens: body.max_output_tokens,
             input_price_per_million: body.input_price_per_million,
             output_price_per_million: body.output_price_per_million,
+            vision: body.vision,
         };
         state.chat.catalogue().validate_tenant_model(&model)?;
         let txn = state.store.begin().await.map_err(AppError::from)?;
@@ -191,6 +199,7 @@ impl CatalogueApi {
                     "context_window": model.context_window, "max_output_tokens": model.max_output_tokens,
                     "input_price_per_million": model.input_price_per_million,
                     "output_price_per_million": model.output_price_per_million,
+                    "vision": model.vision,
                 })),
         )
         .await?;
@@ -206,6 +215,7 @@ impl CatalogueApi {
             max_output_tokens: model.max_output_tokens,
             input_price_per_million: model.input_price_per_million,
             output_price_per_million: model.output_price_per_million,
+            vision: model.vision,
         }))
     }
 

@@ -34,10 +34,14 @@ pub enum ErrorCode {
     /// 409: conflicts with the current state (a duplicate name, a stale version, a turn still
     /// running).
     Conflict,
-    /// 413: the request body is larger than the server accepts.
+    /// 413: the request body (or an uploaded file) is larger than the server accepts.
     PayloadTooLarge,
+    /// 413: storing the upload would exceed the caller's or the tenant's storage quota.
+    StorageQuotaExceeded,
     /// 415: the body was not sent as `application/json`.
     UnsupportedMediaType,
+    /// 415: an upload of a kind that cannot be attached (the message lists those that can).
+    UnsupportedFileType,
     /// 422: well-formed but unacceptable values; `field` names the one at fault.
     ValidationFailed,
     /// 422: the `Idempotency-Key` was already used with a different request body.
@@ -134,10 +138,12 @@ pub enum ApiError {
     /// `conflict`: conflicts with the current state.
     #[oai(status = 409)]
     Conflict(Json<ErrorBody>),
-    /// `payload_too_large`: the request body is larger than the server accepts.
+    /// `payload_too_large`: the request body (or an uploaded file) is larger than the server
+    /// accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
     #[oai(status = 413)]
     PayloadTooLarge(Json<ErrorBody>),
-    /// `unsupported_media_type`: a request body not sent as `application/json`.
+    /// `unsupported_media_type`: a request body not sent as `application/json`; or
+    /// `unsupported_file_type`: an upload of a kind that cannot be attached.
     #[oai(status = 415)]
     UnsupportedMediaType(Json<ErrorBody>),
     /// `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
@@ -189,6 +195,13 @@ impl From<AppError> for ApiError {
                 ApiError::NotFound(ErrorBody::new(ErrorCode::NotFound, format!("{what} not found")))
             }
             AppError::Conflict(msg) => ApiError::Conflict(ErrorBody::new(ErrorCode::Conflict, msg)),
+            AppError::TooLarge(msg) => ApiError::PayloadTooLarge(ErrorBody::new(ErrorCode::PayloadTooLarge, msg)),
+            AppError::StorageQuota(msg) => {
+                ApiError::PayloadTooLarge(ErrorBody::new(ErrorCode::StorageQuotaExceeded, msg))
+            }
+            AppError::UnsupportedFile(msg) => {
+                ApiError::UnsupportedMediaType(ErrorBody::new(ErrorCode::UnsupportedFileType, msg))
+            }
             e @ AppError::IdempotencyMismatch => {
                 let mut body = ErrorBody::new(ErrorCode::IdempotencyKeyReused, e.to_string());
                 body.0.error.field = Some("Idempotency-Key".into());

@@ -16,14 +16,16 @@ use tracing::Instrument;
 /// and cookies.
 pub fn stack(routes: impl Endpoint + 'static, state: Arc<AppState>) -> impl Endpoint {
     let max_body = state.config.server.max_body_bytes;
+    let max_file = usize::try_from(state.config.files.max_file_bytes).unwrap_or(usize::MAX);
     routes
         .with(poem::middleware::CookieJarManager::new())
         .around(move |ep, req| {
-            // Plugin uploads carry a component; everything else keeps the configured limit.
-            let max = if req.uri().path() == "/v1/plugins" {
-                max_body.max(super::plugins::MAX_UPLOAD_BODY_BYTES)
-            } else {
-                max_body
+            // Plugin uploads carry a component and file uploads a file; everything else keeps the
+            // configured limit.
+            let max = match req.uri().path() {
+                "/v1/plugins" => max_body.max(super::plugins::MAX_UPLOAD_BODY_BYTES),
+                "/v1/files" => max_body.max(max_file),
+                _ => max_body,
             };
             limit_body(ep, req, max)
         })
@@ -36,7 +38,7 @@ pub fn stack(routes: impl Endpoint + 'static, state: Arc<AppState>) -> impl Endp
 pub const REQUEST_ID_HEADER: &str = "X-Request-Id";
 
 /// The default policy: nothing inline, nothing from elsewhere, never framed.
-pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
      connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 fn request_id(req: &Request) -> String {
@@ -228,7 +230,7 @@ pub async fn docs_csp(docs: &impl Endpoint) -> String {
         rest = &body_start[close..];
     }
     format!(
-        "default-src 'self'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+        "default-src 'self'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; \
          connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
 }

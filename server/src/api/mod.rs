@@ -7,6 +7,7 @@ mod catalogue;
 pub(crate) mod chat;
 pub mod error;
 pub mod extract;
+mod files;
 mod identity;
 mod insights;
 pub mod middleware;
@@ -64,9 +65,11 @@ pub enum ApiTags {
     /// Single sign-on (OpenID Connect), e-mail domains, SCIM provisioning tokens and the group → role
     /// mapping.
     Identity,
+    /// Attachments: files uploaded to attach to messages, and the storage they take.
+    Files,
 }
 
-/// Every endpoint group: the people and their governance, then the product (two tuples, as
+/// Every endpoint group: the people and their governance, the product, then attachments (tuples, as
 /// `Default` is implemented for tuples of at most twelve).
 type Apis = (
     (
@@ -94,6 +97,7 @@ type Apis = (
         private::PrivateApi,
         sso::SsoApi,
     ),
+    files::FilesApi,
 );
 
 pub fn openapi_service() -> OpenApiService<Apis, ()> {

@@ -246,6 +246,8 @@ pub struct ErasureResult {
     pub api_tokens: u64,
     /// Browser sessions ended.
     pub sessions: u64,
+    /// Uploaded files deleted (those a held conversation's messages carry are kept).
+    pub files: u64,
     /// The tenant's directory records of the user deleted: single sign-on identities (issuer and
     /// subject) and SCIM records (user name, external id, attributes; group memberships with them).
     pub identity_links: u64,
@@ -396,6 +398,7 @@ impl RetentionApi {
             idempotency_keys: e.idempotency_keys,
             api_tokens: e.api_tokens,
             sessions: e.sessions,
+            files: e.files,
             identity_links: e.identity_links,
             user_anonymised: e.user_anonymised,
         }))

@@ -103,6 +103,12 @@ impl From<AppError> for OpenAiError {
                 Self::new(StatusCode::NOT_FOUND, "invalid_request_error", "not_found", format!("{what} not found"))
             }
             AppError::Conflict(msg) => Self::new(StatusCode::CONFLICT, "invalid_request_error", "conflict", msg),
+            AppError::TooLarge(msg) | AppError::StorageQuota(msg) => {
+                Self::new(StatusCode::PAYLOAD_TOO_LARGE, "invalid_request_error", "payload_too_large", msg)
+            }
+            AppError::UnsupportedFile(msg) => {
+                Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "invalid_request_error", "unsupported_file_type", msg)
+            }
             e @ AppError::IdempotencyMismatch => {
                 Self::new(StatusCode::BAD_REQUEST, "invalid_request_error", "idempotency_key_reused", e.to_string())
             }

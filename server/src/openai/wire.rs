@@ -167,7 +167,7 @@ impl ChatCompletionRequest {
                         )),
                         _ => None,
                     };
-                    messages.push(ChatMessage { role: Role::Assistant, content, tool });
+                    messages.push(ChatMessage { role: Role::Assistant, content, tool, images: Vec::new() });
                 }
                 "tool" => {
                     let call_id = m
@@ -178,6 +178,7 @@ impl ChatCompletionRequest {
                         role: Role::User,
                         content: text_of(m.content, &param)?,
                         tool: Some(ToolTurn::Result { call_id }),
+                        images: Vec::new(),
                     });
                 }
                 other => {

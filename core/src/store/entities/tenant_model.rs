@@ -14,6 +14,7 @@ pub struct Model {
     pub max_output_tokens: i64,
     pub input_price_per_million: f64,
     pub output_price_per_million: f64,
+    pub vision: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -112,6 +112,7 @@ async fn respond(
     scope: &confab_core::domain::TenantScope,
     req: &poem::Request,
     turn: Turn,
+    with_files: bool,
 ) -> ApiResult<TurnResponse> {
     if wants_sse(req)
         && let Some(choices) = &turn.choices
@@ -125,7 +126,13 @@ async fn respond(
         let events = events::first_delta_timed(events, state.metrics.clone(), arrived);
         Ok(TurnResponse::Stream(sse(events, heartbeat(state))))
     } else {
-        Ok(TurnResponse::Accepted(Json(turn.into())))
+        let user = turn.user_message.as_ref().map(|m| m.id).filter(|_| with_files);
+        let mut view: TurnView = turn.into();
+        if let Some(user) = user {
+            let parts = state.chat.files().parts_of_messages(scope.tenant, &[user]).await?;
+            attach_files(view.user_message.as_mut(), parts);
+        }
+        Ok(TurnResponse::Accepted(Json(view)))
     }
 }
 
@@ -290,10 +297,12 @@ impl ChatApi {
         let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_READ).await?;
         let (conversation, messages) = state.chat.conversation(&scope, ConversationId(id.0)).await?;
         let view = view.0.unwrap_or(TreeView::Branch);
-        let messages = match view {
+        let mut messages = match view {
             TreeView::Branch => branch(messages, conversation.active_leaf_id),
             TreeView::Tree => messages.into_iter().map(Into::into).collect(),
         };
+        let parts = state.chat.files().parts_of_conversation(scope.tenant, conversation.id).await?;
+        attach_files(messages.iter_mut(), parts);
         let preset = pinned(&state, &scope, &conversation).await?;
         let choice_sets = choice_set_view(&state, &scope, conversation.id).await?;
         Ok(Json(ConversationDetail { conversation: conversation.into(), preset, view, messages, choice_sets }))
@@ -397,8 +406,14 @@ impl ChatApi {
     ) -> ApiResult<TurnResponse> {
         let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;
         let idem = Idempotency::parse(idempotency_key.0.as_deref())?;
-        let draft =
-            Draft { content: &body.content, model: body.model.as_deref(), parent: body.parent_id.map(MessageId) };
+        let files: Vec<confab_core::domain::FileId> =
+            body.file_ids.iter().copied().map(confab_core::domain::FileId).collect();
+        let draft = Draft {
+            content: &body.content,
+            model: body.model.as_deref(),
+            parent: body.parent_id.map(MessageId),
+            files: &files,
+        };
         let (ip, conversation) = (client_ip(), ConversationId(id.0));
         let turn = match choice_options(body.choices, body.choice_options.as_deref())? {
             None => state.chat.send(&scope, ip.as_deref(), idem, conversation, draft).await?,
@@ -406,7 +421,7 @@ impl ChatApi {
                 state.chat.send_choices(&scope, ip.as_deref(), idem, conversation, draft, &options).await?
             }
         };
-        respond(&state, &auth, &scope, req, turn).await
+        respond(&state, &auth, &scope, req, turn, !files.is_empty()).await
     }
 
     /// One message.
@@ -419,7 +434,10 @@ impl ChatApi {
         id: Path<Uuid>,
     ) -> ApiResult<Json<MessageView>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_READ).await?;
-        Ok(Json(state.chat.message(&scope, MessageId(id.0)).await?.into()))
+        let mut view: MessageView = state.chat.message(&scope, MessageId(id.0)).await?.into();
+        let parts = state.chat.files().parts_of_messages(scope.tenant, &[MessageId(id.0)]).await?;
+        attach_files(std::iter::once(&mut view), parts);
+        Ok(Json(view))
     }
 
     /// Attach to an assistant message's events, live or finished.
@@ -484,7 +502,7 @@ impl ChatApi {
                 state.chat.regenerate_choices(&scope, ip.as_deref(), idem, message, model, &options).await?
             }
         };
-        respond(&state, &auth, &scope, req, turn).await
+        respond(&state, &auth, &scope, req, turn, false).await
     }
 
     /// Continue a `partial` answer where it stopped.
@@ -506,7 +524,7 @@ impl ChatApi {
         let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;
         let idem = Idempotency::parse(idempotency_key.0.as_deref())?;
         let turn = state.chat.continue_partial(&scope, client_ip().as_deref(), idem, MessageId(id.0)).await?;
-        respond(&state, &auth, &scope, req, turn).await
+        respond(&state, &auth, &scope, req, turn, false).await
     }
 
     /// Edit a user message: a new user message beside it (a new branch) with a new answer.
@@ -532,7 +550,7 @@ impl ChatApi {
             .chat
             .edit(&scope, client_ip().as_deref(), idem, MessageId(id.0), &body.content, body.model.as_deref())
             .await?;
-        respond(&state, &auth, &scope, req, turn).await
+        respond(&state, &auth, &scope, req, turn, true).await
     }
 
     /// A choice set (several answers to one message, generated at once) with its answers.

@@ -115,10 +115,58 @@ pub struct MessageView {
     /// Only in the branch view.
     #[oai(nullable, skip_serializing_if_is_none)]
     pub sibling_ids: Option<Vec<Uuid>>,
+    /// For user messages: the files it carries, in order (absent when none).
+    #[oai(nullable, skip_serializing_if_is_none)]
+    pub files: Option<Vec<MessageFileView>>,
     /// When it was created (RFC 3339, UTC).
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+}
+
+/// A file a message carries.
+#[derive(Debug, Clone, Object)]
+pub struct MessageFileView {
+    /// The file (`GET /v1/files/{id}`); null once its owner deleted it.
+    #[oai(nullable)]
+    pub file_id: Option<Uuid>,
+    /// Its name when it was attached.
+    pub name: String,
+    /// Its sniffed media type.
+    pub media_type: String,
+    pub kind: crate::api::files::FileKindView,
+    pub size_bytes: u64,
+}
+
+impl From<confab_core::store::files::FilePart> for MessageFileView {
+    fn from(p: confab_core::store::files::FilePart) -> Self {
+        Self {
+            file_id: p.file_id.map(|f| f.0),
+            kind: crate::api::files::kind_view(&p.kind),
+            name: p.name,
+            media_type: p.media_type,
+            size_bytes: p.size_bytes,
+        }
+    }
+}
+
+/// Puts each message's files on its view.
+pub(crate) fn attach_files<'a>(
+    views: impl IntoIterator<Item = &'a mut MessageView>,
+    parts: Vec<confab_core::store::files::FilePart>,
+) {
+    if parts.is_empty() {
+        return;
+    }
+    let mut by_message: HashMap<Uuid, Vec<MessageFileView>> = HashMap::new();
+    for p in parts {
+        by_message.entry(p.message_id.0).or_default().push(p.into());
+    }
+    for v in views {
+        if let Some(files) = by_message.remove(&v.id) {
+            v.files = Some(files);
+        }
+    }
 }
 
 /// One plugin call during a turn.
@@ -183,6 +231,7 @@ impl From<Message> for MessageView {
             context,
             plugins,
             sibling_ids: None,
+            files: None,
             created_at: m.created_at,
             updated_at: m.updated_at,
         }
@@ -445,6 +494,11 @@ pub struct SendMessage {
     /// The message to answer after; the active branch's last message when absent.
     #[oai(nullable)]
     pub parent_id: Option<Uuid>,
+    /// The caller's files (`POST /v1/files`) the message carries, in order: their text goes into
+    /// the prompt, images to vision models (a model without `vision` refuses images with
+    /// `validation_failed`). Another user's file is 404.
+    #[oai(default)]
+    pub file_ids: Vec<Uuid>,
     /// How many answers to generate at once, 1 (the default) to 4. With 2 or more the answers
     /// stream side by side on one connection and the user picks one
     /// (`POST /v1/choice-sets/{id}/pick`). Quota is reserved for all of them or none; each

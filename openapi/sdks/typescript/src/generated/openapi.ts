@@ -392,6 +392,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My files in the active tenant, newest first. */
+        get: operations["files_list"];
+        put?: never;
+        /**
+         * Upload a file to attach to messages. The body is the file's bytes (any `Content-Type`);
+         *     its type is sniffed from the content. Plain text, Markdown, CSV, JSON, source code, PDF,
+         *     DOCX and PNG, JPEG, GIF or WebP images are taken; anything else gets 415
+         *     `unsupported_file_type`. Larger than `max_file_bytes` (`GET /v1/files/usage`) gets 413
+         *     `payload_too_large`; over the storage quota, 413 `storage_quota_exceeded`. A file that
+         *     cannot be read safely (a decompression bomb, a malformed or encrypted PDF, an image larger
+         *     than 8000 pixels a side) gets 422 `validation_failed` with `field` = `file`.
+         */
+        post: operations["files_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/files/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What my files take, and the limits on uploads. */
+        get: operations["files_usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/files/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of my files. */
+        get: operations["files_get"];
+        put?: never;
+        post?: never;
+        /** Delete one of my files. Messages that carried it keep its name (and say it was deleted). */
+        delete: operations["files_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/files/{id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download one of my files. */
+        get: operations["files_content"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me": {
         parameters: {
             query?: never;
@@ -1166,6 +1244,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/storage/tenants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What every tenant's files take (platform admins). */
+        get: operations["storage_tenants_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/telemetry/turn-timings": {
         parameters: {
             query?: never;
@@ -1715,6 +1810,23 @@ export interface paths {
         post?: never;
         /** Remove the active tenant's single sign-on (members sign in with passwords again). */
         delete: operations["sso_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenant/storage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the active tenant's files take (tenant admins). */
+        get: operations["tenant_storage_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2679,6 +2791,11 @@ export interface components {
             conversations_kept_by_hold: number;
             /**
              * Format: uint64
+             * @description Uploaded files deleted (those a held conversation's messages carry are kept).
+             */
+            files: number;
+            /**
+             * Format: uint64
              * @description Idempotency keys deleted.
              */
             idempotency_keys: number;
@@ -2732,7 +2849,7 @@ export interface components {
          *     lists the codes it carries.
          * @enum {string}
          */
-        ErrorCode: "bad_request" | "unauthenticated" | "invalid_credentials" | "csrf_failed" | "forbidden" | "private_mode_disabled" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "idempotency_key_reused" | "rate_limited" | "quota_exceeded" | "internal" | "unavailable" | "draining";
+        ErrorCode: "bad_request" | "unauthenticated" | "invalid_credentials" | "csrf_failed" | "forbidden" | "private_mode_disabled" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "storage_quota_exceeded" | "unsupported_media_type" | "unsupported_file_type" | "validation_failed" | "idempotency_key_reused" | "rate_limited" | "quota_exceeded" | "internal" | "unavailable" | "draining";
         /**
          * ErrorDetail
          * @description The body of every error response.
@@ -2771,6 +2888,59 @@ export interface components {
             lines?: components["schemas"]["DiffLine"][] | null;
             /** @description The new value (null when unset); absent for `system_prompt`, which has `lines`. */
             to?: unknown;
+        };
+        /**
+         * File
+         * @description An uploaded file.
+         */
+        File: {
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: uint32
+             * @description An image's height in pixels.
+             */
+            height?: number | null;
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["FileKind"];
+            /**
+             * @description What the content is, as sniffed from its bytes (never taken from the name or the upload's
+             *     header). HTML is never `text/html`.
+             */
+            media_type: string;
+            /** @description The name it was uploaded under, made safe (no folders, no control characters). */
+            name: string;
+            /** @description The SHA-256 of the content, in hex. */
+            sha256: string;
+            /** Format: uint64 */
+            size_bytes: number;
+            /**
+             * Format: uint64
+             * @description Characters of text extracted (text files and documents).
+             */
+            text_chars?: number | null;
+            /** @description The extracted text was longer than Confab keeps; the prompt gets its beginning, with a note. */
+            text_truncated: boolean;
+            /**
+             * Format: uint32
+             * @description An image's width in pixels.
+             */
+            width?: number | null;
+        };
+        /**
+         * @description What a file is to the prompt.
+         * @enum {string}
+         */
+        FileKind: "text" | "image" | "document";
+        /**
+         * FilePage
+         * @description A page of the caller's files, newest first.
+         */
+        FilePage: {
+            items: components["schemas"]["File"][];
+            /** @description Pass as `cursor` for the next page; null on the last. */
+            next_cursor?: string | null;
         };
         /**
          * HealthCheckView
@@ -2999,6 +3169,24 @@ export interface components {
             message: components["schemas"]["MessageView"] & unknown;
         };
         /**
+         * MessageFileView
+         * @description A file a message carries.
+         */
+        MessageFileView: {
+            /**
+             * Format: uuid
+             * @description The file (`GET /v1/files/{id}`); null once its owner deleted it.
+             */
+            file_id?: string | null;
+            kind: components["schemas"]["FileKind"];
+            /** @description Its sniffed media type. */
+            media_type: string;
+            /** @description Its name when it was attached. */
+            name: string;
+            /** Format: uint64 */
+            size_bytes: number;
+        };
+        /**
          * @description Who wrote a message.
          * @enum {string}
          */
@@ -3032,6 +3220,8 @@ export interface components {
             created_at: string;
             /** @description For `failed` and `partial` answers: what went wrong; null otherwise. */
             error?: (components["schemas"]["MessageErrorView"] & unknown) | null;
+            /** @description For user messages: the files it carries, in order (absent when none). */
+            files?: components["schemas"]["MessageFileView"][] | null;
             /**
              * Format: uuid
              * @description The message's id.
@@ -3142,6 +3332,8 @@ export interface components {
             provider: string;
             /** @description Where it comes from. */
             source: components["schemas"]["ModelSource"] & unknown;
+            /** @description The model takes images: pictures may be attached to messages sent to it. */
+            vision: boolean;
         };
         /**
          * MyUsageView
@@ -3887,6 +4079,12 @@ export interface components {
             provider: string;
             /** @description The provider's model name (Azure: the deployment); defaults to the id. */
             upstream_model?: string | null;
+            /**
+             * @description The model takes images (false when absent): pictures may be attached to messages sent
+             *     to it; other models refuse them.
+             * @default false
+             */
+            vision: boolean;
         };
         /**
          * PutProviderKey
@@ -4261,6 +4459,13 @@ export interface components {
              *     default).
              */
             content: string;
+            /**
+             * @description The caller's files (`POST /v1/files`) the message carries, in order: their text goes into
+             *     the prompt, images to vision models (a model without `vision` refuses images with
+             *     `validation_failed`). Another user's file is 404.
+             * @default []
+             */
+            file_ids: string[];
             /** @description A model id from `GET /v1/models`; the first model of the catalogue when absent. */
             model?: string | null;
             /**
@@ -4643,6 +4848,37 @@ export interface components {
             updated_at: string;
         };
         /**
+         * StorageUsage
+         * @description What files take of the storage allowed.
+         */
+        StorageUsage: {
+            /**
+             * Format: uint64
+             * @description Bytes the caller's files take.
+             */
+            bytes: number;
+            /**
+             * Format: uint64
+             * @description The caller's files.
+             */
+            files: number;
+            /**
+             * Format: uint64
+             * @description The largest file one upload may carry, in bytes.
+             */
+            max_file_bytes: number;
+            /**
+             * Format: uint32
+             * @description The most files one message may carry.
+             */
+            max_files_per_message: number;
+            /**
+             * Format: uint64
+             * @description Bytes the caller may store in all; null when unlimited.
+             */
+            quota_bytes?: number | null;
+        };
+        /**
          * @description One server-sent event. Its SSE `event:` field is the `type`; its `id:` is the message's
          *     content length in bytes after the event (send it back as `Last-Event-ID` to resume). On a
          *     choice set's stream the id holds one position per answer instead (see
@@ -4842,6 +5078,30 @@ export interface components {
          * @enum {string}
          */
         TenantRole: "member" | "auditor" | "tenant_admin";
+        /**
+         * TenantStorage
+         * @description What a tenant's files take.
+         */
+        TenantStorage: {
+            /** Format: uint64 */
+            bytes: number;
+            /** Format: uint64 */
+            files: number;
+            /**
+             * Format: uint64
+             * @description Bytes the tenant may store; null when unlimited.
+             */
+            quota_bytes?: number | null;
+            /** Format: uuid */
+            tenant_id: string;
+        };
+        /**
+         * TenantStorageList
+         * @description Storage of every tenant that has files.
+         */
+        TenantStorageList: {
+            items: components["schemas"]["TenantStorage"][];
+        };
         /**
          * TenantUsageView
          * @description Token usage of the active tenant over a date range, by day, user and model.
@@ -5259,7 +5519,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5268,7 +5531,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5423,7 +5689,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5432,7 +5701,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5560,7 +5832,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5569,7 +5844,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5702,7 +5980,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5711,7 +5992,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5838,7 +6122,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5847,7 +6134,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5983,7 +6273,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5992,7 +6285,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6125,7 +6421,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6134,7 +6433,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6263,7 +6565,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6272,7 +6577,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6407,7 +6715,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6416,7 +6727,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6547,7 +6861,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6556,7 +6873,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6693,7 +7013,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6702,7 +7025,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6837,7 +7163,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6846,7 +7175,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6979,7 +7311,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6988,7 +7323,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -7120,7 +7458,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7129,7 +7470,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -7269,7 +7613,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7278,7 +7625,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -7412,7 +7762,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7421,7 +7774,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -7550,7 +7906,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7559,7 +7918,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -7694,7 +8056,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7703,7 +8068,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -7838,7 +8206,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7847,7 +8218,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -7999,7 +8373,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8008,7 +8385,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -8143,7 +8523,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8152,7 +8535,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -8287,7 +8673,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8296,7 +8685,894 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
+             */
+            503: {
+                headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    files_list: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the caller's files, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["FilePage"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
+             */
+            503: {
+                headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    files_upload: {
+        parameters: {
+            query: {
+                /**
+                 * @description The file's name (shown in the chat, used for downloads and to tell source code from
+                 *     text); folders are stripped.
+                 */
+                name: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description The file is stored (or an identical upload of the caller's was found: the same file). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["File"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
+             */
+            503: {
+                headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    files_usage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What files take of the storage allowed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["StorageUsage"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
+             */
+            503: {
+                headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    files_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An uploaded file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["File"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
+             */
+            503: {
+                headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    files_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
+             */
+            503: {
+                headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    files_content: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /**
+             * @description The file's bytes, always as a download (`Content-Disposition: attachment`), never sniffed
+             *     and never run (`nosniff`, a sandboxing CSP).
+             */
+            200: {
+                headers: {
+                    "CACHE-CONTROL": string;
+                    "CONTENT-DISPOSITION": string;
+                    "CONTENT-SECURITY-POLICY": string;
+                    /** @description The sniffed media type (text as `text/plain; charset=utf-8`). */
+                    "CONTENT-TYPE": string;
+                    "X-CONTENT-TYPE-OPTIONS": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -8424,7 +9700,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8433,7 +9712,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -8565,7 +9847,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8574,7 +9859,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -8707,7 +9995,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8716,7 +10007,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -8849,7 +10143,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8858,7 +10155,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -8989,7 +10289,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8998,7 +10301,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -9130,7 +10436,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -9139,7 +10448,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -9268,7 +10580,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -9277,7 +10592,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -9408,7 +10726,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -9417,7 +10738,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -9548,7 +10872,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -9557,7 +10884,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -9705,7 +11035,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -9714,7 +11047,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -9866,7 +11202,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -9875,7 +11214,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -10012,7 +11354,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -10021,7 +11366,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -10173,7 +11521,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -10182,7 +11533,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -10310,7 +11664,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -10319,7 +11676,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -10454,7 +11814,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -10463,7 +11826,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -10592,7 +11958,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -10601,7 +11970,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -10744,7 +12116,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -10753,7 +12128,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -10881,7 +12259,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -10890,7 +12271,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -11022,7 +12406,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -11031,7 +12418,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -11162,7 +12552,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -11171,7 +12564,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -11300,7 +12696,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -11309,7 +12708,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -11444,7 +12846,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -11453,7 +12858,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -11584,7 +12992,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -11593,7 +13004,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -11748,7 +13162,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -11757,7 +13174,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -11885,7 +13305,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -11894,7 +13317,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -12022,7 +13448,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -12031,7 +13460,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -12164,7 +13596,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -12173,7 +13608,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -12301,7 +13739,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -12310,7 +13751,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -12442,7 +13886,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -12451,7 +13898,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -12579,7 +14029,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -12588,7 +14041,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -12720,7 +14176,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -12729,7 +14188,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -12857,7 +14319,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -12866,7 +14331,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -12998,7 +14466,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -13007,7 +14478,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -13138,7 +14612,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -13147,7 +14624,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -13282,7 +14762,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -13291,7 +14774,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -13420,7 +14906,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -13429,7 +14918,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -13565,7 +15057,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -13574,7 +15069,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -13705,7 +15203,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -13714,7 +15215,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -13847,7 +15351,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -13856,7 +15363,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -13984,7 +15494,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -13993,7 +15506,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -14125,7 +15641,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -14134,7 +15653,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -14263,7 +15785,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -14272,7 +15797,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -14406,7 +15934,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -14415,7 +15946,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -14543,7 +16077,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -14552,7 +16089,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -14685,7 +16225,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -14694,7 +16237,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -14823,7 +16369,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -14832,7 +16381,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -14963,7 +16515,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -14972,7 +16527,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -15107,7 +16665,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -15116,7 +16677,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -15249,7 +16813,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -15258,7 +16825,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -15389,7 +16959,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -15398,7 +16971,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -15527,7 +17103,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -15536,7 +17115,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -15670,7 +17252,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -15679,7 +17264,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -15810,7 +17398,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -15819,7 +17410,153 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
+             */
+            503: {
+                headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    storage_tenants_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Storage of every tenant that has files. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["TenantStorageList"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -15952,7 +17689,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -15961,7 +17701,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -16089,7 +17832,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -16098,7 +17844,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -16230,7 +17979,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -16239,7 +17991,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -16370,7 +18125,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -16379,7 +18137,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -16508,7 +18269,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -16517,7 +18281,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -16652,7 +18419,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -16661,7 +18431,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -16792,7 +18565,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -16801,7 +18577,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -16929,7 +18708,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -16938,7 +18720,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -17070,7 +18855,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -17079,7 +18867,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -17208,7 +18999,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -17217,7 +19011,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -17351,7 +19148,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -17360,7 +19160,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -17493,7 +19296,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -17502,7 +19308,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -17634,7 +19443,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -17643,7 +19455,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -17774,7 +19589,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -17783,7 +19601,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -17914,7 +19735,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -17923,7 +19747,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -18055,7 +19882,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -18064,7 +19894,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -18192,7 +20025,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -18201,7 +20037,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -18329,7 +20168,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -18338,7 +20180,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -18473,7 +20318,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -18482,7 +20330,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -18617,7 +20468,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -18626,7 +20480,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -18755,7 +20612,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -18764,7 +20624,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -18892,7 +20755,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -18901,7 +20767,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -19033,7 +20902,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -19042,7 +20914,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -19170,7 +21045,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -19179,7 +21057,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -19311,7 +21192,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -19320,7 +21204,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -19448,7 +21335,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -19457,7 +21347,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -19589,7 +21482,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -19598,7 +21494,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -19729,7 +21628,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -19738,7 +21640,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -19867,7 +21772,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -19876,7 +21784,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -20004,7 +21915,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -20013,7 +21927,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -20145,7 +22062,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -20154,7 +22074,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -20282,7 +22205,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -20291,7 +22217,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -20423,7 +22352,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -20432,7 +22364,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -20560,7 +22495,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -20569,7 +22507,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -20701,7 +22642,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -20710,7 +22654,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -20838,7 +22785,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -20847,7 +22797,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -20979,7 +22932,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -20988,7 +22944,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -21117,7 +23076,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -21126,7 +23088,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -21261,7 +23226,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -21270,7 +23238,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -21398,7 +23369,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -21407,7 +23381,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -21539,7 +23516,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -21548,7 +23528,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -21676,7 +23659,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -21685,7 +23671,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -21817,7 +23806,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -21826,7 +23818,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -21952,7 +23947,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -21961,7 +23959,153 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `validation_failed` (well-formed but unacceptable values; `field` names the one at fault)
+             *     or `idempotency_key_reused`.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited` or `quota_exceeded` (with `quota`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "RETRY-AFTER": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal`: an unexpected error on the server's side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unavailable`: a dependency (the database, the cache or search cluster) is unavailable;
+             *     nothing was changed. Or `draining`: this server is shutting down and takes no new answers
+             *     (nothing was written); retry the same request, with the same `Idempotency-Key`, after
+             *     `Retry-After` seconds (another server takes it).
+             */
+            503: {
+                headers: {
+                    /** @description With `draining`: seconds to wait before retrying. */
+                    "RETRY-AFTER"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    tenant_storage_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What a tenant's files take. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["TenantStorage"];
+                };
+            };
+            /**
+             * @description `bad_request`: the request could not be read (not JSON, wrong types, unknown fields, a
+             *     malformed parameter).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthenticated` (no valid session or API token) or `invalid_credentials`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `forbidden` (the caller's role does not allow it), `csrf_failed`, or
+             *     `private_mode_disabled` (private chats are off for the caller; the message says why).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such object for this caller (objects of other tenants and users included). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -22098,7 +24242,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -22107,7 +24254,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -22238,7 +24388,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -22247,7 +24400,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -22379,7 +24535,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -22388,7 +24547,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -22519,7 +24681,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -22528,7 +24693,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -22659,7 +24827,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -22668,7 +24839,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -22799,7 +24973,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -22808,7 +24985,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -22941,7 +25121,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -22950,7 +25133,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -23079,7 +25265,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -23088,7 +25277,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -23216,7 +25408,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -23225,7 +25420,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -23365,7 +25563,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -23374,7 +25575,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -23506,7 +25710,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -23515,7 +25722,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -23646,7 +25856,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -23655,7 +25868,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -23786,7 +26002,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -23795,7 +26014,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -23926,7 +26148,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -23935,7 +26160,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -24066,7 +26294,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -24075,7 +26306,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -24210,7 +26444,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -24219,7 +26456,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -24348,7 +26588,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `payload_too_large`: the request body is larger than the server accepts. */
+            /**
+             * @description `payload_too_large`: the request body (or an uploaded file) is larger than the server
+             *     accepts; or `storage_quota_exceeded`: storing an upload would exceed a storage quota.
+             */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -24357,7 +26600,10 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `unsupported_media_type`: a request body not sent as `application/json`. */
+            /**
+             * @description `unsupported_media_type`: a request body not sent as `application/json`; or
+             *     `unsupported_file_type`: an upload of a kind that cannot be attached.
+             */
             415: {
                 headers: {
                     [name: string]: unknown;

@@ -43,6 +43,9 @@ from .error_code import ErrorCode
 from .error_detail import ErrorDetail
 from .failure_policy import FailurePolicy
 from .field_change import FieldChange
+from .file import File
+from .file_kind import FileKind
+from .file_page import FilePage
 from .health_check_view import HealthCheckView
 from .hold_scope import HoldScope
 from .import_conversation import ImportConversation
@@ -58,6 +61,7 @@ from .message_created import MessageCreated
 from .message_delta import MessageDelta
 from .message_error_view import MessageErrorView
 from .message_failed import MessageFailed
+from .message_file_view import MessageFileView
 from .message_role import MessageRole
 from .message_status import MessageStatus
 from .message_view import MessageView
@@ -172,6 +176,7 @@ from .sso_button_view import SsoButtonView
 from .sso_discovery import SsoDiscovery
 from .sso_settings_request import SsoSettingsRequest
 from .sso_settings_view import SsoSettingsView
+from .storage_usage import StorageUsage
 from .stream_event_message_cancelled import StreamEventMessageCancelled
 from .stream_event_message_cancelled_type import StreamEventMessageCancelledType
 from .stream_event_message_completed import StreamEventMessageCompleted
@@ -191,6 +196,8 @@ from .tenant_plugins import TenantPlugins
 from .tenant_private_mode import TenantPrivateMode
 from .tenant_retention import TenantRetention
 from .tenant_role import TenantRole
+from .tenant_storage import TenantStorage
+from .tenant_storage_list import TenantStorageList
 from .tenant_usage_view import TenantUsageView
 from .tenant_view import TenantView
 from .token_page import TokenPage
@@ -252,6 +259,9 @@ __all__ = (
     "ErrorDetail",
     "FailurePolicy",
     "FieldChange",
+    "File",
+    "FileKind",
+    "FilePage",
     "HealthCheckView",
     "HoldScope",
     "ImportConversation",
@@ -267,6 +277,7 @@ __all__ = (
     "MessageDelta",
     "MessageErrorView",
     "MessageFailed",
+    "MessageFileView",
     "MessageRole",
     "MessageStatus",
     "MessageView",
@@ -363,6 +374,7 @@ __all__ = (
     "SsoDiscovery",
     "SsoSettingsRequest",
     "SsoSettingsView",
+    "StorageUsage",
     "StreamEventMessageCancelled",
     "StreamEventMessageCancelledType",
     "StreamEventMessageCompleted",
@@ -382,6 +394,8 @@ __all__ = (
     "TenantPrivateMode",
     "TenantRetention",
     "TenantRole",
+    "TenantStorage",
+    "TenantStorageList",
     "TenantUsageView",
     "TenantView",
     "TokenPage",

@@ -17,6 +17,7 @@ class ErasureResult:
         api_tokens (int): API tokens deleted.
         conversations (int): Conversations deleted (with their messages, search documents and stream copies).
         conversations_kept_by_hold (int): Conversations a legal hold keeps.
+        files (int): Uploaded files deleted (those a held conversation's messages carry are kept).
         idempotency_keys (int): Idempotency keys deleted.
         identity_links (int): The tenant's directory records of the user deleted: single sign-on identities (issuer and
             subject) and SCIM records (user name, external id, attributes; group memberships with them).
@@ -32,6 +33,7 @@ class ErasureResult:
     api_tokens: int
     conversations: int
     conversations_kept_by_hold: int
+    files: int
     idempotency_keys: int
     identity_links: int
     messages: int
@@ -48,6 +50,8 @@ class ErasureResult:
         conversations = self.conversations
 
         conversations_kept_by_hold = self.conversations_kept_by_hold
+
+        files = self.files
 
         idempotency_keys = self.idempotency_keys
 
@@ -72,6 +76,7 @@ class ErasureResult:
                 "api_tokens": api_tokens,
                 "conversations": conversations,
                 "conversations_kept_by_hold": conversations_kept_by_hold,
+                "files": files,
                 "idempotency_keys": idempotency_keys,
                 "identity_links": identity_links,
                 "messages": messages,
@@ -94,6 +99,8 @@ class ErasureResult:
 
         conversations_kept_by_hold = d.pop("conversations_kept_by_hold")
 
+        files = d.pop("files")
+
         idempotency_keys = d.pop("idempotency_keys")
 
         identity_links = d.pop("identity_links")
@@ -114,6 +121,7 @@ class ErasureResult:
             api_tokens=api_tokens,
             conversations=conversations,
             conversations_kept_by_hold=conversations_kept_by_hold,
+            files=files,
             idempotency_keys=idempotency_keys,
             identity_links=identity_links,
             messages=messages,

@@ -16,8 +16,10 @@ class ErrorCode(StrEnum):
     PRIVATE_MODE_DISABLED = "private_mode_disabled"
     QUOTA_EXCEEDED = "quota_exceeded"
     RATE_LIMITED = "rate_limited"
+    STORAGE_QUOTA_EXCEEDED = "storage_quota_exceeded"
     UNAUTHENTICATED = "unauthenticated"
     UNAVAILABLE = "unavailable"
+    UNSUPPORTED_FILE_TYPE = "unsupported_file_type"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     VALIDATION_FAILED = "validation_failed"
 

@@ -15,6 +15,7 @@ from ..types import UNSET, Unset
 if TYPE_CHECKING:
     from ..models.context_view import ContextView
     from ..models.message_error_view import MessageErrorView
+    from ..models.message_file_view import MessageFileView
     from ..models.plugin_run_view import PluginRunView
     from ..models.usage_view import UsageView
 
@@ -40,6 +41,8 @@ class MessageView:
         updated_at (datetime.datetime): When it last changed.
         context (ContextView | None | Unset): For assistant messages: what was sent upstream.
         error (MessageErrorView | None | Unset): For `failed` and `partial` answers: what went wrong; null otherwise.
+        files (list[MessageFileView] | None | Unset): For user messages: the files it carries, in order (absent when
+            none).
         model (None | str | Unset): For answers: the model that wrote it; null for user messages.
         parent_id (None | Unset | UUID): The message it answers or follows; null for the first message.
         plugins (list[PluginRunView] | None | Unset): For assistant messages: what each plugin of the tenant's chain did
@@ -60,6 +63,7 @@ class MessageView:
     updated_at: datetime.datetime
     context: ContextView | None | Unset = UNSET
     error: MessageErrorView | None | Unset = UNSET
+    files: list[MessageFileView] | None | Unset = UNSET
     model: None | str | Unset = UNSET
     parent_id: None | Unset | UUID = UNSET
     plugins: list[PluginRunView] | None | Unset = UNSET
@@ -101,6 +105,18 @@ class MessageView:
             error = self.error.to_dict()
         else:
             error = self.error
+
+        files: list[dict[str, Any]] | None | Unset
+        if isinstance(self.files, Unset):
+            files = UNSET
+        elif isinstance(self.files, list):
+            files = []
+            for files_type_0_item_data in self.files:
+                files_type_0_item = files_type_0_item_data.to_dict()
+                files.append(files_type_0_item)
+
+        else:
+            files = self.files
 
         model: None | str | Unset
         if isinstance(self.model, Unset):
@@ -165,6 +181,8 @@ class MessageView:
             field_dict["context"] = context
         if error is not UNSET:
             field_dict["error"] = error
+        if files is not UNSET:
+            field_dict["files"] = files
         if model is not UNSET:
             field_dict["model"] = model
         if parent_id is not UNSET:
@@ -182,6 +200,7 @@ class MessageView:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         from ..models.context_view import ContextView
         from ..models.message_error_view import MessageErrorView
+        from ..models.message_file_view import MessageFileView
         from ..models.plugin_run_view import PluginRunView
         from ..models.usage_view import UsageView
 
@@ -233,6 +252,30 @@ class MessageView:
             return cast(MessageErrorView | None | Unset, data)
 
         error = _parse_error(d.pop("error", UNSET))
+
+        def _parse_files(data: object) -> list[MessageFileView] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                files_type_0 = []
+                _files_type_0 = data
+                for files_type_0_item_data in _files_type_0:
+                    files_type_0_item = MessageFileView.from_dict(
+                        files_type_0_item_data
+                    )
+
+                    files_type_0.append(files_type_0_item)
+
+                return files_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[MessageFileView] | None | Unset, data)
+
+        files = _parse_files(d.pop("files", UNSET))
 
         def _parse_model(data: object) -> None | str | Unset:
             if data is None:
@@ -333,6 +376,7 @@ class MessageView:
             updated_at=updated_at,
             context=context,
             error=error,
+            files=files,
             model=model,
             parent_id=parent_id,
             plugins=plugins,

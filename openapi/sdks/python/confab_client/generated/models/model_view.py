@@ -27,6 +27,7 @@ class ModelView:
             unknown).
         provider (str): The provider that serves it.
         source (ModelSource): Where a model comes from.
+        vision (bool): The model takes images: pictures may be attached to messages sent to it.
     """
 
     context_window: int
@@ -38,6 +39,7 @@ class ModelView:
     output_price_per_million: float
     provider: str
     source: ModelSource
+    vision: bool
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -59,6 +61,8 @@ class ModelView:
 
         source = self.source.value
 
+        vision = self.vision
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -72,6 +76,7 @@ class ModelView:
                 "output_price_per_million": output_price_per_million,
                 "provider": provider,
                 "source": source,
+                "vision": vision,
             }
         )
 
@@ -98,6 +103,8 @@ class ModelView:
 
         source = ModelSource(d.pop("source"))
 
+        vision = d.pop("vision")
+
         model_view = cls(
             context_window=context_window,
             display_name=display_name,
@@ -108,6 +115,7 @@ class ModelView:
             output_price_per_million=output_price_per_million,
             provider=provider,
             source=source,
+            vision=vision,
         )
 
         model_view.additional_properties = d

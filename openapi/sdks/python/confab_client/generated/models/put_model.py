@@ -23,6 +23,9 @@ class PutModel:
         provider (str): A provider configured by the operator (`GET /v1/providers`).
         display_name (None | str | Unset): Its name for people; the id when absent.
         upstream_model (None | str | Unset): The provider's model name (Azure: the deployment); defaults to the id.
+        vision (bool | None | Unset): The model takes images (false when absent): pictures may be attached to messages
+            sent
+            to it; other models refuse them. Default: False.
     """
 
     context_window: int
@@ -32,6 +35,7 @@ class PutModel:
     provider: str
     display_name: None | str | Unset = UNSET
     upstream_model: None | str | Unset = UNSET
+    vision: bool | None | Unset = False
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -57,6 +61,12 @@ class PutModel:
         else:
             upstream_model = self.upstream_model
 
+        vision: bool | None | Unset
+        if isinstance(self.vision, Unset):
+            vision = UNSET
+        else:
+            vision = self.vision
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -72,6 +82,8 @@ class PutModel:
             field_dict["display_name"] = display_name
         if upstream_model is not UNSET:
             field_dict["upstream_model"] = upstream_model
+        if vision is not UNSET:
+            field_dict["vision"] = vision
 
         return field_dict
 
@@ -106,6 +118,15 @@ class PutModel:
 
         upstream_model = _parse_upstream_model(d.pop("upstream_model", UNSET))
 
+        def _parse_vision(data: object) -> bool | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | None | Unset, data)
+
+        vision = _parse_vision(d.pop("vision", UNSET))
+
         put_model = cls(
             context_window=context_window,
             input_price_per_million=input_price_per_million,
@@ -114,6 +135,7 @@ class PutModel:
             provider=provider,
             display_name=display_name,
             upstream_model=upstream_model,
+            vision=vision,
         )
 
         put_model.additional_properties = d

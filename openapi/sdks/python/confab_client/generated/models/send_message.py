@@ -31,6 +31,10 @@ class SendMessage:
             stream side by side on one connection and the user picks one
             (`POST /v1/choice-sets/{id}/pick`). Quota is reserved for all of them or none; each
             counts as a turn for the rate limits and records its own usage event.
+        file_ids (list[UUID] | None | Unset): The caller's files (`POST /v1/files`) the message carries, in order: their
+            text goes into
+            the prompt, images to vision models (a model without `vision` refuses images with
+            `validation_failed`). Another user's file is 404.
         model (None | str | Unset): A model id from `GET /v1/models`; the first model of the catalogue when absent.
         parent_id (None | Unset | UUID): The message to answer after; the active branch's last message when absent.
     """
@@ -38,6 +42,7 @@ class SendMessage:
     content: str
     choice_options: list[ChoiceOptionInput] | None | Unset = UNSET
     choices: int | None | Unset = UNSET
+    file_ids: list[UUID] | None | Unset = UNSET
     model: None | str | Unset = UNSET
     parent_id: None | Unset | UUID = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -62,6 +67,18 @@ class SendMessage:
             choices = UNSET
         else:
             choices = self.choices
+
+        file_ids: list[str] | None | Unset
+        if isinstance(self.file_ids, Unset):
+            file_ids = UNSET
+        elif isinstance(self.file_ids, list):
+            file_ids = []
+            for file_ids_type_0_item_data in self.file_ids:
+                file_ids_type_0_item = str(file_ids_type_0_item_data)
+                file_ids.append(file_ids_type_0_item)
+
+        else:
+            file_ids = self.file_ids
 
         model: None | str | Unset
         if isinstance(self.model, Unset):
@@ -88,6 +105,8 @@ class SendMessage:
             field_dict["choice_options"] = choice_options
         if choices is not UNSET:
             field_dict["choices"] = choices
+        if file_ids is not UNSET:
+            field_dict["file_ids"] = file_ids
         if model is not UNSET:
             field_dict["model"] = model
         if parent_id is not UNSET:
@@ -137,6 +156,28 @@ class SendMessage:
 
         choices = _parse_choices(d.pop("choices", UNSET))
 
+        def _parse_file_ids(data: object) -> list[UUID] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                file_ids_type_0 = []
+                _file_ids_type_0 = data
+                for file_ids_type_0_item_data in _file_ids_type_0:
+                    file_ids_type_0_item = UUID(file_ids_type_0_item_data)
+
+                    file_ids_type_0.append(file_ids_type_0_item)
+
+                return file_ids_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[UUID] | None | Unset, data)
+
+        file_ids = _parse_file_ids(d.pop("file_ids", UNSET))
+
         def _parse_model(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -167,6 +208,7 @@ class SendMessage:
             content=content,
             choice_options=choice_options,
             choices=choices,
+            file_ids=file_ids,
             model=model,
             parent_id=parent_id,
         )

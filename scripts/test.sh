@@ -29,7 +29,8 @@ Stages (default: all, in this order; CI runs all):
            then a CI-sized streaming benchmark (scripts/bench.sh --ci: 50 streams, debug build) whose figures the run prints
            at its end, before the summary line (printed, never asserted)
   scale    the Redis scale-out tests (names containing scale::): two replicas on PostgreSQL and a
-           private redis-server per test; starts PostgreSQL
+           private redis-server per test, and s3s-fs (built once from crates.io) for the replicas'
+           shared file storage; starts PostgreSQL
   search   the OpenSearch tests (names containing opensearch::); starts PostgreSQL and OpenSearch
            (the retention canaries there also start a private redis-server)
   chaos    the reliability harness (scripts/chaos.sh, tests/chaos): crash sweeps through a turn's
@@ -219,9 +220,23 @@ ci_bench() {
   fi
 }
 
+# The S3-compatible store the file tests share between replicas: s3s-fs from crates.io, built once
+# into a cache beside the target directory (about two minutes on two cores), pinned to a version.
+S3S_FS_VERSION=0.14.1
+install_s3s_fs() {
+  local root="$HOME/.cache/confab-tools/s3s-fs-$S3S_FS_VERSION"
+  if [ ! -x "$root/bin/s3s-fs" ]; then
+    echo "== installing s3s-fs $S3S_FS_VERSION (an S3-compatible server for the file storage tests)"
+    cargo install --quiet "s3s-fs@$S3S_FS_VERSION" --features binary --root "$root" \
+      --target-dir "$HOME/.cache/confab-tools/s3s-target" || return 1
+  fi
+  export S3S_FS_BIN="$root/bin/s3s-fs"
+}
+
 stage_scale() {
   build_confab
-  echo "== scale-out tests (scale::): two replicas on PostgreSQL, a redis-server per test"
+  install_s3s_fs
+  echo "== scale-out tests (scale::): two replicas on PostgreSQL, a redis-server per test, s3s-fs for files"
   stage_tests scale:: opensearch::
 }
 

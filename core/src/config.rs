@@ -52,9 +52,13 @@ pub struct Config {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FilesConfig {
-    /// Where the embedded file store keeps uploads (relative to the working directory). Every
-    /// replica must see the same files: several replicas need a shared directory here.
+    /// Where the bytes are kept: `local` (a directory, the embedded default) or `s3` (an
+    /// S3-compatible object store, `[files.s3]`, which several replicas share).
+    pub storage: FileStorage,
+    /// Where the local file store keeps uploads (relative to the working directory).
     pub dir: PathBuf,
+    /// The S3-compatible object store, for `storage = "s3"`.
+    pub s3: S3Config,
     /// The largest file one upload may carry, in bytes (larger uploads get 413).
     pub max_file_bytes: u64,
     /// What one user may store in all, in bytes (0: no limit).
@@ -70,9 +74,42 @@ pub struct FilesConfig {
     pub extract_timeout_secs: u64,
 }
 
+/// Where uploaded files' bytes are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum FileStorage {
+    #[default]
+    Local,
+    S3,
+}
+
+/// An S3-compatible object store (AWS S3, MinIO, Ceph, …) for uploads (`[files.s3]`).
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct S3Config {
+    /// The service's URL, e.g. `https://s3.eu-central-1.amazonaws.com` or `http://minio:9000`.
+    pub endpoint: Option<String>,
+    pub bucket: String,
+    pub region: String,
+    /// Every object's key starts with this (then the tenant's id: each tenant has its prefix).
+    pub prefix: String,
+    pub access_key_id: Option<String>,
+    /// Also `CONFAB_FILES__S3__SECRET_ACCESS_KEY` or `…_FILE`.
+    #[serde(skip_serializing)]
+    pub secret_access_key: Option<SecretString>,
+    /// Server-side encryption asked of the store: `AES256` (SSE-S3) or `aws:kms` (SSE-KMS, with
+    /// `sse_kms_key_id`); unset leaves it to the bucket's default.
+    pub server_side_encryption: Option<String>,
+    pub sse_kms_key_id: Option<String>,
+    /// Path-style requests (`endpoint/bucket/key`), which most self-hosted stores want.
+    pub path_style: bool,
+}
+
 impl Default for FilesConfig {
     fn default() -> Self {
         Self {
+            storage: FileStorage::Local,
+            s3: S3Config::default(),
             dir: PathBuf::from("data/files"),
             max_file_bytes: 20 * 1024 * 1024,
             user_quota_bytes: 1024 * 1024 * 1024,
@@ -699,6 +736,9 @@ impl Config {
         }
         if self.files.max_file_bytes < 1024 || self.files.max_file_bytes > 1024 * 1024 * 1024 {
             return Err(invalid("files.max_file_bytes", "must be between 1024 and 1073741824".into()));
+        }
+        if self.files.storage == FileStorage::S3 && self.files.s3.bucket.trim().is_empty() {
+            return Err(invalid("files.s3.bucket", "is required with files.storage = \"s3\"".into()));
         }
         if self.files.max_files_per_message == 0 || self.files.max_prompt_chars == 0 {
             return Err(invalid("files", "max_files_per_message and max_prompt_chars must be above zero".into()));

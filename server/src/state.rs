@@ -73,7 +73,7 @@ impl AppState {
             Arc::new(confab_core::plugins::PluginService::new(store.clone(), bus.clone()).map_err(anyhow_app)?);
         let files = Arc::new(confab_core::files::FileService::new(
             store.clone(),
-            Arc::new(confab_core::files::LocalDisk::new(config.files.dir.clone())),
+            confab_core::files::storage::from_config(&config.files).map_err(|e| anyhow::anyhow!("file store: {e}"))?,
             config.files.clone(),
         ));
         let file_service = files.clone();

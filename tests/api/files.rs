@@ -543,3 +543,71 @@ both_backends!(
     deletion_dedup_and_quotas,
     retention_holds_and_erasure_cover_files,
 );
+
+/// Two replicas with their own working directories share uploads through an S3-compatible store
+/// (s3s-fs): a file uploaded on one is attached, read and deleted on the other. A store outage
+/// is a clear 503 that loses nothing. (`scale::` in the name: the scale stage runs it, with
+/// PostgreSQL and Redis.)
+mod scale {
+    use super::*;
+    use confab_tests::redis::RedisServer;
+    use confab_tests::s3::S3Server;
+
+    #[tokio::test]
+    async fn two_replicas_share_files_on_s3_compatible_storage() {
+        let mut s3 = S3Server::start("uploads");
+        let upstream = ScriptedUpstream::start().await;
+        let redis = RedisServer::start();
+        let mut opts = Options::default().upstream(&upstream).env("CONFAB_REDIS__URL", &redis.url());
+        for (k, v) in s3.env("uploads") {
+            opts = opts.env(&k, &v);
+        }
+        let a = TestApp::spawn_with(Backend::Postgres, opts).await;
+        let b = a.replica(&[]);
+        let on_a = a.admin().await;
+        let on_b = on_a.on(&b);
+        let doc = uploaded(&on_a, "plan.docx", docx(&["Ship attachments on S3."], 0)).await;
+        let picture = uploaded(&on_a, "chart.png", png(64, 48)).await;
+        let objects = s3.objects("uploads");
+        assert_eq!(objects.len(), 2, "{objects:?}");
+        let tenant_prefix = objects[0].parent().unwrap().to_path_buf();
+        assert!(tenant_prefix.starts_with(s3.root.join("uploads/confab")), "{tenant_prefix:?}");
+        assert!(objects.iter().all(|o| o.parent() == Some(&tenant_prefix)), "one prefix per tenant: {objects:?}");
+        assert!(!a.db.dir.join("data/files").exists(), "nothing on the replica's disk");
+        // Replica B reads what A stored: the text into the prompt, the image to the model.
+        let conv = on_b.conversation().await;
+        sent_and_answered(
+            &on_b,
+            &conv,
+            "k1",
+            json!({ "content": "Read it", "model": "gpt-4o", "file_ids": [doc["id"], picture["id"]] }),
+        )
+        .await;
+        let sent = upstream.requests().last().unwrap().body.clone();
+        let parts = user_message(&sent)["content"].as_array().unwrap().clone();
+        assert_eq!(parts[0]["type"], "image_url");
+        assert!(parts[1]["text"].as_str().unwrap().contains("Ship attachments on S3."), "{sent}");
+        let resp = on_b.get(&format!("/v1/files/{}/content", picture["id"].as_str().unwrap())).await;
+        assert_eq!(resp.bytes().await.unwrap().to_vec(), png(64, 48));
+        let spare = uploaded(&on_b, "spare.txt", b"spare".to_vec()).await;
+        assert_eq!(s3.objects("uploads").len(), 3);
+        assert_eq!(
+            on_a.send(Method::DELETE, &format!("/v1/files/{}", spare["id"].as_str().unwrap()), None).await.0,
+            204
+        );
+        assert_eq!(s3.objects("uploads").len(), 2, "a deleted file's object goes from the bucket");
+        // An outage of the store: uploads and downloads get 503, nothing half-stored; the chat
+        // without files goes on.
+        s3.stop();
+        let (s, body) = upload(&on_a, "later.txt", b"later".to_vec()).await;
+        assert_eq!(error_code(s, &body, 503), "unavailable");
+        assert_eq!(on_a.get_json("/v1/files").await["items"].as_array().unwrap().len(), 2, "no row without its bytes");
+        let (s, body) =
+            on_b.send(Method::GET, &format!("/v1/files/{}/content", doc["id"].as_str().unwrap()), None).await;
+        assert_eq!(error_code(s, &body, 503), "unavailable");
+        let conv2 = on_a.conversation().await;
+        sent_and_answered(&on_a, &conv2, "k2", json!({ "content": "no files", "model": "gpt-4o" })).await;
+        drop(s3);
+        let _ = redis;
+    }
+}

@@ -15,6 +15,7 @@ pub mod plugin_fixtures;
 pub mod proxy;
 pub mod redis;
 pub mod reliability;
+pub mod s3;
 pub mod tls;
 pub mod upstream;
 

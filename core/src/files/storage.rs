@@ -104,6 +104,106 @@ impl BlobStore for LocalDisk {
     }
 }
 
+/// Objects in an S3-compatible bucket: `<prefix>/<tenant>/<sha256>`, so each tenant's objects
+/// share a prefix (for lifecycle rules, IAM conditions, audits). Server-side encryption is asked
+/// for when configured.
+pub struct S3Store {
+    store: object_store::aws::AmazonS3,
+    prefix: String,
+    describe: String,
+}
+
+impl S3Store {
+    pub fn new(config: &crate::config::S3Config) -> anyhow::Result<Self> {
+        use crate::config::ExposeSecret;
+        use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
+        let mut b = AmazonS3Builder::new()
+            .with_bucket_name(&config.bucket)
+            .with_region(if config.region.is_empty() { "us-east-1" } else { &config.region })
+            .with_virtual_hosted_style_request(!config.path_style);
+        if let Some(endpoint) = &config.endpoint {
+            b = b.with_endpoint(endpoint).with_allow_http(endpoint.starts_with("http://"));
+        }
+        if let Some(id) = &config.access_key_id {
+            b = b.with_access_key_id(id);
+        }
+        if let Some(secret) = &config.secret_access_key {
+            b = b.with_secret_access_key(secret.expose_secret());
+        }
+        match (config.server_side_encryption.as_deref(), &config.sse_kms_key_id) {
+            (Some("aws:kms"), Some(key)) => b = b.with_sse_kms_encryption(key),
+            (Some(kind), _) => {
+                let key: AmazonS3ConfigKey = "aws_server_side_encryption".parse()?;
+                b = b.with_config(key, kind);
+            }
+            (None, _) => {}
+        }
+        let store = b.build()?;
+        let prefix = config.prefix.trim_matches('/').to_string();
+        let describe = format!(
+            "S3 bucket {} at {}",
+            config.bucket,
+            config.endpoint.as_deref().unwrap_or("the AWS endpoint of the region")
+        );
+        Ok(Self { store, prefix, describe })
+    }
+
+    fn path(&self, key: &str) -> AppResult<object_store::path::Path> {
+        let (tenant, object) = checked(key)?;
+        let full = if self.prefix.is_empty() {
+            format!("{tenant}/{object}")
+        } else {
+            format!("{}/{tenant}/{object}", self.prefix)
+        };
+        Ok(object_store::path::Path::from(full))
+    }
+}
+
+fn s3_unavailable(what: &str, e: object_store::Error) -> AppError {
+    tracing::warn!(error = %e, "file store {what} failed");
+    AppError::Unavailable("the file store is unavailable".into())
+}
+
+#[async_trait::async_trait]
+impl BlobStore for S3Store {
+    async fn put(&self, key: &str, bytes: Bytes) -> AppResult<()> {
+        use object_store::ObjectStore;
+        let path = self.path(key)?;
+        self.store.put(&path, bytes.into()).await.map(|_| ()).map_err(|e| s3_unavailable("put", e))
+    }
+
+    async fn get(&self, key: &str) -> AppResult<Bytes> {
+        use object_store::ObjectStore;
+        let path = self.path(key)?;
+        match self.store.get(&path).await {
+            Ok(got) => got.bytes().await.map_err(|e| s3_unavailable("read", e)),
+            Err(object_store::Error::NotFound { .. }) => Err(AppError::NotFound("file content")),
+            Err(e) => Err(s3_unavailable("get", e)),
+        }
+    }
+
+    async fn delete(&self, key: &str) -> AppResult<()> {
+        use object_store::ObjectStore;
+        let path = self.path(key)?;
+        match self.store.delete(&path).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(s3_unavailable("delete", e)),
+        }
+    }
+
+    fn describe(&self) -> String {
+        self.describe.clone()
+    }
+}
+
+/// The file store the configuration names.
+pub fn from_config(config: &crate::config::FilesConfig) -> anyhow::Result<std::sync::Arc<dyn BlobStore>> {
+    Ok(match config.storage {
+        crate::config::FileStorage::Local => std::sync::Arc::new(LocalDisk::new(config.dir.clone())),
+        crate::config::FileStorage::S3 => std::sync::Arc::new(S3Store::new(&config.s3)?),
+    })
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

@@ -37,6 +37,10 @@ secrets:
   databaseUrl: postgres://confab:pw@db:5432/confab
   redisUrl: redis://redis:6379/0
   masterKey: bWFzdGVyLWtleS0zMi1ieXRlcy1vZi1yYW5kb21uZXM=
+  s3SecretAccessKey: s3-secret
+files:
+  storage: s3
+  s3: {endpoint: "http://minio.storage:9000", bucket: uploads, pathStyle: true, accessKeyId: confab}
 VALUES
 cat >"$WORK/providers.yaml" <<'VALUES'
 config:
@@ -134,6 +138,12 @@ has "providers: API key from a file" sqlite-ingress-providers 'CONFAB_PROVIDERS_
 has "providers: whole numbers stay integers in confab.toml" sqlite-ingress-providers '^ +context_window = 128000$'
 has "providers: prices stay decimals" sqlite-ingress-providers 'input_price_per_million = 2.5$'
 has "bootstrap: password from a file" sqlite-ingress-providers 'CONFAB_BOOTSTRAP_PASSWORD_FILE'
+has "sqlite: uploads on the data volume" sqlite 'dir = "/data/files"'
+has "scaled: uploads in the S3 bucket" scaled 'bucket = "confab-uploads"'
+has "scaled: server-side encryption asked of the bucket" scaled 'server_side_encryption = "AES256"'
+has "scaled: the S3 secret key from a file" scaled 'CONFAB_FILES__S3__SECRET_ACCESS_KEY_FILE'
+has "postgres: the chart's Secret holds the S3 secret key" postgres-one-replica 's3-secret-access-key: '
+has "postgres: path-style requests for a self-hosted store" postgres-one-replica 'path_style = true'
 has "admin listener off when its Service is" scaled-hardened 'listen = "off"'
 has "egress rules add DNS" scaled-hardened 'port: 53'
 has "metrics: /metrics on its own listener, off the API port" defaults '^ +listen = "0.0.0.0:9090"$'
@@ -168,6 +178,9 @@ echo "== bad values are refused with the documented message"
 refused "sqlite with 2 replicas" "the SQLite profile runs exactly one replica (replicaCount=2)" -f "$CHART/values-sqlite.yaml" --set replicaCount=2
 refused "sqlite with autoscaling" "the SQLite profile cannot autoscale" -f "$CHART/values-sqlite.yaml" --set autoscaling.enabled=true
 refused "postgresql without a database URL" "database.type=postgresql needs secrets.databaseUrl" --set database.type=postgresql
+refused "postgresql with uploads on a pod's disk" "uploaded files need an S3-compatible bucket every replica shares" --set database.type=postgresql,secrets.databaseUrl=postgres://c:p@db/c
+refused "S3 without a bucket" "files.storage=s3 needs files.s3.bucket" --set files.storage=s3
+refused "an unknown server-side encryption" "at '/files/s3/serverSideEncryption'" --set files.s3.serverSideEncryption=rot13
 refused "replicas without Redis" "several replicas share limits, quotas and live answers through Redis" -f "$WORK/pg.yaml" --set replicaCount=3
 refused "OpenSearch without a URL" "opensearch.enabled=true needs opensearch.url" --set opensearch.enabled=true
 refused "an OpenSearch user without a password" "opensearch.username and a password go together" --set opensearch.enabled=true,opensearch.url=http://os:9200,opensearch.username=u

@@ -73,6 +73,12 @@ Included by every template that renders, so `helm template` and `helm install` b
 {{- fail "confab: several replicas share limits, quotas and live answers through Redis: set redis.enabled=true (and secrets.redisUrl), or replicaCount=1 without autoscaling." }}
 {{- end }}
 {{- end }}
+{{- if and (ne $v.database.type "sqlite") (ne $v.files.storage "s3") }}
+{{- fail "confab: on PostgreSQL the pods keep no volume, so uploaded files need an S3-compatible bucket every replica shares: set files.storage=s3 and files.s3.bucket (with files.s3.endpoint, files.s3.accessKeyId and secrets.s3SecretAccessKey as your store needs)." }}
+{{- end }}
+{{- if and (eq $v.files.storage "s3") (not $v.files.s3.bucket) }}
+{{- fail "confab: files.storage=s3 needs files.s3.bucket." }}
+{{- end }}
 {{- if and $v.redis.enabled (not $v.secrets.existingSecret) (not $v.secrets.redisUrl) }}
 {{- fail "confab: redis.enabled=true needs secrets.redisUrl (redis://host:6379/0 or rediss://…) or secrets.existingSecret holding it." }}
 {{- end }}
@@ -114,6 +120,9 @@ loader reads it from (core/src/config.rs).
 {{- if (ternary $k.redisPassword $v.secrets.redisPassword $ext) }}
 {{- $files = append $files (dict "key" (ternary $k.redisPassword "redis-password" $ext) "file" "redis-password" "env" "CONFAB_REDIS__PASSWORD_FILE") }}
 {{- end }}
+{{- end }}
+{{- if and (eq $v.files.storage "s3") (ternary $k.s3SecretAccessKey $v.secrets.s3SecretAccessKey $ext) }}
+{{- $files = append $files (dict "key" (ternary $k.s3SecretAccessKey "s3-secret-access-key" $ext) "file" "s3-secret-access-key" "env" "CONFAB_FILES__S3__SECRET_ACCESS_KEY_FILE") }}
 {{- end }}
 {{- if and $v.opensearch.enabled (ternary $k.opensearchPassword $v.secrets.opensearchPassword $ext) }}
 {{- $files = append $files (dict "key" (ternary $k.opensearchPassword "opensearch-password" $ext) "file" "opensearch-password" "env" "CONFAB_OPENSEARCH__PASSWORD_FILE") }}
@@ -162,6 +171,21 @@ loader reads it from (core/src/config.rs).
 {{- if $v.opensearch.username }}{{ $_ = set $os "username" $v.opensearch.username }}{{ end }}
 {{- $_ = set $c "opensearch" $os }}
 {{- end }}
+{{- $f := default dict $c.files }}
+{{- if eq $v.files.storage "s3" }}
+{{- $s3 := dict "bucket" $v.files.s3.bucket "prefix" $v.files.s3.prefix "path_style" $v.files.s3.pathStyle }}
+{{- if $v.files.s3.endpoint }}{{ $_ = set $s3 "endpoint" $v.files.s3.endpoint }}{{ end }}
+{{- if $v.files.s3.region }}{{ $_ = set $s3 "region" $v.files.s3.region }}{{ end }}
+{{- if $v.files.s3.accessKeyId }}{{ $_ = set $s3 "access_key_id" $v.files.s3.accessKeyId }}{{ end }}
+{{- if $v.files.s3.serverSideEncryption }}{{ $_ = set $s3 "server_side_encryption" $v.files.s3.serverSideEncryption }}{{ end }}
+{{- if $v.files.s3.sseKmsKeyId }}{{ $_ = set $s3 "sse_kms_key_id" $v.files.s3.sseKmsKeyId }}{{ end }}
+{{- $_ = set $f "storage" "s3" }}
+{{- $_ = set $f "s3" $s3 }}
+{{- else }}
+{{- $_ = set $f "storage" "local" }}
+{{- $_ = set $f "dir" "/data/files" }}
+{{- end }}
+{{- $_ = set $c "files" $f }}
 {{- if $v.bootstrap.email }}
 {{- $b := dict "email" $v.bootstrap.email }}
 {{- if $v.bootstrap.tenant }}{{ $_ = set $b "tenant" $v.bootstrap.tenant }}{{ end }}

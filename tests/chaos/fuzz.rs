@@ -159,6 +159,88 @@ fn search_queries_parse_into_plain_words_or_are_refused() {
         .unwrap();
 }
 
+static UPLOADS: Check = Check {
+    id: "3.07",
+    fault: "fuzz: uploads (type sniffing, image headers, DOCX and text extraction) on arbitrary and mutated bytes",
+    expected: "never panics; an accepted image is within 8,000 px a side; extracted text stays within its character bound; PDFs are only sniffed here (their reader runs in a child process)",
+    how: "proptest: random bytes, and valid PNG, JPEG, GIF, WebP, DOCX and PDF files with bytes flipped and cut",
+};
+
+/// A valid file of each kind Confab sniffs, for the mutations.
+fn seed_files() -> Vec<(&'static str, Vec<u8>)> {
+    use std::io::Write;
+    let mut png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00\x01\x00\x00\x00\x00\x80\x08\x02\x00\x00\x00".to_vec();
+    png.extend([0; 8]);
+    let jpeg = [
+        &[0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x00, 0x00][..],
+        &[0xFF, 0xC0, 0x00, 0x11, 0x08, 0x01, 0x2C, 0x01, 0x90, 0x03],
+    ]
+    .concat();
+    let gif = [b"GIF89a".as_slice(), &[0x20, 0x00, 0x10, 0x00, 0, 0, 0]].concat();
+    let mut webp = b"RIFF\x00\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00\x00\x00\x00\x00".to_vec();
+    webp.extend([0x3F, 0x01, 0x00, 0xEF, 0x00, 0x00]);
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("word/document.xml", opts).unwrap();
+    zip.write_all(br#"<w:document xmlns:w="x"><w:body><w:p><w:r><w:t>Hello &amp; bye</w:t><w:tab/></w:r></w:p></w:body></w:document>"#).unwrap();
+    let docx = zip.finish().unwrap().into_inner();
+    let pdf =
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec();
+    vec![
+        ("a.png", png),
+        ("a.jpg", jpeg),
+        ("a.gif", gif),
+        ("a.webp", webp),
+        ("a.docx", docx),
+        ("a.pdf", pdf),
+        ("a.txt", "héllo\r\nwörld".as_bytes().to_vec()),
+    ]
+}
+
+#[test]
+fn uploads_are_sniffed_and_extracted_within_bounds_whatever_their_bytes() {
+    let _r = record_variant(&UPLOADS, "—");
+    use confab_core::files::extract::{self, Limits};
+    use confab_core::files::sniff::{self, FileKind, MAX_IMAGE_SIDE};
+    let seeds = seed_files();
+    let mut runner = proptest::test_runner::TestRunner::new(config(512));
+    let mutated =
+        (0..seeds.len(), proptest::collection::vec((any::<usize>(), any::<u8>()), 0..6), any::<usize>(), any::<bool>())
+            .prop_map(move |(i, flips, cut, truncate)| {
+                let (name, mut bytes) = seeds[i].clone();
+                for (at, b) in flips {
+                    let n = bytes.len();
+                    bytes[at % n] = b;
+                }
+                if truncate {
+                    bytes.truncate(cut % (bytes.len() + 1));
+                }
+                (name.to_string(), bytes)
+            });
+    let input = prop_oneof![mutated, (".{0,12}", proptest::collection::vec(any::<u8>(), 0..512))];
+    runner
+        .run(&input, |(name, bytes)| {
+            let limits = Limits { max_chars: 50, max_inflated_bytes: 1 << 20 };
+            if let Ok(found) = sniff::sniff(&bytes, &name) {
+                if let Some(img) = found.image {
+                    prop_assert!(img.width <= MAX_IMAGE_SIDE && img.height <= MAX_IMAGE_SIDE);
+                    prop_assert_eq!(found.kind, FileKind::Image);
+                }
+                if found.media_type != sniff::PDF
+                    && let Ok(Some(text)) = extract::extract(&bytes, &found, &limits)
+                {
+                    prop_assert!(text.text.chars().count() <= 50);
+                    prop_assert!(text.total_chars >= text.text.chars().count());
+                    prop_assert_eq!(text.truncated, text.total_chars > 50);
+                }
+            }
+            let safe = sniff::safe_name(&name);
+            prop_assert!(!safe.is_empty() && !safe.contains('/') && !safe.contains('\\') && !safe.starts_with('.'));
+            Ok(())
+        })
+        .unwrap();
+}
+
 static MANIFESTS: Check = Check {
     id: "3.03",
     fault: "fuzz: plugin manifests and their configuration schemas",

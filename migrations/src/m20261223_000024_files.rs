@@ -1,6 +1,7 @@
 //! Attachments: the files users upload (`files`), the parts of a message beyond its text
-//! (`message_parts`, each a reference to a file, in order) and which catalogue models accept images
-//! (`tenant_models.vision`).
+//! (`message_parts`, each a reference to a file, in order), which catalogue models accept images
+//! (`tenant_models.vision`), and the file names a share snapshot's messages carried
+//! (`share_messages.files`).
 //!
 //! A file's bytes live in the file store (local disk or S3-compatible storage) under a key of the
 //! tenant and the content's SHA-256, so identical uploads in a tenant share one object; the row
@@ -60,6 +61,12 @@ enum Messages {
 enum TenantModels {
     Table,
     Vision,
+}
+
+#[derive(DeriveIden)]
+enum ShareMessages {
+    Table,
+    Files,
 }
 
 #[async_trait::async_trait]
@@ -168,6 +175,16 @@ impl MigrationTrait for Migration {
                 Table::alter()
                     .table(TenantModels::Table)
                     .add_column(ColumnDef::new(TenantModels::Vision).boolean().not_null().default(false))
+                    .to_owned(),
+            )
+            .await?;
+        // A snapshot names the files its messages carried (a JSON list of name, type, kind and
+        // size); the files themselves stay their owner's.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(ShareMessages::Table)
+                    .add_column(ColumnDef::new(ShareMessages::Files).text().null())
                     .to_owned(),
             )
             .await

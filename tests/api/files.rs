@@ -356,12 +356,19 @@ async fn other_users_and_tenants_never_reach_a_file(b: Backend) {
         assert_eq!(api.get_json("/v1/files/usage").await["bytes"], 0);
     }
     assert_eq!(upstream.calls(), calls, "nothing went upstream");
-    // A share snapshot of the conversation names no way to the file's bytes.
-    let (s, share) = admin.send(Method::POST, &format!("/v1/conversations/{conv}/shares"), Some(json!({}))).await;
-    if s == 201 {
-        let text = share.to_string();
-        assert!(!text.contains("launch code"), "the share does not carry the file's text: {text}");
-    }
+    // A share snapshot names the file, and nothing more: readers of the tenant see the name, not
+    // the text, and still get 404 for the file.
+    let (s, share) = admin
+        .send(Method::POST, &format!("/v1/conversations/{conv}/shares"), Some(json!({ "visibility": "tenant" })))
+        .await;
+    assert_eq!(s, 201, "{share}");
+    let snapshot = colleague.get_json(&format!("/v1/snapshots/{}", share["id"].as_str().unwrap())).await;
+    let files = &snapshot["messages"][0]["files"];
+    assert_eq!(files[0]["name"], "secret.txt", "{snapshot}");
+    assert_eq!(files[0].get("file_id"), None, "no way to the file from a snapshot: {snapshot}");
+    assert!(!snapshot.to_string().contains("launch code"), "the snapshot does not carry the file's text: {snapshot}");
+    let (s, body) = colleague.send(Method::GET, &format!("/v1/files/{id}/content"), None).await;
+    assert_eq!(error_code(s, &body, 404), "not_found", "a snapshot reader still cannot open the file");
     // The owner still has it, whole.
     let resp = admin.get(&format!("/v1/files/{id}/content")).await;
     assert_eq!(resp.bytes().await.unwrap().as_ref(), b"the launch code is 0000");

@@ -44,6 +44,7 @@ pub mod share_message {
         pub content: String,
         pub model: Option<String>,
         pub created_at: DateTimeUtc,
+        pub files: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

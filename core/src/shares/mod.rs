@@ -130,6 +130,17 @@ pub struct SnapshotMessage {
     pub model: Option<String>,
     /// When the original message was written.
     pub created_at: DateTime<Utc>,
+    /// What files the message carried: names only, the files stay their owner's.
+    pub files: Vec<SharedFile>,
+}
+
+/// A file a shared message carried, as the snapshot names it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SharedFile {
+    pub name: String,
+    pub media_type: String,
+    pub kind: String,
+    pub size_bytes: u64,
 }
 
 /// What a reader sees: the copy and nothing outside it.
@@ -235,6 +246,7 @@ pub async fn export_page(
                     "content": m.content,
                     "model": m.model,
                     "created_at": m.created_at,
+                    "files": m.files,
                 })
             })
             .collect();
@@ -385,7 +397,8 @@ impl ShareService {
             },
         )
         .await?;
-        store::insert_messages(&*txn, scope.tenant, id, &branch).await?;
+        let parts = db::files::parts_of_conversation(&*txn, scope.tenant, conversation).await?;
+        store::insert_messages(&*txn, scope.tenant, id, &branch, &parts).await?;
         let recipients: Vec<UserId> = requested.into_iter().collect();
         store::insert_recipients(&*txn, scope.tenant, id, &recipients).await?;
         audit::record(

@@ -2,7 +2,7 @@
 //! it in the query; functions that act for one user also filter by that user there.
 
 use super::entities::{share, share_message, share_recipient, share_view, sharing_settings};
-use super::{Settings, Share, ShareId, ShareState, SnapshotMessage, View, Visibility};
+use super::{Settings, Share, ShareId, ShareState, SharedFile, SnapshotMessage, View, Visibility};
 use crate::domain::{ConversationId, MessageRole, MessageStatus, TenantId, UserId};
 use crate::error::AppResult;
 use crate::store::messages::Message;
@@ -67,12 +67,33 @@ pub async fn insert(conn: &impl Conn, new: NewShareRow<'_>) -> AppResult<Share> 
 /// Rows per multi-row insert: well under SQLite's and PostgreSQL's bound-parameter limits.
 const INSERT_CHUNK: usize = 500;
 
-/// Copies the branch, root first, into the share.
-pub async fn insert_messages(conn: &impl Conn, tenant: TenantId, share: ShareId, branch: &[Message]) -> AppResult<()> {
+/// Copies the branch, root first, into the share, with the names of the files its messages
+/// carried (`parts`).
+pub async fn insert_messages(
+    conn: &impl Conn,
+    tenant: TenantId,
+    share: ShareId,
+    branch: &[Message],
+    parts: &[crate::store::files::FilePart],
+) -> AppResult<()> {
+    let files_of = |m: &Message| -> Option<String> {
+        let files: Vec<SharedFile> = parts
+            .iter()
+            .filter(|p| p.message_id == m.id)
+            .map(|p| SharedFile {
+                name: p.name.clone(),
+                media_type: p.media_type.clone(),
+                kind: p.kind.clone(),
+                size_bytes: p.size_bytes,
+            })
+            .collect();
+        (!files.is_empty()).then(|| serde_json::to_string(&files).unwrap_or_default())
+    };
     let rows: Vec<share_message::ActiveModel> = branch
         .iter()
         .enumerate()
         .map(|(position, m)| share_message::ActiveModel {
+            files: Set(files_of(m)),
             id: Set(Uuid::now_v7()),
             tenant_id: Set(tenant.0),
             share_id: Set(share.0),
@@ -226,6 +247,7 @@ pub async fn messages(conn: &impl Conn, tenant: TenantId, share: ShareId) -> App
             content: m.content,
             model: m.model,
             created_at: m.created_at,
+            files: m.files.and_then(|f| serde_json::from_str(&f).ok()).unwrap_or_default(),
         })
         .collect())
 }

@@ -7,7 +7,7 @@ mod catalogue;
 pub(crate) mod chat;
 pub mod error;
 pub mod extract;
-mod files;
+pub(crate) mod files;
 mod identity;
 mod insights;
 pub mod middleware;

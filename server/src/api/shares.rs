@@ -187,6 +187,19 @@ pub struct SnapshotMessageView {
     pub model: Option<String>,
     /// When the original message was written.
     pub created_at: DateTime<Utc>,
+    /// The files the message carried, by name (absent when none). Only names are shared: the
+    /// files stay their owner's, and readers cannot open them.
+    #[oai(nullable, skip_serializing_if_is_none)]
+    pub files: Option<Vec<SharedFileView>>,
+}
+
+/// A file a shared message carried.
+#[derive(Debug, Object)]
+pub struct SharedFileView {
+    pub name: String,
+    pub media_type: String,
+    pub kind: crate::api::files::FileKindView,
+    pub size_bytes: u64,
 }
 
 /// A shared branch as it was when shared. Holds nothing outside the copy.
@@ -325,6 +338,17 @@ fn message_view(m: SnapshotMessage) -> SnapshotMessageView {
         content: m.content,
         model: m.model,
         created_at: m.created_at,
+        files: (!m.files.is_empty()).then(|| {
+            m.files
+                .into_iter()
+                .map(|f| SharedFileView {
+                    kind: crate::api::files::kind_view(&f.kind),
+                    name: f.name,
+                    media_type: f.media_type,
+                    size_bytes: f.size_bytes,
+                })
+                .collect()
+        }),
     }
 }
 

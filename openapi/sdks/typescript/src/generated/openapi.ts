@@ -4659,6 +4659,17 @@ export interface components {
          */
         ShareVisibility: "tenant" | "users" | "link";
         /**
+         * SharedFileView
+         * @description A file a shared message carried.
+         */
+        SharedFileView: {
+            kind: components["schemas"]["FileKind"];
+            media_type: string;
+            name: string;
+            /** Format: uint64 */
+            size_bytes: number;
+        };
+        /**
          * SharingSettingsView
          * @description The tenant's sharing settings.
          */
@@ -4694,6 +4705,11 @@ export interface components {
              * @description When the original message was written.
              */
             created_at: string;
+            /**
+             * @description The files the message carried, by name (absent when none). Only names are shared: the
+             *     files stay their owner's, and readers cannot open them.
+             */
+            files?: components["schemas"]["SharedFileView"][] | null;
             /** @description For answers: the model that wrote it; null for user messages. */
             model?: string | null;
             /**

@@ -167,6 +167,7 @@ from .share_view import ShareView
 from .share_view_entry import ShareViewEntry
 from .share_view_page import ShareViewPage
 from .share_visibility import ShareVisibility
+from .shared_file_view import SharedFileView
 from .sharing_settings_view import SharingSettingsView
 from .signed_out_view import SignedOutView
 from .snapshot_message_view import SnapshotMessageView
@@ -365,6 +366,7 @@ __all__ = (
     "ShareViewEntry",
     "ShareViewPage",
     "ShareVisibility",
+    "SharedFileView",
     "SharingSettingsView",
     "SignedOutView",
     "SnapshotMessageView",

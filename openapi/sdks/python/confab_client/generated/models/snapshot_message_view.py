@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -10,6 +10,10 @@ from attrs import field as _attrs_field
 from ..models.message_role import MessageRole
 from ..models.message_status import MessageStatus
 from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.shared_file_view import SharedFileView
+
 
 T = TypeVar("T", bound="SnapshotMessageView")
 
@@ -28,6 +32,9 @@ class SnapshotMessageView:
             by
             the user), `failed` (an error before any text) or `partial` (an error after some text; the text
             is kept and the answer can be continued).
+        files (list[SharedFileView] | None | Unset): The files the message carried, by name (absent when none). Only
+            names are shared: the
+            files stay their owner's, and readers cannot open them.
         model (None | str | Unset): For answers: the model that wrote it; null for user messages.
     """
 
@@ -36,6 +43,7 @@ class SnapshotMessageView:
     position: int
     role: MessageRole
     status: MessageStatus
+    files: list[SharedFileView] | None | Unset = UNSET
     model: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -49,6 +57,18 @@ class SnapshotMessageView:
         role = self.role.value
 
         status = self.status.value
+
+        files: list[dict[str, Any]] | None | Unset
+        if isinstance(self.files, Unset):
+            files = UNSET
+        elif isinstance(self.files, list):
+            files = []
+            for files_type_0_item_data in self.files:
+                files_type_0_item = files_type_0_item_data.to_dict()
+                files.append(files_type_0_item)
+
+        else:
+            files = self.files
 
         model: None | str | Unset
         if isinstance(self.model, Unset):
@@ -67,6 +87,8 @@ class SnapshotMessageView:
                 "status": status,
             }
         )
+        if files is not UNSET:
+            field_dict["files"] = files
         if model is not UNSET:
             field_dict["model"] = model
 
@@ -74,6 +96,8 @@ class SnapshotMessageView:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.shared_file_view import SharedFileView
+
         d = dict(src_dict)
         content = d.pop("content")
 
@@ -84,6 +108,28 @@ class SnapshotMessageView:
         role = MessageRole(d.pop("role"))
 
         status = MessageStatus(d.pop("status"))
+
+        def _parse_files(data: object) -> list[SharedFileView] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                files_type_0 = []
+                _files_type_0 = data
+                for files_type_0_item_data in _files_type_0:
+                    files_type_0_item = SharedFileView.from_dict(files_type_0_item_data)
+
+                    files_type_0.append(files_type_0_item)
+
+                return files_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[SharedFileView] | None | Unset, data)
+
+        files = _parse_files(d.pop("files", UNSET))
 
         def _parse_model(data: object) -> None | str | Unset:
             if data is None:
@@ -100,6 +146,7 @@ class SnapshotMessageView:
             position=position,
             role=role,
             status=status,
+            files=files,
             model=model,
         )
 

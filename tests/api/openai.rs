@@ -527,7 +527,70 @@ async fn the_plugin_chain_redacts_before_the_upstream_sees_it(b: Backend) {
     until("kept", async || admin.get_json("/v1/conversations").await["items"].as_array().unwrap().len() == 3).await;
 }
 
+/// A PNG's signature and header (what Confab reads of an image), then an end chunk.
+fn tiny_png() -> Vec<u8> {
+    let mut out = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR".to_vec();
+    out.extend(32u32.to_be_bytes());
+    out.extend(16u32.to_be_bytes());
+    out.extend([8, 2, 0, 0, 0, 0, 0, 0, 0]);
+    out.extend(b"\x00\x00\x00\x00IEND\x00\x00\x00\x00");
+    out
+}
+
+async fn images_go_to_vision_models_as_data_urls_only(b: Backend) {
+    let (upstream, app, admin) = setup(b).await;
+    let api = token_client(&app, &admin, None).await;
+    let data = base64::engine::general_purpose::STANDARD.encode(tiny_png());
+    let image = |url: String| json!({ "type": "image_url", "image_url": { "url": url } });
+    let ask = |model: &str, part: Value| json!({ "model": model, "messages": [{ "role": "user", "content": [{ "type": "text", "text": "What is this?" }, part] }] });
+    // A vision model gets the image, in OpenAI's format and in Anthropic's.
+    let (s, _, body) = post(&api, ask("gpt-4o", image(format!("data:image/png;base64,{data}")))).await;
+    assert_eq!(s, 200, "{body}");
+    let sent = upstream.requests().last().unwrap().body.clone();
+    let parts = sent["messages"][0]["content"].as_array().unwrap().clone();
+    assert_eq!(
+        parts[0],
+        json!({ "type": "image_url", "image_url": { "url": format!("data:image/png;base64,{data}") } })
+    );
+    assert_eq!(parts[1], json!({ "type": "text", "text": "What is this?" }));
+    // The declared type is not trusted: the bytes are sniffed.
+    let (s, _, body) = post(&api, ask("claude", image(format!("data:image/jpeg;base64,{data}")))).await;
+    assert_eq!(s, 200, "{body}");
+    let sent = upstream.requests().last().unwrap().body.clone();
+    assert_eq!(
+        sent["messages"][0]["content"][0]["source"],
+        json!({ "type": "base64", "media_type": "image/png", "data": data })
+    );
+    // Refused before anything goes upstream: a model without vision, a remote URL (never
+    // fetched), bytes that are no image, an image in an assistant message.
+    let calls = upstream.calls();
+    for (name, body, param) in [
+        ("no vision", ask("tiny", image(format!("data:image/png;base64,{data}"))), "messages"),
+        (
+            "remote",
+            ask("gpt-4o", image("https://attacker.example/x.png".into())),
+            "messages[0].content[1].image_url.url",
+        ),
+        (
+            "not an image",
+            ask("gpt-4o", image("data:image/png;base64,aGVsbG8=".into())),
+            "messages[0].content[1].image_url.url",
+        ),
+        (
+            "assistant image",
+            json!({ "model": "gpt-4o", "messages": [{ "role": "user", "content": "hi" }, { "role": "assistant", "content": [image(format!("data:image/png;base64,{data}"))] }] }),
+            "messages[1].content[0]",
+        ),
+    ] {
+        let (s, h, resp) = post(&api, body).await;
+        assert_eq!(openai_error(s, &h, &resp, 400), "invalid_request_error", "{name}: {resp}");
+        assert_eq!(resp["error"]["param"], param, "{name}: {resp}");
+    }
+    assert_eq!(upstream.calls(), calls, "nothing went upstream");
+}
+
 both_backends!(
+    images_go_to_vision_models_as_data_urls_only,
     completions_stream_and_not_with_usage_audit_and_cost,
     tool_calls_round_trip_through_openai_and_anthropic,
     presets_are_models_and_other_tenants_are_invisible,

@@ -240,6 +240,13 @@ impl ChatService {
             }
             .into());
         }
+        if !spec.vision && input.messages.iter().any(|m| !m.images.is_empty()) {
+            return Err(AppError::Validation {
+                field: "messages",
+                reason: format!("`{}` cannot see images: send text only, or pick a vision model", input.model),
+            }
+            .into());
+        }
         let settings = preset.as_ref().map(|(_, s)| s);
         let system = [settings.map(|s| s.system_prompt.as_str()), input.system.as_deref()]
             .into_iter()
@@ -431,7 +438,16 @@ fn prompt_estimate(system: &str, messages: &[ChatMessage], options: &RequestOpti
                 + t.parameters.as_ref().map_or(0, |p| tokens(&p.to_string()))
         })
         .sum();
-    tokens(system) + messages.iter().map(|m| tokens(&m.content) + calls(m) + 4).sum::<usize>() + tool_specs
+    let images = |m: &ChatMessage| -> usize {
+        m.images
+            .iter()
+            .map(|i| {
+                let size = crate::files::sniff::sniff(&i.data, "image").ok().and_then(|s| s.image);
+                size.map_or(1600, |s| crate::files::image_tokens(s.width, s.height))
+            })
+            .sum()
+    };
+    tokens(system) + messages.iter().map(|m| tokens(&m.content) + calls(m) + images(m) + 4).sum::<usize>() + tool_specs
 }
 
 /// Relays the provider's stream to the caller until it ends, breaks or the caller leaves, and

@@ -2,8 +2,10 @@
 //! that inflates without end) cannot take the server down with it: the child runs with a capped
 //! address space and CPU time, and is killed when it overruns `files.extract_timeout_secs`.
 //!
-//! The child is the server's own executable, started with [`CHILD_ENV`] set; every binary that
-//! serves Confab calls [`run_child_if_requested`] first thing in `main`.
+//! The child is the server's own executable, started with [`CHILD_ENV`] set and no other
+//! environment (no secret reaches it); every binary that serves Confab calls
+//! [`run_child_if_requested`] first thing in `main`. It is not otherwise sandboxed (no seccomp
+//! filter, no namespace): its only input is the PDF, its only output the text.
 
 use super::extract::{Extracted, extract_pdf_text};
 use crate::error::{AppError, AppResult};
@@ -57,7 +59,9 @@ fn refused(reason: impl Into<String>) -> AppError {
 /// The PDF's text, read by a child process within `timeout`.
 pub async fn extract(bytes: &[u8], max_chars: usize, timeout: Duration) -> AppResult<Extracted> {
     let exe = std::env::current_exe().map_err(|e| AppError::Internal(format!("no executable path: {e}")))?;
+    // The reader gets nothing of the server's environment (database URLs, keys): only its limit.
     let mut child = tokio::process::Command::new(exe)
+        .env_clear()
         .env(CHILD_ENV, max_chars.to_string())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

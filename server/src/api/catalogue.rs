@@ -86,8 +86,8 @@ pub struct PutModel {
     pub output_price_per_million: f64,
     /// The model takes images (false when absent): pictures may be attached to messages sent
     /// to it; other models refuse them.
-    #[oai(default)]
-    pub vision: bool,
+    #[oai(nullable)]
+    pub vision: Option<bool>,
 }
 
 /// The wire protocol a provider speaks.
@@ -185,7 +185,7 @@ impl CatalogueApi {
             max_output_tokens: body.max_output_tokens,
             input_price_per_million: body.input_price_per_million,
             output_price_per_million: body.output_price_per_million,
-            vision: body.vision,
+            vision: body.vision.unwrap_or(false),
         };
         state.chat.catalogue().validate_tenant_model(&model)?;
         let txn = state.store.begin().await.map_err(AppError::from)?;

@@ -72,6 +72,59 @@ pub struct InPart {
     #[serde(rename = "type")]
     pub kind: String,
     pub text: Option<String>,
+    pub image_url: Option<InImageUrl>,
+}
+
+/// An image part's `image_url`: a `data:` URL (Confab never fetches a remote one).
+#[derive(Debug, Deserialize)]
+pub struct InImageUrl {
+    pub url: String,
+    #[allow(dead_code)]
+    pub detail: Option<String>,
+}
+
+/// A `data:image/…;base64,…` URL's image, sniffed like an upload (the declared type is not
+/// trusted; the picture's size is bounded).
+fn image_of(url: &str, param: &str) -> Result<confab_core::providers::ImageInput, BadField> {
+    use base64::Engine;
+    let payload =
+        url.strip_prefix("data:").and_then(|rest| rest.split_once(";base64,")).map(|(_, data)| data).ok_or_else(
+            || bad(param.to_string(), "must be a data: URL (data:image/png;base64,…); remote images are not fetched"),
+        )?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(payload.trim())
+        .map_err(|_| bad(param.to_string(), "is not valid base64"))?;
+    match confab_core::files::sniff::sniff(&bytes, "image") {
+        Ok(s) if s.kind == confab_core::files::sniff::FileKind::Image => {
+            Ok(confab_core::providers::ImageInput { media_type: s.media_type.to_string(), data: bytes.into() })
+        }
+        Ok(_) => Err(bad(param.to_string(), "is not a PNG, JPEG, GIF or WebP image")),
+        Err(e) => Err(bad(param.to_string(), format!("the image {e}"))),
+    }
+}
+
+/// A user message's text and images.
+fn user_message(content: Option<InContent>, param: &str) -> Result<ChatMessage, BadField> {
+    match content {
+        Some(InContent::Parts(parts)) if parts.iter().any(|p| p.kind == "image_url") => {
+            let (mut text, mut images) = (Vec::new(), Vec::new());
+            for (i, part) in parts.into_iter().enumerate() {
+                let at = format!("{param}[{i}]");
+                match (part.kind.as_str(), part.text, part.image_url) {
+                    ("text", Some(t), _) => text.push(t),
+                    ("image_url", _, Some(image)) => images.push(image_of(&image.url, &format!("{at}.image_url.url"))?),
+                    (kind, _, _) => {
+                        return Err(bad(
+                            at,
+                            format!("content parts of type `{kind}` are not supported; send text or image_url"),
+                        ));
+                    }
+                }
+            }
+            Ok(ChatMessage { images, ..ChatMessage::text(Role::User, text.join("\n")) })
+        }
+        other => Ok(ChatMessage::text(Role::User, text_of(other, param)?)),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,6 +183,9 @@ fn text_of(content: Option<InContent>, param: &str) -> Result<String, BadField> 
             for (i, part) in parts.into_iter().enumerate() {
                 match (part.kind.as_str(), part.text) {
                     ("text", Some(text)) => out.push(text),
+                    ("image_url", _) => {
+                        return Err(bad(format!("{param}[{i}]"), "images are taken in user messages only"));
+                    }
                     (kind, _) => {
                         return Err(bad(
                             format!("{param}[{i}]"),
@@ -155,7 +211,7 @@ impl ChatCompletionRequest {
             let param = format!("messages[{i}].content");
             match m.role.as_str() {
                 "system" | "developer" => system.push(text_of(m.content, &param)?),
-                "user" => messages.push(ChatMessage::text(Role::User, text_of(m.content, &param)?)),
+                "user" => messages.push(user_message(m.content, &param)?),
                 "assistant" => {
                     let content = text_of(m.content, &param)?;
                     let tool = match m.tool_calls {

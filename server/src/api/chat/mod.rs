@@ -407,7 +407,7 @@ impl ChatApi {
         let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;
         let idem = Idempotency::parse(idempotency_key.0.as_deref())?;
         let files: Vec<confab_core::domain::FileId> =
-            body.file_ids.iter().copied().map(confab_core::domain::FileId).collect();
+            body.file_ids.iter().flatten().copied().map(confab_core::domain::FileId).collect();
         let draft = Draft {
             content: &body.content,
             model: body.model.as_deref(),

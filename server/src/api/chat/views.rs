@@ -496,9 +496,9 @@ pub struct SendMessage {
     pub parent_id: Option<Uuid>,
     /// The caller's files (`POST /v1/files`) the message carries, in order: their text goes into
     /// the prompt, images to vision models (a model without `vision` refuses images with
-    /// `validation_failed`). Another user's file is 404.
-    #[oai(default)]
-    pub file_ids: Vec<Uuid>,
+    /// `validation_failed`). Another user's file is 404. None when absent.
+    #[oai(nullable)]
+    pub file_ids: Option<Vec<Uuid>>,
     /// How many answers to generate at once, 1 (the default) to 4. With 2 or more the answers
     /// stream side by side on one connection and the user picks one
     /// (`POST /v1/choice-sets/{id}/pick`). Quota is reserved for all of them or none; each

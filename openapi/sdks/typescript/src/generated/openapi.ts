@@ -4082,9 +4082,8 @@ export interface components {
             /**
              * @description The model takes images (false when absent): pictures may be attached to messages sent
              *     to it; other models refuse them.
-             * @default false
              */
-            vision: boolean;
+            vision?: boolean | null;
         };
         /**
          * PutProviderKey
@@ -4462,10 +4461,9 @@ export interface components {
             /**
              * @description The caller's files (`POST /v1/files`) the message carries, in order: their text goes into
              *     the prompt, images to vision models (a model without `vision` refuses images with
-             *     `validation_failed`). Another user's file is 404.
-             * @default []
+             *     `validation_failed`). Another user's file is 404. None when absent.
              */
-            file_ids: string[];
+            file_ids?: string[] | null;
             /** @description A model id from `GET /v1/models`; the first model of the catalogue when absent. */
             model?: string | null;
             /**

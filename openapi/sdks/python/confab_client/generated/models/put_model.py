@@ -25,7 +25,7 @@ class PutModel:
         upstream_model (None | str | Unset): The provider's model name (Azure: the deployment); defaults to the id.
         vision (bool | None | Unset): The model takes images (false when absent): pictures may be attached to messages
             sent
-            to it; other models refuse them. Default: False.
+            to it; other models refuse them.
     """
 
     context_window: int
@@ -35,7 +35,7 @@ class PutModel:
     provider: str
     display_name: None | str | Unset = UNSET
     upstream_model: None | str | Unset = UNSET
-    vision: bool | None | Unset = False
+    vision: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -34,7 +34,7 @@ class SendMessage:
         file_ids (list[UUID] | None | Unset): The caller's files (`POST /v1/files`) the message carries, in order: their
             text goes into
             the prompt, images to vision models (a model without `vision` refuses images with
-            `validation_failed`). Another user's file is 404.
+            `validation_failed`). Another user's file is 404. None when absent.
         model (None | str | Unset): A model id from `GET /v1/models`; the first model of the catalogue when absent.
         parent_id (None | Unset | UUID): The message to answer after; the active branch's last message when absent.
     """

@@ -107,11 +107,13 @@ async function apiSession(base, user) {
   if (!r.ok) throw new Failure(`API sign-in of ${user.email} at ${base}: ${r.status} ${await r.text()}`);
   const cookie = r.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
   const me = await r.json();
+  // A body of bytes (an upload) goes as is; anything else as JSON.
   const call = async (method, path, body, headers = {}) => {
+    const raw = body instanceof Uint8Array;
     const res = await fetch(`${base}${path}`, {
       method,
-      headers: { cookie, 'x-csrf-token': me.csrf_token ?? '', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { cookie, 'x-csrf-token': me.csrf_token ?? '', ...(body === undefined ? {} : { 'content-type': raw ? 'application/octet-stream' : 'application/json' }), ...headers },
+      body: body === undefined || raw ? body : JSON.stringify(body),
     });
     const text = await res.text();
     let json = null;
@@ -651,6 +653,35 @@ test('platform admin: create a tenant, disable and enable it; platform audit and
   await page.getByRole('region', { name: 'Checks' }).getByRole('row').nth(1).waitFor();
   await shot(page, 'health');
   await axe(page, 'system health');
+  await assertClean(page, incidents);
+});
+
+test('file storage: the tenant admin sees what the tenant’s files take; the platform admin, every tenant’s', async ({ page, incidents }) => {
+  const { me, call } = await admin();
+  const upload = await call('POST', `/v1/files?name=storage-notes-${Date.now()}.txt`, Buffer.from(`Storage notes ${Date.now()}\n`.repeat(60)));
+  assert(upload.status === 201, `uploaded: ${upload.status} ${JSON.stringify(upload.body)}`);
+  const storage = (await call('GET', '/v1/tenant/storage')).body;
+  assert(storage.files >= 1 && storage.bytes >= upload.body.size_bytes, `counted: ${JSON.stringify(storage)}`);
+  // As the console writes sizes (format.ts).
+  const kib = `${(storage.bytes / 1024).toFixed(1)} KiB`;
+
+  await signInConsole(page);
+  await open(page, 'Quotas and usage');
+  const region = page.getByRole('region', { name: 'File storage' });
+  await region.getByText(kib, { exact: true }).waitFor();
+  assert((await region.locator('.kpi-value').first().textContent()) === storage.files.toLocaleString('en-US'), 'the number of files');
+  await region.getByText(storage.quota_bytes ? /quota · \d+ % used/ : 'No limit').waitFor();
+  await region.scrollIntoViewIfNeeded();
+  await shot(page, 'usage-storage');
+  await axe(page, 'quotas and usage, with storage');
+
+  await open(page, 'Tenants');
+  const row = page.getByRole('row').filter({ hasText: me.active_tenant.slug });
+  await row.getByText(kib).waitFor();
+  await row.getByText(`${storage.files} file${storage.files === 1 ? '' : 's'}`, { exact: true }).waitFor();
+  // A tenant nobody attached a file in takes nothing.
+  await page.getByRole('row').filter({ hasText: 'globex' }).getByText('No files').waitFor();
+  await shot(page, 'tenants-storage');
   await assertClean(page, incidents);
 });
 

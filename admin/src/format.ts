@@ -28,7 +28,9 @@ export function fmtDuration(secs: number): string {
 export function fmtBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  if (n < 1024 ** 4) return `${(n / 1024 ** 3).toFixed(1)} GiB`;
+  return `${(n / 1024 ** 4).toFixed(1)} TiB`;
 }
 /** `YYYY-MM-DD` of a date in UTC, `days` before today. */
 export function utcDay(daysAgo = 0): string {

@@ -286,6 +286,18 @@ async fn hostile_files_are_refused_in_bounded_time_and_the_server_keeps_serving(
     let (s, body) = timed("loop.pdf", looping).await;
     assert_eq!(error_code(s, &body, 422), "validation_failed", "{body}");
     assert_eq!(body["error"]["field"], "file");
+    // A page tree claiming a trillion pages makes the PDF library try to allocate terabytes and
+    // abort: only the reader's child process goes down.
+    let huge = pdf_of(
+        &[
+            "<< /Type /Catalog /Pages 2 0 R >>".into(),
+            "<< /Type /Pages /Kids [3 0 R] /Count 999999999999 >>".into(),
+            "<< /Type /Page /Parent 2 0 R >>".into(),
+        ],
+        1,
+    );
+    let (s, body) = timed("count.pdf", huge).await;
+    assert_eq!(error_code(s, &body, 422), "validation_failed", "{body}");
     let mut broken = pdf("x");
     broken.truncate(broken.len() / 2);
     let (s, body) = timed("broken.pdf", broken).await;

@@ -5,9 +5,11 @@
 //   npm run e2e            (after `npm run build` and `cargo build -p confab-server -p confab-tests`)
 //   E2E_ONLY=stream npm run e2e      runs the tests whose name contains "stream"
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 
 const TARGET = process.env.CARGO_TARGET_DIR ?? join(process.env.HOME ?? '', '.cache/confab-target');
@@ -797,6 +799,179 @@ test('private chat: off when the organisation turns it off, with its reason; wha
   } finally {
     await apiAs(page, 'PUT', '/v1/tenant/private-mode', { allowed: true });
   }
+});
+
+// ---- attachments ------------------------------------------------------------------------------
+/** A real PNG (signature, IHDR, compressed rows, IEND with their CRCs): a diagonal gradient. */
+function png(width, height) {
+  const chunk = (type, data) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write(type, 4, 'latin1');
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
+    return Buffer.concat([head, data, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  const rows = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) rows.set([(x * 255) / width, (y * 255) / height, 200], y * (width * 3 + 1) + 1 + x * 3);
+  }
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+}
+/** A one-page PDF showing `text`, with a correct cross-reference table (Confab extracts its text). */
+function pdf(text) {
+  const stream = `BT /F1 12 Tf 72 712 Td (${text}) Tj ET`;
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  let out = '%PDF-1.4\n';
+  const offsets = objects.map((body, i) => {
+    const at = out.length;
+    out += `${i + 1} 0 obj\n${body}\nendobj\n`;
+    return at;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
+/** Drags `files` ({ name, type, bytes }) over `target` and drops them there, as a file manager does. */
+async function dropFiles(page, target, files) {
+  const dataTransfer = await page.evaluateHandle((list) => {
+    const dt = new DataTransfer();
+    for (const f of list) dt.items.add(new File([new Uint8Array(f.bytes)], f.name, { type: f.type }));
+    return dt;
+  }, files.map((f) => ({ ...f, bytes: [...f.bytes] })));
+  await target.dispatchEvent('dragenter', { dataTransfer });
+  await target.dispatchEvent('dragover', { dataTransfer });
+  await page.locator('.drop-hint').waitFor();
+  await target.dispatchEvent('drop', { dataTransfer });
+}
+const chips = (page) => page.locator('.composer .attachment');
+/** The last request the scripted upstream got whose JSON `match`es. */
+async function upstreamRequest(match) {
+  const recorded = await (await fetch(`${seed.upstream}/_recorded`)).json();
+  return recorded.reverse().find((r) => match(JSON.stringify(r.body ?? null))) ?? null;
+}
+
+test('attachments: a picture and a PDF dropped on the chat go with the message, show on it and download', async ({ page, incidents }) => {
+  await signIn(page);
+  await composer(page).waitFor();
+  const picture = png(64, 40);
+  const brief = pdf('Okapis browse at dawn');
+  await dropFiles(page, page.locator('.messages'), [
+    { name: 'gradient.png', type: 'image/png', bytes: picture },
+    { name: 'brief.pdf', type: 'application/pdf', bytes: brief },
+  ]);
+  await eventually('both chips uploaded', async () => (await chips(page).count()) === 2 && (await page.locator('.composer .attachment[data-state="ready"]').count()) === 2);
+  assert((await chips(page).nth(0).textContent()).includes('gradient.png'), 'the picture first');
+  assert((await chips(page).nth(1).textContent()).includes('brief.pdf'), 'the PDF second');
+  const preview = chips(page).nth(0).locator('img.file-thumb');
+  assert(await preview.evaluate((img) => img.complete && img.naturalWidth === 64), 'the picture shows as a thumbnail');
+  await page.locator('.composer').getByRole('status').filter({ hasText: 'attached' }).waitFor();
+  await composer(page).fill('What is in these? [upstream tokens=30 delay_ms=30]');
+  await shot(page, 'attachments-composer');
+  await composer(page).press('Enter');
+
+  const question = users(page).last();
+  await question.getByText('What is in these?').waitFor();
+  const listed = question.locator('.message-files li');
+  await eventually('both files on the sent message', async () => (await listed.count()) === 2);
+  assert((await listed.nth(0).textContent()).includes('gradient.png') && (await listed.nth(0).textContent()).includes('PNG image'), await listed.nth(0).textContent());
+  assert((await listed.nth(1).textContent()).includes('brief.pdf') && (await listed.nth(1).textContent()).includes('PDF'), await listed.nth(1).textContent());
+  assert((await chips(page).count()) === 0, 'the composer is empty again');
+  const answer = assistants(page).last();
+  await eventually('streaming', async () => {
+    const t = tokens(await answerText(answer));
+    return t.includes('t3') && !t.includes('t29');
+  });
+  await waitStatus(answer, 'completed');
+  assert(tokens(await answerText(answer)) === expected(30), 'the whole answer');
+  // The picture on the sent message comes from the server, through an object URL.
+  const thumb = listed.nth(0).locator('img.file-thumb');
+  await eventually('the stored picture', async () => (await thumb.evaluate((img) => img.src.startsWith('blob:') && img.complete && img.naturalWidth)) === 64);
+  await shot(page, 'attachments-sent');
+
+  // The model got the PDF's text and the picture.
+  const asked = await upstreamRequest((body) => body.includes('What is in these?'));
+  const wire = JSON.stringify(asked?.body ?? null);
+  assert(wire.includes('Okapis browse at dawn'), `the PDF's text in the prompt: ${wire.slice(0, 400)}`);
+  assert(wire.includes(`data:image/png;base64,${picture.toString('base64')}`), 'the picture in the prompt');
+
+  // A click downloads the file, byte for byte.
+  const [download] = await Promise.all([page.waitForEvent('download'), listed.nth(1).getByRole('link').click()]);
+  assert(download.suggestedFilename() === 'brief.pdf', download.suggestedFilename());
+  const saved = join(OUT, 'attachment-download.pdf');
+  await download.saveAs(saved);
+  assert(readFileSync(saved).equals(brief), 'the same bytes');
+
+  // After a reload the message still lists them; deleted, a file is named but no longer a link.
+  const id = listed.nth(1).locator('a');
+  const fileId = (await id.getAttribute('href')).split('/')[3];
+  const gone = await apiAs(page, 'DELETE', `/v1/files/${fileId}`);
+  assert(gone.status() === 204, `deleted: ${gone.status()}`);
+  await page.reload();
+  await users(page).last().locator('.message-files li').nth(1).getByText('deleted').waitFor();
+  assert((await users(page).last().locator('.message-files li').nth(1).locator('a').count()) === 0, 'no link to a deleted file');
+
+  // A snapshot of the conversation names the files it carried, and offers no way to them.
+  const conversations = await (await apiAs(page, 'GET', '/v1/conversations')).json();
+  const conv = conversations.items.find((c) => c.title.startsWith('What is in these?'));
+  const shared = await apiAs(page, 'POST', `/v1/conversations/${conv.id}/shares`, { visibility: 'tenant' });
+  assert(shared.status() === 201, `shared: ${shared.status()}`);
+  await page.goto(`${BASE}/shared/${(await shared.json()).id}`);
+  const named = page.locator('.snapshot .message-files li');
+  await eventually('the snapshot names both files', async () => (await named.count()) === 2);
+  assert((await named.nth(0).textContent()).includes('gradient.png') && (await named.nth(0).textContent()).includes('not shared'), await named.nth(0).textContent());
+  assert((await page.locator('.snapshot .message-files a').count()) === 0, 'no link to a file from a snapshot');
+  await assertClean(page, incidents);
+});
+
+test('attachments: an unsupported file shows the server’s reason on its chip and the text still goes; a picture needs a model with vision; a draft keeps its files', async ({ page, incidents }) => {
+  await signIn(page);
+  await composer(page).waitFor();
+  await page.locator('.composer input[type=file]').setInputFiles({ name: 'x.bin', mimeType: 'application/octet-stream', buffer: randomBytes(4096) });
+  const chip = chips(page).first();
+  await eventually('the refusal', async () => (await chip.getAttribute('data-state')) === 'failed');
+  const said = await chip.locator('.file-error').textContent();
+  assert(/^This kind of file cannot be attached/.test(said), `the server's reason: ${said}`);
+  await page.locator('.composer').getByRole('status').filter({ hasText: 'x.bin could not be attached' }).waitFor();
+  await shot(page, 'attachments-refused');
+  await send(page, 'Just the words [upstream tokens=3]');
+  await waitStatus(assistants(page).last(), 'completed');
+  assert((await users(page).last().locator('.message-files').count()) === 0, 'the message carries no file');
+  assert((await chips(page).count()) === 0, 'the refused chip is gone with the send');
+
+  // A model without vision: the composer says so before anything is sent.
+  await page.locator('.composer input[type=file]').setInputFiles({ name: 'dot.png', mimeType: 'image/png', buffer: png(4, 4) });
+  await page.locator('.composer').getByLabel('Model').selectOption('azure-gpt');
+  await page.locator('.composer').getByText('cannot see pictures').waitFor();
+  await composer(page).fill('Describe it');
+  assert(await page.locator('.composer').getByRole('button', { name: 'Send' }).isDisabled(), 'no send to a model that cannot see');
+  await page.locator('.composer').getByRole('button', { name: 'Remove dot.png' }).click();
+  assert(!(await page.locator('.composer').getByRole('button', { name: 'Send' }).isDisabled()), 'without the picture it can go');
+
+  // What is attached stays with the draft across a reload, and goes with the message.
+  await page.locator('.composer input[type=file]').setInputFiles({ name: 'kept.csv', mimeType: 'text/csv', buffer: Buffer.from('a,b\n1,2\n') });
+  await page.locator('.composer .attachment[data-state="ready"]').filter({ hasText: 'kept.csv' }).waitFor();
+  await composer(page).fill('Sum the columns [upstream tokens=2]');
+  await page.waitForTimeout(300);
+  await page.reload();
+  await page.locator('.composer .attachment[data-state="ready"]').filter({ hasText: 'kept.csv' }).waitFor();
+  await composer(page).press('Enter');
+  await users(page).last().locator('.message-files').getByText('kept.csv').waitFor();
+  await waitStatus(assistants(page).last(), 'completed');
+  assert((await chips(page).count()) === 0, 'sent, the composer is empty');
+  await assertClean(page, incidents);
 });
 
 // ---- single sign-on --------------------------------------------------------------------------

@@ -190,9 +190,26 @@ fn webp_size(b: &[u8]) -> Result<ImageInfo, SniffError> {
     }
 }
 
+fn is_invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}'
+        )
+}
+
+/// At most how many entries a ZIP's central directory can list: each record starts with its own
+/// `PK\x01\x02` signature. Counted before the directory is read (and allocated for).
+fn zip_entries_at_most(bytes: &[u8]) -> usize {
+    bytes.windows(4).filter(|w| *w == b"PK\x01\x02").count()
+}
+
 /// Whether a ZIP archive is a Word document (it has `word/document.xml`). Only the central
 /// directory is read.
 fn is_docx(bytes: &[u8]) -> Result<bool, SniffError> {
+    if zip_entries_at_most(bytes) > MAX_ZIP_ENTRIES {
+        return Err(SniffError::TooManyEntries);
+    }
     let Ok(archive) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else { return Ok(false) };
     if archive.len() > MAX_ZIP_ENTRIES {
         return Err(SniffError::TooManyEntries);
@@ -238,8 +255,12 @@ fn text_type(name: &str) -> &'static str {
 /// characters or leading dots, at most 200 bytes (keeping the extension); `file` when nothing is
 /// left.
 pub fn safe_name(name: &str) -> String {
-    let last = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = last.chars().filter(|c| !c.is_control()).collect();
+    // Invisible characters go first: a right-to-left override can make `exe.txt` look like
+    // `txt.exe`. Then the path, and characters file systems refuse.
+    let visible: String = name.chars().filter(|c| !is_invisible(*c)).collect();
+    let last = visible.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String =
+        last.chars().map(|c| if matches!(c, '"' | '<' | '>' | ':' | '|' | '?' | '*') { '_' } else { c }).collect();
     let trimmed = cleaned.trim().trim_start_matches('.').trim();
     if trimmed.is_empty() {
         return "file".into();
@@ -323,6 +344,8 @@ mod tests {
         assert_eq!(safe_name("..."), "file");
         assert_eq!(safe_name(" .hidden "), "hidden");
         assert_eq!(safe_name("C:\\Users\\me\\Report Q3.pdf"), "Report Q3.pdf");
+        assert_eq!(safe_name("invoice\u{202E}fdp.exe"), "invoicefdp.exe", "no right-to-left override");
+        assert_eq!(safe_name("a<b>:c?.txt"), "a_b__c_.txt");
         let long = format!("{}.pdf", "é".repeat(300));
         let safe = safe_name(&long);
         assert!(safe.len() <= 200 && safe.ends_with(".pdf"), "{safe}");

@@ -57,7 +57,7 @@ function Models({ canWrite }: { canWrite: boolean }) {
                     <tr key={m.id}>
                       <th scope="row">
                         <div className="cell-main">{m.display_name}</div>
-                        <div className="muted small mono">{m.id}{m.is_demo ? ' · demo' : ''}</div>
+                        <div className="muted small mono">{m.id}{m.is_demo ? ' · demo' : ''}{m.vision ? ' · sees pictures' : ''}</div>
                       </th>
                       <td>{m.provider}</td>
                       <td><span className="badge">{sourceName(m.source)}</span></td>
@@ -118,6 +118,8 @@ function ModelDialog({ model, onClose }: { model: Model | null; onClose: () => v
     input_price_per_million: String(model?.input_price_per_million ?? 0),
     output_price_per_million: String(model?.output_price_per_million ?? 0),
   });
+  // An edit starts from the model's own value: saving replaces the whole model.
+  const [vision, setVision] = useState(model?.vision ?? false);
   const [problem, setProblem] = useState<string | null>(null);
   useEffect(() => {
     const first = providers.data?.items[0]?.name;
@@ -142,6 +144,7 @@ function ModelDialog({ model, onClose }: { model: Model | null; onClose: () => v
           max_output_tokens: Number(f.max_output_tokens),
           input_price_per_million: Number(f.input_price_per_million),
           output_price_per_million: Number(f.output_price_per_million),
+          vision,
         },
       });
       notify.ok(`Model ${f.id.trim()} saved.`);
@@ -191,6 +194,12 @@ function ModelDialog({ model, onClose }: { model: Model | null; onClose: () => v
             <input type="number" min={0} step="any" value={f.output_price_per_million} onChange={set('output_price_per_million')} />
           </label>
         </div>
+        <label className="inline">
+          <input type="checkbox" checked={vision} onChange={(e) => setVision(e.target.checked)} />
+          <span>
+            Sees pictures <span className="muted small">— people may attach images to messages for it (other models refuse them)</span>
+          </span>
+        </label>
         {problem && <p className="error" role="alert">{problem}</p>}
         <FormError error={put.error} />
         <div className="actions end">

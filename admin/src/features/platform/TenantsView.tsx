@@ -1,13 +1,14 @@
-// The installation's tenants: create one (with its first admin), disable or enable it.
+// The installation's tenants and the storage their files take: create one (with its first admin),
+// disable or enable it.
 import { useState, type FormEvent } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { $api } from '../../api/client';
+import { $api, type Schemas } from '../../api/client';
 import { allItems, cursorPaging } from '../../api/paging';
 import { useConfirm } from '../../components/confirm';
 import { Dialog } from '../../components/Dialog';
 import { useNotify } from '../../components/notify';
 import { EmptyState, FormError, LoadMore, PageHeader, QueryState, StatusBadge, TableWrap } from '../../components/ui';
-import { fmtTime } from '../../format';
+import { fmtBytes, fmtInt, fmtTime } from '../../format';
 
 export default function TenantsView() {
   const tenants = $api.useInfiniteQuery('get', '/v1/tenants', { params: { query: { limit: 50 } } }, cursorPaging);
@@ -18,6 +19,9 @@ export default function TenantsView() {
   const notify = useNotify();
   const [creating, setCreating] = useState(false);
   const items = allItems(tenants.data);
+  // Listed for the tenants that have files; the others take nothing.
+  const storage = $api.useQuery('get', '/v1/storage/tenants');
+  const stored = new Map((storage.data?.items ?? []).map((t) => [t.tenant_id, t]));
   const refresh = () => client.invalidateQueries({ queryKey: ['get', '/v1/tenants'] });
 
   return (
@@ -38,6 +42,7 @@ export default function TenantsView() {
                       <th scope="col">Name</th>
                       <th scope="col">Slug</th>
                       <th scope="col">Status</th>
+                      <th scope="col" className="num">File storage</th>
                       <th scope="col">Created</th>
                       <th scope="col"><span className="visually-hidden">Actions</span></th>
                     </tr>
@@ -48,6 +53,7 @@ export default function TenantsView() {
                         <th scope="row">{t.name}</th>
                         <td className="mono">{t.slug}</td>
                         <td><StatusBadge status={t.status} /></td>
+                        <td className="num"><StorageCell storage={storage.data ? (stored.get(t.id) ?? null) : undefined} /></td>
                         <td>{fmtTime(t.created_at)}</td>
                         <td>
                           {t.status === 'active' ? (
@@ -99,6 +105,18 @@ export default function TenantsView() {
         }
       </QueryState>
       {creating && <CreateTenantDialog onClose={() => setCreating(false)} onCreated={() => void refresh()} />}
+    </>
+  );
+}
+
+/** A tenant's files: their size (of its quota, when there is one) and count; undefined while unknown. */
+function StorageCell({ storage }: { storage: Schemas['TenantStorage'] | null | undefined }) {
+  if (storage === undefined) return <span className="muted">—</span>;
+  if (storage === null) return <span className="muted">No files</span>;
+  return (
+    <>
+      <div>{fmtBytes(storage.bytes)}{storage.quota_bytes ? <span className="muted"> of {fmtBytes(storage.quota_bytes)}</span> : null}</div>
+      <div className="muted small">{fmtInt(storage.files)} file{storage.files === 1 ? '' : 's'}</div>
     </>
   );
 }

@@ -10,7 +10,7 @@ import { Dialog } from '../../components/Dialog';
 import { useNotify } from '../../components/notify';
 import { EmptyState, FormError, PageHeader, QueryState, Section, TableWrap } from '../../components/ui';
 import { UserPicker } from '../../components/UserPicker';
-import { fmtCompact, fmtCost, fmtInt, fmtPercent, fmtTime, utcDay } from '../../format';
+import { fmtBytes, fmtCompact, fmtCost, fmtInt, fmtPercent, fmtTime, utcDay } from '../../format';
 
 type Quota = Schemas['QuotaView'];
 const subjectName = (s: string) => (s === 'tenant' ? 'Whole tenant' : s === 'user_default' ? 'Each user (default)' : 'One user');
@@ -21,9 +21,10 @@ export default function UsageView() {
   const [to, setTo] = useState(utcDay(0));
   return (
     <>
-      <PageHeader title="Quotas and usage" description="Token budgets and what was spent, by day, user and model." />
+      <PageHeader title="Quotas and usage" description="Token budgets and what was spent, by day, user and model; the storage uploaded files take." />
       <Standing />
       <Budgets canWrite={canWrite} />
+      <Storage />
       <Section title="Usage" id="usage-heading">
         <div className="filters compact">
           <label>
@@ -42,6 +43,33 @@ export default function UsageView() {
         </div>
       </Section>
     </>
+  );
+}
+
+/** What the files people attached take of the tenant's storage. */
+function Storage() {
+  const storage = $api.useQuery('get', '/v1/tenant/storage');
+  return (
+    <Section title="File storage" id="storage-heading">
+      <QueryState query={storage} what="file storage">
+        {() => {
+          const s = storage.data;
+          if (!s) return null;
+          const percent = s.quota_bytes ? (100 * s.bytes) / s.quota_bytes : null;
+          return (
+            <ul className="kpis" aria-label="File storage">
+              <li><span className="kpi-value">{fmtInt(s.files)}</span><span className="kpi-label">files uploaded</span></li>
+              <li><span className="kpi-value">{fmtBytes(s.bytes)}</span><span className="kpi-label">stored</span></li>
+              <li>
+                <span className={`kpi-value${percent !== null && percent >= 100 ? ' error' : ''}`}>{s.quota_bytes ? fmtBytes(s.quota_bytes) : 'No limit'}</span>
+                <span className="kpi-label">{percent !== null ? `quota · ${fmtPercent(percent, 0)} used` : 'tenant quota'}</span>
+                {percent !== null && <meter min={0} max={100} low={80} high={99} optimum={0} value={Math.min(100, percent)} aria-label={`${fmtPercent(percent, 0)} of the storage quota used`} />}
+              </li>
+            </ul>
+          );
+        }}
+      </QueryState>
+    </Section>
   );
 }
 

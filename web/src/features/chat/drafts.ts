@@ -1,10 +1,14 @@
-// Unsent drafts survive reloads: each composer's text and the idempotency key of its pending
-// send live in IndexedDB, so a retry after a network error reuses the key (no duplicate turn).
+// Unsent drafts survive reloads: each composer's text, its uploaded files and the idempotency key
+// of its pending send live in IndexedDB, so a retry after a network error reuses the key (no
+// duplicate turn) with the same message.
+import type { AttachedFile } from '../files/attachments';
 
 export interface Draft {
   text: string;
   /** Set when a send was attempted and not confirmed; reused by the retry. */
   idempotencyKey: string | null;
+  /** The files uploaded for it, in order (absent in drafts kept before attachments existed). */
+  files?: AttachedFile[];
 }
 
 const DB = 'confab';
@@ -40,7 +44,7 @@ export async function loadDraft(key: string): Promise<Draft | null> {
 
 export async function saveDraft(key: string, draft: Draft): Promise<void> {
   try {
-    if (!draft.text && !draft.idempotencyKey) await run('readwrite', (s) => s.delete(key));
+    if (!draft.text && !draft.idempotencyKey && !draft.files?.length) await run('readwrite', (s) => s.delete(key));
     else await run('readwrite', (s) => s.put(draft, key));
   } catch {
     /* see loadDraft */
@@ -48,5 +52,5 @@ export async function saveDraft(key: string, draft: Draft): Promise<void> {
 }
 
 export function clearDraft(key: string): Promise<void> {
-  return saveDraft(key, { text: '', idempotencyKey: null });
+  return saveDraft(key, { text: '', idempotencyKey: null, files: [] });
 }

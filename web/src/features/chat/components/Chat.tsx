@@ -1,7 +1,11 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { Me } from '../../../api/client';
 import { describeError } from '../../../shared/errors';
+import { Icon } from '../../../shared/Icon';
 import { preloadMarkdown } from '../../../shared/markdown/LazyMarkdown';
+import { useFileUsage } from '../../files/api';
+import { useAttachments } from '../../files/useAttachments';
+import { useFileDrop } from '../../files/useFileDrop';
 import { useModels, usePresets } from '../../presets/api';
 import { ShareDialog } from '../../shares/components/ShareDialog';
 import { useCancelAnswer, useConversation, usePickChoice, useSwitchBranch, useTurns } from '../api';
@@ -34,13 +38,19 @@ export function Chat({ conversationId, me }: Props) {
   const [composerGeneration, setComposerGeneration] = useState(0);
   const draftKeyOf = (id: string | null) => `${me.id}:${me.active_tenant?.id ?? ''}:${id ?? 'new'}`;
   const draftKey = draftKeyOf(conversationId);
-  const { draft, setDraft, saveText } = useDraft(draftKey);
+  const { draft, setDraft, saveText, saveFiles } = useDraft(draftKey);
+  const limits = useFileUsage().data;
+  const attachments = useAttachments({ saved: draft ? draft.files ?? [] : null, onReady: saveFiles, limits });
+  const drop = useFileDrop(attachments.add);
   const { send, sending, error: sendError } = useSendMessage({
     conversationId,
     draftKeyOf,
     draft,
     setDraft,
-    onSent: () => setComposerGeneration((g) => g + 1),
+    onSent: () => {
+      attachments.clear();
+      setComposerGeneration((g) => g + 1);
+    },
   });
   // Answers of a choice set not picked yet stream together on the set's one stream.
   const choiceSet = openChoiceSet(detail);
@@ -85,14 +95,15 @@ export function Chat({ conversationId, me }: Props) {
     );
   }
 
-  const sendText = (text: string) => send({ text, model, presetChoice, choices });
+  const sendText = (text: string) => send({ text, files: attachments.ready, model, presetChoice, choices });
   const stopOne = (id: string) => void cancelAnswer({ params: { path: { id } } }).catch(() => {});
   const presetModel =
     detail?.preset?.model ??
     (presets?.items.find((p) => `preset:${p.id}` === presetChoice)?.current.model ||
       presets?.plugin_items.find((p) => `plugin:${p.plugin}:${p.id}` === presetChoice)?.model);
   return (
-    <section className="chat" aria-label="Chat">
+    <section className="chat" aria-label="Chat" {...drop.handlers}>
+      {drop.dragging && <div className="drop-hint" aria-hidden="true"><Icon name="paperclip" size={22} /> Drop files to attach them</div>}
       <header className="chat-head">
         <h1 className="chat-title">{detail?.conversation.title ?? (conversationId ? 'Loading…' : 'New chat')}</h1>
         {detail?.preset && (
@@ -162,6 +173,8 @@ export function Chat({ conversationId, me }: Props) {
           onDraft={saveText}
           onSend={sendText}
           onStop={() => void stop()}
+          attachments={attachments}
+          defaultModel={presetModel || models?.[0]?.id}
         />
       )}
       {shareOpen && conversationId && detail && (

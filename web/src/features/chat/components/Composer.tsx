@@ -1,5 +1,9 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type ClipboardEvent } from 'react';
 import type { Schemas } from '../../../api/client';
+import { Icon } from '../../../shared/Icon';
+import { hasImage, pastedName } from '../../files/attachments';
+import { AttachmentChips } from '../../files/components/AttachmentChips';
+import type { Attachments } from '../../files/useAttachments';
 import { MAX_CHOICES } from '../choices';
 
 interface Props {
@@ -18,15 +22,26 @@ interface Props {
   onDraft: (text: string) => void;
   onSend: (text: string) => void;
   onStop: () => void;
+  /** The message's files (see useAttachments); without them nothing can be attached. */
+  attachments?: Attachments;
+  /** The model the empty choice stands for: a picture needs a model with vision. */
+  defaultModel?: string;
 }
 
 /**
- * The message box: Enter sends, Shift+Enter starts a new line, Esc stops an answer.
+ * The message box: Enter sends, Shift+Enter starts a new line, Esc stops an answer. Files come
+ * by the attach button, or pasted (a screenshot); the chat takes dropped ones.
  * `initial` is read when it mounts (the parent remounts it to clear it after a send).
  */
-export function Composer({ initial, models, defaultLabel = 'Default model', model, onModel, choices = 1, onChoices, streaming, busy, onDraft, onSend, onStop }: Props) {
+export function Composer({ initial, models, defaultLabel = 'Default model', model, onModel, choices = 1, onChoices, streaming, busy, onDraft, onSend, onStop, attachments, defaultModel }: Props) {
   const [text, setText] = useState(initial);
   const box = useRef<HTMLTextAreaElement>(null);
+  const picker = useRef<HTMLInputElement>(null);
+  const answering = models.find((m) => m.id === (model || defaultModel));
+  // A picture for a model that cannot see it: the server would refuse the message.
+  const blind = attachments && hasImage(attachments.items) && answering && !answering.vision ? answering : null;
+  const uploading = attachments?.uploading ?? false;
+  const held = busy || uploading || blind !== null;
   useEffect(() => {
     const el = box.current;
     if (!el) return;
@@ -36,8 +51,17 @@ export function Composer({ initial, models, defaultLabel = 'Default model', mode
 
   const submit = () => {
     const t = text.trim();
-    if (!t || busy || streaming) return;
+    if (!t || held || streaming) return;
     onSend(text);
+  };
+
+  const paste = (e: ClipboardEvent<HTMLTextAreaElement>) => {
+    const files = Array.from(e.clipboardData.files);
+    if (!attachments || !files.length) return;
+    // A copied picture comes without text: the paste is the picture. Copied files with their
+    // names as text attach the files and paste nothing.
+    e.preventDefault();
+    attachments.add(files, new Map(files.map((f) => [f, f.type.startsWith('image/') ? pastedName(f) : f.name])));
   };
 
   return (
@@ -48,6 +72,7 @@ export function Composer({ initial, models, defaultLabel = 'Default model', mode
         submit();
       }}
     >
+      {attachments && <AttachmentChips items={attachments.items} onRemove={attachments.remove} announcement={attachments.announcement} />}
       <label className="visually-hidden" htmlFor="composer-text">Message</label>
       <textarea
         id="composer-text"
@@ -65,8 +90,34 @@ export function Composer({ initial, models, defaultLabel = 'Default model', mode
             submit();
           }
         }}
+        onPaste={paste}
       />
+      {blind && (
+        <p className="composer-note warn" role="alert">
+          {blind.display_name} cannot see pictures. Choose a model that can, or remove the picture.
+        </p>
+      )}
       <div className="composer-bar">
+        {attachments && (
+          <>
+            <input
+              ref={picker}
+              type="file"
+              multiple
+              hidden
+              tabIndex={-1}
+              aria-label="Files to attach"
+              onChange={(e) => {
+                const files = Array.from(e.target.files ?? []);
+                e.target.value = ''; // the same file can be picked again
+                if (files.length) attachments.add(files);
+              }}
+            />
+            <button type="button" className="icon attach" aria-label="Attach files" title="Attach files (or drop or paste them here)" onClick={() => picker.current?.click()}>
+              <Icon name="paperclip" size={18} />
+            </button>
+          </>
+        )}
         <label>
           <span className="visually-hidden">Model</span>
           <select aria-label="Model" value={model} onChange={(e) => onModel(e.target.value)}>
@@ -90,7 +141,9 @@ export function Composer({ initial, models, defaultLabel = 'Default model', mode
         {streaming ? (
           <button type="button" className="stop" onClick={onStop} aria-keyshortcuts="Escape">Stop</button>
         ) : (
-          <button type="submit" disabled={busy || !text.trim()}>{busy ? 'Sending…' : 'Send'}</button>
+          <button type="submit" disabled={held || !text.trim()} title={uploading ? 'Waiting for the files to upload' : undefined}>
+            {busy ? 'Sending…' : uploading ? 'Uploading…' : 'Send'}
+          </button>
         )}
       </div>
     </form>

@@ -1,6 +1,8 @@
 import { useState, type ReactNode } from 'react';
 import type { Message } from '../../../api/client';
+import { sentence } from '../../../shared/format';
 import { LazyMarkdown as Markdown } from '../../../shared/markdown/LazyMarkdown';
+import { MessageFiles } from '../../files/components/MessageFiles';
 
 interface Props {
   message: Message;
@@ -39,6 +41,7 @@ export function MessageRow({ message: m, busy, onBranch, onRegenerate, onContinu
           </span>
         )}
       </div>
+      {m.files && m.files.length > 0 && <MessageFiles files={m.files} />}
       {editing ? (
         <form
           className="edit"
@@ -90,11 +93,4 @@ export function MessageRow({ message: m, busy, onBranch, onRegenerate, onContinu
       )}
     </article>
   );
-}
-
-/** A server message as a sentence: capitalised, ending with a full stop. */
-function sentence(text: string): string {
-  const t = text.trim();
-  if (!t) return '';
-  return t[0]?.toUpperCase() + t.slice(1) + (/[.!?]$/.test(t) ? '' : '.');
 }

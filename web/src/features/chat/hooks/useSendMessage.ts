@@ -5,6 +5,7 @@ import { turnSent } from '../../../api/telemetry';
 import { navigate } from '../../../router';
 import { describeError } from '../../../shared/errors';
 import { conversationKey, refreshConversationLists } from '../../conversations/api';
+import type { AttachedFile } from '../../files/attachments';
 import { clearDraft, saveDraft, type Draft } from '../drafts';
 import { presetBody, titleFrom } from '../messages';
 
@@ -24,6 +25,8 @@ interface Options {
 
 interface Send {
   text: string;
+  /** The uploaded files it carries, in order. */
+  files?: AttachedFile[];
   /** '' leaves the model to the conversation's preset (or the organisation's default). */
   model: string;
   /** A new chat's preset (see `presetBody`). */
@@ -33,8 +36,9 @@ interface Send {
 }
 
 /**
- * Sends a message. Its idempotency key is stored with the draft before the request goes out, so a
- * retry (even after a reload) reuses it and the server makes the turn once. The whole send is one
+ * Sends a message with its files. Its idempotency key is stored with the draft (text and files)
+ * before the request goes out, so a retry (even after a reload) reuses it and the server makes the
+ * turn once. The whole send is one
  * mutation, so `sending` covers every step; a failure is reported as `error`, above the composer.
  */
 export function useSendMessage({ conversationId, draftKeyOf, draft, setDraft, onSent }: Options) {
@@ -46,7 +50,7 @@ export function useSendMessage({ conversationId, draftKeyOf, draft, setDraft, on
   });
 
   const mutation = useMutation({
-    mutationFn: async ({ text, model, presetChoice, choices = 1 }: Send) => {
+    mutationFn: async ({ text, files = [], model, presetChoice, choices = 1 }: Send) => {
       const key = draft?.idempotencyKey ?? newIdempotencyKey();
       setError(null);
       let id = conversationId;
@@ -59,16 +63,16 @@ export function useSendMessage({ conversationId, draftKeyOf, draft, setDraft, on
           draftKey = draftKeyOf(id);
         }
         // The key is stored with the draft first: a retry (even after a reload) reuses it.
-        await saveDraft(draftKey, { text, idempotencyKey: key });
-        setDraft({ text, idempotencyKey: key });
+        await saveDraft(draftKey, { text, idempotencyKey: key, files });
+        setDraft({ text, idempotencyKey: key, files });
         const sentAt = performance.now();
         const turn = await call(
-          api.POST('/v1/conversations/{id}/messages', { params: { path: { id }, header: { 'Idempotency-Key': key } }, body: { content: text, ...(model ? { model } : {}), ...(choices > 1 ? { choices } : {}) } }),
+          api.POST('/v1/conversations/{id}/messages', { params: { path: { id }, header: { 'Idempotency-Key': key } }, body: { content: text, file_ids: files.map((f) => f.id), ...(model ? { model } : {}), ...(choices > 1 ? { choices } : {}) } }),
         );
         // Timed from here to the first token and the end shown (api/telemetry.ts).
         if (typeof turn === 'object' && turn !== null && !turn.replayed) turnSent(turn.assistant_message.id, sentAt);
         await clearDraft(draftKey);
-        setDraft({ text: '', idempotencyKey: null });
+        setDraft({ text: '', idempotencyKey: null, files: [] });
         onSent();
         void refreshConversationLists(client);
         if (!conversationId) navigate(`/c/${id}`);

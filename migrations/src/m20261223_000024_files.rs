@@ -1,7 +1,8 @@
 //! Attachments: the files users upload (`files`), the parts of a message beyond its text
 //! (`message_parts`, each a reference to a file, in order), which catalogue models accept images
 //! (`tenant_models.vision`), and the file names a share snapshot's messages carried
-//! (`share_messages.files`).
+//! (`share_messages.files`); `conversations.has_files` spares the turns of conversations without
+//! files the look for parts.
 //!
 //! A file's bytes live in the file store (local disk or S3-compatible storage) under a key of the
 //! tenant and the content's SHA-256, so identical uploads in a tenant share one object; the row
@@ -67,6 +68,12 @@ enum TenantModels {
 enum ShareMessages {
     Table,
     Files,
+}
+
+#[derive(DeriveIden)]
+enum Conversations {
+    Table,
+    HasFiles,
 }
 
 #[async_trait::async_trait]
@@ -175,6 +182,16 @@ impl MigrationTrait for Migration {
                 Table::alter()
                     .table(TenantModels::Table)
                     .add_column(ColumnDef::new(TenantModels::Vision).boolean().not_null().default(false))
+                    .to_owned(),
+            )
+            .await?;
+        // Whether any message of the conversation ever carried a file: a turn of a conversation
+        // without files (nearly all of them) reads no parts.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Conversations::Table)
+                    .add_column(ColumnDef::new(Conversations::HasFiles).boolean().not_null().default(false))
                     .to_owned(),
             )
             .await?;

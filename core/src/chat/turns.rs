@@ -533,7 +533,11 @@ impl ChatService {
         let system = preset.as_ref().map(|p| p.system_prompt.clone()).filter(|p| !p.trim().is_empty());
         let temperature = preset.as_ref().and_then(|p| p.temperature).map(|t| t as f32);
         let all = store::messages::of_conversation(conn, scope.tenant, conv.id).await?;
-        let parts = store::files::parts_of_conversation(conn, scope.tenant, conv.id).await?;
+        let parts = if conv.has_files {
+            store::files::parts_of_conversation(conn, scope.tenant, conv.id).await?
+        } else {
+            Vec::new()
+        };
         let fresh = match *action {
             Action::Send { files, .. } if !files.is_empty() => self.files.for_message(scope, files).await?,
             // An edit carries the original's files that are still there.
@@ -551,8 +555,12 @@ impl ChatService {
             });
         }
         let material = |leaf: Option<MessageId>, new_user: Option<MessageId>| {
-            let path: std::collections::HashSet<MessageId> =
-                context::path_to(&all, leaf).iter().map(|m| m.id).collect();
+            // Only a conversation with files has a path to look along.
+            let path: std::collections::HashSet<MessageId> = if parts.is_empty() {
+                Default::default()
+            } else {
+                context::path_to(&all, leaf).iter().map(|m| m.id).collect()
+            };
             let in_path: Vec<_> = parts.iter().filter(|p| path.contains(&p.message_id)).cloned().collect();
             let fresh: Vec<_> = new_user.map(|id| (id, fresh.clone())).into_iter().collect();
             self.files.prompt_material(scope.tenant, in_path, fresh, spec.vision)

@@ -21,6 +21,8 @@ pub struct Conversation {
     pub plugin_preset: Option<(uuid::Uuid, String)>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Whether any of its messages ever carried a file.
+    pub has_files: bool,
 }
 
 impl From<conversation::Model> for Conversation {
@@ -34,6 +36,7 @@ impl From<conversation::Model> for Conversation {
             active_leaf_id: m.active_leaf_id.map(MessageId),
             preset_version_id: m.preset_version_id.map(PresetVersionId),
             plugin_preset: m.plugin_preset_version_id.zip(m.plugin_preset_id),
+            has_files: m.has_files,
             created_at: m.created_at,
             updated_at: m.updated_at,
         }
@@ -62,6 +65,7 @@ pub async fn insert(
         created_at: Set(at),
         updated_at: Set(at),
         deleted_at: Set(None),
+        has_files: Set(false),
     }
     .insert(conn)
     .await?
@@ -156,6 +160,17 @@ pub async fn set_active_leaf_titled(
         .exec(conn)
         .await?;
     super::expect_one(res.rows_affected, "conversation")
+}
+
+/// Notes that a message of the conversation carries files.
+pub async fn mark_has_files(conn: &impl Conn, tenant: TenantId, id: ConversationId) -> AppResult<()> {
+    conversation::Entity::update_many()
+        .col_expr(conversation::Column::HasFiles, true.into())
+        .filter(conversation::Column::Id.eq(id.0))
+        .filter(conversation::Column::TenantId.eq(tenant.0))
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 /// The owner's delete: marks the conversation deleted (hidden from then on). The purge removes

@@ -318,7 +318,7 @@ pub async fn insert_parts(
         size_bytes: Set(f.size_bytes as i64),
     });
     message_part::Entity::insert_many(rows).exec(conn).await?;
-    Ok(())
+    super::conversations::mark_has_files(conn, tenant, conversation).await
 }
 
 /// Every file part of a conversation's messages, in message and position order.

@@ -17,6 +17,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// Set by the owner's delete: hidden everywhere, hard-deleted by the purge after the grace period.
     pub deleted_at: Option<DateTimeUtc>,
+    /// Whether any of its messages ever carried a file (`message_parts`).
+    pub has_files: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -301,8 +301,10 @@ impl ChatApi {
             TreeView::Branch => branch(messages, conversation.active_leaf_id),
             TreeView::Tree => messages.into_iter().map(Into::into).collect(),
         };
-        let parts = state.chat.files().parts_of_conversation(scope.tenant, conversation.id).await?;
-        attach_files(messages.iter_mut(), parts);
+        if conversation.has_files {
+            let parts = state.chat.files().parts_of_conversation(scope.tenant, conversation.id).await?;
+            attach_files(messages.iter_mut(), parts);
+        }
         let preset = pinned(&state, &scope, &conversation).await?;
         let choice_sets = choice_set_view(&state, &scope, conversation.id).await?;
         Ok(Json(ConversationDetail { conversation: conversation.into(), preset, view, messages, choice_sets }))

@@ -72,6 +72,9 @@ pub struct FilesConfig {
     pub max_files_per_message: usize,
     /// Seconds a PDF's text extraction may take before the file is refused.
     pub extract_timeout_secs: u64,
+    /// Days an upload that was never attached to a message is kept (the retention purge removes
+    /// it after; a legal hold on its owner keeps it); 0 keeps such uploads.
+    pub unattached_days: u64,
 }
 
 /// Where uploaded files' bytes are kept.
@@ -117,6 +120,7 @@ impl Default for FilesConfig {
             max_prompt_chars: 200_000,
             max_files_per_message: 10,
             extract_timeout_secs: 20,
+            unattached_days: 7,
         }
     }
 }

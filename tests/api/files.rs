@@ -541,6 +541,50 @@ async fn retention_holds_and_erasure_cover_files(b: Backend) {
     let _ = fresh;
 }
 
+async fn uploads_never_sent_go_after_a_week_unless_held(b: Backend) {
+    let opts = Options::default().env("CONFAB_RETENTION__INTERVAL_SECS", "0");
+    let (_upstream, app, admin) = setup(b, opts).await;
+    let ann_id = app.create_user(&admin, "ann@acme.example", "member").await;
+    let ann = app.login("ann@acme.example", PASSWORD).await;
+    let forgotten = uploaded(&admin, "forgotten.txt", b"never sent".to_vec()).await;
+    let sent = uploaded(&admin, "sent.txt", b"sent once".to_vec()).await;
+    let recent = uploaded(&admin, "recent.txt", b"uploaded today".to_vec()).await;
+    let held = uploaded(&ann, "held.txt", b"ann's, under a hold".to_vec()).await;
+    let conv = admin.conversation().await;
+    sent_and_answered(&admin, &conv, "k1", json!({ "content": "a", "model": "gpt-4o", "file_ids": [sent["id"]] }))
+        .await;
+    let db = app.db.connect().await;
+    for f in [&forgotten, &sent, &held] {
+        exec(&db, "UPDATE files SET created_at = ? WHERE id = ?", vec![days_ago(8).into(), id_of(&f["id"]).into()])
+            .await;
+    }
+    let (s, hold) = admin
+        .send(
+            Method::POST,
+            "/v1/tenant/legal-holds",
+            Some(json!({ "scope": "user", "subject_id": ann_id, "case_name": "Matter 11", "reason": "keep" })),
+        )
+        .await;
+    assert_eq!(s, 201, "{hold}");
+    // No retention policy is needed: a week is the installation's setting.
+    let preview = admin.get_json("/v1/tenant/retention/preview").await;
+    let due =
+        |kind: &str| preview["items"].as_array().unwrap().iter().find(|i| i["kind"] == kind).unwrap()["count"].clone();
+    assert_eq!(due("unattached_files"), 1, "{preview}");
+    assert_eq!(due("files"), 0, "{preview}");
+    let run = app.cli(&["retention", "run"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let names: Vec<String> = admin.get_json("/v1/files").await["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["recent.txt", "sent.txt"]);
+    assert_eq!(ann.get_json("/v1/files").await["items"].as_array().unwrap().len(), 1, "the hold keeps ann's");
+    let _ = recent;
+}
+
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     let Ok(entries) = std::fs::read_dir(dir) else { return out };
@@ -561,6 +605,7 @@ both_backends!(
     other_users_and_tenants_never_reach_a_file,
     deletion_dedup_and_quotas,
     retention_holds_and_erasure_cover_files,
+    uploads_never_sent_go_after_a_week_unless_held,
 );
 
 /// Two replicas with their own working directories share uploads through an S3-compatible store

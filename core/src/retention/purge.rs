@@ -62,6 +62,7 @@ pub fn steps() -> Vec<Box<dyn PurgeStep>> {
         Box::new(ExpiredConversations),
         Box::new(DeletedConversations),
         Box::new(Files),
+        Box::new(UnattachedFiles),
         Box::new(Shares),
         Box::new(UsageEvents),
         Box::new(AuditEntries),
@@ -332,32 +333,83 @@ impl PurgeStep for Files {
         ])
     }
     async fn purge_batch(&self, ctx: &StepCtx<'_>) -> AppResult<Vec<KindCount>> {
+        let mut q = Sql::new(ctx.store.backend());
+        let Some(due) = files_due(&mut q, ctx) else { return Ok(vec![]) };
+        purge_files(ctx, q, due, self.name()).await
+    }
+}
+
+/// Uploads never attached to a message, older than `files.unattached_days` (whatever the
+/// tenant's policy): what a user uploaded and did not send does not stay forever. A hold on the
+/// tenant or the owner keeps them.
+struct UnattachedFiles;
+
+fn unattached_due(q: &mut Sql, ctx: &StepCtx<'_>) -> Option<String> {
+    let days = ctx.files?.config().unattached_days;
+    if days == 0 {
+        return None;
+    }
+    // Bound in the order they appear (SQLite's placeholders are positional).
+    let tenant = q.bind(ctx.tenant.0);
+    let cutoff = q.bind(ctx.now - Duration::days(i64::try_from(days).unwrap_or(i64::MAX / 86_400_000)));
+    // What the policy's `files` step takes (older than the conversation period) is not counted
+    // twice.
+    let not_expired = match ctx.cutoff(ctx.policy.conversation_days) {
+        Some(expired) => format!("AND f.created_at >= {}", q.bind(expired)),
+        None => String::new(),
+    };
+    Some(format!(
+        "f.tenant_id = {tenant} AND f.created_at < {cutoff} {not_expired} AND NOT {} AND NOT EXISTS (
+            SELECT 1 FROM message_parts p WHERE p.file_id = f.id)",
+        held("f.tenant_id", "f.owner_id", "NULL")
+    ))
+}
+
+#[async_trait::async_trait]
+impl PurgeStep for UnattachedFiles {
+    fn name(&self) -> &'static str {
+        "unattached_files"
+    }
+    async fn preview(&self, ctx: &StepCtx<'_>) -> AppResult<Vec<KindCount>> {
+        let mut q = Sql::new(ctx.store.backend());
+        let Some(due) = unattached_due(&mut q, ctx) else { return Ok(vec![count(self.name(), 0)]) };
+        Ok(vec![
+            count_and_oldest(ctx.store.conn(), q, format!("files f WHERE {due}"), "f.created_at", self.name()).await?,
+        ])
+    }
+    async fn purge_batch(&self, ctx: &StepCtx<'_>) -> AppResult<Vec<KindCount>> {
         let backend = ctx.store.backend();
         let mut q = Sql::new(backend);
-        let Some(due) = files_due(&mut q, ctx) else { return Ok(vec![]) };
-        let txn = ctx.store.begin().await?;
-        let text = format!(
-            "SELECT f.id, f.storage_key FROM files f WHERE {due} ORDER BY f.created_at, f.id LIMIT {} {}",
-            ctx.batch_size,
-            lock_rows(backend)
-        );
-        let rows = all(&*txn, q, text).await?;
-        let due: Vec<(Uuid, String)> =
-            rows.iter().filter_map(|r| Some((r.try_get("", "id").ok()?, r.try_get("", "storage_key").ok()?))).collect();
-        if due.is_empty() {
-            return Ok(vec![]);
-        }
-        let ids: Vec<Uuid> = due.iter().map(|(id, _)| *id).collect();
-        let keys: Vec<String> = due.into_iter().map(|(_, key)| key).collect();
-        let deleted = delete_files(&*txn, ctx.tenant, &ids).await?;
-        let counts = vec![count(self.name(), deleted)];
-        audit_batch(&*txn, ctx, self.name(), &counts).await?;
-        txn.commit().await?;
-        if let Some(files) = ctx.files {
-            files.forget_objects(ctx.tenant, &keys).await;
-        }
-        Ok(counts)
+        let Some(due) = unattached_due(&mut q, ctx) else { return Ok(vec![]) };
+        purge_files(ctx, q, due, self.name()).await
     }
+}
+
+/// Deletes one batch of the files `due` selects (over `f`, bound into `q`), audited as `step`,
+/// then their objects that no other file uses.
+async fn purge_files(ctx: &StepCtx<'_>, q: Sql, due: String, step: &'static str) -> AppResult<Vec<KindCount>> {
+    let txn = ctx.store.begin().await?;
+    let text = format!(
+        "SELECT f.id, f.storage_key FROM files f WHERE {due} ORDER BY f.created_at, f.id LIMIT {} {}",
+        ctx.batch_size,
+        lock_rows(ctx.store.backend())
+    );
+    let rows = all(&*txn, q, text).await?;
+    let due: Vec<(Uuid, String)> =
+        rows.iter().filter_map(|r| Some((r.try_get("", "id").ok()?, r.try_get("", "storage_key").ok()?))).collect();
+    if due.is_empty() {
+        return Ok(vec![]);
+    }
+    let ids: Vec<Uuid> = due.iter().map(|(id, _)| *id).collect();
+    let keys: Vec<String> = due.into_iter().map(|(_, key)| key).collect();
+    let deleted = delete_files(&*txn, ctx.tenant, &ids).await?;
+    let counts = vec![count(step, deleted)];
+    audit_batch(&*txn, ctx, step, &counts).await?;
+    txn.commit().await?;
+    if let Some(files) = ctx.files {
+        files.forget_objects(ctx.tenant, &keys).await;
+    }
+    Ok(counts)
 }
 
 /// Deletes files of the tenant by id (their message parts keep the name, without the file).

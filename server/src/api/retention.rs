@@ -113,8 +113,9 @@ impl From<TenantPolicy> for TenantRetention {
 /// How many rows of one kind the purge would delete now, and the oldest of them.
 #[derive(Debug, Object)]
 pub struct RetentionKindCount {
-    /// `conversations`, `messages`, `deleted_conversations`, `deleted_messages`, `shares`,
-    /// `share_views` or `usage_events`.
+    /// `conversations`, `messages`, `deleted_conversations`, `deleted_messages`, `files`
+    /// (uploads no kept conversation carries), `unattached_files` (uploads never sent, after
+    /// `files.unattached_days`), `shares`, `share_views`, `usage_events` or `audit_entries`.
     pub kind: String,
     /// Rows due.
     pub count: u64,

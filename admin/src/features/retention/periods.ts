@@ -108,6 +108,8 @@ export const KIND_LABELS: Record<string, string> = {
   deleted_conversations: 'Deleted conversations past the grace',
   deleted_messages: 'Messages in them',
   idempotency_keys: 'Idempotency keys',
+  files: 'Uploaded files no kept conversation carries',
+  unattached_files: 'Uploads never sent (after a week)',
   shares: 'Shares',
   share_views: 'Share views',
   usage_events: 'Usage events',

@@ -4283,8 +4283,9 @@ export interface components {
              */
             count: number;
             /**
-             * @description `conversations`, `messages`, `deleted_conversations`, `deleted_messages`, `shares`,
-             *     `share_views` or `usage_events`.
+             * @description `conversations`, `messages`, `deleted_conversations`, `deleted_messages`, `files`
+             *     (uploads no kept conversation carries), `unattached_files` (uploads never sent, after
+             *     `files.unattached_days`), `shares`, `share_views`, `usage_events` or `audit_entries`.
              */
             kind: string;
             /**

@@ -18,8 +18,9 @@ class RetentionKindCount:
 
     Attributes:
         count (int): Rows due.
-        kind (str): `conversations`, `messages`, `deleted_conversations`, `deleted_messages`, `shares`,
-            `share_views` or `usage_events`.
+        kind (str): `conversations`, `messages`, `deleted_conversations`, `deleted_messages`, `files`
+            (uploads no kept conversation carries), `unattached_files` (uploads never sent, after
+            `files.unattached_days`), `shares`, `share_views`, `usage_events` or `audit_entries`.
         oldest (datetime.datetime | None | Unset): The oldest due row's date (last activity, deletion, creation, view or
             turn).
     """

@@ -39,13 +39,16 @@ pub enum FileKindView {
 #[derive(Debug, Object)]
 #[oai(rename = "File")]
 pub struct FileView {
+    /// The file's id: attach it with `file_ids` when sending a message.
     pub id: Uuid,
     /// The name it was uploaded under, made safe (no folders, no control characters).
     pub name: String,
     /// What the content is, as sniffed from its bytes (never taken from the name or the upload's
     /// header). HTML is never `text/html`.
     pub media_type: String,
+    /// What the file is to the prompt.
     pub kind: FileKindView,
+    /// Its size in bytes.
     pub size_bytes: u64,
     /// The SHA-256 of the content, in hex.
     pub sha256: String,
@@ -60,6 +63,7 @@ pub struct FileView {
     pub text_chars: Option<u64>,
     /// The extracted text was longer than Confab keeps; the prompt gets its beginning, with a note.
     pub text_truncated: bool,
+    /// When it was uploaded.
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
@@ -92,6 +96,7 @@ impl From<FileRecord> for FileView {
 /// A page of the caller's files, newest first.
 #[derive(Debug, Object)]
 pub struct FilePage {
+    /// The files, newest first.
     pub items: Vec<FileView>,
     /// Pass as `cursor` for the next page; null on the last.
     #[oai(nullable)]
@@ -117,8 +122,11 @@ pub struct StorageUsage {
 /// What a tenant's files take.
 #[derive(Debug, Object)]
 pub struct TenantStorage {
+    /// The tenant.
     pub tenant_id: Uuid,
+    /// Its users' files.
     pub files: u64,
+    /// Bytes they take (identical files of a tenant are stored once, but counted for each).
     pub bytes: u64,
     /// Bytes the tenant may store; null when unlimited.
     #[oai(nullable)]
@@ -128,6 +136,7 @@ pub struct TenantStorage {
 /// Storage of every tenant that has files.
 #[derive(Debug, Object)]
 pub struct TenantStorageList {
+    /// One entry per tenant with files.
     pub items: Vec<TenantStorage>,
 }
 
@@ -177,6 +186,17 @@ fn disposition(name: &str) -> String {
         .collect();
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
+
+/// Every `Content-Type` a download can have (the spec lists them for `files_content`).
+pub const SERVED_TYPES: &[&str] = &[
+    "text/plain",
+    "application/pdf",
+    confab_core::files::sniff::DOCX,
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+];
 
 fn served_type(media_type: &str) -> String {
     // Text of any kind is served as plain text: a browser never renders an upload as a page.
@@ -246,14 +266,26 @@ impl FilesApi {
 
     /// One of my files.
     #[oai(path = "/files/:id", method = "get", operation_id = "files_get")]
-    async fn get(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Json<FileView>> {
+    async fn get(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        /// The file's id.
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<FileView>> {
         let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_READ).await?;
         Ok(Json(state.chat.files().get(&scope, FileId(id.0)).await?.into()))
     }
 
     /// Download one of my files.
     #[oai(path = "/files/:id/content", method = "get", operation_id = "files_content")]
-    async fn content(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Content> {
+    async fn content(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        /// The file's id.
+        id: Path<Uuid>,
+    ) -> ApiResult<Content> {
         let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_READ).await?;
         let (record, bytes) = state.chat.files().content(&scope, FileId(id.0)).await?;
         Ok(Content::Ok(
@@ -268,7 +300,13 @@ impl FilesApi {
 
     /// Delete one of my files. Messages that carried it keep its name (and say it was deleted).
     #[oai(path = "/files/:id", method = "delete", operation_id = "files_delete")]
-    async fn delete(&self, state: Data<&Arc<AppState>>, auth: Auth, id: Path<Uuid>) -> ApiResult<Deleted> {
+    async fn delete(
+        &self,
+        state: Data<&Arc<AppState>>,
+        auth: Auth,
+        /// The file's id.
+        id: Path<Uuid>,
+    ) -> ApiResult<Deleted> {
         let scope = state.authz.require_tenant(&auth.0, Permission::CONVERSATIONS_WRITE).await?;
         state.chat.files().delete(&scope, &actor_of(&auth.0), FileId(id.0)).await?;
         Ok(Deleted::NoContent)
@@ -323,5 +361,9 @@ mod tests {
         );
         assert_eq!(served_type("text/markdown"), "text/plain; charset=utf-8");
         assert_eq!(served_type("image/png"), "image/png");
+        for t in ["text/plain", "text/markdown", "text/csv", "application/json"] {
+            let served = served_type(t);
+            assert!(SERVED_TYPES.iter().any(|s| served.starts_with(s)), "{t} is served as a listed type");
+        }
     }
 }

@@ -143,6 +143,19 @@ fn finish_spec(spec: &str) -> String {
                     parameter["required"] = true.into();
                 }
             }
+            // A download is served as what the file is: every media type an upload can be sniffed
+            // as (text of any kind as text/plain).
+            if operation["operationId"] == "files_content"
+                && let Some(ok) = operation["responses"].get_mut("200")
+            {
+                let binary = serde_json::json!({ "schema": { "type": "string", "format": "binary" } });
+                let content: serde_json::Map<String, serde_json::Value> =
+                    crate::api::files::SERVED_TYPES.iter().map(|t| (t.to_string(), binary.clone())).collect();
+                ok["content"] = content.into();
+                if let Some(headers) = ok["headers"].as_object_mut() {
+                    headers.remove("CONTENT-TYPE");
+                }
+            }
             let Some(responses) = operation["responses"].as_object_mut() else { continue };
             for (status, response) in responses.iter_mut() {
                 if let Some(stream) = response.get_mut("content").and_then(|c| c.get_mut("text/event-stream")) {

@@ -196,9 +196,13 @@ pub struct SnapshotMessageView {
 /// A file a shared message carried.
 #[derive(Debug, Object)]
 pub struct SharedFileView {
+    /// Its name when it was attached.
     pub name: String,
+    /// Its sniffed media type.
     pub media_type: String,
+    /// What it was to the prompt.
     pub kind: crate::api::files::FileKindView,
+    /// Its size in bytes.
     pub size_bytes: u64,
 }
 

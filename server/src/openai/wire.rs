@@ -485,7 +485,7 @@ mod tests {
             (json!({"model": "m", "messages": [{"role": "tool", "content": "x"}]}), "messages[0].tool_call_id"),
             (
                 json!({"model": "m", "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}]}),
-                "messages[0].content[0]",
+                "messages[0].content[0].image_url.url",
             ),
             (
                 json!({"model": "m", "messages": [{"role": "user", "content": "x"}], "tools": [{"type": "retrieval", "function": {"name": "f"}}]}),

@@ -134,7 +134,9 @@ pub struct MessageFileView {
     pub name: String,
     /// Its sniffed media type.
     pub media_type: String,
+    /// What it is to the prompt.
     pub kind: crate::api::files::FileKindView,
+    /// Its size in bytes.
     pub size_bytes: u64,
 }
 

@@ -2894,16 +2894,23 @@ export interface components {
          * @description An uploaded file.
          */
         File: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was uploaded.
+             */
             created_at: string;
             /**
              * Format: uint32
              * @description An image's height in pixels.
              */
             height?: number | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The file's id: attach it with `file_ids` when sending a message.
+             */
             id: string;
-            kind: components["schemas"]["FileKind"];
+            /** @description What the file is to the prompt. */
+            kind: components["schemas"]["FileKind"] & unknown;
             /**
              * @description What the content is, as sniffed from its bytes (never taken from the name or the upload's
              *     header). HTML is never `text/html`.
@@ -2913,7 +2920,10 @@ export interface components {
             name: string;
             /** @description The SHA-256 of the content, in hex. */
             sha256: string;
-            /** Format: uint64 */
+            /**
+             * Format: uint64
+             * @description Its size in bytes.
+             */
             size_bytes: number;
             /**
              * Format: uint64
@@ -2938,6 +2948,7 @@ export interface components {
          * @description A page of the caller's files, newest first.
          */
         FilePage: {
+            /** @description The files, newest first. */
             items: components["schemas"]["File"][];
             /** @description Pass as `cursor` for the next page; null on the last. */
             next_cursor?: string | null;
@@ -3178,12 +3189,16 @@ export interface components {
              * @description The file (`GET /v1/files/{id}`); null once its owner deleted it.
              */
             file_id?: string | null;
-            kind: components["schemas"]["FileKind"];
+            /** @description What it is to the prompt. */
+            kind: components["schemas"]["FileKind"] & unknown;
             /** @description Its sniffed media type. */
             media_type: string;
             /** @description Its name when it was attached. */
             name: string;
-            /** Format: uint64 */
+            /**
+             * Format: uint64
+             * @description Its size in bytes.
+             */
             size_bytes: number;
         };
         /**
@@ -4662,10 +4677,16 @@ export interface components {
          * @description A file a shared message carried.
          */
         SharedFileView: {
-            kind: components["schemas"]["FileKind"];
+            /** @description What it was to the prompt. */
+            kind: components["schemas"]["FileKind"] & unknown;
+            /** @description Its sniffed media type. */
             media_type: string;
+            /** @description Its name when it was attached. */
             name: string;
-            /** Format: uint64 */
+            /**
+             * Format: uint64
+             * @description Its size in bytes.
+             */
             size_bytes: number;
         };
         /**
@@ -5098,16 +5119,25 @@ export interface components {
          * @description What a tenant's files take.
          */
         TenantStorage: {
-            /** Format: uint64 */
+            /**
+             * Format: uint64
+             * @description Bytes they take (identical files of a tenant are stored once, but counted for each).
+             */
             bytes: number;
-            /** Format: uint64 */
+            /**
+             * Format: uint64
+             * @description Its users' files.
+             */
             files: number;
             /**
              * Format: uint64
              * @description Bytes the tenant may store; null when unlimited.
              */
             quota_bytes?: number | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The tenant.
+             */
             tenant_id: string;
         };
         /**
@@ -5115,6 +5145,7 @@ export interface components {
          * @description Storage of every tenant that has files.
          */
         TenantStorageList: {
+            /** @description One entry per tenant with files. */
             items: components["schemas"]["TenantStorage"][];
         };
         /**
@@ -9209,6 +9240,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The file's id. */
                 id: string;
             };
             cookie?: never;
@@ -9354,6 +9386,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The file's id. */
                 id: string;
             };
             cookie?: never;
@@ -9497,6 +9530,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The file's id. */
                 id: string;
             };
             cookie?: never;
@@ -9512,13 +9546,17 @@ export interface operations {
                     "CACHE-CONTROL": string;
                     "CONTENT-DISPOSITION": string;
                     "CONTENT-SECURITY-POLICY": string;
-                    /** @description The sniffed media type (text as `text/plain; charset=utf-8`). */
-                    "CONTENT-TYPE": string;
                     "X-CONTENT-TYPE-OPTIONS": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": string;
+                    "application/pdf": string;
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                    "image/gif": string;
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "image/webp": string;
+                    "text/plain": string;
                 };
             };
             /**

@@ -19,14 +19,14 @@ class File:
     """An uploaded file.
 
     Attributes:
-        created_at (datetime.datetime):
-        id (UUID):
+        created_at (datetime.datetime): When it was uploaded.
+        id (UUID): The file's id: attach it with `file_ids` when sending a message.
         kind (FileKind): What a file is to the prompt.
         media_type (str): What the content is, as sniffed from its bytes (never taken from the name or the upload's
             header). HTML is never `text/html`.
         name (str): The name it was uploaded under, made safe (no folders, no control characters).
         sha256 (str): The SHA-256 of the content, in hex.
-        size_bytes (int):
+        size_bytes (int): Its size in bytes.
         text_truncated (bool): The extracted text was longer than Confab keeps; the prompt gets its beginning, with a
             note.
         height (int | None | Unset): An image's height in pixels.

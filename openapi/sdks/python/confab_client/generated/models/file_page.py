@@ -20,7 +20,7 @@ class FilePage:
     """A page of the caller's files, newest first.
 
     Attributes:
-        items (list[File]):
+        items (list[File]): The files, newest first.
         next_cursor (None | str | Unset): Pass as `cursor` for the next page; null on the last.
     """
 

@@ -21,7 +21,7 @@ class MessageFileView:
         kind (FileKind): What a file is to the prompt.
         media_type (str): Its sniffed media type.
         name (str): Its name when it was attached.
-        size_bytes (int):
+        size_bytes (int): Its size in bytes.
         file_id (None | Unset | UUID): The file (`GET /v1/files/{id}`); null once its owner deleted it.
     """
 

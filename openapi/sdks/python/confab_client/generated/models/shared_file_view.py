@@ -17,9 +17,9 @@ class SharedFileView:
 
     Attributes:
         kind (FileKind): What a file is to the prompt.
-        media_type (str):
-        name (str):
-        size_bytes (int):
+        media_type (str): Its sniffed media type.
+        name (str): Its name when it was attached.
+        size_bytes (int): Its size in bytes.
     """
 
     kind: FileKind

@@ -17,9 +17,9 @@ class TenantStorage:
     """What a tenant's files take.
 
     Attributes:
-        bytes_ (int):
-        files (int):
-        tenant_id (UUID):
+        bytes_ (int): Bytes they take (identical files of a tenant are stored once, but counted for each).
+        files (int): Its users' files.
+        tenant_id (UUID): The tenant.
         quota_bytes (int | None | Unset): Bytes the tenant may store; null when unlimited.
     """
 

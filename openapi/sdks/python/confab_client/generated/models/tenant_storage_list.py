@@ -18,7 +18,7 @@ class TenantStorageList:
     """Storage of every tenant that has files.
 
     Attributes:
-        items (list[TenantStorage]):
+        items (list[TenantStorage]): One entry per tenant with files.
     """
 
     items: list[TenantStorage]

@@ -484,16 +484,7 @@ impl RetentionService {
                 q.bind(u),
                 held("c.tenant_id", "c.owner_id", "c.id")
             );
-            let rows = all(&*txn, q, text).await?;
-            let files: Vec<(Uuid, String)> = rows
-                .iter()
-                .filter_map(|r| Some((r.try_get("", "id").ok()?, r.try_get("", "storage_key").ok()?)))
-                .collect();
-            for chunk in files.chunks(200) {
-                let ids: Vec<Uuid> = chunk.iter().map(|(id, _)| *id).collect();
-                erased.files += purge::delete_files(&*txn, scope.tenant, &ids).await?;
-            }
-            forgotten = files.into_iter().map(|(_, key)| key).collect();
+            (erased.files, forgotten) = purge::delete_selected_files(&*txn, scope.tenant, q, text).await?;
             // Presets they own (versions go with them); conversations that pinned one keep working unpinned.
             let mut q = Sql::new(backend);
             let text = format!("DELETE FROM presets WHERE tenant_id = {} AND owner_id = {}", q.bind(t), q.bind(u));

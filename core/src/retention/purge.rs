@@ -394,15 +394,10 @@ async fn purge_files(ctx: &StepCtx<'_>, q: Sql, due: String, step: &'static str)
         ctx.batch_size,
         lock_rows(ctx.store.backend())
     );
-    let rows = all(&*txn, q, text).await?;
-    let due: Vec<(Uuid, String)> =
-        rows.iter().filter_map(|r| Some((r.try_get("", "id").ok()?, r.try_get("", "storage_key").ok()?))).collect();
-    if due.is_empty() {
+    let (deleted, keys) = delete_selected_files(&*txn, ctx.tenant, q, text).await?;
+    if keys.is_empty() {
         return Ok(vec![]);
     }
-    let ids: Vec<Uuid> = due.iter().map(|(id, _)| *id).collect();
-    let keys: Vec<String> = due.into_iter().map(|(_, key)| key).collect();
-    let deleted = delete_files(&*txn, ctx.tenant, &ids).await?;
     let counts = vec![count(step, deleted)];
     audit_batch(&*txn, ctx, step, &counts).await?;
     txn.commit().await?;
@@ -412,8 +407,28 @@ async fn purge_files(ctx: &StepCtx<'_>, q: Sql, due: String, step: &'static str)
     Ok(counts)
 }
 
+/// Deletes the files of the tenant that `select` (over `f`, bound into `q`, giving `f.id` and
+/// `f.storage_key`) finds, in chunks; returns how many went and their objects' keys, for the file
+/// store once the transaction has committed.
+pub(crate) async fn delete_selected_files(
+    conn: &impl Conn,
+    tenant: TenantId,
+    q: Sql,
+    select: String,
+) -> AppResult<(u64, Vec<String>)> {
+    let rows = all(conn, q, select).await?;
+    let found: Vec<(Uuid, String)> =
+        rows.iter().filter_map(|r| Some((r.try_get("", "id").ok()?, r.try_get("", "storage_key").ok()?))).collect();
+    let mut deleted = 0;
+    for chunk in found.chunks(200) {
+        let ids: Vec<Uuid> = chunk.iter().map(|(id, _)| *id).collect();
+        deleted += delete_files(conn, tenant, &ids).await?;
+    }
+    Ok((deleted, found.into_iter().map(|(_, key)| key).collect()))
+}
+
 /// Deletes files of the tenant by id (their message parts keep the name, without the file).
-pub(crate) async fn delete_files(conn: &impl Conn, tenant: TenantId, ids: &[Uuid]) -> AppResult<u64> {
+async fn delete_files(conn: &impl Conn, tenant: TenantId, ids: &[Uuid]) -> AppResult<u64> {
     if ids.is_empty() {
         return Ok(0);
     }

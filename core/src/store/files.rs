@@ -101,10 +101,11 @@ pub async fn insert(conn: &impl Conn, new: NewFile<'_>) -> AppResult<FileRecord>
     .into())
 }
 
-fn owned(tenant: TenantId, owner: UserId) -> sea_orm::Select<file::Entity> {
+/// The tenant's files without their extracted text (read only where the prompt needs it:
+/// `texts`).
+fn records(tenant: TenantId) -> sea_orm::Select<file::Entity> {
     file::Entity::find()
         .filter(file::Column::TenantId.eq(tenant.0))
-        .filter(file::Column::OwnerId.eq(owner.0))
         .select_only()
         .columns([
             file::Column::Id,
@@ -122,8 +123,12 @@ fn owned(tenant: TenantId, owner: UserId) -> sea_orm::Select<file::Entity> {
             file::Column::TextTruncated,
             file::Column::CreatedAt,
         ])
-        // The extracted text is read only where the prompt needs it (`texts`).
         .column_as(Expr::value(Option::<String>::None), "extracted_text")
+}
+
+/// The owner's files in the tenant, without their text.
+fn owned(tenant: TenantId, owner: UserId) -> sea_orm::Select<file::Entity> {
+    records(tenant).filter(file::Column::OwnerId.eq(owner.0))
 }
 
 /// One of the owner's files.
@@ -209,16 +214,12 @@ pub async fn get_many(conn: &impl Conn, tenant: TenantId, ids: &[FileId]) -> App
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(file::Entity::find()
-        .filter(file::Column::TenantId.eq(tenant.0))
+    Ok(records(tenant)
         .filter(file::Column::Id.is_in(ids.iter().map(|i| i.0)))
         .all(conn)
         .await?
         .into_iter()
-        .map(|mut m| {
-            m.extracted_text = None;
-            m.into()
-        })
+        .map(Into::into)
         .collect())
 }
 

@@ -1,6 +1,7 @@
 //! Attachments: uploads of every supported kind, what reaches the model (extracted text; images
 //! in OpenAI's and Anthropic's formats), hostile files, other users' and tenants' files, deletion,
 //! deduplication and storage quotas.
+use crate::retention::{age_conversation, days_ago, exec, ph, uuid};
 use confab_tests::*;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -17,7 +18,8 @@ async fn setup(b: Backend, opts: Options) -> (ScriptedUpstream, TestApp, Api) {
 /// Uploads `bytes` as `name`; returns (status, body).
 async fn upload(api: &Api, name: &str, bytes: Vec<u8>) -> (reqwest::StatusCode, Value) {
     let resp = api
-        .request(Method::POST, &format!("/v1/files?name={}", urlencode(name)))
+        .request(Method::POST, "/v1/files")
+        .query(&[("name", name)])
         .header("Content-Type", "application/octet-stream")
         .body(bytes)
         .send()
@@ -31,18 +33,6 @@ async fn uploaded(api: &Api, name: &str, bytes: Vec<u8>) -> Value {
     let (s, body) = upload(api, name, bytes).await;
     assert_eq!(s, 201, "uploading {name}: {body}");
     body
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 /// A PNG's signature and IHDR (what Confab reads of it), then an empty IDAT and IEND.
@@ -390,7 +380,7 @@ async fn deletion_dedup_and_quotas(b: Backend) {
     let opts = Options::default().env("CONFAB_FILES__USER_QUOTA_BYTES", "100000");
     let (upstream, app, admin) = setup(b, opts).await;
     let store = app.db.dir.join("data/files");
-    let count_objects = || walk(&store).len();
+    let count_objects = || files_under(&store).len();
     let a = uploaded(&admin, "a.txt", b"same bytes".to_vec()).await;
     let again = uploaded(&admin, "a.txt", b"same bytes".to_vec()).await;
     assert_eq!(a["id"], again["id"], "the same upload is the same file");
@@ -443,35 +433,11 @@ async fn deletion_dedup_and_quotas(b: Backend) {
     assert_eq!(app.audit_count(&admin, "file.deleted").await, 2);
 }
 
-/// Runs SQL on the app's database.
-async fn exec(db: &sea_orm::DatabaseConnection, sql: &str, values: Vec<sea_orm::Value>) -> u64 {
-    use sea_orm::ConnectionTrait;
+/// Moves a file's upload `days` into the past.
+async fn age_file(db: &sea_orm::DatabaseConnection, file: &Value, days: i64) {
     let b = db.get_database_backend();
-    let sql = match b {
-        sea_orm::DbBackend::Postgres => {
-            let mut n = 0;
-            sql.chars()
-                .map(|c| {
-                    if c == '?' {
-                        n += 1;
-                        format!("${n}")
-                    } else {
-                        c.to_string()
-                    }
-                })
-                .collect()
-        }
-        _ => sql.to_string(),
-    };
-    db.execute_raw(sea_orm::Statement::from_sql_and_values(b, &sql, values)).await.unwrap().rows_affected()
-}
-
-fn days_ago(d: i64) -> chrono::DateTime<chrono::Utc> {
-    chrono::Utc::now() - chrono::Duration::days(d)
-}
-
-fn id_of(v: &Value) -> uuid::Uuid {
-    uuid::Uuid::parse_str(v.as_str().unwrap()).unwrap()
+    let sql = format!("UPDATE files SET created_at = {} WHERE id = {}", ph(b, 1), ph(b, 2));
+    assert_eq!(exec(db, &sql, vec![days_ago(days).into(), uuid(file["id"].as_str().unwrap()).into()]).await, 1);
 }
 
 async fn retention_holds_and_erasure_cover_files(b: Backend) {
@@ -491,12 +457,10 @@ async fn retention_holds_and_erasure_cover_files(b: Backend) {
         .await;
     let db = app.db.connect().await;
     for f in [&old, &held, &loose] {
-        exec(&db, "UPDATE files SET created_at = ? WHERE id = ?", vec![days_ago(100).into(), id_of(&f["id"]).into()])
-            .await;
+        age_file(&db, f, 100).await;
     }
     for c in [&old_conv, &held_conv] {
-        let id = uuid::Uuid::parse_str(c).unwrap();
-        exec(&db, "UPDATE conversations SET updated_at = ? WHERE id = ?", vec![days_ago(100).into(), id.into()]).await;
+        age_conversation(&db, c, 100).await;
     }
     let (s, hold) = admin
         .send(
@@ -529,13 +493,13 @@ async fn retention_holds_and_erasure_cover_files(b: Backend) {
         .map(|f| f["name"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(names, ["fresh.txt", "held.txt"], "what retention kept");
-    let objects = walk(&app.db.dir.join("data/files")).len();
+    let objects = files_under(&app.db.dir.join("data/files")).len();
     assert_eq!(objects, 2, "the purged files' bytes went from the file store too");
     // Erasure takes the rest of the user's files, except what the held conversation carries.
     let (s, erased) = admin.send(Method::POST, &format!("/v1/users/{ann_id}/erase"), None).await;
     assert_eq!(s, 200, "{erased}");
     assert_eq!(erased["files"], 1, "{erased}");
-    let left = walk(&app.db.dir.join("data/files"));
+    let left = files_under(&app.db.dir.join("data/files"));
     assert_eq!(left.len(), 1, "only the held file's bytes stay: {left:?}");
     assert_eq!(std::fs::read(&left[0]).unwrap(), b"canary held file");
     let _ = fresh;
@@ -555,8 +519,7 @@ async fn uploads_never_sent_go_after_a_week_unless_held(b: Backend) {
         .await;
     let db = app.db.connect().await;
     for f in [&forgotten, &sent, &held] {
-        exec(&db, "UPDATE files SET created_at = ? WHERE id = ?", vec![days_ago(8).into(), id_of(&f["id"]).into()])
-            .await;
+        age_file(&db, f, 8).await;
     }
     let (s, hold) = admin
         .send(
@@ -583,20 +546,6 @@ async fn uploads_never_sent_go_after_a_week_unless_held(b: Backend) {
     assert_eq!(names, ["recent.txt", "sent.txt"]);
     assert_eq!(ann.get_json("/v1/files").await["items"].as_array().unwrap().len(), 1, "the hold keeps ann's");
     let _ = recent;
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return out };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 both_backends!(

@@ -527,20 +527,10 @@ async fn the_plugin_chain_redacts_before_the_upstream_sees_it(b: Backend) {
     until("kept", async || admin.get_json("/v1/conversations").await["items"].as_array().unwrap().len() == 3).await;
 }
 
-/// A PNG's signature and header (what Confab reads of an image), then an end chunk.
-fn tiny_png() -> Vec<u8> {
-    let mut out = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR".to_vec();
-    out.extend(32u32.to_be_bytes());
-    out.extend(16u32.to_be_bytes());
-    out.extend([8, 2, 0, 0, 0, 0, 0, 0, 0]);
-    out.extend(b"\x00\x00\x00\x00IEND\x00\x00\x00\x00");
-    out
-}
-
 async fn images_go_to_vision_models_as_data_urls_only(b: Backend) {
     let (upstream, app, admin) = setup(b).await;
     let api = token_client(&app, &admin, None).await;
-    let data = base64::engine::general_purpose::STANDARD.encode(tiny_png());
+    let data = base64::engine::general_purpose::STANDARD.encode(crate::files::png(32, 16));
     let image = |url: String| json!({ "type": "image_url", "image_url": { "url": url } });
     let ask = |model: &str, part: Value| json!({ "model": model, "messages": [{ "role": "user", "content": [{ "type": "text", "text": "What is this?" }, part] }] });
     // A vision model gets the image, in OpenAI's format and in Anthropic's.

@@ -34,14 +34,14 @@ async fn canary_conversation(api: &Api, content: &str) -> String {
     conv
 }
 
-fn ph(b: sea_orm::DbBackend, n: usize) -> String {
+pub(crate) fn ph(b: sea_orm::DbBackend, n: usize) -> String {
     match b {
         sea_orm::DbBackend::Postgres => format!("${n}"),
         _ => "?".into(),
     }
 }
 
-async fn exec(db: &DatabaseConnection, sql: &str, values: Vec<DbValue>) -> u64 {
+pub(crate) async fn exec(db: &DatabaseConnection, sql: &str, values: Vec<DbValue>) -> u64 {
     db.execute_raw(Statement::from_sql_and_values(db.get_database_backend(), sql, values))
         .await
         .unwrap()
@@ -57,16 +57,16 @@ async fn count(db: &DatabaseConnection, sql: &str, values: Vec<DbValue>) -> i64 
     row.try_get_by_index::<i64>(0).unwrap()
 }
 
-fn days_ago(d: i64) -> chrono::DateTime<chrono::Utc> {
+pub(crate) fn days_ago(d: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now() - chrono::Duration::days(d)
 }
 
-fn uuid(s: &str) -> uuid::Uuid {
+pub(crate) fn uuid(s: &str) -> uuid::Uuid {
     uuid::Uuid::parse_str(s).unwrap()
 }
 
 /// Moves a conversation's last activity `days` into the past.
-async fn age_conversation(db: &DatabaseConnection, conv: &str, days: i64) {
+pub(crate) async fn age_conversation(db: &DatabaseConnection, conv: &str, days: i64) {
     let b = db.get_database_backend();
     let sql = format!("UPDATE conversations SET updated_at = {} WHERE id = {}", ph(b, 1), ph(b, 2));
     assert_eq!(exec(db, &sql, vec![days_ago(days).into(), uuid(conv).into()]).await, 1);

@@ -749,6 +749,21 @@ pub fn error_code(status: StatusCode, body: &Value, expected_status: u16) -> Str
     err["code"].as_str().unwrap_or_else(|| panic!("error body without code: {body}")).to_string()
 }
 
+/// Every file under `dir`, at any depth, except hidden ones (a store's metadata and temporary
+/// files); none when `dir` does not exist.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else if !path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')) {
+            out.push(path);
+        }
+    }
+    out
+}
+
 /// Runs each test function on SQLite and on PostgreSQL.
 #[macro_export]
 macro_rules! both_backends {

@@ -68,19 +68,7 @@ impl S3Server {
     /// Every object file under the bucket (s3s-fs keeps metadata beside objects; those are left
     /// out).
     pub fn objects(&self, bucket: &str) -> Vec<PathBuf> {
-        fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
-            for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    walk(&p, out);
-                } else if !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')) {
-                    out.push(p);
-                }
-            }
-        }
-        let mut out = Vec::new();
-        walk(&self.root.join(bucket), &mut out);
-        out
+        crate::files_under(&self.root.join(bucket))
     }
 
     /// Stops the server (an outage); the directory stays.

@@ -221,6 +221,16 @@ fn cases(tenant: &str, member_id: &str) -> Vec<Case> {
         case(Method::POST, "/v1/tenant/domains", Some(json!({ "domain": "not a domain" })), ADMINS),
         case(Method::POST, "/v1/tenant/domains/nobody.example/verify", None, ADMINS),
         case(Method::DELETE, "/v1/tenant/domains/nobody.example", None, ADMINS),
+        // Attachments: every member's own files (an empty upload is refused, so nothing is
+        // stored); storage figures for the tenant's readers and the platform's admins.
+        case(Method::POST, "/v1/files?name=empty.txt", None, ALL),
+        case(Method::GET, "/v1/files", None, ALL),
+        case(Method::GET, "/v1/files/usage", None, ALL),
+        case(Method::GET, format!("/v1/files/{nobody}"), None, ALL),
+        case(Method::GET, format!("/v1/files/{nobody}/content"), None, ALL),
+        case(Method::DELETE, format!("/v1/files/{nobody}"), None, ALL),
+        case(Method::GET, "/v1/tenant/storage", None, READERS),
+        case(Method::GET, "/v1/storage/tenants", None, PLATFORM),
         case(Method::POST, "/v1/auth/oidc/logout", Some(json!({})), ALL),
         case(Method::POST, "/v1/auth/logout", None, ALL),
     ]

@@ -296,6 +296,11 @@ async fn hostile_files_are_refused_in_bounded_time_and_the_server_keeps_serving(
     let (s, body) = timed("huge.png", png(20_000, 20_000)).await;
     assert_eq!(error_code(s, &body, 422), "validation_failed", "{body}");
     assert!(body["error"]["message"].as_str().unwrap().contains("20000"), "{body}");
+    // Malformed requests: no name, an id that is no UUID.
+    let (s, body) = admin.send(Method::POST, "/v1/files", None).await;
+    assert_eq!(error_code(s, &body, 400), "bad_request", "{body}");
+    let (s, body) = admin.send(Method::GET, "/v1/files/not-a-uuid/content", None).await;
+    assert_eq!(error_code(s, &body, 400), "bad_request", "{body}");
     // Binary junk and empty files are not attachments.
     let (s, body) = timed("blob.bin", vec![0u8, 1, 2, 3, 0, 255, 254, 0]).await;
     assert_eq!(error_code(s, &body, 415), "unsupported_file_type");

@@ -933,6 +933,7 @@ test('attachments: a picture and a PDF dropped on the chat go with the message, 
   await eventually('the snapshot names both files', async () => (await named.count()) === 2);
   assert((await named.nth(0).textContent()).includes('gradient.png') && (await named.nth(0).textContent()).includes('not shared'), await named.nth(0).textContent());
   assert((await page.locator('.snapshot .message-files a').count()) === 0, 'no link to a file from a snapshot');
+  await shot(page, 'attachments-snapshot');
   await assertClean(page, incidents);
 });
 

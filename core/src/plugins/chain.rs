@@ -75,15 +75,15 @@ impl ChainEntry {
         self.plugin.manifest().has_hook(hook)
     }
 
-    /// Calls the plugin with the tenant's configuration and time budget, on the plugin
-    /// runtime's blocking pool.
+    /// Calls the plugin with the tenant's configuration and time budget: inline first, on the
+    /// blocking pool if it runs long (see [`LoadedPlugin::call`]).
     pub(super) async fn call<T, F>(&self, ctx: &host::Context, f: F) -> Result<T, PluginError>
     where
         T: Send + 'static,
-        F: FnOnce(&LoadedPlugin, Call<'_>) -> Result<T, PluginError> + Send + 'static,
+        F: Fn(&LoadedPlugin, Call<'_>) -> Result<T, PluginError> + Send + 'static,
     {
-        let (ctx, config, budget) = (ctx.clone(), self.config.clone(), self.budget);
-        self.plugin.spawn(move |p| f(p, Call::new(&ctx, &config).with_time_budget(budget))).await
+        let (ctx, config) = (ctx.clone(), self.config.clone());
+        self.plugin.call(self.budget, move |p, attempt| f(p, Call::new(&ctx, &config).within(attempt))).await
     }
 
     /// Runs one plugin of the chain and records it: times `step` (the call and the reading of

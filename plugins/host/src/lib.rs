@@ -12,7 +12,7 @@
 //! 3. when a tenant configures a plugin, [`Manifest::parse_config`] checks the configuration;
 //! 4. per plugin version, [`PluginRuntime::load`] once, keeping the [`LoadedPlugin`];
 //! 5. per chat turn, [`LoadedPlugin::transform_request`] and friends with a [`Call`], wrapped in
-//!    [`LoadedPlugin::spawn`] from async code. Each call instantiates the plugin in a fresh store
+//!    [`LoadedPlugin::call`] from async code. Each call instantiates the plugin in a fresh store
 //!    under [`Limits`]; whatever the plugin does, the result is a value or a [`PluginError`], and
 //!    the tenant's [`FailurePolicy`] decides what a failure means for the turn.
 
@@ -29,5 +29,5 @@ pub use bindings::latest::{ChatMessage, ChatRequest, Context, Outcome, Preset, R
 pub use error::PluginError;
 pub use limits::Limits;
 pub use manifest::{FailurePolicy, Hook, Manifest, PluginConfig, PluginName};
-pub use runtime::{Call, ComponentInfo, LoadedPlugin, PluginRuntime};
+pub use runtime::{Attempt, Call, ComponentInfo, LoadedPlugin, PluginRuntime};
 pub use schema::ConfigSchema;

@@ -39,6 +39,10 @@ pub struct Limits {
     pub max_concurrent_calls: u32,
     /// Log lines a call may write; later ones are dropped.
     pub max_log_lines: usize,
+    /// How long [`LoadedPlugin::call`](crate::LoadedPlugin::call) lets a call run on the
+    /// caller's (async) thread before it stops it and runs it again, from the start, on the
+    /// blocking pool with what is left of its budget. Zero sends every call to the pool.
+    pub inline_budget: Duration,
     /// Bytes of one log line (message and fields); longer ones are cut.
     pub max_log_line_bytes: usize,
 }
@@ -59,6 +63,9 @@ impl Default for Limits {
             max_component_bytes: 16 << 20,
             max_concurrent_calls: 64,
             max_log_lines: 32,
+            // A well-behaved call takes tens of microseconds: it is done long before this, and
+            // a slow one holds an async worker for at most two epoch ticks.
+            inline_budget: Duration::from_millis(1),
             max_log_line_bytes: 2048,
         }
     }

@@ -506,6 +506,9 @@ struct Sample {
     total: Duration,
     /// The longest wait between two deltas of the answer (zero for fewer than two).
     max_gap: Duration,
+    /// The turn's plugin chain: the sum of the `elapsed_us` of the plugin runs the completed
+    /// answer lists (request and answer transforms), when it lists any.
+    plugins: Option<Duration>,
 }
 
 /// How a turn through Confab ended, when it ended with a final event.
@@ -637,7 +640,12 @@ async fn chat_completion(
             if event.data == "[DONE]" {
                 let total = start.elapsed();
                 script.check(&text, finish_reason.as_deref(), completion_tokens)?;
-                return Ok(Sample { ttft: ttft.ok_or("no token before [DONE]")?, total, max_gap: Duration::ZERO });
+                return Ok(Sample {
+                    ttft: ttft.ok_or("no token before [DONE]")?,
+                    total,
+                    max_gap: Duration::ZERO,
+                    plugins: None,
+                });
             }
             let chunk: Value = serde_json::from_str(&event.data).map_err(|_| "chunk is not JSON".to_owned())?;
             if chunk.get("error").is_some() {
@@ -765,11 +773,16 @@ async fn confab_turn(
                             return Err("reply differs from the script".into());
                         }
                         let ttft = ttft.ok_or("completed without a delta")?;
-                        return Ok((Sample { ttft, total, max_gap }, Final::Completed));
+                        let plugins =
+                            data["message"]["plugins"].as_array().filter(|runs| !runs.is_empty()).map(|runs| {
+                                Duration::from_micros(runs.iter().filter_map(|r| r["elapsed_us"].as_u64()).sum())
+                            });
+                        return Ok((Sample { ttft, total, max_gap, plugins }, Final::Completed));
                     }
                     "message.cancelled" => {
                         let total = start.elapsed();
-                        return Ok((Sample { ttft: ttft.unwrap_or(total), total, max_gap }, Final::Cancelled));
+                        let sample = Sample { ttft: ttft.unwrap_or(total), total, max_gap, plugins: None };
+                        return Ok((sample, Final::Cancelled));
                     }
                     "message.failed" => {
                         let status = data["message"]["status"].as_str().or(data["status"].as_str()).unwrap_or("?");
@@ -1423,6 +1436,20 @@ async fn bench(args: &Args, upstream: &ScriptedUpstream, server: &Server) -> Res
             added(p.ttft99, d.ttft99),
             added(p.total50, d.total50),
             added(p.total99, d.total99)
+        );
+    }
+    let mut chain: Vec<Duration> = confab.samples.iter().filter_map(|s| s.plugins).collect();
+    if !chain.is_empty() {
+        chain.sort();
+        let at = |q: f64| chain[((chain.len() - 1) as f64 * q).round() as usize].as_secs_f64() * 1e6;
+        println!(
+            "plugin chain per turn (the answers' recorded runs, {} turns): p50 {:.0} µs  p90 {:.0} µs  p99 {:.0} µs  \
+             max {:.0} µs",
+            chain.len(),
+            at(0.5),
+            at(0.9),
+            at(0.99),
+            at(1.0)
         );
     }
     let turns_per_sec = n as f64 / confab.wall.as_secs_f64();

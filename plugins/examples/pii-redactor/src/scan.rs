@@ -68,7 +68,7 @@ pub fn find(text: &str, kinds: &[Kind]) -> Vec<Finding> {
             next_email += 1;
             continue;
         }
-        let at_boundary = i == 0 || !(is_word_byte(bytes[i - 1]) || bytes[i - 1] == b'+');
+        let at_boundary = i == 0 || !continues_word(bytes[i - 1]);
         if at_boundary && let Some((kind, end)) = run_at(bytes, i, kinds) {
             let before_next_email = emails.get(next_email).is_none_or(|e| end <= e.start);
             if before_next_email {
@@ -79,7 +79,12 @@ pub fn find(text: &str, kinds: &[Kind]) -> Vec<Finding> {
                 continue;
             }
         }
+        // On to the next word start: nothing begins inside a word. (Should that pass an e-mail
+        // address's start, the check above moves to its end as it would have.)
         i += 1;
+        while i < bytes.len() && continues_word(bytes[i - 1]) {
+            i += 1;
+        }
     }
     found.sort_by_key(|f| f.range.start);
     found
@@ -130,6 +135,22 @@ pub fn redact(text: &str, kinds: &[Kind]) -> (String, Vec<Finding>) {
 
 fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// Whether a run may not start right after `b`: a word byte or `+`. A table, as the scan asks
+/// this of nearly every byte of the text.
+fn continues_word(b: u8) -> bool {
+    const TABLE: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            let byte = b as u8;
+            table[b] = byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80 || byte == b'+';
+            b += 1;
+        }
+        table
+    };
+    TABLE[usize::from(b)]
 }
 
 /// The next byte after a match must not continue a word or a number.

@@ -1,6 +1,7 @@
 //! The example plugins, built from source, doing their jobs through the host.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use confab_plugin_host::{Call, Outcome, PluginError, Role};
 use serde_json::json;
@@ -149,8 +150,12 @@ async fn concurrent_calls_each_see_their_own_tenants_configuration() {
         async move {
             let config = config(&plugin, json!({ "text": format!("Policy of tenant {i}.") }));
             let out = plugin
-                .spawn(move |p| {
-                    p.transform_request(Call::new(&context(&[]), &config), &request(vec![message(Role::User, "hi")]))
+                .call(Duration::from_millis(50), move |p, attempt| {
+                    let ctx = context(&[]);
+                    p.transform_request(
+                        Call::new(&ctx, &config).within(attempt),
+                        &request(vec![message(Role::User, "hi")]),
+                    )
                 })
                 .await
                 .unwrap();

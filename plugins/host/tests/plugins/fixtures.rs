@@ -54,6 +54,19 @@ pub fn endless_loop() -> String {
     module(&format!("(loop $spin (br $spin)) {RETURN_NONE}"), "")
 }
 
+/// Counts down from `iterations`, then returns `none`: a plugin that is slow but finishes.
+pub fn countdown(iterations: u32) -> String {
+    module(
+        &format!(
+            "(local $n i32)
+             (local.set $n (i32.const {iterations}))
+             (loop $spin (local.set $n (i32.sub (local.get $n) (i32.const 1))) (br_if $spin (local.get $n)))
+             {RETURN_NONE}"
+        ),
+        "",
+    )
+}
+
 /// Grows memory by 1 MiB at a time, forever.
 pub fn memory_bomb() -> String {
     module(&format!("(loop $grow (drop (memory.grow (i32.const 16))) (br $grow)) {RETURN_NONE}"), "")

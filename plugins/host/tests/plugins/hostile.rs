@@ -1,6 +1,7 @@
 //! Plugins that misbehave: each is stopped by its limit with a typed error, and the host goes on.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 use confab_plugin_host::{Call, Limits, LoadedPlugin, PluginConfig, PluginError, PluginRuntime};
@@ -105,4 +106,65 @@ fn hostile_calls_in_parallel_leave_good_calls_unharmed() {
     for t in threads {
         t.join().unwrap();
     }
+}
+
+/// `countdown` with enough iterations to run for at least `at_least` (measured on this machine).
+fn slow_plugin(at_least: Duration) -> Arc<LoadedPlugin> {
+    let mut iterations = 1 << 20;
+    loop {
+        let plugin = load("slow", &fixtures::countdown(iterations));
+        let started = Instant::now();
+        assert_eq!(call(&plugin, Duration::from_secs(30)), Ok(None));
+        if started.elapsed() >= at_least || iterations >= 1 << 30 {
+            return plugin;
+        }
+        iterations *= 2;
+    }
+}
+
+/// `LoadedPlugin::call` from async code, reporting the thread the successful attempt ran on.
+async fn call_async(plugin: &Arc<LoadedPlugin>, budget: Duration) -> (Result<Option<String>, PluginError>, ThreadId) {
+    let ran_on = Arc::new(Mutex::new(None));
+    let seen = Arc::clone(&ran_on);
+    let result = plugin
+        .call(budget, move |p, attempt| {
+            *seen.lock().unwrap() = Some(std::thread::current().id());
+            let ctx = context(&[]);
+            p.transform_response(Call::new(&ctx, &PluginConfig::empty()).within(attempt), "The answer.")
+        })
+        .await;
+    let thread = ran_on.lock().unwrap().take().unwrap();
+    (result, thread)
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_quick_call_runs_on_the_callers_thread() {
+    let plugin = load("quiet", &fixtures::quiet());
+    let (result, thread) = call_async(&plugin, Duration::from_millis(50)).await;
+    assert_eq!(result, Ok(None));
+    assert_eq!(thread, std::thread::current().id(), "no hand-off for a call that takes microseconds");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_call_that_outruns_the_inline_budget_finishes_on_the_blocking_pool() {
+    let inline = runtime().limits().inline_budget;
+    let plugin = slow_plugin(inline * 8);
+    let (result, thread) = call_async(&plugin, Duration::from_secs(30)).await;
+    assert_eq!(result, Ok(None), "run again with the rest of its budget, it completes");
+    assert_ne!(thread, std::thread::current().id(), "the second run is not on the async thread");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn an_endless_loop_called_from_async_code_gets_its_whole_budget_and_no_more() {
+    let plugin = load("spinner", &fixtures::endless_loop());
+    let budget = Duration::from_millis(40);
+    let started = Instant::now();
+    let (result, thread) = call_async(&plugin, budget).await;
+    let elapsed = started.elapsed();
+    assert_eq!(result, Err(PluginError::Timeout { budget }), "the caller's budget is reported");
+    assert_ne!(thread, std::thread::current().id());
+    assert!(elapsed >= budget, "stopped early: {elapsed:?}");
+    let tick = runtime().limits().epoch_tick;
+    assert!(elapsed < budget + 2 * tick + Duration::from_millis(250), "stopped late: {elapsed:?}");
+    assert_host_still_works();
 }

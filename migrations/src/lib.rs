@@ -28,6 +28,7 @@ mod m20261220_000021_private_mode;
 mod m20261221_000022_single_sign_on;
 mod m20261222_000023_outbox_statement_triggers;
 mod m20261223_000024_files;
+mod m20261224_000025_search_recent;
 
 pub struct Migrator;
 
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261221_000022_single_sign_on::Migration),
             Box::new(m20261222_000023_outbox_statement_triggers::Migration),
             Box::new(m20261223_000024_files::Migration),
+            Box::new(m20261224_000025_search_recent::Migration),
         ]
     }
 }

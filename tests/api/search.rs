@@ -393,3 +393,81 @@ both_backends!(
     pages_walk_every_match_once,
     needs_a_credential_and_accepts_an_api_token,
 );
+
+/// PostgreSQL ranks a query's newest `POSTGRES_CANDIDATES` matches: a word in more of the user's
+/// documents than that is ranked among the newest (older, better-scoring matches are left out),
+/// while the bound never hides a word that matches less (however old its documents), and pages
+/// walk exactly the candidates.
+mod postgres_candidates {
+    use super::*;
+    use confab_core::search::POSTGRES_CANDIDATES;
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_common_word_is_ranked_among_the_newest_matches_on_postgres() {
+        let (_upstream, app, admin) = setup(Backend::Postgres).await;
+        let first = titled_conversation(&admin, "Seed").await;
+        let db = app.db.connect().await;
+        let row = db
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT tenant_id, owner_id FROM conversations WHERE id = $1",
+                [uuid::Uuid::parse_str(&first).unwrap().into()],
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let (tenant, owner): (uuid::Uuid, uuid::Uuid) =
+            (row.try_get_by_index(0).unwrap(), row.try_get_by_index(1).unwrap());
+        // Oldest first (UUIDv7 ids in creation order): a rare word, then 200 titles that score
+        // best for "harbor" (three times in three words), then the newest matches, more of them
+        // than the bound.
+        let newest = POSTGRES_CANDIDATES as usize + 50;
+        let mut titles = vec!["kelpie harbor".to_string()];
+        titles.extend((0..200).map(|_| "harbor harbor harbor".to_string()));
+        titles.extend((0..newest).map(|i| format!("harbor note number {i}")));
+        let ids: Vec<uuid::Uuid> = titles.iter().map(|_| uuid::Uuid::now_v7()).collect();
+        let values: Vec<String> = ids
+            .iter()
+            .zip(&titles)
+            .map(|(id, title)| format!("('{id}', '{tenant}', '{owner}', '{title}', false, now(), now())"))
+            .collect();
+        db.execute_unprepared(&format!(
+            "INSERT INTO conversations (id, tenant_id, owner_id, title, archived, created_at, updated_at) VALUES {}",
+            values.join(", ")
+        ))
+        .await
+        .unwrap();
+        let newest_ids: HashSet<String> = ids[201..].iter().map(uuid::Uuid::to_string).collect();
+
+        // Every page of "harbor", in order: exactly the bound's worth of hits, all of them among
+        // the newest titles (none of the better-scoring old ones), no hit twice.
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut params = vec![("q", "harbor".to_string()), ("limit", "100".to_string())];
+            if let Some(c) = &cursor {
+                params.push(("cursor", c.clone()));
+            }
+            let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let (s, body) = search_raw(&admin, &params).await;
+            assert_eq!(s, StatusCode::OK, "{body}");
+            seen.extend(body["items"].as_array().unwrap().iter().map(key));
+            match body["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_string()),
+                None => break,
+            }
+            assert!(seen.len() <= newest + 300, "pagination does not end");
+        }
+        assert_eq!(seen.len(), POSTGRES_CANDIDATES as usize, "the candidates, each once");
+        assert_eq!(seen.iter().collect::<HashSet<_>>().len(), seen.len(), "no hit twice");
+        assert!(seen.iter().all(|id| newest_ids.contains(id)), "only the newest matches are ranked");
+        let expected_newest: HashSet<String> =
+            ids[ids.len() - POSTGRES_CANDIDATES as usize..].iter().map(uuid::Uuid::to_string).collect();
+        assert_eq!(seen.iter().cloned().collect::<HashSet<_>>(), expected_newest, "the newest, exactly");
+
+        // A word with few matches is found however old its document is.
+        let hits = search(&admin, "kelpie").await;
+        assert_eq!(conversations_of(&hits), HashSet::from([ids[0].to_string()]));
+    }
+}

@@ -27,6 +27,7 @@ pub(crate) mod sql;
 
 pub use query::{MAX_QUERY_CHARS, MAX_TERMS, SearchQuery};
 pub use snippet::{MAX_SNIPPET_CHARS, Segment};
+pub use sql::POSTGRES_CANDIDATES;
 
 use crate::config::{Config, SearchBackendKind};
 use crate::domain::TenantScope;

@@ -7,8 +7,12 @@
 //! normalised); ties go to the newer document (UUIDv7 ids). The cursor compares the score the
 //! query recomputes with the one it carries, exactly.
 //!
+//! PostgreSQL ranks at most [`POSTGRES_CANDIDATES`] documents per query: the user's newest
+//! matches. Below that many matches nothing changes; a common word is ranked among the newest.
+//!
 //! Stability: `ts_rank` depends only on the document and the query, so on PostgreSQL a page
-//! boundary never moves for unchanged documents. `bm25` also weighs how rare each word is in the
+//! boundary never moves for unchanged documents (unless new matches push old ones out of the
+//! candidates of a common word between two page requests). `bm25` also weighs how rare each word is in the
 //! whole index, so on SQLite a write elsewhere between two page requests can nudge scores: a hit
 //! right at the boundary may then be shown twice or skipped. Keyset paging keeps that to the
 //! boundary (offsets would shift whole pages).
@@ -162,19 +166,35 @@ struct PostgresHitRow {
     cut_after: bool,
 }
 
-/// Rank and page in `page`; only the page's rows are read in full and headlined. Messages are
-/// indexed up to their first 60 000 characters, so the headline looks at the same text.
+/// The most documents one PostgreSQL search ranks: a user's newest matches. A word in fewer of
+/// the user's messages is ranked over all of them, as before; a word in more (a common word, a
+/// short prefix) is ranked over the newest this many. Without the bound, a common word made
+/// PostgreSQL rank every match (tens of thousands of `ts_rank` calls and joins) before it could
+/// cut a page, and its latency grew with the history; with it, the work per query is bounded
+/// and the plan for such a word reads the user's documents newest first
+/// (`search_docs_owner_recent`) and stops.
+pub const POSTGRES_CANDIDATES: i64 = 1_000;
+
+/// Candidates in `candidates` (the tsquery written out, so that a custom plan can weigh how
+/// common the words are: see [`PostgresSearch::search`]), ranked and paged in `page`; only the
+/// page's rows are read in full and headlined. Messages are indexed up to their first 60 000
+/// characters, so the headline looks at the same text.
 const POSTGRES_SEARCH: &str = "
-WITH query AS (SELECT to_tsquery('simple', $1) AS q),
+WITH candidates AS MATERIALIZED (
+    SELECT d.hit_id, d.message_id, d.conversation_id, d.tsv
+    FROM search_docs d
+    WHERE d.tenant_id = $2 AND d.owner_id = $3 AND d.tsv @@ to_tsquery('simple', $1)
+    ORDER BY d.hit_id DESC
+    LIMIT $9
+),
+query AS (SELECT to_tsquery('simple', $1) AS q),
 page AS (
     SELECT d.hit_id, d.message_id, d.conversation_id, ts_rank(d.tsv, query.q, 1)::float8 AS score
-    FROM search_docs d
+    FROM candidates d
     CROSS JOIN query
     JOIN conversations c ON c.id = d.conversation_id
     LEFT JOIN messages m ON m.id = d.message_id AND m.conversation_id = c.id AND m.tenant_id = c.tenant_id
-    WHERE d.tsv @@ query.q
-      AND d.tenant_id = $2 AND d.owner_id = $3
-      AND c.tenant_id = $2 AND c.owner_id = $3 AND c.deleted_at IS NULL
+    WHERE c.tenant_id = $2 AND c.owner_id = $3 AND c.deleted_at IS NULL
       AND (d.message_id IS NULL OR m.id IS NOT NULL)
       AND ($4::float8 IS NULL
            OR ts_rank(d.tsv, query.q, 1)::float8 < $5
@@ -224,14 +244,22 @@ impl SearchBackend for PostgresSearch {
             after_hit,
             ((limit + 1) as i64).into(),
             options.into(),
+            POSTGRES_CANDIDATES.into(),
         ];
+        // The right plan for the candidates depends on the words: for a common one, the user's
+        // documents newest first until enough match; for a rare one, the GIN index. A cached
+        // generic plan cannot know which, so this statement is planned for its values each time
+        // (planning costs well under a millisecond; the wrong plan costs hundreds).
+        let txn = self.store.conn().begin().await?;
+        txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan").await?;
         let rows = PostgresHitRow::find_by_statement(Statement::from_sql_and_values(
             DbBackend::Postgres,
             POSTGRES_SEARCH,
             values,
         ))
-        .all(self.store.conn())
+        .all(&txn)
         .await?;
+        txn.commit().await?;
         let (rows, next) = page(rows, limit, |r| r.hit.cursor());
         let hits = rows
             .into_iter()

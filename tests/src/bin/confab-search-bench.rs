@@ -44,7 +44,7 @@ struct Args {
     #[arg(long)]
     pg_url: String,
     /// The OpenSearch node (its index prefix is unique to this run).
-    #[arg(long)]
+    #[arg(long, default_value = "")]
     opensearch_url: String,
     /// Messages to seed.
     #[arg(long, default_value_t = 1_000_000)]
@@ -61,6 +61,14 @@ struct Args {
     /// The `confab` binary (default: next to this one).
     #[arg(long, env = "CONFAB_BIN")]
     confab_bin: Option<PathBuf>,
+    /// Only PostgreSQL full text: no OpenSearch drain or queries (`--opensearch-url` is then
+    /// not used).
+    #[arg(long)]
+    sql_only: bool,
+    /// Use this database, seeding it only if it does not exist yet (and keeping it afterwards),
+    /// so that runs comparing two builds share one seed. Default: a fresh database per run.
+    #[arg(long, value_name = "NAME")]
+    database: Option<String>,
 }
 
 struct Server {
@@ -146,52 +154,76 @@ async fn scalar(conn: &DatabaseConnection, sql: &str) -> Result<i64> {
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
+    if !args.sql_only && args.opensearch_url.is_empty() {
+        bail!("--opensearch-url is required unless --sql-only");
+    }
     let n: u64 = rand::thread_rng().r#gen();
-    let name = format!("confab_bench_{:08x}", n as u32);
-    let dir = std::env::temp_dir().join(&name);
+    let name = args.database.clone().unwrap_or_else(|| format!("confab_bench_{:08x}", n as u32));
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        bail!("--database: letters, digits and _ only");
+    }
+    let dir = std::env::temp_dir().join(format!("{name}_{:08x}", n as u32));
     std::fs::create_dir_all(&dir)?;
     let admin = Database::connect(args.pg_url.as_str()).await?;
-    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await?;
+    let exists = scalar(&admin, &format!("SELECT count(*) FROM pg_database WHERE datname = '{name}'")).await? > 0;
+    if !exists {
+        admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await?;
+    }
     admin.close().await.ok();
     let base = args.pg_url.rsplit_once('/').map(|(b, _)| b.to_string()).context("pg url")?;
     let db_url = format!("{base}/{name}");
     let prefix = format!("bench{:08x}", n as u32);
     let env = |search: &str| -> Vec<(String, String)> {
-        vec![
+        let mut env: Vec<(String, String)> = vec![
             ("CONFAB_DATABASE__URL".into(), db_url.clone()),
             ("CONFAB_DATABASE__MAX_CONNECTIONS".into(), "16".into()),
             ("CONFAB_LOG__LEVEL".into(), "warn".into()),
             ("CONFAB_SEARCH__BACKEND".into(), search.into()),
-            ("CONFAB_OPENSEARCH__URL".into(), args.opensearch_url.clone()),
-            ("CONFAB_OPENSEARCH__INDEX_PREFIX".into(), prefix.clone()),
-            ("CONFAB_OPENSEARCH__REPLICAS".into(), "0".into()),
-            ("CONFAB_OPENSEARCH__BATCH_SIZE".into(), args.batch_size.to_string()),
-            ("CONFAB_OPENSEARCH__POLL_INTERVAL_MS".into(), "100".into()),
-        ]
+        ];
+        if !args.sql_only {
+            env.extend([
+                ("CONFAB_OPENSEARCH__URL".into(), args.opensearch_url.clone()),
+                ("CONFAB_OPENSEARCH__INDEX_PREFIX".into(), prefix.clone()),
+                ("CONFAB_OPENSEARCH__REPLICAS".into(), "0".into()),
+                ("CONFAB_OPENSEARCH__BATCH_SIZE".into(), args.batch_size.to_string()),
+                ("CONFAB_OPENSEARCH__POLL_INTERVAL_MS".into(), "100".into()),
+            ]);
+        }
+        env
     };
     let sql_env = env("sql");
     let os_env = env("opensearch");
     println!("database {name}, index prefix {prefix}, data in {}", dir.display());
     run(&args, &sql_env, &dir, &["migrate"], None)?;
-    run(
-        &args,
-        &sql_env,
-        &dir,
-        &["admin", "bootstrap", "--email", ADMIN_EMAIL, "--tenant", "Bench"],
-        Some(ADMIN_PASSWORD),
-    )?;
+    if !exists {
+        run(
+            &args,
+            &sql_env,
+            &dir,
+            &["admin", "bootstrap", "--email", ADMIN_EMAIL, "--tenant", "Bench"],
+            Some(ADMIN_PASSWORD),
+        )?;
+    }
+    let token_name = format!("bench-{:08x}", n as u32);
     let token = run(
         &args,
         &sql_env,
         &dir,
-        &["admin", "create-token", "--tenant", "bench", "--email", ADMIN_EMAIL, "--name", "bench"],
+        &["admin", "create-token", "--tenant", "bench", "--email", ADMIN_EMAIL, "--name", &token_name],
         None,
     )?
     .trim()
     .to_string();
 
     let conn = Database::connect(db_url.as_str()).await?;
-    seed(&conn, &args).await?;
+    if exists {
+        println!("\n== seed: reusing database {name}");
+    } else {
+        seed(&conn, &args).await?;
+    }
+    if args.sql_only {
+        return sql_only(&args, &sql_env, &dir, &conn, &token).await;
+    }
 
     // Drain: an empty index, the whole outbox.
     let backlog = scalar(&conn, "SELECT count(*) FROM search_outbox").await?;
@@ -270,6 +302,43 @@ async fn main() -> Result<()> {
     drop(sql_server);
     drop(os_server);
     conn.close().await.ok();
+    Ok(())
+}
+
+/// The query phase on PostgreSQL alone (`--sql-only`).
+async fn sql_only(
+    args: &Args,
+    env: &[(String, String)],
+    dir: &std::path::Path,
+    conn: &DatabaseConnection,
+    token: &str,
+) -> Result<()> {
+    let server = serve(args, env, dir, "server-sql.log")?;
+    let queries = queries(conn, args.queries + 20).await?;
+    let client = Client::builder().pool_max_idle_per_host(4).build()?;
+    let (mut times, mut hits) = (Vec::new(), 0usize);
+    let mut by_class: Vec<Vec<f64>> = vec![Vec::new(); CLASSES.len()];
+    println!("\n== query: {} timed queries (after 20 warm-up), one at a time, PostgreSQL only", args.queries);
+    for (i, q) in queries.iter().enumerate() {
+        let (t, h) = timed_search(&client, &server.base, token, q).await?;
+        if i >= 20 {
+            times.push(t);
+            by_class[i % CLASSES.len()].push(t);
+            hits += h;
+        }
+    }
+    let total = scalar(conn, "SELECT count(*) FROM messages").await?;
+    println!("\nResults ({total} messages in the database; page size 20)");
+    let (p50, p99, mean) = stats(&mut times);
+    println!(
+        "PostgreSQL full-text: p50 {p50:.1} ms  p99 {p99:.1} ms  mean {mean:.1} ms  hits/query {:.1}",
+        hits as f64 / times.len() as f64
+    );
+    println!("\nBy query kind (p50 / p99 ms)");
+    for (name, times) in CLASSES.iter().zip(by_class.iter_mut()) {
+        let (p50, p99, _) = stats(times);
+        println!("{name:<34} {p50:>8.1} / {p99:>8.1}");
+    }
     Ok(())
 }
 

@@ -102,8 +102,11 @@ impl SearchApi {
     /// punctuation and operators (`"`, `*`, `-`, `:`, `(`, `OR`, `NEAR` …) have no special meaning,
     /// so a `q` made only of them finds nothing (an empty page, not an error).
     ///
-    /// Best matches first; follow `next_cursor` for more. A message that is still being written
-    /// becomes searchable when it ends (on OpenSearch installations, within about a second after).
+    /// Best matches first; follow `next_cursor` for more. On installations searching with
+    /// PostgreSQL full text, a query that matches more than 1,000 of my titles and messages (a
+    /// common word) is ranked among the newest 1,000 of them. A message that is still being
+    /// written becomes searchable when it ends (on OpenSearch installations, within about a
+    /// second after).
     ///
     /// Errors: `validation_failed` (422) with `field` `q` for an empty or blank `q`, one longer
     /// than 256 characters or with more than 32 words; with `field` `limit` or `cursor` for a bad

@@ -3,6 +3,7 @@
 //! half is in `conversations`, its turn pipeline (plan, write, start, replay) in `turns`; the
 //! engine runs the turns.
 
+pub mod bpe;
 mod choices;
 pub mod completions;
 pub mod context;

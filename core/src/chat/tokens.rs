@@ -1,5 +1,6 @@
-//! Token counting for context budgets: real counts for OpenAI-family models (tiktoken), and for
-//! every other model a documented estimate of one token per four bytes of UTF-8, rounded up.
+//! Token counting for context budgets: real counts for OpenAI-family models on `o200k_base` or
+//! `cl100k_base` (tiktoken's counts, from Confab's compact tables: [`super::bpe`]), and for every
+//! other model a documented estimate of one token per four bytes of UTF-8, rounded up.
 
 use crate::config::ProviderKind;
 use crate::providers::ModelSpec;
@@ -12,12 +13,12 @@ pub const PER_MESSAGE_OVERHEAD: usize = 4;
 const SLICE: usize = 4096;
 
 pub fn count(model: &ModelSpec, text: &str) -> usize {
-    let bpe = match model.kind {
-        Some(ProviderKind::Openai) => tiktoken_rs::bpe_for_model(&model.upstream_model).ok(),
+    let encoding = match model.kind {
+        Some(ProviderKind::Openai) => super::bpe::Kind::for_model(&model.upstream_model).and_then(|k| k.encoding()),
         _ => None,
     };
-    match bpe {
-        Some(bpe) => slices(text).map(|s| bpe.encode_ordinary(s).len()).sum(),
+    match encoding {
+        Some(encoding) => slices(text).map(|s| encoding.count(s)).sum(),
         None => estimate(text),
     }
 }

@@ -245,7 +245,10 @@ impl Engine {
         if chain.is_some() {
             crate::crashpoint::hit("turn.plugin_call");
         }
-        let transformed = transform_request(chain.as_ref(), request, &mut runs).await;
+        // The steps before and after the relay are boxed: a future is as large as its largest
+        // state, so unboxed they made every streaming turn's task 10.8 KiB (5.1 KiB boxed, in a
+        // release build) for the whole of its stream, although they run only around it.
+        let transformed = Box::pin(transform_request(chain.as_ref(), request, &mut runs)).await;
         runs.iter().for_each(|r| self.metrics.plugin(&r.plugin, "request", Duration::from_micros(r.elapsed_us)));
         let before_answer = runs.len();
         let mut outcome = match transformed {
@@ -263,7 +266,7 @@ impl Engine {
         let mut content = live.lock().content.clone();
         if outcome.is_ok()
             && let Some(chain) = &chain
-            && let Err(stopped) = transform_answer(chain, &mut content, &mut runs).await
+            && let Err(stopped) = Box::pin(transform_answer(chain, &mut content, &mut runs)).await
         {
             outcome = Err(Outcome::Stopped(stopped));
         }
@@ -284,7 +287,7 @@ impl Engine {
         // Recorded with the message whenever the tenant has a chain, even if no plugin ran.
         let plugin_runs = chain.as_ref().and_then(|_| serde_json::to_value(&runs).ok());
         let persist = tracing::info_span!("turn.persist.final");
-        self.record(message, ticket, settled, content, plugin_runs, live).instrument(persist).await;
+        Box::pin(self.record(message, ticket, settled, content, plugin_runs, live)).instrument(persist).await;
         live.span().take();
     }
 

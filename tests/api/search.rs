@@ -341,31 +341,33 @@ async fn pages_walk_every_match_once(b: Backend) {
     let all_keys: Vec<String> = all.iter().map(key).collect();
     assert_eq!(all_keys.iter().cloned().collect::<HashSet<_>>(), expected);
 
-    let mut seen = Vec::new();
-    let mut cursor: Option<String> = None;
-    let mut pages = 0;
-    loop {
-        let mut params = vec![("q", "pagetoken".to_string()), ("limit", "3".to_string())];
-        if let Some(c) = &cursor {
-            params.push(("cursor", c.clone()));
-        }
-        let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let (s, body) = search_raw(&admin, &params).await;
-        assert_eq!(s, StatusCode::OK, "{body}");
-        let items = body["items"].as_array().unwrap();
-        pages += 1;
-        seen.extend(items.iter().map(key));
-        match body["next_cursor"].as_str() {
-            Some(next) => {
-                assert_eq!(items.len(), 3, "only full pages have a next page");
-                cursor = Some(next.to_string());
-            }
-            None => break,
-        }
-        assert!(pages < 10, "pagination does not end");
-    }
-    assert_eq!(pages, 3, "9 matches in pages of 3");
+    let pages = walk_pages(&admin, "pagetoken", 3, 10).await;
+    assert_eq!(pages.len(), 3, "9 matches in pages of 3");
+    assert!(pages[..pages.len() - 1].iter().all(|p| p.len() == 3), "only full pages have a next page");
+    let seen: Vec<String> = pages.concat();
     assert_eq!(seen, all_keys, "the pages, in order, are the whole list: no gaps, no duplicates");
+}
+
+/// Follows `next_cursor` from the first page of `q` to the last (at most `max_pages`): each
+/// page's hit keys, in order.
+async fn walk_pages(api: &Api, q: &str, limit: usize, max_pages: usize) -> Vec<Vec<String>> {
+    let mut pages = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let limit = limit.to_string();
+        let mut params = vec![("q", q), ("limit", limit.as_str())];
+        if let Some(c) = &cursor {
+            params.push(("cursor", c.as_str()));
+        }
+        let (s, body) = search_raw(api, &params).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        pages.push(body["items"].as_array().unwrap().iter().map(key).collect());
+        match body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_string()),
+            None => return pages,
+        }
+        assert!(pages.len() < max_pages, "pagination does not end");
+    }
 }
 
 fn key(hit: &Value) -> String {
@@ -442,23 +444,7 @@ mod postgres_candidates {
 
         // Every page of "harbor", in order: exactly the bound's worth of hits, all of them among
         // the newest titles (none of the better-scoring old ones), no hit twice.
-        let mut seen = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let mut params = vec![("q", "harbor".to_string()), ("limit", "100".to_string())];
-            if let Some(c) = &cursor {
-                params.push(("cursor", c.clone()));
-            }
-            let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let (s, body) = search_raw(&admin, &params).await;
-            assert_eq!(s, StatusCode::OK, "{body}");
-            seen.extend(body["items"].as_array().unwrap().iter().map(key));
-            match body["next_cursor"].as_str() {
-                Some(next) => cursor = Some(next.to_string()),
-                None => break,
-            }
-            assert!(seen.len() <= newest + 300, "pagination does not end");
-        }
+        let seen: Vec<String> = walk_pages(&admin, "harbor", 100, 30).await.concat();
         assert_eq!(seen.len(), POSTGRES_CANDIDATES as usize, "the candidates, each once");
         assert_eq!(seen.iter().collect::<HashSet<_>>().len(), seen.len(), "no hit twice");
         assert!(seen.iter().all(|id| newest_ids.contains(id)), "only the newest matches are ranked");

@@ -171,12 +171,8 @@ impl Encoding {
             let Ok(piece) = piece else {
                 return total + text.len().div_ceil(4);
             };
-            let piece = piece.as_str().as_bytes();
-            total += if self.rank(piece).is_some() {
-                1
-            } else {
-                piece.chunks(MAX_PIECE).map(|slice| self.merged(slice)).sum()
-            };
+            // `merged` counts a piece that is a token as one with a single lookup.
+            total += piece.as_str().as_bytes().chunks(MAX_PIECE).map(|slice| self.merged(slice)).sum::<usize>();
         }
         total
     }

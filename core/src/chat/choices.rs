@@ -315,7 +315,7 @@ impl ChatService {
                 plan.kind = PlanKind::Answer { parent };
                 plan.title = None;
             }
-            let p = self.apply(txn, scope, plan, ticket).await?;
+            let p = Self::apply(txn, scope, plan, ticket).await?;
             parent = parent.or(p.turn.user_message.as_ref().map(|m| m.id)).or(p.turn.assistant_message.parent_id);
             prepared.push(p);
         }

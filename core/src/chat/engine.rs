@@ -54,6 +54,26 @@ struct LiveState {
 }
 
 /// One stream's text in a flush: the whole of it, or what follows the last flush that landed.
+/// A turn's end as it is written: owned, so that the writer thread can take it.
+#[derive(Clone)]
+struct Ended {
+    tenant: TenantId,
+    id: MessageId,
+    status: MessageStatus,
+    content: String,
+    error: Option<MessageError>,
+    input_tokens: i64,
+    output_tokens: i64,
+    plugin_runs: Option<serde_json::Value>,
+    user: crate::domain::UserId,
+    conversation: crate::domain::ConversationId,
+    model: String,
+    cost: f64,
+    day: String,
+    month: String,
+    ttft_ms: Option<i32>,
+}
+
 struct Pending {
     id: MessageId,
     tenant: TenantId,
@@ -391,33 +411,27 @@ impl Engine {
         live: &Arc<Live>,
     ) {
         let Settled { status, error, input_tokens, output_tokens, .. } = settled;
-        let (tenant, id) = (message.tenant_id, message.id);
-        let finish = Finish {
+        let ended = Arc::new(Ended {
+            tenant: message.tenant_id,
+            id: message.id,
             status,
-            content: &content,
-            error: error.as_ref(),
-            input_tokens: Some(input_tokens as i64),
-            output_tokens: Some(output_tokens as i64),
-            plugin_runs: plugin_runs.as_ref(),
-        };
-        let usage = NewUsage {
-            tenant,
-            user: ticket.user,
-            conversation: ticket.conversation,
-            message: id,
-            model: &ticket.model,
+            content,
+            error,
             input_tokens: input_tokens as i64,
             output_tokens: output_tokens as i64,
+            plugin_runs,
+            user: ticket.user,
+            conversation: ticket.conversation,
+            model: ticket.model.clone(),
             cost: ticket.cost(input_tokens, output_tokens),
-            outcome: status.as_str(),
-            day: &ticket.day,
-            month: &ticket.month,
+            day: ticket.day.clone(),
+            month: ticket.month.clone(),
             ttft_ms: live.lock().ttft_ms,
-        };
+        });
         let mut delay = Duration::from_millis(100);
         let writing = std::time::Instant::now();
         for attempt in 0..8 {
-            match self.write_finish(tenant, id, Finish { ..finish }, &usage).await {
+            match self.write_finish(ended.clone()).await {
                 Ok(()) => break,
                 Err(e) => {
                     tracing::warn!(error = %e, attempt, "could not record the end of a turn; retrying");
@@ -426,6 +440,8 @@ impl Engine {
                 }
             }
         }
+        // The writer has let go of it once the write's outcome is known.
+        let Ended { content, error, plugin_runs, .. } = Arc::unwrap_or_clone(ended);
         self.metrics.persistence("final_write", writing.elapsed());
         self.ledger.settle(ticket.reservation, &ticket.windows, ticket.reserved, input_tokens + output_tokens).await;
         let finished = Message {
@@ -476,13 +492,14 @@ impl Engine {
                 })
                 .collect();
             let writing = std::time::Instant::now();
-            let written = self.write_batch(&snapshot).await;
+            let streams = snapshot.len();
+            let written = self.write_batch(snapshot).await;
             if written.is_ok() {
                 crate::crashpoint::hit("turn.flushed");
             }
-            self.metrics.flush(snapshot.len(), writing.elapsed(), written.is_ok());
+            self.metrics.flush(streams, writing.elapsed(), written.is_ok());
             match written {
-                Ok(()) => {
+                Ok(snapshot) => {
                     for ((_, _, live), pending) in batch.iter().zip(&snapshot) {
                         let mut state = live.lock();
                         state.flushed =
@@ -492,7 +509,7 @@ impl Engine {
                 Err(e) => {
                     // Still in memory; the next round (or the final write) carries it, whole: the
                     // failed commit may have landed or not, and only a whole write is right either way.
-                    tracing::warn!(error = %e, streams = snapshot.len(), "could not flush streamed content");
+                    tracing::warn!(error = %e, streams, "could not flush streamed content");
                     let mut dirty = self.dirty.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                     for (id, tenant, live) in batch {
                         let mut state = live.lock();
@@ -507,30 +524,57 @@ impl Engine {
     }
 
     /// The end of a turn and its usage event, in one transaction.
-    async fn write_finish(
-        &self,
-        tenant: TenantId,
-        id: MessageId,
-        finish: Finish<'_>,
-        usage: &NewUsage<'_>,
-    ) -> crate::error::AppResult<()> {
-        let txn = self.store.begin().await?;
-        store::messages::finish(&*txn, tenant, id, finish).await?;
-        store::usage::record(&*txn, *usage).await?;
-        crate::crashpoint::hit("turn.final_write");
-        txn.commit().await?;
+    async fn write_finish(&self, ended: Arc<Ended>) -> crate::error::AppResult<()> {
+        self.store
+            .write(Box::new(move |txn| {
+                Box::pin(async move {
+                    let e = &*ended;
+                    let finish = Finish {
+                        status: e.status,
+                        content: &e.content,
+                        error: e.error.as_ref(),
+                        input_tokens: Some(e.input_tokens),
+                        output_tokens: Some(e.output_tokens),
+                        plugin_runs: e.plugin_runs.as_ref(),
+                    };
+                    store::messages::finish(txn, e.tenant, e.id, finish).await?;
+                    let usage = NewUsage {
+                        tenant: e.tenant,
+                        user: e.user,
+                        conversation: e.conversation,
+                        message: e.id,
+                        model: &e.model,
+                        input_tokens: e.input_tokens,
+                        output_tokens: e.output_tokens,
+                        cost: e.cost,
+                        outcome: e.status.as_str(),
+                        day: &e.day,
+                        month: &e.month,
+                        ttft_ms: e.ttft_ms,
+                    };
+                    store::usage::record(txn, usage).await?;
+                    crate::crashpoint::hit("turn.final_write");
+                    Ok(())
+                })
+            }))
+            .await?;
         crate::crashpoint::hit("turn.final_committed");
         Ok(())
     }
 
-    async fn write_batch(&self, batch: &[Pending]) -> crate::error::AppResult<()> {
-        let txn = self.store.begin().await?;
-        for p in batch {
-            let text = if p.whole { Flush::Whole(&p.text) } else { Flush::Append(&p.text) };
-            store::messages::flush_content(&*txn, p.tenant, p.id, text).await?;
-        }
-        txn.commit().await?;
-        Ok(())
+    /// Writes the pending text of every stream in `batch`, and hands the batch back.
+    async fn write_batch(&self, batch: Vec<Pending>) -> crate::error::AppResult<Vec<Pending>> {
+        self.store
+            .write(Box::new(move |txn| {
+                Box::pin(async move {
+                    for p in &batch {
+                        let text = if p.whole { Flush::Whole(&p.text) } else { Flush::Append(&p.text) };
+                        store::messages::flush_content(txn, p.tenant, p.id, text).await?;
+                    }
+                    Ok(batch)
+                })
+            }))
+            .await
     }
 
     /// The events of a message after `after` (a previous event id), ending with its final

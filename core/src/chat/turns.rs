@@ -23,6 +23,9 @@ use std::time::{Duration, Instant};
 use tracing::Instrument;
 
 /// How the write half of an action ended.
+/// Why a turn's write was rolled back when a duplicate claimed its idempotency key first.
+const CLAIM_TAKEN: &str = "the idempotency key was claimed by a concurrent request";
+
 pub(super) enum Written {
     Started(Box<Turn>),
     /// A concurrent duplicate committed its claim first (the claim's insert found it): nothing
@@ -386,26 +389,41 @@ impl ChatService {
         turn_span: &tracing::Span,
     ) -> AppResult<Written> {
         let writing = Instant::now();
+        let scope = *scope;
+        let (route, key) = (claim_scope.route.to_string(), claim_scope.key.to_string());
+        let fingerprint = fingerprint.to_string();
+        let expires = store::now() + chrono::Duration::hours(self.config.idempotency_hours as i64);
         // No look for a claim inside the transaction: a duplicate that committed since the look
         // before it is rare, and the claim's insert below finds it anyway (one statement fewer
         // while SQLite's single writer is held).
-        let txn = self.store.begin().await?;
-        let prepared = self.apply(&txn, scope, plan, ticket).await?;
-        let claim = Claim {
-            fingerprint: fingerprint.to_string(),
-            user_message_id: prepared.turn.user_message.as_ref().map(|m| m.id),
-            assistant_message_id: prepared.turn.assistant_message.id,
-        };
-        let expires = store::now() + chrono::Duration::hours(self.config.idempotency_hours as i64);
-        match store::idempotency::insert(&*txn, claim_scope, &claim, expires).await {
-            Ok(()) => {}
-            // A concurrent duplicate committed first: replay it instead (dropping the transaction
-            // rolls back what `apply` wrote).
-            Err(AppError::Conflict(_)) => return Ok(Written::Retry),
+        let written = self
+            .store
+            .write(Box::new(move |txn| {
+                Box::pin(async move {
+                    let prepared = Self::apply(txn, &scope, plan, ticket).await?;
+                    let claim = Claim {
+                        fingerprint,
+                        user_message_id: prepared.turn.user_message.as_ref().map(|m| m.id),
+                        assistant_message_id: prepared.turn.assistant_message.id,
+                    };
+                    let claim_scope = Scope { tenant: scope.tenant, user: scope.user, route: &route, key: &key };
+                    match store::idempotency::insert(txn, &claim_scope, &claim, expires).await {
+                        Ok(()) => {}
+                        // A concurrent duplicate committed first: what `apply` wrote is rolled
+                        // back, and the caller replays the duplicate instead.
+                        Err(AppError::Conflict(_)) => return Err(AppError::Conflict(CLAIM_TAKEN.into())),
+                        Err(e) => return Err(e),
+                    }
+                    crate::crashpoint::hit("turn.before_commit");
+                    Ok(prepared)
+                })
+            }))
+            .await;
+        let prepared = match written {
+            Ok(prepared) => prepared,
+            Err(AppError::Conflict(m)) if m == CLAIM_TAKEN => return Ok(Written::Retry),
             Err(e) => return Err(e),
-        }
-        crate::crashpoint::hit("turn.before_commit");
-        txn.commit().await?;
+        };
         crate::crashpoint::hit("turn.after_commit");
         self.engine.metrics().persistence("turn_commit", writing.elapsed());
         let turn = &prepared.turn;
@@ -627,18 +645,31 @@ impl ChatService {
 
     /// Writes a planned action inside the write transaction and prepares its turn.
     pub(super) async fn apply(
-        &self,
         txn: &DatabaseTransaction,
         scope: &TenantScope,
         plan: Plan,
         ticket: Ticket,
     ) -> AppResult<Prepared> {
         let Plan { conversation, kind, spec, ctx, provider, api_key, title, system, temperature, chain } = plan;
-        // Deleted meanwhile? Then there is nothing to answer in.
-        self.owned_conversation(txn, scope, conversation).await?;
+        let assistant_id = match &kind {
+            PlanKind::Continue { target } => target.id,
+            _ => MessageId::new(),
+        };
+        // The new leaf first: the update finds no conversation when it was deleted since the
+        // plan read it (nothing to answer in, and nothing written), and the title of a new one
+        // goes with it.
+        store::conversations::set_active_leaf_titled(
+            txn,
+            scope.tenant,
+            Some(scope.user),
+            conversation,
+            assistant_id,
+            title.as_deref(),
+        )
+        .await?;
         let record = serde_json::to_value(&ctx.record).unwrap_or_default();
         let new_assistant = |parent: MessageId| NewMessage {
-            id: MessageId::new(),
+            id: assistant_id,
             tenant_id: scope.tenant,
             conversation_id: conversation,
             parent_id: Some(parent),
@@ -685,10 +716,6 @@ impl ChatService {
                 )
             }
         };
-        // The plan read the conversation as the caller's own; the title of a new one goes with
-        // the leaf.
-        store::conversations::set_active_leaf_titled(txn, scope.tenant, conversation, assistant.id, title.as_deref())
-            .await?;
         let job = TurnJob {
             tenant: scope.tenant,
             message: assistant.clone(),

@@ -135,14 +135,18 @@ pub async fn update(
 }
 
 pub async fn set_active_leaf(conn: &impl Conn, tenant: TenantId, id: ConversationId, leaf: MessageId) -> AppResult<()> {
-    set_active_leaf_titled(conn, tenant, id, leaf, None).await
+    set_active_leaf_titled(conn, tenant, None, id, leaf, None).await
 }
 
 /// [`set_active_leaf`], and the title in the same statement when given (a new conversation's
 /// first turn names it): one write per turn instead of two.
+///
+/// With `owner`, only the owner's conversation is updated: a turn's write starts with it, as the
+/// check that the conversation is still there (not deleted since the turn was planned).
 pub async fn set_active_leaf_titled(
     conn: &impl Conn,
     tenant: TenantId,
+    owner: Option<UserId>,
     id: ConversationId,
     leaf: MessageId,
     title: Option<&str>,
@@ -152,6 +156,9 @@ pub async fn set_active_leaf_titled(
         .col_expr(conversation::Column::UpdatedAt, now().into());
     if let Some(title) = title {
         q = q.col_expr(conversation::Column::Title, title.into());
+    }
+    if let Some(owner) = owner {
+        q = q.filter(conversation::Column::OwnerId.eq(owner.0));
     }
     let res = q
         .filter(conversation::Column::Id.eq(id.0))

@@ -28,6 +28,7 @@ pub mod tenants;
 pub mod usage;
 pub mod usage_insights;
 pub(crate) mod users;
+mod writer;
 
 use confab_migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
@@ -58,7 +59,11 @@ pub struct Store {
     /// SQLite has one writer. Writers queue here, in order, instead of polling SQLite's busy
     /// handler (which sleeps up to 100 ms between tries); `None` on PostgreSQL.
     write_lock: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
+    /// SQLite's writer thread for the hot writes (`Store::write`); `None` on PostgreSQL.
+    writer: Option<writer::Writer>,
 }
+
+pub use writer::WriteFn;
 
 /// A write transaction. On SQLite it also holds this process's writer turn until it ends.
 pub struct WriteTxn {
@@ -106,7 +111,15 @@ impl Store {
         }
         let sqlite = url.starts_with("sqlite:");
         let db = Database::connect(opts).await.map_err(|e| StoreError::Connect(e.to_string()))?;
-        Ok(Self { db, write_lock: sqlite.then(|| std::sync::Arc::new(tokio::sync::Mutex::new(()))) })
+        let write_lock = sqlite.then(|| std::sync::Arc::new(tokio::sync::Mutex::new(())));
+        let writer = match &write_lock {
+            Some(lock) => Some(
+                writer::Writer::start(db.clone(), lock.clone())
+                    .map_err(|e| StoreError::Connect(format!("cannot start the database writer: {e}")))?,
+            ),
+            None => None,
+        };
+        Ok(Self { db, write_lock, writer })
     }
 
     pub fn conn(&self) -> &DatabaseConnection {
@@ -142,6 +155,20 @@ impl Store {
             })
             .await?;
         Ok(WriteTxn { txn, _turn: turn })
+    }
+
+    /// Runs `write` in a write transaction and commits it. On SQLite the write is queued to the
+    /// writer thread, which commits the writes queued meanwhile together (each in a savepoint,
+    /// so a failing write rolls back alone); on PostgreSQL it runs in a transaction of its own
+    /// on this task. A write must not start another write transaction (it would wait for itself).
+    pub async fn write<T: Send + 'static>(&self, write: WriteFn<T>) -> crate::error::AppResult<T> {
+        if let Some(writer) = &self.writer {
+            return writer.write(write).await;
+        }
+        let txn = self.db.begin().await?;
+        let value = write(&txn).await?;
+        txn.commit().await?;
+        Ok(value)
     }
 
     /// Applies every pending migration. A schema newer than this binary is left alone when it

@@ -1524,8 +1524,48 @@ async fn bench(args: &Args, upstream: &ScriptedUpstream, server: &Server) -> Res
             by_label(&text, "confab_http_requests_total", "status"),
             by_label(&text, "confab_chat_turns_total", "outcome")
         );
+        println!("server stage means (every turn of the run, warm-up included): {}", stage_means(&text));
     }
     Ok(clean)
+}
+
+/// The mean of each stage of a turn the server times, from its histograms' `_sum` and `_count`:
+/// where the added time to first token goes (admission, the commit, the provider, the first delta).
+fn stage_means(metrics: &str) -> String {
+    let families = [
+        ("confab_admission_duration_seconds", "admission"),
+        ("confab_persistence_duration_seconds", "persistence"),
+        ("confab_provider_connect_seconds", "provider_connect"),
+        ("confab_provider_first_byte_seconds", "provider_first_byte"),
+        ("confab_chat_first_delta_written_seconds", "first_delta_written"),
+        ("confab_chat_time_to_first_token_seconds", "first_token"),
+    ];
+    let mut parts = Vec::new();
+    for (family, short) in families {
+        let sums = series_values(metrics, &format!("{family}_sum"));
+        let counts = series_values(metrics, &format!("{family}_count"));
+        for (labels, sum) in sums {
+            let Some(count) = counts.iter().find(|(l, _)| *l == labels).map(|(_, c)| *c).filter(|c| *c > 0.0) else {
+                continue;
+            };
+            let stage = labels.split('"').nth(1).map_or_else(|| short.to_owned(), |v| format!("{short}.{v}"));
+            parts.push(format!("{stage} {:.2}ms", sum / count * 1000.0));
+        }
+    }
+    parts.join(", ")
+}
+
+/// `(labels, value)` of every sample of the metric `name` (labels as written, `{…}` or empty).
+fn series_values<'a>(metrics: &'a str, name: &str) -> Vec<(&'a str, f64)> {
+    metrics
+        .lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix(name)?;
+            let (labels, value) = rest.rsplit_once(' ')?;
+            (labels.is_empty() || labels.starts_with('{')).then_some(())?;
+            Some((labels, value.parse().ok()?))
+        })
+        .collect()
 }
 
 /// The server's Prometheus text, when `/metrics` answers.

@@ -1,0 +1,279 @@
+//! SQLite's one writer, on a thread of its own, committing queued writes in groups.
+//!
+//! A write transaction on SQLite holds the database's only write lock from `BEGIN IMMEDIATE` to
+//! `COMMIT`, and each statement in between is a round trip to sqlx's connection thread. Run from
+//! the server's runtime, every one of those round trips waits in the runtime's queue behind the
+//! streams being relayed, so under load the lock is held (and every new turn waits) for far longer
+//! than the statements take. The hot writes (a turn's first write, its final write and the
+//! periodic flush of streamed text) come here instead: a dedicated thread runs them back to back,
+//! and commits every write that queued meanwhile in one transaction, each in a savepoint of its
+//! own so that one failing write rolls back alone. Each caller learns its outcome after the
+//! commit, as if it had committed alone.
+//!
+//! On PostgreSQL (many writers at once) a write runs in its own transaction on the caller's task.
+
+use crate::error::{AppError, AppResult};
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use sea_orm::{DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, TransactionOptions, TransactionTrait};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+
+/// Most writes committed in one transaction.
+const MAX_GROUP: usize = 64;
+
+/// What a write needs: the transaction to write in.
+pub type WriteFn<T> = Box<dyn for<'a> FnOnce(&'a DatabaseTransaction) -> BoxFuture<'a, AppResult<T>> + Send>;
+
+/// A queued write with its result's way back, its type erased.
+trait Job: Send {
+    /// Runs the write in `txn`.
+    fn run<'a>(self: Box<Self>, txn: &'a DatabaseTransaction) -> BoxFuture<'a, Ran>;
+    /// Tells the caller its write did not run.
+    fn refuse(self: Box<Self>, e: &AppError);
+}
+
+/// A write that ran: whether it succeeded (its savepoint is kept) and how to deliver its result
+/// once the group's commit is known (`Some(error)` when the commit failed).
+struct Ran {
+    ok: bool,
+    deliver: Deliver,
+}
+
+/// Hands a write's result to its caller, given the group's commit error if any.
+type Deliver = Box<dyn FnOnce(Option<&AppError>) + Send>;
+
+struct Typed<T> {
+    write: WriteFn<T>,
+    outcome: oneshot::Sender<AppResult<T>>,
+    span: tracing::Span,
+}
+
+impl<T: Send + 'static> Job for Typed<T> {
+    fn run<'a>(self: Box<Self>, txn: &'a DatabaseTransaction) -> BoxFuture<'a, Ran> {
+        let Typed { write, outcome, span } = *self;
+        Box::pin(async move {
+            // A write that panics fails alone (its savepoint is rolled back); the writer goes on.
+            let result = std::panic::AssertUnwindSafe(tracing::Instrument::instrument(write(txn), span))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|_| Err(AppError::Internal("a database write panicked".into())));
+            Ran {
+                ok: result.is_ok(),
+                deliver: Box::new(move |commit: Option<&AppError>| {
+                    let result = match (result, commit) {
+                        (Ok(_), Some(e)) => Err(duplicate(e)),
+                        (result, _) => result,
+                    };
+                    // The caller may have gone (its request dropped): the write stands.
+                    let _ = outcome.send(result);
+                }),
+            }
+        })
+    }
+
+    fn refuse(self: Box<Self>, e: &AppError) {
+        let _ = self.outcome.send(Err(duplicate(e)));
+    }
+}
+
+/// The queue to the writer thread.
+#[derive(Clone)]
+pub(super) struct Writer {
+    queue: mpsc::UnboundedSender<Box<dyn Job>>,
+}
+
+impl Writer {
+    /// Starts the writer thread for `db`; it ends when the last `Writer` is dropped.
+    pub(super) fn start(db: DatabaseConnection, lock: Arc<tokio::sync::Mutex<()>>) -> std::io::Result<Self> {
+        let (queue, jobs) = mpsc::unbounded_channel();
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        std::thread::Builder::new()
+            .name("confab-db-writer".into())
+            .spawn(move || runtime.block_on(run(db, lock, jobs)))?;
+        Ok(Self { queue })
+    }
+
+    /// Queues `write` and waits for its outcome after the commit of its group.
+    pub(super) async fn write<T: Send + 'static>(&self, write: WriteFn<T>) -> AppResult<T> {
+        let (sender, outcome) = oneshot::channel::<AppResult<T>>();
+        let job = Box::new(Typed { write, outcome: sender, span: tracing::Span::current() });
+        self.queue.send(job).map_err(|_| AppError::Unavailable("the database writer has stopped".into()))?;
+        outcome.await.map_err(|_| AppError::Unavailable("the database writer stopped during a write".into()))?
+    }
+}
+
+async fn run(
+    db: DatabaseConnection,
+    lock: Arc<tokio::sync::Mutex<()>>,
+    mut jobs: mpsc::UnboundedReceiver<Box<dyn Job>>,
+) {
+    let mut group = Vec::with_capacity(MAX_GROUP);
+    while let Some(first) = jobs.recv().await {
+        group.push(first);
+        // Writers elsewhere in the process (`Store::begin`) take their turns here too.
+        let _turn = lock.lock().await;
+        while group.len() < MAX_GROUP {
+            match jobs.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        commit_group(&db, std::mem::take(&mut group)).await;
+    }
+}
+
+/// Runs the writes in one transaction (each in a savepoint when there are several) and delivers
+/// every outcome after the commit.
+async fn commit_group(db: &DatabaseConnection, group: Vec<Box<dyn Job>>) {
+    let alone = group.len() == 1;
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    };
+    let txn = match db.begin_with_options(options).await {
+        Ok(txn) => txn,
+        Err(e) => {
+            let e = AppError::from(e);
+            tracing::warn!(error = %e, "could not begin a write transaction");
+            group.into_iter().for_each(|job| job.refuse(&e));
+            return;
+        }
+    };
+    let mut ran = Vec::with_capacity(group.len());
+    let mut jobs = group.into_iter();
+    while let Some(job) = jobs.next() {
+        if alone {
+            ran.push(job.run(&txn).await);
+            continue;
+        }
+        let failure = match txn.begin().await {
+            Ok(savepoint) => {
+                let done = job.run(&savepoint).await;
+                let kept = if done.ok { savepoint.commit().await } else { savepoint.rollback().await };
+                ran.push(done);
+                match kept {
+                    Ok(()) => continue,
+                    Err(e) => AppError::from(e),
+                }
+            }
+            Err(e) => {
+                let e = AppError::from(e);
+                job.refuse(&e);
+                e
+            }
+        };
+        // A savepoint that could not be taken or ended leaves the transaction in an unknown
+        // state: the whole group is rolled back and fails.
+        tracing::warn!(error = %failure, "a grouped write failed; its group is rolled back");
+        let _ = txn.rollback().await;
+        jobs.for_each(|job| job.refuse(&failure));
+        ran.into_iter().for_each(|done| (done.deliver)(Some(&failure)));
+        return;
+    }
+    if alone && ran.first().is_some_and(|done| !done.ok) {
+        // A lone write that failed is rolled back, as if it had its own transaction.
+        let _ = txn.rollback().await;
+        ran.into_iter().for_each(|done| (done.deliver)(None));
+        return;
+    }
+    let committed = txn.commit().await.err().map(AppError::from);
+    if let Some(e) = &committed {
+        tracing::warn!(error = %e, writes = ran.len(), "a group of writes could not commit");
+    }
+    ran.into_iter().for_each(|done| (done.deliver)(committed.as_ref()));
+}
+
+/// The same error for another caller of the group (errors are not `Clone`).
+fn duplicate(e: &AppError) -> AppError {
+    match e {
+        AppError::Unavailable(m) => AppError::Unavailable(m.clone()),
+        AppError::Conflict(m) => AppError::Conflict(m.clone()),
+        AppError::Internal(m) => AppError::Internal(m.clone()),
+        other => AppError::Internal(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::super::Store;
+    use crate::error::AppError;
+    use sea_orm::{ConnectionTrait, Statement};
+    use std::time::Duration;
+
+    async fn insert(txn: &sea_orm::DatabaseTransaction, v: i64) -> Result<(), AppError> {
+        txn.execute_unprepared(&format!("INSERT INTO t (v) VALUES ({v})")).await?;
+        Ok(())
+    }
+
+    async fn values(store: &Store) -> Vec<i64> {
+        let rows = store
+            .conn()
+            .query_all_raw(Statement::from_string(sea_orm::DbBackend::Sqlite, "SELECT v FROM t ORDER BY v"))
+            .await
+            .unwrap();
+        rows.iter().map(|r| r.try_get_by_index::<i64>(0).unwrap()).collect()
+    }
+
+    /// Writes queued while another writer holds the lock commit together, and the ones that
+    /// fail (an error, a panic) roll back alone: the others' rows are there, theirs are not.
+    #[tokio::test]
+    async fn a_failing_write_of_a_group_rolls_back_alone() {
+        let dir = std::env::temp_dir().join(format!("confab-writer-{}", uuid::Uuid::new_v4()));
+        let url = format!("sqlite://{}/w.db", dir.display());
+        let store = Store::connect(&url, 4).await.unwrap();
+        store.conn().execute_unprepared("CREATE TABLE t (v INTEGER NOT NULL UNIQUE)").await.unwrap();
+        // Another writer holds the lock while the writes queue behind it.
+        let held = store.begin().await.unwrap();
+        let spawn = |n: i64| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .write(Box::new(move |txn| {
+                        Box::pin(async move {
+                            match n {
+                                // Writes a row, then breaks the unique constraint.
+                                2 => {
+                                    insert(txn, 20).await?;
+                                    insert(txn, 1).await
+                                }
+                                4 => {
+                                    insert(txn, 40).await?;
+                                    panic!("a write that panics");
+                                }
+                                n => insert(txn, n).await,
+                            }
+                        })
+                    }))
+                    .await
+            })
+        };
+        let writes: Vec<_> = (1..=5).map(spawn).collect();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        held.commit().await.unwrap();
+        let mut outcomes = Vec::new();
+        for write in writes {
+            outcomes.push(write.await.unwrap());
+        }
+        assert!(outcomes[0].is_ok() && outcomes[2].is_ok() && outcomes[4].is_ok(), "{outcomes:?}");
+        assert!(matches!(outcomes[1], Err(AppError::Conflict(_))), "{:?}", outcomes[1]);
+        assert!(matches!(outcomes[3], Err(AppError::Internal(_))), "{:?}", outcomes[3]);
+        assert_eq!(values(&store).await, vec![1, 3, 5]);
+        // A lone write that fails leaves nothing either, and the writer goes on.
+        let failed = store
+            .write(Box::new(|txn| {
+                Box::pin(async move {
+                    insert(txn, 60).await?;
+                    insert(txn, 60).await
+                })
+            }))
+            .await;
+        assert!(matches!(failed, Err(AppError::Conflict(_))), "{failed:?}");
+        let kept = store.write(Box::new(|txn| Box::pin(insert(txn, 70)))).await;
+        assert!(kept.is_ok(), "{kept:?}");
+        assert_eq!(values(&store).await, vec![1, 3, 5, 70]);
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -583,8 +583,18 @@ async fn settle(
     ended: Ended,
 ) {
     let mut delay = Duration::from_millis(100);
+    let settled = std::sync::Arc::new((s, ended));
     for attempt in 0..6 {
-        match write_settlement(store, &s, &ended).await {
+        let settled = settled.clone();
+        let written = store
+            .write(Box::new(move |txn| {
+                Box::pin(async move {
+                    let (s, ended) = &*settled;
+                    write_settlement(txn, s, ended).await
+                })
+            }))
+            .await;
+        match written {
             Ok(()) => break,
             Err(e) => {
                 tracing::warn!(error = %e, attempt, "could not record a completion; retrying");
@@ -593,25 +603,30 @@ async fn settle(
             }
         }
     }
+    let (s, ended) = &*settled;
     ledger
         .settle(s.ticket.reservation, &s.ticket.windows, s.ticket.reserved, ended.input_tokens + ended.output_tokens)
         .await;
 }
 
-async fn write_settlement(store: &store::Store, s: &Settlement, ended: &Ended) -> crate::error::AppResult<()> {
+/// The writes of [`settle`], in the writer's transaction.
+async fn write_settlement(
+    txn: &store::DatabaseTransaction,
+    s: &Settlement,
+    ended: &Ended,
+) -> crate::error::AppResult<()> {
     let tenant = s.scope.tenant;
-    let txn = store.begin().await?;
     let kept = match (&s.request, s.keep, ended.status) {
         (Some(request), KeepMode::Conversation, status)
             if status != MessageStatus::Failed || !ended.answer.is_empty() =>
         {
-            Some(keep_conversation(&*txn, s, request, ended).await?)
+            Some(keep_conversation(txn, s, request, ended).await?)
         }
         _ => None,
     };
     let cost = s.ticket.cost(ended.input_tokens, ended.output_tokens);
     store::usage::record(
-        &*txn,
+        txn,
         NewUsage {
             tenant,
             user: s.scope.user,
@@ -653,9 +668,8 @@ async fn write_settlement(store: &store::Store, s: &Settlement, ended: &Ended) -
         if ended.status != MessageStatus::Completed {
             entry = entry.failed();
         }
-        audit::record(&*txn, entry).await?;
+        audit::record(txn, entry).await?;
     }
-    txn.commit().await?;
     Ok(())
 }
 

@@ -4,11 +4,11 @@
 //! `COMMIT`, and each statement in between is a round trip to sqlx's connection thread. Run from
 //! the server's runtime, every one of those round trips waits in the runtime's queue behind the
 //! streams being relayed, so under load the lock is held (and every new turn waits) for far longer
-//! than the statements take. The hot writes (a turn's first write, its final write and the
-//! periodic flush of streamed text) come here instead: a dedicated thread runs them back to back,
-//! and commits every write that queued meanwhile in one transaction, each in a savepoint of its
-//! own so that one failing write rolls back alone. Each caller learns its outcome after the
-//! commit, as if it had committed alone.
+//! than the statements take. The hot writes (a turn's first write, its final write, the periodic
+//! flush of streamed text and the record of an OpenAI-compatible call) come here instead: a
+//! dedicated thread runs them back to back, and commits every write that queued meanwhile in one
+//! transaction, each in a savepoint of its own so that one failing write rolls back alone. Each
+//! caller learns its outcome after the commit, as if it had committed alone.
 //!
 //! On PostgreSQL (many writers at once) a write runs in its own transaction on the caller's task.
 

@@ -53,7 +53,6 @@ struct LiveState {
     first_token_at: Option<std::time::Instant>,
 }
 
-/// One stream's text in a flush: the whole of it, or what follows the last flush that landed.
 /// A turn's end as it is written: owned, so that the writer thread can take it.
 #[derive(Clone)]
 struct Ended {
@@ -74,6 +73,7 @@ struct Ended {
     ttft_ms: Option<i32>,
 }
 
+/// One stream's text in a flush: the whole of it, or what follows the last flush that landed.
 struct Pending {
     id: MessageId,
     tenant: TenantId,

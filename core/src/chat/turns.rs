@@ -22,10 +22,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tracing::Instrument;
 
-/// How the write half of an action ended.
 /// Why a turn's write was rolled back when a duplicate claimed its idempotency key first.
 const CLAIM_TAKEN: &str = "the idempotency key was claimed by a concurrent request";
 
+/// How the write half of an action ended.
 pub(super) enum Written {
     Started(Box<Turn>),
     /// A concurrent duplicate committed its claim first (the claim's insert found it): nothing

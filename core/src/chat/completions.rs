@@ -688,50 +688,55 @@ async fn keep_conversation(
         t => t,
     };
     let conversation = store::conversations::insert(txn, tenant, owner, &title, None, None).await?;
+    let contents: Vec<(MessageRole, String)> = request
+        .messages
+        .iter()
+        .map(|m| {
+            let role = match m.role {
+                Role::User => MessageRole::User,
+                Role::Assistant => MessageRole::Assistant,
+            };
+            let content = match &m.tool {
+                Some(ToolTurn::Calls(calls)) => with_calls(&m.content, calls.iter().map(|c| (&c.name, &c.arguments))),
+                Some(ToolTurn::Result { call_id }) => format!("Tool result ({call_id}):\n{}", m.content),
+                None => m.content.clone(),
+            };
+            (role, content)
+        })
+        .collect();
+    // The request's messages, each the child of the one before, and the answer last: one chain.
     let mut parent = None;
-    for m in &request.messages {
-        let role = match m.role {
-            Role::User => MessageRole::User,
-            Role::Assistant => MessageRole::Assistant,
-        };
-        let content = match &m.tool {
-            Some(ToolTurn::Calls(calls)) => with_calls(&m.content, calls.iter().map(|c| (&c.name, &c.arguments))),
-            Some(ToolTurn::Result { call_id }) => format!("Tool result ({call_id}):\n{}", m.content),
-            None => m.content.clone(),
-        };
-        let written = store::messages::insert(
-            txn,
+    let mut rows: Vec<NewMessage> = contents
+        .iter()
+        .map(|(role, content)| {
+            let id = MessageId::new();
             NewMessage {
-                id: MessageId::new(),
+                id,
                 tenant_id: tenant,
                 conversation_id: conversation.id,
-                parent_id: parent,
-                role,
+                parent_id: parent.replace(id),
+                role: *role,
                 status: MessageStatus::Completed,
-                content: &content,
+                content,
                 model: Some(&s.spec.id),
                 model_config: None,
-            },
-        )
-        .await?;
-        parent = Some(written.id);
-    }
+            }
+        })
+        .collect();
+    let config = serde_json::json!({ "source": "openai", "model": s.model });
+    rows.push(NewMessage {
+        id: s.message,
+        tenant_id: tenant,
+        conversation_id: conversation.id,
+        parent_id: parent,
+        role: MessageRole::Assistant,
+        status: MessageStatus::Queued,
+        content: "",
+        model: Some(&s.spec.id),
+        model_config: Some(&config),
+    });
+    store::messages::insert_all(txn, rows).await?;
     let answer = with_calls(&ended.answer, ended.calls.iter().map(|c| (&c.name, &c.arguments)));
-    store::messages::insert(
-        txn,
-        NewMessage {
-            id: s.message,
-            tenant_id: tenant,
-            conversation_id: conversation.id,
-            parent_id: parent,
-            role: MessageRole::Assistant,
-            status: MessageStatus::Queued,
-            content: "",
-            model: Some(&s.spec.id),
-            model_config: Some(&serde_json::json!({ "source": "openai", "model": s.model })),
-        },
-    )
-    .await?;
     let runs = (!ended.runs.is_empty()).then(|| serde_json::to_value(&ended.runs).unwrap_or_default());
     store::messages::finish(
         txn,

@@ -567,10 +567,12 @@ impl Engine {
         self.store
             .write(Box::new(move |txn| {
                 Box::pin(async move {
-                    for p in &batch {
-                        let text = if p.whole { Flush::Whole(&p.text) } else { Flush::Append(&p.text) };
-                        store::messages::flush_content(txn, p.tenant, p.id, text).await?;
-                    }
+                    let rows: Vec<_> = batch
+                        .iter()
+                        .map(|p| (p.tenant, p.id, if p.whole { Flush::Whole(&p.text) } else { Flush::Append(&p.text) }))
+                        .collect();
+                    store::messages::flush_contents(txn, &rows).await?;
+                    drop(rows);
                     Ok(batch)
                 })
             }))

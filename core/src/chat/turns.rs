@@ -681,23 +681,22 @@ impl ChatService {
         };
         let (user_message, assistant) = match kind {
             PlanKind::Exchange { user, files } => {
-                let user = store::messages::insert(
-                    txn,
-                    NewMessage {
-                        id: user.id,
-                        tenant_id: scope.tenant,
-                        conversation_id: conversation,
-                        parent_id: user.parent_id,
-                        role: MessageRole::User,
-                        status: MessageStatus::Completed,
-                        content: &user.content,
-                        model: Some(&spec.id),
-                        model_config: None,
-                    },
-                )
-                .await?;
+                let question = NewMessage {
+                    id: user.id,
+                    tenant_id: scope.tenant,
+                    conversation_id: conversation,
+                    parent_id: user.parent_id,
+                    role: MessageRole::User,
+                    status: MessageStatus::Completed,
+                    content: &user.content,
+                    model: Some(&spec.id),
+                    model_config: None,
+                };
+                let written = store::messages::insert_all(txn, vec![question, new_assistant(user.id)]).await?;
+                let Ok([user, assistant]) = <[Message; 2]>::try_from(written) else {
+                    return Err(AppError::Internal("a turn's two messages were not both written".into()));
+                };
                 store::files::insert_parts(txn, scope.tenant, conversation, user.id, &files).await?;
-                let assistant = store::messages::insert(txn, new_assistant(user.id)).await?;
                 (Some(user), assistant)
             }
             PlanKind::Answer { parent } => (None, store::messages::insert(txn, new_assistant(parent)).await?),

@@ -100,9 +100,8 @@ pub struct NewMessage<'a> {
     pub model_config: Option<&'a serde_json::Value>,
 }
 
-pub async fn insert(conn: &impl Conn, new: NewMessage<'_>) -> AppResult<Message> {
-    let at = now();
-    Ok(message::ActiveModel {
+fn new_row(new: NewMessage<'_>, at: DateTime<Utc>) -> message::ActiveModel {
+    message::ActiveModel {
         id: Set(new.id.0),
         tenant_id: Set(new.tenant_id.0),
         conversation_id: Set(new.conversation_id.0),
@@ -121,9 +120,25 @@ pub async fn insert(conn: &impl Conn, new: NewMessage<'_>) -> AppResult<Message>
         created_at: Set(at),
         updated_at: Set(at),
     }
-    .insert(conn)
-    .await?
-    .into())
+}
+
+pub async fn insert(conn: &impl Conn, new: NewMessage<'_>) -> AppResult<Message> {
+    Ok(new_row(new, now()).insert(conn).await?.into())
+}
+
+/// Several messages in as few statements as the database's parameter limits allow (one for a
+/// turn's question and answer): one round trip, not one per message, while a write holds the
+/// database. A message's parent comes before it.
+pub async fn insert_all(conn: &impl Conn, new: Vec<NewMessage<'_>>) -> AppResult<Vec<Message>> {
+    use sea_orm::TryIntoModel;
+    // 17 columns a row: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters.
+    const ROWS_PER_STATEMENT: usize = 512;
+    let at = now();
+    let rows: Vec<message::ActiveModel> = new.into_iter().map(|m| new_row(m, at)).collect();
+    for chunk in super::chunks_of_powers_of_two(&rows, ROWS_PER_STATEMENT) {
+        message::Entity::insert_many(chunk.to_vec()).exec_without_returning(conn).await?;
+    }
+    Ok(rows.into_iter().map(|row| row.try_into_model().map(Message::from)).collect::<Result<_, _>>()?)
 }
 
 /// A message of a conversation the user owns, in the tenant.
@@ -197,6 +212,50 @@ pub async fn flush_content(conn: &impl Conn, tenant: TenantId, id: MessageId, te
         .filter(message::Column::Status.is_in([MessageStatus::Queued.as_str(), MessageStatus::Streaming.as_str()]))
         .exec(conn)
         .await?;
+    Ok(())
+}
+
+/// The text streamed so far of several messages (a flush of every stream that grew), as
+/// [`flush_content`] writes each, in as few statements as the parameter limits allow: one round
+/// trip for a flush of hundreds of streams while it holds the database, not one per stream.
+pub async fn flush_contents(conn: &impl Conn, batch: &[(TenantId, MessageId, Flush<'_>)]) -> AppResult<()> {
+    use sea_orm::{Statement, Value};
+    // Four parameters a stream.
+    const STREAMS_PER_STATEMENT: usize = 1024;
+    let backend = conn.get_database_backend();
+    let at = now();
+    for chunk in super::chunks_of_powers_of_two(batch, STREAMS_PER_STATEMENT) {
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 4 + 1);
+        let rows: Vec<String> = chunk
+            .iter()
+            .map(|(tenant, id, text)| {
+                let (whole, text) = match text {
+                    Flush::Whole(all) => (true, *all),
+                    Flush::Append(more) => (false, *more),
+                };
+                let first = values.len() + 1;
+                values.extend([id.0.into(), tenant.0.into(), whole.into(), text.into()]);
+                format!("({})", super::placeholders(backend, first, 4))
+            })
+            .collect();
+        values.push(at.into());
+        // One row of `f` a message (the batch names each once); the rows whose message reached a
+        // final state are left alone, so a late flush cannot undo the final write.
+        let sql = format!(
+            "WITH f (id, tenant_id, whole, text) AS (VALUES {rows}) \
+             UPDATE messages SET \
+               content = CASE WHEN f.whole THEN f.text ELSE messages.content || f.text END, \
+               status = '{streaming}', updated_at = {at} \
+             FROM f \
+             WHERE messages.id = f.id AND messages.tenant_id = f.tenant_id \
+               AND messages.status IN ('{queued}', '{streaming}')",
+            rows = rows.join(", "),
+            streaming = MessageStatus::Streaming.as_str(),
+            queued = MessageStatus::Queued.as_str(),
+            at = super::placeholder(backend, values.len()),
+        );
+        conn.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+    }
     Ok(())
 }
 
@@ -362,4 +421,68 @@ pub async fn with_plugin_runs(
             })
         })
         .collect())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+    use sea_orm::ConnectionTrait;
+
+    /// One statement flushes many streams as one statement per stream did: a whole text replaces,
+    /// an addition appends, and a message that already ended (or belongs to another tenant) is
+    /// left alone.
+    #[tokio::test]
+    async fn a_flush_of_many_streams_writes_each_as_alone() {
+        let dir = std::env::temp_dir().join(format!("confab-flush-{}", uuid::Uuid::new_v4()));
+        let store = Store::connect(&format!("sqlite://{}/f.db", dir.display()), 1).await.unwrap();
+        store.migrate().await.unwrap();
+        // Messages alone: their conversations and tenants are not what is under test.
+        store.conn().execute_unprepared("PRAGMA foreign_keys = OFF").await.unwrap();
+        let (tenant, conversation) = (TenantId::new(), ConversationId::new());
+        let new = |status: MessageStatus, content: &'static str| NewMessage {
+            id: MessageId::new(),
+            tenant_id: tenant,
+            conversation_id: conversation,
+            parent_id: None,
+            role: MessageRole::Assistant,
+            status,
+            content,
+            model: None,
+            model_config: None,
+        };
+        let written = insert_all(
+            store.conn(),
+            vec![
+                new(MessageStatus::Queued, ""),
+                new(MessageStatus::Streaming, "Hello"),
+                new(MessageStatus::Completed, "Final answer"),
+                new(MessageStatus::Streaming, "Elsewhere"),
+            ],
+        )
+        .await
+        .unwrap();
+        let ids: Vec<MessageId> = written.iter().map(|m| m.id).collect();
+        let batch = [
+            (tenant, ids[0], Flush::Whole("First words")),
+            (tenant, ids[1], Flush::Append(", world")),
+            (tenant, ids[2], Flush::Whole("A late flush")),
+            (TenantId::new(), ids[3], Flush::Whole("Another tenant's write")),
+        ];
+        flush_contents(store.conn(), &batch).await.unwrap();
+        let read = |id: MessageId| {
+            let store = store.clone();
+            async move {
+                let m = get(store.conn(), tenant, id).await.unwrap().unwrap();
+                (m.status, m.content)
+            }
+        };
+        assert_eq!(read(ids[0]).await, (MessageStatus::Streaming, "First words".to_string()));
+        assert_eq!(read(ids[1]).await, (MessageStatus::Streaming, "Hello, world".to_string()));
+        assert_eq!(read(ids[2]).await, (MessageStatus::Completed, "Final answer".to_string()));
+        assert_eq!(read(ids[3]).await, (MessageStatus::Streaming, "Elsewhere".to_string()));
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -15,7 +15,10 @@
 use crate::error::{AppError, AppResult};
 use futures::FutureExt;
 use futures::future::BoxFuture;
-use sea_orm::{DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, TransactionOptions, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -140,22 +143,25 @@ async fn commit_group(db: &DatabaseConnection, group: Vec<Box<dyn Job>>) {
             return;
         }
     };
-    let mut ran = Vec::with_capacity(group.len());
+    let mut ran: Vec<Ran> = Vec::with_capacity(group.len());
     let mut jobs = group.into_iter();
     while let Some(job) = jobs.next() {
         if alone {
             ran.push(job.run(&txn).await);
             continue;
         }
-        let failure = match txn.begin().await {
-            Ok(savepoint) => {
-                let done = job.run(&savepoint).await;
-                let kept = if done.ok { savepoint.commit().await } else { savepoint.rollback().await };
-                ran.push(done);
-                match kept {
-                    Ok(()) => continue,
-                    Err(e) => AppError::from(e),
-                }
+        // Each write runs in a savepoint. Ending the previous write's savepoint (kept, or rolled
+        // back when that write failed) and opening this one's take one round trip to the
+        // connection's thread, not two or three.
+        let open = match ran.last() {
+            None => SAVEPOINT,
+            Some(done) if done.ok => NEXT,
+            Some(_) => ROLL_BACK_AND_NEXT,
+        };
+        let failure = match txn.execute_unprepared(open).await {
+            Ok(_) => {
+                ran.push(job.run(&txn).await);
+                continue;
             }
             Err(e) => {
                 let e = AppError::from(e);
@@ -163,12 +169,16 @@ async fn commit_group(db: &DatabaseConnection, group: Vec<Box<dyn Job>>) {
                 e
             }
         };
-        // A savepoint that could not be taken or ended leaves the transaction in an unknown
-        // state: the whole group is rolled back and fails.
-        tracing::warn!(error = %failure, "a grouped write failed; its group is rolled back");
-        let _ = txn.rollback().await;
-        jobs.for_each(|job| job.refuse(&failure));
-        ran.into_iter().for_each(|done| (done.deliver)(Some(&failure)));
+        fail_group(txn, &failure, ran, jobs).await;
+        return;
+    }
+    // The last write's savepoint: the commit keeps it, unless that write failed.
+    if !alone
+        && ran.last().is_some_and(|done| !done.ok)
+        && let Err(e) = txn.execute_unprepared(ROLL_BACK).await
+    {
+        let e = AppError::from(e);
+        fail_group(txn, &e, ran, std::iter::empty()).await;
         return;
     }
     if alone && ran.first().is_some_and(|done| !done.ok) {
@@ -182,6 +192,25 @@ async fn commit_group(db: &DatabaseConnection, group: Vec<Box<dyn Job>>) {
         tracing::warn!(error = %e, writes = ran.len(), "a group of writes could not commit");
     }
     ran.into_iter().for_each(|done| (done.deliver)(committed.as_ref()));
+}
+
+const SAVEPOINT: &str = "SAVEPOINT confab_write";
+const NEXT: &str = "RELEASE confab_write; SAVEPOINT confab_write";
+const ROLL_BACK_AND_NEXT: &str = "ROLLBACK TO confab_write; RELEASE confab_write; SAVEPOINT confab_write";
+const ROLL_BACK: &str = "ROLLBACK TO confab_write";
+
+/// A savepoint that could not be taken or ended leaves the transaction in an unknown state: the
+/// whole group is rolled back, and every write of it fails.
+async fn fail_group(
+    txn: sea_orm::DatabaseTransaction,
+    failure: &AppError,
+    ran: Vec<Ran>,
+    rest: impl Iterator<Item = Box<dyn Job>>,
+) {
+    tracing::warn!(error = %failure, "a grouped write failed; its group is rolled back");
+    let _ = txn.rollback().await;
+    rest.for_each(|job| job.refuse(failure));
+    ran.into_iter().for_each(|done| (done.deliver)(Some(failure)));
 }
 
 /// The same error for another caller of the group (errors are not `Clone`).
@@ -242,6 +271,11 @@ mod tests {
                                     insert(txn, 40).await?;
                                     panic!("a write that panics");
                                 }
+                                // The group's last write fails: the commit must not keep it.
+                                6 => {
+                                    insert(txn, 60).await?;
+                                    insert(txn, 60).await
+                                }
                                 n => insert(txn, n).await,
                             }
                         })
@@ -249,7 +283,7 @@ mod tests {
                     .await
             })
         };
-        let writes: Vec<_> = (1..=5).map(spawn).collect();
+        let writes: Vec<_> = (1..=6).map(spawn).collect();
         tokio::time::sleep(Duration::from_millis(200)).await;
         held.commit().await.unwrap();
         let mut outcomes = Vec::new();
@@ -259,13 +293,14 @@ mod tests {
         assert!(outcomes[0].is_ok() && outcomes[2].is_ok() && outcomes[4].is_ok(), "{outcomes:?}");
         assert!(matches!(outcomes[1], Err(AppError::Conflict(_))), "{:?}", outcomes[1]);
         assert!(matches!(outcomes[3], Err(AppError::Internal(_))), "{:?}", outcomes[3]);
+        assert!(matches!(outcomes[5], Err(AppError::Conflict(_))), "{:?}", outcomes[5]);
         assert_eq!(values(&store).await, vec![1, 3, 5]);
         // A lone write that fails leaves nothing either, and the writer goes on.
         let failed = store
             .write(Box::new(|txn| {
                 Box::pin(async move {
-                    insert(txn, 60).await?;
-                    insert(txn, 60).await
+                    insert(txn, 80).await?;
+                    insert(txn, 80).await
                 })
             }))
             .await;

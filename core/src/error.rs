@@ -80,6 +80,10 @@ impl From<sea_orm::DbErr> for AppError {
                 let text = other.to_string();
                 if text.contains("database is locked") || text.contains("connection") && text.contains("refused") {
                     AppError::Unavailable("the database is unavailable".into())
+                } else if text.contains("invalid byte sequence for encoding") {
+                    // PostgreSQL refuses a NUL character in any text (SQLSTATE 22021): the
+                    // request's input, not a fault here; the statement changed nothing.
+                    AppError::Validation { field: "request", reason: "must not contain a NUL character".into() }
                 } else {
                     AppError::Internal(text)
                 }

@@ -199,6 +199,9 @@ async fn users_are_searched_filtered_and_signed_out_everywhere(b: Backend) {
     assert_eq!(all.len(), 5, "the four users and the admin: {all:?}");
     let (s, body) = admin.send(Method::GET, "/v1/users?q=", None).await;
     assert_eq!(error_code(s, &body, 422), "validation_failed");
+    // A NUL character is refused on both databases (PostgreSQL cannot take one in any text).
+    let (s, body) = admin.send(Method::GET, "/v1/users?status=disabled&q=a%00b", None).await;
+    assert_eq!(error_code(s, &body, 422), "validation_failed");
     let (s, body) = admin.send(Method::GET, "/v1/users?status=gone", None).await;
     assert_eq!(s.as_u16() / 100, 4, "{body}");
 

@@ -61,6 +61,10 @@ impl UsersApi {
         if text.as_ref().is_some_and(|t| t.is_empty() || t.chars().count() > 100) {
             return Err(AppError::Validation { field: "q", reason: "must be 1 to 100 characters".into() }.into());
         }
+        // No address or name holds one, and PostgreSQL refuses one in any text.
+        if text.as_ref().is_some_and(|t| t.contains('\0')) {
+            return Err(AppError::Validation { field: "q", reason: "must not contain a NUL character".into() }.into());
+        }
         let filter = MemberFilter { text, status: status.0.map(Into::into), role: role.0.map(Into::into) };
         let items = state.accounts.members(&scope, &filter, after, limit).await?;
         let next_cursor = next_cursor(&items, limit, |m| m.user.id.0);

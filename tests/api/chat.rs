@@ -810,6 +810,25 @@ async fn tenant_admins_manage_models_and_provider_keys(b: Backend) {
     }
 }
 
+/// A NUL character in a model's answer (PostgreSQL refuses one in any text) becomes U+FFFD: the
+/// answer streams, completes and is stored like any other, on both databases.
+async fn a_nul_character_in_an_answer_is_replaced_and_the_answer_is_kept(b: Backend) {
+    let (_upstream, _app, admin) = setup(b).await;
+    let conv = admin.conversation().await;
+    let body = json!({ "content": "Hello [upstream nul=1 tokens=3 delay_ms=150]", "model": "gpt-4o" });
+    let resp = admin.stream(&format!("/v1/conversations/{conv}/messages"), "nul-1", body).await;
+    assert_eq!(resp.status(), 200);
+    let events = SseReader::new(resp).rest().await;
+    let expected: String = (0..3).map(|i| format!("t{i}\u{FFFD} ")).collect();
+    assert_eq!(deltas(&events), expected);
+    let last = events.last().unwrap();
+    assert_eq!(last.event, "message.completed", "{:?}", last.data);
+    let id = last.data["message"]["id"].as_str().unwrap().to_string();
+    let stored = admin.get_json(&format!("/v1/messages/{id}")).await;
+    assert_eq!(stored["status"], "completed");
+    assert_eq!(stored["content"], expected.as_str());
+}
+
 async fn provider_keys_need_a_master_key(b: Backend) {
     let (_upstream, _app, admin) = setup(b).await;
     let (s, body) = admin.send(Method::PUT, "/v1/providers/openai/key", Some(json!({ "api_key": "sk-x" }))).await;
@@ -838,4 +857,5 @@ both_backends!(
     conversations_list_rename_archive_and_delete,
     tenant_admins_manage_models_and_provider_keys,
     provider_keys_need_a_master_key,
+    a_nul_character_in_an_answer_is_replaced_and_the_answer_is_kept,
 );

@@ -21,6 +21,7 @@
 //! | `malformed_at=N` | send a line that is not JSON in place of token N (non-streaming: a truncated body) |
 //! | `usage=0` | leave usage out, even when asked for |
 //! | `corpus=xss` | reply with [`XSS_CORPUS`], cut into 5-character tokens (`tokens` is ignored) |
+//! | `nul=1` | every token carries a NUL character (`t{i}\u0000 ` on the wire) |
 //! | `tool_call=NAME` | answer with a call of tool NAME (OpenAI `tool_calls`, streamed in argument pieces, finish `tool_calls`; Anthropic a `tool_use` block with `input_json_delta`s, stop `tool_use`). Its arguments: each property of the tool's JSON schema in the request (strings `"t0"`, `"t1"`…, numbers their position, booleans `true`), else `{"q":"t0"}` |
 //!
 //! A request that carries a tool result (an OpenAI `tool` message, an Anthropic `tool_result` block)
@@ -368,6 +369,7 @@ async fn handle(state: &State, mut req: Request) -> Response {
             .map(|i| match (&corpus, &knobs.text) {
                 (Some(pieces), _) => pieces[i].clone(),
                 (None, Some(word)) => format!("{word} "),
+                (None, None) if knobs.nul => format!("t{i}\u{0} "),
                 (None, None) => format!("t{i} "),
             })
             .collect(),
@@ -501,6 +503,7 @@ struct Knobs {
     malformed_at: Option<usize>,
     no_usage: bool,
     corpus: bool,
+    nul: bool,
     tool_call: Option<String>,
 }
 
@@ -544,6 +547,7 @@ impl Knobs {
             "malformed_at" => self.malformed_at = number.or(self.malformed_at),
             "usage" => self.no_usage = number == Some(0),
             "corpus" => self.corpus = value == "xss",
+            "nul" => self.nul = value == "1",
             "tool_call" if !value.is_empty() => self.tool_call = Some(value.to_owned()),
             _ => {}
         }

@@ -153,6 +153,27 @@ impl Outcome {
     }
 }
 
+/// A provider's text with any NUL character (a JSON `\u0000`) replaced by U+FFFD: no text
+/// Confab stores may hold one (PostgreSQL refuses it in any text, and would refuse the answer's
+/// every write), and no reader needs one.
+fn without_nul(item: StreamItem) -> StreamItem {
+    fn clean(text: String) -> String {
+        if text.contains('\0') { text.replace('\0', "\u{FFFD}") } else { text }
+    }
+    match item {
+        StreamItem::Delta(text) => StreamItem::Delta(clean(text)),
+        StreamItem::ChoiceDelta { choice, text } => StreamItem::ChoiceDelta { choice, text: clean(text) },
+        StreamItem::ToolCall { choice, index, id, name, arguments } => StreamItem::ToolCall {
+            choice,
+            index,
+            id: id.map(clean),
+            name: name.map(clean),
+            arguments: clean(arguments),
+        },
+        other => other,
+    }
+}
+
 struct AdaptState<F> {
     events: BoxStream<'static, Result<SseEvent, ProviderError>>,
     parse: F,
@@ -184,7 +205,7 @@ where
                 Some(Ok(event)) => {
                     let parsed = (s.parse)(event);
                     s.finished |= parsed.finished || parsed.end;
-                    s.pending.extend(parsed.items);
+                    s.pending.extend(parsed.items.into_iter().map(|item| item.map(without_nul)));
                     s.pending.extend(
                         parsed.finishes.into_iter().map(|(choice, reason)| Ok(StreamItem::Finish { choice, reason })),
                     );
@@ -209,4 +230,48 @@ where
         }
     })
     .boxed()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// A NUL character in a provider's text (any kind of item) reaches no one: it becomes U+FFFD.
+    #[tokio::test]
+    async fn a_nul_character_from_the_provider_is_replaced() {
+        let event = SseEvent { id: None, event: confab_sse::DEFAULT_EVENT.into(), data: "x".into(), retry: None };
+        let events = futures::stream::iter(vec![Ok(event)]).boxed();
+        let stream = adapt(events, |_| Parsed {
+            items: vec![
+                Ok(StreamItem::Delta("a\0b".into())),
+                Ok(StreamItem::ChoiceDelta { choice: 1, text: "\0".into() }),
+                Ok(StreamItem::ToolCall {
+                    choice: 0,
+                    index: 0,
+                    id: Some("c\0".into()),
+                    name: Some("f\0".into()),
+                    arguments: "{\"q\":\"\0\"}".into(),
+                }),
+            ],
+            finished: true,
+            end: true,
+            finishes: vec![],
+        });
+        let items: Vec<StreamItem> = stream.map(|item| item.unwrap()).collect().await;
+        assert_eq!(
+            items,
+            vec![
+                StreamItem::Delta("a\u{FFFD}b".into()),
+                StreamItem::ChoiceDelta { choice: 1, text: "\u{FFFD}".into() },
+                StreamItem::ToolCall {
+                    choice: 0,
+                    index: 0,
+                    id: Some("c\u{FFFD}".into()),
+                    name: Some("f\u{FFFD}".into()),
+                    arguments: "{\"q\":\"\u{FFFD}\"}".into(),
+                },
+            ]
+        );
+    }
 }

@@ -113,9 +113,17 @@ fn slow_plugin(at_least: Duration) -> Arc<LoadedPlugin> {
     let mut iterations = 1 << 20;
     loop {
         let plugin = load("slow", &fixtures::countdown(iterations));
-        let started = Instant::now();
-        assert_eq!(call(&plugin, Duration::from_secs(30)), Ok(None));
-        if started.elapsed() >= at_least || iterations >= 1 << 30 {
+        // The fastest of three calls: a call slowed down by the tests running beside it (two
+        // cores) must not pass for a slow plugin that a quieter moment then runs inline.
+        let fastest = (0..3)
+            .map(|_| {
+                let started = Instant::now();
+                assert_eq!(call(&plugin, Duration::from_secs(30)), Ok(None));
+                started.elapsed()
+            })
+            .min()
+            .unwrap();
+        if fastest >= at_least || iterations >= 1 << 30 {
             return plugin;
         }
         iterations *= 2;

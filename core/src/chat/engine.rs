@@ -572,7 +572,6 @@ impl Engine {
                         .map(|p| (p.tenant, p.id, if p.whole { Flush::Whole(&p.text) } else { Flush::Append(&p.text) }))
                         .collect();
                     store::messages::flush_contents(txn, &rows).await?;
-                    drop(rows);
                     Ok(batch)
                 })
             }))

@@ -148,8 +148,8 @@ impl ChatService {
             // Keep what the vanished replica generated after its last flush: its stream has it.
             match crate::cluster::streams::recover(&shared.cluster, id, &stored).await {
                 Ok(text) if text.len() > stored.len() => {
-                    store::messages::flush_content(self.store.conn(), tenant, id, store::messages::Flush::Whole(&text))
-                        .await?;
+                    let recovered = [(tenant, id, store::messages::Flush::Whole(&text))];
+                    store::messages::flush_contents(self.store.conn(), &recovered).await?;
                 }
                 Ok(_) => {}
                 Err(_) => return Ok(0),

@@ -195,29 +195,11 @@ pub enum Flush<'a> {
     Append(&'a str),
 }
 
-/// Writes the text streamed so far (a periodic flush, not per token). Never touches a message
-/// that already reached a final state, so a late flush cannot undo the final write.
-pub async fn flush_content(conn: &impl Conn, tenant: TenantId, id: MessageId, text: Flush<'_>) -> AppResult<()> {
-    use sea_orm::sea_query::{BinOper, ExprTrait};
-    let content = match text {
-        Flush::Whole(all) => Expr::val(all),
-        Flush::Append(more) => Expr::col(message::Column::Content).binary(BinOper::Custom("||"), Expr::val(more)),
-    };
-    message::Entity::update_many()
-        .col_expr(message::Column::Content, content)
-        .col_expr(message::Column::Status, MessageStatus::Streaming.as_str().into())
-        .col_expr(message::Column::UpdatedAt, now().into())
-        .filter(message::Column::Id.eq(id.0))
-        .filter(message::Column::TenantId.eq(tenant.0))
-        .filter(message::Column::Status.is_in([MessageStatus::Queued.as_str(), MessageStatus::Streaming.as_str()]))
-        .exec(conn)
-        .await?;
-    Ok(())
-}
-
-/// The text streamed so far of several messages (a flush of every stream that grew), as
-/// [`flush_content`] writes each, in as few statements as the parameter limits allow: one round
-/// trip for a flush of hundreds of streams while it holds the database, not one per stream.
+/// Writes the text streamed so far of each message of `batch` (a periodic flush of every stream
+/// that grew, not per token), in as few statements as the parameter limits allow: one round trip
+/// for a flush of hundreds of streams while it holds the database, not one per stream. Never
+/// touches a message that already reached a final state, so a late flush cannot undo the final
+/// write.
 pub async fn flush_contents(conn: &impl Conn, batch: &[(TenantId, MessageId, Flush<'_>)]) -> AppResult<()> {
     use sea_orm::{Statement, Value};
     // Four parameters a stream.

@@ -143,7 +143,7 @@ async fn commit_group(db: &DatabaseConnection, group: Vec<Box<dyn Job>>) {
             return;
         }
     };
-    let mut ran: Vec<Ran> = Vec::with_capacity(group.len());
+    let mut ran = Vec::with_capacity(group.len());
     let mut jobs = group.into_iter();
     while let Some(job) = jobs.next() {
         if alone {
@@ -202,7 +202,7 @@ const ROLL_BACK: &str = "ROLLBACK TO confab_write";
 /// A savepoint that could not be taken or ended leaves the transaction in an unknown state: the
 /// whole group is rolled back, and every write of it fails.
 async fn fail_group(
-    txn: sea_orm::DatabaseTransaction,
+    txn: DatabaseTransaction,
     failure: &AppError,
     ran: Vec<Ran>,
     rest: impl Iterator<Item = Box<dyn Job>>,

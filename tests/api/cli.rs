@@ -347,6 +347,27 @@ async fn operator_commands_manage_tenants_users_and_tokens(b: Backend) {
     assert_eq!(spec["info"]["title"], "Confab API");
 }
 
+/// `confab serve` runs itself again with glibc's malloc settings (its arena count and mmap
+/// threshold: `server/src/main.rs`), and a value the operator set stays as it is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_tunes_malloc_unless_the_operator_did() {
+    let environ = |app: &TestApp| -> Vec<String> {
+        let raw = std::fs::read(format!("/proc/{}/environ", app.pid())).unwrap();
+        raw.split(|b| *b == 0).map(|v| String::from_utf8_lossy(v).into_owned()).collect()
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let vars = environ(&app);
+    assert!(vars.iter().any(|v| v == "MALLOC_MMAP_THRESHOLD_=131072"), "{vars:?}");
+    let arenas = vars.iter().find_map(|v| v.strip_prefix("MALLOC_ARENA_MAX=")).expect("MALLOC_ARENA_MAX is set");
+    assert!(arenas.parse::<usize>().unwrap() >= 2, "{arenas}");
+    assert_eq!(app.anonymous().get_json("/healthz").await["status"], "ok");
+
+    let app = TestApp::spawn_with(Backend::Sqlite, Options::default().env("MALLOC_ARENA_MAX", "7")).await;
+    let vars = environ(&app);
+    assert!(vars.iter().any(|v| v == "MALLOC_ARENA_MAX=7"), "the operator's value stays: {vars:?}");
+    assert!(vars.iter().any(|v| v == "MALLOC_MMAP_THRESHOLD_=131072"), "{vars:?}");
+}
+
 both_backends!(
     invalid_configuration_fails_fast_naming_the_key,
     the_example_configuration_is_valid,

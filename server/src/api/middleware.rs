@@ -5,7 +5,7 @@ use crate::state::AppState;
 use base64::Engine;
 use confab_core::context::{self, RequestContext};
 use poem::http::{HeaderValue, StatusCode, header};
-use poem::{Endpoint, EndpointExt, IntoResponse, Middleware, Request, Response};
+use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Instant;
@@ -183,42 +183,11 @@ async fn read_limited(body: poem::Body, max: usize, drain: usize) -> Option<Vec<
     (seen <= max).then_some(collected)
 }
 
-/// Overrides the default CSP for one sub-tree.
-pub struct Csp(pub String);
-
-impl<E: Endpoint> Middleware<E> for Csp {
-    type Output = CspEndpoint<E>;
-    fn transform(&self, ep: E) -> Self::Output {
-        CspEndpoint { inner: ep, csp: self.0.clone() }
-    }
-}
-
-pub struct CspEndpoint<E> {
-    inner: E,
-    csp: String,
-}
-
-impl<E: Endpoint> Endpoint for CspEndpoint<E> {
-    type Output = Response;
-    async fn call(&self, req: Request) -> poem::Result<Response> {
-        let mut resp = self.inner.call(req).await?.into_response();
-        if let Ok(v) = HeaderValue::from_str(&self.csp) {
-            resp.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
-        }
-        Ok(resp)
-    }
-}
-
 /// The interactive docs page inlines its scripts; rather than allow inline scripts, the policy
 /// names the exact ones by hash. (Swagger UI sets inline styles, which the policy permits there.)
-pub async fn docs_csp(docs: &impl Endpoint) -> String {
-    // Render the page exactly as the docs endpoint serves it, and hash its scripts.
-    let html = match docs.call(Request::builder().uri_str("/").finish()).await {
-        Ok(resp) => resp.into_response().into_body().into_string().await.unwrap_or_default(),
-        Err(_) => String::new(),
-    };
+pub fn docs_csp(html: &str) -> String {
     let mut hashes = String::new();
-    let mut rest = html.as_str();
+    let mut rest = html;
     while let Some(start) = rest.find("<script") {
         let after_tag = &rest[start..];
         let Some(open_end) = after_tag.find('>') else { break };

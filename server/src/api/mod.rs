@@ -29,7 +29,7 @@ mod tokens;
 mod usage;
 mod users;
 
-use poem::{EndpointExt, Route};
+use poem::Route;
 use poem_openapi::{OpenApiService, Tags};
 
 #[derive(Tags)]
@@ -187,26 +187,72 @@ fn finish_spec(spec: &str) -> String {
 /// The API's routes: `/v1`, the OpenAPI document and its docs, health and metrics. The server
 /// mounts the web pages beside them and wraps both in [`middleware::stack`].
 pub async fn routes() -> Route {
-    let api = openapi_service();
-    let spec = spec_json();
-    // The docs page embeds the document; give it the finished one that `/openapi.json` serves.
-    let docs_html = api.swagger_ui_html().replace(&api.spec(), &spec);
-    let docs = Route::new().at("/", poem::endpoint::make_sync(move |_| poem::web::Html(docs_html.clone())));
-    let docs_csp = middleware::docs_csp(&docs).await;
     Route::new()
-        .nest("/v1", api)
+        .nest("/v1", openapi_service())
         .nest("/openai/v1", crate::openai::routes())
         .nest("/scim/v2", crate::scim::routes())
-        .at(
-            "/openapi.json",
-            poem::endpoint::make_sync(move |_| {
-                poem::Response::builder().content_type("application/json").body(spec.clone())
-            }),
+        .at("/openapi.json", poem::endpoint::make(|_| async { Documents::get().await.map(|d| d.spec_response()) }))
+        .nest(
+            "/docs",
+            Route::new().at("/", poem::endpoint::make(|_| async { Documents::get().await.map(|d| d.docs_response()) })),
         )
-        .nest("/docs", docs.with(middleware::Csp(docs_csp)))
         .at("/healthz", poem::get(system::healthz))
         .at("/readyz", poem::get(system::readyz))
         .at("/metrics", poem::get(system::metrics))
+}
+
+/// The OpenAPI document and the interactive docs page that embeds it, built on their first
+/// request (most servers are never asked for them: building them takes a few MB while it runs)
+/// and shared by every listener.
+struct Documents {
+    spec: bytes::Bytes,
+    docs_html: bytes::Bytes,
+    /// The docs page's policy: its inline scripts named by hash.
+    docs_csp: poem::http::HeaderValue,
+}
+
+static DOCUMENTS: tokio::sync::OnceCell<Documents> = tokio::sync::OnceCell::const_new();
+
+impl Documents {
+    async fn get() -> poem::Result<&'static Documents> {
+        DOCUMENTS
+            .get_or_try_init(|| async {
+                tokio::task::spawn_blocking(Self::build).await.map_err(|e| {
+                    poem::Error::from_string(
+                        format!("the API documents could not be built: {e}"),
+                        poem::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    )
+                })
+            })
+            .await
+    }
+
+    fn build() -> Documents {
+        let api = openapi_service();
+        let raw = api.spec();
+        let spec = finish_spec(&raw);
+        // The docs page embeds the document; give it the finished one that `/openapi.json` serves.
+        let docs_html = api.swagger_ui_html().replace(&raw, &spec);
+        let docs_csp = middleware::docs_csp(&docs_html);
+        Documents {
+            spec: spec.into(),
+            docs_html: docs_html.into(),
+            docs_csp: poem::http::HeaderValue::from_str(&docs_csp).unwrap_or(poem::http::HeaderValue::from_static(
+                "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+            )),
+        }
+    }
+
+    fn spec_response(&self) -> poem::Response {
+        poem::Response::builder().content_type("application/json").body(self.spec.clone())
+    }
+
+    fn docs_response(&self) -> poem::Response {
+        poem::Response::builder()
+            .content_type("text/html; charset=utf-8")
+            .header(poem::http::header::CONTENT_SECURITY_POLICY, self.docs_csp.clone())
+            .body(self.docs_html.clone())
+    }
 }
 
 /// The metrics listener's routes (`metrics.listen`): `/metrics` only.

@@ -2,7 +2,7 @@
 //! audit verification. Passwords are read from stdin or a file, never from arguments.
 
 use crate::serve;
-use crate::state::{AppState, anyhow_app, open_store};
+use crate::state::{AppState, Opening, anyhow_app, open_store};
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use confab_core::audit::{self, Actor, Verification};
@@ -425,7 +425,7 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
         }
         Command::Audit { command: AuditCommand::Verify { file: Some(file) } } => return verify_export_file(&file),
         Command::Audit { command: AuditCommand::Verify { file: None } } => {
-            let store = open_store(&config, false).await?;
+            let store = open_store(&config, Opening::Command).await?;
             match audit::verify(&store).await.map_err(anyhow_app)? {
                 Verification::Intact { entries } => println!("audit log intact: {entries} entries verified"),
                 Verification::Broken { seq, id, reason } => {
@@ -494,7 +494,7 @@ async fn retention_run(
     batch_size: Option<u64>,
 ) -> anyhow::Result<ExitCode> {
     use confab_core::retention::{Lease, PURGE_LEASE, RunOptions};
-    let store = open_store(&config, true).await?;
+    let store = open_store(&config, Opening::CommandMigrating).await?;
     let opts = RunOptions::from_config(&config.retention, batch_size);
     let state = AppState::build(config, store).await?;
     let tenants = match tenant {
@@ -556,7 +556,7 @@ async fn rotate_master_key(
         keyring.current_id(),
         if previous.is_empty() { "none".to_string() } else { previous.join(", ") }
     );
-    let store = open_store(&config, false).await?;
+    let store = open_store(&config, Opening::Command).await?;
     if dry_run {
         for (label, n) in rotation::remaining(&store, &keyring).await.map_err(anyhow_app)? {
             println!("{label}: {n} to re-seal");
@@ -621,7 +621,7 @@ async fn reindex(
     if config.search.backend != confab_core::config::SearchBackendKind::Opensearch {
         bail!("search.backend is not \"opensearch\": there is no index to rebuild");
     }
-    let store = open_store(&config, false).await?;
+    let store = open_store(&config, Opening::Command).await?;
     let os = confab_core::search::opensearch::OpenSearch::new(&config.opensearch)?;
     os.ping(std::time::Duration::from_millis(config.opensearch.timeout_ms))
         .await
@@ -708,7 +708,7 @@ fn parse_role(raw: &str) -> anyhow::Result<Role> {
 }
 
 async fn admin(command: AdminCommand, config: Config) -> anyhow::Result<()> {
-    let store = open_store(&config, true).await?;
+    let store = open_store(&config, Opening::CommandMigrating).await?;
     let state = AppState::build(config, store).await?;
     let actor = Actor::cli();
     let accounts = &state.accounts;

@@ -1,7 +1,7 @@
 //! Serving: open the store, build the state, start background work, and run the HTTP server
 //! with the API, the web pages and the middleware every request goes through.
 
-use crate::state::{AppState, anyhow_app, open_store};
+use crate::state::{AppState, Opening, anyhow_app, open_store};
 use crate::{api, web};
 use anyhow::Context;
 use confab_core::config::{Config, ExposeSecret};
@@ -44,7 +44,7 @@ async fn first_run(state: &AppState) -> anyhow::Result<()> {
 }
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
-    let store = open_store(&config, true).await?;
+    let store = open_store(&config, Opening::Serve).await?;
     let listen = config.server.listen.clone();
     let grace = Duration::from_secs(config.server.shutdown_grace_secs);
     let acceptor = NoDelay(

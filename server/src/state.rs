@@ -11,7 +11,7 @@ use confab_core::error::AppError;
 use confab_core::limits::InProcessLimiter;
 use confab_core::metrics::Metrics;
 use confab_core::providers::Catalogue;
-use confab_core::store::Store;
+use confab_core::store::{PoolSize, Store};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -175,11 +175,26 @@ pub fn anyhow_app(e: AppError) -> anyhow::Error {
     anyhow::anyhow!(e.to_string())
 }
 
+/// How a command uses the database it opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opening {
+    /// `confab serve`: the embedded database is migrated (unless `database.migrate_on_start` is
+    /// off) and the pool's connections are kept open (`PoolSize::Kept`).
+    Serve,
+    /// A command that may migrate the embedded database, then runs and exits.
+    CommandMigrating,
+    /// A command that runs on the schema as it is, then exits.
+    Command,
+}
+
 /// Opens the configured database. The embedded SQLite database is migrated on the spot unless
 /// `database.migrate_on_start` is off; a PostgreSQL schema must already be current
 /// (`confab migrate`, a Helm job in clusters).
-pub async fn open_store(config: &Config, migrate_embedded: bool) -> anyhow::Result<Store> {
-    let store = Store::connect(config.database.url.expose_secret(), config.database.max_connections)
+pub async fn open_store(config: &Config, opening: Opening) -> anyhow::Result<Store> {
+    let max = config.database.max_connections;
+    let size = if opening == Opening::Serve { PoolSize::Kept(max) } else { PoolSize::UpTo(max) };
+    let migrate_embedded = opening != Opening::Command;
+    let store = Store::open(config.database.url.expose_secret(), size)
         .await
         .with_context(|| format!("database {}", config.database.url))?;
     if migrate_embedded && config.database.migrate_on_start && config.database.url.scheme() == "sqlite" {

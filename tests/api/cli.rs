@@ -368,6 +368,31 @@ async fn serve_tunes_malloc_unless_the_operator_did() {
     assert!(vars.iter().any(|v| v == "MALLOC_MMAP_THRESHOLD_=131072"), "{vars:?}");
 }
 
+/// On PostgreSQL `confab serve` opens its whole pool (`database.max_connections`) at the start
+/// and keeps it, so a burst of turns does not wait for new server processes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_keeps_its_postgresql_pool_open() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app =
+        TestApp::spawn_with(Backend::Postgres, Options::default().env("CONFAB_DATABASE__MAX_CONNECTIONS", "6")).await;
+    let conn = app.db.connect().await;
+    let count = || async {
+        let row = conn
+            .query_one_raw(Statement::from_string(
+                conn.get_database_backend(),
+                "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() \
+                 AND pid <> pg_backend_pid()",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    };
+    // Nothing has asked for more than one connection at a time since the start.
+    let open = count().await;
+    assert!(open >= 6, "the server keeps its six connections open; {open} are");
+}
+
 both_backends!(
     invalid_configuration_fails_fast_naming_the_key,
     the_example_configuration_is_valid,

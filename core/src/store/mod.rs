@@ -84,15 +84,31 @@ impl WriteTxn {
     }
 }
 
-/// How to connect to `url` with a pool of up to `max_connections`.
-fn options(url: &str, max_connections: u32) -> ConnectOptions {
+/// How many connections a store's pool holds.
+#[derive(Debug, Clone, Copy)]
+pub enum PoolSize {
+    /// Up to this many, opened when needed (one kept): a command that runs and exits.
+    UpTo(u32),
+    /// A server's pool: on PostgreSQL all of them are opened at the start and kept (reopened
+    /// when one closes), since opening one there starts a server process (several ms) and a burst
+    /// of turns after a quiet spell would wait for that; on SQLite, as `UpTo`.
+    Kept(u32),
+}
+
+/// How to connect to `url` with a pool of `size`.
+fn options(url: &str, size: PoolSize) -> ConnectOptions {
+    let sqlite = url.starts_with("sqlite:");
+    let (max_connections, min_connections) = match size {
+        PoolSize::Kept(max) if !sqlite => (max, max),
+        PoolSize::Kept(max) | PoolSize::UpTo(max) => (max, 1),
+    };
     let mut opts = ConnectOptions::new(url.to_string());
     opts.max_connections(max_connections)
-        .min_connections(1)
+        .min_connections(min_connections)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
-    if url.starts_with("sqlite:") {
+    if sqlite {
         // A connection to a local file cannot be hung up on: no ping (a round trip to sqlx's
         // connection thread) each time one is taken from the pool.
         opts.test_before_acquire(false);
@@ -110,7 +126,13 @@ fn options(url: &str, max_connections: u32) -> ConnectOptions {
 }
 
 impl Store {
+    /// Opens the database at `url` with a pool of up to `max_connections` (see [`Store::open`]).
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        Self::open(url, PoolSize::UpTo(max_connections)).await
+    }
+
+    /// Opens the database at `url` with a pool of `size`.
+    pub async fn open(url: &str, size: PoolSize) -> Result<Self, StoreError> {
         let sqlite = url.starts_with("sqlite:");
         if sqlite
             && let Some(parent) = sqlite_path(url).and_then(|p| p.parent().map(|d| d.to_path_buf()))
@@ -119,8 +141,7 @@ impl Store {
             std::fs::create_dir_all(&parent)
                 .map_err(|e| StoreError::Connect(format!("cannot create {}: {e}", parent.display())))?;
         }
-        let db =
-            Database::connect(options(url, max_connections)).await.map_err(|e| StoreError::Connect(e.to_string()))?;
+        let db = Database::connect(options(url, size)).await.map_err(|e| StoreError::Connect(e.to_string()))?;
         let write_lock = sqlite.then(|| std::sync::Arc::new(tokio::sync::Mutex::new(())));
         let writer = match &write_lock {
             Some(lock) => {
@@ -130,9 +151,9 @@ impl Store {
                 // turns at once the turn's commit waited a median 48 ms instead of 69 ms. (An
                 // in-memory database is one connection's own: there the writer shares the pool.)
                 let own = match sqlite_path(url) {
-                    Some(_) => {
-                        Database::connect(options(url, 1)).await.map_err(|e| StoreError::Connect(e.to_string()))?
-                    }
+                    Some(_) => Database::connect(options(url, PoolSize::UpTo(1)))
+                        .await
+                        .map_err(|e| StoreError::Connect(e.to_string()))?,
                     None => db.clone(),
                 };
                 Some(

@@ -837,6 +837,42 @@ async fn provider_keys_need_a_master_key(b: Backend) {
     assert_eq!(error_code(s, &body, 404), "not_found");
 }
 
+/// `chat.delta_interval_ms` spaces a live answer's deltas: the text between them goes out in one
+/// event, whole and in order, and the answer ends as it would without it.
+async fn deltas_can_be_spaced_into_fewer_events(b: Backend) {
+    let upstream = ScriptedUpstream::start().await;
+    let count = |events: &[SseEvent]| events.iter().filter(|e| e.event == "message.delta").count();
+    let run = |app: TestApp| async move {
+        let admin = app.admin().await;
+        let conv = admin.conversation().await;
+        let body = json!({ "content": "[upstream tokens=20 delay_ms=15] go", "model": "gpt-4o" });
+        let resp = admin.stream(&format!("/v1/conversations/{conv}/messages"), "k1", body).await;
+        assert_eq!(resp.status(), 200);
+        let events = SseReader::new(resp).rest().await;
+        let last = events.last().unwrap().clone();
+        (events, last, app)
+    };
+    let spaced = Options::default().upstream(&upstream).env("CONFAB_CHAT__DELTA_INTERVAL_MS", "150");
+    let (events, last, _app) = run(TestApp::spawn_with(b, spaced).await).await;
+    assert_eq!(last.event, "message.completed");
+    assert_eq!(deltas(&events), expected_tokens(20), "every token, once, in order");
+    assert_eq!(last.data["message"]["content"], expected_tokens(20).as_str());
+    // 20 tokens 15 ms apart (300 ms) in deltas at least 150 ms apart: the first, then two or three.
+    assert!((2..=5).contains(&count(&events)), "{} deltas", count(&events));
+    let mut prev = 0u64;
+    for e in events.iter().filter(|e| e.event == "message.delta") {
+        let id: u64 = e.id.as_deref().unwrap().parse().unwrap();
+        assert!(id > prev && id == e.data["offset"].as_u64().unwrap(), "ids are still the length so far");
+        prev = id;
+    }
+    // At 0, each token goes out as it arrives.
+    let each = Options::default().upstream(&upstream).env("CONFAB_CHAT__DELTA_INTERVAL_MS", "0");
+    let (events, last, _app) = run(TestApp::spawn_with(b, each).await).await;
+    assert_eq!(last.event, "message.completed");
+    assert_eq!(deltas(&events), expected_tokens(20));
+    assert!(count(&events) >= 10, "{} deltas", count(&events));
+}
+
 both_backends!(
     a_streamed_turn_sends_created_deltas_and_completed_in_order,
     a_json_send_answers_at_once_and_the_stream_can_be_attached,
@@ -858,4 +894,5 @@ both_backends!(
     tenant_admins_manage_models_and_provider_keys,
     provider_keys_need_a_master_key,
     a_nul_character_in_an_answer_is_replaced_and_the_answer_is_kept,
+    deltas_can_be_spaced_into_fewer_events,
 );

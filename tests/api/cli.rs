@@ -15,6 +15,7 @@ async fn invalid_configuration_fails_fast_naming_the_key(b: Backend) {
         (vec![("CONFAB_DATABASE__URL", "mysql://x")], "database.url"),
         (vec![("CONFAB_AUTH__SESSION_IDLE_SECS", "many")], "auth.session_idle_secs"),
         (vec![("CONFAB_LOG__FORMAT", "xml")], "log.format"),
+        (vec![("CONFAB_CHAT__DELTA_INTERVAL_MS", "1001")], "chat.delta_interval_ms"),
         (vec![("CONFAB_SERVR__LISTEN", "127.0.0.1:1")], "servr"),
         (vec![("CONFAB_LISTEN", "127.0.0.1:1")], "CONFAB_LISTEN"),
     ] {

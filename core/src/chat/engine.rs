@@ -84,6 +84,8 @@ struct Pending {
 pub struct Live {
     state: Mutex<LiveState>,
     notify: Notify,
+    /// Told once the turn has ended (its `finished` is set).
+    ended: Notify,
     cancel: CancellationToken,
     /// The turn's trace span while the turn runs: readers' `turn.first_delta` spans hang off it.
     span: Mutex<Option<tracing::Span>>,
@@ -195,6 +197,7 @@ impl Engine {
                 first_token_at: None,
             }),
             notify: Notify::new(),
+            ended: Notify::new(),
             cancel: CancellationToken::new(),
             span: Mutex::new(Some(span.clone())),
         });
@@ -212,6 +215,7 @@ impl Engine {
             drop(work);
             engine.dirty.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&id);
             live.notify.notify_waiters();
+            live.ended.notify_waiters();
             tokio::time::sleep(LINGER).await;
             engine.registry().remove(&id);
         });
@@ -601,6 +605,7 @@ impl Engine {
             pending: std::collections::VecDeque::new(),
             remote: None,
             live: None,
+            held_until: None,
         };
         let rest = futures::stream::unfold(state, |mut r| async move {
             if r.done {
@@ -835,6 +840,8 @@ struct Reader {
     remote: Option<crate::cluster::streams::StreamReader>,
     /// The turn, while it runs (or lingers) on this replica.
     live: Option<Arc<Live>>,
+    /// No live delta before this (`chat.delta_interval_ms` after the previous one).
+    held_until: Option<tokio::time::Instant>,
 }
 
 impl Reader {
@@ -961,6 +968,19 @@ impl Reader {
                 self.live = self.engine.live(self.id);
             }
             if let Some(live) = self.live.clone() {
+                // Deltas after the first are spaced by `chat.delta_interval_ms`: the text that
+                // arrives meanwhile goes out in one event, at once when the turn ends.
+                if let Some(until) = self.held_until.take() {
+                    let ended = live.ended.notified();
+                    tokio::pin!(ended);
+                    ended.as_mut().enable();
+                    if live.lock().finished.is_none() {
+                        tokio::select! {
+                            _ = tokio::time::sleep_until(until) => {}
+                            _ = ended => {}
+                        }
+                    }
+                }
                 let notified = live.notify.notified();
                 tokio::pin!(notified);
                 notified.as_mut().enable();
@@ -970,6 +990,10 @@ impl Reader {
                     (delta, state.finished.clone())
                 };
                 if let Some(delta) = delta {
+                    let interval = self.engine.config.delta_interval_ms;
+                    if interval > 0 && finished.is_none() {
+                        self.held_until = Some(tokio::time::Instant::now() + Duration::from_millis(interval));
+                    }
                     return delta;
                 }
                 if let Some(finished) = finished {

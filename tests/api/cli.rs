@@ -394,6 +394,35 @@ async fn serve_keeps_its_postgresql_pool_open() {
     assert!(open >= 6, "the server keeps its six connections open; {open} are");
 }
 
+/// When PostgreSQL will not give a server its whole pool (here a role limited to 3 connections
+/// and `database.max_connections` = 6), the server still starts, opens connections as needed
+/// and says why in its log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_opens_its_pool_as_needed_when_postgresql_allows_fewer() {
+    use sea_orm::ConnectionTrait;
+    let db = TestDb::new(Backend::Postgres).await;
+    let mut url = reqwest::Url::parse(&db.url).unwrap();
+    let name = url.path().trim_start_matches('/').to_string();
+    let role = format!("{name}_limited");
+    let conn = db.connect().await;
+    for sql in [
+        format!("CREATE ROLE {role} LOGIN CONNECTION LIMIT 3"),
+        format!("ALTER DATABASE {name} OWNER TO {role}"),
+        format!("ALTER SCHEMA public OWNER TO {role}"),
+    ] {
+        conn.execute_unprepared(&sql).await.unwrap();
+    }
+    conn.close().await.unwrap();
+    url.set_username(&role).unwrap();
+    let limited = TestDb { backend: Backend::Postgres, url: url.to_string(), dir: db.dir.clone() };
+    let app = TestApp::spawn_on(limited, Options::default().env("CONFAB_DATABASE__MAX_CONNECTIONS", "6")).await;
+    assert_eq!(app.anonymous().get_json("/readyz").await["status"], "ready");
+    let admin = app.admin().await;
+    admin.conversation().await;
+    let log = app.server_log();
+    assert!(log.contains("could not open database.max_connections connections at the start"), "{log}");
+}
+
 both_backends!(
     invalid_configuration_fails_fast_naming_the_key,
     the_example_configuration_is_valid,

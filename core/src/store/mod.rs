@@ -141,7 +141,25 @@ impl Store {
             std::fs::create_dir_all(&parent)
                 .map_err(|e| StoreError::Connect(format!("cannot create {}: {e}", parent.display())))?;
         }
-        let db = Database::connect(options(url, size)).await.map_err(|e| StoreError::Connect(e.to_string()))?;
+        let db = match (Database::connect(options(url, size)).await, size) {
+            (Ok(db), _) => db,
+            // PostgreSQL would not give a server all its connections at once (its
+            // `max_connections`, or a role's or database's limit, is lower than the replicas
+            // ask for): go on opening them as needed, as a command does, and say so.
+            (Err(kept), PoolSize::Kept(max)) if !sqlite => {
+                let db = Database::connect(options(url, PoolSize::UpTo(max)))
+                    .await
+                    .map_err(|e| StoreError::Connect(e.to_string()))?;
+                tracing::warn!(
+                    max_connections = max,
+                    error = %kept,
+                    "could not open database.max_connections connections at the start; opening them as needed \
+                     (check PostgreSQL's max_connections against every replica's database.max_connections)"
+                );
+                db
+            }
+            (Err(e), _) => return Err(StoreError::Connect(e.to_string())),
+        };
         let write_lock = sqlite.then(|| std::sync::Arc::new(tokio::sync::Mutex::new(())));
         let writer = match &write_lock {
             Some(lock) => {

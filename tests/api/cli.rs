@@ -395,10 +395,10 @@ async fn serve_keeps_its_postgresql_pool_open() {
 }
 
 /// When PostgreSQL will not give a server its whole pool (here a role limited to 3 connections
-/// and `database.max_connections` = 6), the server still starts, opens connections as needed
-/// and says why in its log.
+/// and `database.max_connections` = 6), `confab serve` stops at the start naming the setting,
+/// instead of failing requests once load asks for the fourth connection.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn serve_opens_its_pool_as_needed_when_postgresql_allows_fewer() {
+async fn serve_names_the_pool_size_when_postgresql_refuses_it() {
     use sea_orm::ConnectionTrait;
     let db = TestDb::new(Backend::Postgres).await;
     let mut url = reqwest::Url::parse(&db.url).unwrap();
@@ -414,13 +414,14 @@ async fn serve_opens_its_pool_as_needed_when_postgresql_allows_fewer() {
     }
     conn.close().await.unwrap();
     url.set_username(&role).unwrap();
-    let limited = TestDb { backend: Backend::Postgres, url: url.to_string(), dir: db.dir.clone() };
-    let app = TestApp::spawn_on(limited, Options::default().env("CONFAB_DATABASE__MAX_CONNECTIONS", "6")).await;
-    assert_eq!(app.anonymous().get_json("/readyz").await["status"], "ready");
-    let admin = app.admin().await;
-    admin.conversation().await;
-    let log = app.server_log();
-    assert!(log.contains("could not open database.max_connections connections at the start"), "{log}");
+    let limited = env(&TestDb { backend: Backend::Postgres, url: url.to_string(), dir: db.dir.clone() }, &[]);
+    let out = run_cli(&limited, &db.dir, &["migrate"], None);
+    assert_eq!(out.code, 0, "a command opens what it needs: {}", out.stderr);
+    let mut six = limited;
+    six.push(("CONFAB_DATABASE__MAX_CONNECTIONS".into(), "6".into()));
+    let out = run_cli(&six, &db.dir, &["serve", "--listen", "127.0.0.1:0", "--admin-listen", "off"], None);
+    assert_ne!(out.code, 0, "{}", out.stdout);
+    assert!(out.stderr.contains("database.max_connections"), "{}", out.stderr);
 }
 
 both_backends!(

@@ -143,20 +143,17 @@ impl Store {
         }
         let db = match (Database::connect(options(url, size)).await, size) {
             (Ok(db), _) => db,
-            // PostgreSQL would not give a server all its connections at once (its
-            // `max_connections`, or a role's or database's limit, is lower than the replicas
-            // ask for): go on opening them as needed, as a command does, and say so.
-            (Err(kept), PoolSize::Kept(max)) if !sqlite => {
-                let db = Database::connect(options(url, PoolSize::UpTo(max)))
-                    .await
-                    .map_err(|e| StoreError::Connect(e.to_string()))?;
-                tracing::warn!(
-                    max_connections = max,
-                    error = %kept,
-                    "could not open database.max_connections connections at the start; opening them as needed \
-                     (check PostgreSQL's max_connections against every replica's database.max_connections)"
-                );
-                db
+            // A PostgreSQL that refuses part of the pool (its `max_connections`, or a role's or
+            // database's connection limit, is below what the replicas ask for) would fail
+            // requests under load anyway (sqlx keeps trying to open more until the acquire
+            // timeout): say so at the start, naming the setting.
+            (Err(e), PoolSize::Kept(max)) if !sqlite => {
+                return Err(StoreError::Connect(format!(
+                    "could not open the pool's {max} connections (database.max_connections): {e}. If PostgreSQL \
+                     is reachable, its max_connections (or the role's or database's connection limit) is below \
+                     what this replica asks for: lower database.max_connections or raise the limit, counting \
+                     every replica"
+                )));
             }
             (Err(e), _) => return Err(StoreError::Connect(e.to_string())),
         };

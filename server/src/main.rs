@@ -26,8 +26,8 @@ fn main() -> std::process::ExitCode {
 ///   core, and Confab's threads (the runtime's workers, one per core, and one per pooled database
 ///   connection, the writer's, the blocking pool's) each fill one, whose freed memory no other
 ///   thread reuses. One per core keeps malloc's contention low and that memory shared: on 2 cores,
-///   idle RSS 66.5 / 66.9 → 60.7 / 60.5 MiB and memory per open stream 38 / 40 → 17 / 20 KiB
-///   (`confab-load`, N = 50, alternated runs), CPU per turn and latency unchanged.
+///   idle RSS 66.5 / 66.9 → 60.7 / 60.5 MiB (`confab-load`, N = 50, alternated runs), CPU per turn
+///   and latency unchanged.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn tuned_malloc() {
     use std::os::unix::process::CommandExt;

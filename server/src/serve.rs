@@ -107,7 +107,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     // Every replica runs the SIEM delivery loop; a lease on each sink lets one deliver it at a time.
     tokio::spawn(state.siem.clone().run(background.clone()));
     spawn_retention(&state, background.clone());
-    let app = app(state.clone()).await;
+    let app = app(state.clone());
     // SIGTERM starts the drain; the listeners close once it is over.
     let stopping = tokio_util::sync::CancellationToken::new();
     let closing = closing_time(grace);
@@ -126,7 +126,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
                 println!("confab: admin console on http://{admin_addr}");
                 tracing::info!(%admin_addr, "admin console listening");
             }
-            let admin = admin_app(state.clone()).await;
+            let admin = admin_app(state.clone());
             let stopping = stopping.clone();
             Some(tokio::spawn(async move {
                 poem::Server::new_with_acceptor(acceptor)
@@ -229,12 +229,12 @@ fn close_connections_while_draining(
 
 /// Everything this server answers: the API and its documents, the web pages, and the middleware
 /// every request goes through.
-pub async fn app(state: Arc<AppState>) -> impl poem::Endpoint {
+pub fn app(state: Arc<AppState>) -> impl poem::Endpoint {
     let web_dir = state.config.server.web_dir.clone();
-    let mut routes = web::mount(api::routes().await, &web_dir);
+    let mut routes = web::mount(api::routes(), &web_dir);
     if state.config.admin.mount_on_main {
         // `/admin` itself goes to `/admin/`, so the console's relative asset paths resolve.
-        let console = admin_routes(state.config.admin.dir.clone()).await.around(|ep, req| async move {
+        let console = admin_routes(state.config.admin.dir.clone()).around(|ep, req| async move {
             if req.original_uri().path() == "/admin" {
                 return Ok(poem::web::Redirect::permanent("/admin/").into_response());
             }
@@ -247,16 +247,16 @@ pub async fn app(state: Arc<AppState>) -> impl poem::Endpoint {
 }
 
 /// The admin console's listener: the console and the whole API under it, with console sessions.
-pub async fn admin_app(state: Arc<AppState>) -> impl poem::Endpoint {
-    let routes = admin_routes(state.config.admin.dir.clone()).await;
+pub fn admin_app(state: Arc<AppState>) -> impl poem::Endpoint {
+    let routes = admin_routes(state.config.admin.dir.clone());
     let drain = state.chat.engine().drain().clone();
     close_connections_while_draining(drain, api::middleware::stack(routes, state))
 }
 
 /// The console's pages and the API, marked as the admin surface (its own session cookie, its
 /// sign-in limited to tenant admins, auditors and platform admins).
-async fn admin_routes(admin_dir: std::path::PathBuf) -> impl poem::Endpoint + 'static {
-    web::mount_admin(api::routes().await, &admin_dir).data(Surface::Admin)
+fn admin_routes(admin_dir: std::path::PathBuf) -> impl poem::Endpoint + 'static {
+    web::mount_admin(api::routes(), &admin_dir).data(Surface::Admin)
 }
 
 /// With OpenSearch, this replica drains the search outbox (others may too); without it, rows

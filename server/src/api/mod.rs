@@ -186,7 +186,7 @@ fn finish_spec(spec: &str) -> String {
 
 /// The API's routes: `/v1`, the OpenAPI document and its docs, health and metrics. The server
 /// mounts the web pages beside them and wraps both in [`middleware::stack`].
-pub async fn routes() -> Route {
+pub fn routes() -> Route {
     Route::new()
         .nest("/v1", openapi_service())
         .nest("/openai/v1", crate::openai::routes())
@@ -207,8 +207,9 @@ pub async fn routes() -> Route {
 struct Documents {
     spec: bytes::Bytes,
     docs_html: bytes::Bytes,
-    /// The docs page's policy: its inline scripts named by hash.
-    docs_csp: poem::http::HeaderValue,
+    /// The docs page's policy: its inline scripts named by hash (the server's default policy
+    /// applies if it could not be a header).
+    docs_csp: Option<poem::http::HeaderValue>,
 }
 
 static DOCUMENTS: tokio::sync::OnceCell<Documents> = tokio::sync::OnceCell::const_new();
@@ -237,9 +238,7 @@ impl Documents {
         Documents {
             spec: spec.into(),
             docs_html: docs_html.into(),
-            docs_csp: poem::http::HeaderValue::from_str(&docs_csp).unwrap_or(poem::http::HeaderValue::from_static(
-                "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
-            )),
+            docs_csp: poem::http::HeaderValue::from_str(&docs_csp).ok(),
         }
     }
 
@@ -248,10 +247,11 @@ impl Documents {
     }
 
     fn docs_response(&self) -> poem::Response {
-        poem::Response::builder()
-            .content_type("text/html; charset=utf-8")
-            .header(poem::http::header::CONTENT_SECURITY_POLICY, self.docs_csp.clone())
-            .body(self.docs_html.clone())
+        let mut page = poem::Response::builder().content_type("text/html; charset=utf-8");
+        if let Some(csp) = &self.docs_csp {
+            page = page.header(poem::http::header::CONTENT_SECURITY_POLICY, csp.clone());
+        }
+        page.body(self.docs_html.clone())
     }
 }
 

@@ -71,7 +71,9 @@ impl From<Invalid> for AppError {
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
         use sea_orm::{DbErr, SqlErr};
-        if let Some(SqlErr::UniqueConstraintViolation(_)) = err.sql_err() {
+        if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+            || crate::store::direct::is_unique_violation(&err)
+        {
             return AppError::Conflict("that value is already in use".into());
         }
         match err {

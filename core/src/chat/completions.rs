@@ -586,8 +586,9 @@ async fn settle(
     let settled = std::sync::Arc::new((s, ended));
     for attempt in 0..6 {
         let settled = settled.clone();
+        // The record is audited: the audit chain's head is read inside the transaction.
         let written = store
-            .write(Box::new(move |txn| {
+            .write_reading(Box::new(move |txn| {
                 Box::pin(async move {
                     let (s, ended) = &*settled;
                     write_settlement(txn, s, ended).await

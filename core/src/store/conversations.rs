@@ -5,7 +5,7 @@ use super::{Conn, now};
 use crate::domain::{ConversationId, MessageId, PresetVersionId, TenantId, UserId};
 use crate::error::AppResult;
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 #[derive(Debug, Clone)]
 pub struct Conversation {
@@ -51,8 +51,9 @@ pub async fn insert(
     preset_version: Option<PresetVersionId>,
     plugin_preset: Option<(uuid::Uuid, &str)>,
 ) -> AppResult<Conversation> {
+    use sea_orm::TryIntoModel;
     let at = now();
-    Ok(conversation::ActiveModel {
+    let row = conversation::ActiveModel {
         id: Set(ConversationId::new().0),
         tenant_id: Set(tenant.0),
         owner_id: Set(owner.0),
@@ -66,10 +67,11 @@ pub async fn insert(
         updated_at: Set(at),
         deleted_at: Set(None),
         has_files: Set(false),
-    }
-    .insert(conn)
-    .await?
-    .into())
+    };
+    // Every column is set here: the row is what was written, with no read back (the SQLite
+    // writer runs no statement that returns rows).
+    conversation::Entity::insert(row.clone()).exec_without_returning(conn).await?;
+    Ok(row.try_into_model()?.into())
 }
 
 /// The owner's conversations that are not deleted: a deleted one is hidden from its owner

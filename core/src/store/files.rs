@@ -318,7 +318,7 @@ pub async fn insert_parts(
         media_type: Set(f.media_type.clone()),
         size_bytes: Set(f.size_bytes as i64),
     });
-    message_part::Entity::insert_many(rows).exec(conn).await?;
+    message_part::Entity::insert_many(rows).exec_without_returning(conn).await?;
     super::conversations::mark_has_files(conn, tenant, conversation).await
 }
 

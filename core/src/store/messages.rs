@@ -3,12 +3,10 @@
 use super::entities::{conversation, message};
 use super::{Conn, now};
 use crate::domain::{ConversationId, MessageId, MessageRole, MessageStatus, TenantId, UserId};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
-};
+use sea_orm::{ColumnTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set};
 
 #[derive(Debug, Clone)]
 pub struct Message {
@@ -123,7 +121,7 @@ fn new_row(new: NewMessage<'_>, at: DateTime<Utc>) -> message::ActiveModel {
 }
 
 pub async fn insert(conn: &impl Conn, new: NewMessage<'_>) -> AppResult<Message> {
-    Ok(new_row(new, now()).insert(conn).await?.into())
+    insert_all(conn, vec![new]).await?.pop().ok_or_else(|| AppError::Internal("a message was not written".into()))
 }
 
 /// Several messages in as few statements as the database's parameter limits allow (one for a

@@ -10,6 +10,7 @@ pub mod audit_sinks;
 pub mod catalogue;
 pub mod choices;
 pub mod conversations;
+pub(crate) mod direct;
 mod entities;
 pub mod files;
 pub(crate) mod idempotency;
@@ -165,11 +166,10 @@ impl Store {
                 // connection of the pool started most groups cold; its own stays warm. Under 200
                 // turns at once the turn's commit waited a median 48 ms instead of 69 ms. (An
                 // in-memory database is one connection's own: there the writer shares the pool.)
+                // Its statements run on its own thread ([`direct`]), not as round trips to sqlx's.
                 let own = match sqlite_path(url) {
-                    Some(_) => Database::connect(options(url, PoolSize::UpTo(1)))
-                        .await
-                        .map_err(|e| StoreError::Connect(e.to_string()))?,
-                    None => db.clone(),
+                    Some(path) => writer::Connections::for_file(url, &path).await.map_err(StoreError::Connect)?,
+                    None => writer::Connections::shared(db.clone()),
                 };
                 Some(
                     writer::Writer::start(own, lock.clone())
@@ -220,9 +220,23 @@ impl Store {
     /// writer thread, which commits the writes queued meanwhile together (each in a savepoint,
     /// so a failing write rolls back alone); on PostgreSQL it runs in a transaction of its own
     /// on this task. A write must not start another write transaction (it would wait for itself).
+    ///
+    /// On a database file the writer runs the statements itself, and a write must not read
+    /// (a query fails): use [`Store::write_reading`] for one that does.
     pub async fn write<T: Send + 'static>(&self, write: WriteFn<T>) -> crate::error::AppResult<T> {
+        self.queue(write, false).await
+    }
+
+    /// As [`Store::write`], for a write that reads inside its transaction (e.g. the audit chain's
+    /// head): on SQLite it commits on the writer's sqlx connection, apart from the writes that
+    /// do not read.
+    pub async fn write_reading<T: Send + 'static>(&self, write: WriteFn<T>) -> crate::error::AppResult<T> {
+        self.queue(write, true).await
+    }
+
+    async fn queue<T: Send + 'static>(&self, write: WriteFn<T>, reads: bool) -> crate::error::AppResult<T> {
         if let Some(writer) = &self.writer {
-            return writer.write(write).await;
+            return writer.write(write, reads).await;
         }
         let txn = self.db.begin().await?;
         let value = write(&txn).await?;

@@ -169,7 +169,7 @@ pub async fn record(conn: &impl Conn, u: NewUsage<'_>) -> AppResult<()> {
         created_at: Set(now()),
         ttft_ms: Set(u.ttft_ms),
     })
-    .exec(conn)
+    .exec_without_returning(conn)
     .await?;
     Ok(())
 }

@@ -10,13 +10,20 @@
 //! transaction, each in a savepoint of its own so that one failing write rolls back alone. Each
 //! caller learns its outcome after the commit, as if it had committed alone.
 //!
+//! On a database file the writer's statements run on its own thread, on a connection of its own
+//! ([`super::direct`]), not as round trips to a connection thread. That connection runs statements
+//! without results only; a write that reads inside its transaction (the audit chain's head, say)
+//! says so ([`super::Store::write_reading`]) and commits on the writer's sqlx connection instead,
+//! in a transaction of its own group.
+//!
 //! On PostgreSQL (many writers at once) a write runs in its own transaction on the caller's task.
 
+use super::direct::Direct;
 use crate::error::{AppError, AppResult};
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, TransactionOptions,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions,
     TransactionTrait,
 };
 use std::sync::Arc;
@@ -30,6 +37,8 @@ pub type WriteFn<T> = Box<dyn for<'a> FnOnce(&'a DatabaseTransaction) -> BoxFutu
 
 /// A queued write with its result's way back, its type erased.
 trait Job: Send {
+    /// Whether the write reads inside its transaction.
+    fn reads(&self) -> bool;
     /// Runs the write in `txn`.
     fn run<'a>(self: Box<Self>, txn: &'a DatabaseTransaction) -> BoxFuture<'a, Ran>;
     /// Tells the caller its write did not run.
@@ -48,13 +57,18 @@ type Deliver = Box<dyn FnOnce(Option<&AppError>) + Send>;
 
 struct Typed<T> {
     write: WriteFn<T>,
+    reads: bool,
     outcome: oneshot::Sender<AppResult<T>>,
     span: tracing::Span,
 }
 
 impl<T: Send + 'static> Job for Typed<T> {
+    fn reads(&self) -> bool {
+        self.reads
+    }
+
     fn run<'a>(self: Box<Self>, txn: &'a DatabaseTransaction) -> BoxFuture<'a, Ran> {
-        let Typed { write, outcome, span } = *self;
+        let Typed { write, outcome, span, .. } = *self;
         Box::pin(async move {
             // A write that panics fails alone (its savepoint is rolled back); the writer goes on.
             let result = std::panic::AssertUnwindSafe(tracing::Instrument::instrument(write(txn), span))
@@ -80,6 +94,91 @@ impl<T: Send + 'static> Job for Typed<T> {
     }
 }
 
+/// The connections the writer writes on.
+pub(super) struct Connections {
+    /// An sqlx connection of the writer's own (for an in-memory database, which only the pool's
+    /// connection sees, the pool): writes that read, and every write without `direct`.
+    sqlx: DatabaseConnection,
+    /// The writer's own SQLite connection, its statements run on the writer's thread, and
+    /// sea-orm's connection over it; `None` for an in-memory database.
+    direct: Option<(DatabaseConnection, Direct)>,
+}
+
+impl Connections {
+    /// The connections of a writer for the database file at `path`.
+    pub(super) async fn for_file(url: &str, path: &std::path::Path) -> Result<Self, String> {
+        let sqlx = sea_orm::Database::connect(super::options(url, super::PoolSize::UpTo(1)))
+            .await
+            .map_err(|e| e.to_string())?;
+        let direct = Direct::open(path)?;
+        Ok(Self { sqlx, direct: Some((direct.connection(), direct)) })
+    }
+
+    /// The connection of a writer for an in-memory database: the pool's.
+    pub(super) fn shared(pool: DatabaseConnection) -> Self {
+        Self { sqlx: pool, direct: None }
+    }
+}
+
+/// The connection one transaction of the writer runs on.
+#[derive(Clone, Copy)]
+enum Connection<'a> {
+    Sqlx(&'a DatabaseConnection),
+    Direct(&'a DatabaseConnection, &'a Direct),
+}
+
+impl Connection<'_> {
+    /// Begins a transaction that takes the write lock at once.
+    async fn begin(self) -> Result<DatabaseTransaction, DbErr> {
+        match self {
+            Self::Sqlx(db) => {
+                let options = TransactionOptions {
+                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                    ..TransactionOptions::default()
+                };
+                db.begin_with_options(options).await
+            }
+            Self::Direct(db, direct) => {
+                direct.batch("BEGIN IMMEDIATE")?;
+                // sea-orm's transaction over the direct connection only carries the statements.
+                match db.begin().await {
+                    Ok(txn) => Ok(txn),
+                    Err(e) => {
+                        let _ = direct.batch("ROLLBACK");
+                        Err(e)
+                    }
+                }
+            }
+        }
+    }
+
+    async fn commit(self, txn: DatabaseTransaction) -> Result<(), DbErr> {
+        match self {
+            Self::Sqlx(_) => txn.commit().await,
+            Self::Direct(_, direct) => {
+                let _ = txn.commit().await;
+                let committed = direct.batch("COMMIT");
+                // A commit that failed may leave the transaction open (SQLite keeps it on a busy
+                // error): it is rolled back, and the group fails.
+                if committed.is_err() && direct.in_transaction() {
+                    let _ = direct.batch("ROLLBACK");
+                }
+                committed
+            }
+        }
+    }
+
+    async fn rollback(self, txn: DatabaseTransaction) {
+        let _ = txn.rollback().await;
+        if let Self::Direct(_, direct) = self
+            && direct.in_transaction()
+            && let Err(e) = direct.batch("ROLLBACK")
+        {
+            tracing::warn!(error = %e, "the writer could not roll back a transaction");
+        }
+    }
+}
+
 /// The queue to the writer thread.
 #[derive(Clone)]
 pub(super) struct Writer {
@@ -88,7 +187,7 @@ pub(super) struct Writer {
 
 impl Writer {
     /// Starts the writer thread for `db`; it ends when the last `Writer` is dropped.
-    pub(super) fn start(db: DatabaseConnection, lock: Arc<tokio::sync::Mutex<()>>) -> std::io::Result<Self> {
+    pub(super) fn start(db: Connections, lock: Arc<tokio::sync::Mutex<()>>) -> std::io::Result<Self> {
         let (queue, jobs) = mpsc::unbounded_channel();
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         std::thread::Builder::new()
@@ -97,20 +196,17 @@ impl Writer {
         Ok(Self { queue })
     }
 
-    /// Queues `write` and waits for its outcome after the commit of its group.
-    pub(super) async fn write<T: Send + 'static>(&self, write: WriteFn<T>) -> AppResult<T> {
+    /// Queues `write` (which `reads` inside its transaction or not) and waits for its outcome
+    /// after the commit of its group.
+    pub(super) async fn write<T: Send + 'static>(&self, write: WriteFn<T>, reads: bool) -> AppResult<T> {
         let (sender, outcome) = oneshot::channel::<AppResult<T>>();
-        let job = Box::new(Typed { write, outcome: sender, span: tracing::Span::current() });
+        let job = Box::new(Typed { write, reads, outcome: sender, span: tracing::Span::current() });
         self.queue.send(job).map_err(|_| AppError::Unavailable("the database writer has stopped".into()))?;
         outcome.await.map_err(|_| AppError::Unavailable("the database writer stopped during a write".into()))?
     }
 }
 
-async fn run(
-    db: DatabaseConnection,
-    lock: Arc<tokio::sync::Mutex<()>>,
-    mut jobs: mpsc::UnboundedReceiver<Box<dyn Job>>,
-) {
+async fn run(db: Connections, lock: Arc<tokio::sync::Mutex<()>>, mut jobs: mpsc::UnboundedReceiver<Box<dyn Job>>) {
     let mut group = Vec::with_capacity(MAX_GROUP);
     while let Some(first) = jobs.recv().await {
         group.push(first);
@@ -122,19 +218,26 @@ async fn run(
                 Err(_) => break,
             }
         }
-        commit_group(&db, std::mem::take(&mut group)).await;
+        match &db.direct {
+            Some((direct_db, direct)) => {
+                let (reading, plain): (Vec<_>, Vec<_>) = group.drain(..).partition(|job| job.reads());
+                if !plain.is_empty() {
+                    commit_group(Connection::Direct(direct_db, direct), plain).await;
+                }
+                if !reading.is_empty() {
+                    commit_group(Connection::Sqlx(&db.sqlx), reading).await;
+                }
+            }
+            None => commit_group(Connection::Sqlx(&db.sqlx), std::mem::take(&mut group)).await,
+        }
     }
 }
 
 /// Runs the writes in one transaction (each in a savepoint when there are several) and delivers
 /// every outcome after the commit.
-async fn commit_group(db: &DatabaseConnection, group: Vec<Box<dyn Job>>) {
+async fn commit_group(db: Connection<'_>, group: Vec<Box<dyn Job>>) {
     let alone = group.len() == 1;
-    let options = TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..TransactionOptions::default()
-    };
-    let txn = match db.begin_with_options(options).await {
+    let txn = match db.begin().await {
         Ok(txn) => txn,
         Err(e) => {
             let e = AppError::from(e);
@@ -169,7 +272,7 @@ async fn commit_group(db: &DatabaseConnection, group: Vec<Box<dyn Job>>) {
                 e
             }
         };
-        fail_group(txn, &failure, ran, jobs).await;
+        fail_group(db, txn, &failure, ran, jobs).await;
         return;
     }
     // The last write's savepoint: the commit keeps it, unless that write failed.
@@ -178,16 +281,16 @@ async fn commit_group(db: &DatabaseConnection, group: Vec<Box<dyn Job>>) {
         && let Err(e) = txn.execute_unprepared(ROLL_BACK).await
     {
         let e = AppError::from(e);
-        fail_group(txn, &e, ran, std::iter::empty()).await;
+        fail_group(db, txn, &e, ran, std::iter::empty()).await;
         return;
     }
     if alone && ran.first().is_some_and(|done| !done.ok) {
         // A lone write that failed is rolled back, as if it had its own transaction.
-        let _ = txn.rollback().await;
+        db.rollback(txn).await;
         ran.into_iter().for_each(|done| (done.deliver)(None));
         return;
     }
-    let committed = txn.commit().await.err().map(AppError::from);
+    let committed = db.commit(txn).await.err().map(AppError::from);
     if let Some(e) = &committed {
         tracing::warn!(error = %e, writes = ran.len(), "a group of writes could not commit");
     }
@@ -202,13 +305,14 @@ const ROLL_BACK: &str = "ROLLBACK TO confab_write";
 /// A savepoint that could not be taken or ended leaves the transaction in an unknown state: the
 /// whole group is rolled back, and every write of it fails.
 async fn fail_group(
+    db: Connection<'_>,
     txn: DatabaseTransaction,
     failure: &AppError,
     ran: Vec<Ran>,
     rest: impl Iterator<Item = Box<dyn Job>>,
 ) {
     tracing::warn!(error = %failure, "a grouped write failed; its group is rolled back");
-    let _ = txn.rollback().await;
+    db.rollback(txn).await;
     rest.for_each(|job| job.refuse(failure));
     ran.into_iter().for_each(|done| (done.deliver)(Some(failure)));
 }
@@ -308,6 +412,66 @@ mod tests {
         let kept = store.write(Box::new(|txn| Box::pin(insert(txn, 70)))).await;
         assert!(kept.is_ok(), "{kept:?}");
         assert_eq!(values(&store).await, vec![1, 3, 5, 70]);
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A write that reads inside its transaction sees what it wrote and commits, queued beside
+    /// plain writes; a plain write that reads fails alone and leaves nothing.
+    #[tokio::test]
+    async fn writes_that_read_say_so() {
+        let dir = std::env::temp_dir().join(format!("confab-writer-{}", uuid::Uuid::new_v4()));
+        let url = format!("sqlite://{}/w.db", dir.display());
+        let store = Store::connect(&url, 4).await.unwrap();
+        store.conn().execute_unprepared("CREATE TABLE t (v INTEGER NOT NULL UNIQUE)").await.unwrap();
+        let held = store.begin().await.unwrap();
+        let plain = |v: i64| {
+            let store = store.clone();
+            tokio::spawn(async move { store.write(Box::new(move |txn| Box::pin(insert(txn, v)))).await })
+        };
+        let reading = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .write_reading(Box::new(|txn| {
+                        Box::pin(async move {
+                            insert(txn, 10).await?;
+                            let row = txn
+                                .query_one_raw(Statement::from_string(
+                                    sea_orm::DbBackend::Sqlite,
+                                    "SELECT MAX(v) FROM t",
+                                ))
+                                .await?
+                                .ok_or(AppError::NotFound("row"))?;
+                            let max = row.try_get_by_index::<i64>(0)?;
+                            insert(txn, max + 1).await
+                        })
+                    }))
+                    .await
+            })
+        };
+        let first = plain(1);
+        let misplaced = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .write(Box::new(|txn| {
+                        Box::pin(async move {
+                            insert(txn, 30).await?;
+                            txn.query_one_raw(Statement::from_string(sea_orm::DbBackend::Sqlite, "SELECT 1")).await?;
+                            Ok(())
+                        })
+                    }))
+                    .await
+            })
+        };
+        let last = plain(2);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        held.commit().await.unwrap();
+        assert!(reading.await.unwrap().is_ok());
+        assert!(first.await.unwrap().is_ok() && last.await.unwrap().is_ok());
+        assert!(misplaced.await.unwrap().is_err());
+        assert_eq!(values(&store).await, vec![1, 2, 10, 11]);
         drop(store);
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -71,9 +71,7 @@ impl From<Invalid> for AppError {
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
         use sea_orm::{DbErr, SqlErr};
-        if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
-            || crate::store::direct::is_unique_violation(&err)
-        {
+        if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) || is_sqlite_unique_violation(&err) {
             return AppError::Conflict("that value is already in use".into());
         }
         match err {
@@ -92,6 +90,13 @@ impl From<sea_orm::DbErr> for AppError {
             }
         }
     }
+}
+
+/// Whether `e` is SQLite's unique constraint failing on the writer's own connection
+/// (`store::direct`), whose errors keep SQLite's message (`UNIQUE constraint failed: …`) rather
+/// than sqlx's error codes.
+pub(crate) fn is_sqlite_unique_violation(e: &sea_orm::DbErr) -> bool {
+    matches!(e, sea_orm::DbErr::Exec(sea_orm::RuntimeErr::Internal(m)) if m.starts_with("UNIQUE constraint failed"))
 }
 
 pub type AppResult<T> = Result<T, AppError>;

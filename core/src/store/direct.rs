@@ -208,17 +208,11 @@ fn bind(value: SqlValue) -> Result<rusqlite::types::Value, DbErr> {
 }
 
 /// SQLite's error as sea-orm's. A unique constraint's message keeps SQLite's wording (`UNIQUE
-/// constraint failed: …`), which `AppError` reads as a conflict as it reads sqlx's error codes.
+/// constraint failed: …`), which `AppError` reads as a conflict as it reads sqlx's error codes
+/// (`error::is_sqlite_unique_violation`).
 fn error(e: rusqlite::Error) -> DbErr {
     DbErr::Exec(RuntimeErr::Internal(e.to_string()))
 }
-
-/// Whether `e` came from this connection's unique constraint check.
-pub(crate) fn is_unique_violation(e: &DbErr) -> bool {
-    matches!(e, DbErr::Exec(RuntimeErr::Internal(m)) if m.starts_with(UNIQUE))
-}
-
-const UNIQUE: &str = "UNIQUE constraint failed";
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
@@ -293,7 +287,7 @@ mod tests {
             |v: i64| Statement::from_sql_and_values(DbBackend::Sqlite, "INSERT INTO t (v) VALUES (?)", [v.into()]);
         assert_eq!(direct.run(insert(1)).unwrap().rows_affected, 1);
         let e = direct.run(insert(1)).unwrap_err();
-        assert!(is_unique_violation(&e), "{e}");
+        assert!(crate::error::is_sqlite_unique_violation(&e), "{e}");
         assert!(matches!(crate::error::AppError::from(e), crate::error::AppError::Conflict(_)));
         let mut direct = direct;
         let read = direct.query(0, Statement::from_string(DbBackend::Sqlite, "SELECT v FROM t"));

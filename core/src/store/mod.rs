@@ -10,7 +10,7 @@ pub mod audit_sinks;
 pub mod catalogue;
 pub mod choices;
 pub mod conversations;
-pub(crate) mod direct;
+mod direct;
 mod entities;
 pub mod files;
 pub(crate) mod idempotency;

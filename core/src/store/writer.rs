@@ -349,14 +349,20 @@ mod tests {
         rows.iter().map(|r| r.try_get_by_index::<i64>(0).unwrap()).collect()
     }
 
-    /// Writes queued while another writer holds the lock commit together, and the ones that
-    /// fail (an error, a panic) roll back alone: the others' rows are there, theirs are not.
-    #[tokio::test]
-    async fn a_failing_write_of_a_group_rolls_back_alone() {
+    /// A store on a new database file with one table, `t (v UNIQUE)`, and its directory.
+    async fn store_with_table() -> (std::path::PathBuf, Store) {
         let dir = std::env::temp_dir().join(format!("confab-writer-{}", uuid::Uuid::new_v4()));
         let url = format!("sqlite://{}/w.db", dir.display());
         let store = Store::connect(&url, 4).await.unwrap();
         store.conn().execute_unprepared("CREATE TABLE t (v INTEGER NOT NULL UNIQUE)").await.unwrap();
+        (dir, store)
+    }
+
+    /// Writes queued while another writer holds the lock commit together, and the ones that
+    /// fail (an error, a panic) roll back alone: the others' rows are there, theirs are not.
+    #[tokio::test]
+    async fn a_failing_write_of_a_group_rolls_back_alone() {
+        let (dir, store) = store_with_table().await;
         // Another writer holds the lock while the writes queue behind it.
         let held = store.begin().await.unwrap();
         let spawn = |n: i64| {
@@ -416,55 +422,43 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    /// Queues `write` (one that `reads`, or not) from a task of its own.
+    fn queue(store: &Store, reads: bool, write: super::WriteFn<()>) -> tokio::task::JoinHandle<Result<(), AppError>> {
+        let store = store.clone();
+        tokio::spawn(async move { if reads { store.write_reading(write).await } else { store.write(write).await } })
+    }
+
     /// A write that reads inside its transaction sees what it wrote and commits, queued beside
     /// plain writes; a plain write that reads fails alone and leaves nothing.
     #[tokio::test]
     async fn writes_that_read_say_so() {
-        let dir = std::env::temp_dir().join(format!("confab-writer-{}", uuid::Uuid::new_v4()));
-        let url = format!("sqlite://{}/w.db", dir.display());
-        let store = Store::connect(&url, 4).await.unwrap();
-        store.conn().execute_unprepared("CREATE TABLE t (v INTEGER NOT NULL UNIQUE)").await.unwrap();
+        let (dir, store) = store_with_table().await;
         let held = store.begin().await.unwrap();
-        let plain = |v: i64| {
-            let store = store.clone();
-            tokio::spawn(async move { store.write(Box::new(move |txn| Box::pin(insert(txn, v)))).await })
-        };
-        let reading = {
-            let store = store.clone();
-            tokio::spawn(async move {
-                store
-                    .write_reading(Box::new(|txn| {
-                        Box::pin(async move {
-                            insert(txn, 10).await?;
-                            let row = txn
-                                .query_one_raw(Statement::from_string(
-                                    sea_orm::DbBackend::Sqlite,
-                                    "SELECT MAX(v) FROM t",
-                                ))
-                                .await?
-                                .ok_or(AppError::NotFound("row"))?;
-                            let max = row.try_get_by_index::<i64>(0)?;
-                            insert(txn, max + 1).await
-                        })
-                    }))
-                    .await
-            })
-        };
+        let plain = |v: i64| queue(&store, false, Box::new(move |txn| Box::pin(insert(txn, v))));
+        let reading = queue(
+            &store,
+            true,
+            Box::new(|txn| {
+                Box::pin(async move {
+                    insert(txn, 10).await?;
+                    let max = Statement::from_string(sea_orm::DbBackend::Sqlite, "SELECT MAX(v) FROM t");
+                    let row = txn.query_one_raw(max).await?.ok_or(AppError::NotFound("row"))?;
+                    insert(txn, row.try_get_by_index::<i64>(0)? + 1).await
+                })
+            }),
+        );
         let first = plain(1);
-        let misplaced = {
-            let store = store.clone();
-            tokio::spawn(async move {
-                store
-                    .write(Box::new(|txn| {
-                        Box::pin(async move {
-                            insert(txn, 30).await?;
-                            txn.query_one_raw(Statement::from_string(sea_orm::DbBackend::Sqlite, "SELECT 1")).await?;
-                            Ok(())
-                        })
-                    }))
-                    .await
-            })
-        };
+        let misplaced = queue(
+            &store,
+            false,
+            Box::new(|txn| {
+                Box::pin(async move {
+                    insert(txn, 30).await?;
+                    txn.query_one_raw(Statement::from_string(sea_orm::DbBackend::Sqlite, "SELECT 1")).await?;
+                    Ok(())
+                })
+            }),
+        );
         let last = plain(2);
         tokio::time::sleep(Duration::from_millis(200)).await;
         held.commit().await.unwrap();

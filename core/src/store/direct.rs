@@ -40,7 +40,7 @@ pub(super) struct Direct {
 struct State {
     conn: rusqlite::Connection,
     /// sea-orm transactions open over this connection: the writer's one, and any nested one a
-    /// write would start (refused: see `check`).
+    /// write would start (whose statements `run` refuses).
     depth: u32,
 }
 
@@ -55,10 +55,7 @@ impl Direct {
     /// synchronous, foreign keys enforced, a 10 s busy timeout).
     pub(super) fn open(path: &Path) -> Result<Self, String> {
         use rusqlite::OpenFlags;
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = rusqlite::Connection::open_with_flags(path, flags)
             .map_err(|e| format!("cannot open {} for the writer: {e}", path.display()))?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(|e| e.to_string())?;
@@ -70,7 +67,7 @@ impl Direct {
 
     /// Runs `sql` (one or more statements without parameters, e.g. `BEGIN IMMEDIATE`).
     pub(super) fn batch(&self, sql: &str) -> Result<(), DbErr> {
-        self.lock()?.conn.execute_batch(sql).map_err(error)
+        self.lock().conn.execute_batch(sql).map_err(error)
     }
 
     /// A sea-orm connection whose statements run on this connection, on the calling thread.
@@ -80,16 +77,22 @@ impl Direct {
 
     /// Whether a transaction is open on the connection (SQLite ends some by itself on failure).
     pub(super) fn in_transaction(&self) -> bool {
-        self.lock().is_ok_and(|s| !s.conn.is_autocommit())
+        !self.lock().conn.is_autocommit()
     }
 
-    fn lock(&self) -> Result<std::sync::MutexGuard<'_, State>, DbErr> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         // A panic while a statement ran leaves nothing half-done in the connection itself.
-        Ok(self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A sea-orm transaction over this connection ended.
+    fn end(&self) {
+        let mut state = self.lock();
+        state.depth = state.depth.saturating_sub(1);
     }
 
     fn run(&self, statement: Statement) -> Result<MockExecResult, DbErr> {
-        let state = self.lock()?;
+        let state = self.lock();
         if state.depth > 1 {
             return Err(DbErr::Custom("a write queued to the SQLite writer cannot open a nested transaction".into()));
         }
@@ -128,9 +131,7 @@ impl MockDatabaseTrait for Direct {
     }
 
     fn begin(&mut self) {
-        if let Ok(mut state) = self.lock() {
-            state.depth += 1;
-        }
+        self.lock().depth += 1;
     }
 
     fn commit(&mut self) {
@@ -151,14 +152,6 @@ impl MockDatabaseTrait for Direct {
 
     fn ping(&self) -> Result<(), DbErr> {
         self.batch("SELECT 1")
-    }
-}
-
-impl Direct {
-    fn end(&self) {
-        if let Ok(mut state) = self.lock() {
-            state.depth = state.depth.saturating_sub(1);
-        }
     }
 }
 

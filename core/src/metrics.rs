@@ -1,6 +1,6 @@
 //! Prometheus metrics, rendered in the text exposition format at `/metrics`.
 //!
-//! Every stage of a turn has a histogram: admission (auth, limits, quota), persistence (the turn's
+//! Every stage of a turn has a histogram: admission (auth, replay, limits, plan, quota), persistence (the turn's
 //! commit, its final write), each plugin, the provider's connect and first byte, the first token,
 //! the first delta written to the client, and the whole turn; plus tokens per second, outcomes,
 //! provider errors, the streamed-text flush batches, Redis and database latency, and the timings
@@ -266,7 +266,9 @@ impl Metrics {
             admission: Histograms::new(
                 "confab_admission_duration_seconds",
                 "Admission of a request or turn, by stage: auth (every authenticated API request), \
-                 limits (turn rate limits), quota (the turn's token reservation).",
+                 replay (the look for an earlier turn with the same idempotency key), limits (turn \
+                 rate limits), plan (the reads of the turn's conversation, model, preset and \
+                 context), quota (the turn's token reservation).",
                 STAGE,
             ),
             persistence: Histograms::new(
@@ -376,7 +378,7 @@ impl Metrics {
         }
     }
 
-    /// `auth`, `limits` or `quota`.
+    /// `auth`, `replay`, `limits`, `plan` or `quota`.
     pub fn admission(&self, stage: &'static str, elapsed: Duration) {
         self.admission.secs(&[("stage", stage)], elapsed);
     }

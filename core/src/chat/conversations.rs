@@ -54,7 +54,7 @@ impl ChatService {
         let plugin = plugin.as_ref().map(|(v, id)| (*v, id.as_str()));
         store::conversations::set_preset_version(self.store.conn(), scope.tenant, scope.user, id, version, plugin)
             .await?;
-        self.owned_conversation(self.store.conn(), scope, id).await
+        self.owned_conversation(&self.store, scope, id).await
     }
 
     /// The preset version a conversation is pinned to, if the caller may see it.
@@ -84,14 +84,14 @@ impl ChatService {
         scope: &TenantScope,
         id: ConversationId,
     ) -> AppResult<(Conversation, Vec<Message>)> {
-        let conversation = self.owned_conversation(self.store.conn(), scope, id).await?;
-        let messages = store::messages::of_conversation(self.store.conn(), scope.tenant, id).await?;
+        let conversation = self.owned_conversation(&self.store, scope, id).await?;
+        let messages = store::messages::of_conversation(&self.store, scope.tenant, id).await?;
         Ok((conversation, messages))
     }
 
     pub(super) async fn owned_conversation(
         &self,
-        conn: &impl store::Conn,
+        conn: &impl store::Read,
         scope: &TenantScope,
         id: ConversationId,
     ) -> AppResult<Conversation> {
@@ -108,7 +108,7 @@ impl ChatService {
         let title = title.map(|t| crate::domain::display_name("title", t, 200)).transpose()?;
         store::conversations::update(self.store.conn(), scope.tenant, scope.user, id, title.as_deref(), archived)
             .await?;
-        self.owned_conversation(self.store.conn(), scope, id).await
+        self.owned_conversation(&self.store, scope, id).await
     }
 
     pub async fn delete_conversation(&self, scope: &TenantScope, id: ConversationId) -> AppResult<()> {
@@ -141,7 +141,7 @@ impl ChatService {
     }
 
     pub async fn message(&self, scope: &TenantScope, id: MessageId) -> AppResult<Message> {
-        store::messages::get_owned(self.store.conn(), scope.tenant, scope.user, id)
+        store::messages::get_owned(&self.store, scope.tenant, scope.user, id)
             .await?
             .ok_or(AppError::NotFound("message"))
     }

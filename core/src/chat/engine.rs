@@ -873,7 +873,7 @@ impl Reader {
     /// Reads the message from the store: queues any text past our offset, and its end when it
     /// is final. True when it is final.
     async fn read_store(&mut self) -> bool {
-        match store::messages::get(self.engine.store.conn(), self.tenant, self.id).await {
+        match store::messages::get(&self.engine.store, self.tenant, self.id).await {
             Ok(Some(m)) => {
                 if let Some(delta) = self.delta_from(&m.content) {
                     self.pending.push_back(delta);

@@ -182,7 +182,7 @@ impl ChatService {
             });
         }
         let user_message_id = match message.parent_id {
-            Some(p) => store::messages::get(self.store.conn(), scope.tenant, p)
+            Some(p) => store::messages::get(&self.store, scope.tenant, p)
                 .await?
                 .filter(|m| m.role == MessageRole::User)
                 .map(|m| m.id),
@@ -334,15 +334,19 @@ impl ChatService {
         let fingerprint = action.fingerprint();
         let claim_scope = Scope { tenant: scope.tenant, user: scope.user, route: &route, key: idem.key };
         // A replay must not count against the limits: check for one first.
+        let replaying = Instant::now();
         if let Some(turn) = self.replay(&claim_scope, &fingerprint).await? {
             turn_span.record("outcome", "replayed");
             return Ok(turn);
         }
+        self.engine.metrics().admission("replay", replaying.elapsed());
         let checking = Instant::now();
         self.check_limits(scope, ip).instrument(tracing::info_span!("turn.admission.limits")).await?;
         self.engine.metrics().admission("limits", checking.elapsed());
         for _ in 0..2 {
+            let planning = Instant::now();
             let plan = self.plan(scope, &action, None).instrument(tracing::info_span!("turn.plan")).await?;
+            self.engine.metrics().admission("plan", planning.elapsed());
             turn_span.record("model", plan.spec.id.as_str());
             turn_span.record("provider", plan.spec.provider.as_str());
             // The worst case (the prompt and the longest answer allowed) must fit every token
@@ -440,7 +444,7 @@ impl ChatService {
     }
 
     pub(super) async fn replay(&self, claim_scope: &Scope<'_>, fingerprint: &str) -> AppResult<Option<Turn>> {
-        match store::idempotency::find(self.store.conn(), claim_scope).await? {
+        match store::idempotency::find(&self.store, claim_scope).await? {
             Some(claim) => self.replay_claim(claim_scope, claim, fingerprint).await.map(Some),
             None => Ok(None),
         }
@@ -455,7 +459,7 @@ impl ChatService {
         if claim.fingerprint != fingerprint {
             return Err(AppError::IdempotencyMismatch);
         }
-        let conn = self.store.conn();
+        let conn = &self.store;
         let assistant = store::messages::get(conn, claim_scope.tenant, claim.assistant_message_id)
             .await?
             .ok_or(AppError::NotFound("message"))?;
@@ -488,10 +492,10 @@ impl ChatService {
         // The target conversation (and message), and the model the caller or the message names.
         let (conv, target, requested) = match *action {
             Action::Send { conversation, model, .. } => {
-                (self.owned_conversation(conn, scope, conversation).await?, None, model.map(str::to_string))
+                (self.owned_conversation(&self.store, scope, conversation).await?, None, model.map(str::to_string))
             }
             Action::Edit { message, model, .. } => {
-                let original = self.owned_message(conn, scope, message).await?;
+                let original = self.owned_message(&self.store, scope, message).await?;
                 if original.role != MessageRole::User {
                     return Err(AppError::Validation {
                         field: "id",
@@ -499,19 +503,19 @@ impl ChatService {
                     });
                 }
                 let model = model.map(str::to_string).or(original.model.clone());
-                (self.owned_conversation(conn, scope, original.conversation_id).await?, Some(original), model)
+                (self.owned_conversation(&self.store, scope, original.conversation_id).await?, Some(original), model)
             }
             Action::Regenerate { message, model } => {
-                let target = self.owned_message(conn, scope, message).await?;
+                let target = self.owned_message(&self.store, scope, message).await?;
                 let model = model.map(str::to_string).or(if target.role == MessageRole::Assistant {
                     target.model.clone()
                 } else {
                     None
                 });
-                (self.owned_conversation(conn, scope, target.conversation_id).await?, Some(target), model)
+                (self.owned_conversation(&self.store, scope, target.conversation_id).await?, Some(target), model)
             }
             Action::Continue { message } => {
-                let target = self.owned_message(conn, scope, message).await?;
+                let target = self.owned_message(&self.store, scope, message).await?;
                 if target.role != MessageRole::Assistant || target.status != MessageStatus::Partial {
                     return Err(AppError::Conflict(format!(
                         "only a partial answer can be continued; this message is {}",
@@ -519,7 +523,7 @@ impl ChatService {
                     )));
                 }
                 let model = target.model.clone();
-                (self.owned_conversation(conn, scope, target.conversation_id).await?, Some(target), model)
+                (self.owned_conversation(&self.store, scope, target.conversation_id).await?, Some(target), model)
             }
         };
         // The pinned preset version supplies the system prompt, sampling and output limit, and
@@ -550,7 +554,7 @@ impl ChatService {
         }
         let system = preset.as_ref().map(|p| p.system_prompt.clone()).filter(|p| !p.trim().is_empty());
         let temperature = preset.as_ref().and_then(|p| p.temperature).map(|t| t as f32);
-        let all = store::messages::of_conversation(conn, scope.tenant, conv.id).await?;
+        let all = store::messages::of_conversation(&self.store, scope.tenant, conv.id).await?;
         let parts = if conv.has_files {
             store::files::parts_of_conversation(conn, scope.tenant, conv.id).await?
         } else {
@@ -746,7 +750,7 @@ impl ChatService {
         })
     }
 
-    async fn owned_message(&self, conn: &impl store::Conn, scope: &TenantScope, id: MessageId) -> AppResult<Message> {
+    async fn owned_message(&self, conn: &impl store::Read, scope: &TenantScope, id: MessageId) -> AppResult<Message> {
         store::messages::get_owned(conn, scope.tenant, scope.user, id).await?.ok_or(AppError::NotFound("message"))
     }
 }

@@ -84,12 +84,12 @@ fn scoped(tenant: TenantId, owner: UserId) -> sea_orm::Select<conversation::Enti
 }
 
 pub async fn get(
-    conn: &impl Conn,
+    conn: &impl super::Read,
     tenant: TenantId,
     owner: UserId,
     id: ConversationId,
 ) -> AppResult<Option<Conversation>> {
-    Ok(scoped(tenant, owner).filter(conversation::Column::Id.eq(id.0)).one(conn).await?.map(Into::into))
+    Ok(conn.one(scoped(tenant, owner).filter(conversation::Column::Id.eq(id.0))).await?.map(Into::into))
 }
 
 /// The owner's conversations, newest first, before the cursor.

@@ -158,7 +158,7 @@ impl MockDatabaseTrait for Direct {
 /// A statement's value as sqlx's SQLite driver binds it (`sea-query-sqlx` then `sqlx-sqlite`):
 /// UUIDs as their 16 bytes, timestamps with a zone as RFC 3339 text (`AutoSi`, `+00:00`), naive
 /// ones as `%F %T%.f`, JSON as its text, booleans as 0 or 1.
-fn bind(value: SqlValue) -> Result<rusqlite::types::Value, DbErr> {
+pub(super) fn bind(value: SqlValue) -> Result<rusqlite::types::Value, DbErr> {
     use chrono::SecondsFormat::AutoSi;
     use rusqlite::types::Value as V;
     let int = |v: Option<i64>| v.map_or(V::Null, V::Integer);

@@ -21,20 +21,18 @@ pub struct Scope<'a> {
     pub key: &'a str,
 }
 
-pub async fn find(conn: &impl Conn, scope: &Scope<'_>) -> AppResult<Option<Claim>> {
-    Ok(idempotency_key::Entity::find()
+pub async fn find(conn: &impl super::Read, scope: &Scope<'_>) -> AppResult<Option<Claim>> {
+    let select = idempotency_key::Entity::find()
         .filter(idempotency_key::Column::TenantId.eq(scope.tenant.0))
         .filter(idempotency_key::Column::UserId.eq(scope.user.0))
         .filter(idempotency_key::Column::Route.eq(scope.route))
         .filter(idempotency_key::Column::Key.eq(scope.key))
-        .filter(idempotency_key::Column::ExpiresAt.gt(now()))
-        .one(conn)
-        .await?
-        .map(|m| Claim {
-            fingerprint: m.fingerprint,
-            user_message_id: m.user_message_id.map(MessageId),
-            assistant_message_id: MessageId(m.assistant_message_id),
-        }))
+        .filter(idempotency_key::Column::ExpiresAt.gt(now()));
+    Ok(conn.one(select).await?.map(|m| Claim {
+        fingerprint: m.fingerprint,
+        user_message_id: m.user_message_id.map(MessageId),
+        assistant_message_id: MessageId(m.assistant_message_id),
+    }))
 }
 
 /// Claims the key in one statement: a new row, or the row of an expired claim of the same key

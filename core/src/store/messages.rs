@@ -140,17 +140,20 @@ pub async fn insert_all(conn: &impl Conn, new: Vec<NewMessage<'_>>) -> AppResult
 }
 
 /// A message of a conversation the user owns, in the tenant.
-pub async fn get_owned(conn: &impl Conn, tenant: TenantId, owner: UserId, id: MessageId) -> AppResult<Option<Message>> {
-    Ok(message::Entity::find()
+pub async fn get_owned(
+    conn: &impl super::Read,
+    tenant: TenantId,
+    owner: UserId,
+    id: MessageId,
+) -> AppResult<Option<Message>> {
+    let select = message::Entity::find()
         .filter(message::Column::Id.eq(id.0))
         .filter(message::Column::TenantId.eq(tenant.0))
         .join(JoinType::InnerJoin, message_conversation())
         .filter(conversation::Column::OwnerId.eq(owner.0))
         .filter(conversation::Column::TenantId.eq(tenant.0))
-        .filter(conversation::Column::DeletedAt.is_null())
-        .one(conn)
-        .await?
-        .map(Into::into))
+        .filter(conversation::Column::DeletedAt.is_null());
+    Ok(conn.one(select).await?.map(Into::into))
 }
 
 fn message_conversation() -> sea_orm::RelationDef {
@@ -162,25 +165,20 @@ fn message_conversation() -> sea_orm::RelationDef {
 
 /// Every message of a conversation (the whole tree), oldest first.
 pub async fn of_conversation(
-    conn: &impl Conn,
+    conn: &impl super::Read,
     tenant: TenantId,
     conversation: ConversationId,
 ) -> AppResult<Vec<Message>> {
-    Ok(message::Entity::find()
+    let select = message::Entity::find()
         .filter(message::Column::TenantId.eq(tenant.0))
         .filter(message::Column::ConversationId.eq(conversation.0))
-        .order_by_asc(message::Column::Id)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect())
+        .order_by_asc(message::Column::Id);
+    Ok(conn.all(select).await?.into_iter().map(Into::into).collect())
 }
 
-pub async fn get(conn: &impl Conn, tenant: TenantId, id: MessageId) -> AppResult<Option<Message>> {
-    Ok(message::Entity::find_by_id(id.0)
-        .filter(message::Column::TenantId.eq(tenant.0))
-        .one(conn)
+pub async fn get(conn: &impl super::Read, tenant: TenantId, id: MessageId) -> AppResult<Option<Message>> {
+    Ok(conn
+        .one(message::Entity::find_by_id(id.0).filter(message::Column::TenantId.eq(tenant.0)))
         .await?
         .map(Into::into))
 }

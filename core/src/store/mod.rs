@@ -2,7 +2,9 @@
 //!
 //! Repositories are plain functions over any connection (`&impl ConnectionTrait`), so a service
 //! can run several of them in one transaction. Every function over tenant-owned rows takes the
-//! `TenantId` and filters by it in the query.
+//! `TenantId` and filters by it in the query. The reads a turn makes on its way to the provider
+//! take [`Read`] instead: any connection or transaction, or the [`Store`] itself, which on a
+//! SQLite file runs them on the caller's thread ([`readers`]).
 
 pub mod api_tokens;
 pub mod audit;
@@ -22,6 +24,7 @@ pub(crate) mod plugins;
 pub(crate) mod policy;
 pub mod presets;
 pub mod private_mode;
+mod readers;
 pub(crate) mod sessions;
 pub(crate) mod setup_tokens;
 pub mod sso;
@@ -62,6 +65,8 @@ pub struct Store {
     write_lock: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
     /// SQLite's writer thread for the hot writes (`Store::write`); `None` on PostgreSQL.
     writer: Option<writer::Writer>,
+    /// Read-only connections for the hot reads ([`Read`]), on a SQLite file; `None` otherwise.
+    readers: Option<std::sync::Arc<readers::Readers>>,
 }
 
 pub use writer::WriteFn;
@@ -178,7 +183,8 @@ impl Store {
             }
             None => None,
         };
-        Ok(Self { db, write_lock, writer })
+        let readers = sqlite_path(url).filter(|_| sqlite).map(|path| std::sync::Arc::new(readers::Readers::new(&path)));
+        Ok(Self { db, write_lock, writer, readers })
     }
 
     pub fn conn(&self) -> &DatabaseConnection {
@@ -322,6 +328,53 @@ pub(crate) fn expect_one(rows: u64, what: &'static str) -> Result<(), crate::err
 }
 
 pub(crate) use sea_orm::ConnectionTrait as Conn;
+
+/// Where a whole-entity select runs: any connection or transaction, or the [`Store`], which on a
+/// SQLite file reads on the caller's thread instead of a round trip to sqlx's connection thread
+/// ([`readers`]); on PostgreSQL (or an in-memory database) the store reads through its pool.
+pub trait Read: Sync {
+    fn all<E: sea_orm::EntityTrait>(
+        &self,
+        select: sea_orm::Select<E>,
+    ) -> impl std::future::Future<Output = Result<Vec<E::Model>, DbErr>> + Send;
+
+    fn one<E: sea_orm::EntityTrait>(
+        &self,
+        select: sea_orm::Select<E>,
+    ) -> impl std::future::Future<Output = Result<Option<E::Model>, DbErr>> + Send;
+}
+
+impl<C: sea_orm::ConnectionTrait + Sync> Read for C {
+    fn all<E: sea_orm::EntityTrait>(
+        &self,
+        select: sea_orm::Select<E>,
+    ) -> impl std::future::Future<Output = Result<Vec<E::Model>, DbErr>> + Send {
+        select.all(self)
+    }
+
+    fn one<E: sea_orm::EntityTrait>(
+        &self,
+        select: sea_orm::Select<E>,
+    ) -> impl std::future::Future<Output = Result<Option<E::Model>, DbErr>> + Send {
+        select.one(self)
+    }
+}
+
+impl Read for Store {
+    async fn all<E: sea_orm::EntityTrait>(&self, select: sea_orm::Select<E>) -> Result<Vec<E::Model>, DbErr> {
+        match &self.readers {
+            Some(readers) => readers.all(select),
+            None => select.all(&self.db).await,
+        }
+    }
+
+    async fn one<E: sea_orm::EntityTrait>(&self, select: sea_orm::Select<E>) -> Result<Option<E::Model>, DbErr> {
+        match &self.readers {
+            Some(readers) => readers.one(select),
+            None => select.one(&self.db).await,
+        }
+    }
+}
 
 /// The `n`th (1-based) bind placeholder of `backend`, for hand-written SQL.
 pub(crate) fn placeholder(backend: sea_orm::DbBackend, n: usize) -> String {

@@ -52,15 +52,26 @@ impl std::fmt::Debug for Direct {
 
 impl Direct {
     /// Opens the database file at `path` as the pool's connections are opened (WAL, `NORMAL`
-    /// synchronous, foreign keys enforced, a 10 s busy timeout).
+    /// synchronous, foreign keys enforced, a 10 s busy timeout), its temporary files in memory.
+    ///
+    /// Each write of a group runs in a savepoint, and SQLite copies every page a savepoint
+    /// changes first into a sub-journal, which it moves to a temporary file once it passes 64 KiB;
+    /// from then on every page copy of the transaction is a `pwrite` to that file (in a profile
+    /// of the writer under 200 turns at once, about a third of its samples). In memory
+    /// (`temp_store`) the copies stay copies, and the sub-journal is emptied as each savepoint
+    /// ends. N = 50, three alternated runs: added TTFT p99 11.1 / 15.0 / 15.7 -> 9.7 / 9.6 / 9.9
+    /// ms.
     pub(super) fn open(path: &Path) -> Result<Self, String> {
         use rusqlite::OpenFlags;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = rusqlite::Connection::open_with_flags(path, flags)
             .map_err(|e| format!("cannot open {} for the writer: {e}", path.display()))?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(|e| e.to_string())?;
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
-            .map_err(|e| format!("cannot configure the writer's connection: {e}"))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+             PRAGMA temp_store = MEMORY;",
+        )
+        .map_err(|e| format!("cannot configure the writer's connection: {e}"))?;
         conn.set_prepared_statement_cache_capacity(CACHED_STATEMENTS);
         Ok(Self { state: Arc::new(Mutex::new(State { conn, depth: 0 })) })
     }
@@ -266,6 +277,18 @@ mod tests {
         assert!(by_writer[7].contains("2026-12-05T03:12:33.524087+00:00"), "{by_writer:?}");
         drop(pool);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The sub-journal of the writer's savepoints never goes to a temporary file.
+    #[test]
+    fn temporary_files_stay_in_memory() {
+        let dir = std::env::temp_dir().join(format!("confab-direct-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let direct = Direct::open(&dir.join("d.db")).unwrap();
+        let store: i64 = direct.lock().conn.query_row("PRAGMA temp_store", [], |r| r.get(0)).unwrap();
+        assert_eq!(store, 2, "MEMORY");
+        drop(direct);
+        std::fs::remove_dir_all(dir).ok();
     }
 
     /// A unique violation reads as one; a read is refused rather than answered approximately;

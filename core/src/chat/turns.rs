@@ -489,20 +489,10 @@ impl ChatService {
         preset: Option<crate::store::presets::PresetSettings>,
     ) -> AppResult<Plan> {
         let conn = self.store.conn();
-        // The messages of a send's conversation, read beside the conversation itself.
-        let mut read_with_it = None;
         // The target conversation (and message), and the model the caller or the message names.
         let (conv, target, requested) = match *action {
             Action::Send { conversation, model, .. } => {
-                // Both at once: one wait for the database instead of two (on PostgreSQL each is a
-                // round trip). The messages count only once the conversation is the caller's.
-                let (conv, all) = tokio::join!(
-                    self.owned_conversation(&self.store, scope, conversation),
-                    store::messages::of_conversation(&self.store, scope.tenant, conversation)
-                );
-                let conv = conv?;
-                read_with_it = Some(all?);
-                (conv, None, model.map(str::to_string))
+                (self.owned_conversation(&self.store, scope, conversation).await?, None, model.map(str::to_string))
             }
             Action::Edit { message, model, .. } => {
                 let original = self.owned_message(&self.store, scope, message).await?;
@@ -564,10 +554,7 @@ impl ChatService {
         }
         let system = preset.as_ref().map(|p| p.system_prompt.clone()).filter(|p| !p.trim().is_empty());
         let temperature = preset.as_ref().and_then(|p| p.temperature).map(|t| t as f32);
-        let all = match read_with_it {
-            Some(all) => all,
-            None => store::messages::of_conversation(&self.store, scope.tenant, conv.id).await?,
-        };
+        let all = store::messages::of_conversation(&self.store, scope.tenant, conv.id).await?;
         let parts = if conv.has_files {
             store::files::parts_of_conversation(conn, scope.tenant, conv.id).await?
         } else {

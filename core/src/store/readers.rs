@@ -369,6 +369,57 @@ mod tests {
         std::fs::remove_dir_all(dir).ok();
     }
 
+    /// What the writer commits, the next read in place sees: a read leaves no transaction open
+    /// on its connection (its cached statement is reset), so no reader keeps an old snapshot.
+    #[tokio::test]
+    async fn a_read_sees_what_the_writer_just_committed() {
+        let (dir, store) = migrated().await;
+        let db = store.conn();
+        let tenant = super::super::tenants::insert(db, &TenantSlug::parse("acme").unwrap(), "Acme").await.unwrap();
+        let email = Email::parse("ada@example.com").unwrap();
+        let user = super::super::users::insert(db, &email, "Ada", "x", false).await.unwrap();
+        let conv = super::super::conversations::insert(db, tenant.id, user.id, "c", None, None).await.unwrap();
+        let id = MessageId::new();
+        let (t, c) = (tenant.id, conv.id);
+        let new = move |status| super::super::messages::NewMessage {
+            id,
+            tenant_id: t,
+            conversation_id: c,
+            parent_id: None,
+            role: crate::domain::MessageRole::User,
+            status,
+            content: "hi",
+            model: None,
+            model_config: None,
+        };
+        // Read (and cache the statement) before the message exists, then after each commit.
+        assert!(super::super::messages::get(&store, t, id).await.unwrap().is_none());
+        store
+            .write(Box::new(move |txn| {
+                Box::pin(async move {
+                    super::super::messages::insert(txn, new(crate::domain::MessageStatus::Queued)).await.map(|_| ())
+                })
+            }))
+            .await
+            .unwrap();
+        let read = super::super::messages::get(&store, t, id).await.unwrap().unwrap();
+        assert_eq!(read.status, crate::domain::MessageStatus::Queued);
+        for status in [crate::domain::MessageStatus::Streaming, crate::domain::MessageStatus::Completed] {
+            store
+                .write(Box::new(move |txn| {
+                    Box::pin(async move { super::super::messages::set_status(txn, t, id, status).await })
+                }))
+                .await
+                .unwrap();
+            let read = super::super::messages::get(&store, t, id).await.unwrap().unwrap();
+            assert_eq!(read.status, status);
+            let all = super::super::messages::of_conversation(&store, t, c).await.unwrap();
+            assert_eq!(all.iter().map(|m| m.status).collect::<Vec<_>>(), vec![status]);
+        }
+        drop(store);
+        std::fs::remove_dir_all(dir).ok();
+    }
+
     /// A value the column's declared type cannot hold fails the read, naming the column, rather
     /// than reading as something else.
     #[tokio::test]

@@ -6,7 +6,9 @@
 //! `OnceLock` and a branch.
 //!
 //! The points, in a turn's order:
-//! - `turn.before_commit`: the user and assistant messages are written, not yet committed;
+//! - `turn.before_commit`: the user and assistant messages are written, not yet committed (a
+//!   send on PostgreSQL commits in one statement, `store::exchange`: there it is passed just
+//!   before that statement, with nothing written yet);
 //! - `turn.after_commit`: committed, the answer not yet started (the client has no reply yet);
 //! - `turn.before_provider`: the answer task runs, the provider not yet called;
 //! - `turn.plugin_call`: about to run the tenant's request transforms (plugins);

@@ -39,6 +39,80 @@ pub(super) struct Prepared {
     pub(super) job: Option<TurnJob>,
 }
 
+/// What a turn needs to answer, once its messages are written.
+struct Answering {
+    spec: ModelSpec,
+    ctx: context::Context,
+    provider: Arc<dyn crate::providers::Provider>,
+    api_key: Option<crate::config::SecretString>,
+    system: Option<String>,
+    temperature: Option<f32>,
+    chain: Option<crate::plugins::RequestChain>,
+}
+
+impl Answering {
+    /// The turn written, and the job that answers it (started after the commit).
+    fn started(
+        self,
+        scope: &TenantScope,
+        conversation: ConversationId,
+        ticket: Ticket,
+        user_message: Option<Message>,
+        assistant: Message,
+    ) -> Prepared {
+        let Answering { spec, ctx, provider, api_key, system, temperature, chain } = self;
+        let job = TurnJob {
+            tenant: scope.tenant,
+            message: assistant.clone(),
+            provider,
+            api_key,
+            prompt_tokens: ctx.record.prompt_tokens,
+            ticket,
+            chain,
+            span: tracing::Span::none(),
+            provider_name: spec.provider.clone(),
+            request: ChatRequest {
+                model: spec.upstream_model.clone(),
+                system,
+                messages: ctx.messages,
+                max_tokens: spec.max_output_tokens,
+                temperature,
+                options: Default::default(),
+            },
+        };
+        Prepared {
+            turn: Turn {
+                conversation_id: conversation,
+                user_message,
+                assistant_message: assistant,
+                replayed: false,
+                choices: None,
+            },
+            job: Some(job),
+        }
+    }
+}
+
+/// The row of a send's (or an edit's) new user message.
+fn question_row<'a>(
+    scope: &TenantScope,
+    conversation: ConversationId,
+    user: &'a Message,
+    spec: &'a ModelSpec,
+) -> NewMessage<'a> {
+    NewMessage {
+        id: user.id,
+        tenant_id: scope.tenant,
+        conversation_id: conversation,
+        parent_id: user.parent_id,
+        role: MessageRole::User,
+        status: MessageStatus::Completed,
+        content: &user.content,
+        model: Some(&spec.id),
+        model_config: None,
+    }
+}
+
 /// An action's reads, done before the write transaction.
 pub(super) struct Plan {
     pub(super) conversation: ConversationId,
@@ -397,32 +471,38 @@ impl ChatService {
         let (route, key) = (claim_scope.route.to_string(), claim_scope.key.to_string());
         let fingerprint = fingerprint.to_string();
         let expires = store::now() + chrono::Duration::hours(self.config.idempotency_hours as i64);
+        let in_one = self.store.backend() == sea_orm::DbBackend::Postgres
+            && matches!(&plan.kind, PlanKind::Exchange { files, .. } if files.is_empty());
         // No look for a claim inside the transaction: a duplicate that committed since the look
         // before it is rare, and the claim's insert below finds it anyway (one statement fewer
         // while SQLite's single writer is held).
-        let written = self
-            .store
-            .write(Box::new(move |txn| {
-                Box::pin(async move {
-                    let prepared = Self::apply(txn, &scope, plan, ticket).await?;
-                    let claim = Claim {
-                        fingerprint,
-                        user_message_id: prepared.turn.user_message.as_ref().map(|m| m.id),
-                        assistant_message_id: prepared.turn.assistant_message.id,
-                    };
-                    let claim_scope = Scope { tenant: scope.tenant, user: scope.user, route: &route, key: &key };
-                    match store::idempotency::insert(txn, &claim_scope, &claim, expires).await {
-                        Ok(()) => {}
-                        // A concurrent duplicate committed first: what `apply` wrote is rolled
-                        // back, and the caller replays the duplicate instead.
-                        Err(AppError::Conflict(_)) => return Err(AppError::Conflict(CLAIM_TAKEN.into())),
-                        Err(e) => return Err(e),
-                    }
-                    crate::crashpoint::hit("turn.before_commit");
-                    Ok(prepared)
-                })
-            }))
-            .await;
+        let written = if in_one {
+            let claim_scope = Scope { tenant: scope.tenant, user: scope.user, route: &route, key: &key };
+            self.commit_exchange(&scope, claim_scope, &fingerprint, expires, plan, ticket).await
+        } else {
+            self.store
+                .write(Box::new(move |txn| {
+                    Box::pin(async move {
+                        let prepared = Self::apply(txn, &scope, plan, ticket).await?;
+                        let claim = Claim {
+                            fingerprint,
+                            user_message_id: prepared.turn.user_message.as_ref().map(|m| m.id),
+                            assistant_message_id: prepared.turn.assistant_message.id,
+                        };
+                        let claim_scope = Scope { tenant: scope.tenant, user: scope.user, route: &route, key: &key };
+                        match store::idempotency::insert(txn, &claim_scope, &claim, expires).await {
+                            Ok(()) => {}
+                            // A concurrent duplicate committed first: what `apply` wrote is rolled
+                            // back, and the caller replays the duplicate instead.
+                            Err(AppError::Conflict(_)) => return Err(AppError::Conflict(CLAIM_TAKEN.into())),
+                            Err(e) => return Err(e),
+                        }
+                        crate::crashpoint::hit("turn.before_commit");
+                        Ok(prepared)
+                    })
+                }))
+                .await
+        };
         let prepared = match written {
             Ok(prepared) => prepared,
             Err(AppError::Conflict(m)) if m == CLAIM_TAKEN => return Ok(Written::Retry),
@@ -441,6 +521,56 @@ impl ChatService {
             self.engine.start(job);
         }
         Ok(Written::Started(Box::new(prepared.turn)))
+    }
+
+    /// A send's write on PostgreSQL: the new leaf, the two messages and the claim in one
+    /// statement ([`store::exchange`]) instead of a transaction of five round trips. A claim a
+    /// duplicate holds is [`CLAIM_TAKEN`], as on the general path.
+    async fn commit_exchange(
+        &self,
+        scope: &TenantScope,
+        claim: Scope<'_>,
+        fingerprint: &str,
+        expires_at: chrono::DateTime<chrono::Utc>,
+        plan: Plan,
+        ticket: Ticket,
+    ) -> AppResult<Prepared> {
+        let Plan { conversation, kind, spec, ctx, provider, api_key, title, system, temperature, chain } = plan;
+        let PlanKind::Exchange { user, .. } = kind else {
+            return Err(AppError::Internal("a one-statement commit of something other than a send".into()));
+        };
+        let record = serde_json::to_value(&ctx.record).unwrap_or_default();
+        let answer = NewMessage {
+            id: MessageId::new(),
+            tenant_id: scope.tenant,
+            conversation_id: conversation,
+            parent_id: Some(user.id),
+            role: MessageRole::Assistant,
+            status: MessageStatus::Queued,
+            content: "",
+            model: Some(&spec.id),
+            model_config: Some(&record),
+        };
+        let exchange = store::exchange::Exchange {
+            conversation,
+            title: title.as_deref(),
+            question: question_row(scope, conversation, &user, &spec),
+            answer,
+            claim,
+            fingerprint,
+            expires_at,
+        };
+        // Nothing is written before the statement, and all of it by the statement's end.
+        crate::crashpoint::hit("turn.before_commit");
+        let [user_message, assistant] = match store::exchange::commit(self.store.conn(), exchange).await {
+            Ok(written) => written,
+            Err(AppError::Conflict(m)) if m == store::exchange::CLAIM_IN_USE => {
+                return Err(AppError::Conflict(CLAIM_TAKEN.into()));
+            }
+            Err(e) => return Err(e),
+        };
+        let answering = Answering { spec, ctx, provider, api_key, system, temperature, chain };
+        Ok(answering.started(scope, conversation, ticket, Some(user_message), assistant))
     }
 
     pub(super) async fn replay(&self, claim_scope: &Scope<'_>, fingerprint: &str) -> AppResult<Option<Turn>> {
@@ -685,17 +815,7 @@ impl ChatService {
         };
         let (user_message, assistant) = match kind {
             PlanKind::Exchange { user, files } => {
-                let question = NewMessage {
-                    id: user.id,
-                    tenant_id: scope.tenant,
-                    conversation_id: conversation,
-                    parent_id: user.parent_id,
-                    role: MessageRole::User,
-                    status: MessageStatus::Completed,
-                    content: &user.content,
-                    model: Some(&spec.id),
-                    model_config: None,
-                };
+                let question = question_row(scope, conversation, &user, &spec);
                 let written = store::messages::insert_all(txn, vec![question, new_assistant(user.id)]).await?;
                 let Ok([user, assistant]) = <[Message; 2]>::try_from(written) else {
                     return Err(AppError::Internal("a turn's two messages were not both written".into()));
@@ -719,35 +839,8 @@ impl ChatService {
                 )
             }
         };
-        let job = TurnJob {
-            tenant: scope.tenant,
-            message: assistant.clone(),
-            provider,
-            api_key,
-            prompt_tokens: ctx.record.prompt_tokens,
-            ticket,
-            chain,
-            span: tracing::Span::none(),
-            provider_name: spec.provider.clone(),
-            request: ChatRequest {
-                model: spec.upstream_model.clone(),
-                system,
-                messages: ctx.messages,
-                max_tokens: spec.max_output_tokens,
-                temperature,
-                options: Default::default(),
-            },
-        };
-        Ok(Prepared {
-            turn: Turn {
-                conversation_id: conversation,
-                user_message,
-                assistant_message: assistant,
-                replayed: false,
-                choices: None,
-            },
-            job: Some(job),
-        })
+        let answering = Answering { spec, ctx, provider, api_key, system, temperature, chain };
+        Ok(answering.started(scope, conversation, ticket, user_message, assistant))
     }
 
     async fn owned_message(&self, conn: &impl store::Read, scope: &TenantScope, id: MessageId) -> AppResult<Message> {

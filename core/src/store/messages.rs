@@ -98,7 +98,7 @@ pub struct NewMessage<'a> {
     pub model_config: Option<&'a serde_json::Value>,
 }
 
-fn new_row(new: NewMessage<'_>, at: DateTime<Utc>) -> message::ActiveModel {
+pub(super) fn new_row(new: NewMessage<'_>, at: DateTime<Utc>) -> message::ActiveModel {
     message::ActiveModel {
         id: Set(new.id.0),
         tenant_id: Set(new.tenant_id.0),

@@ -14,6 +14,7 @@ pub mod choices;
 pub mod conversations;
 mod direct;
 mod entities;
+pub(crate) mod exchange;
 pub mod files;
 pub(crate) mod idempotency;
 pub mod identity;

@@ -235,11 +235,30 @@ mod tests {
     use crate::domain::{ConversationId, Email, MessageId, TenantSlug, UserId};
     use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder};
 
-    async fn migrated() -> (std::path::PathBuf, Store) {
+    /// A migrated database file with a tenant and a user in it.
+    struct Fixture {
+        dir: std::path::PathBuf,
+        store: Store,
+        tenant: super::super::tenants::Tenant,
+        user: super::super::users::User,
+    }
+
+    async fn migrated() -> Fixture {
         let dir = std::env::temp_dir().join(format!("confab-readers-{}", uuid::Uuid::new_v4()));
         let store = Store::connect(&format!("sqlite://{}/r.db", dir.display()), 2).await.unwrap();
         store.migrate().await.unwrap();
-        (dir, store)
+        let db = store.conn();
+        let tenant = super::super::tenants::insert(db, &TenantSlug::parse("acme").unwrap(), "Acme").await.unwrap();
+        let email = Email::parse("ada@example.com").unwrap();
+        let user = super::super::users::insert(db, &email, "Ada", "x", false).await.unwrap();
+        Fixture { dir, store, tenant, user }
+    }
+
+    impl Fixture {
+        fn remove(self) {
+            drop(self.store);
+            std::fs::remove_dir_all(self.dir).ok();
+        }
     }
 
     /// Every hot entity, its optional fields set and unset, written through sqlx (as the rest of
@@ -247,12 +266,10 @@ mod tests {
     /// timestamps that SQL itself wrote (`%F %T` text), and a select that finds nothing.
     #[tokio::test]
     async fn rows_read_in_place_are_the_rows_sqlx_reads() {
-        let (dir, store) = migrated().await;
+        let fixture = migrated().await;
+        let (store, tenant, user) = (&fixture.store, &fixture.tenant, &fixture.user);
         assert!(store.readers.is_some(), "a database file gets readers");
         let db = store.conn();
-        let tenant = super::super::tenants::insert(db, &TenantSlug::parse("acme").unwrap(), "Acme").await.unwrap();
-        let email = Email::parse("ada@example.com").unwrap();
-        let user = super::super::users::insert(db, &email, "Ada", "x", false).await.unwrap();
         let at = super::super::now();
         let conversations: Vec<conversation::Model> = (0..2)
             .map(|i| conversation::Model {
@@ -349,35 +366,32 @@ mod tests {
             assert_eq!(Read::one(store, select.clone()).await.unwrap(), select.one(store.conn()).await.unwrap());
             in_place.len()
         }
-        assert_eq!(same(&store, conversation::Entity::find().order_by_asc(conversation::Column::Id)).await, 2);
-        assert_eq!(same(&store, message::Entity::find().order_by_asc(message::Column::Id)).await, 2);
-        assert_eq!(same(&store, idempotency_key::Entity::find()).await, 1);
-        assert_eq!(same(&store, message::Entity::find_by_id(uuid::Uuid::now_v7())).await, 0);
+        assert_eq!(same(store, conversation::Entity::find().order_by_asc(conversation::Column::Id)).await, 2);
+        assert_eq!(same(store, message::Entity::find().order_by_asc(message::Column::Id)).await, 2);
+        assert_eq!(same(store, idempotency_key::Entity::find()).await, 1);
+        assert_eq!(same(store, message::Entity::find_by_id(uuid::Uuid::now_v7())).await, 0);
         // The repository functions the turn path calls, through the store and through sqlx.
         let (t, u) = (tenant.id, user.id);
-        let ours = super::super::messages::of_conversation(&store, t, ConversationId(conv)).await.unwrap();
+        let ours = super::super::messages::of_conversation(store, t, ConversationId(conv)).await.unwrap();
         let theirs = super::super::messages::of_conversation(db, t, ConversationId(conv)).await.unwrap();
         assert_eq!(format!("{ours:?}"), format!("{theirs:?}"));
         assert_eq!(ours.len(), 2);
-        let owned = super::super::messages::get_owned(&store, t, u, MessageId(first)).await.unwrap();
+        let owned = super::super::messages::get_owned(store, t, u, MessageId(first)).await.unwrap();
         assert_eq!(owned.map(|m| m.content), Some(messages[0].content.clone()));
         let stranger = UserId::new();
-        assert!(super::super::messages::get_owned(&store, t, stranger, MessageId(first)).await.unwrap().is_none());
-        let c = super::super::conversations::get(&store, t, u, ConversationId(conv)).await.unwrap();
+        assert!(super::super::messages::get_owned(store, t, stranger, MessageId(first)).await.unwrap().is_none());
+        let c = super::super::conversations::get(store, t, u, ConversationId(conv)).await.unwrap();
         assert_eq!(c.map(|c| c.id.0), Some(conv));
-        drop(store);
-        std::fs::remove_dir_all(dir).ok();
+        fixture.remove();
     }
 
     /// What the writer commits, the next read in place sees: a read leaves no transaction open
     /// on its connection (its cached statement is reset), so no reader keeps an old snapshot.
     #[tokio::test]
     async fn a_read_sees_what_the_writer_just_committed() {
-        let (dir, store) = migrated().await;
+        let fixture = migrated().await;
+        let (store, tenant, user) = (&fixture.store, &fixture.tenant, &fixture.user);
         let db = store.conn();
-        let tenant = super::super::tenants::insert(db, &TenantSlug::parse("acme").unwrap(), "Acme").await.unwrap();
-        let email = Email::parse("ada@example.com").unwrap();
-        let user = super::super::users::insert(db, &email, "Ada", "x", false).await.unwrap();
         let conv = super::super::conversations::insert(db, tenant.id, user.id, "c", None, None).await.unwrap();
         let id = MessageId::new();
         let (t, c) = (tenant.id, conv.id);
@@ -393,7 +407,7 @@ mod tests {
             model_config: None,
         };
         // Read (and cache the statement) before the message exists, then after each commit.
-        assert!(super::super::messages::get(&store, t, id).await.unwrap().is_none());
+        assert!(super::super::messages::get(store, t, id).await.unwrap().is_none());
         store
             .write(Box::new(move |txn| {
                 Box::pin(async move {
@@ -402,7 +416,7 @@ mod tests {
             }))
             .await
             .unwrap();
-        let read = super::super::messages::get(&store, t, id).await.unwrap().unwrap();
+        let read = super::super::messages::get(store, t, id).await.unwrap().unwrap();
         assert_eq!(read.status, crate::domain::MessageStatus::Queued);
         for status in [crate::domain::MessageStatus::Streaming, crate::domain::MessageStatus::Completed] {
             store
@@ -411,31 +425,29 @@ mod tests {
                 }))
                 .await
                 .unwrap();
-            let read = super::super::messages::get(&store, t, id).await.unwrap().unwrap();
+            let read = super::super::messages::get(store, t, id).await.unwrap().unwrap();
             assert_eq!(read.status, status);
-            let all = super::super::messages::of_conversation(&store, t, c).await.unwrap();
+            let all = super::super::messages::of_conversation(store, t, c).await.unwrap();
             assert_eq!(all.iter().map(|m| m.status).collect::<Vec<_>>(), vec![status]);
         }
-        drop(store);
-        std::fs::remove_dir_all(dir).ok();
+        fixture.remove();
     }
 
     /// A value the column's declared type cannot hold fails the read, naming the column, rather
     /// than reading as something else.
     #[tokio::test]
     async fn a_value_of_the_wrong_type_fails_loudly() {
-        let (dir, store) = migrated().await;
+        let fixture = migrated().await;
+        let (store, tenant) = (&fixture.store, &fixture.tenant);
         let db = store.conn();
-        let tenant = super::super::tenants::insert(db, &TenantSlug::parse("acme").unwrap(), "Acme").await.unwrap();
         db.execute_unprepared(&format!(
             "UPDATE tenants SET created_at = 'yesterday' WHERE name = 'Acme' AND id = x'{}'",
             tenant.id.0.simple()
         ))
         .await
         .unwrap();
-        let e = Read::all(&store, super::super::entities::tenant::Entity::find()).await.unwrap_err().to_string();
+        let e = Read::all(store, super::super::entities::tenant::Entity::find()).await.unwrap_err().to_string();
         assert!(e.contains("created_at") && e.contains("\"yesterday\" is not a timestamp"), "{e}");
-        drop(store);
-        std::fs::remove_dir_all(dir).ok();
+        fixture.remove();
     }
 }

@@ -113,6 +113,27 @@ fn question_row<'a>(
     }
 }
 
+/// The row of a queued answer `(id, parent)`, with the context record it is answered from.
+fn answer_row<'a>(
+    scope: &TenantScope,
+    conversation: ConversationId,
+    (id, parent): (MessageId, MessageId),
+    spec: &'a ModelSpec,
+    record: &'a serde_json::Value,
+) -> NewMessage<'a> {
+    NewMessage {
+        id,
+        tenant_id: scope.tenant,
+        conversation_id: conversation,
+        parent_id: Some(parent),
+        role: MessageRole::Assistant,
+        status: MessageStatus::Queued,
+        content: "",
+        model: Some(&spec.id),
+        model_config: Some(record),
+    }
+}
+
 /// An action's reads, done before the write transaction.
 pub(super) struct Plan {
     pub(super) conversation: ConversationId,
@@ -540,22 +561,11 @@ impl ChatService {
             return Err(AppError::Internal("a one-statement commit of something other than a send".into()));
         };
         let record = serde_json::to_value(&ctx.record).unwrap_or_default();
-        let answer = NewMessage {
-            id: MessageId::new(),
-            tenant_id: scope.tenant,
-            conversation_id: conversation,
-            parent_id: Some(user.id),
-            role: MessageRole::Assistant,
-            status: MessageStatus::Queued,
-            content: "",
-            model: Some(&spec.id),
-            model_config: Some(&record),
-        };
         let exchange = store::exchange::Exchange {
             conversation,
             title: title.as_deref(),
             question: question_row(scope, conversation, &user, &spec),
-            answer,
+            answer: answer_row(scope, conversation, (MessageId::new(), user.id), &spec, &record),
             claim,
             fingerprint,
             expires_at,
@@ -625,7 +635,7 @@ impl ChatService {
                 (self.owned_conversation(&self.store, scope, conversation).await?, None, model.map(str::to_string))
             }
             Action::Edit { message, model, .. } => {
-                let original = self.owned_message(&self.store, scope, message).await?;
+                let original = self.owned_message(scope, message).await?;
                 if original.role != MessageRole::User {
                     return Err(AppError::Validation {
                         field: "id",
@@ -636,7 +646,7 @@ impl ChatService {
                 (self.owned_conversation(&self.store, scope, original.conversation_id).await?, Some(original), model)
             }
             Action::Regenerate { message, model } => {
-                let target = self.owned_message(&self.store, scope, message).await?;
+                let target = self.owned_message(scope, message).await?;
                 let model = model.map(str::to_string).or(if target.role == MessageRole::Assistant {
                     target.model.clone()
                 } else {
@@ -645,7 +655,7 @@ impl ChatService {
                 (self.owned_conversation(&self.store, scope, target.conversation_id).await?, Some(target), model)
             }
             Action::Continue { message } => {
-                let target = self.owned_message(&self.store, scope, message).await?;
+                let target = self.owned_message(scope, message).await?;
                 if target.role != MessageRole::Assistant || target.status != MessageStatus::Partial {
                     return Err(AppError::Conflict(format!(
                         "only a partial answer can be continued; this message is {}",
@@ -802,17 +812,7 @@ impl ChatService {
         )
         .await?;
         let record = serde_json::to_value(&ctx.record).unwrap_or_default();
-        let new_assistant = |parent: MessageId| NewMessage {
-            id: assistant_id,
-            tenant_id: scope.tenant,
-            conversation_id: conversation,
-            parent_id: Some(parent),
-            role: MessageRole::Assistant,
-            status: MessageStatus::Queued,
-            content: "",
-            model: Some(&spec.id),
-            model_config: Some(&record),
-        };
+        let new_assistant = |parent: MessageId| answer_row(scope, conversation, (assistant_id, parent), &spec, &record);
         let (user_message, assistant) = match kind {
             PlanKind::Exchange { user, files } => {
                 let question = question_row(scope, conversation, &user, &spec);
@@ -843,8 +843,10 @@ impl ChatService {
         Ok(answering.started(scope, conversation, ticket, user_message, assistant))
     }
 
-    async fn owned_message(&self, conn: &impl store::Read, scope: &TenantScope, id: MessageId) -> AppResult<Message> {
-        store::messages::get_owned(conn, scope.tenant, scope.user, id).await?.ok_or(AppError::NotFound("message"))
+    async fn owned_message(&self, scope: &TenantScope, id: MessageId) -> AppResult<Message> {
+        store::messages::get_owned(&self.store, scope.tenant, scope.user, id)
+            .await?
+            .ok_or(AppError::NotFound("message"))
     }
 }
 

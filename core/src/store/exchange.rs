@@ -19,6 +19,7 @@
 //! all three are committed. SQLite keeps the general path: its writer commits a whole group of
 //! writes at a time, on its own thread, without round trips.
 
+use super::entities::message;
 use super::messages::{Message, NewMessage};
 use crate::domain::ConversationId;
 use crate::error::{AppError, AppResult};
@@ -69,20 +70,25 @@ SELECT (SELECT count(*) FROM leaf) AS leaf, (SELECT count(*) FROM written) AS wr
 /// Commits `exchange` in one statement (PostgreSQL only) and returns the question and the answer
 /// as written.
 pub async fn commit(conn: &impl ConnectionTrait, exchange: Exchange<'_>) -> AppResult<[Message; 2]> {
+    use sea_orm::TryIntoModel;
     let Exchange { conversation, title, question, answer, claim, fingerprint, expires_at } = exchange;
     let at = super::now();
-    let message = |m: &NewMessage<'_>| -> [Value; 6] {
+    // The rows as `messages::insert_all` makes them, so the values bound and the messages
+    // returned are the ones written.
+    let question = super::messages::new_row(question, at).try_into_model()?;
+    let answer = super::messages::new_row(answer, at).try_into_model()?;
+    let message = |m: &message::Model| -> [Value; 6] {
         [
-            m.parent_id.map(|p| p.0).into(),
-            m.role.as_str().into(),
-            m.status.as_str().into(),
-            m.content.into(),
-            m.model.map(str::to_string).into(),
-            m.model_config.map(|c| c.to_string()).into(),
+            m.parent_id.into(),
+            m.role.clone().into(),
+            m.status.clone().into(),
+            m.content.clone().into(),
+            m.model.clone().into(),
+            m.model_config.clone().into(),
         ]
     };
     let mut values: Vec<Value> = vec![
-        answer.id.0.into(),
+        answer.id.into(),
         at.into(),
         title.map(str::to_string).into(),
         conversation.0.into(),
@@ -92,7 +98,7 @@ pub async fn commit(conn: &impl ConnectionTrait, exchange: Exchange<'_>) -> AppR
         claim.route.into(),
         claim.key.into(),
         fingerprint.into(),
-        question.id.0.into(),
+        question.id.into(),
         expires_at.into(),
     ];
     values.extend(message(&question));
@@ -105,7 +111,7 @@ pub async fn commit(conn: &impl ConnectionTrait, exchange: Exchange<'_>) -> AppR
     let (leaf, written): (i64, i64) = (row.try_get("", "leaf")?, row.try_get("", "written")?);
     match (leaf, written) {
         (0, _) => Err(AppError::NotFound("conversation")),
-        (1, 2) => Ok([written_message(question, at)?, written_message(answer, at)?]),
+        (1, 2) => Ok([question.into(), answer.into()]),
         other => Err(AppError::Internal(format!("a send's commit wrote {other:?} (leaf, messages)"))),
     }
 }
@@ -120,12 +126,6 @@ fn is_claim_guard(e: &sea_orm::DbErr) -> bool {
     let sqlx::Error::Database(db) = e.as_ref() else { return false };
     db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
         .is_some_and(|pg| pg.code() == "23502" && pg.table() == Some("messages") && pg.column() == Some("tenant_id"))
-}
-
-/// A message as the statement wrote it (as `messages::insert_all` makes it).
-fn written_message(m: NewMessage<'_>, at: chrono::DateTime<chrono::Utc>) -> AppResult<Message> {
-    use sea_orm::TryIntoModel;
-    Ok(Message::from(super::messages::new_row(m, at).try_into_model()?))
 }
 
 #[cfg(test)]

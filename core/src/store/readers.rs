@@ -53,13 +53,13 @@ impl Readers {
 
     /// Every row `select` finds, as the entity's models.
     pub(super) fn all<E: EntityTrait>(&self, select: Select<E>) -> Result<Vec<E::Model>, DbErr> {
-        let statement = select.build(DbBackend::Sqlite);
-        let params = match statement.values.clone() {
+        let sea_orm::Statement { sql, values, .. } = select.build(DbBackend::Sqlite);
+        let params = match values {
             Some(values) => values.0.into_iter().map(super::direct::bind).collect::<Result<Vec<_>, _>>()?,
             None => Vec::new(),
         };
         let rows = self.with(|conn| {
-            let mut prepared = conn.prepare_cached(&statement.sql).map_err(error)?;
+            let mut prepared = conn.prepare_cached(&sql).map_err(error)?;
             // The type each result column is read as: the entity's declared type for it.
             let types: Vec<(String, Option<ColumnType>)> =
                 prepared.column_names().into_iter().map(|name| (name.to_string(), column_type::<E>(name))).collect();
@@ -70,7 +70,7 @@ impl Readers {
                 for (i, (name, kind)) in types.iter().enumerate() {
                     let Some(kind) = kind else { continue };
                     let raw = row.get_ref(i).map_err(error)?;
-                    values.insert(name.clone(), value(raw, kind).map_err(|e| column_error(&statement.sql, name, e))?);
+                    values.insert(name.clone(), value(raw, kind).map_err(|e| column_error(&sql, name, e))?);
                 }
                 rows.push(values);
             }
@@ -80,8 +80,11 @@ impl Readers {
             return Ok(Vec::new());
         }
         // sea-orm's mock database is the one way to make its query results from values: it hands
-        // back the rows it is given, which the entity's own decoding then reads.
-        let results = MockDatabase::new(DbBackend::Sqlite).append_query_results([rows]).query(0, statement)?;
+        // back the rows it is given (whatever the statement), which the entity's own decoding
+        // then reads.
+        let results = MockDatabase::new(DbBackend::Sqlite)
+            .append_query_results([rows])
+            .query(0, sea_orm::Statement::from_string(DbBackend::Sqlite, sql))?;
         results.iter().map(|r| E::Model::from_query_result(r, "")).collect()
     }
 

@@ -13,7 +13,8 @@
 //! - `turn.before_provider`: the answer task runs, the provider not yet called;
 //! - `turn.plugin_call`: about to run the tenant's request transforms (plugins);
 //! - `turn.flushed`: a flush of streamed text just committed (`:n` = after the n-th flush);
-//! - `turn.final_write`: the end of the turn and its usage are written, not yet committed;
+//! - `turn.final_write`: the end of the turn and its usage are written, not yet committed (on
+//!   PostgreSQL, where both are one statement, `store::exchange::finish`: just before it);
 //! - `turn.final_committed`: the end of the turn is committed, readers not yet told;
 //!
 //! and elsewhere:

@@ -73,6 +73,35 @@ struct Ended {
     ttft_ms: Option<i32>,
 }
 
+impl Ended {
+    /// The message's final state and the turn's usage event.
+    fn records(&self) -> (Finish<'_>, NewUsage<'_>) {
+        let finish = Finish {
+            status: self.status,
+            content: &self.content,
+            error: self.error.as_ref(),
+            input_tokens: Some(self.input_tokens),
+            output_tokens: Some(self.output_tokens),
+            plugin_runs: self.plugin_runs.as_ref(),
+        };
+        let usage = NewUsage {
+            tenant: self.tenant,
+            user: self.user,
+            conversation: self.conversation,
+            message: self.id,
+            model: &self.model,
+            input_tokens: self.input_tokens,
+            output_tokens: self.output_tokens,
+            cost: self.cost,
+            outcome: self.status.as_str(),
+            day: &self.day,
+            month: &self.month,
+            ttft_ms: self.ttft_ms,
+        };
+        (finish, usage)
+    }
+}
+
 /// One stream's text in a flush: the whole of it, or what follows the last flush that landed.
 struct Pending {
     id: MessageId,
@@ -527,55 +556,50 @@ impl Engine {
         }
     }
 
-    /// The end of a turn and its usage event, in one transaction.
+    /// The end of a turn and its usage event, together: one statement on PostgreSQL
+    /// ([`store::exchange::finish`]), one write of the writer's group on SQLite.
     async fn write_finish(&self, ended: Arc<Ended>) -> crate::error::AppResult<()> {
-        self.store
-            .write(Box::new(move |txn| {
-                Box::pin(async move {
-                    let e = &*ended;
-                    let finish = Finish {
-                        status: e.status,
-                        content: &e.content,
-                        error: e.error.as_ref(),
-                        input_tokens: Some(e.input_tokens),
-                        output_tokens: Some(e.output_tokens),
-                        plugin_runs: e.plugin_runs.as_ref(),
-                    };
-                    store::messages::finish(txn, e.tenant, e.id, finish).await?;
-                    let usage = NewUsage {
-                        tenant: e.tenant,
-                        user: e.user,
-                        conversation: e.conversation,
-                        message: e.id,
-                        model: &e.model,
-                        input_tokens: e.input_tokens,
-                        output_tokens: e.output_tokens,
-                        cost: e.cost,
-                        outcome: e.status.as_str(),
-                        day: &e.day,
-                        month: &e.month,
-                        ttft_ms: e.ttft_ms,
-                    };
-                    store::usage::record(txn, usage).await?;
-                    crate::crashpoint::hit("turn.final_write");
-                    Ok(())
-                })
-            }))
-            .await?;
+        if self.store.backend() == sea_orm::DbBackend::Postgres {
+            let (finish, usage) = ended.records();
+            // Nothing is written before the statement, and both halves by its end.
+            crate::crashpoint::hit("turn.final_write");
+            store::exchange::finish(self.store.conn(), finish, usage).await?;
+        } else {
+            self.store
+                .write(Box::new(move |txn| {
+                    Box::pin(async move {
+                        let (finish, usage) = ended.records();
+                        store::messages::finish(txn, usage.tenant, usage.message, finish).await?;
+                        store::usage::record(txn, usage).await?;
+                        crate::crashpoint::hit("turn.final_write");
+                        Ok(())
+                    })
+                }))
+                .await?;
+        }
         crate::crashpoint::hit("turn.final_committed");
         Ok(())
     }
 
-    /// Writes the pending text of every stream in `batch`, and hands the batch back.
+    /// Writes the pending text of every stream in `batch`, and hands the batch back. On
+    /// PostgreSQL each statement commits on its own (no transaction's `BEGIN` and `COMMIT` round
+    /// trips): a flush of more streams than one statement takes may land in part, and a failed
+    /// flush is written whole by the next one anyway.
     async fn write_batch(&self, batch: Vec<Pending>) -> crate::error::AppResult<Vec<Pending>> {
+        fn rows(batch: &[Pending]) -> Vec<(TenantId, MessageId, Flush<'_>)> {
+            batch
+                .iter()
+                .map(|p| (p.tenant, p.id, if p.whole { Flush::Whole(&p.text) } else { Flush::Append(&p.text) }))
+                .collect()
+        }
+        if self.store.backend() == sea_orm::DbBackend::Postgres {
+            store::messages::flush_contents(self.store.conn(), &rows(&batch)).await?;
+            return Ok(batch);
+        }
         self.store
             .write(Box::new(move |txn| {
                 Box::pin(async move {
-                    let rows: Vec<_> = batch
-                        .iter()
-                        .map(|p| (p.tenant, p.id, if p.whole { Flush::Whole(&p.text) } else { Flush::Append(&p.text) }))
-                        .collect();
-                    store::messages::flush_contents(txn, &rows).await?;
+                    store::messages::flush_contents(txn, &rows(&batch)).await?;
                     Ok(batch)
                 })
             }))

@@ -1,10 +1,12 @@
-//! A send's commit on PostgreSQL in one statement.
+//! A turn's writes on PostgreSQL in one statement each.
 //!
-//! A send writes three things in one transaction: the conversation's new leaf (and, for the first
-//! message, its title), the question and its queued answer, and the idempotency claim. On
-//! PostgreSQL each statement is a round trip to a database process, so that transaction was five
-//! (`BEGIN`, three statements, `COMMIT`), each waiting for a process on a busy machine. Here the
-//! three are one statement of data-modifying CTEs, which PostgreSQL runs atomically on its own:
+//! On PostgreSQL each statement is a round trip to a database process, and a transaction adds two
+//! more (`BEGIN`, `COMMIT`), each waiting for a process on a busy machine. The two writes every
+//! turn makes are each one statement here, which PostgreSQL runs atomically on its own.
+//!
+//! **A send's commit** ([`commit`]) writes the conversation's new leaf (and, for the first
+//! message, its title), the question and its queued answer, and the idempotency claim: five round
+//! trips as a transaction, one statement of data-modifying CTEs here:
 //!
 //! 1. `leaf` updates the conversation, only if it is still the caller's and not deleted (the row
 //!    stays locked until the statement ends, so a concurrent delete waits for it);
@@ -16,11 +18,19 @@
 //!
 //! So: a conversation gone writes nothing and reads back `leaf = 0` (not found); a live claim fails
 //! the statement with a not-null violation on `messages.tenant_id` ([`CLAIM_IN_USE`]); otherwise
-//! all three are committed. SQLite keeps the general path: its writer commits a whole group of
-//! writes at a time, on its own thread, without round trips.
+//! all three are committed.
+//!
+//! **A turn's end** ([`finish`]) writes the answer's final text, state, error and token counts,
+//! and the turn's usage event: four round trips as a transaction, one statement here (the
+//! message's update as a CTE of the usage event's insert; PostgreSQL runs a data-modifying CTE
+//! whether or not the statement reads it).
+//!
+//! SQLite keeps the general path for both: its writer commits a whole group of writes at a time,
+//! on its own thread, without round trips.
 
 use super::entities::message;
-use super::messages::{Message, NewMessage};
+use super::messages::{Finish, Message, NewMessage};
+use super::usage::NewUsage;
 use crate::domain::ConversationId;
 use crate::error::{AppError, AppResult};
 use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
@@ -116,6 +126,48 @@ pub async fn commit(conn: &impl ConnectionTrait, exchange: Exchange<'_>) -> AppR
     }
 }
 
+const FINISH_SQL: &str = r#"WITH finished AS (
+    UPDATE messages SET content = $1, status = $2, error_code = $3, error_message = $4, retry_after_secs = $5,
+           input_tokens = $6, output_tokens = $7, plugin_runs = $8, updated_at = $9
+     WHERE id = $10 AND tenant_id = $11
+)
+INSERT INTO usage_events
+  (id, tenant_id, user_id, conversation_id, message_id, model, input_tokens, output_tokens, cost, outcome, day, month,
+   created_at, ttft_ms)
+VALUES ($12, $11, $13, $14, $10, $15, $16, $17, $18, $19, $20, $21, $9, $22)"#;
+
+/// Writes the end of a turn (as `messages::finish`, to the message `usage` names) and its usage
+/// event (as `usage::record`) in one statement (PostgreSQL only): both land, or neither.
+pub async fn finish(conn: &impl ConnectionTrait, f: Finish<'_>, usage: NewUsage<'_>) -> AppResult<()> {
+    let at = super::now();
+    let values: Vec<Value> = vec![
+        f.content.into(),
+        f.status.as_str().into(),
+        f.error.map(|e| e.code.clone()).into(),
+        f.error.map(|e| e.message.clone()).into(),
+        f.error.and_then(|e| e.retry_after_secs).into(),
+        f.input_tokens.into(),
+        f.output_tokens.into(),
+        f.plugin_runs.map(|r| r.to_string()).into(),
+        at.into(),
+        usage.message.0.into(),
+        usage.tenant.0.into(),
+        uuid::Uuid::now_v7().into(),
+        usage.user.0.into(),
+        usage.conversation.0.into(),
+        usage.model.into(),
+        usage.input_tokens.into(),
+        usage.output_tokens.into(),
+        usage.cost.into(),
+        usage.outcome.into(),
+        usage.day.into(),
+        usage.month.into(),
+        usage.ttft_ms.into(),
+    ];
+    conn.execute_raw(Statement::from_sql_and_values(DbBackend::Postgres, FINISH_SQL, values)).await?;
+    Ok(())
+}
+
 /// Whether `e` is the statement's guard on the claim: a NULL `messages.tenant_id` (SQLSTATE 23502,
 /// by code and column, not by message text, which the server's `lc_messages` may translate).
 fn is_claim_guard(e: &sea_orm::DbErr) -> bool {
@@ -134,27 +186,8 @@ mod tests {
     use super::*;
     use crate::domain::{Email, MessageId, MessageRole, MessageStatus, TenantId, TenantSlug, UserId};
     use crate::store::idempotency::{self, Scope};
-    use crate::store::{Store, conversations, messages, tenants, users};
-
-    /// A fresh, migrated PostgreSQL database (`TEST_PG_URL`, which `scripts/test.sh` sets; without
-    /// it the test fails, as every PostgreSQL test does, rather than pass without running).
-    async fn postgres() -> (String, String, Store) {
-        let admin = std::env::var("TEST_PG_URL").expect("TEST_PG_URL is not set: run scripts/test.sh");
-        let name = format!("confab_exchange_{}", uuid::Uuid::new_v4().simple());
-        let conn = sea_orm::Database::connect(admin.as_str()).await.unwrap();
-        conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
-        conn.close().await.ok();
-        let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
-        let store = Store::connect(&format!("{base}/{name}"), 2).await.unwrap();
-        store.migrate().await.unwrap();
-        (admin, name, store)
-    }
-
-    async fn drop_database(admin: &str, name: &str, store: Store) {
-        store.conn().clone().close().await.ok();
-        let conn = sea_orm::Database::connect(admin).await.unwrap();
-        conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok();
-    }
+    use crate::store::test_pg::{drop_database, postgres};
+    use crate::store::{conversations, messages, tenants, users};
 
     struct Send {
         question: MessageId,
@@ -255,6 +288,99 @@ mod tests {
         let bobs_claim = Scope { tenant: tenant.id, user: bob.id, route: "send", key: "k2" };
         assert!(idempotency::find(db, &bobs_claim).await.unwrap().is_none());
         assert!(idempotency::find(db, &scope("k3")).await.unwrap().is_none());
+        drop_database(&admin, &name, store).await;
+    }
+
+    /// A turn's end in one statement writes what `messages::finish` and `usage::record` write in a
+    /// transaction, and when the usage event cannot be written the message is left as it was.
+    #[tokio::test]
+    async fn a_turns_end_lands_with_its_usage_or_not_at_all() {
+        let (admin, name, store) = postgres().await;
+        let db = store.conn();
+        let tenant = tenants::insert(db, &TenantSlug::parse("acme").unwrap(), "Acme").await.unwrap();
+        let ada = users::insert(db, &Email::parse("ada@example.com").unwrap(), "Ada", "x", false).await.unwrap();
+        let conv = conversations::insert(db, tenant.id, ada.id, "New conversation", None, None).await.unwrap();
+        let ids = (tenant.id, ada.id, conv.id);
+        let later = crate::store::now() + chrono::Duration::hours(1);
+        let (one, two, three) = (Send::new(), Send::new(), Send::new());
+        for (send, key) in [(&one, "k1"), (&two, "k2"), (&three, "k3")] {
+            commit(db, send.exchange(ids, key, None, later)).await.unwrap();
+        }
+        let error = messages::MessageError {
+            code: "rate_limited".into(),
+            message: "slow down".into(),
+            retry_after_secs: Some(7),
+        };
+        let runs = serde_json::json!([{ "plugin": "pii-redactor", "ms": 1 }]);
+        let end = || Finish {
+            status: MessageStatus::Partial,
+            content: "an answer, cut short",
+            error: Some(&error),
+            input_tokens: Some(12),
+            output_tokens: Some(5),
+            plugin_runs: Some(&runs),
+        };
+        let usage = |message, outcome| NewUsage {
+            tenant: tenant.id,
+            user: ada.id,
+            conversation: conv.id,
+            message,
+            model: "gpt-x",
+            input_tokens: 12,
+            output_tokens: 5,
+            cost: 0.25,
+            outcome,
+            day: "2026-12-05",
+            month: "2026-12",
+            ttft_ms: Some(42),
+        };
+
+        // The same end written both ways.
+        finish(db, end(), usage(one.answer, "partial")).await.unwrap();
+        let txn = sea_orm::TransactionTrait::begin(db).await.unwrap();
+        messages::finish(&txn, tenant.id, two.answer, end()).await.unwrap();
+        crate::store::usage::record(&txn, usage(two.answer, "partial")).await.unwrap();
+        txn.commit().await.unwrap();
+        let message = |id| async move {
+            let m = messages::get(db, tenant.id, id).await.unwrap().unwrap();
+            assert!(m.updated_at > m.created_at);
+            format!("{:?}", (m.status, m.content, m.error, m.input_tokens, m.output_tokens, m.plugin_runs))
+        };
+        assert_eq!(message(one.answer).await, message(two.answer).await);
+        assert!(message(one.answer).await.contains("an answer, cut short"));
+        let event = |id: MessageId| async move {
+            use crate::store::entities::usage_event;
+            use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+            let rows =
+                usage_event::Entity::find().filter(usage_event::Column::MessageId.eq(id.0)).all(db).await.unwrap();
+            assert_eq!(rows.len(), 1, "one usage event for {id}");
+            let e = rows.into_iter().next().unwrap();
+            format!(
+                "{:?}",
+                (
+                    e.tenant_id,
+                    e.user_id,
+                    e.conversation_id,
+                    e.model,
+                    e.input_tokens,
+                    e.output_tokens,
+                    e.cost,
+                    e.outcome,
+                    e.day,
+                    e.month,
+                    e.ttft_ms
+                )
+            )
+        };
+        assert_eq!(event(one.answer).await, event(two.answer).await);
+
+        // A usage event the database refuses: the message keeps its queued state.
+        db.execute_unprepared("ALTER TABLE usage_events ADD CONSTRAINT no_refused CHECK (outcome <> 'refused')")
+            .await
+            .unwrap();
+        finish(db, end(), usage(three.answer, "refused")).await.unwrap_err();
+        let m = messages::get(db, tenant.id, three.answer).await.unwrap().unwrap();
+        assert_eq!((m.status, m.content.as_str(), m.input_tokens), (MessageStatus::Queued, "", None));
         drop_database(&admin, &name, store).await;
     }
 }

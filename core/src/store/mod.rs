@@ -30,6 +30,8 @@ pub(crate) mod sessions;
 pub(crate) mod setup_tokens;
 pub mod sso;
 pub mod tenants;
+#[cfg(test)]
+mod test_pg;
 pub mod usage;
 pub mod usage_insights;
 pub(crate) mod users;

@@ -35,6 +35,7 @@ mod test_pg;
 pub mod usage;
 pub mod usage_insights;
 pub(crate) mod users;
+mod warm;
 mod writer;
 
 use confab_migrations::{Migrator, MigratorTrait};

@@ -339,9 +339,10 @@ context_window = 128000
 max_output_tokens = 4096
 "#,
             db = database_url.map_or_else(|| format!("sqlite://{}", dir.join("confab.db").display()), str::to_owned),
-            // PostgreSQL serves concurrent turns from a pool; SQLite's single writer gains nothing
-            // from more than a few connections.
-            pool = if database_url.is_some() { 32 } else { 8 },
+            // The default pool (`database.max_connections`), on both databases: on PostgreSQL
+            // sharing these 2 cores, 32 connections did worse than 8 at 50 and at 200 turns at once
+            // (each one a database process competing for the same cores).
+            pool = 8,
         );
         std::fs::write(dir.join("confab.toml"), config)?;
         let log = std::fs::File::create(dir.join("server.log"))?;

@@ -421,13 +421,23 @@ max_output_tokens = 4096
 
     /// Resident set size in KiB, from `/proc/<pid>/status`.
     fn rss_kib(&self) -> Result<u64> {
+        self.status_kib("VmRSS:")
+    }
+
+    /// The anonymous part of the resident set (the heap, stacks; not the binary's mapped pages),
+    /// in KiB.
+    fn anon_kib(&self) -> Result<u64> {
+        self.status_kib("RssAnon:")
+    }
+
+    fn status_kib(&self, field: &str) -> Result<u64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))?;
         status
             .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .find_map(|l| l.strip_prefix(field))
             .and_then(|v| v.split_whitespace().next())
             .and_then(|v| v.parse().ok())
-            .context("no VmRSS in /proc/<pid>/status")
+            .with_context(|| format!("no {field} in /proc/<pid>/status"))
     }
 
     fn log(&self) -> String {
@@ -1000,6 +1010,8 @@ impl Progress {
 
 struct MemoryReport {
     idle_kib: u64,
+    /// Of `idle_kib`, the anonymous memory (the rest is the binary's pages mapped in).
+    idle_anon_kib: u64,
     open_kib: u64,
     /// Streams open (first delta received, not yet ended) when the RSS was read.
     open: usize,
@@ -1077,7 +1089,7 @@ async fn memory_phase(args: &Args, ctx: &ConfabCtx, server: &Server) -> Result<M
     let conversations = create_conversations(ctx, n).await?;
     // Let the server settle (flushes, finished warm-up turns) before reading its idle size.
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let idle_kib = server.rss_kib()?;
+    let (idle_kib, idle_anon_kib) = (server.rss_kib()?, server.anon_kib()?);
 
     // Streams are opened a few at a time: this phase measures open streams, not a burst of sends.
     let concurrency = args.mem_open_concurrency.clamp(1, 1024);
@@ -1174,6 +1186,7 @@ async fn memory_phase(args: &Args, ctx: &ConfabCtx, server: &Server) -> Result<M
     cancel_failures += cancel_all(ctx, orphans).await.iter().filter(|ok| !**ok).count();
     Ok(MemoryReport {
         idle_kib,
+        idle_anon_kib,
         open_kib,
         open,
         cancelled,
@@ -1213,7 +1226,7 @@ async fn hold(args: &Args, server: &Server) -> Result<bool> {
         .map_err(|e| anyhow!("warm-up failed: {e}"))?;
     let conversations = create_conversations(&ctx, n).await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let idle_kib = server.rss_kib()?;
+    let (idle_kib, idle_anon_kib) = (server.rss_kib()?, server.anon_kib()?);
     let cpu = CpuMeter::start(server.pid());
     let expected = Arc::new(expected_reply(args.tokens));
     let gate = Arc::new(Semaphore::new(args.open_concurrency.clamp(1, 1024)));
@@ -1279,9 +1292,10 @@ async fn hold(args: &Args, server: &Server) -> Result<bool> {
         wall.as_secs_f64()
     );
     print_errors("errors", &errors);
-    let (idle, with) = (idle_kib as f64 / 1024.0, open_kib as f64 / 1024.0);
+    let (idle, anon, with) = (idle_kib as f64 / 1024.0, idle_anon_kib as f64 / 1024.0, open_kib as f64 / 1024.0);
     println!(
-        "memory per open stream: {:.1} KiB (idle RSS {idle:.1} MiB, with {open} open {with:.1} MiB; server counted {})",
+        "memory per open stream: {:.1} KiB (idle RSS {idle:.1} MiB, {anon:.1} MiB of it anonymous; with {open} open \
+         {with:.1} MiB; server counted {})",
         (open_kib as f64 - idle_kib as f64) / open.max(1) as f64,
         server_open.map_or_else(|| "-".to_owned(), |v| v.to_string())
     );
@@ -1478,18 +1492,20 @@ async fn bench(args: &Args, upstream: &ScriptedUpstream, server: &Server) -> Res
     }
     if let Some(m) = memory {
         let idle = m.idle_kib as f64 / 1024.0;
+        let anon = m.idle_anon_kib as f64 / 1024.0;
         let with = m.open_kib as f64 / 1024.0;
         // With most streams failed, the difference is mostly what the failures left behind.
         if m.open * 10 < n * 9 {
             println!(
-                "memory per open stream: n/a, only {} of {n} streams open (idle RSS {idle:.1} MiB, at the reading \
-                 {with:.1} MiB)",
+                "memory per open stream: n/a, only {} of {n} streams open (idle RSS {idle:.1} MiB, {anon:.1} MiB of it \
+                 anonymous; at the reading {with:.1} MiB)",
                 m.open
             );
         } else {
             let per_stream = (m.open_kib as f64 - m.idle_kib as f64) / m.open as f64;
             println!(
-                "memory per open stream: {per_stream:.1} KiB (idle RSS {idle:.1} MiB, with {} open {with:.1} MiB)",
+                "memory per open stream: {per_stream:.1} KiB (idle RSS {idle:.1} MiB, {anon:.1} MiB of it anonymous; \
+                 with {} open {with:.1} MiB)",
                 m.open
             );
         }

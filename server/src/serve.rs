@@ -47,7 +47,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let store = open_store(&config, Opening::Serve).await?;
     // PostgreSQL: every connection of the pool runs a turn's statements once (rolled back), so the
     // first turns after a start do not pay for new connections' empty caches.
-    let warmed = store.warm_up(config.database.max_connections).await;
+    let warmed = store.warm_up().await;
     if warmed > 0 {
         tracing::debug!(connections = warmed, "warmed the database pool");
     }

@@ -71,6 +71,8 @@ pub struct Store {
     writer: Option<writer::Writer>,
     /// Read-only connections for the hot reads ([`Read`]), on a SQLite file; `None` otherwise.
     readers: Option<std::sync::Arc<readers::Readers>>,
+    /// The pool it was opened with (a server's is warmed up: [`Store::warm_up`]).
+    size: PoolSize,
 }
 
 pub use writer::WriteFn;
@@ -188,7 +190,7 @@ impl Store {
             None => None,
         };
         let readers = sqlite_path(url).filter(|_| sqlite).map(|path| std::sync::Arc::new(readers::Readers::new(&path)));
-        Ok(Self { db, write_lock, writer, readers })
+        Ok(Self { db, write_lock, writer, readers, size })
     }
 
     pub fn conn(&self) -> &DatabaseConnection {

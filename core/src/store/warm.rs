@@ -10,18 +10,20 @@
 //! before the server listens, each connection in a transaction of its own that is rolled back, so
 //! nothing of it is ever committed.
 
-use super::{Store, conversations, exchange, idempotency, messages, tenants, usage, users};
+use super::{PoolSize, Store, conversations, exchange, idempotency, messages, tenants, usage, users};
 use crate::domain::{Email, MessageId, MessageRole, MessageStatus, TenantSlug};
 use crate::error::{AppError, AppResult};
 use sea_orm::{DatabaseTransaction, DbBackend, TransactionTrait};
 
 impl Store {
-    /// On PostgreSQL, runs a turn's statements once on each of the pool's `connections` (each in
-    /// a transaction rolled back: nothing is written), so that the first turns after a start do
-    /// not pay for new connections' empty caches. Returns how many connections were warmed; the
-    /// ones that failed are only logged (they warm up on their first real use instead). Nothing
-    /// to do on SQLite, whose connections are threads of this process.
-    pub async fn warm_up(&self, connections: u32) -> usize {
+    /// On PostgreSQL, for a server's pool (`PoolSize::Kept`), runs a turn's statements once on
+    /// each of its connections (each in a transaction rolled back: nothing is written), so that
+    /// the first turns after a start do not pay for new connections' empty caches. Returns how
+    /// many connections were warmed; the ones that failed are only logged (they warm up on their
+    /// first real use instead). Nothing to do on SQLite, whose connections are threads of this
+    /// process, nor for a command's pool.
+    pub async fn warm_up(&self) -> usize {
+        let PoolSize::Kept(connections) = self.size else { return 0 };
         if self.backend() != DbBackend::Postgres {
             return 0;
         }
@@ -141,7 +143,7 @@ mod tests {
             counts
         };
         let before = counts().await;
-        assert_eq!(store.warm_up(2).await, 2, "both connections ran the turn");
+        assert_eq!(store.warm_up().await, 2, "both connections of the pool ran the turn");
         assert_eq!(counts().await, before);
         drop_database(&admin, &name, store).await;
     }

@@ -189,6 +189,14 @@ mod tests {
     use crate::store::test_pg::{drop_database, postgres};
     use crate::store::{conversations, messages, tenants, users};
 
+    /// A tenant, its user Ada and her conversation.
+    async fn acme(db: &sea_orm::DatabaseConnection) -> (tenants::Tenant, users::User, conversations::Conversation) {
+        let tenant = tenants::insert(db, &TenantSlug::parse("acme").unwrap(), "Acme").await.unwrap();
+        let ada = users::insert(db, &Email::parse("ada@example.com").unwrap(), "Ada", "x", false).await.unwrap();
+        let conv = conversations::insert(db, tenant.id, ada.id, "New conversation", None, None).await.unwrap();
+        (tenant, ada, conv)
+    }
+
     struct Send {
         question: MessageId,
         answer: MessageId,
@@ -236,10 +244,8 @@ mod tests {
     async fn a_send_commits_whole_or_not_at_all() {
         let (admin, name, store) = postgres().await;
         let db = store.conn();
-        let tenant = tenants::insert(db, &TenantSlug::parse("acme").unwrap(), "Acme").await.unwrap();
-        let ada = users::insert(db, &Email::parse("ada@example.com").unwrap(), "Ada", "x", false).await.unwrap();
+        let (tenant, ada, conv) = acme(db).await;
         let bob = users::insert(db, &Email::parse("bob@example.com").unwrap(), "Bob", "x", false).await.unwrap();
-        let conv = conversations::insert(db, tenant.id, ada.id, "New conversation", None, None).await.unwrap();
         let ids = (tenant.id, ada.id, conv.id);
         let later = crate::store::now() + chrono::Duration::hours(1);
         let scope = |key| Scope { tenant: tenant.id, user: ada.id, route: "send", key };
@@ -297,9 +303,7 @@ mod tests {
     async fn a_turns_end_lands_with_its_usage_or_not_at_all() {
         let (admin, name, store) = postgres().await;
         let db = store.conn();
-        let tenant = tenants::insert(db, &TenantSlug::parse("acme").unwrap(), "Acme").await.unwrap();
-        let ada = users::insert(db, &Email::parse("ada@example.com").unwrap(), "Ada", "x", false).await.unwrap();
-        let conv = conversations::insert(db, tenant.id, ada.id, "New conversation", None, None).await.unwrap();
+        let (tenant, ada, conv) = acme(db).await;
         let ids = (tenant.id, ada.id, conv.id);
         let later = crate::store::now() + chrono::Duration::hours(1);
         let (one, two, three) = (Send::new(), Send::new(), Send::new());

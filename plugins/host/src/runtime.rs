@@ -526,6 +526,17 @@ fn emit(plugin: &str, logs: Vec<(LogLevel, String)>) {
 /// The shortest run of the user's text (in bytes) that [`scrub_content`] takes out of a log line.
 const CONTENT_RUN: usize = 16;
 
+/// The length of the pieces [`scrub_content`] probes the content with: the size of a `u64`.
+const PIECE: usize = 8;
+
+/// Every `PROBE_STRIDE`-th offset of the content is probed. A window of [`CONTENT_RUN`] bytes
+/// holds a whole [`PIECE`] at `PROBE_STRIDE` consecutive offsets, so at least one of them is
+/// probed.
+const PROBE_STRIDE: usize = CONTENT_RUN - PIECE + 1;
+
+/// The end of a chain of places in [`scrub_content`].
+const NO_PLACE: usize = usize::MAX;
+
 /// Replaces, in each log line, every run of [`CONTENT_RUN`] or more bytes that also appears in
 /// the call's content with `[…]`: a plugin sees prompts and answers, and the server's log must
 /// not carry them (a plugin that logs what it matched logs the user's words). Text the plugin
@@ -533,53 +544,88 @@ const CONTENT_RUN: usize = 16;
 /// place for content either way.
 ///
 /// Linear in the lines' and the content's length, and cheap per byte of content (which is
-/// usually far longer than the lines): the lines' windows go into a table by a rolling hash, the
-/// content's windows are hashed by rolling the same hash one byte at a time, and only a window
-/// whose hash is in the table is compared byte by byte.
+/// usually far longer than the lines). The lines' windows go into a table by a rolling hash, and
+/// their 8-byte pieces into a bit filter. The content is probed only every [`PROBE_STRIDE`]
+/// bytes, an 8-byte piece read as a `u64` and tested against the filter: a content window equal
+/// to one of the lines' holds a probed piece that is one of the lines' pieces, so only the
+/// windows around a probe that passes are hashed and looked up in the table, and a window is
+/// compared byte by byte only if its hash is there. Each content window is looked up at most
+/// once, and a line's window is compared until it first matches (equal hashes being equal
+/// windows but for a keyed collision).
 fn scrub_content(logs: &mut [(LogLevel, String)], content: &[&str]) {
     if content.iter().all(|c| c.len() < CONTENT_RUN) {
         return;
     }
     let mut marks: Vec<Vec<bool>> = logs.iter().map(|(_, line)| vec![false; line.len()]).collect();
     {
-        // Window hash → the places (line, offset) still unmarked with a window of that hash.
-        let mut windows: HashMap<u64, Vec<(usize, usize)>, BuildWindowHasher> = HashMap::default();
-        // A 4,096-bit filter of those hashes (by their top 12 bits): most of the content's
-        // windows are ruled out by one bit test, without a table lookup.
-        let mut filter = [0u64; 64];
-        let bit = |hash: u64| ((hash >> 58) as usize, 1u64 << ((hash >> 52) & 63));
+        let keys = Keys::get();
+        let total = logs.iter().map(|(_, line)| line.len()).sum::<usize>();
+        // The lines' windows still unmarked, as (line, offset, the next place with the same
+        // hash), chained from the hash's entry in `heads`.
+        let mut places: Vec<(usize, usize, usize)> = Vec::with_capacity(total);
+        let mut heads: HashMap<u64, usize, BuildWindowHasher> =
+            HashMap::with_capacity_and_hasher(total, BuildWindowHasher);
+        // A 16,384-bit filter of the lines' pieces (keyed: a bijection of the piece, by its top 14
+        // bits): most probes are ruled out by one bit test.
+        let mut filter = [0u64; 256];
+        let bit = |key: u64| ((key >> 56) as usize, 1u64 << ((key >> 50) & 63));
         for (i, (_, line)) in logs.iter().enumerate() {
-            for_each_window(line.as_bytes(), |off, hash| {
-                windows.entry(hash).or_default().push((i, off));
-                let (word, mask) = bit(hash);
-                filter[word] |= mask;
-                true
+            let line = line.as_bytes();
+            for_each_window(line, |off, hash| {
+                let next = heads.insert(hash, places.len()).unwrap_or(NO_PLACE);
+                places.push((i, off, next));
             });
+            if line.len() >= CONTENT_RUN {
+                for piece in line.windows(PIECE) {
+                    let (word, mask) = bit(keys.piece(piece));
+                    filter[word] |= mask;
+                }
+            }
         }
-        for text in content {
+        'content: for text in content {
             let text = text.as_bytes();
-            for_each_window(text, |off, hash| {
-                let (word, mask) = bit(hash);
+            let Some(last_window) = text.len().checked_sub(CONTENT_RUN) else { continue };
+            // The first window not looked up yet, and the last one hashed (to roll on from).
+            let mut next = 0;
+            let mut rolled: Option<(usize, u64)> = None;
+            for probe in (0..=text.len() - PIECE).step_by(PROBE_STRIDE) {
+                let (word, mask) = bit(keys.piece(&text[probe..probe + PIECE]));
                 if filter[word] & mask == 0 {
-                    return true;
+                    continue;
                 }
-                if windows.is_empty() {
-                    return false;
-                }
-                let Some(places) = windows.get_mut(&hash) else { return true };
-                let window = &text[off..off + CONTENT_RUN];
-                places.retain(|&(i, at)| {
-                    let same = &logs[i].1.as_bytes()[at..at + CONTENT_RUN] == window;
-                    if same {
-                        marks[i][at..at + CONTENT_RUN].fill(true);
+                // The windows that hold this piece whole (a filter's false positive costs a few).
+                let (from, to) = ((probe + PIECE).saturating_sub(CONTENT_RUN).max(next), probe.min(last_window));
+                for off in from..=to {
+                    if heads.is_empty() {
+                        break 'content;
                     }
-                    !same
-                });
-                if places.is_empty() {
-                    windows.remove(&hash);
+                    let window = &text[off..off + CONTENT_RUN];
+                    let hash = match rolled {
+                        Some((at, hash)) if at + 1 == off => keys.roll(hash, text[at], text[at + CONTENT_RUN]),
+                        _ => keys.window(window),
+                    };
+                    rolled = Some((off, hash));
+                    let Some(&head) = heads.get(&hash) else { continue };
+                    // Mark the places whose window this is; chain the others again.
+                    let (mut at, mut kept) = (head, NO_PLACE);
+                    while at != NO_PLACE {
+                        let (i, start, next_place) = places[at];
+                        if &logs[i].1.as_bytes()[start..start + CONTENT_RUN] == window {
+                            marks[i][start..start + CONTENT_RUN].fill(true);
+                        } else {
+                            places[at].2 = kept;
+                            kept = at;
+                        }
+                        at = next_place;
+                    }
+                    if kept == NO_PLACE {
+                        heads.remove(&hash);
+                    } else {
+                        heads.insert(hash, kept);
+                    }
                 }
-                true
-            });
+                next = next.max(to + 1);
+            }
         }
     }
     for ((_, line), marks) in logs.iter_mut().zip(marks) {
@@ -603,29 +649,65 @@ fn scrub_content(logs: &mut [(LogLevel, String)], content: &[&str]) {
     }
 }
 
-/// Calls `f(offset, hash)` for each [`CONTENT_RUN`]-byte window of `bytes`, in order, until it
-/// returns false. The hash is a polynomial over the window's bytes (mod 2⁶⁴), rolled forward one
-/// byte at a time: equal windows have equal hashes, whatever they were rolled from. The base is
-/// odd and drawn at random once per process, so a plugin cannot choose log lines whose windows
-/// all collide (which would make every window of the content compare against all of them).
-fn for_each_window(bytes: &[u8], mut f: impl FnMut(usize, u64) -> bool) {
-    static BASE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-    let base = *BASE
-        .get_or_init(|| std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), 0u64) | 1);
+/// The process's random keys for [`scrub_content`]'s hashes, drawn once, so that a plugin cannot
+/// choose log lines whose windows or pieces all collide (which would make every probe or window
+/// of the content compare against all of them).
+#[derive(Clone, Copy)]
+struct Keys {
+    /// The odd base of the windows' polynomial hash.
+    base: u64,
+    /// XORed into a piece before it is multiplied by the (odd) base: a bijection, so equal keys
+    /// are equal pieces.
+    piece: u64,
+    /// `base^(CONTENT_RUN - 1)`: the weight of the byte that leaves a window as it rolls.
+    top: u64,
+}
+
+impl Keys {
+    fn get() -> Self {
+        static KEYS: std::sync::OnceLock<Keys> = std::sync::OnceLock::new();
+        *KEYS.get_or_init(|| {
+            let random = std::collections::hash_map::RandomState::new();
+            let base = std::hash::BuildHasher::hash_one(&random, 0u64) | 1;
+            Keys {
+                base,
+                piece: std::hash::BuildHasher::hash_one(&random, 1u64),
+                top: (1..CONTENT_RUN).fold(1u64, |acc, _| acc.wrapping_mul(base)),
+            }
+        })
+    }
+
+    /// The hash of a window: a polynomial over its bytes (mod 2⁶⁴), as [`for_each_window`] rolls it.
+    fn window(self, bytes: &[u8]) -> u64 {
+        bytes.iter().fold(0u64, |h, &b| h.wrapping_mul(self.base).wrapping_add(u64::from(b)))
+    }
+
+    /// The hash of the window one byte on from the one hashed `hash`, which began with `out`;
+    /// `inn` is the byte that enters.
+    fn roll(self, hash: u64, out: u8, inn: u8) -> u64 {
+        hash.wrapping_sub(u64::from(out).wrapping_mul(self.top)).wrapping_mul(self.base).wrapping_add(u64::from(inn))
+    }
+
+    /// A [`PIECE`]-byte piece, keyed.
+    fn piece(self, piece: &[u8]) -> u64 {
+        let mut bytes = [0u8; PIECE];
+        bytes.copy_from_slice(piece);
+        (u64::from_le_bytes(bytes) ^ self.piece).wrapping_mul(self.base)
+    }
+}
+
+/// Calls `f(offset, hash)` for each [`CONTENT_RUN`]-byte window of `bytes`, in order, with the
+/// hash [`Keys::window`] gives, rolled forward one byte at a time.
+fn for_each_window(bytes: &[u8], mut f: impl FnMut(usize, u64)) {
+    let keys = Keys::get();
     if bytes.len() < CONTENT_RUN {
         return;
     }
-    // BASE^(CONTENT_RUN - 1): the weight of the byte that leaves the window.
-    let top = (1..CONTENT_RUN).fold(1u64, |acc, _| acc.wrapping_mul(base));
-    let mut hash = bytes[..CONTENT_RUN].iter().fold(0u64, |h, &b| h.wrapping_mul(base).wrapping_add(u64::from(b)));
-    if !f(0, hash) {
-        return;
-    }
+    let mut hash = keys.window(&bytes[..CONTENT_RUN]);
+    f(0, hash);
     for (start, (&out, &inn)) in bytes.iter().zip(&bytes[CONTENT_RUN..]).enumerate() {
-        hash = hash.wrapping_sub(u64::from(out).wrapping_mul(top)).wrapping_mul(base).wrapping_add(u64::from(inn));
-        if !f(start + 1, hash) {
-            return;
-        }
+        hash = keys.roll(hash, out, inn);
+        f(start + 1, hash);
     }
 }
 
@@ -718,11 +800,32 @@ mod tests {
         assert_eq!(out[0], "[…]");
     }
 
-    #[test]
-    fn scrubbing_marks_what_a_plain_search_would() {
-        // Small alphabets make many shared windows; compare with the obvious quadratic search.
+    /// What scrubbing `line` against `content` must give, by the obvious quadratic search.
+    fn plainly_scrubbed(line: &str, content: &str) -> String {
+        let n = super::CONTENT_RUN;
+        let mut marked = vec![false; line.len()];
+        for at in 0..line.len().saturating_sub(n - 1) {
+            if content.contains(&line[at..at + n]) {
+                marked[at..at + n].fill(true);
+            }
+        }
+        let mut expected = String::new();
+        let mut in_run = false;
+        for (c, m) in line.chars().zip(&marked) {
+            match (m, in_run) {
+                (true, false) => expected.push_str("[…]"),
+                (true, true) => {}
+                (false, _) => expected.push(c),
+            }
+            in_run = *m;
+        }
+        expected
+    }
+
+    /// A xorshift generator of text over an alphabet.
+    fn texts() -> impl FnMut(usize, &[u8]) -> String {
         let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut text = |len: usize, alphabet: &[u8]| -> String {
+        move |len: usize, alphabet: &[u8]| -> String {
             (0..len)
                 .map(|_| {
                     seed ^= seed << 13;
@@ -731,7 +834,13 @@ mod tests {
                     char::from(alphabet[(seed % alphabet.len() as u64) as usize])
                 })
                 .collect()
-        };
+        }
+    }
+
+    #[test]
+    fn scrubbing_marks_what_a_plain_search_would() {
+        // Small alphabets make many shared windows; compare with the obvious quadratic search.
+        let mut text = texts();
         let mut runs = 0;
         for round in 0..200 {
             let alphabet: &[u8] = if round % 2 == 0 { b"ab" } else { b"abc d" };
@@ -739,27 +848,30 @@ mod tests {
             // Half the lines carry a piece of the content between random text.
             let piece = if round % 4 < 2 { &content[round % 20..round % 20 + 10 + round % 25] } else { "" };
             let line = format!("{}{piece}{}", text(round % 30, alphabet), text(round % 17, alphabet));
-            let n = super::CONTENT_RUN;
-            let mut marked = vec![false; line.len()];
-            for at in 0..line.len().saturating_sub(n - 1) {
-                if content.contains(&line[at..at + n]) {
-                    marked[at..at + n].fill(true);
-                }
-            }
-            let mut expected = String::new();
-            let mut in_run = false;
-            for (c, m) in line.chars().zip(&marked) {
-                match (m, in_run) {
-                    (true, false) => expected.push_str("[…]"),
-                    (true, true) => {}
-                    (false, _) => expected.push(c),
-                }
-                in_run = *m;
-            }
+            let expected = plainly_scrubbed(&line, &content);
             runs += usize::from(expected.contains('…'));
             assert_eq!(scrubbed(&[&line], &[&content])[0], expected, "line {line:?} against {content:?}");
         }
         assert!(runs > 50, "only {runs} lines had a run to take out");
+    }
+
+    #[test]
+    fn runs_are_found_wherever_they_sit_between_the_probes() {
+        // The content is probed every few bytes: runs of every length around the shortest taken
+        // out, starting at every offset between two probes and beyond, next to the content's ends.
+        let mut text = texts();
+        let content = text(200, b"abcdefghijklmnopqrstuvwxyz");
+        let mut runs = 0;
+        for start in (0..40).chain(200 - 40..200) {
+            for len in 12..=24 {
+                let Some(piece) = content.get(start..start + len) else { continue };
+                let line = format!("<{piece}>");
+                let expected = plainly_scrubbed(&line, &content);
+                runs += usize::from(expected.contains('…'));
+                assert_eq!(scrubbed(&[&line], &["short", &content])[0], expected, "a run of {len} at {start}");
+            }
+        }
+        assert!(runs > 400, "only {runs} lines had a run to take out");
     }
 
     #[test]

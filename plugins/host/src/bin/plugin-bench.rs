@@ -2,11 +2,12 @@
 //!
 //! ```sh
 //! plugins/build.sh
-//! cargo run --release -p confab-plugin-host --bin plugin-bench [-- --iterations 5000] [--dist plugins/dist]
+//! cargo run --release -p confab-plugin-host --bin plugin-bench [-- --iterations 5000] [--dist plugins/dist] [--only pii-redactor]
 //! ```
 //!
 //! Prints p50, p99 and max per hook call, with the default limits (fuel metered) and without
-//! fuel, and the extra cost of going through `LoadedPlugin::call` from async code.
+//! fuel, and the extra cost of going through `LoadedPlugin::call` from async code. `--only`
+//! measures one plugin's calls (to profile them alone, e.g. under `perf record`).
 
 use std::error::Error;
 use std::path::PathBuf;
@@ -23,16 +24,25 @@ type Res<T> = Result<T, Box<dyn Error>>;
 struct Options {
     iterations: usize,
     dist: PathBuf,
+    only: Option<String>,
+}
+
+impl Options {
+    fn measures(&self, plugin: &str) -> bool {
+        self.only.as_deref().is_none_or(|only| only == plugin)
+    }
 }
 
 fn options() -> Res<Options> {
-    let mut opts = Options { iterations: 3000, dist: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist") };
+    let mut opts =
+        Options { iterations: 3000, dist: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist"), only: None };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match (arg.as_str(), args.next()) {
             ("--iterations", Some(n)) => opts.iterations = n.parse()?,
             ("--dist", Some(dir)) => opts.dist = PathBuf::from(dir),
-            _ => return Err("usage: plugin-bench [--iterations N] [--dist DIR]".into()),
+            ("--only", Some(name)) => opts.only = Some(name),
+            _ => return Err("usage: plugin-bench [--iterations N] [--dist DIR] [--only PLUGIN]".into()),
         }
     }
     Ok(opts)
@@ -109,7 +119,7 @@ fn bench_runtime(label: &str, limits: Limits, opts: &Options) -> Res<()> {
         ("policy-preamble", json!({ "text": "Use of this assistant is subject to the ACME acceptable-use policy." })),
         ("keyword-guard", json!({ "patterns": ["project phoenix", "merger*acme", "salary*2026"], "reason": "No." })),
     ];
-    for (name, config) in transforms {
+    for (name, config) in transforms.into_iter().filter(|(name, _)| opts.measures(name)) {
         let plugin = load(&runtime, opts, name)?;
         let config = plugin.manifest().parse_config(&config)?;
         let samples = measure(opts.iterations, || {
@@ -130,33 +140,40 @@ fn bench_runtime(label: &str, limits: Limits, opts: &Options) -> Res<()> {
             .collect(),
         ..request.clone()
     };
-    let pii = load(&runtime, opts, "pii-redactor")?;
-    let pii_config = pii.manifest().parse_config(&json!({}))?;
-    report(
-        "pii-redactor: transform_request (4 KiB, clean)",
-        measure(opts.iterations, || {
-            pii.transform_request(Call::new(&ctx, &pii_config), &clean)?;
-            Ok(())
-        })?,
-    );
-    let presets = load(&runtime, opts, "preset-pack")?;
-    let config = PluginConfig::empty();
-    report(
-        "preset-pack: list_presets",
-        measure(opts.iterations, || {
-            presets.list_presets(Call::new(&ctx, &config))?;
-            Ok(())
-        })?,
-    );
-    report(
-        "preset-pack: render_system_prompt",
-        measure(opts.iterations, || {
-            presets.render_system_prompt(Call::new(&ctx, &config), "legal-reviewer")?;
-            Ok(())
-        })?,
-    );
+    if opts.measures("pii-redactor") {
+        let pii = load(&runtime, opts, "pii-redactor")?;
+        let pii_config = pii.manifest().parse_config(&json!({}))?;
+        report(
+            "pii-redactor: transform_request (4 KiB, clean)",
+            measure(opts.iterations, || {
+                pii.transform_request(Call::new(&ctx, &pii_config), &clean)?;
+                Ok(())
+            })?,
+        );
+    }
+    if opts.measures("preset-pack") {
+        let presets = load(&runtime, opts, "preset-pack")?;
+        let config = PluginConfig::empty();
+        report(
+            "preset-pack: list_presets",
+            measure(opts.iterations, || {
+                presets.list_presets(Call::new(&ctx, &config))?;
+                Ok(())
+            })?,
+        );
+        report(
+            "preset-pack: render_system_prompt",
+            measure(opts.iterations, || {
+                presets.render_system_prompt(Call::new(&ctx, &config), "legal-reviewer")?;
+                Ok(())
+            })?,
+        );
+    }
 
     // The same pii-redactor call from async code (inline unless it runs long).
+    if !opts.measures("pii-redactor") {
+        return Ok(());
+    }
     let pii = load(&runtime, opts, "pii-redactor")?;
     let config = pii.manifest().parse_config(&json!({}))?;
     let tokio = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;

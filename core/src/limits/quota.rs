@@ -136,9 +136,18 @@ pub trait QuotaLedger: Send + Sync {
 /// One process's ledger: counters in memory, each loaded once from the usage events when first
 /// needed, so a restart loses no settled usage. Reservations of a process that dies go with it
 /// (its turns are settled as interrupted at the next start).
+///
+/// The counters sit behind a plain mutex, held for a few map operations and never across an
+/// await. Every turn reserves here, and tokio's fair mutex hands itself to the next waiting task
+/// before that task runs: once a burst of turns queues on it (its holder's thread descheduled
+/// for a moment is enough), each turn holds it from its wake-up until its turn in the run queue,
+/// behind every stream ready to run, and the burst passes one run-queue wait at a time. Only
+/// loading a missing counter waits for the database, under a lock of its own.
 pub struct InProcessLedger {
     source: Arc<dyn UsageSource>,
-    counters: Mutex<HashMap<String, Counter>>,
+    counters: std::sync::Mutex<HashMap<String, Counter>>,
+    /// Held while missing counters are loaded, so that each is loaded once.
+    loading: Mutex<()>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -149,19 +158,35 @@ struct Counter {
 
 impl InProcessLedger {
     pub fn new(source: Arc<dyn UsageSource>) -> Self {
-        Self { source, counters: Mutex::new(HashMap::new()) }
+        Self { source, counters: std::sync::Mutex::new(HashMap::new()), loading: Mutex::new(()) }
     }
 
-    /// Loads missing counters while holding the lock, so a counter is loaded exactly once and
-    /// no settlement can slip between the load and its first use.
-    async fn load(&self, counters: &mut HashMap<String, Counter>, windows: &[Window]) -> AppResult<()> {
-        let now = Utc::now();
-        counters.retain(|_, c| c.resets_at > now);
-        for w in windows {
-            if let std::collections::hash_map::Entry::Vacant(slot) = counters.entry(w.key()) {
-                let used = self.source.used(w).await?;
-                slot.insert(Counter { balance: Balance { used, reserved: 0 }, resets_at: w.resets_at });
+    fn counters(&self) -> std::sync::MutexGuard<'_, HashMap<String, Counter>> {
+        self.counters.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Makes sure every window has its counter: drops the counters of windows that ended, and
+    /// loads the missing ones from the usage events. A counter is inserted only where there is
+    /// none, and no usage can slip between its load and its insertion: usage is settled only on
+    /// a counter that the turn's reservation found, and there was none.
+    async fn load(&self, windows: &[Window]) -> AppResult<()> {
+        {
+            let now = Utc::now();
+            let mut counters = self.counters();
+            counters.retain(|_, c| c.resets_at > now);
+            if windows.iter().all(|w| counters.contains_key(&w.key())) {
+                return Ok(());
             }
+        }
+        let _loading = self.loading.lock().await;
+        for w in windows {
+            if self.counters().contains_key(&w.key()) {
+                continue;
+            }
+            let used = self.source.used(w).await?;
+            self.counters()
+                .entry(w.key())
+                .or_insert(Counter { balance: Balance { used, reserved: 0 }, resets_at: w.resets_at });
         }
         Ok(())
     }
@@ -170,8 +195,8 @@ impl InProcessLedger {
 #[async_trait]
 impl QuotaLedger for InProcessLedger {
     async fn reserve(&self, _id: Uuid, windows: &[Window], amount: u64) -> AppResult<Result<(), Refusal>> {
-        let mut counters = self.counters.lock().await;
-        self.load(&mut counters, windows).await?;
+        self.load(windows).await?;
+        let mut counters = self.counters();
         for w in windows {
             let b = counters.get(&w.key()).map(|c| c.balance).unwrap_or_default();
             let committed = b.used + b.reserved;
@@ -195,7 +220,7 @@ impl QuotaLedger for InProcessLedger {
     }
 
     async fn settle(&self, _id: Uuid, windows: &[Window], reserved: u64, actual: u64) {
-        let mut counters = self.counters.lock().await;
+        let mut counters = self.counters();
         for w in windows {
             // A counter is present from its reservation until its window ends; one that ended
             // meanwhile needs nothing (the usage event is in the store for the record).
@@ -207,9 +232,8 @@ impl QuotaLedger for InProcessLedger {
     }
 
     async fn balance(&self, window: &Window) -> AppResult<Balance> {
-        let mut counters = self.counters.lock().await;
-        self.load(&mut counters, std::slice::from_ref(window)).await?;
-        Ok(counters.get(&window.key()).map(|c| c.balance).unwrap_or_default())
+        self.load(std::slice::from_ref(window)).await?;
+        Ok(self.counters().get(&window.key()).map(|c| c.balance).unwrap_or_default())
     }
 }
 
@@ -243,6 +267,41 @@ mod tests {
         ledger.settle(Uuid::nil(), &w, 60, 15).await;
         assert_eq!(ledger.balance(&w[0]).await.unwrap(), Balance { used: 25, reserved: 0 });
         assert!(ledger.reserve(Uuid::nil(), &w, 75).await.unwrap().is_ok());
+    }
+
+    /// Counts its loads, each of which waits a little (as a query would).
+    struct Slow(AtomicU64);
+
+    #[async_trait]
+    impl UsageSource for Slow {
+        async fn used(&self, _: &Window) -> AppResult<u64> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            Ok(5)
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_burst_of_turns_loads_each_counter_once_and_reserves_every_one() {
+        let source = Arc::new(Slow(AtomicU64::new(0)));
+        let ledger = Arc::new(InProcessLedger::new(source.clone()));
+        let windows = Arc::new([window(1_000), window(1_000)]);
+        let turns: Vec<_> = (0..50)
+            .map(|_| {
+                let (ledger, windows) = (Arc::clone(&ledger), Arc::clone(&windows));
+                tokio::spawn(async move { ledger.reserve(Uuid::new_v4(), &windows[..], 10).await.unwrap().is_ok() })
+            })
+            .collect();
+        for turn in turns {
+            assert!(turn.await.unwrap());
+        }
+        assert_eq!(source.0.load(Ordering::SeqCst), 2, "one load per window");
+        for w in windows.iter() {
+            assert_eq!(ledger.balance(w).await.unwrap(), Balance { used: 5, reserved: 500 });
+        }
+        assert_eq!(source.0.load(Ordering::SeqCst), 2);
+        ledger.settle(Uuid::nil(), &windows[..], 10, 3).await;
+        assert_eq!(ledger.balance(&windows[0]).await.unwrap(), Balance { used: 8, reserved: 490 });
     }
 
     #[tokio::test]

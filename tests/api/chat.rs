@@ -896,3 +896,52 @@ both_backends!(
     a_nul_character_in_an_answer_is_replaced_and_the_answer_is_kept,
     deltas_can_be_spaced_into_fewer_events,
 );
+
+/// A model provider's HTTPS endpoint offers HTTP/2, which would carry every concurrent answer on
+/// one connection, and an HTTP/2 server takes only so many streams at once per connection
+/// (`SETTINGS_MAX_CONCURRENT_STREAMS`, often 100 to 256): the turns beyond that would wait for
+/// another answer to end before even reaching the provider. Confab speaks HTTP/1.1 to providers,
+/// a connection per answer in flight. Here the provider takes two streams per connection and
+/// three answers of two seconds run at once: all three reach it at once, over HTTP/1.1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_turns_to_an_https_provider_do_not_wait_behind_its_stream_limit() {
+    let dir = std::env::temp_dir().join(format!("confab-provider-tls-{}", uuid::Uuid::new_v4().simple()));
+    let certs = confab_tests::tls::ca_and_server(&dir);
+    let upstream = ScriptedUpstream::start_tls(&certs, 2).await;
+    let ca = certs.ca_cert.to_str().unwrap();
+    // The provider's certificate is trusted as a system root would be.
+    let app =
+        TestApp::spawn_with(Backend::Sqlite, Options::default().upstream(&upstream).env("SSL_CERT_FILE", ca)).await;
+    let admin = app.admin().await;
+    let mut turns = Vec::new();
+    for i in 0..3 {
+        let (admin, conv) = (admin.clone(), admin.conversation().await);
+        turns.push(tokio::spawn(async move {
+            let content = format!("[upstream tokens=4 delay_ms=500] answer {i}");
+            let resp = admin
+                .stream(
+                    &format!("/v1/conversations/{conv}/messages"),
+                    &format!("k{i}"),
+                    json!({ "content": content, "model": "gpt-4o" }),
+                )
+                .await;
+            assert_eq!(resp.status(), 200);
+            SseReader::new(resp).rest().await
+        }));
+    }
+    // Each answer takes 2 s; the third, queued behind the stream limit, would arrive after one.
+    let started = std::time::Instant::now();
+    while upstream.calls() < 3 && started.elapsed() < Duration::from_millis(1500) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(upstream.calls(), 3, "all three turns reached the provider within 1.5 s");
+    for turn in turns {
+        let events = turn.await.unwrap();
+        let last = events.last().unwrap();
+        assert_eq!(last.event, "message.completed", "{:?}", last.data);
+        assert_eq!(deltas(&events), expected_tokens(4));
+    }
+    let versions: Vec<String> = upstream.requests().iter().map(|r| r.version.clone()).collect();
+    assert_eq!(versions, ["HTTP/1.1"; 3]);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -95,6 +95,8 @@ const HANG: Duration = Duration::from_secs(3600);
 /// closes every connection it holds open.
 pub struct ScriptedUpstream {
     addr: SocketAddr,
+    /// `http`, or `https` for [`ScriptedUpstream::start_tls`].
+    scheme: &'static str,
     state: Arc<State>,
     shutdown: Option<oneshot::Sender<()>>,
 }
@@ -107,6 +109,8 @@ pub struct RecordedRequest {
     pub path: String,
     /// Every header, names lower-cased, in the order received.
     pub headers: Vec<(String, String)>,
+    /// The protocol the request came over: `HTTP/1.1` or `HTTP/2.0`.
+    pub version: String,
     /// The JSON body (`Null` when the body was not JSON).
     pub body: serde_json::Value,
 }
@@ -138,12 +142,56 @@ impl ScriptedUpstream {
         tokio::spawn(async move {
             let _ = server.await;
         });
-        ScriptedUpstream { addr, state, shutdown: Some(shutdown) }
+        ScriptedUpstream { addr, scheme: "http", state, shutdown: Some(shutdown) }
+    }
+
+    /// As [`ScriptedUpstream::start`], over TLS with the server certificate of `certs`, offering
+    /// HTTP/2 and HTTP/1.1 by ALPN as model providers' endpoints do; an HTTP/2 connection takes
+    /// at most `http2_max_streams` requests at once (`SETTINGS_MAX_CONCURRENT_STREAMS`). Clients
+    /// must trust `certs.ca_cert`. Connections cannot be cut (`drop_after` ends a body cleanly).
+    pub async fn start_tls(certs: &crate::tls::Certs, http2_max_streams: u32) -> ScriptedUpstream {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&certs.server_cert)
+            .expect("the server certificate")
+            .collect::<Result<_, _>>()
+            .expect("the server certificate");
+        let key = PrivateKeyDer::from_pem_file(&certs.server_key).expect("the server key");
+        let mut config =
+            rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .expect("TLS versions")
+                .with_no_client_auth()
+                .with_single_cert(chain, key)
+                .expect("the server certificate and key");
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the scripted upstream");
+        let addr = listener.local_addr().expect("scripted upstream address");
+        let state = Arc::new(State::default());
+        let acceptor = TlsAcceptor {
+            listener,
+            local: LocalAddr(addr.into()),
+            tls: tokio_rustls::TlsAcceptor::from(Arc::new(config)),
+        };
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let server = Server::new_with_acceptor(acceptor)
+            .http2_max_concurrent_streams(http2_max_streams)
+            .run_with_graceful_shutdown(
+                Upstream(state.clone()),
+                async move {
+                    let _ = stopped.await;
+                },
+                Some(Duration::ZERO),
+            );
+        tokio::spawn(async move {
+            let _ = server.await;
+        });
+        ScriptedUpstream { addr, scheme: "https", state, shutdown: Some(shutdown) }
     }
 
     /// e.g. `http://127.0.0.1:41234` (no trailing slash).
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// Number of requests received on the model endpoints (all of them, including ones answered
@@ -215,6 +263,32 @@ impl Acceptor for CuttableAcceptor {
         self.state.connections().insert(peer, cut.clone());
         let connection = Connection { stream, peer, cut, state: self.state.clone() };
         Ok((connection, self.local.clone(), RemoteAddr(peer.into()), Scheme::HTTP))
+    }
+}
+
+/// Accepts TLS connections (the handshake done before the next accept: fine for tests).
+struct TlsAcceptor {
+    listener: TcpListener,
+    local: LocalAddr,
+    tls: tokio_rustls::TlsAcceptor,
+}
+
+impl Acceptor for TlsAcceptor {
+    type Io = tokio_rustls::server::TlsStream<TcpStream>;
+
+    fn local_addr(&self) -> Vec<LocalAddr> {
+        vec![self.local.clone()]
+    }
+
+    async fn accept(&mut self) -> io::Result<(Self::Io, LocalAddr, RemoteAddr, Scheme)> {
+        loop {
+            let (stream, peer) = self.listener.accept().await?;
+            stream.set_nodelay(true)?;
+            // A failed handshake is that client's problem, not the listener's.
+            if let Ok(tls) = self.tls.accept(stream).await {
+                return Ok((tls, self.local.clone(), RemoteAddr(peer.into()), Scheme::HTTPS));
+            }
+        }
     }
 }
 
@@ -334,9 +408,10 @@ async fn handle(state: &State, mut req: Request) -> Response {
             (name.as_str().to_ascii_lowercase(), String::from_utf8_lossy(value.as_bytes()).into_owned())
         })
         .collect();
+    let version = format!("{:?}", req.version());
     let raw = req.take_body().into_bytes().await.unwrap_or_default();
     let body: Value = serde_json::from_slice(&raw).unwrap_or(Value::Null);
-    state.requests().push(RecordedRequest { path, headers, body: body.clone() });
+    state.requests().push(RecordedRequest { path, headers, version, body: body.clone() });
 
     let prompt = match Prompt::parse(provider, deployment, &body) {
         Ok(prompt) => prompt,

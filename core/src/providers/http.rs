@@ -8,8 +8,15 @@ use futures::stream::{BoxStream, StreamExt};
 use std::collections::VecDeque;
 use std::time::Duration;
 
+/// The provider's HTTP client. HTTP/1.1 only, a connection per answer in flight (kept for
+/// reuse): over HTTP/2, which providers' HTTPS endpoints offer, every concurrent answer would
+/// share one connection, and an HTTP/2 server takes only so many streams per connection at once
+/// (`SETTINGS_MAX_CONCURRENT_STREAMS`, often 100 to 256); the client queues the requests beyond
+/// that until another answer ends, so a busy replica's turns would wait seconds before even
+/// reaching the provider (reqwest opens no second HTTP/2 connection).
 pub fn client(config: &ProviderConfig) -> reqwest::Client {
     reqwest::Client::builder()
+        .http1_only()
         .connect_timeout(Duration::from_millis(config.connect_timeout_ms))
         .tcp_nodelay(true)
         .pool_idle_timeout(Duration::from_secs(90))

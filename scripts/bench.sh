@@ -11,6 +11,7 @@
 #                                     # BENCH_PG_URL or TEST_PG_URL names one)
 #   BENCH_TURNS="100 500" BENCH_DATABASES=sqlite scripts/bench.sh -- --tokens 128 --delay-ms 2
 #   scripts/bench.sh -- --server-env CONFAB_DATABASE__MAX_CONNECTIONS=64
+#   scripts/bench.sh -- --upstream-tls   # the upstream over HTTPS, as real providers are
 #
 # PostgreSQL: BENCH_PG_URL (an admin URL; each run creates and drops its own database), else
 # TEST_PG_URL, else a throw-away cluster started here. BENCH_HOLD_STREAMS sets --hold's N (2000).

@@ -168,11 +168,8 @@ impl ScriptedUpstream {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the scripted upstream");
         let addr = listener.local_addr().expect("scripted upstream address");
         let state = Arc::new(State::default());
-        let acceptor = TlsAcceptor {
-            listener,
-            local: LocalAddr(addr.into()),
-            tls: tokio_rustls::TlsAcceptor::from(Arc::new(config)),
-        };
+        let acceptor =
+            TlsAcceptor::new(listener, tokio_rustls::TlsAcceptor::from(Arc::new(config))).expect("the TLS listener");
         let (shutdown, stopped) = oneshot::channel::<()>();
         let server = Server::new_with_acceptor(acceptor)
             .http2_max_concurrent_streams(http2_max_streams)
@@ -266,11 +263,38 @@ impl Acceptor for CuttableAcceptor {
     }
 }
 
-/// Accepts TLS connections (the handshake done before the next accept: fine for tests).
+/// Accepts TLS connections, each handshake in a task of its own (the server's key signs one per
+/// connection: done one after another in the accept loop, a burst of connections would wait for
+/// each other's).
 struct TlsAcceptor {
-    listener: TcpListener,
     local: LocalAddr,
-    tls: tokio_rustls::TlsAcceptor,
+    handshaken: tokio::sync::mpsc::Receiver<(tokio_rustls::server::TlsStream<TcpStream>, SocketAddr)>,
+}
+
+impl TlsAcceptor {
+    fn new(listener: TcpListener, tls: tokio_rustls::TlsAcceptor) -> io::Result<TlsAcceptor> {
+        let local = LocalAddr(listener.local_addr()?.into());
+        let (ready, handshaken) = tokio::sync::mpsc::channel(1024);
+        tokio::spawn(async move {
+            // Until the server (and with it the receiver) is gone.
+            while let Ok((stream, peer)) = listener.accept().await {
+                if ready.is_closed() {
+                    break;
+                }
+                let (tls, ready) = (tls.clone(), ready.clone());
+                tokio::spawn(async move {
+                    if stream.set_nodelay(true).is_err() {
+                        return;
+                    }
+                    // A failed handshake is that client's problem, not the listener's.
+                    if let Ok(stream) = tls.accept(stream).await {
+                        let _ = ready.send((stream, peer)).await;
+                    }
+                });
+            }
+        });
+        Ok(TlsAcceptor { local, handshaken })
+    }
 }
 
 impl Acceptor for TlsAcceptor {
@@ -281,14 +305,9 @@ impl Acceptor for TlsAcceptor {
     }
 
     async fn accept(&mut self) -> io::Result<(Self::Io, LocalAddr, RemoteAddr, Scheme)> {
-        loop {
-            let (stream, peer) = self.listener.accept().await?;
-            stream.set_nodelay(true)?;
-            // A failed handshake is that client's problem, not the listener's.
-            if let Ok(tls) = self.tls.accept(stream).await {
-                return Ok((tls, self.local.clone(), RemoteAddr(peer.into()), Scheme::HTTPS));
-            }
-        }
+        let (stream, peer) =
+            self.handshaken.recv().await.ok_or_else(|| io::Error::other("the TLS listener stopped"))?;
+        Ok((stream, self.local.clone(), RemoteAddr(peer.into()), Scheme::HTTPS))
     }
 }
 

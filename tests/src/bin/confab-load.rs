@@ -30,7 +30,7 @@ use reqwest::{Client, StatusCode, header};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -119,6 +119,11 @@ struct Args {
     /// enable them all in the benchmark's tenant, so each turn runs the chain.
     #[arg(long, value_name = "DIR")]
     plugins: Option<PathBuf>,
+    /// Serve the scripted upstream over TLS (a throw-away CA made with `openssl`, trusted by
+    /// Confab through `SSL_CERT_FILE`), as real providers are: each connection to it then costs
+    /// a handshake and TLS buffers, in Confab and in the direct baseline alike (both HTTP/1.1).
+    #[arg(long, conflicts_with = "litellm_cmd")]
+    upstream_tls: bool,
 }
 
 fn parse_env(s: &str) -> Result<(String, String), String> {
@@ -155,7 +160,19 @@ fn run(args: &Args) -> Result<bool> {
         .enable_all()
         .build()
         .context("client runtime")?;
-    let upstream = upstream_rt.block_on(ScriptedUpstream::start());
+    // With `--upstream-tls`: the CA, trusted by the server and by this tool's clients.
+    let certs_dir = std::env::temp_dir().join(format!("confab-load-tls-{}", uuid::Uuid::new_v4().simple()));
+    let certs = args.upstream_tls.then(|| confab_tests::tls::ca_and_server(&certs_dir));
+    let upstream = match &certs {
+        // No HTTP/2 stream limit that matters: the clients speak HTTP/1.1.
+        Some(certs) => upstream_rt.block_on(ScriptedUpstream::start_tls(certs, 100_000)),
+        None => upstream_rt.block_on(ScriptedUpstream::start()),
+    };
+    let ca = match &certs {
+        Some(certs) => Some(std::fs::read(&certs.ca_cert).context("the test CA")?),
+        None => None,
+    };
+    let _ = TRUSTED_CA.set(ca);
     // LiteLLM first: its start (Python imports) is the slow one, and overlaps the server's.
     let litellm = match &args.litellm_cmd {
         Some(cmd) => Some(Litellm::start(args, cmd, &upstream.base_url())?),
@@ -165,7 +182,8 @@ fn run(args: &Args) -> Result<bool> {
         Some(admin) => Some(client_rt.block_on(PgDatabase::create(admin))?),
         None => None,
     };
-    let server = Server::start(args, &upstream.base_url(), database.as_ref().map(|d| d.url.as_str()))?;
+    let ca_file = certs.as_ref().map(|c| c.ca_cert.as_path());
+    let server = Server::start(args, &upstream.base_url(), database.as_ref().map(|d| d.url.as_str()), ca_file)?;
     let outcome = if args.openai_compat {
         client_rt.block_on(openai_compat::bench(args, &upstream, &server, litellm.as_ref()))
     } else if args.hold {
@@ -188,7 +206,23 @@ fn run(args: &Args) -> Result<bool> {
     drop(upstream);
     client_rt.shutdown_timeout(Duration::from_secs(1));
     upstream_rt.shutdown_timeout(Duration::from_secs(1));
+    if certs.is_some() {
+        let _ = std::fs::remove_dir_all(&certs_dir);
+    }
     outcome
+}
+
+/// The CA of a TLS upstream (`--upstream-tls`), PEM, if any: every client of this tool trusts it.
+static TRUSTED_CA: std::sync::OnceLock<Option<Vec<u8>>> = std::sync::OnceLock::new();
+
+/// A client builder for the load: HTTP/1.1 (as Confab speaks to providers, so the direct
+/// baseline is comparable), trusting the TLS upstream's CA if there is one.
+fn client_builder() -> Result<reqwest::ClientBuilder> {
+    let mut builder = Client::builder().http1_only().no_proxy().tcp_nodelay(true);
+    if let Some(Some(ca)) = TRUSTED_CA.get() {
+        builder = builder.add_root_certificate(reqwest::Certificate::from_pem(ca)?);
+    }
+    Ok(builder)
 }
 
 /// Warns when the open-file limit is too low for N streams (each needs a socket on each side, on
@@ -303,7 +337,7 @@ impl CpuMeter {
 }
 
 impl Server {
-    fn start(args: &Args, upstream_base: &str, database_url: Option<&str>) -> Result<Server> {
+    fn start(args: &Args, upstream_base: &str, database_url: Option<&str>, ca_file: Option<&Path>) -> Result<Server> {
         let bin = match &args.confab_bin {
             Some(bin) => bin.clone(),
             None => std::env::current_exe()?.parent().context("executable directory")?.join("confab"),
@@ -355,6 +389,10 @@ max_output_tokens = 4096
                 }
             }
             cmd.envs(args.server_env.iter().map(|(k, v)| (k, v))).current_dir(&dir);
+            if let Some(ca) = ca_file {
+                // The TLS upstream's CA, trusted as a system root would be.
+                cmd.env("SSL_CERT_FILE", ca);
+            }
             cmd
         };
         // On PostgreSQL, serve leaves the schema to `confab migrate` (as a deployment's hook does).
@@ -1206,12 +1244,8 @@ const STALL: Duration = Duration::from_secs(1);
 async fn hold(args: &Args, server: &Server) -> Result<bool> {
     let n = args.turns;
     let limit = Duration::from_secs(args.timeout_secs);
-    let client = Client::builder()
-        .no_proxy()
-        .tcp_nodelay(true)
-        .pool_max_idle_per_host(n + 16)
-        .pool_idle_timeout(Duration::from_secs(600))
-        .build()?;
+    let client =
+        client_builder()?.pool_max_idle_per_host(n + 16).pool_idle_timeout(Duration::from_secs(600)).build()?;
     let ctx = ConfabCtx {
         client: client.clone(),
         base: server.base.clone(),
@@ -1321,9 +1355,7 @@ async fn hold(args: &Args, server: &Server) -> Result<bool> {
 async fn bench(args: &Args, upstream: &ScriptedUpstream, server: &Server) -> Result<bool> {
     let n = args.turns;
     let limit = Duration::from_secs(args.timeout_secs);
-    let client = Client::builder()
-        .no_proxy()
-        .tcp_nodelay(true)
+    let client = client_builder()?
         .pool_max_idle_per_host(n + args.warmup + 16)
         .pool_idle_timeout(Duration::from_secs(600))
         .build()?;
@@ -1899,9 +1931,7 @@ general_settings:
     ) -> Result<bool> {
         let n = args.turns;
         let limit = Duration::from_secs(args.timeout_secs);
-        let client = Client::builder()
-            .no_proxy()
-            .tcp_nodelay(true)
+        let client = super::client_builder()?
             .pool_max_idle_per_host(n + args.warmup + 16)
             .pool_idle_timeout(Duration::from_secs(600))
             .build()?;

@@ -5,9 +5,8 @@ pub mod quota;
 
 use async_trait::async_trait;
 use moka::future::Cache;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
-use tokio::sync::Mutex;
 
 /// Why a limiter said no.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +46,11 @@ struct Window {
     count: u32,
 }
 
-/// Fixed windows per key, kept in a bounded cache that forgets idle keys.
+/// Fixed windows per key, kept in a bounded cache that forgets idle keys. A window sits behind a
+/// plain mutex, held for a comparison and an increment: every turn counts here, often under one
+/// key (the user, the tenant), and tokio's fair mutex would hand itself to each queued turn
+/// before that turn ran, so a burst would pass one run-queue wait at a time (as the quota
+/// ledger's did; see `quota::InProcessLedger`).
 pub struct InProcessLimiter {
     windows: Cache<String, Arc<Mutex<Window>>>,
 }
@@ -64,11 +67,15 @@ impl InProcessLimiter {
     }
 }
 
+fn lock(window: &Mutex<Window>) -> MutexGuard<'_, Window> {
+    window.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 #[async_trait]
 impl RateLimiter for InProcessLimiter {
     async fn hit(&self, key: &str, limit: u32, window: Duration) -> Result<(), Limited> {
         let slot = self.window(key).await;
-        let mut w = slot.lock().await;
+        let mut w = lock(&slot);
         let now = Instant::now();
         if now.duration_since(w.started) >= window {
             *w = Window { started: now, count: 0 };
@@ -82,7 +89,7 @@ impl RateLimiter for InProcessLimiter {
 
     async fn check(&self, key: &str, limit: u32, window: Duration) -> Result<(), Limited> {
         let slot = self.window(key).await;
-        let w = slot.lock().await;
+        let w = lock(&slot);
         let elapsed = Instant::now().duration_since(w.started);
         if elapsed < window && w.count >= limit { Err(Limited::Retry(window.saturating_sub(elapsed))) } else { Ok(()) }
     }

@@ -129,8 +129,18 @@ impl ScriptedUpstream {
         let addr = listener.local_addr().expect("scripted upstream address");
         let state = Arc::new(State::default());
         let acceptor = CuttableAcceptor { listener, local: LocalAddr(addr.into()), state: state.clone() };
+        Self::serve(Server::new_with_acceptor(acceptor), addr, "http", state)
+    }
+
+    /// Runs `server` in a background task until the returned upstream is dropped.
+    fn serve<A: Acceptor + 'static>(
+        server: Server<std::convert::Infallible, A>,
+        addr: SocketAddr,
+        scheme: &'static str,
+        state: Arc<State>,
+    ) -> ScriptedUpstream {
         let (shutdown, stopped) = oneshot::channel::<()>();
-        let server = Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
+        let server = server.run_with_graceful_shutdown(
             Upstream(state.clone()),
             async move {
                 // Fires when the sender is used or dropped.
@@ -142,7 +152,7 @@ impl ScriptedUpstream {
         tokio::spawn(async move {
             let _ = server.await;
         });
-        ScriptedUpstream { addr, scheme: "http", state, shutdown: Some(shutdown) }
+        ScriptedUpstream { addr, scheme, state, shutdown: Some(shutdown) }
     }
 
     /// As [`ScriptedUpstream::start`], over TLS with the server certificate of `certs`, offering
@@ -170,23 +180,11 @@ impl ScriptedUpstream {
         let state = Arc::new(State::default());
         let acceptor =
             TlsAcceptor::new(listener, tokio_rustls::TlsAcceptor::from(Arc::new(config))).expect("the TLS listener");
-        let (shutdown, stopped) = oneshot::channel::<()>();
-        let server = Server::new_with_acceptor(acceptor)
-            .http2_max_concurrent_streams(http2_max_streams)
-            .run_with_graceful_shutdown(
-                Upstream(state.clone()),
-                async move {
-                    let _ = stopped.await;
-                },
-                Some(Duration::ZERO),
-            );
-        tokio::spawn(async move {
-            let _ = server.await;
-        });
-        ScriptedUpstream { addr, scheme: "https", state, shutdown: Some(shutdown) }
+        let server = Server::new_with_acceptor(acceptor).http2_max_concurrent_streams(http2_max_streams);
+        Self::serve(server, addr, "https", state)
     }
 
-    /// e.g. `http://127.0.0.1:41234` (no trailing slash).
+    /// e.g. `http://127.0.0.1:41234` (no trailing slash; `https` from [`ScriptedUpstream::start_tls`]).
     pub fn base_url(&self) -> String {
         format!("{}://{}", self.scheme, self.addr)
     }

@@ -582,6 +582,10 @@ fn scrub_content(logs: &mut [(LogLevel, String)], content: &[&str]) {
                 }
             }
         }
+        if heads.is_empty() {
+            // No line is long enough to carry a run of the content.
+            return;
+        }
         'content: for text in content {
             let text = text.as_bytes();
             let Some(last_window) = text.len().checked_sub(CONTENT_RUN) else { continue };

@@ -108,20 +108,9 @@ fn frames(raw: &[u8]) -> Vec<String> {
     got
 }
 
-/// A TLS server configuration with the certificate (and key) in `certs`.
+/// A TLS acceptor with the certificate (and key) in `certs`.
 fn tls_acceptor(certs: &confab_tests::tls::Certs) -> tokio_rustls::TlsAcceptor {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    let chain: Vec<CertificateDer<'static>> =
-        CertificateDer::pem_file_iter(&certs.server_cert).unwrap().collect::<Result<_, _>>().unwrap();
-    let key = PrivateKeyDer::from_pem_file(&certs.server_key).unwrap();
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .unwrap();
-    tokio_rustls::TlsAcceptor::from(Arc::new(config))
+    tokio_rustls::TlsAcceptor::from(Arc::new(certs.server_config()))
 }
 
 impl Syslog {

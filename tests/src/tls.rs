@@ -73,3 +73,22 @@ pub fn ca_and_server(dir: &Path) -> Certs {
     ]);
     Certs { ca_cert: dir.join("ca.crt"), server_cert: dir.join("server.crt"), server_key: dir.join("server.key") }
 }
+
+impl Certs {
+    /// A TLS server configuration with the server certificate and key (no ALPN set).
+    pub fn server_config(&self) -> rustls::ServerConfig {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&self.server_cert)
+            .expect("the server certificate")
+            .collect::<Result<_, _>>()
+            .expect("the server certificate");
+        let key = PrivateKeyDer::from_pem_file(&self.server_key).expect("the server key");
+        rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions")
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .expect("the server certificate and key")
+    }
+}

@@ -160,20 +160,7 @@ impl ScriptedUpstream {
     /// at most `http2_max_streams` requests at once (`SETTINGS_MAX_CONCURRENT_STREAMS`). Clients
     /// must trust `certs.ca_cert`. Connections cannot be cut (`drop_after` ends a body cleanly).
     pub async fn start_tls(certs: &crate::tls::Certs, http2_max_streams: u32) -> ScriptedUpstream {
-        use rustls::pki_types::pem::PemObject;
-        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-        let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&certs.server_cert)
-            .expect("the server certificate")
-            .collect::<Result<_, _>>()
-            .expect("the server certificate");
-        let key = PrivateKeyDer::from_pem_file(&certs.server_key).expect("the server key");
-        let mut config =
-            rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-                .with_safe_default_protocol_versions()
-                .expect("TLS versions")
-                .with_no_client_auth()
-                .with_single_cert(chain, key)
-                .expect("the server certificate and key");
+        let mut config = certs.server_config();
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the scripted upstream");
         let addr = listener.local_addr().expect("scripted upstream address");

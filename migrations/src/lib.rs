@@ -29,6 +29,7 @@ mod m20261221_000022_single_sign_on;
 mod m20261222_000023_outbox_statement_triggers;
 mod m20261223_000024_files;
 mod m20261224_000025_search_recent;
+mod m20261225_000026_search_queue;
 
 pub struct Migrator;
 
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261222_000023_outbox_statement_triggers::Migration),
             Box::new(m20261223_000024_files::Migration),
             Box::new(m20261224_000025_search_recent::Migration),
+            Box::new(m20261225_000026_search_queue::Migration),
         ]
     }
 }

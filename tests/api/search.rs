@@ -457,3 +457,40 @@ mod postgres_candidates {
         assert_eq!(conversations_of(&hits), HashSet::from([ids[0].to_string()]));
     }
 }
+
+/// SQLite indexes a transaction's new search documents in one FTS insert at its end (the triggers
+/// queue them): a turn's documents are in the index when it commits, and a title written by a
+/// single statement on the pool waits in the queue until the next search, which indexes it first.
+mod sqlite_queue {
+    use super::*;
+    use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+
+    async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
+        let row = db.query_one_raw(Statement::from_string(DbBackend::Sqlite, sql)).await.unwrap().unwrap();
+        row.try_get_by_index(0).unwrap()
+    }
+
+    async fn indexed(db: &DatabaseConnection, word: &str) -> i64 {
+        count(db, &format!("SELECT count(*) FROM search_fts WHERE search_fts MATCH 'body : {word}'")).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn documents_are_indexed_with_their_write_or_before_the_next_search() {
+        let (_upstream, app, admin) = setup(Backend::Sqlite).await;
+        let db = app.db.connect().await;
+        let conv = titled_conversation(&admin, "Zephyrtitle plans").await;
+        assert_eq!(count(&db, "SELECT count(*) FROM search_fts_pending").await, 1, "the title is queued");
+        assert_eq!(indexed(&db, "zephyrtitle").await, 0, "and not indexed yet");
+        let hits = search(&admin, "zephyrtitle").await;
+        assert_eq!(conversations_of(&hits), HashSet::from([conv.clone()]));
+        assert_eq!(count(&db, "SELECT count(*) FROM search_fts_pending").await, 0);
+        assert_eq!(indexed(&db, "zephyrtitle").await, 1);
+
+        let (question, _) = turn(&admin, &conv, "quokka meadow").await;
+        assert_eq!(count(&db, "SELECT count(*) FROM search_fts_pending").await, 0, "the turn's writes indexed theirs");
+        assert_eq!(indexed(&db, "quokka").await, 1, "before any search");
+        let hits = search(&admin, "quokka").await;
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0]["message_id"], question.as_str());
+    }
+}

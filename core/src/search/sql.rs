@@ -1,5 +1,7 @@
 //! The embedded search backends: SQLite FTS5 (`search_fts`) and PostgreSQL full-text
 //! (`search_docs.tsv`), both over `search_docs`, which the triggers of the search migration keep.
+//! On SQLite the triggers queue a new document's FTS row, which its write transaction writes at
+//! its end (migration `m20261225_000026_search_queue`); a search first indexes what is queued.
 //!
 //! Both queries join `conversations` on the caller's tenant and owner, and a message hit also
 //! joins its message in that conversation: the join, not the index, decides what is visible.
@@ -113,6 +115,8 @@ impl SearchBackend for SqliteSearch {
         let mut values: Vec<Value> = matching.to_vec();
         values.extend([tenant.0.into(), owner.0.into(), after_null, after_score.clone(), after_score, after_hit]);
         values.push(((limit + 1) as i64).into());
+        // Documents a single statement on the pool queued since the last write are indexed first.
+        self.store.index_search_queue().await?;
         let txn = self.store.conn().begin().await?;
         let rows = SqliteHitRow::find_by_statement(Statement::from_sql_and_values(DbBackend::Sqlite, sql, values))
             .all(&txn)

@@ -40,7 +40,7 @@ mod writer;
 
 use confab_migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement};
 use std::time::Duration;
 
 pub use sea_orm::{DatabaseTransaction, TransactionTrait};
@@ -91,9 +91,39 @@ impl std::ops::Deref for WriteTxn {
 }
 
 impl WriteTxn {
+    /// Commits, with the search documents the transaction queued (on SQLite) indexed first.
     pub async fn commit(self) -> Result<(), DbErr> {
+        if self.txn.get_database_backend() == DbBackend::Sqlite {
+            index_queued_search(&self.txn).await?;
+        }
         self.txn.commit().await
     }
+}
+
+/// SQLite: the FTS rows of the search documents the triggers queued (`search_fts_pending`, see
+/// the migration `m20261225_000026_search_queue`), written in one statement at the end of a write
+/// transaction, in a savepoint of its own. Written by each trigger instead, inside the writer's
+/// per-write savepoints, every write made an FTS index segment of its own.
+const INDEX_SEARCH: &str = "SAVEPOINT confab_search;
+    INSERT INTO search_fts (rowid, scope, body)
+        SELECT d.id, 's' || lower(hex(c.tenant_id)) || lower(hex(c.owner_id)), COALESCE(m.content, c.title)
+        FROM search_fts_pending p
+        JOIN search_docs d ON d.id = p.id
+        JOIN conversations c ON c.id = d.conversation_id
+        LEFT JOIN messages m ON m.id = d.message_id;
+    DELETE FROM search_fts_pending;
+    RELEASE confab_search";
+
+/// Indexes the queued search documents inside a SQLite write transaction, just before its commit.
+/// If that fails, the queue is left for the next transaction or search (the transaction's own
+/// writes still commit); an error means the savepoint could not be rolled back either, and the
+/// transaction must not commit.
+pub(crate) async fn index_queued_search(txn: &impl ConnectionTrait) -> Result<(), DbErr> {
+    if let Err(e) = txn.execute_unprepared(INDEX_SEARCH).await {
+        tracing::warn!(error = %e, "could not index the queued search documents; they stay queued");
+        txn.execute_unprepared("ROLLBACK TO confab_search; RELEASE confab_search").await?;
+    }
+    Ok(())
 }
 
 /// How many connections a store's pool holds.
@@ -244,6 +274,25 @@ impl Store {
     /// do not read.
     pub async fn write_reading<T: Send + 'static>(&self, write: WriteFn<T>) -> crate::error::AppResult<T> {
         self.queue(write, true).await
+    }
+
+    /// SQLite: indexes the search documents still queued, if any, before a search reads the
+    /// index. Writes through [`Store::write`] and [`Store::begin`] index theirs as they commit; a
+    /// single statement on the pool (a rename, say) leaves them to the next write or search.
+    pub async fn index_search_queue(&self) -> crate::error::AppResult<()> {
+        if self.writer.is_none() {
+            return Ok(());
+        }
+        let queued = self
+            .db
+            .query_one_raw(Statement::from_string(DbBackend::Sqlite, "SELECT 1 FROM search_fts_pending LIMIT 1"))
+            .await?
+            .is_some();
+        if queued {
+            // An empty write: its group indexes the queue before it commits.
+            self.write(Box::new(|_| Box::pin(async { Ok(()) }))).await?;
+        }
+        Ok(())
     }
 
     async fn queue<T: Send + 'static>(&self, write: WriteFn<T>, reads: bool) -> crate::error::AppResult<T> {

@@ -8,7 +8,9 @@
 //! flush of streamed text and the record of an OpenAI-compatible call) come here instead: a
 //! dedicated thread runs them back to back, and commits every write that queued meanwhile in one
 //! transaction, each in a savepoint of its own so that one failing write rolls back alone. Each
-//! caller learns its outcome after the commit, as if it had committed alone.
+//! caller learns its outcome after the commit, as if it had committed alone. After the group's
+//! last savepoint, and before the commit, the search documents its writes queued are indexed in
+//! one statement ([`super::index_queued_search`]): FTS5 writes an index segment at every savepoint.
 //!
 //! On a database file the writer's statements run on its own thread, on a connection of its own
 //! ([`super::direct`]), not as round trips to a connection thread. That connection runs statements
@@ -288,6 +290,11 @@ async fn commit_group(db: Connection<'_>, group: Vec<Box<dyn Job>>) {
         // A lone write that failed is rolled back, as if it had its own transaction.
         db.rollback(txn).await;
         ran.into_iter().for_each(|done| (done.deliver)(None));
+        return;
+    }
+    // The group's new search documents, indexed in one statement now that no savepoint follows.
+    if let Err(e) = super::index_queued_search(&txn).await {
+        fail_group(db, txn, &AppError::from(e), ran, std::iter::empty()).await;
         return;
     }
     let committed = db.commit(txn).await.err().map(AppError::from);

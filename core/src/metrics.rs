@@ -266,7 +266,8 @@ impl Metrics {
             admission: Histograms::new(
                 "confab_admission_duration_seconds",
                 "Admission of a request or turn, by stage: auth (every authenticated API request), \
-                 replay (the look for an earlier turn with the same idempotency key), limits (turn \
+                 replay (the look for an earlier turn with the same idempotency key, when a \
+                 request is refused or finds its key taken), limits (turn \
                  rate limits), plan (the reads of the turn's conversation, model, preset and \
                  context), quota (the turn's token reservation).",
                 STAGE,

@@ -649,10 +649,19 @@ async fn too_many_turns_get_429_before_anything_goes_upstream(b: Backend) {
     let admin = app.admin().await;
     let conv = admin.conversation().await;
     let path = format!("/v1/conversations/{conv}/messages");
-    for k in ["a", "b"] {
-        let (s, _) = admin.post_idem(&path, k, json!({ "content": "hi", "model": "gpt-4o" })).await;
-        assert_eq!(s, 202);
+    let (s, _) = admin.post_idem(&path, "a", json!({ "content": "hi", "model": "gpt-4o" })).await;
+    assert_eq!(s, 202);
+    // Retries of a turn are replays, not turns: they leave the second turn of the minute free.
+    for _ in 0..3 {
+        let (s, again) = admin.post_idem(&path, "a", json!({ "content": "hi", "model": "gpt-4o" })).await;
+        assert_eq!(s, 202, "{again}");
+        assert_eq!(again["replayed"], true);
     }
+    // The same key with another request neither counts nor passes.
+    let (s, err) = admin.post_idem(&path, "a", json!({ "content": "bye", "model": "gpt-4o" })).await;
+    assert_eq!(error_code(s, &err, 422), "idempotency_key_reused");
+    let (s, body) = admin.post_idem(&path, "b", json!({ "content": "hi", "model": "gpt-4o" })).await;
+    assert_eq!(s, 202, "{body}");
     let resp = admin
         .request(Method::POST, &path)
         .header("Idempotency-Key", "c")

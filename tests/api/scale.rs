@@ -43,6 +43,36 @@ async fn send_turn(api: &Api, conv: &str, key: &str, content: &str) -> Value {
     body
 }
 
+/// A retry of a turn on either replica is its replay, which the shared limits do not count: the
+/// limit's other turns stay free, and at the limit a retry is still answered.
+#[tokio::test]
+async fn retries_on_either_replica_are_replayed_and_not_counted() {
+    let p = pair(&[("CONFAB_CHAT__TURNS_PER_MINUTE_PER_USER", "2")]).await;
+    let conv = p.admin.conversation().await;
+    let (on_a, on_b) = (p.admin.clone(), p.admin.on(&p.b));
+    let first = send_turn(&on_a, &conv, "once", "[upstream tokens=2] once").await;
+    for api in [&on_b, &on_a, &on_b] {
+        let again = send_turn(api, &conv, "once", "[upstream tokens=2] once").await;
+        assert_eq!(again["replayed"], true, "{again}");
+        assert_eq!(again["assistant_message"]["id"], first["assistant_message"]["id"]);
+    }
+    let second = send_turn(&on_b, &conv, "twice", "[upstream tokens=2] twice").await;
+    let (s, body) = on_a
+        .post_idem(
+            &messages_path(&conv),
+            "thrice",
+            json!({ "content": "[upstream tokens=2] thrice", "model": "gpt-4o" }),
+        )
+        .await;
+    assert_eq!(error_code(s, &body, 429), "rate_limited");
+    let again = send_turn(&on_b, &conv, "once", "[upstream tokens=2] once").await;
+    assert_eq!(again["replayed"], true, "{again}");
+    for turn in [&first, &second] {
+        p.admin.wait_final(turn["assistant_message"]["id"].as_str().unwrap()).await;
+    }
+    assert_eq!(p.upstream.calls(), 2);
+}
+
 #[tokio::test]
 async fn a_burst_over_both_replicas_admits_no_more_than_the_limit() {
     let p = pair(&[("CONFAB_CHAT__TURNS_PER_MINUTE_PER_USER", "10")]).await;

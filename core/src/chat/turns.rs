@@ -25,6 +25,14 @@ use tracing::Instrument;
 /// Why a turn's write was rolled back when a duplicate claimed its idempotency key first.
 const CLAIM_TAKEN: &str = "the idempotency key was claimed by a concurrent request";
 
+/// The window of the per-minute turn limits.
+const LIMIT_WINDOW: Duration = Duration::from_secs(60);
+
+/// The limits a request counted a turn against (key and limit), so that a request that turns out
+/// to be a replay can give them back.
+#[derive(Default)]
+struct Counted(Vec<(String, u32)>);
+
 /// How the write half of an action ended.
 pub(super) enum Written {
     Started(Box<Turn>),
@@ -330,7 +338,12 @@ impl ChatService {
     }
 
     pub(super) async fn check_limits(&self, scope: &TenantScope, ip: Option<&str>) -> AppResult<()> {
-        let minute = Duration::from_secs(60);
+        self.count_limits(scope, ip, &mut Counted::default()).await
+    }
+
+    /// Counts a turn against the user's, the tenant's and the address's limits, in that order,
+    /// stopping at the first that refuses; `counted` gets each one that counted it.
+    async fn count_limits(&self, scope: &TenantScope, ip: Option<&str>, counted: &mut Counted) -> AppResult<()> {
         let c = &self.config;
         let checks = [
             (format!("turn-user:{}:{}", scope.tenant, scope.user), c.turns_per_minute_per_user),
@@ -338,9 +351,17 @@ impl ChatService {
             (format!("turn-ip:{}", ip.unwrap_or("unknown")), c.turns_per_minute_per_ip),
         ];
         for (key, limit) in checks {
-            self.limiter.hit(&key, limit, minute).await?;
+            self.limiter.hit(&key, limit, LIMIT_WINDOW).await?;
+            counted.0.push((key, limit));
         }
         Ok(())
+    }
+
+    /// Gives back what a request counted against the limits: it was the replay of a turn.
+    async fn refund(&self, counted: &Counted) {
+        for (key, limit) in &counted.0 {
+            self.limiter.refund(key, *limit, LIMIT_WINDOW).await;
+        }
     }
 
     pub(super) fn check_content(&self, content: &str) -> AppResult<()> {
@@ -428,19 +449,26 @@ impl ChatService {
         let route = action.route();
         let fingerprint = action.fingerprint();
         let claim_scope = Scope { tenant: scope.tenant, user: scope.user, route: &route, key: idem.key };
-        // A replay must not count against the limits: check for one first.
-        let replaying = Instant::now();
-        if let Some(turn) = self.replay(&claim_scope, &fingerprint).await? {
-            turn_span.record("outcome", "replayed");
-            return Ok(turn);
-        }
-        self.engine.metrics().admission("replay", replaying.elapsed());
+        // No look for the key's claim first: nearly every request carries a new key, and on
+        // PostgreSQL the look was a pool checkout and a round trip of its own before anything
+        // else (7-10 ms of added time to the first token with 50 turns at once). A retry shows
+        // itself where it fails instead (the limits, the plan or the quota refuse it, or its
+        // claim's insert finds the key taken) and is replayed there, with what it counted against
+        // the limits given back: a replay is not a turn for the limits.
+        let mut counted = Counted::default();
         let checking = Instant::now();
-        self.check_limits(scope, ip).instrument(tracing::info_span!("turn.admission.limits")).await?;
+        let limited =
+            self.count_limits(scope, ip, &mut counted).instrument(tracing::info_span!("turn.admission.limits")).await;
         self.engine.metrics().admission("limits", checking.elapsed());
+        if let Err(e) = limited {
+            return self.replay_instead(&claim_scope, &fingerprint, &counted, e).await;
+        }
         for _ in 0..2 {
             let planning = Instant::now();
-            let plan = self.plan(scope, &action, None).instrument(tracing::info_span!("turn.plan")).await?;
+            let plan = match self.plan(scope, &action, None).instrument(tracing::info_span!("turn.plan")).await {
+                Ok(plan) => plan,
+                Err(e) => return self.replay_instead(&claim_scope, &fingerprint, &counted, e).await,
+            };
             self.engine.metrics().admission("plan", planning.elapsed());
             turn_span.record("model", plan.spec.id.as_str());
             turn_span.record("provider", plan.spec.provider.as_str());
@@ -448,31 +476,73 @@ impl ChatService {
             // budget before anything is written or sent upstream.
             let amount = (plan.ctx.record.prompt_tokens as u64) + u64::from(plan.spec.max_output_tokens);
             let reserving = Instant::now();
-            let ticket = self
+            let reserved = self
                 .usage
                 .reserve(scope, plan.conversation, &plan.spec, amount)
                 .instrument(tracing::info_span!("turn.admission.quota"))
-                .await?;
+                .await;
+            let ticket = match reserved {
+                Ok(ticket) => ticket,
+                Err(e) => return self.replay_instead(&claim_scope, &fingerprint, &counted, e).await,
+            };
             self.engine.metrics().admission("quota", reserving.elapsed());
             let written = self.write_action(scope, &claim_scope, &fingerprint, plan, ticket.clone(), &turn_span);
             match written.instrument(tracing::info_span!("turn.persist.user_message")).await {
                 Ok(Written::Started(turn)) => return Ok(*turn),
                 Ok(Written::Retry) => {
                     self.usage.release(&ticket).await;
-                    if let Some(turn) = self.replay(&claim_scope, &fingerprint).await? {
-                        turn_span.record("outcome", "replayed");
+                    if let Some(turn) = self.replay_counted(&claim_scope, &fingerprint, &counted).await? {
                         return Ok(turn);
                     }
                 }
                 Err(e) => {
                     self.usage.release(&ticket).await;
-                    return Err(e);
+                    return self.replay_instead(&claim_scope, &fingerprint, &counted, e).await;
                 }
             }
         }
-        self.replay(&claim_scope, &fingerprint)
+        self.replay_counted(&claim_scope, &fingerprint, &counted)
             .await?
             .ok_or_else(|| AppError::Conflict("the request is being processed; retry".into()))
+    }
+
+    /// The turn the key's claim holds, replayed, if there is one (the same key with another
+    /// request is `IdempotencyMismatch`); either way the request was no new turn, and what it
+    /// counted against the limits is given back.
+    async fn replay_counted(
+        &self,
+        claim_scope: &Scope<'_>,
+        fingerprint: &str,
+        counted: &Counted,
+    ) -> AppResult<Option<Turn>> {
+        let looking = Instant::now();
+        let replayed = self.replay(claim_scope, fingerprint).await;
+        self.engine.metrics().admission("replay", looking.elapsed());
+        if matches!(replayed, Ok(Some(_)) | Err(AppError::IdempotencyMismatch)) {
+            self.refund(counted).await;
+        }
+        if matches!(replayed, Ok(Some(_))) {
+            tracing::Span::current().record("outcome", "replayed");
+        }
+        replayed
+    }
+
+    /// `error`, for a request refused before its turn was written, unless the key's claim shows
+    /// it is the retry of a turn already made: then that turn, replayed (a retry is answered
+    /// whatever the limits, the quota or the conversation say now, as it was before the first
+    /// look moved here). A look that fails leaves the original error.
+    async fn replay_instead(
+        &self,
+        claim_scope: &Scope<'_>,
+        fingerprint: &str,
+        counted: &Counted,
+        error: AppError,
+    ) -> AppResult<Turn> {
+        match self.replay_counted(claim_scope, fingerprint, counted).await {
+            Ok(Some(turn)) => Ok(turn),
+            Err(AppError::IdempotencyMismatch) => Err(AppError::IdempotencyMismatch),
+            Ok(None) | Err(_) => Err(error),
+        }
     }
 
     /// The write half of an action: the idempotency claim, the messages, and the turn started

@@ -33,16 +33,39 @@ end
 return 0
 ";
 
+/// KEYS[1]: the limit's key. ARGV: limit, window (ms). Gives back one event: the theoretical
+/// arrival time moves back one interval (the key goes once it is in the past).
+const GCRA_REFUND: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local interval = math.max(1, math.floor(tonumber(ARGV[2]) / tonumber(ARGV[1])))
+local tat = tonumber(redis.call('GET', KEYS[1]))
+if not tat then return 0 end
+local back = tat - interval
+if back <= now then
+  redis.call('DEL', KEYS[1])
+else
+  redis.call('SET', KEYS[1], back, 'PX', back - now)
+end
+return 0
+";
+
 pub struct RedisLimiter {
     cluster: Arc<Cluster>,
     script: Script,
+    refund: Script,
     /// Used only while Redis is unreachable and the operator chose `on_outage = "local"`.
     local: InProcessLimiter,
 }
 
 impl RedisLimiter {
     pub fn new(cluster: Arc<Cluster>, max_window: Duration) -> Self {
-        Self { cluster, script: Script::new(GCRA), local: InProcessLimiter::new(max_window) }
+        Self {
+            cluster,
+            script: Script::new(GCRA),
+            refund: Script::new(GCRA_REFUND),
+            local: InProcessLimiter::new(max_window),
+        }
     }
 
     async fn run(&self, key: &str, limit: u32, window: Duration, count: bool) -> Result<(), Limited> {
@@ -87,6 +110,26 @@ impl RateLimiter for RedisLimiter {
 
     async fn check(&self, key: &str, limit: u32, window: Duration) -> Result<(), Limited> {
         self.run(key, limit, window, false).await
+    }
+
+    async fn refund(&self, key: &str, limit: u32, window: Duration) {
+        if limit == 0 {
+            return;
+        }
+        let mut conn = self.cluster.conn();
+        let result: redis::RedisResult<u64> = self
+            .refund
+            .key(self.cluster.key(&format!("rate:{key}")))
+            .arg(limit)
+            .arg(window.as_millis().max(1) as u64)
+            .invoke_async(&mut conn)
+            .await;
+        self.cluster.observe(&result);
+        if let Err(e) = result {
+            // Counted while Redis was away, the event is in this replica's own windows.
+            tracing::debug!(error = %e, "cannot give a rate-limited event back in redis");
+            self.local.refund(key, limit, window).await;
+        }
     }
 
     async fn reset(&self, key: &str) {

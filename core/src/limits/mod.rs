@@ -36,6 +36,10 @@ pub trait RateLimiter: Send + Sync {
     async fn hit(&self, key: &str, limit: u32, window: Duration) -> Result<(), Limited>;
     /// Like `hit` but without counting.
     async fn check(&self, key: &str, limit: u32, window: Duration) -> Result<(), Limited>;
+    /// Gives back one event `hit` counted against `key` (a turn that turned out to be the
+    /// replay of one already counted). Best effort: a window that turned over since the event
+    /// may get it back instead.
+    async fn refund(&self, key: &str, limit: u32, window: Duration);
     /// Forgets `key` (e.g. failures after a successful sign-in).
     async fn reset(&self, key: &str);
 }
@@ -94,6 +98,15 @@ impl RateLimiter for InProcessLimiter {
         if elapsed < window && w.count >= limit { Err(Limited::Retry(window.saturating_sub(elapsed))) } else { Ok(()) }
     }
 
+    async fn refund(&self, key: &str, _limit: u32, window: Duration) {
+        if let Some(slot) = self.windows.get(key).await {
+            let mut w = lock(&slot);
+            if Instant::now().duration_since(w.started) < window {
+                w.count = w.count.saturating_sub(1);
+            }
+        }
+    }
+
     async fn reset(&self, key: &str) {
         self.windows.invalidate(key).await;
     }
@@ -115,6 +128,22 @@ mod tests {
         assert!(limiter.check("other", 2, w).await.is_ok());
         limiter.reset("k").await;
         assert!(limiter.hit("k", 2, w).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_refunded_event_no_longer_counts() {
+        let limiter = InProcessLimiter::new(Duration::from_secs(60));
+        let w = Duration::from_secs(60);
+        assert!(limiter.hit("k", 2, w).await.is_ok());
+        assert!(limiter.hit("k", 2, w).await.is_ok());
+        limiter.refund("k", 2, w).await;
+        assert!(limiter.hit("k", 2, w).await.is_ok());
+        assert!(limiter.hit("k", 2, w).await.is_err());
+        // Nothing to give back for a key never counted, and a count never goes below zero.
+        limiter.refund("other", 1, w).await;
+        limiter.refund("other", 1, w).await;
+        assert!(limiter.hit("other", 1, w).await.is_ok());
+        assert!(limiter.hit("other", 1, w).await.is_err());
     }
 
     #[tokio::test]

@@ -529,8 +529,8 @@ impl ChatService {
 
     /// `error`, for a request refused before its turn was written, unless the key's claim shows
     /// it is the retry of a turn already made: then that turn, replayed (a retry is answered
-    /// whatever the limits, the quota or the conversation say now, as it was before the first
-    /// look moved here). A look that fails leaves the original error.
+    /// whatever the limits, the quota or the conversation say now). A look that fails leaves the
+    /// original error.
     async fn replay_instead(
         &self,
         claim_scope: &Scope<'_>,

@@ -66,8 +66,9 @@ pub struct SqliteSearch {
     store: Store,
 }
 
-/// The FTS5 expression, assembled in SQL from bound values: the caller's scope token (the one the
-/// triggers wrote, from the same stored id bytes) AND the user's words, in the `body` column only.
+/// The FTS5 expression, assembled in SQL from bound values: the caller's scope token (the one
+/// `store::index_queued_search` writes with each FTS row, from the same stored id bytes) AND the
+/// user's words, in the `body` column only.
 const SQLITE_MATCH: &str = r#"'scope : "s' || lower(hex(?)) || lower(hex(?)) || '" AND body : (' || ? || ')'"#;
 
 #[derive(Debug, FromQueryResult)]

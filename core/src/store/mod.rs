@@ -103,7 +103,8 @@ impl WriteTxn {
 /// SQLite: the FTS rows of the search documents the triggers queued (`search_fts_pending`, see
 /// the migration `m20261225_000026_search_queue`), written in one statement at the end of a write
 /// transaction, in a savepoint of its own. Written by each trigger instead, inside the writer's
-/// per-write savepoints, every write made an FTS index segment of its own.
+/// per-write savepoints, every write made an FTS index segment of its own. The `scope` token must
+/// stay the one a search matches (`search::sql`'s `SQLITE_MATCH`).
 const INDEX_SEARCH: &str = "SAVEPOINT confab_search;
     INSERT INTO search_fts (rowid, scope, body)
         SELECT d.id, 's' || lower(hex(c.tenant_id)) || lower(hex(c.owner_id)), COALESCE(m.content, c.title)

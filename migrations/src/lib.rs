@@ -30,7 +30,6 @@ mod m20261222_000023_outbox_statement_triggers;
 mod m20261223_000024_files;
 mod m20261224_000025_search_recent;
 mod m20261225_000026_search_queue;
-mod m20261226_000027_search_reindex_in_place;
 
 pub struct Migrator;
 
@@ -64,7 +63,6 @@ impl MigratorTrait for Migrator {
             Box::new(m20261223_000024_files::Migration),
             Box::new(m20261224_000025_search_recent::Migration),
             Box::new(m20261225_000026_search_queue::Migration),
-            Box::new(m20261226_000027_search_reindex_in_place::Migration),
         ]
     }
 }

@@ -493,45 +493,4 @@ mod sqlite_queue {
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0]["message_id"], question.as_str());
     }
-
-    /// A changed document (a title set by the first message, then renamed) keeps its row, is
-    /// queued, and its index entry is rewritten where new ones are written: the old words are
-    /// gone from the index and the new ones found, by the turn's commit or by the next search.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_changed_document_keeps_its_row_and_is_indexed_again() {
-        let (_upstream, app, admin) = setup(Backend::Sqlite).await;
-        let db = app.db.connect().await;
-        let (s, body) = admin.send(Method::POST, "/v1/conversations", Some(json!({}))).await;
-        assert_eq!(s, StatusCode::CREATED, "{body}");
-        let conv = body["id"].as_str().unwrap().to_string();
-        // Ids are stored as 16-byte blobs.
-        let doc_id = format!("SELECT id FROM search_docs WHERE hit_id = X'{}'", conv.replace('-', ""));
-        search(&admin, "chat").await;
-        let first = count(&db, &doc_id).await;
-        assert_eq!(indexed(&db, "chat").await, 1, "the default title is indexed");
-
-        // The first message titles the conversation, in the turn's own write.
-        turn(&admin, &conv, "narwhal lagoon itinerary").await;
-        assert_eq!(count(&db, &doc_id).await, first, "the title's document keeps its row");
-        assert_eq!(count(&db, "SELECT count(*) FROM search_fts_pending").await, 0);
-        assert_eq!(indexed(&db, "chat").await, 0, "the old title is gone from the index");
-        // The question and the title.
-        assert_eq!(indexed(&db, "narwhal").await, 2);
-
-        // A rename is a single statement on the pool: queued, its old entry still there until a
-        // search indexes the queue.
-        let (s, body) =
-            admin.send(Method::PATCH, &format!("/v1/conversations/{conv}"), Some(json!({ "title": "Ocelot" }))).await;
-        assert_eq!(s, StatusCode::OK, "{body}");
-        assert_eq!(count(&db, &doc_id).await, first);
-        assert_eq!(count(&db, "SELECT count(*) FROM search_fts_pending").await, 1);
-        let hits = search(&admin, "ocelot").await;
-        assert_eq!(conversations_of(&hits), HashSet::from([conv.clone()]));
-        assert!(hits.iter().all(|h| h["message_id"].is_null()), "the title's hit: {hits:?}");
-        assert_eq!(count(&db, "SELECT count(*) FROM search_fts_pending").await, 0);
-        assert_eq!(indexed(&db, "narwhal").await, 1, "only the question has it now");
-        let hits = search(&admin, "narwhal").await;
-        assert_eq!(hits.len(), 1);
-        assert!(!hits[0]["message_id"].is_null(), "the question, not the old title: {hits:?}");
-    }
 }

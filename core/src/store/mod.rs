@@ -101,14 +101,11 @@ impl WriteTxn {
 }
 
 /// SQLite: the FTS rows of the search documents the triggers queued (`search_fts_pending`, see
-/// the migrations `m20261225_000026_search_queue` and `m20261226_000027_search_reindex_in_place`),
-/// written at the end of a write transaction, in a savepoint of its own: the queued documents'
-/// old rows deleted (a changed document keeps its id), then every one written from its current
-/// text. Written by each trigger instead, inside the writer's per-write savepoints, every write
-/// made an FTS index segment of its own. The `scope` token must stay the one a search matches
-/// (`search::sql`'s `SQLITE_MATCH`).
+/// the migration `m20261225_000026_search_queue`), written in one statement at the end of a write
+/// transaction, in a savepoint of its own. Written by each trigger instead, inside the writer's
+/// per-write savepoints, every write made an FTS index segment of its own. The `scope` token must
+/// stay the one a search matches (`search::sql`'s `SQLITE_MATCH`).
 const INDEX_SEARCH: &str = "SAVEPOINT confab_search;
-    DELETE FROM search_fts WHERE rowid IN (SELECT id FROM search_fts_pending);
     INSERT INTO search_fts (rowid, scope, body)
         SELECT d.id, 's' || lower(hex(c.tenant_id)) || lower(hex(c.owner_id)), COALESCE(m.content, c.title)
         FROM search_fts_pending p
